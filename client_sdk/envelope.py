@@ -1,0 +1,187 @@
+"""DSSE envelopes: strict parsing and threshold verification over the exact payload bytes.
+
+Trust rule code: it takes bytes and keys, does no I/O, and never re-serialises the payload
+before verifying it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from securesystemslib.dsse import Envelope
+from securesystemslib.exceptions import UnverifiedSignatureError, VerificationError
+from securesystemslib.signer import Key, Signature, SSlibKey
+
+from .errors import FormatError, SignatureError
+from .jsonutil import canonical_bytes, loads_strict
+
+__all__ = [
+    "PAYLOAD_MANIFEST",
+    "PAYLOAD_RECEIPT",
+    "PAYLOAD_ROOT",
+    "ParsedEnvelope",
+    "key_from_dict",
+    "keyid_of",
+    "parse_envelope",
+    "verify_threshold",
+]
+
+PAYLOAD_ROOT = "application/vnd.kelisim.root+json"
+PAYLOAD_MANIFEST = "application/vnd.kelisim.manifest+json"
+PAYLOAD_RECEIPT = "application/vnd.kelisim.receipt+json"
+
+_MAX_SIGNATURES = 32
+
+
+@dataclass(frozen=True)
+class ParsedEnvelope:
+    """An envelope whose structure is valid; its signatures are not yet checked."""
+
+    payload: bytes
+    payload_type: str
+    signatures: tuple[tuple[str, bytes], ...]  # (keyid, raw signature bytes)
+
+    def pae(self) -> bytes:
+        """DSSE pre-authentication encoding of the payload: what the keys sign."""
+        ptype = self.payload_type.encode("utf-8")
+        return b"DSSEv1 %d %b %d %b" % (len(ptype), ptype, len(self.payload), self.payload)
+
+    def payload_json(self, *, url: str | None = None) -> Any:
+        """The payload parsed with the strict JSON rules."""
+        return loads_strict(self.payload, what=f"{self.payload_type} payload", url=url)
+
+
+def _b64(value: Any, field: str, url: str | None) -> bytes:
+    if not isinstance(value, str):
+        raise FormatError("must be a base64 string", field=field, url=url)
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise FormatError("is not valid base64", field=field, url=url) from None
+
+
+def parse_envelope(data: bytes, expected_type: str, *, url: str | None = None) -> ParsedEnvelope:
+    """Parse envelope bytes strictly and check the payload type.
+
+    Raises:
+        FormatError: not a DSSE envelope, an unknown field, or another payload type.
+    """
+    doc = loads_strict(data, what="envelope", url=url)
+    if not isinstance(doc, dict):
+        raise FormatError("envelope must be a JSON object", url=url)
+    unknown = set(doc) - {"payload", "payloadType", "signatures"}
+    if unknown:
+        raise FormatError(f"unknown envelope field(s) {sorted(unknown)}", url=url)
+    ptype = doc.get("payloadType")
+    if ptype != expected_type:
+        raise FormatError(
+            f"expected payloadType {expected_type!r}, got {ptype!r}", field="payloadType", url=url
+        )
+    payload = _b64(doc.get("payload"), "payload", url)
+    sigs = doc.get("signatures")
+    if not isinstance(sigs, list) or not sigs:
+        raise FormatError("must be a non-empty list", field="signatures", url=url)
+    if len(sigs) > _MAX_SIGNATURES:
+        raise FormatError(f"more than {_MAX_SIGNATURES} signatures", field="signatures", url=url)
+    parsed: list[tuple[str, bytes]] = []
+    for i, sig in enumerate(sigs):
+        where = f"signatures[{i}]"
+        if not isinstance(sig, dict) or set(sig) != {"keyid", "sig"}:
+            raise FormatError("must be an object with exactly keyid and sig", field=where, url=url)
+        keyid = sig["keyid"]
+        if not isinstance(keyid, str) or not keyid:
+            raise FormatError("must be a non-empty string", field=f"{where}.keyid", url=url)
+        parsed.append((keyid, _b64(sig["sig"], f"{where}.sig", url)))
+    return ParsedEnvelope(payload=payload, payload_type=ptype, signatures=tuple(parsed))
+
+
+def keyid_of(public: Mapping[str, Any]) -> str:
+    """Key id: sha256 of the canonical JSON of the key's type, scheme and public value."""
+    return hashlib.sha256(canonical_bytes(dict(public))).hexdigest()
+
+
+def key_from_dict(keyid: str, data: Mapping[str, Any], *, field: str = "key") -> Key:
+    """Build a verification key from its root entry, checking that the id matches the key.
+
+    Raises:
+        FormatError: not an Ed25519 key, or ``keyid`` is not the hash of the key.
+    """
+    if not isinstance(data, Mapping):
+        raise FormatError("must be an object", field=field)
+    if data.get("keytype") != "ed25519" or data.get("scheme") != "ed25519":
+        raise FormatError("only ed25519 keys are accepted", field=field)
+    keyval = data.get("keyval")
+    if (
+        not isinstance(keyval, Mapping)
+        or set(keyval) != {"public"}
+        or not isinstance(keyval["public"], str)
+        or len(keyval["public"]) != 64
+    ):
+        raise FormatError("keyval.public must be 64 hex digits", field=field)
+    try:
+        bytes.fromhex(keyval["public"])
+    except ValueError:
+        raise FormatError("keyval.public must be 64 hex digits", field=field) from None
+    if set(data) != {"keytype", "scheme", "keyval"}:
+        raise FormatError("unknown key field(s)", field=field)
+    if keyid_of(data) != keyid:
+        raise FormatError(f"key id {keyid} does not match the key", field=field)
+    return SSlibKey(keyid, "ed25519", "ed25519", {"public": keyval["public"]})
+
+
+def verify_threshold(
+    env: ParsedEnvelope,
+    keys: Mapping[str, Key],
+    authorized: Sequence[str],
+    threshold: int,
+    *,
+    role: str,
+    url: str | None = None,
+) -> tuple[str, ...]:
+    """Check that ``threshold`` distinct authorised keys signed the envelope.
+
+    Returns the key ids whose signatures verified.
+
+    Raises:
+        SignatureError: fewer than ``threshold`` valid signatures by authorised keys.
+    """
+    if threshold < 1:
+        raise SignatureError(
+            f"{role} threshold must be at least 1", role=role, threshold=threshold, url=url
+        )
+    pae = env.pae()
+    valid: list[str] = []
+    allowed = set(authorized)
+    for keyid, raw in env.signatures:
+        if keyid not in allowed or keyid in valid or keyid not in keys:
+            continue
+        try:
+            keys[keyid].verify_signature(Signature(keyid, raw.hex()), pae)
+        except (UnverifiedSignatureError, VerificationError):
+            continue
+        valid.append(keyid)
+    if len(valid) < threshold:
+        signed_by = ", ".join(k for k, _ in env.signatures) or "nobody"
+        raise SignatureError(
+            f"{role}: {len(valid)} valid signature(s) of {threshold} needed "
+            f"(signed by: {signed_by}; trusted: {', '.join(sorted(allowed))})",
+            role=role,
+            threshold=threshold,
+            valid_keyids=tuple(valid),
+            url=url,
+        )
+    return tuple(valid)
+
+
+def to_securesystemslib(env: ParsedEnvelope) -> Envelope:
+    """The same envelope as a securesystemslib :class:`Envelope`."""
+    return Envelope(
+        env.payload,
+        env.payload_type,
+        {k: Signature(k, raw.hex()) for k, raw in env.signatures},
+    )

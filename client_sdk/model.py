@@ -1,0 +1,427 @@
+"""The signed documents as typed values: root and manifest payloads.
+
+``Root.from_payload`` and ``Manifest.from_payload`` check every field the format fixes
+(see docs/manifest-spec.md) and raise :class:`FormatError` naming the field. They do no I/O
+and check no signatures: that is :mod:`client_sdk.envelope`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from securesystemslib.signer import Key
+
+from .envelope import key_from_dict
+from .errors import FormatError
+from .timeutil import parse_duration, parse_time
+
+__all__ = [
+    "LOCALES",
+    "SIGNIFICANCES",
+    "Controller",
+    "DataCategory",
+    "HistoryEntry",
+    "LocaleDoc",
+    "Manifest",
+    "Permission",
+    "Purpose",
+    "Role",
+    "Root",
+    "Vendor",
+    "Version",
+]
+
+SPEC_VERSION = 1
+LOCALES = ("kk", "ru", "en", "uz", "ky")
+SIGNIFICANCES = ("major", "minor", "patch")
+ROLES = ("root", "manifest", "receipt")
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_LOCALE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class _Reader:
+    """Field access that names the path of whatever is wrong."""
+
+    def __init__(self, data: Any, path: str) -> None:
+        if not isinstance(data, Mapping):
+            raise FormatError("must be an object", field=path or "payload")
+        self.data = data
+        self.path = path
+
+    def _name(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def only(self, *keys: str) -> None:
+        unknown = set(self.data) - set(keys)
+        if unknown:
+            raise FormatError(f"unknown field(s) {sorted(unknown)}", field=self.path or "payload")
+
+    def get(self, key: str, typ: type | tuple[type, ...], *, optional: bool = False) -> Any:
+        if key not in self.data:
+            if optional:
+                return None
+            raise FormatError("is missing", field=self._name(key))
+        value = self.data[key]
+        if value is None and optional:
+            return None
+        # bool is an int subclass; a JSON true must never pass as a number.
+        if isinstance(value, bool) and typ is int:
+            raise FormatError("must be an integer", field=self._name(key))
+        if not isinstance(value, typ):
+            names = typ.__name__ if isinstance(typ, type) else "/".join(t.__name__ for t in typ)
+            raise FormatError(f"must be of type {names}", field=self._name(key))
+        return value
+
+    def int(self, key: str, *, minimum: int = 0, optional: bool = False) -> Any:
+        value = self.get(key, int, optional=optional)
+        if value is not None and value < minimum:
+            raise FormatError(f"must be >= {minimum}", field=self._name(key))
+        return value
+
+    def str(self, key: str, *, optional: bool = False, pattern: re.Pattern[str] | None = None) -> Any:
+        value = self.get(key, str, optional=optional)
+        if value is not None and pattern is not None and not pattern.match(value):
+            raise FormatError(f"{value!r} is not valid", field=self._name(key))
+        return value
+
+    def time(self, key: str, *, optional: bool = False) -> datetime | None:
+        value = self.get(key, str, optional=optional)
+        if value is None:
+            return None
+        try:
+            return parse_time(value)
+        except ValueError as exc:
+            raise FormatError(str(exc), field=self._name(key)) from None
+
+    def text(self, key: str) -> dict[str, str]:
+        """A per-locale text map ``{"kk": "...", "ru": "..."}``."""
+        value = self.get(key, dict)
+        for tag, text in value.items():
+            if not _LOCALE_RE.match(tag) or not isinstance(text, str):
+                raise FormatError("must map locale tags to strings", field=self._name(key))
+        return dict(value)
+
+    def ids(self, key: str) -> tuple[str, ...]:
+        value = self.get(key, list)
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not _ID_RE.match(item):
+                raise FormatError("must be a lowercase id", field=f"{self._name(key)}[{i}]")
+        if len(set(value)) != len(value):
+            raise FormatError("has duplicates", field=self._name(key))
+        return tuple(value)
+
+    def objects(self, key: str) -> list[_Reader]:
+        value = self.get(key, list)
+        return [_Reader(item, f"{self._name(key)}[{i}]") for i, item in enumerate(value)]
+
+
+@dataclass(frozen=True)
+class Role:
+    keyids: tuple[str, ...]
+    threshold: int
+
+
+@dataclass(frozen=True)
+class Root:
+    """Payload of a root envelope: which keys sign what."""
+
+    version: int
+    expires: datetime
+    keys: Mapping[str, Key]
+    roles: Mapping[str, Role]
+
+    @classmethod
+    def from_payload(cls, data: Any) -> Root:
+        r = _Reader(data, "")
+        r.only("_type", "spec_version", "version", "expires", "keys", "roles")
+        if r.get("_type", str) != "root":
+            raise FormatError("must be 'root'", field="_type")
+        if r.int("spec_version") != SPEC_VERSION:
+            raise FormatError(f"unsupported spec_version (this SDK reads {SPEC_VERSION})",
+                              field="spec_version")
+        version = r.int("version", minimum=1)
+        expires = r.time("expires")
+        assert expires is not None
+        keys = {
+            keyid: key_from_dict(keyid, kd, field=f"keys.{keyid}")
+            for keyid, kd in r.get("keys", dict).items()
+        }
+        roles_r = _Reader(r.get("roles", dict), "roles")
+        roles_r.only(*ROLES)
+        roles: dict[str, Role] = {}
+        for name in ROLES:
+            rr = _Reader(roles_r.get(name, dict), f"roles.{name}")
+            rr.only("keyids", "threshold")
+            keyids = rr.get("keyids", list)
+            for k in keyids:
+                if k not in keys:
+                    raise FormatError(f"names key {k!r} that is not in keys",
+                                      field=f"roles.{name}.keyids")
+            if len(set(keyids)) != len(keyids):
+                raise FormatError("has duplicates", field=f"roles.{name}.keyids")
+            threshold = rr.int("threshold", minimum=1)
+            if threshold > len(keyids):
+                raise FormatError("is larger than the number of keys",
+                                  field=f"roles.{name}.threshold")
+            roles[name] = Role(tuple(keyids), threshold)
+        return cls(version=version, expires=expires, keys=keys, roles=roles)
+
+
+@dataclass(frozen=True)
+class LocaleDoc:
+    title: str
+    url: str
+    sha256: str
+    length: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class Purpose:
+    id: str
+    required: bool
+    title: Mapping[str, str]
+    description: Mapping[str, str]
+    data: tuple[str, ...]
+    vendors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vendor:
+    id: str
+    name: str
+    country: str
+    policy_url: str
+
+
+@dataclass(frozen=True)
+class DataCategory:
+    id: str
+    title: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Permission:
+    id: str
+    purposes: tuple[str, ...]
+    rationale: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Version:
+    """One published policy version, as the manifest carries it."""
+
+    version: int
+    label: str
+    significance: str
+    reconsent_required_since: int
+    effective: datetime
+    published: datetime
+    min_age: int | None
+    guardian_consent: bool
+    consent_term: str | None
+    default_locale: str
+    locales: Mapping[str, LocaleDoc]
+    purposes: tuple[Purpose, ...]
+    vendors: tuple[Vendor, ...]
+    data_categories: tuple[DataCategory, ...]
+    permissions: tuple[Permission, ...]
+    third_party_transfer: bool
+    cross_border_transfer: bool
+    public_disclosure: bool
+
+    def purpose(self, purpose_id: str) -> Purpose | None:
+        return next((p for p in self.purposes if p.id == purpose_id), None)
+
+    @classmethod
+    def from_payload(cls, data: Any, path: str) -> Version:
+        r = _Reader(data, path)
+        r.only(
+            "version", "label", "significance", "reconsent_required_since", "effective",
+            "published", "min_age", "guardian_consent", "consent_term", "default_locale",
+            "locales", "purposes", "vendors", "data_categories", "permissions",
+            "third_party_transfer", "cross_border_transfer", "public_disclosure",
+        )
+        number = r.int("version", minimum=1)
+        significance = r.str("significance")
+        if significance not in SIGNIFICANCES:
+            raise FormatError(f"must be one of {SIGNIFICANCES}", field=f"{path}.significance")
+        since = r.int("reconsent_required_since", minimum=1)
+        if since > number:
+            raise FormatError("is newer than the version itself",
+                              field=f"{path}.reconsent_required_since")
+        term = r.str("consent_term", optional=True)
+        if term is not None:
+            try:
+                parse_duration(term)
+            except ValueError as exc:
+                raise FormatError(str(exc), field=f"{path}.consent_term") from None
+        locales: dict[str, LocaleDoc] = {}
+        for tag, doc in r.get("locales", dict).items():
+            lr = _Reader(doc, f"{path}.locales.{tag}")
+            if not _LOCALE_RE.match(tag):
+                raise FormatError("is not a locale tag", field=f"{path}.locales.{tag}")
+            lr.only("title", "url", "sha256", "length", "summary")
+            locales[tag] = LocaleDoc(
+                title=lr.str("title"),
+                url=lr.str("url"),
+                sha256=lr.str("sha256", pattern=_SHA_RE),
+                length=lr.int("length"),
+                summary=lr.str("summary"),
+            )
+        if not locales:
+            raise FormatError("must name at least one document", field=f"{path}.locales")
+        default_locale = r.str("default_locale")
+        if default_locale not in locales:
+            raise FormatError("has no document in locales", field=f"{path}.default_locale")
+        vendors = []
+        for vr in r.objects("vendors"):
+            vr.only("id", "name", "country", "policy_url")
+            vendors.append(Vendor(vr.str("id", pattern=_ID_RE), vr.str("name"),
+                                  vr.str("country"), vr.str("policy_url")))
+        categories = []
+        for cr in r.objects("data_categories"):
+            cr.only("id", "title")
+            categories.append(DataCategory(cr.str("id", pattern=_ID_RE), cr.text("title")))
+        purposes = []
+        for pr in r.objects("purposes"):
+            pr.only("id", "required", "title", "description", "data", "vendors")
+            purposes.append(Purpose(
+                id=pr.str("id", pattern=_ID_RE), required=pr.get("required", bool),
+                title=pr.text("title"), description=pr.text("description"),
+                data=pr.ids("data"), vendors=pr.ids("vendors"),
+            ))
+        permissions = []
+        for mr in r.objects("permissions"):
+            mr.only("id", "purposes", "rationale")
+            permissions.append(Permission(mr.str("id", pattern=_ID_RE), mr.ids("purposes"),
+                                          mr.text("rationale")))
+        _check_references(path, purposes, vendors, categories, permissions)
+        effective = r.time("effective")
+        published = r.time("published")
+        assert effective is not None and published is not None
+        return cls(
+            version=number, label=r.str("label"), significance=significance,
+            reconsent_required_since=since, effective=effective, published=published,
+            min_age=r.int("min_age", optional=True),
+            guardian_consent=r.get("guardian_consent", bool), consent_term=term,
+            default_locale=default_locale, locales=locales, purposes=tuple(purposes),
+            vendors=tuple(vendors), data_categories=tuple(categories),
+            permissions=tuple(permissions),
+            third_party_transfer=r.get("third_party_transfer", bool),
+            cross_border_transfer=r.get("cross_border_transfer", bool),
+            public_disclosure=r.get("public_disclosure", bool),
+        )
+
+
+def _check_references(
+    path: str,
+    purposes: list[Purpose],
+    vendors: list[Vendor],
+    categories: list[DataCategory],
+    permissions: list[Permission],
+) -> None:
+    for name, items in (("purposes", purposes), ("vendors", vendors),
+                        ("data_categories", categories), ("permissions", permissions)):
+        ids = [i.id for i in items]
+        if len(set(ids)) != len(ids):
+            raise FormatError("has duplicate ids", field=f"{path}.{name}")
+    vendor_ids = {v.id for v in vendors}
+    category_ids = {c.id for c in categories}
+    purpose_ids = {p.id for p in purposes}
+    for i, p in enumerate(purposes):
+        for v in p.vendors:
+            if v not in vendor_ids:
+                raise FormatError(f"unknown vendor {v!r}", field=f"{path}.purposes[{i}].vendors")
+        for d in p.data:
+            if d not in category_ids:
+                raise FormatError(f"unknown data category {d!r}",
+                                  field=f"{path}.purposes[{i}].data")
+    for i, m in enumerate(permissions):
+        for pid in m.purposes:
+            if pid not in purpose_ids:
+                raise FormatError(f"unknown purpose {pid!r}",
+                                  field=f"{path}.permissions[{i}].purposes")
+
+
+@dataclass(frozen=True)
+class Controller:
+    name: str
+    bin: str
+    country: str
+    email: str
+    address: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A version older than ``current``: enough to tell a user what changed since."""
+
+    version: int
+    label: str
+    significance: str
+    effective: datetime
+    summary: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Payload of a manifest envelope."""
+
+    app: str
+    seq: int
+    issued: datetime
+    expires: datetime
+    controller: Controller
+    current: Version
+    upcoming: Version | None
+    history: tuple[HistoryEntry, ...]
+
+    @classmethod
+    def from_payload(cls, data: Any) -> Manifest:
+        r = _Reader(data, "")
+        r.only("_type", "spec_version", "app", "seq", "issued", "expires", "controller",
+               "current", "upcoming", "history")
+        if r.get("_type", str) != "manifest":
+            raise FormatError("must be 'manifest'", field="_type")
+        if r.int("spec_version") != SPEC_VERSION:
+            raise FormatError(f"unsupported spec_version (this SDK reads {SPEC_VERSION})",
+                              field="spec_version")
+        cr = _Reader(r.get("controller", dict), "controller")
+        cr.only("name", "bin", "country", "email", "address")
+        controller = Controller(cr.str("name"), cr.str("bin"), cr.str("country"),
+                                cr.str("email"), cr.str("address"))
+        current = Version.from_payload(r.get("current", dict), "current")
+        upcoming_data = r.get("upcoming", dict, optional=True)
+        upcoming = None
+        if upcoming_data is not None:
+            upcoming = Version.from_payload(upcoming_data, "upcoming")
+            if upcoming.version <= current.version:
+                raise FormatError("must be newer than current", field="upcoming.version")
+        history: list[HistoryEntry] = []
+        for hr in r.objects("history"):
+            hr.only("version", "label", "significance", "effective", "summary")
+            significance = hr.str("significance")
+            if significance not in SIGNIFICANCES:
+                raise FormatError(f"must be one of {SIGNIFICANCES}", field=f"{hr.path}.significance")
+            effective = hr.time("effective")
+            assert effective is not None
+            history.append(HistoryEntry(hr.int("version", minimum=1), hr.str("label"),
+                                        significance, effective, hr.text("summary")))
+        numbers = [h.version for h in history]
+        if numbers != sorted(set(numbers)) or (numbers and numbers[-1] >= current.version):
+            raise FormatError("must list older versions in increasing order", field="history")
+        issued = r.time("issued")
+        expires = r.time("expires")
+        assert issued is not None and expires is not None
+        return cls(
+            app=r.str("app", pattern=_ID_RE), seq=r.int("seq", minimum=1), issued=issued,
+            expires=expires, controller=controller, current=current, upcoming=upcoming,
+            history=tuple(history),
+        )

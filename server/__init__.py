@@ -1,0 +1,74 @@
+"""Kelisim server: publishes signed policy manifests and documents.
+
+``create_app(test_config=None)`` is the Flask app factory; ``server.wsgi:app`` is the
+production entry point (the fast path in front of Flask).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import ensure_secret_key, load_config
+from .db import Database
+from .manifests import Timing
+from .published import Published
+
+__all__ = ["Kelisim", "create_app"]
+
+
+@dataclass
+class Kelisim:
+    """What the views and commands share: configuration, database, keys, cache."""
+
+    config: dict[str, Any]
+    db: Database
+    published: Published
+
+    @property
+    def keys_dir(self) -> Path:
+        return Path(self.config["KEYS_DIR"])
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(ttl=timedelta(seconds=self.config["MANIFEST_TTL"]),
+                      resign_before=timedelta(seconds=self.config["RESIGN_BEFORE"]))
+
+    @property
+    def root_ttl(self) -> timedelta:
+        return timedelta(seconds=self.config["ROOT_TTL"])
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app. ``test_config`` overrides KELISIM_* keys (without the prefix).
+
+    Raises:
+        ConfigError: a configuration value that cannot be used.
+    """
+    cfg = load_config(test_config)
+    Path(cfg["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"])
+    app.config["SECRET_KEY"] = ensure_secret_key(cfg)
+    app.config["TESTING"] = bool(cfg.get("TESTING"))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    db = Database(cfg["DATABASE_URL"])
+    timing = Timing(ttl=timedelta(seconds=cfg["MANIFEST_TTL"]),
+                    resign_before=timedelta(seconds=cfg["RESIGN_BEFORE"]))
+    published = Published(db, Path(cfg["KEYS_DIR"]), timing,
+                          manifest_max_age=cfg["MANIFEST_MAX_AGE"],
+                          root_max_age=cfg["ROOT_MAX_AGE"],
+                          check_interval=cfg["CACHE_CHECK_INTERVAL"],
+                          document_cache_bytes=cfg["DOCUMENT_CACHE_BYTES"])
+    app.extensions["kelisim"] = Kelisim(cfg, db, published)
+
+    from . import api, errors
+    from .fastpath import FastPath
+
+    errors.register_error_handlers(app)
+    app.register_blueprint(api.bp)
+    app.wsgi_app = FastPath(app.wsgi_app, published)  # type: ignore[method-assign]
+    return app

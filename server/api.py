@@ -1,0 +1,78 @@
+"""Public read-only endpoints: root, manifests, documents, OpenAPI, health.
+
+The fast path (server/fastpath.py) answers hits for the first three before Flask sees
+them; these views answer the same paths when it does not (misses, tests through Flask's
+test client) so both give the same responses.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .errors import ApiError
+from .fastpath import etag_matches, lookup
+from .openapi import openapi_document
+from .published import Blob
+
+__all__ = ["bp"]
+
+bp = Blueprint("public", __name__)
+
+
+def _respond(blob: Blob | None, what: str) -> Response:
+    if blob is None:
+        raise ApiError(404, "not_found", f"{what} not found")
+    inm = request.headers.get("If-None-Match")
+    if inm and etag_matches(inm, blob.etag):
+        resp = Response(status=304)
+        for k, v in blob.headers_304:
+            resp.headers[k] = v
+        return resp
+    resp = Response(b"" if request.method == "HEAD" else blob.body, status=200)
+    for k, v in blob.headers_200:
+        resp.headers[k] = v
+    return resp
+
+
+@bp.get("/v1/root.json")
+def root_latest() -> Response:
+    return _respond(current_app.extensions["kelisim"].published.root(), "root")
+
+
+@bp.get("/v1/root/<int:version>.json")
+def root_version(version: int) -> Response:
+    return _respond(current_app.extensions["kelisim"].published.root(version),
+                    f"root version {version}")
+
+
+@bp.get("/v1/apps/<app_id>/manifest.json")
+def manifest(app_id: str) -> Response:
+    blob = lookup(current_app.extensions["kelisim"].published, request.path)
+    return _respond(blob if isinstance(blob, Blob) else None, f"app {app_id!r}")
+
+
+@bp.get("/v1/documents/<sha256>")
+def document(sha256: str) -> Response:
+    blob = lookup(current_app.extensions["kelisim"].published, request.path)
+    return _respond(blob if isinstance(blob, Blob) else None,
+                    f"document {sha256[:80]!r}")
+
+
+@bp.get("/v1/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.get("/healthz")
+def healthz() -> Response | tuple[Response, int]:
+    k = current_app.extensions["kelisim"]
+    try:
+        k.db.ping()
+        current = k.db.is_current()
+    except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
+        return jsonify({"status": "unavailable", "database": str(exc).splitlines()[0]}), 503
+    root = k.published.root()
+    body = {"status": "ok" if current and root else "degraded",
+            "migrations": "current" if current else "pending: run `kelisim db upgrade`",
+            "root": "present" if root else "missing: run `kelisim keys init`"}
+    return jsonify(body), (200 if current and root else 503)

@@ -1,0 +1,130 @@
+"""Server configuration: defaults, then the instance folder, then ``KELISIM_*`` variables.
+
+Every key is documented in docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULTS", "load_config"]
+
+DEFAULTS: dict[str, Any] = {
+    # Where the SQLite database, the keys and the secret live.
+    "INSTANCE_PATH": "instance",
+    # SQLAlchemy URL; empty means sqlite:///<INSTANCE_PATH>/kelisim.db
+    "DATABASE_URL": "",
+    # Private key files (0600), one per key, named <role>-<keyid>.pem
+    "KEYS_DIR": "",
+    # Secret for itsdangerous (install tokens, admin sessions); generated into the instance
+    # folder with 0600 permissions when not set.
+    "SECRET_KEY": "",
+    # How long a signed manifest is valid, and how long before that the server re-signs it.
+    "MANIFEST_TTL": 7 * 24 * 3600,
+    "RESIGN_BEFORE": 2 * 24 * 3600,
+    # How long a new root stays valid.
+    "ROOT_TTL": 365 * 24 * 3600,
+    # Cache-Control max-age of the manifest and of root.json (seconds).
+    "MANIFEST_MAX_AGE": 60,
+    "ROOT_MAX_AGE": 300,
+    # How often a worker asks the database whether anything was published (seconds).
+    "CACHE_CHECK_INTERVAL": 1.0,
+    # Largest policy document accepted when publishing (bytes).
+    "MAX_DOCUMENT_BYTES": 1024 * 1024,
+    # Documents kept in each worker's memory (bytes); the rest are read from the database.
+    "DOCUMENT_CACHE_BYTES": 64 * 1024 * 1024,
+    # Where `make run` / `kelisim serve` listen.
+    "HOST": "127.0.0.1",
+    "PORT": 8000,
+    "WORKERS": 2,
+}
+
+_INT_KEYS = {"MANIFEST_TTL", "RESIGN_BEFORE", "ROOT_TTL", "MANIFEST_MAX_AGE", "ROOT_MAX_AGE",
+             "MAX_DOCUMENT_BYTES", "DOCUMENT_CACHE_BYTES", "PORT", "WORKERS"}
+_FLOAT_KEYS = {"CACHE_CHECK_INTERVAL"}
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the key."""
+
+
+def _coerce(key: str, value: Any) -> Any:
+    if key in _INT_KEYS:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"KELISIM_{key}: {value!r} is not an integer") from None
+        if number < 0:
+            raise ConfigError(f"KELISIM_{key}: must not be negative")
+        return number
+    if key in _FLOAT_KEYS:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"KELISIM_{key}: {value!r} is not a number") from None
+    return value
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Create ``path`` with mode 0600 (never wider, whatever the umask), durably."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Build the configuration.
+
+    Order: :data:`DEFAULTS`, then ``KELISIM_<KEY>`` environment variables, then
+    ``overrides`` (tests pass these). Derived paths are made absolute.
+
+    Raises:
+        ConfigError: a value of the wrong type.
+    """
+    env = os.environ if environ is None else environ
+    cfg = dict(DEFAULTS)
+    for key in DEFAULTS:
+        if f"KELISIM_{key}" in env:
+            cfg[key] = env[f"KELISIM_{key}"]
+    if overrides:
+        unknown = set(overrides) - set(DEFAULTS) - {"TESTING"}
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s): {sorted(unknown)}")
+        cfg.update(overrides)
+    for key in list(cfg):
+        cfg[key] = _coerce(key, cfg[key])
+    instance = Path(cfg["INSTANCE_PATH"]).resolve()
+    cfg["INSTANCE_PATH"] = str(instance)
+    if not cfg["DATABASE_URL"]:
+        cfg["DATABASE_URL"] = f"sqlite:///{instance / 'kelisim.db'}"
+    cfg["KEYS_DIR"] = str(Path(cfg["KEYS_DIR"]).resolve()) if cfg["KEYS_DIR"] else str(
+        instance / "keys")
+    if cfg["RESIGN_BEFORE"] >= cfg["MANIFEST_TTL"]:
+        raise ConfigError("KELISIM_RESIGN_BEFORE must be shorter than KELISIM_MANIFEST_TTL")
+    return cfg
+
+
+def ensure_secret_key(cfg: dict[str, Any]) -> str:
+    """Return SECRET_KEY, creating ``<instance>/secret_key`` (0600) on first use."""
+    if cfg["SECRET_KEY"]:
+        return str(cfg["SECRET_KEY"])
+    path = Path(cfg["INSTANCE_PATH"]) / "secret_key"
+    if not path.exists():
+        try:
+            write_private_file(path, secrets.token_hex(32).encode())
+        except FileExistsError:
+            pass  # another worker created it first
+    key = path.read_text().strip()
+    cfg["SECRET_KEY"] = key
+    return key

@@ -1,0 +1,100 @@
+"""Engine, sessions and migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Database"]
+
+_MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets readers on other workers go on while one worker publishes; busy_timeout
+    # makes a concurrent writer wait instead of failing.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+class Database:
+    """One engine per process, created lazily so that forked workers get their own."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            kwargs: dict[str, Any] = {}
+            if self.url.startswith("sqlite"):
+                path = self.url.split("///", 1)[-1]
+                if path and path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+            else:
+                kwargs["pool_pre_ping"] = True
+            self._engine = create_engine(self.url, **kwargs)
+            if self.url.startswith("sqlite"):
+                event.listen(self._engine, "connect", _sqlite_pragmas)
+            self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        return self._engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        self.engine  # noqa: B018 - creates the sessionmaker
+        assert self._sessions is not None
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def _alembic(self) -> AlembicConfig:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", _MIGRATIONS)
+        return cfg
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply migrations up to ``revision``."""
+        cfg = self._alembic()
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+
+    def downgrade(self, revision: str) -> None:
+        cfg = self._alembic()
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, revision)
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        return ScriptDirectory.from_config(self._alembic()).get_current_head()
+
+    def is_current(self) -> bool:
+        return self.current_revision() == self.head_revision()
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))

@@ -1,0 +1,80 @@
+"""``kelisim export-static``: the published files in the server's URL layout.
+
+Clients trust signatures, not the host, so any static web server or CDN can serve these.
+Files are written to a temporary folder beside OUT and swapped in with one rename, so a
+web server never sees half an export.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from .manifests import latest_manifest
+from .models import App, Document, RootVersion
+
+if TYPE_CHECKING:
+    from . import Kelisim
+
+__all__ = ["ExportError", "export_static"]
+
+
+class ExportError(Exception):
+    """The export folder cannot be used."""
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def export_static(k: Kelisim, out_dir: Path) -> dict[str, int]:
+    """Write ``v1/root.json``, ``v1/root/<n>.json``, ``v1/apps/<app>/manifest.json`` and
+    ``v1/documents/<sha256>`` under ``out_dir`` (replacing what it held)."""
+    out_dir = out_dir.resolve()
+    if out_dir.exists() and (not out_dir.is_dir() or set(os.listdir(out_dir)) - {"v1"}):
+        # Replacing a folder that holds anything but an earlier export would delete it.
+        raise ExportError(f"{out_dir} exists and holds more than an earlier export (v1/); "
+                          f"choose an empty or new folder")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    counts = {"roots": 0, "manifests": 0, "documents": 0}
+    try:
+        with k.db.session() as s:
+            roots = list(s.scalars(select(RootVersion).order_by(RootVersion.version)))
+            for r in roots:
+                _write(stage / "v1" / "root" / f"{r.version}.json", r.envelope)
+                counts["roots"] += 1
+            if roots:
+                _write(stage / "v1" / "root.json", roots[-1].envelope)
+            for app_id in s.scalars(select(App.id)):
+                # Through the cache, so a manifest that is due is re-signed before export.
+                blob = k.published.manifest(app_id)
+                row = latest_manifest(s, app_id)
+                body = blob.body if blob is not None else (row.envelope if row else None)
+                if body is not None:
+                    _write(stage / "v1" / "apps" / app_id / "manifest.json", body)
+                    counts["manifests"] += 1
+            for sha, content in s.execute(select(Document.sha256, Document.content)):
+                _write(stage / "v1" / "documents" / sha, content)
+                counts["documents"] += 1
+        os.chmod(stage, 0o755)
+        old = None
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
+            os.rename(out_dir, old)
+        os.rename(stage, out_dir)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return counts

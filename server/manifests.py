@@ -1,0 +1,152 @@
+"""Building and signing manifests; the only code that writes ``signed_manifests``."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from client_sdk.envelope import PAYLOAD_MANIFEST
+from client_sdk.jsonutil import canonical_bytes
+from client_sdk.model import Manifest
+from client_sdk.timeutil import format_time, parse_time
+
+from .keys import SigningKey, find_key, sign_envelope
+from .models import App, Generation, PolicyVersion, SignedManifest
+from .roots import LoadedRoot, current_root
+
+__all__ = ["SigningError", "bump_generation", "etag_for", "latest_manifest", "manifest_keys",
+           "sign_manifest"]
+
+
+class SigningError(Exception):
+    """The manifest cannot be signed (no root, no key, no version)."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    ttl: timedelta
+    resign_before: timedelta
+
+
+def etag_for(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+def bump_generation(session: Session) -> None:
+    session.execute(update(Generation).where(Generation.id == 1)
+                    .values(value=Generation.value + 1))
+
+
+def manifest_keys(root: LoadedRoot, keys_dir: Path) -> list[SigningKey]:
+    """The private manifest keys that the current root names, at least its threshold.
+
+    Raises:
+        SigningError: fewer key files than the threshold.
+    """
+    role = root.root.roles["manifest"]
+    found = [k for k in (find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
+    if len(found) < role.threshold:
+        raise SigningError(
+            f"root v{root.version} needs {role.threshold} manifest key(s); found {len(found)} "
+            f"in {keys_dir} (looked for {', '.join(role.keyids)})")
+    return found[: max(role.threshold, 1)]
+
+
+def _history_entry(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": body["version"],
+        "label": body["label"],
+        "significance": body["significance"],
+        "effective": body["effective"],
+        "summary": {tag: doc["summary"] for tag, doc in body["locales"].items() if doc["summary"]},
+    }
+
+
+def build_payload(app: App, versions: list[PolicyVersion], seq: int, now: datetime,
+                  timing: Timing) -> tuple[dict[str, Any], datetime]:
+    """The manifest payload at ``now``, and when it must be replaced.
+
+    Raises:
+        SigningError: the app has no version in effect at ``now``.
+    """
+    stamp = format_time(now)
+    in_effect = [v for v in versions if v.effective <= stamp]
+    future = [v for v in versions if v.effective > stamp]
+    if not in_effect:
+        raise SigningError(f"app {app.id} has no version in effect at {stamp}")
+    current = in_effect[-1]
+    upcoming = future[0] if future else None
+    expires = now + timing.ttl
+    refresh_at = expires - timing.resign_before
+    if upcoming is not None:
+        refresh_at = min(refresh_at, parse_time(upcoming.effective))
+    payload = {
+        "_type": "manifest",
+        "spec_version": 1,
+        "app": app.id,
+        "seq": seq,
+        "issued": stamp,
+        "expires": format_time(expires),
+        "controller": app.controller,
+        "current": current.body,
+        "upcoming": upcoming.body if upcoming is not None else None,
+        "history": [_history_entry(v.body) for v in in_effect[:-1]],
+    }
+    return payload, refresh_at
+
+
+def latest_manifest(session: Session, app_id: str) -> SignedManifest | None:
+    return session.scalars(
+        select(SignedManifest).where(SignedManifest.app_id == app_id)
+        .order_by(SignedManifest.seq.desc()).limit(1)
+    ).first()
+
+
+def sign_manifest(session: Session, app_id: str, keys_dir: Path, now: datetime,
+                  timing: Timing, *, expect_seq: int | None = None) -> SignedManifest | None:
+    """Sign the app's manifest as of ``now`` with seq + 1 and store it.
+
+    With ``expect_seq``, sign only if the newest seq is still that one (a worker that
+    re-signs on its own uses this so that concurrent workers do not both re-sign); returns
+    None when another worker won.
+
+    Raises:
+        SigningError: no root, no key files, or no version in effect.
+    """
+    root = current_root(session)
+    if root is None:
+        raise SigningError("no root yet; run `kelisim keys init`")
+    app = session.get(App, app_id)
+    if app is None:
+        raise SigningError(f"unknown app {app_id!r}")
+    versions = list(session.scalars(
+        select(PolicyVersion).where(PolicyVersion.app_id == app_id)
+        .order_by(PolicyVersion.number)))
+    last_seq = session.scalar(
+        select(func.max(SignedManifest.seq)).where(SignedManifest.app_id == app_id)) or 0
+    if expect_seq is not None and last_seq != expect_seq:
+        return None
+    keys = manifest_keys(root, keys_dir)
+    payload, refresh_at = build_payload(app, versions, last_seq + 1, now, timing)
+    Manifest.from_payload(payload)  # our own output must pass the client's rules
+    body = canonical_bytes(payload)
+    envelope = sign_envelope(body, PAYLOAD_MANIFEST, keys)
+    row = SignedManifest(app_id=app_id, seq=last_seq + 1, envelope=envelope,
+                         etag=etag_for(envelope), issued=payload["issued"],
+                         expires=payload["expires"], refresh_at=format_time(refresh_at))
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        # Another worker signed this seq first; theirs is served.
+        return None
+    bump_generation(session)
+    return row
