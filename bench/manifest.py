@@ -12,6 +12,7 @@ Goal: >= 0.3 for both.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -21,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import free_port, need, wait_http, wrk  # noqa: E402
+from _util import free_port, need, wait_http, wrk
 
 NGINX_CONF = """
 daemon off;
@@ -51,7 +52,7 @@ http {{
 
 
 def etag_of(url: str) -> str:
-    with urllib.request.urlopen(url) as resp:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url) as resp:
         resp.read()
         return str(resp.headers["ETag"])
 
@@ -99,12 +100,10 @@ def main() -> None:
             }
     finally:
         for p in procs:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(p.pid, signal.SIGTERM) if p.args[0] == kelisim else p.terminate()
-            except ProcessLookupError:
-                pass
             p.wait(timeout=10)
-    size = len(urllib.request.urlopen(f"file://{static}{path}").read())  # noqa: S310
+    size = len(urllib.request.urlopen(f"file://{static}{path}").read())
     print(f"manifest: {size} bytes; {args.workers} workers each; wrk -c{args.connections} "
           f"-t2 -d{args.seconds}s")
     print(f"{'':10}{'nginx req/s':>14}{'kelisim req/s':>16}{'ratio':>8}   goal")
@@ -113,7 +112,8 @@ def main() -> None:
         n, k = results["nginx"][kind], results["kelisim"][kind]
         ratio = k / n
         ok &= ratio >= 0.3
-        print(f"{kind:10}{n:14.0f}{k:16.0f}{ratio:8.2f}   >= 0.30 {'ok' if ratio >= 0.3 else 'MISSED'}")
+        verdict = "ok" if ratio >= 0.3 else "MISSED"
+        print(f"{kind:10}{n:14.0f}{k:16.0f}{ratio:8.2f}   >= 0.30 {verdict}")
     sys.exit(0 if ok else 1)
 
 

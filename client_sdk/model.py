@@ -78,13 +78,15 @@ class _Reader:
             raise FormatError(f"must be of type {names}", field=self._name(key))
         return value
 
-    def int(self, key: str, *, minimum: int = 0, optional: bool = False) -> Any:
+    def integer(self, key: str, *, minimum: int = 0, optional: bool = False) -> Any:
         value = self.get(key, int, optional=optional)
         if value is not None and value < minimum:
             raise FormatError(f"must be >= {minimum}", field=self._name(key))
         return value
 
-    def str(self, key: str, *, optional: bool = False, pattern: re.Pattern[str] | None = None) -> Any:
+    def string(
+        self, key: str, *, optional: bool = False, pattern: re.Pattern[str] | None = None
+    ) -> Any:
         value = self.get(key, str, optional=optional)
         if value is not None and pattern is not None and not pattern.match(value):
             raise FormatError(f"{value!r} is not valid", field=self._name(key))
@@ -142,10 +144,10 @@ class Root:
         r.only("_type", "spec_version", "version", "expires", "keys", "roles")
         if r.get("_type", str) != "root":
             raise FormatError("must be 'root'", field="_type")
-        if r.int("spec_version") != SPEC_VERSION:
+        if r.integer("spec_version") != SPEC_VERSION:
             raise FormatError(f"unsupported spec_version (this SDK reads {SPEC_VERSION})",
                               field="spec_version")
-        version = r.int("version", minimum=1)
+        version = r.integer("version", minimum=1)
         expires = r.time("expires")
         assert expires is not None
         keys = {
@@ -165,7 +167,7 @@ class Root:
                                       field=f"roles.{name}.keyids")
             if len(set(keyids)) != len(keyids):
                 raise FormatError("has duplicates", field=f"roles.{name}.keyids")
-            threshold = rr.int("threshold", minimum=1)
+            threshold = rr.integer("threshold", minimum=1)
             if threshold > len(keyids):
                 raise FormatError("is larger than the number of keys",
                                   field=f"roles.{name}.threshold")
@@ -248,15 +250,15 @@ class Version:
             "locales", "purposes", "vendors", "data_categories", "permissions",
             "third_party_transfer", "cross_border_transfer", "public_disclosure",
         )
-        number = r.int("version", minimum=1)
-        significance = r.str("significance")
+        number = r.integer("version", minimum=1)
+        significance = r.string("significance")
         if significance not in SIGNIFICANCES:
             raise FormatError(f"must be one of {SIGNIFICANCES}", field=f"{path}.significance")
-        since = r.int("reconsent_required_since", minimum=1)
+        since = r.integer("reconsent_required_since", minimum=1)
         if since > number:
             raise FormatError("is newer than the version itself",
                               field=f"{path}.reconsent_required_since")
-        term = r.str("consent_term", optional=True)
+        term = r.string("consent_term", optional=True)
         if term is not None:
             try:
                 parse_duration(term)
@@ -269,47 +271,47 @@ class Version:
                 raise FormatError("is not a locale tag", field=f"{path}.locales.{tag}")
             lr.only("title", "url", "sha256", "length", "summary")
             locales[tag] = LocaleDoc(
-                title=lr.str("title"),
-                url=lr.str("url"),
-                sha256=lr.str("sha256", pattern=_SHA_RE),
-                length=lr.int("length"),
-                summary=lr.str("summary"),
+                title=lr.string("title"),
+                url=lr.string("url"),
+                sha256=lr.string("sha256", pattern=_SHA_RE),
+                length=lr.integer("length"),
+                summary=lr.string("summary"),
             )
         if not locales:
             raise FormatError("must name at least one document", field=f"{path}.locales")
-        default_locale = r.str("default_locale")
+        default_locale = r.string("default_locale")
         if default_locale not in locales:
             raise FormatError("has no document in locales", field=f"{path}.default_locale")
         vendors = []
         for vr in r.objects("vendors"):
             vr.only("id", "name", "country", "policy_url")
-            vendors.append(Vendor(vr.str("id", pattern=_ID_RE), vr.str("name"),
-                                  vr.str("country"), vr.str("policy_url")))
+            vendors.append(Vendor(vr.string("id", pattern=_ID_RE), vr.string("name"),
+                                  vr.string("country"), vr.string("policy_url")))
         categories = []
         for cr in r.objects("data_categories"):
             cr.only("id", "title")
-            categories.append(DataCategory(cr.str("id", pattern=_ID_RE), cr.text("title")))
+            categories.append(DataCategory(cr.string("id", pattern=_ID_RE), cr.text("title")))
         purposes = []
         for pr in r.objects("purposes"):
             pr.only("id", "required", "title", "description", "data", "vendors")
             purposes.append(Purpose(
-                id=pr.str("id", pattern=_ID_RE), required=pr.get("required", bool),
+                id=pr.string("id", pattern=_ID_RE), required=pr.get("required", bool),
                 title=pr.text("title"), description=pr.text("description"),
                 data=pr.ids("data"), vendors=pr.ids("vendors"),
             ))
         permissions = []
         for mr in r.objects("permissions"):
             mr.only("id", "purposes", "rationale")
-            permissions.append(Permission(mr.str("id", pattern=_ID_RE), mr.ids("purposes"),
+            permissions.append(Permission(mr.string("id", pattern=_ID_RE), mr.ids("purposes"),
                                           mr.text("rationale")))
         _check_references(path, purposes, vendors, categories, permissions)
         effective = r.time("effective")
         published = r.time("published")
         assert effective is not None and published is not None
         return cls(
-            version=number, label=r.str("label"), significance=significance,
+            version=number, label=r.string("label"), significance=significance,
             reconsent_required_since=since, effective=effective, published=published,
-            min_age=r.int("min_age", optional=True),
+            min_age=r.integer("min_age", optional=True),
             guardian_consent=r.get("guardian_consent", bool), consent_term=term,
             default_locale=default_locale, locales=locales, purposes=tuple(purposes),
             vendors=tuple(vendors), data_categories=tuple(categories),
@@ -390,13 +392,13 @@ class Manifest:
                "current", "upcoming", "history")
         if r.get("_type", str) != "manifest":
             raise FormatError("must be 'manifest'", field="_type")
-        if r.int("spec_version") != SPEC_VERSION:
+        if r.integer("spec_version") != SPEC_VERSION:
             raise FormatError(f"unsupported spec_version (this SDK reads {SPEC_VERSION})",
                               field="spec_version")
         cr = _Reader(r.get("controller", dict), "controller")
         cr.only("name", "bin", "country", "email", "address")
-        controller = Controller(cr.str("name"), cr.str("bin"), cr.str("country"),
-                                cr.str("email"), cr.str("address"))
+        controller = Controller(cr.string("name"), cr.string("bin"), cr.string("country"),
+                                cr.string("email"), cr.string("address"))
         current = Version.from_payload(r.get("current", dict), "current")
         upcoming_data = r.get("upcoming", dict, optional=True)
         upcoming = None
@@ -407,12 +409,13 @@ class Manifest:
         history: list[HistoryEntry] = []
         for hr in r.objects("history"):
             hr.only("version", "label", "significance", "effective", "summary")
-            significance = hr.str("significance")
+            significance = hr.string("significance")
             if significance not in SIGNIFICANCES:
-                raise FormatError(f"must be one of {SIGNIFICANCES}", field=f"{hr.path}.significance")
+                raise FormatError(f"must be one of {SIGNIFICANCES}",
+                                  field=f"{hr.path}.significance")
             effective = hr.time("effective")
             assert effective is not None
-            history.append(HistoryEntry(hr.int("version", minimum=1), hr.str("label"),
+            history.append(HistoryEntry(hr.integer("version", minimum=1), hr.string("label"),
                                         significance, effective, hr.text("summary")))
         numbers = [h.version for h in history]
         if numbers != sorted(set(numbers)) or (numbers and numbers[-1] >= current.version):
@@ -421,7 +424,7 @@ class Manifest:
         expires = r.time("expires")
         assert issued is not None and expires is not None
         return cls(
-            app=r.str("app", pattern=_ID_RE), seq=r.int("seq", minimum=1), issued=issued,
+            app=r.string("app", pattern=_ID_RE), seq=r.integer("seq", minimum=1), issued=issued,
             expires=expires, controller=controller, current=current, upcoming=upcoming,
             history=tuple(history),
         )

@@ -94,7 +94,7 @@ class LocaleText(fields.Dict):
             values=fields.String(validate=validate.Length(min=1)), **kwargs)
 
 
-class When(fields.Field):
+class When(fields.Field[str]):
     """A TOML datetime with an offset, a TOML date (midnight UTC), or an RFC 3339 string."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
@@ -216,7 +216,8 @@ class VersionSchema(Strict):
 
     @post_load
     def _nfc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return _nfc(data)
+        normalised: dict[str, Any] = _nfc(data)
+        return normalised
 
 
 def _nfc(value: Any) -> Any:
@@ -291,7 +292,7 @@ class VersionBundle:
     documents: dict[str, DocumentFile] = field(default_factory=dict)
 
 
-_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_HEADING_RE = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 def _first_heading(text: str) -> str | None:

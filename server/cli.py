@@ -264,7 +264,8 @@ def versions_list(app_id: str, as_json: bool) -> None:
         rows = list(s.scalars(select(PolicyVersion).where(PolicyVersion.app_id == app_id)
                               .order_by(PolicyVersion.number)))
     now = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
-    items = [{"number": r.number, "label": r.label, "significance": r.significance,
+    items: list[dict[str, Any]] = [
+        {"number": r.number, "label": r.label, "significance": r.significance,
               "effective": r.effective, "published": r.published,
               "locales": sorted(r.body["locales"]), "upcoming": r.effective > now,
               "override_reason": r.override_reason} for r in rows]
@@ -317,9 +318,13 @@ def resign(app_ids: tuple[str, ...], force: bool) -> None:
 def import_cmd(file: Path, app_id: str, locale: str | None, out_dir: Path | None,
                label: str | None) -> None:
     """Turn an existing policy (Markdown or plain text) into a version directory."""
-    from .importer import import_policy
+    from .importer import ImportError_, import_policy
 
-    result = import_policy(file, app_id=app_id, locale=locale, out_dir=out_dir, label=label)
+    try:
+        result = import_policy(file, app_id=app_id, locale=locale, out_dir=out_dir,
+                               label=label)
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {result.directory}: " + ", ".join(
         f"{tag}.md ({n} chars)" for tag, n in result.locales.items()))
     for note in result.notes:
@@ -353,10 +358,12 @@ def demo_setup(policy_dir: Path | None) -> None:
     k = _k()
     k.db.upgrade()
     now = utcnow()
+    changed = False
     with k.db.session() as s:
         if current_root(s) is None:
             init_root(s, k.keys_dir, now, k.root_ttl)
             click.echo(f"created keys in {k.keys_dir} and signed root v1")
+            changed = True
     base = policy_dir or Path(__file__).resolve().parent.parent / "demo_app" / "policy" / \
         "jana-courier"
     bundle = load_app_dir(base)
@@ -364,6 +371,7 @@ def demo_setup(policy_dir: Path | None) -> None:
         if s.get(App, bundle.id) is None:
             create_app_record(s, bundle, now)
             click.echo(f"registered app {bundle.id}")
+            changed = True
     for version_dir in sorted(p for p in base.iterdir() if (p / "version.toml").exists()):
         vb = load_version_dir(version_dir, k.config["MAX_DOCUMENT_BYTES"])
         with k.db.session() as s:
@@ -372,6 +380,9 @@ def demo_setup(policy_dir: Path | None) -> None:
             if exists is None:
                 r = publish_version(s, bundle.id, vb, k.keys_dir, utcnow(), k.timing)
                 click.echo(f"published {bundle.id} {r.label} ({r.significance})")
+                changed = True
+    if not changed:
+        click.echo("demo already set up: nothing to do")
     k.published.invalidate()
 
 
@@ -405,7 +416,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     env["KELISIM_INSTANCE_PATH"] = cfg["INSTANCE_PATH"]
     env["KELISIM_DATABASE_URL"] = cfg["DATABASE_URL"]
     env["KELISIM_KEYS_DIR"] = cfg["KEYS_DIR"]
-    os.execvpe(sys.executable, [
+    # Replaces this process with granian; the arguments are ours, not user-supplied text.
+    os.execvpe(sys.executable, [  # noqa: S606
         sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
         "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
         "--no-ws", "--log-level", "warning", "server.wsgi:app",

@@ -5,6 +5,7 @@ Every key is documented in docs/configuration.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -121,10 +122,9 @@ def ensure_secret_key(cfg: dict[str, Any]) -> str:
         return str(cfg["SECRET_KEY"])
     path = Path(cfg["INSTANCE_PATH"]) / "secret_key"
     if not path.exists():
-        try:
+        # Another worker may create it first; then theirs is used.
+        with contextlib.suppress(FileExistsError):
             write_private_file(path, secrets.token_hex(32).encode())
-        except FileExistsError:
-            pass  # another worker created it first
     key = path.read_text().strip()
     cfg["SECRET_KEY"] = key
     return key

@@ -66,7 +66,7 @@ def export_static(k: Kelisim, out_dir: Path) -> dict[str, int]:
             for sha, content in s.execute(select(Document.sha256, Document.content)):
                 _write(stage / "v1" / "documents" / sha, content)
                 counts["documents"] += 1
-        os.chmod(stage, 0o755)
+        os.chmod(stage, 0o755)  # noqa: S103 - a public export, meant to be world-readable
         old = None
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")

@@ -35,7 +35,7 @@ def etag_matches(header: str, etag: str) -> bool:
     return False
 
 
-def lookup(published: Published, path: str) -> Blob | None | bool:
+def lookup(published: Published, path: str) -> Blob | bool | None:
     """The blob for ``path``; None when the path is ours but nothing is there; False when
     the path is not one of ours."""
     if path.startswith("/v1/apps/") and path.endswith("/manifest.json"):

@@ -42,7 +42,8 @@ def major_reasons(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
             reasons.append(f"purpose '{p['id']}' now shares data with vendor '{v}'")
     old_age, new_age = old.get("min_age"), new.get("min_age")
     if old_age is not None and (new_age is None or new_age < old_age):
-        reasons.append(f"min_age lowered from {old_age} to {new_age if new_age is not None else 'none'}")
+        shown = new_age if new_age is not None else "none"
+        reasons.append(f"min_age lowered from {old_age} to {shown}")
     if old.get("guardian_consent") and not new.get("guardian_consent"):
         reasons.append("guardian consent no longer required")
     for flag, what in (("third_party_transfer", "transfer to third parties"),

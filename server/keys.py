@@ -32,7 +32,7 @@ from .config import write_private_file
 __all__ = ["KeyError_", "SigningKey", "find_key", "generate_key", "load_key", "sign_envelope"]
 
 
-class KeyError_(Exception):  # noqa: N801 - KeyError is a builtin
+class KeyError_(Exception):
     """A key file that is missing, unreadable, too widely readable or not Ed25519."""
 
 

@@ -37,8 +37,8 @@ def _cached(summary: str, content: dict[str, Any], params: list[dict[str, Any]])
                     "headers": {"ETag": {"schema": {"type": "string"}},
                                 "Cache-Control": {"schema": {"type": "string"}}}},
             "304": {"description": "Not modified (ETag matched If-None-Match)"},
-            "404": {"description": "Not found",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "404": {"description": "Not found", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
         },
     }
 

@@ -120,9 +120,9 @@ def rotate_root(
     old = current_root(session)
     if old is None:
         raise RootError("no root yet; run `kelisim keys init` first")
-    for role in new_roles:
-        if role not in ("root", "manifest", "receipt"):
-            raise RootError(f"unknown role {role!r}; choose root, manifest or receipt")
+    for wanted in new_roles:
+        if wanted not in ("root", "manifest", "receipt"):
+            raise RootError(f"unknown role {wanted!r}; choose root, manifest or receipt")
     search = [*root_key_files, keys_dir]
     old_root_role = old.root.roles["root"]
     old_signers = [k for k in (find_key(kid, search) for kid in old_root_role.keyids) if k]
@@ -134,15 +134,15 @@ def rotate_root(
     roles: dict[str, tuple[_RoleKeys, int]] = {}
     new_signers = old_signers
     for name in ("root", "manifest", "receipt"):
-        role = old.root.roles[name]
-        threshold = role.threshold
+        old_role = old.root.roles[name]
+        threshold = old_role.threshold
         if name in new_roles:
-            fresh = [generate_key(keys_dir, name) for _ in role.keyids]
+            fresh = [generate_key(keys_dir, name) for _ in old_role.keyids]
             keys = _public(fresh)
             if name == "root":
                 new_signers = fresh
         else:
-            keys = [(kid, old.payload["keys"][kid]) for kid in role.keyids]
+            keys = [(kid, old.payload["keys"][kid]) for kid in old_role.keyids]
         if name == "root" and root_threshold is not None:
             if not 1 <= root_threshold <= len(keys):
                 raise RootError(f"--root-threshold must be between 1 and {len(keys)}")

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a make target needs, only when they are missing.
+# Usage: scripts/system-deps.sh test|bench
+set -euo pipefail
+
+case "${1:-}" in
+  test)  packages=() ;;                     # the suite needs no Debian package yet
+  bench) packages=(nginx-light wrk) ;;      # nginx is the reference; wrk generates load
+  *) echo "usage: $0 test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing Debian packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
