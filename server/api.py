@@ -34,28 +34,30 @@ def _respond(blob: Blob | None, what: str) -> Response:
     return resp
 
 
+def _lookup() -> Blob | None:
+    # The same parser as the fast path, so both accept and refuse the same paths.
+    blob = lookup(current_app.extensions["kelisim"].published, request.path)
+    return blob if isinstance(blob, Blob) else None
+
+
 @bp.get("/v1/root.json")
 def root_latest() -> Response:
-    return _respond(current_app.extensions["kelisim"].published.root(), "root")
+    return _respond(_lookup(), "root")
 
 
-@bp.get("/v1/root/<int:version>.json")
-def root_version(version: int) -> Response:
-    return _respond(current_app.extensions["kelisim"].published.root(version),
-                    f"root version {version}")
+@bp.get("/v1/root/<version>.json")
+def root_version(version: str) -> Response:
+    return _respond(_lookup(), f"root version {version[:20]}")
 
 
 @bp.get("/v1/apps/<app_id>/manifest.json")
 def manifest(app_id: str) -> Response:
-    blob = lookup(current_app.extensions["kelisim"].published, request.path)
-    return _respond(blob if isinstance(blob, Blob) else None, f"app {app_id!r}")
+    return _respond(_lookup(), f"app {app_id[:80]!r}")
 
 
 @bp.get("/v1/documents/<sha256>")
 def document(sha256: str) -> Response:
-    blob = lookup(current_app.extensions["kelisim"].published, request.path)
-    return _respond(blob if isinstance(blob, Blob) else None,
-                    f"document {sha256[:80]!r}")
+    return _respond(_lookup(), f"document {sha256[:80]!r}")
 
 
 @bp.get("/v1/openapi.json")

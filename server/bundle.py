@@ -125,9 +125,9 @@ class ControllerSchema(Strict):
     email = fields.Email(required=True)
     address = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _bin(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("country") == "KZ" and not valid_bin(data.get("bin", "")):
+        if data.get("country") == "KZ" and "bin" in data and not valid_bin(data["bin"]):
             raise ValidationError("is not a valid 12-digit BIN (check digit fails)", "bin")
 
 
@@ -152,9 +152,12 @@ class PermissionSchema(Strict):
 def _unique(items: list[dict[str, Any]], name: str) -> None:
     seen: set[str] = set()
     for i, item in enumerate(items):
-        if item["id"] in seen:
-            raise ValidationError({i: {"id": [f"duplicate id {item['id']!r}"]}}, name)
-        seen.add(item["id"])
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if item_id is None:
+            continue
+        if item_id in seen:
+            raise ValidationError({i: {"id": [f"duplicate id {item_id!r}"]}}, name)
+        seen.add(item_id)
 
 
 class AppSchema(Strict):
@@ -166,7 +169,7 @@ class AppSchema(Strict):
     data_categories = fields.List(fields.Nested(DataCategorySchema), load_default=list)
     permissions = fields.List(fields.Nested(PermissionSchema), load_default=list)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _ids(self, data: dict[str, Any], **kwargs: Any) -> None:
         for name in ("vendors", "data_categories", "permissions"):
             _unique(data.get(name, []), name)
@@ -207,7 +210,7 @@ class VersionSchema(Strict):
             except ValueError as exc:
                 raise ValidationError(str(exc)) from None
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _ids(self, data: dict[str, Any], **kwargs: Any) -> None:
         _unique(data.get("purposes", []), "purposes")
         if data.get("guardian_consent") and data.get("min_age") is None:

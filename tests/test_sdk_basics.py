@@ -1,0 +1,95 @@
+"""The SDK pieces the server shares: strict JSON, envelopes, models, public names."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+
+import pytest
+
+import client_sdk
+from client_sdk.envelope import PAYLOAD_ROOT, keyid_of, parse_envelope, verify_threshold
+from client_sdk.errors import ConsentError, FormatError, RepositoryError, SignatureError
+from client_sdk.jsonutil import canonical_bytes, loads_strict
+from client_sdk.model import Root
+
+
+def test_exported_members() -> None:
+    exported = set(client_sdk.__all__)
+    public = {name for name in dir(client_sdk) if not name.startswith("_")} - {
+        "annotations", "envelope", "errors", "jsonutil", "model", "timeutil"}
+    assert exported == public
+
+
+def test_sdk_imports_neither_flask_nor_server() -> None:
+    code = ("import sys, client_sdk, client_sdk.model, client_sdk.envelope;"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'server', 'kivy',"
+            " 'sqlalchemy')]; print(bad); sys.exit(1 if bad else 0)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("data,message", [
+    (b'{"a": 1, "a": 2}', "duplicate JSON key 'a'"),
+    (b'{"a": 1.5}', "number 1.5 is not an integer"),
+    (b'{"a": NaN}', "non-finite number NaN"),
+    (b"\xff", "is not UTF-8"),
+    (b"{", "is not valid JSON"),
+    (b"[" * 100000 + b"]" * 100000, "nested too deeply"),
+])
+def test_strict_json(data: bytes, message: str) -> None:
+    with pytest.raises(FormatError, match=message):
+        loads_strict(data)
+
+
+def test_canonical_bytes_sorts_and_normalises() -> None:
+    # "e" + COMBINING ACUTE is composed to "é" (NFC), in keys and values alike.
+    assert canonical_bytes({"b": 1, "e\u0301": "e\u0301"}) == '{"b":1,"é":"é"}'.encode()
+
+
+def _env(**kw: object) -> bytes:
+    doc = {"payload": base64.b64encode(b"{}").decode(), "payloadType": PAYLOAD_ROOT,
+           "signatures": [{"keyid": "k", "sig": base64.b64encode(b"s").decode()}]}
+    doc.update(kw)
+    return json.dumps(doc).encode()
+
+
+@pytest.mark.parametrize("data,message", [
+    (_env(payloadType="text/plain"), "expected payloadType"),
+    (_env(extra=1), "unknown envelope field"),
+    (_env(payload="***"), "payload: is not valid base64"),
+    (_env(signatures=[]), "signatures: must be a non-empty list"),
+    (_env(signatures=[{"keyid": "k"}]), "signatures\\[0\\]: must be an object"),
+    (b"[]", "envelope must be a JSON object"),
+])
+def test_envelope_structure(data: bytes, message: str) -> None:
+    with pytest.raises(FormatError, match=message):
+        parse_envelope(data, PAYLOAD_ROOT)
+
+
+def test_signature_error_is_a_repository_error() -> None:
+    env = parse_envelope(_env(), PAYLOAD_ROOT)
+    with pytest.raises(SignatureError, match="0 valid signature\\(s\\) of 1 needed") as exc:
+        verify_threshold(env, {}, ["k"], 1, role="root")
+    assert isinstance(exc.value, RepositoryError) and isinstance(exc.value, ConsentError)
+
+
+def test_root_model_names_the_bad_field() -> None:
+    public = {"keytype": "ed25519", "scheme": "ed25519", "keyval": {"public": "ab" * 32}}
+    kid = keyid_of(public)
+    good = {"_type": "root", "spec_version": 1, "version": 1, "expires": "2030-01-01T00:00:00Z",
+            "keys": {kid: public},
+            "roles": {r: {"keyids": [kid], "threshold": 1} for r in ("root", "manifest",
+                                                                       "receipt")}}
+    assert Root.from_payload(good).version == 1
+    with pytest.raises(FormatError, match=r"roles\.manifest\.threshold: is larger than"):
+        Root.from_payload({**good, "roles": {**good["roles"],
+                                             "manifest": {"keyids": [kid], "threshold": 2}}})
+    with pytest.raises(FormatError, match="does not match the key"):
+        Root.from_payload({**good, "keys": {"0" * 64: public}, "roles": {
+            r: {"keyids": ["0" * 64], "threshold": 1} for r in ("root", "manifest", "receipt")}})
+    with pytest.raises(FormatError, match=r"expires: .* is not an RFC 3339 UTC time"):
+        Root.from_payload({**good, "expires": "2030-01-01"})
+    with pytest.raises(FormatError, match="version: must be an integer"):
+        Root.from_payload({**good, "version": True})
