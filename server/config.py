@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ class ConfigError(ValueError):
 
 def _coerce(key: str, value: Any) -> Any:
     if key in _INT_KEYS:
+        if isinstance(value, bool):
+            raise ConfigError(f"KELISIM_{key}: {value!r} is not an integer")
         try:
             number = int(value)
         except (TypeError, ValueError):
@@ -82,19 +85,39 @@ def write_private_file(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+def _read_instance_config(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    unknown = set(data) - set(DEFAULTS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {sorted(unknown)}; "
+                          f"known: {', '.join(sorted(DEFAULTS))}")
+    if "INSTANCE_PATH" in data:
+        raise ConfigError(f"{path}: INSTANCE_PATH cannot be set inside the instance folder")
+    return data
+
+
 def load_config(
     overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Build the configuration.
 
-    Order: :data:`DEFAULTS`, then ``KELISIM_<KEY>`` environment variables, then
-    ``overrides`` (tests pass these). Derived paths are made absolute.
+    Order: :data:`DEFAULTS`, then ``<INSTANCE_PATH>/config.toml`` (keys without the
+    prefix), then ``KELISIM_<KEY>`` environment variables, then ``overrides`` (tests pass
+    these). Derived paths are made absolute.
 
     Raises:
-        ConfigError: a value of the wrong type.
+        ConfigError: a value of the wrong type, an unknown key, or a bad config.toml.
     """
     env = os.environ if environ is None else environ
     cfg = dict(DEFAULTS)
+    instance = (overrides or {}).get("INSTANCE_PATH") or env.get("KELISIM_INSTANCE_PATH") \
+        or DEFAULTS["INSTANCE_PATH"]
+    cfg.update(_read_instance_config(Path(instance) / "config.toml"))
     for key in DEFAULTS:
         if f"KELISIM_{key}" in env:
             cfg[key] = env[f"KELISIM_{key}"]

@@ -1,0 +1,58 @@
+"""Configuration: defaults, instance config.toml, KELISIM_* variables, errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from server.config import ConfigError, load_config
+
+
+def test_defaults_and_derived_paths(tmp_path: Path) -> None:
+    cfg = load_config({"INSTANCE_PATH": str(tmp_path)}, environ={})
+    assert cfg["DATABASE_URL"] == f"sqlite:///{tmp_path / 'kelisim.db'}"
+    assert cfg["KEYS_DIR"] == str(tmp_path / "keys")
+    assert cfg["MANIFEST_TTL"] == 7 * 24 * 3600 and cfg["PORT"] == 8000
+
+
+def test_order_file_then_environment(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("PORT = 9000\nMANIFEST_MAX_AGE = 30\n")
+    cfg = load_config(environ={"KELISIM_INSTANCE_PATH": str(tmp_path),
+                               "KELISIM_PORT": "9100"})
+    assert cfg["PORT"] == 9100 and cfg["MANIFEST_MAX_AGE"] == 30
+
+
+@pytest.mark.parametrize("content,message", [
+    ("PORTT = 1\n", "unknown key(s) ['PORTT']"),
+    ("PORT = \n", "config.toml: Invalid value"),
+    ("PORT = true\n", "KELISIM_PORT: True is not an integer"),
+    ("INSTANCE_PATH = '/x'\n", "INSTANCE_PATH cannot be set"),
+])
+def test_bad_instance_config(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "config.toml").write_text(content)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config({"INSTANCE_PATH": str(tmp_path)}, environ={})
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"KELISIM_MANIFEST_TTL": "week"}, "KELISIM_MANIFEST_TTL: 'week' is not an integer"),
+    ({"KELISIM_PORT": "-1"}, "KELISIM_PORT: must not be negative"),
+    ({"KELISIM_RESIGN_BEFORE": "999999999"}, "must be shorter than KELISIM_MANIFEST_TTL"),
+])
+def test_bad_environment(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config({"INSTANCE_PATH": str(tmp_path)}, environ=env)
+
+
+def test_cli_reports_config_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    monkeypatch.setenv("KELISIM_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("KELISIM_MANIFEST_TTL", "week")
+    result = CliRunner().invoke(main, ["apps", "list"])
+    assert result.exit_code != 0
+    assert "KELISIM_MANIFEST_TTL: 'week' is not an integer" in result.output
