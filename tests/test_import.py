@@ -25,6 +25,10 @@ email = "dpo@example.kz"
 address = "Astana"
 """
 
+if not POLICIES.is_dir():
+    pytest.fail(f"{POLICIES} not found: the real policies are test data; check out the "
+                f"shared folder beside the repository", pytrace=False)
+
 EXPECTED = {
     "inji.ru.md": ["ru"],
     "jana-courier-v2.en.txt": ["en"],
