@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -51,22 +52,24 @@ def server(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
     proc = subprocess.Popen([KELISIM, "serve", "--port", str(port), "--workers", "2"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if _get(port, "/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            raise RuntimeError(f"server did not start:\n{out}")
-        time.sleep(0.1)
-    yield {"port": port, "env": env, "proc": proc}
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=15)
-    if proc.stdout:
-        proc.stdout.close()
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if _get(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server on port {port} did not start")
+            time.sleep(0.1)
+        yield {"port": port, "env": env, "proc": proc}
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        out = proc.communicate(timeout=15)[0].decode(errors="replace")
+        if proc.returncode not in (0, -signal.SIGTERM, 143):
+            print(f"server output:\n{out}")
 
 
 def test_serves_verifiable_manifest_and_documents(server: dict[str, Any]) -> None:
