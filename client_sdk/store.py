@@ -1,0 +1,193 @@
+"""The local store: one SQLite file holding trusted state, documents, ledger and outbox.
+
+Every write is one transaction with ``synchronous=FULL`` in WAL mode: a call that returned
+has reached the disk and survives kill -9 and power loss. The ledger is append-only; the
+outbox is the sync queue (``sync()`` marks rows synced once their receipt verifies).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import StorageError
+
+__all__ = ["LedgerRecord", "Store"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (sha256 TEXT PRIMARY KEY, content BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    action TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    document_sha256 TEXT,
+    locale TEXT,
+    purposes TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    age_confirmed INTEGER,
+    guardian TEXT,
+    client_time TEXT NOT NULL,
+    manifest_seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    record_id TEXT PRIMARY KEY REFERENCES ledger(id),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    synced_at TEXT,
+    receipt BLOB
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(synced_at) WHERE synced_at IS NULL;
+"""
+
+
+@dataclass(frozen=True)
+class LedgerRecord:
+    """One decision of the user, as stored and as sent to the server."""
+
+    id: str
+    action: str  # accept | decline | withdraw | update | acknowledge
+    version: int
+    document_sha256: str | None
+    locale: str | None
+    purposes: Mapping[str, bool]
+    evidence: Mapping[str, Any]
+    age_confirmed: bool | None
+    guardian: Mapping[str, Any] | None
+    client_time: str
+    manifest_seq: int
+    synced: bool = False
+    receipt: bytes | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "action": self.action, "version": self.version,
+            "document_sha256": self.document_sha256, "locale": self.locale,
+            "purposes": dict(self.purposes), "evidence": dict(self.evidence),
+            "age_confirmed": self.age_confirmed,
+            "guardian": dict(self.guardian) if self.guardian is not None else None,
+            "client_time": self.client_time, "manifest_seq": self.manifest_seq,
+        }
+
+
+class Store:
+    """Thread-safe access to ``<data_dir>/kelisim.db`` (one connection, one lock)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / "kelisim.db"
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False,
+                                       isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StorageError(f"{self.path} was written by a newer SDK (schema {version})")
+            if version < SCHEMA_VERSION:
+                # executescript commits first, so the transaction is part of the script.
+                self._db.executescript(
+                    f"BEGIN IMMEDIATE;\n{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open {self.path}: {exc}") from None
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise StorageError(f"{self.path}: {exc}") from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StorageError(f"{self.path}: {exc}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- trusted state ------------------------------------------------------------------
+    def get_meta(self, key: str) -> bytes | None:
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return bytes(rows[0][0]) if rows else None
+
+    def put_meta(self, values: Mapping[str, bytes | None]) -> None:
+        """Set (or, with None, delete) several keys in one transaction."""
+        with self._tx() as db:
+            for key, value in values.items():
+                if value is None:
+                    db.execute("DELETE FROM meta WHERE key = ?", (key,))
+                else:
+                    db.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
+                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                               (key, value))
+
+    def get_document(self, sha256: str) -> bytes | None:
+        rows = self._read("SELECT content FROM documents WHERE sha256 = ?", (sha256,))
+        return bytes(rows[0][0]) if rows else None
+
+    def put_document(self, sha256: str, content: bytes) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO documents(sha256, content) VALUES(?, ?)",
+                       (sha256, content))
+
+    # -- ledger -------------------------------------------------------------------------
+    def append(self, record: LedgerRecord) -> None:
+        """Append a record and queue it for sync, durably, in one transaction."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO ledger(id, action, version, document_sha256, locale, purposes, "
+                "evidence, age_confirmed, guardian, client_time, manifest_seq) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.id, record.action, record.version, record.document_sha256,
+                 record.locale, json.dumps(dict(record.purposes), sort_keys=True),
+                 json.dumps(dict(record.evidence), sort_keys=True),
+                 None if record.age_confirmed is None else int(record.age_confirmed),
+                 None if record.guardian is None else json.dumps(dict(record.guardian)),
+                 record.client_time, record.manifest_seq))
+            db.execute("INSERT INTO outbox(record_id) VALUES(?)", (record.id,))
+
+    def records(self) -> list[LedgerRecord]:
+        rows = self._read(
+            "SELECT l.id, l.action, l.version, l.document_sha256, l.locale, l.purposes, "
+            "l.evidence, l.age_confirmed, l.guardian, l.client_time, l.manifest_seq, "
+            "o.synced_at, o.receipt FROM ledger l LEFT JOIN outbox o ON o.record_id = l.id "
+            "ORDER BY l.seq")
+        return [
+            LedgerRecord(
+                id=r[0], action=r[1], version=r[2], document_sha256=r[3], locale=r[4],
+                purposes=json.loads(r[5]), evidence=json.loads(r[6]),
+                age_confirmed=None if r[7] is None else bool(r[7]),
+                guardian=None if r[8] is None else json.loads(r[8]),
+                client_time=r[9], manifest_seq=r[10], synced=r[11] is not None,
+                receipt=None if r[12] is None else bytes(r[12]))
+            for r in rows
+        ]
+
+    def integrity_check(self) -> str:
+        return str(self._read("PRAGMA integrity_check")[0][0])
