@@ -5,6 +5,8 @@ This package imports neither Flask nor Kivy (``client_sdk.kivy`` is the one exce
 
 from __future__ import annotations
 
+from .client import ConsentClient, RefreshResult
+from .decision import Change, ConsentState, Decision, Kind
 from .envelope import (
     PAYLOAD_MANIFEST,
     PAYLOAD_RECEIPT,
@@ -29,25 +31,37 @@ from .errors import (
     WrongAppError,
 )
 from .model import Manifest, Root, Version
+from .store import LedgerRecord
+from .transport import HttpTransport, Response, Transport
 
 __all__ = [
     "PAYLOAD_MANIFEST",
     "PAYLOAD_RECEIPT",
     "PAYLOAD_ROOT",
+    "Change",
+    "ConsentClient",
     "ConsentError",
+    "ConsentState",
+    "Decision",
     "DocumentMismatchError",
     "ExpiredError",
     "FormatError",
+    "HttpTransport",
+    "Kind",
+    "LedgerRecord",
     "Manifest",
     "NetworkError",
     "OversizeError",
     "ParsedEnvelope",
+    "RefreshResult",
     "RepositoryError",
+    "Response",
     "RollbackError",
     "Root",
     "SignatureError",
     "SlowRetrievalError",
     "StorageError",
+    "Transport",
     "UsageError",
     "Version",
     "WrongAppError",

@@ -60,9 +60,14 @@ def _b64(value: Any, field: str, url: str | None) -> bytes:
     if not isinstance(value, str):
         raise FormatError("must be a base64 string", field=field, url=url)
     try:
-        return base64.b64decode(value, validate=True)
+        raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise FormatError("is not valid base64", field=field, url=url) from None
+    # Only the canonical encoding: otherwise unused padding bits let several strings
+    # decode to the same bytes, and an envelope could change without its meaning changing.
+    if base64.b64encode(raw).decode("ascii") != value:
+        raise FormatError("is not canonical base64", field=field, url=url)
+    return raw
 
 
 def parse_envelope(data: bytes, expected_type: str, *, url: str | None = None) -> ParsedEnvelope:
