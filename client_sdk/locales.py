@@ -14,19 +14,16 @@ def _candidates(tag: str) -> list[str]:
 
 
 def negotiate(preferences: Sequence[str], available: Iterable[str], default: str) -> str:
-    """The best available locale: each preference exactly, then each preference's shorter
-    forms down to its base language, then ``default``."""
+    """The best available locale (RFC 4647 lookup): each preference in order, exactly and
+    then shortened down to its base language (``kk-KZ`` -> ``kk``); then a script variant
+    of a preferred language (``uz`` -> ``uz-Cyrl``); then ``default``."""
     by_lower = {a.lower(): a for a in available}
     for pref in preferences:
-        hit = by_lower.get(pref.replace("_", "-").lower())
-        if hit:
-            return hit
-    for pref in preferences:
-        for cand in _candidates(pref)[1:]:
+        for cand in _candidates(pref):
             hit = by_lower.get(cand.lower())
             if hit:
                 return hit
-        # A base language also matches a script variant we have (uz -> uz-Cyrl).
+    for pref in preferences:
         base = _candidates(pref)[-1].lower()
         variants = sorted(a for low, a in by_lower.items() if low.split("-")[0] == base)
         if variants:
