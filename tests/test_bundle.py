@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DEMO
 
+from conftest import DEMO
 from server.bundle import BundleError, load_app_dir, load_version_dir, valid_bin
 
 

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from simulator import BASE, NOW, Key, Simulator, canonical, envelope, version
 
 from client_sdk import (
     ConsentClient,
@@ -29,6 +28,7 @@ from client_sdk import (
     SignatureError,
     WrongAppError,
 )
+from simulator import BASE, NOW, Key, Simulator, canonical, envelope, version
 
 
 def make_client(sim: Simulator, data_dir: Path, **kw: Any) -> ConsentClient:

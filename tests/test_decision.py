@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from simulator import BASE, NOW, Simulator, ts, version
 
 from client_sdk import ConsentClient, Kind, UsageError
 from client_sdk.decision import ConsentState, decide
 from client_sdk.locales import negotiate
 from client_sdk.model import Manifest
+from simulator import BASE, NOW, Simulator, ts, version
 
 DOCS = {"kk": b"# kk\n", "ru": b"# ru\n", "en": b"# en\n"}
 DAY = timedelta(days=1)

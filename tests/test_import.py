@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from conftest import POLICIES
 from flask.testing import FlaskClient
 
+from conftest import POLICIES
 from helpers import payload_of
 from server.importer import import_policy, split_languages, text_to_markdown
 from server.langdetect import detect

@@ -2,98 +2,54 @@
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEMO
 
+from conftest import DEMO
 from helpers import MANIFEST_TYPE, payload_of, verified_root, verify
+from livesrv import free_port, get, kelisim, running
 
 pytestmark = pytest.mark.slow
 
-KELISIM = str(Path(sys.executable).with_name("kelisim"))
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get(port: int, path: str, headers: dict[str, str] | None = None
-         ) -> tuple[int, dict[str, str], bytes]:
-    # A new connection each time: granian spreads connections over its workers.
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.request("GET", path, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
 
 
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
     env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance"),
            "KELISIM_DATABASE_URL": database_url}
-    subprocess.run([KELISIM, "demo-setup"], env=env, check=True, capture_output=True)
-    port = _free_port()
-    proc = subprocess.Popen([KELISIM, "serve", "--port", str(port), "--workers", "2"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _get(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server on port {port} did not start")
-            time.sleep(0.1)
+    kelisim(env, "demo-setup")
+    port = free_port()
+    with running(env, port) as proc:
         yield {"port": port, "env": env, "proc": proc}
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        out = proc.communicate(timeout=15)[0].decode(errors="replace")
-        if proc.returncode not in (0, -signal.SIGTERM, 143):
-            print(f"server output:\n{out}")
 
 
 def test_serves_verifiable_manifest_and_documents(server: dict[str, Any]) -> None:
     port = server["port"]
-    status, _, root_env = _get(port, "/v1/root/1.json")
+    status, _, root_env = get(port, "/v1/root/1.json")
     assert status == 200
     root = verified_root(root_env)
-    status, headers, env = _get(port, "/v1/apps/jana-courier/manifest.json")
+    status, headers, env = get(port, "/v1/apps/jana-courier/manifest.json")
     assert status == 200 and headers["cache-control"] == "public, max-age=60"
     manifest = verify(env, root, "manifest", MANIFEST_TYPE)
     assert manifest["current"]["label"] == "2.0"
     for tag, doc in manifest["current"]["locales"].items():
-        status, headers, body = _get(port, doc["url"])
+        status, headers, body = get(port, doc["url"])
         assert status == 200 and len(body) == doc["length"]
         assert body == (DEMO / "2.0" / f"{tag}.md").read_bytes()
-    status, headers, body = _get(port, "/v1/apps/jana-courier/manifest.json",
+    status, headers, body = get(port, "/v1/apps/jana-courier/manifest.json",
                                  {"If-None-Match": headers_etag(port)})
     assert status == 304 and body == b""
-    status, _, body = _get(port, "/v1/apps/unknown/manifest.json")
+    status, _, body = get(port, "/v1/apps/unknown/manifest.json")
     assert status == 404 and b'"not_found"' in body
 
 
 def headers_etag(port: int) -> str:
-    return _get(port, "/v1/apps/jana-courier/manifest.json")[1]["etag"]
+    return get(port, "/v1/apps/jana-courier/manifest.json")[1]["etag"]
 
 
 def test_publish_is_visible_on_every_worker_within_two_seconds(
@@ -101,7 +57,7 @@ def test_publish_is_visible_on_every_worker_within_two_seconds(
     port = server["port"]
     # Warm every worker's cache with the current manifest.
     for _ in range(20):
-        assert payload_of(_get(port, "/v1/apps/jana-courier/manifest.json")[2])["seq"] == 2
+        assert payload_of(get(port, "/v1/apps/jana-courier/manifest.json")[2])["seq"] == 2
     v3 = tmp_path / "jana-courier" / "2.1"
     v3.mkdir(parents=True)
     for f in ("kk.md", "ru.md", "en.md"):
@@ -109,12 +65,11 @@ def test_publish_is_visible_on_every_worker_within_two_seconds(
     toml = (DEMO / "2.0" / "version.toml").read_text()
     (v3 / "version.toml").write_text(toml.replace('label = "2.0"', 'label = "2.1"')
                                      .replace('significance = "major"', 'significance = "patch"'))
-    subprocess.run([KELISIM, "publish", str(v3), "--app", "jana-courier"], env=server["env"],
-                   check=True, capture_output=True)
+    kelisim(server["env"], "publish", str(v3), "--app", "jana-courier")
     published_at = time.monotonic()
     seen_new = 0
     while time.monotonic() - published_at < 2.0:
-        seq = payload_of(_get(port, "/v1/apps/jana-courier/manifest.json")[2])["seq"]
+        seq = payload_of(get(port, "/v1/apps/jana-courier/manifest.json")[2])["seq"]
         seen_new = seen_new + 1 if seq == 3 else 0
         if seen_new >= 20:  # twenty fresh connections in a row, spread over both workers
             break

@@ -1,0 +1,134 @@
+"""The SDK against the real server process: first launch to upcoming, offline at the end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from client_sdk import ConsentClient, Kind, NetworkError
+from client_sdk.timeutil import format_time, utcnow
+from conftest import DEMO
+from livesrv import free_port, get, kelisim, running
+
+pytestmark = pytest.mark.slow
+
+
+def new_version(base: Path, label: str, significance: str, summary: str, *,
+                extra_purpose: bool = False, effective: str | None = None) -> Path:
+    d = base / label
+    shutil.copytree(DEMO / "2.0", d)
+    toml = (d / "version.toml").read_text()
+    toml = toml.replace('label = "2.0"', f'label = "{label}"').replace(
+        'significance = "major"', f'significance = "{significance}"')
+    for tag in ("kk", "ru", "en"):
+        start = toml.index(f"\n{tag} = ", toml.index("[summary]"))
+        end = toml.index("\n", start + 1)
+        toml = toml[:start] + f'\n{tag} = "{summary} ({tag})"' + toml[end:]
+        (d / f"{tag}.md").write_text((d / f"{tag}.md").read_text() + f"\n{label}\n")
+    if effective:
+        toml = f"effective = {effective}\n" + toml
+    if extra_purpose:
+        toml += ('\n[[purposes]]\nid = "marketing"\nrequired = false\ndata = ["contact"]\n'
+                 'vendors = []\ntitle = { kk = "Жарнама", ru = "Реклама", en = "Marketing" }\n'
+                 'description = { kk = "Жаңалықтар", ru = "Новости", en = "News" }\n')
+    (d / "version.toml").write_text(toml)
+    return d
+
+
+def test_first_launch_to_upcoming_offline(tmp_path: Path) -> None:
+    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance")}
+    env.pop("KELISIM_DATABASE_URL", None)
+    kelisim(env, "demo-setup")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    policy = tmp_path / "policy"
+    with running(env, port):
+        root1 = get(port, "/v1/root/1.json")[2]
+        client = ConsentClient(url, "jana-courier", root1, tmp_path / "app",
+                               preferred_locales=("kk-KZ", "ru"))
+        assert client.refresh().ok
+        d = client.decide()
+        assert (d.kind, d.reasons, d.locale, d.version.label) == (
+            Kind.PROMPT, ("first_launch",), "kk", "2.0")
+        assert client.document().startswith("# Jana Courier құпиялылық саясаты")
+        client.accept(["analytics"], evidence={"scrolled_to_end": True,
+                                               "seconds_on_screen": 30}, age_confirmed=True)
+        assert client.decide().kind is Kind.NONE and client.is_granted("analytics")
+
+        kelisim(env, "publish", str(new_version(policy, "2.1", "minor", "Түзетулер")),
+                "--app", "jana-courier")
+        client_sees(client, "2.1")
+        d = client.decide()
+        assert d.kind is Kind.NOTICE
+        assert [c.summary for c in d.changes] == ["Түзетулер (kk)"]
+        client.acknowledge_notice()
+        assert client.decide().kind is Kind.NONE
+
+        kelisim(env, "publish", str(new_version(policy, "3.0", "major", "Жаңа мақсат",
+                                                extra_purpose=True)), "--app", "jana-courier")
+        client_sees(client, "3.0")
+        d = client.decide()
+        assert d.kind is Kind.PROMPT and d.reasons == ("significant_change",)
+        assert [c.summary for c in d.changes] == ["Түзетулер (kk)", "Жаңа мақсат (kk)"]
+        client.accept(age_confirmed=True)
+
+        soon = utcnow() + timedelta(hours=1)
+        kelisim(env, "publish", str(new_version(policy, "3.1", "minor", "Келесі айда",
+                                                effective=format_time(soon))),
+                "--app", "jana-courier")
+        client_sees(client, "3.1", upcoming=True)
+        d = client.decide()
+        assert d.kind is Kind.UPCOMING and d.version.label == "3.1"
+        assert d.changes[0].summary == "Келесі айда (kk)"
+        client.acknowledge_notice()
+        assert client.decide().kind is Kind.NONE
+    # The server is gone; the clock passes the effective date: the switch happens offline.
+    client.clock = lambda: soon + timedelta(minutes=1)
+    result = client.refresh()
+    assert isinstance(result.error, NetworkError)
+    d = client.decide()
+    assert d.version.label == "3.1" and not d.stale
+    # 3.1 is minor and its heads-up was acknowledged: nothing more to show.
+    assert d.kind is Kind.NONE
+    assert [r.action for r in client.history()] == ["accept", "acknowledge", "accept",
+                                                    "acknowledge"]
+
+
+def client_sees(client: ConsentClient, label: str, upcoming: bool = False) -> None:
+    for _ in range(30):  # a publish reaches every worker within CACHE_CHECK_INTERVAL (1 s)
+        assert client.refresh().ok
+        m = client.manifest
+        assert m is not None
+        if (m.upcoming.label if upcoming and m.upcoming else m.current.label) == label:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"client never saw {label}")
+
+
+def test_upcoming_major_prompts_offline_after_its_date(tmp_path: Path) -> None:
+    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance")}
+    env.pop("KELISIM_DATABASE_URL", None)
+    kelisim(env, "demo-setup")
+    port = free_port()
+    with running(env, port):
+        client = ConsentClient(f"http://127.0.0.1:{port}", "jana-courier",
+                               get(port, "/v1/root/1.json")[2], tmp_path / "app",
+                               preferred_locales=("ru",))
+        assert client.refresh().ok
+        client.accept(age_confirmed=True)
+        when = utcnow() + timedelta(days=2)
+        kelisim(env, "publish", str(new_version(tmp_path / "p", "4.0", "major", "Важно",
+                                                extra_purpose=True,
+                                                effective=format_time(when))),
+                "--app", "jana-courier")
+        client_sees(client, "4.0", upcoming=True)
+        assert client.decide().kind is Kind.UPCOMING
+    client.clock = lambda: when + timedelta(seconds=1)
+    d = client.decide()
+    assert d.kind is Kind.PROMPT and d.reasons == ("significant_change",)
+    assert d.changes[-1].summary == "Важно (ru)"
