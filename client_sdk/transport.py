@@ -8,6 +8,7 @@ bundle when it is installed), so it runs wherever Python does, iOS included.
 from __future__ import annotations
 
 import http.client
+import socket
 import ssl
 import time
 import urllib.parse
@@ -85,12 +86,17 @@ class HttpTransport:
         if parts.query:
             path += "?" + parts.query
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "identity"}
+        sock: socket.socket | None = None
+        resp: http.client.HTTPResponse | None = None
         if etag:
             headers["If-None-Match"] = etag
         try:
             conn.connect()
-            if conn.sock is not None:
-                conn.sock.settimeout(self._remaining(start, url, self.read_timeout))
+            # Keep the socket: http.client drops conn.sock after the headers of a response
+            # that closes the connection, but the body is still read through it.
+            sock = conn.sock
+            assert sock is not None
+            sock.settimeout(self._remaining(start, url, self.read_timeout))
             conn.request("GET", path, headers=headers)
             resp = conn.getresponse()
             if resp.status == 304:
@@ -105,8 +111,7 @@ class HttpTransport:
             chunks: list[bytes] = []
             total = 0
             while True:
-                if conn.sock is not None:
-                    conn.sock.settimeout(self._remaining(start, url, self.read_timeout))
+                sock.settimeout(self._remaining(start, url, self.read_timeout))
                 chunk = resp.read1(_CHUNK) if hasattr(resp, "read1") else resp.read(_CHUNK)
                 if not chunk:
                     break
@@ -122,7 +127,11 @@ class HttpTransport:
         except (OSError, http.client.HTTPException) as exc:
             raise NetworkError(f"{type(exc).__name__}: {exc}", url=url) from None
         finally:
+            if resp is not None:
+                resp.close()
             conn.close()
+            if sock is not None:
+                sock.close()
 
     def _remaining(self, start: float, url: str, cap: float) -> float:
         left = self.deadline - (time.monotonic() - start)
