@@ -35,6 +35,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	bash scripts/system-deps.sh bench
 	$(BIN)/python bench/manifest.py
+	$(BIN)/python bench/client.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ swaps it in under a lock; the store serialises its own writes.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .decision import ConsentState, Decision, Kind, decide, effective_view
-from .envelope import parse_envelope
+from .envelope import PAYLOAD_ROOT, parse_envelope
 from .errors import ConsentError, ExpiredError, NetworkError, RepositoryError, UsageError
 from .ledger import derive_state
 from .locales import negotiate
@@ -82,17 +83,25 @@ class ConsentClient:
         self._lock = threading.RLock()
         self._refresh_lock = threading.Lock()
         self.store = Store(Path(data_dir))
-        pinned = load_root(trusted_root)
-        root = pinned
-        stored_root = self.store.get_meta("root")
-        if stored_root is not None:
-            # Verified before it was stored; the local store is trusted like the app's code.
-            env = parse_envelope(stored_root, "application/vnd.kelisim.root+json")
-            candidate = Root.from_payload(env.payload_json())
-            if candidate.version >= pinned.root.version:
-                root = TrustedRoot(stored_root, candidate)
+        meta, records = self.store.launch_snapshot(("pinned_sha256", "root", "manifest"))
+        pinned_hash = hashlib.sha256(trusted_root).hexdigest().encode()
+        stored_root = meta.get("root")
+        if stored_root is not None and meta.get("pinned_sha256") == pinned_hash:
+            # This pinned root was verified on an earlier launch and the stored root was
+            # reached from it; the local store is trusted like the app's own files.
+            env = parse_envelope(stored_root, PAYLOAD_ROOT)
+            root = TrustedRoot(stored_root,
+                               Root.from_payload(env.payload_json(), verify_keyids=False))
+        else:
+            root = load_root(trusted_root)
+            if stored_root is not None:
+                env = parse_envelope(stored_root, PAYLOAD_ROOT)
+                candidate = Root.from_payload(env.payload_json())
+                if candidate.version >= root.root.version:
+                    root = TrustedRoot(stored_root, candidate)
+            self.store.put_meta({"pinned_sha256": pinned_hash, "root": root.raw})
         self._trust = TrustedState(app_id, root)
-        stored = self.store.get_meta("manifest")
+        stored = meta.get("manifest")
         if stored is not None:
             try:
                 self._trust.manifest = TrustedManifest(stored,
@@ -101,7 +110,7 @@ class ConsentClient:
                 self._trust.manifest = None  # signed under a root we no longer trust
         if bundled_manifest is not None:
             self._load_bundle(bundled_manifest, bundled_documents or {})
-        self._state = derive_state(self.store.records())
+        self._state = derive_state(records)
 
     def _load_bundle(self, raw: bytes, documents: Mapping[str, bytes]) -> None:
         manifest = self._trust.verify_manifest(raw, url="bundled manifest")

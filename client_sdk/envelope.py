@@ -110,7 +110,8 @@ def keyid_of(public: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(dict(public))).hexdigest()
 
 
-def key_from_dict(keyid: str, data: Mapping[str, Any], *, field: str = "key") -> Key:
+def key_from_dict(keyid: str, data: Mapping[str, Any], *, field: str = "key",
+                  verify_keyid: bool = True) -> Key:
     """Build a verification key from its root entry, checking that the id matches the key.
 
     Raises:
@@ -134,7 +135,7 @@ def key_from_dict(keyid: str, data: Mapping[str, Any], *, field: str = "key") ->
         raise FormatError("keyval.public must be 64 hex digits", field=field) from None
     if set(data) != {"keytype", "scheme", "keyval"}:
         raise FormatError("unknown key field(s)", field=field)
-    if keyid_of(data) != keyid:
+    if verify_keyid and keyid_of(data) != keyid:
         raise FormatError(f"key id {keyid} does not match the key", field=field)
     return SSlibKey(keyid, "ed25519", "ed25519", {"public": keyval["public"]})
 

@@ -139,7 +139,9 @@ class Root:
     roles: Mapping[str, Role]
 
     @classmethod
-    def from_payload(cls, data: Any) -> Root:
+    def from_payload(cls, data: Any, *, verify_keyids: bool = True) -> Root:
+        """Parse a root payload. ``verify_keyids=False`` skips re-hashing every key, for a
+        root that was checked when it entered the local store."""
         r = _Reader(data, "")
         r.only("_type", "spec_version", "version", "expires", "keys", "roles")
         if r.get("_type", str) != "root":
@@ -151,7 +153,7 @@ class Root:
         expires = r.time("expires")
         assert expires is not None
         keys = {
-            keyid: key_from_dict(keyid, kd, field=f"keys.{keyid}")
+            keyid: key_from_dict(keyid, kd, field=f"keys.{keyid}", verify_keyid=verify_keyids)
             for keyid, kd in r.get("keys", dict).items()
         }
         roles_r = _Reader(r.get("roles", dict), "roles")

@@ -1,8 +1,9 @@
 """The local store: one SQLite file holding trusted state, documents, ledger and outbox.
 
-Every write is one transaction with ``synchronous=FULL`` in WAL mode: a call that returned
-has reached the disk and survives kill -9 and power loss. The ledger is append-only; the
-outbox is the sync queue (``sync()`` marks rows synced once their receipt verifies).
+Every write is one transaction with ``synchronous=FULL`` and a rollback journal: a call
+that returned has reached the disk and survives kill -9 and power loss. The ledger is
+append-only; the outbox is the sync queue (``sync()`` marks rows synced once their receipt
+verifies).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +90,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False,
                                        isolation_level=None, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            # A rollback journal, not WAL: one process writes, rarely, and opening a WAL
+            # database costs several times more, on every app launch.
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -136,6 +138,14 @@ class Store:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
         return bytes(rows[0][0]) if rows else None
 
+    def get_metas(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """Several keys in one query; absent keys are left out."""
+        names = list(keys)
+        marks = ",".join("?" * len(names))
+        rows = self._read(f"SELECT key, value FROM meta WHERE key IN ({marks})",  # noqa: S608
+                          tuple(names))
+        return {k: bytes(v) for k, v in rows}
+
     def put_meta(self, values: Mapping[str, bytes | None]) -> None:
         """Set (or, with None, delete) several keys in one transaction."""
         with self._tx() as db:
@@ -172,22 +182,43 @@ class Store:
                  record.client_time, record.manifest_seq))
             db.execute("INSERT INTO outbox(record_id) VALUES(?)", (record.id,))
 
+    _RECORDS_SQL = (
+        "SELECT l.id, l.action, l.version, l.document_sha256, l.locale, l.purposes, "
+        "l.evidence, l.age_confirmed, l.guardian, l.client_time, l.manifest_seq, "
+        "o.synced_at, o.receipt FROM ledger l LEFT JOIN outbox o ON o.record_id = l.id "
+        "ORDER BY l.seq")
+
     def records(self) -> list[LedgerRecord]:
-        rows = self._read(
-            "SELECT l.id, l.action, l.version, l.document_sha256, l.locale, l.purposes, "
-            "l.evidence, l.age_confirmed, l.guardian, l.client_time, l.manifest_seq, "
-            "o.synced_at, o.receipt FROM ledger l LEFT JOIN outbox o ON o.record_id = l.id "
-            "ORDER BY l.seq")
-        return [
-            LedgerRecord(
-                id=r[0], action=r[1], version=r[2], document_sha256=r[3], locale=r[4],
-                purposes=json.loads(r[5]), evidence=json.loads(r[6]),
-                age_confirmed=None if r[7] is None else bool(r[7]),
-                guardian=None if r[8] is None else json.loads(r[8]),
-                client_time=r[9], manifest_seq=r[10], synced=r[11] is not None,
-                receipt=None if r[12] is None else bytes(r[12]))
-            for r in rows
-        ]
+        return [_record(r) for r in self._read(self._RECORDS_SQL)]
+
+    def launch_snapshot(self, keys: Iterable[str]) -> tuple[dict[str, bytes], list[LedgerRecord]]:
+        """``get_metas(keys)`` and ``records()`` in one read transaction (one lock, one
+        look at the file: this is on every app launch)."""
+        names = list(keys)
+        marks = ",".join("?" * len(names))
+        with self._lock:
+            try:
+                self._db.execute("BEGIN")
+                try:
+                    metas = self._db.execute(
+                        f"SELECT key, value FROM meta WHERE key IN ({marks})",  # noqa: S608
+                        tuple(names)).fetchall()
+                    rows = self._db.execute(self._RECORDS_SQL).fetchall()
+                finally:
+                    self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StorageError(f"{self.path}: {exc}") from None
+        return {k: bytes(v) for k, v in metas}, [_record(r) for r in rows]
 
     def integrity_check(self) -> str:
         return str(self._read("PRAGMA integrity_check")[0][0])
+
+
+def _record(r: tuple[Any, ...]) -> LedgerRecord:
+    return LedgerRecord(
+        id=r[0], action=r[1], version=r[2], document_sha256=r[3], locale=r[4],
+        purposes=json.loads(r[5]), evidence=json.loads(r[6]),
+        age_confirmed=None if r[7] is None else bool(r[7]),
+        guardian=None if r[8] is None else json.loads(r[8]),
+        client_time=r[9], manifest_seq=r[10], synced=r[11] is not None,
+        receipt=None if r[12] is None else bytes(r[12]))

@@ -27,7 +27,12 @@ def parse_time(value: str) -> datetime:
     """
     if not isinstance(value, str) or not _TIME_RE.match(value):
         raise ValueError(f"{value!r} is not an RFC 3339 UTC time like 2025-11-01T00:00:00Z")
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    try:
+        # Slicing instead of strptime: this runs for every time in a manifest at launch.
+        return datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]),
+                        int(value[14:16]), int(value[17:19]), tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid date and time") from None
 
 
 def format_time(value: datetime) -> str:
