@@ -27,6 +27,7 @@ __all__ = [
     "ParsedEnvelope",
     "key_from_dict",
     "keyid_of",
+    "pae",
     "parse_envelope",
     "verify_threshold",
 ]
@@ -36,6 +37,12 @@ PAYLOAD_MANIFEST = "application/vnd.kelisim.manifest+json"
 PAYLOAD_RECEIPT = "application/vnd.kelisim.receipt+json"
 
 _MAX_SIGNATURES = 32
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE's pre-authentication encoding: ``DSSEv1 <len> <type> <len> <payload>``."""
+    ptype = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %b %d %b" % (len(ptype), ptype, len(payload), payload)
 
 
 @dataclass(frozen=True)
@@ -48,8 +55,7 @@ class ParsedEnvelope:
 
     def pae(self) -> bytes:
         """DSSE pre-authentication encoding of the payload: what the keys sign."""
-        ptype = self.payload_type.encode("utf-8")
-        return b"DSSEv1 %d %b %d %b" % (len(ptype), ptype, len(self.payload), self.payload)
+        return pae(self.payload_type, self.payload)
 
     def payload_json(self, *, url: str | None = None) -> Any:
         """The payload parsed with the strict JSON rules."""

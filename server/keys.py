@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from securesystemslib.signer import CryptoSigner, SSlibKey
 
-from client_sdk.envelope import keyid_of
+from client_sdk.envelope import keyid_of, pae
 
 from .config import write_private_file
 
@@ -103,11 +103,10 @@ def find_key(keyid: str, search: Iterable[Path]) -> SigningKey | None:
 
 def sign_envelope(payload: bytes, payload_type: str, keys: Iterable[SigningKey]) -> bytes:
     """A DSSE envelope over ``payload`` signed by every key, serialised as JSON bytes."""
-    ptype = payload_type.encode("utf-8")
-    pae = b"DSSEv1 %d %b %d %b" % (len(ptype), ptype, len(payload), payload)
+    to_sign = pae(payload_type, payload)
     signatures = []
     for key in keys:
-        sig = key.signer.sign(pae)
+        sig = key.signer.sign(to_sign)
         signatures.append(
             {"keyid": key.keyid, "sig": base64.b64encode(bytes.fromhex(sig.signature)).decode()}
         )
