@@ -420,5 +420,6 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     os.execvpe(sys.executable, [  # noqa: S606
         sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
         "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
-        "--no-ws", "--log-level", "warning", "server.wsgi:app",
+        "--no-ws", "--log-level", "warning", "--workers-kill-timeout", "5",
+        "server.wsgi:app",
     ], env)

@@ -41,6 +41,22 @@ def kelisim(env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
+def stop(proc: subprocess.Popen[bytes], *, kill: bool = False) -> None:
+    """SIGTERM the server's process group (SIGKILL with ``kill`` or after 10 s)."""
+    sig = signal.SIGKILL if kill else signal.SIGTERM
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    # Workers left behind by a killed master would hold the port.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 @contextlib.contextmanager
 def running(env: dict[str, str], port: int, workers: int = 2) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen([KELISIM, "serve", "--port", str(port), "--workers", str(workers)],
@@ -59,8 +75,7 @@ def running(env: dict[str, str], port: int, workers: int = 2) -> Iterator[subpro
             time.sleep(0.1)
         yield proc
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+        stop(proc)
         out = proc.communicate(timeout=15)[0].decode(errors="replace")
         if proc.returncode not in (0, -signal.SIGTERM, 143):
             print(f"server output:\n{out}")
