@@ -65,10 +65,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                           document_cache_bytes=cfg["DOCUMENT_CACHE_BYTES"])
     app.extensions["kelisim"] = Kelisim(cfg, db, published)
 
-    from . import api, errors
+    from . import api, errors, sync_api
     from .fastpath import FastPath
+    from .ratelimit import MemoryCounter, RateLimiter, RedisCounter
 
+    app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
+    storage = str(cfg["RATE_LIMIT_STORAGE"])
+    app.extensions["kelisim.ratelimit"] = RateLimiter(
+        MemoryCounter() if storage == "memory" else RedisCounter(storage))
     errors.register_error_handlers(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(sync_api.bp)
     app.wsgi_app = FastPath(app.wsgi_app, published)  # type: ignore[method-assign]
     return app

@@ -39,6 +39,15 @@ DEFAULTS: dict[str, Any] = {
     "MAX_DOCUMENT_BYTES": 1024 * 1024,
     # Documents kept in each worker's memory (bytes); the rest are read from the database.
     "DOCUMENT_CACHE_BYTES": 64 * 1024 * 1024,
+    # Install tokens stay valid this long (seconds); an expired one can be renewed.
+    "INSTALL_TOKEN_MAX_AGE": 10 * 365 * 24 * 3600,
+    # Largest request body accepted (bytes); larger ones get 413.
+    "MAX_BODY_BYTES": 1024 * 1024,
+    # Rate limits ("N/second|minute|hour|day" or "off") and where counters live
+    # ("memory", per worker, or a redis:// URL shared by all workers).
+    "RATE_LIMIT_INSTALL": "120/minute",
+    "RATE_LIMIT_IP": "1200/minute",
+    "RATE_LIMIT_STORAGE": "memory",
     # Where `make run` / `kelisim serve` listen.
     "HOST": "127.0.0.1",
     "PORT": 8000,
@@ -46,7 +55,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _INT_KEYS = {"MANIFEST_TTL", "RESIGN_BEFORE", "ROOT_TTL", "MANIFEST_MAX_AGE", "ROOT_MAX_AGE",
-             "MAX_DOCUMENT_BYTES", "DOCUMENT_CACHE_BYTES", "PORT", "WORKERS"}
+             "MAX_DOCUMENT_BYTES", "DOCUMENT_CACHE_BYTES", "PORT", "WORKERS",
+             "INSTALL_TOKEN_MAX_AGE", "MAX_BODY_BYTES"}
 _FLOAT_KEYS = {"CACHE_CHECK_INTERVAL"}
 
 
@@ -134,6 +144,17 @@ def load_config(
         cfg["DATABASE_URL"] = f"sqlite:///{instance / 'kelisim.db'}"
     cfg["KEYS_DIR"] = str(Path(cfg["KEYS_DIR"]).resolve()) if cfg["KEYS_DIR"] else str(
         instance / "keys")
+    from .ratelimit import parse_limit
+
+    for key in ("RATE_LIMIT_INSTALL", "RATE_LIMIT_IP"):
+        try:
+            parse_limit(str(cfg[key]), key)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    storage = str(cfg["RATE_LIMIT_STORAGE"])
+    if storage != "memory" and not storage.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"KELISIM_RATE_LIMIT_STORAGE: {storage!r} is not 'memory' or a "
+                          f"redis:// URL")
     if cfg["RESIGN_BEFORE"] >= cfg["MANIFEST_TTL"]:
         raise ConfigError("KELISIM_RESIGN_BEFORE must be shorter than KELISIM_MANIFEST_TTL")
     return cfg

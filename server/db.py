@@ -20,6 +20,10 @@ _MIGRATIONS = str(Path(__file__).parent / "migrations")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # SQLAlchemy's recipe for real SQLite transactions: the driver stops issuing BEGIN
+    # itself and _sqlite_begin does it, IMMEDIATE when the session asked for the write lock
+    # up front (appending to a hash chain must not read a head another worker changes).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     # WAL lets readers on other workers go on while one worker publishes; busy_timeout
     # makes a concurrent writer wait instead of failing.
@@ -28,6 +32,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
 
 
 class Database:
@@ -51,16 +59,35 @@ class Database:
             self._engine = create_engine(self.url, **kwargs)
             if self.url.startswith("sqlite"):
                 event.listen(self._engine, "connect", _sqlite_pragmas)
+                event.listen(self._engine, "begin", _sqlite_begin)
             self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         return self._engine
 
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        self.engine  # noqa: B018 - creates the sessionmaker
-        assert self._sessions is not None
-        with self._sessions() as session, session.begin():
-            yield session
+    def session(self, *, write_lock: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        ``write_lock`` takes SQLite's write lock when the transaction begins (BEGIN
+        IMMEDIATE), so read-then-write code cannot lose a race; on PostgreSQL use row
+        locks (SELECT ... FOR UPDATE) instead.
+        """
+        engine = self.engine
+        if not write_lock or not self.is_sqlite:
+            assert self._sessions is not None
+            with self._sessions() as session, session.begin():
+                yield session
+            return
+        with engine.connect() as conn:
+            conn.info["immediate"] = True
+            try:
+                with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                    yield session
+            finally:
+                conn.info.pop("immediate", None)
 
     def dispose(self) -> None:
         if self._engine is not None:

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["App", "Base", "Document", "Generation", "PolicyVersion", "RootVersion",
+__all__ = ["App", "Base", "ChainHead", "ConsentRecord", "DeletionRequest", "Document",
+           "Generation", "Install", "PolicyVersion", "RootVersion",
            "SignedManifest"]
 
 
@@ -94,3 +104,71 @@ class Generation(Base):
     __tablename__ = "generation"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     value: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Install(Base):
+    """An app installation; it holds an install token and may read only its own records."""
+
+    __tablename__ = "installs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False, index=True)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+
+
+class ChainHead(Base):
+    """The newest link of an app's consent-record chain; locked while appending."""
+
+    __tablename__ = "chain_heads"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    head_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class ConsentRecord(Base):
+    """A consent record as received: append-only and hash-chained per app."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (
+        UniqueConstraint("app_id", "record_id", name="uq_consent_records_app_record"),
+        UniqueConstraint("app_id", "seq", name="uq_consent_records_app_seq"),
+    )
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    record_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    install_id: Mapped[str] = mapped_column(ForeignKey("installs.id"), nullable=False,
+                                            index=True)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    document_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    purposes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    age_confirmed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    guardian: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    client_time: Mapped[str] = mapped_column(String(20), nullable=False)
+    server_time: Mapped[str] = mapped_column(String(20), nullable=False)
+    manifest_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    # sha256 of the record as the client sent it: a retry with other content is refused.
+    body_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    row_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    receipt: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class DeletionRequest(Base):
+    __tablename__ = "deletion_requests"
+    __table_args__ = (
+        UniqueConstraint("app_id", "request_id", name="uq_deletion_requests_app_request"),
+    )
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False)
+    request_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    install_id: Mapped[str] = mapped_column(ForeignKey("installs.id"), nullable=False)
+    client_time: Mapped[str] = mapped_column(String(20), nullable=False)
+    server_time: Mapped[str] = mapped_column(String(20), nullable=False)
+    body_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # open | resolved
+    resolved_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+    receipt: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
