@@ -386,6 +386,129 @@ def demo_setup(policy_dir: Path | None) -> None:
     k.published.invalidate()
 
 
+# -- consent log ----------------------------------------------------------------------------
+@main.group()
+def audit() -> None:
+    """Checks of the consent log."""
+
+
+@audit.command("verify")
+@click.argument("app_id")
+def audit_verify(app_id: str) -> None:
+    """Check APP_ID's hash chain; name the first broken link (exit 1)."""
+    from .consents import verify_chain
+
+    _require_migrated()
+    with _k().db.session() as s:
+        if s.get(App, app_id) is None:
+            raise click.ClickException(f"unknown app {app_id!r}")
+        count, problem = verify_chain(s, app_id)
+    if problem is not None:
+        raise click.ClickException(
+            f"chain of {app_id} broken at seq {problem.seq} (record {problem.record_id}): "
+            f"{problem.message}")
+    click.echo(f"{app_id}: {count} record(s), chain intact")
+
+
+@main.group()
+def consents() -> None:
+    """Consent records."""
+
+
+@consents.command("export")
+@click.argument("app_id")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="jsonl",
+              show_default=True)
+@click.option("--since", default=None, help="Only records received at or after this "
+              "RFC 3339 time.")
+def consents_export(app_id: str, fmt: str, since: str | None) -> None:
+    """Stream APP_ID's records with the Law 94-V elements of their version."""
+    from client_sdk.timeutil import parse_time
+
+    from .audit import csv_header, export_rows, to_csv_line
+
+    _require_migrated()
+    if since is not None:
+        try:
+            parse_time(since)
+        except ValueError as exc:
+            raise click.ClickException(f"--since: {exc}") from None
+    with _k().db.session() as s:
+        if s.get(App, app_id) is None:
+            raise click.ClickException(f"unknown app {app_id!r}")
+        if fmt == "csv":
+            click.echo(csv_header(), nl=False)
+        for row in export_rows(s, app_id, since):
+            if fmt == "csv":
+                click.echo(to_csv_line(row), nl=False)
+            else:
+                click.echo(json.dumps(row, ensure_ascii=False, sort_keys=True))
+
+
+@main.command("stats")
+@click.argument("app_id")
+def stats_cmd(app_id: str) -> None:
+    """Accept / decline / withdraw counts per version and locale."""
+    from .audit import stats
+
+    _require_migrated()
+    with _k().db.session() as s:
+        if s.get(App, app_id) is None:
+            raise click.ClickException(f"unknown app {app_id!r}")
+        table = stats(s, app_id)
+    actions = ("accept", "decline", "withdraw", "update", "acknowledge")
+    click.echo("version\tlocale\t" + "\t".join(actions))
+    for (label, locale), counts in sorted(table.items(), key=lambda kv: (kv[0][0],
+                                                                         kv[0][1] or "")):
+        click.echo(f"{label}\t{locale or '-'}\t" + "\t".join(str(counts[a]) for a in actions))
+
+
+@main.group()
+def deletions() -> None:
+    """Deletion requests from apps."""
+
+
+@deletions.command("list")
+@click.argument("app_id")
+@click.option("--all", "show_all", is_flag=True, help="Resolved ones too.")
+def deletions_list(app_id: str, show_all: bool) -> None:
+    """Open deletion requests of APP_ID (oldest first)."""
+    from .models import DeletionRequest
+
+    _require_migrated()
+    with _k().db.session() as s:
+        q = select(DeletionRequest).where(DeletionRequest.app_id == app_id)
+        if not show_all:
+            q = q.where(DeletionRequest.status == "open")
+        for d in s.scalars(q.order_by(DeletionRequest.row_id)):
+            click.echo(f"{d.request_id}\t{d.install_id}\t{d.server_time}\t{d.status}"
+                       + (f"\t{d.resolved_at}\t{d.resolution}" if d.resolved_at else ""))
+
+
+@deletions.command("resolve")
+@click.argument("app_id")
+@click.argument("request_id")
+@click.option("--note", required=True, help="What was done (kept with the request).")
+def deletions_resolve(app_id: str, request_id: str, note: str) -> None:
+    """Mark a deletion request resolved, recording what was done."""
+    from .models import DeletionRequest
+
+    _require_migrated()
+    if not note.strip():
+        raise click.ClickException("--note must say what was done")
+    with _k().db.session() as s:
+        d = s.scalars(select(DeletionRequest).where(
+            DeletionRequest.app_id == app_id, DeletionRequest.request_id == request_id)).first()
+        if d is None:
+            raise click.ClickException(f"no deletion request {request_id!r} for {app_id}")
+        if d.status == "resolved":
+            raise click.ClickException(f"{request_id} was resolved at {d.resolved_at}")
+        d.status = "resolved"
+        d.resolved_at = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+        d.resolution = note.strip()
+    click.echo(f"{request_id} resolved")
+
+
 @main.command("serve")
 @click.option("--host", default=None, help="Default: KELISIM_HOST (127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Default: KELISIM_PORT (8000).")
