@@ -32,6 +32,7 @@ from .errors import (
 )
 from .model import Manifest, Root, Version
 from .store import LedgerRecord
+from .sync import SyncResult
 from .transport import HttpTransport, Response, Transport
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "SignatureError",
     "SlowRetrievalError",
     "StorageError",
+    "SyncResult",
     "Transport",
     "UsageError",
     "Version",

@@ -9,6 +9,7 @@ swaps it in under a lock; the store serialises its own writes.
 from __future__ import annotations
 
 import hashlib
+import random
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -24,11 +25,12 @@ from .ledger import derive_state
 from .locales import negotiate
 from .model import Manifest, Root, Version
 from .store import LedgerRecord, Store
+from .sync import SyncResult, run_sync
 from .timeutil import format_time, utcnow
 from .transport import HttpTransport, Transport
 from .trust import TrustedManifest, TrustedRoot, TrustedState, check_document, load_root
 
-__all__ = ["ConsentClient", "RefreshResult"]
+__all__ = ["ConsentClient", "RefreshResult", "SyncResult"]
 
 MAX_ROOT_WALK = 32
 
@@ -82,6 +84,8 @@ class ConsentClient:
         self.max_document_bytes = max_document_bytes
         self._lock = threading.RLock()
         self._refresh_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._rng = random.Random()  # noqa: S311 - backoff jitter, not a secret
         self.store = Store(Path(data_dir))
         meta, records = self.store.launch_snapshot(("pinned_sha256", "root", "manifest"))
         pinned_hash = hashlib.sha256(trusted_root).hexdigest().encode()
@@ -357,6 +361,10 @@ class ConsentClient:
                     raise UsageError("a user under min_age needs guardian={'name': ...}")
         elif guardian is not None and not str(guardian.get("name", "")).strip():
             raise UsageError("guardian needs a name")
+        if guardian is not None:
+            extra = set(guardian) - {"name", "relation"}
+            if extra:
+                raise UsageError(f"guardian takes name and relation, not {sorted(extra)}")
         return self._record("accept", v, grants, locale=tag, evidence=ev,
                             age_confirmed=age_confirmed, guardian=guardian)
 
@@ -419,6 +427,31 @@ class ConsentClient:
             raise UsageError(f"no notice to acknowledge (decision is {decision.kind.value})")
         return self._record("acknowledge", decision.version, {}, locale=decision.locale)
 
+    # -- sync ---------------------------------------------------------------------------
+    def sync(self, *, force: bool = False) -> SyncResult:
+        """Upload recorded decisions; safe to call any time, from any thread.
+
+        Registers the install on first use. Records whose last attempt failed wait
+        (exponential backoff with jitter, kept across restarts) unless ``force``. A record
+        counts as synced only once a receipt signed by the root's receipt keys confirms
+        exactly it. Never raises for network or server problems: see ``SyncResult.error``.
+        """
+        with self._sync_lock:
+            try:
+                return run_sync(self, self.clock(), self._rng, force=force)
+            except ConsentError as exc:  # storage failures included; nothing was lost
+                return SyncResult(False, 0, -1, exc)
+
+    def request_deletion(self) -> LedgerRecord:
+        """Ask the operator to delete this user's data. Recorded at once, sent by
+        ``sync()``; the receipt appears in ``history()``.
+
+        Raises:
+            UsageError: no verified manifest yet.
+        """
+        v = self.current_version()
+        return self._record("deletion_request", v, {})
+
     def close(self) -> None:
         self.store.close()
 
@@ -433,8 +466,9 @@ def _check_evidence(evidence: Mapping[str, Any] | None) -> dict[str, Any]:
                 raise UsageError("evidence scrolled_to_end must be a bool")
             out[key] = value
         elif key == "seconds_on_screen":
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise UsageError("evidence seconds_on_screen must be a number >= 0")
+            if isinstance(value, bool) or not isinstance(value, int | float) or \
+                    not 0 <= value <= 86400:
+                raise UsageError("evidence seconds_on_screen must be a number from 0 to 86400")
             out[key] = round(value)
         else:
             raise UsageError(f"unknown evidence field {key!r}; use scrolled_to_end, "

@@ -56,7 +56,7 @@ class LedgerRecord:
     """One decision of the user, as stored and as sent to the server."""
 
     id: str
-    action: str  # accept | decline | withdraw | update | acknowledge
+    action: str  # accept | decline | withdraw | update | acknowledge | deletion_request
     version: int
     document_sha256: str | None
     locale: str | None
@@ -209,6 +209,34 @@ class Store:
             except sqlite3.Error as exc:
                 raise StorageError(f"{self.path}: {exc}") from None
         return {k: bytes(v) for k, v in metas}, [_record(r) for r in rows]
+
+    # -- outbox ---------------------------------------------------------------------------
+    def pending(self, now: str, limit: int = 1000) -> list[LedgerRecord]:
+        """Unsynced records whose next attempt is due, oldest first."""
+        rows = self._read(
+            self._RECORDS_SQL.replace(
+                "ORDER BY l.seq",
+                "WHERE o.synced_at IS NULL AND (o.next_attempt_at IS NULL OR "
+                "o.next_attempt_at <= ?) ORDER BY l.seq LIMIT ?"), (now, limit))
+        return [_record(r) for r in rows]
+
+    def attempts(self, record_id: str) -> int:
+        rows = self._read("SELECT attempts FROM outbox WHERE record_id = ?", (record_id,))
+        return int(rows[0][0]) if rows else 0
+
+    def mark_synced(self, receipts: Mapping[str, bytes], now: str) -> None:
+        """Record each id's verified receipt, in one transaction."""
+        with self._tx() as db:
+            for record_id, receipt in receipts.items():
+                db.execute("UPDATE outbox SET synced_at = ?, receipt = ?, next_attempt_at = NULL "
+                           "WHERE record_id = ? AND synced_at IS NULL",
+                           (now, receipt, record_id))
+
+    def mark_failed(self, record_ids: Iterable[str], next_attempt: Mapping[str, str]) -> None:
+        with self._tx() as db:
+            for record_id in record_ids:
+                db.execute("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? "
+                           "WHERE record_id = ?", (next_attempt[record_id], record_id))
 
     def integrity_check(self) -> str:
         return str(self._read("PRAGMA integrity_check")[0][0])

@@ -30,9 +30,16 @@ class Response:
 
 
 class Transport(Protocol):
-    """Fetch ``url`` or raise :class:`NetworkError` (or a subclass) / :class:`OversizeError`."""
+    """The SDK's only door to the network; an app or a test may replace it."""
 
     def fetch(self, url: str, *, max_bytes: int, etag: str | None = None) -> Response:
+        """GET: status 200, 304 or 404, else raise :class:`NetworkError` (or a subclass)
+        or :class:`OversizeError`."""
+        ...
+
+    def post(self, url: str, body: bytes, *, headers: dict[str, str],
+             max_bytes: int) -> Response:
+        """POST JSON: any 2xx or 4xx status is returned; others raise NetworkError."""
         ...
 
 
@@ -69,6 +76,22 @@ class HttpTransport:
             OversizeError: the body (or its Content-Length) is over ``max_bytes``.
             NetworkError: connection failure or an HTTP status other than 200/304/404.
         """
+        headers = {"If-None-Match": etag} if etag else {}
+        return self._request("GET", url, None, headers, max_bytes, ok=(200, 304, 404))
+
+    def post(self, url: str, body: bytes, *, headers: dict[str, str],
+             max_bytes: int) -> Response:
+        """POST ``body`` as JSON; 2xx and 4xx answers are returned, others raise.
+
+        Raises:
+            SlowRetrievalError, OversizeError, NetworkError: as for :meth:`fetch`.
+        """
+        all_headers = {"Content-Type": "application/json", **headers}
+        ok = tuple(range(200, 300)) + tuple(range(400, 500))
+        return self._request("POST", url, body, all_headers, max_bytes, ok=ok)
+
+    def _request(self, method: str, url: str, body: bytes | None, extra: dict[str, str],
+                 max_bytes: int, *, ok: tuple[int, ...]) -> Response:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise NetworkError(f"unsupported URL {url!r}", url=url)
@@ -85,11 +108,9 @@ class HttpTransport:
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
-        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "identity"}
+        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "identity", **extra}
         sock: socket.socket | None = None
         resp: http.client.HTTPResponse | None = None
-        if etag:
-            headers["If-None-Match"] = etag
         try:
             conn.connect()
             # Keep the socket: http.client drops conn.sock after the headers of a response
@@ -97,11 +118,11 @@ class HttpTransport:
             sock = conn.sock
             assert sock is not None
             sock.settimeout(self._remaining(start, url, self.read_timeout))
-            conn.request("GET", path, headers=headers)
+            conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
-            if resp.status == 304:
-                return Response(304, b"", resp.getheader("ETag") or etag)
-            if resp.status not in (200, 404):
+            if resp.status == 304 and 304 in ok:
+                return Response(304, b"", resp.getheader("ETag") or extra.get("If-None-Match"))
+            if resp.status not in ok:
                 raise NetworkError(f"HTTP {resp.status} {resp.reason}", status=resp.status,
                                    url=url)
             length = resp.getheader("Content-Length")

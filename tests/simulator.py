@@ -170,6 +170,10 @@ class Simulator:
         return copy.deepcopy(self.manifest_payload)
 
     # -- Transport ----------------------------------------------------------------------
+    def post(self, url: str, body: bytes, *, headers: dict[str, str],
+             max_bytes: int) -> Response:
+        raise NetworkError("the simulator serves no sync endpoints", url=url)
+
     def fetch(self, url: str, *, max_bytes: int, etag: str | None = None) -> Response:
         if self.offline:
             raise NetworkError("simulated network failure", url=url)

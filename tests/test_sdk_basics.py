@@ -19,7 +19,7 @@ from client_sdk.model import Root
 def test_exported_members() -> None:
     exported = set(client_sdk.__all__)
     modules = {"annotations", "client", "decision", "envelope", "errors", "jsonutil", "ledger",
-               "locales", "model", "store", "timeutil", "transport", "trust"}
+               "locales", "model", "store", "sync", "timeutil", "transport", "trust"}
     public = {name for name in dir(client_sdk) if not name.startswith("_")} - modules
     assert exported == public
 
