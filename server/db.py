@@ -68,15 +68,17 @@ class Database:
         return self.url.startswith("sqlite")
 
     @contextmanager
-    def session(self, *, write_lock: bool = False) -> Iterator[Session]:
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any error.
 
-        ``write_lock`` takes SQLite's write lock when the transaction begins (BEGIN
-        IMMEDIATE), so read-then-write code cannot lose a race; on PostgreSQL use row
-        locks (SELECT ... FOR UPDATE) instead.
+        On SQLite a transaction that may write takes the write lock when it begins (BEGIN
+        IMMEDIATE): a deferred one that reads and then writes fails at once, without
+        waiting, when another process wrote in between. ``readonly`` sessions begin
+        deferred and never block writers (WAL). On PostgreSQL, code that must not race
+        uses row locks (SELECT ... FOR UPDATE).
         """
         engine = self.engine
-        if not write_lock or not self.is_sqlite:
+        if readonly or not self.is_sqlite:
             assert self._sessions is not None
             with self._sessions() as session, session.begin():
                 yield session

@@ -86,7 +86,7 @@ class Published:
         with self._lock:
             if now - self._checked < self.check_interval:
                 return
-            with self.db.session() as s:
+            with self.db.session(readonly=True) as s:
                 gen = s.scalar(select(Generation.value).where(Generation.id == 1))
             if gen != self._generation:
                 self._manifests = {}
@@ -115,22 +115,22 @@ class Published:
 
     def _load_manifest(self, app_id: str, now: datetime | None) -> Blob | None:
         moment = now or utcnow()
-        with self.db.session() as s:
+        with self.db.session(readonly=True) as s:
             row = latest_manifest(s, app_id)
-            if row is None:
-                self._manifests[app_id] = _MISSING
-                return None
-            if parse_time(row.refresh_at) <= moment:
-                try:
-                    signed = sign_manifest(s, app_id, self.keys_dir, moment, self.timing,
-                                           expect_seq=row.seq)
-                except SigningError as exc:
-                    # Serve the last signed manifest; clients see it until it expires.
-                    log.error("cannot re-sign manifest of %s: %s", app_id, exc)
-                    signed = None
-                row = signed or latest_manifest(s, app_id) or row
-            refresh = parse_time(row.refresh_at).timestamp()
-            blob = Blob.make(row.envelope, row.etag, self.manifest_cc, JSON, refresh)
+        if row is None:
+            self._manifests[app_id] = _MISSING
+            return None
+        if parse_time(row.refresh_at) <= moment:
+            try:
+                with self.db.session() as s:
+                    sign_manifest(s, app_id, self.keys_dir, moment, self.timing,
+                                  expect_seq=row.seq)
+                    row = latest_manifest(s, app_id) or row
+            except SigningError as exc:
+                # Serve the last signed manifest; clients see it until it expires.
+                log.error("cannot re-sign manifest of %s: %s", app_id, exc)
+        blob = Blob.make(row.envelope, row.etag, self.manifest_cc, JSON,
+                         parse_time(row.refresh_at).timestamp())
         self._manifests[app_id] = blob
         return blob
 
@@ -145,7 +145,7 @@ class Published:
                 return cached
             if cached is _MISSING:
                 return None
-        with self.db.session() as s:
+        with self.db.session(readonly=True) as s:
             q = select(RootVersion)
             q = (q.where(RootVersion.version == version) if version is not None
                  else q.order_by(RootVersion.version.desc()).limit(1))
@@ -169,7 +169,7 @@ class Published:
         self._check()
         if sha256 in self._doc_misses:
             return None
-        with self.db.session() as s:
+        with self.db.session(readonly=True) as s:
             row = s.get(Document, sha256)
             content = row.content if row is not None else None
         if content is None:

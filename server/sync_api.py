@@ -135,7 +135,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _app_exists(app_id: str) -> None:
-    with _k().db.session() as s:
+    with _k().db.session(readonly=True) as s:
         if s.get(App, app_id) is None:
             raise ApiError(404, "not_found", f"app {app_id[:80]!r} not found")
 
@@ -174,7 +174,7 @@ def post_consents(app_id: str) -> Response:
     _limit("install", install_id, "RATE_LIMIT_INSTALL")
     batch = _body(BatchSchema())
     k = _k()
-    with k.db.session(write_lock=True) as s:
+    with k.db.session() as s:
         result = ingest(s, app_id, install_id, batch["records"], k.keys_dir, utcnow())
     return jsonify({
         "stored": result.stored,
@@ -190,7 +190,7 @@ def install_history(app_id: str, install_id: str) -> Response:
     if who != install_id:
         raise ApiError(403, "forbidden", "an install may read only its own records")
     _limit("install", who, "RATE_LIMIT_INSTALL")
-    with _k().db.session() as s:
+    with _k().db.session(readonly=True) as s:
         if s.get(Install, install_id) is None:
             raise ApiError(404, "not_found", "unknown install")
         rows = list(s.scalars(select(ConsentRecord).where(
@@ -221,7 +221,7 @@ def post_deletion(app_id: str) -> tuple[Response, int]:
     _limit("install", install_id, "RATE_LIMIT_INSTALL")
     body = _body(DeletionSchema())
     k = _k()
-    with k.db.session(write_lock=True) as s:
+    with k.db.session() as s:
         row = request_deletion(s, app_id, install_id, body, k.keys_dir, utcnow())
         out = {"request_id": row.request_id, "status": row.status,
                "receipt": _envelope_json(row.receipt)}

@@ -59,8 +59,12 @@ def stop(proc: subprocess.Popen[bytes], *, kill: bool = False) -> None:
 
 @contextlib.contextmanager
 def running(env: dict[str, str], port: int, workers: int = 2) -> Iterator[subprocess.Popen[bytes]]:
+    # Output goes to a file: a pipe nobody reads fills up and blocks the server.
+    log_path = Path(env.get("KELISIM_INSTANCE_PATH", ".")) / f"server-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "ab")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen([KELISIM, "serve", "--port", str(port), "--workers", str(workers)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
         deadline = time.monotonic() + 30
@@ -76,6 +80,9 @@ def running(env: dict[str, str], port: int, workers: int = 2) -> Iterator[subpro
         yield proc
     finally:
         stop(proc)
-        out = proc.communicate(timeout=15)[0].decode(errors="replace")
-        if proc.returncode not in (0, -signal.SIGTERM, 143):
-            print(f"server output:\n{out}")
+        log.close()
+        out = log_path.read_text(errors="replace")
+        if "Traceback" in out or proc.returncode not in (0, -signal.SIGTERM, 143, -9):
+            print(f"server output ({log_path}):\n{out[-5000:]}")
+        # A traceback means a request got a 500 or a worker died: never acceptable.
+        assert "Traceback" not in out, f"the server logged an error, see {log_path}"
