@@ -75,6 +75,13 @@ def canonical_bytes(value: Any) -> bytes:
     Used when *making* signed payloads; a verifier never re-serialises, it checks the
     exact bytes it received.
     """
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+    # Almost all text is NFC already: one C-level check of the whole text is enough (JSON's
+    # own characters never compose with a neighbour). Otherwise normalise string by string,
+    # which can also change the order of keys.
+    if unicodedata.is_normalized("NFC", text):
+        return text.encode("utf-8")
     return json.dumps(
         nfc(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")

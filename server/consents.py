@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from client_sdk.envelope import PAYLOAD_RECEIPT
@@ -24,7 +24,16 @@ from client_sdk.timeutil import format_time, parse_time
 
 from .errors import ApiError
 from .keys import SigningKey, find_key, sign_envelope
-from .models import App, ChainHead, ConsentRecord, DeletionRequest, Install, PolicyVersion
+from .models import (
+    App,
+    ChainHead,
+    ConsentRecord,
+    DeletionRequest,
+    Install,
+    PolicyVersion,
+    Receipt,
+    RootVersion,
+)
 from .roots import current_root
 
 __all__ = ["GENESIS", "TokenService", "ingest", "register_install", "row_hash"]
@@ -82,25 +91,38 @@ def row_hash(prev: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(prev.encode() + b"\n" + canonical_bytes(row)).hexdigest()
 
 
-def chained_fields(r: ConsentRecord) -> dict[str, Any]:
-    """What the chain hash covers: every field of the record, the server's time included."""
-    return {
-        "seq": r.seq, "record_id": r.record_id, "install_id": r.install_id, "action": r.action,
-        "version": r.version, "document_sha256": r.document_sha256, "locale": r.locale,
-        "purposes": r.purposes, "evidence": r.evidence, "age_confirmed": r.age_confirmed,
-        "guardian": r.guardian, "client_time": r.client_time, "server_time": r.server_time,
-        "manifest_seq": r.manifest_seq,
-    }
+CHAINED = ("seq", "record_id", "install_id", "action", "version", "document_sha256", "locale",
+           "purposes", "evidence", "age_confirmed", "guardian", "client_time", "server_time",
+           "manifest_seq")
+
+
+def chained_fields(r: Any) -> dict[str, Any]:
+    """What the chain hash covers: every field of the record, the server's time included.
+    ``r`` is a row dict or a ConsentRecord."""
+    if isinstance(r, dict):
+        return {k: r[k] for k in CHAINED}
+    return {k: getattr(r, k) for k in CHAINED}
+
+
+_KEY_CACHE: dict[tuple[Path, int], list[SigningKey]] = {}
 
 
 def receipt_keys(session: Session, keys_dir: Path) -> list[SigningKey]:
-    root = current_root(session)
-    if root is None:
+    """The receipt keys the newest root names, loaded once per root version and process
+    (every batch signs a receipt; reading and parsing key files each time costs)."""
+    version = session.scalar(select(func.max(RootVersion.version)))
+    if version is None:
         raise ApiError(503, "unavailable", "the server has no root yet")
+    cached = _KEY_CACHE.get((keys_dir, version))
+    if cached is not None:
+        return cached
+    root = current_root(session)
+    assert root is not None
     role = root.root.roles["receipt"]
     found = [k for k in (find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
     if len(found) < role.threshold:
         raise ApiError(503, "unavailable", "the receipt key is not available on this server")
+    _KEY_CACHE[(keys_dir, version)] = found[: role.threshold]
     return found[: role.threshold]
 
 
@@ -166,7 +188,8 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
            keys_dir: Path, now: datetime) -> IngestResult:
     """Store new records (idempotent by id) and sign one receipt for them.
 
-    The caller's transaction covers everything; on any error nothing is stored.
+    The caller's transaction covers everything; on any error nothing is stored. Rows go in
+    with one multi-row INSERT: this is the server's write hot path.
 
     Raises:
         ApiError: 422 unknown versions, documents or purposes, bad times, or a known id
@@ -182,58 +205,65 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
     if problems:
         raise ApiError(422, "unprocessable", problems[0], {"problems": problems})
     head = _lock_head(session, app_id)  # serialises appends per app
-    existing = {r.record_id: r for r in session.scalars(
-        select(ConsentRecord).where(ConsentRecord.app_id == app_id,
-                                    ConsentRecord.record_id.in_(ids)))}
-    receipts: list[bytes] = []
-    index: dict[str, int] = {}
+    existing = {row.record_id: row for row in session.execute(
+        select(ConsentRecord.record_id, ConsentRecord.body_hash, ConsentRecord.install_id,
+               ConsentRecord.receipt_id)
+        .where(ConsentRecord.app_id == app_id, ConsentRecord.record_id.in_(ids)))}
     fresh: list[dict[str, Any]] = []
+    old_receipt_of: dict[str, int] = {}
     for r in records:
         old = existing.get(r["id"])
         if old is None:
             fresh.append(r)
-            continue
-        if old.body_hash != body_hash(r) or old.install_id != install_id:
+        elif old.body_hash != body_hash(r) or old.install_id != install_id:
             raise ApiError(422, "conflict", f"record {r['id']} was received before with "
                            f"other content", {"record_id": r["id"]})
-        if old.receipt not in receipts:
-            receipts.append(old.receipt)
-        index[r["id"]] = receipts.index(old.receipt)
+        else:
+            old_receipt_of[r["id"]] = old.receipt_id
+    receipts: list[bytes] = []
+    index: dict[str, int] = {}
+    if old_receipt_of:
+        envelopes = dict(session.execute(select(Receipt.id, Receipt.envelope).where(
+            Receipt.id.in_(sorted(set(old_receipt_of.values()))))).all())
+        order = sorted(set(old_receipt_of.values()))
+        receipts = [envelopes[i] for i in order]
+        index = {rid: order.index(rcp) for rid, rcp in old_receipt_of.items()}
     if not fresh:
         return IngestResult(receipts, index, 0)
     stamp = format_time(now)
-    rows: list[ConsentRecord] = []
+    rows: list[dict[str, Any]] = []
     prev, seq = head.head_hash, head.seq
     for r in fresh:
         seq += 1
-        row = ConsentRecord(
-            app_id=app_id, seq=seq, record_id=r["id"], install_id=install_id,
-            action=r["action"], version=r["version"], document_sha256=r["document_sha256"],
-            locale=r["locale"], purposes=r["purposes"], evidence=r["evidence"],
-            age_confirmed=r["age_confirmed"], guardian=r["guardian"],
-            client_time=r["client_time"], server_time=stamp, manifest_seq=r["manifest_seq"],
-            body_hash=body_hash(r), prev_hash=prev, row_hash="", receipt=b"")
-        row.row_hash = row_hash(prev, chained_fields(row))
-        prev = row.row_hash
+        row = {"app_id": app_id, "seq": seq, "record_id": r["id"], "install_id": install_id,
+               "action": r["action"], "version": r["version"],
+               "document_sha256": r["document_sha256"], "locale": r["locale"],
+               "purposes": r["purposes"], "evidence": r["evidence"],
+               "age_confirmed": r["age_confirmed"], "guardian": r["guardian"],
+               "client_time": r["client_time"], "server_time": stamp,
+               "manifest_seq": r["manifest_seq"], "body_hash": body_hash(r), "prev_hash": prev}
+        row["row_hash"] = prev = row_hash(prev, chained_fields(row))
         rows.append(row)
     payload = {
         "_type": "receipt", "spec_version": 1, "kind": "consents", "app": app_id,
         "install": install_id, "issued": stamp,
-        "records": [{"id": x.record_id, "action": x.action, "version": x.version,
-                     "document_sha256": x.document_sha256, "purposes": x.purposes,
-                     "client_time": x.client_time, "server_time": x.server_time,
-                     "seq": x.seq, "chain_hash": x.row_hash} for x in rows],
+        "records": [{"id": x["record_id"], "action": x["action"], "version": x["version"],
+                     "document_sha256": x["document_sha256"], "purposes": x["purposes"],
+                     "client_time": x["client_time"], "server_time": stamp,
+                     "seq": x["seq"], "chain_hash": x["row_hash"]} for x in rows],
     }
-    receipt = sign_envelope(canonical_bytes(payload), PAYLOAD_RECEIPT,
-                            receipt_keys(session, keys_dir))
+    envelope = sign_envelope(canonical_bytes(payload), PAYLOAD_RECEIPT,
+                             receipt_keys(session, keys_dir))
+    receipt_id = session.execute(insert(Receipt).values(app_id=app_id, envelope=envelope)
+                                 .returning(Receipt.id)).scalar_one()
     for row in rows:
-        row.receipt = receipt
-    session.add_all(rows)
+        row["receipt_id"] = receipt_id
+    session.execute(insert(ConsentRecord), rows)
     head.seq, head.head_hash = seq, prev
     session.flush()
-    receipts.append(receipt)
+    receipts.append(envelope)
     for row in rows:
-        index[row.record_id] = len(receipts) - 1
+        index[row["record_id"]] = len(receipts) - 1
     return IngestResult(receipts, index, len(rows))
 
 

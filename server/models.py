@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["App", "Base", "ChainHead", "ConsentRecord", "DeletionRequest", "Document",
-           "Generation", "Install", "PolicyVersion", "RootVersion",
+           "Generation", "Install", "PolicyVersion", "Receipt", "RootVersion",
            "SignedManifest"]
 
 
@@ -153,7 +153,16 @@ class ConsentRecord(Base):
     body_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     row_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    receipt: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), nullable=False)
+
+
+class Receipt(Base):
+    """One signed receipt; it covers every record of the batch that created it."""
+
+    __tablename__ = "receipts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 class DeletionRequest(Base):

@@ -17,7 +17,7 @@ from client_sdk.timeutil import utcnow
 from .bundle import flatten
 from .consents import TokenService, ingest, register_install, request_deletion
 from .errors import ApiError
-from .models import App, ConsentRecord, DeletionRequest, Install
+from .models import App, ConsentRecord, DeletionRequest, Install, Receipt
 from .ratelimit import RateLimiter, parse_limit
 
 __all__ = ["bp"]
@@ -82,6 +82,12 @@ class DeletionSchema(Strict):
     id = fields.String(required=True, validate=validate.Regexp(UUID_RE, error="not a UUID"))
     client_time = fields.String(required=True, validate=validate.Regexp(
         TIME_RE, error="not an RFC 3339 UTC time"))
+
+
+# Built once: a schema instance is reusable and building nested schemas per request costs.
+BATCH_SCHEMA = BatchSchema()
+DELETION_SCHEMA = DeletionSchema()
+EMPTY_SCHEMA = Strict()
 
 
 def _k() -> Any:
@@ -152,7 +158,7 @@ def _ip_limit() -> None:
 @bp.post("/v1/apps/<app_id>/installs")
 def create_install(app_id: str) -> tuple[Response, int]:
     if request.content_length:
-        _body(Strict())  # no fields are accepted; an empty JSON object is fine
+        _body(EMPTY_SCHEMA)  # no fields are accepted; an empty JSON object is fine
     with _k().db.session() as s:
         install = register_install(s, app_id, utcnow())
     token = _tokens().issue(app_id, install.id)
@@ -172,7 +178,7 @@ def renew_token(app_id: str, install_id: str) -> Response:
 def post_consents(app_id: str) -> Response:
     install_id = _tokens().check(request.headers.get("Authorization"), app_id)
     _limit("install", install_id, "RATE_LIMIT_INSTALL")
-    batch = _body(BatchSchema())
+    batch = _body(BATCH_SCHEMA)
     k = _k()
     with k.db.session() as s:
         result = ingest(s, app_id, install_id, batch["records"], k.keys_dir, utcnow())
@@ -193,9 +199,10 @@ def install_history(app_id: str, install_id: str) -> Response:
     with _k().db.session(readonly=True) as s:
         if s.get(Install, install_id) is None:
             raise ApiError(404, "not_found", "unknown install")
-        rows = list(s.scalars(select(ConsentRecord).where(
+        rows = list(s.execute(select(ConsentRecord, Receipt.envelope).join(
+            Receipt, Receipt.id == ConsentRecord.receipt_id).where(
             ConsentRecord.app_id == app_id, ConsentRecord.install_id == install_id)
-            .order_by(ConsentRecord.seq)))
+            .order_by(ConsentRecord.seq)).all())
         deletions = list(s.scalars(select(DeletionRequest).where(
             DeletionRequest.app_id == app_id, DeletionRequest.install_id == install_id)
             .order_by(DeletionRequest.row_id)))
@@ -207,7 +214,7 @@ def install_history(app_id: str, install_id: str) -> Response:
             "evidence": r.evidence, "age_confirmed": r.age_confirmed, "guardian": r.guardian,
             "client_time": r.client_time, "server_time": r.server_time,
             "manifest_seq": r.manifest_seq, "chain_hash": r.row_hash,
-            "receipt": _envelope_json(r.receipt)} for r in rows],
+            "receipt": _envelope_json(envelope)} for r, envelope in rows],
         "deletion_requests": [{
             "id": d.request_id, "client_time": d.client_time, "server_time": d.server_time,
             "status": d.status, "resolved_at": d.resolved_at,
@@ -219,7 +226,7 @@ def install_history(app_id: str, install_id: str) -> Response:
 def post_deletion(app_id: str) -> tuple[Response, int]:
     install_id = _tokens().check(request.headers.get("Authorization"), app_id)
     _limit("install", install_id, "RATE_LIMIT_INSTALL")
-    body = _body(DeletionSchema())
+    body = _body(DELETION_SCHEMA)
     k = _k()
     with k.db.session() as s:
         row = request_deletion(s, app_id, install_id, body, k.keys_dir, utcnow())

@@ -1,4 +1,5 @@
-"""Consent sync: installs, hash-chained consent records, chain heads, deletion requests.
+"""Consent sync: installs, hash-chained consent records, receipts, chain heads, deletion
+requests.
 
 Revision ID: 0002
 Revises: 0001
@@ -30,6 +31,12 @@ def upgrade() -> None:
         sa.Column("head_hash", sa.String(64), nullable=False),
     )
     op.create_table(
+        "receipts",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("app_id", sa.String(64), sa.ForeignKey("apps.id"), nullable=False),
+        sa.Column("envelope", sa.LargeBinary(), nullable=False),
+    )
+    op.create_table(
         "consent_records",
         sa.Column("row_id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("app_id", sa.String(64), sa.ForeignKey("apps.id"), nullable=False),
@@ -50,7 +57,7 @@ def upgrade() -> None:
         sa.Column("body_hash", sa.String(64), nullable=False),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("row_hash", sa.String(64), nullable=False),
-        sa.Column("receipt", sa.LargeBinary(), nullable=False),
+        sa.Column("receipt_id", sa.Integer(), sa.ForeignKey("receipts.id"), nullable=False),
         sa.UniqueConstraint("app_id", "record_id", name="uq_consent_records_app_record"),
         sa.UniqueConstraint("app_id", "seq", name="uq_consent_records_app_seq"),
     )
@@ -73,5 +80,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("deletion_requests", "consent_records", "chain_heads", "installs"):
+    for table in ("deletion_requests", "consent_records", "receipts", "chain_heads",
+                  "installs"):
         op.drop_table(table)
