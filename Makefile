@@ -36,6 +36,7 @@ bench: $(STAMP)
 	bash scripts/system-deps.sh bench
 	$(BIN)/python bench/manifest.py
 	$(BIN)/python bench/client.py
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

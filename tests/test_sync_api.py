@@ -296,3 +296,57 @@ def test_installs_are_stored(client: FlaskClient, published: Path, kelisim: Keli
     install(client)
     install(client)
     assert count(kelisim, Install) == 2
+
+
+def test_bad_input_on_the_other_endpoints(client: FlaskClient, manifest: dict[str, Any],
+                                          kelisim: Kelisim) -> None:
+    resp = client.post(f"/v1/apps/{APP}/installs", json={"device": "x"})
+    assert resp.status_code == 422 and "device" in resp.get_json()["error"]["message"]
+    resp = client.post(f"/v1/apps/{APP}/installs", data=b"[", content_type="application/json")
+    assert resp.status_code == 400
+    install_id, auth = install(client)
+    for body in ({"id": str(uuid.uuid4())}, {"id": str(uuid.uuid4()), "client_time": 5},
+                 {"id": str(uuid.uuid4()), "client_time": manifest["issued"], "why": "x"},
+                 {"id": str(uuid.uuid4()), "client_time": "2099-01-01T00:00:00Z"}):
+        resp = client.post(f"/v1/apps/{APP}/deletion-requests", json=body, headers=auth)
+        assert resp.status_code == 422, body
+    assert count(kelisim, DeletionRequest) == 0
+    _, other = install(client)
+    resp = client.post(f"/v1/apps/{APP}/installs/{install_id}/token", headers=other)
+    assert resp.status_code == 403
+    resp = client.get(f"/v1/apps/{APP}/installs/{install_id}/consents")
+    assert resp.status_code == 401
+    assert client.get("/healthz").status_code == 200
+
+
+def test_rate_limit_counters_in_redis(config: dict[str, Any], manifest: dict[str, Any]
+                                      ) -> None:
+    import os
+
+    import redis
+
+    url = os.environ.get("KELISIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis at {url} is not reachable in CI")
+        pytest.skip(f"no Redis at {url}")
+    from server import create_app
+
+    cfg = {**config, "RATE_LIMIT_STORAGE": url, "RATE_LIMIT_IP": "2/hour",
+           "INSTANCE_PATH": config["INSTANCE_PATH"]}
+    # Two app instances (two workers) share the counter through Redis.
+    a = create_app(cfg)
+    b = create_app(cfg)
+    r = redis.Redis.from_url(url)
+    r.flushdb()
+    r.close()
+    try:
+        codes = [a.test_client().post(f"/v1/apps/{APP}/installs").status_code,
+                 b.test_client().post(f"/v1/apps/{APP}/installs").status_code,
+                 a.test_client().post(f"/v1/apps/{APP}/installs").status_code]
+    finally:
+        for x in (a, b):
+            x.extensions["kelisim"].db.dispose()
+    assert codes == [201, 201, 429]
