@@ -142,3 +142,24 @@ def test_fifty_installs_at_once(tmp_path: Path, database_url: str) -> None:
         installs = conn.execute(sa.text("SELECT count(*) FROM installs")).scalar()
     engine.dispose()
     assert installs == 50
+
+
+def test_sync_from_two_threads_at_once(tmp_path: Path) -> None:
+    srv = setup_server(tmp_path)
+    port = free_port()
+    client = ConsentClient(f"http://127.0.0.1:{port}", APP, srv["root"], tmp_path / "app",
+                           bundled_manifest=srv["manifest"])
+    client.accept(age_confirmed=True)
+    for i in range(149):
+        client.update_purposes({"analytics": bool(i % 2)})
+    results: list[Any] = []
+    with running(srv["env"], port):
+        threads = [threading.Thread(target=lambda: results.append(client.sync()))
+                   for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert all(r.ok for r in results) and sum(r.synced for r in results) == 150
+    ids = [r["record_id"] for r in server_records(srv["env"])]
+    assert len(ids) == len(set(ids)) == 150
