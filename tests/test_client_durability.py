@@ -68,11 +68,15 @@ def test_refresh_on_a_worker_thread_while_the_ui_thread_records(tmp_path: Path) 
     assert client.refresh().ok
     errors: list[BaseException] = []
     stop = threading.Event()
+    publishing = threading.Lock()
 
     def refresher() -> None:
         try:
             while not stop.is_set():
-                sim.publish()
+                # An honest server publishes one seq at a time; without the lock the two
+                # threads could serve seq n after n+1, which the client rightly refuses.
+                with publishing:
+                    sim.publish()
                 result = client.refresh()
                 assert result.ok, result.error
         except BaseException as exc:
