@@ -4,7 +4,7 @@
 set -euo pipefail
 
 case "${1:-}" in
-  test)  packages=() ;;                     # the suite needs no Debian package yet
+  test)  packages=(xvfb libgl1-mesa-dri) ;; # a real X display and GL for the Kivy tests
   bench) packages=(nginx-light wrk) ;;      # nginx is the reference; wrk generates load
   *) echo "usage: $0 test|bench" >&2; exit 2 ;;
 esac

@@ -1,0 +1,102 @@
+"""Markdown to Kivy label markup, block by block. Imports no Kivy: testable without a window.
+
+Headings, paragraphs, bullet and numbered lists, bold, italic, links (as ``[ref=url]``
+for the widget to open in the browser), inline code; raw HTML is shown as text. A text
+with no Markdown renders as its paragraphs. Everything the text contains is escaped, so a
+policy cannot inject markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+__all__ = ["Block", "escape", "to_blocks"]
+
+LINK_COLOR = "1a73e8"
+_md = MarkdownIt("commonmark", {"html": False}).disable("image")
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # heading | paragraph | item | rule
+    markup: str
+    level: int = 0  # heading level, or list nesting depth for items
+
+
+def escape(text: str) -> str:
+    """Escape Kivy markup: & [ ] (order matters: & first)."""
+    return text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
+
+
+def _inline(tokens: list[Token]) -> str:
+    out: list[str] = []
+    links: list[bool] = []  # open links: external (a ref the widget opens) or not
+    for t in tokens:
+        if t.type == "text":
+            out.append(escape(t.content))
+        elif t.type == "softbreak":
+            out.append(" ")
+        elif t.type == "hardbreak":
+            out.append("\n")
+        elif t.type == "strong_open":
+            out.append("[b]")
+        elif t.type == "strong_close":
+            out.append("[/b]")
+        elif t.type == "em_open":
+            out.append("[i]")
+        elif t.type == "em_close":
+            out.append("[/i]")
+        elif t.type == "link_open":
+            href = str(t.attrs.get("href", ""))
+            external = href.startswith(("http://", "https://", "mailto:", "tel:"))
+            links.append(external)
+            out.append(f"[ref={escape(href)}][color={LINK_COLOR}][u]" if external else "[u]")
+        elif t.type == "link_close":
+            external = links.pop() if links else False
+            out.append("[/u][/color][/ref]" if external else "[/u]")
+        elif t.type == "code_inline" or t.type in ("html_inline",):
+            out.append(escape(t.content))
+        elif t.children:
+            out.append(_inline(t.children))
+        else:
+            out.append(escape(t.content))
+    return "".join(out)
+
+
+def to_blocks(text: str) -> list[Block]:
+    """The document as blocks of Kivy markup."""
+    tokens = _md.parse(text)
+    blocks: list[Block] = []
+    lists: list[list[int]] = []  # stack of [ordered?, counter]
+    heading_level = 0
+    for i, t in enumerate(tokens):
+        if t.type == "heading_open":
+            heading_level = int(t.tag[1])
+        elif t.type == "bullet_list_open":
+            lists.append([0, 0])
+        elif t.type == "ordered_list_open":
+            start = int(t.attrs.get("start", 1) or 1)
+            lists.append([1, start - 1])
+        elif t.type in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif t.type == "list_item_open" and lists:
+            lists[-1][1] += 1
+        elif t.type == "inline":
+            content = _inline(t.children or [])
+            if heading_level:
+                blocks.append(Block("heading", content, heading_level))
+                heading_level = 0
+            elif lists and tokens[i - 1].type == "paragraph_open":
+                ordered, n = lists[-1]
+                marker = f"{n}." if ordered else "•"
+                blocks.append(Block("item", f"{marker} {content}", len(lists)))
+            else:
+                blocks.append(Block("paragraph", content))
+        elif t.type == "hr":
+            blocks.append(Block("rule", ""))
+        elif t.type in ("code_block", "fence", "html_block"):
+            blocks.append(Block("paragraph", escape(t.content.rstrip("\n"))))
+    return blocks
