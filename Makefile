@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.stamp-install
 
-.PHONY: run test lint typecheck bench venv clean
+.PHONY: run test demo lint typecheck bench venv clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,14 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/kelisim demo-setup
 	$(BIN)/kelisim serve
+
+# The demo app against the server of `make run` (start that first, in another terminal).
+# Its bundle (pinned root, manifest, documents) is exported from the same instance, so the
+# first launch also works offline.
+demo: $(STAMP)
+	$(BIN)/kelisim demo-setup
+	rm -rf demo_app/bundle && $(BIN)/kelisim export-static demo_app/bundle
+	KELISIM_DEMO_SERVER=$${KELISIM_DEMO_SERVER:-http://127.0.0.1:8000} $(BIN)/python -m demo_app
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/manifest.py
 	$(BIN)/python bench/client.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/demo_start.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -5,7 +5,7 @@ set -euo pipefail
 
 case "${1:-}" in
   test)  packages=(xvfb libgl1-mesa-dri) ;; # a real X display and GL for the Kivy tests
-  bench) packages=(nginx-light wrk) ;;      # nginx is the reference; wrk generates load
+  bench) packages=(nginx-light wrk xvfb libgl1-mesa-dri) ;;  # references, load, a display
   *) echo "usage: $0 test|bench" >&2; exit 2 ;;
 esac
 

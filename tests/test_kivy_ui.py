@@ -153,3 +153,21 @@ def test_screens(display: str, bundles: dict[str, Path], locale: str) -> None:
     for name in ("consent", "reprompt", "notice", "settings"):
         png = ARTIFACTS / locale / f"{name}-{locale}.png"
         assert png.exists() and png.stat().st_size > 2000, png
+
+
+def test_demo_app_starts_offline_on_the_consent_screen(display: str, bundles: dict[str, Path],
+                                                       tmp_path: Path) -> None:
+    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO),
+           "KELISIM_DEMO_BUNDLE": str(bundles["a"]), "KELISIM_DEMO_DATA": str(tmp_path),
+           "KELISIM_DEMO_SERVER": "http://127.0.0.1:9", "KELISIM_DEMO_EXIT_ON_FRAME": "1",
+           "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(tmp_path / "kivy")}
+    (tmp_path / "kivy").mkdir()
+    proc = subprocess.run([sys.executable, "-m", "demo_app"], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=REPO)
+    assert "first-frame" in proc.stdout, proc.stderr[-3000:]
+    # The first launch recorded nothing yet, and found its manifest in the bundle.
+    from client_sdk.store import Store
+
+    store = Store(tmp_path)
+    assert store.records() == [] and store.get_meta("manifest") is not None
+    store.close()

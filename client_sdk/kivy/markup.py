@@ -8,6 +8,7 @@ policy cannot inject markup.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -16,6 +17,8 @@ from markdown_it.token import Token
 __all__ = ["Block", "escape", "to_blocks"]
 
 LINK_COLOR = "1a73e8"
+# Kivy turns the root logger up to DEBUG; markdown-it would then log every parsed block.
+logging.getLogger("markdown_it").setLevel(logging.WARNING)
 _md = MarkdownIt("commonmark", {"html": False}).disable("image")
 
 

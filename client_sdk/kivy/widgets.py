@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kivy.clock import mainthread
+from kivy.clock import Clock, mainthread
 from kivy.core.text import LabelBase
 from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp, sp
@@ -40,7 +40,8 @@ from ..model import Version
 from ..strings import LANGUAGE_NAMES, STRINGS, text
 from .markup import Block, escape, to_blocks
 
-__all__ = ["FONT_NAME", "ConsentGate", "ConsentScreen", "ConsentSettings", "NoticeBanner",
+__all__ = ["FONT_NAME", "ConsentGate", "ConsentScreen", "ConsentSettings", "NoticeBanner", "Text",
+           "column", "markdown_labels",
            "register_fonts"]
 
 FONT_NAME = "KelisimSans"
@@ -63,6 +64,11 @@ def register_fonts() -> None:
         fn_bold=str(FONT_DIR / "DejaVuSans-Bold.ttf"),
         fn_bolditalic=str(FONT_DIR / "DejaVuSans-BoldOblique.ttf"),
     )
+
+
+# Registering only records file names; doing it at import means no widget of ours can be
+# built before its font exists.
+register_fonts()
 
 
 def _ui_locale(tag: str, preferences: tuple[str, ...] = ()) -> str:
@@ -107,14 +113,16 @@ def _paper(widget: Widget) -> None:
                 size=lambda w, s: setattr(rect, "size", s))
 
 
-def _column(**kw: Any) -> GridLayout:
+def column(**kw: Any) -> GridLayout:
+    """A vertical, padded column whose height follows its children (for a ScrollView)."""
     options: dict[str, Any] = {"spacing": dp(6), "padding": dp(12), **kw}
     grid = GridLayout(cols=1, size_hint_y=None, **options)
     grid.bind(minimum_height=grid.setter("height"))
     return grid
 
 
-def _blocks_to_labels(blocks: list[Block]) -> list[Text]:
+def markdown_labels(blocks: list[Block]) -> list[Text]:
+    """Labels for Markdown blocks (see markup.to_blocks), long paragraphs split."""
     out: list[Text] = []
     for b in blocks:
         if b.kind == "heading":
@@ -192,7 +200,7 @@ class ConsentScreen(BoxLayout):
         self.add_widget(head)
 
         self.scroll = ScrollView(do_scroll_x=False, bar_width=dp(6))
-        self.body = _column()
+        self.body = column()
         self.scroll.add_widget(self.body)
         self.scroll.bind(scroll_y=self._on_scroll)
         self.body.bind(height=self._on_scroll)
@@ -228,7 +236,7 @@ class ConsentScreen(BoxLayout):
             body_blocks = [Block("paragraph", f"[i]{escape(self._t('no_document'))}[/i]")]
         except UsageError:
             body_blocks = [Block("paragraph", f"[i]{escape(self._t('no_document'))}[/i]")]
-        for label in _blocks_to_labels(body_blocks):
+        for label in markdown_labels(body_blocks):
             body.add_widget(label)
         body.add_widget(Text(self._t("purposes"), size=17, bold=True))
         if not v.purposes:
@@ -236,7 +244,7 @@ class ConsentScreen(BoxLayout):
         vendors = {x.id: x for x in v.vendors}
         for p in v.purposes:
             row = BoxLayout(size_hint_y=None, spacing=dp(8))
-            words = _column(padding=0, spacing=dp(2))
+            words = column(padding=0, spacing=dp(2))
             title = pick_text(p.title, self.locale, v.default_locale)
             mark = f" · {self._t('required')}" if p.required else ""
             words.add_widget(Text(f"[b]{escape(title)}[/b]{escape(mark)}"))
@@ -440,7 +448,7 @@ class ConsentSettings(BoxLayout):
         self.clear_widgets()
         self.switches = {}
         scroll = ScrollView(do_scroll_x=False)
-        col = _column()
+        col = column()
         scroll.add_widget(col)
         self.add_widget(scroll)
         col.add_widget(Text(self._t("settings"), size=19, bold=True))
@@ -527,7 +535,9 @@ class ConsentGate:
         # A verified local state is enough to decide at once (offline first); refresh
         # runs meanwhile and a newer decision replaces it if the user has not answered.
         self._show(self.client.decide())
-        threading.Thread(target=self._work, daemon=True, name="kelisim-refresh").start()
+        # The network waits for the first frame: the screen comes first.
+        Clock.schedule_once(lambda _dt: threading.Thread(
+            target=self._work, daemon=True, name="kelisim-refresh").start(), 0.1)
 
     def _work(self) -> None:
         self.client.refresh()

@@ -1,0 +1,1 @@
+"""Jana Courier: a demo courier app wired to the Kelisim SDK (imports client_sdk only)."""

@@ -1,0 +1,3 @@
+from demo_app.main import main
+
+main()
