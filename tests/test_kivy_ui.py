@@ -76,7 +76,22 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp / "instance")}
     env.pop("KELISIM_DATABASE_URL", None)
     kelisim(env, "demo-setup")
-    out = {"a": tmp / "a", "minor": tmp / "minor", "major": tmp / "major"}
+    # Every export also holds the app "long-policy", whose one version is very long.
+    out = {"a": tmp / "a", "minor": tmp / "minor", "major": tmp / "major", "long": tmp / "a"}
+    long_app = tmp / "long-policy"
+    (long_app / "1").mkdir(parents=True)
+    (long_app / "app.toml").write_text((DEMO / "app.toml").read_text().replace(
+        'id = "jana-courier"', 'id = "long-policy"', 1))
+    toml = (DEMO / "1.0" / "version.toml").read_text().replace('label = "1.0"', 'label = "1"')
+    toml = "\n".join(line for line in toml.splitlines()
+                     if not line.startswith(("ru = ", "en = ")))  # a Kazakh-only policy
+    (long_app / "1" / "version.toml").write_text(toml)
+    paragraph = "Деректер тек жеткізу үшін өңделеді және заңда көрсетілген мерзімде сақталады. "
+    body = ["# Ұзын саясат", "", paragraph * 300, ""]  # one paragraph of ~24,000 characters
+    body += [f"## {i}. Бөлім\n\n{paragraph * 2}\n" for i in range(1, 1001)]
+    (long_app / "1" / "kk.md").write_text("\n".join(body))
+    kelisim(env, "apps", "create", str(long_app))
+    kelisim(env, "publish", str(long_app / "1"))
     kelisim(env, "export-static", str(out["a"]))
     kelisim(env, "publish", str(new_version(tmp / "p", "2.1", "minor", "Түзетулер")),
             "--app", "jana-courier")
@@ -112,8 +127,8 @@ def run_driver(display: str, bundles: dict[str, Path], locale: str) -> dict[str,
     env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO)}
     proc = subprocess.run([sys.executable, str(REPO / "tests" / "ui" / "driver.py"), str(out),
                            locale, str(bundles["a"]), str(bundles["minor"]),
-                           str(bundles["major"])], env=env, capture_output=True, text=True,
-                          timeout=180)
+                           str(bundles["major"]), str(bundles["long"])], env=env,
+                          capture_output=True, text=True, timeout=300)
     result_file = out / "result.json"
     assert result_file.exists(), f"driver failed:\n{proc.stdout}\n{proc.stderr[-4000:]}"
     result: dict[str, Any] = json.loads(result_file.read_text())
@@ -150,7 +165,12 @@ def test_screens(display: str, bundles: dict[str, Path], locale: str) -> None:
     assert r["settings_granted_analytics"] is True
     assert r["settings_actions"] == ["accept", "update", "withdraw"]
     assert r["settings_decision"] == "prompt"
-    for name in ("consent", "reprompt", "notice", "settings"):
+    # Bad data shows something sensible, never a crash.
+    # (that client prefers Russian, and the Russian document is missing)
+    assert r["nodoc_labels"][0] == "[i]Этот текст недоступен на вашем языке.[/i]"
+    assert r["nodoc_accept_enabled"] is True
+    assert r["long_labels"] > 2000 and r["long_scrolled"] is True
+    for name in ("consent", "reprompt", "notice", "settings", "long"):
         png = ARTIFACTS / locale / f"{name}-{locale}.png"
         assert png.exists() and png.stat().st_size > 2000, png
 

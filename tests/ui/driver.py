@@ -1,6 +1,6 @@
 """Drives the Kivy widgets in a real window (run under Xvfb) and reports what happened.
 
-    python driver.py OUT_DIR LOCALE BUNDLE_A BUNDLE_MINOR BUNDLE_MAJOR
+    python driver.py OUT_DIR LOCALE BUNDLE_A BUNDLE_MINOR BUNDLE_MAJOR BUNDLE_LONG
 
 Each BUNDLE is an `export-static` folder. Taps go to widget coordinates through Kivy's
 window (UnitTestTouch), as a finger would. Writes OUT_DIR/result.json and screenshots.
@@ -55,16 +55,21 @@ class Offline:
         raise NetworkError("offline", url=url)
 
 
-def bundle(folder: Path) -> tuple[bytes, bytes, dict[str, bytes]]:
+def bundle(folder: Path, app_id: str = APP_ID) -> tuple[bytes, bytes, dict[str, bytes]]:
     root = (folder / "v1/root/1.json").read_bytes()
-    manifest = (folder / f"v1/apps/{APP_ID}/manifest.json").read_bytes()
+    manifest = (folder / f"v1/apps/{app_id}/manifest.json").read_bytes()
     docs = {p.name: p.read_bytes() for p in (folder / "v1/documents").iterdir()}
     return root, manifest, docs
 
 
-def make_client(data: Path, folder: Path, locale: str) -> ConsentClient:
-    root, manifest, docs = bundle(folder)
-    return ConsentClient("https://offline.invalid", APP_ID, root, data, (locale,),
+def make_client(data: Path, folder: Path, locale: str, app_id: str = APP_ID,
+                drop_locale: str | None = None) -> ConsentClient:
+    root, manifest, docs = bundle(folder, app_id)
+    if drop_locale is not None:
+        # A bundle that lacks one language's document (and no network to fetch it).
+        payload = json.loads(__import__("base64").b64decode(json.loads(manifest)["payload"]))
+        docs.pop(payload["current"]["locales"][drop_locale]["sha256"], None)
+    return ConsentClient("https://offline.invalid", app_id, root, data, (locale,),
                          bundled_manifest=manifest, bundled_documents=docs,
                          transport=Offline())
 
@@ -81,9 +86,11 @@ def labels(widget: Any) -> list[str]:
 
 
 class Driver(App):
-    def __init__(self, out: Path, locale: str, a: Path, minor: Path, major: Path) -> None:
+    def __init__(self, out: Path, locale: str, a: Path, minor: Path, major: Path,
+                 long: Path) -> None:
         super().__init__()
         self.out, self.locale, self.a, self.minor, self.major = out, locale, a, minor, major
+        self.long = long
         self.result: dict[str, Any] = {}
         self.steps = self.scenario()
 
@@ -226,8 +233,33 @@ class Driver(App):
         r["settings_decision"] = client.decide().kind.value
         yield 0.1
 
+        # Bad data: the user's language has no document here; the screen says so.
+        client = make_client(tmp / "nodoc", self.a, "ru", drop_locale="ru")
+        screen = ConsentScreen(client)
+        self.show(screen)
+        yield 0.3
+        r["nodoc_labels"] = labels(screen.body)[:2]
+        screen.scroll.scroll_y = 0
+        yield 0.3
+        tap(screen.age_box)
+        yield 0.2
+        r["nodoc_accept_enabled"] = not screen.accept_button.disabled
+
+        # A very long policy (one huge paragraph among a thousand): it renders and scrolls.
+        client = make_client(tmp / "long", self.long, loc, app_id="long-policy")
+        started = __import__("time").monotonic()
+        screen = ConsentScreen(client)
+        self.show(screen)
+        yield 0.5
+        r["long_labels"] = len(labels(screen.body))
+        r["long_build_seconds"] = __import__("time").monotonic() - started
+        screen.scroll.scroll_y = 0
+        yield 0.5
+        r["long_scrolled"] = bool(screen.scrolled_to_end)
+        self.shot("long")
+
 
 if __name__ == "__main__":
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
-    Driver(out, sys.argv[2], *(Path(p) for p in sys.argv[3:6])).run()
+    Driver(out, sys.argv[2], *(Path(p) for p in sys.argv[3:7])).run()
