@@ -12,6 +12,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
+from client_sdk.errors import FormatError
+from client_sdk.jsonutil import loads_strict
 from client_sdk.timeutil import utcnow
 
 from .bundle import flatten
@@ -120,24 +122,16 @@ def _body(schema: Schema) -> dict[str, Any]:
         raise ApiError(415, "unsupported_media_type", "send Content-Type: application/json")
     raw = request.get_data(cache=True)
     try:
-        data = json.loads(raw, object_pairs_hook=_no_duplicates)
-    except (ValueError, RecursionError) as exc:
-        raise ApiError(400, "bad_json", f"the body is not valid JSON: {exc}") from None
+        # The SDK's strict parser: duplicate keys, NaN and non-UTF-8 are refused.
+        data = loads_strict(raw, what="the body")
+    except FormatError as exc:
+        raise ApiError(400, "bad_json", exc.message) from None
     try:
         loaded: dict[str, Any] = schema.load(data)
     except ValidationError as exc:
         lines = flatten(exc.messages)
         raise ApiError(422, "invalid", lines[0], {"problems": lines}) from None
     return loaded
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
 
 
 def _app_exists(app_id: str) -> None:
