@@ -4,7 +4,6 @@ request stores nothing and gets a JSON 4xx."""
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -228,7 +227,3 @@ def post_deletion(app_id: str) -> tuple[Response, int]:
                "receipt": _envelope_json(row.receipt)}
     return jsonify(out), 201
 
-
-def receipt_payload(envelope: dict[str, Any]) -> Any:
-    """The decoded payload of a receipt envelope (for tests and tools; not verified)."""
-    return json.loads(base64.b64decode(envelope["payload"]))
