@@ -33,7 +33,6 @@ from .errors import (
 from .model import Manifest, Root, Version
 from .store import LedgerRecord
 from .sync import SyncResult
-from .transport import HttpTransport, Response, Transport
 
 __all__ = [
     "PAYLOAD_MANIFEST",
@@ -70,3 +69,19 @@ __all__ = [
     "parse_envelope",
     "verify_threshold",
 ]
+
+_LAZY = {"HttpTransport", "Response", "Transport"}
+
+
+def __getattr__(name: str) -> object:
+    # The transport module imports http.client and ssl: loaded when first asked for, so
+    # that an app's first frame does not wait for them.
+    if name in _LAZY:
+        from . import transport
+
+        return getattr(transport, name)
+    raise AttributeError(f"module 'client_sdk' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .decision import ConsentState, Decision, Kind, decide, effective_view
 from .envelope import PAYLOAD_ROOT, parse_envelope
@@ -27,7 +27,9 @@ from .model import Manifest, Root, Version
 from .store import LedgerRecord, Store
 from .sync import SyncResult, run_sync
 from .timeutil import format_time, utcnow
-from .transport import HttpTransport, Transport
+
+if TYPE_CHECKING:
+    from .transport import Transport
 from .trust import TrustedManifest, TrustedRoot, TrustedState, check_document, load_root
 
 __all__ = ["ConsentClient", "RefreshResult", "SyncResult"]
@@ -77,7 +79,7 @@ class ConsentClient:
         self.server_url = server_url.rstrip("/")
         self.app_id = app_id
         self.preferred_locales = tuple(preferred_locales)
-        self.transport: Transport = transport or HttpTransport()
+        self._transport = transport
         self.clock = clock
         self.max_root_bytes = max_root_bytes
         self.max_manifest_bytes = max_manifest_bytes
@@ -119,18 +121,36 @@ class ConsentClient:
     def _load_bundle(self, raw: bytes, documents: Mapping[str, bytes]) -> None:
         manifest = self._trust.verify_manifest(raw, url="bundled manifest")
         trusted = self._trust.manifest
-        if trusted is None or manifest.seq > trusted.manifest.seq:
-            # A bundle is used even when expired (offline first launch); decide() marks it
-            # stale until refresh() brings a fresh one.
-            self._trust.manifest = TrustedManifest(raw, manifest)
-            self.store.put_meta({"manifest": raw, "manifest_etag": None})
+        checked: dict[str, bytes] = {}
         versions = [manifest.current, *([manifest.upcoming] if manifest.upcoming else [])]
         for version in versions:
             for tag, doc in version.locales.items():
                 data = documents.get(doc.sha256)
                 if data is not None:
                     check_document(data, doc, url=f"bundled document {tag}")
-                    self.store.put_document(doc.sha256, data)
+                    checked[doc.sha256] = data
+        meta: dict[str, bytes | None] = {}
+        if trusted is None or manifest.seq > trusted.manifest.seq:
+            # A bundle is used even when expired (offline first launch); decide() marks it
+            # stale until refresh() brings a fresh one.
+            self._trust.manifest = TrustedManifest(raw, manifest)
+            meta = {"manifest": raw, "manifest_etag": None}
+        # One transaction (one fsync) for the whole bundle: this is the first launch.
+        self.store.put_documents(checked, meta)
+
+    @property
+    def transport(self) -> Transport:
+        """The network seam; the standard-library HttpTransport unless one was given.
+        Made on first use: http.client and ssl load after the first frame, not before."""
+        if self._transport is None:
+            from .transport import HttpTransport
+
+            self._transport = HttpTransport()
+        return self._transport
+
+    @transport.setter
+    def transport(self, value: Transport) -> None:
+        self._transport = value
 
     # -- reading ------------------------------------------------------------------------
     @property

@@ -148,23 +148,28 @@ class Store:
 
     def put_meta(self, values: Mapping[str, bytes | None]) -> None:
         """Set (or, with None, delete) several keys in one transaction."""
-        with self._tx() as db:
-            for key, value in values.items():
-                if value is None:
-                    db.execute("DELETE FROM meta WHERE key = ?", (key,))
-                else:
-                    db.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
-                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                               (key, value))
+        self.put_documents({}, values)
 
     def get_document(self, sha256: str) -> bytes | None:
         rows = self._read("SELECT content FROM documents WHERE sha256 = ?", (sha256,))
         return bytes(rows[0][0]) if rows else None
 
     def put_document(self, sha256: str, content: bytes) -> None:
+        self.put_documents({sha256: content})
+
+    def put_documents(self, documents: Mapping[str, bytes],
+                      meta: Mapping[str, bytes | None] | None = None) -> None:
+        """Store documents (and optionally meta keys) in one transaction: one fsync."""
         with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO documents(sha256, content) VALUES(?, ?)",
-                       (sha256, content))
+            db.executemany("INSERT OR IGNORE INTO documents(sha256, content) VALUES(?, ?)",
+                           list(documents.items()))
+            for key, value in (meta or {}).items():
+                if value is None:
+                    db.execute("DELETE FROM meta WHERE key = ?", (key,))
+                else:
+                    db.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
+                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                               (key, value))
 
     # -- ledger -------------------------------------------------------------------------
     def append(self, record: LedgerRecord) -> None:

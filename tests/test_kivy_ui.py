@@ -170,6 +170,8 @@ def test_screens(display: str, bundles: dict[str, Path], locale: str) -> None:
     assert r["nodoc_labels"][0] == "[i]Этот текст недоступен на вашем языке.[/i]"
     assert r["nodoc_accept_enabled"] is True
     assert r["long_labels"] > 2000 and r["long_scrolled"] is True
+    # The first frame does not wait for the whole document, nor does "end" come early.
+    assert r["long_first_frame_seconds"] < 2 and r["long_scrolled_early"] is False
     for name in ("consent", "reprompt", "notice", "settings", "long"):
         png = ARTIFACTS / locale / f"{name}-{locale}.png"
         assert png.exists() and png.stat().st_size > 2000, png

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,9 +40,8 @@ from ..model import Version
 from ..strings import LANGUAGE_NAMES, STRINGS, text
 from .markup import Block, escape, to_blocks
 
-__all__ = ["FONT_NAME", "ConsentGate", "ConsentScreen", "ConsentSettings", "NoticeBanner", "Text",
-           "column", "markdown_labels",
-           "register_fonts"]
+__all__ = ["FONT_NAME", "ConsentGate", "ConsentScreen", "ConsentSettings", "NoticeBanner",
+           "Text", "column", "iter_labels", "markdown_labels", "register_fonts"]
 
 FONT_NAME = "KelisimSans"
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -53,6 +52,9 @@ ACCENT = (0.10, 0.45, 0.91, 1)
 # Kivy draws a label as one texture; a paragraph longer than this is cut into several
 # labels so that a very long policy never exceeds the GPU's texture size.
 MAX_BLOCK_CHARS = 2500
+# Document labels made before the first frame, and per frame after it.
+FIRST_SLICE = 12
+SLICE = 100
 
 
 def register_fonts() -> None:
@@ -121,23 +123,25 @@ def column(**kw: Any) -> GridLayout:
     return grid
 
 
-def markdown_labels(blocks: list[Block]) -> list[Text]:
-    """Labels for Markdown blocks (see markup.to_blocks), long paragraphs split."""
-    out: list[Text] = []
+def iter_labels(blocks: list[Block]) -> Iterator[Text]:
+    """Labels for Markdown blocks (see markup.to_blocks), made one at a time (each label
+    renders its text when made), long paragraphs split."""
     for b in blocks:
         if b.kind == "heading":
-            out.append(Text(b.markup, size=max(22 - 2 * b.level, 15), bold=True))
+            yield Text(b.markup, size=max(22 - 2 * b.level, 15), bold=True)
         elif b.kind == "rule":
-            out.append(Text("—" * 8, color=MUTED))
+            yield Text("—" * 8, color=MUTED)
         else:
             pad = dp(16) * b.level if b.kind == "item" else 0
-            chunks = [b.markup[i:i + MAX_BLOCK_CHARS]
-                      for i in range(0, max(len(b.markup), 1), MAX_BLOCK_CHARS)]
-            for chunk in chunks:
-                label = Text(chunk)
+            for i in range(0, max(len(b.markup), 1), MAX_BLOCK_CHARS):
+                label = Text(b.markup[i:i + MAX_BLOCK_CHARS])
                 label.padding = (pad, 0)
-                out.append(label)
-    return out
+                yield label
+
+
+def markdown_labels(blocks: list[Block]) -> list[Text]:
+    """All labels for Markdown blocks at once."""
+    return list(iter_labels(blocks))
 
 
 class ConsentScreen(BoxLayout):
@@ -149,6 +153,9 @@ class ConsentScreen(BoxLayout):
     """
 
     scrolled_to_end = BooleanProperty(False)
+    # True once the whole document is laid out: it is added a slice per frame, so the
+    # first frame comes at once however long the policy is.
+    complete = BooleanProperty(False)
     locale = StringProperty("")
     __events__ = ("on_accept", "on_decline")
 
@@ -164,6 +171,8 @@ class ConsentScreen(BoxLayout):
         self.require_scroll = require_scroll
         self.shown_at = time.monotonic()
         self.switches: dict[str, Switch] = {}
+        self._slicer: Any = None
+        self._pending: Iterator[Text] = iter(())
         self.age_box: CheckBox | None = None
         self.guardian_box: CheckBox | None = None
         self.guardian_name: TextInput | None = None
@@ -176,6 +185,9 @@ class ConsentScreen(BoxLayout):
         return text(key, self.ui_locale, **values)
 
     def _build(self) -> None:
+        if self._slicer is not None:
+            self._slicer.cancel()
+            self._slicer = None
         self.clear_widgets()
         v = self.version
         doc = v.locales.get(self.locale)
@@ -232,12 +244,16 @@ class ConsentScreen(BoxLayout):
         try:
             document = self.client.document(self.locale, version=v.version)
             body_blocks = to_blocks(document)
-        except ConsentError:
+        except (ConsentError, UsageError):
             body_blocks = [Block("paragraph", f"[i]{escape(self._t('no_document'))}[/i]")]
-        except UsageError:
-            body_blocks = [Block("paragraph", f"[i]{escape(self._t('no_document'))}[/i]")]
-        for label in markdown_labels(body_blocks):
-            body.add_widget(label)
+        doc_box = column(padding=0)
+        body.add_widget(doc_box)
+        self._pending = iter_labels(body_blocks)
+        self.complete = False
+        self._add_slice(doc_box, FIRST_SLICE)
+        if not self.complete:
+            self._slicer = Clock.schedule_interval(lambda _dt: self._add_slice(doc_box, SLICE),
+                                                   0)
         body.add_widget(Text(self._t("purposes"), size=17, bold=True))
         if not v.purposes:
             body.add_widget(Text(f"[i]{escape(self._t('no_purposes'))}[/i]"))
@@ -278,6 +294,19 @@ class ConsentScreen(BoxLayout):
                 self.guardian_name.bind(text=lambda *_: self._update_accept())
                 body.add_widget(self.guardian_name)
 
+    def _add_slice(self, box: GridLayout, count: int) -> bool:
+        for _ in range(count):
+            label = next(self._pending, None)
+            if label is None:
+                self.complete = True
+                if self._slicer is not None:
+                    self._slicer.cancel()
+                    self._slicer = None
+                self._on_scroll()
+                return False
+            box.add_widget(label)
+        return True
+
     def _check(self, body: GridLayout, label: str) -> CheckBox:
         row = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(6))
         box = CheckBox(size_hint=(None, None), size=(dp(44), dp(44)), color=(0, 0, 0, 1))
@@ -295,8 +324,10 @@ class ConsentScreen(BoxLayout):
 
     # -- state -------------------------------------------------------------------------
     def _on_scroll(self, *_: Any) -> None:
+        if not hasattr(self, "scroll"):
+            return
         fits = self.body.height <= self.scroll.height
-        if fits or self.scroll.scroll_y <= 0.002:
+        if self.complete and (fits or self.scroll.scroll_y <= 0.002):
             self.scrolled_to_end = True
         self._update_accept()
 
