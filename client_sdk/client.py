@@ -119,8 +119,12 @@ class ConsentClient:
         self._state = derive_state(records)
 
     def _load_bundle(self, raw: bytes, documents: Mapping[str, bytes]) -> None:
-        manifest = self._trust.verify_manifest(raw, url="bundled manifest")
         trusted = self._trust.manifest
+        if trusted is not None and (raw == trusted.raw or _seq_of(raw) <= trusted.manifest.seq):
+            # The app passes its bundle at every launch; once the store holds the same or a
+            # newer manifest, the bundle is not used, so it need not be verified again.
+            return
+        manifest = self._trust.verify_manifest(raw, url="bundled manifest")
         checked: dict[str, bytes] = {}
         versions = [manifest.current, *([manifest.upcoming] if manifest.upcoming else [])]
         for version in versions:
@@ -136,7 +140,8 @@ class ConsentClient:
             self._trust.manifest = TrustedManifest(raw, manifest)
             meta = {"manifest": raw, "manifest_etag": None}
         # One transaction (one fsync) for the whole bundle: this is the first launch.
-        self.store.put_documents(checked, meta)
+        if meta or checked.keys() - self.store.has_documents(checked):
+            self.store.put_documents(checked, meta)
 
     @property
     def transport(self) -> Transport:
@@ -474,6 +479,17 @@ class ConsentClient:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _seq_of(raw: bytes) -> int:
+    """The seq an envelope claims, unverified (huge when unreadable): only used to skip a
+    bundle that could not win anyway; a bundle that might is verified in full."""
+    try:
+        payload = parse_envelope(raw, "application/vnd.kelisim.manifest+json").payload_json()
+        seq = payload.get("seq") if isinstance(payload, dict) else None
+    except ConsentError:
+        return 10**18  # unreadable: let full verification report it
+    return seq if isinstance(seq, int) else 10**18
 
 
 def _check_evidence(evidence: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -154,6 +154,15 @@ class Store:
         rows = self._read("SELECT content FROM documents WHERE sha256 = ?", (sha256,))
         return bytes(rows[0][0]) if rows else None
 
+    def has_documents(self, shas: Iterable[str]) -> set[str]:
+        names = list(shas)
+        if not names:
+            return set()
+        marks = ",".join("?" * len(names))
+        rows = self._read(f"SELECT sha256 FROM documents WHERE sha256 IN ({marks})",  # noqa: S608
+                          tuple(names))
+        return {r[0] for r in rows}
+
     def put_document(self, sha256: str, content: bytes) -> None:
         self.put_documents({sha256: content})
 

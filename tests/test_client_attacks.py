@@ -292,3 +292,25 @@ def test_non_canonical_base64_signature_is_rejected(tmp_path: Path) -> None:
     trust = TrustedState("demo", load_root(sim.roots[0]))
     with pytest.raises(FormatError, match="is not canonical base64"):
         trust.update_manifest(json.dumps(doc).encode(), NOW)
+
+
+def test_bundle_not_newer_than_the_store_is_ignored(sim: Simulator, tmp_path: Path) -> None:
+    client = make_client(sim, tmp_path)
+    assert client.refresh().ok and client.manifest.seq == 1
+    sim.publish()
+    assert client.refresh().ok and client.manifest.seq == 2
+    client.close()
+    # The app ships seq 1 in its bundle and passes it at every launch: the store's seq 2
+    # wins and the old bundle is not even verified.
+    stale_bundle = json.loads(sim.manifest_raw)
+    stale_bundle["signatures"][0]["keyid"] = Key().keyid  # would fail verification
+    payload = json.loads(base64.b64decode(stale_bundle["payload"]))
+    payload["seq"] = 1
+    stale_bundle["payload"] = base64.b64encode(canonical(payload)).decode()
+    again = make_client(sim, tmp_path, bundled_manifest=json.dumps(stale_bundle).encode())
+    assert again.manifest is not None and again.manifest.seq == 2
+    # A bundle that claims a newer seq is verified, and a forged one refused.
+    payload["seq"] = 3
+    stale_bundle["payload"] = base64.b64encode(canonical(payload)).decode()
+    with pytest.raises(SignatureError):
+        make_client(sim, tmp_path, bundled_manifest=json.dumps(stale_bundle).encode())
