@@ -71,7 +71,7 @@ class JanaCourierApp(App):
                      f"local server) or set KELISIM_DEMO_BUNDLE")
         root_bytes, manifest, docs = load_bundle(bundle)
         locales = tuple(os.environ.get("KELISIM_DEMO_LOCALES", "kk,ru").split(","))
-        data = Path(os.environ.get("KELISIM_DEMO_DATA", self.user_data_dir))
+        data = Path(os.environ.get("KELISIM_DEMO_DATA") or str(self.user_data_dir))
         self.client = ConsentClient(
             os.environ.get("KELISIM_DEMO_SERVER", "http://127.0.0.1:8000"), APP_ID,
             root_bytes, data, locales, bundled_manifest=manifest, bundled_documents=docs)
