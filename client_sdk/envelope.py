@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from securesystemslib.dsse import Envelope
 from securesystemslib.exceptions import UnverifiedSignatureError, VerificationError
 from securesystemslib.signer import Key, Signature, SSlibKey
 
@@ -188,12 +187,3 @@ def verify_threshold(
             url=url,
         )
     return tuple(valid)
-
-
-def to_securesystemslib(env: ParsedEnvelope) -> Envelope:
-    """The same envelope as a securesystemslib :class:`Envelope`."""
-    return Envelope(
-        env.payload,
-        env.payload_type,
-        {k: Signature(k, raw.hex()) for k, raw in env.signatures},
-    )

@@ -18,7 +18,7 @@ from client_sdk.timeutil import utcnow
 from .bundle import flatten
 from .consents import TokenService, ingest, register_install, request_deletion
 from .errors import ApiError
-from .models import App, ConsentRecord, DeletionRequest, Install, Receipt
+from .models import ConsentRecord, DeletionRequest, Install, Receipt
 from .ratelimit import RateLimiter, parse_limit
 
 __all__ = ["bp"]
@@ -131,12 +131,6 @@ def _body(schema: Schema) -> dict[str, Any]:
         lines = flatten(exc.messages)
         raise ApiError(422, "invalid", lines[0], {"problems": lines}) from None
     return loaded
-
-
-def _app_exists(app_id: str) -> None:
-    with _k().db.session(readonly=True) as s:
-        if s.get(App, app_id) is None:
-            raise ApiError(404, "not_found", f"app {app_id[:80]!r} not found")
 
 
 def _envelope_json(raw: bytes) -> Any:
