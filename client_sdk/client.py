@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .decision import ConsentState, Decision, Kind, decide, effective_view
 from .envelope import PAYLOAD_ROOT, parse_envelope
 from .errors import ConsentError, ExpiredError, NetworkError, RepositoryError, UsageError
-from .ledger import derive_state
+from .ledger import apply, derive_state
 from .locales import negotiate
 from .model import Manifest, Root, Version
 from .store import LedgerRecord, Store
@@ -333,7 +333,8 @@ class ConsentClient:
             client_time=format_time(self.clock()), manifest_seq=manifest.seq)
         with self._lock:
             self.store.append(record)
-            self._state = derive_state(self.store.records())
+            # The ledger is append-only: fold the new record in, no need to re-read it all.
+            self._state = apply(self._state, record)
         return record
 
     def accept(

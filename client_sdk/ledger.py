@@ -8,26 +8,29 @@ from .decision import ConsentState
 from .store import LedgerRecord
 from .timeutil import parse_time
 
-__all__ = ["derive_state"]
+__all__ = ["apply", "derive_state"]
+
+
+def apply(state: ConsentState, r: LedgerRecord) -> ConsentState:
+    """The state after one more record."""
+    if r.action == "accept":
+        return ConsentState("accepted", r.version, parse_time(r.client_time), dict(r.purposes),
+                            state.acknowledged)
+    if r.action in ("decline", "withdraw"):
+        status = "declined" if r.action == "decline" else "withdrawn"
+        return ConsentState(status, state.version, state.accepted_at, {}, state.acknowledged)
+    if r.action == "update" and state.status == "accepted":
+        return ConsentState(state.status, state.version, state.accepted_at,
+                            {**state.grants, **r.purposes}, state.acknowledged)
+    if r.action == "acknowledge":
+        return ConsentState(state.status, state.version, state.accepted_at, state.grants,
+                            state.acknowledged | {r.version})
+    return state
 
 
 def derive_state(records: Iterable[LedgerRecord]) -> ConsentState:
     """Replay the append-only ledger, oldest first."""
-    status = "none"
-    version: int | None = None
-    accepted_at = None
-    grants: dict[str, bool] = {}
-    acks: set[int] = set()
+    state = ConsentState("none")
     for r in records:
-        if r.action == "accept":
-            status, version, accepted_at = "accepted", r.version, parse_time(r.client_time)
-            grants = dict(r.purposes)
-        elif r.action == "decline":
-            status, grants = "declined", {}
-        elif r.action == "withdraw":
-            status, grants = "withdrawn", {}
-        elif r.action == "update" and status == "accepted":
-            grants.update(r.purposes)
-        elif r.action == "acknowledge":
-            acks.add(r.version)
-    return ConsentState(status, version, accepted_at, grants, frozenset(acks))
+        state = apply(state, r)
+    return state

@@ -234,6 +234,10 @@ class Store:
                 "o.next_attempt_at <= ?) ORDER BY l.seq LIMIT ?"), (now, limit))
         return [_record(r) for r in rows]
 
+    def pending_count(self) -> int:
+        """Records not yet confirmed by a receipt, due or not."""
+        return int(self._read("SELECT count(*) FROM outbox WHERE synced_at IS NULL")[0][0])
+
     def attempts(self, record_id: str) -> int:
         rows = self._read("SELECT attempts FROM outbox WHERE record_id = ?", (record_id,))
         return int(rows[0][0]) if rows else 0

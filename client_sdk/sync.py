@@ -164,7 +164,7 @@ def run_sync(client: ConsentClient, now: datetime, rng: random.Random,
     stamp = format_time(now)
     pending = client.store.pending("9999-12-31T23:59:59Z" if force else stamp)
     if not pending:
-        return SyncResult(True, 0, len(client.store.pending("9999-12-31T23:59:59Z")))
+        return SyncResult(True, 0, client.store.pending_count())
     session = _Session(client)
     synced = 0
     error: ConsentError | None = None
@@ -194,5 +194,5 @@ def run_sync(client: ConsentClient, now: datetime, rng: random.Random,
                 for rid in failed})
         if isinstance(error, NetworkError) and error.status is None:
             break  # the network is down: the rest waits for the next attempt
-    left = len(client.store.pending("9999-12-31T23:59:59Z"))
+    left = client.store.pending_count()
     return SyncResult(error is None, synced, left, error)
