@@ -24,6 +24,7 @@ run: $(STAMP)
 # Its bundle (pinned root, manifest, documents) is exported from the same instance, so the
 # first launch also works offline.
 demo: $(STAMP)
+	bash scripts/system-deps.sh demo
 	$(BIN)/kelisim demo-setup
 	rm -rf demo_app/bundle && $(BIN)/kelisim export-static demo_app/bundle
 	KELISIM_DEMO_SERVER=$${KELISIM_DEMO_SERVER:-http://127.0.0.1:8000} $(BIN)/python -m demo_app

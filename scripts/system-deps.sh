@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, only when they are missing.
-# Usage: scripts/system-deps.sh test|bench
+# Usage: scripts/system-deps.sh test|demo|bench
 set -euo pipefail
 
 case "${1:-}" in
-  test)  packages=(xvfb libgl1-mesa-dri) ;; # a real X display and GL for the Kivy tests
-  bench) packages=(nginx-light wrk xvfb libgl1-mesa-dri) ;;  # references, load, a display
-  *) echo "usage: $0 test|bench" >&2; exit 2 ;;
+  # xvfb + GL: a real X display for the Kivy tests; libmtdev1: Kivy's touch input provider;
+  # chromium: the console's browser tests (Playwright drives it by executable_path).
+  test)  packages=(xvfb libgl1-mesa-dri libmtdev1 chromium fonts-dejavu-core) ;;
+  demo)  packages=(libgl1-mesa-dri libmtdev1) ;;
+  bench) packages=(nginx-light wrk xvfb libgl1-mesa-dri libmtdev1) ;;  # references, load, a display
+  *) echo "usage: $0 test|demo|bench" >&2; exit 2 ;;
 esac
 
 missing=()
