@@ -9,6 +9,7 @@ swaps it in under a lock; the store serialises its own writes.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import random
 import threading
@@ -17,22 +18,24 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from . import rules
 from .decision import ConsentState, Decision, Kind, decide, effective_view
 from .envelope import PAYLOAD_ROOT, parse_envelope
 from .errors import ConsentError, ExpiredError, NetworkError, RepositoryError, UsageError
-from .ledger import apply, derive_state
+from .ledger import Action, LedgerRecord, apply, derive_state
 from .locales import negotiate
-from .model import Manifest, Root, Version
-from .store import LedgerRecord, Store
+from .model import LocaleDoc, Manifest, Root, Version
+from .store import Store
 from .sync import SyncResult, run_sync
 from .timeutil import format_time, utcnow
+from .trust import TrustedManifest, TrustedRoot, TrustedState, check_document, load_root
 
 if TYPE_CHECKING:
-    from .transport import Transport
-from .trust import TrustedManifest, TrustedRoot, TrustedState, check_document, load_root
+    from .transport import Response, Transport
+
+log = logging.getLogger("kelisim")
 
 __all__ = ["ConsentClient", "RefreshResult", "SyncResult"]
 
@@ -62,27 +65,36 @@ class ConsentClient:
         transport: Transport | None = None,
         *,
         bundled_documents: Mapping[str, bytes] | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] | None = None,
         max_root_bytes: int = 64 * 1024,
         max_manifest_bytes: int = 1024 * 1024,
         max_document_bytes: int = 4 * 1024 * 1024,
+        lock_timeout: float = 3.0,
     ) -> None:
         """Open the local store and load the last verified state.
 
         ``trusted_root`` is the root envelope the app ships (``kelisim root show
         --version 1``). ``bundled_manifest`` and ``bundled_documents`` (sha256 -> bytes) let
-        a first launch work offline; they are verified like downloads.
+        a first launch work offline; they are verified like downloads. ``clock`` (default:
+        the system clock) returns an aware datetime. ``lock_timeout``: seconds to wait for
+        a store another process holds.
+
+        A stored root or manifest that no longer parses or verifies is not fatal: the client
+        falls back to the pinned root (and the bundle), and says so in ``launch_warnings``
+        and the ``kelisim`` logger.
 
         Raises:
             RepositoryError: ``trusted_root`` is not a validly self-signed root, or the
                 bundled manifest or documents fail verification.
-            StorageError: the store cannot be opened.
+            StorageError: the store cannot be opened, is empty, or holds rows the SDK never
+                writes; StoreLockedError when another process holds it past ``lock_timeout``.
         """
         self.server_url = server_url.rstrip("/")
         self.app_id = app_id
         self.preferred_locales = tuple(preferred_locales)
         self._transport = transport
-        self.clock = clock
+        self.clock: Callable[[], datetime] = clock or utcnow
+        self.launch_warnings: tuple[str, ...] = ()
         self.max_root_bytes = max_root_bytes
         self.max_manifest_bytes = max_manifest_bytes
         self.max_document_bytes = max_document_bytes
@@ -90,35 +102,50 @@ class ConsentClient:
         self._refresh_lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self._rng = random.Random()  # noqa: S311 - backoff jitter, not a secret
-        self.store = Store(Path(data_dir))
+        self.store = Store(Path(data_dir), lock_timeout=lock_timeout)
         meta, records = self.store.launch_snapshot(("pinned_sha256", "root", "manifest"))
-        pinned_hash = hashlib.sha256(trusted_root).hexdigest().encode()
-        stored_root = meta.get("root")
-        if stored_root is not None and meta.get("pinned_sha256") == pinned_hash:
-            # This pinned root was verified on an earlier launch and the stored root was
-            # reached from it; the local store is trusted like the app's own files.
-            env = parse_envelope(stored_root, PAYLOAD_ROOT)
-            root = TrustedRoot(stored_root,
-                               Root.from_payload(env.payload_json(), verify_keyids=False))
-        else:
-            root = load_root(trusted_root)
-            if stored_root is not None:
-                env = parse_envelope(stored_root, PAYLOAD_ROOT)
-                candidate = Root.from_payload(env.payload_json())
-                if candidate.version >= root.root.version:
-                    root = TrustedRoot(stored_root, candidate)
-            self.store.put_meta({"pinned_sha256": pinned_hash, "root": root.raw})
-        self._trust = TrustedState(app_id, root)
+        self._trust = TrustedState(app_id, self._launch_root(trusted_root, meta))
         stored = meta.get("manifest")
         if stored is not None:
             try:
                 self._trust.manifest = TrustedManifest(stored,
                                                        self._trust.verify_manifest(stored))
-            except RepositoryError:
-                self._trust.manifest = None  # signed under a root we no longer trust
+            except RepositoryError as exc:
+                # Signed under a root we no longer trust, or damaged: refresh() or the
+                # bundle brings a good one.
+                self._warn(f"the stored manifest is not used ({exc})")
         if bundled_manifest is not None:
             self._load_bundle(bundled_manifest, bundled_documents or {})
         self._state = derive_state(records)
+
+    def _warn(self, message: str) -> None:
+        self.launch_warnings = (*self.launch_warnings, message)
+        log.warning("%s", message)
+
+    def _launch_root(self, trusted_root: bytes, meta: Mapping[str, bytes]) -> TrustedRoot:
+        pinned_hash = hashlib.sha256(trusted_root).hexdigest().encode()
+        stored_root = meta.get("root")
+        if stored_root is not None and meta.get("pinned_sha256") == pinned_hash:
+            # This pinned root was verified on an earlier launch and the stored root was
+            # reached from it; the local store is trusted like the app's own files.
+            try:
+                env = parse_envelope(stored_root, PAYLOAD_ROOT)
+                return TrustedRoot(stored_root, Root.from_payload(env.payload_json(),
+                                                                  verify_keyids=False))
+            except RepositoryError as exc:
+                self._warn(f"the stored root is damaged; using the pinned root ({exc})")
+                stored_root = None
+        root = load_root(trusted_root)
+        if stored_root is not None:
+            try:
+                env = parse_envelope(stored_root, PAYLOAD_ROOT)
+                candidate = Root.from_payload(env.payload_json())
+                if candidate.version >= root.root.version:
+                    root = TrustedRoot(stored_root, candidate)
+            except RepositoryError as exc:
+                self._warn(f"the stored root is damaged; using the pinned root ({exc})")
+        self.store.put_meta({"pinned_sha256": pinned_hash, "root": root.raw})
+        return root
 
     def _load_bundle(self, raw: bytes, documents: Mapping[str, bytes]) -> None:
         trusted = self._trust.manifest
@@ -221,9 +248,19 @@ class ConsentClient:
             data = self._fetch_document(tag, doc)
         return data.decode("utf-8")
 
-    def _fetch_document(self, tag: str, doc: Any) -> bytes:
+    def _get(self, url: str, *, max_bytes: int, etag: str | None = None,
+             ok: tuple[int, ...] = (200,)) -> Response:
+        """GET ``url``; a status outside ``ok`` is a NetworkError naming it."""
+        headers = {"If-None-Match": etag} if etag else {}
+        resp = self.transport.request("GET", url, headers=headers, max_bytes=max_bytes)
+        if resp.status not in ok:
+            raise NetworkError(f"HTTP {resp.status}", status=resp.status, url=url)
+        return resp
+
+    def _fetch_document(self, tag: str, doc: LocaleDoc) -> bytes:
         url = self.server_url + doc.url
-        resp = self.transport.fetch(url, max_bytes=min(doc.length, self.max_document_bytes))
+        resp = self.transport.request("GET", url,
+                                      max_bytes=min(doc.length, self.max_document_bytes))
         if resp.status != 200:
             raise NetworkError(f"document {tag} answered HTTP {resp.status}",
                                status=resp.status, url=url)
@@ -276,19 +313,21 @@ class ConsentClient:
         trust = TrustedState(self.app_id, current.root, current.manifest)
         for _ in range(MAX_ROOT_WALK):
             url = f"{self.server_url}/v1/root/{trust.root.root.version + 1}.json"
-            resp = self.transport.fetch(url, max_bytes=self.max_root_bytes)
+            resp = self._get(url, max_bytes=self.max_root_bytes, ok=(200, 404))
             if resp.status == 404:
                 break
             trust.update_root(resp.body, url=url)
         trust.check_root_expiry(now)
         url = f"{self.server_url}/v1/apps/{self.app_id}/manifest.json"
-        etag = self.store.get_meta("manifest_etag") if trust.manifest else None
-        resp = self.transport.fetch(url, max_bytes=self.max_manifest_bytes,
-                                    etag=etag.decode() if etag else None)
+        stored_etag = self.store.get_meta("manifest_etag") if trust.manifest else None
+        etag = stored_etag.decode("ascii", errors="replace") if stored_etag else None
+        etag = etag if _is_etag(etag) else None
+        resp = self._get(url, max_bytes=self.max_manifest_bytes, etag=etag,
+                         ok=(200, 304, 404) if etag else (200, 404))
         if resp.status == 404:
             raise NetworkError(f"the server has no app {self.app_id!r}", status=404, url=url)
         if resp.status == 304:
-            assert trust.manifest is not None
+            assert trust.manifest is not None  # 304 is only accepted after an If-None-Match
             # Not modified must still mean trusted now: same root keys, not expired.
             manifest = trust.verify_manifest(trust.manifest.raw, url=url)
             if manifest.expires <= now:
@@ -303,7 +342,8 @@ class ConsentClient:
         assert trust.manifest is not None
         self._fetch_documents(trust.manifest.manifest)
         self.store.put_meta({"root": trust.root.raw, "manifest": trust.manifest.raw,
-                             "manifest_etag": (resp.etag or "").encode() or None})
+                             "manifest_etag": resp.etag.encode() if _is_etag(resp.etag)
+                             else None})
         with self._lock:
             self._trust = trust
         return updated
@@ -320,7 +360,7 @@ class ConsentClient:
                     self._fetch_document(tag, doc)
 
     # -- recording ----------------------------------------------------------------------
-    def _record(self, action: str, version: Version, purposes: Mapping[str, bool], *,
+    def _record(self, action: Action, version: Version, purposes: Mapping[str, bool], *,
                 locale: str | None = None, evidence: Mapping[str, Any] | None = None,
                 age_confirmed: bool | None = None,
                 guardian: Mapping[str, Any] | None = None) -> LedgerRecord:
@@ -454,7 +494,9 @@ class ConsentClient:
         """
         with self._sync_lock:
             try:
-                return run_sync(self, self.clock(), self._rng, force=force)
+                return run_sync(self.store, self.transport, base_url=self.server_url,
+                                app_id=self.app_id, root=self._trust.root.root,
+                                now=self.clock(), rng=self._rng, force=force)
             except ConsentError as exc:  # storage failures included; nothing was lost
                 return SyncResult(False, 0, -1, exc)
 
@@ -470,6 +512,12 @@ class ConsentClient:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _is_etag(value: str | None) -> TypeGuard[str]:
+    """An ETag that is safe to send back: printable ASCII, no line breaks, short."""
+    return value is not None and 0 < len(value) <= 256 and value.isascii() and \
+        value.isprintable()
 
 
 def _seq_of(raw: bytes) -> int:

@@ -171,7 +171,9 @@ def post_consents(app_id: str) -> Response:
         result = ingest(s, app_id, install_id, batch["records"], k.keys_dir, utcnow())
     return jsonify({
         "stored": result.stored,
-        "receipts": [_envelope_json(r) for r in result.receipts],
+        # Each receipt as a string holding the signed envelope's exact bytes: the SDK
+        # verifies and keeps those bytes (docs/http-api.md).
+        "receipts": [r.decode() for r in result.receipts],
         "records": [{"id": rid, "receipt": result.index[rid]}
                     for rid in (r["id"] for r in batch["records"])],
     })
@@ -218,6 +220,6 @@ def post_deletion(app_id: str) -> tuple[Response, int]:
     with k.db.session() as s:
         row = request_deletion(s, app_id, install_id, body, k.keys_dir, utcnow())
         out = {"request_id": row.request_id, "status": row.status,
-               "receipt": _envelope_json(row.receipt)}
+               "receipt": row.receipt.decode()}
     return jsonify(out), 201
 
