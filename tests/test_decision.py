@@ -225,3 +225,14 @@ def test_usage_errors_without_manifest(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no notice to acknowledge"):
         c.acknowledge_notice()
     assert c.is_granted("anything") is False
+
+
+def test_a_huge_consent_term_never_overflows(tmp_path: Path) -> None:
+    sim = Simulator()
+    sim.manifest_payload["current"] = version(1, docs={"kk": sim.kk, "ru": sim.ru},
+                                              term="P999999Y")
+    sim.publish()
+    c = ConsentClient(BASE, "demo", sim.roots[0], tmp_path, transport=sim, clock=lambda: NOW)
+    assert c.refresh().ok
+    c.accept()
+    assert c.decide().kind is Kind.NONE
