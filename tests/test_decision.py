@@ -236,3 +236,11 @@ def test_a_huge_consent_term_never_overflows(tmp_path: Path) -> None:
     assert c.refresh().ok
     c.accept()
     assert c.decide().kind is Kind.NONE
+
+
+def test_clock_none_is_the_system_clock(tmp_path: Path) -> None:
+    # docs/sdk.md shows clock=None; it used to raise TypeError at the first decide().
+    sim = Simulator()
+    c = ConsentClient(BASE, "demo", sim.roots[0], tmp_path, transport=sim, clock=None)
+    assert c.decide().kind is Kind.UNAVAILABLE
+    assert c.clock().tzinfo is not None
