@@ -1,5 +1,6 @@
 """``ConsentClient``: the facade an app uses. It does the reading, writing and fetching;
-the rules live in :mod:`trust` and :mod:`decision`.
+the rules live in :mod:`trust`, :mod:`decision` and :mod:`rules`; fetching in :mod:`updater`
+and :mod:`sync`.
 
 Thread safety: ``refresh()`` may run on a worker thread while the UI thread calls
 ``decide()``, ``accept()`` and the rest. Refresh builds new trusted state on the side and
@@ -8,7 +9,6 @@ swaps it in under a lock; the store serialises its own writes.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import random
@@ -18,28 +18,26 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any
 
 from . import rules
 from .decision import ConsentState, Decision, Kind, decide, effective_view
-from .envelope import PAYLOAD_ROOT, parse_envelope
-from .errors import ConsentError, ExpiredError, NetworkError, RepositoryError, UsageError
+from .errors import ConsentError, RepositoryError, UsageError
 from .ledger import Action, LedgerRecord, apply, derive_state
 from .locales import negotiate
-from .model import LocaleDoc, Manifest, Root, Version
+from .model import Manifest, Version
 from .store import Store
 from .sync import SyncResult, run_sync
 from .timeutil import format_time, utcnow
-from .trust import TrustedManifest, TrustedRoot, TrustedState, check_document, load_root
+from .trust import TrustedManifest, TrustedState
+from .updater import Limits, fetch_document, launch_root, load_bundle, update
 
 if TYPE_CHECKING:
-    from .transport import Response, Transport
+    from .transport import Transport
 
 log = logging.getLogger("kelisim")
 
 __all__ = ["ConsentClient", "RefreshResult", "SyncResult"]
-
-MAX_ROOT_WALK = 32
 
 
 @dataclass(frozen=True)
@@ -98,13 +96,15 @@ class ConsentClient:
         self.max_root_bytes = max_root_bytes
         self.max_manifest_bytes = max_manifest_bytes
         self.max_document_bytes = max_document_bytes
+        self._limits = Limits(max_root_bytes, max_manifest_bytes, max_document_bytes)
         self._lock = threading.RLock()
         self._refresh_lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self._rng = random.Random()  # noqa: S311 - backoff jitter, not a secret
         self.store = Store(Path(data_dir), lock_timeout=lock_timeout)
         meta, records = self.store.launch_snapshot(("pinned_sha256", "root", "manifest"))
-        self._trust = TrustedState(app_id, self._launch_root(trusted_root, meta))
+        self._trust = TrustedState(app_id, launch_root(trusted_root, meta, self.store,
+                                                       self._warn))
         stored = meta.get("manifest")
         if stored is not None:
             try:
@@ -115,62 +115,12 @@ class ConsentClient:
                 # bundle brings a good one.
                 self._warn(f"the stored manifest is not used ({exc})")
         if bundled_manifest is not None:
-            self._load_bundle(bundled_manifest, bundled_documents or {})
+            load_bundle(self._trust, self.store, bundled_manifest, bundled_documents or {})
         self._state = derive_state(records)
 
     def _warn(self, message: str) -> None:
         self.launch_warnings = (*self.launch_warnings, message)
         log.warning("%s", message)
-
-    def _launch_root(self, trusted_root: bytes, meta: Mapping[str, bytes]) -> TrustedRoot:
-        pinned_hash = hashlib.sha256(trusted_root).hexdigest().encode()
-        stored_root = meta.get("root")
-        if stored_root is not None and meta.get("pinned_sha256") == pinned_hash:
-            # This pinned root was verified on an earlier launch and the stored root was
-            # reached from it; the local store is trusted like the app's own files.
-            try:
-                env = parse_envelope(stored_root, PAYLOAD_ROOT)
-                return TrustedRoot(stored_root, Root.from_payload(env.payload_json(),
-                                                                  verify_keyids=False))
-            except RepositoryError as exc:
-                self._warn(f"the stored root is damaged; using the pinned root ({exc})")
-                stored_root = None
-        root = load_root(trusted_root)
-        if stored_root is not None:
-            try:
-                env = parse_envelope(stored_root, PAYLOAD_ROOT)
-                candidate = Root.from_payload(env.payload_json())
-                if candidate.version >= root.root.version:
-                    root = TrustedRoot(stored_root, candidate)
-            except RepositoryError as exc:
-                self._warn(f"the stored root is damaged; using the pinned root ({exc})")
-        self.store.put_meta({"pinned_sha256": pinned_hash, "root": root.raw})
-        return root
-
-    def _load_bundle(self, raw: bytes, documents: Mapping[str, bytes]) -> None:
-        trusted = self._trust.manifest
-        if trusted is not None and (raw == trusted.raw or _seq_of(raw) <= trusted.manifest.seq):
-            # The app passes its bundle at every launch; once the store holds the same or a
-            # newer manifest, the bundle is not used, so it need not be verified again.
-            return
-        manifest = self._trust.verify_manifest(raw, url="bundled manifest")
-        checked: dict[str, bytes] = {}
-        versions = [manifest.current, *([manifest.upcoming] if manifest.upcoming else [])]
-        for version in versions:
-            for tag, doc in version.locales.items():
-                data = documents.get(doc.sha256)
-                if data is not None:
-                    check_document(data, doc, url=f"bundled document {tag}")
-                    checked[doc.sha256] = data
-        meta: dict[str, bytes | None] = {}
-        if trusted is None or manifest.seq > trusted.manifest.seq:
-            # A bundle is used even when expired (offline first launch); decide() marks it
-            # stale until refresh() brings a fresh one.
-            self._trust.manifest = TrustedManifest(raw, manifest)
-            meta = {"manifest": raw, "manifest_etag": None}
-        # One transaction (one fsync) for the whole bundle: this is the first launch.
-        if meta or checked.keys() - self.store.has_documents(checked):
-            self.store.put_documents(checked, meta)
 
     @property
     def transport(self) -> Transport:
@@ -245,28 +195,9 @@ class ConsentClient:
                              f"{', '.join(sorted(v.locales))}")
         data = self.store.get_document(doc.sha256)
         if data is None:
-            data = self._fetch_document(tag, doc)
+            data = fetch_document(self.store, self.transport, self.server_url, tag, doc,
+                                  self._limits)
         return data.decode("utf-8")
-
-    def _get(self, url: str, *, max_bytes: int, etag: str | None = None,
-             ok: tuple[int, ...] = (200,)) -> Response:
-        """GET ``url``; a status outside ``ok`` is a NetworkError naming it."""
-        headers = {"If-None-Match": etag} if etag else {}
-        resp = self.transport.request("GET", url, headers=headers, max_bytes=max_bytes)
-        if resp.status not in ok:
-            raise NetworkError(f"HTTP {resp.status}", status=resp.status, url=url)
-        return resp
-
-    def _fetch_document(self, tag: str, doc: LocaleDoc) -> bytes:
-        url = self.server_url + doc.url
-        resp = self.transport.request("GET", url,
-                                      max_bytes=min(doc.length, self.max_document_bytes))
-        if resp.status != 200:
-            raise NetworkError(f"document {tag} answered HTTP {resp.status}",
-                               status=resp.status, url=url)
-        check_document(resp.body, doc, url=url)
-        self.store.put_document(doc.sha256, resp.body)
-        return resp.body
 
     def is_granted(self, purpose: str) -> bool:
         """Whether the user currently grants ``purpose`` (False after decline/withdraw).
@@ -298,66 +229,18 @@ class ConsentClient:
         with self._refresh_lock:
             before = self._trust
             try:
-                updated = self._refresh()
+                trust, updated = update(before, store=self.store, transport=self.transport,
+                                        server_url=self.server_url, now=self.clock(),
+                                        preferred_locales=self.preferred_locales,
+                                        limits=self._limits)
             except ConsentError as exc:
                 return RefreshResult(False, False, before.root.root.version,
                                      before.manifest.manifest.seq if before.manifest else None,
                                      exc)
-            after = self._trust
+            with self._lock:
+                self._trust = after = trust
             return RefreshResult(True, updated, after.root.root.version,
                                  after.manifest.manifest.seq if after.manifest else None)
-
-    def _refresh(self) -> bool:
-        now = self.clock()
-        current = self._trust
-        trust = TrustedState(self.app_id, current.root, current.manifest)
-        for _ in range(MAX_ROOT_WALK):
-            url = f"{self.server_url}/v1/root/{trust.root.root.version + 1}.json"
-            resp = self._get(url, max_bytes=self.max_root_bytes, ok=(200, 404))
-            if resp.status == 404:
-                break
-            trust.update_root(resp.body, url=url)
-        trust.check_root_expiry(now)
-        url = f"{self.server_url}/v1/apps/{self.app_id}/manifest.json"
-        stored_etag = self.store.get_meta("manifest_etag") if trust.manifest else None
-        etag = stored_etag.decode("ascii", errors="replace") if stored_etag else None
-        etag = etag if _is_etag(etag) else None
-        resp = self._get(url, max_bytes=self.max_manifest_bytes, etag=etag,
-                         ok=(200, 304, 404) if etag else (200, 404))
-        if resp.status == 404:
-            raise NetworkError(f"the server has no app {self.app_id!r}", status=404, url=url)
-        if resp.status == 304:
-            assert trust.manifest is not None  # 304 is only accepted after an If-None-Match
-            # Not modified must still mean trusted now: same root keys, not expired.
-            manifest = trust.verify_manifest(trust.manifest.raw, url=url)
-            if manifest.expires <= now:
-                # A server that keeps answering 304 for an expired manifest is freezing us.
-                stamp = format_time(manifest.expires)
-                raise ExpiredError(f"manifest seq {manifest.seq} expired at {stamp} and the "
-                                   f"server answered 304 Not Modified", expires=stamp, url=url)
-            updated = trust.root is not current.root
-        else:
-            trust.update_manifest(resp.body, now, url=url)
-            updated = True
-        assert trust.manifest is not None
-        self._fetch_documents(trust.manifest.manifest)
-        self.store.put_meta({"root": trust.root.raw, "manifest": trust.manifest.raw,
-                             "manifest_etag": resp.etag.encode() if _is_etag(resp.etag)
-                             else None})
-        with self._lock:
-            self._trust = trust
-        return updated
-
-    def _fetch_documents(self, manifest: Manifest) -> None:
-        for version in (manifest.current, manifest.upcoming):
-            if version is None:
-                continue
-            wanted = {negotiate(self.preferred_locales, version.locales,
-                                version.default_locale), version.default_locale}
-            for tag in sorted(wanted):
-                doc = version.locales[tag]
-                if self.store.get_document(doc.sha256) is None:
-                    self._fetch_document(tag, doc)
 
     # -- recording ----------------------------------------------------------------------
     def _record(self, action: Action, version: Version, purposes: Mapping[str, bool], *,
@@ -512,23 +395,6 @@ class ConsentClient:
 
     def close(self) -> None:
         self.store.close()
-
-
-def _is_etag(value: str | None) -> TypeGuard[str]:
-    """An ETag that is safe to send back: printable ASCII, no line breaks, short."""
-    return value is not None and 0 < len(value) <= 256 and value.isascii() and \
-        value.isprintable()
-
-
-def _seq_of(raw: bytes) -> int:
-    """The seq an envelope claims, unverified (huge when unreadable): only used to skip a
-    bundle that could not win anyway; a bundle that might is verified in full."""
-    try:
-        payload = parse_envelope(raw, "application/vnd.kelisim.manifest+json").payload_json()
-        seq = payload.get("seq") if isinstance(payload, dict) else None
-    except ConsentError:
-        return 10**18  # unreadable: let full verification report it
-    return seq if isinstance(seq, int) else 10**18
 
 
 def _evidence(evidence: Mapping[str, Any] | None) -> dict[str, Any]:

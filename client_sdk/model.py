@@ -7,8 +7,7 @@ and check no signatures: that is :mod:`client_sdk.envelope`'s job.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +15,8 @@ from securesystemslib.signer import Key
 
 from .envelope import key_from_dict
 from .errors import FormatError
-from .grammar import ID_RE, INT32_MAX, SHA256_RE, is_id, is_locale, parse_time
+from .grammar import ID_RE, SHA256_RE, is_locale
+from .reader import Reader
 from .timeutil import parse_duration
 
 __all__ = [
@@ -42,114 +42,6 @@ ROLES = ("root", "manifest", "receipt")
 
 
 
-class _Reader:
-    """Typed field access that names the path of whatever is wrong.
-
-    Each accessor returns its declared type or raises :class:`FormatError`; ``None`` comes
-    back only from the ``optional_*`` accessors (field absent or null).
-    """
-
-    def __init__(self, data: object, path: str) -> None:
-        if not isinstance(data, Mapping):
-            raise FormatError("must be an object", field=path or "payload")
-        self.data: Mapping[str, object] = data
-        self.path = path
-
-    def _name(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def only(self, *keys: str) -> None:
-        unknown = set(self.data) - set(keys)
-        if unknown:
-            raise FormatError(f"unknown field(s) {sorted(unknown)}", field=self.path or "payload")
-
-    def _raw(self, key: str) -> object:
-        if key not in self.data:
-            raise FormatError("is missing", field=self._name(key))
-        return self.data[key]
-
-    def _wrong(self, key: str, what: str) -> FormatError:
-        return FormatError(f"must be {what}", field=self._name(key))
-
-    def integer(self, key: str, *, minimum: int = 0) -> int:
-        value = self._raw(key)
-        # bool is an int subclass; a JSON true must never pass as a number.
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self._wrong(key, "an integer")
-        if value < minimum:
-            raise FormatError(f"must be >= {minimum}", field=self._name(key))
-        if value > INT32_MAX:
-            # Every stored integer fits a signed 32-bit column (client_sdk.grammar).
-            raise FormatError(f"must be <= {INT32_MAX}", field=self._name(key))
-        return value
-
-    def optional_integer(self, key: str, *, minimum: int = 0) -> int | None:
-        return None if self.data.get(key) is None else self.integer(key, minimum=minimum)
-
-    def boolean(self, key: str) -> bool:
-        value = self._raw(key)
-        if not isinstance(value, bool):
-            raise self._wrong(key, "true or false")
-        return value
-
-    def string(self, key: str, *, pattern: re.Pattern[str] | None = None) -> str:
-        value = self._raw(key)
-        if not isinstance(value, str):
-            raise self._wrong(key, "a string")
-        if pattern is not None and not pattern.fullmatch(value):
-            raise FormatError(f"{value!r} is not valid", field=self._name(key))
-        return value
-
-    def optional_string(self, key: str) -> str | None:
-        return None if self.data.get(key) is None else self.string(key)
-
-    def mapping(self, key: str) -> Mapping[str, object]:
-        value = self._raw(key)
-        if not isinstance(value, Mapping):
-            raise self._wrong(key, "an object")
-        return value
-
-    def array(self, key: str) -> list[object]:
-        value = self._raw(key)
-        if not isinstance(value, list):
-            raise self._wrong(key, "a list")
-        return value
-
-    def time(self, key: str) -> datetime:
-        value = self.string(key)
-        try:
-            return parse_time(value)
-        except ValueError as exc:
-            raise FormatError(str(exc), field=self._name(key)) from None
-
-    def text(self, key: str) -> dict[str, str]:
-        """A per-locale text map ``{"kk": "...", "ru": "..."}``."""
-        out: dict[str, str] = {}
-        for tag, text in self.mapping(key).items():
-            if not is_locale(tag) or not isinstance(text, str):
-                raise FormatError("must map locale tags to strings", field=self._name(key))
-            out[tag] = text
-        return out
-
-    def strings(self, key: str, *, check: Callable[[object], bool], what: str) -> tuple[str, ...]:
-        """A list of distinct strings, each passing ``check``."""
-        out: list[str] = []
-        for i, item in enumerate(self.array(key)):
-            if not isinstance(item, str) or not check(item):
-                raise FormatError(f"must be {what}", field=f"{self._name(key)}[{i}]")
-            out.append(item)
-        if len(set(out)) != len(out):
-            raise FormatError("has duplicates", field=self._name(key))
-        return tuple(out)
-
-    def ids(self, key: str) -> tuple[str, ...]:
-        return self.strings(key, check=is_id, what="a lowercase id")
-
-    def objects(self, key: str) -> list[_Reader]:
-        return [_Reader(item, f"{self._name(key)}[{i}]")
-                for i, item in enumerate(self.array(key))]
-
-
 @dataclass(frozen=True)
 class Role:
     keyids: tuple[str, ...]
@@ -169,7 +61,7 @@ class Root:
     def from_payload(cls, data: object, *, verify_keyids: bool = True) -> Root:
         """Parse a root payload. ``verify_keyids=False`` skips re-hashing every key, for a
         root that was checked when it entered the local store."""
-        r = _Reader(data, "")
+        r = Reader(data, "")
         r.only("_type", "spec_version", "version", "expires", "keys", "roles")
         if r.string("_type") != "root":
             raise FormatError("must be 'root'", field="_type")
@@ -182,11 +74,11 @@ class Root:
             keyid: key_from_dict(keyid, kd, field=f"keys.{keyid}", verify_keyid=verify_keyids)
             for keyid, kd in r.mapping("keys").items()
         }
-        roles_r = _Reader(r.mapping("roles"), "roles")
+        roles_r = Reader(r.mapping("roles"), "roles")
         roles_r.only(*ROLES)
         roles: dict[str, Role] = {}
         for name in ROLES:
-            rr = _Reader(roles_r.mapping(name), f"roles.{name}")
+            rr = Reader(roles_r.mapping(name), f"roles.{name}")
             rr.only("keyids", "threshold")
             keyids = rr.strings("keyids", check=keys.__contains__, what="a key id in keys")
             threshold = rr.integer("threshold", minimum=1)
@@ -265,7 +157,7 @@ class Version:
 
     @classmethod
     def from_payload(cls, data: object, path: str) -> Version:
-        r = _Reader(data, path)
+        r = Reader(data, path)
         r.only(
             "version", "label", "significance", "reconsent_required_since", "effective",
             "published", "min_age", "guardian_consent", "consent_term", "default_locale",
@@ -288,7 +180,7 @@ class Version:
                 raise FormatError(str(exc), field=f"{path}.consent_term") from None
         locales: dict[str, LocaleDoc] = {}
         for tag, doc in r.mapping("locales").items():
-            lr = _Reader(doc, f"{path}.locales.{tag}")
+            lr = Reader(doc, f"{path}.locales.{tag}")
             if not is_locale(tag):
                 raise FormatError("is not a locale tag", field=f"{path}.locales.{tag}")
             lr.only("title", "url", "sha256", "length", "summary")
@@ -408,7 +300,7 @@ class Manifest:
 
     @classmethod
     def from_payload(cls, data: object) -> Manifest:
-        r = _Reader(data, "")
+        r = Reader(data, "")
         r.only("_type", "spec_version", "app", "seq", "issued", "expires", "controller",
                "current", "upcoming", "history")
         if r.string("_type") != "manifest":
@@ -416,7 +308,7 @@ class Manifest:
         if r.integer("spec_version") != SPEC_VERSION:
             raise FormatError(f"unsupported spec_version (this SDK reads {SPEC_VERSION})",
                               field="spec_version")
-        cr = _Reader(r.mapping("controller"), "controller")
+        cr = Reader(r.mapping("controller"), "controller")
         cr.only("name", "bin", "country", "email", "address")
         controller = Controller(cr.string("name"), cr.string("bin"), cr.string("country"),
                                 cr.string("email"), cr.string("address"))
