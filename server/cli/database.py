@@ -1,0 +1,38 @@
+"""``kelisim db``: migrations."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from .common import kelisim
+
+__all__ = ["db"]
+
+
+@click.group(cls=AppGroup)
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (creates the database when missing)."""
+    kelisim().db.upgrade(revision)
+    click.echo(f"database at revision {kelisim().db.current_revision()}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION ('base' empties the database)."""
+    kelisim().db.downgrade(revision)
+    click.echo(f"database at revision {kelisim().db.current_revision()}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the applied and the newest revision."""
+    k = kelisim()
+    click.echo(f"applied: {k.db.current_revision()}  head: {k.db.head_revision()}")
