@@ -41,8 +41,12 @@ def export_static(k: Kelisim, out_dir: Path) -> dict[str, int]:
         # Replacing a folder that holds anything but an earlier export would delete it.
         raise ExportError(f"{out_dir} exists and holds more than an earlier export (v1/); "
                           f"choose an empty or new folder", out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    except OSError as exc:
+        raise ExportError(f"{out_dir}: cannot write beside it ({exc.strerror})",
+                          out_dir) from None
     counts = {"roots": 0, "manifests": 0, "documents": 0}
     try:
         with k.db.session() as s:

@@ -90,8 +90,12 @@ def stage_key(session: Session, keys_dir: Path, role: str) -> SigningKey:
     key = _from_private(private, None)
     final = keys_dir / f"{role}-{key.keyid}.pem"
     staged = keys_dir / f".{role}-{key.keyid}.pem.staged"
-    write_private_file(staged, private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8,
-                                                     NoEncryption()))
+    try:
+        write_private_file(staged, private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8,
+                                                         NoEncryption()))
+    except OSError as exc:
+        raise KeyFileError(f"{keys_dir}: cannot write a key file ({exc.strerror}); check "
+                           f"KELISIM_KEYS_DIR", keys_dir) from None
     if not session.info.get(_HOOKED):
         # Listeners stay for the session's life (removing one while SQLAlchemy iterates
         # its listeners is not allowed); with nothing staged they do nothing.

@@ -31,6 +31,11 @@ class KelisimGroup(FlaskGroup):
             return super().invoke(ctx)
         except (KelisimError, ConsentError) as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            # A path the user named that cannot be read or written; services name theirs,
+            # this catches the rest without a traceback.
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
 
 
 def _app_factory() -> Flask:

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
+from alembic.util import CommandError
 from flask.cli import AppGroup
 
+from ..errors import InvalidValue
 from .common import kelisim
+
+
+@contextmanager
+def _revision(name: str) -> Iterator[None]:
+    try:
+        yield
+    except CommandError as exc:
+        raise InvalidValue(name, str(exc)) from None
 
 __all__ = ["db"]
 
@@ -19,7 +32,8 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations (creates the database when missing)."""
-    kelisim().db.upgrade(revision)
+    with _revision("--revision"):
+        kelisim().db.upgrade(revision)
     click.echo(f"database at revision {kelisim().db.current_revision()}")
 
 
@@ -27,7 +41,8 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION ('base' empties the database)."""
-    kelisim().db.downgrade(revision)
+    with _revision("REVISION"):
+        kelisim().db.downgrade(revision)
     click.echo(f"database at revision {kelisim().db.current_revision()}")
 
 
