@@ -8,23 +8,22 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema
 from sqlalchemy import select
 
-from client_sdk.errors import FormatError
-from client_sdk.jsonutil import loads_strict
 from client_sdk.timeutil import utcnow
 
-from .bundle import flatten
 from .consents import TokenService, ingest, register_install, request_deletion
 from .errors import ApiError
 from .models import ConsentRecord, DeletionRequest, Install, Receipt
 from .ratelimit import RateLimiter, parse_limit
+from .sync_input import check_path_args, load_body
 from .sync_schemas import BATCH_SCHEMA, DELETION_SCHEMA, EMPTY_SCHEMA
 
 __all__ = ["bp"]
 
 bp = Blueprint("sync", __name__)
+bp.before_request(check_path_args)
 
 
 def _k() -> Any:
@@ -53,20 +52,7 @@ def _client_ip() -> str:
 
 
 def _body(schema: Schema) -> dict[str, Any]:
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "send Content-Type: application/json")
-    raw = request.get_data(cache=True)
-    try:
-        # The SDK's strict parser: duplicate keys, NaN and non-UTF-8 are refused.
-        data = loads_strict(raw, what="the body")
-    except FormatError as exc:
-        raise ApiError(400, "bad_json", exc.message) from None
-    try:
-        loaded: dict[str, Any] = schema.load(data)
-    except ValidationError as exc:
-        lines = flatten(exc.messages)
-        raise ApiError(422, "invalid", lines[0], {"problems": lines}) from None
-    return loaded
+    return load_body(schema)
 
 
 def _envelope_json(raw: bytes) -> Any:
