@@ -17,6 +17,7 @@ from .consents import TokenService, ingest, register_install, request_deletion
 from .errors import ApiError
 from .models import ConsentRecord, DeletionRequest, Install, Receipt
 from .ratelimit import RateLimiter, parse_limit
+from .record_checks import clock_skew, published_times
 from .sync_input import check_path_args, load_body
 from .sync_schemas import BATCH_SCHEMA, DELETION_SCHEMA, EMPTY_SCHEMA
 
@@ -115,6 +116,7 @@ def install_history(app_id: str, install_id: str) -> Response:
         deletions = list(s.scalars(select(DeletionRequest).where(
             DeletionRequest.app_id == app_id, DeletionRequest.install_id == install_id)
             .order_by(DeletionRequest.row_id)))
+        published = published_times(s, app_id)
     return jsonify({
         "install_id": install_id,
         "records": [{
@@ -122,6 +124,7 @@ def install_history(app_id: str, install_id: str) -> Response:
             "document_sha256": r.document_sha256, "locale": r.locale, "purposes": r.purposes,
             "evidence": r.evidence, "age_confirmed": r.age_confirmed, "guardian": r.guardian,
             "client_time": r.client_time, "server_time": r.server_time,
+            "clock_skew": clock_skew(r.client_time, r.server_time, published.get(r.version)),
             "manifest_seq": r.manifest_seq, "chain_hash": r.row_hash,
             "receipt": _envelope_json(envelope)} for r, envelope in rows],
         "deletion_requests": [{
