@@ -105,6 +105,14 @@ class Time(fields.String):
         return text
 
 
+def _max_keys(limit: int) -> validate.Validator:
+    # Not validate.Length: apispec would describe it as maxLength, a string keyword.
+    def check(value: dict[str, Any]) -> None:
+        if len(value) > limit:
+            raise ValidationError(f"more than {limit} entries")
+    return validate.And(check)
+
+
 def _distinct(values: list[str]) -> None:
     if len(set(values)) != len(values):
         raise ValidationError("names a layer twice")
@@ -142,8 +150,8 @@ class RecordSchema(Strict):
                                required=True, allow_none=True)
     locale = locale_field(required=True, allow_none=True)
     purposes = fields.Dict(keys=_grammar(ID_RE, "not a purpose id", max_length=64),
-                           values=StrictBool(), required=True,
-                           validate=validate.Length(max=100))
+                           values=StrictBool(), required=True, validate=_max_keys(100),
+                           metadata={"maxProperties": 100})
     evidence = fields.Nested(EvidenceSchema, required=True)
     age_confirmed = StrictBool(required=True, allow_none=True)
     guardian = fields.Nested(GuardianSchema, required=True, allow_none=True)
