@@ -27,9 +27,9 @@ from client_sdk.grammar import (
 
 __all__ = ["BATCH_SCHEMA", "DELETION_SCHEMA", "EMPTY_SCHEMA", "EVIDENCE_LAYERS", "MAX_BATCH",
            "MAX_SECONDS", "BatchSchema", "ConsentsAnswerSchema", "DeletionAnswerSchema",
-           "DeletionSchema", "ErrorSchema", "EvidenceSchema", "GuardianSchema",
-           "HistoryPageSchema", "InstallAnswerSchema", "RecordSchema", "Strict", "StrictBool",
-           "TokenAnswerSchema"]
+           "DeletionSchema", "Distinct", "ErrorSchema", "EvidenceSchema", "FullMatch",
+           "GuardianSchema", "HistoryPageSchema", "InstallAnswerSchema", "MaxKeys",
+           "RecordSchema", "Strict", "StrictBool", "Time", "TokenAnswerSchema"]
 
 MAX_BATCH = 500
 MAX_SECONDS = 86400
@@ -105,17 +105,26 @@ class Time(fields.String):
         return text
 
 
-def _max_keys(limit: int) -> validate.Validator:
-    # Not validate.Length: apispec would describe it as maxLength, a string keyword.
-    def check(value: dict[str, Any]) -> None:
-        if len(value) > limit:
-            raise ValidationError(f"more than {limit} entries")
-    return validate.And(check)
+class MaxKeys(validate.Validator):
+    """At most ``limit`` entries (not validate.Length: apispec would describe it as
+    maxLength, a string keyword)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __call__(self, value: Any) -> Any:
+        if len(value) > self.limit:
+            raise ValidationError(f"more than {self.limit} entries")
+        return value
 
 
-def _distinct(values: list[str]) -> None:
-    if len(set(values)) != len(values):
-        raise ValidationError("names a layer twice")
+class Distinct(validate.Validator):
+    """No value twice."""
+
+    def __call__(self, value: Any) -> Any:
+        if len(set(value)) != len(value):
+            raise ValidationError("names a layer twice")
+        return value
 
 
 class Strict(Schema):
@@ -127,7 +136,7 @@ class EvidenceSchema(Strict):
     """What happened on screen, measured after layout (COMMON contract: kivy writes it)."""
 
     layers_shown = fields.List(fields.String(validate=validate.OneOf(EVIDENCE_LAYERS)),
-                               validate=[validate.Length(max=len(EVIDENCE_LAYERS)), _distinct])
+                               validate=[validate.Length(max=len(EVIDENCE_LAYERS)), Distinct()])
     full_text_opened = StrictBool()
     scrolled_to_end = StrictBool()
     seconds_on_screen = int32(0, MAX_SECONDS)
@@ -150,7 +159,7 @@ class RecordSchema(Strict):
                                required=True, allow_none=True)
     locale = locale_field(required=True, allow_none=True)
     purposes = fields.Dict(keys=_grammar(ID_RE, "not a purpose id", max_length=64),
-                           values=StrictBool(), required=True, validate=_max_keys(100),
+                           values=StrictBool(), required=True, validate=MaxKeys(100),
                            metadata={"maxProperties": 100})
     evidence = fields.Nested(EvidenceSchema, required=True)
     age_confirmed = StrictBool(required=True, allow_none=True)
