@@ -27,10 +27,11 @@ from client_sdk.grammar import parse_time
 from client_sdk.model import Version
 from client_sdk.rules import check_record
 
-from .errors import ApiError
+from .errors import RecordsRejected
 from .models import PolicyVersion
 
-__all__ = ["CLOCK_SKEW", "check_records", "clock_skew", "published_times", "versions"]
+__all__ = ["CLOCK_SKEW", "check_records", "clock_skew", "published_times", "rejected_error",
+           "versions"]
 
 CLOCK_SKEW = timedelta(days=1)
 _CACHE_SIZE = 256
@@ -69,7 +70,7 @@ def check_records(session: Session, app_id: str, records: Sequence[dict[str, Any
     """Check each record (already loaded by ``RecordSchema``) against its version.
 
     Raises:
-        ApiError: 422 ``rejected``; ``details.rejected`` lists ``{id, field, reason}`` for
+        RecordsRejected: (422 ``rejected``) ``details.rejected`` lists ``{id, field, reason}`` for
             every problem of every record, ``details.problems`` the same as
             ``records[i].field: reason`` lines.
     """
@@ -89,7 +90,15 @@ def check_records(session: Session, app_id: str, records: Sequence[dict[str, Any
             rejected.append({"id": r["id"], "field": field, "reason": reason})
             lines.append(f"records[{i}].{field}: {reason}")
     if rejected:
-        raise ApiError(422, "rejected", lines[0], {"rejected": rejected, "problems": lines})
+        raise rejected_error(rejected, lines)
+
+
+def rejected_error(rejected: list[dict[str, str]], lines: list[str]) -> RecordsRejected:
+    """The one shape of a refusal for good: ``details.rejected`` for the client, and
+    ``details.problems`` (``records[i].field: reason``) for a person reading it."""
+    error = RecordsRejected(rejected)
+    error.details["problems"] = lines
+    return error
 
 
 def clock_skew(client_time: str, server_time: str, published: str | datetime | None = None

@@ -21,6 +21,7 @@ from client_sdk.grammar import is_id, is_uuid
 from client_sdk.jsonutil import loads_strict
 
 from .errors import ApiError
+from .record_checks import rejected_error
 from .schema_check import Check, compile_schema
 
 __all__ = ["check_path_args", "load_body", "parse_body", "problem_pairs"]
@@ -161,7 +162,6 @@ def load_body(schema: Schema) -> dict[str, Any]:
         lines = [f"{field}: {message}" for field, message in pairs]
         rejected = _rejected_records(exc.messages, data)
         if rejected is not None:
-            raise ApiError(422, "rejected", lines[0],
-                           {"rejected": rejected, "problems": lines}) from None
+            raise rejected_error(rejected, lines) from None
         raise ApiError(422, "invalid", lines[0], {"problems": lines}) from None
     return loaded

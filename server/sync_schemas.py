@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from client_sdk.grammar import (
     ID_RE,
@@ -25,11 +25,13 @@ from client_sdk.grammar import (
     parse_time,
 )
 
+from .validation import Strict
+
 __all__ = ["BATCH_SCHEMA", "DELETION_SCHEMA", "EMPTY_SCHEMA", "EVIDENCE_LAYERS", "MAX_BATCH",
            "MAX_SECONDS", "BatchSchema", "ConsentsAnswerSchema", "DeletionAnswerSchema",
            "DeletionSchema", "Distinct", "ErrorSchema", "EvidenceSchema", "FullMatch",
            "GuardianSchema", "HistoryPageSchema", "InstallAnswerSchema", "MaxKeys",
-           "RecordSchema", "Strict", "StrictBool", "Time", "TokenAnswerSchema"]
+           "RecordSchema", "StrictBool", "Time", "TokenAnswerSchema"]
 
 MAX_BATCH = 500
 MAX_SECONDS = 86400
@@ -125,11 +127,6 @@ class Distinct(validate.Validator):
         if len(set(value)) != len(value):
             raise ValidationError("names a layer twice")
         return value
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class EvidenceSchema(Strict):
