@@ -24,7 +24,6 @@ from .sync_schemas import BATCH_SCHEMA, DELETION_SCHEMA, EMPTY_SCHEMA
 __all__ = ["bp"]
 
 bp = Blueprint("sync", __name__)
-bp.before_request(check_path_args)
 
 
 def _k() -> Any:
@@ -63,6 +62,11 @@ def _envelope_json(raw: bytes) -> Any:
 @bp.before_request
 def _ip_limit() -> None:
     _limit("ip", _client_ip(), "RATE_LIMIT_IP")
+
+
+# After the rate limit (a flood of bad paths counts too), before any view touches the
+# database with a path argument.
+bp.before_request(check_path_args)
 
 
 @bp.post("/v1/apps/<app_id>/installs")
