@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from client_sdk.envelope import PAYLOAD_RECEIPT
@@ -35,52 +36,20 @@ from .models import (
     RootVersion,
 )
 from .roots import current_root
+from .tokens import check_generation
 
-__all__ = ["GENESIS", "TokenService", "ingest", "register_install", "row_hash"]
+__all__ = ["GENESIS", "ingest", "lock_head", "register_install", "request_deletion",
+           "row_hash"]
 
 GENESIS = "0" * 64
 _CLOCK_SKEW = timedelta(days=1)
 
 
-class TokenService:
-    """Install tokens: itsdangerous, own salt, SHA-256. The server alone checks them."""
-
-    def __init__(self, secret: str, max_age: int) -> None:
-        self.max_age = max_age
-        self._s = URLSafeTimedSerializer(secret, salt="kelisim.install-token",
-                                         signer_kwargs={"digest_method": hashlib.sha256})
-
-    def issue(self, app_id: str, install_id: str) -> str:
-        return self._s.dumps({"a": app_id, "i": install_id})
-
-    def check(self, header: str | None, app_id: str, *, allow_expired: bool = False) -> str:
-        """The install id the ``Authorization: Bearer`` header proves.
-
-        Raises:
-            ApiError: 401 missing, forged or expired token; 403 a token of another app.
-        """
-        if not header or not header.startswith("Bearer ") or len(header) > 4096:
-            raise ApiError(401, "unauthorized", "send the install token as "
-                           "'Authorization: Bearer <token>'")
-        token = header[7:].strip()
-        try:
-            data = self._s.loads(token, max_age=None if allow_expired else self.max_age)
-        except SignatureExpired:
-            raise ApiError(401, "token_expired", "the install token has expired; renew it at "
-                           "POST /v1/apps/<app>/installs/<id>/token") from None
-        except BadSignature:
-            raise ApiError(401, "invalid_token", "the install token is not valid") from None
-        if not isinstance(data, dict) or not isinstance(data.get("i"), str):
-            raise ApiError(401, "invalid_token", "the install token is not valid")
-        if data.get("a") != app_id:
-            raise ApiError(403, "forbidden", "this token belongs to another app")
-        return str(data["i"])
-
-
 def register_install(session: Session, app_id: str, now: datetime) -> Install:
     if session.get(App, app_id) is None:
         raise ApiError(404, "not_found", f"app {app_id!r} not found")
-    install = Install(id=str(uuid.uuid4()), app_id=app_id, created_at=format_time(now))
+    install = Install(id=str(uuid.uuid4()), app_id=app_id, created_at=format_time(now),
+                      token_generation=1)
     session.add(install)
     session.flush()
     return install
@@ -126,15 +95,30 @@ def receipt_keys(session: Session, keys_dir: Path) -> list[SigningKey]:
     return found[: role.threshold]
 
 
-def _lock_head(session: Session, app_id: str) -> ChainHead:
-    head = session.scalars(select(ChainHead).where(ChainHead.app_id == app_id)
-                           .with_for_update()).first()
-    if head is None:
-        session.add(ChainHead(app_id=app_id, seq=0, head_hash=GENESIS))
-        session.flush()
-        head = session.scalars(select(ChainHead).where(ChainHead.app_id == app_id)
-                               .with_for_update()).one()
-    return head
+def lock_head(session: Session, app_id: str) -> tuple[int, str]:
+    """Lock the app's chain head for this transaction and return (seq, head hash).
+
+    The first record of an app creates the head. Two transactions may both find it
+    missing: INSERT ... ON CONFLICT DO NOTHING lets the second wait for the first and then
+    lock the row the first created, instead of failing on the primary key. The head is
+    read and written with plain statements, never through the session's identity map,
+    so a savepoint rolled back in a group commit leaves no stale copy behind.
+    """
+    query = select(ChainHead.seq, ChainHead.head_hash).where(
+        ChainHead.app_id == app_id).with_for_update()
+    row = session.execute(query).first()
+    if row is None:
+        dialect = session.get_bind().dialect.name
+        make = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(make(ChainHead).values(app_id=app_id, seq=0, head_hash=GENESIS)
+                        .on_conflict_do_nothing(index_elements=["app_id"]))
+        row = session.execute(query).one()
+    return int(row.seq), str(row.head_hash)
+
+
+def _set_head(session: Session, app_id: str, seq: int, head_hash: str) -> None:
+    session.execute(update(ChainHead).where(ChainHead.app_id == app_id)
+                    .values(seq=seq, head_hash=head_hash))
 
 
 @dataclass(frozen=True)
@@ -185,26 +169,26 @@ def body_hash(record: dict[str, Any]) -> str:
 
 
 def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dict[str, Any]],
-           keys_dir: Path, now: datetime) -> IngestResult:
+           keys_dir: Path, now: datetime, *, generation: int = 1) -> IngestResult:
     """Store new records (idempotent by id) and sign one receipt for them.
 
-    The caller's transaction covers everything; on any error nothing is stored. Rows go in
-    with one multi-row INSERT: this is the server's write hot path.
+    The caller's transaction (or savepoint, under group commit) covers everything; on any
+    error nothing is stored. Rows go in with one multi-row INSERT: this is the server's
+    write hot path.
 
     Raises:
-        ApiError: 422 unknown versions, documents or purposes, bad times, or a known id
-            with another body; 503 without a receipt key.
+        ApiError: 401 an unknown install or a revoked token (``generation``); 422 unknown
+            versions, documents or purposes, bad times, or a known id with another body;
+            503 without a receipt key.
     """
-    install = session.get(Install, install_id)
-    if install is None or install.app_id != app_id:
-        raise ApiError(401, "invalid_token", "unknown install")
+    check_generation(session, app_id, install_id, generation)
     ids = [r["id"] for r in records]
     if len(set(ids)) != len(ids):
         raise ApiError(422, "unprocessable", "a record id appears twice in the batch")
     problems = _check_semantics(records, _versions(session, app_id), now)
     if problems:
         raise ApiError(422, "unprocessable", problems[0], {"problems": problems})
-    head = _lock_head(session, app_id)  # serialises appends per app
+    head_seq, head_hash = lock_head(session, app_id)  # serialises appends per app
     existing = {row.record_id: row for row in session.execute(
         select(ConsentRecord.record_id, ConsentRecord.body_hash, ConsentRecord.install_id,
                ConsentRecord.receipt_id)
@@ -232,7 +216,7 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
         return IngestResult(receipts, index, 0)
     stamp = format_time(now)
     rows: list[dict[str, Any]] = []
-    prev, seq = head.head_hash, head.seq
+    prev, seq = head_hash, head_seq
     for r in fresh:
         seq += 1
         row = {"app_id": app_id, "seq": seq, "record_id": r["id"], "install_id": install_id,
@@ -259,8 +243,7 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
     for row in rows:
         row["receipt_id"] = receipt_id
     session.execute(insert(ConsentRecord), rows)
-    head.seq, head.head_hash = seq, prev
-    session.flush()
+    _set_head(session, app_id, seq, prev)
     receipts.append(envelope)
     for row in rows:
         index[row["record_id"]] = len(receipts) - 1
@@ -268,12 +251,17 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
 
 
 def request_deletion(session: Session, app_id: str, install_id: str, body: dict[str, Any],
-                     keys_dir: Path, now: datetime) -> DeletionRequest:
+                     keys_dir: Path, now: datetime, *, generation: int = 1) -> DeletionRequest:
     """Store a deletion request (idempotent by id) with a signed receipt.
 
     Raises:
-        ApiError: 422 a known id with another body or a future time.
+        ApiError: 401 an unknown install or a revoked token; 422 a known id with another
+            body or a future time.
     """
+    check_generation(session, app_id, install_id, generation)
+    # Every row this writes is written under the app's chain-head lock, like records:
+    # group transactions then take their locks in one order (by app) and cannot deadlock.
+    lock_head(session, app_id)
     old = session.scalars(select(DeletionRequest).where(
         DeletionRequest.app_id == app_id, DeletionRequest.request_id == body["id"])).first()
     digest = body_hash(body)
