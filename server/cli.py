@@ -540,9 +540,11 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     env["KELISIM_DATABASE_URL"] = cfg["DATABASE_URL"]
     env["KELISIM_KEYS_DIR"] = cfg["KEYS_DIR"]
     # Replaces this process with granian; the arguments are ours, not user-supplied text.
+    # Several threads per worker: concurrent ingest requests then share one commit (group
+    # commit, server/groupcommit.py). The infra job's WORKER_THREADS key replaces the 8.
     os.execvpe(sys.executable, [  # noqa: S606
         sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
-        "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
+        "--port", str(port), "--workers", str(workers), "--blocking-threads", "8",
         "--no-ws", "--log-level", "warning", "--workers-kill-timeout", "5",
         "server.wsgi:app",
     ], env)
