@@ -38,8 +38,8 @@ from .models import (
 from .roots import current_root
 from .tokens import check_generation
 
-__all__ = ["GENESIS", "ingest", "lock_head", "register_install", "request_deletion",
-           "row_hash"]
+__all__ = ["GENESIS", "IngestRequest", "IngestResult", "append_many", "check_request",
+           "ingest", "lock_head", "register_install", "request_deletion", "row_hash"]
 
 GENESIS = "0" * 64
 _CLOCK_SKEW = timedelta(days=1)
@@ -168,66 +168,167 @@ def body_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(record)).hexdigest()
 
 
-def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dict[str, Any]],
-           keys_dir: Path, now: datetime, *, generation: int = 1) -> IngestResult:
-    """Store new records (idempotent by id) and sign one receipt for them.
+@dataclass(frozen=True)
+class IngestRequest:
+    """One POST /consents: what the group commit hands to :func:`append_many`."""
 
-    The caller's transaction (or savepoint, under group commit) covers everything; on any
-    error nothing is stored. Rows go in with one multi-row INSERT: this is the server's
-    write hot path.
+    install_id: str
+    generation: int
+    records: Sequence[dict[str, Any]]
+    now: datetime
+
+
+def check_request(session: Session, app_id: str, records: Sequence[dict[str, Any]],
+                  now: datetime) -> None:
+    """The checks that need no lock: run before the write transaction, so that they do
+    not lengthen the time the chain head (or SQLite's write lock) is held.
 
     Raises:
-        ApiError: 401 an unknown install or a revoked token (``generation``); 422 unknown
-            versions, documents or purposes, bad times, or a known id with another body;
-            503 without a receipt key.
+        ApiError: 422 a record id twice in the batch, unknown versions, documents or
+            purposes, bad times.
     """
-    check_generation(session, app_id, install_id, generation)
     ids = [r["id"] for r in records]
     if len(set(ids)) != len(ids):
         raise ApiError(422, "unprocessable", "a record id appears twice in the batch")
     problems = _check_semantics(records, _versions(session, app_id), now)
     if problems:
         raise ApiError(422, "unprocessable", problems[0], {"problems": problems})
+
+
+def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dict[str, Any]],
+           keys_dir: Path, now: datetime, *, generation: int = 1) -> IngestResult:
+    """Store new records (idempotent by id) and sign one receipt for them.
+
+    The caller's transaction covers everything; on any error nothing is stored.
+
+    Raises:
+        ApiError: 401 an unknown install or a revoked token (``generation``); 422 unknown
+            versions, documents or purposes, bad times, or a known id with another body;
+            503 without a receipt key.
+    """
+    check_request(session, app_id, records, now)
+    out = append_many(session, app_id,
+                      [IngestRequest(install_id, generation, records, now)], keys_dir)[0]
+    if isinstance(out, ApiError):
+        raise out
+    return out
+
+
+def _chunks(items: list[str], size: int = 5000) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def append_many(session: Session, app_id: str, requests: Sequence[IngestRequest],
+                keys_dir: Path) -> list[IngestResult | ApiError]:
+    """Append the records of several requests (checked by :func:`check_request`) to the
+    app's chain in one go: one lock of the head, one read of the known ids, one INSERT of
+    the receipts, one of the records, one update of the head, whatever the number of
+    requests. Each request gets its own receipt, or its own error (401 revoked token, 422
+    conflict) and then none of its records is stored.
+
+    Raises:
+        SQLAlchemyError: the database failed; the caller rolls back and may try each
+            request alone.
+    """
+    generations = dict(session.execute(
+        select(Install.id, Install.token_generation).where(
+            Install.app_id == app_id,
+            Install.id.in_(sorted({q.install_id for q in requests})))).all())
     head_seq, head_hash = lock_head(session, app_id)  # serialises appends per app
-    existing = {row.record_id: row for row in session.execute(
-        select(ConsentRecord.record_id, ConsentRecord.body_hash, ConsentRecord.install_id,
-               ConsentRecord.receipt_id)
-        .where(ConsentRecord.app_id == app_id, ConsentRecord.record_id.in_(ids)))}
-    fresh: list[dict[str, Any]] = []
-    old_receipt_of: dict[str, int] = {}
-    for r in records:
-        old = existing.get(r["id"])
-        if old is None:
-            fresh.append(r)
-        elif old.body_hash != body_hash(r) or old.install_id != install_id:
-            raise ApiError(422, "conflict", f"record {r['id']} was received before with "
-                           f"other content", {"record_id": r["id"]})
-        else:
-            old_receipt_of[r["id"]] = old.receipt_id
-    receipts: list[bytes] = []
-    index: dict[str, int] = {}
-    if old_receipt_of:
-        envelopes = dict(session.execute(select(Receipt.id, Receipt.envelope).where(
-            Receipt.id.in_(sorted(set(old_receipt_of.values()))))).all())
-        order = sorted(set(old_receipt_of.values()))
-        receipts = [envelopes[i] for i in order]
-        index = {rid: order.index(rcp) for rid, rcp in old_receipt_of.items()}
-    if not fresh:
-        return IngestResult(receipts, index, 0)
-    stamp = format_time(now)
-    rows: list[dict[str, Any]] = []
+    existing: dict[str, Any] = {}
+    for chunk in _chunks(sorted({r["id"] for q in requests for r in q.records})):
+        existing.update((row.record_id, (row.body_hash, row.install_id, row.receipt_id))
+                        for row in session.execute(
+            select(ConsentRecord.record_id, ConsentRecord.body_hash,
+                   ConsentRecord.install_id, ConsentRecord.receipt_id)
+            .where(ConsentRecord.app_id == app_id, ConsentRecord.record_id.in_(chunk))))
+    keys = receipt_keys(session, keys_dir)
+    outcomes: list[IngestResult | ApiError] = []
+    # Per request: its receipts, each a stored receipt id (int) or a new one (its request's
+    # position, str), and the position of each of its record ids among them.
+    plans: list[tuple[list[int | str], dict[str, int]]] = []
+    new_rows: list[tuple[str, dict[str, Any]]] = []  # (new receipt key, row)
+    new_envelopes: dict[str, bytes] = {}  # "new:<request position>" -> envelope
     prev, seq = head_hash, head_seq
-    for r in fresh:
-        seq += 1
-        row = {"app_id": app_id, "seq": seq, "record_id": r["id"], "install_id": install_id,
-               "action": r["action"], "version": r["version"],
-               "document_sha256": r["document_sha256"], "locale": r["locale"],
-               "purposes": r["purposes"], "evidence": r["evidence"],
-               "age_confirmed": r["age_confirmed"], "guardian": r["guardian"],
-               "client_time": r["client_time"], "server_time": stamp,
-               "manifest_seq": r["manifest_seq"], "body_hash": body_hash(r), "prev_hash": prev}
-        row["row_hash"] = prev = row_hash(prev, chained_fields(row))
-        rows.append(row)
+    for pos, q in enumerate(requests):
+        current = generations.get(q.install_id)
+        if current is None or current != q.generation:
+            outcomes.append(ApiError(401, "invalid_token", "unknown install; register it "
+                                     "again" if current is None else "this token was "
+                                     "replaced by a renewal; register the install again"))
+            plans.append(([], {}))
+            continue
+        fresh: list[tuple[dict[str, Any], str]] = []
+        old: dict[str, int | str] = {}
+        problem = None
+        for r in q.records:
+            digest = body_hash(r)
+            known = existing.get(r["id"])
+            if known is None:
+                fresh.append((r, digest))
+            elif known[0] != digest or known[1] != q.install_id:
+                problem = ApiError(422, "conflict", f"record {r['id']} was received before "
+                                   f"with other content", {"record_id": r["id"]})
+                break
+            else:
+                old[r["id"]] = known[2]
+        if problem is not None:
+            outcomes.append(problem)
+            plans.append(([], {}))
+            continue
+        order: list[int | str] = sorted(set(old.values()), key=str)
+        index = {rid: order.index(rcp) for rid, rcp in old.items()}
+        outcomes.append(IngestResult([], index, len(fresh)))
+        if fresh:
+            stamp = format_time(q.now)
+            rows = []
+            for r, digest in fresh:
+                seq += 1
+                row = {"app_id": app_id, "seq": seq, "record_id": r["id"],
+                       "install_id": q.install_id, "action": r["action"],
+                       "version": r["version"], "document_sha256": r["document_sha256"],
+                       "locale": r["locale"], "purposes": r["purposes"],
+                       "evidence": r["evidence"], "age_confirmed": r["age_confirmed"],
+                       "guardian": r["guardian"], "client_time": r["client_time"],
+                       "server_time": stamp, "manifest_seq": r["manifest_seq"],
+                       "body_hash": digest, "prev_hash": prev}
+                row["row_hash"] = prev = row_hash(prev, chained_fields(row))
+                rows.append(row)
+                # A later request of this group that repeats the record (the same install
+                # syncing from two threads) gets this request's receipt.
+                existing[r["id"]] = (digest, q.install_id, f"new:{pos}")
+            new_envelopes[f"new:{pos}"] = _sign_receipt(app_id, q.install_id, stamp, rows,
+                                                        keys)
+            new_rows.extend((f"new:{pos}", row) for row in rows)
+            order.append(f"new:{pos}")
+            for row in rows:
+                index[row["record_id"]] = len(order) - 1
+        plans.append((order, index))
+    envelopes: dict[int | str, bytes] = {}
+    envelopes.update(new_envelopes)
+    if new_envelopes:
+        keys_in_order = list(new_envelopes)
+        ids = session.execute(
+            insert(Receipt).returning(Receipt.id, sort_by_parameter_order=True),
+            [{"app_id": app_id, "envelope": new_envelopes[k]} for k in keys_in_order]
+        ).scalars().all()
+        receipt_id = dict(zip(keys_in_order, ids, strict=True))
+        for key, row in new_rows:
+            row["receipt_id"] = receipt_id[key]
+        session.execute(insert(ConsentRecord), [row for _, row in new_rows])
+        _set_head(session, app_id, seq, prev)
+    stored_ids = sorted({rcp for order, _ in plans for rcp in order if isinstance(rcp, int)})
+    if stored_ids:
+        envelopes.update(session.execute(select(Receipt.id, Receipt.envelope).where(
+            Receipt.id.in_(stored_ids))).all())
+    for (order, _), out in zip(plans, outcomes, strict=True):
+        if isinstance(out, IngestResult):
+            out.receipts.extend(envelopes[rcp] for rcp in order)
+    return outcomes
+
+
+def _sign_receipt(app_id: str, install_id: str, stamp: str, rows: list[dict[str, Any]],
+                  keys: list[SigningKey]) -> bytes:
     payload = {
         "_type": "receipt", "spec_version": 1, "kind": "consents", "app": app_id,
         "install": install_id, "issued": stamp,
@@ -236,18 +337,7 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
                      "client_time": x["client_time"], "server_time": stamp,
                      "seq": x["seq"], "chain_hash": x["row_hash"]} for x in rows],
     }
-    envelope = sign_envelope(canonical_bytes(payload), PAYLOAD_RECEIPT,
-                             receipt_keys(session, keys_dir))
-    receipt_id = session.execute(insert(Receipt).values(app_id=app_id, envelope=envelope)
-                                 .returning(Receipt.id)).scalar_one()
-    for row in rows:
-        row["receipt_id"] = receipt_id
-    session.execute(insert(ConsentRecord), rows)
-    _set_head(session, app_id, seq, prev)
-    receipts.append(envelope)
-    for row in rows:
-        index[row["record_id"]] = len(receipts) - 1
-    return IngestResult(receipts, index, len(rows))
+    return sign_envelope(canonical_bytes(payload), PAYLOAD_RECEIPT, keys)
 
 
 def request_deletion(session: Session, app_id: str, install_id: str, body: dict[str, Any],

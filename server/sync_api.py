@@ -16,7 +16,14 @@ from client_sdk.jsonutil import loads_strict
 from client_sdk.timeutil import utcnow
 
 from .bundle import flatten
-from .consents import ingest, register_install, request_deletion
+from .consents import (
+    IngestRequest,
+    IngestResult,
+    append_many,
+    check_request,
+    register_install,
+    request_deletion,
+)
 from .errors import ApiError
 from .groupcommit import GroupCommit
 from .history import history_page, parse_limit_arg
@@ -191,15 +198,24 @@ def post_consents(app_id: str) -> Response:
     install_id = claim.install_id
     _limit("install", install_id, "RATE_LIMIT_INSTALL")
     batch = _body(BATCH_SCHEMA)
-    keys_dir, now = _k().keys_dir, _now()
-    result = _group().run(app_id, lambda s: ingest(
-        s, app_id, install_id, batch["records"], keys_dir, now, generation=claim.generation))
+    k, now = _k(), _now()
+    with k.db.session(readonly=True) as s:
+        check_request(s, app_id, batch["records"], now)
+    result: IngestResult = _group().run_batched(app_id, _append, (
+        k.keys_dir, app_id, IngestRequest(install_id, claim.generation, batch["records"], now)))
     return jsonify({
         "stored": result.stored,
         "receipts": [_envelope_json(r) for r in result.receipts],
         "records": [{"id": rid, "receipt": result.index[rid]}
                     for rid in (r["id"] for r in batch["records"])],
     })
+
+
+def _append(s: Any, items: Any) -> Any:
+    # One function object for every request: the group commit merges the requests of one
+    # app into one call of append_many.
+    keys_dir, app_id = items[0][0], items[0][1]
+    return append_many(s, app_id, [q for _, _, q in items], keys_dir)
 
 
 @bp.get("/v1/apps/<app_id>/installs/<install_id>/consents")

@@ -169,7 +169,9 @@ def test_concurrent_first_records_of_new_apps(config: dict[str, Any], cli: Any,
             barrier = threading.Barrier(per_app)
             statuses: list[int] = []
 
-            def first(token: str, app_id: str = app_id, m: dict[str, Any] = m) -> None:
+            def first(token: str, app_id: str = app_id, m: dict[str, Any] = m,
+                      barrier: threading.Barrier = barrier,
+                      statuses: list[int] = statuses) -> None:
                 barrier.wait()
                 statuses.append(_post(port, f"/v1/apps/{app_id}/consents",
                                       {"records": [_record(m)]}, token)[0])
