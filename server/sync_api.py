@@ -15,7 +15,6 @@ from client_sdk.errors import FormatError
 from client_sdk.jsonutil import loads_strict
 from client_sdk.timeutil import utcnow
 
-from .bundle import flatten
 from .consents import (
     IngestRequest,
     IngestResult,
@@ -29,6 +28,7 @@ from .groupcommit import GroupCommit
 from .history import history_page, parse_limit_arg
 from .ratelimit import RateLimiter, parse_limit
 from .tokens import TokenService, check_generation, renew_generation
+from .validation import flatten
 
 __all__ = ["bp"]
 

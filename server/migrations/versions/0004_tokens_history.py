@@ -2,7 +2,7 @@
 let an install's history be read a page at a time.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0006"  # 0002 in the brief; chained after 0006, already on main
 branch_labels = None
 depends_on = None
 
