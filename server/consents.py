@@ -23,7 +23,14 @@ from client_sdk.envelope import PAYLOAD_RECEIPT
 from client_sdk.jsonutil import canonical_bytes
 from client_sdk.timeutil import format_time, parse_time
 
-from .errors import ApiError
+from .errors import (
+    ConsentLogError,
+    ReceiptKeyUnavailable,
+    RecordConflict,
+    UnknownApp,
+    UnknownInstall,
+    Unprocessable,
+)
 from .keys import SigningKey, find_key, sign_envelope
 from .models import (
     App,
@@ -36,7 +43,7 @@ from .models import (
     RootVersion,
 )
 from .roots import current_root
-from .tokens import check_generation
+from .tokens import TokenRevoked, check_generation
 
 __all__ = ["GENESIS", "IngestRequest", "IngestResult", "append_many", "check_request",
            "ingest", "lock_head", "register_install", "request_deletion", "row_hash"]
@@ -47,7 +54,7 @@ _CLOCK_SKEW = timedelta(days=1)
 
 def register_install(session: Session, app_id: str, now: datetime) -> Install:
     if session.get(App, app_id) is None:
-        raise ApiError(404, "not_found", f"app {app_id!r} not found")
+        raise UnknownApp(app_id)
     install = Install(id=str(uuid.uuid4()), app_id=app_id, created_at=format_time(now),
                       token_generation=1)
     session.add(install)
@@ -81,7 +88,7 @@ def receipt_keys(session: Session, keys_dir: Path) -> list[SigningKey]:
     (every batch signs a receipt; reading and parsing key files each time costs)."""
     version = session.scalar(select(func.max(RootVersion.version)))
     if version is None:
-        raise ApiError(503, "unavailable", "the server has no root yet")
+        raise ReceiptKeyUnavailable("the server has no root yet")
     cached = _KEY_CACHE.get((keys_dir, version))
     if cached is not None:
         return cached
@@ -90,7 +97,7 @@ def receipt_keys(session: Session, keys_dir: Path) -> list[SigningKey]:
     role = root.root.roles["receipt"]
     found = [k for k in (find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
     if len(found) < role.threshold:
-        raise ApiError(503, "unavailable", "the receipt key is not available on this server")
+        raise ReceiptKeyUnavailable()
     _KEY_CACHE[(keys_dir, version)] = found[: role.threshold]
     return found[: role.threshold]
 
@@ -184,15 +191,15 @@ def check_request(session: Session, app_id: str, records: Sequence[dict[str, Any
     not lengthen the time the chain head (or SQLite's write lock) is held.
 
     Raises:
-        ApiError: 422 a record id twice in the batch, unknown versions, documents or
+        Unprocessable: a record id twice in the batch, unknown versions, documents or
             purposes, bad times.
     """
     ids = [r["id"] for r in records]
     if len(set(ids)) != len(ids):
-        raise ApiError(422, "unprocessable", "a record id appears twice in the batch")
+        raise Unprocessable(["a record id appears twice in the batch"])
     problems = _check_semantics(records, _versions(session, app_id), now)
     if problems:
-        raise ApiError(422, "unprocessable", problems[0], {"problems": problems})
+        raise Unprocessable(problems)
 
 
 def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dict[str, Any]],
@@ -202,14 +209,15 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
     The caller's transaction covers everything; on any error nothing is stored.
 
     Raises:
-        ApiError: 401 an unknown install or a revoked token (``generation``); 422 unknown
-            versions, documents or purposes, bad times, or a known id with another body;
-            503 without a receipt key.
+        UnknownInstall: an unknown install or a revoked token (``generation``; 401).
+        Unprocessable: unknown versions, documents or purposes, bad times (422).
+        RecordConflict: a known id with another body (422).
+        ReceiptKeyUnavailable: no receipt key (503).
     """
     check_request(session, app_id, records, now)
     out = append_many(session, app_id,
                       [IngestRequest(install_id, generation, records, now)], keys_dir)[0]
-    if isinstance(out, ApiError):
+    if isinstance(out, ConsentLogError):
         raise out
     return out
 
@@ -219,7 +227,7 @@ def _chunks(items: list[str], size: int = 5000) -> list[list[str]]:
 
 
 def append_many(session: Session, app_id: str, requests: Sequence[IngestRequest],
-                keys_dir: Path) -> list[IngestResult | ApiError]:
+                keys_dir: Path) -> list[IngestResult | ConsentLogError]:
     """Append the records of several requests (checked by :func:`check_request`) to the
     app's chain in one go: one lock of the head, one read of the known ids, one INSERT of
     the receipts, one of the records, one update of the head, whatever the number of
@@ -243,7 +251,7 @@ def append_many(session: Session, app_id: str, requests: Sequence[IngestRequest]
                    ConsentRecord.install_id, ConsentRecord.receipt_id)
             .where(ConsentRecord.app_id == app_id, ConsentRecord.record_id.in_(chunk))))
     keys = receipt_keys(session, keys_dir)
-    outcomes: list[IngestResult | ApiError] = []
+    outcomes: list[IngestResult | ConsentLogError] = []
     # Per request: its receipts, each a stored receipt id (int) or a new one (its request's
     # position, str), and the position of each of its record ids among them.
     plans: list[tuple[list[int | str], dict[str, int]]] = []
@@ -253,22 +261,21 @@ def append_many(session: Session, app_id: str, requests: Sequence[IngestRequest]
     for pos, q in enumerate(requests):
         current = generations.get(q.install_id)
         if current is None or current != q.generation:
-            outcomes.append(ApiError(401, "invalid_token", "unknown install; register it "
-                                     "again" if current is None else "this token was "
-                                     "replaced by a renewal; register the install again"))
+            outcomes.append(UnknownInstall(q.install_id) if current is None
+                            else TokenRevoked(q.install_id))
             plans.append(([], {}))
             continue
         fresh: list[tuple[dict[str, Any], str]] = []
         old: dict[str, int | str] = {}
-        problem = None
+        problem: ConsentLogError | None = None
         for r in q.records:
             digest = body_hash(r)
             known = existing.get(r["id"])
             if known is None:
                 fresh.append((r, digest))
             elif known[0] != digest or known[1] != q.install_id:
-                problem = ApiError(422, "conflict", f"record {r['id']} was received before "
-                                   f"with other content", {"record_id": r["id"]})
+                problem = RecordConflict(f"record {r['id']} was received before with "
+                                         f"other content", r["id"])
                 break
             else:
                 old[r["id"]] = known[2]
@@ -345,8 +352,9 @@ def request_deletion(session: Session, app_id: str, install_id: str, body: dict[
     """Store a deletion request (idempotent by id) with a signed receipt.
 
     Raises:
-        ApiError: 401 an unknown install or a revoked token; 422 a known id with another
-            body or a future time.
+        UnknownInstall: an unknown install or a revoked token (401).
+        RecordConflict: a known id with another body (422).
+        Unprocessable: a time in the future (422).
     """
     check_generation(session, app_id, install_id, generation)
     # Every row this writes is written under the app's chain-head lock, like records:
@@ -357,11 +365,11 @@ def request_deletion(session: Session, app_id: str, install_id: str, body: dict[
     digest = body_hash(body)
     if old is not None:
         if old.body_hash != digest or old.install_id != install_id:
-            raise ApiError(422, "conflict", f"deletion request {body['id']} was received "
-                           f"before with other content", {"request_id": body["id"]})
+            raise RecordConflict(f"deletion request {body['id']} was received before with "
+                                 f"other content", body["id"])
         return old
     if parse_time(body["client_time"]) > now + _CLOCK_SKEW:
-        raise ApiError(422, "unprocessable", "client_time: in the future")
+        raise Unprocessable(["client_time: in the future"])
     stamp = format_time(now)
     payload = {"_type": "receipt", "spec_version": 1, "kind": "deletion_request",
                "app": app_id, "install": install_id, "issued": stamp,

@@ -21,12 +21,24 @@ from sqlalchemy.orm import Session
 
 from client_sdk.timeutil import utcnow
 
-from .errors import ApiError
+from .errors import ApiError, ConsentLogError, UnknownInstall
 from .models import Install
 
-__all__ = ["TokenClaim", "TokenService", "check_generation", "renew_generation"]
+__all__ = ["TokenClaim", "TokenRevoked", "TokenService", "check_generation",
+           "renew_generation"]
 
 _INVALID = "the install token is not valid; register the install again"
+
+
+class TokenRevoked(UnknownInstall):
+    """A token of an older generation than its install's (replaced by a renewal): refused
+    for good like an unknown install (401 invalid_token)."""
+
+    def __init__(self, install_id: str,
+                 message: str = "this token was replaced by a renewal; register the "
+                                "install again") -> None:
+        ConsentLogError.__init__(self, message, install_id=install_id)
+        self.install_id = install_id
 
 
 @dataclass(frozen=True)
@@ -110,15 +122,15 @@ def check_generation(session: Session, app_id: str, install_id: str, generation:
     transaction must be seen.
 
     Raises:
-        ApiError: 401 invalid_token for an unknown install or a revoked token.
+        UnknownInstall: an unknown install, or (TokenRevoked) a revoked token: 401
+            invalid_token.
     """
     current = session.scalar(select(Install.token_generation).where(
         Install.id == install_id, Install.app_id == app_id))
     if current is None:
-        raise ApiError(401, "invalid_token", "unknown install; register it again")
+        raise UnknownInstall(install_id)
     if current != generation:
-        raise ApiError(401, "invalid_token", "this token was replaced by a renewal; "
-                       "register the install again")
+        raise TokenRevoked(install_id)
 
 
 def renew_generation(session: Session, app_id: str, claim: TokenClaim) -> int:
@@ -126,7 +138,7 @@ def renew_generation(session: Session, app_id: str, claim: TokenClaim) -> int:
     renewals with the same token, one wins and the other is refused).
 
     Raises:
-        ApiError: 401 invalid_token for an unknown install or an already revoked token.
+        UnknownInstall: an unknown install, or (TokenRevoked) an already revoked token.
     """
     done = session.execute(
         update(Install).where(Install.id == claim.install_id, Install.app_id == app_id,
@@ -136,6 +148,8 @@ def renew_generation(session: Session, app_id: str, claim: TokenClaim) -> int:
     if done is None:
         exists = session.scalar(select(Install.id).where(Install.id == claim.install_id,
                                                          Install.app_id == app_id))
-        raise ApiError(401, "invalid_token", "this token was already renewed; register the "
-                       "install again" if exists else "unknown install; register it again")
+        if exists:
+            raise TokenRevoked(claim.install_id, "this token was already renewed; register "
+                               "the install again")
+        raise UnknownInstall(claim.install_id)
     return int(done)

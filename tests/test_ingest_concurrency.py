@@ -22,10 +22,11 @@ from client_sdk import ConsentClient
 from helpers import payload_of, verified_root, verify
 from livesrv import free_port, get, running
 from server import Kelisim
-from server.consents import ingest, verify_chain
-from server.errors import ApiError
+from server.consents import IngestRequest, ingest, verify_chain
+from server.errors import RecordConflict, UnknownInstall
 from server.groupcommit import GroupCommit
 from server.models import ConsentRecord, Install
+from server.sync_api import _append
 
 APP = "jana-courier"
 RECEIPT_TYPE = "application/vnd.kelisim.receipt+json"
@@ -110,7 +111,7 @@ def test_group_shares_one_commit_and_keeps_each_outcome(kelisim: Kelisim, client
     assert outcomes[-1].stored == 1
     assert outcomes[0].stored == 1 and outcomes[3].stored == 2
     assert isinstance(outcomes[1], RuntimeError)
-    assert isinstance(outcomes[2], ApiError) and outcomes[2].code == "conflict"
+    assert isinstance(outcomes[2], RecordConflict)
     root = verified_root(client.get("/v1/root.json").data)
     for res, recs in ((outcomes[0], good_a), (outcomes[3], good_b)):
         receipt = verify(res.receipts[0], root, "receipt", RECEIPT_TYPE)
@@ -120,6 +121,107 @@ def test_group_shares_one_commit_and_keeps_each_outcome(kelisim: Kelisim, client
         assert stored == {known["id"], good_a[0]["id"], *(r["id"] for r in good_b)}
         count, problem = verify_chain(s, APP)
     assert (count, problem) == (4, None)
+
+
+def test_batched_requests_of_one_app_share_one_append(kelisim: Kelisim, client: Any,
+                                                       published: Path) -> None:
+    """The consent batches of one app queued behind a group are merged into one append:
+    one transaction; a revoked token and a conflicting record are refused alone; the same
+    record sent twice in the group (one install syncing from two threads) is stored once
+    and both get its receipt."""
+    m = payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
+    group = GroupCommit(kelisim.db)
+    a, b = _new_install(kelisim, APP), _new_install(kelisim, APP)
+    from client_sdk.timeutil import utcnow
+
+    now = utcnow()
+    known = _record(m)
+    with kelisim.db.session() as s:
+        ingest(s, APP, a, [known], kelisim.keys_dir, now)
+    held, release = threading.Event(), threading.Event()
+
+    def blocker(s: Any) -> None:
+        held.set()
+        release.wait(60)
+
+    twice = _record(m)
+    changed = {**known, "locale": "ru",
+               "document_sha256": m["current"]["locales"]["ru"]["sha256"]}
+    requests = [IngestRequest(a, 1, [_record(m), twice], now),
+                IngestRequest(b, 2, [_record(m)], now),  # generation 2: revoked/unknown
+                IngestRequest(a, 1, [changed], now),
+                IngestRequest(a, 1, [twice], now),
+                IngestRequest(b, 1, [_record(m), known], now)]  # known: another install's
+    outcomes: dict[int, Any] = {}
+
+    def submit(i: int) -> None:
+        try:
+            outcomes[i] = group.run_batched(APP, _append,
+                                            (kelisim.keys_dir, APP, requests[i]))
+        except Exception as exc:  # the test inspects each outcome
+            outcomes[i] = exc
+
+    first = threading.Thread(target=lambda: group.run(APP, blocker))
+    first.start()
+    assert held.wait(30)
+    before = group.transactions
+    threads = []
+    for i in range(len(requests)):
+        # One at a time into the queue, so that the group keeps this order.
+        threads.append(threading.Thread(target=submit, args=(i,)))
+        threads[-1].start()
+        _wait(lambda i=i: group.pending() == i + 1, "the request to queue")
+    release.set()
+    for t in [first, *threads]:
+        t.join(60)
+    assert group.transactions == before + 2
+    assert outcomes[0].stored == 2
+    assert isinstance(outcomes[1], UnknownInstall)
+    assert isinstance(outcomes[2], RecordConflict)
+    assert outcomes[3].stored == 0 and outcomes[3].receipts == outcomes[0].receipts
+    assert isinstance(outcomes[4], RecordConflict)
+    with kelisim.db.session(readonly=True) as s:
+        assert verify_chain(s, APP) == (3, None)
+
+
+def test_a_failing_batch_is_retried_request_by_request(kelisim: Kelisim) -> None:
+    """A batch that fails as a whole (a database error) costs no request its outcome: each
+    is run again alone."""
+    group = GroupCommit(kelisim.db)
+    held, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def batch(s: Any, items: Any) -> list[Any]:
+        calls.append(len(items))
+        if len(items) > 1 or items[0] == "bad":
+            raise RuntimeError("the shared statement failed")
+        return [f"done {items[0]}"]
+
+    def blocker(s: Any) -> None:
+        held.set()
+        release.wait(60)
+
+    outcomes: dict[str, Any] = {}
+
+    def submit(item: str) -> None:
+        try:
+            outcomes[item] = group.run_batched("k", batch, item)
+        except Exception as exc:  # the test inspects each outcome
+            outcomes[item] = exc
+
+    first = threading.Thread(target=lambda: group.run("k", blocker))
+    first.start()
+    assert held.wait(30)
+    threads = [threading.Thread(target=submit, args=(x,)) for x in ("a", "bad", "c")]
+    for t in threads:
+        t.start()
+    _wait(lambda: group.pending() == 3, "the requests to queue")
+    release.set()
+    for t in [first, *threads]:
+        t.join(60)
+    assert calls[0] == 3 and sorted(calls[1:]) == [1, 1, 1]
+    assert outcomes["a"] == "done a" and outcomes["c"] == "done c"
+    assert isinstance(outcomes["bad"], RuntimeError)
 
 
 def _copy_app(demo_dir: Path, app_id: str) -> Path:
