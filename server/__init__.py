@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import ensure_secret_key, load_config
+from .config import ensure_secret_keys, load_config
 from .db import Database
 from .manifests import Timing
 from .published import Published
@@ -52,7 +52,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cfg = load_config(test_config)
     Path(cfg["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"])
-    app.config["SECRET_KEY"] = ensure_secret_key(cfg)
+    secret_keys = ensure_secret_keys(cfg)
+    # Flask (sessions, CSRF) signs with the newest key and still accepts the older ones.
+    app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = secret_keys[-1], secret_keys[:-1]
     app.config["TESTING"] = bool(cfg.get("TESTING"))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     db = Database(cfg["DATABASE_URL"])

@@ -24,8 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     # Private key files (0600), one per key, named <role>-<keyid>.pem
     "KEYS_DIR": "",
-    # Secret for itsdangerous (install tokens, admin sessions); generated into the instance
-    # folder with 0600 permissions when not set.
+    # Secret(s) for itsdangerous (install tokens, admin sessions); generated into the
+    # instance folder with 0600 permissions when not set. Several keys (a TOML list, or
+    # whitespace-separated in KELISIM_SECRET_KEY), oldest first: the last one signs, every
+    # one verifies, so a secret can be rotated without invalidating every install's token.
     "SECRET_KEY": "",
     # How long a signed manifest is valid, and how long before that the server re-signs it.
     "MANIFEST_TTL": 7 * 24 * 3600,
@@ -41,8 +43,13 @@ DEFAULTS: dict[str, Any] = {
     "MAX_DOCUMENT_BYTES": 1024 * 1024,
     # Documents kept in each worker's memory (bytes); the rest are read from the database.
     "DOCUMENT_CACHE_BYTES": 64 * 1024 * 1024,
-    # Install tokens stay valid this long (seconds); an expired one can be renewed.
+    # Install tokens stay valid this long (seconds); an expired one can be renewed for
+    # INSTALL_TOKEN_RENEW_GRACE seconds more, after which the install registers again.
     "INSTALL_TOKEN_MAX_AGE": 10 * 365 * 24 * 3600,
+    "INSTALL_TOKEN_RENEW_GRACE": 90 * 24 * 3600,
+    # Group commit: concurrent write requests in a worker share one transaction and one
+    # fsync; at most this many requests go into one transaction.
+    "GROUP_COMMIT_MAX": 64,
     # Largest request body accepted (bytes); larger ones get 413.
     "MAX_BODY_BYTES": 1024 * 1024,
     # Rate limits ("N/second|minute|hour|day" or "off") and where counters live
@@ -58,11 +65,14 @@ DEFAULTS: dict[str, Any] = {
 
 _INT_KEYS = {"MANIFEST_TTL", "RESIGN_BEFORE", "ROOT_TTL", "MANIFEST_MAX_AGE", "ROOT_MAX_AGE",
              "MAX_DOCUMENT_BYTES", "DOCUMENT_CACHE_BYTES", "PORT", "WORKERS",
-             "INSTALL_TOKEN_MAX_AGE", "MAX_BODY_BYTES"}
+             "INSTALL_TOKEN_MAX_AGE", "MAX_BODY_BYTES", "INSTALL_TOKEN_RENEW_GRACE",
+             "GROUP_COMMIT_MAX"}
 _FLOAT_KEYS = {"CACHE_CHECK_INTERVAL"}
 
 
 def _coerce(key: str, value: Any) -> Any:
+    if key == "SECRET_KEY":
+        return _secret_list(value)
     if key in _INT_KEYS:
         if isinstance(value, bool):
             raise ConfigError(f"KELISIM_{key}: {value!r} is not an integer")
@@ -79,6 +89,14 @@ def _coerce(key: str, value: Any) -> Any:
         except (TypeError, ValueError):
             raise ConfigError(f"KELISIM_{key}: {value!r} is not a number") from None
     return value
+
+
+def _secret_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return [v.strip() for v in value]
+    raise ConfigError("SECRET_KEY: a string or a list of non-empty strings")
 
 
 def write_private_file(path: Path, data: bytes) -> None:
@@ -159,14 +177,22 @@ def load_config(
 
 
 def ensure_secret_key(cfg: dict[str, Any]) -> str:
-    """Return SECRET_KEY, creating ``<instance>/secret_key`` (0600) on first use."""
+    """Return the newest secret key (the one that signs); see :func:`ensure_secret_keys`."""
+    return ensure_secret_keys(cfg)[-1]
+
+
+def ensure_secret_keys(cfg: dict[str, Any]) -> list[str]:
+    """Return the secret keys, oldest first, creating ``<instance>/secret_key`` (0600,
+    one key per line, oldest first) on first use when SECRET_KEY is not set."""
     if cfg["SECRET_KEY"]:
-        return str(cfg["SECRET_KEY"])
+        return list(cfg["SECRET_KEY"])
     path = Path(cfg["INSTANCE_PATH"]) / "secret_key"
     if not path.exists():
         # Another worker may create it first; then theirs is used.
         with contextlib.suppress(FileExistsError):
             write_private_file(path, secrets.token_hex(32).encode())
-    key = path.read_text().strip()
-    cfg["SECRET_KEY"] = key
-    return key
+    keys = path.read_text().split()
+    if not keys:
+        raise ConfigError(f"{path} is empty")
+    cfg["SECRET_KEY"] = keys
+    return keys

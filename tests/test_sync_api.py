@@ -102,7 +102,9 @@ def test_install_reads_only_its_own_history(client: FlaskClient, manifest: dict[
     mine = client.get(f"/v1/apps/{APP}/installs/{a_id}/consents", headers=a)
     assert mine.status_code == 200
     assert [r["id"] for r in mine.get_json()["records"]] == [ra["id"]]
-    assert mine.get_json()["records"][0]["receipt"]["payloadType"] == RECEIPT_TYPE
+    page = mine.get_json()
+    assert json.loads(page["receipts"][page["records"][0]["receipt"]])["payloadType"] \
+        == RECEIPT_TYPE
     other = client.get(f"/v1/apps/{APP}/installs/{b_id}/consents", headers=a)
     assert other.status_code == 403 and other.get_json()["error"]["code"] == "forbidden"
     # A record id another install used cannot be claimed.
