@@ -103,8 +103,8 @@ class ConsentClient:
         self._rng = random.Random()  # noqa: S311 - backoff jitter, not a secret
         self.store = Store(Path(data_dir), lock_timeout=lock_timeout)
         meta, records = self.store.launch_snapshot(("pinned_sha256", "root", "manifest"))
-        self._trust = TrustedState(app_id, launch_root(trusted_root, meta, self.store,
-                                                       self._warn))
+        root, self._unsaved_meta = launch_root(trusted_root, meta, self._warn)
+        self._trust = TrustedState(app_id, root)
         stored = meta.get("manifest")
         if stored is not None:
             try:
@@ -114,8 +114,10 @@ class ConsentClient:
                 # Signed under a root we no longer trust, or damaged: refresh() or the
                 # bundle brings a good one.
                 self._warn(f"the stored manifest is not used ({exc})")
-        if bundled_manifest is not None:
-            load_bundle(self._trust, self.store, bundled_manifest, bundled_documents or {})
+        if bundled_manifest is not None and load_bundle(
+                self._trust, self.store, bundled_manifest, bundled_documents or {},
+                self._unsaved_meta):
+            self._unsaved_meta = {}
         self._state = derive_state(records)
 
     def _warn(self, message: str) -> None:
@@ -195,8 +197,8 @@ class ConsentClient:
                              f"{', '.join(sorted(v.locales))}")
         data = self.store.get_document(doc.sha256)
         if data is None:
-            data = fetch_document(self.store, self.transport, self.server_url, tag, doc,
-                                  self._limits)
+            data = fetch_document(self.transport, self.server_url, tag, doc, self._limits)
+            self.store.put_document(doc.sha256, data)
         return data.decode("utf-8")
 
     def is_granted(self, purpose: str) -> bool:
@@ -232,13 +234,14 @@ class ConsentClient:
                 trust, updated = update(before, store=self.store, transport=self.transport,
                                         server_url=self.server_url, now=self.clock(),
                                         preferred_locales=self.preferred_locales,
-                                        limits=self._limits)
+                                        limits=self._limits, extra_meta=self._unsaved_meta)
             except ConsentError as exc:
                 return RefreshResult(False, False, before.root.root.version,
                                      before.manifest.manifest.seq if before.manifest else None,
                                      exc)
             with self._lock:
                 self._trust = after = trust
+                self._unsaved_meta = {}
             return RefreshResult(True, updated, after.root.root.version,
                                  after.manifest.manifest.seq if after.manifest else None)
 

@@ -11,6 +11,25 @@ from .grammar import INT32_MAX, is_id, is_locale, parse_time
 
 __all__ = ["Reader"]
 
+# Tags and ids seen valid: a manifest repeats the same few hundreds of times, and this runs
+# at every launch. Bounded, so that hostile input cannot grow it.
+# One set per grammar: a valid id is not thereby a valid locale tag.
+_SEEN: dict[Callable[[object], bool], set[object]] = {is_id: set(), is_locale: set()}
+_SEEN_MAX = 1024
+
+
+def _valid(value: object, check: Callable[[object], bool]) -> bool:
+    if not isinstance(value, str):
+        return False
+    seen = _SEEN[check]
+    if value in seen:
+        return True
+    if not check(value):
+        return False
+    if len(seen) < _SEEN_MAX:
+        seen.add(value)
+    return True
+
 
 class Reader:
     """Typed field access that names the path of whatever is wrong.
@@ -94,12 +113,11 @@ class Reader:
 
     def text(self, key: str) -> dict[str, str]:
         """A per-locale text map ``{"kk": "...", "ru": "..."}``."""
-        out: dict[str, str] = {}
-        for tag, text in self.mapping(key).items():
-            if not is_locale(tag) or not isinstance(text, str):
+        value = self.mapping(key)
+        for tag, text in value.items():
+            if not isinstance(text, str) or not _valid(tag, is_locale):
                 raise FormatError("must map locale tags to strings", field=self._name(key))
-            out[tag] = text
-        return out
+        return dict(value)  # type: ignore[arg-type]  # every value checked above
 
     def strings(self, key: str, *, check: Callable[[object], bool], what: str) -> tuple[str, ...]:
         """A list of distinct strings, each passing ``check``."""
@@ -113,7 +131,7 @@ class Reader:
         return tuple(out)
 
     def ids(self, key: str) -> tuple[str, ...]:
-        return self.strings(key, check=is_id, what="a lowercase id")
+        return self.strings(key, check=lambda v: _valid(v, is_id), what="a lowercase id")
 
     def objects(self, key: str) -> list[Reader]:
         return [Reader(item, f"{self._name(key)}[{i}]")

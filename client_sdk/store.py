@@ -7,8 +7,9 @@ verifies, or rejected when the server refuses them for good).
 
 What the store does with a file it did not expect (docs/sdk.md, "Local store"):
 
-- a 0-byte ``kelisim.db`` is a :class:`StorageError`, never a fresh store: the SDK builds a
-  new store under another name and renames it into place, so it never leaves an empty file;
+- a 0-byte ``kelisim.db`` is a :class:`StorageError`, never a fresh store: a new store
+  lives in memory until its first write, which builds the file under another name and
+  links it into place, so the SDK never leaves an empty file;
 - a row the SDK would never write (a field of the wrong type, JSON that does not parse) is a
   :class:`StorageError` naming the table, row and field;
 - a lock another process holds is waited for ``lock_timeout`` seconds, then a
@@ -85,11 +86,17 @@ class Store:
         self.path = Path(data_dir) / "kelisim.db"
         self.lock_timeout = lock_timeout
         self._lock = threading.RLock()
+        self._tmp = self.path.with_name(self.path.name + ".new")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            for leftover in (self._tmp, self._tmp.with_name(self._tmp.name + "-journal")):
+                leftover.unlink(missing_ok=True)  # from a crash while a store was written
             if not self.path.exists():
-                self._create()
-            elif self.path.stat().st_size == 0:
+                # A new store lives in memory until its first write (see _materialise).
+                self._virtual = True
+                self._db = self._memory()
+                return
+            if self.path.stat().st_size == 0:
                 raise StorageError(
                     f"{self.path} is empty (0 bytes): it was truncated outside the SDK and "
                     f"its decisions are lost; move it away to start a new store")
@@ -106,6 +113,7 @@ class Store:
         except BaseException:
             db.close()
             raise
+        self._virtual = False
         self._db = db
 
     def _upgrade(self, db: sqlite3.Connection) -> None:
@@ -127,25 +135,44 @@ class Store:
         db.execute("PRAGMA foreign_keys=ON")
         return db
 
-    def _create(self) -> None:
-        """Build a new store beside the final name and rename it into place, so that
-        ``kelisim.db`` is never a file the SDK left empty."""
-        tmp = self.path.with_name(self.path.name + ".new")
-        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
-            leftover.unlink(missing_ok=True)
-        db = self._connect(tmp)
+    @staticmethod
+    def _memory() -> sqlite3.Connection:
+        db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        db.executescript(f"{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    def _materialise(self) -> None:
+        """Write the new store's first state to disk: built beside the final name with no
+        journal, one fsync of the file, linked to ``kelisim.db`` (never over another
+        process's store), one fsync of the folder. Two syncs instead of a schema
+        transaction and a first transaction, and ``kelisim.db`` is never a file the SDK
+        left empty.
+
+        Raises:
+            StorageError: the write failed, or another process created the store meanwhile.
+        """
+        tmp = self._tmp
+        disk = sqlite3.connect(tmp, isolation_level=None)
         try:
-            # executescript commits first, so the transaction is part of the script.
-            db.executescript(
-                f"BEGIN IMMEDIATE;\n{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
+            disk.execute("PRAGMA journal_mode=OFF")
+            disk.execute("PRAGMA synchronous=OFF")
+            self._db.backup(disk)
         finally:
-            db.close()
-        os.replace(tmp, self.path)
-        fd = os.open(self.path.parent, os.O_RDONLY)
+            disk.close()
+        _fsync(tmp)
         try:
-            os.fsync(fd)
+            os.link(tmp, self.path)
+        except FileExistsError:
+            raise StorageError(f"{self.path} was created by another process at the same "
+                               f"time; nothing was written, try again") from None
         finally:
-            os.close(fd)
+            tmp.unlink(missing_ok=True)
+        _fsync(self.path.parent)
+        db = self._connect(self.path)
+        self._db.close()
+        self._db = db
+        self._virtual = False
 
     def _error(self, exc: sqlite3.Error, what: str = "") -> StorageError:
         text = f"{what} {self.path}: {exc}" if what else f"{self.path}: {exc}"
@@ -167,6 +194,17 @@ class Store:
             except BaseException:
                 self._rollback()
                 raise
+            if self._virtual:
+                try:
+                    self._materialise()
+                except (OSError, sqlite3.Error, StorageError) as exc:
+                    # Back to the empty store this was before the write: nothing is kept
+                    # that did not reach the disk.
+                    self._db.close()
+                    self._db = self._memory()
+                    if isinstance(exc, StorageError):
+                        raise
+                    raise StorageError(f"cannot create {self.path}: {exc}") from None
 
     def _rollback(self) -> None:
         if self._db.in_transaction:
@@ -316,6 +354,14 @@ class Store:
 
     def integrity_check(self) -> str:
         return str(self._read("PRAGMA integrity_check")[0][0])
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _blob(value: object, path: Path, where: str) -> bytes:

@@ -38,10 +38,14 @@ class Limits:
     document: int = 4 * 1024 * 1024
 
 
-def launch_root(trusted_root: bytes, meta: Mapping[str, bytes], store: Store,
-                warn: Callable[[str], None]) -> TrustedRoot:
+def launch_root(trusted_root: bytes, meta: Mapping[str, bytes],
+                warn: Callable[[str], None]) -> tuple[TrustedRoot, dict[str, bytes | None]]:
     """The root to trust at launch: the stored one when it was reached from this pinned
     root, else the pinned root (verified). A damaged stored root is reported to ``warn``.
+
+    Also returns the meta keys to store with the next write (empty when the store is up to
+    date): remembering a verified pinned root is worth no transaction of its own, and
+    forgetting it costs only one more verification at the next launch.
 
     Raises:
         RepositoryError: the pinned root is not validly self-signed.
@@ -54,7 +58,7 @@ def launch_root(trusted_root: bytes, meta: Mapping[str, bytes], store: Store,
         try:
             env = parse_envelope(stored_root, PAYLOAD_ROOT)
             return TrustedRoot(stored_root, Root.from_payload(env.payload_json(),
-                                                              verify_keyids=False))
+                                                              verify_keyids=False)), {}
         except RepositoryError as exc:
             warn(f"the stored root is damaged; using the pinned root ({exc})")
             stored_root = None
@@ -67,8 +71,7 @@ def launch_root(trusted_root: bytes, meta: Mapping[str, bytes], store: Store,
                 root = TrustedRoot(stored_root, candidate)
         except RepositoryError as exc:
             warn(f"the stored root is damaged; using the pinned root ({exc})")
-    store.put_meta({"pinned_sha256": pinned_hash, "root": root.raw})
-    return root
+    return root, {"pinned_sha256": pinned_hash, "root": root.raw}
 
 
 def _seq_of(raw: bytes) -> int:
@@ -83,8 +86,9 @@ def _seq_of(raw: bytes) -> int:
 
 
 def load_bundle(trust: TrustedState, store: Store, raw: bytes,
-                documents: Mapping[str, bytes]) -> None:
-    """Verify a bundled manifest and documents; use and store them when newer.
+                documents: Mapping[str, bytes], extra_meta: Mapping[str, bytes | None]) -> bool:
+    """Verify a bundled manifest and documents; use and store them when newer, with
+    ``extra_meta`` in the same transaction. Returns whether it wrote.
 
     Raises:
         RepositoryError: the bundle fails verification.
@@ -93,7 +97,7 @@ def load_bundle(trust: TrustedState, store: Store, raw: bytes,
     if trusted is not None and (raw == trusted.raw or _seq_of(raw) <= trusted.manifest.seq):
         # The app passes its bundle at every launch; once the store holds the same or a
         # newer manifest, the bundle is not used, so it need not be verified again.
-        return
+        return False
     manifest = trust.verify_manifest(raw, url="bundled manifest")
     checked: dict[str, bytes] = {}
     versions = [manifest.current, *([manifest.upcoming] if manifest.upcoming else [])]
@@ -103,15 +107,17 @@ def load_bundle(trust: TrustedState, store: Store, raw: bytes,
             if data is not None:
                 check_document(data, doc, url=f"bundled document {tag}")
                 checked[doc.sha256] = data
-    meta: dict[str, bytes | None] = {}
+    meta: dict[str, bytes | None] = dict(extra_meta)
     if trusted is None or manifest.seq > trusted.manifest.seq:
         # A bundle is used even when expired (offline first launch); decide() marks it
         # stale until refresh() brings a fresh one.
         trust.manifest = TrustedManifest(raw, manifest)
-        meta = {"manifest": raw, "manifest_etag": None}
+        meta.update({"manifest": raw, "manifest_etag": None})
     # One transaction (one fsync) for the whole bundle: this is the first launch.
     if meta or checked.keys() - store.has_documents(checked):
         store.put_documents(checked, meta)
+        return True
+    return False
 
 
 def _is_etag(value: str | None) -> TypeGuard[str]:
@@ -130,9 +136,9 @@ def _get(transport: Transport, url: str, *, max_bytes: int, etag: str | None = N
     return resp
 
 
-def fetch_document(store: Store, transport: Transport, server_url: str, tag: str,
-                   doc: LocaleDoc, limits: Limits) -> bytes:
-    """Download, check and store one document.
+def fetch_document(transport: Transport, server_url: str, tag: str, doc: LocaleDoc,
+                   limits: Limits) -> bytes:
+    """Download and check one document (the caller stores it).
 
     Raises:
         NetworkError, OversizeError, DocumentMismatchError.
@@ -143,32 +149,34 @@ def fetch_document(store: Store, transport: Transport, server_url: str, tag: str
         raise NetworkError(f"document {tag} answered HTTP {resp.status}",
                            status=resp.status, url=url)
     check_document(resp.body, doc, url=url)
-    store.put_document(doc.sha256, resp.body)
     return resp.body
 
 
 def _fetch_documents(store: Store, transport: Transport, server_url: str, manifest: Manifest,
-                     preferred_locales: Sequence[str], limits: Limits) -> None:
+                     preferred_locales: Sequence[str], limits: Limits) -> dict[str, bytes]:
+    wanted: dict[str, tuple[str, LocaleDoc]] = {}
     for version in (manifest.current, manifest.upcoming):
         if version is None:
             continue
-        wanted = {negotiate(preferred_locales, version.locales, version.default_locale),
-                  version.default_locale}
-        for tag in sorted(wanted):
-            doc = version.locales[tag]
-            if store.get_document(doc.sha256) is None:
-                fetch_document(store, transport, server_url, tag, doc, limits)
+        tags = {negotiate(preferred_locales, version.locales, version.default_locale),
+                version.default_locale}
+        for tag in sorted(tags):
+            wanted.setdefault(version.locales[tag].sha256, (tag, version.locales[tag]))
+    missing = wanted.keys() - store.has_documents(wanted)
+    return {sha: fetch_document(transport, server_url, *wanted[sha], limits)
+            for sha in sorted(missing)}
 
 
 def update(current: TrustedState, *, store: Store, transport: Transport, server_url: str,
-           now: datetime, preferred_locales: Sequence[str],
-           limits: Limits) -> tuple[TrustedState, bool]:
-    """Walk the root forward, fetch and verify the manifest and the documents, store them.
+           now: datetime, preferred_locales: Sequence[str], limits: Limits,
+           extra_meta: Mapping[str, bytes | None]) -> tuple[TrustedState, bool]:
+    """Walk the root forward, fetch and verify the manifest and the documents, and store
+    them (with ``extra_meta``) in one transaction: one durable write per refresh.
 
     Returns the new trusted state (``current`` is not changed) and whether anything was new.
 
     Raises:
-        ConsentError: any failure; nothing was stored but verified documents.
+        ConsentError: any failure; nothing was stored.
     """
     app_id = current.app_id
     trust = TrustedState(app_id, current.root, current.manifest)
@@ -201,8 +209,9 @@ def update(current: TrustedState, *, store: Store, transport: Transport, server_
         trust.update_manifest(resp.body, now, url=url)
         updated = True
     assert trust.manifest is not None
-    _fetch_documents(store, transport, server_url, trust.manifest.manifest, preferred_locales,
-                     limits)
-    store.put_meta({"root": trust.root.raw, "manifest": trust.manifest.raw,
-                    "manifest_etag": resp.etag.encode() if _is_etag(resp.etag) else None})
+    documents = _fetch_documents(store, transport, server_url, trust.manifest.manifest,
+                                 preferred_locales, limits)
+    store.put_documents(documents, {
+        **extra_meta, "root": trust.root.raw, "manifest": trust.manifest.raw,
+        "manifest_etag": resp.etag.encode() if _is_etag(resp.etag) else None})
     return trust, updated

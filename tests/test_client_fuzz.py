@@ -55,7 +55,8 @@ def fresh(sim: Simulator, tmp: str) -> ConsentClient:
 
 
 def snapshot(client: ConsentClient) -> tuple[Any, ...]:
-    meta = client.store.get_metas(("root", "manifest", "manifest_etag"))
+    # Not the ETag: a 304 may legitimately name a new one; it is no trust state.
+    meta = client.store.get_metas(("root", "manifest"))
     m = client._trust.manifest
     return (client.root_version, m.raw if m else None, meta)
 

@@ -35,12 +35,32 @@ def test_an_empty_file_is_an_error_not_a_fresh_store(tmp_path: Path) -> None:
 
 def test_a_new_store_is_never_left_empty(tmp_path: Path) -> None:
     sim = Simulator()
-    # A crash while the first store was built leaves only the side file; it is rebuilt.
+    # A crash while the first store was written leaves only the side file; it is removed.
     (tmp_path / "kelisim.db.new").write_bytes(b"half")
     client = make(sim, tmp_path)
     assert not (tmp_path / "kelisim.db.new").exists()
+    assert not (tmp_path / "kelisim.db").exists()  # in memory until the first write
+    assert client.decide().kind is Kind.UNAVAILABLE and client.history() == []
+    assert client.refresh().ok
     assert (tmp_path / "kelisim.db").stat().st_size > 0
-    assert client.decide().kind is Kind.UNAVAILABLE
+    rec = client.accept()
+    client.close()
+    again = make(sim, tmp_path)
+    assert [r.id for r in again.history()] == [rec.id] and again.decide().kind is Kind.NONE
+
+
+def test_a_failed_first_write_keeps_nothing(tmp_path: Path) -> None:
+    sim = Simulator()
+    client = make(sim, tmp_path)
+    # Another process created the store meanwhile: our first write must not replace it.
+    other = make(sim, tmp_path / "other")
+    assert other.refresh().ok
+    other.close()
+    (tmp_path / "other" / "kelisim.db").rename(tmp_path / "kelisim.db")
+    result = client.refresh()
+    assert not result.ok and isinstance(result.error, StorageError)
+    assert "created by another process" in str(result.error)
+    assert client.manifest is None and not (tmp_path / "kelisim.db.new").exists()
 
 
 @pytest.mark.parametrize("sql,field", [
