@@ -7,6 +7,7 @@ inserting or deleting a row breaks the chain where `kelisim audit verify` will f
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from client_sdk.jsonutil import canonical_bytes
 from client_sdk.timeutil import format_time, parse_time
 
 from .errors import ApiError
-from .keys import SigningKey, find_key, sign_envelope
+from .keys import KeyError_, SigningKey, find_key, sign_envelope
 from .models import (
     App,
     ChainHead,
@@ -119,7 +120,11 @@ def receipt_keys(session: Session, keys_dir: Path) -> list[SigningKey]:
     root = current_root(session)
     assert root is not None
     role = root.root.roles["receipt"]
-    found = [k for k in (find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
+    try:
+        found = [k for k in (find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
+    except KeyError_ as exc:  # e.g. a key file others can read: the operator's to fix
+        logging.getLogger(__name__).error("receipt key: %s", exc)
+        found = []
     if len(found) < role.threshold:
         raise ApiError(503, "unavailable", "the receipt key is not available on this server")
     _KEY_CACHE[(keys_dir, version)] = found[: role.threshold]
