@@ -233,10 +233,8 @@ class BodyLimit:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
         declared = environ.get("CONTENT_LENGTH")
-        if declared:
-            if declared.isascii() and declared.isdigit() and int(declared) > self.max_body:
-                return self._refuse(start_response)
-        elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        # Transfer-Encoding wins over Content-Length (RFC 9112 6.3), as in werkzeug.
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             stream = environ["wsgi.input"]
             data = bytearray()
             while len(data) <= self.max_body:
@@ -249,6 +247,9 @@ class BodyLimit:
             environ["wsgi.input"] = io.BytesIO(bytes(data))
             environ["CONTENT_LENGTH"] = str(len(data))
             environ.pop("HTTP_TRANSFER_ENCODING")
+        elif declared and declared.isascii() and declared.isdigit() \
+                and int(declared) > self.max_body:
+            return self._refuse(start_response)
         return self.app(environ, start_response)
 
     def _refuse(self, start_response: Callable[..., Any]) -> list[bytes]:
