@@ -29,6 +29,8 @@ def _is_number(text: str) -> bool:
 
 def etag_matches(header: str, etag: str) -> bool:
     """RFC 9110 If-None-Match: weak comparison against any listed tag, or ``*``."""
+    if header == etag:  # what clients send back nearly always: the tag as given
+        return True
     if header.strip() == "*":
         return True
     for part in header.split(","):

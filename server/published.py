@@ -122,7 +122,8 @@ class Published:
         self.clock: Clock = clock or SystemClock()
         self._lock = threading.Lock()
         self._generation: int | None = None
-        self._checked: float | None = None  # monotonic time of the last check
+        # Monotonic time until which the last generation check holds.
+        self._fresh_until = float("-inf")
         self._manifests: dict[str, Blob] = {}
         self._roots: dict[int, Blob] = {}
         self._latest_root: Blob | None = None
@@ -135,8 +136,7 @@ class Published:
     # -- freshness ---------------------------------------------------------------------
     def fresh(self) -> bool:
         """Whether the last generation check is recent enough to answer from memory."""
-        checked = self._checked
-        return checked is not None and self.clock.monotonic() - checked < self.check_interval
+        return self.clock.monotonic() < self._fresh_until
 
     def _check(self) -> None:
         if self.fresh():
@@ -154,12 +154,12 @@ class Published:
                 self._root_misses.clear()
                 self._doc_misses.clear()
                 self._generation = gen
-            self._checked = self.clock.monotonic()
+            self._fresh_until = self.clock.monotonic() + self.check_interval
 
     def invalidate(self) -> None:
         """Forget everything but documents (they never change); next request re-reads."""
         with self._lock:
-            self._checked = None
+            self._fresh_until = float("-inf")
             self._generation = None
 
     def cache_sizes(self) -> dict[str, int]:
@@ -172,7 +172,9 @@ class Published:
     def cached_manifest(self, app_id: str) -> Blob | None:
         """The manifest if it can be served without any I/O, else None."""
         blob = self._manifests.get(app_id)
-        if blob is not None and self.fresh() and self.clock.time() < blob.refresh_at:
+        clock = self.clock
+        if blob is not None and clock.monotonic() < self._fresh_until \
+                and clock.time() < blob.refresh_at:
             return blob
         return None
 
