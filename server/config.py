@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError
+
 __all__ = ["DEFAULTS", "ConfigError", "check_private_file", "ensure_secret_key", "load_config",
            "make_instance_folder", "write_private_file"]
 
@@ -71,10 +73,6 @@ _INT_KEYS = {"MANIFEST_TTL", "RESIGN_BEFORE", "ROOT_TTL", "MANIFEST_MAX_AGE", "R
 _FLOAT_KEYS = {"CACHE_CHECK_INTERVAL", "BODY_READ_TIMEOUT"}
 # Keys that must be at least 1 (0 would stop the server serving anything).
 _POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS"}
-
-
-class ConfigError(ValueError):
-    """A configuration value that cannot be used; the message names the key."""
 
 
 def _coerce(key: str, value: Any) -> Any:

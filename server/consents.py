@@ -23,8 +23,8 @@ from client_sdk.envelope import PAYLOAD_RECEIPT
 from client_sdk.jsonutil import canonical_bytes
 from client_sdk.timeutil import format_time, parse_time
 
-from .errors import ApiError
-from .keys import KeyError_, SigningKey, find_key, sign_envelope
+from .errors import ApiError, KeyFileError
+from .keys import SigningKey, find_key, sign_envelope
 from .models import (
     App,
     ChainHead,
@@ -122,7 +122,7 @@ def receipt_keys(session: Session, keys_dir: Path) -> list[SigningKey]:
     role = root.root.roles["receipt"]
     try:
         found = [k for k in (find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
-    except KeyError_ as exc:  # e.g. a key file others can read: the operator's to fix
+    except KeyFileError as exc:  # e.g. a key file others can read: the operator's to fix
         logging.getLogger(__name__).error("receipt key: %s", exc)
         found = []
     if len(found) < role.threshold:
