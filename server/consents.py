@@ -7,6 +7,7 @@ inserting or deleting a row breaks the chain where `kelisim audit verify` will f
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from client_sdk.timeutil import format_time
 
 from .errors import (
     ConsentLogError,
+    KeyFileError,
     ReceiptKeyUnavailable,
     RecordConflict,
     UnknownApp,
@@ -94,7 +96,11 @@ def receipt_keys(session: Session, keys_dir: Path) -> list[SigningKey]:
     root = current_root(session)
     assert root is not None
     role = root.root.roles["receipt"]
-    found = [k for k in (find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
+    try:
+        found = [k for k in (find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
+    except KeyFileError as exc:  # e.g. a key file others can read: the operator's to fix
+        logging.getLogger(__name__).error("receipt key: %s", exc)
+        found = []
     if len(found) < role.threshold:
         raise ReceiptKeyUnavailable()
     _KEY_CACHE[(keys_dir, version)] = found[: role.threshold]
