@@ -40,8 +40,8 @@ from client_sdk.timeutil import format_time, parse_duration, parse_time
 from .errors import PolicySourceError
 from .validation import Strict, flatten, nfc
 
-__all__ = ["AppMetadata", "DocumentFile", "VersionSource",
-           "load_app_dir", "load_version_dir", "valid_bin", "version_from_data"]
+__all__ = ["AppMetadata", "DocumentFile", "VersionSource", "load_app_dir",
+           "load_version_dir", "review_markers", "valid_bin", "version_from_data"]
 
 ID = validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,63}$", error="must be a lowercase id "
                      "(letters, digits, '-', '_', '.'; at most 64)")
@@ -356,15 +356,31 @@ def version_from_data(raw_spec: Mapping[str, Any], documents: Mapping[str, bytes
     return VersionSource(source=source, spec=spec, documents=docs)
 
 
+_REVIEW_RE = re.compile(r"#\s*REVIEW\b")
+
+
+def review_markers(text: str, name: str) -> list[str]:
+    """A problem line for every ``# REVIEW`` marker (placeholders ``kelisim import``
+    writes) left in ``text``."""
+    return [f"{name}:{n}: still marked REVIEW by `kelisim import` ({line.strip()}); make the "
+            f"value say what the policy says, then delete the marker"
+            for n, line in enumerate(text.splitlines(), 1) if _REVIEW_RE.search(line)]
+
+
 def load_version_dir(path: Path, max_document_bytes: int) -> VersionSource:
     """Read ``version.toml`` and the ``<locale>.md`` documents in the folder ``path``.
 
     Raises:
-        PolicySourceError: any problem, each line naming the file and field.
+        PolicySourceError: any problem, each line naming the file and field; a
+            ``# REVIEW`` marker left by ``kelisim import`` is one.
     """
     if not path.is_dir():
         raise PolicySourceError([f"{path}: not a directory"])
     raw = _read_toml(path / "version.toml")
+    markers = review_markers((path / "version.toml").read_text(encoding="utf-8"),
+                             str(path / "version.toml"))
+    if markers:
+        raise PolicySourceError(markers)
     documents: dict[str, bytes] = {}
     for doc_path in sorted(path.glob("*.md")):
         try:

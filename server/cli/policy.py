@@ -10,11 +10,12 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from ..importer import import_document, write_version_dir
 from ..manifests import latest_manifest
 from ..models import App, PolicyVersion
 from ..policy_source import AppMetadata, load_app_dir, load_version_dir
 from ..publish import publish_version, register_app
-from .common import CLI_ACTOR, now, require_migrated
+from .common import CLI_ACTOR, kelisim, now, require_migrated
 
 __all__ = ["apps", "import_cmd", "publish", "versions"]
 
@@ -128,17 +129,33 @@ def versions_list(app_id: str, as_json: bool) -> None:
 @click.option("--locale", default=None, help="Default: detected from the text.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Version directory to write (default: ./<app>/<label>).")
-@click.option("--label", default=None, help="Version label (default: the policy's date or 1.0).")
+@click.option("--label", default=None, help="Version label (default: the version or date "
+              "the policy states, else 1.0).")
 @with_appcontext
 def import_cmd(file: Path, app_id: str, locale: str | None, out_dir: Path | None,
                label: str | None) -> None:
-    """Turn an existing policy (Markdown or plain text) into a version directory."""
-    from ..importer import import_policy
-
-    result = import_policy(file, app_id=app_id, locale=locale, out_dir=out_dir, label=label)
-    click.echo(f"wrote {result.directory}: " + ", ".join(
-        f"{tag}.md ({n} chars)" for tag, n in result.locales.items()))
+    """Turn an existing policy (Markdown, text, .docx, PDF) into a version directory."""
+    result = import_document(file.read_bytes(), file.name, locale=locale, label=label,
+                             previous=_version_in_effect(app_id))
+    target = out_dir or Path(app_id) / result.label
+    write_version_dir(result, target)
+    click.echo(f"wrote {target}: " + ", ".join(
+        f"{tag}.md ({len(md)} chars)" for tag, md in result.documents.items()))
     for note in result.notes:
         click.echo(f"  note: {note}")
-    click.echo("Review version.toml (purposes, flags, summaries), then "
-               f"`kelisim publish {result.directory} --app {app_id}`")
+    for warning in result.warnings:
+        click.echo(f"  warning: {warning}")
+    click.echo("Review the lines marked REVIEW in version.toml (purposes, flags"
+               + (", what changed" if "[summary]" in result.version_toml else "")
+               + f"), then `kelisim publish {target} --app {app_id}`")
+
+
+def _version_in_effect(app_id: str) -> str | None:
+    """The label of the app's newest version when this server knows the app (an import
+    is then an update, which needs a "what changed" summary)."""
+    k = kelisim()
+    if not k.db.is_current():
+        return None
+    with k.db.session(readonly=True) as s:
+        return s.scalar(select(PolicyVersion.label).where(PolicyVersion.app_id == app_id)
+                        .order_by(PolicyVersion.number.desc()).limit(1))
