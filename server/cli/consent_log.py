@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from client_sdk.timeutil import parse_time
 
 from ..deletions import list_requests, resolve
-from ..errors import UnknownApp
+from ..errors import InvalidValue, UnknownApp
 from ..models import App
 from .common import CLI_ACTOR, now, require_migrated
 
@@ -60,7 +60,7 @@ def consents_export(app_id: str, fmt: str, since: str | None) -> None:
         try:
             parse_time(since)
         except ValueError as exc:
-            raise click.ClickException(f"--since: {exc}") from None
+            raise InvalidValue("--since", str(exc)) from None
     with k.db.session(readonly=True) as s:
         if s.get(App, app_id) is None:
             raise UnknownApp(app_id)
