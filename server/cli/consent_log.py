@@ -53,7 +53,7 @@ def consents() -> None:
               "RFC 3339 time.")
 def consents_export(app_id: str, fmt: str, since: str | None) -> None:
     """Stream APP_ID's records with the Law 94-V elements of their version."""
-    from ..audit import csv_header, export_rows, to_csv_line
+    from ..consent_export import csv_header, export_rows, to_csv_line
 
     k = require_migrated()
     if since is not None:
@@ -78,7 +78,7 @@ def consents_export(app_id: str, fmt: str, since: str | None) -> None:
 @with_appcontext
 def stats_cmd(app_id: str) -> None:
     """Accept / decline / withdraw counts per version and locale."""
-    from ..audit import stats
+    from ..stats import stats
 
     k = require_migrated()
     with k.db.session(readonly=True) as s:
