@@ -71,7 +71,7 @@ def _docx(data: bytes, filename: str) -> Extracted:
         if not text:
             continue
         style = (block.style.name if block.style is not None else "") or ""
-        heading = re.fullmatch(r"Heading (\d)", style)
+        heading = re.fullmatch(r"Heading ([0-9])", style)
         numbered = block._p.pPr is not None and block._p.pPr.numPr is not None
         runs = [r for r in block.runs if r.text.strip()]
         if style == "Title":

@@ -29,13 +29,13 @@ _HEADER_KEYS = (
 _KEY_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in _HEADER_KEYS) + r")\s*:",
                      re.IGNORECASE)
 _VERSION_RE = re.compile(r"(?<!\w)(?:version|versiya|версия|редакция|нұсқасы|нұсқа)"
-                         r"\s*[:№#]?\s*v?(\d{1,4}(?:\.\d{1,4}){0,3})(?![\d.]*\d)",
+                         r"\s*[:№#]?\s*v?([0-9]{1,4}(?:\.[0-9]{1,4}){0,3})(?![0-9.]*[0-9])",
                          re.IGNORECASE)
-_NUMBERED_RE = re.compile(r"^(\d+(\.\d+)*)\.?\s+\S")
+_NUMBERED_RE = re.compile(r"^([0-9]+(\.[0-9]+)*)\.?\s+\S")
 _BULLET_RE = re.compile(r"^\s*[•·▪●◦\-–—*]\s+")
 _MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]<])")
-_PAGE_FOOTER_RE = re.compile(r"^(\d{1,4}|(page|страница|бет|sahifa|барак)\s*\d+"
-                             r"(\s*(of|из|/)\s*\d+)?)$", re.IGNORECASE)
+_PAGE_FOOTER_RE = re.compile(r"^([0-9]{1,4}|(page|страница|бет|sahifa|барак)\s*[0-9]+"
+                             r"(\s*(of|из|/)\s*[0-9]+)?)$", re.IGNORECASE)
 _SENTENCE_END = (".", "!", "?", ":", ";", "»", '"', "”")
 
 
@@ -78,7 +78,7 @@ def escape_markdown(line: str, *, block_start: bool = True) -> str:
     heading, quote or list."""
     line = _MD_SPECIAL_RE.sub(r"\\\1", line)
     if block_start:
-        numbered = re.match(r"^(\d+)([.)])(\s)", line)
+        numbered = re.match(r"^([0-9]+)([.)])(\s)", line)
         if numbered:
             line = f"{numbered[1]}\\{numbered[2]}{line[numbered.end(2):]}"
         elif re.match(r"^(#|>|\+ |=+$|-+$)", line):
@@ -184,13 +184,13 @@ def find_date(text: str) -> str | None:
     """The first date the policy states (effective / last updated), as YYYY-MM-DD."""
     head = text[:3000]
     patterns: list[tuple[str, Callable[[re.Match[str]], tuple[Any, Any, Any]]]] = [
-        (r"(\d{4})-(\d{2})-(\d{2})", lambda m: (m[1], m[2], m[3])),
-        (r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b", lambda m: (m[3], m[2], m[1])),
-        (r"\b([A-Za-z]+) (\d{1,2}), (\d{4})\b",
+        (r"([0-9]{4})-([0-9]{2})-([0-9]{2})", lambda m: (m[1], m[2], m[3])),
+        (r"\b([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})\b", lambda m: (m[3], m[2], m[1])),
+        (r"\b([A-Za-z]+) ([0-9]{1,2}), ([0-9]{4})\b",
          lambda m: (m[3], _MONTHS.get(m[1].lower()), m[2])),
-        (r"\b(\d{1,2}) ([A-Za-z]+) (\d{4})\b",
+        (r"\b([0-9]{1,2}) ([A-Za-z]+) ([0-9]{4})\b",
          lambda m: (m[3], _MONTHS.get(m[2].lower()), m[1])),
-        (r"\b(\d{1,2}) ([А-Яа-яё]+) (\d{4})\b",
+        (r"\b([0-9]{1,2}) ([А-Яа-яё]+) ([0-9]{4})\b",
          lambda m: (m[3], _MONTHS.get(m[2].lower()), m[1])),
     ]
     found: list[tuple[int, str]] = []

@@ -29,7 +29,7 @@ from .import_text import (
     title_of,
 )
 from .langdetect import detect, foreign_language, script_of, split_languages
-from .policy_source import LOCALE_TAG_RE
+from .policy_source import is_publishable_locale
 
 __all__ = ["ImportedPolicy", "import_document", "write_version_dir"]
 
@@ -133,7 +133,7 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
         PolicyImportError: an unreadable, scanned or empty file, an unknown locale, or a
             language that cannot be told or is not one Kelisim publishes.
     """
-    if locale is not None and not LOCALE_TAG_RE.match(locale):
+    if locale is not None and not is_publishable_locale(locale):
         raise PolicyImportError(f"--locale {locale!r}: use kk, ru, en, uz, uz-Cyrl or ky")
     source = extract(data, filename)
     text = unicodedata.normalize("NFC", source.text)

@@ -34,23 +34,36 @@ from marshmallow import (
     validates_schema,
 )
 
+from client_sdk.grammar import is_id, is_locale
 from client_sdk.model import LOCALES, SIGNIFICANCES
 from client_sdk.timeutil import format_time, parse_duration, parse_time
 
 from .errors import PolicySourceError
-from .validation import Strict, flatten, nfc
+from .validation import Matches, Strict, flatten, nfc
 
-__all__ = ["AppMetadata", "DocumentFile", "VersionSource", "load_app_dir",
-           "load_version_dir", "review_markers", "valid_bin", "version_from_data"]
+__all__ = ["AppMetadata", "DocumentFile", "VersionSource", "is_publishable_locale",
+           "load_app_dir", "load_version_dir", "review_markers", "valid_bin",
+           "version_from_data"]
 
-ID = validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,63}$", error="must be a lowercase id "
-                     "(letters, digits, '-', '_', '.'; at most 64)")
-LOCALE_TAG_RE = re.compile(r"^(kk|ru|en|uz|ky)(-(Cyrl|Latn))?$")
+ID = Matches(is_id, "must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)")
+COUNTRY = Matches(re.compile(r"[A-Z]{2}", re.ASCII),
+                  "must be an ISO 3166 two-letter code such as KZ")
+
+
+def is_publishable_locale(tag: object) -> bool:
+    """Whether a version may have a document in ``tag``: a locale tag (the grammar in
+    :mod:`client_sdk.grammar`) of one of the five languages, with its script or without
+    (``kk``, ``uz``, ``uz-Cyrl``)."""
+    if not isinstance(tag, str) or not is_locale(tag):
+        return False
+    base, _, script = tag.partition("-")
+    return base in LOCALES and script in ("", "Cyrl", "Latn")
+
 
 
 def valid_bin(value: str) -> bool:
     """Check a Kazakhstan BIN/IIN: 12 digits whose last is the mod-11 check digit."""
-    if not re.fullmatch(r"\d{12}", value):
+    if not re.fullmatch(r"[0-9]{12}", value):
         return False
     digits = [int(c) for c in value]
     check = sum(d * w for d, w in zip(digits[:11], range(1, 12), strict=True)) % 11
@@ -66,8 +79,8 @@ class LocaleText(fields.Dict):
     """``{kk = "...", ru = "..."}``: known locale tags to non-empty text."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(keys=fields.String(validate=validate.Regexp(
-            LOCALE_TAG_RE, error="unknown locale tag; use kk, ru, en, uz or ky")),
+        super().__init__(keys=fields.String(validate=Matches(
+            is_publishable_locale, "unknown locale tag; use kk, ru, en, uz or ky")),
             values=fields.String(validate=validate.Length(min=1)), **kwargs)
 
 
@@ -92,8 +105,7 @@ class When(fields.Field[str]):
 class ControllerSchema(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     bin = fields.String(required=True)
-    country = fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Z]{2}$", error="must be an ISO 3166 two-letter code such as KZ"))
+    country = fields.String(required=True, validate=COUNTRY)
     email = fields.Email(required=True)
     address = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
@@ -106,7 +118,7 @@ class ControllerSchema(Strict):
 class VendorSchema(Strict):
     id = fields.String(required=True, validate=ID)
     name = fields.String(required=True, validate=validate.Length(min=1))
-    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
+    country = fields.String(required=True, validate=COUNTRY)
     policy_url = fields.Url(required=True, schemes={"https", "http"})
 
 
@@ -329,7 +341,7 @@ def version_from_data(raw_spec: Mapping[str, Any], documents: Mapping[str, bytes
     docs: dict[str, DocumentFile] = {}
     for tag in sorted(documents):
         name = f"{source}/{tag}.md"
-        if not LOCALE_TAG_RE.match(tag):
+        if not is_publishable_locale(tag):
             problems.append(f"{name}: file name is not a locale tag "
                             f"(kk.md, ru.md, en.md, uz.md, uz-Cyrl.md, ky.md)")
             continue
