@@ -29,7 +29,7 @@ from .import_text import (
     title_of,
 )
 from .langdetect import detect, foreign_language, script_of, split_languages
-from .policy_source import is_publishable_locale
+from .policy_schema import is_publishable_locale
 
 __all__ = ["ImportedPolicy", "import_document", "write_version_dir"]
 

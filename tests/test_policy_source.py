@@ -7,14 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import DEMO
-from server.policy_source import (
-    AppMetadata,
-    PolicySourceError,
-    is_publishable_locale,
-    load_app_dir,
-    load_version_dir,
-    valid_bin,
-)
+from server.errors import PolicySourceError
+from server.policy_schema import is_publishable_locale, valid_bin
+from server.policy_source import AppMetadata, load_app_dir, load_version_dir
 
 
 def test_demo_bundles_are_valid() -> None:
