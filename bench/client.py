@@ -66,7 +66,8 @@ def demo_instance(tmp: Path) -> tuple[bytes, bytes, Path]:
 
 
 class Offline:
-    def fetch(self, url: str, *, max_bytes: int, etag: str | None = None) -> object:
+    def request(self, method: str, url: str, *, body: bytes | None = None,
+                headers: object = None, max_bytes: int) -> object:
         raise OSError("offline")
 
 

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 
 from .errors import UnknownApp
 from .models import App, ConsentRecord, PolicyVersion
+from .record_checks import clock_skew
 
 __all__ = ["EXPORT_COLUMNS", "csv_header", "export_rows", "to_csv_line"]
 
 EXPORT_COLUMNS = [
     "seq", "record_id", "install_id", "action", "version", "version_label", "locale",
     "document_sha256", "purposes_granted", "purposes_refused", "age_confirmed", "guardian",
-    "client_time", "server_time", "manifest_seq", "chain_hash",
+    "client_time", "server_time", "clock_skew", "manifest_seq", "chain_hash",
     # Law 94-V Art. 8(4): what the consent was to, from the version it refers to
     "operator", "operator_bin", "consent_term", "third_party_transfer",
     "cross_border_transfer", "public_disclosure", "data_categories", "vendors",
@@ -52,6 +53,7 @@ def export_rows(session: Session, app_id: str, since: str | None = None
             "purposes_refused": sorted(p for p, on in r.purposes.items() if not on),
             "age_confirmed": r.age_confirmed, "guardian": r.guardian,
             "client_time": r.client_time, "server_time": r.server_time,
+            "clock_skew": clock_skew(r.client_time, r.server_time, body["published"]),
             "manifest_seq": r.manifest_seq, "chain_hash": r.row_hash,
             "operator": app.controller["name"], "operator_bin": app.controller["bin"],
             "consent_term": body["consent_term"],

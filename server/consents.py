@@ -10,7 +10,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from client_sdk.envelope import PAYLOAD_RECEIPT
 from client_sdk.jsonutil import canonical_bytes
-from client_sdk.timeutil import format_time, parse_time
+from client_sdk.timeutil import format_time
 
 from .errors import ApiError
 from .keys import SigningKey, find_key, sign_envelope
@@ -30,16 +30,15 @@ from .models import (
     ConsentRecord,
     DeletionRequest,
     Install,
-    PolicyVersion,
     Receipt,
     RootVersion,
 )
+from .record_checks import check_records
 from .roots import current_root
 
 __all__ = ["GENESIS", "TokenService", "ingest", "register_install", "row_hash"]
 
 GENESIS = "0" * 64
-_CLOCK_SKEW = timedelta(days=1)
 
 
 class TokenService:
@@ -144,42 +143,6 @@ class IngestResult:
     stored: int
 
 
-def _versions(session: Session, app_id: str) -> dict[int, dict[str, Any]]:
-    return {v.number: v.body for v in session.scalars(
-        select(PolicyVersion).where(PolicyVersion.app_id == app_id))}
-
-
-def _check_semantics(records: Sequence[dict[str, Any]], versions: dict[int, dict[str, Any]],
-                     now: datetime) -> list[str]:
-    problems: list[str] = []
-    for i, r in enumerate(records):
-        where = f"records[{i}]"
-        body = versions.get(r["version"])
-        if body is None:
-            problems.append(f"{where}.version: unknown version {r['version']}")
-            continue
-        shas = {d["sha256"]: tag for tag, d in body["locales"].items()}
-        if r["document_sha256"] is not None and r["document_sha256"] not in shas:
-            problems.append(f"{where}.document_sha256: not a document of version "
-                            f"{body['label']}")
-        if r["locale"] is not None and r["locale"] not in body["locales"]:
-            problems.append(f"{where}.locale: version {body['label']} has no {r['locale']!r}")
-        if r["action"] in ("accept", "decline") and r["document_sha256"] is None:
-            problems.append(f"{where}.document_sha256: required for {r['action']}")
-        known = {p["id"] for p in body["purposes"]}
-        for pid in r["purposes"]:
-            if pid not in known:
-                problems.append(f"{where}.purposes: unknown purpose {pid!r} in version "
-                                f"{body['label']}")
-        client = parse_time(r["client_time"])
-        if client > now + _CLOCK_SKEW:
-            problems.append(f"{where}.client_time: {r['client_time']} is in the future")
-        if client < parse_time(body["published"]) - _CLOCK_SKEW:
-            problems.append(f"{where}.client_time: {r['client_time']} is before version "
-                            f"{body['label']} was published")
-    return problems
-
-
 def body_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(record)).hexdigest()
 
@@ -201,9 +164,7 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
     ids = [r["id"] for r in records]
     if len(set(ids)) != len(ids):
         raise ApiError(422, "unprocessable", "a record id appears twice in the batch")
-    problems = _check_semantics(records, _versions(session, app_id), now)
-    if problems:
-        raise ApiError(422, "unprocessable", problems[0], {"problems": problems})
+    check_records(session, app_id, records)  # 422 rejected: every record refused for good
     head = _lock_head(session, app_id)  # serialises appends per app
     existing = {row.record_id: row for row in session.execute(
         select(ConsentRecord.record_id, ConsentRecord.body_hash, ConsentRecord.install_id,
@@ -282,8 +243,6 @@ def request_deletion(session: Session, app_id: str, install_id: str, body: dict[
             raise ApiError(422, "conflict", f"deletion request {body['id']} was received "
                            f"before with other content", {"request_id": body["id"]})
         return old
-    if parse_time(body["client_time"]) > now + _CLOCK_SKEW:
-        raise ApiError(422, "unprocessable", "client_time: in the future")
     stamp = format_time(now)
     payload = {"_type": "receipt", "spec_version": 1, "kind": "deletion_request",
                "app": app_id, "install": install_id, "issued": stamp,
