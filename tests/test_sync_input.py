@@ -68,7 +68,7 @@ def test_integers_over_4300_digits_are_400_everywhere(client: FlaskClient,
         resp = post(client, path, body, auth)
         assert resp.status_code == 400, (path, resp.get_json())
         assert resp.get_json()["error"]["code"] == "bad_json"
-        assert "too many digits" in resp.get_json()["error"]["message"]
+        assert "digits" in resp.get_json()["error"]["message"]
     assert counts(kelisim) == before
 
 
