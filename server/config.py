@@ -6,8 +6,10 @@ Every key is documented in docs/configuration.md.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import secrets
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,7 +17,8 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["DEFAULTS", "ConfigError", "load_config"]
+__all__ = ["DEFAULTS", "ConfigError", "check_private_file", "ensure_secret_key",
+           "ensure_secret_keys", "load_config", "make_instance_folder", "write_private_file"]
 
 DEFAULTS: dict[str, Any] = {
     # Where the SQLite database, the keys and the secret live.
@@ -50,8 +53,17 @@ DEFAULTS: dict[str, Any] = {
     # Group commit: concurrent write requests in a worker share one transaction and one
     # fsync; at most this many requests go into one transaction.
     "GROUP_COMMIT_MAX": 64,
-    # Largest request body accepted (bytes); larger ones get 413.
+    # Largest request body accepted (bytes), chunked or not; larger ones get 413.
     "MAX_BODY_BYTES": 1024 * 1024,
+    # Seconds a client has to send a request body once its headers arrived (and to send
+    # the headers once connected); then 408 and the connection is closed.
+    "BODY_READ_TIMEOUT": 10.0,
+    # Threads per worker process that run Flask (requests whose body has arrived). Many
+    # threads let concurrent ingest requests share one commit (group commit).
+    "WORKER_THREADS": 32,
+    # Number of reverse proxies in front that set X-Forwarded-For / -Proto; 0: none, the
+    # socket's peer is the client.
+    "TRUSTED_PROXIES": 0,
     # Rate limits ("N/second|minute|hour|day" or "off") and where counters live
     # ("memory", per worker, or a redis:// URL shared by all workers).
     "RATE_LIMIT_INSTALL": "120/minute",
@@ -66,8 +78,10 @@ DEFAULTS: dict[str, Any] = {
 _INT_KEYS = {"MANIFEST_TTL", "RESIGN_BEFORE", "ROOT_TTL", "MANIFEST_MAX_AGE", "ROOT_MAX_AGE",
              "MAX_DOCUMENT_BYTES", "DOCUMENT_CACHE_BYTES", "PORT", "WORKERS",
              "INSTALL_TOKEN_MAX_AGE", "MAX_BODY_BYTES", "INSTALL_TOKEN_RENEW_GRACE",
-             "GROUP_COMMIT_MAX"}
-_FLOAT_KEYS = {"CACHE_CHECK_INTERVAL"}
+             "GROUP_COMMIT_MAX", "WORKER_THREADS", "TRUSTED_PROXIES"}
+_FLOAT_KEYS = {"CACHE_CHECK_INTERVAL", "BODY_READ_TIMEOUT"}
+# Keys that must be at least 1 (0 would stop the server serving anything).
+_POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS"}
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -84,10 +98,15 @@ def _coerce(key: str, value: Any) -> Any:
             raise ConfigError(f"KELISIM_{key}: must not be negative")
         return number
     if key in _FLOAT_KEYS:
+        if isinstance(value, bool):
+            raise ConfigError(f"KELISIM_{key}: {value!r} is not a number")
         try:
-            return float(value)
+            real = float(value)
         except (TypeError, ValueError):
             raise ConfigError(f"KELISIM_{key}: {value!r} is not a number") from None
+        if not math.isfinite(real) or real < 0:
+            raise ConfigError(f"KELISIM_{key}: must be a finite number, not negative")
+        return real
     return value
 
 
@@ -109,6 +128,26 @@ def write_private_file(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def check_private_file(path: Path, what: str) -> None:
+    """Refuse a secret file that group or others may read, as key files are refused.
+
+    Raises:
+        ConfigError: naming the file, its mode and the command that fixes it.
+    """
+    mode = os.stat(path).st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(f"{path}: {what} has permissions {oct(mode & 0o777)}, readable "
+                          f"by others; run `chmod 600 {path}`")
+
+
+def make_instance_folder(path: Path) -> None:
+    """Create the instance folder (and parents) 0700: it holds the database and secrets."""
+    if not path.exists():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # mkdir's mode is masked by the umask and ignored by exist_ok races: set it.
+        os.chmod(path, 0o700)
 
 
 def _read_instance_config(path: Path) -> dict[str, Any]:
@@ -154,6 +193,9 @@ def load_config(
         cfg.update(overrides)
     for key in list(cfg):
         cfg[key] = _coerce(key, cfg[key])
+    for key in _POSITIVE_KEYS:
+        if not cfg[key] > 0:
+            raise ConfigError(f"KELISIM_{key}: must be more than 0")
     instance = Path(cfg["INSTANCE_PATH"]).resolve()
     cfg["INSTANCE_PATH"] = str(instance)
     if not cfg["DATABASE_URL"]:
@@ -191,6 +233,7 @@ def ensure_secret_keys(cfg: dict[str, Any]) -> list[str]:
         # Another worker may create it first; then theirs is used.
         with contextlib.suppress(FileExistsError):
             write_private_file(path, secrets.token_hex(32).encode())
+    check_private_file(path, "the secret key file")
     keys = path.read_text().split()
     if not keys:
         raise ConfigError(f"{path} is empty")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from .errors import ApiError
 from .models import ConsentRecord, DeletionRequest, Receipt
+from .record_checks import clock_skew, published_times
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "PAGE_BYTES", "history_page", "parse_limit_arg"]
 
@@ -63,11 +64,12 @@ def _decode_cursor(raw: str | None) -> tuple[int, int]:
     return int(seq), int(row)
 
 
-def _record_json(r: Any) -> dict[str, Any]:
+def _record_json(r: Any, published: dict[int, str]) -> dict[str, Any]:
     return {"id": r.record_id, "action": r.action, "version": r.version,
             "document_sha256": r.document_sha256, "locale": r.locale, "purposes": r.purposes,
             "evidence": r.evidence, "age_confirmed": r.age_confirmed, "guardian": r.guardian,
             "client_time": r.client_time, "server_time": r.server_time,
+            "clock_skew": clock_skew(r.client_time, r.server_time, published.get(r.version)),
             "manifest_seq": r.manifest_seq, "chain_hash": r.row_hash,
             "receipt": str(r.receipt_id)}
 
@@ -93,8 +95,9 @@ def history_page(session: Session, app_id: str, install_id: str, limit: int,
     records: list[dict[str, Any]] = []
     wanted: list[int] = []
     used = 0
+    published = published_times(session, app_id) if rows else {}
     for r in rows:
-        rec = _record_json(r)
+        rec = _record_json(r, published)
         cost = len(json.dumps(rec)) + (sizes[r.receipt_id] if r.receipt_id not in wanted
                                        else 0)
         if records and used + cost > PAGE_BYTES:

@@ -4,15 +4,12 @@ request stores nothing and gets a JSON 4xx."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema
 
-from client_sdk.errors import FormatError
-from client_sdk.jsonutil import loads_strict
 from client_sdk.timeutil import utcnow
 
 from .consents import (
@@ -27,77 +24,13 @@ from .errors import ApiError
 from .groupcommit import GroupCommit
 from .history import history_page, parse_limit_arg
 from .ratelimit import RateLimiter, parse_limit
+from .sync_input import check_path_args, load_body
+from .sync_schemas import BATCH_SCHEMA, DELETION_SCHEMA, EMPTY_SCHEMA
 from .tokens import TokenService, check_generation, renew_generation
-from .validation import flatten
 
 __all__ = ["bp"]
 
 bp = Blueprint("sync", __name__)
-
-MAX_BATCH = 500
-UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-TIME_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
-
-
-class StrictBool(fields.Field[bool]):
-    """true or false only: not 1, "yes" or "on" (marshmallow's Boolean takes those)."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
-        if not isinstance(value, bool):
-            raise ValidationError("must be true or false")
-        return value
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class EvidenceSchema(Strict):
-    scrolled_to_end = StrictBool()
-    seconds_on_screen = fields.Integer(strict=True, validate=validate.Range(min=0, max=86400))
-
-
-class GuardianSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    relation = fields.String(validate=validate.Length(max=100))
-
-
-class RecordSchema(Strict):
-    id = fields.String(required=True, validate=validate.Regexp(UUID_RE, error="not a UUID"))
-    action = fields.String(required=True, validate=validate.OneOf(
-        ["accept", "decline", "withdraw", "update", "acknowledge"]))
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    document_sha256 = fields.String(required=True, allow_none=True,
-                                    validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    locale = fields.String(required=True, allow_none=True,
-                           validate=validate.Regexp(r"^[a-z]{2}(-[A-Za-z]{4})?$"))
-    purposes = fields.Dict(keys=fields.String(validate=validate.Length(max=64)),
-                           values=StrictBool(), required=True,
-                           validate=validate.Length(max=100))
-    evidence = fields.Nested(EvidenceSchema, required=True)
-    age_confirmed = StrictBool(required=True, allow_none=True)
-    guardian = fields.Nested(GuardianSchema, required=True, allow_none=True)
-    client_time = fields.String(required=True, validate=validate.Regexp(
-        TIME_RE, error="not an RFC 3339 UTC time"))
-    manifest_seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-
-
-class BatchSchema(Strict):
-    records = fields.List(fields.Nested(RecordSchema), required=True,
-                          validate=validate.Length(min=1, max=MAX_BATCH))
-
-
-class DeletionSchema(Strict):
-    id = fields.String(required=True, validate=validate.Regexp(UUID_RE, error="not a UUID"))
-    client_time = fields.String(required=True, validate=validate.Regexp(
-        TIME_RE, error="not an RFC 3339 UTC time"))
-
-
-# Built once: a schema instance is reusable and building nested schemas per request costs.
-BATCH_SCHEMA = BatchSchema()
-DELETION_SCHEMA = DeletionSchema()
-EMPTY_SCHEMA = Strict()
 
 
 def _k() -> Any:
@@ -145,29 +78,17 @@ def _client_ip() -> str:
 
 
 def _body(schema: Schema) -> dict[str, Any]:
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "send Content-Type: application/json")
-    raw = request.get_data(cache=True)
-    try:
-        # The SDK's strict parser: duplicate keys, NaN and non-UTF-8 are refused.
-        data = loads_strict(raw, what="the body")
-    except FormatError as exc:
-        raise ApiError(400, "bad_json", exc.message) from None
-    try:
-        loaded: dict[str, Any] = schema.load(data)
-    except ValidationError as exc:
-        lines = flatten(exc.messages)
-        raise ApiError(422, "invalid", lines[0], {"problems": lines}) from None
-    return loaded
-
-
-def _envelope_json(raw: bytes) -> Any:
-    return json.loads(raw)
+    return load_body(schema)
 
 
 @bp.before_request
 def _ip_limit() -> None:
     _limit("ip", _client_ip(), "RATE_LIMIT_IP")
+
+
+# After the rate limit (a flood of bad paths counts too), before any view touches the
+# database with a path argument.
+bp.before_request(check_path_args)
 
 
 @bp.post("/v1/apps/<app_id>/installs")
@@ -209,7 +130,9 @@ def post_consents(app_id: str) -> Response:
                                           checked=k.db.is_sqlite)))
     return jsonify({
         "stored": result.stored,
-        "receipts": [_envelope_json(r) for r in result.receipts],
+        # Each receipt as a string holding the signed envelope's exact bytes: the SDK
+        # verifies and keeps those bytes (docs/http-api.md).
+        "receipts": [r.decode() for r in result.receipts],
         "records": [{"id": rid, "receipt": result.index[rid]}
                     for rid in (r["id"] for r in batch["records"])],
     })
@@ -245,4 +168,4 @@ def post_deletion(app_id: str) -> tuple[Response, int]:
     row = _group().run(app_id, lambda s: request_deletion(
         s, app_id, claim.install_id, body, keys_dir, now, generation=claim.generation))
     return jsonify({"request_id": row.request_id, "status": row.status,
-                    "receipt": _envelope_json(row.receipt)}), 201
+                    "receipt": row.receipt.decode()}), 201

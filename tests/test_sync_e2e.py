@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,17 +52,15 @@ class KillPoint:
         self.second_sent = threading.Event()
         self.killed = threading.Event()
 
-    def fetch(self, url: str, *, max_bytes: int, etag: str | None = None) -> Any:
-        return self.inner.fetch(url, max_bytes=max_bytes, etag=etag)
-
-    def post(self, url: str, body: bytes, *, headers: dict[str, str], max_bytes: int) -> Any:
-        if self.on and url.endswith("/consents"):
+    def request(self, method: str, url: str, *, body: bytes | None = None,
+                headers: Mapping[str, str] | None = None, max_bytes: int) -> Any:
+        if self.on and method == "POST" and url.endswith("/consents"):
             self.posts += 1
             if self.posts == 2:
                 self.second_sent.set()
             elif self.posts == 3:
                 assert self.killed.wait(60)
-        return self.inner.post(url, body, headers=headers, max_bytes=max_bytes)
+        return self.inner.request(method, url, body=body, headers=headers, max_bytes=max_bytes)
 
 
 def server_records(env: dict[str, str]) -> list[dict[str, Any]]:
