@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["kelisim"] = Kelisim(cfg, db, published)
 
     from . import api, errors, sync_api
+    from .admin import init_admin
     from .fastpath import FastPath
     from .ratelimit import MemoryCounter, RateLimiter, RedisCounter
 
@@ -76,5 +77,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(sync_api.bp)
+    init_admin(app)  # the operator console at /admin
     app.wsgi_app = FastPath(app.wsgi_app, published)  # type: ignore[method-assign]
     return app

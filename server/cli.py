@@ -19,6 +19,7 @@ from client_sdk.errors import ConsentError
 from client_sdk.timeutil import utcnow
 
 from . import Kelisim, create_app
+from .admin.cli import ensure_first_owner, users
 from .bundle import BundleError, load_app_dir, load_version_dir
 from .config import ConfigError
 from .keys import KeyError_
@@ -68,6 +69,9 @@ def _app_factory() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_app_factory, add_version_option=False)
 def main() -> None:
     """Kelisim: publish signed privacy-policy manifests for mobile apps."""
+
+
+main.add_command(users)  # console users (server/admin/cli.py)
 
 
 # -- database ------------------------------------------------------------------------------
@@ -381,6 +385,11 @@ def demo_setup(policy_dir: Path | None) -> None:
                 r = publish_version(s, bundle.id, vb, k.keys_dir, utcnow(), k.timing)
                 click.echo(f"published {bundle.id} {r.label} ({r.significance})")
                 changed = True
+    pw = ensure_first_owner()
+    if pw is not None:
+        click.echo(f"console: http://{k.config['HOST']}:{k.config['PORT']}/admin/ "
+                   f"user owner@localhost, one-time password {pw}")
+        changed = True
     if not changed:
         click.echo("demo already set up: nothing to do")
     k.published.invalidate()
