@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from client_sdk.timeutil import utcnow
@@ -24,7 +25,7 @@ def _db() -> Database:
     return db
 
 
-@click.group()
+@click.group(cls=AppGroup)  # its commands run inside the app context
 def users() -> None:
     """Operator console users (docs/console.md)."""
 

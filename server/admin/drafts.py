@@ -31,9 +31,10 @@ from ..bundle import (
     _first_heading,
     flatten,
 )
+from ..guard import major_reasons
 from ..manifests import Timing
 from ..models import App, Document, PolicyVersion
-from ..publish import GuardError, PublishResult, publish_version
+from ..publish import GuardError, PublishResult, build_version_body, publish_version
 
 __all__ = ["Verdict", "check", "field_diff", "latest_version", "missing_translations",
            "publish", "spec_from_version", "text_diff", "to_bundle"]
@@ -132,16 +133,37 @@ class Verdict:
 def check(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
           documents: dict[str, str], keys_dir: Path, now: datetime, timing: Timing,
           max_bytes: int) -> Verdict:
-    """Run the publish service without storing anything (its dry run)."""
+    """Run the publish service without storing anything (its dry run).
+
+    When other problems stop the dry run before the guard, the guard still judges the
+    fields (a publisher sees both at once)."""
+    significance = str(spec.get("significance"))
     try:
         bundle = to_bundle(draft_id, spec, documents, max_bytes)
+    except BundleError as exc:
+        return Verdict(False, significance, [], exc.problems)
+    try:
         result = publish_version(s, app_id, bundle, keys_dir, now, timing, dry_run=True)
     except GuardError as exc:
-        return Verdict(False, str(spec.get("significance")), exc.reasons, [],
-                       guard_refused=True)
+        return Verdict(False, significance, exc.reasons, [], guard_refused=True)
     except BundleError as exc:
-        return Verdict(False, str(spec.get("significance")), [], exc.problems)
+        reasons = _guard_only(s, app_id, bundle)
+        return Verdict(False, significance, reasons, exc.problems,
+                       guard_refused=bool(reasons) and significance != "major")
     return Verdict(True, result.significance, result.reasons, [], upcoming=result.upcoming)
+
+
+def _guard_only(s: Session, app_id: str, bundle: VersionBundle) -> list[str]:
+    app = s.get(App, app_id)
+    latest = latest_version(s, app_id)
+    if app is None or latest is None:
+        return []
+    try:
+        body = build_version_body(app, bundle, latest.number + 1, latest.number, "", "",
+                                  summaries_required=False)
+    except BundleError:
+        return []
+    return major_reasons(latest.body, body)
 
 
 def publish(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import (
@@ -140,7 +140,7 @@ class Effective(fields.Field[str]):
         text = value.strip().removesuffix("Z")
         for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"):
             try:
-                return format_time(datetime.strptime(text, fmt))
+                return format_time(datetime.strptime(text, fmt).replace(tzinfo=UTC))
             except ValueError:
                 continue
         raise ValidationError("not_time")
