@@ -23,5 +23,6 @@ def test_downgrade_to_base_and_up_again(kelisim: Kelisim, cli) -> None:
     assert tables == set()
     assert "not migrated" in cli("apps", "list", ok=False).output
     cli("db", "upgrade")
-    assert "applied: 0002  head: 0002" in cli("db", "current").output
+    head = kelisim.db.head_revision()
+    assert f"applied: {head}  head: {head}" in cli("db", "current").output
     cli("keys", "init")
