@@ -18,7 +18,7 @@ def daily_chart(days: dict[str, dict[str, int]], actions: tuple[str, ...],
     totals = [sum(c.get(a, 0) for a in actions) for c in days.values()]
     top = max(totals, default=0) or 1
     n = max(len(days), 1)
-    bar = plot_w / n
+    bar = min(plot_w / n, 48.0)  # a few days must not look like a wall
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
              f'role="img" aria-label="{escape(title)}" class="chart">',
              f'<text x="{pad_l}" y="14" class="chart-title">{escape(title)}</text>',
@@ -58,7 +58,7 @@ def rate_bars(rows: list[tuple[str, int, int]], title: str, width: int = 720) ->
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
              f'role="img" aria-label="{escape(title)}" class="chart">',
              f'<text x="4" y="14" class="chart-title">{escape(title)}</text>']
-    plot_w = width - pad_l - 70
+    plot_w = width - pad_l - 130
     for i, (label, part, whole) in enumerate(rows):
         y = 22 + i * row_h
         share = part / whole if whole else 0.0

@@ -20,7 +20,7 @@ _EN = {
     "not_date": "Not a date (YYYY-MM-DD).",
     "not_time": "Not a time (YYYY-MM-DDTHH:MM, UTC).",
     "not_duration": "Not an ISO 8601 duration (e.g. P1Y, P6M, P30D).",
-    "required": "Required.",
+    "file_required": "Choose a file.",
     "guard_refused": "The guard refused: these changes need a major version.",
     "no_version_to_copy": "The app has no published version to copy; upload a policy file.",
     "already_resolved": "This request was resolved already.",
@@ -141,6 +141,9 @@ _RU = {
     "The root expires on {t}: sign the next root before then (see below).":
         "Корень истекает {t}: подпишите следующий до этого (см. ниже).",
     "Threshold": "Порог",
+    "A root key file is on this server. Anyone who takes this server can then sign a new root: "
+    "keep root keys offline.": "Файл корневого ключа лежит на этом сервере. Захвативший сервер "
+                               "сможет подписать новый корень: храните корневые ключи офлайн.",
     "Title (empty = the first # heading)": "Заголовок (пусто = первый # заголовок)",
     "To": "По", "Transfer to third parties": "Передача третьим лицам",
     "Unchanged.": "Без изменений.", "Upload": "Загрузка", "Users": "Пользователи",
@@ -191,6 +194,7 @@ _RU = {
     "not_uuid": "Это не ID (UUID строчными буквами).", "not_date": "Это не дата (ГГГГ-ММ-ДД).",
     "not_time": "Это не время (ГГГГ-ММ-ДДTЧЧ:ММ, UTC).",
     "not_duration": "Это не длительность ISO 8601 (например P1Y, P6M, P30D).",
+    "file_required": "Выберите файл.",
     "guard_refused": "Проверка отклонила: эти изменения требуют версии major.",
     "no_version_to_copy": "У приложения нет опубликованной версии; загрузите файл политики.",
     "already_resolved": "Этот запрос уже закрыт.",

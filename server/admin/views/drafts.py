@@ -106,7 +106,7 @@ def upload(app_id: str) -> Any:
         form = {}
     file = request.files.get("file")
     if file is None or not file.filename:
-        errors["file"] = ["required"]
+        errors["file"] = ["file_required"]
     k = kelisim()
     if not errors:
         assert file is not None

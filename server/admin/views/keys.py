@@ -51,5 +51,7 @@ def show() -> Any:
             present = all((k.keys_dir / f"{name}-{kid}.pem").exists()
                           for kid in role["keyids"])
             roles.append((name, role["keyids"], role["threshold"], present))
+            if name == "root" and present:
+                warnings.append("root_online")
     return page("keys.html", root=root, roles=roles, history=history, manifests=manifests,
                 warnings=warnings, keys_dir=str(k.keys_dir))

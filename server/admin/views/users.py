@@ -65,7 +65,7 @@ def update(user_id: int) -> Any:
     try:
         data = UserUpdateForm().load(request.form)
         if data["action"] == "role" and "role" not in data:
-            raise ValidationError({"role": ["required"]})
+            raise ValidationError({"role": ["Missing data for required field."]})
     except ValidationError as exc:
         return _render(422, errors=errors_of(exc))
     created = None
