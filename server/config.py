@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULTS", "load_config"]
+from .errors import ConfigError
+
+__all__ = ["DEFAULTS", "ConfigError", "load_config"]
 
 DEFAULTS: dict[str, Any] = {
     # Where the SQLite database, the keys and the secret live.
@@ -68,10 +70,6 @@ _INT_KEYS = {"MANIFEST_TTL", "RESIGN_BEFORE", "ROOT_TTL", "MANIFEST_MAX_AGE", "R
              "INSTALL_TOKEN_MAX_AGE", "MAX_BODY_BYTES", "ADMIN_SESSION_HOURS",
              "REQUEST_DEADLINE_DAYS"}
 _FLOAT_KEYS = {"CACHE_CHECK_INTERVAL"}
-
-
-class ConfigError(ValueError):
-    """A configuration value that cannot be used; the message names the key."""
 
 
 def _coerce(key: str, value: Any) -> Any:

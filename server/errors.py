@@ -1,16 +1,281 @@
-"""JSON errors: ``{"error": {"code", "message", "details"}}`` with a stable code."""
+"""Server errors: one tree, one table that maps it to HTTP, one JSON shape.
+
+Every error the server raises on purpose is a :class:`KelisimError` or an :class:`ApiError`::
+
+    KelisimError                    an operation that cannot be carried out; nothing stored
+    ├── ConfigError (ValueError)    a configuration value that cannot be used (key)
+    ├── InvalidValue                a caller's value that cannot be used (field)
+    ├── NotFound                    a thing that does not exist
+    │   ├── UnknownApp              (app_id)
+    │   └── UnknownDeletionRequest  (app_id, request_id)
+    ├── StateConflict               the request contradicts what is stored
+    │   ├── AppExists               apps create on a registered app (app_id)
+    │   └── AlreadyResolved         a deletion request resolved before (request_id, resolved_at)
+    ├── PolicyError                 a policy version that cannot be published
+    │   ├── PolicySourceError       app.toml / version.toml / documents invalid (problems)
+    │   └── GuardError              a change that needs major, marked minor or patch
+    │                               (label, significance, reasons)
+    ├── KeyFileError                a key file missing, unreadable, too open, not Ed25519 (path)
+    ├── SigningError                a manifest that cannot be signed (app_id)
+    ├── RootError                   a root operation that cannot be carried out
+    ├── PolicyImportError           a policy file that cannot be imported (file, line)
+    ├── ExportError                 an export folder that cannot be used (path)
+    └── ConsentLogError             consent records or requests that cannot be stored
+        ├── UnknownInstall          an install id the server does not know (install_id)
+        ├── RecordConflict          a known record id with other content (record_id)
+        ├── Unprocessable           records that break a rule (problems)
+        ├── RecordsRejected         records refused for good (rejected: [{id, field, reason}])
+        └── ReceiptKeyUnavailable   no receipt key on this server
+    ApiError                        an HTTP-only answer (rate limit, bad JSON, wrong token)
+
+Errors carry data (``problems``, ``reasons``, ``path``...) in :attr:`KelisimError.details`,
+so the console and the HTTP layer need not parse messages. :data:`HTTP_STATUS` gives each
+class its ``(status, code)``; the JSON error handler and the CLI use it (the CLI prints
+``str(exc)``, the message a user can act on).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-__all__ = ["ApiError", "json_error", "register_error_handlers"]
+__all__ = [
+    "HTTP_STATUS",
+    "AlreadyResolved",
+    "ApiError",
+    "AppExists",
+    "ConfigError",
+    "ConsentLogError",
+    "ExportError",
+    "GuardError",
+    "InvalidValue",
+    "KelisimError",
+    "KeyFileError",
+    "NotFound",
+    "PolicyError",
+    "PolicyImportError",
+    "PolicySourceError",
+    "ReceiptKeyUnavailable",
+    "RecordConflict",
+    "RecordsRejected",
+    "RootError",
+    "SigningError",
+    "StateConflict",
+    "UnknownApp",
+    "UnknownDeletionRequest",
+    "UnknownInstall",
+    "Unprocessable",
+    "http_status",
+    "json_error",
+    "register_error_handlers",
+]
 
 log = logging.getLogger(__name__)
+
+
+class KelisimError(Exception):
+    """Base of every domain error; ``details`` is the data behind the message."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = details
+
+
+class ConfigError(KelisimError, ValueError):
+    """A configuration value that cannot be used; the message names the key."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message, key=key)
+        self.key = key
+
+
+class InvalidValue(KelisimError):
+    """A value given by the caller (an option, a form field) that cannot be used."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", field=field)
+        self.field = field
+
+
+class NotFound(KelisimError):
+    """Something named by the caller does not exist."""
+
+
+class UnknownApp(NotFound):
+    def __init__(self, app_id: str, hint: str = "") -> None:
+        super().__init__(f"unknown app {app_id!r}" + (f"; {hint}" if hint else ""),
+                         app_id=app_id)
+        self.app_id = app_id
+
+
+class UnknownDeletionRequest(NotFound):
+    def __init__(self, app_id: str, request_id: str) -> None:
+        super().__init__(f"no deletion request {request_id!r} for {app_id}",
+                         app_id=app_id, request_id=request_id)
+        self.app_id = app_id
+        self.request_id = request_id
+
+
+class StateConflict(KelisimError):
+    """The operation contradicts what is stored."""
+
+
+class AppExists(StateConflict):
+    def __init__(self, app_id: str) -> None:
+        super().__init__(
+            f"app {app_id!r} exists already; to change its controller, vendors, data "
+            f"categories or permissions, edit app.toml and publish a new version "
+            f"(`kelisim publish <app-dir>/<version-dir>`)", app_id=app_id)
+        self.app_id = app_id
+
+
+class AlreadyResolved(StateConflict):
+    def __init__(self, request_id: str, resolved_at: str) -> None:
+        super().__init__(f"{request_id} was resolved at {resolved_at}",
+                         request_id=request_id, resolved_at=resolved_at)
+        self.request_id = request_id
+        self.resolved_at = resolved_at
+
+
+class PolicyError(KelisimError):
+    """A policy version that cannot be published."""
+
+
+class PolicySourceError(PolicyError):
+    """App or version data that cannot be published; ``problems`` lists
+    ``file: field: message`` lines, one per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems), problems=list(problems))
+        self.problems = list(problems)
+
+
+class GuardError(PolicyError):
+    """A change that needs ``major`` was published as minor or patch."""
+
+    def __init__(self, label: str, significance: str, reasons: Sequence[str]) -> None:
+        lines = "\n".join(f"  - {r}" for r in reasons)
+        super().__init__(
+            f"version {label} is marked {significance}, but these changes require major:\n"
+            f"{lines}\nPublish it as major, or pass --override-reason TEXT to record why not.",
+            label=label, significance=significance, reasons=list(reasons))
+        self.label = label
+        self.significance = significance
+        self.reasons = list(reasons)
+
+
+class KeyFileError(KelisimError):
+    """A key file that is missing, unreadable, too widely readable or not Ed25519."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message, path=str(path) if path is not None else None)
+        self.path = path
+
+
+class SigningError(KelisimError):
+    """The manifest cannot be signed (no root, no key, no version in effect)."""
+
+    def __init__(self, message: str, app_id: str | None = None) -> None:
+        super().__init__(message, app_id=app_id)
+        self.app_id = app_id
+
+
+class RootError(KelisimError):
+    """A root operation that cannot be carried out; the message says why."""
+
+
+class PolicyImportError(KelisimError):
+    """A file that cannot be imported; the message names the file and line."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None) -> None:
+        super().__init__(message, file=file, line=line)
+        self.file = file
+        self.line = line
+
+
+class ExportError(KelisimError):
+    """The export folder cannot be used."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message, path=str(path) if path is not None else None)
+        self.path = path
+
+
+class ConsentLogError(KelisimError):
+    """Consent records or requests that cannot be stored."""
+
+
+class UnknownInstall(ConsentLogError):
+    def __init__(self, install_id: str | None = None) -> None:
+        super().__init__("unknown install", install_id=install_id)
+        self.install_id = install_id
+
+
+class RecordConflict(ConsentLogError):
+    def __init__(self, message: str, record_id: str) -> None:
+        super().__init__(message, record_id=record_id)
+        self.record_id = record_id
+
+
+class Unprocessable(ConsentLogError):
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(problems[0] if problems else "unprocessable",
+                         problems=list(problems))
+        self.problems = list(problems)
+
+
+class RecordsRejected(ConsentLogError):
+    """Records refused for good; ``rejected`` is ``[{"id", "field", "reason"}]``."""
+
+    def __init__(self, rejected: Sequence[dict[str, str]]) -> None:
+        first = rejected[0] if rejected else {"id": "?", "field": "?", "reason": "rejected"}
+        super().__init__(f"{len(rejected)} record(s) refused; first: {first['id']}: "
+                         f"{first['field']}: {first['reason']}", rejected=list(rejected))
+        self.rejected = list(rejected)
+
+
+class ReceiptKeyUnavailable(ConsentLogError):
+    def __init__(self, message: str = "the receipt key is not available on this server"
+                 ) -> None:
+        super().__init__(message)
+
+
+# The one table: the most specific class listed wins (looked up along the MRO).
+HTTP_STATUS: dict[type[KelisimError], tuple[int, str]] = {
+    KelisimError: (422, "unprocessable"),
+    ConfigError: (500, "internal_error"),
+    InvalidValue: (422, "invalid"),
+    NotFound: (404, "not_found"),
+    StateConflict: (409, "conflict"),
+    PolicyError: (422, "invalid_policy"),
+    GuardError: (422, "needs_major"),
+    KeyFileError: (503, "unavailable"),
+    SigningError: (503, "unavailable"),
+    RootError: (409, "conflict"),
+    PolicyImportError: (422, "import_failed"),
+    ExportError: (409, "conflict"),
+    ConsentLogError: (422, "unprocessable"),
+    UnknownInstall: (401, "invalid_token"),
+    RecordConflict: (422, "conflict"),
+    Unprocessable: (422, "unprocessable"),
+    RecordsRejected: (422, "rejected"),
+    ReceiptKeyUnavailable: (503, "unavailable"),
+}
+
+
+def http_status(exc: KelisimError) -> tuple[int, str]:
+    """``(status, code)`` of ``exc``: the entry of its nearest class in :data:`HTTP_STATUS`."""
+    for cls in type(exc).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return HTTP_STATUS[KelisimError]
+
 
 _CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -20,7 +285,7 @@ _CODES = {
 
 
 class ApiError(Exception):
-    """Raise from a view to answer with a JSON error."""
+    """Raise from a view to answer with a JSON error that has no domain meaning."""
 
     def __init__(self, status: int, code: str, message: str,
                  details: dict[str, Any] | None = None) -> None:
@@ -42,6 +307,19 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api(exc: ApiError) -> Response:
         return json_error(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(KelisimError)
+    def _domain(exc: KelisimError) -> Response:
+        status, code = http_status(exc)
+        if status >= 500:
+            # A fault of this server (a key missing, a bad configuration): the operator reads
+            # the log; the client gets no paths or key ids.
+            log.error("%s: %s", type(exc).__name__, exc)
+            safe = isinstance(exc, ReceiptKeyUnavailable)
+            return json_error(status, code, exc.message if safe else
+                              "the server cannot do this now; the error was logged")
+        details = {k: v for k, v in exc.details.items() if v is not None}
+        return json_error(status, code, exc.message, details)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

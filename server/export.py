@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from .errors import ExportError
 from .manifests import latest_manifest
 from .models import App, Document, RootVersion
 
@@ -22,10 +23,6 @@ if TYPE_CHECKING:
     from . import Kelisim
 
 __all__ = ["ExportError", "export_static"]
-
-
-class ExportError(Exception):
-    """The export folder cannot be used."""
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -43,9 +40,13 @@ def export_static(k: Kelisim, out_dir: Path) -> dict[str, int]:
     if out_dir.exists() and (not out_dir.is_dir() or set(os.listdir(out_dir)) - {"v1"}):
         # Replacing a folder that holds anything but an earlier export would delete it.
         raise ExportError(f"{out_dir} exists and holds more than an earlier export (v1/); "
-                          f"choose an empty or new folder")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+                          f"choose an empty or new folder", out_dir)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    except OSError as exc:
+        raise ExportError(f"{out_dir}: cannot write beside it ({exc.strerror})",
+                          out_dir) from None
     counts = {"roots": 0, "manifests": 0, "documents": 0}
     try:
         with k.db.session() as s:

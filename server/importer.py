@@ -17,14 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bundle import LOCALE_TAG_RE
+from .errors import PolicyImportError
 from .langdetect import detect, script_of
+from .policy_source import LOCALE_TAG_RE
 
-__all__ = ["ImportError_", "ImportResult", "import_policy", "split_languages", "text_to_markdown"]
-
-
-class ImportError_(Exception):
-    """A file that cannot be imported; the message names the file and line."""
+__all__ = ["ImportResult", "import_policy", "split_languages", "text_to_markdown"]
 
 
 @dataclass
@@ -283,27 +280,27 @@ def import_policy(file: Path, *, app_id: str, locale: str | None = None,
     """Import ``file`` into a new version directory.
 
     Raises:
-        ImportError_: unreadable file, undetectable language, unknown locale, or an
+        PolicyImportError: unreadable file, undetectable language, unknown locale, or an
             output directory that exists and is not empty.
     """
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        raise ImportError_(f"{file}: {exc.strerror}") from None
+        raise PolicyImportError(f"{file}: {exc.strerror}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ImportError_(f"{file}:{line}: not UTF-8 (byte {exc.start}); convert the file "
+        raise PolicyImportError(f"{file}:{line}: not UTF-8 (byte {exc.start}); convert the file "
                            f"to UTF-8 first") from None
     text = unicodedata.normalize("NFC", text.removeprefix("\ufeff")).replace("\r\n", "\n")
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise ImportError_(f"{file}:{line}: contains a NUL character; not a text file")
+        raise PolicyImportError(f"{file}:{line}: contains a NUL character; not a text file")
     if not text.strip():
-        raise ImportError_(f"{file}: the file is empty")
+        raise PolicyImportError(f"{file}: the file is empty")
     if locale is not None and not LOCALE_TAG_RE.match(locale):
-        raise ImportError_(f"--locale {locale!r}: use kk, ru, en, uz, uz-Cyrl or ky")
+        raise PolicyImportError(f"--locale {locale!r}: use kk, ru, en, uz, uz-Cyrl or ky")
     meta, body = parse_front_matter(text)
     is_markdown = file.suffix.lower() in (".md", ".markdown") or _looks_like_markdown(body)
     parts = split_languages(body)
@@ -312,16 +309,16 @@ def import_policy(file: Path, *, app_id: str, locale: str | None = None,
         chosen = [p for p in parts if p[0] == locale[:2]] if len(parts) > 1 else []
         if len(parts) > 1 and not chosen:
             found = ", ".join(str(lang) for lang, _ in parts)
-            raise ImportError_(f"{file}: no {locale} section (found: {found})")
+            raise PolicyImportError(f"{file}: no {locale} section (found: {found})")
         parts = [(locale, chosen[0][1] if chosen else parts[0][1])]
     docs: dict[str, str] = {}
     titles: dict[str, str] = {}
     for lang, section in parts:
         if lang is None:
-            raise ImportError_(f"{file}: cannot tell the language of the text; pass --locale")
+            raise PolicyImportError(f"{file}: cannot tell the language of the text; pass --locale")
         tag = locale or _tag_for(lang, section)
         if tag in docs:
-            raise ImportError_(f"{file}: two sections in {tag}; split the file by hand")
+            raise PolicyImportError(f"{file}: two sections in {tag}; split the file by hand")
         md = section.strip() + "\n" if is_markdown else text_to_markdown(section)
         docs[tag] = md
         titles[tag] = (meta.get("title") if len(parts) == 1 else None) or _title_of(md, meta) \
@@ -330,7 +327,7 @@ def import_policy(file: Path, *, app_id: str, locale: str | None = None,
     label = label or date or "1.0"
     target = out_dir or Path(app_id) / label
     if target.exists() and any(target.iterdir()):
-        raise ImportError_(f"{target}: exists and is not empty; choose --out")
+        raise PolicyImportError(f"{target}: exists and is not empty; choose --out")
     target.mkdir(parents=True, exist_ok=True)
     for tag, md in docs.items():
         (target / f"{tag}.md").write_text(md, encoding="utf-8")

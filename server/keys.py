@@ -3,6 +3,11 @@
 Private keys are PEM (PKCS#8) files named ``<role>-<keyid>.pem`` with mode 0600 in
 KEYS_DIR. Root keys may be moved offline after ``keys init``: commands that need them take
 ``--root-key FILE``.
+
+New keys are *staged*: :func:`stage_key` writes ``.<role>-<keyid>.pem.staged`` (0600) and
+ties it to a database session; the file is renamed into place only when that session's
+transaction commits and removed when it rolls back. A failed ``keys init`` or ``root
+rotate`` therefore leaves KEYS_DIR as it was.
 """
 
 from __future__ import annotations
@@ -24,16 +29,16 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 from securesystemslib.signer import CryptoSigner, SSlibKey
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from client_sdk.envelope import keyid_of, pae
 
 from .config import write_private_file
+from .errors import KeyFileError
 
-__all__ = ["KeyError_", "SigningKey", "find_key", "generate_key", "load_key", "sign_envelope"]
-
-
-class KeyError_(Exception):
-    """A key file that is missing, unreadable, too widely readable or not Ed25519."""
+__all__ = ["SigningKey", "find_key", "generate_key", "load_key", "sign_envelope", "stage_key",
+           "staged_key"]
 
 
 @dataclass(frozen=True)
@@ -66,25 +71,95 @@ def generate_key(keys_dir: Path, role: str) -> SigningKey:
     return SigningKey(key.keyid, key.public_hex, key.signer, path)
 
 
+_STAGED = "kelisim.staged_keys"
+_HOOKED = "kelisim.staging_hooked"
+
+
+@dataclass(frozen=True)
+class _Staged:
+    key: SigningKey
+    staged: Path
+    final: Path
+
+
+def stage_key(session: Session, keys_dir: Path, role: str) -> SigningKey:
+    """Create a key whose file reaches ``<keys_dir>/<role>-<keyid>.pem`` only if the
+    session's transaction commits (removed if it rolls back). Until then
+    :func:`staged_key` finds it by key id."""
+    private = Ed25519PrivateKey.generate()
+    key = _from_private(private, None)
+    final = keys_dir / f"{role}-{key.keyid}.pem"
+    staged = keys_dir / f".{role}-{key.keyid}.pem.staged"
+    try:
+        write_private_file(staged, private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8,
+                                                         NoEncryption()))
+    except OSError as exc:
+        raise KeyFileError(f"{keys_dir}: cannot write a key file ({exc.strerror}); check "
+                           f"KELISIM_KEYS_DIR", keys_dir) from None
+    if not session.info.get(_HOOKED):
+        # Listeners stay for the session's life (removing one while SQLAlchemy iterates
+        # its listeners is not allowed); with nothing staged they do nothing.
+        event.listen(session, "after_commit", _promote)
+        event.listen(session, "after_transaction_end", _discard)
+        session.info[_HOOKED] = True
+    pending: dict[str, _Staged] = session.info.setdefault(_STAGED, {})
+    signing = SigningKey(key.keyid, key.public_hex, key.signer, final)
+    pending[key.keyid] = _Staged(signing, staged, final)
+    return signing
+
+
+def staged_key(session: Session, keyid: str) -> SigningKey | None:
+    """A key staged in this session's transaction, not yet in KEYS_DIR."""
+    pending: dict[str, _Staged] = session.info.get(_STAGED) or {}
+    item = pending.get(keyid)
+    return item.key if item is not None else None
+
+
+def _promote(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released; the outer transaction may still roll back
+    pending: dict[str, _Staged] = session.info.pop(_STAGED, None) or {}
+    for item in pending.values():
+        os.replace(item.staged, item.final)
+    for folder in {item.final.parent for item in pending.values()}:
+        _fsync_dir(folder)
+
+
+def _discard(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint ended; the outer transaction decides
+    pending: dict[str, _Staged] = session.info.pop(_STAGED, None) or {}
+    for item in pending.values():
+        item.staged.unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def load_key(path: Path) -> SigningKey:
     """Load a private key file, refusing one that others can read.
 
     Raises:
-        KeyError_: missing, group/world readable, not PEM or not Ed25519.
+        KeyFileError: missing, group/world readable, not PEM or not Ed25519.
     """
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise KeyError_(f"{path}: key file not found") from None
+        raise KeyFileError(f"{path}: key file not found", path) from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyError_(f"{path}: permissions {oct(mode & 0o777)} are too open; "
-                        f"run `chmod 600 {path}`")
+        raise KeyFileError(f"{path}: permissions {oct(mode & 0o777)} are too open; "
+                           f"run `chmod 600 {path}`", path)
     try:
         private = load_pem_private_key(path.read_bytes(), None)
     except (ValueError, TypeError) as exc:
-        raise KeyError_(f"{path}: not a PEM private key ({exc})") from None
+        raise KeyFileError(f"{path}: not a PEM private key ({exc})", path) from None
     if not isinstance(private, Ed25519PrivateKey):
-        raise KeyError_(f"{path}: not an Ed25519 key")
+        raise KeyFileError(f"{path}: not an Ed25519 key", path)
     return _from_private(private, path)
 
 

@@ -1,4 +1,8 @@
-"""Building and signing manifests; the only code that writes ``signed_manifests``."""
+"""Building and signing manifests; the only code that writes ``signed_manifests``.
+
+:func:`resign` is the service behind ``kelisim resign`` (and the console): it re-signs the
+manifests that are due, writing the admin log in the caller's transaction.
+"""
 
 from __future__ import annotations
 
@@ -17,17 +21,15 @@ from client_sdk.jsonutil import canonical_bytes
 from client_sdk.model import Manifest
 from client_sdk.timeutil import format_time, parse_time
 
-from .keys import SigningKey, find_key, sign_envelope
+from . import adminlog
+from .errors import SigningError, UnknownApp
+from .keys import SigningKey, find_key, sign_envelope, staged_key
 from .models import App, Generation, PolicyVersion, SignedManifest
-from .roots import LoadedRoot, current_root
+from .rootstore import LoadedRoot, current_root
 
-__all__ = ["SigningError", "bump_generation", "etag_for", "latest_manifest", "manifest_keys",
+__all__ = ["Resigned", "SigningError", "Timing", "bump_generation", "etag_for",
+           "has_version_in_effect", "latest_manifest", "manifest_keys", "resign",
            "sign_manifest"]
-
-
-class SigningError(Exception):
-    """The manifest cannot be signed (no root, no key, no version)."""
-
 
 @dataclass(frozen=True)
 class Timing:
@@ -44,14 +46,18 @@ def bump_generation(session: Session) -> None:
                     .values(value=Generation.value + 1))
 
 
-def manifest_keys(root: LoadedRoot, keys_dir: Path) -> list[SigningKey]:
-    """The private manifest keys that the current root names, at least its threshold.
+def manifest_keys(root: LoadedRoot, keys_dir: Path,
+                  session: Session | None = None) -> list[SigningKey]:
+    """The private manifest keys that the current root names, at least its threshold
+    (keys staged in ``session``'s transaction count).
 
     Raises:
         SigningError: fewer key files than the threshold.
+        KeyFileError: a key file that cannot be used.
     """
     role = root.root.roles["manifest"]
-    found = [k for k in (find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
+    found = [k for k in ((staged_key(session, kid) if session is not None else None)
+                         or find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
     if len(found) < role.threshold:
         raise SigningError(
             f"root v{root.version} needs {role.threshold} manifest key(s); found {len(found)} "
@@ -80,7 +86,7 @@ def build_payload(app: App, versions: list[PolicyVersion], seq: int, now: dateti
     in_effect = [v for v in versions if v.effective <= stamp]
     future = [v for v in versions if v.effective > stamp]
     if not in_effect:
-        raise SigningError(f"app {app.id} has no version in effect at {stamp}")
+        raise SigningError(f"app {app.id} has no version in effect at {stamp}", app.id)
     current = in_effect[-1]
     upcoming = future[0] if future else None
     expires = now + timing.ttl
@@ -94,12 +100,21 @@ def build_payload(app: App, versions: list[PolicyVersion], seq: int, now: dateti
         "seq": seq,
         "issued": stamp,
         "expires": format_time(expires),
-        "controller": app.controller,
+        # The controller the version in effect was published with.
+        "controller": (current.app_meta or {}).get("controller") or app.controller,
         "current": current.body,
         "upcoming": upcoming.body if upcoming is not None else None,
         "history": [_history_entry(v.body) for v in in_effect[:-1]],
     }
     return payload, refresh_at
+
+
+def has_version_in_effect(session: Session, app_id: str, now: datetime) -> bool:
+    """Whether ``app_id`` has a version whose effective time has come (so a manifest can
+    be signed for it)."""
+    return session.scalar(select(PolicyVersion.id).where(
+        PolicyVersion.app_id == app_id, PolicyVersion.effective <= format_time(now))
+        .limit(1)) is not None
 
 
 def latest_manifest(session: Session, app_id: str) -> SignedManifest | None:
@@ -125,7 +140,7 @@ def sign_manifest(session: Session, app_id: str, keys_dir: Path, now: datetime,
         raise SigningError("no root yet; run `kelisim keys init`")
     app = session.get(App, app_id)
     if app is None:
-        raise SigningError(f"unknown app {app_id!r}")
+        raise SigningError(f"unknown app {app_id!r}", app_id)
     versions = list(session.scalars(
         select(PolicyVersion).where(PolicyVersion.app_id == app_id)
         .order_by(PolicyVersion.number)))
@@ -133,7 +148,7 @@ def sign_manifest(session: Session, app_id: str, keys_dir: Path, now: datetime,
         select(func.max(SignedManifest.seq)).where(SignedManifest.app_id == app_id)) or 0
     if expect_seq is not None and last_seq != expect_seq:
         return None
-    keys = manifest_keys(root, keys_dir)
+    keys = manifest_keys(root, keys_dir, session)
     payload, refresh_at = build_payload(app, versions, last_seq + 1, now, timing)
     Manifest.from_payload(payload)  # our own output must pass the client's rules
     body = canonical_bytes(payload)
@@ -150,3 +165,51 @@ def sign_manifest(session: Session, app_id: str, keys_dir: Path, now: datetime,
         return None
     bump_generation(session)
     return row
+
+
+@dataclass(frozen=True)
+class Resigned:
+    """One app's outcome of :func:`resign`: ``status`` is ``signed`` (``seq``, ``expires``
+    of the new manifest), ``fresh`` (``seq`` and ``refresh_at`` of the current one, not due)
+    or ``unpublished``."""
+
+    app_id: str
+    status: str
+    seq: int | None = None
+    expires: str | None = None
+    refresh_at: str | None = None
+
+
+def resign(session: Session, app_ids: list[str] | None, keys_dir: Path, now: datetime,
+           timing: Timing, *, actor: str, force: bool = False) -> list[Resigned]:
+    """Re-sign the manifests of ``app_ids`` (every app when None) that are due: close to
+    expiry or with an upcoming version whose time has come; every one with ``force``.
+
+    Raises:
+        UnknownApp: an id in ``app_ids`` is not registered (nothing is re-signed).
+        SigningError: a manifest cannot be signed.
+    """
+    ids = app_ids if app_ids else list(session.scalars(select(App.id).order_by(App.id)))
+    for app_id in ids:
+        if session.get(App, app_id) is None:
+            raise UnknownApp(app_id)
+    stamp = format_time(now)
+    out: list[Resigned] = []
+    for app_id in ids:
+        row = latest_manifest(session, app_id)
+        if row is None:
+            out.append(Resigned(app_id, "unpublished"))
+            continue
+        if not force and row.refresh_at > stamp:
+            out.append(Resigned(app_id, "fresh", row.seq, row.expires, row.refresh_at))
+            continue
+        new = sign_manifest(session, app_id, keys_dir, now, timing, expect_seq=row.seq)
+        if new is None:  # another worker re-signed it in between: theirs stands
+            new = latest_manifest(session, app_id)
+            assert new is not None
+        out.append(Resigned(app_id, "signed", new.seq, new.expires, new.refresh_at))
+    for r in out:
+        if r.status == "signed":
+            adminlog.record(session, actor, "manifest.resign", r.app_id,
+                            {"seq": r.seq, "expires": r.expires, "force": force}, now)
+    return out

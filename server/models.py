@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["App", "Base", "ChainHead", "ConsentRecord", "DeletionRequest", "Document",
+__all__ = ["AdminEvent", "App", "Base", "ChainHead", "ConsentRecord", "DeletionRequest", "Document",
            "Generation", "Install", "PolicyVersion", "Receipt", "RootVersion",
            "SignedManifest"]
 
@@ -66,6 +66,9 @@ class PolicyVersion(Base):
     # The Version object exactly as the manifest carries it.
     body: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The app metadata (name, default locale, controller, catalog) this version was
+    # published with; None for versions published before metadata went through publishing.
+    app_meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Document(Base):
@@ -181,3 +184,16 @@ class DeletionRequest(Base):
     resolved_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
     receipt: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class AdminEvent(Base):
+    """One operator action (CLI or console) that changed state. Append-only: triggers
+    created by migration 0006 refuse UPDATE and DELETE on both databases."""
+
+    __tablename__ = "admin_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
+    actor: Mapped[str] = mapped_column(String(320), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    target: Mapped[str] = mapped_column(String(200), nullable=False)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)

@@ -1,8 +1,15 @@
-"""Registering apps and publishing versions, each in one transaction."""
+"""Registering apps and publishing versions: services, each in the caller's transaction.
+
+Both take ``now`` and the ``actor`` (``"cli"`` or a console user's e-mail) and write the
+admin log in the same transaction, so an action and its record are stored together or not
+at all. App metadata (controller, vendors, data categories, permissions) changes only by
+publishing: the version is built against the metadata given with it, the guard compares
+both with what is in effect, and the metadata is stored with the version.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,23 +19,15 @@ from sqlalchemy.orm import Session
 
 from client_sdk.timeutil import format_time
 
-from .bundle import AppBundle, BundleError, VersionBundle
-from .guard import major_reasons
+from . import adminlog
+from .errors import AppExists, GuardError, InvalidValue, PolicySourceError, UnknownApp
+from .guard import major_reasons, metadata_changes
 from .manifests import Timing, sign_manifest
 from .models import App, Document, PolicyVersion
+from .policy_source import AppMetadata, VersionSource
 
-__all__ = ["GuardError", "PublishResult", "create_app_record", "publish_version"]
-
-
-class GuardError(Exception):
-    """A change that needs ``major`` was published as minor or patch."""
-
-    def __init__(self, label: str, significance: str, reasons: list[str]) -> None:
-        lines = "\n".join(f"  - {r}" for r in reasons)
-        super().__init__(
-            f"version {label} is marked {significance}, but these changes require major:\n"
-            f"{lines}\nPublish it as major, or pass --override-reason TEXT to record why not.")
-        self.reasons = reasons
+__all__ = ["PublishResult", "app_metadata", "build_version_body",
+           "publish_version", "register_app"]
 
 
 @dataclass(frozen=True)
@@ -42,39 +41,48 @@ class PublishResult:
     seq: int | None
     reasons: list[str]
     override_reason: str | None
+    # App metadata changes published with this version (controller, catalog), as sentences.
+    metadata_changes: list[str] = field(default_factory=list)
 
 
-def create_app_record(session: Session, bundle: AppBundle, now: datetime) -> App:
-    """Register an app.
+def register_app(session: Session, meta: AppMetadata, now: datetime, *, actor: str) -> App:
+    """Register an app from its metadata; its first version is then published.
 
     Raises:
-        BundleError: an app with this id exists.
+        AppExists: an app with this id exists (change metadata by publishing instead).
     """
-    if session.get(App, bundle.id) is not None:
-        raise BundleError([f"app {bundle.id!r} exists already"])
-    app = App(id=bundle.id, name=bundle.name, default_locale=bundle.default_locale,
-              controller=bundle.controller, catalog=bundle.catalog, created_at=format_time(now))
+    if session.get(App, meta.id) is not None:
+        raise AppExists(meta.id)
+    app = App(id=meta.id, name=meta.name, default_locale=meta.default_locale,
+              controller=meta.controller, catalog=meta.catalog, created_at=format_time(now))
     session.add(app)
     session.flush()
+    adminlog.record(session, actor, "app.create", meta.id, {"name": meta.name}, now)
     return app
+
+
+def app_metadata(app: App) -> AppMetadata:
+    """The metadata in effect for ``app`` (what its newest published version carried)."""
+    return AppMetadata(id=app.id, name=app.name, default_locale=app.default_locale,
+                       controller=app.controller, **app.catalog)
 
 
 def _pick(catalog: list[dict[str, Any]], ids: set[str]) -> list[dict[str, Any]]:
     return [item for item in catalog if item["id"] in ids]
 
 
-def build_version_body(app: App, bundle: VersionBundle, number: int, since: int,
+def build_version_body(meta: AppMetadata, version: VersionSource, number: int, since: int,
                        effective: str, published: str, summaries_required: bool) -> dict[str, Any]:
     """The Version object for the manifest, checking references against the app's catalog.
 
     Raises:
-        BundleError: a purpose names an unknown vendor, data category or permission, or a
-            summary is missing.
+        PolicySourceError: a purpose names an unknown vendor, data category or permission,
+            or a summary is missing.
     """
-    spec = bundle.spec
-    src = bundle.path / "version.toml"
+    spec = version.spec
+    src = version.spec_file
     problems: list[str] = []
-    catalog = app.catalog
+    catalog = meta.catalog
     vendor_ids = {v["id"] for v in catalog["vendors"]}
     category_ids = {c["id"] for c in catalog["data_categories"]}
     permission_ids = {p["id"] for p in catalog["permissions"]}
@@ -94,11 +102,11 @@ def build_version_body(app: App, bundle: VersionBundle, number: int, since: int,
         wanted = set(spec["permissions"])
         for pid in sorted(wanted - permission_ids):
             problems.append(f"{src}: permissions: unknown permission {pid!r}")
-    default_locale = spec["default_locale"] or app.default_locale
-    if default_locale not in bundle.documents:
-        default_locale = sorted(bundle.documents)[0]
+    default_locale = spec["default_locale"] or meta.default_locale
+    if default_locale not in version.documents:
+        default_locale = sorted(version.documents)[0]
     if summaries_required:
-        for tag in sorted(bundle.documents):
+        for tag in sorted(version.documents):
             if tag not in spec["summary"]:
                 problems.append(f"{src}: summary.{tag}: missing; say what changed since the "
                                 f"previous version in every language the policy has")
@@ -108,7 +116,7 @@ def build_version_body(app: App, bundle: VersionBundle, number: int, since: int,
                 problems.append(f"{src}: purposes[{i}].{key}.{default_locale}: missing text "
                                 f"in the default locale")
     if problems:
-        raise BundleError(problems)
+        raise PolicySourceError(problems)
     used_vendors = {v for p in spec["purposes"] for v in p["vendors"]}
     used_data = {d for p in spec["purposes"] for d in p["data"]}
     permissions = [
@@ -134,7 +142,7 @@ def build_version_body(app: App, bundle: VersionBundle, number: int, since: int,
                 "length": len(doc.content),
                 "summary": spec["summary"].get(tag, ""),
             }
-            for tag, doc in sorted(bundle.documents.items())
+            for tag, doc in sorted(version.documents.items())
         },
         "purposes": spec["purposes"],
         "vendors": _pick(catalog["vendors"], used_vendors),
@@ -149,28 +157,44 @@ def build_version_body(app: App, bundle: VersionBundle, number: int, since: int,
 def publish_version(
     session: Session,
     app_id: str,
-    bundle: VersionBundle,
+    version: VersionSource,
     keys_dir: Path,
     now: datetime,
     timing: Timing,
     *,
+    actor: str,
+    app_meta: AppMetadata | None = None,
     override_reason: str | None = None,
     dry_run: bool = False,
 ) -> PublishResult:
     """Validate, guard, store and sign a new version of ``app_id``.
 
-    The caller's transaction covers everything: on any error nothing is stored.
+    ``version`` comes from a folder (:func:`~server.policy_source.load_version_dir`) or from
+    memory (:func:`~server.policy_source.version_from_data`). ``app_meta`` is the app
+    metadata to publish with it (app.toml beside the folder, or a console draft); None keeps
+    the metadata in effect. The caller's transaction covers everything: on any error
+    nothing is stored, and ``dry_run`` stores nothing either.
 
     Raises:
-        BundleError: unknown app, duplicate label, bad dates or references.
+        UnknownApp: no such app.
+        InvalidValue: an empty override reason.
+        PolicySourceError: metadata of another app, duplicate label, bad dates or references.
         GuardError: the change needs ``major``.
         SigningError: the manifest cannot be signed.
     """
     app = session.get(App, app_id)
     if app is None:
-        raise BundleError([f"unknown app {app_id!r}; register it with `kelisim apps create`"])
-    src = bundle.path / "version.toml"
-    spec = bundle.spec
+        raise UnknownApp(app_id, "register it with `kelisim apps create`")
+    if override_reason is not None and not override_reason.strip():
+        raise InvalidValue("override_reason", "must say why the change is not major")
+    override_reason = override_reason.strip() if override_reason else None
+    old_meta = app_metadata(app)
+    meta = app_meta or old_meta
+    src = version.spec_file
+    if meta.id != app_id:
+        raise PolicySourceError([f"app.toml: id: {meta.id!r} is not the app being published "
+                                 f"({app_id!r})"])
+    spec = version.spec
     versions = list(session.scalars(
         select(PolicyVersion).where(PolicyVersion.app_id == app_id)
         .order_by(PolicyVersion.number)))
@@ -178,40 +202,55 @@ def publish_version(
     stamp = format_time(now)
     effective = spec["effective"] or stamp
     if any(v.label == spec["label"] for v in versions):
-        raise BundleError([f"{src}: label: version {spec['label']!r} of {app_id} is published "
-                           f"already; give the new version a new label"])
+        raise PolicySourceError([f"{src}: label: version {spec['label']!r} of {app_id} is "
+                                 f"published already; give the new version a new label"])
     if latest is None and effective > stamp:
-        raise BundleError([f"{src}: effective: the first version of an app takes effect when "
-                           f"published; leave effective out or set it to a past time"])
+        raise PolicySourceError([f"{src}: effective: the first version of an app takes effect "
+                                 f"when published; leave effective out or set it to a past "
+                                 f"time"])
     if latest is not None and effective < latest.effective:
-        raise BundleError([f"{src}: effective: {effective} is before version {latest.label}'s "
-                           f"{latest.effective}"])
+        raise PolicySourceError([f"{src}: effective: {effective} is before version "
+                                 f"{latest.label}'s {latest.effective}"])
     pending = [v for v in versions if v.effective > stamp]
     if effective > stamp and pending:
-        raise BundleError([f"{src}: effective: version {pending[0].label} is already scheduled "
-                           f"for {pending[0].effective}; publish the next one after it takes "
-                           f"effect"])
+        raise PolicySourceError([f"{src}: effective: version {pending[0].label} is already "
+                                 f"scheduled for {pending[0].effective}; publish the next one "
+                                 f"after it takes effect"])
     number = (session.scalar(select(func.max(PolicyVersion.number))
                              .where(PolicyVersion.app_id == app_id)) or 0) + 1
     previous_since = latest.body["reconsent_required_since"] if latest else number
     since = number if spec["significance"] == "major" or latest is None else previous_since
-    body = build_version_body(app, bundle, number, since, effective, stamp,
+    body = build_version_body(meta, version, number, since, effective, stamp,
                               summaries_required=latest is not None)
     reasons = major_reasons(latest.body if latest else None, body)
+    changes = metadata_changes(old_meta.to_dict(), meta.to_dict()) if latest else []
+    if latest is not None:
+        reasons += [c.sentence for c in changes if c.major]
     if reasons and spec["significance"] != "major" and not override_reason:
         raise GuardError(spec["label"], spec["significance"], reasons)
     result = PublishResult(app_id, number, spec["label"], spec["significance"], effective,
                            effective > stamp, None, reasons,
-                           override_reason if reasons else None)
+                           override_reason if reasons else None,
+                           [c.sentence for c in changes])
     if dry_run:
         return result
-    for doc in bundle.documents.values():
+    for doc in version.documents.values():
         if session.get(Document, doc.sha256) is None:
             session.add(Document(sha256=doc.sha256, length=len(doc.content), content=doc.content,
                                  created_at=stamp))
     session.add(PolicyVersion(app_id=app_id, number=number, label=spec["label"],
                               significance=spec["significance"], effective=effective,
-                              published=stamp, body=body, override_reason=override_reason))
+                              published=stamp, body=body, override_reason=result.override_reason,
+                              app_meta=meta.to_dict()))
+    if changes or app_meta is not None:
+        app.name, app.default_locale = meta.name, meta.default_locale
+        app.controller, app.catalog = meta.controller, meta.catalog
     session.flush()
     row = sign_manifest(session, app_id, keys_dir, now, timing)
-    return PublishResult(**{**result.__dict__, "seq": row.seq if row else None})
+    result = PublishResult(**{**result.__dict__, "seq": row.seq if row else None})
+    adminlog.record(session, actor, "version.publish", app_id, {
+        "number": number, "label": result.label, "significance": result.significance,
+        "effective": effective, "upcoming": result.upcoming, "seq": result.seq,
+        "reasons": reasons, "override_reason": result.override_reason,
+        "metadata_changes": result.metadata_changes, "source": version.source}, now)
+    return result

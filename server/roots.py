@@ -1,4 +1,9 @@
-"""The deployment's root of trust: creating root v1 and rotating to N+1."""
+"""The deployment's root of trust: creating root v1 and rotating to N+1.
+
+:func:`init_root` and :func:`rotate` are services: they take a session, ``now`` and the
+``actor``, stage new key files (moved into KEYS_DIR only when the transaction commits) and
+write the admin log in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -16,32 +21,17 @@ from client_sdk.jsonutil import canonical_bytes
 from client_sdk.model import Root
 from client_sdk.timeutil import format_time
 
-from .keys import SigningKey, find_key, generate_key, sign_envelope
-from .models import RootVersion
+from . import adminlog
+from .errors import RootError
+from .keys import SigningKey, find_key, sign_envelope, stage_key
+from .manifests import Timing, has_version_in_effect, sign_manifest
+from .models import App, RootVersion
+from .rootstore import LoadedRoot, current_root
 
-__all__ = ["RootError", "current_root", "init_root", "rotate_root"]
+__all__ = ["LoadedRoot", "Rotation", "current_root", "init_root", "rotate",
+           "rotate_root"]
 
-
-class RootError(Exception):
-    """A root operation that cannot be carried out; the message says why."""
-
-
-@dataclass(frozen=True)
-class LoadedRoot:
-    version: int
-    envelope: bytes
-    root: Root
-    payload: dict[str, Any]
-
-
-def current_root(session: Session) -> LoadedRoot | None:
-    row = session.scalars(select(RootVersion).order_by(RootVersion.version.desc()).limit(1)).first()
-    if row is None:
-        return None
-    env = parse_envelope(row.envelope, PAYLOAD_ROOT)
-    payload = env.payload_json()
-    return LoadedRoot(row.version, row.envelope, Root.from_payload(payload), payload)
-
+ROLES = ("root", "manifest", "receipt")
 
 # A role's keys by their public halves: [(keyid, {"keytype", "scheme", "keyval"})].
 _RoleKeys = list[tuple[str, dict[str, Any]]]
@@ -78,8 +68,14 @@ def _store(session: Session, version: int, envelope: bytes, payload: dict[str, A
     return LoadedRoot(version, envelope, Root.from_payload(payload), payload)
 
 
+def _roles_summary(root: LoadedRoot) -> dict[str, Any]:
+    return {name: {"keyids": list(role.keyids), "threshold": role.threshold}
+            for name, role in root.root.roles.items()}
+
+
 def init_root(session: Session, keys_dir: Path, now: datetime, ttl: timedelta,
-              root_keys: int = 1, root_threshold: int = 1) -> LoadedRoot:
+              root_keys: int = 1, root_threshold: int = 1, *,
+              actor: str = adminlog.CLI_ACTOR) -> LoadedRoot:
     """Generate root, manifest and receipt keys and sign root version 1.
 
     Raises:
@@ -87,16 +83,21 @@ def init_root(session: Session, keys_dir: Path, now: datetime, ttl: timedelta,
     """
     if current_root(session) is not None:
         raise RootError("a root exists already; use `kelisim root rotate` to change keys")
+    if root_keys < 1:
+        raise RootError(f"--root-keys must be at least 1 (got {root_keys})")
     if not 1 <= root_threshold <= root_keys:
         raise RootError(f"--root-threshold must be between 1 and --root-keys ({root_keys})")
-    roots = [generate_key(keys_dir, "root") for _ in range(root_keys)]
-    manifest = generate_key(keys_dir, "manifest")
-    receipt = generate_key(keys_dir, "receipt")
+    roots = [stage_key(session, keys_dir, "root") for _ in range(root_keys)]
+    manifest = stage_key(session, keys_dir, "manifest")
+    receipt = stage_key(session, keys_dir, "receipt")
     payload = _payload(1, now + ttl, {"root": (_public(roots), root_threshold),
                                       "manifest": (_public([manifest]), 1),
                                       "receipt": (_public([receipt]), 1)})
     body = canonical_bytes(payload)
-    return _store(session, 1, sign_envelope(body, PAYLOAD_ROOT, roots), payload, now)
+    loaded = _store(session, 1, sign_envelope(body, PAYLOAD_ROOT, roots), payload, now)
+    adminlog.record(session, actor, "root.init", "root",
+                    {"version": 1, "roles": _roles_summary(loaded)}, now)
+    return loaded
 
 
 def rotate_root(
@@ -109,19 +110,21 @@ def rotate_root(
     root_key_files: Sequence[Path] = (),
     root_threshold: int | None = None,
 ) -> LoadedRoot:
-    """Sign root N+1 with fresh keys for ``new_roles`` (root, manifest, receipt).
+    """Sign root N+1 with fresh (staged) keys for ``new_roles`` (root, manifest, receipt).
 
     N+1 is signed by a threshold of root N's keys and a threshold of its own, so a client
-    that trusts N can walk to N+1. With no new roles it only extends ``expires``.
+    that trusts N can walk to N+1. With no new roles it only extends ``expires``. Manifests
+    are not re-signed here: :func:`rotate` does both.
 
     Raises:
         RootError: no root yet, an unknown role, or not enough of root N's private keys.
+        KeyFileError: a root key file that cannot be used.
     """
     old = current_root(session)
     if old is None:
         raise RootError("no root yet; run `kelisim keys init` first")
     for wanted in new_roles:
-        if wanted not in ("root", "manifest", "receipt"):
+        if wanted not in ROLES:
             raise RootError(f"unknown role {wanted!r}; choose root, manifest or receipt")
     search = [*root_key_files, keys_dir]
     old_root_role = old.root.roles["root"]
@@ -133,20 +136,21 @@ def rotate_root(
         )
     roles: dict[str, tuple[_RoleKeys, int]] = {}
     new_signers = old_signers
-    for name in ("root", "manifest", "receipt"):
+    for name in ROLES:
         old_role = old.root.roles[name]
         threshold = old_role.threshold
+        count = len(old_role.keyids)
+        if name == "root" and root_threshold is not None:
+            if not 1 <= root_threshold <= count:
+                raise RootError(f"--root-threshold must be between 1 and {count}")
+            threshold = root_threshold
         if name in new_roles:
-            fresh = [generate_key(keys_dir, name) for _ in old_role.keyids]
+            fresh = [stage_key(session, keys_dir, name) for _ in range(count)]
             keys = _public(fresh)
             if name == "root":
                 new_signers = fresh
         else:
             keys = [(kid, old.payload["keys"][kid]) for kid in old_role.keyids]
-        if name == "root" and root_threshold is not None:
-            if not 1 <= root_threshold <= len(keys):
-                raise RootError(f"--root-threshold must be between 1 and {len(keys)}")
-            threshold = root_threshold
         roles[name] = (keys, threshold)
     new_version = old.version + 1
     payload = _payload(new_version, now + ttl, roles)
@@ -161,3 +165,51 @@ def rotate_root(
     verify_threshold(env, new_root.keys, new_root.roles["root"].keyids,
                      new_root.roles["root"].threshold, role="root (new)")
     return _store(session, new_version, envelope, payload, now)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """What :func:`rotate` did: the new root, the apps whose manifest it re-signed (with
+    their new seq), and the apps it skipped because they have no version in effect."""
+
+    root: LoadedRoot
+    resigned: dict[str, int]
+    skipped: list[str]
+
+
+def rotate(
+    session: Session,
+    keys_dir: Path,
+    now: datetime,
+    ttl: timedelta,
+    timing: Timing,
+    *,
+    actor: str,
+    new_roles: Sequence[str] = (),
+    root_key_files: Sequence[Path] = (),
+    root_threshold: int | None = None,
+) -> Rotation:
+    """Sign root N+1 (see :func:`rotate_root`) and re-sign, under it, the manifest of every
+    app that has a version in effect; all in the caller's transaction, with the new key
+    files moved into KEYS_DIR only when it commits.
+
+    Raises:
+        RootError: no root yet, an unknown role, a bad threshold, or too few root keys.
+        KeyFileError: a key file that cannot be used.
+        SigningError: the new manifest key cannot sign.
+    """
+    new = rotate_root(session, keys_dir, now, ttl, new_roles=new_roles,
+                      root_key_files=root_key_files, root_threshold=root_threshold)
+    resigned: dict[str, int] = {}
+    skipped: list[str] = []
+    for app in session.scalars(select(App).order_by(App.id)):
+        if not has_version_in_effect(session, app.id, now):
+            skipped.append(app.id)
+            continue
+        row = sign_manifest(session, app.id, keys_dir, now, timing)
+        if row is not None:
+            resigned[app.id] = row.seq
+    adminlog.record(session, actor, "root.rotate", "root", {
+        "version": new.version, "new_roles": sorted(set(new_roles)),
+        "roles": _roles_summary(new), "resigned": resigned, "skipped": skipped}, now)
+    return Rotation(new, resigned, skipped)

@@ -15,11 +15,11 @@ from client_sdk.errors import FormatError
 from client_sdk.jsonutil import loads_strict
 from client_sdk.timeutil import utcnow
 
-from .bundle import flatten
 from .consents import TokenService, ingest, register_install, request_deletion
 from .errors import ApiError
 from .models import ConsentRecord, DeletionRequest, Install, Receipt
 from .ratelimit import RateLimiter, parse_limit
+from .validation import flatten
 
 __all__ = ["bp"]
 

@@ -111,7 +111,9 @@ def test_mislabelled_minor_is_refused_then_published_as_major(
         assert d is not None and d.status == "published" and d.published_number == v.number
     history = publisher.get(f"/admin/apps/{APP}").get_data(True)
     assert "publisher@example.com" in history and "Almaty DC" in history
-    assert [e.target for e in events(kelisim, "version.publish")] == [f"app:{APP}/version:1.1"]
+    published = events(kelisim, "version.publish")[-1]
+    assert (published.actor, published.target, published.details["label"]) == (
+        "publisher@example.com", APP, "1.1")
     # The manifest apps download now carries it.
     from helpers import payload_of
 
@@ -174,8 +176,8 @@ def test_upload_edit_diff_preview_schedule(publisher: FlaskClient, kelisim: Keli
     resp = post(publisher, f"/admin/drafts/{draft_id}/publish")
     assert resp.status_code == 303, resp.get_data(True)[:3000]
     assert "upcoming" in publisher.get(f"/admin/apps/{APP}").get_data(True)
-    assert [e.action for e in events(kelisim) if e.action.startswith("version.")] == [
-        "version.schedule"]
+    scheduled = events(kelisim, "version.publish")[-1]
+    assert scheduled.details["upcoming"] is True and scheduled.details["label"] == "3.0"
 
 
 @pytest.mark.parametrize("changes, field", [

@@ -66,7 +66,6 @@ def test_queue_deadline_and_resolve(client: FlaskClient, published: Path, kelisi
     assert "Erased from CRM" in client.get("/admin/requests?all=1").get_data(True)
     assert post(client, f"/admin/requests/{APP}/{first}/resolve",
                 {"note": "again"}).status_code == 409
-    ev = events(kelisim, "request.resolve")
-    assert [(e.actor, e.target) for e in ev] == [("responder@example.com",
-                                                  f"app:{APP}/request:{first}")]
+    ev = events(kelisim, "deletion.resolve")
+    assert [(e.actor, e.target) for e in ev] == [("responder@example.com", f"{APP}/{first}")]
     assert events(kelisim, "app.settings")[0].details == {"request_deadline_days": [None, 7]}

@@ -78,19 +78,24 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         def shot(name: str) -> None:
             page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
+        def submit(selector: str) -> None:
+            # Every form posts and redirects: wait for the page it lands on.
+            with page.expect_navigation():
+                page.click(selector)
+
         # Sign in with the one-time password demo-setup printed; choose a new one.
         page.goto(f"{base}/admin/")
         assert "/admin/login" in page.url
         page.fill("input[name=email]", "owner@localhost")
         page.fill("input[name=password]", server["password"])
         shot("login")
-        page.click("button[type=submit]")
+        submit("button[type=submit]")
         assert page.url.endswith("/admin/password")
         shot("password")
         page.fill("input[name=current]", server["password"])
         page.fill("input[name=new]", NEW_PASSWORD)
         page.fill("input[name=confirm]", NEW_PASSWORD)
-        page.click("form button[type=submit]")
+        submit("form button[type=submit]")
         assert page.url.endswith("/admin/")
         assert "Jana Courier" in page.content()
         shot("apps")
@@ -107,32 +112,32 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         shot("app")
         page.set_input_files("input[name=file]", str(upload))
         page.select_option("select[name=locale]", "en")
-        page.click("text=New draft from a file")
+        submit("text=New draft from a file")
         assert re.search(r"/admin/drafts/\d+$", page.url)
         draft_url = page.url
         # Mislabelled: turning on public disclosure as a minor version.
         page.fill("input[name=label]", "3.0")
         page.select_option("select[name=significance]", "minor")
         page.check("input[name=public_disclosure]")
-        page.click("text=Save draft")
+        submit("text=Save draft")
         for tag in ("en", "kk", "ru"):
             page.goto(f"{draft_url}/doc/{tag}")
             page.fill("input[name=summary]", f"Courier ratings become public ({tag}).")
             if tag == "en":
                 shot("document")
-            page.click("form.form-grid button[type=submit]")
+            submit("form.form-grid button[type=submit]")
         assert page.url == draft_url
         verdict = page.text_content("#verdict") or ""
         assert "these changes require major" in verdict
         assert "public disclosure turned on (public_disclosure)" in verdict
         shot("draft-refused")
-        page.click("text=Publish now")
+        submit("text=Publish now")
         assert "The guard refused" in page.content()
         # Published as major after all.
         page.goto(draft_url)
         page.select_option("select[name=significance]", "major")
         page.fill("textarea[name=notes]", "Ratings on the public map")
-        page.click("text=Save draft")
+        submit("text=Save draft")
         assert "Ready to publish as major" in (page.text_content("#verdict") or "")
         shot("draft-ready")
         page.goto(f"{draft_url}/diff")
@@ -145,7 +150,7 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         assert "Courier ratings are shown publicly" in (page.text_content("#document") or "")
         shot("preview")
         page.goto(draft_url)
-        page.click("text=Publish now")
+        submit("text=Publish now")
         assert page.url.endswith(f"/admin/apps/{APP}")
         history = page.text_content("table.grid") or ""
         assert "3.0" in history and "owner@localhost" in history
@@ -157,7 +162,7 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         assert page.locator("#requests tbody tr").count() == 1
         shot("requests")
         page.fill("input[name=note]", "Erased from the courier CRM")
-        page.click("#requests button[type=submit]")
+        submit("#requests button[type=submit]")
         assert "No open requests" in page.content()
         page.goto(f"{base}/admin/requests?all=1")
         assert "Erased from the courier CRM" in page.content()
@@ -166,8 +171,8 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         page.goto(f"{base}/admin/apps/{APP}/consents")
         assert page.locator("#records tbody tr").count() == 6
         shot("consents")
-        page.click("#records tbody tr:last-child td:last-child a")
-        page.click("text=Verify receipt and chain")
+        submit("#records tbody tr:last-child td:last-child a")
+        submit("text=Verify receipt and chain")
         assert page.locator("#checks li.ok").count() == 5
         shot("record")
 
@@ -176,7 +181,7 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
             shot(name)
         audit = page.text_content("#events") or ""
         for action in ("console.sign_in", "draft.create", "version.publish",
-                       "request.resolve", "user.password_changed"):
+                       "deletion.resolve", "user.password_changed"):
             assert action in audit, action
         page.goto(f"{base}/admin/lang/ru?next=/admin/apps/{APP}/dashboard")
         assert "Согласия" in page.content()

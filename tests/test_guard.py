@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from server.guard import major_reasons
+from server.guard import major_reasons, metadata_changes
 
 BASE: dict[str, Any] = {
     "purposes": [{"id": "delivery", "required": True, "data": ["contact"], "vendors": []},
@@ -70,3 +70,37 @@ def test_narrowing_changes_are_not_major(new: dict[str, Any]) -> None:
 def test_all_reasons_are_listed_together() -> None:
     new = changed(min_age=12, third_party_transfer=True, vendors=[{"id": "v"}])
     assert len(major_reasons(BASE, new)) == 3
+
+
+def test_vendor_moving_country_is_major() -> None:
+    old = changed(vendors=[{"id": "cdn", "country": "KZ"}])
+    assert major_reasons(old, changed(vendors=[{"id": "cdn", "country": "US"}])) == [
+        "vendor 'cdn' moves data from KZ to US"]
+
+
+META: dict[str, Any] = {
+    "id": "app", "name": "App", "default_locale": "kk",
+    "controller": {"name": "A LLP", "bin": "240540012347", "country": "KZ",
+                   "email": "a@example.kz", "address": "Almaty"},
+    "vendors": [{"id": "firebase", "country": "US"}], "data_categories": [],
+    "permissions": [],
+}
+
+
+def test_metadata_changes() -> None:
+    assert metadata_changes(META, copy.deepcopy(META)) == []
+    new = copy.deepcopy(META)
+    new["controller"].update(email="dpo@example.kz", bin="240540012348")
+    new["vendors"].append({"id": "sentry", "country": "US"})
+    new["data_categories"] = [{"id": "usage"}]
+    got = [(c.sentence, c.major) for c in metadata_changes(META, new)]
+    assert got == [
+        ("controller bin: '240540012347' -> '240540012348'", True),
+        ("controller email: 'a@example.kz' -> 'dpo@example.kz'", False),
+        ("app.toml: new vendor 'sentry'", False),
+        ("app.toml: new data category 'usage'", False),
+    ]
+    gone = copy.deepcopy(META)
+    gone["vendors"] = [{"id": "firebase", "country": "KZ"}]
+    assert [c.sentence for c in metadata_changes(META, gone)] == [
+        "app.toml: vendor 'firebase' changed"]

@@ -8,7 +8,6 @@ same publish service as ``kelisim publish``.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,28 +15,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.model import LOCALES
 
-from ..bundle import (
-    LOCALE_TAG_RE,
-    BundleError,
-    DocumentFile,
-    VersionBundle,
-    VersionSchema,
-    _first_heading,
-    flatten,
-)
-from ..guard import major_reasons
+from ..errors import GuardError, PolicySourceError
+from ..guard import major_reasons, metadata_changes
 from ..manifests import Timing
 from ..models import App, Document, PolicyVersion
-from ..publish import GuardError, PublishResult, build_version_body, publish_version
+from ..policy_source import AppMetadata, VersionSource, version_from_data
+from ..publish import PublishResult, app_metadata, build_version_body, publish_version
 
 __all__ = ["Verdict", "check", "field_diff", "latest_version", "missing_translations",
-           "publish", "spec_from_version", "text_diff", "to_bundle"]
+           "publish", "spec_from_version", "text_diff", "to_source"]
 
 # version.toml keys a draft keeps, in the order the edit form shows them.
 SPEC_KEYS = ("label", "significance", "effective", "min_age", "guardian_consent",
@@ -75,47 +66,23 @@ def documents_of(s: Session, body: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def to_bundle(draft_id: int, spec: dict[str, Any], documents: dict[str, str],
-              max_bytes: int) -> VersionBundle:
+def to_source(draft_id: int, spec: dict[str, Any], documents: dict[str, str],
+              max_bytes: int) -> VersionSource:
     """The draft as the publish service takes it (the same checks as a folder).
 
     Raises:
-        BundleError: every problem, each naming its field.
+        PolicySourceError: every problem, each naming its field.
     """
-    where = Path(f"draft-{draft_id}")
     raw = {k: v for k, v in spec.items() if v is not None and k in SPEC_KEYS}
-    try:
-        loaded = VersionSchema().load(raw)
-    except ValidationError as exc:
-        raise BundleError([f"{where}: {m}" for m in flatten(exc.messages)]) from None
-    problems: list[str] = []
-    docs: dict[str, DocumentFile] = {}
-    for tag, text in sorted(documents.items()):
-        if not LOCALE_TAG_RE.match(tag):
-            problems.append(f"{where}/{tag}.md: not a locale tag")
-            continue
-        text = unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
-        content = text.encode("utf-8")
-        if not text.strip():
-            problems.append(f"{where}/{tag}.md: document is empty")
-            continue
-        if len(content) > max_bytes:
-            problems.append(f"{where}/{tag}.md: {len(content)} bytes is over the limit of "
-                            f"{max_bytes}")
-            continue
-        title = loaded["title"].get(tag) or _first_heading(text) or ""
-        if not title:
-            problems.append(f"{where}/{tag}.md: no title; start with a '# heading'")
-        docs[tag] = DocumentFile(tag, content, hashlib.sha256(content).hexdigest(), title)
-    if not documents:
-        problems.append(f"{where}: no documents; add one per language")
-    for key in ("summary", "title"):
-        for tag in loaded[key]:
-            if tag not in documents:
-                problems.append(f"{where}: {key}.{tag}: there is no {tag} document")
-    if problems:
-        raise BundleError(problems)
-    return VersionBundle(path=where, spec=loaded, documents=docs)
+    docs = {tag: unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
+            for tag, text in documents.items()}
+    return version_from_data(raw, docs, max_document_bytes=max_bytes,
+                             source=f"draft-{draft_id}")
+
+
+def app_meta_of(app_meta: dict[str, Any] | None) -> AppMetadata | None:
+    """Raises: PolicySourceError."""
+    return AppMetadata.from_dict(app_meta, "app metadata") if app_meta is not None else None
 
 
 @dataclass
@@ -131,52 +98,58 @@ class Verdict:
 
 
 def check(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
-          documents: dict[str, str], keys_dir: Path, now: datetime, timing: Timing,
-          max_bytes: int) -> Verdict:
+          documents: dict[str, str], app_meta: dict[str, Any] | None, keys_dir: Path,
+          now: datetime, timing: Timing, max_bytes: int, actor: str) -> Verdict:
     """Run the publish service without storing anything (its dry run).
 
     When other problems stop the dry run before the guard, the guard still judges the
     fields (a publisher sees both at once)."""
     significance = str(spec.get("significance"))
     try:
-        bundle = to_bundle(draft_id, spec, documents, max_bytes)
-    except BundleError as exc:
+        source = to_source(draft_id, spec, documents, max_bytes)
+        meta = app_meta_of(app_meta)
+    except PolicySourceError as exc:
         return Verdict(False, significance, [], exc.problems)
     try:
-        result = publish_version(s, app_id, bundle, keys_dir, now, timing, dry_run=True)
+        result = publish_version(s, app_id, source, keys_dir, now, timing, actor=actor,
+                                 app_meta=meta, dry_run=True)
     except GuardError as exc:
         return Verdict(False, significance, exc.reasons, [], guard_refused=True)
-    except BundleError as exc:
-        reasons = _guard_only(s, app_id, bundle)
+    except PolicySourceError as exc:
+        reasons = _guard_only(s, app_id, source, meta)
         return Verdict(False, significance, reasons, exc.problems,
                        guard_refused=bool(reasons) and significance != "major")
     return Verdict(True, result.significance, result.reasons, [], upcoming=result.upcoming)
 
 
-def _guard_only(s: Session, app_id: str, bundle: VersionBundle) -> list[str]:
+def _guard_only(s: Session, app_id: str, source: VersionSource,
+                meta: AppMetadata | None) -> list[str]:
     app = s.get(App, app_id)
     latest = latest_version(s, app_id)
     if app is None or latest is None:
         return []
+    old = app_metadata(app)
     try:
-        body = build_version_body(app, bundle, latest.number + 1, latest.number, "", "",
-                                  summaries_required=False)
-    except BundleError:
+        body = build_version_body(meta or old, source, latest.number + 1, latest.number, "",
+                                  "", summaries_required=False)
+    except PolicySourceError:
         return []
-    return major_reasons(latest.body, body)
+    changes = metadata_changes(old.to_dict(), (meta or old).to_dict())
+    return major_reasons(latest.body, body) + [c.sentence for c in changes if c.major]
 
 
 def publish(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
-            documents: dict[str, str], keys_dir: Path, now: datetime, timing: Timing,
-            max_bytes: int, override_reason: str | None = None) -> PublishResult:
-    """Publish in the caller's transaction.
+            documents: dict[str, str], app_meta: dict[str, Any] | None, keys_dir: Path,
+            now: datetime, timing: Timing, max_bytes: int, actor: str,
+            override_reason: str | None = None) -> PublishResult:
+    """Publish in the caller's transaction (the service writes the admin audit log).
 
     Raises:
-        BundleError, GuardError, SigningError: nothing was stored.
+        KelisimError: PolicySourceError, GuardError, SigningError...; nothing was stored.
     """
-    bundle = to_bundle(draft_id, spec, documents, max_bytes)
-    return publish_version(s, app_id, bundle, keys_dir, now, timing,
-                           override_reason=override_reason)
+    source = to_source(draft_id, spec, documents, max_bytes)
+    return publish_version(s, app_id, source, keys_dir, now, timing, actor=actor,
+                           app_meta=app_meta_of(app_meta), override_reason=override_reason)
 
 
 def missing_translations(app: App, spec: dict[str, Any], documents: dict[str, str],
@@ -272,8 +245,8 @@ def _show(value: Any) -> str:
 
 
 def parse_toml(text: str, what: str) -> dict[str, Any]:
-    """Raises: BundleError naming the line."""
+    """Raises: PolicySourceError naming the line."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BundleError([f"{what}: {exc}"]) from None
+        raise PolicySourceError([f"{what}: {exc}"]) from None

@@ -46,5 +46,5 @@ def create_user(s: Session, email: str, role: str, now: datetime, *, actor: str,
                     must_change_password=True, disabled=False, session_generation=1,
                     created_at=format_time(now)))
     s.flush()
-    record(s, actor, "user.create", f"user:{email}", {"role": role}, now)
+    record(s, actor, "user.create", f"user/{email}", {"role": role}, now)
     return password

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from client_sdk.timeutil import format_time
 
+from ...adminlog import AdminEvent
 from ...manifests import latest_manifest
 from ...models import App, ConsentRecord, DeletionRequest, PolicyVersion
 from ..drafts import latest_version
@@ -44,15 +45,22 @@ def index() -> Any:
 
 
 def _history(s: Any, app_id: str) -> list[dict[str, Any]]:
+    """Versions newest first, with who published them (the admin audit log, console and CLI
+    alike) and the notes of the console draft they came from."""
     drafts = {d.published_number: d for d in s.scalars(select(Draft).where(
         Draft.app_id == app_id, Draft.published_number.is_not(None)))}
+    publishers: dict[int, str] = {}
+    for e in s.scalars(select(AdminEvent).where(AdminEvent.action == "version.publish",
+                                                AdminEvent.target == app_id)):
+        if isinstance(e.details.get("number"), int):
+            publishers[e.details["number"]] = e.actor
     stamp = format_time(now())
     out = []
     for v in s.scalars(select(PolicyVersion).where(PolicyVersion.app_id == app_id)
                        .order_by(PolicyVersion.number.desc())):
         d = drafts.get(v.number)
         out.append({"v": v, "upcoming": v.effective > stamp,
-                    "publisher": d.published_by if d else "cli",
+                    "publisher": publishers.get(v.number, "-"),
                     "notes": d.notes if d else "", "draft": d})
     return out
 
@@ -94,6 +102,6 @@ def settings(app_id: str) -> Any:
             row = AppSettings(app_id=app_id, request_deadline_days=data["request_deadline_days"])
             s.add(row)
         row.request_deadline_days = data["request_deadline_days"]
-        audit(s, "app.settings", f"app:{app_id}",
+        audit(s, "app.settings", app_id,
               {"request_deadline_days": [before, data["request_deadline_days"]]})
     return redirect(url_for("admin.apps.detail", app_id=app_id), 303)

@@ -41,7 +41,7 @@ def login() -> Any:
         with k.db.session() as s:
             user = authenticate(s, data["email"], data["password"], ip, now(), k.config)
             if user is not None:
-                audit(s, "console.sign_in", f"user:{user.email}", {"ip": ip}, actor=user.email)
+                audit(s, "console.sign_in", f"user/{user.email}", {"ip": ip}, actor=user.email)
                 uid, gen = user.id, user.session_generation
     except Throttled as exc:
         resp = page("login.html", 429, next=request.form.get("next", ""),
@@ -61,7 +61,7 @@ def logout() -> Any:
     user = g.get("admin_user")
     if user is not None:
         with kelisim().db.session() as s:
-            audit(s, "console.sign_out", f"user:{user.email}")
+            audit(s, "console.sign_out", f"user/{user.email}")
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -87,7 +87,7 @@ def password() -> Any:
         row.password_hash = hash_password(data["new"])
         row.must_change_password = False
         row.session_generation += 1
-        audit(s, "user.password_changed", f"user:{row.email}")
+        audit(s, "user.password_changed", f"user/{row.email}")
         gen = row.session_generation
     session["gen"] = gen
     return redirect(url_for("admin.apps.index"), 303)

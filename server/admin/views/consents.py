@@ -118,7 +118,7 @@ def export(app_id: str, fmt: str) -> Any:
         if errors:
             return page("consents.html", 422, app=s.get(App, app_id), rows=[], f={},
                         errors=errors, more=False, query={}, next_before=None)
-        audit(s, "consents.export", f"app:{app_id}", {"format": fmt, "filters": f})
+        audit(s, "consents.export", app_id, {"format": fmt, "filters": f})
 
     def generate() -> Iterator[str]:
         with k.db.session(readonly=True) as s:

@@ -15,11 +15,10 @@ from werkzeug.utils import secure_filename
 from client_sdk.model import LOCALES
 from client_sdk.timeutil import format_time
 
-from ...bundle import AppSchema, BundleError
-from ...importer import ImportError_, import_policy
-from ...manifests import SigningError
+from ...errors import GuardError, KelisimError, PolicyImportError, PolicySourceError
+from ...importer import import_policy
 from ...models import App
-from ...publish import GuardError
+from ...policy_source import AppMetadata
 from ..drafts import (
     check,
     documents_of,
@@ -60,7 +59,7 @@ def _new(s: Session, app: App, spec: dict[str, Any], docs: dict[str, str], base:
               updated_at=stamp)
     s.add(d)
     s.flush()
-    audit(s, "draft.create", f"app:{app.id}/draft:{d.id}", {"from": how})
+    audit(s, "draft.create", f"{app.id}/draft-{d.id}", {"from": how})
     return d.id
 
 
@@ -84,7 +83,7 @@ def _import(data: bytes, filename: str, app_id: str, locale: str | None
     """Run the importer on an uploaded file: (version.toml fields, documents, notes).
 
     Raises:
-        ImportError_: the importer's message.
+        PolicyImportError: the importer's message.
     """
     with tempfile.TemporaryDirectory(prefix="kelisim-upload-") as tmp:
         src = Path(tmp) / (secure_filename(filename) or "policy.txt")
@@ -117,7 +116,7 @@ def upload(app_id: str) -> Any:
             try:
                 spec, docs, notes = _import(data, file.filename or "", app_id,
                                             form.get("locale"))
-            except ImportError_ as exc:
+            except PolicyImportError as exc:
                 errors["file"] = [str(exc).split(": ", 1)[-1]]
     with k.db.session() as s:
         app = s.get(App, app_id)
@@ -146,8 +145,8 @@ def upload(app_id: str) -> Any:
 def _context(s: Session, d: Draft, app: App, **extra: Any) -> dict[str, Any]:
     k = kelisim()
     latest = latest_version(s, app.id)
-    verdict = check(s, app.id, d.id, d.spec, d.documents, k.keys_dir, now(), k.timing,
-                    k.config["MAX_DOCUMENT_BYTES"])
+    verdict = check(s, app.id, d.id, d.spec, d.documents, d.app_meta, k.keys_dir, now(),
+                    k.timing, k.config["MAX_DOCUMENT_BYTES"], g.admin_user.email)
     purposes = {"purposes": d.spec.get("purposes") or []}
     form = {**{key: d.spec.get(key) for key in ("label", "significance", "effective",
                                                   "min_age", "guardian_consent",
@@ -177,22 +176,19 @@ def _apply(d: Draft, app: App, data: dict[str, Any]) -> None:
     """Put the form's values into the draft.
 
     Raises:
-        BundleError: the purposes or app metadata TOML is not valid.
+        PolicySourceError: the purposes or app metadata TOML is not valid.
     """
     purposes = parse_toml(data["purposes_toml"], "purposes")
-    if set(purposes) - {"purposes", "permissions"}:
-        raise BundleError([f"purposes: unexpected key(s) {sorted(set(purposes) - {'purposes'})}"
-                           f"; only [[purposes]] tables belong here"])
+    if set(purposes) - {"purposes"}:
+        raise PolicySourceError([f"purposes: unexpected key(s) "
+                                 f"{sorted(set(purposes) - {'purposes'})}; only [[purposes]] "
+                                 f"tables belong here"])
     meta = parse_toml(data["app_toml"], "app metadata") if data.get("app_toml") else None
     if meta is not None:
-        try:
-            AppSchema().load(meta)
-        except ValidationError as exc:
-            from ...bundle import flatten
-
-            raise BundleError([f"app metadata: {m}" for m in flatten(exc.messages)]) from None
-        if meta.get("id") != app.id:
-            raise BundleError([f"app metadata: id: must stay {app.id!r}"])
+        checked = AppMetadata.from_dict(meta, "app metadata")
+        if checked.id != app.id:
+            raise PolicySourceError([f"app metadata: id: must stay {app.id!r}"])
+        meta = checked.to_dict()
         if meta == app_toml(app):
             meta = None
     spec = dict(d.spec)
@@ -219,10 +215,10 @@ def save(draft_id: int) -> Any:
             with k.db.session() as s:
                 d, app = _get(s, draft_id)
                 _apply(d, app, data)
-                audit(s, "draft.edit", f"app:{app.id}/draft:{d.id}",
+                audit(s, "draft.edit", f"{app.id}/draft-{d.id}",
                       {"label": d.spec.get("label"), "significance": d.spec.get("significance")})
             return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
-        except BundleError as exc:
+        except PolicySourceError as exc:
             errors = {"form": exc.problems}
     with k.db.session(readonly=True) as s:
         d, app = _get(s, draft_id)
@@ -260,7 +256,7 @@ def document(draft_id: int, locale: str) -> Any:
                 spec[key] = values
             d.spec = spec
             d.updated_at = format_time(now())
-            audit(s, "draft.edit_document", f"app:{app.id}/draft:{d.id}",
+            audit(s, "draft.edit_document", f"{app.id}/draft-{d.id}",
                   {"locale": locale, "chars": len(data["text"])})
         return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
     with k.db.session(readonly=True) as s:
@@ -283,7 +279,7 @@ def delete_document(draft_id: int, locale: str) -> Any:
         for key in ("summary", "title"):
             spec[key] = {t: v for t, v in (spec.get(key) or {}).items() if t != locale}
         d.spec = spec
-        audit(s, "draft.remove_document", f"app:{app.id}/draft:{d.id}", {"locale": locale})
+        audit(s, "draft.remove_document", f"{app.id}/draft-{d.id}", {"locale": locale})
     return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
 
 
@@ -297,18 +293,14 @@ def publish_draft(draft_id: int) -> Any:
         with k.db.session() as s:
             d, app = _get(s, draft_id)
             when = now()
-            result = publish(s, app.id, d.id, d.spec, d.documents, k.keys_dir, when, k.timing,
-                             k.config["MAX_DOCUMENT_BYTES"], override_reason=reason)
+            result = publish(s, app.id, d.id, d.spec, d.documents, d.app_meta, k.keys_dir,
+                             when, k.timing, k.config["MAX_DOCUMENT_BYTES"],
+                             g.admin_user.email, override_reason=reason)
             d.status, d.published_number = "published", result.number
             d.published_by, d.published_at = g.admin_user.email, format_time(when)
-            audit(s, "version.schedule" if result.upcoming else "version.publish",
-                  f"app:{app.id}/version:{result.label}",
-                  {"number": result.number, "significance": result.significance,
-                   "effective": result.effective, "draft": d.id,
-                   "override_reason": result.override_reason, "seq": result.seq})
     except GuardError as exc:
         problem = ["guard_refused", *exc.reasons]
-    except (BundleError, SigningError) as exc:
+    except KelisimError as exc:
         problem = getattr(exc, "problems", None) or [str(exc)]
     if problem:
         with k.db.session(readonly=True) as s:
@@ -324,5 +316,5 @@ def discard(draft_id: int) -> Any:
     with kelisim().db.session() as s:
         d, app = _get(s, draft_id)
         d.status = "discarded"
-        audit(s, "draft.discard", f"app:{app.id}/draft:{d.id}")
+        audit(s, "draft.discard", f"{app.id}/draft-{d.id}")
     return redirect(url_for("admin.apps.detail", app_id=app.id), 303)

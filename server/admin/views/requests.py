@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, g, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from client_sdk.timeutil import format_time, parse_time
 
+from ...deletions import resolve as resolve_request
+from ...errors import AlreadyResolved, InvalidValue, NotFound
 from ...models import App, DeletionRequest
 from ..forms import ResolveForm, errors_of
 from ..security import now, requires
-from . import audit, kelisim, page
+from . import kelisim, page
 from .apps import deadline_days
 
 bp = Blueprint("requests", __name__)
@@ -57,16 +59,14 @@ def resolve(app_id: str, request_id: str) -> Any:
     except ValidationError as exc:
         return page("requests.html", 422, items=_queue(False), show_all=False,
                     errors=errors_of(exc), failed=request_id)
-    with kelisim().db.session() as s:
-        d = s.scalars(select(DeletionRequest).where(
-            DeletionRequest.app_id == app_id, DeletionRequest.request_id == request_id)).first()
-        if d is None:
-            abort(404)
-        if d.status == "resolved":
-            abort(409, "already_resolved")
-        d.status = "resolved"
-        d.resolved_at = format_time(now())
-        d.resolution = data["note"].strip()
-        audit(s, "request.resolve", f"app:{app_id}/request:{request_id}",
-              {"note": d.resolution})
+    try:
+        with kelisim().db.session() as s:
+            resolve_request(s, app_id, request_id, data["note"], now(), g.admin_user.email)
+    except NotFound:
+        abort(404)
+    except AlreadyResolved:
+        abort(409, "already_resolved")
+    except InvalidValue:
+        return page("requests.html", 422, items=_queue(False), show_all=False,
+                    errors={"note": ["Missing data for required field."]}, failed=request_id)
     return redirect(url_for("admin.requests.queue"), 303)

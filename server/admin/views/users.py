@@ -104,5 +104,5 @@ def _apply(user_id: int, data: dict[str, Any]) -> tuple[str, str] | None:
             user.must_change_password = True
             created = (user.email, password)
         user.session_generation += 1  # whatever changed, old sign-ins end
-        audit(s, f"user.{action}", f"user:{user.email}", details)
+        audit(s, f"user.{action}", f"user/{user.email}", details)
     return created

@@ -1,7 +1,7 @@
 """Operator console: users, failed sign-ins, drafts, app settings, dashboard index.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+# The contract says 0002; chained after 0006 (on main already) so one head remains.
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

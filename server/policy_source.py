@@ -1,6 +1,7 @@
-"""Policy as code: reading and validating an app directory and a version directory.
+"""Policy as code: reading and validating app metadata and a policy version, from folders
+or from memory (the console's drafts).
 
-Layout (see docs/policy-as-code.md)::
+Folder layout (see docs/policy-as-code.md)::
 
     jana-courier/
       app.toml            controller, default locale, vendors, data categories, permissions
@@ -9,7 +10,7 @@ Layout (see docs/policy-as-code.md)::
         kk.md ru.md en.md one Markdown document per locale
 
 Every problem is reported as ``file: field: message``; nothing is stored unless the whole
-bundle is valid.
+version is valid.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ import hashlib
 import re
 import tomllib
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from marshmallow import (
-    RAISE,
-    Schema,
     ValidationError,
     fields,
     post_load,
@@ -37,38 +37,15 @@ from marshmallow import (
 from client_sdk.model import LOCALES, SIGNIFICANCES
 from client_sdk.timeutil import format_time, parse_duration, parse_time
 
-__all__ = ["AppBundle", "BundleError", "VersionBundle", "load_app_dir", "load_version_dir",
-           "valid_bin"]
+from .errors import PolicySourceError
+from .validation import Strict, flatten, nfc
+
+__all__ = ["AppMetadata", "DocumentFile", "VersionSource",
+           "load_app_dir", "load_version_dir", "valid_bin", "version_from_data"]
 
 ID = validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,63}$", error="must be a lowercase id "
                      "(letters, digits, '-', '_', '.'; at most 64)")
 LOCALE_TAG_RE = re.compile(r"^(kk|ru|en|uz|ky)(-(Cyrl|Latn))?$")
-
-
-class BundleError(Exception):
-    """A bundle that cannot be published. ``problems`` lists ``file: field: message``."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-def flatten(messages: Any, prefix: str = "") -> list[str]:
-    """Turn marshmallow's nested messages into ``field.path: message`` lines."""
-    out: list[str] = []
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = f"{prefix}[{key}]" if isinstance(key, int) else (
-                f"{prefix}.{key}" if prefix else str(key))
-            out.extend(flatten(value, name))
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out.extend(f"{prefix or '(top level)'}: {m}" for m in messages)
-    elif isinstance(messages, list):
-        for m in messages:
-            out.extend(flatten(m, prefix))
-    else:
-        out.append(f"{prefix or '(top level)'}: {messages}")
-    return out
 
 
 def valid_bin(value: str) -> bool:
@@ -110,11 +87,6 @@ class When(fields.Field[str]):
             except ValueError as exc:
                 raise ValidationError(str(exc)) from None
         raise ValidationError("must be a date or a date-time")
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class ControllerSchema(Strict):
@@ -219,35 +191,29 @@ class VersionSchema(Strict):
 
     @post_load
     def _nfc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        normalised: dict[str, Any] = _nfc(data)
+        normalised: dict[str, Any] = nfc(data)
         return normalised
-
-
-def _nfc(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, dict):
-        return {k: _nfc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nfc(v) for v in value]
-    return value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise BundleError([f"{path}: file not found"]) from None
+        raise PolicySourceError([f"{path}: file not found"]) from None
+    except OSError as exc:
+        raise PolicySourceError([f"{path}: {exc.strerror}"]) from None
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise BundleError([f"{path}: not UTF-8 ({exc})"]) from None
+        raise PolicySourceError([f"{path}: not UTF-8 ({exc})"]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise BundleError([f"{path}: {exc}"]) from None
+        raise PolicySourceError([f"{path}: {exc}"]) from None
 
 
 @dataclass(frozen=True)
-class AppBundle:
+class AppMetadata:
+    """What app.toml says: identity, controller, and the catalog versions refer to."""
+
     id: str
     name: str
     default_locale: str
@@ -261,23 +227,33 @@ class AppBundle:
         return {"vendors": self.vendors, "data_categories": self.data_categories,
                 "permissions": self.permissions}
 
+    def to_dict(self) -> dict[str, Any]:
+        """The app.toml fields as plain data (what a version stores as its app metadata)."""
+        return {"id": self.id, "name": self.name, "default_locale": self.default_locale,
+                "controller": self.controller, **self.catalog}
+
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str) -> AppBundle:
+    def from_dict(cls, data: Mapping[str, Any], source: str = "app.toml") -> AppMetadata:
+        """Validate app metadata given as data (a parsed app.toml or a console form).
+
+        Raises:
+            PolicySourceError: every problem, as ``source: field: message``.
+        """
         try:
-            loaded = _nfc(AppSchema().load(data))
+            loaded = nfc(AppSchema().load(dict(data)))
         except ValidationError as exc:
-            raise BundleError([f"{source}: {m}" for m in flatten(exc.messages)]) from None
+            raise PolicySourceError([f"{source}: {m}" for m in flatten(exc.messages)]) from None
         return cls(**loaded)
 
 
-def load_app_dir(path: Path) -> AppBundle:
-    """Read ``<path>/app.toml``.
+def load_app_dir(path: Path) -> AppMetadata:
+    """Read ``<path>/app.toml`` (or the file ``path``).
 
     Raises:
-        BundleError: the file is missing or invalid.
+        PolicySourceError: the file is missing or invalid.
     """
     toml_path = path / "app.toml" if path.is_dir() else path
-    return AppBundle.from_dict(_read_toml(toml_path), str(toml_path))
+    return AppMetadata.from_dict(_read_toml(toml_path), str(toml_path))
 
 
 @dataclass(frozen=True)
@@ -289,10 +265,19 @@ class DocumentFile:
 
 
 @dataclass(frozen=True)
-class VersionBundle:
-    path: Path
+class VersionSource:
+    """A validated policy version: version.toml's fields and one document per locale.
+
+    ``source`` names where it came from (a folder, or e.g. ``draft``) in messages.
+    """
+
+    source: str
     spec: dict[str, Any]
     documents: dict[str, DocumentFile] = field(default_factory=dict)
+
+    @property
+    def spec_file(self) -> str:
+        return f"{self.source}/version.toml"
 
 
 _HEADING_RE = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -305,63 +290,86 @@ def _first_heading(text: str) -> str | None:
     return m.group(1).replace("**", "").replace("__", "").strip() or None
 
 
-def load_version_dir(path: Path, max_document_bytes: int) -> VersionBundle:
-    """Read ``version.toml`` and the ``<locale>.md`` documents beside it.
+def _document(name: str, tag: str, data: bytes, max_document_bytes: int,
+              spec: dict[str, Any], problems: list[str]) -> DocumentFile | None:
+    if len(data) > max_document_bytes:
+        problems.append(f"{name}: {len(data)} bytes is over the limit of {max_document_bytes}")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{name}: not UTF-8 (byte {exc.start})")
+        return None
+    text = unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
+    if not text.strip():
+        problems.append(f"{name}: document is empty")
+        return None
+    if "\x00" in text:
+        problems.append(f"{name}: contains a NUL character")
+        return None
+    content = text.encode("utf-8")
+    title = spec["title"].get(tag) or _first_heading(text) or ""
+    return DocumentFile(tag, content, hashlib.sha256(content).hexdigest(), title)
+
+
+def version_from_data(raw_spec: Mapping[str, Any], documents: Mapping[str, bytes | str], *,
+                      max_document_bytes: int, source: str = "draft") -> VersionSource:
+    """Validate a version given as data: version.toml's fields and ``{locale: Markdown}``.
 
     Raises:
-        BundleError: any problem, each line naming the file and field.
+        PolicySourceError: every problem, each naming the file (``<source>/version.toml``,
+            ``<source>/<locale>.md``) and field.
     """
-    if not path.is_dir():
-        raise BundleError([f"{path}: not a directory"])
-    toml_path = path / "version.toml"
-    raw = _read_toml(toml_path)
-    problems: list[str] = []
+    toml_name = f"{source}/version.toml"
     try:
-        spec = VersionSchema().load(raw)
+        spec = VersionSchema().load(dict(raw_spec))
     except ValidationError as exc:
-        raise BundleError([f"{toml_path}: {m}" for m in flatten(exc.messages)]) from None
+        raise PolicySourceError([f"{toml_name}: {m}" for m in flatten(exc.messages)]) from None
+    problems: list[str] = []
     docs: dict[str, DocumentFile] = {}
-    for doc_path in sorted(path.glob("*.md")):
-        tag = doc_path.stem
+    for tag in sorted(documents):
+        name = f"{source}/{tag}.md"
         if not LOCALE_TAG_RE.match(tag):
-            problems.append(f"{doc_path}: file name is not a locale tag "
+            problems.append(f"{name}: file name is not a locale tag "
                             f"(kk.md, ru.md, en.md, uz.md, uz-Cyrl.md, ky.md)")
             continue
-        data = doc_path.read_bytes()
-        if len(data) > max_document_bytes:
-            problems.append(f"{doc_path}: {len(data)} bytes is over the limit of "
-                            f"{max_document_bytes}")
-            continue
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.append(f"{doc_path}: not UTF-8 (byte {exc.start})")
-            continue
-        text = unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
-        if not text.strip():
-            problems.append(f"{doc_path}: document is empty")
-            continue
-        if "\x00" in text:
-            problems.append(f"{doc_path}: contains a NUL character")
-            continue
-        content = text.encode("utf-8")
-        title = spec["title"].get(tag) or _first_heading(text) or ""
-        docs[tag] = DocumentFile(tag, content, hashlib.sha256(content).hexdigest(), title)
+        value = documents[tag]
+        data = value.encode("utf-8") if isinstance(value, str) else value
+        doc = _document(name, tag, data, max_document_bytes, spec, problems)
+        if doc is not None:
+            docs[tag] = doc
     if not docs and not problems:
-        problems.append(f"{path}: no documents; add one <locale>.md per language")
-    for tag in spec["summary"]:
-        if docs and tag not in docs:
-            problems.append(f"{toml_path}: summary.{tag}: there is no {tag}.md document")
-    for tag in spec["title"]:
-        if docs and tag not in docs:
-            problems.append(f"{toml_path}: title.{tag}: there is no {tag}.md document")
+        problems.append(f"{source}: no documents; add one <locale>.md per language")
+    for key in ("summary", "title"):
+        for tag in spec[key]:
+            if docs and tag not in docs:
+                problems.append(f"{toml_name}: {key}.{tag}: there is no {tag}.md document")
     if spec["default_locale"] and docs and spec["default_locale"] not in docs:
-        problems.append(f"{toml_path}: default_locale: there is no "
+        problems.append(f"{toml_name}: default_locale: there is no "
                         f"{spec['default_locale']}.md document")
     for tag, doc in docs.items():
         if not doc.title:
-            problems.append(f"{path / (tag + '.md')}: no title; start the document with a "
+            problems.append(f"{source}/{tag}.md: no title; start the document with a "
                             f"'# heading' or set title.{tag} in version.toml")
     if problems:
-        raise BundleError(problems)
-    return VersionBundle(path=path, spec=spec, documents=docs)
+        raise PolicySourceError(problems)
+    return VersionSource(source=source, spec=spec, documents=docs)
+
+
+def load_version_dir(path: Path, max_document_bytes: int) -> VersionSource:
+    """Read ``version.toml`` and the ``<locale>.md`` documents in the folder ``path``.
+
+    Raises:
+        PolicySourceError: any problem, each line naming the file and field.
+    """
+    if not path.is_dir():
+        raise PolicySourceError([f"{path}: not a directory"])
+    raw = _read_toml(path / "version.toml")
+    documents: dict[str, bytes] = {}
+    for doc_path in sorted(path.glob("*.md")):
+        try:
+            documents[doc_path.stem] = doc_path.read_bytes()
+        except OSError as exc:
+            raise PolicySourceError([f"{doc_path}: {exc.strerror}"]) from None
+    return version_from_data(raw, documents, max_document_bytes=max_document_bytes,
+                             source=str(path))

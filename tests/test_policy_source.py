@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DEMO
-from server.bundle import BundleError, load_app_dir, load_version_dir, valid_bin
+from server.policy_source import PolicySourceError, load_app_dir, load_version_dir, valid_bin
 
 
 def test_demo_bundles_are_valid() -> None:
@@ -26,7 +26,7 @@ def test_bin_check_digit(value: str, ok: bool) -> None:
 
 def _app(tmp_path: Path, text: str) -> list[str]:
     (tmp_path / "app.toml").write_text(text)
-    with pytest.raises(BundleError) as exc:
+    with pytest.raises(PolicySourceError) as exc:
         load_app_dir(tmp_path)
     return exc.value.problems
 
@@ -47,7 +47,7 @@ def test_app_toml_errors(tmp_path: Path) -> None:
 def test_app_toml_syntax_error_and_missing(tmp_path: Path) -> None:
     problems = _app(tmp_path, "id = \n")
     assert problems[0].startswith(f"{tmp_path / 'app.toml'}: Invalid value")
-    with pytest.raises(BundleError, match="file not found"):
+    with pytest.raises(PolicySourceError, match="file not found"):
         load_app_dir(tmp_path / "missing")
 
 
@@ -57,7 +57,7 @@ def _version(tmp_path: Path, toml: str, docs: dict[str, bytes] | None = None) ->
     (d / "version.toml").write_text(toml)
     for name, data in (docs if docs is not None else {"kk.md": b"# T\n\nText\n"}).items():
         (d / name).write_bytes(data)
-    with pytest.raises(BundleError) as exc:
+    with pytest.raises(PolicySourceError) as exc:
         load_version_dir(d, 1000)
     return exc.value.problems
 

@@ -1,0 +1,121 @@
+"""``kelisim audit``, ``consents``, ``stats`` and ``deletions``: the consent log."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from client_sdk.timeutil import parse_time
+
+from ..deletions import list_requests, resolve
+from ..errors import UnknownApp
+from ..models import App
+from .common import CLI_ACTOR, now, require_migrated
+
+__all__ = ["audit", "consents", "deletions", "stats_cmd"]
+
+
+@click.group(cls=AppGroup)
+def audit() -> None:
+    """Checks of the consent log."""
+
+
+@audit.command("verify")
+@click.argument("app_id")
+def audit_verify(app_id: str) -> None:
+    """Check APP_ID's hash chain; name the first broken link (exit 1)."""
+    from ..consents import verify_chain
+
+    k = require_migrated()
+    with k.db.session(readonly=True) as s:
+        if s.get(App, app_id) is None:
+            raise UnknownApp(app_id)
+        count, problem = verify_chain(s, app_id)
+    if problem is not None:
+        raise click.ClickException(
+            f"chain of {app_id} broken at seq {problem.seq} (record {problem.record_id}): "
+            f"{problem.message}")
+    click.echo(f"{app_id}: {count} record(s), chain intact")
+
+
+@click.group(cls=AppGroup)
+def consents() -> None:
+    """Consent records."""
+
+
+@consents.command("export")
+@click.argument("app_id")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="jsonl",
+              show_default=True)
+@click.option("--since", default=None, help="Only records received at or after this "
+              "RFC 3339 time.")
+def consents_export(app_id: str, fmt: str, since: str | None) -> None:
+    """Stream APP_ID's records with the Law 94-V elements of their version."""
+    from ..audit import csv_header, export_rows, to_csv_line
+
+    k = require_migrated()
+    if since is not None:
+        try:
+            parse_time(since)
+        except ValueError as exc:
+            raise click.ClickException(f"--since: {exc}") from None
+    with k.db.session(readonly=True) as s:
+        if s.get(App, app_id) is None:
+            raise UnknownApp(app_id)
+        if fmt == "csv":
+            click.echo(csv_header(), nl=False)
+        for row in export_rows(s, app_id, since):
+            if fmt == "csv":
+                click.echo(to_csv_line(row), nl=False)
+            else:
+                click.echo(json.dumps(row, ensure_ascii=False, sort_keys=True))
+
+
+@click.command("stats")
+@click.argument("app_id")
+@with_appcontext
+def stats_cmd(app_id: str) -> None:
+    """Accept / decline / withdraw counts per version and locale."""
+    from ..audit import stats
+
+    k = require_migrated()
+    with k.db.session(readonly=True) as s:
+        if s.get(App, app_id) is None:
+            raise UnknownApp(app_id)
+        table = stats(s, app_id)
+    actions = ("accept", "decline", "withdraw", "update", "acknowledge")
+    click.echo("version\tlocale\t" + "\t".join(actions))
+    for (label, locale), counts in sorted(table.items(), key=lambda kv: (kv[0][0],
+                                                                         kv[0][1] or "")):
+        click.echo(f"{label}\t{locale or '-'}\t" + "\t".join(str(counts[a]) for a in actions))
+
+
+@click.group(cls=AppGroup)
+def deletions() -> None:
+    """Deletion requests from apps."""
+
+
+@deletions.command("list")
+@click.argument("app_id")
+@click.option("--all", "show_all", is_flag=True, help="Resolved ones too.")
+def deletions_list(app_id: str, show_all: bool) -> None:
+    """Open deletion requests of APP_ID (oldest first)."""
+    k = require_migrated()
+    with k.db.session(readonly=True) as s:
+        for d in list_requests(s, app_id, include_resolved=show_all):
+            click.echo(f"{d.request_id}\t{d.install_id}\t{d.server_time}\t{d.status}"
+                       + (f"\t{d.resolved_at}\t{d.resolution}" if d.resolved_at else ""))
+
+
+@deletions.command("resolve")
+@click.argument("app_id")
+@click.argument("request_id")
+@click.option("--note", required=True, help="What was done (kept with the request).")
+def deletions_resolve(app_id: str, request_id: str, note: str) -> None:
+    """Mark a deletion request resolved, recording what was done."""
+    k = require_migrated()
+    with k.db.session() as s:
+        resolve(s, app_id, request_id, note, now(), CLI_ACTOR)
+    click.echo(f"{request_id} resolved")

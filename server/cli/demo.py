@@ -1,0 +1,62 @@
+"""``kelisim demo-setup``: the demo app's keys, registration and versions, idempotently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..admin.cli import ensure_first_owner
+from ..models import App, PolicyVersion
+from ..policy_source import load_app_dir, load_version_dir
+from ..publish import publish_version, register_app
+from ..roots import current_root, init_root
+from .common import CLI_ACTOR, kelisim, now
+
+__all__ = ["DEMO_POLICY", "demo_setup"]
+
+DEMO_POLICY = Path(__file__).resolve().parents[2] / "demo_app" / "policy" / "jana-courier"
+
+
+@click.command("demo-setup")
+@click.option("--policy-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Default: the Jana Courier policy shipped in demo_app.")
+@with_appcontext
+def demo_setup(policy_dir: Path | None) -> None:
+    """Migrate, create keys, register the demo app and publish its versions (idempotent)."""
+    k = kelisim()
+    k.db.upgrade()
+    changed = False
+    with k.db.session() as s:
+        if current_root(s) is None:
+            init_root(s, k.keys_dir, now(), k.root_ttl, actor=CLI_ACTOR)
+            click.echo(f"created keys in {k.keys_dir} and signed root v1")
+            changed = True
+    base = policy_dir or DEMO_POLICY
+    meta = load_app_dir(base)
+    with k.db.session() as s:
+        if s.get(App, meta.id) is None:
+            register_app(s, meta, now(), actor=CLI_ACTOR)
+            click.echo(f"registered app {meta.id}")
+            changed = True
+    for version_dir in sorted(p for p in base.iterdir() if (p / "version.toml").exists()):
+        version = load_version_dir(version_dir, k.config["MAX_DOCUMENT_BYTES"])
+        with k.db.session() as s:
+            exists = s.scalar(select(PolicyVersion.id).where(
+                PolicyVersion.app_id == meta.id,
+                PolicyVersion.label == version.spec["label"]))
+            if exists is None:
+                r = publish_version(s, meta.id, version, k.keys_dir, now(), k.timing,
+                                    actor=CLI_ACTOR, app_meta=meta)
+                click.echo(f"published {meta.id} {r.label} ({r.significance})")
+                changed = True
+    password = ensure_first_owner()  # the console's first owner, so `make run` has a login
+    if password is not None:
+        click.echo(f"console: http://{k.config['HOST']}:{k.config['PORT']}/admin/ "
+                   f"user owner@localhost, one-time password {password}")
+        changed = True
+    if not changed:
+        click.echo("demo already set up: nothing to do")
+    k.published.invalidate()

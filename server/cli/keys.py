@@ -1,0 +1,88 @@
+"""``kelisim keys`` and ``kelisim root``: the signing keys and the root apps pin."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from client_sdk.envelope import PAYLOAD_ROOT, parse_envelope
+
+from ..roots import LoadedRoot, init_root, rotate
+from .common import CLI_ACTOR, now, require_migrated
+
+__all__ = ["keys", "root"]
+
+
+def _echo_roles(root: LoadedRoot) -> None:
+    for name, role in root.root.roles.items():
+        click.echo(f"  {name}: {', '.join(role.keyids)} (threshold {role.threshold})")
+
+
+@click.group(cls=AppGroup)
+def keys() -> None:
+    """Signing keys."""
+
+
+@keys.command("init")
+@click.option("--root-keys", default=1, show_default=True, help="How many root keys.")
+@click.option("--root-threshold", default=1, show_default=True,
+              help="How many root keys must sign a new root.")
+def keys_init(root_keys: int, root_threshold: int) -> None:
+    """Create root, manifest and receipt keys (files 0600) and sign root version 1."""
+    k = require_migrated()
+    with k.db.session() as s:
+        root = init_root(s, k.keys_dir, now(), k.root_ttl, root_keys, root_threshold,
+                         actor=CLI_ACTOR)
+    k.published.invalidate()
+    click.echo(f"root v{root.version} signed; keys in {k.keys_dir}")
+    _echo_roles(root)
+    click.echo("Ship root v1 inside your app: kelisim root show --version 1 > root.json")
+
+
+@click.group(cls=AppGroup)
+def root() -> None:
+    """The root of trust that apps pin."""
+
+
+@root.command("show")
+@click.option("--version", "version", type=int, default=None, help="Default: the newest.")
+@click.option("--payload", is_flag=True, help="Print the decoded payload, not the envelope.")
+def root_show(version: int | None, payload: bool) -> None:
+    """Print a signed root (the envelope an app ships pinned)."""
+    k = require_migrated()
+    blob = k.published.root(version)
+    if blob is None:
+        raise click.ClickException("no such root; run `kelisim keys init` first"
+                                   if version is None else f"no root version {version}")
+    if payload:
+        doc = parse_envelope(blob.body, PAYLOAD_ROOT).payload_json()
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        click.echo(blob.body.decode())
+
+
+@root.command("rotate")
+@click.option("--new", "new_roles", multiple=True,
+              type=click.Choice(["root", "manifest", "receipt"]),
+              help="Replace this role's keys (repeatable).")
+@click.option("--root-key", "root_key_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=True, path_type=Path),
+              help="An offline root key file or folder (repeatable).")
+@click.option("--root-threshold", type=int, default=None)
+def root_rotate(new_roles: tuple[str, ...], root_key_files: tuple[Path, ...],
+                root_threshold: int | None) -> None:
+    """Sign root N+1 (by N's keys and its own) and re-sign every published manifest."""
+    k = require_migrated()
+    with k.db.session() as s:
+        done = rotate(s, k.keys_dir, now(), k.root_ttl, k.timing, actor=CLI_ACTOR,
+                      new_roles=new_roles, root_key_files=root_key_files,
+                      root_threshold=root_threshold)
+    k.published.invalidate()
+    click.echo(f"root v{done.root.version} signed; re-signed {len(done.resigned)} "
+               f"manifest(s)")
+    if done.skipped:
+        click.echo(f"  not re-signed (no version in effect): {', '.join(done.skipped)}")
+    _echo_roles(done.root)

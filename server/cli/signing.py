@@ -1,0 +1,46 @@
+"""``kelisim resign`` and ``kelisim export-static``: signed files over time and as files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..manifests import resign as resign_manifests
+from .common import CLI_ACTOR, now, require_migrated
+
+__all__ = ["export_static_cmd", "resign"]
+
+
+@click.command("resign")
+@click.argument("app_ids", nargs=-1)
+@click.option("--force", is_flag=True, help="Re-sign even when not due.")
+@with_appcontext
+def resign(app_ids: tuple[str, ...], force: bool) -> None:
+    """Re-sign manifests that expire soon or whose upcoming version took effect (for cron)."""
+    k = require_migrated()
+    with k.db.session() as s:
+        outcomes = resign_manifests(s, list(app_ids) or None, k.keys_dir, now(), k.timing,
+                                    actor=CLI_ACTOR, force=force)
+    k.published.invalidate()
+    for o in outcomes:
+        if o.status == "unpublished":
+            click.echo(f"{o.app_id}: nothing published yet")
+        elif o.status == "fresh":
+            click.echo(f"{o.app_id}: seq {o.seq} good until {o.refresh_at}")
+        else:
+            click.echo(f"{o.app_id}: seq {o.seq} signed, expires {o.expires}")
+
+
+@click.command("export-static")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_static_cmd(out_dir: Path) -> None:
+    """Write root, manifests and documents as files in the URL layout (for nginx/CDN)."""
+    from ..export import export_static
+
+    k = require_migrated()
+    counts = export_static(k, out_dir)
+    click.echo(f"exported to {out_dir}: {counts['roots']} root(s), {counts['manifests']} "
+               f"manifest(s), {counts['documents']} document(s)")

@@ -1,0 +1,47 @@
+"""What every marshmallow schema of the server shares: the strict base, NFC text, and
+error messages flattened to ``field.path: message`` lines."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from marshmallow import RAISE, Schema
+
+__all__ = ["Strict", "flatten", "nfc"]
+
+
+class Strict(Schema):
+    """Unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+def nfc(value: Any) -> Any:
+    """``value`` with every string in it NFC-normalised (lists and dicts walked)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {k: nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    return value
+
+
+def flatten(messages: Any, prefix: str = "") -> list[str]:
+    """Turn marshmallow's nested messages into ``field.path: message`` lines."""
+    out: list[str] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}[{key}]" if isinstance(key, int) else (
+                f"{prefix}.{key}" if prefix else str(key))
+            out.extend(flatten(value, name))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out.extend(f"{prefix or '(top level)'}: {m}" for m in messages)
+    elif isinstance(messages, list):
+        for m in messages:
+            out.extend(flatten(m, prefix))
+    else:
+        out.append(f"{prefix or '(top level)'}: {messages}")
+    return out
