@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from admin_support import APP, Clock, clock, csrf, events, post, sign_in, users
 from server import Kelisim
 from server.admin.models import Draft
-from server.models import PolicyVersion
+from server.models import App, PolicyVersion
 
 __all__ = ["clock", "users"]
 
@@ -234,3 +234,38 @@ def test_discard(publisher: FlaskClient, kelisim: Kelisim) -> None:
     assert publisher.get(f"/admin/drafts/{draft_id}").status_code == 404
     assert [e.action for e in events(kelisim) if e.action.startswith("draft.")] == [
         "draft.create", "draft.discard"]
+
+
+def test_app_metadata_changes_are_published_with_the_version(
+        publisher: FlaskClient, kelisim: Kelisim) -> None:
+    draft_id = draft_from_current(publisher)
+    summarise(publisher, draft_id)
+    form = form_of(publisher, draft_id)
+    # A new vendor used by the notifications purpose: a change that needs major.
+    app_toml = form["app_toml"] + ('\n[[vendors]]\nid = "onesignal"\nname = "OneSignal"\n'
+                                   'country = "US"\npolicy_url = "https://onesignal.com/privacy"\n')
+    purposes = form["purposes_toml"].replace(
+        'id = "notifications"\nrequired = false', 'id = "notifications"\nrequired = false',
+        1).replace('vendors = []', 'vendors = ["onesignal"]', 2)
+    resp = save(publisher, draft_id, label="1.2", significance="minor", app_toml=app_toml,
+                purposes_toml=purposes)
+    assert resp.status_code == 303, resp.get_data(True)[-3000:]
+    page = publisher.get(f"/admin/drafts/{draft_id}").get_data(True)
+    assert "new vendor &#39;onesignal&#39;" in page and "these changes require major" in page
+    diff = publisher.get(f"/admin/drafts/{draft_id}/diff").get_data(True)
+    assert "<code>vendors.onesignal</code>" in diff
+    save(publisher, draft_id, significance="major")
+    assert post(publisher, f"/admin/drafts/{draft_id}/publish").status_code == 303
+    with kelisim.db.session(readonly=True) as s:
+        app = s.get(App, APP)
+        assert app is not None
+        assert "onesignal" in {v["id"] for v in app.catalog["vendors"]}
+
+
+def test_bad_app_metadata_is_named(publisher: FlaskClient, kelisim: Kelisim) -> None:
+    draft_id = draft_from_current(publisher)
+    app_toml = form_of(publisher, draft_id)["app_toml"].replace('bin = "240540012347"',
+                                                                'bin = "12"')
+    resp = save(publisher, draft_id, label="1.3", app_toml=app_toml)
+    assert resp.status_code == 422
+    assert "app metadata: controller.bin" in resp.get_data(True)
