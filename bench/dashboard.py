@@ -1,9 +1,11 @@
-"""The console dashboard's SQL aggregates on a million consent records, SQLite and PostgreSQL.
+"""The console dashboard on a million consent records, SQLite and PostgreSQL.
 
 Fills an app with N records (default 1,000,000: 4 versions, 5 locales, 5 actions, 3
-purposes, 90 days) straight into consent_records, then times each dashboard query (best of
-5) with the dashboard index (migration 0005) and, in the same run, without it, and prints
-both with the ratio; the full dashboard page through Flask's test client is timed too.
+purposes, 90 days) straight into consent_records. Then, in the same run: each dashboard
+query straight over consent_records (server/admin/stats.py, the reference), the first
+roll-up of all N records, each query over the roll-ups (server/admin/rollup.py, what the
+dashboard reads), an incremental roll-up of 1,000 new records, and the whole dashboard page
+through Flask's test client. Best of 5 (3 for the slow ones); prints times and ratios.
 
     python bench/dashboard.py [--records 1000000] [--postgres URL]
 """
@@ -26,7 +28,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from server import create_app
-from server.admin import stats
+from server.admin import rollup, stats
 from server.admin.models import AdminUser
 from server.models import App, ConsentRecord, Install, PolicyVersion, Receipt
 
@@ -34,12 +36,10 @@ APP = "bench-app"
 PURPOSES = ("core", "analytics", "marketing")
 LOCALES = ("kk", "ru", "en", "uz", "ky")
 ACTIONS = ("accept",) * 6 + ("decline",) * 2 + ("withdraw", "update", "acknowledge")
-INDEX = "ix_consent_records_dashboard"
 
 
-def fill(engine: sa.Engine, n: int) -> None:
+def setup(engine: sa.Engine) -> tuple[int, list[str]]:
     rnd = random.Random(7)
-    start = datetime(2030, 1, 1, tzinfo=UTC)
     body = {"label": "x", "purposes": [{"id": p, "required": p == "core"} for p in PURPOSES],
             "locales": {t: {} for t in LOCALES}}
     with engine.begin() as conn:
@@ -58,12 +58,20 @@ def fill(engine: sa.Engine, n: int) -> None:
         conn.execute(sa.insert(Install), [{"id": i, "app_id": APP,
                                            "created_at": "2030-01-01T00:00:00Z"}
                                           for i in installs])
+    return receipt, installs
+
+
+def fill(engine: sa.Engine, first: int, n: int, receipt: int, installs: list[str], *,
+         days: int = 90) -> None:
+    """Records first .. first + n - 1, spread over the last ``days`` of the 90 days."""
+    rnd = random.Random(first)
+    start = datetime(2030, 1, 1, tzinfo=UTC) + timedelta(days=90 - days)
     chunk = 20_000
-    for base in range(0, n, chunk):
+    for base in range(first - 1, first - 1 + n, chunk):
         rows = []
-        for seq in range(base + 1, min(base + chunk, n) + 1):
+        for seq in range(base + 1, min(base + chunk, first - 1 + n) + 1):
             action = rnd.choice(ACTIONS)
-            when = start + timedelta(seconds=rnd.randrange(90 * 86400))
+            when = start + timedelta(seconds=rnd.randrange(days * 86400))
             purposes = ({p: p == "core" or rnd.random() < 0.4 for p in PURPOSES}
                         if action in ("accept", "update") else {})
             stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -89,7 +97,7 @@ def best(fn: Callable[[], Any], runs: int = 5) -> float:
     return min(times)
 
 
-def queries(app: Any) -> dict[str, Callable[[], Any]]:
+def queries(app: Any, mod: Any) -> dict[str, Callable[[], Any]]:
     k = app.extensions["kelisim"]
     scope, v2 = stats.Scope(APP), stats.Scope(APP, version=2)
     month = stats.Scope(APP, day_from="2030-02-01", day_to="2030-02-28")
@@ -101,13 +109,13 @@ def queries(app: Any) -> dict[str, Callable[[], Any]]:
         return go
 
     return {
-        "summary (all)": run(stats.summary, scope),
-        "summary (version 2)": run(stats.summary, v2),
-        "per locale": run(stats.by_locale, scope),
-        "per version": run(stats.by_version, scope),
-        "daily (90 days)": run(stats.daily, scope),
-        "daily (one month)": run(stats.daily, month),
-        "per purpose": run(stats.by_purpose, scope, list(PURPOSES)),
+        "summary (all)": run(mod.summary, scope),
+        "summary (version 2)": run(mod.summary, v2),
+        "per locale": run(mod.by_locale, scope),
+        "per version": run(mod.by_version, scope),
+        "daily (90 days)": run(mod.daily, scope),
+        "daily (one month)": run(mod.daily, month),
+        "per purpose": run(mod.by_purpose, scope, list(PURPOSES)),
     }
 
 
@@ -117,8 +125,28 @@ def bench(url: str, n: int, label: str) -> None:
         k = app.extensions["kelisim"]
         k.db.upgrade()
         t = time.perf_counter()
-        fill(k.db.engine, n)
+        receipt, installs = setup(k.db.engine)
+        fill(k.db.engine, 1, n, receipt, installs)
         print(f"\n{label}: {n:,} records filled in {time.perf_counter() - t:.0f} s")
+        direct = {name: best(fn, 3) for name, fn in queries(app, stats).items()}
+
+        def refresh() -> int:
+            with k.db.session() as s:
+                return rollup.refresh(s, APP)
+
+        t = time.perf_counter()
+        assert refresh() == n
+        first = time.perf_counter() - t
+        rolled = {name: best(fn) for name, fn in queries(app, rollup).items()}
+        with k.db.session(readonly=True) as s:
+            for name in ("summary", "by_locale", "daily"):
+                a = getattr(stats, name)(s, stats.Scope(APP))
+                b = getattr(rollup, name)(s, stats.Scope(APP))
+                assert str(a) == str(b), name
+        fill(k.db.engine, n + 1, 1000, receipt, installs, days=1)  # today's new records
+        t = time.perf_counter()
+        assert refresh() == 1000
+        incremental = time.perf_counter() - t
         with k.db.session() as s:
             s.add(AdminUser(email="b@example.com", role="viewer", password_hash="x",
                             must_change_password=False, disabled=False,
@@ -130,18 +158,16 @@ def bench(url: str, n: int, label: str) -> None:
         def page() -> None:
             assert client.get(f"/admin/apps/{APP}/dashboard").status_code == 200
 
-        with_index = {name: best(fn) for name, fn in queries(app).items()}
-        with_index["whole dashboard page"] = best(page, 3)
-        with k.db.engine.begin() as conn:
-            conn.execute(sa.text(f"DROP INDEX {INDEX}"))
-            conn.execute(sa.text("ANALYZE"))
-        without = {name: best(fn, 3) for name, fn in queries(app).items()}
-        without["whole dashboard page"] = best(page, 2)
-        print(f"{'query':24} {'index':>10} {'no index':>10} {'ratio':>7}")
-        for name, secs in with_index.items():
-            other = without[name]
-            print(f"{name:24} {secs * 1000:8.0f}ms {other * 1000:8.0f}ms "
-                  f"{other / secs:6.1f}x")
+        whole = best(page)
+        print(f"{'query':22} {'direct':>10} {'roll-ups':>10} {'ratio':>8}")
+        for name, secs in rolled.items():
+            print(f"{name:22} {direct[name] * 1000:8.0f}ms {secs * 1000:8.1f}ms "
+                  f"{direct[name] / secs:7.0f}x")
+        total = sum(direct.values())
+        print(f"{'all seven queries':22} {total * 1000:8.0f}ms "
+              f"{sum(rolled.values()) * 1000:8.1f}ms {total / sum(rolled.values()):7.0f}x")
+        print(f"first roll-up of {n:,} records: {first:.1f} s; roll-up of 1,000 new records: "
+              f"{incremental * 1000:.0f} ms; whole dashboard page: {whole * 1000:.0f} ms")
         k.db.dispose()
 
 

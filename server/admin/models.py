@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..models import Base, ConsentRecord
+from ..models import Base
 
-__all__ = ["ROLES", "AdminUser", "AppSettings", "Draft", "LoginAttempt"]
+__all__ = ["ROLES", "AdminUser", "AppSettings", "Draft", "LoginAttempt", "RollupCount",
+           "RollupHead", "RollupPurpose"]
 
 ROLES = ("owner", "publisher", "responder", "viewer")
 
@@ -77,7 +78,33 @@ class AppSettings(Base):
     request_deadline_days: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
-# The dashboard's aggregates group consent records by version, action, locale and day; this
-# index lets both databases answer them from the index alone (bench/dashboard.py).
-Index("ix_consent_records_dashboard", ConsentRecord.app_id, ConsentRecord.version,
-      ConsentRecord.action, ConsentRecord.locale, ConsentRecord.server_time)
+class RollupHead(Base):
+    """The newest consent record (seq) of each app counted in the roll-ups (rollup.py)."""
+
+    __tablename__ = "admin_rollup_heads"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class RollupCount(Base):
+    """Records per app, day (server time), version, locale ('' when none) and action."""
+
+    __tablename__ = "admin_rollup_counts"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    locale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class RollupPurpose(Base):
+    """Accept and update records granting a purpose, per app, day, version and locale."""
+
+    __tablename__ = "admin_rollup_purposes"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    locale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(64), primary_key=True)
+    granted: Mapped[int] = mapped_column(Integer, nullable=False)

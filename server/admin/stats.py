@@ -1,8 +1,8 @@
-"""The acceptance dashboard's numbers: SQL aggregates over consent_records.
+"""The acceptance dashboard's numbers as SQL aggregates straight over consent_records.
 
-Each function is one GROUP BY the database answers from the index
-``ix_consent_records_dashboard`` (app, version, action, locale, server time); nothing walks
-the records in Python. bench/dashboard.py times them on a million records.
+The dashboard reads the same numbers from the roll-ups (rollup.py), which these direct
+queries check in the tests and bench/dashboard.py compares with on a million records.
+:class:`Scope` and :class:`Summary` are shared by both.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ...models import App, PolicyVersion
-from .. import stats
+from .. import rollup, stats
 from ..charts import daily_chart, rate_bars
 from ..forms import SearchForm, errors_of
 from ..i18n import gettext as _
@@ -28,19 +28,23 @@ def show(app_id: str) -> Any:
     except ValidationError as exc:
         errors, args = errors_of(exc), {}
     scope = stats.Scope(app_id, args.get("version"), args.get("date_from"), args.get("date_to"))
-    with kelisim().db.session(readonly=True) as s:
-        app = s.get(App, app_id)
-        if app is None:
+    k = kelisim()
+    with k.db.session(readonly=True) as s:
+        if s.get(App, app_id) is None:
             abort(404)
+    with k.db.session() as s:
+        rollup.refresh(s, app_id)  # the records since the last view, added to the roll-ups
+    with k.db.session(readonly=True) as s:
+        app = s.get(App, app_id)
         versions = list(s.scalars(select(PolicyVersion).where(PolicyVersion.app_id == app_id)
                                   .order_by(PolicyVersion.number)))
         in_scope = [v for v in versions if scope.version in (None, v.number)]
         purpose_ids = sorted({p["id"] for v in in_scope for p in v.body["purposes"]})
-        total = stats.summary(s, scope)
-        locales = stats.by_locale(s, scope)
-        per_version = stats.by_version(s, scope)
-        days = stats.daily(s, scope)
-        purposes = stats.by_purpose(s, scope, purpose_ids)
+        total = rollup.summary(s, scope)
+        locales = rollup.by_locale(s, scope)
+        per_version = rollup.by_version(s, scope)
+        days = rollup.daily(s, scope)
+        purposes = rollup.by_purpose(s, scope, purpose_ids)
     labels = {v.number: v.label for v in versions}
     chart = daily_chart(days, ("accept", "decline", "withdraw", "update", "acknowledge"),
                         _("Records per day"))

@@ -1,4 +1,4 @@
-"""Operator console: users, failed sign-ins, drafts, app settings, dashboard index.
+"""Operator console: users, failed sign-ins, drafts, app settings, dashboard roll-ups.
 
 Revision ID: 0005
 Revises: 0006
@@ -62,12 +62,35 @@ def upgrade() -> None:
         sa.Column("app_id", sa.String(64), sa.ForeignKey("apps.id"), primary_key=True),
         sa.Column("request_deadline_days", sa.Integer(), nullable=False),
     )
-    op.create_index("ix_consent_records_dashboard", "consent_records",
-                    ["app_id", "version", "action", "locale", "server_time"])
+    op.create_table(
+        "admin_rollup_heads",
+        sa.Column("app_id", sa.String(64), sa.ForeignKey("apps.id"), primary_key=True),
+        sa.Column("seq", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "admin_rollup_counts",
+        sa.Column("app_id", sa.String(64), sa.ForeignKey("apps.id"), primary_key=True),
+        sa.Column("day", sa.String(10), primary_key=True),
+        sa.Column("version", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("locale", sa.String(16), primary_key=True),
+        sa.Column("action", sa.String(16), primary_key=True),
+        sa.Column("n", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "admin_rollup_purposes",
+        sa.Column("app_id", sa.String(64), sa.ForeignKey("apps.id"), primary_key=True),
+        sa.Column("day", sa.String(10), primary_key=True),
+        sa.Column("version", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("locale", sa.String(16), primary_key=True),
+        sa.Column("purpose", sa.String(64), primary_key=True),
+        sa.Column("granted", sa.Integer(), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_consent_records_dashboard", table_name="consent_records")
+    op.drop_table("admin_rollup_purposes")
+    op.drop_table("admin_rollup_counts")
+    op.drop_table("admin_rollup_heads")
     op.drop_table("admin_app_settings")
     op.drop_index("ix_admin_drafts_app_id", table_name="admin_drafts")
     op.drop_table("admin_drafts")
