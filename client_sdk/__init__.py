@@ -1,6 +1,7 @@
 """Kelisim client SDK: verified policy manifests and an offline-first consent ledger.
 
 This package imports neither Flask nor Kivy (``client_sdk.kivy`` is the one exception).
+``client_sdk.testing`` holds ``MockTransport`` for apps' tests.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from .errors import (
     SignatureError,
     SlowRetrievalError,
     StorageError,
+    StoreLockedError,
     UsageError,
     WrongAppError,
 )
+from .ledger import LedgerRecord
 from .model import Manifest, Root, Version
-from .store import LedgerRecord
 from .sync import SyncResult
 
 __all__ = [
@@ -55,12 +57,14 @@ __all__ = [
     "ParsedEnvelope",
     "RefreshResult",
     "RepositoryError",
+    "Request",
     "Response",
     "RollbackError",
     "Root",
     "SignatureError",
     "SlowRetrievalError",
     "StorageError",
+    "StoreLockedError",
     "SyncResult",
     "Transport",
     "UsageError",
@@ -70,7 +74,7 @@ __all__ = [
     "verify_threshold",
 ]
 
-_LAZY = {"HttpTransport", "Response", "Transport"}
+_LAZY = {"HttpTransport", "Request", "Response", "Transport"}
 
 
 def __getattr__(name: str) -> object:

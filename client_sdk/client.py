@@ -1,5 +1,6 @@
 """``ConsentClient``: the facade an app uses. It does the reading, writing and fetching;
-the rules live in :mod:`trust` and :mod:`decision`.
+the rules live in :mod:`trust`, :mod:`decision` and :mod:`rules`; fetching in :mod:`updater`
+and :mod:`sync`.
 
 Thread safety: ``refresh()`` may run on a worker thread while the UI thread calls
 ``decide()``, ``accept()`` and the rest. Refresh builds new trusted state on the side and
@@ -8,7 +9,7 @@ swaps it in under a lock; the store serialises its own writes.
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import math
 import random
 import threading
@@ -21,22 +22,22 @@ from typing import TYPE_CHECKING, Any
 
 from . import rules
 from .decision import ConsentState, Decision, Kind, decide, effective_view
-from .envelope import PAYLOAD_ROOT, parse_envelope
-from .errors import ConsentError, ExpiredError, NetworkError, RepositoryError, UsageError
-from .ledger import apply, derive_state
+from .errors import ConsentError, RepositoryError, UsageError
+from .ledger import Action, LedgerRecord, apply, derive_state
 from .locales import negotiate
-from .model import Manifest, Root, Version
-from .store import LedgerRecord, Store
+from .model import Manifest, Version
+from .store import Store
 from .sync import SyncResult, run_sync
 from .timeutil import format_time, utcnow
+from .trust import TrustedManifest, TrustedState
+from .updater import Limits, fetch_document, launch_root, load_bundle, update
 
 if TYPE_CHECKING:
     from .transport import Transport
-from .trust import TrustedManifest, TrustedRoot, TrustedState, check_document, load_root
+
+log = logging.getLogger("kelisim")
 
 __all__ = ["ConsentClient", "RefreshResult", "SyncResult"]
-
-MAX_ROOT_WALK = 32
 
 
 @dataclass(frozen=True)
@@ -62,88 +63,66 @@ class ConsentClient:
         transport: Transport | None = None,
         *,
         bundled_documents: Mapping[str, bytes] | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] | None = None,
         max_root_bytes: int = 64 * 1024,
         max_manifest_bytes: int = 1024 * 1024,
         max_document_bytes: int = 4 * 1024 * 1024,
+        lock_timeout: float = 3.0,
     ) -> None:
         """Open the local store and load the last verified state.
 
         ``trusted_root`` is the root envelope the app ships (``kelisim root show
         --version 1``). ``bundled_manifest`` and ``bundled_documents`` (sha256 -> bytes) let
-        a first launch work offline; they are verified like downloads.
+        a first launch work offline; they are verified like downloads. ``clock`` (default:
+        the system clock) returns an aware datetime. ``lock_timeout``: seconds to wait for
+        a store another process holds.
+
+        A stored root or manifest that no longer parses or verifies is not fatal: the client
+        falls back to the pinned root (and the bundle), and says so in ``launch_warnings``
+        and the ``kelisim`` logger.
 
         Raises:
             RepositoryError: ``trusted_root`` is not a validly self-signed root, or the
                 bundled manifest or documents fail verification.
-            StorageError: the store cannot be opened.
+            StorageError: the store cannot be opened, is empty, or holds rows the SDK never
+                writes; StoreLockedError when another process holds it past ``lock_timeout``.
         """
         self.server_url = server_url.rstrip("/")
         self.app_id = app_id
         self.preferred_locales = tuple(preferred_locales)
         self._transport = transport
-        self.clock = clock
+        self.clock: Callable[[], datetime] = clock or utcnow
+        self.launch_warnings: tuple[str, ...] = ()
         self.max_root_bytes = max_root_bytes
         self.max_manifest_bytes = max_manifest_bytes
         self.max_document_bytes = max_document_bytes
+        self._limits = Limits(max_root_bytes, max_manifest_bytes, max_document_bytes)
         self._lock = threading.RLock()
         self._refresh_lock = threading.Lock()
         self._sync_lock = threading.Lock()
         self._rng = random.Random()  # noqa: S311 - backoff jitter, not a secret
-        self.store = Store(Path(data_dir))
+        self.store = Store(Path(data_dir), lock_timeout=lock_timeout)
         meta, records = self.store.launch_snapshot(("pinned_sha256", "root", "manifest"))
-        pinned_hash = hashlib.sha256(trusted_root).hexdigest().encode()
-        stored_root = meta.get("root")
-        if stored_root is not None and meta.get("pinned_sha256") == pinned_hash:
-            # This pinned root was verified on an earlier launch and the stored root was
-            # reached from it; the local store is trusted like the app's own files.
-            env = parse_envelope(stored_root, PAYLOAD_ROOT)
-            root = TrustedRoot(stored_root,
-                               Root.from_payload(env.payload_json(), verify_keyids=False))
-        else:
-            root = load_root(trusted_root)
-            if stored_root is not None:
-                env = parse_envelope(stored_root, PAYLOAD_ROOT)
-                candidate = Root.from_payload(env.payload_json())
-                if candidate.version >= root.root.version:
-                    root = TrustedRoot(stored_root, candidate)
-            self.store.put_meta({"pinned_sha256": pinned_hash, "root": root.raw})
+        root, self._unsaved_meta = launch_root(trusted_root, meta, self._warn)
         self._trust = TrustedState(app_id, root)
         stored = meta.get("manifest")
         if stored is not None:
             try:
                 self._trust.manifest = TrustedManifest(stored,
                                                        self._trust.verify_manifest(stored))
-            except RepositoryError:
-                self._trust.manifest = None  # signed under a root we no longer trust
-        if bundled_manifest is not None:
-            self._load_bundle(bundled_manifest, bundled_documents or {})
+            except RepositoryError as exc:
+                # Signed under a root we no longer trust, or damaged: refresh() or the
+                # bundle brings a good one.
+                self._warn(f"the stored manifest is not used ({exc})")
+        if bundled_manifest is not None and load_bundle(
+                self._trust, self.store, bundled_manifest, bundled_documents or {},
+                self._unsaved_meta):
+            self._unsaved_meta = {}
         self._state = derive_state(records)
 
-    def _load_bundle(self, raw: bytes, documents: Mapping[str, bytes]) -> None:
-        trusted = self._trust.manifest
-        if trusted is not None and (raw == trusted.raw or _seq_of(raw) <= trusted.manifest.seq):
-            # The app passes its bundle at every launch; once the store holds the same or a
-            # newer manifest, the bundle is not used, so it need not be verified again.
-            return
-        manifest = self._trust.verify_manifest(raw, url="bundled manifest")
-        checked: dict[str, bytes] = {}
-        versions = [manifest.current, *([manifest.upcoming] if manifest.upcoming else [])]
-        for version in versions:
-            for tag, doc in version.locales.items():
-                data = documents.get(doc.sha256)
-                if data is not None:
-                    check_document(data, doc, url=f"bundled document {tag}")
-                    checked[doc.sha256] = data
-        meta: dict[str, bytes | None] = {}
-        if trusted is None or manifest.seq > trusted.manifest.seq:
-            # A bundle is used even when expired (offline first launch); decide() marks it
-            # stale until refresh() brings a fresh one.
-            self._trust.manifest = TrustedManifest(raw, manifest)
-            meta = {"manifest": raw, "manifest_etag": None}
-        # One transaction (one fsync) for the whole bundle: this is the first launch.
-        if meta or checked.keys() - self.store.has_documents(checked):
-            self.store.put_documents(checked, meta)
+    def _warn(self, message: str) -> None:
+        self.launch_warnings = (*self.launch_warnings, message)
+        log.warning("%s", message)
 
     @property
     def transport(self) -> Transport:
@@ -218,18 +197,9 @@ class ConsentClient:
                              f"{', '.join(sorted(v.locales))}")
         data = self.store.get_document(doc.sha256)
         if data is None:
-            data = self._fetch_document(tag, doc)
+            data = fetch_document(self.transport, self.server_url, tag, doc, self._limits)
+            self.store.put_document(doc.sha256, data)
         return data.decode("utf-8")
-
-    def _fetch_document(self, tag: str, doc: Any) -> bytes:
-        url = self.server_url + doc.url
-        resp = self.transport.fetch(url, max_bytes=min(doc.length, self.max_document_bytes))
-        if resp.status != 200:
-            raise NetworkError(f"document {tag} answered HTTP {resp.status}",
-                               status=resp.status, url=url)
-        check_document(resp.body, doc, url=url)
-        self.store.put_document(doc.sha256, resp.body)
-        return resp.body
 
     def is_granted(self, purpose: str) -> bool:
         """Whether the user currently grants ``purpose`` (False after decline/withdraw).
@@ -261,66 +231,22 @@ class ConsentClient:
         with self._refresh_lock:
             before = self._trust
             try:
-                updated = self._refresh()
+                trust, updated = update(before, store=self.store, transport=self.transport,
+                                        server_url=self.server_url, now=self.clock(),
+                                        preferred_locales=self.preferred_locales,
+                                        limits=self._limits, extra_meta=self._unsaved_meta)
             except ConsentError as exc:
                 return RefreshResult(False, False, before.root.root.version,
                                      before.manifest.manifest.seq if before.manifest else None,
                                      exc)
-            after = self._trust
+            with self._lock:
+                self._trust = after = trust
+                self._unsaved_meta = {}
             return RefreshResult(True, updated, after.root.root.version,
                                  after.manifest.manifest.seq if after.manifest else None)
 
-    def _refresh(self) -> bool:
-        now = self.clock()
-        current = self._trust
-        trust = TrustedState(self.app_id, current.root, current.manifest)
-        for _ in range(MAX_ROOT_WALK):
-            url = f"{self.server_url}/v1/root/{trust.root.root.version + 1}.json"
-            resp = self.transport.fetch(url, max_bytes=self.max_root_bytes)
-            if resp.status == 404:
-                break
-            trust.update_root(resp.body, url=url)
-        trust.check_root_expiry(now)
-        url = f"{self.server_url}/v1/apps/{self.app_id}/manifest.json"
-        etag = self.store.get_meta("manifest_etag") if trust.manifest else None
-        resp = self.transport.fetch(url, max_bytes=self.max_manifest_bytes,
-                                    etag=etag.decode() if etag else None)
-        if resp.status == 404:
-            raise NetworkError(f"the server has no app {self.app_id!r}", status=404, url=url)
-        if resp.status == 304:
-            assert trust.manifest is not None
-            # Not modified must still mean trusted now: same root keys, not expired.
-            manifest = trust.verify_manifest(trust.manifest.raw, url=url)
-            if manifest.expires <= now:
-                # A server that keeps answering 304 for an expired manifest is freezing us.
-                stamp = format_time(manifest.expires)
-                raise ExpiredError(f"manifest seq {manifest.seq} expired at {stamp} and the "
-                                   f"server answered 304 Not Modified", expires=stamp, url=url)
-            updated = trust.root is not current.root
-        else:
-            trust.update_manifest(resp.body, now, url=url)
-            updated = True
-        assert trust.manifest is not None
-        self._fetch_documents(trust.manifest.manifest)
-        self.store.put_meta({"root": trust.root.raw, "manifest": trust.manifest.raw,
-                             "manifest_etag": (resp.etag or "").encode() or None})
-        with self._lock:
-            self._trust = trust
-        return updated
-
-    def _fetch_documents(self, manifest: Manifest) -> None:
-        for version in (manifest.current, manifest.upcoming):
-            if version is None:
-                continue
-            wanted = {negotiate(self.preferred_locales, version.locales,
-                                version.default_locale), version.default_locale}
-            for tag in sorted(wanted):
-                doc = version.locales[tag]
-                if self.store.get_document(doc.sha256) is None:
-                    self._fetch_document(tag, doc)
-
     # -- recording ----------------------------------------------------------------------
-    def _record(self, action: str, version: Version, purposes: Mapping[str, bool], *,
+    def _record(self, action: Action, version: Version, purposes: Mapping[str, bool], *,
                 locale: str | None = None, evidence: Mapping[str, Any] | None = None,
                 age_confirmed: bool | None = None,
                 guardian: Mapping[str, Any] | None = None) -> LedgerRecord:
@@ -454,7 +380,9 @@ class ConsentClient:
         """
         with self._sync_lock:
             try:
-                return run_sync(self, self.clock(), self._rng, force=force)
+                return run_sync(self.store, self.transport, base_url=self.server_url,
+                                app_id=self.app_id, root=self._trust.root.root,
+                                now=self.clock(), rng=self._rng, force=force)
             except ConsentError as exc:  # storage failures included; nothing was lost
                 return SyncResult(False, 0, -1, exc)
 
@@ -470,17 +398,6 @@ class ConsentClient:
 
     def close(self) -> None:
         self.store.close()
-
-
-def _seq_of(raw: bytes) -> int:
-    """The seq an envelope claims, unverified (huge when unreadable): only used to skip a
-    bundle that could not win anyway; a bundle that might is verified in full."""
-    try:
-        payload = parse_envelope(raw, "application/vnd.kelisim.manifest+json").payload_json()
-        seq = payload.get("seq") if isinstance(payload, dict) else None
-    except ConsentError:
-        return 10**18  # unreadable: let full verification report it
-    return seq if isinstance(seq, int) else 10**18
 
 
 def _evidence(evidence: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -130,8 +130,9 @@ def decide(manifest: Manifest | None, state: ConsentState, now: datetime,
     if missing:
         return Decision(Kind.PROMPT, ("new_required_purpose", *missing), cur, locale,
                         _changes(view, consented, locale, default), stale)
+    # now - accepted_at, not accepted_at + term: a term of 999999 years must not overflow.
     if cur.consent_term is not None and \
-            state.accepted_at + parse_duration(cur.consent_term) <= now:
+            now - state.accepted_at >= parse_duration(cur.consent_term):
         return prompt("expired")
     seen = max([consented, *state.acknowledged])
     minor = _changes(view, seen, locale, default, only=("minor",))

@@ -115,7 +115,7 @@ def keyid_of(public: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(dict(public))).hexdigest()
 
 
-def key_from_dict(keyid: str, data: Mapping[str, Any], *, field: str = "key",
+def key_from_dict(keyid: str, data: object, *, field: str = "key",
                   verify_keyid: bool = True) -> Key:
     """Build a verification key from its root entry, checking that the id matches the key.
 

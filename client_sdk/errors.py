@@ -13,7 +13,9 @@ Every error the SDK raises on purpose is a :class:`ConsentError` or a :class:`Us
     │   └── OversizeError           a download larger than its cap
     ├── NetworkError                the server could not be reached or answered an HTTP error
     │   └── SlowRetrievalError      a connect/read timeout or the overall deadline
-    └── StorageError                the local SQLite store failed
+    └── StorageError                the local SQLite store failed, or holds what the SDK
+        │                           never writes (an empty file, a malformed row)
+        └── StoreLockedError        another process held the store past the lock timeout
     UsageError (ValueError)         a programmer error: unknown purpose, accept with no manifest
 
 Errors carry data (``url``, ``keyid``, ``expected``/``actual``) so that an app can log
@@ -34,6 +36,7 @@ __all__ = [
     "SignatureError",
     "SlowRetrievalError",
     "StorageError",
+    "StoreLockedError",
     "UsageError",
     "WrongAppError",
 ]
@@ -135,6 +138,10 @@ class SlowRetrievalError(NetworkError):
 
 class StorageError(ConsentError):
     """The local store could not be read or written."""
+
+
+class StoreLockedError(StorageError):
+    """Another process (or connection) held the store's lock longer than the lock timeout."""
 
 
 class UsageError(ValueError):

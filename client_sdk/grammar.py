@@ -16,12 +16,15 @@ are the usual way in):
   Which locales a deployment publishes is a policy rule, not a grammar.
 - ``SHA256_RE``: 64 lower-case hex digits.
 - ``TIME_RE``: ``YYYY-MM-DDTHH:MM:SSZ``; :func:`parse_time` also range-checks it.
+- ``TOKEN_RE``: a bearer token (RFC 7235 token68: ``[A-Za-z0-9._~+/-]+=*``), at most
+  ``TOKEN_MAX`` (4000) characters: nothing that could break a header line.
 
 Functions:
 
 - ``is_id(value: object) -> bool``, ``is_uuid(value: object) -> bool``,
   ``is_locale(value: object) -> bool``, ``is_sha256(value: object) -> bool``: ``value`` is a
   ``str`` matching the grammar in full.
+- ``is_token(value: object) -> bool``: a bearer token as above.
 - ``is_int32(value: object, *, minimum: int = INT32_MIN) -> bool``: an ``int`` (never a
   ``bool``) from ``minimum`` to ``INT32_MAX``: every stored integer fits PostgreSQL
   ``integer``.
@@ -44,12 +47,15 @@ __all__ = [
     "LOCALE_RE",
     "SHA256_RE",
     "TIME_RE",
+    "TOKEN_MAX",
+    "TOKEN_RE",
     "UUID_RE",
     "is_id",
     "is_int32",
     "is_locale",
     "is_sha256",
     "is_time",
+    "is_token",
     "is_uuid",
     "parse_time",
 ]
@@ -61,6 +67,8 @@ LOCALE_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}", re.ASCII)
 LOCALE_MAX = 16
 SHA256_RE = re.compile(r"[0-9a-f]{64}", re.ASCII)
 TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)
+TOKEN_RE = re.compile(r"[A-Za-z0-9._~+/-]+=*", re.ASCII)
+TOKEN_MAX = 4000
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -81,6 +89,11 @@ def is_locale(value: object) -> bool:
 
 def is_sha256(value: object) -> bool:
     return isinstance(value, str) and SHA256_RE.fullmatch(value) is not None
+
+
+def is_token(value: object) -> bool:
+    return (isinstance(value, str) and len(value) <= TOKEN_MAX
+            and TOKEN_RE.fullmatch(value) is not None)
 
 
 def is_int32(value: object, *, minimum: int = INT32_MIN) -> bool:

@@ -30,11 +30,23 @@ def _no_constant(name: str) -> Any:
 
 
 def _no_float(text: str) -> Any:
-    raise FormatError(f"number {text} is not an integer")
+    raise FormatError(f"number {text[:40]} is not an integer")
+
+
+MAX_DIGITS = 64
+
+
+def _int(text: str) -> int:
+    # Python refuses to convert more than 4,300 digits (ValueError), and converting fewer
+    # still costs quadratic time; no number in these formats comes near 64 digits.
+    if len(text) > MAX_DIGITS:
+        raise FormatError(f"number {text[:20]}... has more than {MAX_DIGITS} digits")
+    return int(text)
 
 
 def loads_strict(data: bytes, *, what: str = "document", url: str | None = None) -> Any:
-    """Parse UTF-8 JSON bytes, rejecting duplicate keys, floats and NaN/Infinity.
+    """Parse UTF-8 JSON bytes, rejecting duplicate keys, floats, NaN/Infinity and integers
+    of more than 64 digits.
 
     Raises:
         FormatError: the bytes are not valid UTF-8 JSON under these rules.
@@ -49,6 +61,7 @@ def loads_strict(data: bytes, *, what: str = "document", url: str | None = None)
             object_pairs_hook=_no_duplicates,
             parse_constant=_no_constant,
             parse_float=_no_float,
+            parse_int=_int,
         )
     except FormatError as exc:
         raise FormatError(f"{what}: {exc.message}", url=url) from None
@@ -56,6 +69,8 @@ def loads_strict(data: bytes, *, what: str = "document", url: str | None = None)
         raise FormatError(f"{what} is not valid JSON: {exc}", url=url) from None
     except RecursionError:
         raise FormatError(f"{what} is nested too deeply", url=url) from None
+    except ValueError as exc:  # any other refusal of the decoder: never a bare ValueError
+        raise FormatError(f"{what} is not valid JSON: {exc}", url=url) from None
 
 
 def nfc(value: Any) -> Any:

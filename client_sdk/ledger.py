@@ -1,14 +1,61 @@
-"""From ledger records to the consent state the decision rules read. Pure."""
+"""The ledger's record type, and from ledger records to the consent state. Pure.
+
+``Action`` and ``Status`` are ``Literal`` types; ``ACTIONS`` and ``STATUSES`` list their
+values (``client_sdk.rules`` and the store use these, never their own copies).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal, get_args
 
 from .decision import ConsentState
-from .store import LedgerRecord
 from .timeutil import parse_time
 
-__all__ = ["apply", "derive_state"]
+__all__ = ["ACTIONS", "STATUSES", "Action", "LedgerRecord", "Status", "apply", "derive_state"]
+
+Action = Literal["accept", "decline", "withdraw", "update", "acknowledge", "deletion_request"]
+# pending: waiting for a receipt; synced: a verified receipt confirms it; rejected: the
+# server refused it for good (``reason`` says why), so it is set aside and never resent.
+Status = Literal["pending", "synced", "rejected"]
+ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
+STATUSES: Final[tuple[Status, ...]] = get_args(Status)
+
+
+@dataclass(frozen=True)
+class LedgerRecord:
+    """One decision of the user, as stored and as sent to the server."""
+
+    id: str
+    action: Action
+    version: int
+    document_sha256: str | None
+    locale: str | None
+    purposes: Mapping[str, bool]
+    evidence: Mapping[str, Any]
+    age_confirmed: bool | None
+    guardian: Mapping[str, Any] | None
+    client_time: str
+    manifest_seq: int
+    status: Status = "pending"
+    receipt: bytes | None = None  # the receipt envelope's exact bytes, once synced
+    reason: str | None = None  # the server's reason, once rejected
+
+    @property
+    def synced(self) -> bool:
+        return self.status == "synced"
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as the sync API takes it (no status, receipt or reason)."""
+        return {
+            "id": self.id, "action": self.action, "version": self.version,
+            "document_sha256": self.document_sha256, "locale": self.locale,
+            "purposes": dict(self.purposes), "evidence": dict(self.evidence),
+            "age_confirmed": self.age_confirmed,
+            "guardian": dict(self.guardian) if self.guardian is not None else None,
+            "client_time": self.client_time, "manifest_seq": self.manifest_seq,
+        }
 
 
 def apply(state: ConsentState, r: LedgerRecord) -> ConsentState:

@@ -7,17 +7,16 @@ and check no signatures: that is :mod:`client_sdk.envelope`'s job.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from securesystemslib.signer import Key
 
 from .envelope import key_from_dict
 from .errors import FormatError
-from .grammar import ID_RE, INT32_MAX, SHA256_RE, is_id, is_locale, parse_time
+from .grammar import ID_RE, SHA256_RE, is_locale
+from .reader import Reader
 from .timeutil import parse_duration
 
 __all__ = [
@@ -43,87 +42,6 @@ ROLES = ("root", "manifest", "receipt")
 
 
 
-class _Reader:
-    """Field access that names the path of whatever is wrong."""
-
-    def __init__(self, data: Any, path: str) -> None:
-        if not isinstance(data, Mapping):
-            raise FormatError("must be an object", field=path or "payload")
-        self.data = data
-        self.path = path
-
-    def _name(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def only(self, *keys: str) -> None:
-        unknown = set(self.data) - set(keys)
-        if unknown:
-            raise FormatError(f"unknown field(s) {sorted(unknown)}", field=self.path or "payload")
-
-    def get(self, key: str, typ: type | tuple[type, ...], *, optional: bool = False) -> Any:
-        if key not in self.data:
-            if optional:
-                return None
-            raise FormatError("is missing", field=self._name(key))
-        value = self.data[key]
-        if value is None and optional:
-            return None
-        # bool is an int subclass; a JSON true must never pass as a number.
-        if isinstance(value, bool) and typ is int:
-            raise FormatError("must be an integer", field=self._name(key))
-        if not isinstance(value, typ):
-            names = typ.__name__ if isinstance(typ, type) else "/".join(t.__name__ for t in typ)
-            raise FormatError(f"must be of type {names}", field=self._name(key))
-        return value
-
-    def integer(self, key: str, *, minimum: int = 0, optional: bool = False) -> Any:
-        value = self.get(key, int, optional=optional)
-        if value is not None and value < minimum:
-            raise FormatError(f"must be >= {minimum}", field=self._name(key))
-        if value is not None and value > INT32_MAX:
-            # Every stored integer fits a signed 32-bit column (client_sdk.grammar).
-            raise FormatError(f"must be <= {INT32_MAX}", field=self._name(key))
-        return value
-
-    def string(
-        self, key: str, *, optional: bool = False, pattern: re.Pattern[str] | None = None
-    ) -> Any:
-        value = self.get(key, str, optional=optional)
-        if value is not None and pattern is not None and not pattern.fullmatch(value):
-            raise FormatError(f"{value!r} is not valid", field=self._name(key))
-        return value
-
-    def time(self, key: str, *, optional: bool = False) -> datetime | None:
-        value = self.get(key, str, optional=optional)
-        if value is None:
-            return None
-        try:
-            return parse_time(value)
-        except ValueError as exc:
-            raise FormatError(str(exc), field=self._name(key)) from None
-
-    def text(self, key: str) -> dict[str, str]:
-        """A per-locale text map ``{"kk": "...", "ru": "..."}``."""
-        value = self.get(key, dict)
-        for tag, text in value.items():
-            if not is_locale(tag) or not isinstance(text, str):
-                raise FormatError("must map locale tags to strings", field=self._name(key))
-        return dict(value)
-
-    def ids(self, key: str) -> tuple[str, ...]:
-        value = self.get(key, list)
-        for i, item in enumerate(value):
-            if not is_id(item):
-                raise FormatError("must be a lowercase id", field=f"{self._name(key)}[{i}]")
-        if len(set(value)) != len(value):
-            raise FormatError("has duplicates", field=self._name(key))
-        return tuple(value)
-
-    def objects(self, key: str) -> list[_Reader]:
-        value = self.get(key, list)
-        return [_Reader(item, f"{self._name(key)}[{i}]") for i, item in enumerate(value)]
-
-
 @dataclass(frozen=True)
 class Role:
     keyids: tuple[str, ...]
@@ -140,36 +58,29 @@ class Root:
     roles: Mapping[str, Role]
 
     @classmethod
-    def from_payload(cls, data: Any, *, verify_keyids: bool = True) -> Root:
+    def from_payload(cls, data: object, *, verify_keyids: bool = True) -> Root:
         """Parse a root payload. ``verify_keyids=False`` skips re-hashing every key, for a
         root that was checked when it entered the local store."""
-        r = _Reader(data, "")
+        r = Reader(data, "")
         r.only("_type", "spec_version", "version", "expires", "keys", "roles")
-        if r.get("_type", str) != "root":
+        if r.string("_type") != "root":
             raise FormatError("must be 'root'", field="_type")
         if r.integer("spec_version") != SPEC_VERSION:
             raise FormatError(f"unsupported spec_version (this SDK reads {SPEC_VERSION})",
                               field="spec_version")
         version = r.integer("version", minimum=1)
         expires = r.time("expires")
-        assert expires is not None
         keys = {
             keyid: key_from_dict(keyid, kd, field=f"keys.{keyid}", verify_keyid=verify_keyids)
-            for keyid, kd in r.get("keys", dict).items()
+            for keyid, kd in r.mapping("keys").items()
         }
-        roles_r = _Reader(r.get("roles", dict), "roles")
+        roles_r = Reader(r.mapping("roles"), "roles")
         roles_r.only(*ROLES)
         roles: dict[str, Role] = {}
         for name in ROLES:
-            rr = _Reader(roles_r.get(name, dict), f"roles.{name}")
+            rr = Reader(roles_r.mapping(name), f"roles.{name}")
             rr.only("keyids", "threshold")
-            keyids = rr.get("keyids", list)
-            for k in keyids:
-                if k not in keys:
-                    raise FormatError(f"names key {k!r} that is not in keys",
-                                      field=f"roles.{name}.keyids")
-            if len(set(keyids)) != len(keyids):
-                raise FormatError("has duplicates", field=f"roles.{name}.keyids")
+            keyids = rr.strings("keyids", check=keys.__contains__, what="a key id in keys")
             threshold = rr.integer("threshold", minimum=1)
             if threshold > len(keyids):
                 raise FormatError("is larger than the number of keys",
@@ -245,8 +156,8 @@ class Version:
         return next((p for p in self.purposes if p.id == purpose_id), None)
 
     @classmethod
-    def from_payload(cls, data: Any, path: str) -> Version:
-        r = _Reader(data, path)
+    def from_payload(cls, data: object, path: str) -> Version:
+        r = Reader(data, path)
         r.only(
             "version", "label", "significance", "reconsent_required_since", "effective",
             "published", "min_age", "guardian_consent", "consent_term", "default_locale",
@@ -261,15 +172,15 @@ class Version:
         if since > number:
             raise FormatError("is newer than the version itself",
                               field=f"{path}.reconsent_required_since")
-        term = r.string("consent_term", optional=True)
+        term = r.optional_string("consent_term")
         if term is not None:
             try:
                 parse_duration(term)
             except ValueError as exc:
                 raise FormatError(str(exc), field=f"{path}.consent_term") from None
         locales: dict[str, LocaleDoc] = {}
-        for tag, doc in r.get("locales", dict).items():
-            lr = _Reader(doc, f"{path}.locales.{tag}")
+        for tag, doc in r.mapping("locales").items():
+            lr = Reader(doc, f"{path}.locales.{tag}")
             if not is_locale(tag):
                 raise FormatError("is not a locale tag", field=f"{path}.locales.{tag}")
             lr.only("title", "url", "sha256", "length", "summary")
@@ -298,7 +209,7 @@ class Version:
         for pr in r.objects("purposes"):
             pr.only("id", "required", "title", "description", "data", "vendors")
             purposes.append(Purpose(
-                id=pr.string("id", pattern=ID_RE), required=pr.get("required", bool),
+                id=pr.string("id", pattern=ID_RE), required=pr.boolean("required"),
                 title=pr.text("title"), description=pr.text("description"),
                 data=pr.ids("data"), vendors=pr.ids("vendors"),
             ))
@@ -310,18 +221,17 @@ class Version:
         _check_references(path, purposes, vendors, categories, permissions)
         effective = r.time("effective")
         published = r.time("published")
-        assert effective is not None and published is not None
         return cls(
             version=number, label=r.string("label"), significance=significance,
             reconsent_required_since=since, effective=effective, published=published,
-            min_age=r.integer("min_age", optional=True),
-            guardian_consent=r.get("guardian_consent", bool), consent_term=term,
+            min_age=r.optional_integer("min_age"),
+            guardian_consent=r.boolean("guardian_consent"), consent_term=term,
             default_locale=default_locale, locales=locales, purposes=tuple(purposes),
             vendors=tuple(vendors), data_categories=tuple(categories),
             permissions=tuple(permissions),
-            third_party_transfer=r.get("third_party_transfer", bool),
-            cross_border_transfer=r.get("cross_border_transfer", bool),
-            public_disclosure=r.get("public_disclosure", bool),
+            third_party_transfer=r.boolean("third_party_transfer"),
+            cross_border_transfer=r.boolean("cross_border_transfer"),
+            public_disclosure=r.boolean("public_disclosure"),
         )
 
 
@@ -389,21 +299,21 @@ class Manifest:
     history: tuple[HistoryEntry, ...]
 
     @classmethod
-    def from_payload(cls, data: Any) -> Manifest:
-        r = _Reader(data, "")
+    def from_payload(cls, data: object) -> Manifest:
+        r = Reader(data, "")
         r.only("_type", "spec_version", "app", "seq", "issued", "expires", "controller",
                "current", "upcoming", "history")
-        if r.get("_type", str) != "manifest":
+        if r.string("_type") != "manifest":
             raise FormatError("must be 'manifest'", field="_type")
         if r.integer("spec_version") != SPEC_VERSION:
             raise FormatError(f"unsupported spec_version (this SDK reads {SPEC_VERSION})",
                               field="spec_version")
-        cr = _Reader(r.get("controller", dict), "controller")
+        cr = Reader(r.mapping("controller"), "controller")
         cr.only("name", "bin", "country", "email", "address")
         controller = Controller(cr.string("name"), cr.string("bin"), cr.string("country"),
                                 cr.string("email"), cr.string("address"))
-        current = Version.from_payload(r.get("current", dict), "current")
-        upcoming_data = r.get("upcoming", dict, optional=True)
+        current = Version.from_payload(r.mapping("current"), "current")
+        upcoming_data = r.data.get("upcoming")
         upcoming = None
         if upcoming_data is not None:
             upcoming = Version.from_payload(upcoming_data, "upcoming")
@@ -417,7 +327,6 @@ class Manifest:
                 raise FormatError(f"must be one of {SIGNIFICANCES}",
                                   field=f"{hr.path}.significance")
             effective = hr.time("effective")
-            assert effective is not None
             history.append(HistoryEntry(hr.integer("version", minimum=1), hr.string("label"),
                                         significance, effective, hr.text("summary")))
         numbers = [h.version for h in history]
@@ -425,7 +334,6 @@ class Manifest:
             raise FormatError("must list older versions in increasing order", field="history")
         issued = r.time("issued")
         expires = r.time("expires")
-        assert issued is not None and expires is not None
         return cls(
             app=r.string("app", pattern=ID_RE), seq=r.integer("seq", minimum=1), issued=issued,
             expires=expires, controller=controller, current=current, upcoming=upcoming,

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from .grammar import is_locale
+from .ledger import ACTIONS
 from .model import Version
 
 __all__ = [
@@ -68,7 +69,6 @@ __all__ = [
     "check_withdraw",
 ]
 
-ACTIONS: Final = ("accept", "decline", "withdraw", "update", "acknowledge", "deletion_request")
 EVIDENCE_LAYERS: Final = ("first_layer", "purposes", "full_text")
 MAX_SECONDS: Final = 86400
 

@@ -3,25 +3,37 @@
 Every write is one transaction with ``synchronous=FULL`` and a rollback journal: a call
 that returned has reached the disk and survives kill -9 and power loss. The ledger is
 append-only; the outbox is the sync queue (``sync()`` marks rows synced once their receipt
-verifies).
+verifies, or rejected when the server refuses them for good).
+
+What the store does with a file it did not expect (docs/sdk.md, "Local store"):
+
+- a 0-byte ``kelisim.db`` is a :class:`StorageError`, never a fresh store: a new store
+  lives in memory until its first write, which builds the file under another name and
+  links it into place, so the SDK never leaves an empty file;
+- a row the SDK would never write (a field of the wrong type, JSON that does not parse) is a
+  :class:`StorageError` naming the table, row and field;
+- a lock another process holds is waited for ``lock_timeout`` seconds, then a
+  :class:`StoreLockedError`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import StorageError
+from .errors import StorageError, StoreLockedError
+from .grammar import is_int32, is_locale, is_sha256, is_time, is_uuid
+from .ledger import ACTIONS, LedgerRecord, Status
 
 __all__ = ["LedgerRecord", "Store"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -45,64 +57,129 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT,
     synced_at TEXT,
-    receipt BLOB
+    receipt BLOB,
+    rejected_at TEXT,
+    reason TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(synced_at) WHERE synced_at IS NULL;
 """
 
+# Schema 1 -> 2: records the server refuses for good are set aside with its reason.
+_MIGRATE_1 = "ALTER TABLE outbox ADD COLUMN rejected_at TEXT;\n" \
+             "ALTER TABLE outbox ADD COLUMN reason TEXT;\n"
 
-@dataclass(frozen=True)
-class LedgerRecord:
-    """One decision of the user, as stored and as sent to the server."""
-
-    id: str
-    action: str  # accept | decline | withdraw | update | acknowledge | deletion_request
-    version: int
-    document_sha256: str | None
-    locale: str | None
-    purposes: Mapping[str, bool]
-    evidence: Mapping[str, Any]
-    age_confirmed: bool | None
-    guardian: Mapping[str, Any] | None
-    client_time: str
-    manifest_seq: int
-    synced: bool = False
-    receipt: bytes | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "action": self.action, "version": self.version,
-            "document_sha256": self.document_sha256, "locale": self.locale,
-            "purposes": dict(self.purposes), "evidence": dict(self.evidence),
-            "age_confirmed": self.age_confirmed,
-            "guardian": dict(self.guardian) if self.guardian is not None else None,
-            "client_time": self.client_time, "manifest_seq": self.manifest_seq,
-        }
+_RECORDS_SQL = (
+    "SELECT l.seq, l.id, l.action, l.version, l.document_sha256, l.locale, l.purposes, "
+    "l.evidence, l.age_confirmed, l.guardian, l.client_time, l.manifest_seq, "
+    "o.synced_at, o.receipt, o.rejected_at, o.reason "
+    "FROM ledger l LEFT JOIN outbox o ON o.record_id = l.id ")
 
 
 class Store:
-    """Thread-safe access to ``<data_dir>/kelisim.db`` (one connection, one lock)."""
+    """Thread-safe access to ``<data_dir>/kelisim.db`` (one connection, one lock).
 
-    def __init__(self, data_dir: Path) -> None:
+    Raises (constructor): StorageError when the file is empty, not a store, or from a newer
+    SDK; StoreLockedError when another process holds it longer than ``lock_timeout``.
+    """
+
+    def __init__(self, data_dir: Path, *, lock_timeout: float = 3.0) -> None:
         self.path = Path(data_dir) / "kelisim.db"
+        self.lock_timeout = lock_timeout
         self._lock = threading.RLock()
+        self._tmp = self.path.with_name(self.path.name + ".new")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, check_same_thread=False,
-                                       isolation_level=None, timeout=30)
-            # A rollback journal, not WAL: one process writes, rarely, and opening a WAL
-            # database costs several times more, on every app launch.
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StorageError(f"{self.path} was written by a newer SDK (schema {version})")
-            if version < SCHEMA_VERSION:
-                # executescript commits first, so the transaction is part of the script.
-                self._db.executescript(
-                    f"BEGIN IMMEDIATE;\n{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
+            for leftover in (self._tmp, self._tmp.with_name(self._tmp.name + "-journal")):
+                leftover.unlink(missing_ok=True)  # from a crash while a store was written
+            if not self.path.exists():
+                # A new store lives in memory until its first write (see _materialise).
+                self._virtual = True
+                self._db = self._memory()
+                return
+            if self.path.stat().st_size == 0:
+                raise StorageError(
+                    f"{self.path} is empty (0 bytes): it was truncated outside the SDK and "
+                    f"its decisions are lost; move it away to start a new store")
+            db = self._connect(self.path)
         except sqlite3.Error as exc:
+            raise self._error(exc, "cannot open") from None
+        except OSError as exc:
             raise StorageError(f"cannot open {self.path}: {exc}") from None
+        try:
+            self._upgrade(db)
+        except sqlite3.Error as exc:
+            db.close()
+            raise self._error(exc, "cannot open") from None
+        except BaseException:
+            db.close()
+            raise
+        self._virtual = False
+        self._db = db
+
+    def _upgrade(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StorageError(f"{self.path} was written by a newer SDK (schema {version})")
+        if version == 1:
+            db.executescript(f"BEGIN IMMEDIATE;\n{_MIGRATE_1}"
+                             f"PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
+        elif version < SCHEMA_VERSION:
+            raise StorageError(f"{self.path} is not a Kelisim store (schema {version})")
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
+                             timeout=self.lock_timeout)
+        # A rollback journal, not WAL: one process writes, rarely, and opening a WAL
+        # database costs several times more, on every app launch.
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    @staticmethod
+    def _memory() -> sqlite3.Connection:
+        db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        db.executescript(f"{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    def _materialise(self) -> None:
+        """Write the new store's first state to disk: built beside the final name with no
+        journal, one fsync of the file, linked to ``kelisim.db`` (never over another
+        process's store), one fsync of the folder. Two syncs instead of a schema
+        transaction and a first transaction, and ``kelisim.db`` is never a file the SDK
+        left empty.
+
+        Raises:
+            StorageError: the write failed, or another process created the store meanwhile.
+        """
+        tmp = self._tmp
+        disk = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            disk.execute("PRAGMA journal_mode=OFF")
+            disk.execute("PRAGMA synchronous=OFF")
+            self._db.backup(disk)
+        finally:
+            disk.close()
+        _fsync(tmp)
+        try:
+            os.link(tmp, self.path)
+        except FileExistsError:
+            raise StorageError(f"{self.path} was created by another process at the same "
+                               f"time; nothing was written, try again") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+        _fsync(self.path.parent)
+        db = self._connect(self.path)
+        self._db.close()
+        self._db = db
+        self._virtual = False
+
+    def _error(self, exc: sqlite3.Error, what: str = "") -> StorageError:
+        text = f"{what} {self.path}: {exc}" if what else f"{self.path}: {exc}"
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return StoreLockedError(f"{self.path} is locked by another process or connection "
+                                    f"(waited {self.lock_timeout:g} s): {exc}")
+        return StorageError(text)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -113,10 +190,21 @@ class Store:
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
-                raise StorageError(f"{self.path}: {exc}") from None
+                raise self._error(exc) from None
             except BaseException:
                 self._rollback()
                 raise
+            if self._virtual:
+                try:
+                    self._materialise()
+                except (OSError, sqlite3.Error, StorageError) as exc:
+                    # Back to the empty store this was before the write: nothing is kept
+                    # that did not reach the disk.
+                    self._db.close()
+                    self._db = self._memory()
+                    if isinstance(exc, StorageError):
+                        raise
+                    raise StorageError(f"cannot create {self.path}: {exc}") from None
 
     def _rollback(self) -> None:
         if self._db.in_transaction:
@@ -127,7 +215,7 @@ class Store:
             try:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
-                raise StorageError(f"{self.path}: {exc}") from None
+                raise self._error(exc) from None
 
     def close(self) -> None:
         with self._lock:
@@ -136,7 +224,7 @@ class Store:
     # -- trusted state ------------------------------------------------------------------
     def get_meta(self, key: str) -> bytes | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
-        return bytes(rows[0][0]) if rows else None
+        return _blob(rows[0][0], self.path, f"meta {key!r}") if rows else None
 
     def get_metas(self, keys: Iterable[str]) -> dict[str, bytes]:
         """Several keys in one query; absent keys are left out."""
@@ -144,7 +232,7 @@ class Store:
         marks = ",".join("?" * len(names))
         rows = self._read(f"SELECT key, value FROM meta WHERE key IN ({marks})",  # noqa: S608
                           tuple(names))
-        return {k: bytes(v) for k, v in rows}
+        return {k: _blob(v, self.path, f"meta {k!r}") for k, v in rows}
 
     def put_meta(self, values: Mapping[str, bytes | None]) -> None:
         """Set (or, with None, delete) several keys in one transaction."""
@@ -152,7 +240,7 @@ class Store:
 
     def get_document(self, sha256: str) -> bytes | None:
         rows = self._read("SELECT content FROM documents WHERE sha256 = ?", (sha256,))
-        return bytes(rows[0][0]) if rows else None
+        return _blob(rows[0][0], self.path, f"document {sha256}") if rows else None
 
     def has_documents(self, shas: Iterable[str]) -> set[str]:
         names = list(shas)
@@ -196,14 +284,13 @@ class Store:
                  record.client_time, record.manifest_seq))
             db.execute("INSERT INTO outbox(record_id) VALUES(?)", (record.id,))
 
-    _RECORDS_SQL = (
-        "SELECT l.id, l.action, l.version, l.document_sha256, l.locale, l.purposes, "
-        "l.evidence, l.age_confirmed, l.guardian, l.client_time, l.manifest_seq, "
-        "o.synced_at, o.receipt FROM ledger l LEFT JOIN outbox o ON o.record_id = l.id "
-        "ORDER BY l.seq")
-
     def records(self) -> list[LedgerRecord]:
-        return [_record(r) for r in self._read(self._RECORDS_SQL)]
+        """Every record, oldest first.
+
+        Raises:
+            StorageError: a row the SDK would never write.
+        """
+        return [_record(r, self.path) for r in self._read(_RECORDS_SQL + "ORDER BY l.seq")]
 
     def launch_snapshot(self, keys: Iterable[str]) -> tuple[dict[str, bytes], list[LedgerRecord]]:
         """``get_metas(keys)`` and ``records()`` in one read transaction (one lock, one
@@ -217,38 +304,47 @@ class Store:
                     metas = self._db.execute(
                         f"SELECT key, value FROM meta WHERE key IN ({marks})",  # noqa: S608
                         tuple(names)).fetchall()
-                    rows = self._db.execute(self._RECORDS_SQL).fetchall()
+                    rows = self._db.execute(_RECORDS_SQL + "ORDER BY l.seq").fetchall()
                 finally:
                     self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                raise StorageError(f"{self.path}: {exc}") from None
-        return {k: bytes(v) for k, v in metas}, [_record(r) for r in rows]
+                raise self._error(exc) from None
+        return ({k: _blob(v, self.path, f"meta {k!r}") for k, v in metas},
+                [_record(r, self.path) for r in rows])
 
     # -- outbox ---------------------------------------------------------------------------
     def pending(self, now: str, limit: int = 1000) -> list[LedgerRecord]:
-        """Unsynced records whose next attempt is due, oldest first."""
+        """Unsynced, not rejected records whose next attempt is due, oldest first."""
         rows = self._read(
-            self._RECORDS_SQL.replace(
-                "ORDER BY l.seq",
-                "WHERE o.synced_at IS NULL AND (o.next_attempt_at IS NULL OR "
-                "o.next_attempt_at <= ?) ORDER BY l.seq LIMIT ?"), (now, limit))
-        return [_record(r) for r in rows]
+            _RECORDS_SQL + "WHERE o.synced_at IS NULL AND o.rejected_at IS NULL AND "
+            "(o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) ORDER BY l.seq LIMIT ?",
+            (now, limit))
+        return [_record(r, self.path) for r in rows]
 
     def pending_count(self) -> int:
-        """Records not yet confirmed by a receipt, due or not."""
-        return int(self._read("SELECT count(*) FROM outbox WHERE synced_at IS NULL")[0][0])
+        """Records not yet confirmed by a receipt nor set aside, due or not."""
+        return int(self._read("SELECT count(*) FROM outbox WHERE synced_at IS NULL "
+                              "AND rejected_at IS NULL")[0][0])
 
     def attempts(self, record_id: str) -> int:
         rows = self._read("SELECT attempts FROM outbox WHERE record_id = ?", (record_id,))
         return int(rows[0][0]) if rows else 0
 
     def mark_synced(self, receipts: Mapping[str, bytes], now: str) -> None:
-        """Record each id's verified receipt, in one transaction."""
+        """Record each id's verified receipt (its exact bytes), in one transaction."""
         with self._tx() as db:
             for record_id, receipt in receipts.items():
                 db.execute("UPDATE outbox SET synced_at = ?, receipt = ?, next_attempt_at = NULL "
                            "WHERE record_id = ? AND synced_at IS NULL",
                            (now, receipt, record_id))
+
+    def mark_rejected(self, reasons: Mapping[str, str], now: str) -> None:
+        """Set records aside for good, with the server's reason, in one transaction."""
+        with self._tx() as db:
+            for record_id, reason in reasons.items():
+                db.execute("UPDATE outbox SET rejected_at = ?, reason = ?, "
+                           "next_attempt_at = NULL WHERE record_id = ? AND synced_at IS NULL",
+                           (now, reason[:1000], record_id))
 
     def mark_failed(self, record_ids: Iterable[str], next_attempt: Mapping[str, str]) -> None:
         with self._tx() as db:
@@ -260,11 +356,65 @@ class Store:
         return str(self._read("PRAGMA integrity_check")[0][0])
 
 
-def _record(r: tuple[Any, ...]) -> LedgerRecord:
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _blob(value: object, path: Path, where: str) -> bytes:
+    if not isinstance(value, bytes | str):
+        raise StorageError(f"{path}: {where} is not a blob")
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
+def _json_object(text: object) -> dict[str, Any] | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _record(r: tuple[Any, ...], path: Path) -> LedgerRecord:
+    """A ledger row as a record, or a StorageError naming what the SDK would never write."""
+    (seq, rid, action, version, sha, locale, purposes_text, evidence_text, age,
+     guardian_text, client_time, manifest_seq, synced_at, receipt, rejected_at, reason) = r
+
+    def bad(field: str) -> StorageError:
+        return StorageError(f"{path}: ledger row {seq} has a {field} the SDK never writes; "
+                            f"the store was changed outside the SDK")
+
+    purposes = _json_object(purposes_text)
+    evidence = _json_object(evidence_text)
+    guardian = None if guardian_text is None else _json_object(guardian_text)
+    checks = (
+        ("id", is_uuid(rid)), ("action", action in ACTIONS),
+        ("version", is_int32(version, minimum=1)),
+        ("document_sha256", sha is None or is_sha256(sha)),
+        ("locale", locale is None or is_locale(locale)),
+        ("purposes", purposes is not None and all(isinstance(v, bool)
+                                                  for v in purposes.values())),
+        ("evidence", evidence is not None),
+        ("age_confirmed", age in (None, 0, 1) and not isinstance(age, bool)),
+        ("guardian", guardian_text is None or guardian is not None),
+        ("client_time", is_time(client_time)),
+        ("manifest_seq", is_int32(manifest_seq, minimum=1)),
+        ("receipt", receipt is None or isinstance(receipt, bytes)),
+        ("reason", reason is None or isinstance(reason, str)),
+    )
+    for field, ok in checks:
+        if not ok:
+            raise bad(field)
+    status: Status = "synced" if synced_at is not None else \
+        "rejected" if rejected_at is not None else "pending"
+    assert purposes is not None and evidence is not None
     return LedgerRecord(
-        id=r[0], action=r[1], version=r[2], document_sha256=r[3], locale=r[4],
-        purposes=json.loads(r[5]), evidence=json.loads(r[6]),
-        age_confirmed=None if r[7] is None else bool(r[7]),
-        guardian=None if r[8] is None else json.loads(r[8]),
-        client_time=r[9], manifest_seq=r[10], synced=r[11] is not None,
-        receipt=None if r[12] is None else bytes(r[12]))
+        id=rid, action=action, version=version, document_sha256=sha, locale=locale,
+        purposes=purposes, evidence=evidence, age_confirmed=None if age is None else bool(age),
+        guardian=guardian, client_time=client_time, manifest_seq=manifest_seq, status=status,
+        receipt=None if receipt is None else bytes(receipt), reason=reason)

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import ensure_secret_key, load_config
+from .config import ensure_secret_keys, load_config, make_instance_folder
 from .db import Database
 from .manifests import Timing
 from .published import Published
@@ -50,9 +50,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ConfigError: a configuration value that cannot be used.
     """
     cfg = load_config(test_config)
-    Path(cfg["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    make_instance_folder(Path(cfg["INSTANCE_PATH"]))
     app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"])
-    app.config["SECRET_KEY"] = ensure_secret_key(cfg)
+    secret_keys = ensure_secret_keys(cfg)
+    # Flask (sessions, CSRF) signs with the newest key and still accepts the older ones.
+    app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = secret_keys[-1], secret_keys[:-1]
     app.config["TESTING"] = bool(cfg.get("TESTING"))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     db = Database(cfg["DATABASE_URL"])
@@ -67,7 +69,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import api, errors, sync_api
     from .admin import init_admin
-    from .fastpath import FastPath
     from .ratelimit import MemoryCounter, RateLimiter, RedisCounter
 
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
@@ -78,5 +79,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(sync_api.bp)
     init_admin(app)  # the operator console at /admin
-    app.wsgi_app = FastPath(app.wsgi_app, published)  # type: ignore[method-assign]
+    wrap_wsgi(app, cfg, published)
     return app
+
+
+def wrap_wsgi(app: Flask, cfg: dict[str, Any], published: Published) -> None:
+    """The WSGI layers in front of Flask, outermost first: the fast path for public
+    reads, the body cap, the proxy headers (only from TRUSTED_PROXIES hops)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from .fastpath import FastPath
+    from .front import BodyLimit
+
+    inner: Any = app.wsgi_app
+    if cfg["TRUSTED_PROXIES"]:
+        hops = cfg["TRUSTED_PROXIES"]
+        inner = ProxyFix(inner, x_for=hops, x_proto=hops)
+    app.wsgi_app = FastPath(  # type: ignore[method-assign]
+        BodyLimit(inner, cfg["MAX_BODY_BYTES"]), published)

@@ -6,8 +6,10 @@ Every key is documented in docs/configuration.md.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import secrets
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,7 +17,8 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["DEFAULTS", "ConfigError", "load_config"]
+__all__ = ["DEFAULTS", "ConfigError", "check_private_file", "ensure_secret_key",
+           "ensure_secret_keys", "load_config", "make_instance_folder", "write_private_file"]
 
 DEFAULTS: dict[str, Any] = {
     # Where the SQLite database, the keys and the secret live.
@@ -24,8 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     # Private key files (0600), one per key, named <role>-<keyid>.pem
     "KEYS_DIR": "",
-    # Secret for itsdangerous (install tokens, admin sessions); generated into the instance
-    # folder with 0600 permissions when not set.
+    # Secret(s) for itsdangerous (install tokens, admin sessions); generated into the
+    # instance folder with 0600 permissions when not set. Several keys (a TOML list, or
+    # whitespace-separated in KELISIM_SECRET_KEY), oldest first: the last one signs, every
+    # one verifies, so a secret can be rotated without invalidating every install's token.
     "SECRET_KEY": "",
     # How long a signed manifest is valid, and how long before that the server re-signs it.
     "MANIFEST_TTL": 7 * 24 * 3600,
@@ -41,10 +46,24 @@ DEFAULTS: dict[str, Any] = {
     "MAX_DOCUMENT_BYTES": 1024 * 1024,
     # Documents kept in each worker's memory (bytes); the rest are read from the database.
     "DOCUMENT_CACHE_BYTES": 64 * 1024 * 1024,
-    # Install tokens stay valid this long (seconds); an expired one can be renewed.
+    # Install tokens stay valid this long (seconds); an expired one can be renewed for
+    # INSTALL_TOKEN_RENEW_GRACE seconds more, after which the install registers again.
     "INSTALL_TOKEN_MAX_AGE": 10 * 365 * 24 * 3600,
-    # Largest request body accepted (bytes); larger ones get 413.
+    "INSTALL_TOKEN_RENEW_GRACE": 90 * 24 * 3600,
+    # Group commit: concurrent write requests in a worker share one transaction and one
+    # fsync; at most this many requests go into one transaction.
+    "GROUP_COMMIT_MAX": 64,
+    # Largest request body accepted (bytes), chunked or not; larger ones get 413.
     "MAX_BODY_BYTES": 1024 * 1024,
+    # Seconds a client has to send a request body once its headers arrived (and to send
+    # the headers once connected); then 408 and the connection is closed.
+    "BODY_READ_TIMEOUT": 10.0,
+    # Threads per worker process that run Flask (requests whose body has arrived). Many
+    # threads let concurrent ingest requests share one commit (group commit).
+    "WORKER_THREADS": 32,
+    # Number of reverse proxies in front that set X-Forwarded-For / -Proto; 0: none, the
+    # socket's peer is the client.
+    "TRUSTED_PROXIES": 0,
     # Rate limits ("N/second|minute|hour|day" or "off") and where counters live
     # ("memory", per worker, or a redis:// URL shared by all workers).
     "RATE_LIMIT_INSTALL": "120/minute",
@@ -67,12 +86,17 @@ DEFAULTS: dict[str, Any] = {
 
 _INT_KEYS = {"MANIFEST_TTL", "RESIGN_BEFORE", "ROOT_TTL", "MANIFEST_MAX_AGE", "ROOT_MAX_AGE",
              "MAX_DOCUMENT_BYTES", "DOCUMENT_CACHE_BYTES", "PORT", "WORKERS",
-             "INSTALL_TOKEN_MAX_AGE", "MAX_BODY_BYTES", "ADMIN_SESSION_HOURS",
+             "INSTALL_TOKEN_MAX_AGE", "MAX_BODY_BYTES", "INSTALL_TOKEN_RENEW_GRACE",
+             "GROUP_COMMIT_MAX", "WORKER_THREADS", "TRUSTED_PROXIES", "ADMIN_SESSION_HOURS",
              "REQUEST_DEADLINE_DAYS"}
-_FLOAT_KEYS = {"CACHE_CHECK_INTERVAL"}
+_FLOAT_KEYS = {"CACHE_CHECK_INTERVAL", "BODY_READ_TIMEOUT"}
+# Keys that must be at least 1 (0 would stop the server serving anything).
+_POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS"}
 
 
 def _coerce(key: str, value: Any) -> Any:
+    if key == "SECRET_KEY":
+        return _secret_list(value)
     if key in _INT_KEYS:
         if isinstance(value, bool):
             raise ConfigError(f"KELISIM_{key}: {value!r} is not an integer")
@@ -84,11 +108,24 @@ def _coerce(key: str, value: Any) -> Any:
             raise ConfigError(f"KELISIM_{key}: must not be negative")
         return number
     if key in _FLOAT_KEYS:
+        if isinstance(value, bool):
+            raise ConfigError(f"KELISIM_{key}: {value!r} is not a number")
         try:
-            return float(value)
+            real = float(value)
         except (TypeError, ValueError):
             raise ConfigError(f"KELISIM_{key}: {value!r} is not a number") from None
+        if not math.isfinite(real) or real < 0:
+            raise ConfigError(f"KELISIM_{key}: must be a finite number, not negative")
+        return real
     return value
+
+
+def _secret_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return [v.strip() for v in value]
+    raise ConfigError("SECRET_KEY: a string or a list of non-empty strings")
 
 
 def write_private_file(path: Path, data: bytes) -> None:
@@ -101,6 +138,26 @@ def write_private_file(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def check_private_file(path: Path, what: str) -> None:
+    """Refuse a secret file that group or others may read, as key files are refused.
+
+    Raises:
+        ConfigError: naming the file, its mode and the command that fixes it.
+    """
+    mode = os.stat(path).st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(f"{path}: {what} has permissions {oct(mode & 0o777)}, readable "
+                          f"by others; run `chmod 600 {path}`")
+
+
+def make_instance_folder(path: Path) -> None:
+    """Create the instance folder (and parents) 0700: it holds the database and secrets."""
+    if not path.exists():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # mkdir's mode is masked by the umask and ignored by exist_ok races: set it.
+        os.chmod(path, 0o700)
 
 
 def _read_instance_config(path: Path) -> dict[str, Any]:
@@ -146,6 +203,9 @@ def load_config(
         cfg.update(overrides)
     for key in list(cfg):
         cfg[key] = _coerce(key, cfg[key])
+    for key in _POSITIVE_KEYS:
+        if not cfg[key] > 0:
+            raise ConfigError(f"KELISIM_{key}: must be more than 0")
     instance = Path(cfg["INSTANCE_PATH"]).resolve()
     cfg["INSTANCE_PATH"] = str(instance)
     if not cfg["DATABASE_URL"]:
@@ -173,14 +233,23 @@ def load_config(
 
 
 def ensure_secret_key(cfg: dict[str, Any]) -> str:
-    """Return SECRET_KEY, creating ``<instance>/secret_key`` (0600) on first use."""
+    """Return the newest secret key (the one that signs); see :func:`ensure_secret_keys`."""
+    return ensure_secret_keys(cfg)[-1]
+
+
+def ensure_secret_keys(cfg: dict[str, Any]) -> list[str]:
+    """Return the secret keys, oldest first, creating ``<instance>/secret_key`` (0600,
+    one key per line, oldest first) on first use when SECRET_KEY is not set."""
     if cfg["SECRET_KEY"]:
-        return str(cfg["SECRET_KEY"])
+        return list(cfg["SECRET_KEY"])
     path = Path(cfg["INSTANCE_PATH"]) / "secret_key"
     if not path.exists():
         # Another worker may create it first; then theirs is used.
         with contextlib.suppress(FileExistsError):
             write_private_file(path, secrets.token_hex(32).encode())
-    key = path.read_text().strip()
-    cfg["SECRET_KEY"] = key
-    return key
+    check_private_file(path, "the secret key file")
+    keys = path.read_text().split()
+    if not keys:
+        raise ConfigError(f"{path} is empty")
+    cfg["SECRET_KEY"] = keys
+    return keys

@@ -7,22 +7,32 @@ inserting or deleting a row breaks the chain where `kelisim audit verify` will f
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from client_sdk.envelope import PAYLOAD_RECEIPT
 from client_sdk.jsonutil import canonical_bytes
-from client_sdk.timeutil import format_time, parse_time
+from client_sdk.timeutil import format_time
 
-from .errors import ApiError
+from .errors import (
+    ConsentLogError,
+    KeyFileError,
+    ReceiptKeyUnavailable,
+    RecordConflict,
+    UnknownApp,
+    UnknownInstall,
+    Unprocessable,
+)
 from .keys import SigningKey, find_key, sign_envelope
 from .models import (
     App,
@@ -30,57 +40,24 @@ from .models import (
     ConsentRecord,
     DeletionRequest,
     Install,
-    PolicyVersion,
     Receipt,
     RootVersion,
 )
+from .record_checks import check_records
 from .roots import current_root
+from .tokens import TokenRevoked, check_generation
 
-__all__ = ["GENESIS", "TokenService", "ingest", "register_install", "row_hash"]
+__all__ = ["GENESIS", "IngestRequest", "IngestResult", "append_many", "check_request",
+           "ingest", "lock_head", "register_install", "request_deletion", "row_hash"]
 
 GENESIS = "0" * 64
-_CLOCK_SKEW = timedelta(days=1)
-
-
-class TokenService:
-    """Install tokens: itsdangerous, own salt, SHA-256. The server alone checks them."""
-
-    def __init__(self, secret: str, max_age: int) -> None:
-        self.max_age = max_age
-        self._s = URLSafeTimedSerializer(secret, salt="kelisim.install-token",
-                                         signer_kwargs={"digest_method": hashlib.sha256})
-
-    def issue(self, app_id: str, install_id: str) -> str:
-        return self._s.dumps({"a": app_id, "i": install_id})
-
-    def check(self, header: str | None, app_id: str, *, allow_expired: bool = False) -> str:
-        """The install id the ``Authorization: Bearer`` header proves.
-
-        Raises:
-            ApiError: 401 missing, forged or expired token; 403 a token of another app.
-        """
-        if not header or not header.startswith("Bearer ") or len(header) > 4096:
-            raise ApiError(401, "unauthorized", "send the install token as "
-                           "'Authorization: Bearer <token>'")
-        token = header[7:].strip()
-        try:
-            data = self._s.loads(token, max_age=None if allow_expired else self.max_age)
-        except SignatureExpired:
-            raise ApiError(401, "token_expired", "the install token has expired; renew it at "
-                           "POST /v1/apps/<app>/installs/<id>/token") from None
-        except BadSignature:
-            raise ApiError(401, "invalid_token", "the install token is not valid") from None
-        if not isinstance(data, dict) or not isinstance(data.get("i"), str):
-            raise ApiError(401, "invalid_token", "the install token is not valid")
-        if data.get("a") != app_id:
-            raise ApiError(403, "forbidden", "this token belongs to another app")
-        return str(data["i"])
 
 
 def register_install(session: Session, app_id: str, now: datetime) -> Install:
     if session.get(App, app_id) is None:
-        raise ApiError(404, "not_found", f"app {app_id!r} not found")
-    install = Install(id=str(uuid.uuid4()), app_id=app_id, created_at=format_time(now))
+        raise UnknownApp(app_id)
+    install = Install(id=str(uuid.uuid4()), app_id=app_id, created_at=format_time(now),
+                      token_generation=1)
     session.add(install)
     session.flush()
     return install
@@ -112,29 +89,48 @@ def receipt_keys(session: Session, keys_dir: Path) -> list[SigningKey]:
     (every batch signs a receipt; reading and parsing key files each time costs)."""
     version = session.scalar(select(func.max(RootVersion.version)))
     if version is None:
-        raise ApiError(503, "unavailable", "the server has no root yet")
+        raise ReceiptKeyUnavailable("the server has no root yet")
     cached = _KEY_CACHE.get((keys_dir, version))
     if cached is not None:
         return cached
     root = current_root(session)
     assert root is not None
     role = root.root.roles["receipt"]
-    found = [k for k in (find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
+    try:
+        found = [k for k in (find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
+    except KeyFileError as exc:  # e.g. a key file others can read: the operator's to fix
+        logging.getLogger(__name__).error("receipt key: %s", exc)
+        found = []
     if len(found) < role.threshold:
-        raise ApiError(503, "unavailable", "the receipt key is not available on this server")
+        raise ReceiptKeyUnavailable()
     _KEY_CACHE[(keys_dir, version)] = found[: role.threshold]
     return found[: role.threshold]
 
 
-def _lock_head(session: Session, app_id: str) -> ChainHead:
-    head = session.scalars(select(ChainHead).where(ChainHead.app_id == app_id)
-                           .with_for_update()).first()
-    if head is None:
-        session.add(ChainHead(app_id=app_id, seq=0, head_hash=GENESIS))
-        session.flush()
-        head = session.scalars(select(ChainHead).where(ChainHead.app_id == app_id)
-                               .with_for_update()).one()
-    return head
+def lock_head(session: Session, app_id: str) -> tuple[int, str]:
+    """Lock the app's chain head for this transaction and return (seq, head hash).
+
+    The first record of an app creates the head. Two transactions may both find it
+    missing: INSERT ... ON CONFLICT DO NOTHING lets the second wait for the first and then
+    lock the row the first created, instead of failing on the primary key. The head is
+    read and written with plain statements, never through the session's identity map,
+    so a savepoint rolled back in a group commit leaves no stale copy behind.
+    """
+    query = select(ChainHead.seq, ChainHead.head_hash).where(
+        ChainHead.app_id == app_id).with_for_update()
+    row = session.execute(query).first()
+    if row is None:
+        dialect = session.get_bind().dialect.name
+        make = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(make(ChainHead).values(app_id=app_id, seq=0, head_hash=GENESIS)
+                        .on_conflict_do_nothing(index_elements=["app_id"]))
+        row = session.execute(query).one()
+    return int(row.seq), str(row.head_hash)
+
+
+def _set_head(session: Session, app_id: str, seq: int, head_hash: str) -> None:
+    session.execute(update(ChainHead).where(ChainHead.app_id == app_id)
+                    .values(seq=seq, head_hash=head_hash))
 
 
 @dataclass(frozen=True)
@@ -144,106 +140,169 @@ class IngestResult:
     stored: int
 
 
-def _versions(session: Session, app_id: str) -> dict[int, dict[str, Any]]:
-    return {v.number: v.body for v in session.scalars(
-        select(PolicyVersion).where(PolicyVersion.app_id == app_id))}
-
-
-def _check_semantics(records: Sequence[dict[str, Any]], versions: dict[int, dict[str, Any]],
-                     now: datetime) -> list[str]:
-    problems: list[str] = []
-    for i, r in enumerate(records):
-        where = f"records[{i}]"
-        body = versions.get(r["version"])
-        if body is None:
-            problems.append(f"{where}.version: unknown version {r['version']}")
-            continue
-        shas = {d["sha256"]: tag for tag, d in body["locales"].items()}
-        if r["document_sha256"] is not None and r["document_sha256"] not in shas:
-            problems.append(f"{where}.document_sha256: not a document of version "
-                            f"{body['label']}")
-        if r["locale"] is not None and r["locale"] not in body["locales"]:
-            problems.append(f"{where}.locale: version {body['label']} has no {r['locale']!r}")
-        if r["action"] in ("accept", "decline") and r["document_sha256"] is None:
-            problems.append(f"{where}.document_sha256: required for {r['action']}")
-        known = {p["id"] for p in body["purposes"]}
-        for pid in r["purposes"]:
-            if pid not in known:
-                problems.append(f"{where}.purposes: unknown purpose {pid!r} in version "
-                                f"{body['label']}")
-        client = parse_time(r["client_time"])
-        if client > now + _CLOCK_SKEW:
-            problems.append(f"{where}.client_time: {r['client_time']} is in the future")
-        if client < parse_time(body["published"]) - _CLOCK_SKEW:
-            problems.append(f"{where}.client_time: {r['client_time']} is before version "
-                            f"{body['label']} was published")
-    return problems
-
-
 def body_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(record)).hexdigest()
 
 
-def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dict[str, Any]],
-           keys_dir: Path, now: datetime) -> IngestResult:
-    """Store new records (idempotent by id) and sign one receipt for them.
+@dataclass(frozen=True)
+class IngestRequest:
+    """One POST /consents: what the group commit hands to :func:`append_many`."""
 
-    The caller's transaction covers everything; on any error nothing is stored. Rows go in
-    with one multi-row INSERT: this is the server's write hot path.
+    install_id: str
+    generation: int
+    records: Sequence[dict[str, Any]]
+    now: datetime
+
+
+def check_request(session: Session, app_id: str, records: Sequence[dict[str, Any]],
+                  now: datetime) -> None:
+    """The checks that need no lock: run before the write transaction, so that they do
+    not lengthen the time the chain head (or SQLite's write lock) is held.
 
     Raises:
-        ApiError: 422 unknown versions, documents or purposes, bad times, or a known id
-            with another body; 503 without a receipt key.
+        Unprocessable: a record id twice in the batch, unknown versions, documents or
+            purposes, bad times.
     """
-    install = session.get(Install, install_id)
-    if install is None or install.app_id != app_id:
-        raise ApiError(401, "invalid_token", "unknown install")
     ids = [r["id"] for r in records]
     if len(set(ids)) != len(ids):
-        raise ApiError(422, "unprocessable", "a record id appears twice in the batch")
-    problems = _check_semantics(records, _versions(session, app_id), now)
-    if problems:
-        raise ApiError(422, "unprocessable", problems[0], {"problems": problems})
-    head = _lock_head(session, app_id)  # serialises appends per app
-    existing = {row.record_id: row for row in session.execute(
-        select(ConsentRecord.record_id, ConsentRecord.body_hash, ConsentRecord.install_id,
-               ConsentRecord.receipt_id)
-        .where(ConsentRecord.app_id == app_id, ConsentRecord.record_id.in_(ids)))}
-    fresh: list[dict[str, Any]] = []
-    old_receipt_of: dict[str, int] = {}
-    for r in records:
-        old = existing.get(r["id"])
-        if old is None:
-            fresh.append(r)
-        elif old.body_hash != body_hash(r) or old.install_id != install_id:
-            raise ApiError(422, "conflict", f"record {r['id']} was received before with "
-                           f"other content", {"record_id": r["id"]})
-        else:
-            old_receipt_of[r["id"]] = old.receipt_id
-    receipts: list[bytes] = []
-    index: dict[str, int] = {}
-    if old_receipt_of:
-        envelopes = dict(session.execute(select(Receipt.id, Receipt.envelope).where(
-            Receipt.id.in_(sorted(set(old_receipt_of.values()))))).all())
-        order = sorted(set(old_receipt_of.values()))
-        receipts = [envelopes[i] for i in order]
-        index = {rid: order.index(rcp) for rid, rcp in old_receipt_of.items()}
-    if not fresh:
-        return IngestResult(receipts, index, 0)
-    stamp = format_time(now)
-    rows: list[dict[str, Any]] = []
-    prev, seq = head.head_hash, head.seq
-    for r in fresh:
-        seq += 1
-        row = {"app_id": app_id, "seq": seq, "record_id": r["id"], "install_id": install_id,
-               "action": r["action"], "version": r["version"],
-               "document_sha256": r["document_sha256"], "locale": r["locale"],
-               "purposes": r["purposes"], "evidence": r["evidence"],
-               "age_confirmed": r["age_confirmed"], "guardian": r["guardian"],
-               "client_time": r["client_time"], "server_time": stamp,
-               "manifest_seq": r["manifest_seq"], "body_hash": body_hash(r), "prev_hash": prev}
-        row["row_hash"] = prev = row_hash(prev, chained_fields(row))
-        rows.append(row)
+        raise Unprocessable(["a record id appears twice in the batch"])
+    check_records(session, app_id, records)  # 422 rejected: every record refused for good
+
+
+def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dict[str, Any]],
+           keys_dir: Path, now: datetime, *, generation: int = 1) -> IngestResult:
+    """Store new records (idempotent by id) and sign one receipt for them.
+
+    The caller's transaction covers everything; on any error nothing is stored.
+
+    Raises:
+        UnknownInstall: an unknown install or a revoked token (``generation``; 401).
+        Unprocessable: unknown versions, documents or purposes, bad times (422).
+        RecordConflict: a known id with another body (422).
+        ReceiptKeyUnavailable: no receipt key (503).
+    """
+    check_request(session, app_id, records, now)
+    out = append_many(session, app_id,
+                      [IngestRequest(install_id, generation, records, now)], keys_dir)[0]
+    if isinstance(out, ConsentLogError):
+        raise out
+    return out
+
+
+def _chunks(items: list[str], size: int = 5000) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def append_many(session: Session, app_id: str, requests: Sequence[IngestRequest],
+                keys_dir: Path) -> list[IngestResult | ConsentLogError]:
+    """Append the records of several requests (checked by :func:`check_request`) to the
+    app's chain in one go: one lock of the head, one read of the known ids, one INSERT of
+    the receipts, one of the records, one update of the head, whatever the number of
+    requests. Each request gets its own receipt, or its own error (401 revoked token, 422
+    conflict) and then none of its records is stored.
+
+    Raises:
+        SQLAlchemyError: the database failed; the caller rolls back and may try each
+            request alone.
+    """
+    generations = dict(session.execute(
+        select(Install.id, Install.token_generation).where(
+            Install.app_id == app_id,
+            Install.id.in_(sorted({q.install_id for q in requests})))).all())
+    head_seq, head_hash = lock_head(session, app_id)  # serialises appends per app
+    existing: dict[str, Any] = {}
+    for chunk in _chunks(sorted({r["id"] for q in requests for r in q.records})):
+        existing.update((row.record_id, (row.body_hash, row.install_id, row.receipt_id))
+                        for row in session.execute(
+            select(ConsentRecord.record_id, ConsentRecord.body_hash,
+                   ConsentRecord.install_id, ConsentRecord.receipt_id)
+            .where(ConsentRecord.app_id == app_id, ConsentRecord.record_id.in_(chunk))))
+    keys = receipt_keys(session, keys_dir)
+    outcomes: list[IngestResult | ConsentLogError] = []
+    # Per request: its receipts, each a stored receipt id (int) or a new one (its request's
+    # position, str), and the position of each of its record ids among them.
+    plans: list[tuple[list[int | str], dict[str, int]]] = []
+    new_rows: list[tuple[str, dict[str, Any]]] = []  # (new receipt key, row)
+    new_envelopes: dict[str, bytes] = {}  # "new:<request position>" -> envelope
+    prev, seq = head_hash, head_seq
+    for pos, q in enumerate(requests):
+        current = generations.get(q.install_id)
+        if current is None or current != q.generation:
+            outcomes.append(UnknownInstall(q.install_id) if current is None
+                            else TokenRevoked(q.install_id))
+            plans.append(([], {}))
+            continue
+        fresh: list[tuple[dict[str, Any], str]] = []
+        old: dict[str, int | str] = {}
+        problem: ConsentLogError | None = None
+        for r in q.records:
+            digest = body_hash(r)
+            known = existing.get(r["id"])
+            if known is None:
+                fresh.append((r, digest))
+            elif known[0] != digest or known[1] != q.install_id:
+                problem = RecordConflict(f"record {r['id']} was received before with "
+                                         f"other content", r["id"])
+                break
+            else:
+                old[r["id"]] = known[2]
+        if problem is not None:
+            outcomes.append(problem)
+            plans.append(([], {}))
+            continue
+        order: list[int | str] = sorted(set(old.values()), key=str)
+        index = {rid: order.index(rcp) for rid, rcp in old.items()}
+        outcomes.append(IngestResult([], index, len(fresh)))
+        if fresh:
+            stamp = format_time(q.now)
+            rows = []
+            for r, digest in fresh:
+                seq += 1
+                row = {"app_id": app_id, "seq": seq, "record_id": r["id"],
+                       "install_id": q.install_id, "action": r["action"],
+                       "version": r["version"], "document_sha256": r["document_sha256"],
+                       "locale": r["locale"], "purposes": r["purposes"],
+                       "evidence": r["evidence"], "age_confirmed": r["age_confirmed"],
+                       "guardian": r["guardian"], "client_time": r["client_time"],
+                       "server_time": stamp, "manifest_seq": r["manifest_seq"],
+                       "body_hash": digest, "prev_hash": prev}
+                row["row_hash"] = prev = row_hash(prev, chained_fields(row))
+                rows.append(row)
+                # A later request of this group that repeats the record (the same install
+                # syncing from two threads) gets this request's receipt.
+                existing[r["id"]] = (digest, q.install_id, f"new:{pos}")
+            new_envelopes[f"new:{pos}"] = _sign_receipt(app_id, q.install_id, stamp, rows,
+                                                        keys)
+            new_rows.extend((f"new:{pos}", row) for row in rows)
+            order.append(f"new:{pos}")
+            for row in rows:
+                index[row["record_id"]] = len(order) - 1
+        plans.append((order, index))
+    envelopes: dict[int | str, bytes] = {}
+    envelopes.update(new_envelopes)
+    if new_envelopes:
+        keys_in_order = list(new_envelopes)
+        ids = session.execute(
+            insert(Receipt).returning(Receipt.id, sort_by_parameter_order=True),
+            [{"app_id": app_id, "envelope": new_envelopes[k]} for k in keys_in_order]
+        ).scalars().all()
+        receipt_id = dict(zip(keys_in_order, ids, strict=True))
+        for key, row in new_rows:
+            row["receipt_id"] = receipt_id[key]
+        session.execute(insert(ConsentRecord), [row for _, row in new_rows])
+        _set_head(session, app_id, seq, prev)
+    stored_ids = sorted({rcp for order, _ in plans for rcp in order if isinstance(rcp, int)})
+    if stored_ids:
+        envelopes.update(session.execute(select(Receipt.id, Receipt.envelope).where(
+            Receipt.id.in_(stored_ids))).all())
+    for (order, _), out in zip(plans, outcomes, strict=True):
+        if isinstance(out, IngestResult):
+            out.receipts.extend(envelopes[rcp] for rcp in order)
+    return outcomes
+
+
+def _sign_receipt(app_id: str, install_id: str, stamp: str, rows: list[dict[str, Any]],
+                  keys: list[SigningKey]) -> bytes:
     payload = {
         "_type": "receipt", "spec_version": 1, "kind": "consents", "app": app_id,
         "install": install_id, "issued": stamp,
@@ -252,38 +311,30 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
                      "client_time": x["client_time"], "server_time": stamp,
                      "seq": x["seq"], "chain_hash": x["row_hash"]} for x in rows],
     }
-    envelope = sign_envelope(canonical_bytes(payload), PAYLOAD_RECEIPT,
-                             receipt_keys(session, keys_dir))
-    receipt_id = session.execute(insert(Receipt).values(app_id=app_id, envelope=envelope)
-                                 .returning(Receipt.id)).scalar_one()
-    for row in rows:
-        row["receipt_id"] = receipt_id
-    session.execute(insert(ConsentRecord), rows)
-    head.seq, head.head_hash = seq, prev
-    session.flush()
-    receipts.append(envelope)
-    for row in rows:
-        index[row["record_id"]] = len(receipts) - 1
-    return IngestResult(receipts, index, len(rows))
+    return sign_envelope(canonical_bytes(payload), PAYLOAD_RECEIPT, keys)
 
 
 def request_deletion(session: Session, app_id: str, install_id: str, body: dict[str, Any],
-                     keys_dir: Path, now: datetime) -> DeletionRequest:
+                     keys_dir: Path, now: datetime, *, generation: int = 1) -> DeletionRequest:
     """Store a deletion request (idempotent by id) with a signed receipt.
 
     Raises:
-        ApiError: 422 a known id with another body or a future time.
+        UnknownInstall: an unknown install or a revoked token (401).
+        RecordConflict: a known id with another body (422).
+        Unprocessable: a time in the future (422).
     """
+    check_generation(session, app_id, install_id, generation)
+    # Every row this writes is written under the app's chain-head lock, like records:
+    # group transactions then take their locks in one order (by app) and cannot deadlock.
+    lock_head(session, app_id)
     old = session.scalars(select(DeletionRequest).where(
         DeletionRequest.app_id == app_id, DeletionRequest.request_id == body["id"])).first()
     digest = body_hash(body)
     if old is not None:
         if old.body_hash != digest or old.install_id != install_id:
-            raise ApiError(422, "conflict", f"deletion request {body['id']} was received "
-                           f"before with other content", {"request_id": body["id"]})
+            raise RecordConflict(f"deletion request {body['id']} was received before with "
+                                 f"other content", body["id"])
         return old
-    if parse_time(body["client_time"]) > now + _CLOCK_SKEW:
-        raise ApiError(422, "unprocessable", "client_time: in the future")
     stamp = format_time(now)
     payload = {"_type": "receipt", "spec_version": 1, "kind": "deletion_request",
                "app": app_id, "install": install_id, "issued": stamp,

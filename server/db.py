@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,8 +13,10 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from .config import make_instance_folder
 
 __all__ = ["Database"]
 
@@ -34,6 +38,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 (in a 0700 folder when the folder is new) before
+    SQLite opens it, and take group and other bits off existing ones: the file holds
+    consent records. SQLite gives its -wal, -shm and -journal files the database
+    file's mode."""
+    make_instance_folder(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for name in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        with contextlib.suppress(FileNotFoundError):
+            mode = name.stat().st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(name, mode & 0o700)
+
+
 def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
 
@@ -51,9 +70,9 @@ class Database:
         if self._engine is None:
             kwargs: dict[str, Any] = {}
             if self.url.startswith("sqlite"):
-                path = self.url.split("///", 1)[-1]
-                if path and path != ":memory:":
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                path = make_url(self.url).database
+                if path and path != ":memory:" and not path.startswith("file:"):
+                    _private_sqlite_file(Path(path))
             else:
                 kwargs["pool_pre_ping"] = True
             self._engine = create_engine(self.url, **kwargs)

@@ -306,7 +306,10 @@ def json_error(status: int, code: str, message: str,
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api(exc: ApiError) -> Response:
-        return json_error(exc.status, exc.code, exc.message, exc.details)
+        resp = json_error(exc.status, exc.code, exc.message, exc.details)
+        if exc.status == 429 and "retry_after" in exc.details:
+            resp.headers["Retry-After"] = str(exc.details["retry_after"])
+        return resp
 
     @app.errorhandler(KelisimError)
     def _domain(exc: KelisimError) -> Response:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .published import Blob, Published
 
-__all__ = ["FastPath", "etag_matches"]
+__all__ = ["FastPath", "cached_lookup", "etag_matches", "lookup"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -22,8 +22,15 @@ _DOC_RE = re.compile(r"^[0-9a-f]{64}$")
 _APP_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
+def _is_number(text: str) -> bool:
+    # ASCII only: str.isdigit() also takes "٣" and "３", which int() reads as 3.
+    return 0 < len(text) <= 9 and text.isascii() and text.isdigit() and text[0] != "0"
+
+
 def etag_matches(header: str, etag: str) -> bool:
     """RFC 9110 If-None-Match: weak comparison against any listed tag, or ``*``."""
+    if header == etag:  # what clients send back nearly always: the tag as given
+        return True
     if header.strip() == "*":
         return True
     for part in header.split(","):
@@ -52,10 +59,27 @@ def lookup(published: Published, path: str) -> Blob | bool | None:
         return published.root()
     if path.startswith("/v1/root/") and path.endswith(".json"):
         number = path[9:-5]
-        if not number.isdigit() or len(number) > 9 or number.startswith("0"):
+        if not _is_number(number):
             return None
         return published.root(int(number))
     return False
+
+
+def cached_lookup(published: Published, path: str) -> Blob | None:
+    """The blob for ``path`` when memory alone can answer (no database, no signing), else
+    None: the caller then takes the slow path. Only valid names are ever cached, so the
+    names need no checking here."""
+    if path.startswith("/v1/apps/") and path.endswith("/manifest.json"):
+        return published.cached_manifest(path[9:-14])
+    if path.startswith("/v1/documents/"):
+        return published.cached_document(path[14:])
+    if path == "/v1/root.json":
+        return published.cached_root()
+    if path.startswith("/v1/root/") and path.endswith(".json"):
+        number = path[9:-5]
+        if _is_number(number):
+            return published.cached_root(int(number))
+    return None
 
 
 class FastPath:

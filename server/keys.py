@@ -33,12 +33,13 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from client_sdk.envelope import keyid_of, pae
+from client_sdk.model import Root
 
 from .config import write_private_file
 from .errors import KeyFileError
 
-__all__ = ["SigningKey", "find_key", "generate_key", "load_key", "sign_envelope", "stage_key",
-           "staged_key"]
+__all__ = ["SigningKey", "find_key", "load_key", "role_signers",
+           "sign_envelope", "stage_key", "staged_key"]
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,6 @@ def _from_private(private: Ed25519PrivateKey, path: Path | None) -> SigningKey:
     keyid = keyid_of(public)
     sslib = SSlibKey(keyid, "ed25519", "ed25519", {"public": public_hex})
     return SigningKey(keyid, public_hex, CryptoSigner(private, sslib), path)
-
-
-def generate_key(keys_dir: Path, role: str) -> SigningKey:
-    """Create a new Ed25519 key and write it to ``<keys_dir>/<role>-<keyid>.pem`` (0600)."""
-    private = Ed25519PrivateKey.generate()
-    key = _from_private(private, None)
-    path = keys_dir / f"{role}-{key.keyid}.pem"
-    pem = private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    write_private_file(path, pem)
-    return SigningKey(key.keyid, key.public_hex, key.signer, path)
 
 
 _STAGED = "kelisim.staged_keys"
@@ -174,6 +165,27 @@ def find_key(keyid: str, search: Iterable[Path]) -> SigningKey | None:
             if key.keyid == keyid:
                 return key
     return None
+
+
+def role_signers(root: Root, role: str, keys_dir: Path,
+                 session: Session | None = None) -> list[SigningKey]:
+    """The private keys of ``role`` that ``root`` names and this server holds, in the
+    root's order, at most its threshold (keys staged in ``session`` count). Fewer than the
+    threshold means the role cannot sign here; the caller says what that means.
+
+    Raises:
+        KeyFileError: a key file that exists but cannot be used.
+    """
+    spec = root.roles[role]
+    found: list[SigningKey] = []
+    for keyid in spec.keyids:
+        key = (staged_key(session, keyid) if session is not None else None) \
+            or find_key(keyid, [keys_dir])
+        if key is not None:
+            found.append(key)
+        if len(found) == spec.threshold:
+            break
+    return found
 
 
 def sign_envelope(payload: bytes, payload_type: str, keys: Iterable[SigningKey]) -> bytes:

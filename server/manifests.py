@@ -23,7 +23,7 @@ from client_sdk.timeutil import format_time, parse_time
 
 from . import adminlog
 from .errors import SigningError, UnknownApp
-from .keys import SigningKey, find_key, sign_envelope, staged_key
+from .keys import SigningKey, role_signers, sign_envelope
 from .models import App, Generation, PolicyVersion, SignedManifest
 from .rootstore import LoadedRoot, current_root
 
@@ -56,13 +56,12 @@ def manifest_keys(root: LoadedRoot, keys_dir: Path,
         KeyFileError: a key file that cannot be used.
     """
     role = root.root.roles["manifest"]
-    found = [k for k in ((staged_key(session, kid) if session is not None else None)
-                         or find_key(kid, [keys_dir]) for kid in role.keyids) if k is not None]
+    found = role_signers(root.root, "manifest", keys_dir, session)
     if len(found) < role.threshold:
         raise SigningError(
             f"root v{root.version} needs {role.threshold} manifest key(s); found {len(found)} "
             f"in {keys_dir} (looked for {', '.join(role.keyids)})")
-    return found[: max(role.threshold, 1)]
+    return found
 
 
 def _history_entry(body: dict[str, Any]) -> dict[str, Any]:

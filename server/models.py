@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -116,6 +117,8 @@ class Install(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False, index=True)
     created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    # Bumped by every token renewal: a token of an older generation is revoked.
+    token_generation: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 
 
 class ChainHead(Base):
@@ -134,6 +137,8 @@ class ConsentRecord(Base):
     __table_args__ = (
         UniqueConstraint("app_id", "record_id", name="uq_consent_records_app_record"),
         UniqueConstraint("app_id", "seq", name="uq_consent_records_app_seq"),
+        # An install's history is read a page at a time in seq order.
+        Index("ix_consent_records_install_seq", "install_id", "seq"),
     )
     row_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False)
@@ -172,6 +177,7 @@ class DeletionRequest(Base):
     __tablename__ = "deletion_requests"
     __table_args__ = (
         UniqueConstraint("app_id", "request_id", name="uq_deletion_requests_app_request"),
+        Index("ix_deletion_requests_install_row", "install_id", "row_id"),
     )
     row_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False)

@@ -21,178 +21,17 @@ import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from marshmallow import (
-    ValidationError,
-    fields,
-    post_load,
-    validate,
-    validates,
-    validates_schema,
-)
-
-from client_sdk.model import LOCALES, SIGNIFICANCES
-from client_sdk.timeutil import format_time, parse_duration, parse_time
+from marshmallow import ValidationError
 
 from .errors import PolicySourceError
-from .validation import Strict, flatten, nfc
+from .policy_schema import AppSchema, VersionSchema, is_publishable_locale
+from .validation import flatten, nfc
 
-__all__ = ["AppMetadata", "DocumentFile", "VersionSource",
-           "load_app_dir", "load_version_dir", "valid_bin", "version_from_data"]
-
-ID = validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,63}$", error="must be a lowercase id "
-                     "(letters, digits, '-', '_', '.'; at most 64)")
-LOCALE_TAG_RE = re.compile(r"^(kk|ru|en|uz|ky)(-(Cyrl|Latn))?$")
-
-
-def valid_bin(value: str) -> bool:
-    """Check a Kazakhstan BIN/IIN: 12 digits whose last is the mod-11 check digit."""
-    if not re.fullmatch(r"\d{12}", value):
-        return False
-    digits = [int(c) for c in value]
-    check = sum(d * w for d, w in zip(digits[:11], range(1, 12), strict=True)) % 11
-    if check == 10:
-        weights = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]
-        check = sum(d * w for d, w in zip(digits[:11], weights, strict=True)) % 11
-        if check == 10:
-            return False
-    return check == digits[11]
-
-
-class LocaleText(fields.Dict):
-    """``{kk = "...", ru = "..."}``: known locale tags to non-empty text."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(keys=fields.String(validate=validate.Regexp(
-            LOCALE_TAG_RE, error="unknown locale tag; use kk, ru, en, uz or ky")),
-            values=fields.String(validate=validate.Length(min=1)), **kwargs)
-
-
-class When(fields.Field[str]):
-    """A TOML datetime with an offset, a TOML date (midnight UTC), or an RFC 3339 string."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        if isinstance(value, datetime):
-            if value.tzinfo is None:
-                raise ValidationError("needs a UTC offset, e.g. 2025-12-01T00:00:00Z")
-            return format_time(value.replace(microsecond=0))
-        if isinstance(value, date):
-            return format_time(datetime(value.year, value.month, value.day, tzinfo=UTC))
-        if isinstance(value, str):
-            try:
-                return format_time(parse_time(value))
-            except ValueError as exc:
-                raise ValidationError(str(exc)) from None
-        raise ValidationError("must be a date or a date-time")
-
-
-class ControllerSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    bin = fields.String(required=True)
-    country = fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Z]{2}$", error="must be an ISO 3166 two-letter code such as KZ"))
-    email = fields.Email(required=True)
-    address = fields.String(required=True, validate=validate.Length(min=1, max=500))
-
-    @validates_schema(skip_on_field_errors=False)
-    def _bin(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("country") == "KZ" and "bin" in data and not valid_bin(data["bin"]):
-            raise ValidationError("is not a valid 12-digit BIN (check digit fails)", "bin")
-
-
-class VendorSchema(Strict):
-    id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True, validate=validate.Length(min=1))
-    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
-    policy_url = fields.Url(required=True, schemes={"https", "http"})
-
-
-class DataCategorySchema(Strict):
-    id = fields.String(required=True, validate=ID)
-    title = LocaleText(required=True)
-
-
-class PermissionSchema(Strict):
-    id = fields.String(required=True, validate=ID)
-    purposes = fields.List(fields.String(validate=ID), required=True)
-    rationale = LocaleText(required=True)
-
-
-def _unique(items: list[dict[str, Any]], name: str) -> None:
-    seen: set[str] = set()
-    for i, item in enumerate(items):
-        item_id = item.get("id") if isinstance(item, dict) else None
-        if item_id is None:
-            continue
-        if item_id in seen:
-            raise ValidationError({i: {"id": [f"duplicate id {item_id!r}"]}}, name)
-        seen.add(item_id)
-
-
-class AppSchema(Strict):
-    id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    default_locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
-    controller = fields.Nested(ControllerSchema, required=True)
-    vendors = fields.List(fields.Nested(VendorSchema), load_default=list)
-    data_categories = fields.List(fields.Nested(DataCategorySchema), load_default=list)
-    permissions = fields.List(fields.Nested(PermissionSchema), load_default=list)
-
-    @validates_schema(skip_on_field_errors=False)
-    def _ids(self, data: dict[str, Any], **kwargs: Any) -> None:
-        for name in ("vendors", "data_categories", "permissions"):
-            _unique(data.get(name, []), name)
-
-
-class PurposeSchema(Strict):
-    id = fields.String(required=True, validate=ID)
-    required = fields.Boolean(required=True)
-    title = LocaleText(required=True)
-    description = LocaleText(required=True)
-    data = fields.List(fields.String(validate=ID), load_default=list)
-    vendors = fields.List(fields.String(validate=ID), load_default=list)
-
-
-class VersionSchema(Strict):
-    label = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    significance = fields.String(required=True, validate=validate.OneOf(SIGNIFICANCES))
-    effective = When(load_default=None)
-    min_age = fields.Integer(load_default=None, validate=validate.Range(min=0, max=21),
-                             strict=True)
-    guardian_consent = fields.Boolean(load_default=False)
-    consent_term = fields.String(load_default=None)
-    default_locale = fields.String(load_default=None, validate=validate.OneOf(LOCALES))
-    third_party_transfer = fields.Boolean(required=True)
-    cross_border_transfer = fields.Boolean(required=True)
-    public_disclosure = fields.Boolean(required=True)
-    summary = LocaleText(load_default=dict)
-    title = LocaleText(load_default=dict)
-    purposes = fields.List(fields.Nested(PurposeSchema), required=True,
-                           validate=validate.Length(min=1, error="needs at least one purpose"))
-    permissions = fields.List(fields.String(validate=ID), load_default=None)
-
-    @validates("consent_term")
-    def _term(self, value: str | None, **kwargs: Any) -> None:
-        if value is not None:
-            try:
-                parse_duration(value)
-            except ValueError as exc:
-                raise ValidationError(str(exc)) from None
-
-    @validates_schema(skip_on_field_errors=False)
-    def _ids(self, data: dict[str, Any], **kwargs: Any) -> None:
-        _unique(data.get("purposes", []), "purposes")
-        if data.get("guardian_consent") and data.get("min_age") is None:
-            raise ValidationError("needs min_age: whose guardian must consent?",
-                                  "guardian_consent")
-
-    @post_load
-    def _nfc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        normalised: dict[str, Any] = nfc(data)
-        return normalised
+__all__ = ["AppMetadata", "DocumentFile", "VersionSource", "load_app_dir", "load_version_dir",
+           "review_markers", "version_from_data"]
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -329,7 +168,7 @@ def version_from_data(raw_spec: Mapping[str, Any], documents: Mapping[str, bytes
     docs: dict[str, DocumentFile] = {}
     for tag in sorted(documents):
         name = f"{source}/{tag}.md"
-        if not LOCALE_TAG_RE.match(tag):
+        if not is_publishable_locale(tag):
             problems.append(f"{name}: file name is not a locale tag "
                             f"(kk.md, ru.md, en.md, uz.md, uz-Cyrl.md, ky.md)")
             continue
@@ -356,15 +195,31 @@ def version_from_data(raw_spec: Mapping[str, Any], documents: Mapping[str, bytes
     return VersionSource(source=source, spec=spec, documents=docs)
 
 
+_REVIEW_RE = re.compile(r"#\s*REVIEW\b")
+
+
+def review_markers(text: str, name: str) -> list[str]:
+    """A problem line for every ``# REVIEW`` marker (placeholders ``kelisim import``
+    writes) left in ``text``."""
+    return [f"{name}:{n}: still marked REVIEW by `kelisim import` ({line.strip()}); make the "
+            f"value say what the policy says, then delete the marker"
+            for n, line in enumerate(text.splitlines(), 1) if _REVIEW_RE.search(line)]
+
+
 def load_version_dir(path: Path, max_document_bytes: int) -> VersionSource:
     """Read ``version.toml`` and the ``<locale>.md`` documents in the folder ``path``.
 
     Raises:
-        PolicySourceError: any problem, each line naming the file and field.
+        PolicySourceError: any problem, each line naming the file and field; a
+            ``# REVIEW`` marker left by ``kelisim import`` is one.
     """
     if not path.is_dir():
         raise PolicySourceError([f"{path}: not a directory"])
     raw = _read_toml(path / "version.toml")
+    markers = review_markers((path / "version.toml").read_text(encoding="utf-8"),
+                             str(path / "version.toml"))
+    if markers:
+        raise PolicySourceError(markers)
     documents: dict[str, bytes] = {}
     for doc_path in sorted(path.glob("*.md")):
         try:

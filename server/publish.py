@@ -26,8 +26,8 @@ from .manifests import Timing, sign_manifest
 from .models import App, Document, PolicyVersion
 from .policy_source import AppMetadata, VersionSource
 
-__all__ = ["PublishResult", "app_metadata", "build_version_body",
-           "publish_version", "register_app"]
+__all__ = ["Checked", "GuardError", "PublishResult", "app_metadata", "build_version_body",
+           "check_version", "publish_version", "register_app"]
 
 
 @dataclass(frozen=True)
@@ -154,40 +154,33 @@ def build_version_body(meta: AppMetadata, version: VersionSource, number: int, s
     }
 
 
-def publish_version(
-    session: Session,
-    app_id: str,
-    version: VersionSource,
-    keys_dir: Path,
-    now: datetime,
-    timing: Timing,
-    *,
-    actor: str,
-    app_meta: AppMetadata | None = None,
-    override_reason: str | None = None,
-    dry_run: bool = False,
-) -> PublishResult:
-    """Validate, guard, store and sign a new version of ``app_id``.
+@dataclass(frozen=True)
+class Checked:
+    """A version checked against the app as it is, before anything is stored: its number,
+    the Version object the manifest would carry, why it needs ``major`` (empty: it may be
+    minor or patch), and the app metadata changes it publishes."""
 
-    ``version`` comes from a folder (:func:`~server.policy_source.load_version_dir`) or from
-    memory (:func:`~server.policy_source.version_from_data`). ``app_meta`` is the app
-    metadata to publish with it (app.toml beside the folder, or a console draft); None keeps
-    the metadata in effect. The caller's transaction covers everything: on any error
-    nothing is stored, and ``dry_run`` stores nothing either.
+    number: int
+    effective: str
+    upcoming: bool
+    body: dict[str, Any]
+    reasons: list[str]
+    metadata_changes: list[str]
+    meta: AppMetadata
+
+
+def check_version(session: Session, app_id: str, version: VersionSource, now: datetime, *,
+                  app_meta: AppMetadata | None = None) -> Checked:
+    """Everything publishing checks except the guard's verdict, which it returns instead of
+    raising: the console shows it live while a draft is edited. Stores nothing.
 
     Raises:
         UnknownApp: no such app.
-        InvalidValue: an empty override reason.
         PolicySourceError: metadata of another app, duplicate label, bad dates or references.
-        GuardError: the change needs ``major``.
-        SigningError: the manifest cannot be signed.
     """
     app = session.get(App, app_id)
     if app is None:
         raise UnknownApp(app_id, "register it with `kelisim apps create`")
-    if override_reason is not None and not override_reason.strip():
-        raise InvalidValue("override_reason", "must say why the change is not major")
-    override_reason = override_reason.strip() if override_reason else None
     old_meta = app_metadata(app)
     meta = app_meta or old_meta
     src = version.spec_file
@@ -224,25 +217,64 @@ def publish_version(
                               summaries_required=latest is not None)
     reasons = major_reasons(latest.body if latest else None, body)
     changes = metadata_changes(old_meta.to_dict(), meta.to_dict()) if latest else []
-    if latest is not None:
-        reasons += [c.sentence for c in changes if c.major]
+    reasons += [c.sentence for c in changes if c.major]
+    return Checked(number, effective, effective > stamp, body, reasons,
+                   [c.sentence for c in changes], meta)
+
+
+def publish_version(
+    session: Session,
+    app_id: str,
+    version: VersionSource,
+    keys_dir: Path,
+    now: datetime,
+    timing: Timing,
+    *,
+    actor: str,
+    app_meta: AppMetadata | None = None,
+    override_reason: str | None = None,
+    dry_run: bool = False,
+) -> PublishResult:
+    """Validate, guard, store and sign a new version of ``app_id``.
+
+    ``version`` comes from a folder (:func:`~server.policy_source.load_version_dir`) or from
+    memory (:func:`~server.policy_source.version_from_data`). ``app_meta`` is the app
+    metadata to publish with it (app.toml beside the folder, or a console draft); None keeps
+    the metadata in effect. The caller's transaction covers everything: on any error
+    nothing is stored, and ``dry_run`` stores nothing either.
+
+    Raises:
+        UnknownApp: no such app.
+        InvalidValue: an empty override reason.
+        PolicySourceError: metadata of another app, duplicate label, bad dates or references.
+        GuardError: the change needs ``major``.
+        SigningError: the manifest cannot be signed.
+    """
+    if override_reason is not None and not override_reason.strip():
+        raise InvalidValue("override_reason", "must say why the change is not major")
+    override_reason = override_reason.strip() if override_reason else None
+    checked = check_version(session, app_id, version, now, app_meta=app_meta)
+    spec, reasons, effective, number = (version.spec, checked.reasons, checked.effective,
+                                        checked.number)
     if reasons and spec["significance"] != "major" and not override_reason:
         raise GuardError(spec["label"], spec["significance"], reasons)
     result = PublishResult(app_id, number, spec["label"], spec["significance"], effective,
-                           effective > stamp, None, reasons,
-                           override_reason if reasons else None,
-                           [c.sentence for c in changes])
+                           checked.upcoming, None, reasons,
+                           override_reason if reasons else None, checked.metadata_changes)
     if dry_run:
         return result
     for doc in version.documents.values():
         if session.get(Document, doc.sha256) is None:
             session.add(Document(sha256=doc.sha256, length=len(doc.content), content=doc.content,
-                                 created_at=stamp))
+                                 created_at=format_time(now)))
     session.add(PolicyVersion(app_id=app_id, number=number, label=spec["label"],
                               significance=spec["significance"], effective=effective,
-                              published=stamp, body=body, override_reason=result.override_reason,
-                              app_meta=meta.to_dict()))
-    if changes or app_meta is not None:
+                              published=format_time(now), body=checked.body,
+                              override_reason=result.override_reason,
+                              app_meta=checked.meta.to_dict()))
+    app = session.get(App, app_id)
+    meta = checked.meta
+    if app is not None and app_meta is not None:
         app.name, app.default_locale = meta.name, meta.default_locale
         app.controller, app.catalog = meta.controller, meta.catalog
     session.flush()

@@ -75,7 +75,7 @@ def _roles_summary(root: LoadedRoot) -> dict[str, Any]:
 
 def init_root(session: Session, keys_dir: Path, now: datetime, ttl: timedelta,
               root_keys: int = 1, root_threshold: int = 1, *,
-              actor: str = adminlog.CLI_ACTOR) -> LoadedRoot:
+              actor: str) -> LoadedRoot:
     """Generate root, manifest and receipt keys and sign root version 1.
 
     Raises:

@@ -4,11 +4,12 @@ error messages flattened to ``field.path: message`` lines."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
-from marshmallow import RAISE, Schema
+from marshmallow import RAISE, Schema, ValidationError, validate
 
-__all__ = ["Strict", "flatten", "nfc"]
+__all__ = ["Matches", "Strict", "flatten", "nfc"]
 
 
 class Strict(Schema):
@@ -16,6 +17,22 @@ class Strict(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class Matches(validate.Validator):
+    """A field validator from a predicate of :mod:`client_sdk.grammar` (``is_id``,
+    ``is_locale``...) or a compiled pattern used with ``fullmatch``: one definition of each
+    grammar, never a second regex that anchors with ``$``."""
+
+    def __init__(self, check: Callable[[Any], bool] | Any, error: str) -> None:
+        self.check: Callable[[Any], bool] = check if callable(check) else (
+            lambda v: isinstance(v, str) and check.fullmatch(v) is not None)
+        self.message = error
+
+    def __call__(self, value: Any) -> Any:
+        if not self.check(value):
+            raise ValidationError(self.message)
+        return value
 
 
 def nfc(value: Any) -> Any:

@@ -1,10 +1,18 @@
-"""Production WSGI entry point: ``granian --interface wsgi server.wsgi:app``.
+"""Production entry points; configuration comes from KELISIM_* environment variables.
 
-Configuration comes from KELISIM_* environment variables.
+- ``server.wsgi:rsgi``: what `kelisim serve` runs (``granian --interface rsgi``): the
+  RSGI front (server/front.py) around the WSGI app. Use this one.
+- ``server.wsgi:app``: the plain WSGI app, for another WSGI server. Such a server gives a
+  thread to a request as soon as its headers arrive, so slow bodies hold threads there:
+  give it its own body timeout and threads (see docs/operations.md).
 """
 
 from __future__ import annotations
 
 from . import create_app
+from .front import Front
+
+__all__ = ["app", "rsgi"]
 
 app = create_app()
+rsgi = Front.for_app(app)

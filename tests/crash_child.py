@@ -6,6 +6,7 @@ Usage: python crash_child.py DATA_DIR ROOT_FILE MANIFEST_FILE
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from client_sdk import ConsentClient, NetworkError
@@ -13,7 +14,8 @@ from client_sdk.transport import Response
 
 
 class Offline:
-    def fetch(self, url: str, *, max_bytes: int, etag: str | None = None) -> Response:
+    def request(self, method: str, url: str, *, body: bytes | None = None,
+                headers: Mapping[str, str] | None = None, max_bytes: int) -> Response:
         raise NetworkError("offline", url=url)
 
 

@@ -12,6 +12,7 @@ import base64
 import copy
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from client_sdk.envelope import keyid_of
 from client_sdk.errors import NetworkError, OversizeError
-from client_sdk.transport import Response
+from client_sdk.transport import Request, Response
 
 ROOT_TYPE = "application/vnd.kelisim.root+json"
 MANIFEST_TYPE = "application/vnd.kelisim.manifest+json"
@@ -99,6 +100,8 @@ class Simulator:
         self.files: dict[str, bytes] = {}  # path -> raw bytes, served as they are
         self.fetched: list[str] = []
         self.offline = False
+        # Answers POSTs (the sync API) when a test sets it; see tests/syncsim.py.
+        self.post_handler: Callable[[Request], Response] | None = None
         self.seq = 0
         self.root_expires = NOW + timedelta(days=365)
         self.sign_root()
@@ -170,31 +173,36 @@ class Simulator:
         return copy.deepcopy(self.manifest_payload)
 
     # -- Transport ----------------------------------------------------------------------
-    def post(self, url: str, body: bytes, *, headers: dict[str, str],
-             max_bytes: int) -> Response:
-        raise NetworkError("the simulator serves no sync endpoints", url=url)
-
-    def fetch(self, url: str, *, max_bytes: int, etag: str | None = None) -> Response:
+    def request(self, method: str, url: str, *, body: bytes | None = None,
+                headers: Mapping[str, str] | None = None, max_bytes: int) -> Response:
         if self.offline:
             raise NetworkError("simulated network failure", url=url)
         assert url.startswith(BASE), url
         path = url[len(BASE):]
+        if method != "GET":
+            handler = self.post_handler
+            if handler is None:
+                raise NetworkError("the simulator serves no sync endpoints", url=url)
+            resp = handler(Request(method, url, dict(headers or {}), body))
+            if len(resp.body) > max_bytes:
+                raise OversizeError(f"more than {max_bytes} bytes", limit=max_bytes, url=url)
+            return resp
         self.fetched.append(path)
-        body: bytes | None
+        data: bytes | None
         if path in self.files:
-            body = self.files[path]
+            data = self.files[path]
         elif path.startswith("/v1/root/"):
             n = int(path[len("/v1/root/"):-len(".json")])
-            body = self.roots[n - 1] if 0 < n <= len(self.roots) else None
+            data = self.roots[n - 1] if 0 < n <= len(self.roots) else None
         elif path.startswith("/v1/documents/"):
-            body = self.docs.get(path[len("/v1/documents/"):])
+            data = self.docs.get(path[len("/v1/documents/"):])
         else:
-            body = None
-        if body is None:
+            data = None
+        if data is None:
             return Response(404, b"")
-        tag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-        if etag == tag:
-            return Response(304, b"", tag)
-        if len(body) > max_bytes:
+        tag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
+        if (headers or {}).get("If-None-Match") == tag:
+            return Response(304, b"", {"etag": tag})
+        if len(data) > max_bytes:
             raise OversizeError(f"more than {max_bytes} bytes", limit=max_bytes, url=url)
-        return Response(200, body, tag)
+        return Response(200, data, {"etag": tag})

@@ -211,7 +211,8 @@ def test_bad_uploads(publisher: FlaskClient, kelisim: Kelisim) -> None:
     import io
 
     for data, name, needle in ((b"", "empty.txt", "empty"),
-                               (b"\xff\xfe\x00bad", "bad.txt", "UTF-8"),
+                               (b"\xff\xfe\x00bad", "bad.txt", "bad.txt: "),
+                               (b"%PDF-1.4 not really", "scan.pdf", "scan.pdf: "),
                                (b"# Hello\n\nworld", "x.md", "")):
         fields: dict[str, Any] = {"csrf_token": csrf(publisher),
                                   "file": (io.BytesIO(data), name)}

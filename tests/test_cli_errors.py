@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from minipdf import make_pdf
 
 from server import Kelisim
 from server.models import Base
@@ -43,6 +44,11 @@ CASES: dict[str, Case] = {
                                     "--locale", "zz"], "--locale 'zz'"),
     "import binary": (lambda d, t: ["import", str(t / "binary.txt"), "--app", "x"],
                       "not UTF-8"),
+    "import scanned pdf": (lambda d, t: ["import", str(t / "scan.pdf"), "--app", "x",
+                                         "--out", str(t / "v")], "no text layer"),
+    "import unwritable out": (lambda d, t: ["import", str(d / "1.0" / "kk.md"), "--app", "x",
+                                            "--out", str(t / "a-file" / "v")],
+                              "cannot write"),
     "export-static": (lambda d, t: ["export-static", str(t / "a-file" / "out")],
                       "cannot write beside it"),
     "audit verify": (lambda d, t: ["audit", "verify", "nosuch"], "unknown app 'nosuch'"),
@@ -77,6 +83,7 @@ def test_user_error_is_one_line_and_changes_nothing(name: str, cli, published: P
     scratch.mkdir()
     (scratch / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     (scratch / "a-file").write_text("not a folder")
+    (scratch / "scan.pdf").write_bytes(make_pdf([[], []]))
     key = next(kelisim.keys_dir.glob("root-*.pem"))
     (scratch / "open.pem").write_bytes(key.read_bytes())
     os.chmod(scratch / "open.pem", 0o644)

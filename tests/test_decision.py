@@ -225,3 +225,22 @@ def test_usage_errors_without_manifest(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no notice to acknowledge"):
         c.acknowledge_notice()
     assert c.is_granted("anything") is False
+
+
+def test_a_huge_consent_term_never_overflows(tmp_path: Path) -> None:
+    sim = Simulator()
+    sim.manifest_payload["current"] = version(1, docs={"kk": sim.kk, "ru": sim.ru},
+                                              term="P999999Y")
+    sim.publish()
+    c = ConsentClient(BASE, "demo", sim.roots[0], tmp_path, transport=sim, clock=lambda: NOW)
+    assert c.refresh().ok
+    c.accept()
+    assert c.decide().kind is Kind.NONE
+
+
+def test_clock_none_is_the_system_clock(tmp_path: Path) -> None:
+    # docs/sdk.md shows clock=None; it used to raise TypeError at the first decide().
+    sim = Simulator()
+    c = ConsentClient(BASE, "demo", sim.roots[0], tmp_path, transport=sim, clock=None)
+    assert c.decide().kind is Kind.UNAVAILABLE
+    assert c.clock().tzinfo is not None

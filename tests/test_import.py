@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,9 @@ from flask.testing import FlaskClient
 
 from conftest import POLICIES
 from helpers import payload_of
-from server.importer import import_policy, split_languages, text_to_markdown
-from server.langdetect import detect
+from server.import_text import text_to_markdown
+from server.importer import ImportedPolicy, import_document, write_version_dir
+from server.langdetect import detect, split_languages
 
 APP_TOML = """
 id = "imported"
@@ -51,6 +53,18 @@ KK = ("Бұл құпиялылық саясаты жеке деректерің�
       "оларды сіздің келісіміңізсіз үшінші тұлғаларға бермейміз.")
 
 
+def review(folder: Path) -> None:
+    """What the operator does after checking each placeholder: delete the markers."""
+    toml = folder / "version.toml"
+    toml.write_text(re.sub(r"\s*# REVIEW.*", "", toml.read_text()))
+
+
+def import_file(path: Path, out: Path, **kw: str) -> ImportedPolicy:
+    result = import_document(path.read_bytes(), path.name, **kw)
+    write_version_dir(result, out)
+    return result
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_real_policies_import_and_publish(name: str, cli, client: FlaskClient,
                                           tmp_path: Path) -> None:
@@ -64,6 +78,9 @@ def test_real_policies_import_and_publish(name: str, cli, client: FlaskClient,
     assert "wrote" in out
     files = sorted(p.stem for p in (app_dir / "v1").glob("*.md"))
     assert files == sorted(EXPECTED[name])
+    refused = cli("publish", str(app_dir / "v1"), ok=False).output
+    assert "version.toml:" in refused and "still marked REVIEW by `kelisim import`" in refused
+    review(app_dir / "v1")
     cli("publish", str(app_dir / "v1"))
     manifest = payload_of(client.get("/v1/apps/imported/manifest.json").data)
     locales = manifest["current"]["locales"]
@@ -76,32 +93,30 @@ def test_real_policies_import_and_publish(name: str, cli, client: FlaskClient,
 
 
 def test_bilingual_file_splits_at_language_headings(tmp_path: Path) -> None:
-    result = import_policy(POLICIES / "jetauto.kk-ru.txt", app_id="jetauto",
-                           out_dir=tmp_path / "v")
+    result = import_file(POLICIES / "jetauto.kk-ru.txt", tmp_path / "v")
     kk = (tmp_path / "v" / "kk.md").read_text()
     ru = (tmp_path / "v" / "ru.md").read_text()
     assert kk.startswith("## 1. Жалпы ережелер") and "РУССКИЙ ЯЗЫК" not in kk
     assert ru.startswith("## 1. Общие положения") and "Жалпы" not in ru
     assert "- ЖСН, АТЖ, телефон" in kk
-    assert set(result.locales) == {"kk", "ru"}
+    assert set(result.documents) == {"kk", "ru"}
     toml = (tmp_path / "v" / "version.toml").read_text()
     assert 'kk = "Құпиялылық саясаты"' in toml
 
 
 def test_locale_option_picks_one_section(tmp_path: Path) -> None:
-    import_policy(POLICIES / "jetauto.kk-ru.txt", app_id="j", locale="ru",
-                  out_dir=tmp_path / "v")
+    import_file(POLICIES / "jetauto.kk-ru.txt", tmp_path / "v", locale="ru")
     assert [p.name for p in (tmp_path / "v").glob("*.md")] == ["ru.md"]
 
 
 def test_front_matter_and_date(tmp_path: Path) -> None:
-    result = import_policy(POLICIES / "inji.ru.md", app_id="inji", out_dir=tmp_path / "v")
+    result = import_file(POLICIES / "inji.ru.md", tmp_path / "v")
     text = (tmp_path / "v" / "ru.md").read_text()
     assert not text.startswith("---") and "layout: page" not in text
     toml = (tmp_path / "v" / "version.toml").read_text()
     assert 'label = "2022-11-08"' in toml and "effective = 2022-11-08T00:00:00Z" in toml
     assert 'ru = "Политика конфиденциальности"' in toml
-    assert result.locales == {"ru": len(text)}
+    assert result.documents == {"ru": text}
 
 
 @pytest.mark.parametrize("text,lang", [(UZ_LATN, "uz"), (UZ_CYRL, "uz"), (KY, "ky"),
@@ -115,8 +130,8 @@ def test_uzbek_and_kyrgyz_files_import(tmp_path: Path) -> None:
     for name, (body, tag) in cases.items():
         src = tmp_path / name
         src.write_text(body + "\n\n" + body + "\n")
-        result = import_policy(src, app_id="a", out_dir=tmp_path / name.split(".")[0])
-        assert list(result.locales) == [tag]
+        result = import_file(src, tmp_path / name.split(".")[0])
+        assert list(result.documents) == [tag]
     # The Uzbek modifier letter ʻ (U+02BB) survives NFC normalisation and the round trip.
     assert "koʻrsatish" in (tmp_path / "uz" / "uz.md").read_text()
 

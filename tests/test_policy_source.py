@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import DEMO
-from server.policy_source import PolicySourceError, load_app_dir, load_version_dir, valid_bin
+from server.errors import PolicySourceError
+from server.policy_schema import is_publishable_locale, valid_bin
+from server.policy_source import AppMetadata, load_app_dir, load_version_dir
 
 
 def test_demo_bundles_are_valid() -> None:
@@ -19,7 +21,9 @@ def test_demo_bundles_are_valid() -> None:
 
 
 @pytest.mark.parametrize("value,ok", [("240540012347", True), ("240540012340", False),
-                                      ("12345", False), ("abcdefghijkl", False)])
+                                      ("12345", False), ("abcdefghijkl", False),
+                                      # Arabic-Indic digits of a valid BIN: \d took them.
+                                      ("٢٤٠٥٤٠٠١٢٣٤٧", False)])
 def test_bin_check_digit(value: str, ok: bool) -> None:
     assert valid_bin(value) is ok
 
@@ -100,3 +104,24 @@ def test_summary_for_missing_locale(tmp_path: Path) -> None:
     toml = (DEMO / "1.0" / "version.toml").read_text()
     problems = _version(tmp_path, toml, {"kk.md": b"# T\n"})
     assert f"{tmp_path / 'v' / 'version.toml'}: summary.ru: there is no ru.md document" in problems
+
+
+@pytest.mark.parametrize("tag,ok", [("kk", True), ("uz-Cyrl", True), ("uz-Latn", True),
+                                    ("kk-KZ", False), ("de", False), ("kk\n", False),
+                                    ("KK", False), ("uz-cyrl", False)])
+def test_publishable_locales(tag: str, ok: bool) -> None:
+    assert is_publishable_locale(tag) is ok
+
+
+def test_grammar_is_full_match(tmp_path: Path) -> None:
+    """A trailing newline passed the old ``^…$`` patterns (``$`` matches before it)."""
+    import tomllib
+
+    data = tomllib.loads((DEMO / "app.toml").read_text())
+    data["id"] = "jana-courier\n"
+    data["controller"]["country"] = "KZ\n"
+    with pytest.raises(PolicySourceError) as exc:
+        AppMetadata.from_dict(data, "form")
+    assert sorted(exc.value.problems) == [
+        "form: controller.country: must be an ISO 3166 two-letter code such as KZ",
+        "form: id: must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)"]

@@ -199,3 +199,14 @@ def test_model_uses_the_grammar() -> None:
     payload["current"]["locales"]["kk\n"] = payload["current"]["locales"].pop("kk")
     with pytest.raises(FormatError, match="is not a locale tag"):
         Manifest.from_payload(payload)
+
+
+def test_a_valid_id_is_not_thereby_a_locale_tag() -> None:
+    # The model remembers values it has seen valid; an id must not pass as a locale tag.
+    sim = Simulator()
+    payload = copy.deepcopy(sim.manifest_payload)
+    payload["seq"] = 1
+    Manifest.from_payload(payload)  # "analytics" seen as a valid purpose id
+    payload["current"]["purposes"][0]["title"] = {"analytics": "x"}
+    with pytest.raises(FormatError, match="must map locale tags to strings"):
+        Manifest.from_payload(payload)

@@ -30,7 +30,7 @@ from server.errors import (
 from server.manifests import latest_manifest, resign
 from server.models import AdminEvent, DeletionRequest, Install, PolicyVersion, RootVersion
 from server.policy_source import AppMetadata, version_from_data
-from server.publish import publish_version, register_app
+from server.publish import check_version, publish_version, register_app
 from server.roots import init_root, rotate
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -236,3 +236,23 @@ def test_domain_errors_answer_json(app: Flask) -> None:
     resp = client.get("/_raise/signing")
     assert resp.status_code == 503 and "/secret" not in resp.get_data(as_text=True)
 
+
+
+def test_check_version_gives_the_guard_verdict_without_raising(kelisim: Kelisim,
+                                                               demo_dir: Path) -> None:
+    _setup(kelisim, demo_dir)
+    spec, docs = _draft(demo_dir, "1.0")
+    with kelisim.db.session() as s:
+        publish_version(s, "jana-courier", version_from_data(spec, docs,
+                        max_document_bytes=1 << 20), kelisim.keys_dir, NOW, kelisim.timing,
+                        actor=ACTOR)
+    spec2, docs2 = _draft(demo_dir, "2.0")
+    draft = version_from_data({**spec2, "significance": "patch"}, docs2,
+                              max_document_bytes=1 << 20)
+    with kelisim.db.session() as s:
+        checked = check_version(s, "jana-courier", draft, NOW)
+    assert checked.number == 2 and not checked.upcoming
+    assert "new vendor 'firebase'" in checked.reasons
+    assert checked.body["label"] == "2.0"
+    with kelisim.db.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(PolicyVersion)) == 1

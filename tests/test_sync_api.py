@@ -63,7 +63,7 @@ def test_ingest_returns_verifiable_receipt(client: FlaskClient, manifest: dict[s
     assert body["stored"] == 2 and len(body["receipts"]) == 1
     assert [r["receipt"] for r in body["records"]] == [0, 0]
     root = verified_root(client.get("/v1/root.json").data)
-    receipt = verify(json.dumps(body["receipts"][0]).encode(), root, "receipt", RECEIPT_TYPE)
+    receipt = verify(body["receipts"][0].encode(), root, "receipt", RECEIPT_TYPE)
     assert receipt["app"] == APP and receipt["install"] == install_id
     assert [r["id"] for r in receipt["records"]] == [r["id"] for r in recs]
     assert receipt["records"][0]["purposes"] == recs[0]["purposes"]
@@ -102,7 +102,9 @@ def test_install_reads_only_its_own_history(client: FlaskClient, manifest: dict[
     mine = client.get(f"/v1/apps/{APP}/installs/{a_id}/consents", headers=a)
     assert mine.status_code == 200
     assert [r["id"] for r in mine.get_json()["records"]] == [ra["id"]]
-    assert mine.get_json()["records"][0]["receipt"]["payloadType"] == RECEIPT_TYPE
+    page = mine.get_json()
+    assert json.loads(page["receipts"][page["records"][0]["receipt"]])["payloadType"] \
+        == RECEIPT_TYPE
     other = client.get(f"/v1/apps/{APP}/installs/{b_id}/consents", headers=a)
     assert other.status_code == 403 and other.get_json()["error"]["code"] == "forbidden"
     # A record id another install used cannot be claimed.
@@ -117,20 +119,18 @@ def _bad_cases(manifest: dict[str, Any]) -> list[tuple[Any, int, str]]:
         (b'{"records": [], "records": []}', 400, "bad_json"),
         ({"records": []}, 422, "invalid"),
         ({"records": [ok], "extra": 1}, 422, "invalid"),
-        ({"records": [{**ok, "unknown": 1}]}, 422, "invalid"),
-        ({"records": [{**ok, "version": "1"}]}, 422, "invalid"),
-        ({"records": [{**ok, "version": True}]}, 422, "invalid"),
+        ({"records": [{**ok, "unknown": 1}]}, 422, "rejected"),
+        ({"records": [{**ok, "version": "1"}]}, 422, "rejected"),
+        ({"records": [{**ok, "version": True}]}, 422, "rejected"),
         ({"records": [{**ok, "id": "not-a-uuid"}]}, 422, "invalid"),
-        ({"records": [{**ok, "action": "sell"}]}, 422, "invalid"),
-        ({"records": [{**ok, "purposes": {"service": "yes"}}]}, 422, "invalid"),
-        ({"records": [{**ok, "client_time": "yesterday"}]}, 422, "invalid"),
-        ({"records": [{**ok, "evidence": {"scrolled_to_end": 1}}]}, 422, "invalid"),
+        ({"records": [{**ok, "action": "sell"}]}, 422, "rejected"),
+        ({"records": [{**ok, "purposes": {"service": "yes"}}]}, 422, "rejected"),
+        ({"records": [{**ok, "client_time": "yesterday"}]}, 422, "rejected"),
+        ({"records": [{**ok, "evidence": {"scrolled_to_end": 1}}]}, 422, "rejected"),
         ({"records": [ok] * 501}, 422, "invalid"),
-        ({"records": [{**ok, "version": 99}]}, 422, "unprocessable"),
-        ({"records": [{**ok, "document_sha256": "0" * 64}]}, 422, "unprocessable"),
-        ({"records": [{**ok, "purposes": {"ads": True}}]}, 422, "unprocessable"),
-        ({"records": [{**ok, "client_time": "2099-01-01T00:00:00Z"}]}, 422, "unprocessable"),
-        ({"records": [{**ok, "client_time": "2001-01-01T00:00:00Z"}]}, 422, "unprocessable"),
+        ({"records": [{**ok, "version": 99}]}, 422, "rejected"),
+        ({"records": [{**ok, "document_sha256": "0" * 64}]}, 422, "rejected"),
+        ({"records": [{**ok, "purposes": {"ads": True}}]}, 422, "rejected"),
         ({"records": [ok, ok]}, 422, "unprocessable"),
         ([1, 2], 422, "invalid"),
     ]
@@ -228,7 +228,7 @@ def test_deletion_request(client: FlaskClient, manifest: dict[str, Any], cli,
     resp = client.post(f"/v1/apps/{APP}/deletion-requests", json=body, headers=auth)
     assert resp.status_code == 201
     root = verified_root(client.get("/v1/root.json").data)
-    receipt = verify(json.dumps(resp.get_json()["receipt"]).encode(), root, "receipt",
+    receipt = verify(resp.get_json()["receipt"].encode(), root, "receipt",
                      RECEIPT_TYPE)
     assert receipt["kind"] == "deletion_request" and receipt["request"]["id"] == body["id"]
     again = client.post(f"/v1/apps/{APP}/deletion-requests", json=body, headers=auth)
@@ -306,8 +306,7 @@ def test_bad_input_on_the_other_endpoints(client: FlaskClient, manifest: dict[st
     assert resp.status_code == 400
     install_id, auth = install(client)
     for body in ({"id": str(uuid.uuid4())}, {"id": str(uuid.uuid4()), "client_time": 5},
-                 {"id": str(uuid.uuid4()), "client_time": manifest["issued"], "why": "x"},
-                 {"id": str(uuid.uuid4()), "client_time": "2099-01-01T00:00:00Z"}):
+                 {"id": str(uuid.uuid4()), "client_time": manifest["issued"], "why": "x"}):
         resp = client.post(f"/v1/apps/{APP}/deletion-requests", json=body, headers=auth)
         assert resp.status_code == 422, body
     assert count(kelisim, DeletionRequest) == 0

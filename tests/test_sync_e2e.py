@@ -6,7 +6,7 @@ import json
 import os
 import sqlite3
 import threading
-import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,32 @@ def setup_server(tmp_path: Path, database_url: str | None = None) -> dict[str, A
             "manifest": (static / f"v1/apps/{APP}/manifest.json").read_bytes()}
 
 
+class KillPoint:
+    """A transport that lets the test SIGKILL the server at a known point of a sync: once
+    the first consents batch was answered and while the second is on its way; the third
+    waits until the kill is done. No fixed sleep racing the server."""
+
+    def __init__(self, inner: HttpTransport) -> None:
+        self.inner = inner
+        self.arm(False)
+
+    def arm(self, on: bool = True) -> None:
+        self.on = on
+        self.posts = 0
+        self.second_sent = threading.Event()
+        self.killed = threading.Event()
+
+    def request(self, method: str, url: str, *, body: bytes | None = None,
+                headers: Mapping[str, str] | None = None, max_bytes: int) -> Any:
+        if self.on and method == "POST" and url.endswith("/consents"):
+            self.posts += 1
+            if self.posts == 2:
+                self.second_sent.set()
+            elif self.posts == 3:
+                assert self.killed.wait(60)
+        return self.inner.request(method, url, body=body, headers=headers, max_bytes=max_bytes)
+
+
 def server_records(env: dict[str, str]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in kelisim(env, "consents", "export", APP).splitlines()]
 
@@ -45,10 +71,9 @@ def test_offline_accept_restart_duplicates_and_kill(tmp_path: Path) -> None:
     srv = setup_server(tmp_path)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    transport = KillPoint(HttpTransport(connect_timeout=1, read_timeout=5, deadline=10))
     client = ConsentClient(url, APP, srv["root"], tmp_path / "app",
-                           bundled_manifest=srv["manifest"],
-                           transport=HttpTransport(connect_timeout=1, read_timeout=5,
-                                                   deadline=10))
+                           bundled_manifest=srv["manifest"], transport=transport)
     # Offline: the server is not running yet.
     client.accept(["analytics"], evidence={"scrolled_to_end": True}, age_confirmed=True)
     result = client.sync()
@@ -75,16 +100,19 @@ def test_offline_accept_restart_duplicates_and_kill(tmp_path: Path) -> None:
         client.request_deletion()
     assert len(server_records(srv["env"])) == 1
 
-    # The server is SIGKILLed while the 300 records are on their way; then it comes back.
+    # The server is SIGKILLed while the 300 records are on their way (after the first batch
+    # of 100 was stored, while the second is sent); then it comes back.
+    transport.arm()
     with running(srv["env"], port) as proc:
         outcome: dict[str, Any] = {}
         worker = threading.Thread(target=lambda: outcome.update(r=client.sync(force=True)))
         worker.start()
-        time.sleep(0.15)
+        assert transport.second_sent.wait(60)
         stop(proc, kill=True)
-        worker.join(30)
+        transport.killed.set()
+        worker.join(60)
     first = outcome["r"]
-    assert first.synced < 301, "the kill came too late to test anything"
+    assert not first.ok and 100 <= first.synced <= 200
     with running(srv["env"], port):
         final = client.sync(force=True)
         assert final.ok, final.error

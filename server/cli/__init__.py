@@ -19,7 +19,7 @@ from client_sdk.errors import ConsentError
 from .. import create_app
 from ..admin import cli as admin_cli
 from ..errors import ConfigError, KelisimError
-from . import consent_log, database, demo, keys, policy, serve, signing
+from . import consent_log, database, demo, importing, keys, policy, serve, signing
 
 __all__ = ["KelisimGroup", "main"]
 
@@ -57,7 +57,7 @@ main.add_command(keys.root)
 main.add_command(policy.apps)
 main.add_command(policy.publish)
 main.add_command(policy.versions)
-main.add_command(policy.import_cmd)
+main.add_command(importing.import_cmd)
 main.add_command(signing.resign)
 main.add_command(signing.export_static_cmd)
 main.add_command(consent_log.audit)

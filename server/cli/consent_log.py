@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from client_sdk.timeutil import parse_time
 
 from ..deletions import list_requests, resolve
-from ..errors import UnknownApp
+from ..errors import InvalidValue, UnknownApp
 from ..models import App
 from .common import CLI_ACTOR, now, require_migrated
 
@@ -53,14 +53,14 @@ def consents() -> None:
               "RFC 3339 time.")
 def consents_export(app_id: str, fmt: str, since: str | None) -> None:
     """Stream APP_ID's records with the Law 94-V elements of their version."""
-    from ..audit import csv_header, export_rows, to_csv_line
+    from ..consent_export import csv_header, export_rows, to_csv_line
 
     k = require_migrated()
     if since is not None:
         try:
             parse_time(since)
         except ValueError as exc:
-            raise click.ClickException(f"--since: {exc}") from None
+            raise InvalidValue("--since", str(exc)) from None
     with k.db.session(readonly=True) as s:
         if s.get(App, app_id) is None:
             raise UnknownApp(app_id)
@@ -78,7 +78,7 @@ def consents_export(app_id: str, fmt: str, since: str | None) -> None:
 @with_appcontext
 def stats_cmd(app_id: str) -> None:
     """Accept / decline / withdraw counts per version and locale."""
-    from ..audit import stats
+    from ..stats import stats
 
     k = require_migrated()
     with k.db.session(readonly=True) as s:

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from client_sdk.envelope import PAYLOAD_ROOT, parse_envelope
 
+from ..errors import NotFound
 from ..roots import LoadedRoot, init_root, rotate
 from .common import CLI_ACTOR, now, require_migrated
 
@@ -55,8 +56,8 @@ def root_show(version: int | None, payload: bool) -> None:
     k = require_migrated()
     blob = k.published.root(version)
     if blob is None:
-        raise click.ClickException("no such root; run `kelisim keys init` first"
-                                   if version is None else f"no root version {version}")
+        raise NotFound("no such root; run `kelisim keys init` first" if version is None
+                       else f"no root version {version}")
     if payload:
         doc = parse_envelope(blob.body, PAYLOAD_ROOT).payload_json()
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))

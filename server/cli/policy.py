@@ -1,4 +1,4 @@
-"""``kelisim apps``, ``publish``, ``versions`` and ``import``: policies as code."""
+"""``kelisim apps``, ``publish`` and ``versions``: policies as code."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from ..errors import InvalidValue, UnknownApp
 from ..manifests import latest_manifest
 from ..models import App, PolicyVersion
 from ..policy_source import AppMetadata, load_app_dir, load_version_dir
 from ..publish import publish_version, register_app
 from .common import CLI_ACTOR, now, require_migrated
 
-__all__ = ["apps", "import_cmd", "publish", "versions"]
+__all__ = ["apps", "publish", "versions"]
 
 
 @click.group(cls=AppGroup)
@@ -67,8 +68,8 @@ def publish(version_dir: Path, app_id: str | None, override_reason: str | None,
     k = require_migrated()
     meta = _app_meta_beside(version_dir)
     if app_id is None and meta is None:
-        raise click.ClickException(f"pass --app: {version_dir.resolve().parent / 'app.toml'} "
-                                   f"not found to tell which app this is")
+        raise InvalidValue("--app", f"{version_dir.resolve().parent / 'app.toml'} not found "
+                           f"to tell which app this is; pass --app")
     app = app_id or (meta.id if meta else "")
     version = load_version_dir(version_dir, k.config["MAX_DOCUMENT_BYTES"])
     with k.db.session() as s:
@@ -103,7 +104,7 @@ def versions_list(app_id: str, as_json: bool) -> None:
     k = require_migrated()
     with k.db.session(readonly=True) as s:
         if s.get(App, app_id) is None:
-            raise click.ClickException(f"unknown app {app_id!r}")
+            raise UnknownApp(app_id)
         rows = list(s.scalars(select(PolicyVersion).where(PolicyVersion.app_id == app_id)
                               .order_by(PolicyVersion.number)))
     stamp = now().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -120,25 +121,3 @@ def versions_list(app_id: str, as_json: bool) -> None:
         click.echo(f"#{it['number']}\t{it['label']}\t{it['significance']}\t"
                    f"effective {it['effective']}{flag}\t{','.join(it['locales'])}"
                    + (f"\toverride: {it['override_reason']}" if it["override_reason"] else ""))
-
-
-@click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--app", "app_id", required=True)
-@click.option("--locale", default=None, help="Default: detected from the text.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Version directory to write (default: ./<app>/<label>).")
-@click.option("--label", default=None, help="Version label (default: the policy's date or 1.0).")
-@with_appcontext
-def import_cmd(file: Path, app_id: str, locale: str | None, out_dir: Path | None,
-               label: str | None) -> None:
-    """Turn an existing policy (Markdown or plain text) into a version directory."""
-    from ..importer import import_policy
-
-    result = import_policy(file, app_id=app_id, locale=locale, out_dir=out_dir, label=label)
-    click.echo(f"wrote {result.directory}: " + ", ".join(
-        f"{tag}.md ({n} chars)" for tag, n in result.locales.items()))
-    for note in result.notes:
-        click.echo(f"  note: {note}")
-    click.echo("Review version.toml (purposes, flags, summaries), then "
-               f"`kelisim publish {result.directory} --app {app_id}`")

@@ -38,7 +38,7 @@ def resign(app_ids: tuple[str, ...], force: bool) -> None:
 @with_appcontext
 def export_static_cmd(out_dir: Path) -> None:
     """Write root, manifests and documents as files in the URL layout (for nginx/CDN)."""
-    from ..export import export_static
+    from ..static_export import export_static
 
     k = require_migrated()
     counts = export_static(k, out_dir)

@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +47,8 @@ APP_ID = "jana-courier"
 
 
 class Offline:
-    def fetch(self, url: str, *, max_bytes: int, etag: str | None = None) -> Response:
-        raise NetworkError("offline", url=url)
-
-    def post(self, url: str, body: bytes, *, headers: dict[str, str],
-             max_bytes: int) -> Response:
+    def request(self, method: str, url: str, *, body: bytes | None = None,
+                headers: Mapping[str, str] | None = None, max_bytes: int) -> Response:
         raise NetworkError("offline", url=url)
 
 

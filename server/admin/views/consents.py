@@ -10,8 +10,9 @@ from flask import Blueprint, Response, abort, request, stream_with_context
 from marshmallow import ValidationError
 from sqlalchemy import Select, select
 
-from ...audit import csv_header, to_csv_line
+from ...consent_export import EXPORT_COLUMNS, csv_header, to_csv_line
 from ...models import App, ConsentRecord, PolicyVersion, Receipt
+from ...record_checks import clock_skew
 from ..forms import SearchForm, errors_of
 from ..security import requires
 from ..verify import verify_record
@@ -85,8 +86,9 @@ def record(app_id: str, record_id: str) -> Any:
 
 def _export_row(app: App, versions: dict[int, dict[str, Any]], r: ConsentRecord
                 ) -> dict[str, Any]:
+    """The row `kelisim consents export` writes (EXPORT_COLUMNS), for one record."""
     body = versions.get(r.version, {})
-    return {
+    row = {
         "seq": r.seq, "record_id": r.record_id, "install_id": r.install_id,
         "action": r.action, "version": r.version, "version_label": body.get("label"),
         "locale": r.locale, "document_sha256": r.document_sha256,
@@ -94,6 +96,8 @@ def _export_row(app: App, versions: dict[int, dict[str, Any]], r: ConsentRecord
         "purposes_refused": sorted(p for p, on in r.purposes.items() if not on),
         "age_confirmed": r.age_confirmed, "guardian": r.guardian,
         "client_time": r.client_time, "server_time": r.server_time,
+        "clock_skew": clock_skew(r.client_time, r.server_time, body["published"])
+        if body else None,
         "manifest_seq": r.manifest_seq, "chain_hash": r.row_hash,
         "operator": app.controller["name"], "operator_bin": app.controller["bin"],
         "consent_term": body.get("consent_term"),
@@ -103,6 +107,9 @@ def _export_row(app: App, versions: dict[int, dict[str, Any]], r: ConsentRecord
         "data_categories": sorted(c["id"] for c in body.get("data_categories", [])),
         "vendors": sorted(f"{v['name']} ({v['country']})" for v in body.get("vendors", [])),
     }
+    # One export format for CLI and console: a column added there must be added here.
+    assert list(row) == EXPORT_COLUMNS, sorted(set(EXPORT_COLUMNS) ^ set(row))
+    return row
 
 
 @bp.get("/apps/<app_id>/consents.<fmt>")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-import tomllib
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, request, url_for
@@ -16,7 +13,7 @@ from client_sdk.model import LOCALES
 from client_sdk.timeutil import format_time
 
 from ...errors import GuardError, KelisimError, PolicyImportError, PolicySourceError
-from ...importer import import_policy
+from ...importer import import_document
 from ...models import App
 from ...policy_source import AppMetadata
 from ..drafts import (
@@ -78,22 +75,6 @@ def create(app_id: str) -> Any:
     return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
 
 
-def _import(data: bytes, filename: str, app_id: str, locale: str | None
-            ) -> tuple[dict[str, Any], dict[str, str], list[str]]:
-    """Run the importer on an uploaded file: (version.toml fields, documents, notes).
-
-    Raises:
-        PolicyImportError: the importer's message.
-    """
-    with tempfile.TemporaryDirectory(prefix="kelisim-upload-") as tmp:
-        src = Path(tmp) / (secure_filename(filename) or "policy.txt")
-        src.write_bytes(data)
-        result = import_policy(src, app_id=app_id, locale=locale, out_dir=Path(tmp) / "out")
-        spec = tomllib.loads((result.directory / "version.toml").read_text("utf-8"))
-        docs = {p.stem: p.read_text("utf-8") for p in result.directory.glob("*.md")}
-    return spec, docs, list(result.notes)
-
-
 @bp.post("/apps/<app_id>/drafts/upload")
 @requires("publish")
 def upload(app_id: str) -> Any:
@@ -114,10 +95,15 @@ def upload(app_id: str) -> Any:
             errors["file"] = [f"over {k.config['MAX_DOCUMENT_BYTES']} bytes"]
         else:
             try:
-                spec, docs, notes = _import(data, file.filename or "", app_id,
-                                            form.get("locale"))
+                with k.db.session(readonly=True) as s:
+                    latest = latest_version(s, app_id)
+                imported = import_document(data, file.filename or "policy.txt",
+                                           locale=form.get("locale"),
+                                           previous=latest.label if latest else None)
+                spec, docs = imported.spec, dict(imported.documents)
+                notes = imported.notes + imported.warnings
             except PolicyImportError as exc:
-                errors["file"] = [str(exc).split(": ", 1)[-1]]
+                errors["file"] = [str(exc)]
     with k.db.session() as s:
         app = s.get(App, app_id)
         if app is None:

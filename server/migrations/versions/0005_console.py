@@ -1,7 +1,7 @@
 """Operator console: users, failed sign-ins, drafts, app settings, dashboard roll-ups.
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-# The contract says 0002; chained after 0006 (on main already) so one head remains.
-down_revision = "0006"
+# The contract says 0002; chained after 0004 (0006 -> 0004 on main already): one head.
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,25 +1,27 @@
-"""Operator views of the consent log: export joined with Law 94-V elements, stats."""
+"""``kelisim consents export``: the consent log joined with the Law 94-V elements of each
+record's version, as JSON lines or CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .errors import UnknownApp
 from .models import App, ConsentRecord, PolicyVersion
+from .record_checks import clock_skew
 
-__all__ = ["EXPORT_COLUMNS", "export_rows", "stats"]
+__all__ = ["EXPORT_COLUMNS", "csv_header", "export_rows", "to_csv_line"]
 
 EXPORT_COLUMNS = [
     "seq", "record_id", "install_id", "action", "version", "version_label", "locale",
     "document_sha256", "purposes_granted", "purposes_refused", "age_confirmed", "guardian",
-    "client_time", "server_time", "manifest_seq", "chain_hash",
+    "client_time", "server_time", "clock_skew", "manifest_seq", "chain_hash",
     # Law 94-V Art. 8(4): what the consent was to, from the version it refers to
     "operator", "operator_bin", "consent_term", "third_party_transfer",
     "cross_border_transfer", "public_disclosure", "data_categories", "vendors",
@@ -28,10 +30,14 @@ EXPORT_COLUMNS = [
 
 def export_rows(session: Session, app_id: str, since: str | None = None
                 ) -> Iterator[dict[str, Any]]:
-    """Records oldest first (server_time >= ``since``), joined with their version."""
+    """Records oldest first (server_time >= ``since``), joined with their version.
+
+    Raises:
+        UnknownApp: no such app.
+    """
     app = session.get(App, app_id)
     if app is None:
-        raise LookupError(f"unknown app {app_id!r}")
+        raise UnknownApp(app_id)
     versions = {v.number: v for v in session.scalars(
         select(PolicyVersion).where(PolicyVersion.app_id == app_id))}
     q = select(ConsentRecord).where(ConsentRecord.app_id == app_id)
@@ -47,6 +53,7 @@ def export_rows(session: Session, app_id: str, since: str | None = None
             "purposes_refused": sorted(p for p, on in r.purposes.items() if not on),
             "age_confirmed": r.age_confirmed, "guardian": r.guardian,
             "client_time": r.client_time, "server_time": r.server_time,
+            "clock_skew": clock_skew(r.client_time, r.server_time, body["published"]),
             "manifest_seq": r.manifest_seq, "chain_hash": r.row_hash,
             "operator": app.controller["name"], "operator_bin": app.controller["bin"],
             "consent_term": body["consent_term"],
@@ -71,15 +78,3 @@ def csv_header() -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow(EXPORT_COLUMNS)
     return buf.getvalue()
-
-
-def stats(session: Session, app_id: str) -> dict[tuple[str, str | None], Counter[str]]:
-    """Counts of each action per (version label, locale)."""
-    labels = {v.number: v.label for v in session.scalars(
-        select(PolicyVersion).where(PolicyVersion.app_id == app_id))}
-    out: dict[tuple[str, str | None], Counter[str]] = {}
-    rows = session.execute(select(ConsentRecord.version, ConsentRecord.locale,
-                                  ConsentRecord.action).where(ConsentRecord.app_id == app_id))
-    for version, locale, action in rows:
-        out.setdefault((labels.get(version, str(version)), locale), Counter())[action] += 1
-    return out

@@ -1,4 +1,4 @@
-"""``kelisim export-static``: the published files in the server's URL layout.
+"""``kelisim export-static``: the published (signed) files in the server's URL layout.
 
 Clients trust signatures, not the host, so any static web server or CDN can serve these.
 Files are written to a temporary folder beside OUT and swapped in with one rename, so a

@@ -1,0 +1,214 @@
+"""Policy text as people write it, turned into Markdown: headers, sections, paragraphs.
+
+Pure functions over strings. Plain text (typed, or extracted from a PDF) is often
+hard-wrapped: a paragraph spread over several lines, a run-together header
+("MAXFIYLIK SIYOSATI Yangilandi: 12.03.2024 Versiya: 1.1"). :func:`text_to_markdown`
+rebuilds title, numbered section headings, lists and paragraphs; :func:`find_label`
+and :func:`find_date` read the version or date the policy states near its top.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["escape_markdown", "find_date", "find_label", "looks_like_markdown",
+           "parse_front_matter", "split_header", "text_to_markdown", "title_of"]
+
+# Words that introduce a date or a version in a policy's header, in the five languages.
+_HEADER_KEYS = (
+    "last updated", "updated", "effective date", "effective", "version", "date",
+    "последнее обновление", "дата обновления", "обновлено", "редакция", "версия",
+    "дата вступления в силу", "действует с",
+    "соңғы жаңарту", "жаңартылды", "нұсқасы", "нұсқа", "күшіне енген күні",
+    "oxirgi yangilanish", "yangilandi", "versiya", "kuchga kirish sanasi", "sana",
+    "акыркы жаңыртуу", "жаңыртылды", "күчүнө кирген күнү",
+)
+_KEY_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in _HEADER_KEYS) + r")\s*:",
+                     re.IGNORECASE)
+_VERSION_RE = re.compile(r"(?<!\w)(?:version|versiya|версия|редакция|нұсқасы|нұсқа)"
+                         r"\s*[:№#]?\s*v?([0-9]{1,4}(?:\.[0-9]{1,4}){0,3})(?![0-9.]*[0-9])",
+                         re.IGNORECASE)
+_NUMBERED_RE = re.compile(r"^([0-9]+(\.[0-9]+)*)\.?\s+\S")
+_BULLET_RE = re.compile(r"^\s*[•·▪●◦\-–—*]\s+")
+_MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]<])")
+_PAGE_FOOTER_RE = re.compile(r"^([0-9]{1,4}|(page|страница|бет|sahifa|барак)\s*[0-9]+"
+                             r"(\s*(of|из|/)\s*[0-9]+)?)$", re.IGNORECASE)
+_SENTENCE_END = (".", "!", "?", ":", ";", "»", '"', "”")
+
+
+def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """``---`` front matter as simple ``key: value`` pairs, and the text after it."""
+    m = re.match(r"^---[ \t]*\n(.*?)\n---[ \t]*\n", text, re.DOTALL)
+    if not m:
+        return {}, text
+    meta: dict[str, str] = {}
+    for line in m.group(1).splitlines():
+        if ":" in line and not line.startswith((" ", "\t", "#")):
+            key, _, value = line.partition(":")
+            meta[key.strip().lower()] = value.strip().strip("'\"")
+    return meta, text[m.end():]
+
+
+def looks_like_markdown(text: str) -> bool:
+    return bool(re.search(r"^(#{1,6}\s|\s*[-*+]\s|\*\*|---\s*$)", text, re.MULTILINE))
+
+
+def split_header(line: str) -> list[str]:
+    """A run-together header line split before each ``Key:`` it holds:
+    ``"MAXFIYLIK SIYOSATI Yangilandi: 12.03.2024 Versiya: 1.1"`` ->
+    ``["MAXFIYLIK SIYOSATI", "Yangilandi: 12.03.2024", "Versiya: 1.1"]``."""
+    starts = [m.start() for m in _KEY_RE.finditer(line)]
+    if not starts or (starts == [0] and len(_KEY_RE.findall(line)) == 1):
+        return [line]
+    cuts = [0, *[s for s in starts if s > 0], len(line)]
+    return [part for a, b in itertools.pairwise(cuts)
+            if (part := line[a:b].strip())]
+
+
+def _is_caps(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
+
+
+def escape_markdown(line: str, *, block_start: bool = True) -> str:
+    """Escape what Markdown would read as markup; at a block start also what would open a
+    heading, quote or list."""
+    line = _MD_SPECIAL_RE.sub(r"\\\1", line)
+    if block_start:
+        numbered = re.match(r"^([0-9]+)([.)])(\s)", line)
+        if numbered:
+            line = f"{numbered[1]}\\{numbered[2]}{line[numbered.end(2):]}"
+        elif re.match(r"^(#|>|\+ |=+$|-+$)", line):
+            line = "\\" + line
+    return line
+
+
+def _is_heading(line: str) -> bool:
+    if line.endswith((".", ";", ",", ":")) or len(line) > 90:
+        return False
+    return bool(_NUMBERED_RE.match(line)) or (_is_caps(line) and len(line) <= 70)
+
+
+def _blocks(lines: list[str]) -> list[tuple[str, str]]:
+    """Lines to ``(kind, text)`` blocks: heading, bullet, para. A paragraph runs on over
+    line breaks until a blank line, a heading, a bullet, or a sentence end followed by a
+    line that starts like a new sentence."""
+    blocks: list[tuple[str, str]] = []
+    open_kind: str | None = None
+    for raw in lines:
+        line = raw.strip()
+        if not line or _PAGE_FOOTER_RE.match(line):
+            open_kind = None if not line else open_kind
+            continue
+        if _is_heading(line):
+            blocks.append(("heading", line))
+            open_kind = None
+            continue
+        mid_sentence = open_kind == "para" and not blocks[-1][1].endswith(_SENTENCE_END)
+        # A dash that starts a wrapped line mid-sentence is punctuation, not a list item.
+        if _BULLET_RE.match(line) and not (mid_sentence and line[0] in "-–—"):
+            blocks.append(("bullet", _BULLET_RE.sub("", line, count=1)))
+            open_kind = "bullet"
+            continue
+        prev = blocks[-1][1] if blocks and open_kind else ""
+        starts_new = line[0].isupper() or line[0].isdigit() or line[0] in "«\"“("
+        # A list item runs on only with a lower-case continuation; a paragraph unless a
+        # sentence ended and a new one starts.
+        if (open_kind == "bullet" and line[0].islower()) or (
+                open_kind == "para" and not (prev.endswith(_SENTENCE_END) and starts_new)):
+            joined = prev[:-1] + line if prev.endswith("-") and line[0].islower() \
+                else prev + " " + line
+            blocks[-1] = (blocks[-1][0], joined)
+            continue
+        blocks.append(("para", line))
+        open_kind = "para"
+    return blocks
+
+
+def text_to_markdown(text: str) -> str:
+    """Plain text to Markdown: the title (the first short line, or a long all-caps one),
+    header lines, numbered or all-caps section headings, bullet lists, and paragraphs
+    rebuilt from hard-wrapped lines."""
+    lines = text.splitlines()
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    out: list[str] = []
+    if first is not None:
+        head = split_header(lines[first].strip())
+        candidate = head[0]
+        is_title = (_is_caps(candidate) or (len(candidate) <= 100
+                    and not candidate.endswith((".", ";", ","))
+                    and not _NUMBERED_RE.match(candidate)))
+        if is_title:
+            out += [f"# {escape_markdown(candidate, block_start=False)}", ""]
+            out += [escape_markdown(part) + "  " for part in head[1:]]
+            lines = lines[first + 1:]
+        elif len(head) > 1:
+            lines = [*head, *lines[first + 1:]]
+    previous = ""
+    for kind, block in _blocks(lines):
+        if kind == "heading":
+            out += ["", f"## {escape_markdown(block, block_start=False)}", ""]
+        elif kind == "bullet":
+            out.append("- " + escape_markdown(block))
+        else:
+            out += ["", escape_markdown(block), ""] if previous == "bullet" else [
+                escape_markdown(block), ""]
+        previous = kind
+    md = "\n".join(line.rstrip() if not line.endswith("  ") else line for line in out)
+    return re.sub(r"\n{3,}", "\n\n", md).strip() + "\n"
+
+
+def title_of(markdown: str, meta: dict[str, str]) -> str | None:
+    m = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", markdown, re.MULTILINE)
+    if m:
+        return m.group(1).replace("**", "").replace("\\", "").strip()
+    first = next((ln.strip() for ln in markdown.splitlines() if ln.strip()), "")
+    bold = re.fullmatch(r"\*\*(.+?)\*\*\\?", first)
+    if bold:
+        return bold.group(1).strip()
+    return meta.get("title") or None
+
+
+_MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6, "июля": 7,
+    "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
+}
+
+
+def find_date(text: str) -> str | None:
+    """The first date the policy states (effective / last updated), as YYYY-MM-DD."""
+    head = text[:3000]
+    patterns: list[tuple[str, Callable[[re.Match[str]], tuple[Any, Any, Any]]]] = [
+        (r"([0-9]{4})-([0-9]{2})-([0-9]{2})", lambda m: (m[1], m[2], m[3])),
+        (r"\b([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})\b", lambda m: (m[3], m[2], m[1])),
+        (r"\b([A-Za-z]+) ([0-9]{1,2}), ([0-9]{4})\b",
+         lambda m: (m[3], _MONTHS.get(m[1].lower()), m[2])),
+        (r"\b([0-9]{1,2}) ([A-Za-z]+) ([0-9]{4})\b",
+         lambda m: (m[3], _MONTHS.get(m[2].lower()), m[1])),
+        (r"\b([0-9]{1,2}) ([А-Яа-яё]+) ([0-9]{4})\b",
+         lambda m: (m[3], _MONTHS.get(m[2].lower()), m[1])),
+    ]
+    found: list[tuple[int, str]] = []
+    for pattern, parts in patterns:
+        for m in re.finditer(pattern, head):
+            y, mo, d = parts(m)
+            if mo is None:
+                continue
+            try:
+                y_i, mo_i, d_i = int(y), int(mo), int(d)
+            except ValueError:
+                continue
+            if 1990 <= y_i <= 2100 and 1 <= mo_i <= 12 and 1 <= d_i <= 31:
+                found.append((m.start(), f"{y_i:04d}-{mo_i:02d}-{d_i:02d}"))
+    return min(found)[1] if found else None
+
+
+def find_label(text: str) -> str | None:
+    """The version the policy states near its top ("Versiya: 1.1", "Редакция 3"), if any."""
+    m = _VERSION_RE.search(text[:1500])
+    return m.group(1) if m else None

@@ -1,0 +1,125 @@
+"""The server's checks of consent records against the signed versions they name, and the
+clock-skew flag.
+
+A record that passed its schema (server/sync_schemas.py) is checked here with the SDK's one
+set of consent rules (``client_sdk.rules``) against the version it names, parsed from the
+stored, signed version body by the SDK's own model (``client_sdk.model.Version``). A record
+that breaks a rule is refused for good: ``422 rejected`` naming every problem of every such
+record, nothing of the batch stored.
+
+The client's clock is never a reason to refuse a record (a withdrawal must always reach the
+server): ``server_time`` is authoritative, and :func:`clock_skew` derives a flag from the
+stored, hash-chained ``client_time`` and ``server_time``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from client_sdk.grammar import parse_time
+from client_sdk.model import Version
+from client_sdk.rules import check_record
+
+from .errors import RecordsRejected
+from .models import PolicyVersion
+
+__all__ = ["CLOCK_SKEW", "check_records", "clock_skew", "published_times", "rejected_error",
+           "versions"]
+
+CLOCK_SKEW = timedelta(days=1)
+_CACHE_SIZE = 256
+
+# Parsed versions per process. A stored version never changes, so (database, row id,
+# number, published) names its content; bounded, least recently used goes first.
+_cache: OrderedDict[tuple[str, int, int, str], Version] = OrderedDict()
+_lock = threading.Lock()
+
+
+def versions(session: Session, app_id: str, numbers: set[int]) -> dict[int, Version]:
+    """The app's stored versions among ``numbers``, parsed once per process."""
+    rows = session.execute(select(PolicyVersion.id, PolicyVersion.number,
+                                  PolicyVersion.published).where(
+        PolicyVersion.app_id == app_id, PolicyVersion.number.in_(sorted(numbers)))).all()
+    database = str(session.get_bind().engine.url)
+    out: dict[int, Version] = {}
+    for row_id, number, published in rows:
+        key = (database, row_id, number, published)
+        with _lock:
+            version = _cache.get(key)
+            if version is not None:
+                _cache.move_to_end(key)
+        if version is None:
+            body = session.scalar(select(PolicyVersion.body).where(PolicyVersion.id == row_id))
+            version = Version.from_payload(body, f"version {number}")
+            with _lock:
+                _cache[key] = version
+                while len(_cache) > _CACHE_SIZE:
+                    _cache.popitem(last=False)
+        out[number] = version
+    return out
+
+
+def check_records(session: Session, app_id: str, records: Sequence[dict[str, Any]]) -> None:
+    """Check each record (already loaded by ``RecordSchema``) against its version.
+
+    Raises:
+        RecordsRejected: (422 ``rejected``) ``details.rejected`` lists ``{id, field, reason}`` for
+            every problem of every record, ``details.problems`` the same as
+            ``records[i].field: reason`` lines.
+    """
+    known = versions(session, app_id, {r["version"] for r in records})
+    rejected: list[dict[str, str]] = []
+    lines: list[str] = []
+    for i, r in enumerate(records):
+        version = known.get(r["version"])
+        if version is None:
+            found = [("version", f"app {app_id!r} has no version {r['version']}")]
+        else:
+            found = [(p.field, p.message) for p in check_record(
+                version, r["action"], r["purposes"], locale=r["locale"],
+                document_sha256=r["document_sha256"], age_confirmed=r["age_confirmed"],
+                guardian=r["guardian"])]
+        for field, reason in found:
+            rejected.append({"id": r["id"], "field": field, "reason": reason})
+            lines.append(f"records[{i}].{field}: {reason}")
+    if rejected:
+        raise rejected_error(rejected, lines)
+
+
+def rejected_error(rejected: list[dict[str, str]], lines: list[str]) -> RecordsRejected:
+    """The one shape of a refusal for good: ``details.rejected`` for the client, and
+    ``details.problems`` (``records[i].field: reason``) for a person reading it."""
+    error = RecordsRejected(rejected)
+    error.details["problems"] = lines
+    return error
+
+
+def clock_skew(client_time: str, server_time: str, published: str | datetime | None = None
+               ) -> str | None:
+    """``"ahead"`` or ``"behind"`` when ``client_time`` is more than :data:`CLOCK_SKEW`
+    from ``server_time``; ``"before_publication"`` when it is before the version was
+    ``published`` (nobody saw the version then: the device clock is behind); else None."""
+    client, server = parse_time(client_time), parse_time(server_time)
+    if client > server + CLOCK_SKEW:
+        return "ahead"
+    if client < server - CLOCK_SKEW:
+        return "behind"
+    if published is not None:
+        when = parse_time(published) if isinstance(published, str) else published
+        if client < when:
+            return "before_publication"
+    return None
+
+
+def published_times(session: Session, app_id: str) -> dict[int, str]:
+    """Version number -> its publication time, for :func:`clock_skew`."""
+    return {n: p for n, p in session.execute(select(PolicyVersion.number,
+                                                    PolicyVersion.published)
+                                             .where(PolicyVersion.app_id == app_id))}

@@ -1,0 +1,344 @@
+"""Concurrent ingest: group commit (shared transaction, one outcome per request), the chain
+head of a new app under concurrent first records, many one-record installs at once through
+a real server. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from client_sdk import ConsentClient
+from helpers import payload_of, verified_root, verify
+from livesrv import free_port, get, running
+from server import Kelisim
+from server.consents import IngestRequest, ingest, verify_chain
+from server.errors import RecordConflict, UnknownInstall
+from server.groupcommit import GroupCommit
+from server.models import ConsentRecord, Install
+from server.sync_api import _append
+
+APP = "jana-courier"
+RECEIPT_TYPE = "application/vnd.kelisim.receipt+json"
+
+
+def _record(m: dict[str, Any]) -> dict[str, Any]:
+    cur = m["current"]
+    return {"id": str(uuid.uuid4()), "action": "accept", "version": cur["version"],
+            "document_sha256": cur["locales"]["kk"]["sha256"], "locale": "kk",
+            "purposes": {p["id"]: p["required"] for p in cur["purposes"]},
+            "evidence": {}, "age_confirmed": True, "guardian": None,
+            "client_time": m["issued"], "manifest_seq": m["seq"]}
+
+
+def _wait(cond: Callable[[], bool], what: str, deadline: float = 60.0) -> None:
+    end = time.monotonic() + deadline
+    while not cond():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.005)
+
+
+def _new_install(k: Kelisim, app_id: str) -> str:
+    install_id = str(uuid.uuid4())
+    with k.db.session() as s:
+        s.add(Install(id=install_id, app_id=app_id, created_at="2025-01-01T00:00:00Z",
+                      token_generation=1))
+    return install_id
+
+
+def test_group_shares_one_commit_and_keeps_each_outcome(kelisim: Kelisim, client: Any,
+                                                        published: Path) -> None:
+    m = payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
+    group = GroupCommit(kelisim.db)
+    a, b, c = (_new_install(kelisim, APP) for _ in range(3))
+    from client_sdk.timeutil import utcnow
+
+    now = utcnow()
+    held, release = threading.Event(), threading.Event()
+    known = _record(m)
+
+    def blocker(s: Any) -> Any:
+        held.set()
+        release.wait(60)
+        return ingest(s, APP, c, [known], kelisim.keys_dir, now)
+
+    def failing_after_writes(s: Any) -> Any:
+        ingest(s, APP, b, [_record(m), _record(m)], kelisim.keys_dir, now)
+        raise RuntimeError("this request fails after its rows were written")
+
+    changed = {**known, "locale": "ru",
+               "document_sha256": m["current"]["locales"]["ru"]["sha256"]}
+    good_a = [_record(m)]
+    good_b = [_record(m), _record(m)]
+    works: list[Callable[[Any], Any]] = [
+        lambda s: ingest(s, APP, a, good_a, kelisim.keys_dir, now),
+        failing_after_writes,
+        lambda s: ingest(s, APP, c, [changed], kelisim.keys_dir, now),  # 422 conflict
+        lambda s: ingest(s, APP, b, good_b, kelisim.keys_dir, now),
+    ]
+    outcomes: dict[int, Any] = {}
+
+    def submit(i: int, work: Callable[[Any], Any]) -> None:
+        try:
+            outcomes[i] = group.run(APP, work)
+        except Exception as exc:  # the test inspects each outcome
+            outcomes[i] = exc
+
+    first = threading.Thread(target=submit, args=(-1, blocker))
+    first.start()
+    assert held.wait(30)
+    before = group.transactions
+    threads = [threading.Thread(target=submit, args=(i, w)) for i, w in enumerate(works)]
+    for t in threads:
+        t.start()
+    _wait(lambda: group.pending() == len(works), "the requests to queue behind the leader")
+    release.set()
+    for t in [first, *threads]:
+        t.join(60)
+    # The four queued requests went into one transaction.
+    assert group.transactions == before + 2 and group.jobs == 5
+    assert outcomes[-1].stored == 1
+    assert outcomes[0].stored == 1 and outcomes[3].stored == 2
+    assert isinstance(outcomes[1], RuntimeError)
+    assert isinstance(outcomes[2], RecordConflict)
+    root = verified_root(client.get("/v1/root.json").data)
+    for res, recs in ((outcomes[0], good_a), (outcomes[3], good_b)):
+        receipt = verify(res.receipts[0], root, "receipt", RECEIPT_TYPE)
+        assert [r["id"] for r in receipt["records"]] == [r["id"] for r in recs]
+    with kelisim.db.session(readonly=True) as s:
+        stored = set(s.scalars(sa.select(ConsentRecord.record_id)))
+        assert stored == {known["id"], good_a[0]["id"], *(r["id"] for r in good_b)}
+        count, problem = verify_chain(s, APP)
+    assert (count, problem) == (4, None)
+
+
+def test_batched_requests_of_one_app_share_one_append(kelisim: Kelisim, client: Any,
+                                                       published: Path) -> None:
+    """The consent batches of one app queued behind a group are merged into one append:
+    one transaction; a revoked token and a conflicting record are refused alone; the same
+    record sent twice in the group (one install syncing from two threads) is stored once
+    and both get its receipt."""
+    m = payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
+    group = GroupCommit(kelisim.db)
+    a, b = _new_install(kelisim, APP), _new_install(kelisim, APP)
+    from client_sdk.timeutil import utcnow
+
+    now = utcnow()
+    known = _record(m)
+    with kelisim.db.session() as s:
+        ingest(s, APP, a, [known], kelisim.keys_dir, now)
+    held, release = threading.Event(), threading.Event()
+
+    def blocker(s: Any) -> None:
+        held.set()
+        release.wait(60)
+
+    twice = _record(m)
+    changed = {**known, "locale": "ru",
+               "document_sha256": m["current"]["locales"]["ru"]["sha256"]}
+    requests = [IngestRequest(a, 1, [_record(m), twice], now),
+                IngestRequest(b, 2, [_record(m)], now),  # generation 2: revoked/unknown
+                IngestRequest(a, 1, [changed], now),
+                IngestRequest(a, 1, [twice], now),
+                IngestRequest(b, 1, [_record(m), known], now)]  # known: another install's
+    outcomes: dict[int, Any] = {}
+
+    def submit(i: int) -> None:
+        try:
+            outcomes[i] = group.run_batched(APP, _append,
+                                            (kelisim.keys_dir, APP, requests[i]))
+        except Exception as exc:  # the test inspects each outcome
+            outcomes[i] = exc
+
+    first = threading.Thread(target=lambda: group.run(APP, blocker))
+    first.start()
+    assert held.wait(30)
+    before = group.transactions
+    threads = []
+    for i in range(len(requests)):
+        # One at a time into the queue, so that the group keeps this order.
+        threads.append(threading.Thread(target=submit, args=(i,)))
+        threads[-1].start()
+        _wait(lambda i=i: group.pending() == i + 1, "the request to queue")
+    release.set()
+    for t in [first, *threads]:
+        t.join(60)
+    assert group.transactions == before + 2
+    assert outcomes[0].stored == 2
+    assert isinstance(outcomes[1], UnknownInstall)
+    assert isinstance(outcomes[2], RecordConflict)
+    assert outcomes[3].stored == 0 and outcomes[3].receipts == outcomes[0].receipts
+    assert isinstance(outcomes[4], RecordConflict)
+    with kelisim.db.session(readonly=True) as s:
+        assert verify_chain(s, APP) == (3, None)
+
+
+def test_a_failing_batch_is_retried_request_by_request(kelisim: Kelisim) -> None:
+    """A batch that fails as a whole (a database error) costs no request its outcome: each
+    is run again alone."""
+    group = GroupCommit(kelisim.db)
+    held, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def batch(s: Any, items: Any) -> list[Any]:
+        calls.append(len(items))
+        if len(items) > 1 or items[0] == "bad":
+            raise RuntimeError("the shared statement failed")
+        return [f"done {items[0]}"]
+
+    def blocker(s: Any) -> None:
+        held.set()
+        release.wait(60)
+
+    outcomes: dict[str, Any] = {}
+
+    def submit(item: str) -> None:
+        try:
+            outcomes[item] = group.run_batched("k", batch, item)
+        except Exception as exc:  # the test inspects each outcome
+            outcomes[item] = exc
+
+    first = threading.Thread(target=lambda: group.run("k", blocker))
+    first.start()
+    assert held.wait(30)
+    threads = [threading.Thread(target=submit, args=(x,)) for x in ("a", "bad", "c")]
+    for t in threads:
+        t.start()
+    _wait(lambda: group.pending() == 3, "the requests to queue")
+    release.set()
+    for t in [first, *threads]:
+        t.join(60)
+    assert calls[0] == 3 and sorted(calls[1:]) == [1, 1, 1]
+    assert outcomes["a"] == "done a" and outcomes["c"] == "done c"
+    assert isinstance(outcomes["bad"], RuntimeError)
+
+
+def _copy_app(demo_dir: Path, app_id: str) -> Path:
+    target = demo_dir.parent / app_id
+    shutil.copytree(demo_dir, target)
+    toml = target / "app.toml"
+    toml.write_text(toml.read_text().replace('id = "jana-courier"', f'id = "{app_id}"', 1))
+    return target
+
+
+def _server_env(config: dict[str, Any]) -> dict[str, str]:
+    env = {**os.environ, "KELISIM_INSTANCE_PATH": config["INSTANCE_PATH"],
+           "KELISIM_DATABASE_URL": config["DATABASE_URL"],
+           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
+    return env
+
+
+def _post(port: int, path: str, body: Any, token: str | None = None) -> tuple[int, Any]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read())
+    finally:
+        conn.close()
+
+
+def test_concurrent_first_records_of_new_apps(config: dict[str, Any], cli: Any,
+                                              published: Path) -> None:
+    """Issue 8 item 9: on PostgreSQL the first records of a new app raced to create its
+    chain head (chain_heads_pkey violation, 500)."""
+    apps = [f"race-{i}" for i in range(6)]
+    for app_id in apps:
+        d = _copy_app(published, app_id)
+        cli("apps", "create", str(d))
+        cli("publish", str(d / "1.0"))
+    port = free_port()
+    per_app = 16
+    with running(_server_env(config), port, workers=2):
+        for app_id in apps:
+            m = payload_of(get(port, f"/v1/apps/{app_id}/manifest.json")[2])
+            tokens = [_post(port, f"/v1/apps/{app_id}/installs", {})[1]["token"]
+                      for _ in range(per_app)]
+            barrier = threading.Barrier(per_app)
+            statuses: list[int] = []
+
+            def first(token: str, app_id: str = app_id, m: dict[str, Any] = m,
+                      barrier: threading.Barrier = barrier,
+                      statuses: list[int] = statuses) -> None:
+                barrier.wait()
+                statuses.append(_post(port, f"/v1/apps/{app_id}/consents",
+                                      {"records": [_record(m)]}, token)[0])
+
+            threads = [threading.Thread(target=first, args=(t,)) for t in tokens]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert statuses == [200] * per_app, (app_id, statuses)
+    for app_id in apps:
+        assert f"{per_app} record(s), chain intact" in cli("audit", "verify", app_id).output
+
+
+def test_one_record_installs_at_once_under_group_commit(tmp_path: Path, config: dict[str, Any],
+                                                        cli: Any, published: Path) -> None:
+    """Many installs, each syncing one record at a time, all at once: every record stored
+    exactly once, every receipt verifies, the chain is intact."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = _server_env(config)
+    installs, rounds = 40, 3
+    with running(env, port, workers=2):
+        root_bytes = get(port, "/v1/root.json")[2]
+        manifest = get(port, f"/v1/apps/{APP}/manifest.json")[2]
+        clients = [ConsentClient(url, APP, root_bytes, tmp_path / f"app{i}",
+                                 bundled_manifest=manifest) for i in range(installs)]
+        failures: list[Any] = []
+
+        def one_install(c: ConsentClient, barrier: threading.Barrier, n: int) -> None:
+            try:
+                if n == 0:
+                    c.accept(["notifications"], age_confirmed=True)
+                else:
+                    c.update_purposes({"notifications": bool(n % 2)})
+            finally:
+                barrier.wait(60)
+            result = c.sync()
+            if not result.ok or result.synced != 1:
+                failures.append(result)
+
+        for n in range(rounds):
+            barrier = threading.Barrier(installs)
+            threads = [threading.Thread(target=one_install, args=(c, barrier, n))
+                       for c in clients]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(120)
+        assert not failures, failures[:3]
+    root = verified_root(root_bytes)
+    ids = set()
+    for c in clients:
+        for rec in c.history():
+            assert rec.synced and rec.receipt
+            receipt = verify(rec.receipt, root, "receipt", RECEIPT_TYPE)
+            assert rec.id in {r["id"] for r in receipt["records"]}
+            ids.add(rec.id)
+    assert len(ids) == installs * rounds
+    out = cli("consents", "export", APP).output.splitlines()
+    stored = [json.loads(line)["record_id"] for line in out]
+    assert len(stored) == len(set(stored)) == installs * rounds and set(stored) == ids
+    assert f"{installs * rounds} record(s), chain intact" in cli("audit", "verify", APP).output
+
+
+@pytest.fixture
+def config(config: dict[str, Any]) -> dict[str, Any]:
+    return {**config, "RATE_LIMIT_INSTALL": "off", "RATE_LIMIT_IP": "off"}
