@@ -481,6 +481,23 @@ class ConsentClient:
     def close(self) -> None:
         self.store.close()
 
+    # -- added for the Kivy widgets (issue 11) ------------------------------------------
+    def remember_locale(self, tag: str) -> None:
+        """Remember the language the user chose on a consent screen: it is stored (kept
+        across launches, see :meth:`remembered_locale`) and goes first in
+        ``preferred_locales`` so ``decide()`` negotiates it too.
+
+        Raises:
+            StorageError: it could not be stored.
+        """
+        self.store.put_meta({"ui_locale": tag.encode()})
+        self.preferred_locales = (tag, *(t for t in self.preferred_locales if t != tag))
+
+    def remembered_locale(self) -> str | None:
+        """The language :meth:`remember_locale` stored, or None."""
+        raw = self.store.get_meta("ui_locale")
+        return raw.decode() if raw else None
+
 
 def _seq_of(raw: bytes) -> int:
     """The seq an envelope claims, unverified (huge when unreadable): only used to skip a
@@ -511,3 +528,4 @@ def _check_evidence(evidence: Mapping[str, Any] | None) -> dict[str, Any]:
             raise UsageError(f"unknown evidence field {key!r}; use scrolled_to_end, "
                              f"seconds_on_screen")
     return out
+

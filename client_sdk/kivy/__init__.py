@@ -7,18 +7,19 @@ Five lines in an app::
     client = ConsentClient(URL, "jana-courier", ROOT, self.user_data_dir, ("kk", "ru"),
                            bundled_manifest=BUNDLE)
     ConsentGate(client, parent=root, on_done=self.start).start()
+
+Style everything in one place with :data:`theme` (see :mod:`.theme`).
 """
 
 from __future__ import annotations
 
-from .widgets import (
-    FONT_NAME,
-    ConsentGate,
-    ConsentScreen,
-    ConsentSettings,
-    NoticeBanner,
-    register_fonts,
-)
+from .consent_screen import ConsentScreen
+from .consent_settings import ConsentSettings
+from .gate import ConsentGate
+from .notice_banner import NoticeBanner
+from .policy_view import PolicyModal, PolicyView
+from .theme import DARK, FONT_NAME, LIGHT, Palette, Theme, contrast_ratio, register_fonts, theme
 
-__all__ = ["FONT_NAME", "ConsentGate", "ConsentScreen", "ConsentSettings", "NoticeBanner",
-           "register_fonts"]
+__all__ = ["DARK", "FONT_NAME", "LIGHT", "ConsentGate", "ConsentScreen", "ConsentSettings",
+           "NoticeBanner", "Palette", "PolicyModal", "PolicyView", "Theme", "contrast_ratio",
+           "register_fonts", "theme"]

@@ -9,6 +9,7 @@ policy cannot inject markup.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -69,8 +70,34 @@ def _inline(tokens: list[Token]) -> str:
     return "".join(out)
 
 
+# A line that makes a text Markdown rather than plain: a heading, a bullet, a quote, a
+# fence or emphasis.
+_MARKDOWN = re.compile(r"^(?:#{1,6}\s|[*+-]\s|>|```)|\*\*|__|\]\(", re.M)
+_SECTION = re.compile(r"(\d+(?:\.\d+)*)\.?\s+\S.*")
+
+
+def _plain_blocks(text: str) -> list[Block]:
+    """A policy imported from plain text: a short line on its own (no closing full stop)
+    is a heading; numbered ones ("2.1 Data we collect") nest by their number."""
+    blocks: list[Block] = []
+    for para in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.strip() for line in para.splitlines() if line.strip()]
+        if not lines:
+            continue
+        first = lines[0]
+        if len(lines) == 1 and len(first) <= 90 and not first.endswith((".", ";", ",")):
+            number = _SECTION.fullmatch(first)
+            level = 1 if not blocks else 2 + (number.group(1).count(".") if number else 0)
+            blocks.append(Block("heading", escape(first), min(level, 4)))
+        else:
+            blocks.append(Block("paragraph", escape("\n".join(lines))))
+    return blocks
+
+
 def to_blocks(text: str) -> list[Block]:
-    """The document as blocks of Kivy markup."""
+    """The document as blocks of Kivy markup (plain text: see :func:`_plain_blocks`)."""
+    if not _MARKDOWN.search(text):
+        return _plain_blocks(text)
     tokens = _md.parse(text)
     blocks: list[Block] = []
     lists: list[list[int]] = []  # stack of [ordered?, counter]
