@@ -29,6 +29,7 @@ from .sync import SyncResult, run_sync
 from .timeutil import format_time, utcnow
 
 if TYPE_CHECKING:
+    from .appbundle import AppBundle
     from .transport import Transport
 from .trust import TrustedManifest, TrustedRoot, TrustedState, check_document, load_root
 
@@ -497,6 +498,27 @@ class ConsentClient:
         """The language :meth:`remember_locale` stored, or None."""
         raw = self.store.get_meta("ui_locale")
         return raw.decode() if raw else None
+
+    @classmethod
+    def from_bundle(cls, server_url: str, bundle: str | Path | bytes | AppBundle,
+                    data_dir: str | Path, preferred_locales: Sequence[str] = ("kk", "ru"),
+                    transport: Transport | None = None, **kw: Any) -> ConsentClient:
+        """A client that pins the bundle's root and starts from its manifest and
+        documents (``kelisim bundle``; see :mod:`client_sdk.appbundle`), verified like
+        downloads.
+
+        Raises:
+            FormatError: not a bundle.
+            RepositoryError: the bundle's root, manifest or documents fail verification
+                (a manifest for another app included).
+            StorageError: the store cannot be opened.
+        """
+        from .appbundle import AppBundle, load_bundle
+
+        b = bundle if isinstance(bundle, AppBundle) else load_bundle(bundle)
+        return cls(server_url, b.app_id, b.root, data_dir, preferred_locales,
+                   bundled_manifest=b.manifest, transport=transport,
+                   bundled_documents=b.documents, **kw)
 
 
 def _seq_of(raw: bytes) -> int:

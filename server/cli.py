@@ -335,14 +335,15 @@ def import_cmd(file: Path, app_id: str, locale: str | None, out_dir: Path | None
 
 @main.command("export-static")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--app", "app_id", default=None, help="Only this app's manifest and documents.")
 @friendly
-def export_static_cmd(out_dir: Path) -> None:
+def export_static_cmd(out_dir: Path, app_id: str | None) -> None:
     """Write root, manifests and documents as files in the URL layout (for nginx/CDN)."""
     from .export import ExportError, export_static
 
     _require_migrated()
     try:
-        counts = export_static(_k(), out_dir)
+        counts = export_static(_k(), out_dir, app_id=app_id)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"exported to {out_dir}: {counts['roots']} root(s), {counts['manifests']} "
@@ -546,3 +547,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         "--no-ws", "--log-level", "warning", "--workers-kill-timeout", "5",
         "server.wsgi:app",
     ], env)
+
+
+from .appbundle import bundle_command  # noqa: E402 - issue 11: `kelisim bundle`
+
+main.add_command(bundle_command)
