@@ -9,6 +9,7 @@ swaps it in under a lock; the store serialises its own writes.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import threading
 import uuid
@@ -18,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import rules
 from .decision import ConsentState, Decision, Kind, decide, effective_view
 from .envelope import PAYLOAD_ROOT, parse_envelope
 from .errors import ConsentError, ExpiredError, NetworkError, RepositoryError, UsageError
@@ -350,9 +352,12 @@ class ConsentClient:
 
         ``purposes``: the optional purposes the user switched on (ids), or a mapping
         ``{id: bool}``; required purposes are always part of an acceptance. ``evidence``:
-        ``{"scrolled_to_end": bool, "seconds_on_screen": number}``. When the version sets
-        ``min_age``, ``age_confirmed`` must be given; a user below it can consent only with
-        ``guardian`` (``{"name": ..., "relation": ...}``) where the version allows it.
+        what happened on screen (``layers_shown``, ``full_text_opened``, ``scrolled_to_end``,
+        ``seconds_on_screen``, ``seconds_by_layer``, ``ui_locale``; see
+        :func:`client_sdk.rules.check_evidence`); seconds may be floats, they are rounded.
+        When the version sets ``min_age``, ``age_confirmed`` must be given; a user below it
+        can consent only with ``guardian`` (``{"name": ..., "relation": ...}``) where the
+        version allows it. The rules are :mod:`client_sdk.rules`'s.
 
         Raises:
             UsageError: no manifest, an unknown purpose, a required purpose refused, a
@@ -360,38 +365,18 @@ class ConsentClient:
             StorageError: the record could not be written.
         """
         v = self.current_version()
-        chosen = dict(purposes) if isinstance(purposes, Mapping) else \
-            {p: True for p in (purposes or ())}
-        known = {p.id: p for p in v.purposes}
-        for pid, granted in chosen.items():
-            if pid not in known:
-                raise UsageError(f"unknown purpose {pid!r}; version {v.label} has "
-                                 f"{', '.join(sorted(known))}")
-            if known[pid].required and not granted:
-                raise UsageError(f"purpose {pid!r} is required: refusing it is a decline; "
-                                 f"call decline()")
-        grants = {p.id: True if p.required else bool(chosen.get(p.id, False))
-                  for p in v.purposes}
+        chosen = {k: bool(on) for k, on in purposes.items()} if isinstance(purposes, Mapping) \
+            else {p: True for p in (purposes or ())}
+        # Required purposes are part of every acceptance unless the caller refused one.
+        grants = {p.id: p.required for p in v.purposes} | chosen
         tag = locale or negotiate(self.preferred_locales, v.locales, v.default_locale)
-        if tag not in v.locales:
-            raise UsageError(f"version {v.label} has no {tag!r} document")
-        ev = _check_evidence(evidence)
-        if v.min_age is not None:
-            if age_confirmed is None:
-                raise UsageError(f"version {v.label} sets min_age {v.min_age}: pass "
-                                 f"age_confirmed")
-            if not age_confirmed:
-                if not v.guardian_consent:
-                    raise UsageError(f"a user under {v.min_age} cannot consent to version "
-                                     f"{v.label}")
-                if not guardian or not str(guardian.get("name", "")).strip():
-                    raise UsageError("a user under min_age needs guardian={'name': ...}")
-        elif guardian is not None and not str(guardian.get("name", "")).strip():
-            raise UsageError("guardian needs a name")
-        if guardian is not None:
-            extra = set(guardian) - {"name", "relation"}
-            if extra:
-                raise UsageError(f"guardian takes name and relation, not {sorted(extra)}")
+        ev = _evidence(evidence)
+        doc = v.locales.get(tag)
+        _raise_first(rules.check_accept(v, grants, locale=tag,
+                                        document_sha256=doc.sha256 if doc else None,
+                                        age_confirmed=age_confirmed, guardian=guardian)
+                     + rules.check_evidence(ev))
+        grants = {p.id: bool(grants.get(p.id, False)) for p in v.purposes}
         return self._record("accept", v, grants, locale=tag, evidence=ev,
                             age_confirmed=age_confirmed, guardian=guardian)
 
@@ -399,10 +384,14 @@ class ConsentClient:
                 evidence: Mapping[str, Any] | None = None) -> LedgerRecord:
         """Record that the user declined the current version."""
         v = self.current_version()
-        tag = locale if locale in v.locales else negotiate(self.preferred_locales, v.locales,
-                                                           v.default_locale)
-        return self._record("decline", v, {p.id: False for p in v.purposes}, locale=tag,
-                            evidence=_check_evidence(evidence))
+        tag = locale if locale is not None and locale in v.locales else \
+            negotiate(self.preferred_locales, v.locales, v.default_locale)
+        ev = _evidence(evidence)
+        refused = {p.id: False for p in v.purposes}
+        _raise_first(rules.check_decline(v, refused, locale=tag,
+                                         document_sha256=v.locales[tag].sha256)
+                     + rules.check_evidence(ev))
+        return self._record("decline", v, refused, locale=tag, evidence=ev)
 
     def withdraw(self, purposes: Iterable[str] | None = None) -> LedgerRecord:
         """Withdraw consent: all of it (``purposes=None``, or any required purpose among
@@ -414,16 +403,18 @@ class ConsentClient:
         v = self.current_version()
         if self._state.status != "accepted":
             raise UsageError("there is no consent to withdraw")
+        everything = {p.id: False for p in v.purposes}
         if purposes is None:
-            return self._record("withdraw", v, {p.id: False for p in v.purposes})
-        names = list(purposes)
-        known = {p.id: p for p in v.purposes}
-        for pid in names:
-            if pid not in known:
-                raise UsageError(f"unknown purpose {pid!r}")
-        if any(known[pid].required for pid in names):
-            return self._record("withdraw", v, {p.id: False for p in v.purposes})
-        return self._record("update", v, {pid: False for pid in names})
+            _raise_first(rules.check_withdraw(v, everything))
+            return self._record("withdraw", v, everything)
+        named = {pid: False for pid in purposes}
+        _raise_first(rules.check_withdraw(v, named))
+        required = {p.id for p in v.purposes if p.required}
+        if required & named.keys():
+            # Withdrawing a required purpose withdraws the consent as a whole.
+            return self._record("withdraw", v, everything)
+        _raise_first(rules.check_update(v, named))
+        return self._record("update", v, named)
 
     def update_purposes(self, changes: Mapping[str, bool]) -> LedgerRecord:
         """Switch optional purposes on or off under the existing consent.
@@ -434,14 +425,9 @@ class ConsentClient:
         v = self.current_version()
         if self._state.status != "accepted":
             raise UsageError("accept() first: there is no consent to change")
-        known = {p.id: p for p in v.purposes}
-        for pid, on in changes.items():
-            if pid not in known:
-                raise UsageError(f"unknown purpose {pid!r}")
-            if known[pid].required and not on:
-                raise UsageError(f"purpose {pid!r} is required: use withdraw() to withdraw "
-                                 f"consent")
-        return self._record("update", v, {k: bool(on) for k, on in changes.items()})
+        switched = {k: bool(on) for k, on in changes.items()}
+        _raise_first(rules.check_update(v, switched))
+        return self._record("update", v, switched)
 
     def acknowledge_notice(self) -> LedgerRecord:
         """Record that the user saw the NOTICE or UPCOMING notice ``decide()`` gives now.
@@ -452,7 +438,11 @@ class ConsentClient:
         decision = self.decide()
         if decision.kind not in (Kind.NOTICE, Kind.UPCOMING) or decision.version is None:
             raise UsageError(f"no notice to acknowledge (decision is {decision.kind.value})")
-        return self._record("acknowledge", decision.version, {}, locale=decision.locale)
+        v, tag = decision.version, decision.locale
+        doc = v.locales.get(tag) if tag else None
+        _raise_first(rules.check_acknowledge(v, {}, locale=tag,
+                                             document_sha256=doc.sha256 if doc else None))
+        return self._record("acknowledge", v, {}, locale=tag)
 
     # -- sync ---------------------------------------------------------------------------
     def sync(self, *, force: bool = False) -> SyncResult:
@@ -532,22 +522,24 @@ def _seq_of(raw: bytes) -> int:
     return seq if isinstance(seq, int) else 10**18
 
 
-def _check_evidence(evidence: Mapping[str, Any] | None) -> dict[str, Any]:
-    if evidence is None:
-        return {}
-    out: dict[str, Any] = {}
-    for key, value in evidence.items():
-        if key == "scrolled_to_end":
-            if not isinstance(value, bool):
-                raise UsageError("evidence scrolled_to_end must be a bool")
-            out[key] = value
-        elif key == "seconds_on_screen":
-            if isinstance(value, bool) or not isinstance(value, int | float) or \
-                    not 0 <= value <= 86400:
-                raise UsageError("evidence seconds_on_screen must be a number from 0 to 86400")
+def _evidence(evidence: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The evidence as recorded: seconds rounded to whole numbers (a UI measures floats)."""
+    out = dict(evidence or {})
+    for key in ("seconds_on_screen",):
+        value = out.get(key)
+        if isinstance(value, float) and math.isfinite(value):
             out[key] = round(value)
-        else:
-            raise UsageError(f"unknown evidence field {key!r}; use scrolled_to_end, "
-                             f"seconds_on_screen")
+    by_layer = out.get("seconds_by_layer")
+    if isinstance(by_layer, Mapping):
+        out["seconds_by_layer"] = {
+            k: round(v) if isinstance(v, float) and math.isfinite(v) else v
+            for k, v in by_layer.items()}
+    if isinstance(out.get("layers_shown"), tuple):
+        out["layers_shown"] = list(out["layers_shown"])
     return out
 
+
+def _raise_first(problems: Sequence[rules.Problem]) -> None:
+    """The SDK's side of the rules: a record that breaks one is a programmer error."""
+    if problems:
+        raise UsageError(problems[0].message)

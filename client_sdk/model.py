@@ -17,7 +17,8 @@ from securesystemslib.signer import Key
 
 from .envelope import key_from_dict
 from .errors import FormatError
-from .timeutil import parse_duration, parse_time
+from .grammar import ID_RE, INT32_MAX, SHA256_RE, is_id, is_locale, parse_time
+from .timeutil import parse_duration
 
 __all__ = [
     "LOCALES",
@@ -40,9 +41,6 @@ LOCALES = ("kk", "ru", "en", "uz", "ky")
 SIGNIFICANCES = ("major", "minor", "patch")
 ROLES = ("root", "manifest", "receipt")
 
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-_LOCALE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 class _Reader:
@@ -82,13 +80,16 @@ class _Reader:
         value = self.get(key, int, optional=optional)
         if value is not None and value < minimum:
             raise FormatError(f"must be >= {minimum}", field=self._name(key))
+        if value is not None and value > INT32_MAX:
+            # Every stored integer fits a signed 32-bit column (client_sdk.grammar).
+            raise FormatError(f"must be <= {INT32_MAX}", field=self._name(key))
         return value
 
     def string(
         self, key: str, *, optional: bool = False, pattern: re.Pattern[str] | None = None
     ) -> Any:
         value = self.get(key, str, optional=optional)
-        if value is not None and pattern is not None and not pattern.match(value):
+        if value is not None and pattern is not None and not pattern.fullmatch(value):
             raise FormatError(f"{value!r} is not valid", field=self._name(key))
         return value
 
@@ -105,14 +106,14 @@ class _Reader:
         """A per-locale text map ``{"kk": "...", "ru": "..."}``."""
         value = self.get(key, dict)
         for tag, text in value.items():
-            if not _LOCALE_RE.match(tag) or not isinstance(text, str):
+            if not is_locale(tag) or not isinstance(text, str):
                 raise FormatError("must map locale tags to strings", field=self._name(key))
         return dict(value)
 
     def ids(self, key: str) -> tuple[str, ...]:
         value = self.get(key, list)
         for i, item in enumerate(value):
-            if not isinstance(item, str) or not _ID_RE.match(item):
+            if not is_id(item):
                 raise FormatError("must be a lowercase id", field=f"{self._name(key)}[{i}]")
         if len(set(value)) != len(value):
             raise FormatError("has duplicates", field=self._name(key))
@@ -269,13 +270,13 @@ class Version:
         locales: dict[str, LocaleDoc] = {}
         for tag, doc in r.get("locales", dict).items():
             lr = _Reader(doc, f"{path}.locales.{tag}")
-            if not _LOCALE_RE.match(tag):
+            if not is_locale(tag):
                 raise FormatError("is not a locale tag", field=f"{path}.locales.{tag}")
             lr.only("title", "url", "sha256", "length", "summary")
             locales[tag] = LocaleDoc(
                 title=lr.string("title"),
                 url=lr.string("url"),
-                sha256=lr.string("sha256", pattern=_SHA_RE),
+                sha256=lr.string("sha256", pattern=SHA256_RE),
                 length=lr.integer("length"),
                 summary=lr.string("summary"),
             )
@@ -287,24 +288,24 @@ class Version:
         vendors = []
         for vr in r.objects("vendors"):
             vr.only("id", "name", "country", "policy_url")
-            vendors.append(Vendor(vr.string("id", pattern=_ID_RE), vr.string("name"),
+            vendors.append(Vendor(vr.string("id", pattern=ID_RE), vr.string("name"),
                                   vr.string("country"), vr.string("policy_url")))
         categories = []
         for cr in r.objects("data_categories"):
             cr.only("id", "title")
-            categories.append(DataCategory(cr.string("id", pattern=_ID_RE), cr.text("title")))
+            categories.append(DataCategory(cr.string("id", pattern=ID_RE), cr.text("title")))
         purposes = []
         for pr in r.objects("purposes"):
             pr.only("id", "required", "title", "description", "data", "vendors")
             purposes.append(Purpose(
-                id=pr.string("id", pattern=_ID_RE), required=pr.get("required", bool),
+                id=pr.string("id", pattern=ID_RE), required=pr.get("required", bool),
                 title=pr.text("title"), description=pr.text("description"),
                 data=pr.ids("data"), vendors=pr.ids("vendors"),
             ))
         permissions = []
         for mr in r.objects("permissions"):
             mr.only("id", "purposes", "rationale")
-            permissions.append(Permission(mr.string("id", pattern=_ID_RE), mr.ids("purposes"),
+            permissions.append(Permission(mr.string("id", pattern=ID_RE), mr.ids("purposes"),
                                           mr.text("rationale")))
         _check_references(path, purposes, vendors, categories, permissions)
         effective = r.time("effective")
@@ -426,7 +427,7 @@ class Manifest:
         expires = r.time("expires")
         assert issued is not None and expires is not None
         return cls(
-            app=r.string("app", pattern=_ID_RE), seq=r.integer("seq", minimum=1), issued=issued,
+            app=r.string("app", pattern=ID_RE), seq=r.integer("seq", minimum=1), issued=issued,
             expires=expires, controller=controller, current=current, upcoming=upcoming,
             history=tuple(history),
         )

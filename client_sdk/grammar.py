@@ -1,0 +1,117 @@
+"""The one definition of each grammar the formats use. Pure, no I/O.
+
+The SDK model, the server's schemas and the importer all check values with this module, so
+that a value one part accepts, every other part accepts too. Every pattern is ASCII only
+(``[0-9]``, never ``\\d``, which takes Arabic-Indic and fullwidth digits) and is used with
+``fullmatch`` (never ``^…$``: ``$`` also matches before a final ``"\\n"``).
+
+Patterns (compiled ``re.Pattern[str]``, for ``fullmatch``; the ``is_*`` functions below
+are the usual way in):
+
+- ``ID_RE``: a catalogue id (app, purpose, vendor, data category, permission):
+  ``[a-z0-9][a-z0-9_.-]{0,63}``.
+- ``UUID_RE``: a record, request or install id: a lower-case UUID ``8-4-4-4-12``.
+- ``LOCALE_RE``: a locale tag: ``[a-z]{2,3}`` and up to three ``-`` subtags of 2-8 letters
+  or digits (``kk``, ``uz-Cyrl``, ``ru-KZ``), at most ``LOCALE_MAX`` (16) characters.
+  Which locales a deployment publishes is a policy rule, not a grammar.
+- ``SHA256_RE``: 64 lower-case hex digits.
+- ``TIME_RE``: ``YYYY-MM-DDTHH:MM:SSZ``; :func:`parse_time` also range-checks it.
+
+Functions:
+
+- ``is_id(value: object) -> bool``, ``is_uuid(value: object) -> bool``,
+  ``is_locale(value: object) -> bool``, ``is_sha256(value: object) -> bool``: ``value`` is a
+  ``str`` matching the grammar in full.
+- ``is_int32(value: object, *, minimum: int = INT32_MIN) -> bool``: an ``int`` (never a
+  ``bool``) from ``minimum`` to ``INT32_MAX``: every stored integer fits PostgreSQL
+  ``integer``.
+- ``parse_time(value: str) -> datetime``: an aware UTC datetime; raises ``ValueError``
+  naming the value for any other shape or an impossible moment (Feb 30, hour 24, second 60,
+  year 0000).
+- ``is_time(value: object) -> bool``: :func:`parse_time` would succeed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+__all__ = [
+    "ID_RE",
+    "INT32_MAX",
+    "INT32_MIN",
+    "LOCALE_MAX",
+    "LOCALE_RE",
+    "SHA256_RE",
+    "TIME_RE",
+    "UUID_RE",
+    "is_id",
+    "is_int32",
+    "is_locale",
+    "is_sha256",
+    "is_time",
+    "is_uuid",
+    "parse_time",
+]
+
+# re.ASCII: no class below may ever take a non-ASCII character, whatever flags are added.
+ID_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}", re.ASCII)
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
+LOCALE_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}", re.ASCII)
+LOCALE_MAX = 16
+SHA256_RE = re.compile(r"[0-9a-f]{64}", re.ASCII)
+TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+
+
+def is_id(value: object) -> bool:
+    return isinstance(value, str) and ID_RE.fullmatch(value) is not None
+
+
+def is_uuid(value: object) -> bool:
+    return isinstance(value, str) and UUID_RE.fullmatch(value) is not None
+
+
+def is_locale(value: object) -> bool:
+    return (isinstance(value, str) and len(value) <= LOCALE_MAX
+            and LOCALE_RE.fullmatch(value) is not None)
+
+
+def is_sha256(value: object) -> bool:
+    return isinstance(value, str) and SHA256_RE.fullmatch(value) is not None
+
+
+def is_int32(value: object, *, minimum: int = INT32_MIN) -> bool:
+    # bool is an int subclass; a JSON true must never pass as a number.
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and minimum <= value <= INT32_MAX)
+
+
+def parse_time(value: str) -> datetime:
+    """Parse ``YYYY-MM-DDTHH:MM:SSZ`` into an aware UTC datetime.
+
+    Raises:
+        ValueError: any other shape (non-ASCII digits, a trailing newline, an offset), or an
+            impossible moment (month 13, Feb 30, hour 24, second 60, year 0000).
+    """
+    if not isinstance(value, str) or TIME_RE.fullmatch(value) is None:
+        raise ValueError(f"{value!r} is not an RFC 3339 UTC time like 2025-11-01T00:00:00Z")
+    try:
+        # Slicing instead of strptime: this runs for every time in a manifest at launch.
+        # The slices hold ASCII digits only (TIME_RE), so int() cannot read anything else.
+        return datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]),
+                        int(value[14:16]), int(value[17:19]), tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid date and time") from None
+
+
+def is_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        parse_time(value)
+    except ValueError:
+        return False
+    return True
