@@ -98,16 +98,16 @@ class Row(BoxLayout):  # type: ignore[misc]
 
 
 class ConfirmDialog(ModalView):  # type: ignore[misc]
-    """Asks before a destructive action. ``on_confirm`` runs only on Confirm."""
+    """Asks before a destructive action. ``action`` runs only on Confirm."""
 
     title = StringProperty("")
     message = StringProperty("")
     confirm_text = StringProperty("")
     cancel_text = StringProperty("")
-    on_confirm = ObjectProperty(None, allownone=True)
+    action = ObjectProperty(None, allownone=True)
 
     def confirm(self) -> None:
-        action = self.on_confirm
+        action = self.action
         self.dismiss()
         if action is not None:
             action()

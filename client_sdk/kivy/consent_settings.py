@@ -137,7 +137,7 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
     def _ask(self, title: str, body: str, confirm: str, action: Any) -> None:
         w = self.words
         self.dialog = ConfirmDialog(title=w(title), message=w(body), confirm_text=w(confirm),
-                                    cancel_text=w("cancel"), on_confirm=action)
+                                    cancel_text=w("cancel"), action=action)
         self.dialog.open()
 
     def withdraw(self) -> None:

@@ -1,0 +1,100 @@
+"""Every screen in each locale at each text scale, in one theme: screenshots, and the
+accessibility checks (no clipped text, touch targets of 48 dp or more)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from driver import Driver, Steps, client, in_window
+from kivy.core.window import Window
+from kivy.metrics import dp
+from kivy.uix.label import Label
+
+from client_sdk.kivy import DARK, LIGHT, ConsentScreen, ConsentSettings, NoticeBanner, theme
+from client_sdk.kivy.base import KButton, KCheck, KToggle, LanguageSpinner
+
+TARGETS = (KButton, KToggle, KCheck, LanguageSpinner)
+
+
+def audit(d: Driver, where: str) -> None:
+    """Record every clipped label and every small touch target now in the window."""
+    problems = d.result.setdefault("a11y", [])
+    for root in Window.children:
+        for w in root.walk():
+            if not in_window(w) or w.width <= 1:
+                continue
+            if isinstance(w, Label) and w.text and w.text_size[0]:
+                tw, th = w.texture_size
+                if tw > w.width + 2 or th > w.height + 2:
+                    problems.append(f"{where}: clipped {w.text[:40]!r} "
+                                    f"{tw:.0f}x{th:.0f} in {w.width:.0f}x{w.height:.0f}")
+            if isinstance(w, TARGETS) and not w.disabled and \
+                    (w.height < dp(48) - 0.5 or w.width < dp(48) - 0.5):
+                problems.append(f"{where}: small target {type(w).__name__} "
+                                f"{getattr(w, 'text', '')!r} {w.width:.0f}x{w.height:.0f}")
+
+
+def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
+    theme.use(DARK if cfg["theme"] == "dark" else LIGHT)
+    Window.clearcolor = theme.background
+    for scale in cfg["scales"]:
+        theme.text_scale = scale
+        for loc in cfg["locales"]:
+            name = f"{loc}-{cfg['theme']}-{scale:.1f}"
+            shots = scale in cfg["shot_scales"]
+            yield from one_locale(d, cfg, loc, name, shots)
+
+
+def one_locale(d: Driver, cfg: dict[str, Any], loc: str, name: str, shots: bool) -> Steps:
+    def snap(what: str) -> None:
+        audit(d, f"{what}-{name}")
+        if shots:
+            d.shot(f"{what}-{name}")
+
+    tmp = d.tmp / name
+    c = client(tmp / "first", Path(cfg["a"]), (loc,))
+    s = ConsentScreen(c, require_scroll=True)
+    d.show(s)
+    yield from d.until(lambda: s.document_state == "ready", f"{name} document")
+    yield 0.15
+    snap("consent")
+    s.open_layer("purposes")
+    yield 0.15
+    snap("purposes")
+    s.open_layer("full_text")
+    yield 0.15
+    snap("fulltext")
+    s.decline()
+    yield 0.15
+    snap("declined")
+    # A re-prompt after a major version: what changed comes first.
+    c = client(tmp / "major", Path(cfg["a"]), (loc,))
+    c.accept(age_confirmed=True)
+    c.close()
+    c = client(tmp / "major", Path(cfg["major"]), (loc,))
+    s = ConsentScreen(c)
+    d.show(s)
+    yield 0.15
+    snap("reprompt")
+    # A minor version: the banner over the app.
+    c = client(tmp / "minor", Path(cfg["a"]), (loc,))
+    c.accept(age_confirmed=True)
+    c.update_purposes({"analytics": True})
+    c.close()
+    c = client(tmp / "minor", Path(cfg["minor"]), (loc,))
+    banner = NoticeBanner(c, c.decide(), pos_hint={"top": 1})
+    d.show(banner)
+    yield 0.15
+    snap("notice")
+    # Settings, with some history, and the confirmation before a withdrawal.
+    settings = ConsentSettings(c)
+    d.show(settings)
+    yield 0.15
+    snap("settings")
+    settings.ask_withdraw()
+    yield 0.15
+    snap("confirm")
+    assert settings.dialog is not None
+    settings.dialog.dismiss()
+    yield 0.1
