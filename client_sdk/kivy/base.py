@@ -5,13 +5,16 @@ and follows :data:`theme.theme`; an app restyles them by overriding those rules.
 
 from __future__ import annotations
 
+import re
 import threading
 import webbrowser
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kivy.clock import mainthread
+from kivy.clock import Clock, mainthread
+from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
@@ -31,11 +34,50 @@ __all__ = ["Column", "ConfirmDialog", "KButton", "KCheck", "KText", "KToggle",
 T = TypeVar("T")
 
 
-class KText(Label):  # type: ignore[misc]
+_TAG = re.compile(r"\[/?[a-z]+(?:=[^\]]*)?\]")
+
+
+class FitWords:
+    """Shrinks the font (``fit`` < 1) only when the longest word would not fit on one line
+    at the user's text size: Kivy would break it mid-word. Kazakh and Kyrgyz words run
+    long; at 2x a heading like "Маалыматтарыңызды" is wider than a phone."""
+
+    fit = NumericProperty(1.0)
+
+    def _watch_words(self) -> None:
+        self._refit = Clock.create_trigger(self._fit_words, -1)
+        for name in ("text", "width", "base_size", "bold"):
+            if name in self.properties():
+                self.fbind(name, self._refit)
+        _theme.theme.fbind("text_scale", self._refit)
+
+    def _fit_words(self, *_: Any) -> None:
+        room = (self.text_size[0] or self.width) - 2
+        words = sorted(_TAG.sub("", self.text).split(), key=len, reverse=True)[:3]
+        if room <= 10 or not words:
+            return
+        size = self.font_size / max(self.fit, 0.01)
+        bold = bool(self.bold) or "[b]" in self.text
+        widest = max(_word_width(w, self.font_name, size, bold) for w in words)
+        self.fit = max(0.5, min(1.0, room / widest)) if widest > room else 1.0
+
+
+@lru_cache(maxsize=4096)
+def _word_width(word: str, font: str, size: float, bold: bool) -> float:
+    core = CoreLabel(text=word, font_name=font, font_size=size, bold=bold)
+    core.refresh()
+    return float(core.texture.size[0])
+
+
+class KText(FitWords, Label):  # type: ignore[misc]
     """A wrapping label whose height follows its text; ``[ref=url]`` opens the browser."""
 
     base_size = NumericProperty(15)
     muted = BooleanProperty(False)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._watch_words()
 
     def on_ref_press(self, ref: str) -> None:
         if ref.startswith(("http://", "https://", "mailto:", "tel:")):
@@ -46,11 +88,15 @@ class TapText(ButtonBehavior, KText):  # type: ignore[misc]
     """A label that acts on a tap (the words beside a check box)."""
 
 
-class KButton(Button):  # type: ignore[misc]
+class KButton(FitWords, Button):  # type: ignore[misc]
     """A button at least 48 dp tall whose label wraps; ``primary`` fills it."""
 
     primary = BooleanProperty(False)
     flat = BooleanProperty(False)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._watch_words()
 
 
 class LanguageSpinner(Spinner):  # type: ignore[misc]

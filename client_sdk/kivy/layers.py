@@ -110,13 +110,14 @@ def purpose_row(w: Any, p: Any, active: bool | None, on_change: Any) -> tuple[Ro
     data = w.data_titles(p.data)
     if data:
         words.add_widget(small(escape(", ".join(data))))
-    row.add_widget(words)
     if p.required or active is None:
-        # Not a disabled switch: words say what it is.
-        tag = KText(text=f"[b]{escape(w('always_active'))}[/b]", base_size=theme.small_size,
-                    size_hint_x=0.34, halign="right")
-        row.add_widget(tag)
+        # Not a disabled switch: words say what it is, under the title (full width, so
+        # no word is broken at a large text size).
+        words.add_widget(KText(text=f"[b]✓ {escape(w('always_active'))}[/b]",
+                               base_size=theme.small_size))
+        row.add_widget(words)
         return row, None
+    row.add_widget(words)
     toggle = KToggle(active=active)
     toggle.bind(active=lambda _t, on: on_change(p.id, on))
     row.add_widget(toggle)

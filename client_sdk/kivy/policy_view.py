@@ -50,6 +50,7 @@ class PolicyLine(RecycleDataViewBehavior, KText):  # type: ignore[misc]
                             viewport: Any) -> None:
         super().refresh_view_layout(rv, index, layout, viewport)
         self.text_size = (max(self.width, 1), None)
+        self._fit_words()  # now, not next frame: the height below must be final
         self.texture_update()
         self.height = self.texture_size[1] + LINE_PAD
 

@@ -3,10 +3,12 @@ accessibility checks (no clipped text, touch targets of 48 dp or more)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from driver import Driver, Steps, client, in_window
+from kivy.core.text import Label as CoreLabel
 from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.label import Label
@@ -29,10 +31,34 @@ def audit(d: Driver, where: str) -> None:
                 if tw > w.width + 2 or th > w.height + 2:
                     problems.append(f"{where}: clipped {w.text[:40]!r} "
                                     f"{tw:.0f}x{th:.0f} in {w.width:.0f}x{w.height:.0f}")
+                broken = _broken_word(w)
+                if broken:
+                    problems.append(f"{where}: {broken!r} does not fit on one line in "
+                                    f"{w.text[:40]!r}")
             if isinstance(w, TARGETS) and not w.disabled and \
                     (w.height < dp(48) - 0.5 or w.width < dp(48) - 0.5):
                 problems.append(f"{where}: small target {type(w).__name__} "
                                 f"{getattr(w, 'text', '')!r} {w.width:.0f}x{w.height:.0f}")
+
+
+_TAG = re.compile(r"\[/?[a-z]+(?:=[^\]]*)?\]")
+_widths: dict[tuple[str, str, float, bool], float] = {}
+
+
+def _broken_word(label: Label) -> str | None:
+    """A word wider than the label's text width (Kivy would break it mid-word)."""
+    room = label.text_size[0] + 1
+    for word in _TAG.sub("", label.text).split():
+        bold = bool(label.bold) or "[b]" in label.text
+        key = (word, label.font_name, label.font_size, bold)
+        if key not in _widths:
+            core = CoreLabel(text=word, font_name=label.font_name,
+                             font_size=label.font_size, bold=bold)
+            core.refresh()
+            _widths[key] = core.texture.size[0]
+        if _widths[key] > room and len(word) > 3 and "@" not in word:
+            return word
+    return None
 
 
 def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
