@@ -38,7 +38,7 @@ from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 
 from client_sdk import ConsentClient, Decision, RefreshResult  # noqa: E402
 from client_sdk.appbundle import AppBundle, load_bundle  # noqa: E402
-from client_sdk.errors import ConsentError, UsageError  # noqa: E402
+from client_sdk.errors import ConsentError, NetworkError, UsageError  # noqa: E402
 from client_sdk.kivy import DARK, LIGHT, ConsentGate, ConsentSettings, theme  # noqa: E402
 from client_sdk.kivy.texts import language  # noqa: E402
 
@@ -144,8 +144,14 @@ class JanaCourierApp(App):  # type: ignore[misc]
 
     def refreshed(self, result: RefreshResult) -> None:
         self.refresh_error = "" if result.ok else t("refresh_failed", self.tag,
-                                                    reason=str(result.error))
+                                                    reason=self.reason(result.error))
         self.relabel()
+
+    def reason(self, error: ConsentError | None) -> str:
+        """The refresh failure in words a courier can act on (details for support)."""
+        if isinstance(error, NetworkError):
+            return t("reason.network", self.tag, server=self.client.server_url)
+        return t("reason.untrusted", self.tag, detail=str(error))
 
     def relabel(self) -> None:
         manifest = self.client.manifest

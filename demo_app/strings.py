@@ -8,6 +8,8 @@ __all__ = ["STRINGS", "t"]
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
+        "reason.network": "no connection to {server}",
+        "reason.untrusted": "the answer could not be verified ({detail})",
         "deliveries": "Today's deliveries",
         "status.on_way": "On the way", "status.waiting": "Waiting for pick-up",
         "status.delivered": "Delivered",
@@ -19,6 +21,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "consent_needed": "Deliveries need your consent to the privacy policy.",
     },
     "ru": {
+        "reason.network": "нет связи с {server}",
+        "reason.untrusted": "ответ сервера не прошёл проверку ({detail})",
         "deliveries": "Доставки на сегодня",
         "status.on_way": "В пути", "status.waiting": "Ожидает отправки",
         "status.delivered": "Доставлено",
@@ -30,6 +34,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "consent_needed": "Для доставок нужно ваше согласие с политикой конфиденциальности.",
     },
     "kk": {
+        "reason.network": "{server} серверімен байланыс жоқ",
+        "reason.untrusted": "сервер жауабы тексеруден өтпеді ({detail})",
         "deliveries": "Бүгінгі жеткізулер",
         "status.on_way": "Жолда", "status.waiting": "Жөнелтуді күтуде",
         "status.delivered": "Жеткізілді",
@@ -41,6 +47,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "consent_needed": "Жеткізулер үшін құпиялылық саясатына келісіміңіз қажет.",
     },
     "uz": {
+        "reason.network": "{server} bilan aloqa yoʻq",
+        "reason.untrusted": "server javobi tekshiruvdan oʻtmadi ({detail})",
         "deliveries": "Bugungi yetkazmalar",
         "status.on_way": "Yoʻlda", "status.waiting": "Joʻnatishni kutmoqda",
         "status.delivered": "Yetkazildi",
@@ -52,6 +60,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "consent_needed": "Yetkazmalar uchun maxfiylik siyosatiga roziligingiz kerak.",
     },
     "ky": {
+        "reason.network": "{server} менен байланыш жок",
+        "reason.untrusted": "сервердин жообу текшерүүдөн өткөн жок ({detail})",
         "deliveries": "Бүгүнкү жеткирүүлөр",
         "status.on_way": "Жолдо", "status.waiting": "Жөнөтүүнү күтүүдө",
         "status.delivered": "Жеткирилди",

@@ -13,13 +13,26 @@ Style everything in one place with :data:`theme` (see :mod:`.theme`).
 
 from __future__ import annotations
 
-from .consent_screen import ConsentScreen
-from .consent_settings import ConsentSettings
-from .gate import ConsentGate
-from .notice_banner import NoticeBanner
-from .policy_view import PolicyModal, PolicyView
-from .theme import DARK, FONT_NAME, LIGHT, Palette, Theme, contrast_ratio, register_fonts, theme
+from importlib import import_module
+from typing import Any
 
 __all__ = ["DARK", "FONT_NAME", "LIGHT", "ConsentGate", "ConsentScreen", "ConsentSettings",
            "NoticeBanner", "Palette", "PolicyModal", "PolicyView", "Theme", "contrast_ratio",
            "register_fonts", "theme"]
+
+# Widgets load Kivy; the pure parts (palette, markup, fmt, texts) are importable without it.
+_HOME = {"ConsentScreen": "consent_screen", "ConsentSettings": "consent_settings",
+         "ConsentGate": "gate", "NoticeBanner": "notice_banner", "PolicyModal": "policy_view",
+         "PolicyView": "policy_view", "DARK": "palette", "LIGHT": "palette",
+         "Palette": "palette", "contrast_ratio": "palette", "FONT_NAME": "theme",
+         "Theme": "theme", "register_fonts": "theme", "theme": "theme"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(import_module(f".{_HOME[name]}", __name__), name)
+    raise AttributeError(f"module 'client_sdk.kivy' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

@@ -40,6 +40,7 @@ from .base import background
 from .markup import Block, to_blocks
 from .policy_view import blocks_to_data
 from .texts import Words, language
+from .theme import theme
 
 __all__ = ["LAYERS", "ConsentScreen"]
 
@@ -133,10 +134,11 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         if self.document_state != "ready":
             self.document_state = "loading"
         number = self.version.version
+        link = theme.link_hex()
 
         def work() -> list[Block] | ConsentError:
             try:
-                return to_blocks(self.client.document(tag, version=number))
+                return to_blocks(self.client.document(tag, version=number), link)
             except (ConsentError, UsageError) as exc:
                 return ConsentError(str(exc)) if isinstance(exc, UsageError) else exc
 

@@ -35,7 +35,7 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
 
 
-def _inline(tokens: list[Token]) -> str:
+def _inline(tokens: list[Token], link: str = LINK_COLOR) -> str:
     out: list[str] = []
     links: list[bool] = []  # open links: external (a ref the widget opens) or not
     for t in tokens:
@@ -57,14 +57,14 @@ def _inline(tokens: list[Token]) -> str:
             href = str(t.attrs.get("href", ""))
             external = href.startswith(("http://", "https://", "mailto:", "tel:"))
             links.append(external)
-            out.append(f"[ref={escape(href)}][color={LINK_COLOR}][u]" if external else "[u]")
+            out.append(f"[ref={escape(href)}][color={link}][u]" if external else "[u]")
         elif t.type == "link_close":
             external = links.pop() if links else False
             out.append("[/u][/color][/ref]" if external else "[/u]")
         elif t.type == "code_inline" or t.type in ("html_inline",):
             out.append(escape(t.content))
         elif t.children:
-            out.append(_inline(t.children))
+            out.append(_inline(t.children, link))
         else:
             out.append(escape(t.content))
     return "".join(out)
@@ -94,8 +94,9 @@ def _plain_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def to_blocks(text: str) -> list[Block]:
-    """The document as blocks of Kivy markup (plain text: see :func:`_plain_blocks`)."""
+def to_blocks(text: str, link_color: str = LINK_COLOR) -> list[Block]:
+    """The document as blocks of Kivy markup (plain text: see :func:`_plain_blocks`);
+    links in ``link_color`` (hex RGB, the theme's)."""
     if not _MARKDOWN.search(text):
         return _plain_blocks(text)
     tokens = _md.parse(text)
@@ -115,7 +116,7 @@ def to_blocks(text: str) -> list[Block]:
         elif t.type == "list_item_open" and lists:
             lists[-1][1] += 1
         elif t.type == "inline":
-            content = _inline(t.children or [])
+            content = _inline(t.children or [], link_color)
             if heading_level:
                 blocks.append(Block("heading", content, heading_level))
                 heading_level = 0

@@ -154,10 +154,11 @@ class PolicyModal(ModalView):  # type: ignore[misc]
         self.status = self.words("loading")
         self._on_close = on_close
         number = version.version
+        link = theme.link_hex()
 
         def work() -> list[Block] | ConsentError:
             try:
-                return to_blocks(client.document(tag, version=number))
+                return to_blocks(client.document(tag, version=number), link)
             except (ConsentError, UsageError) as exc:
                 return ConsentError(str(exc)) if isinstance(exc, UsageError) else exc
 

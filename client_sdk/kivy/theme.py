@@ -13,7 +13,7 @@ The colour maths (:func:`contrast_ratio`) imports no Kivy window and is unit-tes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 
 from kivy.core.text import LabelBase
@@ -22,12 +22,13 @@ from kivy.lang import global_idmap
 from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 
+from .palette import DARK, LIGHT, Palette, contrast_ratio, luminance
+
 __all__ = ["DARK", "FONT_NAME", "LIGHT", "Palette", "Theme", "contrast_ratio",
            "register_fonts", "theme"]
 
 FONT_NAME = "KelisimSans"
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
-RGBA = tuple[float, float, float, float]
 
 
 def register_fonts() -> None:
@@ -42,59 +43,6 @@ def register_fonts() -> None:
 
 
 register_fonts()
-
-
-def _hex(code: str) -> RGBA:
-    code = code.lstrip("#")
-    r, g, b = (int(code[i:i + 2], 16) / 255 for i in (0, 2, 4))
-    return (r, g, b, 1.0)
-
-
-@dataclass(frozen=True)
-class Palette:
-    """A set of colours. Pairs that carry text must reach 4.5:1 (WCAG AA):
-    text, muted and link on background and surface; primary_text on primary; banner_text on
-    banner; error on surface."""
-
-    background: RGBA
-    surface: RGBA
-    border: RGBA
-    text: RGBA
-    muted: RGBA
-    primary: RGBA
-    primary_text: RGBA
-    link: RGBA
-    banner: RGBA
-    banner_text: RGBA
-    error: RGBA
-    track_off: RGBA
-
-
-LIGHT = Palette(
-    background=_hex("#FFFFFF"), surface=_hex("#F3F5F8"), border=_hex("#C9CED6"),
-    text=_hex("#1B1D22"), muted=_hex("#545B66"), primary=_hex("#0B5CAD"),
-    primary_text=_hex("#FFFFFF"), link=_hex("#0B5CAD"), banner=_hex("#E6F0FB"),
-    banner_text=_hex("#10243A"), error=_hex("#B3261E"), track_off=_hex("#79808B"),
-)
-DARK = Palette(
-    background=_hex("#121418"), surface=_hex("#1E2228"), border=_hex("#3A414B"),
-    text=_hex("#ECEEF2"), muted=_hex("#B4BAC4"), primary=_hex("#8AB8F0"),
-    primary_text=_hex("#0A1A2C"), link=_hex("#9CC4F5"), banner=_hex("#1C2B3D"),
-    banner_text=_hex("#E3EDF9"), error=_hex("#FFB4AB"), track_off=_hex("#8B929D"),
-)
-
-
-def _luminance(c: tuple[float, ...]) -> float:
-    def lin(v: float) -> float:
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
-
-
-def contrast_ratio(fg: tuple[float, ...], bg: tuple[float, ...]) -> float:
-    """WCAG 2 contrast ratio of two opaque sRGB colours (1.0 to 21.0)."""
-    a, b = sorted((_luminance(fg), _luminance(bg)), reverse=True)
-    return (a + 0.05) / (b + 0.05)
 
 
 class Theme(EventDispatcher):  # type: ignore[misc]
@@ -128,7 +76,7 @@ class Theme(EventDispatcher):  # type: ignore[misc]
         """Switch every colour to ``palette`` (LIGHT, DARK or the app's own)."""
         for f in fields(palette):
             setattr(self, f.name, getattr(palette, f.name))
-        self.dark = palette is DARK or _luminance(palette.background) < 0.2
+        self.dark = palette is DARK or luminance(palette.background) < 0.2
 
     def fs(self, size: float) -> float:
         """``size`` sp at the current text scale (kv: ``font_size: theme.fs(15)`` binds

@@ -328,7 +328,8 @@ def defect7_off_thread(d: Driver, cfg: dict[str, Any]) -> Steps:
     from kivy.clock import Clock
 
     ev = Clock.schedule_interval(lambda _dt: frames.__setitem__(0, frames[0] + 1), 0)
-    yield 0.5
+    # Frames keep coming while the fetch is held: the UI thread is not the one waiting.
+    yield from d.until(lambda: frames[0] >= 5, "d7 frames while fetching")
     r["frames_while_fetching"] = frames[0]
     r["state_while_fetching"] = s.document_state
     held.release.set()
