@@ -43,11 +43,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "only_required": "Only required",
         "save_choices": "Save my choices",
         "loading": "Loading the full text…",
-        "offline_document": "The full text could not be loaded: there is no connection to the server. You can accept once it has loaded.",
+        "offline_document": "The full text could not be loaded: there is no connection to the "
+                            "server. You can accept once it has loaded.",
         "retry": "Try again",
         "end_of_policy": "End of the policy",
         "declined_title": "You declined",
-        "declined_body": "Nothing that needs your consent will run. You can review the policy again at any time.",
+        "declined_body": "Nothing that needs your consent will run. You can review the policy "
+                         "again at any time.",
         "review_again": "Review again",
         "accepted_on": "You accepted version {label} on {date}.",
         "agreed_to": "What you agreed to",
@@ -58,9 +60,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "purpose_off": "{title}: off",
         "rejected": "Refused by the server: {reason}",
         "confirm_withdraw_title": "Withdraw your consent?",
-        "confirm_withdraw_body": "The app stops everything that needs your consent and will ask you again.",
+        "confirm_withdraw_body": "The app stops everything that needs your consent and will ask "
+                                 "you again.",
         "confirm_deletion_title": "Ask to delete your data?",
-        "confirm_deletion_body": "The operator will delete your personal data. This cannot be undone.",
+        "confirm_deletion_body": "The operator will delete your personal data. This cannot be "
+                                 "undone.",
         "cancel": "Cancel",
         "confirm": "Confirm",
         "saved_sending": "Saved. Sending…",
@@ -136,11 +140,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "only_required": "Только обязательные",
         "save_choices": "Сохранить выбор",
         "loading": "Загружаем полный текст…",
-        "offline_document": "Не удалось загрузить полный текст: нет связи с сервером. Принять можно, когда он загрузится.",
+        "offline_document": "Не удалось загрузить полный текст: нет связи с сервером. Принять "
+                            "можно, когда он загрузится.",
         "retry": "Повторить",
         "end_of_policy": "Конец политики",
         "declined_title": "Вы отказались",
-        "declined_body": "Ничего, что требует вашего согласия, не будет работать. Вы можете снова ознакомиться с политикой в любой момент.",
+        "declined_body": "Ничего, что требует вашего согласия, не будет работать. Вы можете снова "
+                         "ознакомиться с политикой в любой момент.",
         "review_again": "Посмотреть снова",
         "accepted_on": "Вы приняли версию {label}: {date}",
         "agreed_to": "На что вы согласились",
@@ -151,9 +157,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "purpose_off": "{title}: выключено",
         "rejected": "Сервер отклонил: {reason}",
         "confirm_withdraw_title": "Отозвать согласие?",
-        "confirm_withdraw_body": "Приложение остановит всё, что требует вашего согласия, и спросит вас снова.",
+        "confirm_withdraw_body": "Приложение остановит всё, что требует вашего согласия, и "
+                                 "спросит вас снова.",
         "confirm_deletion_title": "Запросить удаление данных?",
-        "confirm_deletion_body": "Оператор удалит ваши персональные данные. Это действие нельзя отменить.",
+        "confirm_deletion_body": "Оператор удалит ваши персональные данные. Это действие нельзя "
+                                 "отменить.",
         "cancel": "Отмена",
         "confirm": "Подтвердить",
         "saved_sending": "Сохранено. Отправляем…",
@@ -230,11 +238,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "only_required": "Тек міндеттілері",
         "save_choices": "Таңдауды сақтау",
         "loading": "Толық мәтін жүктелуде…",
-        "offline_document": "Толық мәтінді жүктеу мүмкін болмады: сервермен байланыс жоқ. Мәтін жүктелгенде келісім беруге болады.",
+        "offline_document": "Толық мәтінді жүктеу мүмкін болмады: сервермен байланыс жоқ. Мәтін "
+                            "жүктелгенде келісім беруге болады.",
         "retry": "Қайталау",
         "end_of_policy": "Саясаттың соңы",
         "declined_title": "Сіз бас тарттыңыз",
-        "declined_body": "Келісіміңізді қажет ететін ештеңе іске қосылмайды. Саясатпен кез келген уақытта қайта таныса аласыз.",
+        "declined_body": "Келісіміңізді қажет ететін ештеңе іске қосылмайды. Саясатпен кез келген "
+                         "уақытта қайта таныса аласыз.",
         "review_again": "Қайта қарау",
         "accepted_on": "Сіз {label} нұсқасын {date} қабылдадыңыз.",
         "agreed_to": "Сіз неге келістіңіз",
@@ -245,9 +255,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "purpose_off": "{title}: өшірулі",
         "rejected": "Сервер қабылдамады: {reason}",
         "confirm_withdraw_title": "Келісімді кері қайтарасыз ба?",
-        "confirm_withdraw_body": "Қолданба келісіміңізді қажет ететіннің бәрін тоқтатып, сізден қайта сұрайды.",
+        "confirm_withdraw_body": "Қолданба келісіміңізді қажет ететіннің бәрін тоқтатып, сізден "
+                                 "қайта сұрайды.",
         "confirm_deletion_title": "Деректеріңізді жоюды сұрайсыз ба?",
-        "confirm_deletion_body": "Оператор дербес деректеріңізді жояды. Бұл әрекетті болдырмау мүмкін емес.",
+        "confirm_deletion_body": "Оператор дербес деректеріңізді жояды. Бұл әрекетті болдырмау "
+                                 "мүмкін емес.",
         "cancel": "Болдырмау",
         "confirm": "Растау",
         "saved_sending": "Сақталды. Жіберілуде…",
@@ -323,11 +335,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "only_required": "Faqat majburiylari",
         "save_choices": "Tanlovni saqlash",
         "loading": "Toʻliq matn yuklanmoqda…",
-        "offline_document": "Toʻliq matnni yuklab boʻlmadi: server bilan aloqa yoʻq. Matn yuklangach, rozilik berishingiz mumkin.",
+        "offline_document": "Toʻliq matnni yuklab boʻlmadi: server bilan aloqa yoʻq. Matn "
+                            "yuklangach, rozilik berishingiz mumkin.",
         "retry": "Qayta urinish",
         "end_of_policy": "Siyosat oxiri",
         "declined_title": "Siz rad etdingiz",
-        "declined_body": "Roziligingizni talab qiladigan hech narsa ishga tushmaydi. Siyosat bilan istalgan vaqtda qayta tanishishingiz mumkin.",
+        "declined_body": "Roziligingizni talab qiladigan hech narsa ishga tushmaydi. Siyosat "
+                         "bilan istalgan vaqtda qayta tanishishingiz mumkin.",
         "review_again": "Qayta koʻrish",
         "accepted_on": "Siz {label} versiyasini {date} qabul qildingiz.",
         "agreed_to": "Nimaga rozilik bergansiz",
@@ -338,9 +352,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "purpose_off": "{title}: oʻchirilgan",
         "rejected": "Server rad etdi: {reason}",
         "confirm_withdraw_title": "Rozilikni qaytarib olasizmi?",
-        "confirm_withdraw_body": "Ilova roziligingizni talab qiladigan hamma narsani toʻxtatadi va sizdan qayta soʻraydi.",
+        "confirm_withdraw_body": "Ilova roziligingizni talab qiladigan hamma narsani toʻxtatadi "
+                                 "va sizdan qayta soʻraydi.",
         "confirm_deletion_title": "Maʼlumotlaringizni oʻchirishni soʻraysizmi?",
-        "confirm_deletion_body": "Operator shaxsiy maʼlumotlaringizni oʻchiradi. Buni bekor qilib boʻlmaydi.",
+        "confirm_deletion_body": "Operator shaxsiy maʼlumotlaringizni oʻchiradi. Buni bekor qilib "
+                                 "boʻlmaydi.",
         "cancel": "Bekor qilish",
         "confirm": "Tasdiqlash",
         "saved_sending": "Saqlandi. Yuborilmoqda…",
@@ -416,11 +432,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "only_required": "Фақат мажбурийлари",
         "save_choices": "Танловни сақлаш",
         "loading": "Тўлиқ матн юкланмоқда…",
-        "offline_document": "Тўлиқ матнни юклаб бўлмади: сервер билан алоқа йўқ. Матн юклангач, розилик беришингиз мумкин.",
+        "offline_document": "Тўлиқ матнни юклаб бўлмади: сервер билан алоқа йўқ. Матн юклангач, "
+                            "розилик беришингиз мумкин.",
         "retry": "Қайта уриниш",
         "end_of_policy": "Сиёсат охири",
         "declined_title": "Сиз рад этдингиз",
-        "declined_body": "Розилигингизни талаб қиладиган ҳеч нарса ишга тушмайди. Сиёсат билан исталган вақтда қайта танишишингиз мумкин.",
+        "declined_body": "Розилигингизни талаб қиладиган ҳеч нарса ишга тушмайди. Сиёсат билан "
+                         "исталган вақтда қайта танишишингиз мумкин.",
         "review_again": "Қайта кўриш",
         "accepted_on": "Сиз {label} версиясини {date} қабул қилдингиз.",
         "agreed_to": "Нимага розилик бергансиз",
@@ -431,9 +449,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "purpose_off": "{title}: ўчирилган",
         "rejected": "Сервер рад этди: {reason}",
         "confirm_withdraw_title": "Розиликни қайтариб оласизми?",
-        "confirm_withdraw_body": "Илова розилигингизни талаб қиладиган ҳамма нарсани тўхтатади ва сиздан қайта сўрайди.",
+        "confirm_withdraw_body": "Илова розилигингизни талаб қиладиган ҳамма нарсани тўхтатади ва "
+                                 "сиздан қайта сўрайди.",
         "confirm_deletion_title": "Маълумотларингизни ўчиришни сўрайсизми?",
-        "confirm_deletion_body": "Оператор шахсий маълумотларингизни ўчиради. Буни бекор қилиб бўлмайди.",
+        "confirm_deletion_body": "Оператор шахсий маълумотларингизни ўчиради. Буни бекор қилиб "
+                                 "бўлмайди.",
         "cancel": "Бекор қилиш",
         "confirm": "Тасдиқлаш",
         "saved_sending": "Сақланди. Юборилмоқда…",
@@ -509,11 +529,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "only_required": "Милдеттүүлөрү гана",
         "save_choices": "Тандоону сактоо",
         "loading": "Толук текст жүктөлүүдө…",
-        "offline_document": "Толук текстти жүктөө мүмкүн болгон жок: сервер менен байланыш жок. Текст жүктөлгөндө макулдук бере аласыз.",
+        "offline_document": "Толук текстти жүктөө мүмкүн болгон жок: сервер менен байланыш жок. "
+                            "Текст жүктөлгөндө макулдук бере аласыз.",
         "retry": "Кайра аракет кылуу",
         "end_of_policy": "Саясаттын аягы",
         "declined_title": "Сиз баш тарттыңыз",
-        "declined_body": "Макулдугуңузду талап кылган эч нерсе иштебейт. Саясат менен каалаган убакта кайра тааныша аласыз.",
+        "declined_body": "Макулдугуңузду талап кылган эч нерсе иштебейт. Саясат менен каалаган "
+                         "убакта кайра тааныша аласыз.",
         "review_again": "Кайра карап чыгуу",
         "accepted_on": "Сиз {label} версиясын {date} кабыл алгансыз.",
         "agreed_to": "Эмнеге макул болгонсуз",
@@ -524,9 +546,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "purpose_off": "{title}: өчүк",
         "rejected": "Сервер кабыл алган жок: {reason}",
         "confirm_withdraw_title": "Макулдукту кайтарып аласызбы?",
-        "confirm_withdraw_body": "Колдонмо макулдугуңузду талап кылгандын баарын токтотуп, сизден кайра сурайт.",
+        "confirm_withdraw_body": "Колдонмо макулдугуңузду талап кылгандын баарын токтотуп, сизден "
+                                 "кайра сурайт.",
         "confirm_deletion_title": "Маалыматтарыңызды өчүрүүнү сурайсызбы?",
-        "confirm_deletion_body": "Оператор жеке маалыматтарыңызды өчүрөт. Бул аракетти жокко чыгарууга болбойт.",
+        "confirm_deletion_body": "Оператор жеке маалыматтарыңызды өчүрөт. Бул аракетти жокко "
+                                 "чыгарууга болбойт.",
         "cancel": "Жокко чыгаруу",
         "confirm": "Ырастоо",
         "saved_sending": "Сакталды. Жөнөтүлүүдө…",

@@ -12,8 +12,8 @@ from typing import Any
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 
-from kivy.graphics import Color, Line, Rectangle, RoundedRectangle  # noqa: E402
-from kivy.uix.widget import Widget  # noqa: E402
+from kivy.graphics import Color, Line, Rectangle, RoundedRectangle
+from kivy.uix.widget import Widget
 
 __all__ = ["LOGO", "JanaLogo"]
 
@@ -21,7 +21,7 @@ LOGO = Path(__file__).resolve().parent / "assets" / "logo.png"
 BRAND = (0.0, 0.45, 0.42, 1)
 
 
-class JanaLogo(Widget):  # type: ignore[misc]
+class JanaLogo(Widget):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.bind(pos=self._draw, size=self._draw)
@@ -57,7 +57,7 @@ def main() -> None:
     from kivy.clock import Clock
     from kivy.core.window import Window
 
-    class Draw(App):  # type: ignore[misc]
+    class Draw(App):
         def build(self) -> JanaLogo:
             Window.clearcolor = (0, 0, 0, 0)
             logo = JanaLogo(size_hint=(None, None), size=(192, 192))

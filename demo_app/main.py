@@ -76,7 +76,7 @@ def instance_dir(base: Path, bundle: AppBundle) -> Path:
     return base / f"instance-{hashlib.sha256(bundle.root).hexdigest()[:16]}"
 
 
-class JanaCourierApp(App):  # type: ignore[misc]
+class JanaCourierApp(App):
     title = "Jana Courier"
     tag = StringProperty("kk")
     refresh_error = StringProperty("")

@@ -340,7 +340,8 @@ def test_defect6_demo_shows_refresh_failures_and_stops_analytics_on_withdrawal(
     assert r["reprompt_reason"] == "withdrawn"
 
 
-def _demo(display: str, bundle: str, data: Path, kivy_home: Path) -> subprocess.CompletedProcess[str]:
+def _demo(display: str, bundle: str, data: Path,
+          kivy_home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO),
            "KELISIM_DEMO_BUNDLE": bundle, "KELISIM_DEMO_DATA": str(data),
            "KELISIM_DEMO_SERVER": "http://127.0.0.1:9", "KELISIM_DEMO_EXIT_ON_FRAME": "1",

@@ -8,7 +8,7 @@ Five lines in an app::
                            bundled_manifest=BUNDLE)
     ConsentGate(client, parent=root, on_done=self.start).start()
 
-Style everything in one place with :data:`theme` (see :mod:`.theme`).
+Style everything in one place with :data:`theme` (see :mod:`.style`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ __all__ = ["DARK", "FONT_NAME", "LIGHT", "ConsentGate", "ConsentScreen", "Consen
 _HOME = {"ConsentScreen": "consent_screen", "ConsentSettings": "consent_settings",
          "ConsentGate": "gate", "NoticeBanner": "notice_banner", "PolicyModal": "policy_view",
          "PolicyView": "policy_view", "DARK": "palette", "LIGHT": "palette",
-         "Palette": "palette", "contrast_ratio": "palette", "FONT_NAME": "theme",
-         "Theme": "theme", "register_fonts": "theme", "theme": "theme"}
+         "Palette": "palette", "contrast_ratio": "palette", "FONT_NAME": "style",
+         "Theme": "style", "register_fonts": "style", "theme": "style"}
 
 
 def __getattr__(name: str) -> Any:

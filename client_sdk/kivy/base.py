@@ -26,7 +26,7 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.spinner import Spinner
 from kivy.uix.widget import Widget
 
-from . import theme as _theme  # noqa: F401 - registers the font before any rule uses it
+from . import style as _style
 
 __all__ = ["Column", "ConfirmDialog", "KButton", "KCheck", "KText", "KToggle",
            "LanguageSpinner", "Row", "TapText", "background"]
@@ -43,13 +43,22 @@ class FitWords:
     long; at 2x a heading like "Маалыматтарыңызды" is wider than a phone."""
 
     fit = NumericProperty(1.0)
+    # Provided by the Label/Button it is mixed into.
+    text: str
+    text_size: Any
+    width: float
+    font_size: float
+    font_name: str
+    bold: bool
+    properties: Callable[[], dict[str, Any]]
+    fbind: Callable[..., Any]
 
     def _watch_words(self) -> None:
         self._refit = Clock.create_trigger(self._fit_words, -1)
         for name in ("text", "width", "base_size", "bold"):
             if name in self.properties():
                 self.fbind(name, self._refit)
-        _theme.theme.fbind("text_scale", self._refit)
+        _style.theme.fbind("text_scale", self._refit)
 
     def _fit_words(self, *_: Any) -> None:
         room = (self.text_size[0] or self.width) - 2

@@ -39,8 +39,8 @@ from . import layers
 from .base import background
 from .markup import Block, to_blocks
 from .policy_view import blocks_to_data
+from .style import theme
 from .texts import Words, language
-from .theme import theme
 
 __all__ = ["LAYERS", "ConsentScreen"]
 
@@ -254,7 +254,7 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
             self.choices[purpose] = bool(on)
 
     def choices_label(self, choices: dict[str, bool]) -> str:
-        w = self.words
+        w: Words = self.words
         return w("save_choices") if any(choices.values()) else w("only_required")
 
     # -- actions -----------------------------------------------------------------------

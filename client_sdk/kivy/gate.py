@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kivy.clock import Clock, mainthread
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.widget import Widget
@@ -28,7 +28,7 @@ from ..decision import Decision, Kind
 from .base import background
 from .consent_screen import ConsentScreen
 from .notice_banner import NoticeBanner
-from .theme import register_fonts
+from .style import register_fonts
 
 __all__ = ["BannerSlot", "ConsentGate"]
 
@@ -72,9 +72,9 @@ class ConsentGate:
         result = self.client.refresh()
         if self.sync:
             self.client.sync()
-        self._refreshed(result, self.client.decide())
+        decision = self.client.decide()
+        Clock.schedule_once(lambda _dt: self._refreshed(result, decision), 0)
 
-    @mainthread
     def _refreshed(self, result: RefreshResult, decision: Decision) -> None:
         self.last_refresh = result
         self.on_refresh(result)

@@ -10,7 +10,7 @@ from kivy.uix.textinput import TextInput
 
 from .base import Column, KButton, KCheck, KText, KToggle, Row, TapText
 from .markup import escape
-from .theme import theme
+from .style import theme
 
 if TYPE_CHECKING:
     from .consent_screen import ConsentScreen

@@ -61,9 +61,12 @@ class NoticeBanner(BoxLayout):  # type: ignore[misc]
     def read(self) -> None:
         """Open the text this notice is about; closing it counts as reading the notice."""
         self.modal = PolicyModal(self.client, self.version, self.tag,
-                                 on_close=lambda _m: self.dismiss())
+                                 on_close=lambda _m: self._read_done())
         self.modal.open()
         self.dispatch("on_read")
+
+    def _read_done(self) -> None:
+        self.dismiss()
 
     def dismiss(self) -> LedgerRecord | None:
         if self.done:

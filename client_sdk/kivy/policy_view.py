@@ -26,10 +26,9 @@ from ..client import ConsentClient
 from ..errors import ConsentError, UsageError
 from ..model import Version
 from .base import KText, background
-from .markup import to_blocks
+from .markup import Block, escape, to_blocks
+from .style import theme
 from .texts import Words
-from .markup import Block, escape
-from .theme import theme
 
 __all__ = ["PolicyLine", "PolicyModal", "PolicyView", "blocks_to_data"]
 
