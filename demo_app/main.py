@@ -100,9 +100,7 @@ class JanaCourierApp(App):
             instance_dir(base, bundle), locales)
         self.analytics = Analytics()
         root = Builder.load_file(str(HERE / "jana.kv"))
-        self.settings = ConsentSettings(self.client)
-        self.settings.bind(on_change=lambda *_: self.consent_changed())
-        root.ids.settings_box.add_widget(self.settings)
+        self.settings: ConsentSettings | None = None  # made when first opened
         self.gate = ConsentGate(self.client, parent=root.ids.overlay, require_scroll=True,
                                 on_done=self.consent_done, on_decline=self.consent_done,
                                 on_refresh=self.refreshed, on_revoked=self.consent_done)
@@ -159,8 +157,8 @@ class JanaCourierApp(App):
             self.tag = language(self.client, self.client.current_version())
         self.analytics_text = t("analytics_on" if self.analytics.running else
                                 "analytics_off", self.tag)
-        if self.root is not None:
-            self.fill_deliveries()
+        if self.root is not None and self.consent_ok:
+            self.fill_deliveries()  # behind the consent screen until then
 
     def fill_deliveries(self) -> None:
         from .cards import delivery_card
@@ -174,6 +172,10 @@ class JanaCourierApp(App):
     # -- navigation --------------------------------------------------------------------
     def open(self, name: str) -> None:
         if name == "settings":
+            if self.settings is None:
+                self.settings = ConsentSettings(self.client)
+                self.settings.bind(on_change=lambda *_: self.consent_changed())
+                self.root.ids.settings_box.add_widget(self.settings)
             self.settings.refresh_view()
         self.relabel()
         self.root.ids.screens.current = name

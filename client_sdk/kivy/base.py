@@ -66,6 +66,9 @@ class FitWords:
         if room <= 10 or not words:
             return
         size = self.font_size / max(self.fit, 0.01)
+        if len(words[0]) * size <= room:
+            self.fit = 1.0  # even letters 1 em wide would fit: no need to measure
+            return
         bold = bool(self.bold) or "[b]" in self.text
         widest = max(_word_width(w, self.font_name, size, bold) for w in words)
         self.fit = max(0.5, min(1.0, room / widest)) if widest > room else 1.0

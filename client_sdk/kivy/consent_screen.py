@@ -84,6 +84,8 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         self._shown_since: float | None = None
         self._layer_since: float | None = None
         self._document_locale = ""
+        self._purposes_built = False
+        self._toggles: dict[str, Any] = {}
         self._blocks: list[Block] = []
         super().__init__(**kw)
         self.require_scroll = require_scroll
@@ -118,7 +120,9 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         spinner.values = list(self._languages)
         spinner.text = LANGUAGE_NAMES.get(tag, tag)
         layers.fill_first_layer(self, self.ids.first_box)
-        layers.fill_purposes(self, self.ids.purposes_box)
+        self._purposes_built = False
+        if self.layer == "purposes":
+            self._build_purposes()
         self._load_document()
         self._update()
 
@@ -166,7 +170,15 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
             raise UsageError(f"unknown layer {name!r}")
         self.layer = name
 
+    def _build_purposes(self) -> None:
+        # Built when first opened: the first frame shows only the first layer.
+        if not self._purposes_built:
+            self._purposes_built = True
+            layers.fill_purposes(self, self.ids.purposes_box)
+
     def _on_layer(self, *_: Any) -> None:
+        if self.layer == "purposes":
+            self._build_purposes()
         self._close_layer_time()
         if self.layer == "full_text":
             self.full_text_opened = True
@@ -248,6 +260,16 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
             self.hint_text = w("age_hint")
         else:
             self.hint_text = ""
+
+    @property
+    def toggles(self) -> dict[str, Any]:
+        """The purposes layer's toggles (it is built on first use)."""
+        self._build_purposes()
+        return self._toggles
+
+    @toggles.setter
+    def toggles(self, value: dict[str, Any]) -> None:
+        self._toggles = value
 
     def set_choice(self, purpose: str, on: bool) -> None:
         if purpose in self.choices:

@@ -11,16 +11,26 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
-__all__ = ["Block", "escape", "to_blocks"]
+__all__ = ["Block", "escape", "parsed", "to_blocks"]
 
 LINK_COLOR = "1a73e8"
-# Kivy turns the root logger up to DEBUG; markdown-it would then log every parsed block.
-logging.getLogger("markdown_it").setLevel(logging.WARNING)
-_md = MarkdownIt("commonmark", {"html": False}).disable("image")
+
+
+@cache
+def _md() -> MarkdownIt:
+    """The parser, made on first use: markdown-it loads in 0.1 s, off the first frame."""
+    from markdown_it import MarkdownIt
+
+    # Kivy turns the root logger up to DEBUG; markdown-it would then log every block.
+    logging.getLogger("markdown_it").setLevel(logging.WARNING)
+    return MarkdownIt("commonmark", {"html": False}).disable("image")
 
 
 @dataclass(frozen=True)
@@ -94,12 +104,31 @@ def _plain_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def parsed(text: str, link_color: str = LINK_COLOR) -> list[Block] | None:
+    """``to_blocks(text, link_color)`` if it was parsed recently, else None (no parsing)."""
+    return _recent.get((text, link_color))
+
+
+_recent: dict[tuple[str, str], list[Block]] = {}
+
+
 def to_blocks(text: str, link_color: str = LINK_COLOR) -> list[Block]:
     """The document as blocks of Kivy markup (plain text: see :func:`_plain_blocks`);
-    links in ``link_color`` (hex RGB, the theme's)."""
+    links in ``link_color`` (hex RGB, the theme's). The last few are kept (see
+    :func:`parsed`): the full text opened after the consent screen parsed it shows at
+    once. Callers must not change the list."""
+    key = (text, link_color)
+    if key not in _recent:
+        if len(_recent) >= 4:
+            _recent.pop(next(iter(_recent)))
+        _recent[key] = _to_blocks(text, link_color)
+    return _recent[key]
+
+
+def _to_blocks(text: str, link_color: str = LINK_COLOR) -> list[Block]:
     if not _MARKDOWN.search(text):
         return _plain_blocks(text)
-    tokens = _md.parse(text)
+    tokens = _md().parse(text)
     blocks: list[Block] = []
     lists: list[list[int]] = []  # stack of [ordered?, counter]
     heading_level = 0

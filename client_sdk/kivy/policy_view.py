@@ -26,7 +26,7 @@ from ..client import ConsentClient
 from ..errors import ConsentError, UsageError
 from ..model import Version
 from .base import KText, background
-from .markup import Block, escape, to_blocks
+from .markup import Block, escape, parsed, to_blocks
 from .style import theme
 from .texts import Words
 
@@ -67,15 +67,19 @@ def blocks_to_data(blocks: list[Block], end_text: str) -> list[dict[str, Any]]:
         size, bold = _sizes(b.kind, b.level)
         if b.kind == "rule":
             data.append({"text": "—" * 6, "base_size": size, "bold": False,
-                         "muted": True, "kind": "rule"})
+                         "muted": True, "kind": "rule", "chars": 6, "lines": 1})
             continue
         # Nested list items are indented with em spaces: one label, no padding maths.
         indent = "\u2003" * (b.level - 1) if b.kind == "item" else ""
         for i in range(0, max(len(b.markup), 1), MAX_BLOCK_CHARS):
-            data.append({"text": indent + b.markup[i:i + MAX_BLOCK_CHARS],
-                         "base_size": size, "bold": bold, "muted": False, "kind": b.kind})
+            text = indent + b.markup[i:i + MAX_BLOCK_CHARS]
+            # Visible characters and hard lines, counted once for the height estimates.
+            data.append({"text": text, "base_size": size, "bold": bold, "muted": False,
+                         "kind": b.kind, "chars": len(_TAG.sub("", text)),
+                         "lines": text.count("\n") + 1})
     data.append({"text": f"[i]{escape(end_text)}[/i]", "base_size": theme.small_size,
-                 "bold": False, "muted": True, "kind": "end"})
+                 "bold": False, "muted": True, "kind": "end", "chars": len(end_text),
+                 "lines": 1})
     return data
 
 
@@ -87,6 +91,7 @@ class PolicyView(RecycleView):  # type: ignore[misc]
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
+        self._estimated: tuple[float, float, int, int] | None = None
         self._check = Clock.create_trigger(self.check_end, 0)
         self._estimate = Clock.create_trigger(self._set_estimates, 0)
         self.fbind("scroll_y", self._check)
@@ -102,12 +107,15 @@ class PolicyView(RecycleView):  # type: ignore[misc]
         # is laid out at its real height when it comes into view.
         width = max(self.width - dp(24), dp(100))
         scale = theme.text_scale
+        key = (width, scale, id(self.lines), len(self.lines))
+        if key == self._estimated:
+            return
+        self._estimated = key
         data = []
         for item in self.lines:
             px = sp(item["base_size"]) * scale
             per_line = max(int(width / (px * 0.55)), 1)
-            chars = len(_TAG.sub("", item["text"]))
-            rows = math.ceil(chars / per_line) + item["text"].count("\n")
+            rows = math.ceil(item["chars"] / per_line) + item["lines"] - 1
             data.append({**item, "size": (None, max(rows, 1) * px * 1.25 + LINE_PAD)})
         self.data = data
         self._check()
@@ -161,7 +169,15 @@ class PolicyModal(ModalView):  # type: ignore[misc]
             except (ConsentError, UsageError) as exc:
                 return ConsentError(str(exc)) if isinstance(exc, UsageError) else exc
 
-        background(work, self._loaded)
+        # A text already on this device and parsed (the consent screen did both) shows
+        # in this frame; anything else is read and parsed off the UI thread.
+        doc = version.locales.get(tag)
+        cached = client.store.get_document(doc.sha256) if doc is not None else None
+        blocks = parsed(cached.decode("utf-8"), link) if cached is not None else None
+        if blocks is not None:
+            self._loaded(blocks)
+        else:
+            background(work, self._loaded)
 
     def _loaded(self, result: list[Block] | ConsentError) -> None:
         if isinstance(result, ConsentError):
