@@ -39,7 +39,7 @@ from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from client_sdk import ConsentClient, Decision, RefreshResult  # noqa: E402
 from client_sdk.appbundle import AppBundle, load_bundle  # noqa: E402
 from client_sdk.errors import ConsentError, NetworkError, UsageError  # noqa: E402
-from client_sdk.kivy import DARK, LIGHT, ConsentGate, ConsentSettings, theme  # noqa: E402
+from client_sdk.kivy import DARK, LIGHT, ConsentGate, theme  # noqa: E402
 from client_sdk.kivy.texts import language  # noqa: E402
 
 from .logo import LOGO, JanaLogo  # noqa: E402, F401 - jana.kv uses JanaLogo
@@ -100,7 +100,7 @@ class JanaCourierApp(App):
             instance_dir(base, bundle), locales)
         self.analytics = Analytics()
         root = Builder.load_file(str(HERE / "jana.kv"))
-        self.settings: ConsentSettings | None = None  # made when first opened
+        self.settings: Any = None  # a ConsentSettings, made when first opened
         self.gate = ConsentGate(self.client, parent=root.ids.overlay, require_scroll=True,
                                 on_done=self.consent_done, on_decline=self.consent_done,
                                 on_refresh=self.refreshed, on_revoked=self.consent_done)
@@ -173,6 +173,8 @@ class JanaCourierApp(App):
     def open(self, name: str) -> None:
         if name == "settings":
             if self.settings is None:
+                from client_sdk.kivy import ConsentSettings
+
                 self.settings = ConsentSettings(self.client)
                 self.settings.bind(on_change=lambda *_: self.consent_changed())
                 self.root.ids.settings_box.add_widget(self.settings)

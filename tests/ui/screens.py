@@ -61,6 +61,28 @@ def _broken_word(label: Label) -> str | None:
     return None
 
 
+_made: dict[str, tuple[Any, Any, Any]] = {}
+
+
+def _clients(d: Driver, cfg: dict[str, Any], loc: str) -> tuple[Any, Any, Any]:
+    """A first launch, a re-prompt and a notice in ``loc``, made once for every scale and
+    theme (the screens only read them; a decline leaves a prompt a prompt)."""
+    if loc not in _made:
+        tmp = d.tmp / loc
+        first = client(tmp / "first", Path(cfg["a"]), (loc,))
+        c = client(tmp / "major", Path(cfg["a"]), (loc,))
+        c.accept(age_confirmed=True)
+        c.close()
+        major = client(tmp / "major", Path(cfg["major"]), (loc,))
+        c = client(tmp / "minor", Path(cfg["a"]), (loc,))
+        c.accept(age_confirmed=True)
+        c.update_purposes({"analytics": True})
+        c.close()
+        minor = client(tmp / "minor", Path(cfg["minor"]), (loc,))
+        _made[loc] = (first, major, minor)
+    return _made[loc]
+
+
 def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
     theme.use(DARK if cfg["theme"] == "dark" else LIGHT)
     Window.clearcolor = theme.background
@@ -79,48 +101,40 @@ def one_locale(d: Driver, cfg: dict[str, Any], loc: str, name: str, shots: bool)
         if shots:
             d.shot(f"{what}-{name}")
 
-    tmp = d.tmp / name
-    c = client(tmp / "first", Path(cfg["a"]), (loc,))
+    first, major, minor = _clients(d, cfg, loc)
+    c = first
     s = ConsentScreen(c, require_scroll=True)
     d.show(s)
     yield from d.until(lambda: s.document_state == "ready", f"{name} document")
-    yield 0.15
+    yield 0.12
     snap("consent")
     s.open_layer("purposes")
-    yield 0.15
+    yield 0.12
     snap("purposes")
     s.open_layer("full_text")
-    yield 0.15
+    yield 0.12
     snap("fulltext")
     s.decline()
-    yield 0.15
+    yield 0.12
     snap("declined")
     # A re-prompt after a major version: what changed comes first.
-    c = client(tmp / "major", Path(cfg["a"]), (loc,))
-    c.accept(age_confirmed=True)
-    c.close()
-    c = client(tmp / "major", Path(cfg["major"]), (loc,))
-    s = ConsentScreen(c)
+    s = ConsentScreen(major)
     d.show(s)
-    yield 0.15
+    yield 0.12
     snap("reprompt")
     # A minor version: the banner over the app.
-    c = client(tmp / "minor", Path(cfg["a"]), (loc,))
-    c.accept(age_confirmed=True)
-    c.update_purposes({"analytics": True})
-    c.close()
-    c = client(tmp / "minor", Path(cfg["minor"]), (loc,))
+    c = minor
     banner = NoticeBanner(c, c.decide(), pos_hint={"top": 1})
     d.show(banner)
-    yield 0.15
+    yield 0.12
     snap("notice")
     # Settings, with some history, and the confirmation before a withdrawal.
     settings = ConsentSettings(c)
     d.show(settings)
-    yield 0.15
+    yield 0.12
     snap("settings")
     settings.ask_withdraw()
-    yield 0.15
+    yield 0.12
     snap("confirm")
     assert settings.dialog is not None
     settings.dialog.dismiss()
