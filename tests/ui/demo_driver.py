@@ -89,6 +89,14 @@ class DemoDriver(JanaCourierApp):  # type: ignore[misc]
                 return
             yield 0.05
 
+    def settle(self) -> Steps:
+        """Wait until the screen change is over, then two frames (see driver.py)."""
+        sm = self.root.ids.screens
+        yield from self.until(lambda: not sm.transition.is_active and len(sm.children) == 1,
+                              "transition")
+        for _ in range(2):
+            yield 0
+
     def press(self, widget: Any) -> Steps:
         parent = widget.parent
         while parent is not None and not isinstance(parent, ScrollView):
@@ -122,21 +130,24 @@ class DemoDriver(JanaCourierApp):  # type: ignore[misc]
         yield 0.2
         tap(s.ids.accept_all)
         yield from self.until(lambda: self.consent_ok, "accepted")
-        yield 0.3
+        yield from self.settle()
         r["analytics_after_accept"] = self.analytics.running
         r["analytics_text"] = self.analytics_text
         r["deliveries"] = len(self.root.ids.deliveries.children)
         self.shot("demo-main")
         tap(self.root.ids.settings_button)
-        yield 0.4
+        yield from self.until(lambda: self.root.ids.screens.current == "settings", "settings")
+        yield from self.settle()
         r["screen"] = self.root.ids.screens.current
         self.shot("demo-settings")
         yield from self.press(self.settings.ids.withdraw_button)
-        yield 0.3
+        yield from self.until(lambda: self.settings.dialog is not None and
+                              self.settings.dialog._anim_alpha >= 1, "dialog open")
+        yield from self.settle()
         self.shot("demo-confirm")
         tap(self.settings.dialog.ids.ok)
         yield from self.until(lambda: isinstance(self.gate.shown, ConsentScreen), "reprompt")
-        yield 0.3
+        yield from self.settle()
         r["analytics_after_withdraw"] = self.analytics.running
         r["reprompt_in_window"] = self.gate.shown.get_root_window() is not None
         r["reprompt_reason"] = self.client.decide().reasons[0]

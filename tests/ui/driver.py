@@ -137,6 +137,15 @@ class Driver(App):  # type: ignore[misc]
         tap(widget)
         yield 0.15
 
+    def settle(self, manager: Any = None) -> Steps:
+        """Wait for ``manager``'s (a ScreenManager's) transition to end, then two frames:
+        on a loaded machine a fixed delay may be a single frame, both screens still drawn."""
+        if manager is not None:
+            yield from self.until(lambda: not manager.transition.is_active and
+                                  len(manager.children) == 1, "transition")
+        for _ in range(2):
+            yield 0
+
     def until(self, check: Callable[[], bool], what: str, timeout: float = 20) -> Steps:
         """Wait (frame by frame) until ``check()``; record a failure after ``timeout``."""
         deadline = time.monotonic() + timeout

@@ -106,35 +106,37 @@ def one_locale(d: Driver, cfg: dict[str, Any], loc: str, name: str, shots: bool)
     s = ConsentScreen(c, require_scroll=True)
     d.show(s)
     yield from d.until(lambda: s.document_state == "ready", f"{name} document")
-    yield 0.12
+    yield from d.settle(s.ids.layers)
     snap("consent")
     s.open_layer("purposes")
-    yield 0.12
+    yield from d.settle(s.ids.layers)
     snap("purposes")
     s.open_layer("full_text")
-    yield 0.12
+    yield from d.settle(s.ids.layers)
     snap("fulltext")
     s.decline()
-    yield 0.12
+    yield from d.settle(s.ids.layers)
     snap("declined")
     # A re-prompt after a major version: what changed comes first.
     s = ConsentScreen(major)
     d.show(s)
-    yield 0.12
+    yield from d.settle(s.ids.layers)
     snap("reprompt")
     # A minor version: the banner over the app.
     c = minor
     banner = NoticeBanner(c, c.decide(), pos_hint={"top": 1})
     d.show(banner)
-    yield 0.12
+    yield from d.settle()
     snap("notice")
     # Settings, with some history, and the confirmation before a withdrawal.
     settings = ConsentSettings(c)
     d.show(settings)
-    yield 0.12
+    yield from d.settle()
     snap("settings")
     settings.ask_withdraw()
-    yield 0.12
+    yield from d.until(lambda: settings.dialog is not None and
+                       settings.dialog._anim_alpha >= 1, "dialog open")
+    yield from d.settle()
     snap("confirm")
     assert settings.dialog is not None
     settings.dialog.dismiss()
