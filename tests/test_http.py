@@ -104,7 +104,7 @@ def test_healthz_and_openapi(client: FlaskClient, published: Path) -> None:
     assert client.get("/healthz").get_json()["status"] == "ok"
     spec = client.get("/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    assert "/v1/apps/{app}/manifest.json" in spec["paths"]
+    assert "/v1/apps/{app_id}/manifest.json" in spec["paths"]
 
 
 @pytest.mark.parametrize("path", [
