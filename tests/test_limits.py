@@ -235,5 +235,5 @@ def test_bad_serving_keys(tmp_path: Path, env: dict[str, str], message: str) -> 
 
 def test_serving_defaults(tmp_path: Path) -> None:
     cfg = load_config({"INSTANCE_PATH": str(tmp_path)}, environ={})
-    assert cfg["BODY_READ_TIMEOUT"] == 10.0 and cfg["WORKER_THREADS"] == 8
+    assert cfg["BODY_READ_TIMEOUT"] == 10.0 and cfg["WORKER_THREADS"] == 32
     assert cfg["TRUSTED_PROXIES"] == 0
