@@ -21,12 +21,12 @@ run: $(STAMP)
 	$(BIN)/kelisim serve
 
 # The demo app against the server of `make run` (start that first, in another terminal).
-# Its bundle (pinned root, manifest, documents) is exported from the same instance, so the
-# first launch also works offline.
+# Its one-file bundle (pinned root, manifest, documents) comes from the same instance, so
+# the first launch also works offline.
 demo: $(STAMP)
 	bash scripts/system-deps.sh demo
 	$(BIN)/kelisim demo-setup
-	rm -rf demo_app/bundle && $(BIN)/kelisim export-static demo_app/bundle
+	$(BIN)/kelisim bundle jana-courier demo_app/jana-courier.kelisim
 	KELISIM_DEMO_SERVER=$${KELISIM_DEMO_SERVER:-http://127.0.0.1:8000} $(BIN)/python -m demo_app
 
 lint: $(STAMP)

@@ -3,8 +3,9 @@ same run.
 
 1. One-record batches from 50 concurrent installs (each its own token, wrk from another
    process): records/s, median and p99 latency of the production server (`kelisim serve`,
-   2 workers), against the same server answering the same POST through Flask and
-   marshmallow without storing (bench/refapp.py). Goal: >= 0.5 x, p99 <= 100 ms.
+   2 workers), against the same server (same granian command line and front) answering the
+   same POST through Flask and marshmallow without storing (bench/refapp.py). Goal:
+   >= 0.5 x, p99 <= 100 ms.
 2. Batches of 100 records from 4 connections, against raw inserts of the same rows with
    the same durability (SQLite WAL + synchronous=FULL / PostgreSQL's default commit), the
    same foreign keys (apps, installs, receipts) and a receipt of the size the server
@@ -47,10 +48,6 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 KELISIM = str(Path(sys.executable).with_name("kelisim"))
 INSTALLS = 50
-# `kelisim serve`'s granian settings, for the reference app (the real server is started
-# with `kelisim serve` itself).
-GRANIAN = ["--interface", "wsgi", "--workers", "2", "--blocking-threads", "8", "--no-ws",
-           "--log-level", "warning", "--workers-kill-timeout", "5"]
 
 
 def kelisim(env: dict[str, str], *args: str) -> str:
@@ -80,8 +77,13 @@ class Server:
     def __init__(self, env: dict[str, str], reference: bool = False) -> None:
         self.port = free_port()
         if reference:
-            cmd = [sys.executable, "-m", "granian", *GRANIAN, "--host", "127.0.0.1",
-                   "--port", str(self.port), "--working-dir", str(BENCH), "refapp:app"]
+            # `kelisim serve`'s own command line, with the reference app as entry point.
+            from server.config import load_config
+            from server.serving import ENTRY_POINT, granian_command
+
+            cmd = granian_command(load_config(environ=env), "127.0.0.1", self.port, 2)
+            cmd[cmd.index(ENTRY_POINT)] = "refapp:rsgi"
+            cmd[-1:-1] = ["--working-dir", str(BENCH)]
         else:
             cmd = [KELISIM, "serve", "--port", str(self.port), "--workers", "2"]
         self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,

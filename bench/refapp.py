@@ -5,14 +5,18 @@ the same marshmallow schema as the real endpoint, and answers a body of the same
 but stores nothing, signs nothing and opens no transaction: the HTTP + validation ceiling
 that ingest is measured against. Built here, never shipped in server/.
 
-    granian --interface wsgi --working-dir bench refapp:app
+    the `kelisim serve` command line (server.serving.granian_command) with the entry point
+    refapp:rsgi and --working-dir bench
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, jsonify, request
 
 from server import create_app, sync_api
+from server.front import Front
 
 bp = Blueprint("bench_reference", __name__)
 
@@ -26,7 +30,7 @@ def consents_without_storing(app_id: str) -> Response:
                     "records": [{"id": r["id"], "receipt": 0} for r in batch["records"]]})
 
 
-def _build() -> object:
+def _build() -> Any:
     flask_app = create_app()
     # Replace the real view: same URL, same blueprint machinery, no storage.
     flask_app.view_functions["sync.post_consents"] = consents_without_storing
@@ -34,3 +38,5 @@ def _build() -> object:
 
 
 app = _build()
+# The same RSGI front as server.wsgi:rsgi, around this app.
+rsgi = Front.for_app(app)

@@ -33,6 +33,7 @@ from .trust import TrustedManifest, TrustedState
 from .updater import Limits, fetch_document, launch_root, load_bundle, update
 
 if TYPE_CHECKING:
+    from .appbundle import AppBundle
     from .transport import Transport
 
 log = logging.getLogger("kelisim")
@@ -398,6 +399,44 @@ class ConsentClient:
 
     def close(self) -> None:
         self.store.close()
+
+    # -- added for the Kivy widgets (issue 11) ------------------------------------------
+    def remember_locale(self, tag: str) -> None:
+        """Remember the language the user chose on a consent screen: it is stored (kept
+        across launches, see :meth:`remembered_locale`) and goes first in
+        ``preferred_locales`` so ``decide()`` negotiates it too.
+
+        Raises:
+            StorageError: it could not be stored.
+        """
+        self.store.put_meta({"ui_locale": tag.encode()})
+        self.preferred_locales = (tag, *(t for t in self.preferred_locales if t != tag))
+
+    def remembered_locale(self) -> str | None:
+        """The language :meth:`remember_locale` stored, or None."""
+        raw = self.store.get_meta("ui_locale")
+        return raw.decode() if raw else None
+
+    @classmethod
+    def from_bundle(cls, server_url: str, bundle: str | Path | bytes | AppBundle,
+                    data_dir: str | Path, preferred_locales: Sequence[str] = ("kk", "ru"),
+                    transport: Transport | None = None, **kw: Any) -> ConsentClient:
+        """A client that pins the bundle's root and starts from its manifest and
+        documents (``kelisim bundle``; see :mod:`client_sdk.appbundle`), verified like
+        downloads.
+
+        Raises:
+            FormatError: not a bundle.
+            RepositoryError: the bundle's root, manifest or documents fail verification
+                (a manifest for another app included).
+            StorageError: the store cannot be opened.
+        """
+        from .appbundle import AppBundle, load_bundle
+
+        b = bundle if isinstance(bundle, AppBundle) else load_bundle(bundle)
+        return cls(server_url, b.app_id, b.root, data_dir, preferred_locales,
+                   bundled_manifest=b.manifest, transport=transport,
+                   bundled_documents=b.documents, **kw)
 
 
 def _evidence(evidence: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -1,18 +1,24 @@
-"""Jana Courier demo: first launch -> consent; a list of deliveries whose analytics switch
-follows ``is_granted("analytics")``; a settings screen with ConsentSettings.
+"""Jana Courier demo: a courier app wired to Kelisim.
+
+First launch -> the consent screen (offline from the one-file bundle); then today's
+deliveries, with the analytics SDK running only while ``is_granted("analytics")``; the
+gear opens Settings (appearance, and ConsentSettings). A withdrawal stops analytics and
+brings the consent screen back at once; a failed policy refresh is shown, not swallowed.
 
 Configuration (environment):
 
 - ``KELISIM_DEMO_SERVER``: the Kelisim server (default http://127.0.0.1:8000);
-- ``KELISIM_DEMO_BUNDLE``: an `export-static` folder shipped with the app: its root v1 is
-  pinned, its manifest and documents make the first launch work offline
-  (default: demo_app/bundle, which `make demo` writes);
+- ``KELISIM_DEMO_BUNDLE``: the app's bundle, ``kelisim bundle jana-courier FILE``
+  (default: demo_app/jana-courier.kelisim, which `make demo` writes);
 - ``KELISIM_DEMO_LOCALES``: preferred locales, comma-separated (default: kk,ru);
-- ``KELISIM_DEMO_DATA``: where the consent store lives (default: the app's user_data_dir).
+- ``KELISIM_DEMO_DATA``: where consent stores live (default: the app's user_data_dir);
+  each server instance (each pinned root) gets its own folder inside it;
+- ``KELISIM_DEMO_THEME``: ``light`` or ``dark``; ``KELISIM_DEMO_TEXT_SCALE``: 1.0-2.0.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -26,65 +32,80 @@ os.environ.setdefault("KIVY_NO_ARGS", "1")
 from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
-from kivy.metrics import dp  # noqa: E402
-from kivy.uix.boxlayout import BoxLayout  # noqa: E402
-from kivy.uix.button import Button  # noqa: E402
+from kivy.lang import Builder  # noqa: E402
+from kivy.properties import BooleanProperty, StringProperty  # noqa: E402
 from kivy.uix.floatlayout import FloatLayout  # noqa: E402
-from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager  # noqa: E402
-from kivy.uix.scrollview import ScrollView  # noqa: E402
-from kivy.uix.switch import Switch  # noqa: E402
 
-from client_sdk import ConsentClient, Decision  # noqa: E402
-from client_sdk.kivy import FONT_NAME, ConsentGate, ConsentSettings  # noqa: E402
-from client_sdk.kivy.markup import to_blocks  # noqa: E402
-from client_sdk.kivy.widgets import Text, column, markdown_labels  # noqa: E402
+from client_sdk import ConsentClient, Decision, RefreshResult  # noqa: E402
+from client_sdk.appbundle import AppBundle, load_bundle  # noqa: E402
+from client_sdk.errors import ConsentError, NetworkError, UsageError  # noqa: E402
+from client_sdk.kivy import DARK, LIGHT, ConsentGate, theme  # noqa: E402
+from client_sdk.kivy.texts import language  # noqa: E402
+
+from .logo import LOGO, JanaLogo  # noqa: E402, F401 - jana.kv uses JanaLogo
+from .strings import t  # noqa: E402
 
 APP_ID = "jana-courier"
 HERE = Path(__file__).resolve().parent
 
 DELIVERIES = [
-    ("JC-1042", "Абай даңғылы 52, Алматы", "Жолда / В пути"),
-    ("JC-1043", "Достық даңғылы 180, Алматы", "Күтуде / Ожидает"),
-    ("JC-1044", "Төле би көшесі 73, Алматы", "Жеткізілді / Доставлено"),
-    ("JC-1045", "Amir Temur koʻchasi 15, Toshkent", "Kutilmoqda"),
-    ("JC-1046", "Чүй проспекти 120, Бишкек", "Жолдо"),
+    ("JC-1042", "Абай даңғылы 52, Алматы", "on_way", "10:30"),
+    ("JC-1043", "Достық даңғылы 180, Алматы", "waiting", "11:15"),
+    ("JC-1044", "Төле би көшесі 73, Алматы", "delivered", "09:40"),
+    ("JC-1045", "Amir Temur koʻchasi 15, Toshkent", "waiting", "13:00"),
+    ("JC-1046", "Чүй проспектиси 120, Бишкек", "on_way", "14:20"),
 ]
 
 
-def load_bundle(folder: Path) -> tuple[bytes, bytes | None, dict[str, bytes]]:
-    root = (folder / "v1/root/1.json").read_bytes()
-    manifest_path = folder / f"v1/apps/{APP_ID}/manifest.json"
-    manifest = manifest_path.read_bytes() if manifest_path.exists() else None
-    docs_dir = folder / "v1/documents"
-    docs = {p.name: p.read_bytes() for p in docs_dir.iterdir()} if docs_dir.exists() else {}
-    return root, manifest, docs
+class Analytics:
+    """Stands in for the Firebase SDK: started only while the user grants analytics."""
+
+    def __init__(self) -> None:
+        self.running = False
+
+    def start(self) -> None:
+        self.running = True
+
+    def stop(self) -> None:
+        self.running = False
+
+
+def instance_dir(base: Path, bundle: AppBundle) -> Path:
+    """The store of the server instance this bundle was made for: a new root (a new
+    ``make run``) starts clean instead of failing its signature check on old state."""
+    return base / f"instance-{hashlib.sha256(bundle.root).hexdigest()[:16]}"
 
 
 class JanaCourierApp(App):
     title = "Jana Courier"
+    tag = StringProperty("kk")
+    refresh_error = StringProperty("")
+    analytics_text = StringProperty("")
+    consent_ok = BooleanProperty(False)
 
     def build(self) -> FloatLayout:
-        Window.clearcolor = (1, 1, 1, 1)
-        bundle = Path(os.environ.get("KELISIM_DEMO_BUNDLE", HERE / "bundle"))
-        if not (bundle / "v1/root/1.json").exists():
-            sys.exit(f"no bundle at {bundle}: run `make demo` (it exports one from the "
-                     f"local server) or set KELISIM_DEMO_BUNDLE")
-        root_bytes, manifest, docs = load_bundle(bundle)
+        theme.logo = str(LOGO)
+        theme.use(DARK if os.environ.get("KELISIM_DEMO_THEME") == "dark" else LIGHT)
+        theme.text_scale = float(os.environ.get("KELISIM_DEMO_TEXT_SCALE", "1.0"))
+        path = Path(os.environ.get("KELISIM_DEMO_BUNDLE", HERE / "jana-courier.kelisim"))
+        try:
+            bundle = load_bundle(path)
+        except (OSError, ConsentError) as exc:
+            sys.exit(f"cannot read the app bundle {path}: {exc}\nRun `make demo` (it writes "
+                     f"one from the local server) or set KELISIM_DEMO_BUNDLE.")
+        base = Path(os.environ.get("KELISIM_DEMO_DATA") or self.user_data_dir)
         locales = tuple(os.environ.get("KELISIM_DEMO_LOCALES", "kk,ru").split(","))
-        data = Path(os.environ.get("KELISIM_DEMO_DATA") or str(self.user_data_dir))
-        self.client = ConsentClient(
-            os.environ.get("KELISIM_DEMO_SERVER", "http://127.0.0.1:8000"), APP_ID,
-            root_bytes, data, locales, bundled_manifest=manifest, bundled_documents=docs)
-        self.screens = ScreenManager(transition=NoTransition())
-        self.screens.add_widget(self._main_screen())
-        self.screens.add_widget(self._settings_screen())
-        self.screens.add_widget(self._policy_screen())
-        self.overlay = FloatLayout()
-        layout = FloatLayout()
-        layout.add_widget(self.screens)
-        layout.add_widget(self.overlay)
-        self.gate = ConsentGate(self.client, parent=self.overlay, on_done=self.consent_done)
-        return layout
+        self.client = ConsentClient.from_bundle(
+            os.environ.get("KELISIM_DEMO_SERVER", "http://127.0.0.1:8000"), bundle,
+            instance_dir(base, bundle), locales)
+        self.analytics = Analytics()
+        root = Builder.load_file(str(HERE / "jana.kv"))
+        self.settings: Any = None  # a ConsentSettings, made when first opened
+        self.gate = ConsentGate(self.client, parent=root.ids.overlay, require_scroll=True,
+                                on_done=self.consent_done, on_decline=self.consent_done,
+                                on_refresh=self.refreshed, on_revoked=self.consent_done)
+        self.relabel()
+        return root
 
     def on_start(self) -> None:
         self.gate.start()
@@ -97,76 +118,80 @@ class JanaCourierApp(App):
         print(f"first-frame {time.perf_counter() - START:.4f}", flush=True)
         self.stop()
 
-    # -- screens -----------------------------------------------------------------------
-    def _bar(self, title: str, button: str, action: Any) -> BoxLayout:
-        bar = BoxLayout(size_hint_y=None, height=dp(52), padding=dp(6), spacing=dp(6))
-        bar.add_widget(Text(f"[b]{title}[/b]", size=18))
-        b = Button(text=button, font_name=FONT_NAME, size_hint=(None, 1), width=dp(120))
-        b.bind(on_release=lambda *_: action())
-        bar.add_widget(b)
-        return bar
+    # -- consent -----------------------------------------------------------------------
+    def consent_done(self, _decision: Decision) -> None:
+        self.apply_consent()
 
-    def _main_screen(self) -> Screen:
-        screen = Screen(name="main")
-        box = BoxLayout(orientation="vertical")
-        box.add_widget(self._bar("Jana Courier", "⚙", lambda: self.open("settings")))
-        row = BoxLayout(size_hint_y=None, height=dp(48), padding=(dp(12), 0))
-        row.add_widget(Text("Analytics (Firebase)", size=14))
-        self.analytics = Switch(disabled=True, size_hint=(None, 1), width=dp(83))
-        row.add_widget(self.analytics)
-        box.add_widget(row)
-        scroll = ScrollView()
-        col = column()
-        for code, address, status in DELIVERIES:
-            col.add_widget(Text(f"[b]{code}[/b]  {address}\n[i]{status}[/i]", size=14))
-        scroll.add_widget(col)
-        box.add_widget(scroll)
-        screen.add_widget(box)
-        return screen
+    def consent_changed(self) -> None:
+        self.apply_consent()
+        self.gate.recheck()  # a withdrawal brings the consent screen back
 
-    def _settings_screen(self) -> Screen:
-        screen = Screen(name="settings")
-        box = BoxLayout(orientation="vertical")
-        box.add_widget(self._bar("Jana Courier", "←", lambda: self.open("main")))
-        self.settings = ConsentSettings(self.client)
-        self.settings.bind(on_change=lambda *_: self.update_analytics(),
-                           on_policy=lambda *_: self.open("policy"))
-        box.add_widget(self.settings)
-        screen.add_widget(box)
-        return screen
+    def apply_consent(self) -> None:
+        """Start or stop what consent gates, and say so."""
+        state = self.client.consent_state()
+        self.consent_ok = state.status == "accepted"
+        try:
+            granted = self.consent_ok and self.client.is_granted("analytics")
+        except UsageError:
+            granted = False
+        if granted:
+            self.analytics.start()
+        else:
+            self.analytics.stop()
+        self.relabel()
 
-    def _policy_screen(self) -> Screen:
-        screen = Screen(name="policy")
-        self.policy_box = BoxLayout(orientation="vertical")
-        screen.add_widget(self.policy_box)
-        return screen
+    def refreshed(self, result: RefreshResult) -> None:
+        self.refresh_error = "" if result.ok else t("refresh_failed", self.tag,
+                                                    reason=self.reason(result.error))
+        self.relabel()
 
+    def reason(self, error: ConsentError | None) -> str:
+        """The refresh failure in words a courier can act on (details for support)."""
+        if isinstance(error, NetworkError):
+            return t("reason.network", self.tag, server=self.client.server_url)
+        return t("reason.untrusted", self.tag, detail=str(error))
+
+    def relabel(self) -> None:
+        manifest = self.client.manifest
+        if manifest is not None:
+            self.tag = language(self.client, self.client.current_version())
+        self.analytics_text = t("analytics_on" if self.analytics.running else
+                                "analytics_off", self.tag)
+        if self.root is not None and self.consent_ok:
+            self.fill_deliveries()  # behind the consent screen until then
+
+    def fill_deliveries(self) -> None:
+        from .cards import delivery_card
+
+        box = self.root.ids.deliveries
+        box.clear_widgets()
+        for code, address, status, when in DELIVERIES:
+            box.add_widget(delivery_card(code, address, t(f"status.{status}", self.tag),
+                                         when, status))
+
+    # -- navigation --------------------------------------------------------------------
     def open(self, name: str) -> None:
         if name == "settings":
+            if self.settings is None:
+                from client_sdk.kivy import ConsentSettings
+
+                self.settings = ConsentSettings(self.client)
+                self.settings.bind(on_change=lambda *_: self.consent_changed())
+                self.root.ids.settings_box.add_widget(self.settings)
             self.settings.refresh_view()
-        if name == "policy":
-            self.policy_box.clear_widgets()
-            self.policy_box.add_widget(self._bar("Jana Courier", "←",
-                                                 lambda: self.open("settings")))
-            scroll = ScrollView()
-            col = column()
-            for label in markdown_labels(to_blocks(self.client.document())):
-                col.add_widget(label)
-            scroll.add_widget(col)
-            self.policy_box.add_widget(scroll)
-        self.screens.current = name
+        self.relabel()
+        self.root.ids.screens.current = name
 
-    def consent_done(self, _decision: Decision) -> None:
-        self.update_analytics()
-        self.screens.current = "main"
+    def t(self, key: str, tag: str) -> str:
+        return t(key, tag)
 
-    def update_analytics(self) -> None:
-        # The app starts its analytics SDK only when the user granted it.
-        try:
-            self.analytics.active = self.client.is_granted("analytics")
-        except ValueError:
-            self.analytics.active = False
+    def set_dark(self, on: bool) -> None:
+        theme.use(DARK if on else LIGHT)
+        Window.clearcolor = theme.background
+
+    def scale_text(self, step: float) -> None:
+        theme.text_scale = min(2.0, max(1.0, round(theme.text_scale + step, 1)))
 
 
-def main() -> None:
-    JanaCourierApp().run()
+def main(argv: list[str] | None = None) -> Any:
+    return JanaCourierApp().run()

@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["kelisim"] = Kelisim(cfg, db, published)
 
     from . import api, errors, sync_api
+    from .admin import init_admin
     from .ratelimit import MemoryCounter, RateLimiter, RedisCounter
 
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
@@ -77,11 +78,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(sync_api.bp)
-    wrap_wsgi(app, cfg, published)
+    init_admin(app)  # the operator console at /admin
+    _wrap_wsgi(app, cfg, published)
     return app
 
 
-def wrap_wsgi(app: Flask, cfg: dict[str, Any], published: Published) -> None:
+def _wrap_wsgi(app: Flask, cfg: dict[str, Any], published: Published) -> None:
     """The WSGI layers in front of Flask, outermost first: the fast path for public
     reads, the body cap, the proxy headers (only from TRUSTED_PROXIES hops)."""
     from werkzeug.middleware.proxy_fix import ProxyFix

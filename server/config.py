@@ -69,6 +69,15 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_INSTALL": "120/minute",
     "RATE_LIMIT_IP": "1200/minute",
     "RATE_LIMIT_STORAGE": "memory",
+    # Operator console (/admin, docs/console.md): the session cookie's Secure flag ("auto":
+    # when the request came over TLS; "always"; "never"), how long a sign-in lasts (hours),
+    # failed sign-ins allowed per account and per client IP, and the default deadline for
+    # answering a data-subject request (days; each app can set its own in the console).
+    "ADMIN_COOKIE_SECURE": "auto",
+    "ADMIN_SESSION_HOURS": 12,
+    "ADMIN_LOGIN_LIMIT_ACCOUNT": "5/minute",
+    "ADMIN_LOGIN_LIMIT_IP": "20/minute",
+    "REQUEST_DEADLINE_DAYS": 30,
     # Where `make run` / `kelisim serve` listen.
     "HOST": "127.0.0.1",
     "PORT": 8000,
@@ -78,7 +87,8 @@ DEFAULTS: dict[str, Any] = {
 _INT_KEYS = {"MANIFEST_TTL", "RESIGN_BEFORE", "ROOT_TTL", "MANIFEST_MAX_AGE", "ROOT_MAX_AGE",
              "MAX_DOCUMENT_BYTES", "DOCUMENT_CACHE_BYTES", "PORT", "WORKERS",
              "INSTALL_TOKEN_MAX_AGE", "MAX_BODY_BYTES", "INSTALL_TOKEN_RENEW_GRACE",
-             "GROUP_COMMIT_MAX", "WORKER_THREADS", "TRUSTED_PROXIES"}
+             "GROUP_COMMIT_MAX", "WORKER_THREADS", "TRUSTED_PROXIES", "ADMIN_SESSION_HOURS",
+             "REQUEST_DEADLINE_DAYS"}
 _FLOAT_KEYS = {"CACHE_CHECK_INTERVAL", "BODY_READ_TIMEOUT"}
 # Keys that must be at least 1 (0 would stop the server serving anything).
 _POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS"}
@@ -204,11 +214,15 @@ def load_config(
         instance / "keys")
     from .ratelimit import parse_limit
 
-    for key in ("RATE_LIMIT_INSTALL", "RATE_LIMIT_IP"):
+    for key in ("RATE_LIMIT_INSTALL", "RATE_LIMIT_IP", "ADMIN_LOGIN_LIMIT_ACCOUNT",
+                "ADMIN_LOGIN_LIMIT_IP"):
         try:
             parse_limit(str(cfg[key]), key)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+    if cfg["ADMIN_COOKIE_SECURE"] not in ("auto", "always", "never"):
+        raise ConfigError(f"KELISIM_ADMIN_COOKIE_SECURE: {cfg['ADMIN_COOKIE_SECURE']!r} is not "
+                          f"'auto', 'always' or 'never'")
     storage = str(cfg["RATE_LIMIT_STORAGE"])
     if storage != "memory" and not storage.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError(f"KELISIM_RATE_LIMIT_STORAGE: {storage!r} is not 'memory' or a "

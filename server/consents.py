@@ -25,7 +25,9 @@ from client_sdk.jsonutil import canonical_bytes
 from client_sdk.timeutil import format_time
 
 from .errors import (
+    ApiError,
     ConsentLogError,
+    KelisimError,
     KeyFileError,
     ReceiptKeyUnavailable,
     RecordConflict,
@@ -152,6 +154,10 @@ class IngestRequest:
     generation: int
     records: Sequence[dict[str, Any]]
     now: datetime
+    # False: append_many runs check_request itself, in its transaction before the head
+    # lock (PostgreSQL: saves a transaction per request); True: the caller ran it before
+    # (SQLite: the whole write transaction holds the one write lock, keep it short).
+    checked: bool = True
 
 
 def check_request(session: Session, app_id: str, records: Sequence[dict[str, Any]],
@@ -184,7 +190,7 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
     check_request(session, app_id, records, now)
     out = append_many(session, app_id,
                       [IngestRequest(install_id, generation, records, now)], keys_dir)[0]
-    if isinstance(out, ConsentLogError):
+    if isinstance(out, (KelisimError, ApiError)):
         raise out
     return out
 
@@ -194,7 +200,7 @@ def _chunks(items: list[str], size: int = 5000) -> list[list[str]]:
 
 
 def append_many(session: Session, app_id: str, requests: Sequence[IngestRequest],
-                keys_dir: Path) -> list[IngestResult | ConsentLogError]:
+                keys_dir: Path) -> list[IngestResult | KelisimError | ApiError]:
     """Append the records of several requests (checked by :func:`check_request`) to the
     app's chain in one go: one lock of the head, one read of the known ids, one INSERT of
     the receipts, one of the records, one update of the head, whatever the number of
@@ -205,11 +211,14 @@ def append_many(session: Session, app_id: str, requests: Sequence[IngestRequest]
         SQLAlchemyError: the database failed; the caller rolls back and may try each
             request alone.
     """
+    # Reads that need no lock come first: the head lock (held until the commit) then
+    # covers only the appends. A record another transaction stores meanwhile cannot be
+    # stored twice: the unique (app, record id) constraint fails this batch, and the
+    # group commit runs each request again alone, which then finds it.
     generations = dict(session.execute(
         select(Install.id, Install.token_generation).where(
             Install.app_id == app_id,
             Install.id.in_(sorted({q.install_id for q in requests})))).all())
-    head_seq, head_hash = lock_head(session, app_id)  # serialises appends per app
     existing: dict[str, Any] = {}
     for chunk in _chunks(sorted({r["id"] for q in requests for r in q.records})):
         existing.update((row.record_id, (row.body_hash, row.install_id, row.receipt_id))
@@ -218,7 +227,15 @@ def append_many(session: Session, app_id: str, requests: Sequence[IngestRequest]
                    ConsentRecord.install_id, ConsentRecord.receipt_id)
             .where(ConsentRecord.app_id == app_id, ConsentRecord.record_id.in_(chunk))))
     keys = receipt_keys(session, keys_dir)
-    outcomes: list[IngestResult | ConsentLogError] = []
+    head_seq, head_hash = lock_head(session, app_id)  # serialises appends per app
+    refused: dict[int, KelisimError | ApiError] = {}
+    for pos, q in enumerate(requests):
+        if not q.checked:
+            try:
+                check_request(session, app_id, q.records, q.now)
+            except (KelisimError, ApiError) as exc:
+                refused[pos] = exc
+    outcomes: list[IngestResult | KelisimError | ApiError] = []
     # Per request: its receipts, each a stored receipt id (int) or a new one (its request's
     # position, str), and the position of each of its record ids among them.
     plans: list[tuple[list[int | str], dict[str, int]]] = []
@@ -227,6 +244,10 @@ def append_many(session: Session, app_id: str, requests: Sequence[IngestRequest]
     prev, seq = head_hash, head_seq
     for pos, q in enumerate(requests):
         current = generations.get(q.install_id)
+        if pos in refused:
+            outcomes.append(refused[pos])
+            plans.append(([], {}))
+            continue
         if current is None or current != q.generation:
             outcomes.append(UnknownInstall(q.install_id) if current is None
                             else TokenRevoked(q.install_id))

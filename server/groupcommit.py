@@ -24,7 +24,8 @@ If a batch function or the shared transaction itself fails (a database error, a 
 connection, BEGIN or COMMIT failing), nothing of it is stored and each job of the group
 is run again alone, so that one job's trouble never decides another's outcome.
 
-Across worker processes: on SQLite the leader first takes an exclusive ``flock`` on a
+Within a worker on PostgreSQL each app has its own queue and leader, so apps commit in
+parallel. Across worker processes: on SQLite the leader first takes an exclusive ``flock`` on a
 file beside the database, so the workers' groups queue in the kernel and the next starts
 the moment the previous commits (SQLite's own busy handler would poll with sleeps of up
 to 100 ms); on PostgreSQL the groups of different workers run in parallel, serialised
@@ -79,8 +80,13 @@ class GroupCommit:
         self.db = db
         self.max_group = max(1, max_group)
         self._cond = threading.Condition()
-        self._queue: list[_Job[Any]] = []
-        self._busy = False
+        # SQLite has one writer: one queue, so that every waiting request shares the
+        # next commit. On PostgreSQL one queue per key (app): each app's group runs in
+        # its own transaction, holding only its own chain-head lock, in parallel with
+        # the others.
+        self._partitioned = not db.is_sqlite
+        self._queues: dict[str, list[_Job[Any]]] = {}
+        self._busy: set[str] = set()
         self._lock_path = _sqlite_lock_path(db)
         # Counters for tests and operators: transactions committed, jobs run in them.
         self.transactions = 0
@@ -89,7 +95,7 @@ class GroupCommit:
     def pending(self) -> int:
         """Jobs waiting for a group (tests wait on this, never on a fixed time)."""
         with self._cond:
-            return len(self._queue)
+            return sum(len(q) for q in self._queues.values())
 
     def run(self, key: str, work: Callable[[Session], T]) -> T:
         """Run ``work`` in a (possibly shared) transaction; return its result once committed.
@@ -107,17 +113,21 @@ class GroupCommit:
         return self._submit(_Job(key, None, batch, item))
 
     def _submit(self, job: _Job[Any]) -> Any:
+        part = job.key if self._partitioned else ""
         with self._cond:
-            self._queue.append(job)
+            self._queues.setdefault(part, []).append(job)
         while True:
             with self._cond:
-                while not job.done and self._busy:
+                while not job.done and part in self._busy:
                     self._cond.wait()
                 if job.done:
                     break
-                self._busy = True
-                group = self._queue[: self.max_group]
-                del self._queue[: self.max_group]
+                self._busy.add(part)
+                queue = self._queues[part]
+                group = queue[: self.max_group]
+                del queue[: self.max_group]
+                if not queue:
+                    del self._queues[part]  # bounded by the keys waiting right now
             try:
                 self._lead(group)
             finally:
@@ -127,7 +137,7 @@ class GroupCommit:
                             j.error = j.error or RuntimeError("the group commit was "
                                                               "interrupted")
                             j.done = True
-                    self._busy = False
+                    self._busy.discard(part)
                     self._cond.notify_all()
         if job.error is not None:
             raise job.error

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from .errors import ExportError
 from .manifests import latest_manifest
-from .models import App, Document, RootVersion
+from .models import App, Document, PolicyVersion, RootVersion
 
 if TYPE_CHECKING:
     from . import Kelisim
@@ -33,9 +33,14 @@ def _write(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-def export_static(k: Kelisim, out_dir: Path) -> dict[str, int]:
+def export_static(k: Kelisim, out_dir: Path, *, app_id: str | None = None) -> dict[str, int]:
     """Write ``v1/root.json``, ``v1/root/<n>.json``, ``v1/apps/<app>/manifest.json`` and
-    ``v1/documents/<sha256>`` under ``out_dir`` (replacing what it held)."""
+    ``v1/documents/<sha256>`` under ``out_dir`` (replacing what it held); with ``app_id``,
+    only that app's manifest and the documents of its published versions.
+
+    Raises:
+        ExportError: the folder cannot be used, or there is no app ``app_id``.
+    """
     out_dir = out_dir.resolve()
     if out_dir.exists() and (not out_dir.is_dir() or set(os.listdir(out_dir)) - {"v1"}):
         # Replacing a folder that holds anything but an earlier export would delete it.
@@ -56,15 +61,24 @@ def export_static(k: Kelisim, out_dir: Path) -> dict[str, int]:
                 counts["roots"] += 1
             if roots:
                 _write(stage / "v1" / "root.json", roots[-1].envelope)
-            for app_id in s.scalars(select(App.id)):
+            apps = list(s.scalars(select(App.id)))
+            if app_id is not None and app_id not in apps:
+                raise ExportError(f"no app {app_id!r}")
+            for one in apps if app_id is None else [app_id]:
                 # Through the cache, so a manifest that is due is re-signed before export.
-                blob = k.published.manifest(app_id)
-                row = latest_manifest(s, app_id)
+                blob = k.published.manifest(one)
+                row = latest_manifest(s, one)
                 body = blob.body if blob is not None else (row.envelope if row else None)
                 if body is not None:
-                    _write(stage / "v1" / "apps" / app_id / "manifest.json", body)
+                    _write(stage / "v1" / "apps" / one / "manifest.json", body)
                     counts["manifests"] += 1
-            for sha, content in s.execute(select(Document.sha256, Document.content)):
+            docs = select(Document.sha256, Document.content)
+            if app_id is not None:
+                bodies = s.scalars(select(PolicyVersion.body)
+                                   .where(PolicyVersion.app_id == app_id))
+                shas = {d["sha256"] for body in bodies for d in body["locales"].values()}
+                docs = docs.where(Document.sha256.in_(shas))
+            for sha, content in s.execute(docs):
                 _write(stage / "v1" / "documents" / sha, content)
                 counts["documents"] += 1
         os.chmod(stage, 0o755)  # noqa: S103 - a public export, meant to be world-readable

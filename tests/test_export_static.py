@@ -13,7 +13,7 @@ def test_export_matches_http(cli, client: FlaskClient, published: Path,
                              tmp_path: Path) -> None:
     cli("publish", str(published / "2.0"))
     out = tmp_path / "static"
-    assert "1 root(s), 1 manifest(s), 6 document(s)" in cli("export-static", str(out)).output
+    assert "1 root(s), 1 manifest(s), 8 document(s)" in cli("export-static", str(out)).output
     for path in ("/v1/root.json", "/v1/root/1.json", "/v1/apps/jana-courier/manifest.json"):
         assert (out / path.lstrip("/")).read_bytes() == client.get(path).data
     manifest = payload_of((out / "v1/apps/jana-courier/manifest.json").read_bytes())

@@ -16,7 +16,7 @@ def test_demo_bundles_are_valid() -> None:
     app = load_app_dir(DEMO)
     assert app.id == "jana-courier" and app.controller["bin"] == "240540012347"
     v = load_version_dir(DEMO / "2.0", 1 << 20)
-    assert sorted(v.documents) == ["en", "kk", "ru"]
+    assert sorted(v.documents) == ["en", "kk", "ky", "ru", "uz"]
     assert v.spec["effective"] is None and v.spec["min_age"] == 16
 
 

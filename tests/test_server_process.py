@@ -60,7 +60,7 @@ def test_publish_is_visible_on_every_worker_within_two_seconds(
         assert payload_of(get(port, "/v1/apps/jana-courier/manifest.json")[2])["seq"] == 2
     v3 = tmp_path / "jana-courier" / "2.1"
     v3.mkdir(parents=True)
-    for f in ("kk.md", "ru.md", "en.md"):
+    for f in (p.name for p in (DEMO / "2.0").glob("*.md")):
         (v3 / f).write_text((DEMO / "2.0" / f).read_text() + "\n\n2.1\n")
     toml = (DEMO / "2.0" / "version.toml").read_text()
     (v3 / "version.toml").write_text(toml.replace('label = "2.0"', 'label = "2.1"')

@@ -17,6 +17,8 @@ from flask.cli import FlaskGroup
 from client_sdk.errors import ConsentError
 
 from .. import create_app
+from ..admin import cli as admin_cli
+from ..appbundle import bundle_command
 from ..errors import ConfigError, KelisimError
 from . import consent_log, database, demo, importing, keys, policy, serve, signing
 
@@ -65,3 +67,5 @@ main.add_command(consent_log.stats_cmd)
 main.add_command(consent_log.deletions)
 main.add_command(demo.demo_setup)
 main.add_command(serve.serve)
+main.add_command(admin_cli.users)  # console users (server/admin/cli.py)
+main.add_command(bundle_command)  # the one-file app bundle (server/appbundle.py)

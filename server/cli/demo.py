@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..admin.cli import ensure_first_owner
 from ..models import App, PolicyVersion
 from ..policy_source import load_app_dir, load_version_dir
 from ..publish import publish_version, register_app
@@ -51,6 +52,11 @@ def demo_setup(policy_dir: Path | None) -> None:
                                     actor=CLI_ACTOR, app_meta=meta)
                 click.echo(f"published {meta.id} {r.label} ({r.significance})")
                 changed = True
+    password = ensure_first_owner()  # the console's first owner, so `make run` has a login
+    if password is not None:
+        click.echo(f"console: http://{k.config['HOST']}:{k.config['PORT']}/admin/ "
+                   f"user owner@localhost, one-time password {password}")
+        changed = True
     if not changed:
         click.echo("demo already set up: nothing to do")
     k.published.invalidate()

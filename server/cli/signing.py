@@ -35,12 +35,13 @@ def resign(app_ids: tuple[str, ...], force: bool) -> None:
 
 @click.command("export-static")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--app", "app_id", default=None, help="Only this app's manifest and documents.")
 @with_appcontext
-def export_static_cmd(out_dir: Path) -> None:
+def export_static_cmd(out_dir: Path, app_id: str | None) -> None:
     """Write root, manifests and documents as files in the URL layout (for nginx/CDN)."""
     from ..static_export import export_static
 
     k = require_migrated()
-    counts = export_static(k, out_dir)
+    counts = export_static(k, out_dir, app_id=app_id)
     click.echo(f"exported to {out_dir}: {counts['roots']} root(s), {counts['manifests']} "
                f"manifest(s), {counts['documents']} document(s)")

@@ -1,19 +1,23 @@
 """Drives the Kivy widgets in a real window (run under Xvfb) and reports what happened.
 
-    python driver.py OUT_DIR LOCALE BUNDLE_A BUNDLE_MINOR BUNDLE_MAJOR BUNDLE_LONG
+    python driver.py OUT_DIR MODE CONFIG_JSON
 
-Each BUNDLE is an `export-static` folder. Taps go to widget coordinates through Kivy's
-window (UnitTestTouch), as a finger would. Writes OUT_DIR/result.json and screenshots.
+MODE names a scenario module in this folder (``behaviour``, ``screens``, ``demo``); it
+defines ``scenario(driver, config)``, a generator that yields seconds to wait (or uses
+``until``). Taps go to widget coordinates through Kivy's window (UnitTestTouch), as a
+finger would. Writes OUT_DIR/result.json and screenshots.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
 import tempfile
+import time
 import traceback
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,20 +34,17 @@ Config.set("input", "mouse", "mouse,disable_multitouch")
 from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
+from kivy.metrics import dp  # noqa: E402
 from kivy.tests.common import UnitTestTouch  # noqa: E402
 from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.label import Label  # noqa: E402
+from kivy.uix.scrollview import ScrollView  # noqa: E402
 
 from client_sdk import ConsentClient, NetworkError  # noqa: E402
-from client_sdk.kivy import (  # noqa: E402
-    ConsentScreen,
-    ConsentSettings,
-    NoticeBanner,
-    register_fonts,
-)
+from client_sdk.kivy import theme  # noqa: E402
 from client_sdk.transport import Response  # noqa: E402
 
-APP_ID = "jana-courier"
+Steps = Generator[float, None, None]
 
 
 class Offline:
@@ -52,23 +53,16 @@ class Offline:
         raise NetworkError("offline", url=url)
 
 
-def bundle(folder: Path, app_id: str = APP_ID) -> tuple[bytes, bytes, dict[str, bytes]]:
-    root = (folder / "v1/root/1.json").read_bytes()
-    manifest = (folder / f"v1/apps/{app_id}/manifest.json").read_bytes()
-    docs = {p.name: p.read_bytes() for p in (folder / "v1/documents").iterdir()}
-    return root, manifest, docs
+def client(data: Path, bundle: Path, locales: tuple[str, ...], *, url: str | None = None,
+           drop_documents: bool = False) -> ConsentClient:
+    """A client started from a one-file bundle; offline unless ``url`` is given."""
+    from client_sdk.appbundle import AppBundle, load_bundle
 
-
-def make_client(data: Path, folder: Path, locale: str, app_id: str = APP_ID,
-                drop_locale: str | None = None) -> ConsentClient:
-    root, manifest, docs = bundle(folder, app_id)
-    if drop_locale is not None:
-        # A bundle that lacks one language's document (and no network to fetch it).
-        payload = json.loads(__import__("base64").b64decode(json.loads(manifest)["payload"]))
-        docs.pop(payload["current"]["locales"][drop_locale]["sha256"], None)
-    return ConsentClient("https://offline.invalid", app_id, root, data, (locale,),
-                         bundled_manifest=manifest, bundled_documents=docs,
-                         transport=Offline())
+    b = load_bundle(bundle)
+    if drop_documents:  # as docs/integration.md once showed: a manifest, no documents
+        b = AppBundle(b.app_id, b.root, b.manifest, {})
+    return ConsentClient.from_bundle(url or "https://offline.invalid", b, data, locales,
+                                     transport=None if url else Offline())
 
 
 def tap(widget: Any) -> None:
@@ -79,21 +73,24 @@ def tap(widget: Any) -> None:
 
 
 def labels(widget: Any) -> list[str]:
-    return [w.text for w in widget.walk() if isinstance(w, Label)]
+    return [w.text for w in widget.walk() if isinstance(w, Label) and w.text]
 
 
-class Driver(App):
-    def __init__(self, out: Path, locale: str, a: Path, minor: Path, major: Path,
-                 long: Path) -> None:
+def in_window(widget: Any) -> bool:
+    return widget.get_root_window() is not None and widget.opacity > 0 and widget.height > 0
+
+
+class Driver(App):  # type: ignore[misc]
+    def __init__(self, out: Path, mode: str, config: dict[str, Any]) -> None:
         super().__init__()
-        self.out, self.locale, self.a, self.minor, self.major = out, locale, a, minor, major
-        self.long = long
+        self.out, self.config = out, config
         self.result: dict[str, Any] = {}
-        self.steps = self.scenario()
+        self.tmp = Path(tempfile.mkdtemp(prefix="kelisim-ui-"))
+        module = importlib.import_module(mode)
+        self.steps = module.scenario(self, config)
 
     def build(self) -> FloatLayout:
-        register_fonts()
-        Window.clearcolor = (1, 1, 1, 1)
+        Window.clearcolor = theme.background
         Clock.schedule_once(self.step, 0.3)
         return FloatLayout()
 
@@ -111,160 +108,53 @@ class Driver(App):
 
     def finish(self) -> None:
         (self.out / "result.json").write_text(json.dumps(self.result, ensure_ascii=False,
-                                                         indent=1))
+                                                         indent=1, default=str))
         self.stop()
 
     def shot(self, name: str) -> None:
-        path = self.out / f"{name}-{self.locale}.png"
-        self.root.export_to_png(str(path))
+        """The whole window (modal views included) as OUT_DIR/name.png."""
+        path = self.out / f"{name}.png"
+        made = Window.screenshot(str(path))  # it numbers the file: keep our name
+        if made and Path(made).exists():
+            Path(made).replace(path)
         self.result.setdefault("screenshots", []).append(path.name)
 
     def show(self, widget: Any) -> None:
         self.root.clear_widgets()
         self.root.add_widget(widget)
 
-    def scenario(self) -> Generator[float, None, None]:
-        r = self.result
-        tmp = Path(tempfile.mkdtemp(prefix="kelisim-ui-"))
-        loc = self.locale
+    def press(self, widget: Any) -> Steps:
+        """Scroll ``widget`` into view when it is in a ScrollView, then tap it."""
+        parent = widget.parent
+        while parent is not None and not isinstance(parent, ScrollView):
+            parent = parent.parent
+        if parent is not None:
+            parent.scroll_to(widget, padding=dp(10), animate=False)
+            yield 0.15
+        tap(widget)
+        yield 0.15
 
-        # First launch: accept is locked until the end of the policy was reached.
-        client = make_client(tmp / "first", self.a, loc)
-        screen = ConsentScreen(client)
-        self.show(screen)
-        yield 0.5
-        r["first_accept_disabled"] = screen.accept_button.disabled
-        tap(screen.accept_button)
-        yield 0.2
-        r["records_after_early_tap"] = len(client.history())
-        r["ui_accept_text"] = screen.accept_button.text
-        r["first_labels"] = labels(screen)[:3]
-        self.shot("consent")
-        screen.scroll.scroll_y = 0
-        yield 0.3
-        r["scrolled"] = bool(screen.scrolled_to_end)
-        r["accept_disabled_before_age"] = screen.accept_button.disabled
-        if screen.age_box is not None:
-            tap(screen.age_box)
-            yield 0.2
-        r["accept_disabled_after"] = screen.accept_button.disabled
-        if "analytics" in screen.switches:
-            tap(screen.switches["analytics"])
-            yield 0.2
-        tap(screen.accept_button)
-        yield 0.2
-        history = client.history()
-        r["first_record"] = history[-1].to_json() if history else None
-        r["decision_after_accept"] = client.decide().kind.value
+    def settle(self, manager: Any = None) -> Steps:
+        """Wait for ``manager``'s (a ScreenManager's) transition to end, then two frames:
+        on a loaded machine a fixed delay may be a single frame, both screens still drawn."""
+        if manager is not None:
+            yield from self.until(lambda: not manager.transition.is_active and
+                                  len(manager.children) == 1, "transition")
+        for _ in range(2):
+            yield 0
 
-        # The language switch changes the document and the screen's own words.
-        client = make_client(tmp / "lang", self.a, "kk")
-        screen = ConsentScreen(client)
-        self.show(screen)
-        yield 0.3
-        before = (screen.title_label.text, screen.accept_button.text)
-        tap(screen.language)
-        yield 0.4
-        options = [w for child in Window.children for w in child.walk()
-                   if getattr(w, "text", None) == "Русский" and w is not screen.language]
-        r["language_options_found"] = len(options)
-        if options:
-            tap(options[-1])
-            yield 0.4
-        r["language_before"] = before
-        r["language_after"] = (screen.title_label.text, screen.accept_button.text,
-                               screen.locale)
-
-        # Decline.
-        client = make_client(tmp / "decline", self.a, loc)
-        screen = ConsentScreen(client)
-        self.show(screen)
-        yield 0.3
-        tap(screen.decline_button)
-        yield 0.2
-        r["decline_actions"] = [x.action for x in client.history()]
-
-        # A major version: the re-prompt shows what changed first.
-        client = make_client(tmp / "major", self.a, loc)
-        client.accept(age_confirmed=True)
-        client.close()
-        client = make_client(tmp / "major", self.major, loc)
-        decision = client.decide()
-        r["major_decision"] = [decision.kind.value, *decision.reasons]
-        screen = ConsentScreen(client, decision)
-        self.show(screen)
-        yield 0.4
-        r["major_labels"] = labels(screen.body)[:6]
-        self.shot("reprompt")
-
-        # A minor version: a banner; Dismiss acknowledges.
-        client = make_client(tmp / "minor", self.a, loc)
-        client.accept(age_confirmed=True)
-        client.close()
-        client = make_client(tmp / "minor", self.minor, loc)
-        decision = client.decide()
-        r["minor_decision"] = decision.kind.value
-        banner = NoticeBanner(client, decision)
-        banner.pos_hint = {"top": 1}
-        self.show(banner)
-        yield 0.4
-        self.shot("notice")
-        tap(banner.dismiss_button)
-        yield 0.2
-        r["minor_actions"] = [x.action for x in client.history()]
-        r["minor_after"] = client.decide().kind.value
-
-        # Settings: change a purpose, then withdraw.
-        client = make_client(tmp / "settings", self.a, loc)
-        client.accept(age_confirmed=True)
-        settings = ConsentSettings(client)
-        self.show(settings)
-        yield 0.4
-        tap(settings.switches["analytics"])
-        yield 0.3
-        r["settings_granted_analytics"] = client.is_granted("analytics")
-        self.shot("settings")
-        tap(settings.withdraw_button)
-        yield 0.3
-        r["settings_actions"] = [x.action for x in client.history()]
-        r["settings_decision"] = client.decide().kind.value
-        yield 0.1
-
-        # Bad data: the user's language has no document here; the screen says so.
-        client = make_client(tmp / "nodoc", self.a, "ru", drop_locale="ru")
-        screen = ConsentScreen(client)
-        self.show(screen)
-        yield 0.3
-        r["nodoc_labels"] = labels(screen.body)[:2]
-        screen.scroll.scroll_y = 0
-        yield 0.3
-        tap(screen.age_box)
-        yield 0.2
-        r["nodoc_accept_enabled"] = not screen.accept_button.disabled
-
-        # A very long policy (one huge paragraph among a thousand): it renders and scrolls.
-        client = make_client(tmp / "long", self.long, loc, app_id="long-policy")
-        started = __import__("time").monotonic()
-        screen = ConsentScreen(client)
-        self.show(screen)
-        yield 0
-        r["long_first_frame_seconds"] = __import__("time").monotonic() - started
-        screen.scroll.scroll_y = 0  # too early: the document is still being laid out
-        yield 0.1
-        r["long_scrolled_early"] = bool(screen.scrolled_to_end)
-        for _ in range(300):
-            if screen.complete:
-                break
-            yield 0.1
-        r["long_labels"] = len(labels(screen.body))
-        r["long_build_seconds"] = __import__("time").monotonic() - started
-        screen.scroll.scroll_y = 0
-        yield 0.5
-        r["long_scrolled"] = bool(screen.scrolled_to_end)
-        self.shot("long")
+    def until(self, check: Callable[[], bool], what: str, timeout: float = 20) -> Steps:
+        """Wait (frame by frame) until ``check()``; record a failure after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while not check():
+            if time.monotonic() > deadline:
+                self.result.setdefault("timeouts", []).append(what)
+                return
+            yield 0.05
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
-    Driver(out, sys.argv[2], *(Path(p) for p in sys.argv[3:7])).run()
+    Driver(out, sys.argv[2], json.loads(sys.argv[3])).run()

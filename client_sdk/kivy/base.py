@@ -1,0 +1,186 @@
+"""Themed building blocks the consent widgets are made of: text, buttons, a toggle with no
+words baked into its image, a check box, a confirmation dialog. Their look is in base.kv
+and follows :data:`theme.theme`; an app restyles them by overriding those rules.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import webbrowser
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from kivy.clock import Clock, mainthread
+from kivy.core.text import Label as CoreLabel
+from kivy.lang import Builder
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
+from kivy.uix.spinner import Spinner
+from kivy.uix.widget import Widget
+
+from . import style as _style
+
+__all__ = ["Column", "ConfirmDialog", "KButton", "KCheck", "KText", "KToggle",
+           "LanguageSpinner", "Row", "TapText", "background"]
+
+T = TypeVar("T")
+
+
+_TAG = re.compile(r"\[/?[a-z]+(?:=[^\]]*)?\]")
+
+
+class FitWords:
+    """Shrinks the font (``fit`` < 1) only when the longest word would not fit on one line
+    at the user's text size: Kivy would break it mid-word. Kazakh and Kyrgyz words run
+    long; at 2x a heading like "Маалыматтарыңызды" is wider than a phone."""
+
+    fit = NumericProperty(1.0)
+    # Provided by the Label/Button it is mixed into.
+    text: str
+    text_size: Any
+    width: float
+    font_size: float
+    font_name: str
+    bold: bool
+    properties: Callable[[], dict[str, Any]]
+    fbind: Callable[..., Any]
+
+    def _watch_words(self) -> None:
+        self._refit = Clock.create_trigger(self._fit_words, -1)
+        for name in ("text", "width", "base_size", "bold"):
+            if name in self.properties():
+                self.fbind(name, self._refit)
+        _style.theme.fbind("text_scale", self._refit)
+
+    def _fit_words(self, *_: Any) -> None:
+        room = (self.text_size[0] or self.width) - 2
+        words = sorted(_TAG.sub("", self.text).split(), key=len, reverse=True)[:3]
+        if room <= 10 or not words:
+            return
+        size = self.font_size / max(self.fit, 0.01)
+        if len(words[0]) * size <= room:
+            self.fit = 1.0  # even letters 1 em wide would fit: no need to measure
+            return
+        bold = bool(self.bold) or "[b]" in self.text
+        widest = max(_word_width(w, self.font_name, size, bold) for w in words)
+        self.fit = max(0.5, min(1.0, room / widest)) if widest > room else 1.0
+
+
+@lru_cache(maxsize=4096)
+def _word_width(word: str, font: str, size: float, bold: bool) -> float:
+    core = CoreLabel(text=word, font_name=font, font_size=size, bold=bold)
+    core.refresh()
+    return float(core.texture.size[0])
+
+
+class KText(FitWords, Label):  # type: ignore[misc]
+    """A wrapping label whose height follows its text; ``[ref=url]`` opens the browser."""
+
+    base_size = NumericProperty(15)
+    muted = BooleanProperty(False)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._watch_words()
+
+    def on_ref_press(self, ref: str) -> None:
+        if ref.startswith(("http://", "https://", "mailto:", "tel:")):
+            webbrowser.open(ref)
+
+
+class TapText(ButtonBehavior, KText):  # type: ignore[misc]
+    """A label that acts on a tap (the words beside a check box)."""
+
+
+class KButton(FitWords, Button):  # type: ignore[misc]
+    """A button at least 48 dp tall whose label wraps; ``primary`` fills it."""
+
+    primary = BooleanProperty(False)
+    flat = BooleanProperty(False)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._watch_words()
+
+
+class LanguageSpinner(Spinner):  # type: ignore[misc]
+    """The language switch, styled like a KButton; options are KButtons too."""
+
+
+class LanguageOption(Button):  # type: ignore[misc]
+    pass
+
+
+class KToggle(ButtonBehavior, Widget):  # type: ignore[misc]
+    """An on/off switch drawn in the theme's colours, with no text in its image (Kivy's
+    Switch shows English "ON/OFF" in every language). Touch target 56x48 dp."""
+
+    active = BooleanProperty(False)
+
+    def on_release(self) -> None:
+        self.active = not self.active
+
+
+class KCheck(ButtonBehavior, Widget):  # type: ignore[misc]
+    """A 48 dp check box drawn in the theme's colours."""
+
+    active = BooleanProperty(False)
+
+    def on_release(self) -> None:
+        self.active = not self.active
+
+
+class Column(BoxLayout):  # type: ignore[misc]
+    """A vertical box whose height follows its children (for a ScrollView)."""
+
+
+class Row(BoxLayout):  # type: ignore[misc]
+    """A horizontal row at least 48 dp tall, as tall as its tallest child (children have
+    ``size_hint_y: None``)."""
+
+    def on_children(self, _row: Any, children: list[Widget]) -> None:
+        for child in children:
+            child.fbind("height", self._fit)
+        self._fit()
+
+    def _fit(self, *_: Any) -> None:
+        self.height = max([dp(48), *(c.height for c in self.children)])
+
+
+class ConfirmDialog(ModalView):  # type: ignore[misc]
+    """Asks before a destructive action. ``action`` runs only on Confirm."""
+
+    title = StringProperty("")
+    message = StringProperty("")
+    confirm_text = StringProperty("")
+    cancel_text = StringProperty("")
+    action = ObjectProperty(None, allownone=True)
+
+    def confirm(self) -> None:
+        action = self.action
+        self.dismiss()
+        if action is not None:
+            action()
+
+
+def background(work: Callable[[], T], done: Callable[[T], None]) -> threading.Thread:
+    """Run ``work`` on a daemon thread and hand its result to ``done`` on the UI thread."""
+    deliver = mainthread(done)
+
+    def run() -> None:
+        deliver(work())
+
+    thread = threading.Thread(target=run, daemon=True, name="kelisim-work")
+    thread.start()
+    return thread
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -1,0 +1,323 @@
+"""``ConsentScreen``: the layered consent notice.
+
+Layer 1 (``first_layer``) is built from signed manifest fields, the Law 94-V Art. 8(4)
+elements: who (operator, BIN), what data, which purposes with vendors and countries, third
+parties, transfer abroad, publication, term; with "what changed" first on a re-prompt.
+``purposes`` holds the per-purpose toggles, ``full_text`` the policy (one tap away).
+Accept is never enabled before the document is loaded; with ``require_scroll`` (the app's
+choice) only once the full text was scrolled to its end, measured on screen after layout.
+
+Events: ``on_accept(record)``, ``on_decline(record)``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    ObjectProperty,
+    OptionProperty,
+    StringProperty,
+)
+from kivy.uix.boxlayout import BoxLayout
+
+from ..client import ConsentClient
+from ..decision import Decision
+from ..errors import ConsentError, UsageError
+from ..model import Version
+from ..strings import LANGUAGE_NAMES
+from . import layers
+from .base import background
+from .markup import Block, to_blocks
+from .policy_view import blocks_to_data
+from .style import theme
+from .texts import Words, language
+
+__all__ = ["LAYERS", "ConsentScreen"]
+
+LAYERS = ("first_layer", "purposes", "full_text")
+
+
+class ConsentScreen(BoxLayout):  # type: ignore[misc]
+    """See the module docstring. State lives in the properties below; the layout in
+    consent_screen.kv."""
+
+    locale = StringProperty("")
+    layer = OptionProperty("first_layer", options=[*LAYERS, "declined"])
+    document_state = OptionProperty("loading", options=["loading", "ready", "failed"])
+    require_scroll = BooleanProperty(False)
+    scrolled_to_end = BooleanProperty(False)
+    full_text_opened = BooleanProperty(False)
+    age_confirmed = BooleanProperty(False)
+    guardian_confirmed = BooleanProperty(False)
+    guardian_name = StringProperty("")
+    choices = DictProperty()  # optional purpose id -> on
+    can_accept = BooleanProperty(False)
+    declined = BooleanProperty(False)
+    layers_shown = ListProperty()
+    words = ObjectProperty(None)
+    title_text = StringProperty("")
+    meta_text = StringProperty("")
+    hint_text = StringProperty("")
+    __events__ = ("on_accept", "on_decline")
+
+    def __init__(self, client: ConsentClient, decision: Decision | None = None, *,
+                 require_scroll: bool = False, clock: Callable[[], float] = time.monotonic,
+                 zone: tzinfo | None = None, **kw: Any) -> None:
+        self.client = client
+        self.decision = decision or client.decide()
+        if self.decision.version is None:
+            raise UsageError("ConsentScreen needs a decision with a version")
+        self.version: Version = self.decision.version
+        self.clock = clock
+        self.zone = zone
+        self.seconds_by_layer: dict[str, float] = {}
+        self._shown_since: float | None = None
+        self._layer_since: float | None = None
+        self._document_locale = ""
+        self._purposes_built = False
+        self._toggles: dict[str, Any] = {}
+        self._blocks: list[Block] = []
+        super().__init__(**kw)
+        self.require_scroll = require_scroll
+        state = client.consent_state()
+        self.choices = {p.id: state.status == "accepted" and bool(state.grants.get(p.id))
+                        for p in self.version.purposes if not p.required}
+        self._mark = Clock.create_trigger(self._mark_shown, 0)
+        self.fbind("parent", self._mark)
+        self.fbind("layer", self._on_layer)
+        for name in ("document_state", "scrolled_to_end", "age_confirmed",
+                     "guardian_confirmed", "guardian_name", "require_scroll", "declined"):
+            self.fbind(name, self._update)
+        self.ids.policy.fbind("scrolled_to_end", self._policy_read)
+        self.set_locale(language(client, self.version), remember=False)
+
+    # -- language ----------------------------------------------------------------------
+    def set_locale(self, tag: str, *, remember: bool = True) -> None:
+        """Show everything in ``tag``; the user's progress (layer, scroll, read state,
+        choices, age) stays. ``remember`` stores it for later screens and launches."""
+        if tag not in self.version.locales:
+            raise UsageError(f"version {self.version.label} has no {tag!r} document")
+        if remember:
+            self.client.remember_locale(tag)
+        self.locale = tag
+        w = self.words = Words(tag, self.version, self.client.manifest, self.zone)
+        doc = self.version.locales[tag]
+        self.title_text = doc.title or w("title")
+        self.meta_text = f"{w('version', label=self.version.label)} · " \
+                         f"{w('effective', date=w.date(self.version.effective))}"
+        spinner = self.ids.language
+        self._languages = {LANGUAGE_NAMES.get(t, t): t for t in sorted(self.version.locales)}
+        spinner.values = list(self._languages)
+        spinner.text = LANGUAGE_NAMES.get(tag, tag)
+        layers.fill_first_layer(self, self.ids.first_box)
+        self._purposes_built = False
+        if self.layer == "purposes":
+            self._build_purposes()
+        self._load_document()
+        self._update()
+
+    def on_language_pick(self, name: str) -> None:
+        tag = self._languages.get(name)
+        if tag and tag != self.locale:
+            self.set_locale(tag)
+
+    # -- the document, off the UI thread -----------------------------------------------
+    def _load_document(self) -> None:
+        tag = self.locale
+        self._document_locale = tag
+        if self.document_state != "ready":
+            self.document_state = "loading"
+        number = self.version.version
+        link = theme.link_hex()
+
+        def work() -> list[Block] | ConsentError:
+            try:
+                return to_blocks(self.client.document(tag, version=number), link)
+            except (ConsentError, UsageError) as exc:
+                return ConsentError(str(exc)) if isinstance(exc, UsageError) else exc
+
+        background(work, lambda result: self._document_loaded(tag, result))
+
+    def _document_loaded(self, tag: str, result: list[Block] | ConsentError) -> None:
+        if tag != self._document_locale:
+            return  # the user switched language meanwhile
+        if isinstance(result, ConsentError):
+            self.document_state = "failed"
+            return
+        view = self.ids.policy
+        keep = view.scroll_y
+        self._blocks = result
+        view.lines = blocks_to_data(result, self.words("end_of_policy"))
+        view.scroll_y = keep
+        self.document_state = "ready"
+
+    def retry(self) -> None:
+        self._load_document()
+
+    # -- layers and evidence -----------------------------------------------------------
+    def open_layer(self, name: str) -> None:
+        if name not in LAYERS:
+            raise UsageError(f"unknown layer {name!r}")
+        self.layer = name
+
+    def _build_purposes(self) -> None:
+        # Built when first opened: the first frame shows only the first layer.
+        if not self._purposes_built:
+            self._purposes_built = True
+            layers.fill_purposes(self, self.ids.purposes_box)
+
+    def _on_layer(self, *_: Any) -> None:
+        if self.layer == "purposes":
+            self._build_purposes()
+        self._close_layer_time()
+        if self.layer == "full_text":
+            self.full_text_opened = True
+        self.ids.layers.current = self.layer
+        self._mark()
+
+    def _close_layer_time(self) -> None:
+        if self._layer_since is not None and self._shown_layer:
+            spent = self.clock() - self._layer_since
+            self.seconds_by_layer[self._shown_layer] = \
+                self.seconds_by_layer.get(self._shown_layer, 0.0) + spent
+        self._layer_since = None
+
+    _shown_layer = ""
+
+    def _mark_shown(self, *_: Any) -> None:
+        """Called a frame after a layer became current: it counts as shown only when it
+        is in the window."""
+        screen = self.ids.layers.current_screen
+        if self.get_root_window() is None or screen is None or \
+                screen.get_root_window() is None:
+            if self.parent is not None:  # added, but its parent not yet in the window
+                Clock.schedule_once(self._mark_shown, 0.1)
+            return
+        now = self.clock()
+        if self._shown_since is None:
+            self._shown_since = now
+        if screen.name in LAYERS and screen.name not in self.layers_shown:
+            self.layers_shown.append(screen.name)
+        if self._layer_since is None:
+            self._shown_layer = screen.name
+            self._layer_since = now
+        if screen.name == "full_text":
+            self.ids.policy.check_end()
+
+    def _policy_read(self, _view: Any, value: bool) -> None:
+        if value and self.layer == "full_text":
+            self.scrolled_to_end = True
+
+    def evidence(self) -> dict[str, Any]:
+        """What happened on screen (COMMON.md's evidence contract)."""
+        self._close_layer_time()
+        now = self.clock()
+        if self.layer in LAYERS and self.get_root_window() is not None:
+            self._shown_layer, self._layer_since = self.layer, now
+        total = now - self._shown_since if self._shown_since is not None else 0.0
+        return {
+            "layers_shown": list(self.layers_shown),
+            "full_text_opened": bool(self.full_text_opened),
+            "scrolled_to_end": bool(self.scrolled_to_end),
+            "seconds_on_screen": _seconds(total),
+            "seconds_by_layer": {k: _seconds(v) for k, v in self.seconds_by_layer.items()
+                                 if k in self.layers_shown},
+            "ui_locale": self.locale,
+        }
+
+    # -- state -------------------------------------------------------------------------
+    def _age_ok(self) -> bool:
+        v = self.version
+        if v.min_age is None or self.age_confirmed:
+            return True
+        return bool(v.guardian_consent and self.guardian_confirmed
+                    and self.guardian_name.strip())
+
+    def _update(self, *_: Any) -> None:
+        w = self.words
+        if w is None:
+            return
+        read = self.scrolled_to_end or not self.require_scroll
+        self.can_accept = self.document_state == "ready" and read and self._age_ok() \
+            and not self.declined
+        if self.document_state == "failed":
+            self.hint_text = w("offline_document")
+        elif self.document_state == "loading":
+            self.hint_text = w("loading")
+        elif not read:
+            self.hint_text = w("scroll_hint")
+        elif not self._age_ok():
+            self.hint_text = w("age_hint")
+        else:
+            self.hint_text = ""
+
+    @property
+    def toggles(self) -> dict[str, Any]:
+        """The purposes layer's toggles (it is built on first use)."""
+        self._build_purposes()
+        return self._toggles
+
+    @toggles.setter
+    def toggles(self, value: dict[str, Any]) -> None:
+        self._toggles = value
+
+    def set_choice(self, purpose: str, on: bool) -> None:
+        if purpose in self.choices:
+            self.choices[purpose] = bool(on)
+
+    def choices_label(self, choices: dict[str, bool]) -> str:
+        w: Words = self.words
+        return w("save_choices") if any(choices.values()) else w("only_required")
+
+    # -- actions -----------------------------------------------------------------------
+    def accept_all(self) -> None:
+        for pid in list(self.choices):
+            self.choices[pid] = True
+        self.accept()
+
+    def accept(self) -> None:
+        """Accept with the current choices (Accept all / Only required / Save choices)."""
+        if not self.can_accept:
+            return
+        guardian = None
+        v = self.version
+        if v.min_age is not None and not self.age_confirmed:
+            guardian = {"name": self.guardian_name.strip(), "relation": "guardian"}
+        record = self.client.accept(
+            dict(self.choices), locale=self.locale, evidence=self.evidence(),
+            age_confirmed=None if v.min_age is None else bool(self.age_confirmed),
+            guardian=guardian)
+        self.dispatch("on_accept", record)
+
+    def decline(self) -> None:
+        record = self.client.decline(locale=self.locale, evidence=self.evidence())
+        self.declined = True
+        self.layer = "declined"
+        self.dispatch("on_decline", record)
+
+    def review_again(self) -> None:
+        self.declined = False
+        self.layer = "first_layer"
+
+    def on_accept(self, record: Any) -> None:
+        pass
+
+    def on_decline(self, record: Any) -> None:
+        pass
+
+
+def _seconds(value: float) -> int:
+    return max(0, min(int(value), 86400))
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -1,0 +1,189 @@
+"""``ConsentSettings``: what the user agreed to and when, per-purpose switches with
+descriptions and vendors, the full policy, the history in local time with what changed
+and whether it reached the operator, Withdraw and Request deletion (both confirmed first).
+
+Every action shows its result at once, dispatches ``on_change(record)`` and starts a sync
+in the background; the history refreshes when the sync answers.
+
+Events: ``on_change(record)``, ``on_policy()``, ``on_synced(result)``.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from ..client import ConsentClient, SyncResult
+from ..store import LedgerRecord
+from ..timeutil import parse_time
+from .base import ConfirmDialog, KText, background
+from .layers import heading, purpose_row, small
+from .markup import escape
+from .policy_view import PolicyModal
+from .texts import Words, language
+
+__all__ = ["ConsentSettings"]
+
+
+class ConsentSettings(BoxLayout):  # type: ignore[misc]
+    title = StringProperty("")
+    status = StringProperty("")  # the result of the last action
+    accepted = BooleanProperty(False)
+    syncing = BooleanProperty(False)
+    words = ObjectProperty(None)
+    __events__ = ("on_change", "on_policy", "on_synced")
+
+    def __init__(self, client: ConsentClient, *, zone: tzinfo | None = None,
+                 **kw: Any) -> None:
+        self.client = client
+        self.zone = zone
+        self.toggles: dict[str, Any] = {}
+        self.dialog: ConfirmDialog | None = None
+        self.modal: PolicyModal | None = None
+        super().__init__(**kw)
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Rebuild from the client's state (after an action, a sync, a language change)."""
+        box = self.ids.content
+        box.clear_widgets()
+        self.toggles = {}
+        manifest = self.client.manifest
+        if manifest is None:
+            w = self.words = Words(self.client.preferred_locales[0]
+                                   if self.client.preferred_locales else "en")
+            self.title = w("settings")
+            box.add_widget(KText(text=escape(w("unavailable"))))
+            self.accepted = False
+            return
+        v = self.client.current_version()
+        w = self.words = Words(language(self.client, v), v, manifest, self.zone)
+        self.title = w("settings")
+        state = self.client.consent_state()
+        self.accepted = state.status == "accepted"
+        if state.status == "accepted" and state.accepted_at is not None:
+            label = _label(manifest, state.version) or str(state.version)
+            box.add_widget(KText(text=escape(w("accepted_on", label=label,
+                                                 date=w.date(state.accepted_at)))))
+        else:
+            last = self._last_time(("withdraw", "decline"))
+            key = {"withdrawn": "withdrawn_on", "declined": "declined_on"}.get(state.status)
+            box.add_widget(KText(text=escape(w(key, date=w.date(last)) if key and last
+                                             else w("no_consent"))))
+        box.add_widget(heading(w("agreed_to")))
+        for p in v.purposes:
+            on = self.accepted and bool(state.grants.get(p.id))
+            row, toggle = purpose_row(w, p, None if p.required else on, self._toggle)
+            if toggle is not None:
+                toggle.disabled = not self.accepted
+                self.toggles[p.id] = toggle
+            box.add_widget(row)
+        box.add_widget(heading(w("history")))
+        for r in reversed(self.client.history()):
+            box.add_widget(small(self._history_line(w, r)))
+
+    def _last_time(self, actions: tuple[str, ...]) -> Any:
+        for r in reversed(self.client.history()):
+            if r.action in actions:
+                return parse_time(r.client_time)
+        return None
+
+    def _history_line(self, w: Words, r: LedgerRecord) -> str:
+        when = w.when(parse_time(r.client_time))
+        status = getattr(r, "status", None)
+        if status == "rejected":
+            sent = w("rejected", reason=getattr(r, "reason", "") or "")
+        else:
+            sent = w("synced") if r.synced else w("not_synced")
+        line = f"[b]{escape(w('action.' + r.action))}[/b] · {escape(when)} · {escape(sent)}"
+        manifest = self.client.manifest
+        v = self.client.current_version() if manifest is not None else None
+        if r.action == "update" and v is not None:
+            titles = {p.id: w.purpose_title(p) for p in v.purposes}
+            changed = [w("purpose_on" if on else "purpose_off", title=titles.get(pid, pid))
+                       for pid, on in sorted(r.purposes.items())]
+            line += "\n" + escape("; ".join(changed))
+        elif r.action == "accept":
+            label = _label(manifest, r.version) if manifest is not None else None
+            line += "\n" + escape(w("version", label=label or r.version))
+        return line
+
+    # -- actions -----------------------------------------------------------------------
+    def _toggle(self, purpose: str, on: bool) -> None:
+        state = self.client.consent_state()
+        if state.status != "accepted" or bool(state.grants.get(purpose)) == on:
+            return
+        self._done(self.client.update_purposes({purpose: on}))
+
+    def open_policy(self) -> None:
+        v = self.client.current_version()
+        self.modal = PolicyModal(self.client, v, language(self.client, v))
+        self.modal.open()
+        self.dispatch("on_policy")
+
+    def ask_withdraw(self) -> None:
+        self._ask("confirm_withdraw_title", "confirm_withdraw_body", "withdraw",
+                  self.withdraw)
+
+    def ask_deletion(self) -> None:
+        self._ask("confirm_deletion_title", "confirm_deletion_body", "request_deletion",
+                  self.request_deletion)
+
+    def _ask(self, title: str, body: str, confirm: str, action: Any) -> None:
+        w = self.words
+        self.dialog = ConfirmDialog(title=w(title), message=w(body), confirm_text=w(confirm),
+                                    cancel_text=w("cancel"), action=action)
+        self.dialog.open()
+
+    def withdraw(self) -> None:
+        """Withdraw all consent now (``ask_withdraw`` asks first)."""
+        self._done(self.client.withdraw())
+
+    def request_deletion(self) -> None:
+        """Ask for deletion now (``ask_deletion`` asks first)."""
+        self._done(self.client.request_deletion())
+
+    def _done(self, record: LedgerRecord) -> None:
+        self.status = self.words("saved_sending")
+        self.refresh_view()
+        self.dispatch("on_change", record)
+        self.sync_now()
+
+    def sync_now(self) -> None:
+        """Sync on a background thread; the history and status follow its result."""
+        self.syncing = True
+        background(self.client.sync, self._synced)
+
+    def _synced(self, result: SyncResult) -> None:
+        self.syncing = False
+        sent = result.ok and result.pending == 0
+        self.status = self.words("sent") if sent else self.words("send_later")
+        self.refresh_view()
+        self.dispatch("on_synced", result)
+
+    def on_change(self, record: Any) -> None:
+        pass
+
+    def on_policy(self) -> None:
+        pass
+
+    def on_synced(self, result: Any) -> None:
+        pass
+
+
+def _label(manifest: Any, number: int | None) -> str | None:
+    for v in (manifest.current, manifest.upcoming):
+        if v is not None and v.version == number:
+            return str(v.label)
+    for e in manifest.history:
+        if e.version == number:
+            return str(e.label)
+    return None
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

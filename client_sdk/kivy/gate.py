@@ -1,0 +1,143 @@
+"""``ConsentGate``: decide, show the right widget, and keep the app in step with consent.
+
+It decides at once from the verified local state (the first launch works offline from the
+bundle), shows a ConsentScreen for PROMPT or a NoticeBanner for NOTICE/UPCOMING, then
+refreshes and syncs on a background thread after the first frame. Every outcome reaches
+the app: ``on_done(decision)`` when nothing blocks it, ``on_decline(decision)`` when the
+user declined, ``on_refresh(result)`` with the refresh result (a failure included: the app
+can show it). After each recorded action a sync starts in the background at once.
+
+``recheck()`` (after a withdrawal in Settings, say) decides again and shows the consent
+screen when consent no longer stands; the app stops what consent gated in ``on_revoked``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.uix.anchorlayout import AnchorLayout
+from kivy.uix.widget import Widget
+
+from ..client import ConsentClient, RefreshResult
+from ..decision import Decision, Kind
+from .base import background
+from .consent_screen import ConsentScreen
+from .notice_banner import NoticeBanner
+from .style import register_fonts
+
+__all__ = ["BannerSlot", "ConsentGate"]
+
+
+class BannerSlot(AnchorLayout):  # type: ignore[misc]
+    """Holds a NoticeBanner at the top of the gate's parent (style in gate.kv)."""
+
+
+def _noop(*_: Any) -> None:
+    pass
+
+
+class ConsentGate:
+    def __init__(self, client: ConsentClient, parent: Widget,
+                 on_done: Callable[[Decision], None], *, require_scroll: bool = False,
+                 sync: bool = True, on_decline: Callable[[Decision], None] = _noop,
+                 on_refresh: Callable[[RefreshResult], None] = _noop,
+                 on_revoked: Callable[[Decision], None] = _noop) -> None:
+        register_fonts()
+        remembered = client.remembered_locale()
+        if remembered:
+            client.remember_locale(remembered)  # first in preferred_locales again
+        self.client = client
+        self.parent = parent
+        self.on_done = on_done
+        self.on_decline = on_decline
+        self.on_refresh = on_refresh
+        self.on_revoked = on_revoked
+        self.require_scroll = require_scroll
+        self.sync = sync
+        self.shown: Widget | None = None
+        self.last_refresh: RefreshResult | None = None
+
+    def start(self) -> None:
+        self._show(self.client.decide())
+        # The network waits for the first frame: the screen comes first.
+        Clock.schedule_once(lambda _dt: threading.Thread(
+            target=self._work, daemon=True, name="kelisim-refresh").start(), 0.1)
+
+    def _work(self) -> None:
+        result = self.client.refresh()
+        if self.sync:
+            self.client.sync()
+        decision = self.client.decide()
+        Clock.schedule_once(lambda _dt: self._refreshed(result, decision), 0)
+
+    def _refreshed(self, result: RefreshResult, decision: Decision) -> None:
+        self.last_refresh = result
+        self.on_refresh(result)
+        shown = self.shown
+        if shown is None and decision.kind in (Kind.PROMPT, Kind.NOTICE, Kind.UPCOMING):
+            self._show(decision)
+        elif isinstance(shown, ConsentScreen) and decision.kind is Kind.PROMPT and \
+                decision.version is not None and \
+                decision.version.version != shown.version.version:
+            self._remove()
+            self._show(decision)
+
+    def recheck(self) -> Decision:
+        """Decide again now; show the consent screen if consent no longer stands (a
+        withdrawal) and tell the app through ``on_revoked``."""
+        decision = self.client.decide()
+        if decision.kind is Kind.PROMPT and not isinstance(self.shown, ConsentScreen):
+            self._remove()
+            self.on_revoked(decision)
+            self._show(decision)
+        return decision
+
+    def _show(self, decision: Decision) -> None:
+        if decision.kind is Kind.PROMPT:
+            screen = ConsentScreen(self.client, decision, require_scroll=self.require_scroll)
+            screen.bind(on_accept=lambda *_: self._accepted(),
+                        on_decline=lambda *_: self._declined(decision))
+            self.shown = screen
+            self.parent.add_widget(screen)
+        elif decision.kind in (Kind.NOTICE, Kind.UPCOMING):
+            banner = NoticeBanner(self.client, decision)
+            banner.bind(on_dismiss=lambda *_: self._notice_read())
+            slot = BannerSlot()
+            slot.add_widget(banner)
+            self.shown = slot
+            self.banner = banner
+            self.parent.add_widget(slot)
+            self.on_done(decision)  # a notice does not block the app
+        elif decision.kind is Kind.NONE:
+            self.on_done(decision)
+
+    def _remove(self) -> None:
+        if self.shown is not None and self.shown.parent is not None:
+            self.shown.parent.remove_widget(self.shown)
+        self.shown = None
+
+    def _accepted(self) -> None:
+        self._remove()
+        self.on_done(self.client.decide())
+        self._sync()
+
+    def _declined(self, decision: Decision) -> None:
+        # The screen stays, showing that the user declined, with a way back.
+        self.on_decline(decision)
+        self._sync()
+
+    def _notice_read(self) -> None:
+        Clock.schedule_once(lambda _dt: self._remove(), 2.5)  # "noted" stays a moment
+        self._sync()
+
+    def _sync(self) -> None:
+        if self.sync:
+            background(self.client.sync, _noop)
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

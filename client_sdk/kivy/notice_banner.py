@@ -1,0 +1,87 @@
+"""``NoticeBanner``: a non-blocking notice of a minor change, or of an upcoming version
+("changes on 1 December 2026"), in the user's language. Read opens the new text; closing
+it, or OK, records that the notice was read, shows so, and dispatches ``on_dismiss``.
+
+Events: ``on_read()`` (the text was opened), ``on_dismiss(record)``.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from ..client import ConsentClient
+from ..decision import Decision, Kind
+from ..errors import UsageError
+from ..store import LedgerRecord
+from .base import KText
+from .markup import escape
+from .policy_view import PolicyModal
+from .texts import Words, language
+
+__all__ = ["NoticeBanner"]
+
+
+class NoticeBanner(BoxLayout):  # type: ignore[misc]
+    heading = StringProperty("")
+    read_text = StringProperty("")
+    ok_text = StringProperty("")
+    done = BooleanProperty(False)
+    words = ObjectProperty(None)
+    __events__ = ("on_read", "on_dismiss")
+
+    def __init__(self, client: ConsentClient, decision: Decision | None = None, *,
+                 zone: tzinfo | None = None, **kw: Any) -> None:
+        self.client = client
+        self.decision = decision or client.decide()
+        if self.decision.kind not in (Kind.NOTICE, Kind.UPCOMING) or \
+                self.decision.version is None:
+            raise UsageError(f"NoticeBanner needs a NOTICE or UPCOMING decision, not "
+                             f"{self.decision.kind.value}")
+        super().__init__(**kw)
+        self.version = self.decision.version
+        self.tag = language(client, self.version)
+        w = self.words = Words(self.tag, self.version, client.manifest, zone)
+        if self.decision.kind is Kind.UPCOMING:
+            self.heading = w("notice_upcoming", date=w.date(self.version.effective))
+        else:
+            self.heading = w("notice_minor")
+        self.read_text, self.ok_text = w("read"), w("dismiss")
+        for label, summary in w.changes(self.decision.changes):
+            self.ids.changes.add_widget(KText(text=f"[b]{escape(label)}[/b] — "
+                                                   f"{escape(summary)}",
+                                              base_size=14))
+        self.modal: PolicyModal | None = None
+
+    def read(self) -> None:
+        """Open the text this notice is about; closing it counts as reading the notice."""
+        self.modal = PolicyModal(self.client, self.version, self.tag,
+                                 on_close=lambda _m: self._read_done())
+        self.modal.open()
+        self.dispatch("on_read")
+
+    def _read_done(self) -> None:
+        self.dismiss()
+
+    def dismiss(self) -> LedgerRecord | None:
+        if self.done:
+            return None
+        record = self.client.acknowledge_notice()
+        self.done = True
+        self.heading = self.words("notice_noted")
+        self.dispatch("on_dismiss", record)
+        return record
+
+    def on_read(self) -> None:
+        pass
+
+    def on_dismiss(self, record: Any) -> None:
+        pass
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -1,0 +1,65 @@
+"""The operator console at ``/admin``: server-rendered pages over the server's services.
+
+``init_admin(app)`` sets up the session cookie, CSRF protection and the blueprints (one per
+area). Pages need no JavaScript; charts are SVG drawn on the server. Every view checks the
+signed-in user's role on the server (``security.ACCESS``). docs/console.md is the operator's
+guide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+
+from client_sdk.timeutil import utcnow
+
+__all__ = ["AdminState", "init_admin"]
+
+
+@dataclass
+class AdminState:
+    """What the console shares across requests; tests replace ``clock``."""
+
+    csrf: CSRFProtect
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, ``Secure`` when the request came over TLS ("auto")."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        mode = app.config["KELISIM_ADMIN_COOKIE_SECURE"]
+        if mode == "auto":
+            return bool(request) and request.is_secure
+        return bool(mode == "always")
+
+
+def init_admin(app: Flask) -> None:
+    """Register the console on ``app`` (called by ``create_app``)."""
+    from . import i18n, views
+    from .models import AdminUser  # noqa: F401 - the tables join the shared metadata
+
+    cfg = app.extensions["kelisim"].config
+    app.config.update(
+        SESSION_COOKIE_NAME="kelisim_admin",
+        SESSION_COOKIE_PATH="/admin",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=cfg["ADMIN_SESSION_HOURS"]),
+        KELISIM_ADMIN_COOKIE_SECURE=cfg["ADMIN_COOKIE_SECURE"],
+        # Only the console's forms are checked (the sync API uses install tokens, not
+        # cookies); the console's blueprint calls protect() on every state-changing request.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        # The token lives as long as the sign-in: a long edit must not lose its form.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.session_interface = _SessionInterface()
+    csrf = CSRFProtect(app)
+    app.extensions["kelisim.admin"] = AdminState(csrf=csrf)
+    i18n.init_app(app)
+    app.register_blueprint(views.bp)

@@ -1,0 +1,177 @@
+"""Marshmallow schemas for every console form: a bad field is named and nothing is stored."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from client_sdk.model import LOCALES, SIGNIFICANCES
+from client_sdk.timeutil import format_time, parse_duration
+
+from .models import ROLES
+
+__all__ = ["DraftForm", "LoginForm", "PasswordForm", "ResolveForm", "SearchForm",
+           "SettingsForm", "UploadForm", "UserCreateForm", "UserUpdateForm", "errors_of"]
+
+_UUID = validate.Regexp(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z",
+                        error="not_uuid")
+_EMAIL = validate.Regexp(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,189}\Z", error="not_email")
+ACTIONS = ("accept", "decline", "update", "withdraw", "acknowledge")
+
+
+def errors_of(exc: ValidationError) -> dict[str, list[str]]:
+    """``{field: [message, ...]}`` for the template (schema-level errors under ``form``)."""
+    out: dict[str, list[str]] = {}
+    messages = exc.messages if isinstance(exc.messages, dict) else {"form": exc.messages}
+    for key, value in messages.items():
+        name = "form" if key == "_schema" else str(key)
+        if isinstance(value, dict):
+            value = [f"{k}: {v}" for k, v in value.items()]
+        out.setdefault(name, []).extend(str(v) for v in value)
+    return out
+
+
+class Form(Schema):
+    """Fields left empty in the browser count as not given; unknown fields (the CSRF
+    token, submit buttons) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _blank_is_missing(self, data: Any, **kwargs: Any) -> dict[str, Any]:
+        items = data.items() if hasattr(data, "items") else []
+        return {k: v for k, v in items if not (isinstance(v, str) and v.strip() == "")}
+
+
+class LoginForm(Form):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(max=1024))
+
+    @pre_load
+    def _lower(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if isinstance(data.get("email"), str):
+            data["email"] = data["email"].strip().lower()
+        return data
+
+
+class PasswordForm(Form):
+    current = fields.String(required=True)
+    new = fields.String(required=True, validate=validate.Length(
+        min=12, max=1024, error="password_length"))
+    confirm = fields.String(required=True)
+
+    @validates_schema
+    def _same(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("new") != data.get("confirm"):
+            raise ValidationError("passwords_differ", "confirm")
+
+
+class UserCreateForm(Form):
+    email = fields.String(required=True, validate=_EMAIL)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+    @pre_load
+    def _lower(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if isinstance(data.get("email"), str):
+            data["email"] = data["email"].strip().lower()
+        return data
+
+
+class UserUpdateForm(Form):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    action = fields.String(required=True, validate=validate.OneOf(
+        ("role", "disable", "enable", "reset")))
+
+
+class ResolveForm(Form):
+    note = fields.String(required=True, validate=validate.Length(max=2000))
+
+
+class SettingsForm(Form):
+    request_deadline_days = fields.Integer(required=True, validate=validate.Range(
+        min=1, max=365))
+
+
+class UploadForm(Form):
+    locale = fields.String(validate=validate.OneOf(LOCALES))
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def _date(value: str) -> None:
+    try:
+        if not _DATE.match(value):
+            raise ValueError
+        datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise ValidationError("not_date") from None
+
+
+class SearchForm(Form):
+    install_id = fields.String(validate=_UUID)
+    record_id = fields.String(validate=_UUID)
+    date_from = fields.String(validate=_date)
+    date_to = fields.String(validate=_date)
+    action = fields.String(validate=validate.OneOf(ACTIONS))
+    version = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    before = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class Effective(fields.Field[str]):
+    """A browser's ``datetime-local`` value (read as UTC) or an RFC 3339 time."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise ValidationError("not_time")
+        text = value.strip().removesuffix("Z")
+        for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"):
+            try:
+                return format_time(datetime.strptime(text, fmt).replace(tzinfo=UTC))
+            except ValueError:
+                continue
+        raise ValidationError("not_time")
+
+
+class DraftForm(Form):
+    """The version fields a publisher edits; purposes and app metadata come as TOML."""
+
+    label = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    significance = fields.String(required=True, validate=validate.OneOf(SIGNIFICANCES))
+    effective = Effective()
+    min_age = fields.Integer(validate=validate.Range(min=0, max=21))
+    guardian_consent = fields.Boolean(load_default=False)
+    consent_term = fields.String(validate=validate.Length(max=32))
+    default_locale = fields.String(validate=validate.OneOf(LOCALES))
+    third_party_transfer = fields.Boolean(load_default=False)
+    cross_border_transfer = fields.Boolean(load_default=False)
+    public_disclosure = fields.Boolean(load_default=False)
+    notes = fields.String(load_default="", validate=validate.Length(max=4000))
+    purposes_toml = fields.String(required=True, validate=validate.Length(max=200_000))
+    app_toml = fields.String(validate=validate.Length(max=200_000))
+
+    @validates("consent_term")
+    def _term(self, value: str, **kwargs: Any) -> None:
+        try:
+            parse_duration(value)
+        except ValueError:
+            raise ValidationError("not_duration") from None
+
+
+class DocumentForm(Form):
+    text = fields.String(required=True, validate=validate.Length(max=1024 * 1024))
+    summary = fields.String(validate=validate.Length(max=2000))
+    title = fields.String(validate=validate.Length(max=200))

@@ -1,0 +1,38 @@
+"""The console's languages: English (the keys), Russian, Kazakh.
+
+``gettext`` looks a text up in the user's language and falls back to English; message
+codes (``bad_login``, ``not_uuid``, ...) have English texts too. The language is chosen
+with the switch in the page header (kept in the session), else from Accept-Language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, has_request_context, request, session
+
+from .i18n_texts import TEXTS
+
+__all__ = ["LANGUAGES", "gettext", "init_app", "language"]
+
+LANGUAGES = ("en", "ru", "kk")
+
+
+def language() -> str:
+    if not has_request_context():
+        return "en"
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def gettext(text: str, **values: Any) -> str:
+    lang = language()
+    out = TEXTS.get(lang, {}).get(text) or TEXTS["en"].get(text) or text
+    return out.format(**values) if values else out
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(_=gettext, console_language=language,
+                                 console_languages=LANGUAGES)

@@ -1,0 +1,110 @@
+"""Console tables: users, sign-in attempts, drafts, per-app console settings.
+
+They live on the server's one SQLAlchemy ``Base`` so Alembic (migration 0005) and the
+models-match-migrations test see them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..models import Base
+
+__all__ = ["ROLES", "AdminUser", "AppSettings", "Draft", "LoginAttempt", "RollupCount",
+           "RollupHead", "RollupPurpose"]
+
+ROLES = ("owner", "publisher", "responder", "viewer")
+
+
+class AdminUser(Base):
+    __tablename__ = "admin_users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
+    # A password someone else chose (CLI, owner reset) must be replaced at first sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    # Bumped on password change, role change or disabling: older session cookies stop working.
+    session_generation: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    last_login_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class LoginAttempt(Base):
+    """Failed sign-ins, counted per account and per IP over a window (shared by workers)."""
+
+    __tablename__ = "admin_login_failures"
+    __table_args__ = (Index("ix_admin_login_failures_email_at", "email", "at"),
+                      Index("ix_admin_login_failures_ip_at", "ip", "at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[str] = mapped_column(String(20), nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    ip: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class Draft(Base):
+    """A version being prepared in the console; published through the publish service."""
+
+    __tablename__ = "admin_drafts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False, index=True)
+    # The version it started from (None: an upload or the app's first version).
+    base_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # version.toml's fields, as the policy-as-code schema reads them.
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    # {locale tag: Markdown text}
+    documents: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    # app.toml's fields when the draft changes app metadata, else None.
+    app_meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # open|published|discarded
+    created_by: Mapped[str] = mapped_column(String(254), nullable=False)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    updated_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    published_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    published_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    published_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class AppSettings(Base):
+    """Console settings per app: the data-subject request deadline."""
+
+    __tablename__ = "admin_app_settings"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    request_deadline_days: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class RollupHead(Base):
+    """The newest consent record (seq) of each app counted in the roll-ups (rollup.py)."""
+
+    __tablename__ = "admin_rollup_heads"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class RollupCount(Base):
+    """Records per app, day (server time), version, locale ('' when none) and action."""
+
+    __tablename__ = "admin_rollup_counts"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    locale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class RollupPurpose(Base):
+    """Accept and update records granting a purpose, per app, day, version and locale."""
+
+    __tablename__ = "admin_rollup_purposes"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    locale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(64), primary_key=True)
+    granted: Mapped[int] = mapped_column(Integer, nullable=False)

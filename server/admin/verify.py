@@ -1,0 +1,96 @@
+"""Checking one consent record as an auditor would: its receipt's signature and the chain
+links on both sides of it. Every check is reported, passed or failed, with what it compared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from client_sdk.envelope import PAYLOAD_RECEIPT, key_from_dict, parse_envelope, verify_threshold
+from client_sdk.errors import ConsentError
+
+from ..consents import GENESIS, chained_fields, row_hash
+from ..models import ConsentRecord, Receipt, RootVersion
+
+__all__ = ["Check", "verify_record"]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _receipt_keys(s: Session) -> list[tuple[int, dict[str, Any], list[str], int]]:
+    """(root version, keys, receipt key ids, threshold) of every root ever signed: a receipt
+    signed before a key rotation is checked against the root of its time."""
+    out = []
+    for row in s.scalars(select(RootVersion).order_by(RootVersion.version.desc())):
+        payload = parse_envelope(row.envelope, "application/vnd.kelisim.root+json"
+                                 ).payload_json()
+        role = payload["roles"]["receipt"]
+        out.append((row.version, payload["keys"], role["keyids"], role["threshold"]))
+    return out
+
+
+def verify_receipt(s: Session, r: ConsentRecord) -> list[Check]:
+    receipt = s.get(Receipt, r.receipt_id)
+    if receipt is None:
+        return [Check("receipt", False, f"receipt {r.receipt_id} is missing")]
+    checks: list[Check] = []
+    try:
+        env = parse_envelope(receipt.envelope, PAYLOAD_RECEIPT)
+        payload = env.payload_json()
+    except ConsentError as exc:
+        return [Check("receipt", False, f"not a receipt envelope: {exc}")]
+    signed_by = None
+    for version, keys, keyids, threshold in _receipt_keys(s):
+        try:
+            trusted = {kid: key_from_dict(kid, keys[kid]) for kid in keyids}
+            valid = verify_threshold(env, trusted, keyids, threshold, role="receipt")
+        except ConsentError:
+            continue
+        signed_by = f"root v{version} receipt key {', '.join(k[:12] for k in valid)}"
+        break
+    checks.append(Check("receipt signature", signed_by is not None,
+                        signed_by or "no receipt key of any root signed it"))
+    entry = next((x for x in payload.get("records", []) if x.get("id") == r.record_id), None)
+    checks.append(Check("receipt names the record", entry is not None and entry.get(
+        "chain_hash") == r.row_hash and entry.get("seq") == r.seq and payload.get(
+        "install") == r.install_id and entry.get("action") == r.action,
+        "receipt entry: " + (f"seq {entry.get('seq')}, action {entry.get('action')}, "
+                             f"chain hash {str(entry.get('chain_hash'))[:16]}…"
+                             if entry else "none for this record")))
+    return checks
+
+
+def verify_links(s: Session, r: ConsentRecord) -> list[Check]:
+    near = {x.seq: x for x in s.scalars(select(ConsentRecord).where(
+        ConsentRecord.app_id == r.app_id, ConsentRecord.seq.in_((r.seq - 1, r.seq + 1))))}
+    checks: list[Check] = []
+    prev = near.get(r.seq - 1)
+    expected_prev = GENESIS if r.seq == 1 else (prev.row_hash if prev else None)
+    checks.append(Check("link to previous record", expected_prev == r.prev_hash,
+                        f"seq {r.seq - 1}: " + ("genesis" if r.seq == 1 else
+                                                (expected_prev or "missing")[:16])
+                        + f" / prev_hash {r.prev_hash[:16]}"))
+    own = row_hash(r.prev_hash, chained_fields(r))
+    checks.append(Check("record content matches its hash", own == r.row_hash,
+                        f"recomputed {own[:16]} / stored {r.row_hash[:16]}"))
+    nxt = near.get(r.seq + 1)
+    if nxt is None:
+        checks.append(Check("link from next record", True, "this is the newest record"))
+    else:
+        ok = nxt.prev_hash == r.row_hash and row_hash(nxt.prev_hash,
+                                                      chained_fields(nxt)) == nxt.row_hash
+        checks.append(Check("link from next record", ok,
+                            f"seq {nxt.seq} prev_hash {nxt.prev_hash[:16]}"))
+    return checks
+
+
+def verify_record(s: Session, r: ConsentRecord) -> list[Check]:
+    return verify_receipt(s, r) + verify_links(s, r)

@@ -1,0 +1,86 @@
+"""The console's blueprint ``admin`` at /admin and what every page shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from ... import Kelisim
+from ...adminlog import record
+from ..security import load_user, now
+
+__all__ = ["audit", "bp", "kelisim", "page"]
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="../templates",
+               static_folder="../static")
+
+
+def kelisim() -> Kelisim:
+    k: Kelisim = current_app.extensions["kelisim"]
+    return k
+
+
+def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    return render_template(f"admin/{template}", **context), status
+
+
+def audit(s: Session, action: str, target: str, details: dict[str, Any] | None = None,
+          actor: str | None = None) -> None:
+    """Append to the admin audit log in the caller's transaction."""
+    who = actor or (g.admin_user.email if g.get("admin_user") else "anonymous")
+    record(s, who, action, target, details or {}, now())
+
+
+@bp.before_request
+def _load_user_and_check_csrf() -> None:
+    with kelisim().db.session(readonly=True) as s:
+        g.admin_user = load_user(s)
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        current_app.extensions["kelisim.admin"].csrf.protect()
+
+
+@bp.after_request
+def _headers(resp: Any) -> Any:
+    # Console pages show personal data: never cached, never framed, no inline scripts.
+    resp.headers.setdefault("Cache-Control", "no-store")
+    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+        "frame-ancestors 'none'; form-action 'self'")
+    resp.headers["Referrer-Policy"] = "same-origin"
+    return resp
+
+
+@bp.errorhandler(CSRFError)
+def _csrf(exc: CSRFError) -> tuple[str, int]:
+    return page("error.html", 400, code=400, message="csrf")
+
+
+@bp.errorhandler(HTTPException)
+def _http(exc: HTTPException) -> Any:
+    if exc.code in (301, 302, 303, 307, 308):
+        return exc
+    return page("error.html", exc.code or 500, code=exc.code, message=exc.description)
+
+
+from . import (  # noqa: E402 - the areas register on bp
+    apps,
+    auth,
+    consents,
+    dashboard,
+    drafts,
+    events,
+    keys,
+    requests,
+    review,
+    users,
+)
+
+for _area in (auth, apps, drafts, review, dashboard, consents, requests, keys, users,
+              events):
+    bp.register_blueprint(_area.bp)

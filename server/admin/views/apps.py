@@ -1,0 +1,107 @@
+"""Apps: the list, one app's details and version history, its console settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from client_sdk.timeutil import format_time
+
+from ...adminlog import AdminEvent
+from ...manifests import latest_manifest
+from ...models import App, ConsentRecord, DeletionRequest, PolicyVersion
+from ..drafts import latest_version
+from ..forms import SettingsForm, errors_of
+from ..models import AppSettings, Draft
+from ..security import now, requires
+from . import audit, kelisim, page
+
+bp = Blueprint("apps", __name__)
+
+
+def deadline_days(s: Any, app_id: str) -> int:
+    row = s.get(AppSettings, app_id)
+    return row.request_deadline_days if row else int(kelisim().config["REQUEST_DEADLINE_DAYS"])
+
+
+@bp.get("/")
+@requires("view")
+def index() -> Any:
+    rows = []
+    with kelisim().db.session(readonly=True) as s:
+        for app in s.scalars(select(App).order_by(App.id)):
+            latest = latest_version(s, app.id)
+            signed = latest_manifest(s, app.id)
+            records = s.scalar(select(func.count()).select_from(ConsentRecord)
+                               .where(ConsentRecord.app_id == app.id))
+            open_requests = s.scalar(select(func.count()).select_from(DeletionRequest).where(
+                DeletionRequest.app_id == app.id, DeletionRequest.status == "open"))
+            rows.append({"app": app, "latest": latest, "signed": signed, "records": records,
+                         "open_requests": open_requests})
+    return page("apps.html", rows=rows)
+
+
+def _history(s: Any, app_id: str) -> list[dict[str, Any]]:
+    """Versions newest first, with who published them (the admin audit log, console and CLI
+    alike) and the notes of the console draft they came from."""
+    drafts = {d.published_number: d for d in s.scalars(select(Draft).where(
+        Draft.app_id == app_id, Draft.published_number.is_not(None)))}
+    publishers: dict[int, str] = {}
+    for e in s.scalars(select(AdminEvent).where(AdminEvent.action == "version.publish",
+                                                AdminEvent.target == app_id)):
+        if isinstance(e.details.get("number"), int):
+            publishers[e.details["number"]] = e.actor
+    stamp = format_time(now())
+    out = []
+    for v in s.scalars(select(PolicyVersion).where(PolicyVersion.app_id == app_id)
+                       .order_by(PolicyVersion.number.desc())):
+        d = drafts.get(v.number)
+        out.append({"v": v, "upcoming": v.effective > stamp,
+                    "publisher": publishers.get(v.number, "-"),
+                    "notes": d.notes if d else "", "draft": d})
+    return out
+
+
+@bp.get("/apps/<app_id>")
+@requires("view")
+def detail(app_id: str) -> Any:
+    with kelisim().db.session(readonly=True) as s:
+        app = s.get(App, app_id)
+        if app is None:
+            abort(404)
+        history = _history(s, app_id)
+        drafts = list(s.scalars(select(Draft).where(Draft.app_id == app_id,
+                                                    Draft.status == "open")
+                                .order_by(Draft.id.desc())))
+        days = deadline_days(s, app_id)
+    return page("app.html", app=app, history=history, drafts=drafts, deadline_days=days,
+                errors={})
+
+
+@bp.post("/apps/<app_id>/settings")
+@requires("owner")
+def settings(app_id: str) -> Any:
+    try:
+        data = SettingsForm().load(request.form)
+    except ValidationError as exc:
+        with kelisim().db.session(readonly=True) as s:
+            app = s.get(App, app_id)
+            if app is None:
+                abort(404)
+            return page("app.html", 422, app=app, history=_history(s, app_id), drafts=[],
+                        deadline_days=deadline_days(s, app_id), errors=errors_of(exc))
+    with kelisim().db.session() as s:
+        if s.get(App, app_id) is None:
+            abort(404)
+        row = s.get(AppSettings, app_id)
+        before = row.request_deadline_days if row else None
+        if row is None:
+            row = AppSettings(app_id=app_id, request_deadline_days=data["request_deadline_days"])
+            s.add(row)
+        row.request_deadline_days = data["request_deadline_days"]
+        audit(s, "app.settings", app_id,
+              {"request_deadline_days": [before, data["request_deadline_days"]]})
+    return redirect(url_for("admin.apps.detail", app_id=app_id), 303)

@@ -1,0 +1,146 @@
+"""The consent log: search, one record with its receipt and chain links, export."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, abort, request, stream_with_context
+from marshmallow import ValidationError
+from sqlalchemy import Select, select
+
+from ...consent_export import EXPORT_COLUMNS, csv_header, to_csv_line
+from ...models import App, ConsentRecord, PolicyVersion, Receipt
+from ...record_checks import clock_skew
+from ..forms import SearchForm, errors_of
+from ..security import requires
+from ..verify import verify_record
+from . import audit, kelisim, page
+
+bp = Blueprint("consents", __name__)
+PAGE = 50
+
+
+def _filtered(app_id: str, f: dict[str, Any]) -> Select[Any]:
+    q = select(ConsentRecord).where(ConsentRecord.app_id == app_id)
+    for key in ("install_id", "record_id", "action", "version"):
+        if f.get(key) is not None:
+            q = q.where(getattr(ConsentRecord, key) == f[key])
+    if f.get("date_from"):
+        q = q.where(ConsentRecord.server_time >= f"{f['date_from']}T00:00:00Z")
+    if f.get("date_to"):
+        q = q.where(ConsentRecord.server_time <= f"{f['date_to']}T23:59:59Z")
+    return q
+
+
+def _form() -> tuple[dict[str, Any], dict[str, list[str]]]:
+    try:
+        return SearchForm().load(request.args), {}
+    except ValidationError as exc:
+        return {}, errors_of(exc)
+
+
+@bp.get("/apps/<app_id>/consents")
+@requires("view")
+def search(app_id: str) -> Any:
+    f, errors = _form()
+    rows: list[ConsentRecord] = []
+    with kelisim().db.session(readonly=True) as s:
+        app = s.get(App, app_id)
+        if app is None:
+            abort(404)
+        if not errors:
+            q = _filtered(app_id, f)
+            if f.get("before"):
+                q = q.where(ConsentRecord.seq < f["before"])
+            rows = list(s.scalars(q.order_by(ConsentRecord.seq.desc()).limit(PAGE + 1)))
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    query = {k: v for k, v in request.args.items() if k != "before" and v}
+    return page("consents.html", 422 if errors else 200, app=app, rows=rows, f=f,
+                errors=errors, more=more, query=query,
+                next_before=rows[-1].seq if more and rows else None)
+
+
+@bp.get("/apps/<app_id>/consents/<record_id>")
+@requires("view")
+def record(app_id: str, record_id: str) -> Any:
+    with kelisim().db.session(readonly=True) as s:
+        r = s.scalars(select(ConsentRecord).where(ConsentRecord.app_id == app_id,
+                                                  ConsentRecord.record_id == record_id)).first()
+        if r is None:
+            abort(404)
+        receipt = s.get(Receipt, r.receipt_id)
+        checks = verify_record(s, r) if request.args.get("verify") else None
+        version = s.scalars(select(PolicyVersion).where(
+            PolicyVersion.app_id == app_id, PolicyVersion.number == r.version)).first()
+    envelope = receipt.envelope.decode("utf-8", "replace") if receipt else ""
+    try:
+        pretty = json.dumps(json.loads(envelope), indent=2)
+    except ValueError:
+        pretty = envelope
+    return page("record.html", app_id=app_id, r=r, receipt=pretty, checks=checks,
+                version=version)
+
+
+def _export_row(app: App, versions: dict[int, dict[str, Any]], r: ConsentRecord
+                ) -> dict[str, Any]:
+    """The row `kelisim consents export` writes (EXPORT_COLUMNS), for one record."""
+    body = versions.get(r.version, {})
+    row = {
+        "seq": r.seq, "record_id": r.record_id, "install_id": r.install_id,
+        "action": r.action, "version": r.version, "version_label": body.get("label"),
+        "locale": r.locale, "document_sha256": r.document_sha256,
+        "purposes_granted": sorted(p for p, on in r.purposes.items() if on),
+        "purposes_refused": sorted(p for p, on in r.purposes.items() if not on),
+        "age_confirmed": r.age_confirmed, "guardian": r.guardian,
+        "client_time": r.client_time, "server_time": r.server_time,
+        "clock_skew": clock_skew(r.client_time, r.server_time, body["published"])
+        if body else None,
+        "manifest_seq": r.manifest_seq, "chain_hash": r.row_hash,
+        "operator": app.controller["name"], "operator_bin": app.controller["bin"],
+        "consent_term": body.get("consent_term"),
+        "third_party_transfer": body.get("third_party_transfer"),
+        "cross_border_transfer": body.get("cross_border_transfer"),
+        "public_disclosure": body.get("public_disclosure"),
+        "data_categories": sorted(c["id"] for c in body.get("data_categories", [])),
+        "vendors": sorted(f"{v['name']} ({v['country']})" for v in body.get("vendors", [])),
+    }
+    # One export format for CLI and console: a column added there must be added here.
+    assert list(row) == EXPORT_COLUMNS, sorted(set(EXPORT_COLUMNS) ^ set(row))
+    return row
+
+
+@bp.get("/apps/<app_id>/consents.<fmt>")
+@requires("view")
+def export(app_id: str, fmt: str) -> Any:
+    if fmt not in ("csv", "jsonl"):
+        abort(404)
+    f, errors = _form()
+    k = kelisim()
+    with k.db.session() as s:
+        if s.get(App, app_id) is None:
+            abort(404)
+        if errors:
+            return page("consents.html", 422, app=s.get(App, app_id), rows=[], f={},
+                        errors=errors, more=False, query={}, next_before=None)
+        audit(s, "consents.export", app_id, {"format": fmt, "filters": f})
+
+    def generate() -> Iterator[str]:
+        with k.db.session(readonly=True) as s:
+            app = s.get(App, app_id)
+            assert app is not None
+            versions = {v.number: v.body for v in s.scalars(
+                select(PolicyVersion).where(PolicyVersion.app_id == app_id))}
+            if fmt == "csv":
+                yield csv_header()
+            q = _filtered(app_id, f).order_by(ConsentRecord.seq)
+            for r in s.scalars(q).yield_per(1000):
+                row = _export_row(app, versions, r)
+                yield to_csv_line(row) if fmt == "csv" else json.dumps(
+                    row, ensure_ascii=False, sort_keys=True) + "\n"
+
+    mime = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    return Response(stream_with_context(generate()), mimetype=mime, headers={
+        "Content-Disposition": f'attachment; filename="{app_id}-consents.{fmt}"'})

@@ -1,0 +1,56 @@
+"""The acceptance dashboard of one app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, request
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from ...models import App, PolicyVersion
+from .. import rollup, stats
+from ..charts import daily_chart, rate_bars
+from ..forms import SearchForm, errors_of
+from ..i18n import gettext as _
+from ..security import requires
+from . import kelisim, page
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/apps/<app_id>/dashboard")
+@requires("view")
+def show(app_id: str) -> Any:
+    errors: dict[str, list[str]] = {}
+    try:
+        args = SearchForm(only=("version", "date_from", "date_to")).load(request.args)
+    except ValidationError as exc:
+        errors, args = errors_of(exc), {}
+    scope = stats.Scope(app_id, args.get("version"), args.get("date_from"), args.get("date_to"))
+    k = kelisim()
+    with k.db.session(readonly=True) as s:
+        if s.get(App, app_id) is None:
+            abort(404)
+    with k.db.session() as s:
+        rollup.refresh(s, app_id)  # the records since the last view, added to the roll-ups
+    with k.db.session(readonly=True) as s:
+        app = s.get(App, app_id)
+        versions = list(s.scalars(select(PolicyVersion).where(PolicyVersion.app_id == app_id)
+                                  .order_by(PolicyVersion.number)))
+        in_scope = [v for v in versions if scope.version in (None, v.number)]
+        purpose_ids = sorted({p["id"] for v in in_scope for p in v.body["purposes"]})
+        total = rollup.summary(s, scope)
+        locales = rollup.by_locale(s, scope)
+        per_version = rollup.by_version(s, scope)
+        days = rollup.daily(s, scope)
+        purposes = rollup.by_purpose(s, scope, purpose_ids)
+    labels = {v.number: v.label for v in versions}
+    chart = daily_chart(days, ("accept", "decline", "withdraw", "update", "acknowledge"),
+                        _("Records per day"))
+    purpose_chart = rate_bars([(p, g, n) for p, (g, n) in purposes.items()],
+                              _("Opt-in rate per purpose (accept and update records)"))
+    return page("dashboard.html", 422 if errors else 200, app=app, versions=versions,
+                labels=labels, total=total, locales=locales, per_version=per_version,
+                days=days, purposes=purposes, chart=chart, purpose_chart=purpose_chart,
+                args=args, errors=errors)

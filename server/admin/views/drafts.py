@@ -1,0 +1,306 @@
+"""Drafts: create (from the current version or an uploaded policy), edit, publish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, g, redirect, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+from werkzeug.utils import secure_filename
+
+from client_sdk.model import LOCALES
+from client_sdk.timeutil import format_time
+
+from ...errors import GuardError, KelisimError, PolicyImportError, PolicySourceError
+from ...importer import import_document
+from ...models import App
+from ...policy_source import AppMetadata
+from ..drafts import (
+    check,
+    documents_of,
+    latest_version,
+    missing_translations,
+    parse_toml,
+    publish,
+    spec_from_version,
+)
+from ..forms import DocumentForm, DraftForm, UploadForm, errors_of
+from ..models import Draft
+from ..security import now, requires
+from ..tomltext import dumps
+from . import audit, kelisim, page
+
+bp = Blueprint("drafts", __name__)
+
+
+def app_toml(app: App) -> dict[str, Any]:
+    return {"id": app.id, "name": app.name, "default_locale": app.default_locale,
+            "controller": app.controller, **app.catalog}
+
+
+def _get(s: Session, draft_id: int, *, open_only: bool = True) -> tuple[Draft, App]:
+    d = s.get(Draft, draft_id)
+    if d is None or (open_only and d.status != "open"):
+        abort(404)
+    app = s.get(App, d.app_id)
+    assert app is not None
+    return d, app
+
+
+def _new(s: Session, app: App, spec: dict[str, Any], docs: dict[str, str], base: int | None,
+         how: str) -> int:
+    stamp = format_time(now())
+    d = Draft(app_id=app.id, base_number=base, spec=spec, documents=docs, app_meta=None,
+              notes="", status="open", created_by=g.admin_user.email, created_at=stamp,
+              updated_at=stamp)
+    s.add(d)
+    s.flush()
+    audit(s, "draft.create", f"{app.id}/draft-{d.id}", {"from": how})
+    return d.id
+
+
+@bp.post("/apps/<app_id>/drafts")
+@requires("publish")
+def create(app_id: str) -> Any:
+    with kelisim().db.session() as s:
+        app = s.get(App, app_id)
+        if app is None:
+            abort(404)
+        latest = latest_version(s, app_id)
+        if latest is None:
+            abort(409, "no_version_to_copy")
+        draft_id = _new(s, app, spec_from_version(latest.body), documents_of(s, latest.body),
+                        latest.number, f"version {latest.label}")
+    return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
+
+
+@bp.post("/apps/<app_id>/drafts/upload")
+@requires("publish")
+def upload(app_id: str) -> Any:
+    errors: dict[str, list[str]] = {}
+    try:
+        form = UploadForm().load(request.form)
+    except ValidationError as exc:
+        errors = errors_of(exc)
+        form = {}
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        errors["file"] = ["file_required"]
+    k = kelisim()
+    if not errors:
+        assert file is not None
+        data = file.read(k.config["MAX_DOCUMENT_BYTES"] + 1)
+        if len(data) > k.config["MAX_DOCUMENT_BYTES"]:
+            errors["file"] = [f"over {k.config['MAX_DOCUMENT_BYTES']} bytes"]
+        else:
+            try:
+                with k.db.session(readonly=True) as s:
+                    latest = latest_version(s, app_id)
+                imported = import_document(data, file.filename or "policy.txt",
+                                           locale=form.get("locale"),
+                                           previous=latest.label if latest else None)
+                spec, docs = imported.spec, dict(imported.documents)
+                notes = imported.notes + imported.warnings
+            except PolicyImportError as exc:
+                errors["file"] = [str(exc)]
+    with k.db.session() as s:
+        app = s.get(App, app_id)
+        if app is None:
+            abort(404)
+        if errors:
+            return page("upload_error.html", 422, app=app, errors=errors)
+        assert file is not None
+        latest = latest_version(s, app_id)
+        if latest is not None:
+            # An updated policy text: keep the purposes and flags the current version
+            # states, take the documents (and their titles and label) from the file.
+            base = spec_from_version(latest.body)
+            base["title"] = {**base["title"], **spec.get("title", {})}
+            base["label"] = spec.get("label", "")
+            docs = {**documents_of(s, latest.body), **docs}
+            spec = base
+        draft_id = _new(s, app, spec, docs, latest.number if latest else None,
+                        f"upload {secure_filename(file.filename or '')}")
+        d = s.get(Draft, draft_id)
+        assert d is not None
+        d.notes = "\n".join(notes)
+    return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
+
+
+def _context(s: Session, d: Draft, app: App, **extra: Any) -> dict[str, Any]:
+    k = kelisim()
+    latest = latest_version(s, app.id)
+    verdict = check(s, app.id, d.id, d.spec, d.documents, d.app_meta, k.keys_dir, now(),
+                    k.timing, k.config["MAX_DOCUMENT_BYTES"], g.admin_user.email)
+    purposes = {"purposes": d.spec.get("purposes") or []}
+    form = {**{key: d.spec.get(key) for key in ("label", "significance", "effective",
+                                                  "min_age", "guardian_consent",
+                                                  "consent_term", "default_locale",
+                                                  "third_party_transfer",
+                                                  "cross_border_transfer",
+                                                  "public_disclosure")},
+            "notes": d.notes, "purposes_toml": dumps(purposes),
+            "app_toml": dumps(d.app_meta or app_toml(app))}
+    ctx = {"d": d, "app": app, "latest": latest, "verdict": verdict, "form": form,
+           "missing": missing_translations(app, d.spec, d.documents,
+                                           latest.body if latest else None),
+           "locales": LOCALES, "errors": {}}
+    ctx.update(extra)
+    return ctx
+
+
+@bp.get("/drafts/<int:draft_id>")
+@requires("publish")
+def edit(draft_id: int) -> Any:
+    with kelisim().db.session(readonly=True) as s:
+        d, app = _get(s, draft_id)
+        return page("draft.html", **_context(s, d, app))
+
+
+def _apply(d: Draft, app: App, data: dict[str, Any]) -> None:
+    """Put the form's values into the draft.
+
+    Raises:
+        PolicySourceError: the purposes or app metadata TOML is not valid.
+    """
+    purposes = parse_toml(data["purposes_toml"], "purposes")
+    if set(purposes) - {"purposes"}:
+        raise PolicySourceError([f"purposes: unexpected key(s) "
+                                 f"{sorted(set(purposes) - {'purposes'})}; only [[purposes]] "
+                                 f"tables belong here"])
+    meta = parse_toml(data["app_toml"], "app metadata") if data.get("app_toml") else None
+    if meta is not None:
+        checked = AppMetadata.from_dict(meta, "app metadata")
+        if checked.id != app.id:
+            raise PolicySourceError([f"app metadata: id: must stay {app.id!r}"])
+        meta = checked.to_dict()
+        if meta == app_toml(app):
+            meta = None
+    spec = dict(d.spec)
+    for key in ("label", "significance", "effective", "min_age", "guardian_consent",
+                "consent_term", "default_locale", "third_party_transfer",
+                "cross_border_transfer", "public_disclosure"):
+        spec[key] = data.get(key)
+    spec["purposes"] = purposes.get("purposes", [])
+    d.spec, d.app_meta, d.notes = spec, meta, data.get("notes", "")
+    d.updated_at = format_time(now())
+
+
+@bp.post("/drafts/<int:draft_id>")
+@requires("publish")
+def save(draft_id: int) -> Any:
+    k = kelisim()
+    errors: dict[str, list[str]] = {}
+    try:
+        data = DraftForm().load(request.form)
+    except ValidationError as exc:
+        errors = errors_of(exc)
+    if not errors:
+        try:
+            with k.db.session() as s:
+                d, app = _get(s, draft_id)
+                _apply(d, app, data)
+                audit(s, "draft.edit", f"{app.id}/draft-{d.id}",
+                      {"label": d.spec.get("label"), "significance": d.spec.get("significance")})
+            return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
+        except PolicySourceError as exc:
+            errors = {"form": exc.problems}
+    with k.db.session(readonly=True) as s:
+        d, app = _get(s, draft_id)
+        ctx = _context(s, d, app, errors=errors)
+        ctx["form"] = {**ctx["form"], **{key: request.form.get(key) for key in request.form}}
+        return page("draft.html", 422, **ctx)
+
+
+@bp.route("/drafts/<int:draft_id>/doc/<locale>", methods=["GET", "POST"])
+@requires("publish")
+def document(draft_id: int, locale: str) -> Any:
+    if locale not in LOCALES:
+        abort(404)
+    k = kelisim()
+    if request.method == "POST":
+        try:
+            data = DocumentForm().load(request.form)
+        except ValidationError as exc:
+            with k.db.session(readonly=True) as s:
+                d, app = _get(s, draft_id)
+                return page("document.html", 422, d=d, app=app, locale=locale,
+                            text=request.form.get("text", ""), errors=errors_of(exc),
+                            summary=request.form.get("summary", ""),
+                            title=request.form.get("title", ""))
+        with k.db.session() as s:
+            d, app = _get(s, draft_id)
+            d.documents = {**d.documents, locale: data["text"]}
+            spec = dict(d.spec)
+            for key in ("summary", "title"):
+                values = dict(spec.get(key) or {})
+                if data.get(key):
+                    values[locale] = data[key]
+                else:
+                    values.pop(locale, None)
+                spec[key] = values
+            d.spec = spec
+            d.updated_at = format_time(now())
+            audit(s, "draft.edit_document", f"{app.id}/draft-{d.id}",
+                  {"locale": locale, "chars": len(data["text"])})
+        return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
+    with k.db.session(readonly=True) as s:
+        d, app = _get(s, draft_id)
+        return page("document.html", d=d, app=app, locale=locale,
+                    text=d.documents.get(locale, ""), errors={},
+                    summary=(d.spec.get("summary") or {}).get(locale, ""),
+                    title=(d.spec.get("title") or {}).get(locale, ""))
+
+
+@bp.post("/drafts/<int:draft_id>/doc/<locale>/delete")
+@requires("publish")
+def delete_document(draft_id: int, locale: str) -> Any:
+    with kelisim().db.session() as s:
+        d, app = _get(s, draft_id)
+        if locale not in d.documents:
+            abort(404)
+        d.documents = {t: v for t, v in d.documents.items() if t != locale}
+        spec = dict(d.spec)
+        for key in ("summary", "title"):
+            spec[key] = {t: v for t, v in (spec.get(key) or {}).items() if t != locale}
+        d.spec = spec
+        audit(s, "draft.remove_document", f"{app.id}/draft-{d.id}", {"locale": locale})
+    return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
+
+
+@bp.post("/drafts/<int:draft_id>/publish")
+@requires("publish")
+def publish_draft(draft_id: int) -> Any:
+    k = kelisim()
+    reason = (request.form.get("override_reason") or "").strip()[:2000] or None
+    problem: list[str] = []
+    try:
+        with k.db.session() as s:
+            d, app = _get(s, draft_id)
+            when = now()
+            result = publish(s, app.id, d.id, d.spec, d.documents, d.app_meta, k.keys_dir,
+                             when, k.timing, k.config["MAX_DOCUMENT_BYTES"],
+                             g.admin_user.email, override_reason=reason)
+            d.status, d.published_number = "published", result.number
+            d.published_by, d.published_at = g.admin_user.email, format_time(when)
+    except GuardError as exc:
+        problem = ["guard_refused", *exc.reasons]
+    except KelisimError as exc:
+        problem = getattr(exc, "problems", None) or [str(exc)]
+    if problem:
+        with k.db.session(readonly=True) as s:
+            d, app = _get(s, draft_id)
+            return page("draft.html", 422, **_context(s, d, app, errors={"publish": problem}))
+    k.published.invalidate()
+    return redirect(url_for("admin.apps.detail", app_id=app.id), 303)
+
+
+@bp.post("/drafts/<int:draft_id>/discard")
+@requires("publish")
+def discard(draft_id: int) -> Any:
+    with kelisim().db.session() as s:
+        d, app = _get(s, draft_id)
+        d.status = "discarded"
+        audit(s, "draft.discard", f"{app.id}/draft-{d.id}")
+    return redirect(url_for("admin.apps.detail", app_id=app.id), 303)

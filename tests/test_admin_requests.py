@@ -1,0 +1,71 @@
+"""Data-subject requests: deadline countdown, overdue first, resolving with a note."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from admin_support import (
+    APP,
+    Clock,
+    clock,
+    deletion,
+    events,
+    manifest,
+    post,
+    record,
+    send,
+    sign_in,
+    users,
+)
+from client_sdk.timeutil import parse_time
+from server import Kelisim
+from server.models import DeletionRequest
+
+__all__ = ["clock", "users"]
+
+
+def test_queue_deadline_and_resolve(client: FlaskClient, published: Path, kelisim: Kelisim,
+                                    users: dict[str, int], clock: Clock) -> None:
+    auth = send(client, [record(manifest(client))])
+    first = deletion(client, auth)
+    with kelisim.db.session(readonly=True) as s:
+        received = parse_time(s.scalars(sa.select(DeletionRequest.server_time)).one())
+    clock.now = received + timedelta(hours=1)
+    sign_in(client, kelisim, users["responder"])
+    html = client.get("/admin/requests").get_data(True)
+    assert first[:8] in html and "29 d left" in html and 'class="overdue"' not in html
+    clock.now = received + timedelta(days=31)
+    html = client.get("/admin/requests").get_data(True)
+    assert 'class="overdue"' in html and "overdue by" in html
+    # An owner sets a 7-day deadline for this app (e.g. Kyrgyzstan).
+    sign_in(client, kelisim, users["owner"])
+    resp = post(client, f"/admin/apps/{APP}/settings", {"request_deadline_days": "0"})
+    assert resp.status_code == 422 and 'data-field="request_deadline_days"' in resp.get_data(True)
+    assert post(client, f"/admin/apps/{APP}/settings",
+                {"request_deadline_days": "7"}).status_code == 303
+    clock.now = received + timedelta(days=4, hours=1)
+    html = client.get("/admin/requests").get_data(True)
+    assert "2 d left" in html and 'class="overdue"' not in html
+    sign_in(client, kelisim, users["responder"])
+    # A note is required; nothing changes without one.
+    resp = post(client, f"/admin/requests/{APP}/{first}/resolve", {"note": "  "})
+    assert resp.status_code == 422 and 'data-field="note"' in resp.get_data(True)
+    with kelisim.db.session(readonly=True) as s:
+        assert s.scalars(sa.select(DeletionRequest.status)).one() == "open"
+    resp = post(client, f"/admin/requests/{APP}/{first}/resolve",
+                {"note": "Erased from CRM and backups"})
+    assert resp.status_code == 303
+    with kelisim.db.session(readonly=True) as s:
+        d = s.scalars(sa.select(DeletionRequest)).one()
+        assert d.status == "resolved" and d.resolution == "Erased from CRM and backups"
+    assert "No open requests" in client.get("/admin/requests").get_data(True)
+    assert "Erased from CRM" in client.get("/admin/requests?all=1").get_data(True)
+    assert post(client, f"/admin/requests/{APP}/{first}/resolve",
+                {"note": "again"}).status_code == 409
+    ev = events(kelisim, "deletion.resolve")
+    assert [(e.actor, e.target) for e in ev] == [("responder@example.com", f"{APP}/{first}")]
+    assert events(kelisim, "app.settings")[0].details == {"request_deadline_days": [None, 7]}
