@@ -18,7 +18,7 @@ from .db import Database
 from .manifests import Timing
 from .published import Published
 
-__all__ = ["Kelisim", "create_app", "wrap_wsgi"]
+__all__ = ["Kelisim", "create_app"]
 
 
 @dataclass
