@@ -19,6 +19,10 @@ from ..models import AppSettings, Draft
 from ..security import now, requires
 from . import audit, kelisim, page
 
+# Views register themselves on the blueprint; nothing here is imported by name.
+__all__: list[str] = []
+
+
 bp = Blueprint("apps", __name__)
 
 

@@ -18,6 +18,10 @@ from ..security import requires
 from ..verify import verify_record
 from . import audit, kelisim, page
 
+# Views register themselves on the blueprint; nothing here is imported by name.
+__all__: list[str] = []
+
+
 bp = Blueprint("consents", __name__)
 PAGE = 50
 

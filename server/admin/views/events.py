@@ -11,6 +11,10 @@ from ...adminlog import AdminEvent
 from ..security import requires
 from . import kelisim, page
 
+# Views register themselves on the blueprint; nothing here is imported by name.
+__all__: list[str] = []
+
+
 bp = Blueprint("events", __name__)
 PAGE = 100
 

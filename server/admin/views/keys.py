@@ -16,6 +16,10 @@ from ...roots import current_root
 from ..security import now, requires
 from . import kelisim, page
 
+# Views register themselves on the blueprint; nothing here is imported by name.
+__all__: list[str] = []
+
+
 bp = Blueprint("keys", __name__)
 
 # Warn this long before the root or a manifest expires.

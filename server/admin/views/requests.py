@@ -19,6 +19,10 @@ from ..security import now, requires
 from . import kelisim, page
 from .apps import deadline_days
 
+# Views register themselves on the blueprint; nothing here is imported by name.
+__all__: list[str] = []
+
+
 bp = Blueprint("requests", __name__)
 
 

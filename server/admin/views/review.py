@@ -14,6 +14,10 @@ from ..security import requires
 from . import kelisim, page
 from .drafts import _get
 
+# Views register themselves on the blueprint; nothing here is imported by name.
+__all__: list[str] = []
+
+
 bp = Blueprint("review", __name__)
 
 # CommonMark with raw HTML escaped: a policy text cannot inject markup into the console.
