@@ -120,7 +120,7 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         page.select_option("select[name=significance]", "minor")
         page.check("input[name=public_disclosure]")
         submit("text=Save draft")
-        for tag in ("en", "kk", "ru"):
+        for tag in ("en", "kk", "ru", "uz", "ky"):
             page.goto(f"{draft_url}/doc/{tag}")
             page.fill("input[name=summary]", f"Courier ratings become public ({tag}).")
             if tag == "en":
