@@ -149,14 +149,12 @@ def body_hash(record: dict[str, Any]) -> str:
 @dataclass(frozen=True)
 class IngestRequest:
     """One POST /consents: what the group commit hands to :func:`append_many`."""
-
     install_id: str
     generation: int
     records: Sequence[dict[str, Any]]
     now: datetime
-    # False: append_many runs check_request itself, in its transaction before the head
-    # lock (PostgreSQL: saves a transaction per request); True: the caller ran it before
-    # (SQLite: the whole write transaction holds the one write lock, keep it short).
+    # False: append_many runs check_request before the head lock (PostgreSQL: one
+    # transaction less); True: the caller did (SQLite: keep the one write lock short).
     checked: bool = True
 
 
@@ -195,10 +193,6 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
     return out
 
 
-def _chunks(items: list[str], size: int = 5000) -> list[list[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
 def append_many(session: Session, app_id: str, requests: Sequence[IngestRequest],
                 keys_dir: Path) -> list[IngestResult | KelisimError | ApiError]:
     """Append the records of several requests (checked by :func:`check_request`) to the
@@ -220,7 +214,8 @@ def append_many(session: Session, app_id: str, requests: Sequence[IngestRequest]
             Install.app_id == app_id,
             Install.id.in_(sorted({q.install_id for q in requests})))).all())
     existing: dict[str, Any] = {}
-    for chunk in _chunks(sorted({r["id"] for q in requests for r in q.records})):
+    wanted = sorted({r["id"] for q in requests for r in q.records})
+    for chunk in (wanted[i:i + 5000] for i in range(0, len(wanted), 5000)):  # SQLite's bound
         existing.update((row.record_id, (row.body_hash, row.install_id, row.receipt_id))
                         for row in session.execute(
             select(ConsentRecord.record_id, ConsentRecord.body_hash,
