@@ -79,11 +79,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(sync_api.bp)
     init_admin(app)  # the operator console at /admin
-    wrap_wsgi(app, cfg, published)
+    _wrap_wsgi(app, cfg, published)
     return app
 
 
-def wrap_wsgi(app: Flask, cfg: dict[str, Any], published: Published) -> None:
+def _wrap_wsgi(app: Flask, cfg: dict[str, Any], published: Published) -> None:
     """The WSGI layers in front of Flask, outermost first: the fast path for public
     reads, the body cap, the proxy headers (only from TRUSTED_PROXIES hops)."""
     from werkzeug.middleware.proxy_fix import ProxyFix

@@ -19,6 +19,8 @@ from ..models import AppSettings, Draft
 from ..security import now, requires
 from . import audit, kelisim, page
 
+__all__ = ["bp"]
+
 bp = Blueprint("apps", __name__)
 
 

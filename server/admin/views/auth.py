@@ -14,6 +14,8 @@ from ..models import AdminUser
 from ..security import Throttled, authenticate, hash_password, now, requires, verify_password
 from . import audit, kelisim, page
 
+__all__ = ["bp"]
+
 bp = Blueprint("auth", __name__)
 
 

@@ -18,6 +18,8 @@ from ..security import requires
 from ..verify import verify_record
 from . import audit, kelisim, page
 
+__all__ = ["bp"]
+
 bp = Blueprint("consents", __name__)
 PAGE = 50
 

@@ -16,6 +16,8 @@ from ..i18n import gettext as _
 from ..security import requires
 from . import kelisim, page
 
+__all__ = ["bp"]
+
 bp = Blueprint("dashboard", __name__)
 
 

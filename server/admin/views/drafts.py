@@ -31,6 +31,8 @@ from ..security import now, requires
 from ..tomltext import dumps
 from . import audit, kelisim, page
 
+__all__ = ["bp"]
+
 bp = Blueprint("drafts", __name__)
 
 

@@ -11,6 +11,8 @@ from ...adminlog import AdminEvent
 from ..security import requires
 from . import kelisim, page
 
+__all__ = ["bp"]
+
 bp = Blueprint("events", __name__)
 PAGE = 100
 

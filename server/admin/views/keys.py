@@ -16,6 +16,8 @@ from ...roots import current_root
 from ..security import now, requires
 from . import kelisim, page
 
+__all__ = ["bp"]
+
 bp = Blueprint("keys", __name__)
 
 # Warn this long before the root or a manifest expires.

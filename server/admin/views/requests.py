@@ -19,6 +19,8 @@ from ..security import now, requires
 from . import kelisim, page
 from .apps import deadline_days
 
+__all__ = ["bp"]
+
 bp = Blueprint("requests", __name__)
 
 

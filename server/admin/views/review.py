@@ -14,6 +14,8 @@ from ..security import requires
 from . import kelisim, page
 from .drafts import _get
 
+__all__ = ["bp"]
+
 bp = Blueprint("review", __name__)
 
 # CommonMark with raw HTML escaped: a policy text cannot inject markup into the console.

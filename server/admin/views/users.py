@@ -16,6 +16,8 @@ from ..security import hash_password, new_password, now, requires
 from ..users import UserError, create_user
 from . import audit, kelisim, page
 
+__all__ = ["bp"]
+
 bp = Blueprint("users", __name__)
 
 
