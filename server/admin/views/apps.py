@@ -19,9 +19,7 @@ from ..models import AppSettings, Draft
 from ..security import now, requires
 from . import audit, kelisim, page
 
-# Views register themselves on the blueprint; nothing here is imported by name.
-__all__: list[str] = []
-
+__all__ = ["bp"]
 
 bp = Blueprint("apps", __name__)
 

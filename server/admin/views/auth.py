@@ -14,9 +14,7 @@ from ..models import AdminUser
 from ..security import Throttled, authenticate, hash_password, now, requires, verify_password
 from . import audit, kelisim, page
 
-# Views register themselves on the blueprint; nothing here is imported by name.
-__all__: list[str] = []
-
+__all__ = ["bp"]
 
 bp = Blueprint("auth", __name__)
 

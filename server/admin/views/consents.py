@@ -18,9 +18,7 @@ from ..security import requires
 from ..verify import verify_record
 from . import audit, kelisim, page
 
-# Views register themselves on the blueprint; nothing here is imported by name.
-__all__: list[str] = []
-
+__all__ = ["bp"]
 
 bp = Blueprint("consents", __name__)
 PAGE = 50

@@ -16,9 +16,7 @@ from ..i18n import gettext as _
 from ..security import requires
 from . import kelisim, page
 
-# Views register themselves on the blueprint; nothing here is imported by name.
-__all__: list[str] = []
-
+__all__ = ["bp"]
 
 bp = Blueprint("dashboard", __name__)
 

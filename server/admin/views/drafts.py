@@ -31,9 +31,7 @@ from ..security import now, requires
 from ..tomltext import dumps
 from . import audit, kelisim, page
 
-# Views register themselves on the blueprint; nothing here is imported by name.
-__all__: list[str] = []
-
+__all__ = ["bp"]
 
 bp = Blueprint("drafts", __name__)
 

@@ -11,9 +11,7 @@ from ...adminlog import AdminEvent
 from ..security import requires
 from . import kelisim, page
 
-# Views register themselves on the blueprint; nothing here is imported by name.
-__all__: list[str] = []
-
+__all__ = ["bp"]
 
 bp = Blueprint("events", __name__)
 PAGE = 100

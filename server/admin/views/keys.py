@@ -16,9 +16,7 @@ from ...roots import current_root
 from ..security import now, requires
 from . import kelisim, page
 
-# Views register themselves on the blueprint; nothing here is imported by name.
-__all__: list[str] = []
-
+__all__ = ["bp"]
 
 bp = Blueprint("keys", __name__)
 

@@ -19,9 +19,7 @@ from ..security import now, requires
 from . import kelisim, page
 from .apps import deadline_days
 
-# Views register themselves on the blueprint; nothing here is imported by name.
-__all__: list[str] = []
-
+__all__ = ["bp"]
 
 bp = Blueprint("requests", __name__)
 

@@ -14,9 +14,7 @@ from ..security import requires
 from . import kelisim, page
 from .drafts import _get
 
-# Views register themselves on the blueprint; nothing here is imported by name.
-__all__: list[str] = []
-
+__all__ = ["bp"]
 
 bp = Blueprint("review", __name__)
 

@@ -16,9 +16,7 @@ from ..security import hash_password, new_password, now, requires
 from ..users import UserError, create_user
 from . import audit, kelisim, page
 
-# Views register themselves on the blueprint; nothing here is imported by name.
-__all__: list[str] = []
-
+__all__ = ["bp"]
 
 bp = Blueprint("users", __name__)
 
