@@ -8,7 +8,10 @@ the app, the server's URL, the time) and no client. The protocol (docs/sdk.md, "
 - No record blocks another. ``422 rejected`` names the records the server refuses for good:
   they are set aside (status ``rejected``, with the reason) and the rest is sent again at
   once. A ``422`` that names no record, or a ``413``, splits the batch, down to single
-  records; a single record refused is set aside with the server's message.
+  records; a single record is set aside only when the answer is one of our server's
+  refusals (``413 too_large``; ``422 invalid``, ``conflict``, ``unprocessable``, or
+  ``rejected`` naming that record): a proxy's error page or any other answer leaves it
+  pending, so no unsigned answer can make a withdrawal or deletion request disappear.
 - ``401 invalid_token``: the install id and token are forgotten, the install registers
   again and the records go under the new install. ``401 token_expired``: the token is
   renewed; a refused renewal registers again.
@@ -213,6 +216,27 @@ def _rejected_named(answer: ApiAnswer, batch: Sequence[LedgerRecord]) -> dict[st
     return out
 
 
+# What our server answers for a record it will never store. Anything else (an HTML page
+# from a proxy, a code we do not know, a "rejected" that does not name the record) is an
+# error of this attempt: the record stays pending and is sent again later, so that no
+# unsigned answer can make a withdrawal or a deletion request disappear.
+_REFUSED_FOR_GOOD = {413: frozenset({"too_large"}),
+                     422: frozenset({"rejected", "invalid", "conflict", "unprocessable"})}
+
+
+def _single_refusal(resp: Response, answer: ApiAnswer, rec: LedgerRecord, url: str
+                    ) -> _Outcome:
+    """The outcome of a 413 or 422 for one record alone."""
+    if answer.code in _REFUSED_FOR_GOOD.get(resp.status, frozenset()):
+        if answer.code != "rejected":
+            return _Outcome({}, {rec.id: f"HTTP {resp.status} {answer.code}: "
+                                         f"{answer.message}"})
+        named = _rejected_named(answer, [rec])
+        if named:
+            return _Outcome({}, named)
+    return _Outcome({}, {}, answer.error(url))
+
+
 def _send_consents(s: _Session, root: Root, app_id: str,
                    batch: Sequence[LedgerRecord]) -> _Outcome:
     url = f"{s.base}/consents"
@@ -226,8 +250,7 @@ def _send_consents(s: _Session, root: Root, app_id: str,
             out.rejected.update(named)
             return out
         if len(batch) == 1:
-            return _Outcome({}, {batch[0].id: f"HTTP {resp.status} {answer.code or '?'}: "
-                                              f"{answer.message}"})
+            return _single_refusal(resp, answer, batch[0], url)
         half = len(batch) // 2
         first = _send_consents(s, root, app_id, batch[:half])
         second = _send_consents(s, root, app_id, batch[half:])
@@ -266,9 +289,7 @@ def _send_deletion(s: _Session, root: Root, app_id: str, rec: LedgerRecord) -> _
     url = f"{s.base}/deletion-requests"
     install_id, resp = s.post_authed(url, {"id": rec.id, "client_time": rec.client_time})
     if resp.status in (413, 422):
-        answer = read_error(resp)
-        return _Outcome({}, {rec.id: f"HTTP {resp.status} {answer.code or '?'}: "
-                                     f"{answer.message}"})
+        return _single_refusal(resp, read_error(resp), rec, url)
     if resp.status not in (200, 201):
         return _Outcome({}, {}, read_error(resp).error(url))
     answer_doc = _object(resp, url, "deletion answer")

@@ -12,12 +12,13 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from .errors import PolicyImportError
 from .import_text import escape_markdown
 
-__all__ = ["Extracted", "extract"]
+__all__ = ["MAX_DOCX_UNPACKED", "Extracted", "extract"]
 
 # Fewer letters than this per page means no text layer worth importing.
 _MIN_LETTERS_PER_PAGE = 20
@@ -49,18 +50,54 @@ def _decode(data: bytes, filename: str) -> str:
                                 f"the file to UTF-8 first", filename, line) from None
 
 
+# A policy is tens of kilobytes; a .docx that unpacks to more than this is not one (a zip
+# bomb would otherwise cost the worker gigabytes of memory in the XML parser).
+MAX_DOCX_UNPACKED = 32 * 1024 * 1024
+
+
+def _check_unpacked_size(data: bytes, filename: str) -> None:
+    """Refuse a .docx whose members would unpack to more than MAX_DOCX_UNPACKED bytes,
+    reading only the zip's directory (sizes it states) and never more than that while
+    checking them (a directory can lie)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            stated = sum(i.file_size for i in zf.infolist())
+            if stated > MAX_DOCX_UNPACKED:
+                raise PolicyImportError(
+                    f"{filename}: unpacks to {stated:,} bytes, more than the "
+                    f"{MAX_DOCX_UNPACKED:,} a policy document may have", filename)
+            total = 0
+            for info in zf.infolist():
+                with zf.open(info) as member:
+                    while chunk := member.read(1 << 20):
+                        total += len(chunk)
+                        if total > MAX_DOCX_UNPACKED:
+                            raise PolicyImportError(
+                                f"{filename}: unpacks to more than the "
+                                f"{MAX_DOCX_UNPACKED:,} bytes a policy document may have",
+                                filename)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+            zlib.error) as exc:
+        raise PolicyImportError(f"{filename}: not a readable Word .docx file ({exc})",
+                                filename) from None
+
+
 def _docx(data: bytes, filename: str) -> Extracted:
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
+    from lxml import etree
 
+    _check_unpacked_size(data, filename)
     try:
         doc = Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        blocks = list(doc.iter_inner_content())
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError,
+            etree.LxmlError) as exc:
         raise PolicyImportError(f"{filename}: not a readable Word .docx file ({exc})",
                                 filename) from None
     out: list[str] = []
-    for block in doc.iter_inner_content():
+    for block in blocks:
         if isinstance(block, Table):
             for row in block.rows:
                 cells = [c.text.strip() for c in row.cells if c.text.strip()]

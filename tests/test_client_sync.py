@@ -232,3 +232,27 @@ def test_error_bodies_of_any_shape(client: ConsentClient, server: SyncServer) ->
         result = client.sync(force=True)
         assert isinstance(result.error, NetworkError) and result.error.status == 500
     assert statuses(client) == ["pending"]
+
+
+@pytest.mark.parametrize("status", [413, 422])
+@pytest.mark.parametrize("body", [
+    b"<html>Request Entity Too Large</html>",                     # a proxy's page
+    b'{"error": {"code": "teapot", "message": "?"}}',             # a code we do not know
+    b'{"error": {"code": "rejected", "message": "no", "details": {"rejected": "all"}}}',
+    b'{"error": {"code": "rejected", "message": "no", "details": {"rejected": []}}}',
+])
+def test_unsigned_junk_never_sets_a_withdrawal_or_deletion_aside(
+        client: ConsentClient, server: SyncServer, status: int, body: bytes) -> None:
+    client.accept()
+    assert client.sync().synced == 1
+    client.withdraw()
+    client.request_deletion()
+    server.override = lambda req: Response(status, body) if req.method == "POST" \
+        and not req.url.endswith("/installs") else None
+    result = client.sync(force=True)
+    assert not result.ok and result.rejected == 0
+    assert isinstance(result.error, NetworkError) and result.error.status == status
+    assert statuses(client) == ["synced", "pending", "pending"]
+    server.override = None
+    result = client.sync(force=True)
+    assert (result.ok, result.synced, result.pending) == (True, 2, 0)

@@ -177,3 +177,42 @@ def test_review_placeholders_block_publish_and_updates_ask_what_changed(
         re.sub(r"\s*# REVIEW.*", "", toml)).replace("effective = 2025-03-03T00:00:00Z\n", ""))
     assert "published jana-courier version 3.0" in cli(
         "publish", str(published / "3.0"), "--app", "jana-courier").output
+
+
+def _docx_with(document_xml: bytes) -> bytes:
+    """A real .docx (python-docx) whose word/document.xml is replaced."""
+    import zipfile
+
+    base = io.BytesIO()
+    docx.Document().save(base)
+    out = io.BytesIO()
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info.filename, document_xml if info.filename == "word/document.xml"
+                         else data)
+    return out.getvalue()
+
+
+def test_docx_zip_bomb_is_refused_before_parsing() -> None:
+    from server.import_formats import MAX_DOCX_UNPACKED
+
+    body = b"<w:p/>" * (MAX_DOCX_UNPACKED // 6 + 1)
+    bomb = _docx_with(b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.'
+                      b'openxmlformats.org/wordprocessingml/2006/main"><w:body>' + body
+                      + b"</w:body></w:document>")
+    assert len(bomb) < MAX_DOCX_UNPACKED // 100  # small on the wire
+    with pytest.raises(PolicyImportError, match=re.escape("policy.docx: unpacks to")):
+        import_document(bomb, "policy.docx")
+
+
+@pytest.mark.parametrize("xml", [
+    b"<w:document><w:body><w:p>not closed",
+    b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;'
+    b'&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;'
+    b'&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">]><l>&e;&e;&e;'
+    b"&e;&e;&e;&e;&e;&e;&e;&e;&e;</l>",
+])
+def test_docx_with_broken_or_hostile_xml_is_refused(xml: bytes) -> None:
+    with pytest.raises(PolicyImportError, match=re.escape("not a readable Word .docx file")):
+        import_document(_docx_with(xml), "policy.docx")
