@@ -181,3 +181,27 @@ def test_bad_login_form_is_422(client: FlaskClient) -> None:
     assert resp.status_code == 422
     body = resp.get_data(True)
     assert 'data-field="email"' in body and 'data-field="password"' in body
+
+
+def test_hostile_values_are_4xx_never_500(client: FlaskClient, kelisim: Kelisim,
+                                          users: dict[str, int]) -> None:
+    # Signed out: a CR LF in `next` (it would split the Location header) and a NUL in the
+    # e-mail (PostgreSQL text cannot hold it).
+    resp = client.get("/admin/lang/en?next=/admin%0D%0AX:%201")
+    assert resp.status_code in (302, 303) and "\n" not in resp.headers["Location"]
+    assert login(client, "a\x00b@x.kz", "whatever").status_code == 400
+    resp = login(client, "owner@example.com", PASSWORD, next="/admin\r\nX: 1")
+    assert resp.status_code in (302, 303) and "\r" not in resp.headers["Location"]
+    sign_in(client, kelisim, users["owner"])
+    assert client.get("/admin/apps/%00").status_code == 400
+    assert client.get("/admin/audit?actor=%00").status_code == 400
+    for big in ("2147483648", "99999999999999999999"):
+        assert client.get(f"/admin/drafts/{big}").status_code == 404
+        assert client.get(f"/admin/drafts/{big}/diff").status_code == 404
+    count = sa.select(sa.func.count()).select_from(AdminUser)
+    with kelisim.db.session(readonly=True) as s:
+        before = s.scalar(count)
+    assert post(client, "/admin/users", {"email": "x\x00@y.kz", "role": "viewer"}
+                ).status_code == 400
+    with kelisim.db.session(readonly=True) as s:
+        assert s.scalar(count) == before

@@ -21,8 +21,9 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     # Only a path on this console: never an open redirect to another site.
+    # Printable ASCII only: a CR or LF would split the Location header (a 500 before).
     if target and target.startswith("/admin") and not urlsplit(target).netloc \
-            and not target.startswith("//"):
+            and not target.startswith("//") and target.isascii() and target.isprintable():
         return target
     return url_for("admin.apps.index")
 
