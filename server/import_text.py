@@ -180,12 +180,23 @@ _MONTHS = {
 }
 
 
+_LAW_RE = re.compile(r"(?i)\b(закон\w*|заң\w*|кодекс\w*|постановлени\w*|приказ\w*|указ\w*|"
+                     r"law|act|code|decree|regulation|qonun\w*|мыйзам\w*)\b[^.\n]*$")
+_LAW_NUMBER_RE = re.compile(r"(?i)\s*(года|год|г\.|жылғы|yil)?\s*(№|no\.?\s*[0-9]|n\s*[0-9])")
+_STATED_RE = re.compile(r"(?i)(updated|effective|last\s+modified|обновлен\w*|редакци\w*|"
+                        r"вступа\w*|действует|дата|жаңарт\w*|күшіне|yangilan\w*|kuchga|"
+                        r"жаңыртыл\w*|күчүнө)")
+
+
 def find_date(text: str) -> str | None:
-    """The first date the policy states (effective / last updated), as YYYY-MM-DD."""
+    """The date the policy states for itself (effective / last updated), as YYYY-MM-DD:
+    a date after such words first, else the first date; never the date of a law it cites."""
     head = text[:3000]
     patterns: list[tuple[str, Callable[[re.Match[str]], tuple[Any, Any, Any]]]] = [
         (r"([0-9]{4})-([0-9]{2})-([0-9]{2})", lambda m: (m[1], m[2], m[3])),
-        (r"\b([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})\b", lambda m: (m[3], m[2], m[1])),
+        # Digits, not word boundaries: "_05.02.2025_" (Markdown italics) is a date too.
+        (r"(?<![0-9])([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})(?![0-9])",
+         lambda m: (m[3], m[2], m[1])),
         (r"\b([A-Za-z]+) ([0-9]{1,2}), ([0-9]{4})\b",
          lambda m: (m[3], _MONTHS.get(m[1].lower()), m[2])),
         (r"\b([0-9]{1,2}) ([A-Za-z]+) ([0-9]{4})\b",
@@ -193,7 +204,7 @@ def find_date(text: str) -> str | None:
         (r"\b([0-9]{1,2}) ([А-Яа-яё]+) ([0-9]{4})\b",
          lambda m: (m[3], _MONTHS.get(m[2].lower()), m[1])),
     ]
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, int, str]] = []
     for pattern, parts in patterns:
         for m in re.finditer(pattern, head):
             y, mo, d = parts(m)
@@ -203,9 +214,17 @@ def find_date(text: str) -> str | None:
                 y_i, mo_i, d_i = int(y), int(mo), int(d)
             except ValueError:
                 continue
-            if 1990 <= y_i <= 2100 and 1 <= mo_i <= 12 and 1 <= d_i <= 31:
-                found.append((m.start(), f"{y_i:04d}-{mo_i:02d}-{d_i:02d}"))
-    return min(found)[1] if found else None
+            if not (1990 <= y_i <= 2100 and 1 <= mo_i <= 12 and 1 <= d_i <= 31):
+                continue
+            before = head[max(0, m.start() - 80):m.start()]
+            after = head[m.end():m.end() + 25]
+            # "Закон ... от 21 мая 2013 года № 94-V": the date of a law the policy cites
+            # (almost every Kazakh policy cites Law 94-V), not the policy's own date.
+            if _LAW_RE.search(before[-60:]) or _LAW_NUMBER_RE.match(after):
+                continue
+            stated = 0 if _STATED_RE.search(before) else 1
+            found.append((stated, m.start(), f"{y_i:04d}-{mo_i:02d}-{d_i:02d}"))
+    return min(found)[2] if found else None
 
 
 def find_label(text: str) -> str | None:

@@ -216,3 +216,20 @@ def test_docx_zip_bomb_is_refused_before_parsing() -> None:
 def test_docx_with_broken_or_hostile_xml_is_refused(xml: bytes) -> None:
     with pytest.raises(PolicyImportError, match=re.escape("not a readable Word .docx file")):
         import_document(_docx_with(xml), "policy.docx")
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    # The law every Kazakh policy cites is not the policy's date.
+    ("Политика. В соответствии с Законом Республики Казахстан «О персональных данных» от "
+     "21 мая 2013 года № 94-V. Дата обновления: 01.11.2025", "2025-11-01"),
+    ("In accordance with the Law of the Republic of Kazakhstan dated 21 May 2013 "
+     "No. 94-V on personal data.", None),
+    ("Privacy Policy\nLast updated: March 3, 2024\nWe follow the Law of 21 May 2013 No. 94-V.",
+     "2024-03-03"),
+    ("_Дата вступления в силу: 05.02.2025_", "2025-02-05"),  # Markdown italics
+    ("MAXFIYLIK SIYOSATI Yangilandi: 12.02.2024 Versiya: 1.1", "2024-02-12"),
+])
+def test_the_policy_s_own_date_not_a_cited_law_s(text: str, date: str | None) -> None:
+    from server.import_text import find_date
+
+    assert find_date(text) == date
