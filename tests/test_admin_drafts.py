@@ -163,8 +163,11 @@ def test_upload_edit_diff_preview_schedule(publisher: FlaskClient, kelisim: Keli
     assert "<code>min_age</code>" in fields and "<code>consent_term</code>" in fields
     preview = publisher.get(f"/admin/drafts/{draft_id}/preview?locale=en").get_data(True)
     assert "&lt;script&gt;" in preview and "<script>" not in preview
-    assert "Shorter text." in preview and "P1Y" in preview
-    assert 'id="first-layer"' in preview
+    assert "Shorter text." in preview and "Consent is valid for 1 year." in preview
+    assert 'id="first-layer"' in preview and "I am 16 or older" in preview
+    # The phone speaks the document's language, whatever the console's is (SDK strings).
+    kk = publisher.get(f"/admin/drafts/{draft_id}/preview?locale=kk").get_data(True)
+    assert "Қандай деректер" in kk and "Келісімнің қолданылу мерзімі: 1 жыл." in kk
     # Scheduled: effective in the future makes it upcoming.
     later = (clock.now + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
     assert save(publisher, draft_id, effective=later).status_code == 303

@@ -146,7 +146,7 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         shot("diff")
         page.goto(f"{draft_url}/preview?locale=en")
         layer = page.text_content("#first-layer") or ""
-        assert "Public disclosure: yes" in layer and "Jana Courier LLP" in layer
+        assert "Some of your data is made public." in layer and "Jana Courier LLP" in layer
         assert "Courier ratings are shown publicly" in (page.text_content("#document") or "")
         shot("preview")
         page.goto(draft_url)

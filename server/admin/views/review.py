@@ -58,14 +58,47 @@ def first_layer(app: Any, spec: dict[str, Any], app_meta: dict[str, Any] | None,
                  "vendors": [f"{vendors[v]['name']} ({vendors[v]['country']})"
                              if v in vendors else v for v in p.get("vendors", [])]}
                 for p in spec.get("purposes") or []]
+    used = [vendors[v] for p in spec.get("purposes") or [] for v in p.get("vendors", [])
+            if v in vendors]
     return {"operator": meta["controller"].get("name"), "bin": meta["controller"].get("bin"),
             "app_name": meta.get("name"), "purposes": purposes,
+            "vendor_names": sorted({v["name"] for v in used}),
+            "countries": sorted({v["country"] for v in used if v.get("country")}),
             "data": sorted({d for p in purposes for d in p["data"]}),
             "third_party": spec.get("third_party_transfer"),
             "cross_border": spec.get("cross_border_transfer"),
             "public": spec.get("public_disclosure"), "term": spec.get("consent_term"),
             "min_age": spec.get("min_age"), "guardian": spec.get("guardian_consent"),
             "summary": (spec.get("summary") or {}).get(locale, "")}
+
+
+def phone_words(layer: dict[str, Any], locale: str) -> dict[str, str]:
+    """The first layer's words as the SDK's consent screen says them in ``locale``: the
+    same strings (client_sdk.strings) and the same CLDR plurals, durations and country
+    names (client_sdk.kivy.fmt, babel only), so the preview is what a phone shows."""
+    from client_sdk.kivy import fmt
+    from client_sdk.strings import text
+
+    def ui(key: str, **values: object) -> str:
+        return text(key, locale, **values)
+
+    countries = ", ".join(fmt.country(c, locale) for c in layer["countries"])
+    term = layer["term"]
+    words = {
+        "who": ui("who"), "operator": ui("operator", name=layer["operator"], bin=layer["bin"]),
+        "data": ui("data_collected"), "purposes": ui("purposes"),
+        "always_active": ui("always_active"),
+        "third_party": ui("third_party_yes", names=", ".join(layer["vendor_names"]))
+        if layer["third_party"] else ui("third_party_no"),
+        "cross_border": ui("cross_border_yes", countries=countries)
+        if layer["cross_border"] else ui("cross_border_no"),
+        "public": ui("public_yes") if layer["public"] else ui("public_no"),
+        "term": ui("term", term=fmt.duration(term, locale)) if term else ui("term_none"),
+        "read_full": ui("read_full"), "decline": ui("decline"), "accept": ui("accept"),
+    }
+    if layer["min_age"] is not None:
+        words["age"] = fmt.plural("age_confirm", locale, layer["min_age"])
+    return words
 
 
 @bp.get("/drafts/<int:draft_id>/preview")
@@ -79,6 +112,7 @@ def preview(draft_id: int) -> Any:
     locale = request.args.get("locale") or (d.spec.get("default_locale") or tags[0])
     if locale not in d.documents:
         locale = tags[0]
-    return page("preview.html", d=d, app=app, locale=locale, tags=tags,
-                layer=first_layer(app, d.spec, d.app_meta, locale),
+    layer = first_layer(app, d.spec, d.app_meta, locale)
+    return page("preview.html", d=d, app=app, locale=locale, tags=tags, layer=layer,
+                phone=phone_words(layer, locale),
                 html=render_markdown(d.documents[locale]))
