@@ -9,34 +9,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from client_sdk import ConsentClient, FormatError, RepositoryError, SignatureError
 from client_sdk.transport import Request, Response
-from simulator import BASE, NOW, Key, Simulator
-from syncsim import SyncServer, answer
+from simulator import Key, Simulator
+from syncsim import SyncServer, answer, client, server, sim
 
-
-@pytest.fixture
-def sim() -> Simulator:
-    return Simulator()
-
-
-@pytest.fixture
-def server(sim: Simulator) -> SyncServer:
-    return SyncServer(sim)
-
-
-@pytest.fixture
-def client(sim: Simulator, tmp_path: Path) -> Iterator[ConsentClient]:
-    c = ConsentClient(BASE, sim.app, sim.roots[0], tmp_path, transport=sim, clock=lambda: NOW)
-    assert c.refresh().ok
-    yield c
-    c.close()
+__all__ = ["client", "server", "sim"]  # fixtures, from syncsim
 
 
 def first(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:

@@ -7,7 +7,6 @@ parts the real server supports against the real server.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,25 +15,9 @@ from client_sdk import ConsentClient, FormatError, NetworkError
 from client_sdk.testing import MockTransport
 from client_sdk.transport import Request, Response
 from simulator import BASE, NOW, Simulator
-from syncsim import SyncServer, answer, error
+from syncsim import SyncServer, answer, client, error, server, sim
 
-
-@pytest.fixture
-def sim() -> Simulator:
-    return Simulator()
-
-
-@pytest.fixture
-def server(sim: Simulator) -> SyncServer:
-    return SyncServer(sim)
-
-
-@pytest.fixture
-def client(sim: Simulator, tmp_path: Path) -> Iterator[ConsentClient]:
-    c = ConsentClient(BASE, sim.app, sim.roots[0], tmp_path, transport=sim, clock=lambda: NOW)
-    assert c.refresh().ok
-    yield c
-    c.close()
+__all__ = ["client", "server", "sim"]  # fixtures, from syncsim
 
 
 def statuses(client: ConsentClient) -> list[str]:
