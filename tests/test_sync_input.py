@@ -5,29 +5,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from test_sync_api import APP, install, record
+from test_sync_api import APP, config, install, manifest, record
 
-from helpers import payload_of
 from server import Kelisim
 from server.models import ConsentRecord, DeletionRequest, Install, Receipt
 
 HUGE = "1" + "0" * 5000  # over Python's 4,300-digit limit for int()
 
 
-@pytest.fixture
-def config(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "RATE_LIMIT_INSTALL": "off", "RATE_LIMIT_IP": "off"}
-
-
-@pytest.fixture
-def manifest(client: FlaskClient, published: Path) -> dict[str, Any]:
-    return payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
+__all__ = ["config", "manifest"]  # fixtures, from test_sync_api
 
 
 def counts(k: Kelisim) -> dict[str, int]:

@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import hypothesis.strategies as st
-import pytest
-import sqlalchemy as sa
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
-from test_sync_api import APP, install, record
+from test_sync_api import APP, config, install, manifest, record
+from test_sync_input import counts
 
-from helpers import payload_of
 from server import Kelisim
-from server.models import ConsentRecord, DeletionRequest, Install, Receipt
 
 _SETTINGS = settings(max_examples=60, deadline=None, database=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -80,20 +76,7 @@ def bodies(valid: dict[str, Any] | None) -> st.SearchStrategy[bytes]:
     return st.one_of(*options)
 
 
-@pytest.fixture
-def config(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "RATE_LIMIT_INSTALL": "off", "RATE_LIMIT_IP": "off"}
-
-
-@pytest.fixture
-def manifest(client: FlaskClient, published: Path) -> dict[str, Any]:
-    return payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
-
-
-def counts(k: Kelisim) -> dict[str, int]:
-    with k.db.session() as s:
-        return {m.__tablename__: s.scalar(sa.select(sa.func.count()).select_from(m)) or 0
-                for m in (ConsentRecord, DeletionRequest, Install, Receipt)}
+__all__ = ["config", "manifest"]  # fixtures, from test_sync_api
 
 
 def check(client: FlaskClient, kelisim: Kelisim, path: str, body: bytes,
