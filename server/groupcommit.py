@@ -5,7 +5,8 @@ A request hands its work to :meth:`GroupCommit.run` (any function of a Session) 
 other items of the same kind and key, e.g. consent records of one app: one lock, one
 INSERT for all). The first waiting thread that finds no group running becomes the leader:
 it takes every queued job (up to ``max_group``), runs them in one transaction, commits
-once, and wakes the others. Jobs that arrive meanwhile queue up for the next group, so
+once, and wakes each of them (one event per request: no herd), handing the lead to the
+first request still waiting. Jobs that arrive meanwhile queue up for the next group, so
 the busier the worker, the more requests share each fsync; an idle worker runs a request
 alone at once (no timer, no added latency).
 
@@ -39,7 +40,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -47,12 +48,15 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from .db import Database
+from .rawsql import Raw, raw, reader
 
 __all__ = ["BatchFn", "GroupCommit"]
 
 T = TypeVar("T")
 # A batch function: items of one key -> one outcome per item (a result, or an exception
-# instance for that item alone). Raising means the database failed.
+# instance for that item alone). Raising means the database failed. A batch function may
+# have a ``prepare(raw, items) -> prepared items`` method: the group commit calls it first,
+# with no lock held (server/rawsql.Raw), and hands the batch function what it returned.
 BatchFn = Callable[[Session, Sequence[Any]], Sequence[Any]]
 
 
@@ -62,9 +66,14 @@ class _Job(Generic[T]):
     work: Callable[[Session], T] | None
     batch: BatchFn | None = None
     item: Any = None
+    prepared: Any = None  # what the batch function's prepare made of item
     done: bool = False
+    lead: bool = False  # handed the lead of the next group
     result: Any = None
     error: BaseException | None = None
+    # Each waiting request sleeps on its own event and is woken once, when its outcome is
+    # known or when it is to lead: no thundering herd of every waiter on every commit.
+    wake: threading.Event = field(default_factory=threading.Event)
 
     def settle(self, outcome: Any) -> None:
         if isinstance(outcome, BaseException):
@@ -79,7 +88,7 @@ class GroupCommit:
     def __init__(self, db: Database, max_group: int = 64) -> None:
         self.db = db
         self.max_group = max(1, max_group)
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         # SQLite has one writer: one queue, so that every waiting request shares the
         # next commit. On PostgreSQL one queue per key (app): each app's group runs in
         # its own transaction, holding only its own chain-head lock, in parallel with
@@ -94,7 +103,7 @@ class GroupCommit:
 
     def pending(self) -> int:
         """Jobs waiting for a group (tests wait on this, never on a fixed time)."""
-        with self._cond:
+        with self._lock:
             return sum(len(q) for q in self._queues.values())
 
     def run(self, key: str, work: Callable[[Session], T]) -> T:
@@ -114,34 +123,46 @@ class GroupCommit:
 
     def _submit(self, job: _Job[Any]) -> Any:
         part = job.key if self._partitioned else ""
-        with self._cond:
+        with self._lock:
             self._queues.setdefault(part, []).append(job)
-        while True:
-            with self._cond:
-                while not job.done and part in self._busy:
-                    self._cond.wait()
-                if job.done:
-                    break
+            if part not in self._busy:
                 self._busy.add(part)
-                queue = self._queues[part]
-                group = queue[: self.max_group]
-                del queue[: self.max_group]
-                if not queue:
-                    del self._queues[part]  # bounded by the keys waiting right now
-            try:
-                self._lead(group)
-            finally:
-                with self._cond:
-                    for j in group:
-                        if not j.done:  # interrupted (BaseException): never leave a waiter
-                            j.error = j.error or RuntimeError("the group commit was "
-                                                              "interrupted")
-                            j.done = True
-                    self._busy.discard(part)
-                    self._cond.notify_all()
+                job.lead = True
+        while not job.lead:
+            job.wake.wait()
+            job.wake.clear()
+            if job.done:
+                break
+        if not job.done:
+            self._lead_queue(part)
         if job.error is not None:
             raise job.error
         return job.result
+
+    def _lead_queue(self, part: str) -> None:
+        """Run the next group of ``part``'s queue (it holds the caller's own job), then
+        hand the lead to the first request still waiting, or end it."""
+        with self._lock:
+            queue = self._queues[part]
+            group = queue[: self.max_group]
+            del queue[: self.max_group]
+        try:
+            self._lead(group)
+        finally:
+            for j in group:
+                if not j.done:  # interrupted (BaseException): never leave a waiter
+                    j.error = j.error or RuntimeError("the group commit was interrupted")
+                    j.done = True
+            with self._lock:
+                queue = self._queues[part]
+                if queue:
+                    queue[0].lead = True
+                    queue[0].wake.set()
+                else:
+                    del self._queues[part]  # bounded by the keys waiting right now
+                    self._busy.discard(part)
+            for j in group:
+                j.wake.set()
 
     def _lead(self, group: list[_Job[Any]]) -> None:
         ordered = sorted(group, key=lambda j: j.key)
@@ -161,28 +182,56 @@ class GroupCommit:
 
     def _transaction(self, jobs: list[_Job[Any]]) -> None:
         segments = [list(g) for _, g in groupby(jobs, key=lambda j: (j.key, j.batch))]
-        with self._write_lock(), self.db.session() as s:
-            for seg in segments:
-                if len(segments) == 1:
-                    # Alone, the transaction is the segment's own: no savepoint round trips;
-                    # if it raises, _lead runs each job alone.
-                    self._segment(s, seg)
-                    continue
+        if self._lock_path is not None:
+            # SQLite: the reads that need no lock run on a connection of their own before
+            # the write lock, while the other worker's group may still be committing.
+            with reader(self.db.engine) as r:
+                self._prepare(r, segments)
+            with self._write_lock(), self.db.session() as s:
+                self._run(s, segments)
+        else:
+            # PostgreSQL: in the transaction, before the batch takes its row locks.
+            with self.db.session() as s:
+                r = raw(s)
                 try:
-                    with s.begin_nested():
-                        self._segment(s, seg)
-                except Exception as exc:
-                    if seg[0].batch is None or len(seg) == 1:
-                        seg[0].settle(exc)
-                        continue
-                    for job in seg:  # the batch failed: each item alone, in its savepoint
-                        try:
-                            with s.begin_nested():
-                                self._segment(s, [job])
-                        except Exception as alone:
-                            job.settle(alone)
+                    self._prepare(r, segments)
+                finally:
+                    r.close()
+                self._run(s, segments)
         self.transactions += 1
         self.jobs += len(jobs)
+
+    @staticmethod
+    def _prepare(r: Raw, segments: list[list[_Job[Any]]]) -> None:
+        for seg in segments:
+            prepare = getattr(seg[0].batch, "prepare", None)
+            if prepare is None:
+                for job in seg:
+                    job.prepared = job.item
+                continue
+            for job, prepared in zip(seg, prepare(r, [j.item for j in seg]), strict=True):
+                job.prepared = prepared
+
+    def _run(self, s: Session, segments: list[list[_Job[Any]]]) -> None:
+        for seg in segments:
+            if len(segments) == 1:
+                # Alone, the transaction is the segment's own: no savepoint round trips;
+                # if it raises, _lead runs each job alone.
+                self._segment(s, seg)
+                continue
+            try:
+                with s.begin_nested():
+                    self._segment(s, seg)
+            except Exception as exc:
+                if seg[0].batch is None or len(seg) == 1:
+                    seg[0].settle(exc)
+                    continue
+                for job in seg:  # the batch failed: each item alone, in its savepoint
+                    try:
+                        with s.begin_nested():
+                            self._segment(s, [job])
+                    except Exception as alone:
+                        job.settle(alone)
 
     @staticmethod
     def _segment(s: Session, seg: list[_Job[Any]]) -> None:
@@ -202,7 +251,7 @@ class GroupCommit:
                 except Exception as exc:
                     job.settle(exc)
             return
-        outcomes = batch(s, [j.item for j in seg])
+        outcomes = batch(s, [j.prepared for j in seg])
         for job, outcome in zip(seg, outcomes, strict=True):
             job.settle(outcome)
 

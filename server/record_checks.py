@@ -18,9 +18,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from client_sdk.grammar import parse_time
@@ -29,9 +29,10 @@ from client_sdk.rules import check_record
 
 from .errors import RecordsRejected
 from .models import PolicyVersion
+from .rawsql import Raw
 
-__all__ = ["CLOCK_SKEW", "check_records", "clock_skew", "published_times", "rejected_error",
-           "versions"]
+__all__ = ["CLOCK_SKEW", "check_records", "clock_skew", "published_times", "record_problems",
+           "rejected_error", "versions"]
 
 CLOCK_SKEW = timedelta(days=1)
 _CACHE_SIZE = 256
@@ -42,12 +43,14 @@ _cache: OrderedDict[tuple[str, int, int, str], Version] = OrderedDict()
 _lock = threading.Lock()
 
 
-def versions(session: Session, app_id: str, numbers: set[int]) -> dict[int, Version]:
-    """The app's stored versions among ``numbers``, parsed once per process."""
-    rows = session.execute(select(PolicyVersion.id, PolicyVersion.number,
-                                  PolicyVersion.published).where(
-        PolicyVersion.app_id == app_id, PolicyVersion.number.in_(sorted(numbers)))).all()
-    database = str(session.get_bind().engine.url)
+def versions(r: Raw, database: str, app_id: str, numbers: set[int]) -> dict[int, Version]:
+    """The app's stored versions among ``numbers``, parsed once per process (``database``
+    names the database in the cache's key)."""
+    if not numbers:
+        return {}
+    ordered = sorted(numbers)
+    rows = r.all_in("SELECT id, number, published FROM policy_versions WHERE app_id = ? "
+                    "AND number IN (IN)", (app_id,), ordered)
     out: dict[int, Version] = {}
     for row_id, number, published in rows:
         key = (database, row_id, number, published)
@@ -56,8 +59,9 @@ def versions(session: Session, app_id: str, numbers: set[int]) -> dict[int, Vers
             if version is not None:
                 _cache.move_to_end(key)
         if version is None:
-            body = session.scalar(select(PolicyVersion.body).where(PolicyVersion.id == row_id))
-            version = Version.from_payload(body, f"version {number}")
+            (body,), = r.all("SELECT body FROM policy_versions WHERE id = ?", (row_id,))
+            version = Version.from_payload(
+                r.loaded(cast(Table, PolicyVersion.__table__), "body", body), f"version {number}")
             with _lock:
                 _cache[key] = version
                 while len(_cache) > _CACHE_SIZE:
@@ -66,7 +70,8 @@ def versions(session: Session, app_id: str, numbers: set[int]) -> dict[int, Vers
     return out
 
 
-def check_records(session: Session, app_id: str, records: Sequence[dict[str, Any]]) -> None:
+def check_records(r: Raw, database: str, app_id: str,
+                  records: Sequence[dict[str, Any]]) -> None:
     """Check each record (already loaded by ``RecordSchema``) against its version.
 
     Raises:
@@ -74,7 +79,15 @@ def check_records(session: Session, app_id: str, records: Sequence[dict[str, Any
             every problem of every record, ``details.problems`` the same as
             ``records[i].field: reason`` lines.
     """
-    known = versions(session, app_id, {r["version"] for r in records})
+    problems = record_problems(versions(r, database, app_id, {x["version"] for x in records}),
+                               app_id, records)
+    if problems is not None:
+        raise problems
+
+
+def record_problems(known: dict[int, Version], app_id: str,
+                    records: Sequence[dict[str, Any]]) -> RecordsRejected | None:
+    """The refusal of ``records`` against the versions ``known`` (by number), or None."""
     rejected: list[dict[str, str]] = []
     lines: list[str] = []
     for i, r in enumerate(records):
@@ -89,8 +102,7 @@ def check_records(session: Session, app_id: str, records: Sequence[dict[str, Any
         for field, reason in found:
             rejected.append({"id": r["id"], "field": field, "reason": reason})
             lines.append(f"records[{i}].{field}: {reason}")
-    if rejected:
-        raise rejected_error(rejected, lines)
+    return rejected_error(rejected, lines) if rejected else None
 
 
 def rejected_error(rejected: list[dict[str, str]], lines: list[str]) -> RecordsRejected:

@@ -12,17 +12,11 @@ from marshmallow import Schema
 
 from client_sdk.timeutil import utcnow
 
-from .consents import (
-    IngestRequest,
-    IngestResult,
-    append_many,
-    check_request,
-    register_install,
-    request_deletion,
-)
+from .consents import register_install, request_deletion
 from .errors import ApiError
 from .groupcommit import GroupCommit
 from .history import history_page, parse_limit_arg
+from .ingest import AppendBatch, IngestRequest, IngestResult
 from .ratelimit import RateLimiter, parse_limit
 from .sync_input import check_path_args, load_body
 from .sync_schemas import BATCH_SCHEMA, DELETION_SCHEMA, EMPTY_SCHEMA
@@ -59,6 +53,15 @@ def _group() -> GroupCommit:
         group = current_app.extensions.setdefault(
             "kelisim.group", GroupCommit(k.db, k.config["GROUP_COMMIT_MAX"]))
     return group
+
+
+def _append_batch() -> AppendBatch:
+    batch: AppendBatch | None = current_app.extensions.get("kelisim.append")
+    if batch is None:
+        k = _k()
+        batch = current_app.extensions.setdefault(
+            "kelisim.append", AppendBatch(k.keys_dir, k.db.url))
+    return batch
 
 
 def _limiter() -> RateLimiter:
@@ -119,15 +122,10 @@ def post_consents(app_id: str) -> Response:
     install_id = claim.install_id
     _limit("install", install_id, "RATE_LIMIT_INSTALL")
     batch = _body(BATCH_SCHEMA)
-    k, now = _k(), _now()
-    if k.db.is_sqlite:
-        # Checked before the write transaction: SQLite's one write lock is held for all of
-        # it. On PostgreSQL the group transaction checks it before taking the head lock.
-        with k.db.session(readonly=True) as s:
-            check_request(s, app_id, batch["records"], now)
-    result: IngestResult = _group().run_batched(app_id, _append, (
-        k.keys_dir, app_id, IngestRequest(install_id, claim.generation, batch["records"], now,
-                                          checked=k.db.is_sqlite)))
+    # The rules, the install's token generation and the chain: in the group commit, one
+    # read and one append for the requests of this app that arrive together.
+    result: IngestResult = _group().run_batched(app_id, _append_batch(), (
+        app_id, IngestRequest(install_id, claim.generation, batch["records"], _now())))
     return jsonify({
         "stored": result.stored,
         # Each receipt as a string holding the signed envelope's exact bytes: the SDK
@@ -136,13 +134,6 @@ def post_consents(app_id: str) -> Response:
         "records": [{"id": rid, "receipt": result.index[rid]}
                     for rid in (r["id"] for r in batch["records"])],
     })
-
-
-def _append(s: Any, items: Any) -> Any:
-    # One function object for every request: the group commit merges the requests of one
-    # app into one call of append_many.
-    keys_dir, app_id = items[0][0], items[0][1]
-    return append_many(s, app_id, [q for _, _, q in items], keys_dir)
 
 
 @bp.get("/v1/apps/<app_id>/installs/<install_id>/consents")

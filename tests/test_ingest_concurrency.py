@@ -22,11 +22,11 @@ from client_sdk import ConsentClient
 from helpers import payload_of, verified_root, verify
 from livesrv import free_port, get, running
 from server import Kelisim
-from server.consents import IngestRequest, ingest, verify_chain
+from server.consents import verify_chain
 from server.errors import RecordConflict, UnknownInstall
 from server.groupcommit import GroupCommit
+from server.ingest import AppendBatch, IngestRequest, ingest
 from server.models import ConsentRecord, Install
-from server.sync_api import _append
 
 APP = "jana-courier"
 RECEIPT_TYPE = "application/vnd.kelisim.receipt+json"
@@ -153,11 +153,11 @@ def test_batched_requests_of_one_app_share_one_append(kelisim: Kelisim, client: 
                 IngestRequest(a, 1, [twice], now),
                 IngestRequest(b, 1, [_record(m), known], now)]  # known: another install's
     outcomes: dict[int, Any] = {}
+    batch = AppendBatch(kelisim.keys_dir, kelisim.db.url)
 
     def submit(i: int) -> None:
         try:
-            outcomes[i] = group.run_batched(APP, _append,
-                                            (kelisim.keys_dir, APP, requests[i]))
+            outcomes[i] = group.run_batched(APP, batch, (APP, requests[i]))
         except Exception as exc:  # the test inspects each outcome
             outcomes[i] = exc
 

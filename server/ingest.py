@@ -1,0 +1,292 @@
+"""Consent ingest: the records of many requests of one app appended to its chain at once.
+
+The group commit (server/groupcommit.py) hands :class:`AppendBatch` the queued consent
+requests of one app in two steps:
+
+1. :meth:`AppendBatch.prepare`, with no lock held (on SQLite before the write lock, on its
+   own connection, while another worker's group may be committing): the consent rules
+   against the signed versions (``client_sdk.rules``), the ids already stored, the
+   receipts they point at. Everything it reads is immutable once written.
+2. :meth:`AppendBatch.__call__`, under the chain-head lock: the install tokens' generations,
+   the chain (one head read, one hash per record), one signed receipt per request, one
+   INSERT of the receipts, one of the records, one update of the head.
+
+Each request keeps its own outcome (a result, or its own error: 401 revoked token, 422
+rejected or conflicting records, and then none of its records is stored). The statements
+are plain DB-API (server/rawsql.py): SQLAlchemy's statement building was most of the time
+spent under the lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+from client_sdk.envelope import PAYLOAD_RECEIPT
+from client_sdk.jsonutil import canonical_bytes
+from client_sdk.timeutil import format_time
+
+from .chain import body_hash, chained_fields, lock_head, row_hash, set_head
+from .consents import receipt_keys
+from .errors import ApiError, KelisimError, RecordConflict, UnknownInstall, Unprocessable
+from .keys import SigningKey, sign_envelope
+from .models import ConsentRecord, Receipt
+from .rawsql import Raw, raw
+from .record_checks import record_problems, versions
+from .tokens import TokenRevoked
+
+__all__ = ["AppendBatch", "IngestRequest", "IngestResult", "ingest"]
+
+RECORDS = cast(Table, ConsentRecord.__table__)
+RECEIPTS = cast(Table, Receipt.__table__)
+RECORD_COLUMNS = ("app_id", "seq", "record_id", "install_id", "action", "version",
+                  "document_sha256", "locale", "purposes", "evidence", "age_confirmed",
+                  "guardian", "client_time", "server_time", "manifest_seq", "body_hash",
+                  "prev_hash", "row_hash", "receipt_id")
+_CHUNK = 5000  # ids per IN (...): under SQLite's bound on parameters
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    """One POST /consents: the install, its token's generation, its records, its time."""
+    install_id: str
+    generation: int
+    records: Sequence[dict[str, Any]]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    receipts: list[bytes]
+    index: dict[str, int]  # record id -> position in receipts
+    stored: int
+
+
+Outcome = IngestResult | KelisimError | ApiError
+
+
+@dataclass
+class _Checked:
+    """A request that passed :meth:`AppendBatch.prepare`."""
+    app_id: str
+    request: IngestRequest
+    digests: list[str]
+    # Stored before: record id -> (body hash, install id, receipt id); receipt id -> bytes.
+    stored: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    envelopes: dict[int, bytes] = field(default_factory=dict)
+
+
+class AppendBatch:
+    """The group commit's batch function for consent requests; items are
+    ``(app_id, IngestRequest)``, all of one app. One per process and database (the group
+    commit merges the items of the same batch object)."""
+
+    def __init__(self, keys_dir: Path, database: str) -> None:
+        self.keys_dir = keys_dir
+        self.database = database
+
+    def prepare(self, r: Raw, items: Sequence[tuple[str, IngestRequest]]
+                ) -> list[_Checked | KelisimError | ApiError]:
+        """The checks and reads that need no lock, for all ``items`` at once."""
+        app_id = items[0][0]
+        known = versions(r, self.database, app_id,
+                         {x["version"] for _, q in items for x in q.records})
+        out: list[_Checked | KelisimError | ApiError] = []
+        for _, q in items:
+            ids = [x["id"] for x in q.records]
+            if len(set(ids)) != len(ids):
+                out.append(Unprocessable(["a record id appears twice in the batch"]))
+                continue
+            problem = record_problems(known, app_id, q.records)
+            if problem is not None:  # 422 rejected: every record refused for good
+                out.append(problem)
+                continue
+            out.append(_Checked(app_id, q, [body_hash(x) for x in q.records]))
+        checked = [c for c in out if isinstance(c, _Checked)]
+        wanted = sorted({x["id"] for c in checked for x in c.request.records})
+        stored: dict[str, tuple[str, str, int]] = {}
+        for i in range(0, len(wanted), _CHUNK):
+            chunk = wanted[i:i + _CHUNK]
+            stored.update((rid, (digest, install, receipt)) for rid, digest, install, receipt
+                          in r.all_in("SELECT record_id, body_hash, install_id, receipt_id "
+                                      "FROM consent_records WHERE app_id = ? AND record_id "
+                                      "IN (IN)", (app_id,), chunk))
+        if stored:
+            receipt_ids = sorted({v[2] for v in stored.values()})
+            envelopes = {rid: bytes(r.loaded(RECEIPTS, "envelope", env)) for rid, env in r.all_in(
+                "SELECT id, envelope FROM receipts WHERE id IN (IN)", (), receipt_ids)}
+            for c in checked:
+                c.stored = {x["id"]: stored[x["id"]] for x in c.request.records
+                            if x["id"] in stored}
+                c.envelopes = {v[2]: envelopes[v[2]] for v in c.stored.values()}
+        return out
+
+    def __call__(self, session: Session, prepared: Sequence[Any]) -> list[Outcome]:
+        """Append the prepared requests under the app's chain-head lock.
+
+        Raises:
+            ReceiptKeyUnavailable: no receipt key (503, for every request).
+            DBAPIError: the database failed (the unique record id included: another
+                transaction stored one meanwhile); the caller rolls back and may run each
+                request alone, which then finds it.
+        """
+        checked = [p for p in prepared if isinstance(p, _Checked)]
+        if not checked:
+            return list(prepared)
+        r = raw(session)
+        try:
+            return self._append(session, r, checked[0].app_id, prepared)
+        finally:
+            r.close()
+
+    def _append(self, session: Session, r: Raw, app_id: str, prepared: Sequence[Any]
+                ) -> list[Outcome]:
+        keys = receipt_keys(session, self.keys_dir, r)
+        head_seq, prev = lock_head(r, app_id)  # serialises appends per app
+        installs = sorted({p.request.install_id for p in prepared if isinstance(p, _Checked)})
+        generations = dict(r.all_in("SELECT id, token_generation FROM installs WHERE "
+                                    "app_id = ? AND id IN (IN)", (app_id,), installs))
+        seq = head_seq
+        outcomes: list[Outcome] = []
+        # Per request: its receipts, each a stored receipt id or "new:<position>".
+        orders: list[list[int | str]] = []
+        new_rows: list[tuple[str, dict[str, Any]]] = []
+        new_envelopes: dict[str, bytes] = {}
+        envelopes: dict[int | str, bytes] = {}
+        # Records appended by an earlier request of this group (the same install syncing
+        # from two threads): record id -> (body hash, install id, "new:<position>").
+        fresh_ids: dict[str, tuple[str, str, str]] = {}
+        for pos, p in enumerate(prepared):
+            orders.append([])
+            if not isinstance(p, _Checked):
+                outcomes.append(p)
+                continue
+            q = p.request
+            current = generations.get(q.install_id)
+            if current is None or current != q.generation:
+                outcomes.append(UnknownInstall(q.install_id) if current is None
+                                else TokenRevoked(q.install_id))
+                continue
+            envelopes.update(p.envelopes.items())
+            fresh: list[tuple[dict[str, Any], str]] = []
+            old: dict[str, int | str] = {}
+            conflict: RecordConflict | None = None
+            for x, digest in zip(q.records, p.digests, strict=True):
+                before: tuple[str, str, int | str] | None = (
+                    p.stored.get(x["id"]) or fresh_ids.get(x["id"]))
+                if before is None:
+                    fresh.append((x, digest))
+                elif before[0] != digest or before[1] != q.install_id:
+                    conflict = RecordConflict(f"record {x['id']} was received before with "
+                                              f"other content", x["id"])
+                    break
+                else:
+                    old[x["id"]] = before[2]
+            if conflict is not None:
+                outcomes.append(conflict)
+                continue
+            order: list[int | str] = sorted(set(old.values()), key=str)
+            index = {rid: order.index(rcp) for rid, rcp in old.items()}
+            outcomes.append(IngestResult([], index, len(fresh)))
+            if fresh:
+                stamp = format_time(q.now)
+                rows = []
+                for x, digest in fresh:
+                    seq += 1
+                    row = {"app_id": app_id, "seq": seq, "record_id": x["id"],
+                           "install_id": q.install_id, "action": x["action"],
+                           "version": x["version"], "document_sha256": x["document_sha256"],
+                           "locale": x["locale"], "purposes": x["purposes"],
+                           "evidence": x["evidence"], "age_confirmed": x["age_confirmed"],
+                           "guardian": x["guardian"], "client_time": x["client_time"],
+                           "server_time": stamp, "manifest_seq": x["manifest_seq"],
+                           "body_hash": digest, "prev_hash": prev}
+                    row["row_hash"] = prev = row_hash(prev, chained_fields(row))
+                    rows.append(row)
+                    fresh_ids[x["id"]] = (digest, q.install_id, f"new:{pos}")
+                new_envelopes[f"new:{pos}"] = _sign_receipt(app_id, q.install_id, stamp, rows,
+                                                            keys)
+                new_rows.extend((f"new:{pos}", row) for row in rows)
+                order.append(f"new:{pos}")
+                for row in rows:
+                    index[row["record_id"]] = len(order) - 1
+            orders[pos] = order
+        if new_envelopes:
+            receipt_ids = _insert_receipts(r, app_id, list(new_envelopes.values()))
+            by_key = dict(zip(new_envelopes, receipt_ids, strict=True))
+            r.insert_many(RECORDS, RECORD_COLUMNS, [
+                (*(row[c] for c in RECORD_COLUMNS[:-1]), by_key[key])
+                for key, row in new_rows])
+            set_head(r, app_id, seq, prev)
+            envelopes.update(new_envelopes)
+        for order, out in zip(orders, outcomes, strict=True):
+            if isinstance(out, IngestResult):
+                out.receipts.extend(envelopes[rcp] for rcp in order)
+        return outcomes
+
+
+def _insert_receipts(r: Raw, app_id: str, envelopes: list[bytes]) -> list[int]:
+    """INSERT the receipts; their new ids, in order."""
+    convert = r.converters(RECEIPTS, ("app_id", "envelope"))
+    rows = [tuple(v if f is None else f(v) for f, v in zip(convert, (app_id, env),
+                                                             strict=True))
+            for env in envelopes]
+    statement = r.sql("INSERT INTO receipts (app_id, envelope) VALUES (?, ?)")
+    if not r.is_postgres:
+        ids = []
+        for row in rows:
+            r.cursor.execute(statement, row)
+            ids.append(int(r.cursor.lastrowid))
+        return ids
+    # psycopg: one pipelined round trip for all, each INSERT's RETURNING in order.
+    r.cursor.executemany(statement + " RETURNING id", rows, returning=True)
+    ids = []
+    while True:
+        ids.append(int(r.cursor.fetchone()[0]))
+        if not r.cursor.nextset():
+            break
+    return ids
+
+
+def _sign_receipt(app_id: str, install_id: str, stamp: str, rows: list[dict[str, Any]],
+                  keys: list[SigningKey]) -> bytes:
+    payload = {
+        "_type": "receipt", "spec_version": 1, "kind": "consents", "app": app_id,
+        "install": install_id, "issued": stamp,
+        "records": [{"id": x["record_id"], "action": x["action"], "version": x["version"],
+                     "document_sha256": x["document_sha256"], "purposes": x["purposes"],
+                     "client_time": x["client_time"], "server_time": stamp,
+                     "seq": x["seq"], "chain_hash": x["row_hash"]} for x in rows],
+    }
+    return sign_envelope(canonical_bytes(payload), PAYLOAD_RECEIPT, keys)
+
+
+def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dict[str, Any]],
+           keys_dir: Path, now: datetime, *, generation: int = 1) -> IngestResult:
+    """Store new records (idempotent by id) and sign one receipt for them, in the caller's
+    transaction: on any error nothing is stored.
+
+    Raises:
+        UnknownInstall: an unknown install or a revoked token (``generation``; 401).
+        Unprocessable: a record id twice in the batch (422).
+        RecordsRejected: records against unknown versions, documents or purposes (422).
+        RecordConflict: a known id with another body (422).
+        ReceiptKeyUnavailable: no receipt key (503).
+    """
+    batch = AppendBatch(keys_dir, str(session.get_bind().engine.url))
+    item = (app_id, IngestRequest(install_id, generation, records, now))
+    r = raw(session)
+    try:
+        prepared = batch.prepare(r, [item])
+    finally:
+        r.close()
+    out = batch(session, prepared)[0]
+    if isinstance(out, (KelisimError, ApiError)):
+        raise out
+    return out

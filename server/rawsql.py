@@ -1,0 +1,111 @@
+"""Plain DB-API statements for the consent ingest's hot path.
+
+SQLAlchemy's ORM and Core build, cache-key and compile each statement and process each
+row: on a one-record request that was most of the time spent under the chain-head lock
+(profile in docs/operations.md, "Ingest"). The ingest path runs its few fixed statements
+on the driver's own cursor, inside the session's transaction, with values converted by
+the same SQLAlchemy column types as every other write (so a row written here is
+byte-for-byte the row the ORM would have written: JSON text, booleans, NULLs).
+
+Statements are written with ``?`` placeholders and rewritten to ``%s`` for psycopg.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+__all__ = ["Raw", "raw", "reader"]
+
+_Processor = Callable[[Any], Any]
+# Per dialect, table and column list: the column types' bind processors (None: as is).
+_CONVERTERS: dict[tuple[str, str, tuple[str, ...]], list[_Processor | None]] = {}
+_LOADERS: dict[tuple[str, str, str], _Processor | None] = {}
+
+
+class Raw:
+    """A cursor of one DB-API connection, with the dialect's parameter style and the
+    column types' value conversions."""
+
+    def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
+        self.cursor = dbapi_connection.cursor()
+        self.dialect = dialect
+        self.is_postgres = dialect.name == "postgresql"
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.is_postgres else statement
+
+    def all(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.cursor.execute(self.sql(statement), tuple(params))
+        rows: list[tuple[Any, ...]] = self.cursor.fetchall()
+        return rows
+
+    def all_in(self, statement: str, params: Sequence[Any], values: Sequence[Any]
+               ) -> list[tuple[Any, ...]]:
+        """:meth:`all` with ``(IN)`` in ``statement`` standing for one placeholder per
+        value of ``values`` (bound after ``params``)."""
+        marks = ", ".join("?" * len(values))
+        return self.all(statement.replace("(IN)", f"({marks})"), (*params, *values))
+
+    def run(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(self.sql(statement), tuple(params))
+
+    def insert_many(self, table: Table, columns: tuple[str, ...],
+                    rows: Sequence[Sequence[Any]]) -> None:
+        """INSERT ``rows`` (values in the order of ``columns``), each value converted by
+        its column's type as the ORM would."""
+        convert = self.converters(table, columns)
+        # Table and column names come from the model, never from input.
+        statement = self.sql("INSERT INTO {t} ({c}) VALUES ({v})".format(  # noqa: S608
+            t=table.name, c=", ".join(columns), v=", ".join("?" * len(columns))))
+        self.cursor.executemany(statement, [
+            tuple(v if f is None else f(v) for f, v in zip(convert, row, strict=True))
+            for row in rows])
+
+    def converters(self, table: Table, columns: tuple[str, ...]) -> list[_Processor | None]:
+        key = (self.dialect.name, table.name, columns)
+        found = _CONVERTERS.get(key)
+        if found is None:
+            found = [table.c[name].type.dialect_impl(self.dialect).bind_processor(self.dialect)
+                     for name in columns]
+            _CONVERTERS[key] = found
+        return found
+
+    def loaded(self, table: Table, column: str, value: Any) -> Any:
+        """A value read from ``table.column`` as the ORM would return it."""
+        key = (self.dialect.name, table.name, column)
+        if key not in _LOADERS:
+            impl = table.c[column].type.dialect_impl(self.dialect)
+            _LOADERS[key] = impl.result_processor(self.dialect, None)
+        load = _LOADERS[key]
+        return value if load is None else load(value)
+
+    def close(self) -> None:
+        self.cursor.close()
+
+
+def raw(session: Session) -> Raw:
+    """A :class:`Raw` on the session's own connection (inside its transaction)."""
+    conn = session.connection()
+    return Raw(conn.connection.driver_connection, conn.dialect)
+
+
+@contextmanager
+def reader(engine: Engine) -> Iterator[Raw]:
+    """A :class:`Raw` on a pooled connection of its own, for reads outside any write
+    transaction (SQLite: autocommit reads of the WAL's last commit, never blocking a
+    writer). Anything left open is rolled back when the connection goes back to the pool."""
+    conn = engine.raw_connection()
+    try:
+        r = Raw(conn.driver_connection, engine.dialect)
+        try:
+            yield r
+        finally:
+            r.close()
+    finally:
+        conn.close()
