@@ -8,14 +8,15 @@ breaks the chain where `kelisim audit verify` will find it. Every write of a con
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from client_sdk.jsonutil import canonical_bytes
 
 from .rawsql import Raw
 
-__all__ = ["CHAINED", "GENESIS", "body_hash", "chained_fields", "lock_head", "row_hash",
-           "set_head"]
+__all__ = ["CHAINED", "GENESIS", "body_hash", "chained_fields", "lock_head", "lock_heads",
+           "row_hash", "set_heads"]
 
 GENESIS = "0" * 64
 
@@ -44,26 +45,39 @@ def body_hash(record: dict[str, Any]) -> str:
 
 
 def lock_head(r: Raw, app_id: str) -> tuple[int, str]:
-    """Lock the app's chain head for this transaction and return (seq, head hash).
+    """Lock one app's chain head (see :func:`lock_heads`) and return (seq, head hash).
 
-    On PostgreSQL a row lock (``FOR UPDATE``), held to the end of the transaction; on
-    SQLite the transaction already holds the database's one write lock (BEGIN IMMEDIATE).
-    The first record of an app creates the head. Two transactions may both find it
+    Raises:
+        KeyError: no such app.
+    """
+    return lock_heads(r, [app_id])[app_id]
+
+
+def lock_heads(r: Raw, app_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """Lock the chain heads of ``app_ids`` (the existing apps among them) for this
+    transaction, in app id order; return app id -> (seq, head hash).
+
+    On PostgreSQL row locks (``FOR UPDATE``), held to the end of the transaction and always
+    taken in one order, so two transactions that lock several apps' heads cannot deadlock;
+    on SQLite the transaction already holds the database's one write lock (BEGIN
+    IMMEDIATE). An app's first record creates its head. Two transactions may both find it
     missing: INSERT ... ON CONFLICT DO NOTHING lets the second wait for the first and then
     lock the row the first created, instead of failing on the primary key.
     """
-    query = "SELECT seq, head_hash FROM chain_heads WHERE app_id = ?"
+    wanted = sorted(set(app_ids))
+    query = "SELECT app_id, seq, head_hash FROM chain_heads WHERE app_id IN (IN) ORDER BY app_id"
     if r.is_postgres:
         query += " FOR UPDATE"
-    rows = r.all(query, (app_id,))
-    if not rows:
-        r.run("INSERT INTO chain_heads (app_id, seq, head_hash) VALUES (?, 0, ?) "
-              "ON CONFLICT (app_id) DO NOTHING", (app_id, GENESIS))
-        rows = r.all(query, (app_id,))
-    seq, head = rows[0]
-    return int(seq), str(head)
+    rows = r.all_in(query, (), wanted)
+    if len(rows) < len(wanted):
+        r.all_in("INSERT INTO chain_heads (app_id, seq, head_hash) SELECT id, 0, ? FROM apps "
+                 "WHERE id IN (IN) ORDER BY id ON CONFLICT (app_id) DO NOTHING RETURNING app_id",
+                 (GENESIS,), wanted)
+        rows = r.all_in(query, (), wanted)
+    return {app: (int(seq), str(head)) for app, seq, head in rows}
 
 
-def set_head(r: Raw, app_id: str, seq: int, head_hash: str) -> None:
-    r.run("UPDATE chain_heads SET seq = ?, head_hash = ? WHERE app_id = ?",
-          (seq, head_hash, app_id))
+def set_heads(r: Raw, heads: dict[str, tuple[int, str]]) -> None:
+    """Move the chain heads of the apps in ``heads`` to (seq, hash)."""
+    r.cursor.executemany(r.sql("UPDATE chain_heads SET seq = ?, head_hash = ? WHERE app_id = ?"),
+                         [(seq, head, app) for app, (seq, head) in sorted(heads.items())])

@@ -11,26 +11,31 @@ the busier the worker, the more requests share each fsync; an idle worker runs a
 alone at once (no timer, no added latency).
 
 What each request keeps:
-- its own outcome: a job that fails is rolled back to its SAVEPOINT (when it shares the
-  transaction) and its exception is raised in its own thread; a batch function returns
-  an outcome per item; the others in the group are not touched;
+- its own outcome: a plain job that fails is rolled back to its SAVEPOINT (when it shares
+  the transaction) and its exception is raised in its own thread; a batch function
+  returns an outcome per item; the others in the group are not touched;
 - durability: a job's result is returned only after the shared COMMIT returned (SQLite
   ``synchronous=FULL``, PostgreSQL's default synchronous commit), so a 200 still means
   on disk;
 - order: jobs run in the order of their key (the app id), stable within a key, so the
-  chain stays total per app and two workers' groups take the per-app chain-head row locks
-  in the same order (no deadlock on PostgreSQL).
+  chain stays total per app; a batch function gets the items of every key at once and
+  locks their keys in order, and a group of several keys with plain jobs locks all its
+  keys first, in order (``lock_keys``), so two workers' groups never take the per-app
+  chain-head row locks in different orders (no deadlock on PostgreSQL).
 
 If a batch function or the shared transaction itself fails (a database error, a lost
 connection, BEGIN or COMMIT failing), nothing of it is stored and each job of the group
 is run again alone, so that one job's trouble never decides another's outcome.
 
-Within a worker on PostgreSQL each app has its own queue and leader, so apps commit in
-parallel. Across worker processes: on SQLite the leader first takes an exclusive ``flock`` on a
-file beside the database, so the workers' groups queue in the kernel and the next starts
-the moment the previous commits (SQLite's own busy handler would poll with sleeps of up
-to 100 ms); on PostgreSQL the groups of different workers run in parallel, serialised
-only per app by the chain-head row lock.
+A worker has one queue for every app: ten apps' requests that arrive together share one
+commit, as one app's do (each app's requests are one append under its own chain-head lock).
+Before any lock, a batch function's ``prepare`` does the reads that need none (for
+consents: the rules, the stored ids). Across worker processes: on SQLite the leader then
+takes an exclusive ``flock`` on a file beside the database, so the workers' groups queue
+in the kernel and the next starts the moment the previous commits (SQLite's own busy
+handler would poll with sleeps of up to 100 ms), while the next group's ``prepare`` runs
+during the previous group's commit; on PostgreSQL the groups of different workers run in
+parallel, serialised only per app by the chain-head row lock, taken in app order.
 """
 
 from __future__ import annotations
@@ -85,17 +90,21 @@ class _Job(Generic[T]):
 class GroupCommit:
     """One per worker process and database."""
 
-    def __init__(self, db: Database, max_group: int = 64) -> None:
+    def __init__(self, db: Database, max_group: int = 64,
+                 lock_keys: Callable[[Raw, list[str]], object] | None = None) -> None:
         self.db = db
+        # PostgreSQL: locks what each key guards (the apps' chain heads), taken in key
+        # order before a group of several keys with plain jobs runs: a batch locks its
+        # keys in order itself, a plain job only its own, so without this two groups
+        # could take them in different orders and deadlock.
+        self.lock_keys = lock_keys
         self.max_group = max(1, max_group)
         self._lock = threading.Lock()
-        # SQLite has one writer: one queue, so that every waiting request shares the
-        # next commit. On PostgreSQL one queue per key (app): each app's group runs in
-        # its own transaction, holding only its own chain-head lock, in parallel with
-        # the others.
-        self._partitioned = not db.is_sqlite
-        self._queues: dict[str, list[_Job[Any]]] = {}
-        self._busy: set[str] = set()
+        # One queue for every app: every waiting request shares the next commit (one
+        # fsync), whatever its app. Within the transaction each app's requests are one
+        # append under that app's chain-head lock.
+        self._queue: list[_Job[Any]] = []
+        self._busy = False
         self._lock_path = _sqlite_lock_path(db)
         # Counters for tests and operators: transactions committed, jobs run in them.
         self.transactions = 0
@@ -104,7 +113,7 @@ class GroupCommit:
     def pending(self) -> int:
         """Jobs waiting for a group (tests wait on this, never on a fixed time)."""
         with self._lock:
-            return sum(len(q) for q in self._queues.values())
+            return len(self._queue)
 
     def run(self, key: str, work: Callable[[Session], T]) -> T:
         """Run ``work`` in a (possibly shared) transaction; return its result once committed.
@@ -122,11 +131,10 @@ class GroupCommit:
         return self._submit(_Job(key, None, batch, item))
 
     def _submit(self, job: _Job[Any]) -> Any:
-        part = job.key if self._partitioned else ""
         with self._lock:
-            self._queues.setdefault(part, []).append(job)
-            if part not in self._busy:
-                self._busy.add(part)
+            self._queue.append(job)
+            if not self._busy:
+                self._busy = True
                 job.lead = True
         while not job.lead:
             job.wake.wait()
@@ -134,18 +142,17 @@ class GroupCommit:
             if job.done:
                 break
         if not job.done:
-            self._lead_queue(part)
+            self._lead_queue()
         if job.error is not None:
             raise job.error
         return job.result
 
-    def _lead_queue(self, part: str) -> None:
-        """Run the next group of ``part``'s queue (it holds the caller's own job), then
-        hand the lead to the first request still waiting, or end it."""
+    def _lead_queue(self) -> None:
+        """Run the next group of the queue (it holds the caller's own job), then hand the
+        lead to the first request still waiting, or end it."""
         with self._lock:
-            queue = self._queues[part]
-            group = queue[: self.max_group]
-            del queue[: self.max_group]
+            group = self._queue[: self.max_group]
+            del self._queue[: self.max_group]
         try:
             self._lead(group)
         finally:
@@ -154,13 +161,11 @@ class GroupCommit:
                     j.error = j.error or RuntimeError("the group commit was interrupted")
                     j.done = True
             with self._lock:
-                queue = self._queues[part]
-                if queue:
-                    queue[0].lead = True
-                    queue[0].wake.set()
+                if self._queue:
+                    self._queue[0].lead = True
+                    self._queue[0].wake.set()
                 else:
-                    del self._queues[part]  # bounded by the keys waiting right now
-                    self._busy.discard(part)
+                    self._busy = False
             for j in group:
                 j.wake.set()
 
@@ -181,7 +186,7 @@ class GroupCommit:
             job.done = True
 
     def _transaction(self, jobs: list[_Job[Any]]) -> None:
-        segments = [list(g) for _, g in groupby(jobs, key=lambda j: (j.key, j.batch))]
+        segments = _segments(jobs)
         if self._lock_path is not None:
             # SQLite: the reads that need no lock run on a connection of their own before
             # the write lock, while the other worker's group may still be committing.
@@ -195,6 +200,10 @@ class GroupCommit:
                 r = raw(s)
                 try:
                     self._prepare(r, segments)
+                    keys = sorted({j.key for j in jobs})
+                    if (self.lock_keys is not None and len(keys) > 1
+                            and any(j.batch is None for j in jobs)):
+                        self.lock_keys(r, keys)
                 finally:
                     r.close()
                 self._run(s, segments)
@@ -214,24 +223,18 @@ class GroupCommit:
 
     def _run(self, s: Session, segments: list[list[_Job[Any]]]) -> None:
         for seg in segments:
-            if len(segments) == 1:
-                # Alone, the transaction is the segment's own: no savepoint round trips;
-                # if it raises, _lead runs each job alone.
+            if len(segments) == 1 or seg[0].batch is not None:
+                # Alone, the transaction is the segment's own; a batch function returns
+                # each item's outcome and raises only when the database failed, which
+                # fails the group: _lead then runs each job alone. No savepoint round
+                # trips on the way that every request takes.
                 self._segment(s, seg)
                 continue
-            try:
+            try:  # a plain job among others: in its own savepoint
                 with s.begin_nested():
                     self._segment(s, seg)
             except Exception as exc:
-                if seg[0].batch is None or len(seg) == 1:
-                    seg[0].settle(exc)
-                    continue
-                for job in seg:  # the batch failed: each item alone, in its savepoint
-                    try:
-                        with s.begin_nested():
-                            self._segment(s, [job])
-                    except Exception as alone:
-                        job.settle(alone)
+                seg[0].settle(exc)
 
     @staticmethod
     def _segment(s: Session, seg: list[_Job[Any]]) -> None:
@@ -266,6 +269,22 @@ class GroupCommit:
             yield
         finally:
             os.close(fd)  # closing releases the lock
+
+
+def _segments(jobs: list[_Job[Any]]) -> list[list[_Job[Any]]]:
+    """``jobs`` (in key order) in segments: the jobs of one batch function, whatever their
+    key, in one segment at the place of the first; plain jobs a segment per run of a key."""
+    segments: list[list[_Job[Any]]] = []
+    batches: dict[int, list[_Job[Any]]] = {}
+    for (_, batch), run in groupby(jobs, key=lambda j: (j.key, j.batch)):
+        if batch is None:
+            segments.append(list(run))
+        elif id(batch) in batches:
+            batches[id(batch)].extend(run)
+        else:
+            batches[id(batch)] = seg = list(run)
+            segments.append(seg)
+    return segments
 
 
 def _sqlite_lock_path(db: Database) -> Path | None:

@@ -1,15 +1,15 @@
 """Consent ingest: the records of many requests of one app appended to its chain at once.
 
 The group commit (server/groupcommit.py) hands :class:`AppendBatch` the queued consent
-requests of one app in two steps:
+requests, of one app or many, in two steps:
 
 1. :meth:`AppendBatch.prepare`, with no lock held (on SQLite before the write lock, on its
    own connection, while another worker's group may be committing): the consent rules
    against the signed versions (``client_sdk.rules``), the ids already stored, the
    receipts they point at. Everything it reads is immutable once written.
 2. :meth:`AppendBatch.__call__`, under the chain-head lock: the install tokens' generations,
-   the chain (one head read, one hash per record), one signed receipt per request, one
-   INSERT of the receipts, one of the records, one update of the head.
+   the chains (one read of the apps' heads, one hash per record), one signed receipt per
+   request, one INSERT of the receipts, one of the records, one update of the heads.
 
 Each request keeps its own outcome (a result, or its own error: 401 revoked token, 422
 rejected or conflicting records, and then none of its records is stored). The statements
@@ -32,13 +32,13 @@ from client_sdk.envelope import PAYLOAD_RECEIPT
 from client_sdk.jsonutil import canonical_bytes
 from client_sdk.timeutil import format_time
 
-from .chain import body_hash, chained_fields, lock_head, row_hash, set_head
+from .chain import body_hash, chained_fields, lock_heads, row_hash, set_heads
 from .consents import receipt_keys
 from .errors import ApiError, KelisimError, RecordConflict, UnknownInstall, Unprocessable
 from .keys import SigningKey, sign_envelope
 from .models import ConsentRecord, Receipt
 from .rawsql import Raw, raw
-from .record_checks import record_problems, versions
+from .record_checks import record_problems, versions_of
 from .tokens import TokenRevoked
 
 __all__ = ["AppendBatch", "IngestRequest", "IngestResult", "ingest"]
@@ -84,8 +84,9 @@ class _Checked:
 
 class AppendBatch:
     """The group commit's batch function for consent requests; items are
-    ``(app_id, IngestRequest)``, all of one app. One per process and database (the group
-    commit merges the items of the same batch object)."""
+    ``(app_id, IngestRequest)``, of one app or several (each app's records go to its own
+    chain, all in one set of statements). One per process and database: the group commit
+    merges the items of the same batch object."""
 
     def __init__(self, keys_dir: Path, database: str) -> None:
         self.keys_dir = keys_dir
@@ -94,41 +95,35 @@ class AppendBatch:
     def prepare(self, r: Raw, items: Sequence[tuple[str, IngestRequest]]
                 ) -> list[_Checked | KelisimError | ApiError]:
         """The checks and reads that need no lock, for all ``items`` at once."""
-        app_id = items[0][0]
-        known = versions(r, self.database, app_id,
-                         {x["version"] for _, q in items for x in q.records})
+        wanted: dict[str, set[int]] = {}
+        for app_id, q in items:
+            wanted.setdefault(app_id, set()).update(x["version"] for x in q.records)
+        known = versions_of(r, self.database, wanted)
         out: list[_Checked | KelisimError | ApiError] = []
-        for _, q in items:
+        for app_id, q in items:
             ids = [x["id"] for x in q.records]
             if len(set(ids)) != len(ids):
                 out.append(Unprocessable(["a record id appears twice in the batch"]))
                 continue
-            problem = record_problems(known, app_id, q.records)
+            problem = record_problems(known.get(app_id, {}), app_id, q.records)
             if problem is not None:  # 422 rejected: every record refused for good
                 out.append(problem)
                 continue
             out.append(_Checked(app_id, q, [body_hash(x) for x in q.records]))
         checked = [c for c in out if isinstance(c, _Checked)]
-        wanted = sorted({x["id"] for c in checked for x in c.request.records})
-        stored: dict[str, tuple[str, str, int]] = {}
-        for i in range(0, len(wanted), _CHUNK):
-            chunk = wanted[i:i + _CHUNK]
-            stored.update((rid, (digest, install, receipt)) for rid, digest, install, receipt
-                          in r.all_in("SELECT record_id, body_hash, install_id, receipt_id "
-                                      "FROM consent_records WHERE app_id = ? AND record_id "
-                                      "IN (IN)", (app_id,), chunk))
+        stored = _stored(r, checked)
         if stored:
             receipt_ids = sorted({v[2] for v in stored.values()})
             envelopes = {rid: bytes(r.loaded(RECEIPTS, "envelope", env)) for rid, env in r.all_in(
                 "SELECT id, envelope FROM receipts WHERE id IN (IN)", (), receipt_ids)}
             for c in checked:
-                c.stored = {x["id"]: stored[x["id"]] for x in c.request.records
-                            if x["id"] in stored}
+                c.stored = {x["id"]: stored[(c.app_id, x["id"])] for x in c.request.records
+                            if (c.app_id, x["id"]) in stored}
                 c.envelopes = {v[2]: envelopes[v[2]] for v in c.stored.values()}
         return out
 
     def __call__(self, session: Session, prepared: Sequence[Any]) -> list[Outcome]:
-        """Append the prepared requests under the app's chain-head lock.
+        """Append the prepared requests under their apps' chain-head locks.
 
         Raises:
             ReceiptKeyUnavailable: no receipt key (503, for every request).
@@ -136,39 +131,38 @@ class AppendBatch:
                 transaction stored one meanwhile); the caller rolls back and may run each
                 request alone, which then finds it.
         """
-        checked = [p for p in prepared if isinstance(p, _Checked)]
-        if not checked:
+        if not any(isinstance(p, _Checked) for p in prepared):
             return list(prepared)
         r = raw(session)
         try:
-            return self._append(session, r, checked[0].app_id, prepared)
+            return self._append(session, r, prepared)
         finally:
             r.close()
 
-    def _append(self, session: Session, r: Raw, app_id: str, prepared: Sequence[Any]
-                ) -> list[Outcome]:
+    def _append(self, session: Session, r: Raw, prepared: Sequence[Any]) -> list[Outcome]:
         keys = receipt_keys(session, self.keys_dir, r)
-        head_seq, prev = lock_head(r, app_id)  # serialises appends per app
-        installs = sorted({p.request.install_id for p in prepared if isinstance(p, _Checked)})
-        generations = dict(r.all_in("SELECT id, token_generation FROM installs WHERE "
-                                    "app_id = ? AND id IN (IN)", (app_id,), installs))
-        seq = head_seq
+        checked = [p for p in prepared if isinstance(p, _Checked)]
+        heads = lock_heads(r, [c.app_id for c in checked])  # serialises appends per app
+        installs = sorted({c.request.install_id for c in checked})
+        generations = {(app, install): gen for install, app, gen in r.all_in(
+            "SELECT id, app_id, token_generation FROM installs WHERE id IN (IN)", (), installs)}
+        moved: dict[str, tuple[int, str]] = {}
         outcomes: list[Outcome] = []
         # Per request: its receipts, each a stored receipt id or "new:<position>".
         orders: list[list[int | str]] = []
         new_rows: list[tuple[str, dict[str, Any]]] = []
-        new_envelopes: dict[str, bytes] = {}
+        new_envelopes: dict[str, tuple[str, bytes]] = {}  # "new:<pos>" -> (app, envelope)
         envelopes: dict[int | str, bytes] = {}
         # Records appended by an earlier request of this group (the same install syncing
-        # from two threads): record id -> (body hash, install id, "new:<position>").
-        fresh_ids: dict[str, tuple[str, str, str]] = {}
+        # from two threads): (app, record id) -> (body hash, install id, "new:<position>").
+        fresh_ids: dict[tuple[str, str], tuple[str, str, str]] = {}
         for pos, p in enumerate(prepared):
             orders.append([])
             if not isinstance(p, _Checked):
                 outcomes.append(p)
                 continue
-            q = p.request
-            current = generations.get(q.install_id)
+            q, app_id = p.request, p.app_id
+            current = generations.get((app_id, q.install_id))
             if current is None or current != q.generation:
                 outcomes.append(UnknownInstall(q.install_id) if current is None
                                 else TokenRevoked(q.install_id))
@@ -179,7 +173,7 @@ class AppendBatch:
             conflict: RecordConflict | None = None
             for x, digest in zip(q.records, p.digests, strict=True):
                 before: tuple[str, str, int | str] | None = (
-                    p.stored.get(x["id"]) or fresh_ids.get(x["id"]))
+                    p.stored.get(x["id"]) or fresh_ids.get((app_id, x["id"])))
                 if before is None:
                     fresh.append((x, digest))
                 elif before[0] != digest or before[1] != q.install_id:
@@ -195,6 +189,7 @@ class AppendBatch:
             index = {rid: order.index(rcp) for rid, rcp in old.items()}
             outcomes.append(IngestResult([], index, len(fresh)))
             if fresh:
+                seq, prev = moved.get(app_id) or heads[app_id]
                 stamp = format_time(q.now)
                 rows = []
                 for x, digest in fresh:
@@ -209,34 +204,52 @@ class AppendBatch:
                            "body_hash": digest, "prev_hash": prev}
                     row["row_hash"] = prev = row_hash(prev, chained_fields(row))
                     rows.append(row)
-                    fresh_ids[x["id"]] = (digest, q.install_id, f"new:{pos}")
-                new_envelopes[f"new:{pos}"] = _sign_receipt(app_id, q.install_id, stamp, rows,
-                                                            keys)
+                    fresh_ids[(app_id, x["id"])] = (digest, q.install_id, f"new:{pos}")
+                moved[app_id] = (seq, prev)
+                new_envelopes[f"new:{pos}"] = (app_id, _sign_receipt(
+                    app_id, q.install_id, stamp, rows, keys))
                 new_rows.extend((f"new:{pos}", row) for row in rows)
                 order.append(f"new:{pos}")
                 for row in rows:
                     index[row["record_id"]] = len(order) - 1
             orders[pos] = order
         if new_envelopes:
-            receipt_ids = _insert_receipts(r, app_id, list(new_envelopes.values()))
+            receipt_ids = _insert_receipts(r, list(new_envelopes.values()))
             by_key = dict(zip(new_envelopes, receipt_ids, strict=True))
             r.insert_many(RECORDS, RECORD_COLUMNS, [
-                (*(row[c] for c in RECORD_COLUMNS[:-1]), by_key[key])
-                for key, row in new_rows])
-            set_head(r, app_id, seq, prev)
-            envelopes.update(new_envelopes)
+                (*(row[c] for c in RECORD_COLUMNS[:-1]), by_key[key]) for key, row in new_rows])
+            set_heads(r, moved)
+            envelopes.update((k, env) for k, (_, env) in new_envelopes.items())
         for order, out in zip(orders, outcomes, strict=True):
             if isinstance(out, IngestResult):
                 out.receipts.extend(envelopes[rcp] for rcp in order)
         return outcomes
 
 
-def _insert_receipts(r: Raw, app_id: str, envelopes: list[bytes]) -> list[int]:
-    """INSERT the receipts; their new ids, in order."""
+def _stored(r: Raw, checked: list[_Checked]) -> dict[tuple[str, str], tuple[str, str, int]]:
+    """The records of ``checked`` stored before: (app, record id) -> (body hash, install
+    id, receipt id)."""
+    stored: dict[tuple[str, str], tuple[str, str, int]] = {}
+    wanted = {(c.app_id, x["id"]) for c in checked for x in c.request.records}
+    apps = sorted({app for app, _ in wanted})
+    ids = sorted({rid for _, rid in wanted})
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        # Every app's ids at once: a superset (an id of one app under another), filtered.
+        rows = r.all("SELECT app_id, record_id, body_hash, install_id, receipt_id FROM "
+                     "consent_records WHERE app_id IN (APPS) AND record_id IN (IDS)"
+                     .replace("(APPS)", r.marks(len(apps))).replace("(IDS)", r.marks(len(chunk))),
+                     (*apps, *chunk))
+        stored.update(((app, rid), (digest, install, receipt))
+                      for app, rid, digest, install, receipt in rows if (app, rid) in wanted)
+    return stored
+
+
+def _insert_receipts(r: Raw, receipts: list[tuple[str, bytes]]) -> list[int]:
+    """INSERT the receipts, (app id, envelope) each; their new ids, in order."""
     convert = r.converters(RECEIPTS, ("app_id", "envelope"))
-    rows = [tuple(v if f is None else f(v) for f, v in zip(convert, (app_id, env),
-                                                             strict=True))
-            for env in envelopes]
+    rows = [tuple(v if f is None else f(v) for f, v in zip(convert, receipt, strict=True))
+            for receipt in receipts]
     statement = r.sql("INSERT INTO receipts (app_id, envelope) VALUES (?, ?)")
     if not r.is_postgres:
         ids = []

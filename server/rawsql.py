@@ -45,12 +45,16 @@ class Raw:
         rows: list[tuple[Any, ...]] = self.cursor.fetchall()
         return rows
 
+    @staticmethod
+    def marks(n: int) -> str:
+        """``(?, ?, ...)``: ``n`` placeholders, for an IN list."""
+        return "(" + ", ".join("?" * n) + ")"
+
     def all_in(self, statement: str, params: Sequence[Any], values: Sequence[Any]
                ) -> list[tuple[Any, ...]]:
         """:meth:`all` with ``(IN)`` in ``statement`` standing for one placeholder per
         value of ``values`` (bound after ``params``)."""
-        marks = ", ".join("?" * len(values))
-        return self.all(statement.replace("(IN)", f"({marks})"), (*params, *values))
+        return self.all(statement.replace("(IN)", self.marks(len(values))), (*params, *values))
 
     def run(self, statement: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(self.sql(statement), tuple(params))

@@ -32,7 +32,7 @@ from .models import PolicyVersion
 from .rawsql import Raw
 
 __all__ = ["CLOCK_SKEW", "check_records", "clock_skew", "published_times", "record_problems",
-           "rejected_error", "versions"]
+           "rejected_error", "versions", "versions_of"]
 
 CLOCK_SKEW = timedelta(days=1)
 _CACHE_SIZE = 256
@@ -46,13 +46,23 @@ _lock = threading.Lock()
 def versions(r: Raw, database: str, app_id: str, numbers: set[int]) -> dict[int, Version]:
     """The app's stored versions among ``numbers``, parsed once per process (``database``
     names the database in the cache's key)."""
-    if not numbers:
+    return versions_of(r, database, {app_id: numbers}).get(app_id, {})
+
+
+def versions_of(r: Raw, database: str, wanted: dict[str, set[int]]
+                ) -> dict[str, dict[int, Version]]:
+    """:func:`versions` of several apps in one query: app id -> number -> version."""
+    apps = sorted(wanted)
+    numbers = sorted(set().union(*wanted.values()))
+    if not apps or not numbers:
         return {}
-    ordered = sorted(numbers)
-    rows = r.all_in("SELECT id, number, published FROM policy_versions WHERE app_id = ? "
-                    "AND number IN (IN)", (app_id,), ordered)
-    out: dict[int, Version] = {}
-    for row_id, number, published in rows:
+    rows = r.all("SELECT id, app_id, number, published FROM policy_versions WHERE app_id IN "
+                 "(APPS) AND number IN (NUMBERS)".replace("(APPS)", r.marks(len(apps)))
+                 .replace("(NUMBERS)", r.marks(len(numbers))), (*apps, *numbers))
+    out: dict[str, dict[int, Version]] = {}
+    for row_id, app_id, number, published in rows:
+        if app_id not in wanted or number not in wanted[app_id]:
+            continue
         key = (database, row_id, number, published)
         with _lock:
             version = _cache.get(key)
@@ -66,7 +76,7 @@ def versions(r: Raw, database: str, app_id: str, numbers: set[int]) -> dict[int,
                 _cache[key] = version
                 while len(_cache) > _CACHE_SIZE:
                     _cache.popitem(last=False)
-        out[number] = version
+        out.setdefault(app_id, {})[number] = version
     return out
 
 

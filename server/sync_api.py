@@ -12,6 +12,7 @@ from marshmallow import Schema
 
 from client_sdk.timeutil import utcnow
 
+from .chain import lock_heads
 from .consents import register_install, request_deletion
 from .errors import ApiError
 from .groupcommit import GroupCommit
@@ -51,7 +52,7 @@ def _group() -> GroupCommit:
         # One per worker process, made on first use (after the fork).
         k = _k()
         group = current_app.extensions.setdefault(
-            "kelisim.group", GroupCommit(k.db, k.config["GROUP_COMMIT_MAX"]))
+            "kelisim.group", GroupCommit(k.db, k.config["GROUP_COMMIT_MAX"], lock_heads))
     return group
 
 
