@@ -4,6 +4,7 @@ a real server. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -22,8 +23,9 @@ from client_sdk import ConsentClient
 from helpers import payload_of, verified_root, verify
 from livesrv import free_port, get, running
 from server import Kelisim
-from server.consents import verify_chain
-from server.errors import RecordConflict, UnknownInstall
+from server.chain import lock_heads
+from server.consents import request_deletion, verify_chain
+from server.errors import RecordConflict, RecordsRejected, UnknownInstall
 from server.groupcommit import GroupCommit
 from server.ingest import AppendBatch, IngestRequest, ingest
 from server.models import ConsentRecord, Install
@@ -182,6 +184,77 @@ def test_batched_requests_of_one_app_share_one_append(kelisim: Kelisim, client: 
     assert isinstance(outcomes[4], RecordConflict)
     with kelisim.db.session(readonly=True) as s:
         assert verify_chain(s, APP) == (3, None)
+
+
+def test_several_apps_share_one_commit(kelisim: Kelisim, client: Any, cli: Any,
+                                       published: Path) -> None:
+    """The consent requests of two apps and a deletion request queued behind a group are
+    one transaction: each app's records go to its own chain, each request keeps its own
+    outcome, and on PostgreSQL the apps' chain heads are locked in one order first (the
+    deletion request is a plain job that locks its app's head)."""
+    two = _copy_app(published, "app-two")
+    cli("apps", "create", str(two))
+    cli("publish", str(two / "1.0"))
+    m1 = payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
+    m2 = payload_of(client.get("/v1/apps/app-two/manifest.json").data)
+    group = GroupCommit(kelisim.db, lock_keys=lock_heads)
+    batch = AppendBatch(kelisim.keys_dir, kelisim.db.url)
+    a, b = _new_install(kelisim, APP), _new_install(kelisim, "app-two")
+    from client_sdk.timeutil import utcnow
+
+    now = utcnow()
+    held, release = threading.Event(), threading.Event()
+
+    def blocker(s: Any) -> None:
+        held.set()
+        release.wait(60)
+
+    jobs: list[Callable[[], Any]] = [
+        lambda: group.run_batched("app-two", batch, ("app-two", IngestRequest(
+            b, 1, [_record(m2), _record(m2)], now))),
+        lambda: group.run(APP, lambda s: request_deletion(
+            s, APP, a, {"id": str(uuid.uuid4()), "client_time": m1["issued"]},
+            kelisim.keys_dir, now)),
+        lambda: group.run_batched(APP, batch, (APP, IngestRequest(a, 1, [_record(m1)], now))),
+        # app-two's record from jana-courier's install: no such install in that app
+        lambda: group.run_batched("app-two", batch, ("app-two", IngestRequest(
+            a, 1, [_record(m2)], now))),
+        lambda: group.run_batched(APP, batch, (APP, IngestRequest(
+            a, 1, [{**_record(m1), "version": 99}], now))),
+    ]
+    outcomes: dict[int, Any] = {}
+
+    def submit(i: int) -> None:
+        try:
+            outcomes[i] = jobs[i]()
+        except Exception as exc:  # the test inspects each outcome
+            outcomes[i] = exc
+
+    first = threading.Thread(target=lambda: group.run(APP, blocker))
+    first.start()
+    assert held.wait(30)
+    before = group.transactions
+    threads = []
+    for i in range(len(jobs)):
+        threads.append(threading.Thread(target=submit, args=(i,)))
+        threads[-1].start()
+        _wait(lambda i=i: group.pending() == i + 1, "the request to queue")
+    release.set()
+    for t in [first, *threads]:
+        t.join(60)
+    assert group.transactions == before + 2, outcomes
+    assert outcomes[0].stored == 2 and len(outcomes[0].receipts) == 1
+    assert outcomes[1].status == "open"
+    assert outcomes[2].stored == 1
+    assert isinstance(outcomes[3], UnknownInstall)
+    assert isinstance(outcomes[4], RecordsRejected)
+    assert outcomes[4].details["rejected"][0]["field"] == "version"
+    with kelisim.db.session(readonly=True) as s:
+        assert verify_chain(s, APP) == (1, None)
+        assert verify_chain(s, "app-two") == (2, None)
+        receipt = json.loads(base64.b64decode(json.loads(outcomes[0].receipts[0])["payload"]))
+        assert [r["seq"] for r in receipt["records"]] == [1, 2]
+        assert receipt["app"] == "app-two"
 
 
 def test_a_failing_batch_is_retried_request_by_request(kelisim: Kelisim) -> None:
