@@ -415,3 +415,24 @@ def test_one_record_installs_at_once_under_group_commit(tmp_path: Path, config: 
 @pytest.fixture
 def config(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, "RATE_LIMIT_INSTALL": "off", "RATE_LIMIT_IP": "off"}
+
+
+def test_receipt_signatures_are_the_same_with_and_without_securesystemslib() -> None:
+    """The ingest path signs with the cryptography key itself; Ed25519 is deterministic,
+    so the envelope must be byte-for-byte what securesystemslib's signer makes, and verify."""
+    import dataclasses
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from server.keys import _from_private, sign_envelope
+
+    key = _from_private(Ed25519PrivateKey.generate(), None)
+    assert key.private is not None
+    wrapped = dataclasses.replace(key, private=None)
+    payload = b'{"_type":"receipt"}'
+    fast = sign_envelope(payload, RECEIPT_TYPE, [key])
+    assert fast == sign_envelope(payload, RECEIPT_TYPE, [wrapped])
+    sig = base64.b64decode(json.loads(fast)["signatures"][0]["sig"])
+    from client_sdk.envelope import pae
+
+    key.private.public_key().verify(sig, pae(RECEIPT_TYPE, payload))
