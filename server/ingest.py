@@ -80,6 +80,8 @@ class _Checked:
     # Stored before: record id -> (body hash, install id, receipt id); receipt id -> bytes.
     stored: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     envelopes: dict[int, bytes] = field(default_factory=dict)
+    # PostgreSQL: the id its receipt will have, drawn from the sequence before any lock.
+    receipt_id: int | None = None
 
 
 class AppendBatch:
@@ -112,6 +114,12 @@ class AppendBatch:
             out.append(_Checked(app_id, q, [body_hash(x) for x in q.records]))
         checked = [c for c in out if isinstance(c, _Checked)]
         stored = _stored(r, checked)
+        if r.is_postgres and checked:
+            # Receipt ids now, so that the writes under the lock are one round trip.
+            for c, (rid,) in zip(checked, r.all(
+                    "SELECT nextval(pg_get_serial_sequence('receipts', 'id')) "
+                    "FROM generate_series(1, ?)", (len(checked),)), strict=True):
+                c.receipt_id = int(rid)
         if stored:
             receipt_ids = sorted({v[2] for v in stored.values()})
             envelopes = {rid: bytes(r.loaded(RECEIPTS, "envelope", env)) for rid, env in r.all_in(
@@ -142,10 +150,7 @@ class AppendBatch:
     def _append(self, session: Session, r: Raw, prepared: Sequence[Any]) -> list[Outcome]:
         keys = receipt_keys(session, self.keys_dir, r)
         checked = [p for p in prepared if isinstance(p, _Checked)]
-        heads = lock_heads(r, [c.app_id for c in checked])  # serialises appends per app
-        installs = sorted({c.request.install_id for c in checked})
-        generations = {(app, install): gen for install, app, gen in r.all_in(
-            "SELECT id, app_id, token_generation FROM installs WHERE id IN (IN)", (), installs)}
+        heads, generations = _lock_and_read(r, checked)
         moved: dict[str, tuple[int, str]] = {}
         outcomes: list[Outcome] = []
         # Per request: its receipts, each a stored receipt id or "new:<position>".
@@ -214,11 +219,7 @@ class AppendBatch:
                     index[row["record_id"]] = len(order) - 1
             orders[pos] = order
         if new_envelopes:
-            receipt_ids = _insert_receipts(r, list(new_envelopes.values()))
-            by_key = dict(zip(new_envelopes, receipt_ids, strict=True))
-            r.insert_many(RECORDS, RECORD_COLUMNS, [
-                (*(row[c] for c in RECORD_COLUMNS[:-1]), by_key[key]) for key, row in new_rows])
-            set_heads(r, moved)
+            _write(r, prepared, new_envelopes, new_rows, moved)
             envelopes.update((k, env) for k, (_, env) in new_envelopes.items())
         for order, out in zip(orders, outcomes, strict=True):
             if isinstance(out, IngestResult):
@@ -245,26 +246,57 @@ def _stored(r: Raw, checked: list[_Checked]) -> dict[tuple[str, str], tuple[str,
     return stored
 
 
-def _insert_receipts(r: Raw, receipts: list[tuple[str, bytes]]) -> list[int]:
-    """INSERT the receipts, (app id, envelope) each; their new ids, in order."""
-    convert = r.converters(RECEIPTS, ("app_id", "envelope"))
-    rows = [tuple(v if f is None else f(v) for f, v in zip(convert, receipt, strict=True))
-            for receipt in receipts]
-    statement = r.sql("INSERT INTO receipts (app_id, envelope) VALUES (?, ?)")
+def _lock_and_read(r: Raw, checked: list[_Checked]
+                   ) -> tuple[dict[str, tuple[int, str]], dict[tuple[str, str], int]]:
+    """Lock the apps' chain heads (in app order) and read the installs' token generations:
+    app -> (seq, head hash), and (app, install) -> generation. On PostgreSQL one round
+    trip for both, unless an app has no head yet."""
+    apps = sorted({c.app_id for c in checked})
+    installs = sorted({c.request.install_id for c in checked})
+    generations_query = ("SELECT id, app_id, token_generation FROM installs WHERE id IN "
+                         "(IN)").replace("(IN)", r.marks(len(installs)))
+    if r.is_postgres:
+        head_rows, generation_rows = r.all_of([
+            ("SELECT app_id, seq, head_hash FROM chain_heads WHERE app_id IN (IN) ORDER BY "
+             "app_id FOR UPDATE".replace("(IN)", r.marks(len(apps))), apps),
+            (generations_query, installs)])
+        heads = {app: (int(seq), str(head)) for app, seq, head in head_rows}
+        if len(heads) < len(apps):
+            heads = lock_heads(r, apps)  # an app's first record: create its head
+    else:
+        heads = lock_heads(r, apps)
+        generation_rows = r.all(generations_query, installs)
+    return heads, {(app, install): gen for install, app, gen in generation_rows}
+
+
+def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, bytes]],
+           rows: list[tuple[str, dict[str, Any]]], heads: dict[str, tuple[int, str]]) -> None:
+    """INSERT the new receipts ("new:<position>" -> (app, envelope)) and records, and move
+    the chain heads."""
     if not r.is_postgres:
-        ids = []
-        for row in rows:
-            r.cursor.execute(statement, row)
-            ids.append(int(r.cursor.lastrowid))
-        return ids
-    # psycopg: one pipelined round trip for all, each INSERT's RETURNING in order.
-    r.cursor.executemany(statement + " RETURNING id", rows, returning=True)
-    ids = []
-    while True:
-        ids.append(int(r.cursor.fetchone()[0]))
-        if not r.cursor.nextset():
-            break
-    return ids
+        ids: dict[str, int] = {}
+        statement = "INSERT INTO receipts (app_id, envelope) VALUES (?, ?)"
+        convert = r.converters(RECEIPTS, ("app_id", "envelope"))
+        for key, receipt in envelopes.items():
+            r.cursor.execute(statement, tuple(v if f is None else f(v) for f, v in zip(
+                convert, receipt, strict=True)))
+            ids[key] = int(r.cursor.lastrowid)
+        r.insert_many(RECORDS, RECORD_COLUMNS, [
+            (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows])
+        set_heads(r, heads)
+        return
+    # PostgreSQL: receipt ids drawn in prepare; receipts, records and heads in one round trip.
+    ids = {key: prepared[int(key[4:])].receipt_id for key in envelopes}
+    moves = sorted(heads.items())
+    r.all_of([
+        *r.values(RECEIPTS, ("id", "app_id", "envelope"),
+                  [(ids[key], app, env) for key, (app, env) in envelopes.items()]),
+        *r.values(RECORDS, RECORD_COLUMNS, [
+            (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows]),
+        ("UPDATE chain_heads AS h SET seq = v.seq, head_hash = v.head_hash FROM (VALUES ROWS) "
+         "AS v (app_id, seq, head_hash) WHERE h.app_id = v.app_id".replace(
+             "ROWS", ", ".join(["(?, ?::integer, ?)"] * len(moves))),
+         tuple(x for app, (seq, head) in moves for x in (app, seq, head)))])
 
 
 def _sign_receipt(app_id: str, install_id: str, stamp: str, rows: list[dict[str, Any]],
