@@ -24,12 +24,12 @@ from .chain import GENESIS, body_hash, chained_fields, lock_head, row_hash
 from .errors import KeyFileError, ReceiptKeyUnavailable, RecordConflict, UnknownApp
 from .keys import SigningKey, find_key, sign_envelope
 from .models import App, ChainHead, ConsentRecord, DeletionRequest, Install, RootVersion
-from .rawsql import Raw, raw
+from .rawsql import raw
 from .roots import current_root
 from .tokens import check_generation
 
-__all__ = ["GENESIS", "chained_fields", "receipt_keys", "register_install", "request_deletion",
-           "row_hash", "verify_chain"]
+__all__ = ["GENESIS", "chained_fields", "receipt_keys", "receipt_keys_of", "register_install",
+           "request_deletion", "row_hash", "verify_chain"]
 
 
 def register_install(session: Session, app_id: str, now: datetime) -> Install:
@@ -45,14 +45,16 @@ def register_install(session: Session, app_id: str, now: datetime) -> Install:
 _KEY_CACHE: dict[tuple[Path, int], list[SigningKey]] = {}
 
 
-def receipt_keys(session: Session, keys_dir: Path, r: Raw | None = None) -> list[SigningKey]:
+def receipt_keys(session: Session, keys_dir: Path) -> list[SigningKey]:
     """The receipt keys the newest root names, loaded once per root version and process
-    (every batch signs a receipt; reading and parsing key files each time costs). ``r``:
-    the session's raw cursor, when the caller has one (the ingest path)."""
-    if r is not None:
-        version = r.all("SELECT max(version) FROM root_versions")[0][0]
-    else:
-        version = session.scalar(select(func.max(RootVersion.version)))
+    (every batch signs a receipt; reading and parsing key files each time costs)."""
+    return receipt_keys_of(session, keys_dir,
+                           session.scalar(select(func.max(RootVersion.version))))
+
+
+def receipt_keys_of(session: Session, keys_dir: Path, version: int | None
+                    ) -> list[SigningKey]:
+    """:func:`receipt_keys` of root ``version``, the newest (the caller read it)."""
     if version is None:
         raise ReceiptKeyUnavailable("the server has no root yet")
     cached = _KEY_CACHE.get((keys_dir, version))

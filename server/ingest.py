@@ -33,7 +33,7 @@ from client_sdk.jsonutil import canonical_bytes
 from client_sdk.timeutil import format_time
 
 from .chain import body_hash, chained_fields, lock_heads, row_hash, set_heads
-from .consents import receipt_keys
+from .consents import receipt_keys_of
 from .errors import ApiError, KelisimError, RecordConflict, UnknownInstall, Unprocessable
 from .keys import SigningKey, sign_envelope
 from .models import ConsentRecord, Receipt
@@ -148,9 +148,9 @@ class AppendBatch:
             r.close()
 
     def _append(self, session: Session, r: Raw, prepared: Sequence[Any]) -> list[Outcome]:
-        keys = receipt_keys(session, self.keys_dir, r)
         checked = [p for p in prepared if isinstance(p, _Checked)]
-        heads, generations = _lock_and_read(r, checked)
+        heads, generations, root_version, last_receipt = _lock_and_read(r, checked)
+        keys = receipt_keys_of(session, self.keys_dir, root_version)
         moved: dict[str, tuple[int, str]] = {}
         outcomes: list[Outcome] = []
         # Per request: its receipts, each a stored receipt id or "new:<position>".
@@ -219,7 +219,7 @@ class AppendBatch:
                     index[row["record_id"]] = len(order) - 1
             orders[pos] = order
         if new_envelopes:
-            _write(r, prepared, new_envelopes, new_rows, moved)
+            _write(r, prepared, new_envelopes, new_rows, moved, last_receipt)
             envelopes.update((k, env) for k, (_, env) in new_envelopes.items())
         for order, out in zip(orders, outcomes, strict=True):
             if isinstance(out, IngestResult):
@@ -246,57 +246,67 @@ def _stored(r: Raw, checked: list[_Checked]) -> dict[tuple[str, str], tuple[str,
     return stored
 
 
-def _lock_and_read(r: Raw, checked: list[_Checked]
-                   ) -> tuple[dict[str, tuple[int, str]], dict[tuple[str, str], int]]:
-    """Lock the apps' chain heads (in app order) and read the installs' token generations:
-    app -> (seq, head hash), and (app, install) -> generation. On PostgreSQL one round
-    trip for both, unless an app has no head yet."""
+def _lock_and_read(r: Raw, checked: list[_Checked]) -> tuple[
+        dict[str, tuple[int, str]], dict[tuple[str, str], int], int | None, int]:
+    """Lock the apps' chain heads (in app order) and read what the append needs: app ->
+    (seq, head hash); (app, install) -> token generation; the newest root's version; on
+    SQLite the highest receipt id (the writer holds the database's one write lock, so the
+    next ids are its own). One round trip or statement for all, unless an app has no
+    head yet: every statement under the lock is a wait for the database and a release of
+    the GIL, which the leader must win back from the threads parsing the next requests."""
     apps = sorted({c.app_id for c in checked})
     installs = sorted({c.request.install_id for c in checked})
     generations_query = ("SELECT id, app_id, token_generation FROM installs WHERE id IN "
                          "(IN)").replace("(IN)", r.marks(len(installs)))
+    root_query = "SELECT max(version) FROM root_versions"
     if r.is_postgres:
-        head_rows, generation_rows = r.all_of([
+        head_rows, generation_rows, ((root,),) = r.all_of([
             ("SELECT app_id, seq, head_hash FROM chain_heads WHERE app_id IN (IN) ORDER BY "
              "app_id FOR UPDATE".replace("(IN)", r.marks(len(apps))), apps),
-            (generations_query, installs)])
-        heads = {app: (int(seq), str(head)) for app, seq, head in head_rows}
-        if len(heads) < len(apps):
-            heads = lock_heads(r, apps)  # an app's first record: create its head
+            (generations_query, installs), (root_query, ())])
+        last = 0  # PostgreSQL: drawn from the sequence in prepare
     else:
-        heads = lock_heads(r, apps)
-        generation_rows = r.all(generations_query, installs)
-    return heads, {(app, install): gen for install, app, gen in generation_rows}
+        rows = r.all(
+            "SELECT 'head', app_id, seq, head_hash FROM chain_heads WHERE app_id IN (APPS) "
+            "UNION ALL SELECT 'install', id, app_id, token_generation FROM installs "
+            "WHERE id IN (INSTALLS) UNION ALL SELECT 'max', NULL, "
+            "(SELECT max(id) FROM receipts), (SELECT max(version) FROM root_versions)"
+            .replace("(APPS)", r.marks(len(apps)))
+            .replace("(INSTALLS)", r.marks(len(installs))), (*apps, *installs))
+        head_rows = [x[1:] for x in rows if x[0] == "head"]
+        generation_rows = [x[1:] for x in rows if x[0] == "install"]
+        (_, _, last, root), = (x for x in rows if x[0] == "max")
+    heads = {app: (int(seq), str(head)) for app, seq, head in head_rows}
+    if len(heads) < len(apps):
+        heads = lock_heads(r, apps)  # an app's first record: create its head
+    return (heads, {(app, install): gen for install, app, gen in generation_rows},
+            root, int(last or 0))
 
 
 def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, bytes]],
-           rows: list[tuple[str, dict[str, Any]]], heads: dict[str, tuple[int, str]]) -> None:
+           rows: list[tuple[str, dict[str, Any]]], heads: dict[str, tuple[int, str]],
+           last_receipt: int) -> None:
     """INSERT the new receipts ("new:<position>" -> (app, envelope)) and records, and move
-    the chain heads."""
-    if not r.is_postgres:
-        ids: dict[str, int] = {}
-        statement = "INSERT INTO receipts (app_id, envelope) VALUES (?, ?)"
-        convert = r.converters(RECEIPTS, ("app_id", "envelope"))
-        for key, receipt in envelopes.items():
-            r.cursor.execute(statement, tuple(v if f is None else f(v) for f, v in zip(
-                convert, receipt, strict=True)))
-            ids[key] = int(r.cursor.lastrowid)
-        r.insert_many(RECORDS, RECORD_COLUMNS, [
-            (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows])
-        set_heads(r, heads)
-        return
-    # PostgreSQL: receipt ids drawn in prepare; receipts, records and heads in one round trip.
-    ids = {key: prepared[int(key[4:])].receipt_id for key in envelopes}
-    moves = sorted(heads.items())
-    r.all_of([
+    the chain heads: one multi-row statement each (PostgreSQL: one round trip for all)."""
+    if r.is_postgres:  # receipt ids drawn from the sequence in prepare
+        ids = {key: prepared[int(key[4:])].receipt_id for key in envelopes}
+    else:  # under SQLite's one write lock: the ids after the highest
+        ids = {key: last_receipt + i for i, key in enumerate(envelopes, 1)}
+    writes = [
         *r.values(RECEIPTS, ("id", "app_id", "envelope"),
                   [(ids[key], app, env) for key, (app, env) in envelopes.items()]),
         *r.values(RECORDS, RECORD_COLUMNS, [
-            (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows]),
-        ("UPDATE chain_heads AS h SET seq = v.seq, head_hash = v.head_hash FROM (VALUES ROWS) "
-         "AS v (app_id, seq, head_hash) WHERE h.app_id = v.app_id".replace(
-             "ROWS", ", ".join(["(?, ?::integer, ?)"] * len(moves))),
-         tuple(x for app, (seq, head) in moves for x in (app, seq, head)))])
+            (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows])]
+    if not r.is_postgres:
+        r.all_of(writes)
+        set_heads(r, heads)
+        return
+    moves = sorted(heads.items())
+    r.all_of([*writes, (
+        "UPDATE chain_heads AS h SET seq = v.seq, head_hash = v.head_hash FROM (VALUES ROWS) "
+        "AS v (app_id, seq, head_hash) WHERE h.app_id = v.app_id".replace(
+            "ROWS", ", ".join(["(?, ?::integer, ?)"] * len(moves))),
+        tuple(x for app, (seq, head) in moves for x in (app, seq, head)))])
 
 
 def _sign_receipt(app_id: str, install_id: str, stamp: str, rows: list[dict[str, Any]],

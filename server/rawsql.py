@@ -77,11 +77,12 @@ class Raw:
     def values(self, table: Table, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
                tail: str = "") -> list[tuple[str, tuple[Any, ...]]]:
         """Multi-row ``INSERT INTO table (columns) VALUES (...), (...)`` statements for
-        :meth:`all_of` (a PostgreSQL backend executes one statement of many rows much
-        faster than many of one), values converted by their column types, split to stay
-        under the protocol's 65,535 parameters."""
+        :meth:`all_of` (one statement of many rows is much cheaper than many of one: one
+        PostgreSQL execution, one SQLite step and one release of the GIL), values
+        converted by their column types, split to stay
+        under the bound on parameters (PostgreSQL's protocol: 65,535; SQLite: 32,766)."""
         convert = self.converters(table, columns)
-        per = max(1, 60000 // len(columns))
+        per = max(1, (60000 if self.is_postgres else 32000) // len(columns))
         one = self.marks(len(columns))
         out = []
         for i in range(0, len(rows), per):
