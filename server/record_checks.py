@@ -7,6 +7,14 @@ stored, signed version body by the SDK's own model (``client_sdk.model.Version``
 that breaks a rule is refused for good: ``422 rejected`` naming every problem of every such
 record, nothing of the batch stored.
 
+A record's ``manifest_seq`` is the seq of the signed manifest the app trusted when it
+recorded the decision (DESIGN.md: seq + 1 at every signing). The server signs an app's
+manifests with seqs 1, 2, 3... and never deletes one (``server/manifests.py``), so a seq
+above the app's newest signed one was never published: such a record is refused for good
+(field ``manifest_seq``). The newest seq is remembered per process as a lower bound (seqs
+only grow): a record at or below it costs no query, and a higher one asks the database once
+before it is refused, so a manifest signed a moment ago by another worker is never missed.
+
 The client's clock is never a reason to refuse a record (a withdrawal must always reach the
 server): ``server_time`` is authoritative, and :func:`clock_skew` derives a flag from the
 stored, hash-chained ``client_time`` and ``server_time``.
@@ -20,7 +28,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from client_sdk.grammar import parse_time
@@ -28,10 +36,10 @@ from client_sdk.model import Version
 from client_sdk.rules import check_record
 
 from .errors import RecordsRejected
-from .models import PolicyVersion
+from .models import PolicyVersion, SignedManifest
 
-__all__ = ["CLOCK_SKEW", "check_records", "clock_skew", "published_times", "rejected_error",
-           "versions"]
+__all__ = ["CLOCK_SKEW", "check_records", "clock_skew", "newest_manifest_seq",
+           "published_times", "rejected_error", "versions"]
 
 CLOCK_SKEW = timedelta(days=1)
 _CACHE_SIZE = 256
@@ -40,6 +48,13 @@ _CACHE_SIZE = 256
 # number, published) names its content; bounded, least recently used goes first.
 _cache: OrderedDict[tuple[str, int, int, str], Version] = OrderedDict()
 _lock = threading.Lock()
+# The newest signed manifest seq seen per (database, app): a lower bound of the truth.
+_seqs: OrderedDict[tuple[str, str], int] = OrderedDict()
+_SEQS_SIZE = 4096
+
+
+def _database(session: Session) -> str:
+    return str(session.get_bind().engine.url)
 
 
 def versions(session: Session, app_id: str, numbers: set[int]) -> dict[int, Version]:
@@ -47,7 +62,7 @@ def versions(session: Session, app_id: str, numbers: set[int]) -> dict[int, Vers
     rows = session.execute(select(PolicyVersion.id, PolicyVersion.number,
                                   PolicyVersion.published).where(
         PolicyVersion.app_id == app_id, PolicyVersion.number.in_(sorted(numbers)))).all()
-    database = str(session.get_bind().engine.url)
+    database = _database(session)
     out: dict[int, Version] = {}
     for row_id, number, published in rows:
         key = (database, row_id, number, published)
@@ -66,8 +81,29 @@ def versions(session: Session, app_id: str, numbers: set[int]) -> dict[int, Vers
     return out
 
 
+def newest_manifest_seq(session: Session, app_id: str, wanted: int) -> int:
+    """The app's newest signed manifest seq, or at least ``wanted`` when that is known to
+    be published (0 when the app has none). Asks the database only when ``wanted`` is
+    above what this process has seen."""
+    key = (_database(session), app_id)
+    with _lock:
+        known = _seqs.get(key, 0)
+        if known:
+            _seqs.move_to_end(key)
+    if wanted <= known:
+        return known
+    newest = session.scalar(select(func.max(SignedManifest.seq))
+                            .where(SignedManifest.app_id == app_id)) or 0
+    with _lock:
+        _seqs[key] = max(int(newest), _seqs.get(key, 0))
+        while len(_seqs) > _SEQS_SIZE:
+            _seqs.popitem(last=False)
+    return int(newest)
+
+
 def check_records(session: Session, app_id: str, records: Sequence[dict[str, Any]]) -> None:
-    """Check each record (already loaded by ``RecordSchema``) against its version.
+    """Check each record (already loaded by ``RecordSchema``) against its version, and its
+    ``manifest_seq`` against the app's signed manifests.
 
     Raises:
         RecordsRejected: (422 ``rejected``) ``details.rejected`` lists ``{id, field, reason}`` for
@@ -75,6 +111,8 @@ def check_records(session: Session, app_id: str, records: Sequence[dict[str, Any
             ``records[i].field: reason`` lines.
     """
     known = versions(session, app_id, {r["version"] for r in records})
+    newest = newest_manifest_seq(session, app_id,
+                                 max((r["manifest_seq"] for r in records), default=0))
     rejected: list[dict[str, str]] = []
     lines: list[str] = []
     for i, r in enumerate(records):
@@ -86,11 +124,20 @@ def check_records(session: Session, app_id: str, records: Sequence[dict[str, Any
                 version, r["action"], r["purposes"], locale=r["locale"],
                 document_sha256=r["document_sha256"], age_confirmed=r["age_confirmed"],
                 guardian=r["guardian"])]
+        if r["manifest_seq"] > newest:
+            found.append(("manifest_seq", _unpublished(app_id, r["manifest_seq"], newest)))
         for field, reason in found:
             rejected.append({"id": r["id"], "field": field, "reason": reason})
             lines.append(f"records[{i}].{field}: {reason}")
     if rejected:
         raise rejected_error(rejected, lines)
+
+
+def _unpublished(app_id: str, seq: int, newest: int) -> str:
+    if newest == 0:
+        return f"app {app_id!r} has no signed manifest: manifest seq {seq} was never published"
+    return (f"app {app_id!r} has signed manifests up to seq {newest}: manifest seq {seq} was "
+            f"never published")
 
 
 def rejected_error(rejected: list[dict[str, str]], lines: list[str]) -> RecordsRejected:
