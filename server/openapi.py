@@ -158,6 +158,9 @@ def _build() -> dict[str, Any]:
         "summary": "Health: database, migrations, root",
         "responses": {"200": {"description": "healthy"},
                       "503": {"description": "not ready: the reason, never a host name"}}}})
+    spec.path("/favicon.ico", operations={"get": _cached(
+        "The site icon (browsers ask for it; the console links it)",
+        {"image/x-icon": {"schema": {"type": "string", "format": "binary"}}}, [])})
     spec.path("/v1/openapi.json", operations={"get": {
         "summary": "This document", "responses": {"200": {"description": "OK"}}}})
 
