@@ -41,7 +41,6 @@ class KelisimGroup(FlaskGroup):
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(f"{where}{exc.strerror or exc}") from None
 
-
     # Listing or looking up commands never builds the app: building it would create the
     # instance folder (Flask's group loads the app to find commands an app registers; ours
     # registers none).
