@@ -34,7 +34,9 @@ The rules, per action:
   ``locale`` has a document and ``document_sha256`` is that document's; when the version
   sets ``min_age``, ``age_confirmed`` is given, and a user under age needs
   ``guardian_consent`` in the version and a ``guardian`` with a name; a guardian has only
-  ``name`` and ``relation``.
+  ``name`` and ``relation``, and only a user under ``min_age`` of a version with
+  ``guardian_consent`` has one: an adult's accept (``age_confirmed`` true), an accept of a
+  version without ``min_age`` or without ``guardian_consent`` carries ``guardian`` null.
 - decline: known purposes, none granted; locale and document as for accept.
 - update: known purposes; switching a required purpose off is a withdrawal, not an update.
 - withdraw: known purposes, none granted.
@@ -122,28 +124,45 @@ def _document(version: Version, locale: str | None,
 def _guardian(version: Version, age_confirmed: bool | None,
               guardian: Mapping[str, object] | None) -> list[Problem]:
     problems: list[Problem] = []
-    if guardian is not None:
-        extra = set(guardian) - {"name", "relation"}
-        if extra:
-            problems.append(Problem("guardian", f"guardian takes name and relation, not "
-                                                f"{sorted(extra)}"))
-    named = guardian is not None and isinstance(guardian.get("name"), str) and \
-        bool(str(guardian.get("name")).strip())
     if version.min_age is not None:
         if age_confirmed is None:
             problems.append(Problem("age_confirmed", f"version {version.label} sets min_age "
                                                      f"{version.min_age}: pass age_confirmed"))
-        elif not age_confirmed:
-            if not version.guardian_consent:
-                problems.append(Problem("age_confirmed", f"a user under {version.min_age} "
-                                                         f"cannot consent to version "
-                                                         f"{version.label}"))
-            elif not named:
-                problems.append(Problem("guardian", f"a user under {version.min_age} needs "
-                                                    f"guardian consent: a guardian with a name"))
-    elif guardian is not None and not named:
-        problems.append(Problem("guardian.name", "guardian needs a name"))
+        elif not age_confirmed and not version.guardian_consent:
+            problems.append(Problem("age_confirmed", f"a user under {version.min_age} "
+                                                     f"cannot consent to version "
+                                                     f"{version.label}"))
+    # A guardian consents for a user under min_age, and only where the version allows
+    # guardian consent; anywhere else a guardian would be stored beside a consent that no
+    # guardian gave (an adult's, or one the version never asked a guardian for).
+    minor = version.min_age is not None and age_confirmed is False
+    if guardian is not None and not (minor and version.guardian_consent):
+        problems.append(Problem("guardian", _no_guardian(version, age_confirmed)))
+    elif minor and version.guardian_consent:
+        extra = set(guardian or {}) - {"name", "relation"}
+        name = (guardian or {}).get("name")
+        if extra:
+            problems.append(Problem("guardian", f"guardian takes name and relation, not "
+                                                f"{sorted(extra)}"))
+        if not (isinstance(name, str) and name.strip()):
+            problems.append(Problem("guardian", f"a user under {version.min_age} needs "
+                                                f"guardian consent: a guardian with a name"))
     return problems
+
+
+def _no_guardian(version: Version, age_confirmed: bool | None) -> str:
+    """Why this accept must carry no guardian (``guardian`` null)."""
+    if version.min_age is None:
+        return (f"version {version.label} sets no min_age, so no guardian consents for the "
+                f"user: send guardian null")
+    if age_confirmed:
+        return (f"the user confirmed being {version.min_age} or older: an adult's accept "
+                f"carries no guardian; send guardian null")
+    if age_confirmed is None:
+        return (f"a guardian consents only for a user under {version.min_age} "
+                f"(age_confirmed false)")
+    return (f"version {version.label} has no guardian consent (guardian_consent false): a "
+            f"guardian cannot consent for a user under {version.min_age}")
 
 
 def check_accept(version: Version, purposes: Mapping[str, bool], *, locale: str | None,

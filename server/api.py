@@ -1,4 +1,4 @@
-"""Public read-only endpoints: root, manifests, documents, OpenAPI, health.
+"""Public read-only endpoints: root, manifests, documents, OpenAPI, health, the site icon.
 
 The fast path (server/fastpath.py) answers hits for the first three before Flask sees
 them; these views answer the same paths when it does not (misses, tests through Flask's
@@ -7,7 +7,10 @@ test client) so both give the same responses.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -20,6 +23,10 @@ __all__ = ["bp"]
 
 bp = Blueprint("public", __name__)
 log = logging.getLogger(__name__)
+
+# Browsers ask for /favicon.ico on every console page; the console links the SVG too.
+ICON = Path(__file__).resolve().parent / "admin" / "static" / "favicon.ico"
+ICON_MAX_AGE = 7 * 24 * 3600  # not immutable: an upgrade may change it
 
 
 def _respond(blob: Blob | None, what: str) -> Response:
@@ -83,3 +90,15 @@ def healthz() -> Response | tuple[Response, int]:
             "migrations": "current" if current else "pending: run `kelisim db upgrade`",
             "root": "present" if root else "missing: run `kelisim keys init`"}
     return jsonify(body), (200 if current and root else 503)
+
+
+@functools.cache
+def _icon() -> Blob:
+    body = ICON.read_bytes()
+    return Blob.make(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+                     f"public, max-age={ICON_MAX_AGE}", "image/x-icon")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return _respond(_icon(), "icon")

@@ -18,7 +18,8 @@ from typing import Any
 from .errors import ConfigError
 
 __all__ = ["DEFAULTS", "ConfigError", "check_private_file", "ensure_secret_key",
-           "ensure_secret_keys", "load_config", "make_instance_folder", "write_private_file"]
+           "ensure_secret_keys", "instance_path", "load_config", "make_instance_folder",
+           "write_private_file"]
 
 DEFAULTS: dict[str, Any] = {
     # Where the SQLite database, the keys and the secret live.
@@ -176,6 +177,16 @@ def _read_instance_config(path: Path) -> dict[str, Any]:
     return data
 
 
+def instance_path(overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None) -> Path:
+    """The instance folder the configuration names (``overrides``, then
+    ``KELISIM_INSTANCE_PATH``, then ``./instance``), absolute; it may not exist yet."""
+    env = os.environ if environ is None else environ
+    instance = (overrides or {}).get("INSTANCE_PATH") or env.get("KELISIM_INSTANCE_PATH") \
+        or DEFAULTS["INSTANCE_PATH"]
+    return Path(instance).resolve()
+
+
 def load_config(
     overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -190,9 +201,7 @@ def load_config(
     """
     env = os.environ if environ is None else environ
     cfg = dict(DEFAULTS)
-    instance = (overrides or {}).get("INSTANCE_PATH") or env.get("KELISIM_INSTANCE_PATH") \
-        or DEFAULTS["INSTANCE_PATH"]
-    cfg.update(_read_instance_config(Path(instance) / "config.toml"))
+    cfg.update(_read_instance_config(instance_path(overrides, env) / "config.toml"))
     for key in DEFAULTS:
         if f"KELISIM_{key}" in env:
             cfg[key] = env[f"KELISIM_{key}"]

@@ -5,8 +5,9 @@ requests, of one app or many, in two steps:
 
 1. :meth:`AppendBatch.prepare`, with no lock held (on SQLite before the write lock, on its
    own connection, while another worker's group may be committing): the consent rules
-   against the signed versions (``client_sdk.rules``), the ids already stored, the
-   receipts they point at. Everything it reads is immutable once written.
+   against the signed versions (``client_sdk.rules``) and manifests, the ids already
+   stored, the receipts they point at. What it reads is immutable once written (manifest
+   seqs only grow).
 2. :meth:`AppendBatch.__call__`, under the chain-head lock: the install tokens' generations,
    the chains (one read of the apps' heads, one hash per record), one signed receipt per
    request, one INSERT of the receipts, one of the records, one update of the heads.
@@ -38,7 +39,7 @@ from .errors import ApiError, KelisimError, RecordConflict, UnknownInstall, Unpr
 from .keys import SigningKey, sign_envelope
 from .models import ConsentRecord, Receipt
 from .rawsql import Raw, raw
-from .record_checks import record_problems, versions_of
+from .record_checks import newest_manifest_seqs, record_problems, versions_of
 from .tokens import TokenRevoked
 
 __all__ = ["AppendBatch", "IngestRequest", "IngestResult", "ingest"]
@@ -98,16 +99,19 @@ class AppendBatch:
                 ) -> list[_Checked | KelisimError | ApiError]:
         """The checks and reads that need no lock, for all ``items`` at once."""
         wanted: dict[str, set[int]] = {}
+        seqs: dict[str, int] = {}
         for app_id, q in items:
             wanted.setdefault(app_id, set()).update(x["version"] for x in q.records)
+            seqs[app_id] = max([seqs.get(app_id, 0), *(x["manifest_seq"] for x in q.records)])
         known = versions_of(r, self.database, wanted)
+        newest = newest_manifest_seqs(r, self.database, seqs)
         out: list[_Checked | KelisimError | ApiError] = []
         for app_id, q in items:
             ids = [x["id"] for x in q.records]
             if len(set(ids)) != len(ids):
                 out.append(Unprocessable(["a record id appears twice in the batch"]))
                 continue
-            problem = record_problems(known.get(app_id, {}), app_id, q.records)
+            problem = record_problems(known.get(app_id, {}), newest[app_id], app_id, q.records)
             if problem is not None:  # 422 rejected: every record refused for good
                 out.append(problem)
                 continue

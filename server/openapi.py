@@ -106,6 +106,14 @@ def _cached(summary: str, content: dict[str, Any], params: list[dict[str, Any]]
     }
 
 
+# The body of an endpoint that takes no fields (installs, token renewal).
+_NO_FIELDS: dict[str, Any] = {
+    "required": False, "description": "none, or an empty JSON object; any field is refused "
+                                      "(422 naming it)",
+    "content": {"application/json": {"schema": {"type": "object",
+                                                 "additionalProperties": False}}}}
+
+
 def _dict_keys(self: Any, field: fields.Field[Any], **kwargs: Any) -> dict[str, Any]:
     """A Dict field's key grammar as ``propertyNames`` (apispec leaves keys out)."""
     if isinstance(field, fields.Dict) and field.key_field is not None:
@@ -150,22 +158,23 @@ def _build() -> dict[str, Any]:
         "summary": "Health: database, migrations, root",
         "responses": {"200": {"description": "healthy"},
                       "503": {"description": "not ready: the reason, never a host name"}}}})
+    spec.path("/favicon.ico", operations={"get": _cached(
+        "The site icon (browsers ask for it; the console links it)",
+        {"image/x-icon": {"schema": {"type": "string", "format": "binary"}}}, [])})
     spec.path("/v1/openapi.json", operations={"get": {
         "summary": "This document", "responses": {"200": {"description": "OK"}}}})
 
     spec.path("/v1/apps/{app_id}/installs", operations={"post": {
         "summary": "Register an install; answers its id and install token",
-        "parameters": [_APP], "requestBody": {
-            "required": False, "description": "none, or an empty JSON object",
-            "content": {"application/json": {"schema": {
-                "type": "object", "additionalProperties": False}}}},
+        "parameters": [_APP], "requestBody": _NO_FIELDS,
         "responses": _answers("201", "InstallAnswer", "registered",
                               "400 404 413 415 422 429")}})
     spec.path("/v1/apps/{app_id}/installs/{install_id}/token", operations={"post": {
         "summary": "A new token for an authentic one (also expired, within the renewal "
                    "grace window); the previous token is revoked",
-        "parameters": [_APP, _INSTALL], "security": _BEARER,
-        "responses": _answers("200", "TokenAnswer", "renewed", "401 403 404 413 429")}})
+        "parameters": [_APP, _INSTALL], "security": _BEARER, "requestBody": _NO_FIELDS,
+        "responses": _answers("200", "TokenAnswer", "renewed",
+                              "400 401 403 404 413 415 422 429")}})
     spec.path("/v1/apps/{app_id}/consents", operations={"post": {
         "summary": "Send a batch of consent records (idempotent by record id)",
         "parameters": [_APP], "security": _BEARER,

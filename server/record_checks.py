@@ -10,6 +10,14 @@ record, nothing of the batch stored.
 The client's clock is never a reason to refuse a record (a withdrawal must always reach the
 server): ``server_time`` is authoritative, and :func:`clock_skew` derives a flag from the
 stored, hash-chained ``client_time`` and ``server_time``.
+
+A record's ``manifest_seq`` is the seq of the signed manifest the app trusted when it
+recorded the decision (DESIGN.md: seq + 1 at every signing). The server signs an app's
+manifests with seqs 1, 2, 3... and never deletes one (``server/manifests.py``), so a seq
+above the app's newest signed one was never published: such a record is refused for good
+(field ``manifest_seq``). The newest seq is remembered per process as a lower bound (seqs
+only grow): a record at or below it costs no query, and a higher one asks the database once
+before it is refused, so a manifest signed a moment ago by another worker is never missed.
 """
 
 from __future__ import annotations
@@ -31,8 +39,8 @@ from .errors import RecordsRejected
 from .models import PolicyVersion
 from .rawsql import Raw
 
-__all__ = ["CLOCK_SKEW", "check_records", "clock_skew", "published_times", "record_problems",
-           "rejected_error", "versions", "versions_of"]
+__all__ = ["CLOCK_SKEW", "check_records", "clock_skew", "newest_manifest_seqs",
+           "published_times", "record_problems", "rejected_error", "versions", "versions_of"]
 
 CLOCK_SKEW = timedelta(days=1)
 _CACHE_SIZE = 256
@@ -41,6 +49,9 @@ _CACHE_SIZE = 256
 # number, published) names its content; bounded, least recently used goes first.
 _cache: OrderedDict[tuple[str, int, int, str], Version] = OrderedDict()
 _lock = threading.Lock()
+# The newest signed manifest seq seen per (database, app): a lower bound of the truth.
+_seqs: OrderedDict[tuple[str, str], int] = OrderedDict()
+_SEQS_SIZE = 4096
 
 
 def versions(r: Raw, database: str, app_id: str, numbers: set[int]) -> dict[int, Version]:
@@ -80,24 +91,56 @@ def versions_of(r: Raw, database: str, wanted: dict[str, set[int]]
     return out
 
 
+def newest_manifest_seqs(r: Raw, database: str, wanted: dict[str, int]) -> dict[str, int]:
+    """Per app of ``wanted`` (app -> the highest seq its records name): the app's newest
+    signed manifest seq, or at least the wanted seq when that is known to be published (0
+    when the app has none). Asks the database, for all such apps in one query, only for
+    apps whose wanted seq is above what this process has seen."""
+    out: dict[str, int] = {}
+    ask: list[str] = []
+    with _lock:
+        for app_id, seq in wanted.items():
+            known = _seqs.get((database, app_id), 0)
+            if known:
+                _seqs.move_to_end((database, app_id))
+            if seq <= known:
+                out[app_id] = known
+            else:
+                ask.append(app_id)
+    if ask:
+        newest = dict(r.all_in("SELECT app_id, max(seq) FROM signed_manifests WHERE app_id IN "
+                               "(IN) GROUP BY app_id", (), sorted(ask)))
+        with _lock:
+            for app_id in ask:
+                key = (database, app_id)
+                out[app_id] = _seqs[key] = max(int(newest.get(app_id) or 0), _seqs.get(key, 0))
+            while len(_seqs) > _SEQS_SIZE:
+                _seqs.popitem(last=False)
+    return out
+
+
 def check_records(r: Raw, database: str, app_id: str,
                   records: Sequence[dict[str, Any]]) -> None:
-    """Check each record (already loaded by ``RecordSchema``) against its version.
+    """Check each record (already loaded by ``RecordSchema``) against its version, and its
+    ``manifest_seq`` against the app's signed manifests.
 
     Raises:
         RecordsRejected: (422 ``rejected``) ``details.rejected`` lists ``{id, field, reason}`` for
             every problem of every record, ``details.problems`` the same as
             ``records[i].field: reason`` lines.
     """
+    newest = newest_manifest_seqs(r, database, {app_id: max(
+        (x["manifest_seq"] for x in records), default=0)})[app_id]
     problems = record_problems(versions(r, database, app_id, {x["version"] for x in records}),
-                               app_id, records)
+                               newest, app_id, records)
     if problems is not None:
         raise problems
 
 
-def record_problems(known: dict[int, Version], app_id: str,
+def record_problems(known: dict[int, Version], newest: int, app_id: str,
                     records: Sequence[dict[str, Any]]) -> RecordsRejected | None:
-    """The refusal of ``records`` against the versions ``known`` (by number), or None."""
+    """The refusal of ``records`` against the versions ``known`` (by number) and the app's
+    ``newest`` signed manifest seq, or None."""
     rejected: list[dict[str, str]] = []
     lines: list[str] = []
     for i, r in enumerate(records):
@@ -109,10 +152,19 @@ def record_problems(known: dict[int, Version], app_id: str,
                 version, r["action"], r["purposes"], locale=r["locale"],
                 document_sha256=r["document_sha256"], age_confirmed=r["age_confirmed"],
                 guardian=r["guardian"])]
+        if r["manifest_seq"] > newest:
+            found.append(("manifest_seq", _unpublished(app_id, r["manifest_seq"], newest)))
         for field, reason in found:
             rejected.append({"id": r["id"], "field": field, "reason": reason})
             lines.append(f"records[{i}].{field}: {reason}")
     return rejected_error(rejected, lines) if rejected else None
+
+
+def _unpublished(app_id: str, seq: int, newest: int) -> str:
+    if newest == 0:
+        return f"app {app_id!r} has no signed manifest: manifest seq {seq} was never published"
+    return (f"app {app_id!r} has signed manifests up to seq {newest}: manifest seq {seq} was "
+            f"never published")
 
 
 def rejected_error(rejected: list[dict[str, str]], lines: list[str]) -> RecordsRejected:

@@ -85,6 +85,14 @@ def _body(schema: Schema) -> dict[str, Any]:
     return load_body(schema)
 
 
+def _no_fields() -> None:
+    """The body of an endpoint that takes no fields: none, or ``{}``. Anything else is
+    refused (415, 400, or 422 naming each field), never ignored. The body's bytes are read
+    (not its Content-Length), so a chunked body is checked too."""
+    if request.get_data(cache=True):
+        _body(EMPTY_SCHEMA)
+
+
 @bp.before_request
 def _ip_limit() -> None:
     _limit("ip", _client_ip(), "RATE_LIMIT_IP")
@@ -97,8 +105,7 @@ bp.before_request(check_path_args)
 
 @bp.post("/v1/apps/<app_id>/installs")
 def create_install(app_id: str) -> tuple[Response, int]:
-    if request.content_length:
-        _body(EMPTY_SCHEMA)  # no fields are accepted; an empty JSON object is fine
+    _no_fields()
     now = _now()
     install = _group().run(app_id, lambda s: register_install(s, app_id, now))
     token = _tokens().issue(app_id, install.id, install.token_generation)
@@ -112,6 +119,7 @@ def renew_token(app_id: str, install_id: str) -> Response:
     if claim.install_id != install_id:
         raise ApiError(403, "forbidden", "this token belongs to another install")
     _limit("install", install_id, "RATE_LIMIT_INSTALL")
+    _no_fields()  # before the old token is revoked: a refused request changes nothing
     generation = _group().run(app_id, lambda s: renew_generation(s, app_id, claim))
     return jsonify({"install_id": install_id,
                     "token": tokens.issue(app_id, install_id, generation)})

@@ -200,6 +200,8 @@ def test_decline_then_accept(client: ConsentClient) -> None:
     ({"evidence": {"seconds_on_screen": "5"}}, "seconds_on_screen must be a number"),
     ({}, "sets min_age 16: pass age_confirmed"),
     ({"age_confirmed": False}, "needs guardian"),
+    # An adult's accept carries no guardian: the SDK never records one (nor would the server).
+    ({"age_confirmed": True, "guardian": {"name": "Айгүл"}}, "an adult's accept carries no"),
 ])
 def test_programmer_errors_raise_at_once(client: ConsentClient, kwargs: dict[str, Any],
                                          message: str) -> None:

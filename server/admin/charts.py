@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from markupsafe import Markup, escape
 
 __all__ = ["daily_chart", "rate_bars"]
@@ -11,8 +13,11 @@ COLORS = {"accept": "#2e7d32", "decline": "#c62828", "withdraw": "#ef6c00",
 
 
 def daily_chart(days: dict[str, dict[str, int]], actions: tuple[str, ...],
-                title: str, width: int = 720, height: int = 220) -> Markup:
-    """Stacked bars per day, one colour per action, with a legend."""
+                title: str, width: int = 720, height: int = 220,
+                names: Mapping[str, str] | None = None) -> Markup:
+    """Stacked bars per day, one colour per action, with a legend; ``names`` are the
+    actions' words in the reader's language (default: the action codes)."""
+    names = names or {}
     pad_l, pad_b, pad_t = 44, 28, 24
     plot_w, plot_h = width - pad_l - 10, height - pad_b - pad_t
     totals = [sum(c.get(a, 0) for a in actions) for c in days.values()]
@@ -38,7 +43,8 @@ def daily_chart(days: dict[str, dict[str, int]], actions: tuple[str, ...],
             y -= h
             parts.append(f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(bar - 2, 1):.1f}" '
                          f'height="{h:.1f}" fill="{COLORS.get(a, "#555")}">'
-                         f'<title>{escape(day)} {escape(a)}: {counts.get(a, 0)}</title></rect>')
+                         f'<title>{escape(day)} {escape(names.get(a, a))}: '
+                         f'{counts.get(a, 0)}</title></rect>')
         if n <= 16 or i % max(n // 8, 1) == 0:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 8}" text-anchor="middle" '
                          f'class="axis">{escape(day[5:])}</text>')
@@ -46,7 +52,8 @@ def daily_chart(days: dict[str, dict[str, int]], actions: tuple[str, ...],
     for a in reversed(actions):
         lx -= 96
         parts.append(f'<rect x="{lx}" y="4" width="10" height="10" fill="{COLORS[a]}"/>'
-                     f'<text x="{lx + 14}" y="13" class="axis">{escape(a)}</text>')
+                     f'<text x="{lx + 14}" y="13" class="axis">{escape(names.get(a, a))}'
+                     f'</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
 

@@ -26,6 +26,7 @@ from ..manifests import Timing
 from ..models import App, Document, PolicyVersion
 from ..policy_source import AppMetadata, VersionSource, version_from_data
 from ..publish import PublishResult, app_metadata, build_version_body, publish_version
+from .i18n import gettext as _
 
 __all__ = ["Verdict", "check", "field_diff", "latest_version", "missing_translations",
            "publish", "spec_from_version", "text_diff", "to_source"]
@@ -160,10 +161,10 @@ def missing_translations(app: App, spec: dict[str, Any], documents: dict[str, st
     tags = sorted(documents)
     if previous is not None:
         for tag in sorted(set(previous["locales"]) - set(tags)):
-            out.append(f"{tag}: document (the current version has one)")
+            out.append(_("{tag}: document (the current version has one)", tag=tag))
         for tag in tags:
             if not (spec.get("summary") or {}).get(tag):
-                out.append(f"{tag}: summary of what changed")
+                out.append(_("{tag}: summary of what changed", tag=tag))
     for p in spec.get("purposes") or []:
         for key in ("title", "description"):
             for tag in tags:
@@ -171,7 +172,7 @@ def missing_translations(app: App, spec: dict[str, Any], documents: dict[str, st
                     out.append(f"{tag}: purposes.{p.get('id')}.{key}")
     for tag in sorted(set(LOCALES) - set(tags) - {t[:2] for t in tags}):
         if tag == app.default_locale:
-            out.append(f"{tag}: document in the app's default language")
+            out.append(_("{tag}: document in the app's default language", tag=tag))
     return out
 
 
@@ -206,8 +207,8 @@ def field_diff(old: dict[str, Any] | None, spec: dict[str, Any],
     for pid in sorted(set(old_p) | set(new_p)):
         a, b = old_p.get(pid), new_p.get(pid)
         if a is None or b is None:
-            out.append((f"purposes.{pid}", "-" if a is None else "present",
-                        "-" if b is None else "present"))
+            out.append((f"purposes.{pid}", "-" if a is None else _("present"),
+                        "-" if b is None else _("present")))
             continue
         for key in ("required", "data", "vendors", "title", "description"):
             if a.get(key) != b.get(key):
@@ -236,7 +237,7 @@ def _show(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list):
         return ", ".join(_show(v) for v in value) or "[]"
     if isinstance(value, dict):

@@ -14,6 +14,7 @@ from client_sdk.errors import ConsentError
 
 from ..consents import GENESIS, chained_fields, row_hash
 from ..models import ConsentRecord, Receipt, RootVersion
+from .i18n import gettext as _
 
 __all__ = ["Check", "verify_record"]
 
@@ -40,13 +41,13 @@ def _receipt_keys(s: Session) -> list[tuple[int, dict[str, Any], list[str], int]
 def verify_receipt(s: Session, r: ConsentRecord) -> list[Check]:
     receipt = s.get(Receipt, r.receipt_id)
     if receipt is None:
-        return [Check("receipt", False, f"receipt {r.receipt_id} is missing")]
+        return [Check("receipt", False, _("receipt {id} is missing", id=r.receipt_id))]
     checks: list[Check] = []
     try:
         env = parse_envelope(receipt.envelope, PAYLOAD_RECEIPT)
         payload = env.payload_json()
     except ConsentError as exc:
-        return [Check("receipt", False, f"not a receipt envelope: {exc}")]
+        return [Check("receipt", False, _("not a receipt envelope: {error}", error=exc))]
     signed_by = None
     for version, keys, keyids, threshold in _receipt_keys(s):
         try:
@@ -54,17 +55,19 @@ def verify_receipt(s: Session, r: ConsentRecord) -> list[Check]:
             valid = verify_threshold(env, trusted, keyids, threshold, role="receipt")
         except ConsentError:
             continue
-        signed_by = f"root v{version} receipt key {', '.join(k[:12] for k in valid)}"
+        signed_by = _("receipt key {keys} of root version {n}",
+                      keys=", ".join(k[:12] for k in valid), n=version)
         break
     checks.append(Check("receipt signature", signed_by is not None,
-                        signed_by or "no receipt key of any root signed it"))
+                        signed_by or _("no receipt key of any root signed it")))
     entry = next((x for x in payload.get("records", []) if x.get("id") == r.record_id), None)
     checks.append(Check("receipt names the record", entry is not None and entry.get(
         "chain_hash") == r.row_hash and entry.get("seq") == r.seq and payload.get(
         "install") == r.install_id and entry.get("action") == r.action,
-        "receipt entry: " + (f"seq {entry.get('seq')}, action {entry.get('action')}, "
-                             f"chain hash {str(entry.get('chain_hash'))[:16]}…"
-                             if entry else "none for this record")))
+        _("receipt entry: seq {seq}, action {action}, chain hash {hash}…",
+          seq=entry.get("seq"), action=_(str(entry.get("action"))),
+          hash=str(entry.get("chain_hash"))[:16]) if entry else
+        _("none for this record")))
     return checks
 
 
@@ -74,21 +77,22 @@ def verify_links(s: Session, r: ConsentRecord) -> list[Check]:
     checks: list[Check] = []
     prev = near.get(r.seq - 1)
     expected_prev = GENESIS if r.seq == 1 else (prev.row_hash if prev else None)
-    checks.append(Check("link to previous record", expected_prev == r.prev_hash,
-                        f"seq {r.seq - 1}: " + ("genesis" if r.seq == 1 else
-                                                (expected_prev or "missing")[:16])
-                        + f" / prev_hash {r.prev_hash[:16]}"))
+    checks.append(Check("link to previous record", expected_prev == r.prev_hash, _(
+        "record {n}: {hash}; this record's previous hash: {prev}", n=r.seq - 1,
+        hash=_("the start of the chain") if r.seq == 1 else
+        (expected_prev[:16] if expected_prev else _("missing")), prev=r.prev_hash[:16])))
     own = row_hash(r.prev_hash, chained_fields(r))
     checks.append(Check("record content matches its hash", own == r.row_hash,
-                        f"recomputed {own[:16]} / stored {r.row_hash[:16]}"))
+                        _("recomputed {a} / stored {b}", a=own[:16], b=r.row_hash[:16])))
     nxt = near.get(r.seq + 1)
     if nxt is None:
-        checks.append(Check("link from next record", True, "this is the newest record"))
+        checks.append(Check("link from next record", True, _("this is the newest record")))
     else:
         ok = nxt.prev_hash == r.row_hash and row_hash(nxt.prev_hash,
                                                       chained_fields(nxt)) == nxt.row_hash
         checks.append(Check("link from next record", ok,
-                            f"seq {nxt.seq} prev_hash {nxt.prev_hash[:16]}"))
+                            _("record {n}, its previous hash {h}", n=nxt.seq,
+                              h=nxt.prev_hash[:16])))
     return checks
 
 

@@ -19,8 +19,10 @@ from client_sdk.errors import ConsentError
 from .. import create_app
 from ..admin import cli as admin_cli
 from ..appbundle import bundle_command
+from ..config import instance_path
 from ..errors import ConfigError, KelisimError
 from . import consent_log, database, demo, importing, keys, policy, serve, signing
+from .common import INSTANCE_CREATORS
 
 __all__ = ["KelisimGroup", "main"]
 
@@ -39,12 +41,41 @@ class KelisimGroup(FlaskGroup):
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(f"{where}{exc.strerror or exc}") from None
 
+    # Listing or looking up commands never builds the app: building it would create the
+    # instance folder (Flask's group loads the app to find commands an app registers; ours
+    # registers none).
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return click.Group.list_commands(self, ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return click.Group.get_command(self, ctx, name)
+
 
 def _app_factory() -> Flask:
+    """The app for the command being run. Only a command that creates an instance
+    (``db upgrade``, ``demo-setup``) runs without the instance folder; it says where it made
+    one. Any other refuses, naming the folder it looked for: run from another folder it
+    would otherwise create a new instance there, with a new root and new keys."""
+    ctx = click.get_current_context(silent=True)
     try:
-        return create_app()
+        path = instance_path()
+        if path.exists() and not path.is_dir():
+            raise click.ClickException(f"the instance folder {path} is not a folder "
+                                       f"(KELISIM_INSTANCE_PATH)")
+        created = not path.exists()
+        if created and (ctx is None or ctx.command not in INSTANCE_CREATORS):
+            raise click.ClickException(
+                f"no Kelisim instance at {path}: run kelisim in the folder that holds "
+                f"instance/ (the project's folder after `make run`), or set "
+                f"KELISIM_INSTANCE_PATH to the instance folder. `kelisim demo-setup` or "
+                f"`kelisim db upgrade` creates a new instance (a new database, new keys and "
+                f"a new root).")
+        app = create_app()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    if created:
+        click.echo(f"created the instance folder {path}", err=True)
+    return app
 
 
 @click.group(cls=KelisimGroup, create_app=_app_factory, add_version_option=False)

@@ -1,8 +1,10 @@
-"""What every command shares: the app's services, the migration check, the clock."""
+"""What every command shares: the app's services, the migration check, the clock, and
+which commands may create a new instance folder."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 import click
 from flask import current_app
@@ -12,7 +14,21 @@ from client_sdk.timeutil import utcnow
 from .. import Kelisim
 from ..adminlog import CLI_ACTOR
 
-__all__ = ["CLI_ACTOR", "kelisim", "now", "require_migrated"]
+__all__ = ["CLI_ACTOR", "INSTANCE_CREATORS", "creates_instance", "kelisim", "now",
+           "require_migrated"]
+
+C = TypeVar("C", bound=click.Command)
+
+# The commands that may run without an instance folder and create it (db upgrade,
+# demo-setup). Every other command refuses to run without one (server/cli/__init__.py):
+# run elsewhere, it would otherwise make a new instance there, with new keys and a new root.
+INSTANCE_CREATORS: set[click.Command] = set()
+
+
+def creates_instance(command: C) -> C:
+    """Mark ``command`` as one that creates the instance folder when it is missing."""
+    INSTANCE_CREATORS.add(command)
+    return command
 
 
 def kelisim() -> Kelisim:

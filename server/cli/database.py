@@ -10,7 +10,7 @@ from alembic.util import CommandError
 from flask.cli import AppGroup
 
 from ..errors import InvalidValue
-from .common import kelisim
+from .common import creates_instance, kelisim
 
 
 @contextmanager
@@ -28,6 +28,7 @@ def db() -> None:
     """Database migrations."""
 
 
+@creates_instance
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:

@@ -13,13 +13,14 @@ from ..models import App, PolicyVersion
 from ..policy_source import load_app_dir, load_version_dir
 from ..publish import publish_version, register_app
 from ..roots import current_root, init_root
-from .common import CLI_ACTOR, kelisim, now
+from .common import CLI_ACTOR, creates_instance, kelisim, now
 
 __all__ = ["DEMO_POLICY", "demo_setup"]
 
 DEMO_POLICY = Path(__file__).resolve().parents[2] / "demo_app" / "policy" / "jana-courier"
 
 
+@creates_instance
 @click.command("demo-setup")
 @click.option("--policy-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="Default: the Jana Courier policy shipped in demo_app.")

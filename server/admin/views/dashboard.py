@@ -48,8 +48,9 @@ def show(app_id: str) -> Any:
         days = rollup.daily(s, scope)
         purposes = rollup.by_purpose(s, scope, purpose_ids)
     labels = {v.number: v.label for v in versions}
-    chart = daily_chart(days, ("accept", "decline", "withdraw", "update", "acknowledge"),
-                        _("Records per day"))
+    actions = ("accept", "decline", "withdraw", "update", "acknowledge")
+    chart = daily_chart(days, actions, _("Records per day"),
+                        names={a: _(a) for a in actions})
     purpose_chart = rate_bars([(p, g, n) for p, (g, n) in purposes.items()],
                               _("Opt-in rate per purpose (accept and update records)"))
     return page("dashboard.html", 422 if errors else 200, app=app, versions=versions,

@@ -1,0 +1,220 @@
+"""The console's texts in Kazakh (English is the key; message codes are keys too).
+
+Terms kept throughout: қосымша (app), нұсқа (version), жоба (draft), түбір (root), кілт
+(key), түбіртек (receipt), жазба (record), сұрау (request), мақсат (purpose), жариялау
+(publish), қол қою (sign), желіден тыс (offline), заңды өкіл (guardian). ``major``,
+``minor`` and ``patch`` stay as written in policy files, with a Kazakh gloss.
+"""
+
+from __future__ import annotations
+
+__all__ = ["KK"]
+
+KK: dict[str, str] = {
+    # Header, sign-in, password
+    "Apps": "Қосымшалар", "Audit log": "Әрекеттер журналы", "Keys": "Кілттер",
+    "Users": "Пайдаланушылар", "Requests": "Сұраулар", "Sign in": "Кіру",
+    "Sign out": "Шығу", "E-mail": "Эл. пошта", "Password": "Құпиясөз", "console": "консоль",
+    "Change password": "Құпиясөзді өзгерту", "Current password": "Ағымдағы құпиясөз",
+    "New password (at least 12 characters)": "Жаңа құпиясөз (кемінде 12 таңба)",
+    "Repeat the new password": "Жаңа құпиясөзді қайталаңыз",
+    "You signed in with a one-time password. Choose your own to continue.":
+        "Сіз бір реттік құпиясөзбен кірдіңіз. Жалғастыру үшін өз құпиясөзіңізді таңдаңыз.",
+    "Your role does not allow this page.": "Рөліңіз бұл бетке рұқсат бермейді.",
+    "Not found.": "Табылмады.", "Back to the apps": "Қосымшалар тізіміне оралу",
+    "The form expired or did not come from this console. Go back, reload the page and try "
+    "again.": "Форманың мерзімі өтті немесе ол осы консольден жіберілмеген. Артқа оралып, "
+              "бетті жаңартып, қайталап көріңіз.",
+    # Apps and an app
+    "App": "Қосымша", "Current version": "Ағымдағы нұсқа", "Manifest": "Манифест",
+    "Consent records": "Келісім жазбалары", "Open requests": "Ашық сұраулар",
+    "Dashboard": "Көрсеткіштер", "Consent log": "Келісімдер журналы", "seq": "№",
+    "present": "бар",
+    "expires": "мерзімі бітеді",
+    "No apps yet. Register one with `kelisim apps create APP_DIR`.":
+        "Әзірге қосымша жоқ. Тіркеу: `kelisim apps create APP_DIR`.",
+    "Controller": "Оператор", "Name": "Атауы", "BIN": "БСН", "Country": "Ел",
+    "Address": "Мекенжай", "Default language": "Әдепкі тіл",
+    "App details change through a draft: they are signed with the next version.":
+        "Қосымша мәліметтері жоба арқылы өзгереді: оларға келесі нұсқамен бірге қол "
+        "қойылады.",
+    "Vendors": "Жеткізушілер", "Data categories": "Дерек санаттары",
+    "Permissions": "Рұқсаттар", "Drafts": "Жобалар", "Draft": "Жоба",
+    "No open drafts.": "Ашық жоба жоқ.",
+    "New draft from the current version": "Ағымдағы нұсқадан жаңа жоба",
+    "Policy file (.md, .txt, .docx, .pdf)": "Саясат файлы (.md, .txt, .docx, .pdf)",
+    "Language": "Тіл", "detect": "анықтау", "New draft from a file": "Файлдан жаңа жоба",
+    "Version history": "Нұсқалар тарихы", "Label": "Белгі", "Significance": "Маңыздылығы",
+    "Effective": "Күшіне енеді", "Published": "Жарияланды", "Publisher": "Кім жариялады",
+    "Languages": "Тілдер", "Notes": "Ескертпелер", "upcoming": "алдағы",
+    "override": "ерекше жағдай", "Nothing published yet.": "Әзірге ештеңе жарияланған жоқ.",
+    "Data-subject requests": "Дерек субъектілерінің сұраулары",
+    "Deadline for answering a request: {n} days.": "Сұрауға жауап беру мерзімі: {n} күн.",
+    "Deadline (days)": "Мерзім (күн)", "Save": "Сақтау",
+    "major": "major (елеулі)", "minor": "minor (шағын)", "patch": "patch (түзету)",
+    # Dashboard
+    "Acceptance": "Келісімдер", "Version": "Нұсқа", "all": "барлығы", "From": "Қашаннан",
+    "To": "Қашанға", "Show": "Көрсету", "prompts answered": "сұрауға жауап",
+    "accepted": "қабылдады", "declined": "бас тартты", "withdrawn": "кері қайтарды",
+    "of accepts": "қабылдағандардан", "choices changed": "таңдау өзгертілді",
+    "notices acknowledged": "хабарламалар оқылды", "Per version": "Нұсқалар бойынша",
+    "Per language": "Тілдер бойынша", "Per purpose": "Мақсаттар бойынша",
+    "answered": "жауап", "accept": "қабылдау", "decline": "бас тарту",
+    "withdraw": "кері қайтару", "acknowledge": "танысты", "update": "өзгерту",
+    "No records yet.": "Әзірге жазба жоқ.", "Purpose": "Мақсат", "granted": "берді",
+    "decisions": "шешім", "opt-in rate": "келісім үлесі",
+    "Records per day": "Күніне жазбалар",
+    "Opt-in rate per purpose (accept and update records)":
+        "Мақсаттар бойынша келісім үлесі («қабылдау» және «өзгерту» жазбалары)",
+    # Consent log and a record
+    "Install id": "Орнату ID", "Record id": "Жазба ID", "Action": "Әрекет",
+    "Search": "Іздеу", "Export this search:": "Іздеу нәтижесін жүктеп алу:",
+    "Received": "Алынды", "Purposes": "Мақсаттар", "Install": "Орнату", "Record": "Жазба",
+    "No records match.": "Сәйкес жазба табылмады.",
+    "Older records": "Ертеректегі жазбалар", "Document": "Құжат",
+    "yes": "иә", "no": "жоқ", "Age confirmed": "Жасы расталды",
+    "Client time": "Клиент уақыты", "Manifest seq": "Манифест №",
+    "Previous hash": "Алдыңғы хеш", "Chain hash": "Тізбек хеші", "Evidence": "Дәлелдер",
+    "Verify receipt and chain": "Түбіртек пен тізбекті тексеру", "Receipt": "Түбіртек",
+    "receipt": "түбіртек", "receipt signature": "түбіртек қолтаңбасы",
+    "receipt names the record": "түбіртекте жазба аталған",
+    "link to previous record": "алдыңғы жазбамен байланыс",
+    "record content matches its hash": "жазба мазмұны хешіне сәйкес",
+    "link from next record": "келесі жазбадан байланыс",
+    "receipt {id} is missing": "{id} түбіртегі жоқ",
+    "not a receipt envelope: {error}": "түбіртек конверті емес: {error}",
+    "receipt key {keys} of root version {n}": "{n}-нұсқалы түбірдің {keys} түбіртек кілті",
+    "no receipt key of any root signed it":
+        "оған ешбір түбірдің түбіртек кілті қол қоймаған",
+    "receipt entry: seq {seq}, action {action}, chain hash {hash}…":
+        "түбіртектегі жазба: № {seq}, әрекет: {action}, тізбек хеші {hash}…",
+    "none for this record": "бұл жазба үшін жоқ",
+    "record {n}: {hash}; this record's previous hash: {prev}":
+        "{n}-жазба: {hash}; осы жазбаның алдыңғы хеші: {prev}",
+    "the start of the chain": "тізбектің басы", "missing": "жоқ",
+    "recomputed {a} / stored {b}": "қайта есептелген {a} / сақталған {b}",
+    "this is the newest record": "бұл ең соңғы жазба",
+    "record {n}, its previous hash {h}": "{n}-жазба, оның алдыңғы хеші {h}",
+    # Audit log
+    "Who": "Кім", "When": "Қашан", "Target": "Нысан", "Details": "Толығырақ",
+    "Nothing recorded yet.": "Әзірге ештеңе жазылған жоқ.", "Older": "Ертерек",
+    # Drafts, diff, preview, documents
+    "based on": "негізі:", "created by": "құрған:", "Diff": "Салыстыру",
+    "Preview": "Алдын ала қарау", "Guard verdict": "Маңыздылық тексеруі",
+    "Refused: marked {s}, but these changes require major:":
+        "Қабылданбады: {s} деп белгіленген, бірақ бұл өзгерістер major талап етеді:",
+    "Cannot be published yet:": "Әзірге жариялауға болмайды:",
+    "Ready to publish as {s}.": "{s} ретінде жариялауға дайын.",
+    "It will be upcoming until its effective time.":
+        "Күшіне енгенге дейін бұл алдағы нұсқа болып тұрады.",
+    "Changes that make it major:": "Оны major ететін өзгерістер:",
+    "Missing translations": "Жетіспейтін аудармалар",
+    "{tag}: document (the current version has one)": "{tag}: құжат (ағымдағы нұсқада бар)",
+    "{tag}: summary of what changed": "{tag}: не өзгергенінің сипаттамасы",
+    "{tag}: document in the app's default language": "{tag}: қосымшаның әдепкі тіліндегі құжат",
+    "Override reason (publish anyway, recorded)":
+        "Ерекше жағдай себебі (бәрібір жариялау, жазылып қалады)",
+    "Schedule": "Жоспарлау", "Publish now": "Қазір жариялау", "Documents": "Құжаттар",
+    "characters": "таңба", "summary": "не өзгерді", "Add a language:": "Тіл қосу:",
+    "Effective (UTC; empty = when published)": "Күшіне енеді (UTC; бос = жарияланған кезде)",
+    "Minimum age": "Ең төменгі жас",
+    "Guardian consent under the minimum age":
+        "Ең төменгі жастан кіші болса — заңды өкілдің келісімі",
+    "Consent term": "Келісім мерзімі",
+    "Consent term (ISO 8601, e.g. P1Y; empty = indefinite)":
+        "Келісім мерзімі (ISO 8601, мысалы P1Y; бос = мерзімсіз)",
+    "Transfer to third parties": "Үшінші тұлғаларға беру",
+    "Cross-border transfer": "Шекара арқылы беру", "Public disclosure": "Жария ету",
+    "Purposes (TOML: one [[purposes]] table each)":
+        "Мақсаттар (TOML: әр мақсатқа бір [[purposes]] кестесі)",
+    "App details (app.toml: controller, vendors, data categories, permissions)":
+        "Қосымша мәліметтері (app.toml: оператор, жеткізушілер, дерек санаттары, рұқсаттар)",
+    "Notes (kept in the version history)": "Ескертпелер (нұсқалар тарихында сақталады)",
+    "Save draft": "Жобаны сақтау", "Discard draft": "Жобаны жою", "draft": "жоба",
+    "Fields": "Өрістер", "Field": "Өріс", "Current": "Ағымдағы",
+    "No field changed.": "Өрістер өзгерген жоқ.", "Text": "Мәтін",
+    "Unchanged.": "Өзгеріссіз.", "Title (empty = the first # heading)":
+        "Тақырып (бос = бірінші # тақырып)",
+    "What changed (shown to users with the new version)":
+        "Не өзгерді (жаңа нұсқамен бірге пайдаланушыларға көрсетіледі)",
+    "Policy text (Markdown)": "Саясат мәтіні (Markdown)",
+    "Remove this language": "Бұл тілді алып тастау", "Upload": "Жүктеу",
+    "The file could not be imported": "Файлды импорттау мүмкін болмады", "Back to": "Қайту:",
+    "Accept": "Қабылдау", "Decline": "Бас тарту", "Data": "Деректер",
+    "Read the full policy": "Саясаттың толық мәтіні", "indefinite": "мерзімсіз",
+    "required": "міндетті", "guardian consent below it": "одан кіші болса — заңды өкілдің "
+                                                         "келісімі",
+    # Keys and root
+    "Keys and root": "Кілттер мен түбір",
+    "A root key file is on this server. Anyone who takes this server can then sign a new "
+    "root: keep root keys offline.": "Түбір кілтінің файлы осы серверде тұр. Серверді басып "
+                                     "алған адам жаңа түбірге қол қоя алады: түбір кілттерін "
+                                     "желіден тыс сақтаңыз.",
+    "No root yet: run `kelisim keys init`.": "Түбір әлі жоқ: `kelisim keys init` орындаңыз.",
+    "The root expires on {t}: sign the next root before then (see below).":
+        "Түбірдің мерзімі {t} бітеді: оған дейін келесі түбірге қол қойыңыз (төменде "
+        "қараңыз).",
+    "The manifest of {app} expires on {t}: run `kelisim resign` (cron does it).":
+        "{app} манифесінің мерзімі {t} бітеді: `kelisim resign` орындаңыз (мұны cron "
+        "жасайды).",
+    "Root version {n}": "Түбір, {n}-нұсқа", "Expires": "Мерзімі бітеді", "Role": "Рөл",
+    "Key ids": "Кілт ID", "Threshold": "Шек", "On this server": "Осы серверде",
+    "no (offline)": "жоқ (желіден тыс)", "Manifests": "Манифестер", "Issued": "Берілген",
+    "Re-signed by": "Қайта қол қою мерзімі", "nothing published": "ештеңе жарияланбаған",
+    "Root history": "Түбір тарихы", "signed": "қол қойылды", "Rotating keys":
+        "Кілттерді ауыстыру",
+    "Rotation is a command-line action: root keys should live offline, never on this server.":
+        "Кілттерді ауыстыру пәрмен жолында орындалады: түбір кілттері желіден тыс "
+        "сақталады, ешқашан осы серверде емес.",
+    "Bring the current root keys (a threshold of them) to the machine that runs the command.":
+        "Ағымдағы түбір кілттерін (шекті санын) пәрменді орындайтын компьютерге әкеліңіз.",
+    "replaces the manifest key; use --new receipt or --new root for the others.":
+        "манифест кілтін ауыстырады; қалғандары үшін --new receipt немесе --new root.",
+    "The new root is signed by the old root keys and its own, and every manifest is "
+    "re-signed; apps walk to it on their next refresh.":
+        "Жаңа түбірге ескі түбір кілттері де, өз кілттері де қол қояды, әр манифестке қайта "
+        "қол қойылады; қосымшалар келесі жаңартуда соған көшеді.",
+    "Take the root keys offline again. Key files are in":
+        "Түбір кілттерін қайтадан желіден тыс жерге алып кетіңіз. Кілт файлдары мына жерде:",
+    "See docs/operations.md for the full procedure and for a compromised key.":
+        "Толық рәсім және кілт әшкере болғанда не істеу керегі — docs/operations.md ішінде.",
+    # Requests
+    "Open only": "Тек ашықтары", "Include resolved": "Жабылғандарын да көрсету",
+    "Kind": "Түрі", "Request": "Сұрау", "Age": "Өткен уақыт", "Deadline": "Мерзім",
+    "Resolution": "Шешім", "deletion": "жою", "{n} d": "{n} күн", "resolved": "жабылды",
+    "overdue by {n} d": "{n} күнге кешікті", "{n} d left": "{n} күн қалды",
+    "{n} h left": "{n} сағ қалды", "What was done": "Не істелді", "Resolve": "Жабу",
+    "No open requests.": "Ашық сұрау жоқ.",
+    # Users and roles
+    "One-time password for {email}:": "{email} үшін бір реттік құпиясөз:",
+    "shown once; they choose their own at first sign-in.":
+        "бір рет көрсетіледі; алғаш кіргенде пайдаланушы өз құпиясөзін таңдайды.",
+    "State": "Күйі", "Last sign-in": "Соңғы кіру", "disabled": "өшірілген",
+    "active": "белсенді", "Set role": "Рөл беру", "Enable": "Қосу", "Disable": "Өшіру",
+    "Reset password": "Құпиясөзді қалпына келтіру", "New user": "Жаңа пайдаланушы",
+    "Create": "Құру", "owner": "иесі", "publisher": "жариялаушы", "responder": "орындаушы",
+    "viewer": "бақылаушы",
+    "owner: users, keys, settings, audit log · publisher: drafts and publishing · responder: "
+    "data-subject requests · viewer: reads apps, dashboards and the consent log.":
+        "иесі: пайдаланушылар, кілттер, баптаулар, әрекеттер журналы · жариялаушы: жобалар "
+        "мен жариялау · орындаушы: дерек субъектілерінің сұраулары · бақылаушы: "
+        "қосымшаларды, көрсеткіштерді және келісімдер журналын оқиды.",
+    # Message codes and form messages
+    "bad_login": "Пошта немесе құпиясөз қате.",
+    "throttled": "Сәтсіз әрекеттер тым көп. Бірнеше минут күтіңіз.",
+    "wrong_password": "Ағымдағы құпиясөз қате.", "password_length": "Кемінде 12 таңба.",
+    "passwords_differ": "Жаңа құпиясөздер сәйкес емес.",
+    "last_owner": "Консольде кемінде бір белсенді иесі қалуы керек.",
+    "email_taken": "Бұл эл. поштамен пайдаланушы бұрыннан бар.",
+    "bad_email": "Бұл эл. пошта мекенжайы емес.", "bad_role": "Белгісіз рөл.",
+    "not_email": "Бұл эл. пошта мекенжайы емес.",
+    "not_uuid": "ID емес (кіші әріптермен жазылған UUID).",
+    "not_date": "Күн емес (ЖЖЖЖ-АА-КК).", "not_time": "Уақыт емес (ЖЖЖЖ-АА-ККTСС:ММ, UTC).",
+    "not_duration": "ISO 8601 ұзақтығы емес (мысалы P1Y, P6M, P30D).",
+    "file_required": "Файлды таңдаңыз.",
+    "guard_refused": "Тексеру қабылдамады: бұл өзгерістер major нұсқасын талап етеді.",
+    "no_version_to_copy": "Қосымшада жарияланған нұсқа жоқ; саясат файлын жүктеңіз.",
+    "already_resolved": "Бұл сұрау бұрын жабылған.",
+    "Missing data for required field.": "Міндетті өріс.",
+    "Not a valid integer.": "Бүтін сан емес.",
+}

@@ -1,0 +1,202 @@
+"""The console's texts in Russian (English is the key; message codes are keys too)."""
+
+from __future__ import annotations
+
+__all__ = ["RU"]
+
+RU: dict[str, str] = {
+    "Accept": "Принять", "Acceptance": "Согласия", "Action": "Действие",
+    "Add a language:": "Добавить язык:", "Address": "Адрес", "Age": "Возраст",
+    "Age confirmed": "Возраст подтверждён", "App": "Приложение",
+    "App details (app.toml: controller, vendors, data categories, permissions)":
+        "Сведения о приложении (app.toml: оператор, поставщики, категории данных, разрешения)",
+    "App details change through a draft: they are signed with the next version.":
+        "Сведения о приложении меняются через черновик: они подписываются со следующей версией.",
+    "Apps": "Приложения", "Audit log": "Журнал действий", "BIN": "БИН", "Back to": "Назад к",
+    "Back to the apps": "К списку приложений",
+    "Bring the current root keys (a threshold of them) to the machine that runs the command.":
+        "Принесите текущие корневые ключи (пороговое число) на машину, где выполняется команда.",
+    "Cannot be published yet:": "Пока нельзя опубликовать:", "Chain hash": "Хеш цепочки",
+    "Change password": "Сменить пароль",
+    "Changes that make it major:": "Изменения, требующие major:",
+    "Client time": "Время клиента", "Consent log": "Журнал согласий",
+    "Consent records": "Записи согласий", "Consent term": "Срок согласия",
+    "Consent term (ISO 8601, e.g. P1Y; empty = indefinite)":
+        "Срок согласия (ISO 8601, например P1Y; пусто = бессрочно)",
+    "Controller": "Оператор", "Country": "Страна", "Create": "Создать",
+    "Cross-border transfer": "Трансграничная передача", "Current": "Текущая",
+    "Current password": "Текущий пароль", "Current version": "Текущая версия",
+    "Dashboard": "Показатели", "Data": "Данные", "Data categories": "Категории данных",
+    "Data-subject requests": "Запросы субъектов данных", "Deadline": "Срок",
+    "Deadline (days)": "Срок (дней)",
+    "Deadline for answering a request: {n} days.": "Срок ответа на запрос: {n} дн.",
+    "Decline": "Отклонить", "Default language": "Язык по умолчанию", "Details": "Подробности",
+    "Diff": "Сравнение", "Disable": "Отключить", "Discard draft": "Удалить черновик",
+    "Document": "Документ", "Documents": "Документы", "Draft": "Черновик",
+    "Drafts": "Черновики", "E-mail": "Эл. почта", "Effective": "Вступает в силу",
+    "Effective (UTC; empty = when published)": "Вступает в силу (UTC; пусто = при публикации)",
+    "Enable": "Включить", "Evidence": "Свидетельства", "Expires": "Истекает",
+    "Export this search:": "Выгрузить результаты:", "Field": "Поле", "Fields": "Поля",
+    "From": "С", "Guard verdict": "Проверка значимости",
+    "Guardian consent under the minimum age": "Согласие законного представителя ниже мин. возраста",
+    "Include resolved": "Показать закрытые", "Install": "Установка",
+    "Install id": "ID установки", "Issued": "Выпущен",
+    "It will be upcoming until its effective time.":
+        "До даты вступления в силу она будет предстоящей.",
+    "Key ids": "ID ключей", "Keys": "Ключи", "Keys and root": "Ключи и корень",
+    "Kind": "Тип", "Label": "Метка", "Language": "Язык", "Languages": "Языки",
+    "Last sign-in": "Последний вход", "Manifest": "Манифест", "Manifest seq": "№ манифеста",
+    "Manifests": "Манифесты", "Minimum age": "Минимальный возраст",
+    "Missing translations": "Недостающие переводы", "Name": "Название",
+    "New draft from a file": "Черновик из файла",
+    "New draft from the current version": "Черновик из текущей версии",
+    "New password (at least 12 characters)": "Новый пароль (не меньше 12 символов)",
+    "New user": "Новый пользователь",
+    "No apps yet. Register one with `kelisim apps create APP_DIR`.":
+        "Приложений пока нет. Зарегистрируйте: `kelisim apps create APP_DIR`.",
+    "No field changed.": "Поля не изменились.", "No open drafts.": "Открытых черновиков нет.",
+    "No open requests.": "Открытых запросов нет.", "No records match.": "Записей не найдено.",
+    "No records yet.": "Записей пока нет.",
+    "No root yet: run `kelisim keys init`.": "Корня ещё нет: выполните `kelisim keys init`.",
+    "Not found.": "Не найдено.", "Notes": "Заметки",
+    "Notes (kept in the version history)": "Заметки (сохраняются в истории версий)",
+    "Nothing published yet.": "Пока ничего не опубликовано.",
+    "Nothing recorded yet.": "Записей пока нет.", "Older": "Раньше",
+    "Older records": "Более ранние записи", "On this server": "На этом сервере",
+    "One-time password for {email}:": "Одноразовый пароль для {email}:",
+    "Open only": "Только открытые", "Open requests": "Открытые запросы",
+    "Opt-in rate per purpose (accept and update records)":
+        "Доля согласий по целям (записи «принять» и «изменить»)",
+    "Override reason (publish anyway, recorded)":
+        "Причина исключения (опубликовать всё равно, будет записано)",
+    "Password": "Пароль", "Per language": "По языкам", "Per purpose": "По целям",
+    "Per version": "По версиям", "Permissions": "Разрешения",
+    "Policy file (.md, .txt, .docx, .pdf)": "Файл политики (.md, .txt, .docx, .pdf)",
+    "Policy text (Markdown)": "Текст политики (Markdown)", "Preview": "Предпросмотр",
+    "Previous hash": "Предыдущий хеш", "Public disclosure": "Публичное раскрытие",
+    "Publish now": "Опубликовать сейчас", "Published": "Опубликована",
+    "Publisher": "Кто опубликовал", "Purpose": "Цель", "Purposes": "Цели",
+    "Purposes (TOML: one [[purposes]] table each)": "Цели (TOML: по таблице [[purposes]] на цель)",
+    "Re-signed by": "Переподписать до", "Read the full policy": "Полный текст политики",
+    "Ready to publish as {s}.": "Можно публиковать как {s}.", "Receipt": "Квитанция",
+    "Received": "Получено", "Record": "Запись", "Record id": "ID записи",
+    "Records per day": "Записей в день",
+    "Refused: marked {s}, but these changes require major:":
+        "Отклонено: отмечено {s}, но эти изменения требуют major:",
+    "Remove this language": "Удалить этот язык",
+    "Repeat the new password": "Повторите новый пароль",
+    "Request": "Запрос", "Requests": "Запросы", "Reset password": "Сбросить пароль",
+    "Resolution": "Решение", "Resolve": "Закрыть", "Role": "Роль",
+    "Root history": "История корня", "Root version {n}": "Корень, версия {n}",
+    "Rotating keys": "Смена ключей",
+    "Rotation is a command-line action: root keys should live offline, never on this server.":
+        "Смена ключей выполняется в командной строке: корневые ключи хранятся офлайн, "
+        "никогда не на этом сервере.",
+    "Save": "Сохранить", "Save draft": "Сохранить черновик", "Schedule": "Запланировать",
+    "Search": "Найти",
+    "See docs/operations.md for the full procedure and for a compromised key.":
+        "Полная процедура и действия при компрометации ключа — в docs/operations.md.",
+    "Set role": "Назначить роль", "Show": "Показать", "Sign in": "Войти",
+    "Sign out": "Выйти", "Significance": "Значимость", "State": "Состояние",
+    "Take the root keys offline again. Key files are in":
+        "Снова уберите корневые ключи офлайн. Файлы ключей лежат в",
+    "Target": "Объект", "Text": "Текст",
+    "The file could not be imported": "Файл не удалось импортировать",
+    "The form expired or did not come from this console. Go back, reload the page and try "
+    "again.": "Форма устарела или отправлена не из этой консоли. Вернитесь, обновите страницу и "
+              "повторите.",
+    "The manifest of {app} expires on {t}: run `kelisim resign` (cron does it).":
+        "Манифест {app} истекает {t}: выполните `kelisim resign` (это делает cron).",
+    "The new root is signed by the old root keys and its own, and every manifest is re-signed; "
+    "apps walk to it on their next refresh.":
+        "Новый корень подписывается старыми и новыми корневыми ключами, все манифесты "
+        "переподписываются; приложения перейдут на него при следующем обновлении.",
+    "The root expires on {t}: sign the next root before then (see below).":
+        "Корень истекает {t}: подпишите следующий до этого (см. ниже).",
+    "Threshold": "Порог",
+    "A root key file is on this server. Anyone who takes this server can then sign a new root: "
+    "keep root keys offline.": "Файл корневого ключа лежит на этом сервере. Захвативший сервер "
+                               "сможет подписать новый корень: храните корневые ключи офлайн.",
+    "Title (empty = the first # heading)": "Заголовок (пусто = первый # заголовок)",
+    "To": "По", "Transfer to third parties": "Передача третьим лицам",
+    "Unchanged.": "Без изменений.", "Upload": "Загрузка", "Users": "Пользователи",
+    "Vendors": "Поставщики", "Verify receipt and chain": "Проверить квитанцию и цепочку",
+    "Version": "Версия", "Version history": "История версий",
+    "What changed (shown to users with the new version)":
+        "Что изменилось (показывается пользователям с новой версией)",
+    "What was done": "Что сделано", "When": "Когда", "Who": "Кто",
+    "You signed in with a one-time password. Choose your own to continue.":
+        "Вы вошли с одноразовым паролем. Задайте свой, чтобы продолжить.",
+    "Your role does not allow this page.": "Ваша роль не даёт доступа к этой странице.",
+    "accept": "принять", "accepted": "приняли", "acknowledge": "ознакомлен",
+    "active": "активен", "all": "все", "answered": "ответов", "based on": "на основе",
+    "characters": "символов", "choices changed": "выбор изменён", "console": "консоль",
+    "created by": "создал", "decisions": "решений", "decline": "отклонить",
+    "declined": "отклонили", "deletion": "удаление", "detect": "определить",
+    "disabled": "отключён", "draft": "черновик", "expires": "истекает", "granted": "дали",
+    "guardian consent below it": "ниже — согласие законного представителя",
+    "indefinite": "бессрочно", "no": "нет", "no (offline)": "нет (офлайн)",
+    "nothing published": "ничего не опубликовано",
+    "notices acknowledged": "уведомлений прочитано", "of accepts": "от принявших",
+    "opt-in rate": "доля согласий", "overdue by {n} d": "просрочено на {n} дн.",
+    "override": "исключение",
+    "owner: users, keys, settings, audit log · publisher: drafts and publishing · responder: "
+    "data-subject requests · viewer: reads apps, dashboards and the consent log.":
+        "владелец: пользователи, ключи, настройки, журнал действий · публикатор: черновики и "
+        "публикация · исполнитель: запросы субъектов · наблюдатель: чтение приложений, "
+        "показателей и журнала согласий.",
+    "prompts answered": "ответов на запрос",
+    "replaces the manifest key; use --new receipt or --new root for the others.":
+        "заменяет ключ манифестов; для остальных — --new receipt или --new root.",
+    "required": "обязательно", "resolved": "закрыт",
+    "shown once; they choose their own at first sign-in.":
+        "показывается один раз; при первом входе задаётся свой.",
+    "signed": "подписан", "summary": "что изменилось", "upcoming": "предстоящая",
+    "withdraw": "отозвать", "withdrawn": "отозвали", "yes": "да", "{n} d": "{n} дн.",
+    "{n} d left": "осталось {n} дн.", "{n} h left": "осталось {n} ч",
+    "owner": "владелец", "publisher": "публикатор", "responder": "исполнитель",
+    "viewer": "наблюдатель", "major": "major (существенная)", "minor": "minor (незначительная)",
+    "patch": "patch (правка)",
+    "bad_login": "Неверная почта или пароль.",
+    "throttled": "Слишком много неудачных попыток. Подождите несколько минут.",
+    "wrong_password": "Текущий пароль неверен.", "password_length": "Не меньше 12 символов.",
+    "passwords_differ": "Новые пароли не совпадают.",
+    "last_owner": "В консоли должен остаться хотя бы один активный владелец.",
+    "email_taken": "Пользователь с этой почтой уже есть.", "bad_email": "Это не адрес почты.",
+    "bad_role": "Неизвестная роль.", "not_email": "Это не адрес почты.",
+    "not_uuid": "Это не ID (UUID строчными буквами).", "not_date": "Это не дата (ГГГГ-ММ-ДД).",
+    "not_time": "Это не время (ГГГГ-ММ-ДДTЧЧ:ММ, UTC).",
+    "not_duration": "Это не длительность ISO 8601 (например P1Y, P6M, P30D).",
+    "file_required": "Выберите файл.",
+    "guard_refused": "Проверка отклонила: эти изменения требуют версии major.",
+    "no_version_to_copy": "У приложения нет опубликованной версии; загрузите файл политики.",
+    "already_resolved": "Этот запрос уже закрыт.",
+    "Missing data for required field.": "Обязательное поле.",
+    "Not a valid integer.": "Это не целое число.",
+    "receipt signature": "подпись квитанции",
+    "receipt names the record": "квитанция называет запись",
+    "link to previous record": "связь с предыдущей записью",
+    "record content matches its hash": "содержимое записи совпадает с хешем",
+    "link from next record": "связь со следующей записью",
+    # Added with the Kazakh catalogue (i18n_kk.py): the same keys in both.
+    "seq": "№", "present": "есть", "update": "изменить", "receipt": "квитанция",
+    "receipt {id} is missing": "квитанции {id} нет",
+    "not a receipt envelope: {error}": "это не конверт квитанции: {error}",
+    "receipt key {keys} of root version {n}": "ключ квитанций {keys} корня версии {n}",
+    "no receipt key of any root signed it": "её не подписал ни один ключ квитанций ни одного "
+                                            "корня",
+    "receipt entry: seq {seq}, action {action}, chain hash {hash}…":
+        "запись в квитанции: № {seq}, действие: {action}, хеш цепочки {hash}…",
+    "none for this record": "для этой записи нет",
+    "record {n}: {hash}; this record's previous hash: {prev}":
+        "запись {n}: {hash}; предыдущий хеш этой записи: {prev}",
+    "the start of the chain": "начало цепочки", "missing": "нет",
+    "recomputed {a} / stored {b}": "пересчитан {a} / сохранён {b}",
+    "this is the newest record": "это самая новая запись",
+    "record {n}, its previous hash {h}": "запись {n}, её предыдущий хеш {h}",
+    "{tag}: document (the current version has one)": "{tag}: документ (у текущей версии он "
+                                                     "есть)",
+    "{tag}: summary of what changed": "{tag}: описание изменений",
+    "{tag}: document in the app's default language":
+        "{tag}: документ на языке приложения по умолчанию",
+}
