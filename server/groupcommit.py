@@ -174,9 +174,12 @@ class GroupCommit:
         try:
             self._transaction(ordered)
         except Exception as exc:
-            if len(ordered) == 1:
+            if len(ordered) == 1 and ordered[0].batch is None:
                 ordered[0].settle(exc)
             else:
+                # A batch function raises only when the database failed, which may be a
+                # race its lock-free reads lost (a record another worker stored since):
+                # a request alone, even the only one, runs once more and reads again.
                 for job in ordered:
                     try:
                         self._transaction([job])

@@ -436,3 +436,34 @@ def test_receipt_signatures_are_the_same_with_and_without_securesystemslib() -> 
     from client_sdk.envelope import pae
 
     key.private.public_key().verify(sig, pae(RECEIPT_TYPE, payload))
+
+
+def test_a_record_stored_between_the_reads_and_the_lock(kelisim: Kelisim, client: Any,
+                                                         published: Path) -> None:
+    """The group's reads run before any lock: another worker may store the same record
+    (the same install syncing twice) before this group appends it. The unique (app, record
+    id) index fails the group, each request runs again alone and finds the record: stored
+    once, and this request gets the other's receipt."""
+    m = payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
+    a = _new_install(kelisim, APP)
+    from client_sdk.timeutil import utcnow
+
+    now = utcnow()
+    rec = _record(m)
+    other: list[Any] = []
+
+    class RacedBatch(AppendBatch):
+        def prepare(self, r: Any, items: Any) -> Any:
+            prepared = super().prepare(r, items)
+            if not other:  # the other worker commits first, after these reads
+                with kelisim.db.session() as s:
+                    other.append(ingest(s, APP, a, [rec], kelisim.keys_dir, now))
+            return prepared
+
+    group = GroupCommit(kelisim.db, lock_keys=lock_heads)
+    out = group.run_batched(APP, RacedBatch(kelisim.keys_dir, kelisim.db.url),
+                            (APP, IngestRequest(a, 1, [rec], now)))
+    assert out.stored == 0 and out.receipts == other[0].receipts
+    assert group.transactions == 1  # the failed shared attempt is not counted
+    with kelisim.db.session(readonly=True) as s:
+        assert verify_chain(s, APP) == (1, None)
