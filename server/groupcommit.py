@@ -179,32 +179,44 @@ class GroupCommit:
             else:
                 # A batch function raises only when the database failed, which may be a
                 # race its lock-free reads lost (a record another worker stored since):
-                # a request alone, even the only one, runs once more and reads again.
+                # a request alone, even the only one, runs once more, this time reading
+                # under the lock, so that no other writer can get in between again.
                 for job in ordered:
                     try:
-                        self._transaction([job])
+                        self._transaction([job], locked_reads=True)
                     except Exception as alone:
                         job.settle(alone)
         for job in ordered:
             job.done = True
 
-    def _transaction(self, jobs: list[_Job[Any]]) -> None:
+    def _transaction(self, jobs: list[_Job[Any]], *, locked_reads: bool = False) -> None:
         segments = _segments(jobs)
-        if self._lock_path is not None:
+        keys = sorted({j.key for j in jobs})
+        if self._lock_path is not None and not locked_reads:
             # SQLite: the reads that need no lock run on a connection of their own before
             # the write lock, while the other worker's group may still be committing.
             with reader(self.db.engine) as r:
                 self._prepare(r, segments)
             with self._write_lock(), self.db.session() as s:
                 self._run(s, segments)
-        else:
-            # PostgreSQL: in the transaction, before the batch takes its row locks.
-            with self.db.session() as s:
+        elif self._lock_path is not None:
+            with self._write_lock(), self.db.session() as s:
                 r = raw(s)
                 try:
                     self._prepare(r, segments)
-                    keys = sorted({j.key for j in jobs})
-                    if (self.lock_keys is not None and len(keys) > 1
+                finally:
+                    r.close()
+                self._run(s, segments)
+        else:
+            # PostgreSQL: in the transaction, before the batch takes its row locks (after
+            # them when ``locked_reads``).
+            with self.db.session() as s:
+                r = raw(s)
+                try:
+                    if locked_reads and self.lock_keys is not None:
+                        self.lock_keys(r, keys)
+                    self._prepare(r, segments)
+                    if (self.lock_keys is not None and len(keys) > 1 and not locked_reads
                             and any(j.batch is None for j in jobs)):
                         self.lock_keys(r, keys)
                 finally:

@@ -64,10 +64,21 @@ class Raw:
         if not self.is_postgres:
             return [self.all(q, p) for q, p in statements]
         cursors = [self.connection.cursor() for _ in statements]
+        sending: Exception | None = None
         try:
-            with self.connection.pipeline():
-                for cur, (q, p) in zip(cursors, statements, strict=True):
-                    cur.execute(self.sql(q), tuple(p))
+            try:
+                with self.connection.pipeline():
+                    try:
+                        for cur, (q, p) in zip(cursors, statements, strict=True):
+                            cur.execute(self.sql(q), tuple(p))
+                    except Exception as exc:  # an earlier statement failed meanwhile
+                        # Kept, so that leaving the pipeline (which fails too: it was
+                        # aborted) raises rather than logs "error ignored terminating".
+                        sending = exc
+            except Exception as leaving:
+                raise sending or leaving from None
+            if sending is not None:
+                raise sending
             return [cur.fetchall() if cur.description is not None else []
                     for cur in cursors]
         finally:

@@ -467,3 +467,43 @@ def test_a_record_stored_between_the_reads_and_the_lock(kelisim: Kelisim, client
     assert group.transactions == 1  # the failed shared attempt is not counted
     with kelisim.db.session(readonly=True) as s:
         assert verify_chain(s, APP) == (1, None)
+
+
+def test_a_request_run_again_reads_under_the_lock(kelisim: Kelisim) -> None:
+    """A group that failed at the database (a race its lock-free reads lost) runs each
+    request again with its reads under the lock (SQLite: the writers' flock; PostgreSQL:
+    the keys' locks taken first), so the same race cannot be lost twice (found by an
+    attack: overlapping batches of one install from many connections got a 500)."""
+    import fcntl
+
+    events: list[str] = []
+    group = GroupCommit(kelisim.db, lock_keys=lambda r, keys: events.append("lock"))
+
+    def flock_held() -> bool:
+        if group._lock_path is None:
+            return False
+        fd = os.open(group._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    class Batch:
+        calls = 0
+
+        def prepare(self, r: Any, items: Any) -> Any:
+            locked = flock_held() or events[-1:] == ["lock"]
+            events.append("prepare under the lock" if locked else "prepare")
+            return list(items)
+
+        def __call__(self, s: Any, items: Any) -> Any:
+            Batch.calls += 1
+            if Batch.calls == 1:
+                raise RuntimeError("duplicate key: another worker stored a record since")
+            return [f"stored {x}" for x in items]
+
+    assert group.run_batched(APP, Batch(), "x") == "stored x"
+    assert [e for e in events if e != "lock"] == ["prepare", "prepare under the lock"]
