@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from securesystemslib.signer import Key
-
+from .ed25519 import VerifyKey
 from .envelope import key_from_dict
 from .errors import FormatError
 from .grammar import ID_RE, SHA256_RE, is_locale
@@ -54,7 +53,7 @@ class Root:
 
     version: int
     expires: datetime
-    keys: Mapping[str, Key]
+    keys: Mapping[str, VerifyKey]
     roles: Mapping[str, Role]
 
     @classmethod
