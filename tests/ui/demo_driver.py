@@ -111,7 +111,7 @@ class DemoDriver(JanaCourierApp):  # type: ignore[misc]
         r = self.result
         yield from self.until(lambda: self.gate.last_refresh is not None, "refresh")
         yield 0.2
-        label = self.root.ids.refresh_error
+        label = self.main.ids.refresh_error
         r["refresh_error"] = self.refresh_error
         r["refresh_error_shown"] = label.height > 0 and label.opacity > 0
         s = self.gate.shown
@@ -133,9 +133,9 @@ class DemoDriver(JanaCourierApp):  # type: ignore[misc]
         yield from self.settle()
         r["analytics_after_accept"] = self.analytics.running
         r["analytics_text"] = self.analytics_text
-        r["deliveries"] = len(self.root.ids.deliveries.children)
+        r["deliveries"] = len(self.main.ids.deliveries.children)
         self.shot("demo-main")
-        tap(self.root.ids.settings_button)
+        tap(self.main.ids.settings_button)
         yield from self.until(lambda: self.root.ids.screens.current == "settings", "settings")
         yield from self.settle()
         r["screen"] = self.root.ids.screens.current
