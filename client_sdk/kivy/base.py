@@ -6,8 +6,8 @@ and follows :data:`theme.theme`; an app restyles them by overriding those rules.
 from __future__ import annotations
 
 import re
+import sys
 import threading
-import webbrowser
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +24,6 @@ from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.layout import Layout
 from kivy.uix.modalview import ModalView
-from kivy.uix.recycleview import RecycleView
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.spinner import Spinner
 from kivy.uix.widget import Widget
@@ -97,6 +96,8 @@ class KText(FitWords, Label):  # type: ignore[misc]
 
     def on_ref_press(self, ref: str) -> None:
         if ref.startswith(("http://", "https://", "mailto:", "tel:")):
+            import webbrowser
+
             webbrowser.open(ref)
 
 
@@ -199,18 +200,20 @@ def lay_out_now(widget: Widget) -> None:
     while parent is not None and parent is not window:
         chain.append(parent)
         parent = parent.parent
+    # A RecycleView places its own views (none exists unless its module was imported).
+    recycle = getattr(sys.modules.get("kivy.uix.recycleview"), "RecycleView", ())
     for w in reversed(chain):
-        _lay_out_one(w)
+        _lay_out_one(w, recycle)
     stack = [widget]
     while stack:
         w = stack.pop()
-        _lay_out_one(w)
-        if not isinstance(w, RecycleView):  # it places its own views
+        _lay_out_one(w, recycle)
+        if not isinstance(w, recycle):
             stack.extend(w.children)
 
 
-def _lay_out_one(w: Widget) -> None:
-    if isinstance(w, RecycleView):
+def _lay_out_one(w: Widget, recycle: Any) -> None:
+    if isinstance(w, recycle):
         return
     if isinstance(w, Layout):
         w.do_layout()
