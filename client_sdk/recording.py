@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -47,6 +46,8 @@ class Recording:
                 locale: str | None = None, evidence: Mapping[str, Any] | None = None,
                 age_confirmed: bool | None = None,
                 guardian: Mapping[str, Any] | None = None) -> LedgerRecord:
+        import uuid  # (and platform, which it imports) on the first decision, not at launch
+
         manifest = self.manifest
         assert manifest is not None
         doc = version.locales.get(locale) if locale else None
