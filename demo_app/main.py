@@ -44,7 +44,7 @@ from client_sdk.kivy import DARK, LIGHT, ConsentGate, theme  # noqa: E402
 from client_sdk.kivy.base import after_first_frame  # noqa: E402
 from client_sdk.kivy.texts import language  # noqa: E402
 
-from .logo import LOGO, JanaLogo  # noqa: E402, F401 - jana.kv uses JanaLogo
+from .logo import LOGO, JanaLogo  # noqa: E402, F401 - screens.kv uses JanaLogo
 from .strings import t  # noqa: E402
 
 APP_ID = "jana-courier"
@@ -177,6 +177,7 @@ class JanaCourierApp(App):
         """The deliveries and settings screens, made on first use: while the consent
         screen covers the window they wait for its first frame."""
         if self.main is None:
+            Builder.load_file(str(HERE / "screens.kv"))
             self.main, self.settings_screen = Factory.MainScreen(), Factory.SettingsScreen()
             self.root.ids.screens.add_widget(self.main)
             self.root.ids.screens.add_widget(self.settings_screen)
