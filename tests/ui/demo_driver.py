@@ -8,7 +8,10 @@ text scale). Writes OUT_DIR/result.json and screenshots.
 
 from __future__ import annotations
 
+import functools
 import sys
+import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +19,19 @@ from typing import Any
 from driver import Scenario, Steps, tap
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.uix.label import Label
 
 from client_sdk.kivy import ConsentScreen
 from demo_app.main import JanaCourierApp
+
+RENDERS: Counter[int] = Counter()  # label renders (by widget id) before the first frame
+_texture_update = Label.texture_update
+
+
+@functools.wraps(_texture_update)  # Kivy's clock calls it back by its name
+def _counted(label: Any, *args: Any) -> None:
+    RENDERS[id(label)] += 1
+    _texture_update(label, *args)
 
 
 class DemoDriver(Scenario, JanaCourierApp):
@@ -27,10 +40,31 @@ class DemoDriver(Scenario, JanaCourierApp):
         self.out, self.run_name = out, name
         self.result: dict[str, Any] = {}
         self.steps = self.scenario()
+        Label.texture_update = _counted  # before any label exists: triggers bind it
 
     def on_start(self) -> None:
         super().on_start()
+        Window.fbind("on_flip", self.first_frame)
         Clock.schedule_once(self.step, 0.3)
+
+    def first_frame(self, *_: Any) -> None:
+        """What the first frame drawn after start-up holds, and what ran before it."""
+        Window.funbind("on_flip", self.first_frame)
+        Label.texture_update = _texture_update
+        s = self.gate.shown
+        labels = [w for w in s.walk() if isinstance(w, Label)] if s is not None else []
+        self.result["first_frame"] = {
+            "shown": type(s).__name__, "in_window": s is not None and
+            s.get_root_window() is not None,
+            "title": s.title_text if isinstance(s, ConsentScreen) else None,
+            "first_layer_labels": [w.text for w in s.ids.first_box.walk(restrict=True)
+                                   if isinstance(w, Label) and w.texture is not None]
+            if isinstance(s, ConsentScreen) else [],
+            "renders": {w.text[:40]: RENDERS[id(w)] for w in labels if RENDERS[id(w)]},
+            "threads": sorted(t.name for t in threading.enumerate()),
+            "document_state": getattr(s, "document_state", None),
+            "full_text_built": "policy" in s.ids if s is not None else None,
+            "app_screens_built": self.main is not None}
 
     def shot(self, what: str) -> None:
         path = self.out / f"{what}-{self.run_name}.png"
