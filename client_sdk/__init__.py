@@ -6,6 +6,9 @@ This package imports neither Flask nor Kivy (``client_sdk.kivy`` is the one exce
 
 from __future__ import annotations
 
+import importlib
+import typing
+
 from .client import ConsentClient, RefreshResult
 from .decision import Change, ConsentState, Decision, Kind
 from .envelope import (
@@ -34,7 +37,10 @@ from .errors import (
 )
 from .ledger import LedgerRecord
 from .model import Manifest, Root, Version
-from .sync import SyncResult
+
+if typing.TYPE_CHECKING:
+    from .sync import SyncResult
+    from .transport import HttpTransport, Request, Response, Transport
 
 __all__ = [
     "PAYLOAD_MANIFEST",
@@ -74,16 +80,15 @@ __all__ = [
     "verify_threshold",
 ]
 
-_LAZY = {"HttpTransport", "Request", "Response", "Transport"}
+# Loaded when first asked for, so that an app's first frame does not wait for them: the
+# transport imports http.client and ssl; sync is needed only once there is a decision.
+_LAZY = {"HttpTransport": "transport", "Request": "transport", "Response": "transport",
+         "Transport": "transport", "SyncResult": "sync"}
 
 
 def __getattr__(name: str) -> object:
-    # The transport module imports http.client and ssl: loaded when first asked for, so
-    # that an app's first frame does not wait for them.
     if name in _LAZY:
-        from . import transport
-
-        return getattr(transport, name)
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'client_sdk' has no attribute {name!r}")
 
 

@@ -60,6 +60,9 @@ class ConsentState:
 
 @dataclass(frozen=True)
 class Decision:
+    """What to show now: ``kind``, why (``reasons``), the version and language, and what
+    changed since the user's last decision."""
+
     kind: Kind
     reasons: tuple[str, ...] = ()
     version: Version | None = None  # the version to show (upcoming one for UPCOMING)

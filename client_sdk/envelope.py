@@ -13,9 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from securesystemslib.exceptions import UnverifiedSignatureError, VerificationError
-from securesystemslib.signer import Key, Signature, SSlibKey
-
+from .ed25519 import VerifyKey
 from .errors import FormatError, SignatureError
 from .jsonutil import canonical_bytes, loads_strict
 
@@ -116,7 +114,7 @@ def keyid_of(public: Mapping[str, Any]) -> str:
 
 
 def key_from_dict(keyid: str, data: object, *, field: str = "key",
-                  verify_keyid: bool = True) -> Key:
+                  verify_keyid: bool = True) -> VerifyKey:
     """Build a verification key from its root entry, checking that the id matches the key.
 
     Raises:
@@ -142,12 +140,12 @@ def key_from_dict(keyid: str, data: object, *, field: str = "key",
         raise FormatError("unknown key field(s)", field=field)
     if verify_keyid and keyid_of(data) != keyid:
         raise FormatError(f"key id {keyid} does not match the key", field=field)
-    return SSlibKey(keyid, "ed25519", "ed25519", {"public": keyval["public"]})
+    return VerifyKey(keyid, bytes.fromhex(keyval["public"]))
 
 
 def verify_threshold(
     env: ParsedEnvelope,
-    keys: Mapping[str, Key],
+    keys: Mapping[str, VerifyKey],
     authorized: Sequence[str],
     threshold: int,
     *,
@@ -171,11 +169,8 @@ def verify_threshold(
     for keyid, raw in env.signatures:
         if keyid not in allowed or keyid in valid or keyid not in keys:
             continue
-        try:
-            keys[keyid].verify_signature(Signature(keyid, raw.hex()), pae)
-        except (UnverifiedSignatureError, VerificationError):
-            continue
-        valid.append(keyid)
+        if keys[keyid].verify(raw, pae):
+            valid.append(keyid)
     if len(valid) < threshold:
         signed_by = ", ".join(k for k, _ in env.signatures) or "nobody"
         raise SignatureError(

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from securesystemslib.signer import Key
-
+from .ed25519 import VerifyKey
 from .envelope import key_from_dict
 from .errors import FormatError
 from .grammar import ID_RE, SHA256_RE, is_locale
@@ -44,6 +43,8 @@ ROLES = ("root", "manifest", "receipt")
 
 @dataclass(frozen=True)
 class Role:
+    """The key ids that sign for one role and how many of them must."""
+
     keyids: tuple[str, ...]
     threshold: int
 
@@ -54,7 +55,7 @@ class Root:
 
     version: int
     expires: datetime
-    keys: Mapping[str, Key]
+    keys: Mapping[str, VerifyKey]
     roles: Mapping[str, Role]
 
     @classmethod
@@ -91,6 +92,9 @@ class Root:
 
 @dataclass(frozen=True)
 class LocaleDoc:
+    """One language's document of a version: title, where it is, its hash and length,
+    and the change summary."""
+
     title: str
     url: str
     sha256: str
@@ -100,6 +104,9 @@ class LocaleDoc:
 
 @dataclass(frozen=True)
 class Purpose:
+    """A processing purpose: titles and descriptions by language, the data it uses and
+    the vendors it shares them with."""
+
     id: str
     required: bool
     title: Mapping[str, str]
@@ -110,6 +117,8 @@ class Purpose:
 
 @dataclass(frozen=True)
 class Vendor:
+    """A third party data are shared with, and its country."""
+
     id: str
     name: str
     country: str
@@ -118,12 +127,17 @@ class Vendor:
 
 @dataclass(frozen=True)
 class DataCategory:
+    """A category of personal data, titled by language."""
+
     id: str
     title: Mapping[str, str]
 
 
 @dataclass(frozen=True)
 class Permission:
+    """A device permission the app asks for, the purposes it serves and why, by
+    language."""
+
     id: str
     purposes: tuple[str, ...]
     rationale: Mapping[str, str]
@@ -267,6 +281,8 @@ def _check_references(
 
 @dataclass(frozen=True)
 class Controller:
+    """The operator: name, BIN, country, contact e-mail and address."""
+
     name: str
     bin: str
     country: str

@@ -11,7 +11,7 @@ What the store does with a file it did not expect (docs/sdk.md, "Local store"):
   lives in memory until its first write, which builds the file under another name and
   links it into place, so the SDK never leaves an empty file;
 - a row the SDK would never write (a field of the wrong type, JSON that does not parse) is a
-  :class:`StorageError` naming the table, row and field;
+  :class:`StorageError` naming the table, row and field (:mod:`storerows`, with the schema);
 - a lock another process holds is waited for ``lock_timeout`` seconds, then a
   :class:`StoreLockedError`.
 """
@@ -28,52 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StorageError, StoreLockedError
-from .grammar import is_int32, is_locale, is_sha256, is_time, is_uuid
-from .ledger import ACTIONS, LedgerRecord, Status
+from .ledger import LedgerRecord
+from .storerows import MIGRATE_1, RECORDS_SQL, SCHEMA, SCHEMA_VERSION, blob, row_record
 
 __all__ = ["LedgerRecord", "Store"]
-
-SCHEMA_VERSION = 2
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (sha256 TEXT PRIMARY KEY, content BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS ledger (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    action TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    document_sha256 TEXT,
-    locale TEXT,
-    purposes TEXT NOT NULL,
-    evidence TEXT NOT NULL,
-    age_confirmed INTEGER,
-    guardian TEXT,
-    client_time TEXT NOT NULL,
-    manifest_seq INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    record_id TEXT PRIMARY KEY REFERENCES ledger(id),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT,
-    synced_at TEXT,
-    receipt BLOB,
-    rejected_at TEXT,
-    reason TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(synced_at) WHERE synced_at IS NULL;
-"""
-
-# Schema 1 -> 2: records the server refuses for good are set aside with its reason.
-_MIGRATE_1 = "ALTER TABLE outbox ADD COLUMN rejected_at TEXT;\n" \
-             "ALTER TABLE outbox ADD COLUMN reason TEXT;\n"
-
-_RECORDS_SQL = (
-    "SELECT l.seq, l.id, l.action, l.version, l.document_sha256, l.locale, l.purposes, "
-    "l.evidence, l.age_confirmed, l.guardian, l.client_time, l.manifest_seq, "
-    "o.synced_at, o.receipt, o.rejected_at, o.reason "
-    "FROM ledger l LEFT JOIN outbox o ON o.record_id = l.id ")
-
 
 class Store:
     """Thread-safe access to ``<data_dir>/kelisim.db`` (one connection, one lock).
@@ -121,7 +79,7 @@ class Store:
         if version > SCHEMA_VERSION:
             raise StorageError(f"{self.path} was written by a newer SDK (schema {version})")
         if version == 1:
-            db.executescript(f"BEGIN IMMEDIATE;\n{_MIGRATE_1}"
+            db.executescript(f"BEGIN IMMEDIATE;\n{MIGRATE_1}"
                              f"PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
         elif version < SCHEMA_VERSION:
             raise StorageError(f"{self.path} is not a Kelisim store (schema {version})")
@@ -138,7 +96,7 @@ class Store:
     @staticmethod
     def _memory() -> sqlite3.Connection:
         db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-        db.executescript(f"{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};")
+        db.executescript(f"{SCHEMA}PRAGMA user_version={SCHEMA_VERSION};")
         db.execute("PRAGMA foreign_keys=ON")
         return db
 
@@ -224,7 +182,7 @@ class Store:
     # -- trusted state ------------------------------------------------------------------
     def get_meta(self, key: str) -> bytes | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
-        return _blob(rows[0][0], self.path, f"meta {key!r}") if rows else None
+        return blob(rows[0][0], self.path, f"meta {key!r}") if rows else None
 
     def get_metas(self, keys: Iterable[str]) -> dict[str, bytes]:
         """Several keys in one query; absent keys are left out."""
@@ -232,7 +190,7 @@ class Store:
         marks = ",".join("?" * len(names))
         rows = self._read(f"SELECT key, value FROM meta WHERE key IN ({marks})",  # noqa: S608
                           tuple(names))
-        return {k: _blob(v, self.path, f"meta {k!r}") for k, v in rows}
+        return {k: blob(v, self.path, f"meta {k!r}") for k, v in rows}
 
     def put_meta(self, values: Mapping[str, bytes | None]) -> None:
         """Set (or, with None, delete) several keys in one transaction."""
@@ -240,7 +198,7 @@ class Store:
 
     def get_document(self, sha256: str) -> bytes | None:
         rows = self._read("SELECT content FROM documents WHERE sha256 = ?", (sha256,))
-        return _blob(rows[0][0], self.path, f"document {sha256}") if rows else None
+        return blob(rows[0][0], self.path, f"document {sha256}") if rows else None
 
     def has_documents(self, shas: Iterable[str]) -> set[str]:
         names = list(shas)
@@ -290,7 +248,7 @@ class Store:
         Raises:
             StorageError: a row the SDK would never write.
         """
-        return [_record(r, self.path) for r in self._read(_RECORDS_SQL + "ORDER BY l.seq")]
+        return [row_record(r, self.path) for r in self._read(RECORDS_SQL + "ORDER BY l.seq")]
 
     def launch_snapshot(self, keys: Iterable[str]) -> tuple[dict[str, bytes], list[LedgerRecord]]:
         """``get_metas(keys)`` and ``records()`` in one read transaction (one lock, one
@@ -304,22 +262,22 @@ class Store:
                     metas = self._db.execute(
                         f"SELECT key, value FROM meta WHERE key IN ({marks})",  # noqa: S608
                         tuple(names)).fetchall()
-                    rows = self._db.execute(_RECORDS_SQL + "ORDER BY l.seq").fetchall()
+                    rows = self._db.execute(RECORDS_SQL + "ORDER BY l.seq").fetchall()
                 finally:
                     self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise self._error(exc) from None
-        return ({k: _blob(v, self.path, f"meta {k!r}") for k, v in metas},
-                [_record(r, self.path) for r in rows])
+        return ({k: blob(v, self.path, f"meta {k!r}") for k, v in metas},
+                [row_record(r, self.path) for r in rows])
 
     # -- outbox ---------------------------------------------------------------------------
     def pending(self, now: str, limit: int = 1000) -> list[LedgerRecord]:
         """Unsynced, not rejected records whose next attempt is due, oldest first."""
         rows = self._read(
-            _RECORDS_SQL + "WHERE o.synced_at IS NULL AND o.rejected_at IS NULL AND "
+            RECORDS_SQL + "WHERE o.synced_at IS NULL AND o.rejected_at IS NULL AND "
             "(o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) ORDER BY l.seq LIMIT ?",
             (now, limit))
-        return [_record(r, self.path) for r in rows]
+        return [row_record(r, self.path) for r in rows]
 
     def pending_count(self) -> int:
         """Records not yet confirmed by a receipt nor set aside, due or not."""
@@ -364,57 +322,3 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _blob(value: object, path: Path, where: str) -> bytes:
-    if not isinstance(value, bytes | str):
-        raise StorageError(f"{path}: {where} is not a blob")
-    return value.encode() if isinstance(value, str) else bytes(value)
-
-
-def _json_object(text: object) -> dict[str, Any] | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _record(r: tuple[Any, ...], path: Path) -> LedgerRecord:
-    """A ledger row as a record, or a StorageError naming what the SDK would never write."""
-    (seq, rid, action, version, sha, locale, purposes_text, evidence_text, age,
-     guardian_text, client_time, manifest_seq, synced_at, receipt, rejected_at, reason) = r
-
-    def bad(field: str) -> StorageError:
-        return StorageError(f"{path}: ledger row {seq} has a {field} the SDK never writes; "
-                            f"the store was changed outside the SDK")
-
-    purposes = _json_object(purposes_text)
-    evidence = _json_object(evidence_text)
-    guardian = None if guardian_text is None else _json_object(guardian_text)
-    checks = (
-        ("id", is_uuid(rid)), ("action", action in ACTIONS),
-        ("version", is_int32(version, minimum=1)),
-        ("document_sha256", sha is None or is_sha256(sha)),
-        ("locale", locale is None or is_locale(locale)),
-        ("purposes", purposes is not None and all(isinstance(v, bool)
-                                                  for v in purposes.values())),
-        ("evidence", evidence is not None),
-        ("age_confirmed", age in (None, 0, 1) and not isinstance(age, bool)),
-        ("guardian", guardian_text is None or guardian is not None),
-        ("client_time", is_time(client_time)),
-        ("manifest_seq", is_int32(manifest_seq, minimum=1)),
-        ("receipt", receipt is None or isinstance(receipt, bytes)),
-        ("reason", reason is None or isinstance(reason, str)),
-    )
-    for field, ok in checks:
-        if not ok:
-            raise bad(field)
-    status: Status = "synced" if synced_at is not None else \
-        "rejected" if rejected_at is not None else "pending"
-    assert purposes is not None and evidence is not None
-    return LedgerRecord(
-        id=rid, action=action, version=version, document_sha256=sha, locale=locale,
-        purposes=purposes, evidence=evidence, age_confirmed=None if age is None else bool(age),
-        guardian=guardian, client_time=client_time, manifest_seq=manifest_seq, status=status,
-        receipt=None if receipt is None else bytes(receipt), reason=reason)

@@ -193,6 +193,9 @@ class _Session:
 
 @dataclass
 class _Outcome:
+    """One upload's result: the records a receipt confirmed, those the server rejected
+    and why, and the error that stopped it."""
+
     confirmed: dict[str, bytes]
     rejected: dict[str, str]
     error: ConsentError | None = None

@@ -25,12 +25,16 @@ __all__ = ["TrustedManifest", "TrustedRoot", "TrustedState", "check_document"]
 
 @dataclass(frozen=True)
 class TrustedRoot:
+    """A verified root and the exact bytes it was verified from."""
+
     raw: bytes
     root: Root
 
 
 @dataclass(frozen=True)
 class TrustedManifest:
+    """A verified manifest and the exact bytes it was verified from."""
+
     raw: bytes
     manifest: Manifest
 

@@ -32,6 +32,7 @@ os.environ.setdefault("KIVY_NO_ARGS", "1")
 from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
+from kivy.factory import Factory  # noqa: E402
 from kivy.lang import Builder  # noqa: E402
 from kivy.properties import BooleanProperty, StringProperty  # noqa: E402
 from kivy.uix.floatlayout import FloatLayout  # noqa: E402
@@ -40,9 +41,10 @@ from client_sdk import ConsentClient, Decision, RefreshResult  # noqa: E402
 from client_sdk.appbundle import AppBundle, load_bundle  # noqa: E402
 from client_sdk.errors import ConsentError, NetworkError, UsageError  # noqa: E402
 from client_sdk.kivy import DARK, LIGHT, ConsentGate, theme  # noqa: E402
+from client_sdk.kivy.base import after_first_frame  # noqa: E402
 from client_sdk.kivy.texts import language  # noqa: E402
 
-from .logo import LOGO, JanaLogo  # noqa: E402, F401 - jana.kv uses JanaLogo
+from .logo import LOGO, JanaLogo  # noqa: E402, F401 - screens.kv uses JanaLogo
 from .strings import t  # noqa: E402
 
 APP_ID = "jana-courier"
@@ -86,6 +88,8 @@ class JanaCourierApp(App):
     def build(self) -> FloatLayout:
         theme.logo = str(LOGO)
         theme.use(DARK if os.environ.get("KELISIM_DEMO_THEME") == "dark" else LIGHT)
+        Window.clearcolor = theme.background
+        theme.fbind("background", lambda _t, colour: setattr(Window, "clearcolor", colour))
         theme.text_scale = float(os.environ.get("KELISIM_DEMO_TEXT_SCALE", "1.0"))
         path = Path(os.environ.get("KELISIM_DEMO_BUNDLE", HERE / "jana-courier.kelisim"))
         try:
@@ -100,6 +104,8 @@ class JanaCourierApp(App):
             instance_dir(base, bundle), locales)
         self.analytics = Analytics()
         root = Builder.load_file(str(HERE / "jana.kv"))
+        self.main: Any = None  # the app's screens, made when first needed (screens())
+        self.settings_screen: Any = None
         self.settings: Any = None  # a ConsentSettings, made when first opened
         self.gate = ConsentGate(self.client, parent=root.ids.overlay, require_scroll=True,
                                 on_done=self.consent_done, on_decline=self.consent_done,
@@ -109,12 +115,19 @@ class JanaCourierApp(App):
 
     def on_start(self) -> None:
         self.gate.start()
+        after_first_frame(self.screens)  # when consent stood, the gate already made them
         if os.environ.get("KELISIM_DEMO_EXIT_ON_FRAME"):
             # bench/demo_start.py: the consent screen is in the tree; report the first
-            # frame that draws it, then quit.
-            Clock.schedule_once(self._first_frame, 0)
+            # clock tick, then the first frame drawn with it (glFinish: drawn, not just
+            # issued), then quit.
+            Clock.schedule_once(lambda _dt: print(
+                f"first-tick {time.perf_counter() - START:.4f}", flush=True), 0)
+            Window.fbind("on_flip", self._first_frame)
 
-    def _first_frame(self, _dt: float) -> None:
+    def _first_frame(self, *_: Any) -> None:
+        from kivy.graphics.opengl import glFinish
+
+        glFinish()
         print(f"first-frame {time.perf_counter() - START:.4f}", flush=True)
         self.stop()
 
@@ -160,10 +173,20 @@ class JanaCourierApp(App):
         if self.root is not None and self.consent_ok:
             self.fill_deliveries()  # behind the consent screen until then
 
+    def screens(self) -> Any:
+        """The deliveries and settings screens, made on first use: while the consent
+        screen covers the window they wait for its first frame."""
+        if self.main is None:
+            Builder.load_file(str(HERE / "screens.kv"))
+            self.main, self.settings_screen = Factory.MainScreen(), Factory.SettingsScreen()
+            self.root.ids.screens.add_widget(self.main)
+            self.root.ids.screens.add_widget(self.settings_screen)
+        return self.main
+
     def fill_deliveries(self) -> None:
         from .cards import delivery_card
 
-        box = self.root.ids.deliveries
+        box = self.screens().ids.deliveries
         box.clear_widgets()
         for code, address, status, when in DELIVERIES:
             box.add_widget(delivery_card(code, address, t(f"status.{status}", self.tag),
@@ -177,17 +200,18 @@ class JanaCourierApp(App):
 
                 self.settings = ConsentSettings(self.client)
                 self.settings.bind(on_change=lambda *_: self.consent_changed())
-                self.root.ids.settings_box.add_widget(self.settings)
+                self.screens()
+                self.settings_screen.ids.settings_box.add_widget(self.settings)
             self.settings.refresh_view()
         self.relabel()
+        self.screens()
         self.root.ids.screens.current = name
 
     def t(self, key: str, tag: str) -> str:
         return t(key, tag)
 
     def set_dark(self, on: bool) -> None:
-        theme.use(DARK if on else LIGHT)
-        Window.clearcolor = theme.background
+        theme.use(DARK if on else LIGHT)  # the window's clear colour follows (build)
 
     def scale_text(self, step: float) -> None:
         theme.text_scale = min(2.0, max(1.0, round(theme.text_scale + step, 1)))

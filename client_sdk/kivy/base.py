@@ -6,8 +6,8 @@ and follows :data:`theme.theme`; an app restyles them by overriding those rules.
 from __future__ import annotations
 
 import re
+import sys
 import threading
-import webbrowser
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -22,14 +22,17 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.layout import Layout
 from kivy.uix.modalview import ModalView
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.spinner import Spinner
 from kivy.uix.widget import Widget
 
 from . import style as _style
 
 __all__ = ["Column", "ConfirmDialog", "KButton", "KCheck", "KText", "KToggle",
-           "LanguageSpinner", "Row", "TapText", "background"]
+           "LanguageSpinner", "Row", "TapText", "after_first_frame", "background",
+           "lay_out_now"]
 
 T = TypeVar("T")
 
@@ -93,6 +96,8 @@ class KText(FitWords, Label):  # type: ignore[misc]
 
     def on_ref_press(self, ref: str) -> None:
         if ref.startswith(("http://", "https://", "mailto:", "tel:")):
+            import webbrowser
+
             webbrowser.open(ref)
 
 
@@ -112,7 +117,21 @@ class KButton(FitWords, Button):  # type: ignore[misc]
 
 
 class LanguageSpinner(Spinner):  # type: ignore[misc]
-    """The language switch, styled like a KButton; options are KButtons too."""
+    """The language switch, styled like a KButton; options are KButtons too. Its drop-down
+    and options are made when it first opens: the first frame shows none of them."""
+
+    def _build_dropdown(self, *largs: Any) -> None:
+        if self._dropdown is not None:
+            super()._build_dropdown(*largs)
+
+    def _update_dropdown(self, *largs: Any) -> None:
+        if self._dropdown is not None:
+            super()._update_dropdown(*largs)
+
+    def _toggle_dropdown(self, *largs: Any) -> None:
+        if self._dropdown is None:
+            Spinner._build_dropdown(self)
+        super()._toggle_dropdown(*largs)
 
 
 class LanguageOption(Button):  # type: ignore[misc]
@@ -169,6 +188,64 @@ class ConfirmDialog(ModalView):  # type: ignore[misc]
         self.dismiss()
         if action is not None:
             action()
+
+
+def lay_out_now(widget: Widget) -> None:
+    """Lay ``widget`` out now, top down: its ancestors (so that it gets its real size),
+    then its whole tree. Kivy lays out on triggers, innermost first, so a new tree passes
+    through the default 100 px sizes level by level and every label renders (and measures
+    its words) once per width it passes through; after this, once, at its real width."""
+    chain = []
+    parent, window = widget.parent, widget.get_root_window()
+    while parent is not None and parent is not window:
+        chain.append(parent)
+        parent = parent.parent
+    # A RecycleView places its own views (none exists unless its module was imported).
+    recycle = getattr(sys.modules.get("kivy.uix.recycleview"), "RecycleView", ())
+    for w in reversed(chain):
+        _lay_out_one(w, recycle)
+    stack = [widget]
+    while stack:
+        w = stack.pop()
+        _lay_out_one(w, recycle)
+        if not isinstance(w, recycle):
+            stack.extend(w.children)
+
+
+def _lay_out_one(w: Widget, recycle: Any) -> None:
+    if isinstance(w, recycle):
+        return
+    if isinstance(w, Layout):
+        w.do_layout()
+    elif isinstance(w, ScrollView):
+        w.update_from_scroll()
+
+
+_waiting: list[Callable[[], None]] = []
+
+
+def after_first_frame(callback: Callable[[], None]) -> None:
+    """Run ``callback`` on the UI thread once the app's first frame is drawn, or now when
+    one was: work that frame does not show (a document for a later layer, the network)
+    waits for it instead of competing with it for the interpreter."""
+    from kivy.core.window import Window
+
+    if Clock.frames_displayed > 0 or Window is None:
+        callback()
+        return
+    _waiting.append(callback)
+    if len(_waiting) == 1:
+        Window.fbind("on_flip", _first_frame_drawn)
+
+
+def _first_frame_drawn(*_: Any) -> None:
+    from kivy.core.window import Window
+
+    Window.funbind("on_flip", _first_frame_drawn)
+    waiting = _waiting[:]
+    _waiting.clear()
+    # Next tick: this handler runs before the frame is swapped to the screen.
+    Clock.schedule_once(lambda _dt: [callback() for callback in waiting], 0)
 
 
 def background(work: Callable[[], T], done: Callable[[T], None]) -> threading.Thread:

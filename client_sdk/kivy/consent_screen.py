@@ -36,15 +36,36 @@ from ..errors import ConsentError, UsageError
 from ..model import Version
 from ..strings import LANGUAGE_NAMES
 from . import layers
-from .base import background
+from .base import after_first_frame, background
 from .markup import Block, to_blocks
-from .policy_view import blocks_to_data
 from .style import theme
 from .texts import Words, language
 
 __all__ = ["LAYERS", "ConsentScreen"]
 
 LAYERS = ("first_layer", "purposes", "full_text")
+
+
+class Part(BoxLayout):  # type: ignore[misc]
+    """The content of a layer other than the first, made when first needed; its kv rule
+    reads the screen's state through ``screen``."""
+
+    screen = ObjectProperty(None)
+
+
+class PurposesPart(Part):
+    pass
+
+
+class FullTextPart(Part):
+    pass
+
+
+class DeclinedPart(Part):
+    pass
+
+
+_PARTS = {"purposes": PurposesPart, "full_text": FullTextPart, "declined": DeclinedPart}
 
 
 class ConsentScreen(BoxLayout):  # type: ignore[misc]
@@ -87,6 +108,7 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         self._purposes_built = False
         self._toggles: dict[str, Any] = {}
         self._blocks: list[Block] = []
+        self._parts: dict[str, Part] = {}
         super().__init__(**kw)
         self.require_scroll = require_scroll
         state = client.consent_state()
@@ -98,8 +120,25 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         for name in ("document_state", "scrolled_to_end", "age_confirmed",
                      "guardian_confirmed", "guardian_name", "require_scroll", "declined"):
             self.fbind(name, self._update)
-        self.ids.policy.fbind("scrolled_to_end", self._policy_read)
+        self._document_wanted = False
         self.set_locale(language(client, self.version), remember=False)
+        # The full text is a later layer: made, read and parsed once the first frame is
+        # drawn.
+        after_first_frame(self._load_document)
+
+    def part(self, name: str) -> Part:
+        """The content of layer ``name`` (not the first), made on first use; its widgets'
+        ids join the screen's (``ids.policy``, ``ids.back2``...)."""
+        made = self._parts.get(name)
+        if made is None:
+            if name == "full_text":
+                from . import policy_view  # noqa: F401 - the kv rule makes a PolicyView
+            made = self._parts[name] = _PARTS[name](screen=self)
+            self.ids[f"{name}_layer"].add_widget(made)
+            self.ids.update(made.ids)
+            if name == "full_text":
+                self.ids.policy.fbind("scrolled_to_end", self._policy_read)
+        return made
 
     # -- language ----------------------------------------------------------------------
     def set_locale(self, tag: str, *, remember: bool = True) -> None:
@@ -123,7 +162,8 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         self._purposes_built = False
         if self.layer == "purposes":
             self._build_purposes()
-        self._load_document()
+        if self._document_wanted:
+            self._load_document()
         self._update()
 
     def on_language_pick(self, name: str) -> None:
@@ -133,6 +173,8 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
 
     # -- the document, off the UI thread -----------------------------------------------
     def _load_document(self) -> None:
+        self._document_wanted = True
+        self.part("full_text")
         tag = self.locale
         self._document_locale = tag
         if self.document_state != "ready":
@@ -154,6 +196,8 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         if isinstance(result, ConsentError):
             self.document_state = "failed"
             return
+        from .policy_view import blocks_to_data
+
         view = self.ids.policy
         keep = view.scroll_y
         self._blocks = result
@@ -174,11 +218,14 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         # Built when first opened: the first frame shows only the first layer.
         if not self._purposes_built:
             self._purposes_built = True
+            self.part("purposes")
             layers.fill_purposes(self, self.ids.purposes_box)
 
     def _on_layer(self, *_: Any) -> None:
         if self.layer == "purposes":
             self._build_purposes()
+        elif self.layer != "first_layer":
+            self.part(self.layer)
         self._close_layer_time()
         if self.layer == "full_text":
             self.full_text_opened = True

@@ -18,8 +18,9 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from ..client import ConsentClient, SyncResult
+from ..client import ConsentClient
 from ..store import LedgerRecord
+from ..sync import SyncResult
 from ..timeutil import parse_time
 from .base import ConfirmDialog, KText, background
 from .layers import heading, purpose_row, small

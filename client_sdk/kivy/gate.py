@@ -25,9 +25,8 @@ from kivy.uix.widget import Widget
 
 from ..client import ConsentClient, RefreshResult
 from ..decision import Decision, Kind
-from .base import background
+from .base import after_first_frame, background, lay_out_now
 from .consent_screen import ConsentScreen
-from .notice_banner import NoticeBanner
 from .style import register_fonts
 
 __all__ = ["BannerSlot", "ConsentGate"]
@@ -65,8 +64,8 @@ class ConsentGate:
     def start(self) -> None:
         self._show(self.client.decide())
         # The network waits for the first frame: the screen comes first.
-        Clock.schedule_once(lambda _dt: threading.Thread(
-            target=self._work, daemon=True, name="kelisim-refresh").start(), 0.1)
+        after_first_frame(lambda: threading.Thread(
+            target=self._work, daemon=True, name="kelisim-refresh").start())
 
     def _work(self) -> None:
         result = self.client.refresh()
@@ -104,7 +103,10 @@ class ConsentGate:
                         on_decline=lambda *_: self._declined(decision))
             self.shown = screen
             self.parent.add_widget(screen)
+            lay_out_now(screen)
         elif decision.kind in (Kind.NOTICE, Kind.UPCOMING):
+            from .notice_banner import NoticeBanner  # and its kv: only when one is shown
+
             banner = NoticeBanner(self.client, decision)
             banner.bind(on_dismiss=lambda *_: self._notice_read())
             slot = BannerSlot()

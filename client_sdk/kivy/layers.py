@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kivy.metrics import dp
-from kivy.uix.textinput import TextInput
 
 from .base import Column, KButton, KCheck, KText, KToggle, Row, TapText
 from .markup import escape
@@ -64,6 +63,8 @@ def fill_first_layer(screen: ConsentScreen, box: Any) -> None:
     if v.min_age is not None:
         box.add_widget(check_row(screen, "age_confirmed", w.age(v.min_age)))
         if v.guardian_consent:
+            from kivy.uix.textinput import TextInput  # only a policy asking a guardian
+
             box.add_widget(check_row(screen, "guardian_confirmed", w("guardian_confirm")))
             name = TextInput(hint_text=w("guardian_name"), text=screen.guardian_name,
                              font_name=theme.font_name, multiline=False, size_hint_y=None,

@@ -8,72 +8,63 @@ text scale). Writes OUT_DIR/result.json and screenshots.
 
 from __future__ import annotations
 
-import json
-import os
+import functools
 import sys
-import tempfile
-import time
-import traceback
-from collections.abc import Callable, Generator
+import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("KIVY_NO_ARGS", "1")
-os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
-os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+# driver.py sets Kivy up (360x640 window, mouse without multitouch) and holds the helpers.
+from driver import Scenario, Steps, tap
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.uix.label import Label
 
-from kivy.config import Config
+from client_sdk.kivy import ConsentScreen
+from demo_app.main import JanaCourierApp
 
-Config.set("graphics", "width", "360")
-Config.set("graphics", "height", "640")
-Config.set("input", "mouse", "mouse,disable_multitouch")
-
-from kivy.clock import Clock  # noqa: E402
-from kivy.core.window import Window  # noqa: E402
-from kivy.metrics import dp  # noqa: E402
-from kivy.tests.common import UnitTestTouch  # noqa: E402
-from kivy.uix.scrollview import ScrollView  # noqa: E402
-
-from client_sdk.kivy import ConsentScreen  # noqa: E402
-from demo_app.main import JanaCourierApp  # noqa: E402
-
-Steps = Generator[float, None, None]
+RENDERS: Counter[int] = Counter()  # label renders (by widget id) before the first frame
+_texture_update = Label.texture_update
 
 
-def tap(widget: Any) -> None:
-    x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    touch.touch_up()
+@functools.wraps(_texture_update)  # Kivy's clock calls it back by its name
+def _counted(label: Any, *args: Any) -> None:
+    RENDERS[id(label)] += 1
+    _texture_update(label, *args)
 
 
-class DemoDriver(JanaCourierApp):  # type: ignore[misc]
+class DemoDriver(Scenario, JanaCourierApp):
     def __init__(self, out: Path, name: str) -> None:
         super().__init__()
         self.out, self.run_name = out, name
         self.result: dict[str, Any] = {}
         self.steps = self.scenario()
+        Label.texture_update = _counted  # before any label exists: triggers bind it
 
     def on_start(self) -> None:
         super().on_start()
+        Window.fbind("on_flip", self.first_frame)
         Clock.schedule_once(self.step, 0.3)
 
-    def step(self, _dt: float) -> None:
-        try:
-            delay = next(self.steps)
-        except StopIteration:
-            self.finish()
-            return
-        except Exception:
-            self.result["error"] = traceback.format_exc()
-            self.finish()
-            return
-        Clock.schedule_once(self.step, delay)
-
-    def finish(self) -> None:
-        (self.out / "result.json").write_text(json.dumps(self.result, ensure_ascii=False,
-                                                         indent=1, default=str))
-        self.stop()
+    def first_frame(self, *_: Any) -> None:
+        """What the first frame drawn after start-up holds, and what ran before it."""
+        Window.funbind("on_flip", self.first_frame)
+        Label.texture_update = _texture_update
+        s = self.gate.shown
+        labels = [w for w in s.walk() if isinstance(w, Label)] if s is not None else []
+        self.result["first_frame"] = {
+            "shown": type(s).__name__, "in_window": s is not None and
+            s.get_root_window() is not None,
+            "title": s.title_text if isinstance(s, ConsentScreen) else None,
+            "first_layer_labels": [w.text for w in s.ids.first_box.walk(restrict=True)
+                                   if isinstance(w, Label) and w.texture is not None]
+            if isinstance(s, ConsentScreen) else [],
+            "renders": {w.text[:40]: RENDERS[id(w)] for w in labels if RENDERS[id(w)]},
+            "threads": sorted(t.name for t in threading.enumerate()),
+            "document_state": getattr(s, "document_state", None),
+            "full_text_built": "policy" in s.ids if s is not None else None,
+            "app_screens_built": self.main is not None}
 
     def shot(self, what: str) -> None:
         path = self.out / f"{what}-{self.run_name}.png"
@@ -81,37 +72,11 @@ class DemoDriver(JanaCourierApp):  # type: ignore[misc]
         if made and Path(made).exists():
             Path(made).replace(path)
 
-    def until(self, check: Callable[[], bool], what: str, timeout: float = 20) -> Steps:
-        deadline = time.monotonic() + timeout
-        while not check():
-            if time.monotonic() > deadline:
-                self.result.setdefault("timeouts", []).append(what)
-                return
-            yield 0.05
-
-    def settle(self) -> Steps:
-        """Wait until the screen change is over, then two frames (see driver.py)."""
-        sm = self.root.ids.screens
-        yield from self.until(lambda: not sm.transition.is_active and len(sm.children) == 1,
-                              "transition")
-        for _ in range(2):
-            yield 0
-
-    def press(self, widget: Any) -> Steps:
-        parent = widget.parent
-        while parent is not None and not isinstance(parent, ScrollView):
-            parent = parent.parent
-        if parent is not None:
-            parent.scroll_to(widget, padding=dp(10), animate=False)
-            yield 0.15
-        tap(widget)
-        yield 0.15
-
     def scenario(self) -> Steps:
         r = self.result
         yield from self.until(lambda: self.gate.last_refresh is not None, "refresh")
         yield 0.2
-        label = self.root.ids.refresh_error
+        label = self.main.ids.refresh_error
         r["refresh_error"] = self.refresh_error
         r["refresh_error_shown"] = label.height > 0 and label.opacity > 0
         s = self.gate.shown
@@ -130,24 +95,24 @@ class DemoDriver(JanaCourierApp):  # type: ignore[misc]
         yield 0.2
         tap(s.ids.accept_all)
         yield from self.until(lambda: self.consent_ok, "accepted")
-        yield from self.settle()
+        yield from self.settle(self.root.ids.screens)
         r["analytics_after_accept"] = self.analytics.running
         r["analytics_text"] = self.analytics_text
-        r["deliveries"] = len(self.root.ids.deliveries.children)
+        r["deliveries"] = len(self.main.ids.deliveries.children)
         self.shot("demo-main")
-        tap(self.root.ids.settings_button)
+        tap(self.main.ids.settings_button)
         yield from self.until(lambda: self.root.ids.screens.current == "settings", "settings")
-        yield from self.settle()
+        yield from self.settle(self.root.ids.screens)
         r["screen"] = self.root.ids.screens.current
         self.shot("demo-settings")
         yield from self.press(self.settings.ids.withdraw_button)
         yield from self.until(lambda: self.settings.dialog is not None and
                               self.settings.dialog._anim_alpha >= 1, "dialog open")
-        yield from self.settle()
+        yield from self.settle(self.root.ids.screens)
         self.shot("demo-confirm")
         tap(self.settings.dialog.ids.ok)
         yield from self.until(lambda: isinstance(self.gate.shown, ConsentScreen), "reprompt")
-        yield from self.settle()
+        yield from self.settle(self.root.ids.screens)
         r["analytics_after_withdraw"] = self.analytics.running
         r["reprompt_in_window"] = self.gate.shown.get_root_window() is not None
         r["reprompt_reason"] = self.client.decide().reasons[0]

@@ -80,19 +80,14 @@ def in_window(widget: Any) -> bool:
     return widget.get_root_window() is not None and widget.opacity > 0 and widget.height > 0
 
 
-class Driver(App):  # type: ignore[misc]
-    def __init__(self, out: Path, mode: str, config: dict[str, Any]) -> None:
-        super().__init__()
-        self.out, self.config = out, config
-        self.result: dict[str, Any] = {}
-        self.tmp = Path(tempfile.mkdtemp(prefix="kelisim-ui-"))
-        module = importlib.import_module(mode)
-        self.steps = module.scenario(self, config)
+class Scenario:
+    """Runs ``self.steps`` (a scenario's generator) on the clock, and the helpers scenarios
+    use; mixed into an App (this driver's, or the demo's in demo_driver.py)."""
 
-    def build(self) -> FloatLayout:
-        Window.clearcolor = theme.background
-        Clock.schedule_once(self.step, 0.3)
-        return FloatLayout()
+    steps: Steps
+    result: dict[str, Any]
+    out: Path
+    stop: Callable[[], None]
 
     def step(self, _dt: float) -> None:
         try:
@@ -110,18 +105,6 @@ class Driver(App):  # type: ignore[misc]
         (self.out / "result.json").write_text(json.dumps(self.result, ensure_ascii=False,
                                                          indent=1, default=str))
         self.stop()
-
-    def shot(self, name: str) -> None:
-        """The whole window (modal views included) as OUT_DIR/name.png."""
-        path = self.out / f"{name}.png"
-        made = Window.screenshot(str(path))  # it numbers the file: keep our name
-        if made and Path(made).exists():
-            Path(made).replace(path)
-        self.result.setdefault("screenshots", []).append(path.name)
-
-    def show(self, widget: Any) -> None:
-        self.root.clear_widgets()
-        self.root.add_widget(widget)
 
     def press(self, widget: Any) -> Steps:
         """Scroll ``widget`` into view when it is in a ScrollView, then tap it."""
@@ -152,6 +135,32 @@ class Driver(App):  # type: ignore[misc]
                 return
             yield 0.05
 
+
+class Driver(Scenario, App):  # type: ignore[misc]
+    def __init__(self, out: Path, mode: str, config: dict[str, Any]) -> None:
+        super().__init__()
+        self.out, self.config = out, config
+        self.result = {}
+        self.tmp = Path(tempfile.mkdtemp(prefix="kelisim-ui-"))
+        module = importlib.import_module(mode)
+        self.steps = module.scenario(self, config)
+
+    def build(self) -> FloatLayout:
+        Window.clearcolor = theme.background
+        Clock.schedule_once(self.step, 0.3)
+        return FloatLayout()
+
+    def shot(self, name: str) -> None:
+        """The whole window (modal views included) as OUT_DIR/name.png."""
+        path = self.out / f"{name}.png"
+        made = Window.screenshot(str(path))  # it numbers the file: keep our name
+        if made and Path(made).exists():
+            Path(made).replace(path)
+        self.result.setdefault("screenshots", []).append(path.name)
+
+    def show(self, widget: Any) -> None:
+        self.root.clear_widgets()
+        self.root.add_widget(widget)
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
