@@ -6,7 +6,7 @@
    child reports from the window's ``on_flip`` of its first frame after ``on_start``, once
    ``glFinish`` says the frame is drawn: layout, label textures and drawing included. (The
    moment the first clock tick runs, before any of that, is printed too, as "tick": this
-   bench measured that until 25 Nov 2026.) The project's modules are byte-compiled first,
+   bench measured that until 24 Nov 2026.) The project's modules are byte-compiled first,
    as an installed app's are (pip and buildozer compile them; Kivy's already are), so
    that PYTHONDONTWRITEBYTECODE in the environment does not charge the demo a compile.
    Goal: median demo <= 1.3 x median bare.
