@@ -32,8 +32,8 @@ def granian_command(cfg: dict[str, Any], host: str, port: int, workers: int) -> 
         "--host", host, "--port", str(port), "--workers", str(workers),
         "--no-ws", "--log-level", "warning",
         # Named, not "auto": auto takes rloop or uvloop whenever one happens to be
-        # installed. Public reads never reach the loop (server/handoff.py); what does
-        # (bodies, the thread pool's answers) measured no faster on either.
+        # installed. Public reads no longer reach the loop (server/handoff.py); when they
+        # did, neither was faster than asyncio beyond the noise (docs/operations.md).
         "--loop", "asyncio",
         # A worker that dies (SIGKILL, OOM killer) is replaced; without this granian's
         # main process exits and takes the other workers with it. granian still exits
