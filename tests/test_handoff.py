@@ -21,8 +21,9 @@ pytestmark = pytest.mark.slow
 TESTS = Path(__file__).resolve().parent
 
 
-@pytest.fixture
-def granian(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+# granian has a scheduler class for each task implementation; handoff.py replaces both.
+@pytest.fixture(params=["asyncio", "rust"])
+def granian(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[int, Path]]:
     port = free_port()
     log_path = tmp_path / "granian.log"
     env = {**os.environ, "HANDOFF_DIR": str(tmp_path),
@@ -32,8 +33,8 @@ def granian(tmp_path: Path) -> Iterator[tuple[int, Path]]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "granian", "--interface", "rsgi", "--host", "127.0.0.1",
              "--port", str(port), "--workers", "1", "--no-ws", "--loop", "asyncio",
-             "handoff_app:app"], env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, cwd=tmp_path)
+             "--task-impl", request.param, "handoff_app:app"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
         try:
             deadline = time.monotonic() + 30
             while True:
