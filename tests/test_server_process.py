@@ -96,26 +96,29 @@ def test_public_reads_answer_exactly_as_the_wsgi_app(server: dict[str, Any]) -> 
     port, env = server["port"], server["env"]
     app = create_app({"INSTANCE_PATH": env["KELISIM_INSTANCE_PATH"],
                       "DATABASE_URL": env["KELISIM_DATABASE_URL"]})
-    client = app.test_client()
-    manifest = payload_of(get(port, "/v1/apps/jana-courier/manifest.json")[2])
-    paths = ["/v1/root.json", "/v1/root/1.json", "/v1/root/9.json",
-             "/v1/apps/jana-courier/manifest.json", "/v1/apps/nobody/manifest.json",
-             manifest["current"]["locales"]["kk"]["url"], "/v1/documents/" + "0" * 64]
-    compared = 0
-    for path in paths:
-        etag = client.get(path).headers.get("ETag", '"none"')
-        for inm in (None, etag, f"W/{etag}", f'"x", W/{etag}', "*", '"other"'):
-            headers = {} if inm is None else {"If-None-Match": inm}
-            for method in ("GET", "HEAD"):
-                want = client.open(path, method=method, headers=headers)
-                # Twice: the first may fill a worker's cache, the second is answered
-                # from it; spread over both workers by new connections.
-                for _ in range(2):
-                    status, got, body = _fetch(port, method, path, headers)
-                    got.pop("date", None)
-                    got.pop("server", None)
-                    assert (status, got, body) == (
-                        want.status_code, {k.lower(): v for k, v in want.headers.items()},
-                        want.data), (method, path, inm)
-                    compared += 1
+    try:
+        client = app.test_client()
+        manifest = payload_of(get(port, "/v1/apps/jana-courier/manifest.json")[2])
+        paths = ["/v1/root.json", "/v1/root/1.json", "/v1/root/9.json",
+                 "/v1/apps/jana-courier/manifest.json", "/v1/apps/nobody/manifest.json",
+                 manifest["current"]["locales"]["kk"]["url"], "/v1/documents/" + "0" * 64]
+        compared = 0
+        for path in paths:
+            etag = client.get(path).headers.get("ETag", '"none"')
+            for inm in (None, etag, f"W/{etag}", f'"x", W/{etag}', "*", '"other"'):
+                headers = {} if inm is None else {"If-None-Match": inm}
+                for method in ("GET", "HEAD"):
+                    want = client.open(path, method=method, headers=headers)
+                    # Twice: the first may fill a worker's cache, the second is answered
+                    # from it; spread over both workers by new connections.
+                    for _ in range(2):
+                        status, got, body = _fetch(port, method, path, headers)
+                        got.pop("date", None)
+                        got.pop("server", None)
+                        assert (status, got, body) == (
+                            want.status_code, {k.lower(): v for k, v in want.headers.items()},
+                            want.data), (method, path, inm)
+                        compared += 1
+    finally:
+        app.extensions["kelisim"].db.dispose()  # no pooled connection left to the GC
     assert compared == len(paths) * 6 * 2 * 2
