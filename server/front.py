@@ -2,8 +2,9 @@
 
 :class:`Front` is the RSGI application `kelisim serve` runs (granian's native interface):
 
-- a manifest, root or document that memory alone can answer is served on the worker's
-  event loop from prebuilt bytes, without a thread hop (most app launches);
+- a manifest, root or document that memory alone can answer is served from prebuilt bytes
+  by :meth:`Front.answer_from_memory`, in granian's hand-off thread before the request
+  reaches the event loop (server/handoff.py; most app launches);
 - a request body is read on the event loop, within BODY_READ_TIMEOUT and at most
   MAX_BODY_BYTES (chunked or not), before the request gets a thread: a client that sends
   its body slowly, or never, holds a socket, never a thread that public reads need;
@@ -27,6 +28,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import handoff
 from .fastpath import WSGIApp, cached_lookup, etag_matches
 from .published import Published
 
@@ -81,6 +83,7 @@ class Front:
     # granian calls these two in the worker, around its event loop.
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._executor()
+        handoff.install(self.answer_from_memory)
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._pool is not None:
@@ -91,19 +94,29 @@ class Front:
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="kelisim")
         return self._pool
 
-    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+    def answer_from_memory(self, scope: Any, proto: Any) -> bool:
+        """Answer a public read that memory alone can answer (200, 304 or HEAD); False
+        when the request needs anything else. Never blocks: granian's hand-off thread
+        calls it for every request (server/handoff.py)."""
         method = scope.method
-        if method == "GET" or method == "HEAD":
-            blob = cached_lookup(self.published, scope.path)
-            if blob is not None:
-                inm = scope.headers.get("if-none-match")
-                if inm is not None and etag_matches(inm, blob.etag):
-                    proto.response_empty(304, blob.headers_304)
-                elif method == "GET":
-                    proto.response_bytes(200, blob.headers_200, blob.body)
-                else:
-                    proto.response_empty(200, blob.headers_200)
-                return
+        if method != "GET" and method != "HEAD":
+            return False
+        blob = cached_lookup(self.published, scope.path)
+        if blob is None:
+            return False
+        inm = scope.headers.get("if-none-match")
+        if inm is not None and etag_matches(inm, blob.etag):
+            proto.response_empty(304, blob.headers_304)
+        elif method == "GET":
+            proto.response_bytes(200, blob.headers_200, blob.body)
+        else:
+            proto.response_empty(200, blob.headers_200)
+        return True
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        if self.answer_from_memory(scope, proto):
+            return
+        method = scope.method
         headers = scope.headers
         body = b""
         if "content-length" in headers or "transfer-encoding" in headers:

@@ -168,7 +168,7 @@ class Published:
                 "roots": len(self._roots), "root_misses": len(self._root_misses),
                 "documents": len(self._docs), "document_misses": len(self._doc_misses)}
 
-    # -- answers from memory only (the RSGI front calls these on its event loop) -------
+    # -- answers from memory only (granian's hand-off thread and the event loop call these)
     def cached_manifest(self, app_id: str) -> Blob | None:
         """The manifest if it can be served without any I/O, else None."""
         blob = self._manifests.get(app_id)

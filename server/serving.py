@@ -31,6 +31,10 @@ def granian_command(cfg: dict[str, Any], host: str, port: int, workers: int) -> 
         sys.executable, "-m", "granian", "--interface", "rsgi",
         "--host", host, "--port", str(port), "--workers", str(workers),
         "--no-ws", "--log-level", "warning",
+        # Named, not "auto": auto takes rloop or uvloop whenever one happens to be
+        # installed. Public reads no longer reach the loop (server/handoff.py); when they
+        # did, neither was faster than asyncio beyond the noise (docs/operations.md).
+        "--loop", "asyncio",
         # A worker that dies (SIGKILL, OOM killer) is replaced; without this granian's
         # main process exits and takes the other workers with it. granian still exits
         # when a worker dies again within 5.5 s of being respawned (a crash loop).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from conftest import DEMO
 from helpers import MANIFEST_TYPE, payload_of, verified_root, verify
 from livesrv import free_port, get, kelisim, running
+from server import create_app
 
 pytestmark = pytest.mark.slow
 
@@ -75,3 +77,48 @@ def test_publish_is_visible_on_every_worker_within_two_seconds(
             break
         time.sleep(0.02)
     assert seen_new >= 20, "a worker still served the old manifest 2 s after publishing"
+
+
+def _fetch(port: int, method: str, path: str, headers: dict[str, str]
+           ) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request(method, path, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def test_public_reads_answer_exactly_as_the_wsgi_app(server: dict[str, Any]) -> None:
+    """granian's hand-off thread (server/handoff.py), the event loop and Flask's fast path
+    give the same status, headers and body to every public read."""
+    port, env = server["port"], server["env"]
+    app = create_app({"INSTANCE_PATH": env["KELISIM_INSTANCE_PATH"],
+                      "DATABASE_URL": env["KELISIM_DATABASE_URL"]})
+    try:
+        client = app.test_client()
+        manifest = payload_of(get(port, "/v1/apps/jana-courier/manifest.json")[2])
+        paths = ["/v1/root.json", "/v1/root/1.json", "/v1/root/9.json",
+                 "/v1/apps/jana-courier/manifest.json", "/v1/apps/nobody/manifest.json",
+                 manifest["current"]["locales"]["kk"]["url"], "/v1/documents/" + "0" * 64]
+        compared = 0
+        for path in paths:
+            etag = client.get(path).headers.get("ETag", '"none"')
+            for inm in (None, etag, f"W/{etag}", f'"x", W/{etag}', "*", '"other"'):
+                headers = {} if inm is None else {"If-None-Match": inm}
+                for method in ("GET", "HEAD"):
+                    want = client.open(path, method=method, headers=headers)
+                    # Twice: the first may fill a worker's cache, the second is answered
+                    # from it; spread over both workers by new connections.
+                    for _ in range(2):
+                        status, got, body = _fetch(port, method, path, headers)
+                        got.pop("date", None)
+                        got.pop("server", None)
+                        assert (status, got, body) == (
+                            want.status_code, {k.lower(): v for k, v in want.headers.items()},
+                            want.data), (method, path, inm)
+                        compared += 1
+    finally:
+        app.extensions["kelisim"].db.dispose()  # no pooled connection left to the GC
+    assert compared == len(paths) * 6 * 2 * 2

@@ -185,8 +185,29 @@ def children(pid: int) -> set[int]:
     return found
 
 
+def listeners(port: int) -> int:
+    """Sockets listening on ``port``: each granian worker listens on its own
+    (SO_REUSEPORT), from the end of its start until it dies."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                count += state == "0A" and int(local.rsplit(":", 1)[1], 16) == port
+    return count
+
+
+def wait_for_listeners(port: int, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while listeners(port) < count:
+        assert time.monotonic() < deadline, f"{listeners(port)} of {count} workers listen"
+        time.sleep(0.05)
+
+
 def test_killed_worker_is_respawned(server: dict[str, Any]) -> None:
     port, main = server["port"], server["proc"].pid
+    # /healthz answered: one worker is up; the other may still be starting.
+    wait_for_listeners(port, 2)
     workers = children(main)
     assert len(workers) >= 2, workers
     victim = min(workers)
@@ -198,7 +219,7 @@ def test_killed_worker_is_respawned(server: dict[str, Any]) -> None:
         with contextlib.suppress(ConnectionError):
             assert get(port, MANIFEST)[0] == 200
         now = children(main)
-        if victim not in now and len(now) >= len(workers):
+        if victim not in now and len(now) >= len(workers) and listeners(port) >= 2:
             break
         assert server["proc"].poll() is None, "granian's main process exited"
         assert time.monotonic() < deadline, f"no new worker: {now}"

@@ -1,0 +1,51 @@
+"""An RSGI app that tests/test_handoff.py runs under real granian workers.
+
+``answer`` (installed with server.handoff.install) answers ``/direct`` and raises for
+``/fails``; everything else reaches ``__rsgi__`` on the event loop. Each answer says which
+thread gave it. ``/block`` holds the event loop until the file ``release`` appears in
+HANDOFF_DIR (after writing ``blocked`` there), so a test can show what still answers
+while the loop is stuck.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from server import handoff
+
+DIR = Path(os.environ.get("HANDOFF_DIR", "."))
+TEXT = [("content-type", "text/plain")]
+
+
+def _where() -> str:
+    return "loop" if threading.current_thread() is threading.main_thread() else "handoff"
+
+
+def answer(scope: Any, proto: Any) -> bool:
+    if scope.path == "/direct":
+        proto.response_str(200, TEXT, _where())
+        return True
+    if scope.path == "/fails":
+        raise RuntimeError("this answer fails on purpose")
+    return False
+
+
+class App:
+    installed = False
+
+    def __rsgi_init__(self, loop: Any) -> None:
+        self.installed = handoff.install(answer)
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        if scope.path == "/block":
+            (DIR / "blocked").touch()
+            while not (DIR / "release").exists():
+                time.sleep(0.01)  # on purpose: nothing else runs on this loop meanwhile
+        proto.response_str(200, TEXT, f"{_where()} installed={self.installed}")
+
+
+app = App()
