@@ -51,6 +51,42 @@ def _wait(cond: Callable[[], bool], what: str, deadline: float = 60.0) -> None:
         time.sleep(0.005)
 
 
+def _behind_a_leader(group: GroupCommit, calls: list[Callable[[], Any]],
+                     lead: Callable[[Any], Any] = lambda s: None
+                     ) -> tuple[dict[int, Any], int]:
+    """Run ``calls`` (each a request into ``group``) queued one at a time, in this order,
+    behind a leader whose own work (``lead``) holds its group open until all are queued.
+    Returns each call's outcome (its result or its exception) by index, -1 for the
+    leader's, and the number of transactions committed before the queue ran."""
+    held, release = threading.Event(), threading.Event()
+    outcomes: dict[int, Any] = {}
+
+    def blocker(s: Any) -> Any:
+        held.set()
+        release.wait(60)
+        return lead(s)
+
+    def submit(i: int, call: Callable[[], Any]) -> None:
+        try:
+            outcomes[i] = call()
+        except Exception as exc:  # the tests inspect each outcome
+            outcomes[i] = exc
+
+    first = threading.Thread(target=submit, args=(-1, lambda: group.run(APP, blocker)))
+    first.start()
+    assert held.wait(30)
+    before = group.transactions
+    threads = []
+    for i, call in enumerate(calls):
+        threads.append(threading.Thread(target=submit, args=(i, call)))
+        threads[-1].start()
+        _wait(lambda i=i: group.pending() == i + 1, "the request to queue")
+    release.set()
+    for t in [first, *threads]:
+        t.join(60)
+    return outcomes, before
+
+
 def _new_install(k: Kelisim, app_id: str) -> str:
     install_id = str(uuid.uuid4())
     with k.db.session() as s:
@@ -67,13 +103,7 @@ def test_group_shares_one_commit_and_keeps_each_outcome(kelisim: Kelisim, client
     from client_sdk.timeutil import utcnow
 
     now = utcnow()
-    held, release = threading.Event(), threading.Event()
     known = _record(m)
-
-    def blocker(s: Any) -> Any:
-        held.set()
-        release.wait(60)
-        return ingest(s, APP, c, [known], kelisim.keys_dir, now)
 
     def failing_after_writes(s: Any) -> Any:
         ingest(s, APP, b, [_record(m), _record(m)], kelisim.keys_dir, now)
@@ -89,25 +119,9 @@ def test_group_shares_one_commit_and_keeps_each_outcome(kelisim: Kelisim, client
         lambda s: ingest(s, APP, c, [changed], kelisim.keys_dir, now),  # 422 conflict
         lambda s: ingest(s, APP, b, good_b, kelisim.keys_dir, now),
     ]
-    outcomes: dict[int, Any] = {}
-
-    def submit(i: int, work: Callable[[Any], Any]) -> None:
-        try:
-            outcomes[i] = group.run(APP, work)
-        except Exception as exc:  # the test inspects each outcome
-            outcomes[i] = exc
-
-    first = threading.Thread(target=submit, args=(-1, blocker))
-    first.start()
-    assert held.wait(30)
-    before = group.transactions
-    threads = [threading.Thread(target=submit, args=(i, w)) for i, w in enumerate(works)]
-    for t in threads:
-        t.start()
-    _wait(lambda: group.pending() == len(works), "the requests to queue behind the leader")
-    release.set()
-    for t in [first, *threads]:
-        t.join(60)
+    outcomes, before = _behind_a_leader(
+        group, [lambda w=w: group.run(APP, w) for w in works],
+        lead=lambda s: ingest(s, APP, c, [known], kelisim.keys_dir, now))
     # The four queued requests went into one transaction.
     assert group.transactions == before + 2 and group.jobs == 5
     assert outcomes[-1].stored == 1
@@ -140,12 +154,6 @@ def test_batched_requests_of_one_app_share_one_append(kelisim: Kelisim, client: 
     known = _record(m)
     with kelisim.db.session() as s:
         ingest(s, APP, a, [known], kelisim.keys_dir, now)
-    held, release = threading.Event(), threading.Event()
-
-    def blocker(s: Any) -> None:
-        held.set()
-        release.wait(60)
-
     twice = _record(m)
     changed = {**known, "locale": "ru",
                "document_sha256": m["current"]["locales"]["ru"]["sha256"]}
@@ -154,28 +162,9 @@ def test_batched_requests_of_one_app_share_one_append(kelisim: Kelisim, client: 
                 IngestRequest(a, 1, [changed], now),
                 IngestRequest(a, 1, [twice], now),
                 IngestRequest(b, 1, [_record(m), known], now)]  # known: another install's
-    outcomes: dict[int, Any] = {}
     batch = AppendBatch(kelisim.keys_dir, kelisim.db.url)
-
-    def submit(i: int) -> None:
-        try:
-            outcomes[i] = group.run_batched(APP, batch, (APP, requests[i]))
-        except Exception as exc:  # the test inspects each outcome
-            outcomes[i] = exc
-
-    first = threading.Thread(target=lambda: group.run(APP, blocker))
-    first.start()
-    assert held.wait(30)
-    before = group.transactions
-    threads = []
-    for i in range(len(requests)):
-        # One at a time into the queue, so that the group keeps this order.
-        threads.append(threading.Thread(target=submit, args=(i,)))
-        threads[-1].start()
-        _wait(lambda i=i: group.pending() == i + 1, "the request to queue")
-    release.set()
-    for t in [first, *threads]:
-        t.join(60)
+    outcomes, before = _behind_a_leader(
+        group, [lambda q=q: group.run_batched(APP, batch, (APP, q)) for q in requests])
     assert group.transactions == before + 2
     assert outcomes[0].stored == 2
     assert isinstance(outcomes[1], UnknownInstall)
@@ -203,12 +192,6 @@ def test_several_apps_share_one_commit(kelisim: Kelisim, client: Any, cli: Any,
     from client_sdk.timeutil import utcnow
 
     now = utcnow()
-    held, release = threading.Event(), threading.Event()
-
-    def blocker(s: Any) -> None:
-        held.set()
-        release.wait(60)
-
     jobs: list[Callable[[], Any]] = [
         lambda: group.run_batched("app-two", batch, ("app-two", IngestRequest(
             b, 1, [_record(m2), _record(m2)], now))),
@@ -222,26 +205,7 @@ def test_several_apps_share_one_commit(kelisim: Kelisim, client: Any, cli: Any,
         lambda: group.run_batched(APP, batch, (APP, IngestRequest(
             a, 1, [{**_record(m1), "version": 99}], now))),
     ]
-    outcomes: dict[int, Any] = {}
-
-    def submit(i: int) -> None:
-        try:
-            outcomes[i] = jobs[i]()
-        except Exception as exc:  # the test inspects each outcome
-            outcomes[i] = exc
-
-    first = threading.Thread(target=lambda: group.run(APP, blocker))
-    first.start()
-    assert held.wait(30)
-    before = group.transactions
-    threads = []
-    for i in range(len(jobs)):
-        threads.append(threading.Thread(target=submit, args=(i,)))
-        threads[-1].start()
-        _wait(lambda i=i: group.pending() == i + 1, "the request to queue")
-    release.set()
-    for t in [first, *threads]:
-        t.join(60)
+    outcomes, before = _behind_a_leader(group, jobs)
     assert group.transactions == before + 2, outcomes
     assert outcomes[0].stored == 2 and len(outcomes[0].receipts) == 1
     assert outcomes[1].status == "open"
@@ -261,7 +225,6 @@ def test_a_failing_batch_is_retried_request_by_request(kelisim: Kelisim) -> None
     """A batch that fails as a whole (a database error) costs no request its outcome: each
     is run again alone."""
     group = GroupCommit(kelisim.db)
-    held, release = threading.Event(), threading.Event()
     calls: list[int] = []
 
     def batch(s: Any, items: Any) -> list[Any]:
@@ -270,28 +233,10 @@ def test_a_failing_batch_is_retried_request_by_request(kelisim: Kelisim) -> None
             raise RuntimeError("the shared statement failed")
         return [f"done {items[0]}"]
 
-    def blocker(s: Any) -> None:
-        held.set()
-        release.wait(60)
-
-    outcomes: dict[str, Any] = {}
-
-    def submit(item: str) -> None:
-        try:
-            outcomes[item] = group.run_batched("k", batch, item)
-        except Exception as exc:  # the test inspects each outcome
-            outcomes[item] = exc
-
-    first = threading.Thread(target=lambda: group.run("k", blocker))
-    first.start()
-    assert held.wait(30)
-    threads = [threading.Thread(target=submit, args=(x,)) for x in ("a", "bad", "c")]
-    for t in threads:
-        t.start()
-    _wait(lambda: group.pending() == 3, "the requests to queue")
-    release.set()
-    for t in [first, *threads]:
-        t.join(60)
+    items = ("a", "bad", "c")
+    queued, _ = _behind_a_leader(
+        group, [lambda x=x: group.run_batched("k", batch, x) for x in items])
+    outcomes = {x: queued[i] for i, x in enumerate(items)}
     assert calls[0] == 3 and sorted(calls[1:]) == [1, 1, 1]
     assert outcomes["a"] == "done a" and outcomes["c"] == "done c"
     assert isinstance(outcomes["bad"], RuntimeError)
