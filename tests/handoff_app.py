@@ -2,16 +2,15 @@
 
 ``answer`` (installed with server.handoff.install) answers ``/direct`` and raises for
 ``/fails``; everything else reaches ``__rsgi__`` on the event loop. Each answer says which
-thread gave it. ``/block`` holds the event loop until the file ``release`` appears in
-HANDOFF_DIR (after writing ``blocked`` there), so a test can show what still answers
-while the loop is stuck.
+thread gave it. ``/block`` says so through the FIFO ``blocked`` in HANDOFF_DIR and then
+holds the event loop until the test writes "go" to the FIFO ``release`` (a blocking
+read: no polling), so a test can show what still answers while the loop is stuck.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +41,11 @@ class App:
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         if scope.path == "/block":
-            (DIR / "blocked").touch()
-            while not (DIR / "release").exists():
-                time.sleep(0.01)  # on purpose: nothing else runs on this loop meanwhile
+            with open(DIR / "blocked", "wb") as blocked:
+                blocked.write(b"blocked")
+            # On purpose, a blocking read on the loop: nothing else runs on it meanwhile.
+            with open(DIR / "release", "rb") as release:
+                release.read(2)
         proto.response_str(200, TEXT, f"{_where()} installed={self.installed}")
 
 

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 KELISIM = str(Path(sys.executable).with_name("kelisim"))
@@ -20,6 +20,25 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def until(holds: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Wait until ``holds()``, for a state of another process that nothing announces (a
+    port that answers, a socket that listens, a child that appeared): check it, let the
+    other process run for a moment, check again, until the deadline."""
+    deadline = time.monotonic() + timeout
+    while not holds():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def answers(proc: subprocess.Popen[bytes], port: int, path: str = "/healthz") -> bool:
+    """Whether the server ``proc`` answers ``path`` with 200 (it must still be running)."""
+    assert proc.poll() is None, f"the server on port {port} exited"
+    try:
+        return get(port, path)[0] == 200
+    except OSError:
+        return False
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None
@@ -67,16 +86,7 @@ def running(env: dict[str, str], port: int, workers: int = 2) -> Iterator[subpro
                             env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if get(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server on port {port} did not start")
-            time.sleep(0.1)
+        until(lambda: answers(proc, port), f"the server on port {port} to start")
         yield proc
     finally:
         stop(proc)

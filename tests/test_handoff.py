@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import select
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from livesrv import free_port, get, stop
+from livesrv import answers, free_port, get, stop, until
 from server import handoff
 
 pytestmark = pytest.mark.slow
@@ -36,16 +36,7 @@ def granian(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[in
              "--task-impl", request.param, "handoff_app:app"],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if get(port, "/ready")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert proc.poll() is None and time.monotonic() < deadline, \
-                    log_path.read_text(errors="replace")
-                time.sleep(0.1)
+            until(lambda: answers(proc, port, "/ready"), "granian to start")
             yield port, log_path
         finally:
             stop(proc)
@@ -71,16 +62,26 @@ def test_answers_come_from_the_handoff_thread_and_the_rest_from_the_loop(
 def test_public_reads_are_answered_while_the_event_loop_is_stuck(
         granian: tuple[int, Path], tmp_path: Path) -> None:
     port, _ = granian
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        blocked = pool.submit(get, port, "/block")
-        deadline = time.monotonic() + 10
-        while not (tmp_path / "blocked").exists():
-            assert time.monotonic() < deadline, "/block never reached the event loop"
-            time.sleep(0.01)
-        try:
-            # The loop is held: a request that needed it would wait until released.
-            assert get(port, "/direct")[2] == b"handoff"
-            assert not blocked.done()
-        finally:
-            (tmp_path / "release").touch()
-        assert blocked.result(timeout=10)[2] == b"loop installed=True"
+    os.mkfifo(tmp_path / "blocked")
+    os.mkfifo(tmp_path / "release")
+    # Open for reading first (without blocking), so that the app's open for writing
+    # finds a reader; then wait for its message, not for a time.
+    said = os.open(tmp_path / "blocked", os.O_RDONLY | os.O_NONBLOCK)
+    # Held open read-write (Linux never blocks on that), so the app's open for reading
+    # returns at once and its read waits for our "go", whatever the order of events.
+    go = os.open(tmp_path / "release", os.O_RDWR)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            blocked = pool.submit(get, port, "/block")
+            ready, _, _ = select.select([said], [], [], 10)
+            assert ready and os.read(said, 100) == b"blocked", "/block never reached the loop"
+            try:
+                # The loop is held: a request that needed it would wait until released.
+                assert get(port, "/direct")[2] == b"handoff"
+                assert not blocked.done()
+            finally:
+                os.write(go, b"go")
+            assert blocked.result(timeout=10)[2] == b"loop installed=True"
+    finally:
+        os.close(said)
+        os.close(go)

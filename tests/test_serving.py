@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpers import payload_of
-from livesrv import free_port, get, kelisim, running
+from livesrv import free_port, get, kelisim, running, until
 
 pytestmark = pytest.mark.slow
 
@@ -198,10 +198,7 @@ def listeners(port: int) -> int:
 
 
 def wait_for_listeners(port: int, count: int) -> None:
-    deadline = time.monotonic() + 60
-    while listeners(port) < count:
-        assert time.monotonic() < deadline, f"{listeners(port)} of {count} workers listen"
-        time.sleep(0.05)
+    until(lambda: listeners(port) >= count, f"{count} workers to listen", 60)
 
 
 def test_killed_worker_is_respawned(server: dict[str, Any]) -> None:
@@ -212,18 +209,18 @@ def test_killed_worker_is_respawned(server: dict[str, Any]) -> None:
     assert len(workers) >= 2, workers
     victim = min(workers)
     os.kill(victim, signal.SIGKILL)
-    deadline = time.monotonic() + 60
-    while True:
+
+    def replaced() -> bool:
         # The other worker keeps answering while the killed one is replaced. Connections
         # the killed worker had accepted die with it (reset), as with any SIGKILL.
         with contextlib.suppress(ConnectionError):
             assert get(port, MANIFEST)[0] == 200
-        now = children(main)
-        if victim not in now and len(now) >= len(workers) and listeners(port) >= 2:
-            break
         assert server["proc"].poll() is None, "granian's main process exited"
-        assert time.monotonic() < deadline, f"no new worker: {now}"
-        time.sleep(0.05)
+        now = children(main)
+        return victim not in now and len(now) >= len(workers) and listeners(port) >= 2
+
+    until(replaced, "a new worker in place of the killed one", 60)
+    now = children(main)
     new = now - workers
     assert new, now
     for _ in range(20):
