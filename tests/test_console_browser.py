@@ -186,6 +186,15 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         page.goto(f"{base}/admin/lang/ru?next=/admin/apps/{APP}/dashboard")
         assert "Согласия" in page.content()
         shot("dashboard-ru")
+        # Kazakh: the pages that were partly English (Keys), to look at.
+        page.goto(f"{base}/admin/lang/kk?next=/admin/keys")
+        assert "Кілттер мен түбір" in page.content()
+        shot("keys-kk")
+        page.goto(f"{base}/admin/apps/{APP}/dashboard")
+        assert "Келісімдер" in page.content()
+        shot("dashboard-kk")
+        page.goto(f"{base}/admin/audit")
+        shot("audit-kk")
         browser.close()
     # The app sees the version the console published.
     c = ConsentClient(base, APP, server["root"], tmp_path / "app0")
