@@ -15,8 +15,8 @@ from client_sdk.jsonutil import canonical_bytes
 
 from .rawsql import Raw
 
-__all__ = ["CHAINED", "GENESIS", "body_hash", "chained_fields", "lock_head", "lock_heads",
-           "row_hash", "set_heads"]
+__all__ = ["CHAINED", "GENESIS", "body_hash", "chained_fields", "head_moves", "lock_head",
+           "lock_heads", "row_hash"]
 
 GENESIS = "0" * 64
 
@@ -77,7 +77,8 @@ def lock_heads(r: Raw, app_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
     return {app: (int(seq), str(head)) for app, seq, head in rows}
 
 
-def set_heads(r: Raw, heads: dict[str, tuple[int, str]]) -> None:
-    """Move the chain heads of the apps in ``heads`` to (seq, hash)."""
-    r.cursor.executemany(r.sql("UPDATE chain_heads SET seq = ?, head_hash = ? WHERE app_id = ?"),
-                         [(seq, head, app) for app, (seq, head) in sorted(heads.items())])
+def head_moves(heads: dict[str, tuple[int, str]]) -> list[tuple[str, tuple[Any, ...]]]:
+    """The statements (for :meth:`Raw.all_of`) that move the chain heads of the apps in
+    ``heads`` to (seq, hash), in app order."""
+    return [("UPDATE chain_heads SET seq = ?, head_hash = ? WHERE app_id = ?", (seq, head, app))
+            for app, (seq, head) in sorted(heads.items())]

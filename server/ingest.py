@@ -33,7 +33,7 @@ from client_sdk.envelope import PAYLOAD_RECEIPT
 from client_sdk.jsonutil import canonical_bytes
 from client_sdk.timeutil import format_time
 
-from .chain import body_hash, chained_fields, lock_heads, row_hash, set_heads
+from .chain import body_hash, chained_fields, head_moves, lock_heads, row_hash
 from .consents import receipt_keys_of
 from .errors import ApiError, KelisimError, RecordConflict, UnknownInstall, Unprocessable
 from .keys import SigningKey, sign_envelope
@@ -290,27 +290,19 @@ def _lock_and_read(r: Raw, checked: list[_Checked]) -> tuple[
 def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, bytes]],
            rows: list[tuple[str, dict[str, Any]]], heads: dict[str, tuple[int, str]],
            last_receipt: int) -> None:
-    """INSERT the new receipts ("new:<position>" -> (app, envelope)) and records, and move
-    the chain heads: one multi-row statement each (PostgreSQL: one round trip for all)."""
+    """INSERT the new receipts ("new:<position>" -> (app, envelope)) and records (one
+    multi-row statement each), and move the chain heads (PostgreSQL: one round trip for
+    all)."""
     if r.is_postgres:  # receipt ids drawn from the sequence in prepare
         ids = {key: prepared[int(key[4:])].receipt_id for key in envelopes}
     else:  # under SQLite's one write lock: the ids after the highest
         ids = {key: last_receipt + i for i, key in enumerate(envelopes, 1)}
-    writes = [
+    r.all_of([
         *r.values(RECEIPTS, ("id", "app_id", "envelope"),
                   [(ids[key], app, env) for key, (app, env) in envelopes.items()]),
         *r.values(RECORDS, RECORD_COLUMNS, [
-            (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows])]
-    if not r.is_postgres:
-        r.all_of(writes)
-        set_heads(r, heads)
-        return
-    moves = sorted(heads.items())
-    r.all_of([*writes, (
-        "UPDATE chain_heads AS h SET seq = v.seq, head_hash = v.head_hash FROM (VALUES ROWS) "
-        "AS v (app_id, seq, head_hash) WHERE h.app_id = v.app_id".replace(
-            "ROWS", ", ".join(["(?, ?::integer, ?)"] * len(moves))),
-        tuple(x for app, (seq, head) in moves for x in (app, seq, head)))])
+            (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows]),
+        *head_moves(heads)])
 
 
 def _sign_receipt(app_id: str, install_id: str, stamp: str, rows: list[dict[str, Any]],

@@ -109,18 +109,6 @@ class Raw:
     def run(self, statement: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(self.sql(statement), tuple(params))
 
-    def insert_many(self, table: Table, columns: tuple[str, ...],
-                    rows: Sequence[Sequence[Any]]) -> None:
-        """INSERT ``rows`` (values in the order of ``columns``), each value converted by
-        its column's type as the ORM would."""
-        convert = self.converters(table, columns)
-        # Table and column names come from the model, never from input.
-        statement = self.sql("INSERT INTO {t} ({c}) VALUES ({v})".format(  # noqa: S608
-            t=table.name, c=", ".join(columns), v=", ".join("?" * len(columns))))
-        self.cursor.executemany(statement, [
-            tuple(v if f is None else f(v) for f, v in zip(convert, row, strict=True))
-            for row in rows])
-
     def converters(self, table: Table, columns: tuple[str, ...]) -> list[_Processor | None]:
         key = (self.dialect.name, table.name, columns)
         found = _CONVERTERS.get(key)

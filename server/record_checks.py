@@ -39,8 +39,8 @@ from .errors import RecordsRejected
 from .models import PolicyVersion
 from .rawsql import Raw
 
-__all__ = ["CLOCK_SKEW", "check_records", "clock_skew", "newest_manifest_seqs",
-           "published_times", "record_problems", "rejected_error", "versions", "versions_of"]
+__all__ = ["CLOCK_SKEW", "clock_skew", "newest_manifest_seqs", "published_times",
+           "record_problems", "rejected_error", "versions_of"]
 
 CLOCK_SKEW = timedelta(days=1)
 _CACHE_SIZE = 256
@@ -54,15 +54,11 @@ _seqs: OrderedDict[tuple[str, str], int] = OrderedDict()
 _SEQS_SIZE = 4096
 
 
-def versions(r: Raw, database: str, app_id: str, numbers: set[int]) -> dict[int, Version]:
-    """The app's stored versions among ``numbers``, parsed once per process (``database``
-    names the database in the cache's key)."""
-    return versions_of(r, database, {app_id: numbers}).get(app_id, {})
-
-
 def versions_of(r: Raw, database: str, wanted: dict[str, set[int]]
                 ) -> dict[str, dict[int, Version]]:
-    """:func:`versions` of several apps in one query: app id -> number -> version."""
+    """The stored versions each app of ``wanted`` names (app id -> version numbers), in one
+    query and parsed once per process (``database`` names the database in the cache's
+    key): app id -> number -> version."""
     apps = sorted(wanted)
     numbers = sorted(set().union(*wanted.values()))
     if not apps or not numbers:
@@ -117,24 +113,6 @@ def newest_manifest_seqs(r: Raw, database: str, wanted: dict[str, int]) -> dict[
             while len(_seqs) > _SEQS_SIZE:
                 _seqs.popitem(last=False)
     return out
-
-
-def check_records(r: Raw, database: str, app_id: str,
-                  records: Sequence[dict[str, Any]]) -> None:
-    """Check each record (already loaded by ``RecordSchema``) against its version, and its
-    ``manifest_seq`` against the app's signed manifests.
-
-    Raises:
-        RecordsRejected: (422 ``rejected``) ``details.rejected`` lists ``{id, field, reason}`` for
-            every problem of every record, ``details.problems`` the same as
-            ``records[i].field: reason`` lines.
-    """
-    newest = newest_manifest_seqs(r, database, {app_id: max(
-        (x["manifest_seq"] for x in records), default=0)})[app_id]
-    problems = record_problems(versions(r, database, app_id, {x["version"] for x in records}),
-                               newest, app_id, records)
-    if problems is not None:
-        raise problems
 
 
 def record_problems(known: dict[int, Version], newest: int, app_id: str,
