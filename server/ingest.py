@@ -140,8 +140,8 @@ class AppendBatch:
         Raises:
             ReceiptKeyUnavailable: no receipt key (503, for every request).
             DBAPIError: the database failed (the unique record id included: another
-                transaction stored one meanwhile); the caller rolls back and may run each
-                request alone, which then finds it.
+                transaction stored one meanwhile); the caller rolls back and runs each
+                request again alone, reading under the lock, where it finds it.
         """
         if not any(isinstance(p, _Checked) for p in prepared):
             return list(prepared)

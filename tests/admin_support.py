@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from test_sync_api import record  # noqa: F401 (one record shape for sync and console tests)
 
 from server import Kelisim
 from server.admin.models import ROLES, AdminUser
@@ -114,18 +115,6 @@ def send(client: FlaskClient, records: list[dict[str, Any]], auth: dict[str, str
                        headers={"Authorization": auth["Authorization"]})
     assert resp.status_code == 200, resp.get_json()
     return auth
-
-
-def record(m: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    cur = m["current"]
-    r = {"id": str(uuid.uuid4()), "action": "accept", "version": cur["version"],
-         "document_sha256": cur["locales"]["kk"]["sha256"], "locale": "kk",
-         "purposes": {p["id"]: p["required"] for p in cur["purposes"]},
-         "evidence": {"scrolled_to_end": True, "seconds_on_screen": 30},
-         "age_confirmed": True, "guardian": None, "client_time": m["issued"],
-         "manifest_seq": m["seq"]}
-    r.update(kw)
-    return r
 
 
 def deletion(client: FlaskClient, auth: dict[str, str]) -> str:
