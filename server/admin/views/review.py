@@ -75,7 +75,7 @@ def first_layer(app: Any, spec: dict[str, Any], app_meta: dict[str, Any] | None,
 def phone_words(layer: dict[str, Any], locale: str) -> dict[str, str]:
     """The first layer's words as the SDK's consent screen says them in ``locale``: the
     same strings (client_sdk.strings) and the same CLDR plurals, durations and country
-    names (client_sdk.kivy.fmt, babel only), so the preview is what a phone shows."""
+    names (client_sdk.kivy.fmt, no Kivy), so the preview is what a phone shows."""
     from client_sdk.kivy import fmt
     from client_sdk.strings import text
 
