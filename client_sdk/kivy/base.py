@@ -24,6 +24,7 @@ from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.layout import Layout
 from kivy.uix.modalview import ModalView
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.spinner import Spinner
 from kivy.uix.widget import Widget
@@ -31,7 +32,7 @@ from kivy.uix.widget import Widget
 from . import style as _style
 
 __all__ = ["Column", "ConfirmDialog", "KButton", "KCheck", "KText", "KToggle",
-           "LanguageSpinner", "Row", "TapText", "after_first_frame", "background",
+           "LanguageSpinner", "Row", "Screens", "TapText", "after_first_frame", "background",
            "lay_out_now"]
 
 T = TypeVar("T")
@@ -172,6 +173,25 @@ class Row(BoxLayout):  # type: ignore[misc]
 
     def _fit(self, *_: Any) -> None:
         self.height = max([dp(48), *(c.height for c in self.children)])
+
+
+class Screens(ScreenManager):  # type: ignore[misc]
+    """A ScreenManager whose screens replace each other at once, and that clips nothing.
+
+    Kivy's ScreenManager clips its screens for the transitions that slide them: a stencil
+    pushed and popped around its children, which fills its whole area twice in every frame
+    (and makes every pixel under it pass a stencil test). Screens that switch at once and
+    fill the manager need no clipping; what scrolls clips itself (a ScrollView). base.kv
+    drops the ScreenManager rule for this class."""
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("transition", NoTransition())
+        super().__init__(**kw)
+
+    def on_transition(self, _manager: Any, transition: Any) -> None:
+        if not isinstance(transition, NoTransition):
+            raise ValueError("Screens switch at once (NoTransition): use a ScreenManager "
+                             "for a transition that moves the screens")
 
 
 class ConfirmDialog(ModalView):  # type: ignore[misc]
