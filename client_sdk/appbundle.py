@@ -19,12 +19,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from .envelope import PAYLOAD_ROOT, parse_envelope
 from .errors import FormatError
 from .jsonutil import loads_strict
+from .record import Record, record
 
 __all__ = ["BUNDLE_FORMAT", "BUNDLE_SUFFIX", "AppBundle", "load_bundle"]
 
@@ -36,8 +36,8 @@ _APP_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _KEYS = {"format", "format_version", "app", "root", "manifest", "documents"}
 
 
-@dataclass(frozen=True)
-class AppBundle:
+@record
+class AppBundle(Record):
     """A parsed bundle: exact bytes, not yet verified."""
 
     app_id: str

@@ -14,7 +14,6 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from .errors import ConsentError, RepositoryError, UsageError
 from .ledger import LedgerRecord, derive_state
 from .locales import negotiate
 from .model import Manifest, Version
+from .record import Record, record
 from .recording import Recording
 from .store import Store
 from .timeutil import utcnow
@@ -40,8 +40,8 @@ log = logging.getLogger("kelisim")
 __all__ = ["ConsentClient", "RefreshResult"]
 
 
-@dataclass(frozen=True)
-class RefreshResult:
+@record
+class RefreshResult(Record):
     """What ``refresh()`` did. ``error`` is set when it failed; the old state stays."""
 
     ok: bool

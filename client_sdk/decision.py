@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
 from .locales import negotiate, pick_text
 from .model import HistoryEntry, Manifest, Version
+from .record import Record, record
 from .timeutil import parse_duration
 
 __all__ = ["Change", "ConsentState", "Decision", "Kind", "decide", "effective_view"]
@@ -36,8 +37,8 @@ class Kind(enum.Enum):
     UNAVAILABLE = "unavailable"
 
 
-@dataclass(frozen=True)
-class Change:
+@record
+class Change(Record):
     """One version's "what changed", in the negotiated locale."""
 
     version: int
@@ -47,8 +48,8 @@ class Change:
     summary: str
 
 
-@dataclass(frozen=True)
-class ConsentState:
+@record
+class ConsentState(Record):
     """What the ledger says, reduced to what the rules need."""
 
     status: str  # "none" | "accepted" | "declined" | "withdrawn"
@@ -58,8 +59,8 @@ class ConsentState:
     acknowledged: frozenset[int] = frozenset()  # versions whose notice was acknowledged
 
 
-@dataclass(frozen=True)
-class Decision:
+@record
+class Decision(Record):
     """What to show now: ``kind``, why (``reasons``), the version and language, and what
     changed since the user's last decision."""
 
@@ -71,8 +72,8 @@ class Decision:
     stale: bool = False  # the manifest has expired and could not be refreshed
 
 
-@dataclass(frozen=True)
-class View:
+@record
+class View(Record):
     """The manifest as of ``now``: which version is current, which is still upcoming."""
 
     current: Version

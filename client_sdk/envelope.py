@@ -10,12 +10,12 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from .ed25519 import VerifyKey
 from .errors import FormatError, SignatureError
 from .jsonutil import canonical_bytes, loads_strict
+from .record import Record, record
 
 __all__ = [
     "PAYLOAD_MANIFEST",
@@ -42,8 +42,8 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %b %d %b" % (len(ptype), ptype, len(payload), payload)
 
 
-@dataclass(frozen=True)
-class ParsedEnvelope:
+@record
+class ParsedEnvelope(Record):
     """An envelope whose structure is valid; its signatures are not yet checked."""
 
     payload: bytes

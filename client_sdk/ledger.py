@@ -7,10 +7,10 @@ values (``client_sdk.rules`` and the store use these, never their own copies).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
 from .decision import ConsentState
+from .record import Record, record
 from .timeutil import parse_time
 
 __all__ = ["ACTIONS", "STATUSES", "Action", "LedgerRecord", "Status", "apply", "derive_state"]
@@ -23,8 +23,8 @@ ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)
 
 
-@dataclass(frozen=True)
-class LedgerRecord:
+@record
+class LedgerRecord(Record):
     """One decision of the user, as stored and as sent to the server."""
 
     id: str

@@ -8,7 +8,6 @@ and check no signatures: that is :mod:`client_sdk.envelope`'s job.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from .ed25519 import VerifyKey
@@ -16,6 +15,7 @@ from .envelope import key_from_dict
 from .errors import FormatError
 from .grammar import ID_RE, SHA256_RE, is_locale
 from .reader import Reader
+from .record import Record, record
 from .timeutil import parse_duration
 
 __all__ = [
@@ -41,16 +41,16 @@ ROLES = ("root", "manifest", "receipt")
 
 
 
-@dataclass(frozen=True)
-class Role:
+@record
+class Role(Record):
     """The key ids that sign for one role and how many of them must."""
 
     keyids: tuple[str, ...]
     threshold: int
 
 
-@dataclass(frozen=True)
-class Root:
+@record
+class Root(Record):
     """Payload of a root envelope: which keys sign what."""
 
     version: int
@@ -90,8 +90,8 @@ class Root:
         return cls(version=version, expires=expires, keys=keys, roles=roles)
 
 
-@dataclass(frozen=True)
-class LocaleDoc:
+@record
+class LocaleDoc(Record):
     """One language's document of a version: title, where it is, its hash and length,
     and the change summary."""
 
@@ -102,8 +102,8 @@ class LocaleDoc:
     summary: str
 
 
-@dataclass(frozen=True)
-class Purpose:
+@record
+class Purpose(Record):
     """A processing purpose: titles and descriptions by language, the data it uses and
     the vendors it shares them with."""
 
@@ -115,8 +115,8 @@ class Purpose:
     vendors: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Vendor:
+@record
+class Vendor(Record):
     """A third party data are shared with, and its country."""
 
     id: str
@@ -125,16 +125,16 @@ class Vendor:
     policy_url: str
 
 
-@dataclass(frozen=True)
-class DataCategory:
+@record
+class DataCategory(Record):
     """A category of personal data, titled by language."""
 
     id: str
     title: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class Permission:
+@record
+class Permission(Record):
     """A device permission the app asks for, the purposes it serves and why, by
     language."""
 
@@ -143,8 +143,8 @@ class Permission:
     rationale: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class Version:
+@record
+class Version(Record):
     """One published policy version, as the manifest carries it."""
 
     version: int
@@ -279,8 +279,8 @@ def _check_references(
                                   field=f"{path}.permissions[{i}].purposes")
 
 
-@dataclass(frozen=True)
-class Controller:
+@record
+class Controller(Record):
     """The operator: name, BIN, country, contact e-mail and address."""
 
     name: str
@@ -290,8 +290,8 @@ class Controller:
     address: str
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
+@record
+class HistoryEntry(Record):
     """A version older than ``current``: enough to tell a user what changed since."""
 
     version: int
@@ -301,8 +301,8 @@ class HistoryEntry:
     summary: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class Manifest:
+@record
+class Manifest(Record):
     """Payload of a manifest envelope."""
 
     app: str

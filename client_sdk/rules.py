@@ -50,12 +50,12 @@ here: the server does not keep that state per install, and the SDK checks it its
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Final
 
 from .grammar import is_locale
 from .ledger import ACTIONS
 from .model import Version
+from .record import Record, record
 
 __all__ = [
     "ACTIONS",
@@ -75,8 +75,8 @@ EVIDENCE_LAYERS: Final = ("first_layer", "purposes", "full_text")
 MAX_SECONDS: Final = 86400
 
 
-@dataclass(frozen=True)
-class Problem:
+@record
+class Problem(Record):
     """One rule a record breaks: the record's field and a message a person can act on."""
 
     field: str

@@ -34,6 +34,7 @@ from .jsonutil import canonical_bytes, loads_strict
 from .ledger import LedgerRecord
 from .model import Root
 from .receipts import confirms, confirms_deletion, verify_receipt
+from .record import Record, record
 from .store import Store
 from .timeutil import format_time
 
@@ -46,8 +47,8 @@ BATCH = 100
 MAX_RESPONSE = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class SyncResult:
+@record
+class SyncResult(Record):
     """What ``sync()`` did: records confirmed now, records still waiting, the first error,
     and records the server refused for good in this run (set aside, see ``history()``)."""
 
@@ -64,8 +65,8 @@ def backoff(attempts: int, rng: random.Random) -> timedelta:
     return timedelta(seconds=base * rng.uniform(0.5, 1.5))
 
 
-@dataclass(frozen=True)
-class ApiAnswer:
+@record
+class ApiAnswer(Record):
     """A 4xx/5xx answer, read as far as it follows ``{"error": {code, message, details}}``."""
 
     status: int

@@ -20,18 +20,19 @@ import ssl
 import time
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 from .errors import NetworkError, OversizeError, SlowRetrievalError
+from .record import Record, record
 
 __all__ = ["HttpTransport", "Request", "Response", "Transport"]
 
 _CHUNK = 16 * 1024
 
 
-@dataclass(frozen=True)
-class Request:
+@record
+class Request(Record):
     """One request as a transport sees it (and a ``MockTransport`` handler receives it)."""
 
     method: str
@@ -40,8 +41,8 @@ class Request:
     body: bytes | None = None
 
 
-@dataclass(frozen=True)
-class Response:
+@record
+class Response(Record):
     """An answer, whatever its status. ``headers`` names are lower-case."""
 
     status: int

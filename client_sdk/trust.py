@@ -7,7 +7,6 @@ trusted value or raises, leaving the trusted state exactly as it was. Time is pa
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 
 from .envelope import PAYLOAD_MANIFEST, PAYLOAD_ROOT, parse_envelope, verify_threshold
@@ -18,21 +17,22 @@ from .errors import (
     WrongAppError,
 )
 from .model import LocaleDoc, Manifest, Root
+from .record import Record, record
 from .timeutil import format_time
 
 __all__ = ["TrustedManifest", "TrustedRoot", "TrustedState", "check_document"]
 
 
-@dataclass(frozen=True)
-class TrustedRoot:
+@record
+class TrustedRoot(Record):
     """A verified root and the exact bytes it was verified from."""
 
     raw: bytes
     root: Root
 
 
-@dataclass(frozen=True)
-class TrustedManifest:
+@record
+class TrustedManifest(Record):
     """A verified manifest and the exact bytes it was verified from."""
 
     raw: bytes

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeGuard
 
@@ -17,6 +16,7 @@ from .envelope import PAYLOAD_MANIFEST, PAYLOAD_ROOT, parse_envelope
 from .errors import ConsentError, ExpiredError, NetworkError, RepositoryError
 from .locales import negotiate
 from .model import LocaleDoc, Manifest, Root
+from .record import Record, record
 from .store import Store
 from .timeutil import format_time
 from .trust import TrustedManifest, TrustedRoot, TrustedState, check_document, load_root
@@ -29,8 +29,8 @@ __all__ = ["Limits", "fetch_document", "launch_root", "load_bundle", "update"]
 MAX_ROOT_WALK = 32
 
 
-@dataclass(frozen=True)
-class Limits:
+@record
+class Limits(Record):
     """Size caps of the downloads (endless-data defence)."""
 
     root: int = 64 * 1024

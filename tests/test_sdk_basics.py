@@ -95,3 +95,28 @@ def test_root_model_names_the_bad_field() -> None:
         Root.from_payload({**good, "expires": "2030-01-01"})
     with pytest.raises(FormatError, match="version: must be an integer"):
         Root.from_payload({**good, "version": True})
+
+
+def test_records_compare_hash_and_print_as_dataclasses_do() -> None:
+    import dataclasses
+
+    from client_sdk.decision import Change
+    from client_sdk.model import Role
+    from client_sdk.record import Record, record
+
+    a, b = Role(("k1", "k2"), 2), Role(("k1", "k2"), 2)
+    assert a == b and hash(a) == hash(b) and a != Role(("k1",), 1)
+    assert repr(a) == "Role(keyids=('k1', 'k2'), threshold=2)"
+    assert dataclasses.replace(a, threshold=1) == Role(("k1", "k2"), 1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.threshold = 3  # type: ignore[misc]
+
+    @record
+    class Twin(Record):  # the same fields as Role, another type: never equal
+        keyids: tuple[str, ...]
+        threshold: int
+
+    assert Twin(("k1", "k2"), 2) != a and a.__eq__(Twin(("k1", "k2"), 2)) is NotImplemented
+    assert Change.__eq__ is Record.__eq__  # shared, not generated per class
+    with pytest.raises(TypeError, match="derive from Record"):
+        record(type("Plain", (), {}))

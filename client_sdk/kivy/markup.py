@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
+
+from ..record import Record, record
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -33,8 +34,8 @@ def _md() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).disable("image")
 
 
-@dataclass(frozen=True)
-class Block:
+@record
+class Block(Record):
     kind: str  # heading | paragraph | item | rule
     markup: str
     level: int = 0  # heading level, or list nesting depth for items

@@ -3,7 +3,7 @@ without a window (every text colour reaches 4.5:1 on its background in both them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import Record, record
 
 __all__ = ["DARK", "LIGHT", "TEXT_PAIRS", "Palette", "contrast_ratio", "luminance"]
 
@@ -16,8 +16,8 @@ def _hex(code: str) -> RGBA:
     return (r, g, b, 1.0)
 
 
-@dataclass(frozen=True)
-class Palette:
+@record
+class Palette(Record):
     """A set of colours. Pairs that carry text must reach 4.5:1 (WCAG AA):
     text, muted and link on background and surface; primary_text on primary; banner_text on
     banner; error on surface."""
