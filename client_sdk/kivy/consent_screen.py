@@ -110,6 +110,11 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         self._blocks: list[Block] = []
         self._parts: dict[str, Part] = {}
         super().__init__(**kw)
+        # The header and the bar keep their place in the layout but are drawn after the
+        # layers: they cover what a layer scrolls beyond its view (CoveredScroll).
+        for edge in (self.ids.header, self.ids.bar):
+            self.canvas.remove(edge.canvas)
+            self.canvas.after.add(edge.canvas)
         self.require_scroll = require_scroll
         state = client.consent_state()
         self.choices = {p.id: state.status == "accepted" and bool(state.grants.get(p.id))
