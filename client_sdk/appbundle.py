@@ -16,11 +16,11 @@ are (``ConsentClient.from_bundle``).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from .digest import sha256_hex
 from .envelope import PAYLOAD_ROOT, parse_envelope
 from .errors import FormatError
 from .jsonutil import loads_strict
@@ -91,7 +91,7 @@ def load_bundle(source: str | Path | bytes, *, max_bytes: int = MAX_BUNDLE_BYTES
             raise FormatError(f"{where}: documents.{sha[:64]} must be text under its "
                               f"lower-case sha256", url=where)
         raw = text.encode("utf-8")
-        if hashlib.sha256(raw).hexdigest() != sha:
+        if sha256_hex(raw) != sha:
             raise FormatError(f"{where}: documents.{sha} does not hash to its key",
                               url=where)
         documents[sha] = raw

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .digest import sha256_hex
 from .ed25519 import VerifyKey
 from .errors import FormatError, SignatureError
 from .jsonutil import canonical_bytes, loads_strict
@@ -110,7 +110,7 @@ def parse_envelope(data: bytes, expected_type: str, *, url: str | None = None) -
 
 def keyid_of(public: Mapping[str, Any]) -> str:
     """Key id: sha256 of the canonical JSON of the key's type, scheme and public value."""
-    return hashlib.sha256(canonical_bytes(dict(public))).hexdigest()
+    return sha256_hex(canonical_bytes(dict(public)))
 
 
 def key_from_dict(keyid: str, data: object, *, field: str = "key",

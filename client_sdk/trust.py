@@ -6,9 +6,9 @@ trusted value or raises, leaving the trusted state exactly as it was. Time is pa
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
+from .digest import sha256_hex
 from .envelope import PAYLOAD_MANIFEST, PAYLOAD_ROOT, parse_envelope, verify_threshold
 from .errors import (
     DocumentMismatchError,
@@ -62,7 +62,7 @@ def check_document(data: bytes, doc: LocaleDoc, *, url: str | None = None) -> No
         raise DocumentMismatchError(
             f"document is {len(data)} bytes, the manifest says {doc.length}",
             expected=str(doc.length), actual=str(len(data)), url=url)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_hex(data)
     if digest != doc.sha256:
         raise DocumentMismatchError(f"document sha256 {digest} differs from the manifest's "
                                     f"{doc.sha256}", expected=doc.sha256, actual=digest, url=url)

@@ -7,11 +7,11 @@ error the caller's state is untouched: a refresh builds its new state on the sid
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeGuard
 
+from .digest import sha256_hex
 from .envelope import PAYLOAD_MANIFEST, PAYLOAD_ROOT, parse_envelope
 from .errors import ConsentError, ExpiredError, NetworkError, RepositoryError
 from .locales import negotiate
@@ -50,7 +50,7 @@ def launch_root(trusted_root: bytes, meta: Mapping[str, bytes],
     Raises:
         RepositoryError: the pinned root is not validly self-signed.
     """
-    pinned_hash = hashlib.sha256(trusted_root).hexdigest().encode()
+    pinned_hash = sha256_hex(trusted_root).encode()
     stored_root = meta.get("root")
     if stored_root is not None and meta.get("pinned_sha256") == pinned_hash:
         # This pinned root was verified on an earlier launch and the stored root was

@@ -1,5 +1,6 @@
 """client_sdk.ed25519: cryptography's verify and securesystemslib's pure-Python one (iOS)
-give the same answer on good and bad signatures."""
+give the same answer on good and bad signatures; client_sdk.digest's two SHA-256s give
+hashlib's digest."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from client_sdk import ed25519
+from client_sdk import digest, ed25519
 from client_sdk.ed25519 import VerifyKey
 
 BACKENDS = {"cryptography": ed25519._with_cryptography,
@@ -38,3 +39,15 @@ def test_a_key_is_32_bytes_and_compares_by_value() -> None:
     assert len({VerifyKey("a", public), VerifyKey("a", public)}) == 1
     with pytest.raises(ValueError, match="32 bytes"):
         VerifyKey("a", public[:31])
+
+
+@pytest.mark.parametrize("backend", [digest._with_cryptography, digest._with_hashlib],
+                         ids=["cryptography", "hashlib"])
+def test_both_sha256s_are_hashlibs(backend: object) -> None:
+    import hashlib
+    import os
+
+    sha = backend()  # type: ignore[operator]
+    for data in (b"", b"abc", os.urandom(1), os.urandom(100_000)):
+        assert sha(data) == hashlib.sha256(data).hexdigest()
+    assert digest.sha256_hex(b"abc") == hashlib.sha256(b"abc").hexdigest()
