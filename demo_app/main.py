@@ -18,7 +18,7 @@ Configuration (environment):
 
 from __future__ import annotations
 
-import hashlib
+import gc
 import os
 import sys
 import time
@@ -39,6 +39,7 @@ from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 
 from client_sdk import ConsentClient, Decision, RefreshResult  # noqa: E402
 from client_sdk.appbundle import AppBundle, load_bundle  # noqa: E402
+from client_sdk.digest import sha256_hex  # noqa: E402
 from client_sdk.errors import ConsentError, NetworkError, UsageError  # noqa: E402
 from client_sdk.kivy import DARK, LIGHT, ConsentGate, theme  # noqa: E402
 from client_sdk.kivy.base import after_first_frame  # noqa: E402
@@ -46,6 +47,18 @@ from client_sdk.kivy.texts import language  # noqa: E402
 
 from .logo import LOGO, JanaLogo  # noqa: E402, F401 - screens.kv uses JanaLogo
 from .strings import t  # noqa: E402
+
+# What start-up makes lives as long as the app (modules, classes, the first screen's
+# widgets): until the first frame the cyclic collector would scan it again and again and
+# free nothing. It waits for that frame (Kivy's window is up by now, as in any Kivy app),
+# then freezes those objects (gc.freeze), so later collections, while the user scrolls,
+# skip them. See docs/kivy.md, "Start-up".
+gc.disable()
+
+
+def _collect_from_now_on() -> None:
+    gc.freeze()
+    gc.enable()
 
 APP_ID = "jana-courier"
 HERE = Path(__file__).resolve().parent
@@ -75,7 +88,7 @@ class Analytics:
 def instance_dir(base: Path, bundle: AppBundle) -> Path:
     """The store of the server instance this bundle was made for: a new root (a new
     ``make run``) starts clean instead of failing its signature check on old state."""
-    return base / f"instance-{hashlib.sha256(bundle.root).hexdigest()[:16]}"
+    return base / f"instance-{sha256_hex(bundle.root)[:16]}"
 
 
 class JanaCourierApp(App):
@@ -116,6 +129,7 @@ class JanaCourierApp(App):
     def on_start(self) -> None:
         self.gate.start()
         after_first_frame(self.screens)  # when consent stood, the gate already made them
+        after_first_frame(_collect_from_now_on)
         if os.environ.get("KELISIM_DEMO_EXIT_ON_FRAME"):
             # bench/demo_start.py: the consent screen is in the tree; report the first
             # clock tick, then the first frame drawn with it (glFinish: drawn, not just
