@@ -299,6 +299,8 @@ def test_defect5_no_baked_english_always_active_names_plurals(runs: dict[str, An
     assert "3 года" in first  # the consent term, P3Y
     assert "Соединенные Штаты" in first  # the vendor's country, in words
     assert "2026" in r["meta"] and "-" not in r["meta"].split("·")[1]  # not ISO
+    assert r["title"] == ["Policy [b]1[/b] & [ref=https://evil.example]more[/ref]", False,
+                          True, {}]
     assert any("Всегда включено" in x for x in r["settings_labels"])
 
 

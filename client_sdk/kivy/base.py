@@ -21,6 +21,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
+from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.layout import Layout
 from kivy.uix.modalview import ModalView
@@ -32,8 +33,8 @@ from kivy.uix.widget import Widget
 from . import style as _style
 
 __all__ = ["Column", "ConfirmDialog", "KButton", "KCheck", "KText", "KToggle",
-           "LanguageSpinner", "Row", "Screens", "TapText", "after_first_frame", "background",
-           "lay_out_now"]
+           "LanguageSpinner", "Logo", "Row", "Screens", "TapText", "after_first_frame",
+           "background", "lay_out_now"]
 
 T = TypeVar("T")
 
@@ -192,6 +193,12 @@ class Screens(ScreenManager):  # type: ignore[misc]
         if not isinstance(transition, NoTransition):
             raise ValueError("Screens switch at once (NoTransition): use a ScreenManager "
                              "for a transition that moves the screens")
+
+
+class Logo(Image):  # type: ignore[misc]
+    """The app's logo (``theme.logo``), scaled to fit inside the widget. Kivy's Image
+    clips its picture with a stencil, for the fit modes that let it overflow; a logo that
+    fits needs none (base.kv drops that rule)."""
 
 
 class ConfirmDialog(ModalView):  # type: ignore[misc]

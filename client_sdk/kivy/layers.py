@@ -18,7 +18,8 @@ __all__ = ["fill_first_layer", "fill_purposes", "purpose_row"]
 
 
 def heading(label: str) -> KText:
-    return KText(text=f"[b]{escape(label)}[/b]", base_size=theme.heading_size)
+    """A section heading: bold text as it is (no markup to parse, one font to load)."""
+    return KText(text=label, markup=False, bold=True, base_size=theme.heading_size)
 
 
 def small(markup: str) -> KText:

@@ -282,6 +282,11 @@ def defect5_words(d: Driver, cfg: dict[str, Any]) -> Steps:
     yield 0.3
     r["first_labels"] = labels(s.ids.first_box)
     r["meta"] = s.meta_text
+    # A title is shown as it is: markup in it neither styles it nor makes a link.
+    title = s.ids.title
+    s.title_text = "Policy [b]1[/b] & [ref=https://evil.example]more[/ref]"
+    yield 0.2
+    r["title"] = [title.text, title.markup, title.bold, dict(title.refs)]
     c.accept(age_confirmed=True)
     settings = ConsentSettings(c)
     d.show(settings)
