@@ -1,16 +1,17 @@
-"""``@record``: the SDK's value types, frozen dataclasses that share one ``__eq__``,
-``__hash__`` and ``__repr__``.
+"""``@record``: the SDK's value types, dataclasses whose immutability, equality, hash and
+repr are shared methods instead of generated ones.
 
 ``@dataclass(frozen=True)`` writes and compiles six methods for every class when its
-module is imported; an app's start-up paid that for the SDK's ~25 value types (about 5 ms of
+module is imported; an app's start-up paid that for the SDK's ~30 value types (about 7 ms of
 a phone's launch, before the first frame). A record has the same fields, constructor,
-immutability, equality (same class, equal fields), hash and repr; three of the methods are
-these shared ones instead of generated ones.
+immutability (each field is set once, by the constructor; any other assignment or
+deletion raises ``FrozenInstanceError``), equality (same class, equal fields), hash and
+repr; only ``__init__`` is generated.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import FrozenInstanceError, dataclass, fields
 from typing import Any, TypeVar, dataclass_transform
 
 __all__ = ["Record", "record"]
@@ -48,10 +49,19 @@ class Record:
         inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in _names(type(self)))
         return f"{type(self).__qualname__}({inner})"
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The generated __init__ sets each field once; nothing sets anything after it.
+        if name in self.__dict__ or name not in _names(type(self)):
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
 
 @dataclass_transform(frozen_default=True)
 def record(cls: type[T]) -> type[T]:
     """A frozen dataclass of ``cls``, which must derive from :class:`Record`."""
     if not issubclass(cls, Record):
         raise TypeError(f"{cls.__qualname__} must derive from Record")
-    return dataclass(frozen=True, eq=False, repr=False)(cls)
+    return dataclass(eq=False, repr=False)(cls)

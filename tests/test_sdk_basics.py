@@ -120,3 +120,19 @@ def test_records_compare_hash_and_print_as_dataclasses_do() -> None:
     assert Change.__eq__ is Record.__eq__  # shared, not generated per class
     with pytest.raises(TypeError, match="derive from Record"):
         record(type("Plain", (), {}))
+
+
+def test_a_record_field_is_set_once_by_its_constructor() -> None:
+    import copy
+    import dataclasses
+
+    from client_sdk.model import Role
+
+    role = Role(("k1",), 1)
+    for attempt in (lambda: setattr(role, "threshold", 2), lambda: setattr(role, "new", 1),
+                    lambda: delattr(role, "threshold")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            attempt()
+    assert role == Role(("k1",), 1) and not hasattr(role, "new")
+    assert copy.copy(role) == role and copy.deepcopy(role) == role
+    assert dataclasses.asdict(role) == {"keyids": ("k1",), "threshold": 1}

@@ -136,6 +136,7 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         ids join the screen's (``ids.policy``, ``ids.back2``...)."""
         made = self._parts.get(name)
         if made is None:
+            _load_parts_rules()
             if name == "full_text":
                 from . import policy_view  # noqa: F401 - the kv rule makes a PolicyView
             made = self._parts[name] = _PARTS[name](screen=self)
@@ -373,3 +374,13 @@ def _seconds(value: float) -> int:
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+
+_parts_rules: list[str] = []
+
+
+def _load_parts_rules() -> None:
+    """The later layers' kv rules (consent_parts.kv), loaded once, when the first of them
+    is made: the first frame parses only the rules it shows."""
+    if not _parts_rules:
+        _parts_rules.append(str(Path(__file__).with_name("consent_parts.kv")))
+        Builder.load_file(_parts_rules[0])
