@@ -1,6 +1,7 @@
 """Themed building blocks the consent widgets are made of: text, buttons, a toggle with no
-words baked into its image, a check box, a confirmation dialog. Their look is in base.kv
-and follows :data:`theme.theme`; an app restyles them by overriding those rules.
+words baked into its image, a check box (the confirmation dialog: confirm_dialog.py).
+Their look is in base.kv and follows :data:`theme.theme`; an app restyles them by
+overriding those rules.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ from kivy.clock import Clock, mainthread
 from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.layout import Layout
-from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.spinner import Spinner
@@ -32,7 +32,7 @@ from kivy.uix.widget import Widget
 
 from . import style as _style
 
-__all__ = ["Column", "ConfirmDialog", "KButton", "KCheck", "KText", "KToggle",
+__all__ = ["Column", "KButton", "KCheck", "KText", "KToggle",
            "LanguageSpinner", "Logo", "Row", "Screens", "TapText", "after_first_frame",
            "background", "lay_out_now"]
 
@@ -199,22 +199,6 @@ class Logo(Image):  # type: ignore[misc]
     """The app's logo (``theme.logo``), scaled to fit inside the widget. Kivy's Image
     clips its picture with a stencil, for the fit modes that let it overflow; a logo that
     fits needs none (base.kv drops that rule)."""
-
-
-class ConfirmDialog(ModalView):  # type: ignore[misc]
-    """Asks before a destructive action. ``action`` runs only on Confirm."""
-
-    title = StringProperty("")
-    message = StringProperty("")
-    confirm_text = StringProperty("")
-    cancel_text = StringProperty("")
-    action = ObjectProperty(None, allownone=True)
-
-    def confirm(self) -> None:
-        action = self.action
-        self.dismiss()
-        if action is not None:
-            action()
 
 
 def lay_out_now(widget: Widget) -> None:

@@ -22,7 +22,8 @@ from ..client import ConsentClient
 from ..store import LedgerRecord
 from ..sync import SyncResult
 from ..timeutil import parse_time
-from .base import ConfirmDialog, KText, background
+from .base import KText, background
+from .confirm_dialog import ConfirmDialog
 from .layers import heading, purpose_row, small
 from .markup import escape
 from .policy_view import PolicyModal
