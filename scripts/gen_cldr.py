@@ -41,10 +41,10 @@ def _check_pattern(lang: str, pattern: str) -> str:
     return pattern
 
 
-def _plural_source(lang: str, locale: Locale) -> str:
+def _plural_body(locale: Locale) -> str:
+    """The rule's Python, as babel compiles it, on the operands of a whole number."""
     compile_ = _PythonCompiler().compile
-    lines = [f"def _plural_{lang.replace('-', '_')}(n: int) -> str:",
-             "    i, v, w, f, t, c, e = n, 0, 0, 0, 0, 0, 0  # the operands of a whole number"]
+    lines = ["    i, v, w, f, t, c, e = n, 0, 0, 0, 0, 0, 0  # the operands of a whole number"]
     for tag, ast in locale.plural_form.abstract:
         lines.append(f"    if {compile_(ast)}:")
         lines.append(f"        return {tag!r}")
@@ -87,9 +87,15 @@ def generate() -> str:
     tables: dict[str, dict[str, object]] = {
         "DATE_LONG": {}, "DATE_MEDIUM": {}, "TIME_MEDIUM": {}, "DATETIME_MEDIUM": {},
         "MONTHS": {}, "MONTHS_ABBR": {}, "AM_PM": {}}
+    plural_of: dict[str, str] = {}  # language -> its rule's function (shared when equal)
+    bodies: dict[str, str] = {}  # rule body -> function name
     for lang in LANGUAGES:
         loc = Locale.parse(lang.replace("-", "_"))
-        out += ["", _plural_source(lang, loc), ""]
+        body = _plural_body(loc)
+        if body not in bodies:
+            bodies[body] = f"_plural_{lang.replace('-', '_')}"
+            out += ["", f"def {bodies[body]}(n: int) -> str:", body, ""]
+        plural_of[lang] = bodies[body]
         tables["DATE_LONG"][lang] = _check_pattern(lang, loc.date_formats["long"].pattern)
         tables["DATE_MEDIUM"][lang] = _check_pattern(lang, loc.date_formats["medium"].pattern)
         tables["TIME_MEDIUM"][lang] = _check_pattern(lang, loc.time_formats["medium"].pattern)
@@ -100,7 +106,7 @@ def generate() -> str:
         periods = loc.day_periods["format"]["abbreviated"]
         tables["AM_PM"][lang] = (periods["am"], periods["pm"])
     out += ["", "PLURAL: dict[str, Callable[[int], str]] = {"]
-    out += [f"    {lang!r}: _plural_{lang.replace('-', '_')}," for lang in LANGUAGES]
+    out += [f"    {lang!r}: {plural_of[lang]}," for lang in LANGUAGES]
     out.append("}")
     types = {"MONTHS": "tuple[str, ...]", "MONTHS_ABBR": "tuple[str, ...]",
              "AM_PM": "tuple[str, str]"}

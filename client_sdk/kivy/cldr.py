@@ -37,13 +37,6 @@ def _plural_kk(n: int) -> str:
     return 'other'
 
 
-def _plural_ky(n: int) -> str:
-    i, v, w, f, t, c, e = n, 0, 0, 0, 0, 0, 0  # the operands of a whole number
-    if IN(n, [(1, 1)]):
-        return 'one'
-    return 'other'
-
-
 def _plural_ru(n: int) -> str:
     i, v, w, f, t, c, e = n, 0, 0, 0, 0, 0, 0  # the operands of a whole number
     if ((IN(v, [(0, 0)]) and IN(MOD(i, 10), [(2, 4)])) and (not IN(MOD(i, 100), [(12, 14)]))):
@@ -55,27 +48,13 @@ def _plural_ru(n: int) -> str:
     return 'other'
 
 
-def _plural_uz(n: int) -> str:
-    i, v, w, f, t, c, e = n, 0, 0, 0, 0, 0, 0  # the operands of a whole number
-    if IN(n, [(1, 1)]):
-        return 'one'
-    return 'other'
-
-
-def _plural_uz_Cyrl(n: int) -> str:
-    i, v, w, f, t, c, e = n, 0, 0, 0, 0, 0, 0  # the operands of a whole number
-    if IN(n, [(1, 1)]):
-        return 'one'
-    return 'other'
-
-
 PLURAL: dict[str, Callable[[int], str]] = {
     'en': _plural_en,
     'kk': _plural_kk,
-    'ky': _plural_ky,
+    'ky': _plural_kk,
     'ru': _plural_ru,
-    'uz': _plural_uz,
-    'uz-Cyrl': _plural_uz_Cyrl,
+    'uz': _plural_kk,
+    'uz-Cyrl': _plural_kk,
 }
 
 DATE_LONG: dict[str, str] = {
