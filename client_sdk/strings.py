@@ -607,8 +607,9 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-# Strings that depend on a number, by CLDR plural category (babel picks the category:
-# ru 21 -> one, 22 -> few, 25 -> many). kk, uz and ky nouns do not change after a numeral.
+# Strings that depend on a number, by CLDR plural category (CLDR's rules, in
+# client_sdk.kivy.cldr, pick it: ru 21 -> one, 22 -> few, 25 -> many). kk, uz and ky nouns
+# do not change after a numeral.
 PLURALS: dict[str, dict[str, dict[str, str]]] = {
     "age_confirm": {
         "en": {"one": "I am {count} year old or older", "other": "I am {count} or older"},

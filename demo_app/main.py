@@ -48,18 +48,6 @@ from client_sdk.kivy.texts import language  # noqa: E402
 from .logo import LOGO, JanaLogo  # noqa: E402, F401 - screens.kv uses JanaLogo
 from .strings import t  # noqa: E402
 
-# What start-up makes lives as long as the app (modules, classes, the first screen's
-# widgets): until the first frame the cyclic collector would scan it again and again and
-# free nothing. It waits for that frame (Kivy's window is up by now, as in any Kivy app),
-# then freezes those objects (gc.freeze), so later collections, while the user scrolls,
-# skip them. See docs/kivy.md, "Start-up".
-gc.disable()
-
-
-def _collect_from_now_on() -> None:
-    gc.freeze()
-    gc.enable()
-
 APP_ID = "jana-courier"
 HERE = Path(__file__).resolve().parent
 
@@ -129,7 +117,7 @@ class JanaCourierApp(App):
     def on_start(self) -> None:
         self.gate.start()
         after_first_frame(self.screens)  # when consent stood, the gate already made them
-        after_first_frame(_collect_from_now_on)
+        after_first_frame(gc.enable)  # paused by __main__.py until this frame
         if os.environ.get("KELISIM_DEMO_EXIT_ON_FRAME"):
             # bench/demo_start.py: the consent screen is in the tree; report the first
             # clock tick, then the first frame drawn with it (glFinish: drawn, not just

@@ -248,6 +248,13 @@ def test_defect1_evidence_is_what_happened_on_screen(runs: dict[str, Any]) -> No
                           "seconds_on_screen", "seconds_by_layer", "ui_locale"}
 
 
+def test_layers_stay_inside_a_screen_that_does_not_span_the_window(
+        runs: dict[str, Any]) -> None:
+    r = _result(runs, "behaviour")["clip"]
+    assert r["toolbar_pixels"] > 5000 and r["toolbar_not_red"] == 0
+    assert r["embedded_covered"] is False and r["full_covered"] is True
+
+
 def test_defect2_never_accept_without_the_document(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d2"]
     assert r["state"] == "failed" and r["accept_enabled"] is False and r["records"] == 0

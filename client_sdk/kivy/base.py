@@ -201,6 +201,15 @@ class Logo(Image):  # type: ignore[misc]
     fits needs none (base.kv drops that rule)."""
 
 
+def __getattr__(name: str) -> Any:
+    # ConfirmDialog lived here: still importable from here, without loading it at start-up.
+    if name == "ConfirmDialog":
+        from .confirm_dialog import ConfirmDialog
+
+        return ConfirmDialog
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def lay_out_now(widget: Widget) -> None:
     """Lay ``widget`` out now, top down: its ancestors (so that it gets its real size),
     then its whole tree. Kivy lays out on triggers, innermost first, so a new tree passes

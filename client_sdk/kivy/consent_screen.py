@@ -19,6 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
+from kivy.graphics import (
+    InstructionGroup,
+    Rectangle,
+    StencilPop,
+    StencilPush,
+    StencilUnUse,
+    StencilUse,
+)
 from kivy.lang import Builder
 from kivy.properties import (
     BooleanProperty,
@@ -29,6 +37,7 @@ from kivy.properties import (
     StringProperty,
 )
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.scrollview import ScrollView
 
 from ..client import ConsentClient
 from ..decision import Decision
@@ -44,6 +53,47 @@ from .texts import Words, language
 __all__ = ["LAYERS", "ConsentScreen"]
 
 LAYERS = ("first_layer", "purposes", "full_text")
+
+
+class CoveredScroll(ScrollView):  # type: ignore[misc]
+    """A layer's scroll that fills the space between the screen's header and bar.
+
+    A ScrollView clips what it scrolls with a stencil, which fills its area twice a frame.
+    While ``covered`` (the screen spans the window; ConsentScreen keeps it up to date), the
+    header and the bar, drawn after the layers, and the window's edges already hide
+    whatever lies beyond the view, and no stencil is drawn. Otherwise (a screen in a dialog,
+    or under an app's own toolbar) it clips as a ScrollView does. consent_screen.kv drops
+    Kivy's StencilView rule for it."""
+
+    covered = BooleanProperty(False)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._area = (Rectangle(), Rectangle())
+        self._clip = (InstructionGroup(), InstructionGroup())
+        for instruction in (StencilPush(), self._area[0], StencilUse()):
+            self._clip[0].add(instruction)
+        for instruction in (StencilUnUse(), self._area[1], StencilPop()):
+            self._clip[1].add(instruction)
+        self.fbind("pos", self._place)
+        self.fbind("size", self._place)
+        self.fbind("covered", self._clipping)
+        self._place()
+        self._clipping()
+
+    def _place(self, *_: Any) -> None:
+        for rect in self._area:
+            rect.pos, rect.size = self.pos, self.size
+
+    def _clipping(self, *_: Any) -> None:
+        before, after = self._clip
+        clips = before in self.canvas.before.children
+        if self.covered and clips:
+            self.canvas.before.remove(before)
+            self.canvas.after.remove(after)
+        elif not self.covered and not clips:
+            self.canvas.before.insert(0, before)
+            self.canvas.after.insert(0, after)  # before the scroll bar, as Kivy's rules
 
 
 class Part(BoxLayout):  # type: ignore[misc]
@@ -115,6 +165,11 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         for edge in (self.ids.header, self.ids.bar):
             self.canvas.remove(edge.canvas)
             self.canvas.after.add(edge.canvas)
+        from kivy.core.window import Window
+
+        for name in ("pos", "size", "parent"):
+            self.fbind(name, self._check_covered)
+        Window.bind(size=self._check_covered)  # a weak reference: the screen can go
         self.require_scroll = require_scroll
         state = client.consent_state()
         self.choices = {p.id: state.status == "accepted" and bool(state.grants.get(p.id))
@@ -136,15 +191,29 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         ids join the screen's (``ids.policy``, ``ids.back2``...)."""
         made = self._parts.get(name)
         if made is None:
-            _load_parts_rules()
             if name == "full_text":
                 from . import policy_view  # noqa: F401 - the kv rule makes a PolicyView
             made = self._parts[name] = _PARTS[name](screen=self)
             self.ids[f"{name}_layer"].add_widget(made)
             self.ids.update(made.ids)
+            self._check_covered()
             if name == "full_text":
                 self.ids.policy.fbind("scrolled_to_end", self._policy_read)
         return made
+
+    def _check_covered(self, *_: Any) -> None:
+        """Whether the screen spans the window (then its layers need not clip: see
+        CoveredScroll); checked when it moves, resizes or changes parent, and when the
+        window resizes."""
+        window = self.get_root_window()
+        spans = False
+        if window is not None:
+            x0, y0 = self.to_window(self.x, self.y)
+            x1, y1 = self.to_window(self.right, self.top)
+            spans = x0 <= 0 and y0 <= 0 and x1 >= window.width and y1 >= window.height
+        for widget in self.walk(restrict=True):
+            if isinstance(widget, CoveredScroll):
+                widget.covered = spans
 
     # -- language ----------------------------------------------------------------------
     def set_locale(self, tag: str, *, remember: bool = True) -> None:
@@ -374,13 +443,3 @@ def _seconds(value: float) -> int:
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
-
-_parts_rules: list[str] = []
-
-
-def _load_parts_rules() -> None:
-    """The later layers' kv rules (consent_parts.kv), loaded once, when the first of them
-    is made: the first frame parses only the rules it shows."""
-    if not _parts_rules:
-        _parts_rules.append(str(Path(__file__).with_name("consent_parts.kv")))
-        Builder.load_file(_parts_rules[0])

@@ -19,7 +19,8 @@ from client_sdk.transport import HttpTransport
 
 def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
     steps = {"d1": defect1_evidence, "d2": defect2_no_document, "d3": defect3_one_language,
-             "d4": defect4_outcomes, "d5": defect5_words, "d7": defect7_off_thread}
+             "d4": defect4_outcomes, "d5": defect5_words, "d7": defect7_off_thread,
+             "clip": layers_stay_inside_the_screen}
     for name in cfg.get("only", list(steps)):
         yield from steps[name](d, cfg)
 
@@ -354,3 +355,50 @@ def defect7_off_thread(d: Driver, cfg: dict[str, Any]) -> Steps:
     yield from d.until(lambda: s.scrolled_to_end, "d7 long end")
     r["long_scrolled"] = s.scrolled_to_end
     d.shot("d7-long-end")
+
+
+def _pixels(d: Driver, name: str, points: list[tuple[int, int]]) -> list[list[int]]:
+    """RGB of window ``points`` (x, y from the bottom left) on screenshot ``name``."""
+    from kivy.core.image import Image as CoreImage
+
+    d.shot(name)
+    image = CoreImage(str(d.out / f"{name}.png"), keep_data=True)
+    height = image.height
+    return [[round(c * 255) for c in image.read_pixel(x, height - 1 - y)[:3]]
+            for x, y in points]
+
+
+def layers_stay_inside_the_screen(d: Driver, cfg: dict[str, Any]) -> Steps:
+    """A consent screen under an app's own toolbar, scrolled: its first layer clips (no
+    text over the toolbar); a screen that spans the window needs no clipping."""
+    from kivy.graphics import Color, Rectangle
+    from kivy.uix.boxlayout import BoxLayout
+    from kivy.uix.widget import Widget
+
+    r = d.result["clip"] = {}
+    c = client(d.tmp / "clip", Path(cfg["short"]), ("ru",))
+    box = BoxLayout(orientation="vertical")
+    toolbar = Widget(size_hint_y=None, height=80)
+    with toolbar.canvas:
+        Color(1, 0, 0, 1)
+        paint = Rectangle()
+    toolbar.bind(pos=lambda w, p: setattr(paint, "pos", p),
+                 size=lambda w, s: setattr(paint, "size", s))
+    s = ConsentScreen(c)
+    box.add_widget(toolbar)
+    box.add_widget(s)
+    d.show(box)
+    yield 0.5
+    scroll = s.ids.first_scroll
+    scroll.scroll_y = 0.4  # the first layer's text runs on above the screen's header
+    yield from d.settle()
+    r["embedded_covered"] = scroll.covered
+    # Every other pixel of the toolbar: text drawn over it would show as non-red ones.
+    seen = _pixels(d, "clip-embedded", [(x, y) for x in range(0, int(toolbar.width), 2)
+                                        for y in range(int(toolbar.y), int(toolbar.top), 2)])
+    r["toolbar_not_red"] = sum(rgb != [255, 0, 0] for rgb in seen)
+    r["toolbar_pixels"] = len(seen)
+    d.show(ConsentScreen(c))
+    yield 0.5
+    full = d.root.children[0]
+    r["full_covered"] = full.ids.first_scroll.covered
