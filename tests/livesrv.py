@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 KELISIM = str(Path(sys.executable).with_name("kelisim"))
 
@@ -96,3 +98,20 @@ def running(env: dict[str, str], port: int, workers: int = 2) -> Iterator[subpro
             print(f"server output ({log_path}):\n{out[-5000:]}")
         # A traceback means a request got a 500 or a worker died: never acceptable.
         assert "Traceback" not in out, f"the server logged an error, see {log_path}"
+
+
+@contextlib.contextmanager
+def demo_server(tmp: Path) -> Iterator[dict[str, Any]]:
+    """``kelisim demo-setup`` in ``tmp/instance`` (SQLite, rate limits off), served: yields
+    its ``url``, the owner's one-time ``password``, the pinned ``root`` and ``env``."""
+    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp / "instance"),
+           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
+    env.pop("KELISIM_DATABASE_URL", None)
+    out = kelisim(env, "demo-setup")
+    found = re.search(r"owner@localhost, one-time password (\S+)", out)
+    assert found, out
+    root = kelisim(env, "root", "show", "--version", "1").strip().encode()
+    port = free_port()
+    with running(env, port):
+        yield {"url": f"http://127.0.0.1:{port}", "password": found.group(1), "root": root,
+               "env": env}

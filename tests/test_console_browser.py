@@ -4,7 +4,6 @@ test-artifacts/console/."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from client_sdk import ConsentClient
-from livesrv import free_port, kelisim, running
+from livesrv import demo_server
 
 pytestmark = pytest.mark.slow
 
@@ -47,15 +46,8 @@ def sdk_clients(url: str, root: bytes, tmp: Path) -> dict[str, int]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Any:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance"),
-           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
-    env.pop("KELISIM_DATABASE_URL", None)
-    out = kelisim(env, "demo-setup")
-    password = re.search(r"owner@localhost, one-time password (\S+)", out).group(1)
-    root = kelisim(env, "root", "show", "--version", "1").strip().encode()
-    port = free_port()
-    with running(env, port):
-        yield {"url": f"http://127.0.0.1:{port}", "password": password, "root": root}
+    with demo_server(tmp_path) as served:
+        yield served
 
 
 def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:

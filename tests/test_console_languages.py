@@ -7,7 +7,6 @@ refuses, a form with errors and a failed sign-in."""
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
 import urllib.error
 import urllib.parse
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 
 from client_sdk import ConsentClient
-from livesrv import free_port, kelisim, running
+from livesrv import demo_server
 from server import create_app
 from server.admin.i18n_texts import TEXTS
 
@@ -225,15 +224,8 @@ def sign_in(base: str, email: str, password: str, new_password: str | None = Non
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A real server with records, a deletion request, a second user and a draft."""
     tmp = tmp_path_factory.mktemp("console-languages")
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp / "instance"),
-           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
-    env.pop("KELISIM_DATABASE_URL", None)
-    out = kelisim(env, "demo-setup")
-    one_time = re.search(r"owner@localhost, one-time password (\S+)", out).group(1)
-    root = kelisim(env, "root", "show", "--version", "1").strip().encode()
-    port = free_port()
-    with running(env, port):
-        base = f"http://127.0.0.1:{port}"
+    with demo_server(tmp) as served:
+        base, one_time, root = served["url"], served["password"], served["root"]
         client = ConsentClient(base, APP, root, tmp / "app", preferred_locales=("kk",))
         assert client.refresh().ok
         accepted = client.accept(["analytics"], age_confirmed=True,
