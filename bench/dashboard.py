@@ -2,7 +2,7 @@
 
 Fills an app with N records (default 1,000,000: 4 versions, 5 locales, 5 actions, 3
 purposes, 90 days) straight into consent_records. Then, in the same run: each dashboard
-query straight over consent_records (server/admin/stats.py, the reference), the first
+query straight over consent_records (server/admin/acceptance.py, the reference), the first
 roll-up of all N records, each query over the roll-ups (server/admin/rollup.py, what the
 dashboard reads), an incremental roll-up of 1,000 new records, and the whole dashboard page
 through Flask's test client. Best of 5 (3 for the slow ones); prints times and ratios.
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from server import create_app
-from server.admin import rollup, stats
+from server.admin import acceptance, rollup
 from server.admin.models import AdminUser
 from server.models import App, ConsentRecord, Install, PolicyVersion, Receipt
 
@@ -99,8 +99,8 @@ def best(fn: Callable[[], Any], runs: int = 5) -> float:
 
 def queries(app: Any, mod: Any) -> dict[str, Callable[[], Any]]:
     k = app.extensions["kelisim"]
-    scope, v2 = stats.Scope(APP), stats.Scope(APP, version=2)
-    month = stats.Scope(APP, day_from="2030-02-01", day_to="2030-02-28")
+    scope, v2 = acceptance.Scope(APP), acceptance.Scope(APP, version=2)
+    month = acceptance.Scope(APP, day_from="2030-02-01", day_to="2030-02-28")
 
     def run(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
         def go() -> Any:
@@ -128,7 +128,7 @@ def bench(url: str, n: int, label: str) -> None:
         receipt, installs = setup(k.db.engine)
         fill(k.db.engine, 1, n, receipt, installs)
         print(f"\n{label}: {n:,} records filled in {time.perf_counter() - t:.0f} s")
-        direct = {name: best(fn, 3) for name, fn in queries(app, stats).items()}
+        direct = {name: best(fn, 3) for name, fn in queries(app, acceptance).items()}
 
         def refresh() -> int:
             with k.db.session() as s:
@@ -139,10 +139,10 @@ def bench(url: str, n: int, label: str) -> None:
         first = time.perf_counter() - t
         rolled = {name: best(fn) for name, fn in queries(app, rollup).items()}
         with k.db.session(readonly=True) as s:  # the roll-ups say what the records say
-            scope = stats.Scope(APP)
-            assert stats.summary(s, scope).counts == rollup.summary(s, scope).counts
-            assert stats.daily(s, scope) == rollup.daily(s, scope)
-            assert stats.by_purpose(s, scope, list(PURPOSES)) == rollup.by_purpose(
+            scope = acceptance.Scope(APP)
+            assert acceptance.summary(s, scope).counts == rollup.summary(s, scope).counts
+            assert acceptance.daily(s, scope) == rollup.daily(s, scope)
+            assert acceptance.by_purpose(s, scope, list(PURPOSES)) == rollup.by_purpose(
                 s, scope, list(PURPOSES))
         fill(k.db.engine, n + 1, 1000, receipt, installs, days=1)  # today's new records
         t = time.perf_counter()

@@ -72,7 +72,7 @@ class Long(App):
                                                 sys.argv[2], ("kk",))
         if sys.argv[3] == "warm":  # as when the consent screen already loaded and parsed it
             from client_sdk.kivy import theme
-            from client_sdk.kivy.markup import to_blocks
+            from client_sdk.ui.markup import to_blocks
             to_blocks(self.client.document("kk"), theme.link_hex())
         Clock.schedule_once(self.open, 0.5)
         return FloatLayout()

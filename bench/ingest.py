@@ -82,7 +82,7 @@ class Server:
         if reference:
             # `kelisim serve`'s own command line, with the reference app as entry point.
             from server.config import load_config
-            from server.serving import ENTRY_POINT, granian_command
+            from server.serving.runner import ENTRY_POINT, granian_command
 
             cmd = granian_command(load_config(environ=env), "127.0.0.1", self.port, 2)
             cmd[cmd.index(ENTRY_POINT)] = "refapp:rsgi"

@@ -15,8 +15,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from server import create_app, sync_api
-from server.front import Front
+from server import create_app
+from server.http import sync as sync_api
+from server.serving.front import Front
 
 bp = Blueprint("bench_reference", __name__)
 

@@ -9,17 +9,10 @@ from __future__ import annotations
 import importlib
 import typing
 
-from .client import ConsentClient, RefreshResult
-from .decision import Change, ConsentState, Decision, Kind
-from .envelope import (
-    PAYLOAD_MANIFEST,
-    PAYLOAD_RECEIPT,
-    PAYLOAD_ROOT,
-    ParsedEnvelope,
-    parse_envelope,
-    verify_threshold,
-)
-from .errors import (
+from client_sdk._internal.ledger import LedgerRecord
+from client_sdk.client import ConsentClient, RefreshResult
+from client_sdk.decision import Change, ConsentState, Decision, Kind
+from client_sdk.errors import (
     ConsentError,
     DocumentMismatchError,
     ExpiredError,
@@ -35,12 +28,19 @@ from .errors import (
     UsageError,
     WrongAppError,
 )
-from .ledger import LedgerRecord
-from .model import Manifest, Root, Version
+from client_sdk.protocol.envelope import (
+    PAYLOAD_MANIFEST,
+    PAYLOAD_RECEIPT,
+    PAYLOAD_ROOT,
+    ParsedEnvelope,
+    parse_envelope,
+    verify_threshold,
+)
+from client_sdk.protocol.model import Manifest, Root, Version
 
 if typing.TYPE_CHECKING:
-    from .sync import SyncResult
-    from .transport import HttpTransport, Request, Response, Transport
+    from client_sdk._internal.sync import SyncResult
+    from client_sdk.transport import HttpTransport, Request, Response, Transport
 
 __all__ = [
     "PAYLOAD_MANIFEST",

@@ -18,22 +18,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .decision import ConsentState, Decision, decide, effective_view
-from .errors import ConsentError, RepositoryError, UsageError
-from .ledger import LedgerRecord, derive_state
-from .locales import negotiate
-from .model import Manifest, Version
-from .record import Record, record
-from .recording import Recording
-from .store import Store
-from .timeutil import utcnow
-from .trust import TrustedManifest, TrustedState
-from .updater import Limits, fetch_document, launch_root, load_bundle, update
+from client_sdk._internal.ledger import LedgerRecord, derive_state
+from client_sdk._internal.locales import negotiate
+from client_sdk._internal.recording import Recording
+from client_sdk._internal.store import Store
+from client_sdk._internal.trust import TrustedManifest, TrustedState
+from client_sdk._internal.updater import Limits, fetch_document, launch_root, load_bundle, update
+from client_sdk.decision import ConsentState, Decision, decide, effective_view
+from client_sdk.errors import ConsentError, RepositoryError, UsageError
+from client_sdk.protocol.model import Manifest, Version
+from client_sdk.protocol.record import Record, record
+from client_sdk.protocol.timeutil import utcnow
 
 if TYPE_CHECKING:
-    from .appbundle import AppBundle
-    from .sync import SyncResult
-    from .transport import Transport
+    from client_sdk._internal.sync import SyncResult
+    from client_sdk.protocol.bundle import AppBundle
+    from client_sdk.transport import Transport
 
 log = logging.getLogger("kelisim")
 
@@ -129,7 +129,7 @@ class ConsentClient(Recording):
         """The network seam; the standard-library HttpTransport unless one was given.
         Made on first use: http.client and ssl load after the first frame, not before."""
         if self._transport is None:
-            from .transport import HttpTransport
+            from client_sdk.transport import HttpTransport
 
             self._transport = HttpTransport()
         return self._transport
@@ -254,7 +254,7 @@ class ConsentClient(Recording):
         counts as synced only once a receipt signed by the root's receipt keys confirms
         exactly it. Never raises for network or server problems: see ``SyncResult.error``.
         """
-        from .sync import SyncResult, run_sync
+        from client_sdk._internal.sync import SyncResult, run_sync
 
         with self._sync_lock:
             try:
@@ -289,7 +289,7 @@ class ConsentClient(Recording):
                     data_dir: str | Path, preferred_locales: Sequence[str] = ("kk", "ru"),
                     transport: Transport | None = None, **kw: Any) -> ConsentClient:
         """A client that pins the bundle's root and starts from its manifest and
-        documents (``kelisim bundle``; see :mod:`client_sdk.appbundle`), verified like
+        documents (``kelisim bundle``; see :mod:`client_sdk.protocol.bundle`), verified like
         downloads.
 
         Raises:
@@ -298,7 +298,7 @@ class ConsentClient(Recording):
                 (a manifest for another app included).
             StorageError: the store cannot be opened.
         """
-        from .appbundle import AppBundle, load_bundle
+        from client_sdk.protocol.bundle import AppBundle, load_bundle
 
         b = bundle if isinstance(bundle, AppBundle) else load_bundle(bundle)
         return cls(server_url, b.app_id, b.root, data_dir, preferred_locales,

@@ -21,10 +21,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import field
 from datetime import datetime
 
-from .locales import negotiate, pick_text
-from .model import HistoryEntry, Manifest, Version
-from .record import Record, record
-from .timeutil import parse_duration
+from client_sdk._internal.locales import negotiate, pick_text
+from client_sdk.protocol.model import HistoryEntry, Manifest, Version
+from client_sdk.protocol.record import Record, record
+from client_sdk.protocol.timeutil import parse_duration
 
 __all__ = ["Change", "ConsentState", "Decision", "Kind", "decide", "effective_view"]
 

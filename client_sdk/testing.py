@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from .errors import OversizeError
-from .transport import Request, Response
+from client_sdk.errors import OversizeError
+from client_sdk.transport import Request, Response
 
 __all__ = ["MockTransport"]
 

@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import field
 from typing import Any, Protocol
 
-from .errors import NetworkError, OversizeError, SlowRetrievalError
-from .record import Record, record
+from client_sdk.errors import NetworkError, OversizeError, SlowRetrievalError
+from client_sdk.protocol.record import Record, record
 
 __all__ = ["HttpTransport", "Request", "Response", "Transport"]
 

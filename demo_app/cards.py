@@ -5,7 +5,7 @@ from __future__ import annotations
 from kivy.factory import Factory
 from kivy.uix.widget import Widget
 
-from client_sdk.kivy.markup import escape
+from client_sdk.ui.markup import escape
 
 __all__ = ["delivery_card"]
 

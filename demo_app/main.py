@@ -38,15 +38,14 @@ from kivy.properties import BooleanProperty, StringProperty  # noqa: E402
 from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 
 from client_sdk import ConsentClient, Decision, RefreshResult  # noqa: E402
-from client_sdk.appbundle import AppBundle, load_bundle  # noqa: E402
-from client_sdk.digest import sha256_hex  # noqa: E402
 from client_sdk.errors import ConsentError, NetworkError, UsageError  # noqa: E402
 from client_sdk.kivy import DARK, LIGHT, ConsentGate, theme  # noqa: E402
 from client_sdk.kivy.base import after_first_frame  # noqa: E402
-from client_sdk.kivy.texts import language  # noqa: E402
-
-from .logo import LOGO, JanaLogo  # noqa: E402, F401 - screens.kv uses JanaLogo
-from .strings import t  # noqa: E402
+from client_sdk.protocol.bundle import AppBundle, load_bundle  # noqa: E402
+from client_sdk.protocol.digest import sha256_hex  # noqa: E402
+from client_sdk.ui.texts import language  # noqa: E402
+from demo_app.logo import LOGO, JanaLogo  # noqa: E402, F401 - screens.kv uses JanaLogo
+from demo_app.strings import t  # noqa: E402
 
 APP_ID = "jana-courier"
 HERE = Path(__file__).resolve().parent
@@ -186,7 +185,7 @@ class JanaCourierApp(App):
         return self.main
 
     def fill_deliveries(self) -> None:
-        from .cards import delivery_card
+        from demo_app.cards import delivery_card
 
         box = self.screens().ids.deliveries
         box.clear_widgets()

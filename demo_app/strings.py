@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from client_sdk.locales import negotiate
+from client_sdk._internal.locales import negotiate
 
 __all__ = ["STRINGS", "t"]
 

@@ -1,4 +1,4 @@
-"""Write client_sdk/kivy/cldr.py: the CLDR data the widgets use, taken from babel.
+"""Write client_sdk/ui/cldr.py: the CLDR data the widgets use, taken from babel.
 
 The widgets need little of CLDR: the plural rules, the long and medium date patterns, the
 medium time pattern, month names, AM/PM, and country names, in the SDK's UI
@@ -25,9 +25,9 @@ from babel import Locale
 from babel.plural import _PythonCompiler
 
 LANGUAGES = ("en", "kk", "ky", "ru", "uz", "uz-Cyrl")  # the SDK's UI_LOCALES
-OUT = Path(__file__).resolve().parent.parent / "client_sdk" / "kivy" / "cldr.py"
+OUT = Path(__file__).resolve().parent.parent / "client_sdk" / "ui" / "cldr.py"
 
-# The pattern letters client_sdk/kivy/fmt.py formats; any other fails the generation.
+# The pattern letters client_sdk/ui/fmt.py formats; any other fails the generation.
 FIELDS = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*")
 SUPPORTED = {"d", "dd", "M", "MM", "MMM", "MMMM", "y", "yyyy", "H", "HH", "h", "hh", "m",
              "mm", "s", "ss", "a"}
@@ -37,7 +37,7 @@ def _check_pattern(lang: str, pattern: str) -> str:
     for m in FIELDS.finditer(pattern):
         if m.group(1) and m.group(0) not in SUPPORTED:
             raise SystemExit(f"{lang}: pattern {pattern!r} uses {m.group(0)!r}, which "
-                             f"client_sdk/kivy/fmt.py does not format: add it there first")
+                             f"client_sdk/ui/fmt.py does not format: add it there first")
     return pattern
 
 
@@ -67,6 +67,9 @@ def generate() -> str:
         "from __future__ import annotations",
         "",
         "from collections.abc import Callable",
+        "",
+        "__all__ = ['AM_PM', 'BABEL', 'DATETIME_MEDIUM', 'DATE_LONG', 'DATE_MEDIUM', 'LANGUAGES',",
+        "           'MONTHS', 'MONTHS_ABBR', 'PLURAL', 'TERRITORIES', 'TIME_MEDIUM']",
         "",
         f"BABEL = {babel.__version__!r}",
         f"LANGUAGES = {LANGUAGES!r}",

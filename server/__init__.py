@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import Flask
 
-from .config import ensure_secret_keys, load_config, make_instance_folder
-from .db import Database
-from .manifests import Timing
-from .published import Published
+from server.config import ensure_secret_keys, load_config, make_instance_folder
+from server.db import Database
+from server.serving.published import Published
+from server.trust.manifests import Timing
 
 __all__ = ["Kelisim", "create_app"]
 
@@ -67,9 +67,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                           document_cache_bytes=cfg["DOCUMENT_CACHE_BYTES"])
     app.extensions["kelisim"] = Kelisim(cfg, db, published)
 
-    from . import api, errors, sync_api
-    from .admin import init_admin
-    from .ratelimit import MemoryCounter, RateLimiter, RedisCounter
+    from server import errors
+    from server.admin import init_admin
+    from server.http import public as api
+    from server.http import sync as sync_api
+    from server.http.ratelimit import MemoryCounter, RateLimiter, RedisCounter
 
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
     storage = str(cfg["RATE_LIMIT_STORAGE"])
@@ -88,8 +90,8 @@ def _wrap_wsgi(app: Flask, cfg: dict[str, Any], published: Published) -> None:
     reads, the body cap, the proxy headers (only from TRUSTED_PROXIES hops)."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from .fastpath import FastPath
-    from .front import BodyLimit
+    from server.serving.fastpath import FastPath
+    from server.serving.front import BodyLimit
 
     inner: Any = app.wsgi_app
     if cfg["TRUSTED_PROXIES"]:

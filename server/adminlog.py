@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from client_sdk.timeutil import format_time
-
-from .models import AdminEvent
+from client_sdk.protocol.timeutil import format_time
+from server.models import AdminEvent
 
 __all__ = ["CLI_ACTOR", "AdminEvent", "events", "record"]
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from server.errors import ConfigError
 
 __all__ = ["DEFAULTS", "ConfigError", "check_private_file", "ensure_secret_key",
            "ensure_secret_keys", "instance_path", "load_config", "make_instance_folder",
@@ -221,7 +221,7 @@ def load_config(
         cfg["DATABASE_URL"] = f"sqlite:///{instance / 'kelisim.db'}"
     cfg["KEYS_DIR"] = str(Path(cfg["KEYS_DIR"]).resolve()) if cfg["KEYS_DIR"] else str(
         instance / "keys")
-    from .ratelimit import parse_limit
+    from server.http.ratelimit import parse_limit
 
     for key in ("RATE_LIMIT_INSTALL", "RATE_LIMIT_IP", "ADMIN_LOGIN_LIMIT_ACCOUNT",
                 "ADMIN_LOGIN_LIMIT_IP"):

@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from .config import make_instance_folder
+from server.config import make_instance_folder
 
 __all__ = ["Database"]
 

@@ -1,7 +1,7 @@
 """Production entry points; configuration comes from KELISIM_* environment variables.
 
 - ``server.wsgi:rsgi``: what `kelisim serve` runs (``granian --interface rsgi``): the
-  RSGI front (server/front.py) around the WSGI app. Use this one.
+  RSGI front (server/serving/front.py) around the WSGI app. Use this one.
 - ``server.wsgi:app``: the plain WSGI app, for another WSGI server. Such a server gives a
   thread to a request as soon as its headers arrive, so slow bodies hold threads there:
   give it its own body timeout and threads (see docs/operations.md).
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import gc
 
-from . import create_app
-from .front import Front
+from server import create_app
+from server.serving.front import Front
 
 __all__ = ["app", "rsgi"]
 

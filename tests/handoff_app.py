@@ -1,6 +1,6 @@
 """An RSGI app that tests/test_handoff.py runs under real granian workers.
 
-``answer`` (installed with server.handoff.install) answers ``/direct`` and raises for
+``answer`` (installed with server.serving.handoff.install) answers ``/direct`` and raises for
 ``/fails``; everything else reaches ``__rsgi__`` on the event loop. Each answer says which
 thread gave it. ``/block`` says so through the FIFO ``blocked`` in HANDOFF_DIR and then
 holds the event loop until the test writes "go" to the FIFO ``release`` (a blocking
@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from server import handoff
+from server.serving import handoff
 
 DIR = Path(os.environ.get("HANDOFF_DIR", "."))
 TEXT = [("content-type", "text/plain")]

@@ -20,8 +20,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from client_sdk.envelope import keyid_of
 from client_sdk.errors import NetworkError, OversizeError
+from client_sdk.protocol.envelope import keyid_of
 from client_sdk.transport import Request, Response
 
 ROOT_TYPE = "application/vnd.kelisim.root+json"

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from admin_support import APP, manifest, record, send, sign_in, users
 from server import Kelisim
-from server.admin import stats
+from server.admin import acceptance
 
 __all__ = ["users"]
 
@@ -62,7 +62,7 @@ def test_filters(client: FlaskClient, records: dict[str, Any], kelisim: Kelisim,
                       ).get_data(True)
     assert metric(html, "accept") == 0
     with kelisim.db.session(readonly=True) as s:
-        daily = stats.daily(s, stats.Scope(APP))
+        daily = acceptance.daily(s, acceptance.Scope(APP))
     assert sum(c.get("accept", 0) for c in daily.values()) == 3 and day <= max(daily)
     resp = client.get(f"/admin/apps/{APP}/dashboard?date_from=2030-02-30&version=x")
     assert resp.status_code == 422
@@ -70,7 +70,7 @@ def test_filters(client: FlaskClient, records: dict[str, Any], kelisim: Kelisim,
     assert 'data-field="date_from"' in body and 'data-field="version"' in body
 
 
-def _all(s: Any, mod: Any, scope: stats.Scope) -> tuple[Any, ...]:
+def _all(s: Any, mod: Any, scope: acceptance.Scope) -> tuple[Any, ...]:
     return (mod.summary(s, scope).counts, {k: v.counts for k, v in mod.by_locale(s, scope).items()},
             {k: v.counts for k, v in mod.by_version(s, scope).items()}, mod.daily(s, scope),
             mod.by_purpose(s, scope, ["delivery", "notifications"]))
@@ -80,15 +80,15 @@ def test_rollups_equal_the_direct_aggregates(client: FlaskClient, records: dict[
                                              kelisim: Kelisim) -> None:
     from server.admin import rollup
 
-    scopes = [stats.Scope(APP), stats.Scope(APP, version=1),
-              stats.Scope(APP, day_from=records["issued"][:10]),
-              stats.Scope(APP, day_to="2000-01-01")]
+    scopes = [acceptance.Scope(APP), acceptance.Scope(APP, version=1),
+              acceptance.Scope(APP, day_from=records["issued"][:10]),
+              acceptance.Scope(APP, day_to="2000-01-01")]
     with kelisim.db.session() as s:
         assert rollup.refresh(s, APP) == 7
         assert rollup.refresh(s, APP) == 0  # nothing new: the head moved
     with kelisim.db.session(readonly=True) as s:
         for scope in scopes:
-            assert _all(s, rollup, scope) == _all(s, stats, scope)
+            assert _all(s, rollup, scope) == _all(s, acceptance, scope)
     m = records
     send(client, [record(m, purposes={"delivery": True, "notifications": True}),
                   record(m, action="decline", purposes={})])
@@ -96,5 +96,5 @@ def test_rollups_equal_the_direct_aggregates(client: FlaskClient, records: dict[
         assert rollup.refresh(s, APP) == 2
     with kelisim.db.session(readonly=True) as s:
         for scope in scopes:
-            assert _all(s, rollup, scope) == _all(s, stats, scope)
-        assert rollup.summary(s, stats.Scope(APP))["accept"] == 4
+            assert _all(s, rollup, scope) == _all(s, acceptance, scope)
+        assert rollup.summary(s, acceptance.Scope(APP))["accept"] == 4

@@ -21,7 +21,7 @@ def test_keys_page_and_expiry_warning(client: FlaskClient, published: Path,
     assert "Root version 1" in html and "kelisim root rotate" in html
     assert "The root expires" not in html
     expires = re.search(r"Expires: <strong>(\S+)</strong>", html).group(1)
-    from client_sdk.timeutil import parse_time
+    from client_sdk.protocol.timeutil import parse_time
 
     clock.now = parse_time(expires) - timedelta(days=30)
     html = client.get("/admin/keys").get_data(True)

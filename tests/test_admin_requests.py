@@ -21,7 +21,7 @@ from admin_support import (
     sign_in,
     users,
 )
-from client_sdk.timeutil import parse_time
+from client_sdk.protocol.timeutil import parse_time
 from server import Kelisim
 from server.models import DeletionRequest
 

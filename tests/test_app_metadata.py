@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from client_sdk.timeutil import utcnow
+from client_sdk.protocol.timeutil import utcnow
 from helpers import payload_of
 from server import Kelisim
 from server.models import AdminEvent, App, PolicyVersion

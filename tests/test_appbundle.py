@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from client_sdk import ConsentClient
-from client_sdk.appbundle import load_bundle
 from client_sdk.errors import DocumentMismatchError, FormatError, RepositoryError
+from client_sdk.protocol.bundle import load_bundle
 from livesrv import KELISIM, kelisim
 
 
@@ -110,7 +110,7 @@ def test_export_static_app_exports_one_app(env: dict[str, str], tmp_path: Path) 
 
 def test_mismatched_document_in_a_bundle_is_refused(bundle: Path, tmp_path: Path) -> None:
     """A bundle whose document hashes to its key but is not the manifest's is refused."""
-    from client_sdk.appbundle import AppBundle
+    from client_sdk.protocol.bundle import AppBundle
 
     b = load_bundle(bundle)
     sha = next(iter(b.documents))

@@ -1,4 +1,4 @@
-"""client_sdk/kivy/cldr.py is babel's CLDR data, and fmt formats it as babel would.
+"""client_sdk/ui/cldr.py is babel's CLDR data, and fmt formats it as babel would.
 
 The widgets stopped loading babel at run time (start-up, and babel's 33 MB in an app);
 babel stays a development dependency, pinned, so that the generated module can be checked
@@ -16,8 +16,8 @@ import pytest
 from babel import Locale
 from babel.dates import format_date, format_datetime
 
-from client_sdk.kivy import cldr, fmt
-from client_sdk.strings import UI_LOCALES
+from client_sdk.ui import cldr, fmt
+from client_sdk.ui.strings import UI_LOCALES
 from conftest import REPO
 
 ZONES = [UTC, timezone(timedelta(hours=5)), timezone(timedelta(hours=-7, minutes=-30))]

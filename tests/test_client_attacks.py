@@ -265,13 +265,13 @@ def _shared_sim() -> Simulator:
 
 
 def _shared_state() -> Any:
-    from client_sdk.trust import TrustedState, load_root
+    from client_sdk._internal.trust import TrustedState, load_root
 
     return TrustedState("demo", load_root(_shared_sim().roots[0]))
 
 
 def test_version_helper_is_valid() -> None:
-    from client_sdk.model import Version as V
+    from client_sdk.protocol.model import Version as V
 
     V.from_payload(version(2, docs={"kk": b"x"}), "v")
 
@@ -287,7 +287,7 @@ def test_non_canonical_base64_signature_is_rejected(tmp_path: Path) -> None:
     twin = alphabet[(i & 0b110000) | ((i + 1) & 0b001111)]
     doc["signatures"][0]["sig"] = sig[:-3] + twin + "=="
     assert base64.b64decode(doc["signatures"][0]["sig"]) == base64.b64decode(sig)
-    from client_sdk.trust import TrustedState, load_root
+    from client_sdk._internal.trust import TrustedState, load_root
 
     trust = TrustedState("demo", load_root(sim.roots[0]))
     with pytest.raises(FormatError, match="is not canonical base64"):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk import ConsentClient, Kind
-from client_sdk.store import Store
+from client_sdk._internal.store import Store
 from simulator import BASE, NOW, Simulator
 
 HERE = Path(__file__).resolve().parent

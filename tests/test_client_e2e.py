@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from client_sdk import ConsentClient, Kind, NetworkError
-from client_sdk.timeutil import format_time, utcnow
+from client_sdk.protocol.timeutil import format_time, utcnow
 from conftest import DEMO
 from livesrv import free_port, get, kelisim, running
 

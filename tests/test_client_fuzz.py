@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from client_sdk import ConsentClient, ConsentError
-from client_sdk.grammar import is_token, is_uuid
-from client_sdk.store import Store
+from client_sdk._internal.store import Store
+from client_sdk.protocol.grammar import is_token, is_uuid
 from client_sdk.transport import Request, Response
 from simulator import BASE, MANIFEST_TYPE, NOW, ROOT_TYPE, Simulator, canonical, envelope
 from syncsim import SyncServer

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from client_sdk import ConsentClient
-from client_sdk.timeutil import utcnow
+from client_sdk.protocol.timeutil import utcnow
 from livesrv import free_port, kelisim, running
 
 pytestmark = pytest.mark.slow

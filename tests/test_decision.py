@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from client_sdk import ConsentClient, Kind, UsageError
+from client_sdk._internal.locales import negotiate
 from client_sdk.decision import ConsentState, decide
-from client_sdk.locales import negotiate
-from client_sdk.model import Manifest
+from client_sdk.protocol.model import Manifest
 from simulator import BASE, NOW, Simulator, ts, version
 
 DOCS = {"kk": b"# kk\n", "ru": b"# ru\n", "en": b"# en\n"}

@@ -1,5 +1,5 @@
-"""client_sdk.ed25519: cryptography's verify and securesystemslib's pure-Python one (iOS)
-give the same answer on good and bad signatures; client_sdk.digest's two SHA-256s give
+"""client_sdk.protocol.ed25519: cryptography's verify and securesystemslib's pure-Python one (iOS)
+give the same answer on good and bad signatures; client_sdk.protocol.digest's two SHA-256s give
 hashlib's digest."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from client_sdk import digest, ed25519
-from client_sdk.ed25519 import VerifyKey
+from client_sdk.protocol import digest, ed25519
+from client_sdk.protocol.ed25519 import VerifyKey
 
 BACKENDS = {"cryptography": ed25519._with_cryptography,
             "securesystemslib": ed25519._with_securesystemslib}

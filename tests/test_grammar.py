@@ -1,4 +1,5 @@
-"""client_sdk.grammar: the one definition of ids, locales, times, hashes and integer ranges."""
+"""client_sdk.protocol.grammar: the one definition of ids, locales, times, hashes and integer
+ranges."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from client_sdk import grammar
-from client_sdk.grammar import (
+from client_sdk.protocol import grammar
+from client_sdk.protocol.grammar import (
     INT32_MAX,
     INT32_MIN,
     is_id,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from server.guard import major_reasons, metadata_changes
+from server.policy.guard import major_reasons, metadata_changes
 
 BASE: dict[str, Any] = {
     "purposes": [{"id": "delivery", "required": True, "data": ["contact"], "vendors": []},

@@ -1,4 +1,4 @@
-"""server/handoff.py in real granian worker processes: public reads answered in granian's
+"""server/serving/handoff.py in real granian worker processes: public reads answered in granian's
 hand-off thread, before (and without) the event loop."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from livesrv import answers, free_port, get, stop, until
-from server import handoff
+from server.serving import handoff
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from helpers import payload_of, verified_root, verify
-from server import history
+from server.consent import history
 
 APP = "jana-courier"
 RECEIPT_TYPE = "application/vnd.kelisim.receipt+json"

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 
 from conftest import POLICIES
 from helpers import payload_of
-from server.import_text import text_to_markdown
-from server.importer import ImportedPolicy, import_document, write_version_dir
-from server.langdetect import detect, split_languages
+from server.policy.importing.importer import ImportedPolicy, import_document, write_version_dir
+from server.policy.importing.langdetect import detect, split_languages
+from server.policy.importing.text import text_to_markdown
 
 APP_TOML = """
 id = "imported"

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from minipdf import make_pdf
 
 from server.errors import PolicyImportError
-from server.import_text import split_header
-from server.importer import import_document
+from server.policy.importing.importer import import_document
+from server.policy.importing.text import split_header
 
 QOSHNI = """MAXFIYLIK SIYOSATI Yangilandi: 12.03.2024 Versiya: 1.1
 1. Umumiy qoidalar
@@ -195,7 +195,7 @@ def _docx_with(document_xml: bytes) -> bytes:
 
 
 def test_docx_zip_bomb_is_refused_before_parsing() -> None:
-    from server.import_formats import MAX_DOCX_UNPACKED
+    from server.policy.importing.formats import MAX_DOCX_UNPACKED
 
     body = b"<w:p/>" * (MAX_DOCX_UNPACKED // 6 + 1)
     bomb = _docx_with(b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.'
@@ -230,6 +230,6 @@ def test_docx_with_broken_or_hostile_xml_is_refused(xml: bytes) -> None:
     ("MAXFIYLIK SIYOSATI Yangilandi: 12.02.2024 Versiya: 1.1", "2024-02-12"),
 ])
 def test_the_policy_s_own_date_not_a_cited_law_s(text: str, date: str | None) -> None:
-    from server.import_text import find_date
+    from server.policy.importing.text import find_date
 
     assert find_date(text) == date

@@ -23,11 +23,11 @@ from client_sdk import ConsentClient
 from helpers import payload_of, verified_root, verify
 from livesrv import free_port, get, running
 from server import Kelisim
-from server.chain import lock_heads
-from server.consents import request_deletion, verify_chain
+from server.consent.chain import lock_heads
+from server.consent.groupcommit import GroupCommit
+from server.consent.ingest import AppendBatch, IngestRequest, ingest
+from server.consent.installs import request_deletion, verify_chain
 from server.errors import RecordConflict, RecordsRejected, UnknownInstall
-from server.groupcommit import GroupCommit
-from server.ingest import AppendBatch, IngestRequest, ingest
 from server.models import ConsentRecord, Install
 
 APP = "jana-courier"
@@ -100,7 +100,7 @@ def test_group_shares_one_commit_and_keeps_each_outcome(kelisim: Kelisim, client
     m = payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
     group = GroupCommit(kelisim.db)
     a, b, c = (_new_install(kelisim, APP) for _ in range(3))
-    from client_sdk.timeutil import utcnow
+    from client_sdk.protocol.timeutil import utcnow
 
     now = utcnow()
     known = _record(m)
@@ -148,7 +148,7 @@ def test_batched_requests_of_one_app_share_one_append(kelisim: Kelisim, client: 
     m = payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
     group = GroupCommit(kelisim.db)
     a, b = _new_install(kelisim, APP), _new_install(kelisim, APP)
-    from client_sdk.timeutil import utcnow
+    from client_sdk.protocol.timeutil import utcnow
 
     now = utcnow()
     known = _record(m)
@@ -189,7 +189,7 @@ def test_several_apps_share_one_commit(kelisim: Kelisim, client: Any, cli: Any,
     group = GroupCommit(kelisim.db, lock_keys=lock_heads)
     batch = AppendBatch(kelisim.keys_dir, kelisim.db.url)
     a, b = _new_install(kelisim, APP), _new_install(kelisim, "app-two")
-    from client_sdk.timeutil import utcnow
+    from client_sdk.protocol.timeutil import utcnow
 
     now = utcnow()
     jobs: list[Callable[[], Any]] = [
@@ -369,7 +369,7 @@ def test_receipt_signatures_are_the_same_with_and_without_securesystemslib() -> 
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from server.keys import _from_private, sign_envelope
+    from server.trust.keys import _from_private, sign_envelope
 
     key = _from_private(Ed25519PrivateKey.generate(), None)
     assert key.private is not None
@@ -378,7 +378,7 @@ def test_receipt_signatures_are_the_same_with_and_without_securesystemslib() -> 
     fast = sign_envelope(payload, RECEIPT_TYPE, [key])
     assert fast == sign_envelope(payload, RECEIPT_TYPE, [wrapped])
     sig = base64.b64decode(json.loads(fast)["signatures"][0]["sig"])
-    from client_sdk.envelope import pae
+    from client_sdk.protocol.envelope import pae
 
     key.private.public_key().verify(sig, pae(RECEIPT_TYPE, payload))
 
@@ -391,7 +391,7 @@ def test_a_record_stored_between_the_reads_and_the_lock(kelisim: Kelisim, client
     once, and this request gets the other's receipt."""
     m = payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
     a = _new_install(kelisim, APP)
-    from client_sdk.timeutil import utcnow
+    from client_sdk.protocol.timeutil import utcnow
 
     now = utcnow()
     rec = _record(m)

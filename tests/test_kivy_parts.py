@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from client_sdk.kivy import fmt
-from client_sdk.kivy.markup import to_blocks
-from client_sdk.kivy.palette import DARK, LIGHT, TEXT_PAIRS, contrast_ratio
-from client_sdk.strings import PLURALS, STRINGS
+from client_sdk.ui import fmt
+from client_sdk.ui.markup import to_blocks
+from client_sdk.ui.palette import DARK, LIGHT, TEXT_PAIRS, contrast_ratio
+from client_sdk.ui.strings import PLURALS, STRINGS
 
 ALMATY = timezone(timedelta(hours=5))
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from test_client_e2e import new_version
 
-from client_sdk.strings import LANGUAGE_NAMES, PLURALS, STRINGS
+from client_sdk.ui.strings import LANGUAGE_NAMES, PLURALS, STRINGS
 from conftest import DEMO, REPO
 from livesrv import free_port, kelisim, running
 
@@ -387,8 +387,8 @@ def _demo(display: str, bundle: str, data: Path,
 
 def test_defect6_demo_starts_cleanly_with_a_store_per_server_instance(
         display: str, instance: dict[str, Any], tmp_path: Path) -> None:
-    from client_sdk.appbundle import load_bundle
-    from client_sdk.store import Store
+    from client_sdk._internal.store import Store
+    from client_sdk.protocol.bundle import load_bundle
     from demo_app.main import instance_dir
 
     (tmp_path / "kivy").mkdir()

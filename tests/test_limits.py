@@ -18,8 +18,8 @@ from helpers import payload_of
 from livesrv import free_port
 from server import Kelisim, create_app
 from server.config import ConfigError, load_config
-from server.published import MISS_CACHE_ENTRIES, Published
-from server.ratelimit import Limit, MemoryCounter, RateLimiter
+from server.http.ratelimit import Limit, MemoryCounter, RateLimiter
+from server.serving.published import MISS_CACHE_ENTRIES, Published
 
 APP = "jana-courier"
 

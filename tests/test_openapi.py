@@ -27,7 +27,7 @@ from schemathesis.checks import (
 from schemathesis.generation import GenerationMode
 
 from livesrv import free_port, get, kelisim, running
-from server.openapi import openapi_document
+from server.http.openapi import openapi_document
 
 APP = "jana-courier"
 # The operator console (/admin) is a separate, authenticated surface with its own docs.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from client_sdk.appbundle import BUNDLE_SUFFIX
+from client_sdk.protocol.bundle import BUNDLE_SUFFIX
 from conftest import REPO
 from demo_app.android_src import assemble
 

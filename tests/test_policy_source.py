@@ -8,8 +8,8 @@ import pytest
 
 from conftest import DEMO
 from server.errors import PolicySourceError
-from server.policy_schema import is_publishable_locale, valid_bin
-from server.policy_source import AppMetadata, load_app_dir, load_version_dir
+from server.policy.schema import is_publishable_locale, valid_bin
+from server.policy.source import AppMetadata, load_app_dir, load_version_dir
 
 
 def test_demo_bundles_are_valid() -> None:

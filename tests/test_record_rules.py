@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from test_sync_api import APP, install, record
 
-from client_sdk.grammar import parse_time
-from client_sdk.timeutil import format_time, utcnow
+from client_sdk.protocol.grammar import parse_time
+from client_sdk.protocol.timeutil import format_time, utcnow
 from helpers import payload_of
-from server import Kelisim, record_checks
+from server import Kelisim
+from server.consent import checks as record_checks
 from server.models import ConsentRecord, DeletionRequest, Receipt
 
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from client_sdk.timeutil import format_time, parse_time
+from client_sdk.protocol.timeutil import format_time, parse_time
 from helpers import MANIFEST_TYPE, verified_root, verify
 from server import Kelisim
-from server.policy_source import load_app_dir, load_version_dir
-from server.publish import publish_version, register_app
-from server.roots import init_root
+from server.policy.publish import publish_version, register_app
+from server.policy.source import load_app_dir, load_version_dir
+from server.trust.roots import init_root
 
 APP = "jana-courier"
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

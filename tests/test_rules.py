@@ -1,4 +1,5 @@
-"""client_sdk.rules: the consent rules, over a Version and plain values (no SQLite, no I/O)."""
+"""client_sdk.protocol.rules: the consent rules, over a Version and plain values (no SQLite,
+no I/O)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from client_sdk.errors import FormatError
-from client_sdk.model import Manifest, Version
-from client_sdk.rules import (
-    ACTIONS,
-    Problem,
-    check_accept,
-    check_evidence,
-    check_record,
-)
+from client_sdk.protocol.model import Manifest, Version
+from client_sdk.protocol.rules import ACTIONS, Problem, check_accept, check_evidence, check_record
 from simulator import Simulator, version
 
 KK = "# Саясат\n".encode()

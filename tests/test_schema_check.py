@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from marshmallow import Schema, ValidationError, fields, validate
 from test_sync_properties import EDGES, json_text, near_valid
 
-from server.schema_check import compile_schema
-from server.sync_schemas import (
+from server.http.fast_validator import compile_schema
+from server.http.schemas import (
     BATCH_SCHEMA,
     DELETION_SCHEMA,
     EMPTY_SCHEMA,

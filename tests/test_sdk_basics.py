@@ -11,10 +11,10 @@ import sys
 import pytest
 
 import client_sdk
-from client_sdk.envelope import PAYLOAD_ROOT, keyid_of, parse_envelope, verify_threshold
 from client_sdk.errors import ConsentError, FormatError, RepositoryError, SignatureError
-from client_sdk.jsonutil import canonical_bytes, loads_strict
-from client_sdk.model import Root
+from client_sdk.protocol.envelope import PAYLOAD_ROOT, keyid_of, parse_envelope, verify_threshold
+from client_sdk.protocol.jsonutil import canonical_bytes, loads_strict
+from client_sdk.protocol.model import Root
 
 
 def test_exported_members() -> None:
@@ -26,7 +26,7 @@ def test_exported_members() -> None:
 
 
 def test_sdk_imports_neither_flask_nor_server() -> None:
-    code = ("import sys, client_sdk, client_sdk.model, client_sdk.envelope;"
+    code = ("import sys, client_sdk, client_sdk.protocol.model, client_sdk.protocol.envelope;"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'server', 'kivy',"
             " 'sqlalchemy')]; print(bad); sys.exit(1 if bad else 0)")
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -101,8 +101,8 @@ def test_records_compare_hash_and_print_as_dataclasses_do() -> None:
     import dataclasses
 
     from client_sdk.decision import Change
-    from client_sdk.model import Role
-    from client_sdk.record import Record, record
+    from client_sdk.protocol.model import Role
+    from client_sdk.protocol.record import Record, record
 
     a, b = Role(("k1", "k2"), 2), Role(("k1", "k2"), 2)
     assert a == b and hash(a) == hash(b) and a != Role(("k1",), 1)
@@ -126,7 +126,7 @@ def test_a_record_field_is_set_once_by_its_constructor() -> None:
     import copy
     import dataclasses
 
-    from client_sdk.model import Role
+    from client_sdk.protocol.model import Role
 
     role = Role(("k1",), 1)
     for attempt in (lambda: setattr(role, "threshold", 2), lambda: setattr(role, "new", 1),

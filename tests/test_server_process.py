@@ -91,7 +91,7 @@ def _fetch(port: int, method: str, path: str, headers: dict[str, str]
 
 
 def test_public_reads_answer_exactly_as_the_wsgi_app(server: dict[str, Any]) -> None:
-    """granian's hand-off thread (server/handoff.py), the event loop and Flask's fast path
+    """granian's hand-off thread (server/serving/handoff.py), the event loop and Flask's fast path
     give the same status, headers and body to every public read."""
     port, env = server["port"], server["env"]
     app = create_app({"INSTANCE_PATH": env["KELISIM_INSTANCE_PATH"],

@@ -13,7 +13,7 @@ from flask import Flask
 
 from helpers import MANIFEST_TYPE, payload_of, verified_root, verify
 from server import Kelisim
-from server.deletions import resolve
+from server.consent.requests import resolve
 from server.errors import (
     HTTP_STATUS,
     AlreadyResolved,
@@ -27,11 +27,11 @@ from server.errors import (
     UnknownDeletionRequest,
     http_status,
 )
-from server.manifests import latest_manifest, resign
 from server.models import AdminEvent, DeletionRequest, Install, PolicyVersion, RootVersion
-from server.policy_source import AppMetadata, version_from_data
-from server.publish import check_version, publish_version, register_app
-from server.roots import init_root, rotate
+from server.policy.publish import check_version, publish_version, register_app
+from server.policy.source import AppMetadata, version_from_data
+from server.trust.manifests import latest_manifest, resign
+from server.trust.roots import init_root, rotate
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 ACTOR = "publisher@example.kz"

@@ -30,7 +30,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.spinner import Spinner
 from kivy.uix.widget import Widget
 
-from . import style as _style
+from client_sdk.kivy import style as _style
 
 __all__ = ["Column", "KButton", "KCheck", "KText", "KToggle",
            "LanguageSpinner", "Logo", "Row", "Screens", "TapText", "after_first_frame",
@@ -204,7 +204,7 @@ class Logo(Image):  # type: ignore[misc]
 def __getattr__(name: str) -> Any:
     # ConfirmDialog lived here: still importable from here, without loading it at start-up.
     if name == "ConfirmDialog":
-        from .confirm_dialog import ConfirmDialog
+        from client_sdk.kivy.confirm_dialog import ConfirmDialog
 
         return ConfirmDialog
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

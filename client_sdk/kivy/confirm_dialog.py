@@ -11,7 +11,7 @@ from kivy.lang import Builder
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
-from . import base  # noqa: F401 - KText and KButton, which the rule uses
+from client_sdk.kivy import base  # noqa: F401 - KText and KButton, which the rule uses
 
 __all__ = ["ConfirmDialog"]
 

@@ -39,16 +39,16 @@ from kivy.properties import (
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.scrollview import ScrollView
 
-from ..client import ConsentClient
-from ..decision import Decision
-from ..errors import ConsentError, UsageError
-from ..model import Version
-from ..strings import LANGUAGE_NAMES
-from . import layers
-from .base import after_first_frame, background
-from .markup import Block, to_blocks
-from .style import theme
-from .texts import Words, language
+from client_sdk.client import ConsentClient
+from client_sdk.decision import Decision
+from client_sdk.errors import ConsentError, UsageError
+from client_sdk.kivy import layers
+from client_sdk.kivy.base import after_first_frame, background
+from client_sdk.kivy.style import theme
+from client_sdk.protocol.model import Version
+from client_sdk.ui.markup import Block, to_blocks
+from client_sdk.ui.strings import LANGUAGE_NAMES
+from client_sdk.ui.texts import Words, language
 
 __all__ = ["LAYERS", "ConsentScreen"]
 
@@ -192,7 +192,7 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         made = self._parts.get(name)
         if made is None:
             if name == "full_text":
-                from . import policy_view  # noqa: F401 - the kv rule makes a PolicyView
+                from client_sdk.kivy import policy_view  # noqa: F401 - the kv rule makes a PolicyView
             made = self._parts[name] = _PARTS[name](screen=self)
             self.ids[f"{name}_layer"].add_widget(made)
             self.ids.update(made.ids)
@@ -271,7 +271,7 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         if isinstance(result, ConsentError):
             self.document_state = "failed"
             return
-        from .policy_view import blocks_to_data
+        from client_sdk.kivy.policy_view import blocks_to_data
 
         view = self.ids.policy
         keep = view.scroll_y

@@ -18,16 +18,16 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from ..client import ConsentClient
-from ..store import LedgerRecord
-from ..sync import SyncResult
-from ..timeutil import parse_time
-from .base import KText, background
-from .confirm_dialog import ConfirmDialog
-from .layers import heading, purpose_row, small
-from .markup import escape
-from .policy_view import PolicyModal
-from .texts import Words, language
+from client_sdk._internal.store import LedgerRecord
+from client_sdk._internal.sync import SyncResult
+from client_sdk.client import ConsentClient
+from client_sdk.kivy.base import KText, background
+from client_sdk.kivy.confirm_dialog import ConfirmDialog
+from client_sdk.kivy.layers import heading, purpose_row, small
+from client_sdk.kivy.policy_view import PolicyModal
+from client_sdk.protocol.timeutil import parse_time
+from client_sdk.ui.markup import escape
+from client_sdk.ui.texts import Words, language
 
 __all__ = ["ConsentSettings"]
 

@@ -23,11 +23,11 @@ from kivy.lang import Builder
 from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.widget import Widget
 
-from ..client import ConsentClient, RefreshResult
-from ..decision import Decision, Kind
-from .base import after_first_frame, background, lay_out_now
-from .consent_screen import ConsentScreen
-from .style import register_fonts
+from client_sdk.client import ConsentClient, RefreshResult
+from client_sdk.decision import Decision, Kind
+from client_sdk.kivy.base import after_first_frame, background, lay_out_now
+from client_sdk.kivy.consent_screen import ConsentScreen
+from client_sdk.kivy.style import register_fonts
 
 __all__ = ["BannerSlot", "ConsentGate"]
 
@@ -105,7 +105,9 @@ class ConsentGate:
             self.parent.add_widget(screen)
             lay_out_now(screen)
         elif decision.kind in (Kind.NOTICE, Kind.UPCOMING):
-            from .notice_banner import NoticeBanner  # and its kv: only when one is shown
+            from client_sdk.kivy.notice_banner import (
+                NoticeBanner,  # and its kv: only when one is shown
+            )
 
             banner = NoticeBanner(self.client, decision)
             banner.bind(on_dismiss=lambda *_: self._notice_read())

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from kivy.metrics import dp
 
-from .base import Column, KButton, KCheck, KText, KToggle, Row, TapText
-from .markup import escape
-from .style import theme
+from client_sdk.kivy.base import Column, KButton, KCheck, KText, KToggle, Row, TapText
+from client_sdk.kivy.style import theme
+from client_sdk.ui.markup import escape
 
 if TYPE_CHECKING:
-    from .consent_screen import ConsentScreen
+    from client_sdk.kivy.consent_screen import ConsentScreen
 
 __all__ = ["fill_first_layer", "fill_purposes", "purpose_row"]
 

@@ -15,14 +15,14 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from ..client import ConsentClient
-from ..decision import Decision, Kind
-from ..errors import UsageError
-from ..store import LedgerRecord
-from .base import KText
-from .markup import escape
-from .policy_view import PolicyModal
-from .texts import Words, language
+from client_sdk._internal.store import LedgerRecord
+from client_sdk.client import ConsentClient
+from client_sdk.decision import Decision, Kind
+from client_sdk.errors import UsageError
+from client_sdk.kivy.base import KText
+from client_sdk.kivy.policy_view import PolicyModal
+from client_sdk.ui.markup import escape
+from client_sdk.ui.texts import Words, language
 
 __all__ = ["NoticeBanner"]
 

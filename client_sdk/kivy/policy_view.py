@@ -22,13 +22,13 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.recycleview import RecycleView
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
-from ..client import ConsentClient
-from ..errors import ConsentError, UsageError
-from ..model import Version
-from .base import KText, background
-from .markup import Block, escape, parsed, to_blocks
-from .style import theme
-from .texts import Words
+from client_sdk.client import ConsentClient
+from client_sdk.errors import ConsentError, UsageError
+from client_sdk.kivy.base import KText, background
+from client_sdk.kivy.style import theme
+from client_sdk.protocol.model import Version
+from client_sdk.ui.markup import Block, escape, parsed, to_blocks
+from client_sdk.ui.texts import Words
 
 __all__ = ["PolicyLine", "PolicyModal", "PolicyView", "blocks_to_data"]
 

@@ -22,7 +22,7 @@ from kivy.lang import global_idmap
 from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 
-from .palette import DARK, LIGHT, Palette, contrast_ratio, luminance
+from client_sdk.ui.palette import DARK, LIGHT, Palette, contrast_ratio, luminance
 
 __all__ = ["DARK", "FONT_NAME", "LIGHT", "Palette", "Theme", "contrast_ratio",
            "register_fonts", "theme"]

@@ -16,7 +16,7 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
-from client_sdk.timeutil import utcnow
+from client_sdk.protocol.timeutil import utcnow
 
 __all__ = ["AdminState", "init_admin"]
 
@@ -41,8 +41,8 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def init_admin(app: Flask) -> None:
     """Register the console on ``app`` (called by ``create_app``)."""
-    from . import i18n, views
-    from .models import AdminUser  # noqa: F401 - the tables join the shared metadata
+    from server.admin import i18n, views
+    from server.admin.models import AdminUser  # noqa: F401 - the tables join the shared metadata
 
     cfg = app.extensions["kelisim"].config
     app.config.update(

@@ -18,15 +18,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from client_sdk.model import LOCALES
-
-from ..errors import GuardError, PolicySourceError
-from ..guard import major_reasons, metadata_changes
-from ..manifests import Timing
-from ..models import App, Document, PolicyVersion
-from ..policy_source import AppMetadata, VersionSource, version_from_data
-from ..publish import PublishResult, app_metadata, build_version_body, publish_version
-from .i18n import gettext as _
+from client_sdk.protocol.model import LOCALES
+from server.admin.i18n import gettext as _
+from server.errors import GuardError, PolicySourceError
+from server.models import App, Document, PolicyVersion
+from server.policy.guard import major_reasons, metadata_changes
+from server.policy.publish import PublishResult, app_metadata, build_version_body, publish_version
+from server.policy.source import AppMetadata, VersionSource, version_from_data
+from server.trust.manifests import Timing
 
 __all__ = ["Verdict", "check", "field_diff", "latest_version", "missing_translations",
            "publish", "spec_from_version", "text_diff", "to_source"]

@@ -17,10 +17,9 @@ from marshmallow import (
     validates_schema,
 )
 
-from client_sdk.model import LOCALES, SIGNIFICANCES
-from client_sdk.timeutil import format_time, parse_duration
-
-from .models import ROLES
+from client_sdk.protocol.model import LOCALES, SIGNIFICANCES
+from client_sdk.protocol.timeutil import format_time, parse_duration
+from server.admin.models import ROLES
 
 __all__ = ["DraftForm", "LoginForm", "PasswordForm", "ResolveForm", "SearchForm",
            "SettingsForm", "UploadForm", "UserCreateForm", "UserUpdateForm", "errors_of"]

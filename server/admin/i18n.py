@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, request, session
 
-from .i18n_texts import TEXTS
+from server.admin.i18n_texts import TEXTS
 
 __all__ = ["LANGUAGES", "gettext", "init_app", "language"]
 

@@ -4,8 +4,8 @@ the templates and views use has both, and that no page rendered in either shows 
 
 from __future__ import annotations
 
-from .i18n_kk import KK
-from .i18n_ru import RU
+from server.admin.i18n_kk import KK
+from server.admin.i18n_ru import RU
 
 __all__ = ["TEXTS"]
 

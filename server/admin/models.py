@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..models import Base
+from server.models import Base
 
 __all__ = ["ROLES", "AdminUser", "AppSettings", "Draft", "LoginAttempt", "RollupCount",
            "RollupHead", "RollupPurpose"]

@@ -19,9 +19,9 @@ from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import ConsentRecord, PolicyVersion
-from .models import RollupCount, RollupHead, RollupPurpose
-from .stats import Scope, Summary
+from server.admin.acceptance import Scope, Summary
+from server.admin.models import RollupCount, RollupHead, RollupPurpose
+from server.models import ConsentRecord, PolicyVersion
 
 __all__ = ["by_locale", "by_purpose", "by_version", "daily", "refresh", "summary"]
 

@@ -14,10 +14,9 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from client_sdk.timeutil import format_time
-
-from ..ratelimit import parse_limit
-from .models import ROLES, AdminUser, LoginAttempt
+from client_sdk.protocol.timeutil import format_time
+from server.admin.models import ROLES, AdminUser, LoginAttempt
+from server.http.ratelimit import parse_limit
 
 __all__ = ["ACCESS", "allowed", "authenticate", "hash_password", "new_password", "now",
            "requires", "verify_password"]

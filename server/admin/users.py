@@ -7,13 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from client_sdk.timeutil import format_time
-
-from ..adminlog import record
-from .forms import UserCreateForm
-from .i18n_texts import TEXTS
-from .models import ROLES, AdminUser
-from .security import hash_password, new_password
+from client_sdk.protocol.timeutil import format_time
+from server.admin.forms import UserCreateForm
+from server.admin.i18n_texts import TEXTS
+from server.admin.models import ROLES, AdminUser
+from server.admin.security import hash_password, new_password
+from server.adminlog import record
 
 __all__ = ["UserError", "create_user"]
 

@@ -9,12 +9,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from client_sdk.envelope import PAYLOAD_RECEIPT, key_from_dict, parse_envelope, verify_threshold
 from client_sdk.errors import ConsentError
-
-from ..consents import GENESIS, chained_fields, row_hash
-from ..models import ConsentRecord, Receipt, RootVersion
-from .i18n import gettext as _
+from client_sdk.protocol.envelope import (
+    PAYLOAD_RECEIPT,
+    key_from_dict,
+    parse_envelope,
+    verify_threshold,
+)
+from server.admin.i18n import gettext as _
+from server.consent.installs import GENESIS, chained_fields, row_hash
+from server.models import ConsentRecord, Receipt, RootVersion
 
 __all__ = ["Check", "verify_record"]
 

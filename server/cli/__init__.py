@@ -1,6 +1,6 @@
 """The ``kelisim`` command line: a Flask CLI group, one command group per module.
 
-Commands call the services (:mod:`server.publish`, :mod:`server.roots`, ...); every
+Commands call the services (:mod:`server.policy.publish`, :mod:`server.trust.roots`, ...); every
 :class:`~server.errors.KelisimError` is turned into a one-line ``Error: ...`` and exit
 status 1 here, in :class:`KelisimGroup`, and nowhere else. Every command is in docs/cli.md.
 To add a command from another module, register it below with one ``main.add_command``.
@@ -15,14 +15,13 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from client_sdk.errors import ConsentError
-
-from .. import create_app
-from ..admin import cli as admin_cli
-from ..appbundle import bundle_command
-from ..config import instance_path
-from ..errors import ConfigError, KelisimError
-from . import consent_log, database, demo, importing, keys, policy, serve, signing
-from .common import INSTANCE_CREATORS
+from server import create_app
+from server.cli import consent_log, database, demo, importing, keys, policy, serve, signing
+from server.cli import users as admin_cli
+from server.cli.common import INSTANCE_CREATORS
+from server.config import instance_path
+from server.errors import ConfigError, KelisimError
+from server.policy.bundle import bundle_command
 
 __all__ = ["KelisimGroup", "main"]
 
@@ -98,5 +97,5 @@ main.add_command(consent_log.stats_cmd)
 main.add_command(consent_log.deletions)
 main.add_command(demo.demo_setup)
 main.add_command(serve.serve)
-main.add_command(admin_cli.users)  # console users (server/admin/cli.py)
-main.add_command(bundle_command)  # the one-file app bundle (server/appbundle.py)
+main.add_command(admin_cli.users)  # console users (server/cli/users.py)
+main.add_command(bundle_command)  # the one-file app bundle (server/policy/bundle.py)

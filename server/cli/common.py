@@ -9,10 +9,9 @@ from typing import TypeVar
 import click
 from flask import current_app
 
-from client_sdk.timeutil import utcnow
-
-from .. import Kelisim
-from ..adminlog import CLI_ACTOR
+from client_sdk.protocol.timeutil import utcnow
+from server import Kelisim
+from server.adminlog import CLI_ACTOR
 
 __all__ = ["CLI_ACTOR", "INSTANCE_CREATORS", "creates_instance", "kelisim", "now",
            "require_migrated"]

@@ -7,12 +7,11 @@ import json
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from client_sdk.timeutil import parse_time
-
-from ..deletions import list_requests, resolve
-from ..errors import InvalidValue, UnknownApp
-from ..models import App
-from .common import CLI_ACTOR, now, require_migrated
+from client_sdk.protocol.timeutil import parse_time
+from server.cli.common import CLI_ACTOR, now, require_migrated
+from server.consent.requests import list_requests, resolve
+from server.errors import InvalidValue, UnknownApp
+from server.models import App
 
 __all__ = ["audit", "consents", "deletions", "stats_cmd"]
 
@@ -26,7 +25,7 @@ def audit() -> None:
 @click.argument("app_id")
 def audit_verify(app_id: str) -> None:
     """Check APP_ID's hash chain; name the first broken link (exit 1)."""
-    from ..consents import verify_chain
+    from server.consent.installs import verify_chain
 
     k = require_migrated()
     with k.db.session(readonly=True) as s:
@@ -53,7 +52,7 @@ def consents() -> None:
               "RFC 3339 time.")
 def consents_export(app_id: str, fmt: str, since: str | None) -> None:
     """Stream APP_ID's records with the Law 94-V elements of their version."""
-    from ..consent_export import csv_header, export_rows, to_csv_line
+    from server.consent.export import csv_header, export_rows, to_csv_line
 
     k = require_migrated()
     if since is not None:
@@ -78,7 +77,7 @@ def consents_export(app_id: str, fmt: str, since: str | None) -> None:
 @with_appcontext
 def stats_cmd(app_id: str) -> None:
     """Accept / decline / withdraw counts per version and locale."""
-    from ..stats import stats
+    from server.consent.statistics import stats
 
     k = require_migrated()
     with k.db.session(readonly=True) as s:

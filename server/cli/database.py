@@ -9,8 +9,8 @@ import click
 from alembic.util import CommandError
 from flask.cli import AppGroup
 
-from ..errors import InvalidValue
-from .common import creates_instance, kelisim
+from server.cli.common import creates_instance, kelisim
+from server.errors import InvalidValue
 
 
 @contextmanager

@@ -8,12 +8,12 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from ..admin.cli import ensure_first_owner
-from ..models import App, PolicyVersion
-from ..policy_source import load_app_dir, load_version_dir
-from ..publish import publish_version, register_app
-from ..roots import current_root, init_root
-from .common import CLI_ACTOR, creates_instance, kelisim, now
+from server.cli.common import CLI_ACTOR, creates_instance, kelisim, now
+from server.cli.users import ensure_first_owner
+from server.models import App, PolicyVersion
+from server.policy.publish import publish_version, register_app
+from server.policy.source import load_app_dir, load_version_dir
+from server.trust.roots import current_root, init_root
 
 __all__ = ["DEMO_POLICY", "demo_setup"]
 

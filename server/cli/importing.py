@@ -8,9 +8,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from ..importer import import_document, write_version_dir
-from ..models import PolicyVersion
-from .common import kelisim
+from server.cli.common import kelisim
+from server.models import PolicyVersion
+from server.policy.importing.importer import import_document, write_version_dir
 
 __all__ = ["import_cmd"]
 

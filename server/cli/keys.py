@@ -8,11 +8,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from client_sdk.envelope import PAYLOAD_ROOT, parse_envelope
-
-from ..errors import NotFound
-from ..roots import LoadedRoot, init_root, rotate
-from .common import CLI_ACTOR, now, require_migrated
+from client_sdk.protocol.envelope import PAYLOAD_ROOT, parse_envelope
+from server.cli.common import CLI_ACTOR, now, require_migrated
+from server.errors import NotFound
+from server.trust.roots import LoadedRoot, init_root, rotate
 
 __all__ = ["keys", "root"]
 

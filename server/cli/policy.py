@@ -10,12 +10,12 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from ..errors import InvalidValue, UnknownApp
-from ..manifests import latest_manifest
-from ..models import App, PolicyVersion
-from ..policy_source import AppMetadata, load_app_dir, load_version_dir
-from ..publish import publish_version, register_app
-from .common import CLI_ACTOR, now, require_migrated
+from server.cli.common import CLI_ACTOR, now, require_migrated
+from server.errors import InvalidValue, UnknownApp
+from server.models import App, PolicyVersion
+from server.policy.publish import publish_version, register_app
+from server.policy.source import AppMetadata, load_app_dir, load_version_dir
+from server.trust.manifests import latest_manifest
 
 __all__ = ["apps", "publish", "versions"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .. import serving
-from .common import kelisim as _k
+from server.cli.common import kelisim as _k
+from server.serving import runner as serving
 
 __all__ = ["serve"]
 

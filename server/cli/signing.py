@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..manifests import resign as resign_manifests
-from .common import CLI_ACTOR, now, require_migrated
+from server.cli.common import CLI_ACTOR, now, require_migrated
+from server.trust.manifests import resign as resign_manifests
 
 __all__ = ["export_static_cmd", "resign"]
 
@@ -39,7 +39,7 @@ def resign(app_ids: tuple[str, ...], force: bool) -> None:
 @with_appcontext
 def export_static_cmd(out_dir: Path, app_id: str | None) -> None:
     """Write root, manifests and documents as files in the URL layout (for nginx/CDN)."""
-    from ..static_export import export_static
+    from server.policy.export import export_static
 
     k = require_migrated()
     counts = export_static(k, out_dir, app_id=app_id)

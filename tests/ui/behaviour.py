@@ -319,7 +319,7 @@ class Held:
 
 def defect7_off_thread(d: Driver, cfg: dict[str, Any]) -> Steps:
     r = d.result["d7"] = {}
-    from client_sdk.appbundle import AppBundle, load_bundle
+    from client_sdk.protocol.bundle import AppBundle, load_bundle
 
     b = load_bundle(Path(cfg["a"]))
     held = Held()

@@ -56,7 +56,7 @@ class Offline:
 def client(data: Path, bundle: Path, locales: tuple[str, ...], *, url: str | None = None,
            drop_documents: bool = False) -> ConsentClient:
     """A client started from a one-file bundle; offline unless ``url`` is given."""
-    from client_sdk.appbundle import AppBundle, load_bundle
+    from client_sdk.protocol.bundle import AppBundle, load_bundle
 
     b = load_bundle(bundle)
     if drop_documents:  # as docs/integration.md once showed: a manifest, no documents

@@ -9,9 +9,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from ... import Kelisim
-from ...adminlog import record
-from ..security import load_user, now
+from server import Kelisim
+from server.admin.security import load_user, now
+from server.adminlog import record
 
 __all__ = ["audit", "bp", "kelisim", "page"]
 
@@ -85,7 +85,7 @@ def _http(exc: HTTPException) -> Any:
     return page("error.html", exc.code or 500, code=exc.code, message=exc.description)
 
 
-from . import (  # noqa: E402 - the areas register on bp
+from server.admin.views import (  # noqa: E402 - the areas register on bp
     apps,
     auth,
     consents,

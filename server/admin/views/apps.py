@@ -8,16 +8,15 @@ from flask import Blueprint, abort, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from client_sdk.timeutil import format_time
-
-from ...adminlog import AdminEvent
-from ...manifests import latest_manifest
-from ...models import App, ConsentRecord, DeletionRequest, PolicyVersion
-from ..drafts import latest_version
-from ..forms import SettingsForm, errors_of
-from ..models import AppSettings, Draft
-from ..security import now, requires
-from . import audit, kelisim, page
+from client_sdk.protocol.timeutil import format_time
+from server.admin.drafts import latest_version
+from server.admin.forms import SettingsForm, errors_of
+from server.admin.models import AppSettings, Draft
+from server.admin.security import now, requires
+from server.admin.views import audit, kelisim, page
+from server.adminlog import AdminEvent
+from server.models import App, ConsentRecord, DeletionRequest, PolicyVersion
+from server.trust.manifests import latest_manifest
 
 __all__ = ["bp"]
 

@@ -8,11 +8,18 @@ from urllib.parse import urlsplit
 from flask import Blueprint, g, redirect, request, session, url_for
 from marshmallow import ValidationError
 
-from ..forms import LoginForm, PasswordForm, errors_of
-from ..i18n import LANGUAGES
-from ..models import AdminUser
-from ..security import Throttled, authenticate, hash_password, now, requires, verify_password
-from . import audit, kelisim, page
+from server.admin.forms import LoginForm, PasswordForm, errors_of
+from server.admin.i18n import LANGUAGES
+from server.admin.models import AdminUser
+from server.admin.security import (
+    Throttled,
+    authenticate,
+    hash_password,
+    now,
+    requires,
+    verify_password,
+)
+from server.admin.views import audit, kelisim, page
 
 __all__ = ["bp"]
 

@@ -10,13 +10,13 @@ from flask import Blueprint, Response, abort, request, stream_with_context
 from marshmallow import ValidationError
 from sqlalchemy import Select, select
 
-from ...consent_export import EXPORT_COLUMNS, csv_header, to_csv_line
-from ...models import App, ConsentRecord, PolicyVersion, Receipt
-from ...record_checks import clock_skew
-from ..forms import SearchForm, errors_of
-from ..security import requires
-from ..verify import verify_record
-from . import audit, kelisim, page
+from server.admin.forms import SearchForm, errors_of
+from server.admin.security import requires
+from server.admin.verify import verify_record
+from server.admin.views import audit, kelisim, page
+from server.consent.checks import clock_skew
+from server.consent.export import EXPORT_COLUMNS, csv_header, to_csv_line
+from server.models import App, ConsentRecord, PolicyVersion, Receipt
 
 __all__ = ["bp"]
 

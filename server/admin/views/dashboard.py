@@ -8,13 +8,14 @@ from flask import Blueprint, abort, request
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from ...models import App, PolicyVersion
-from .. import rollup, stats
-from ..charts import daily_chart, rate_bars
-from ..forms import SearchForm, errors_of
-from ..i18n import gettext as _
-from ..security import requires
-from . import kelisim, page
+from server.admin import acceptance
+from server.admin import rollup
+from server.admin.charts import daily_chart, rate_bars
+from server.admin.forms import SearchForm, errors_of
+from server.admin.i18n import gettext as _
+from server.admin.security import requires
+from server.admin.views import kelisim, page
+from server.models import App, PolicyVersion
 
 __all__ = ["bp"]
 
@@ -29,7 +30,7 @@ def show(app_id: str) -> Any:
         args = SearchForm(only=("version", "date_from", "date_to")).load(request.args)
     except ValidationError as exc:
         errors, args = errors_of(exc), {}
-    scope = stats.Scope(app_id, args.get("version"), args.get("date_from"), args.get("date_to"))
+    scope = acceptance.Scope(app_id, args.get("version"), args.get("date_from"), args.get("date_to"))
     k = kelisim()
     with k.db.session(readonly=True) as s:
         if s.get(App, app_id) is None:

@@ -9,14 +9,9 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
-from client_sdk.model import LOCALES
-from client_sdk.timeutil import format_time
-
-from ...errors import GuardError, KelisimError, PolicyImportError, PolicySourceError
-from ...importer import import_document
-from ...models import App
-from ...policy_source import AppMetadata
-from ..drafts import (
+from client_sdk.protocol.model import LOCALES
+from client_sdk.protocol.timeutil import format_time
+from server.admin.drafts import (
     check,
     documents_of,
     latest_version,
@@ -25,11 +20,15 @@ from ..drafts import (
     publish,
     spec_from_version,
 )
-from ..forms import DocumentForm, DraftForm, UploadForm, errors_of
-from ..models import Draft
-from ..security import now, requires
-from ..tomltext import dumps
-from . import audit, kelisim, page
+from server.admin.forms import DocumentForm, DraftForm, UploadForm, errors_of
+from server.admin.models import Draft
+from server.admin.security import now, requires
+from server.admin.tomltext import dumps
+from server.admin.views import audit, kelisim, page
+from server.errors import GuardError, KelisimError, PolicyImportError, PolicySourceError
+from server.models import App
+from server.policy.importing.importer import import_document
+from server.policy.source import AppMetadata
 
 __all__ = ["bp"]
 

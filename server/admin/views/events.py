@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, request
 from sqlalchemy import select
 
-from ...adminlog import AdminEvent
-from ..security import requires
-from . import kelisim, page
+from server.admin.security import requires
+from server.admin.views import kelisim, page
+from server.adminlog import AdminEvent
 
 __all__ = ["bp"]
 

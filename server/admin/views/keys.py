@@ -8,13 +8,12 @@ from typing import Any
 from flask import Blueprint
 from sqlalchemy import select
 
-from client_sdk.timeutil import parse_time
-
-from ...manifests import latest_manifest
-from ...models import App, RootVersion
-from ...roots import current_root
-from ..security import now, requires
-from . import kelisim, page
+from client_sdk.protocol.timeutil import parse_time
+from server.admin.security import now, requires
+from server.admin.views import kelisim, page
+from server.models import App, RootVersion
+from server.trust.manifests import latest_manifest
+from server.trust.roots import current_root
 
 __all__ = ["bp"]
 

@@ -9,15 +9,14 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from client_sdk.timeutil import format_time, parse_time
-
-from ...deletions import resolve as resolve_request
-from ...errors import AlreadyResolved, InvalidValue, NotFound
-from ...models import App, DeletionRequest
-from ..forms import ResolveForm, errors_of
-from ..security import now, requires
-from . import kelisim, page
-from .apps import deadline_days
+from client_sdk.protocol.timeutil import format_time, parse_time
+from server.admin.forms import ResolveForm, errors_of
+from server.admin.security import now, requires
+from server.admin.views import kelisim, page
+from server.admin.views.apps import deadline_days
+from server.consent.requests import resolve as resolve_request
+from server.errors import AlreadyResolved, InvalidValue, NotFound
+from server.models import App, DeletionRequest
 
 __all__ = ["bp"]
 

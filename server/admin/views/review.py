@@ -9,10 +9,10 @@ from flask import Blueprint, abort, request
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from ..drafts import documents_of, field_diff, latest_version, text_diff
-from ..security import requires
-from . import kelisim, page
-from .drafts import _get
+from server.admin.drafts import documents_of, field_diff, latest_version, text_diff
+from server.admin.security import requires
+from server.admin.views import kelisim, page
+from server.admin.views.drafts import _get
 
 __all__ = ["bp"]
 
@@ -74,10 +74,10 @@ def first_layer(app: Any, spec: dict[str, Any], app_meta: dict[str, Any] | None,
 
 def phone_words(layer: dict[str, Any], locale: str) -> dict[str, str]:
     """The first layer's words as the SDK's consent screen says them in ``locale``: the
-    same strings (client_sdk.strings) and the same CLDR plurals, durations and country
-    names (client_sdk.kivy.fmt, no Kivy), so the preview is what a phone shows."""
-    from client_sdk.kivy import fmt
-    from client_sdk.strings import text
+    same strings (client_sdk.ui.strings) and the same CLDR plurals, durations and country
+    names (client_sdk.ui.fmt, no Kivy), so the preview is what a phone shows."""
+    from client_sdk.ui import fmt
+    from client_sdk.ui.strings import text
 
     def ui(key: str, **values: object) -> str:
         return text(key, locale, **values)

@@ -10,11 +10,11 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..forms import UserCreateForm, UserUpdateForm, errors_of
-from ..models import AdminUser
-from ..security import hash_password, new_password, now, requires
-from ..users import UserError, create_user
-from . import audit, kelisim, page
+from server.admin.forms import UserCreateForm, UserUpdateForm, errors_of
+from server.admin.models import AdminUser
+from server.admin.security import hash_password, new_password, now, requires
+from server.admin.users import UserError, create_user
+from server.admin.views import audit, kelisim, page
 
 __all__ = ["bp"]
 

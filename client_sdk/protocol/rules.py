@@ -1,0 +1,293 @@
+"""The one set of consent rules: what makes a record valid against the version it names.
+
+Pure functions over a :class:`client_sdk.protocol.model.Version` and a record's plain
+values; no I/O, no clock. The SDK calls them before it records a decision (and raises
+``UsageError`` with the first problem's message); the server calls them, with the signed
+version it stored, before it stores a record (and answers 422 naming each problem's field).
+
+API::
+
+    Problem(field: str, message: str)                 # frozen dataclass
+
+    check_record(version: Version, action: str, purposes: Mapping[str, bool], *,
+                 locale: str | None = None, document_sha256: str | None = None,
+                 age_confirmed: bool | None = None,
+                 guardian: Mapping[str, object] | None = None,
+                 evidence: Mapping[str, object] | None = None) -> list[Problem]
+
+    check_accept(version, purposes, *, locale, document_sha256, age_confirmed, guardian)
+    check_decline(version, purposes, *, locale, document_sha256)
+    check_update(version, purposes)
+    check_withdraw(version, purposes)
+    check_acknowledge(version, purposes, *, locale, document_sha256)
+    check_deletion_request(purposes)
+    check_evidence(evidence: Mapping[str, object]) -> list[Problem]
+
+``check_record`` dispatches on ``action`` (one of :data:`ACTIONS`) and adds
+:func:`check_evidence` when ``evidence`` is given. An empty list means valid. ``field`` is
+relative to the record (``purposes.analytics``, ``locale``, ``guardian.name``,
+``evidence.seconds_on_screen``); the server prefixes it with the record's position.
+
+The rules, per action:
+
+- accept: every purpose is one the version has; every required purpose is granted;
+  ``locale`` has a document and ``document_sha256`` is that document's; when the version
+  sets ``min_age``, ``age_confirmed`` is given, and a user under age needs
+  ``guardian_consent`` in the version and a ``guardian`` with a name; a guardian has only
+  ``name`` and ``relation``, and only a user under ``min_age`` of a version with
+  ``guardian_consent`` has one: an adult's accept (``age_confirmed`` true), an accept of a
+  version without ``min_age`` or without ``guardian_consent`` carries ``guardian`` null.
+- decline: known purposes, none granted; locale and document as for accept.
+- update: known purposes; switching a required purpose off is a withdrawal, not an update.
+- withdraw: known purposes, none granted.
+- acknowledge: no purposes; locale and document as for accept.
+- deletion_request: no purposes.
+
+What depends on the user's state (nothing to withdraw, no notice to acknowledge) is not
+here: the server does not keep that state per install, and the SDK checks it itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from client_sdk._internal.ledger import ACTIONS
+from client_sdk.protocol.grammar import is_locale
+from client_sdk.protocol.model import Version
+from client_sdk.protocol.record import Record, record
+
+__all__ = [
+    "ACTIONS",
+    "EVIDENCE_LAYERS",
+    "Problem",
+    "check_accept",
+    "check_acknowledge",
+    "check_decline",
+    "check_deletion_request",
+    "check_evidence",
+    "check_record",
+    "check_update",
+    "check_withdraw",
+]
+
+EVIDENCE_LAYERS: Final = ("first_layer", "purposes", "full_text")
+MAX_SECONDS: Final = 86400
+
+
+@record
+class Problem(Record):
+    """One rule a record breaks: the record's field and a message a person can act on."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def _known(version: Version, purposes: Mapping[str, bool]) -> list[Problem]:
+    known = {p.id for p in version.purposes}
+    return [Problem(f"purposes.{pid}", f"unknown purpose {pid!r}; version {version.label} has "
+                                       f"{', '.join(sorted(known))}")
+            for pid in purposes if pid not in known]
+
+
+def _nothing_granted(action: str, purposes: Mapping[str, bool]) -> list[Problem]:
+    return [Problem(f"purposes.{pid}", f"a {action} grants no purpose")
+            for pid, on in purposes.items() if on is not False]
+
+
+def _no_purposes(action: str, purposes: Mapping[str, bool]) -> list[Problem]:
+    if purposes:
+        return [Problem("purposes", f"an {action} names no purposes"
+                        if action[0] in "aeiou" else f"a {action} names no purposes")]
+    return []
+
+
+def _document(version: Version, locale: str | None,
+              document_sha256: str | None) -> list[Problem]:
+    if locale is None or not is_locale(locale):
+        return [Problem("locale", f"{locale!r} is not a locale tag")]
+    doc = version.locales.get(locale)
+    if doc is None:
+        return [Problem("locale", f"version {version.label} has no {locale!r} document; it has "
+                                  f"{', '.join(sorted(version.locales))}")]
+    if document_sha256 != doc.sha256:
+        owners = [t for t, d in version.locales.items() if d.sha256 == document_sha256]
+        where = (f"the {owners[0]!r} document, not the {locale!r} one" if owners
+                 else f"not a document of version {version.label}")
+        return [Problem("document_sha256", f"{document_sha256!r} is {where}")]
+    return []
+
+
+def _guardian(version: Version, age_confirmed: bool | None,
+              guardian: Mapping[str, object] | None) -> list[Problem]:
+    problems: list[Problem] = []
+    if version.min_age is not None:
+        if age_confirmed is None:
+            problems.append(Problem("age_confirmed", f"version {version.label} sets min_age "
+                                                     f"{version.min_age}: pass age_confirmed"))
+        elif not age_confirmed and not version.guardian_consent:
+            problems.append(Problem("age_confirmed", f"a user under {version.min_age} "
+                                                     f"cannot consent to version "
+                                                     f"{version.label}"))
+    # A guardian consents for a user under min_age, and only where the version allows
+    # guardian consent; anywhere else a guardian would be stored beside a consent that no
+    # guardian gave (an adult's, or one the version never asked a guardian for).
+    minor = version.min_age is not None and age_confirmed is False
+    if guardian is not None and not (minor and version.guardian_consent):
+        problems.append(Problem("guardian", _no_guardian(version, age_confirmed)))
+    elif minor and version.guardian_consent:
+        extra = set(guardian or {}) - {"name", "relation"}
+        name = (guardian or {}).get("name")
+        if extra:
+            problems.append(Problem("guardian", f"guardian takes name and relation, not "
+                                                f"{sorted(extra)}"))
+        if not (isinstance(name, str) and name.strip()):
+            problems.append(Problem("guardian", f"a user under {version.min_age} needs "
+                                                f"guardian consent: a guardian with a name"))
+    return problems
+
+
+def _no_guardian(version: Version, age_confirmed: bool | None) -> str:
+    """Why this accept must carry no guardian (``guardian`` null)."""
+    if version.min_age is None:
+        return (f"version {version.label} sets no min_age, so no guardian consents for the "
+                f"user: send guardian null")
+    if age_confirmed:
+        return (f"the user confirmed being {version.min_age} or older: an adult's accept "
+                f"carries no guardian; send guardian null")
+    if age_confirmed is None:
+        return (f"a guardian consents only for a user under {version.min_age} "
+                f"(age_confirmed false)")
+    return (f"version {version.label} has no guardian consent (guardian_consent false): a "
+            f"guardian cannot consent for a user under {version.min_age}")
+
+
+def check_accept(version: Version, purposes: Mapping[str, bool], *, locale: str | None,
+                 document_sha256: str | None, age_confirmed: bool | None,
+                 guardian: Mapping[str, object] | None) -> list[Problem]:
+    """Problems of an acceptance of ``version`` granting ``purposes`` (``{id: bool}``)."""
+    problems = _known(version, purposes)
+    for p in version.purposes:
+        if p.required and purposes.get(p.id) is not True:
+            problems.append(Problem(f"purposes.{p.id}", f"purpose {p.id!r} is required: "
+                                                        f"refusing it is a decline"))
+    problems += _document(version, locale, document_sha256)
+    problems += _guardian(version, age_confirmed, guardian)
+    return problems
+
+
+def check_decline(version: Version, purposes: Mapping[str, bool], *, locale: str | None,
+                  document_sha256: str | None) -> list[Problem]:
+    """Problems of a decline: known purposes, none granted, a document that was shown."""
+    return [*_known(version, purposes), *_nothing_granted("decline", purposes),
+            *_document(version, locale, document_sha256)]
+
+
+def check_update(version: Version, purposes: Mapping[str, bool]) -> list[Problem]:
+    """Problems of switching optional purposes on or off under an existing consent."""
+    problems = _known(version, purposes)
+    if not purposes:
+        problems.append(Problem("purposes", "an update names at least one purpose"))
+    required = {p.id for p in version.purposes if p.required}
+    for pid, on in purposes.items():
+        if pid in required and on is not True:
+            problems.append(Problem(f"purposes.{pid}", f"purpose {pid!r} is required: "
+                                                       f"switching it off is a withdrawal"))
+    return problems
+
+
+def check_withdraw(version: Version, purposes: Mapping[str, bool]) -> list[Problem]:
+    """Problems of a withdrawal of the whole consent: known purposes, none granted."""
+    return [*_known(version, purposes), *_nothing_granted("withdrawal", purposes)]
+
+
+def check_acknowledge(version: Version, purposes: Mapping[str, bool], *, locale: str | None,
+                      document_sha256: str | None) -> list[Problem]:
+    """Problems of acknowledging a notice of ``version``: no purposes, a document shown."""
+    return [*_no_purposes("acknowledgement", purposes),
+            *_document(version, locale, document_sha256)]
+
+
+def check_deletion_request(purposes: Mapping[str, bool]) -> list[Problem]:
+    """Problems of a deletion request: it names no purposes."""
+    return _no_purposes("deletion request", purposes)
+
+
+def _seconds(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and \
+        0 <= value <= MAX_SECONDS
+
+
+def check_evidence(evidence: Mapping[str, object]) -> list[Problem]:
+    """Problems of a record's ``evidence`` (what happened on screen; DESIGN.md).
+
+    Fields, all optional: ``layers_shown`` (distinct names from :data:`EVIDENCE_LAYERS`),
+    ``full_text_opened`` and ``scrolled_to_end`` (bool), ``seconds_on_screen`` (int 0-86400),
+    ``seconds_by_layer`` (layer name -> int 0-86400), ``ui_locale`` (a locale tag).
+    """
+    problems: list[Problem] = []
+    fields = ("layers_shown", "full_text_opened", "scrolled_to_end", "seconds_on_screen",
+              "seconds_by_layer", "ui_locale")
+    for key, value in evidence.items():
+        where = f"evidence.{key}"
+        if key in ("scrolled_to_end", "full_text_opened"):
+            if not isinstance(value, bool):
+                problems.append(Problem(where, f"evidence {key} must be a bool"))
+        elif key == "seconds_on_screen":
+            if not _seconds(value):
+                problems.append(Problem(where, f"evidence {key} must be a number from 0 to "
+                                               f"{MAX_SECONDS}"))
+        elif key == "layers_shown":
+            if not isinstance(value, list | tuple) or \
+                    any(v not in EVIDENCE_LAYERS for v in value) or \
+                    len(set(value)) != len(value):
+                problems.append(Problem(where, f"evidence {key} must list distinct layers of "
+                                               f"{', '.join(EVIDENCE_LAYERS)}"))
+        elif key == "seconds_by_layer":
+            if not isinstance(value, Mapping) or \
+                    any(k not in EVIDENCE_LAYERS or not _seconds(v) for k, v in value.items()):
+                problems.append(Problem(where, f"evidence {key} must map layers of "
+                                               f"{', '.join(EVIDENCE_LAYERS)} to seconds from "
+                                               f"0 to {MAX_SECONDS}"))
+        elif key == "ui_locale":
+            if not is_locale(value):
+                problems.append(Problem(where, f"evidence {key} must be a locale tag"))
+        else:
+            problems.append(Problem(where, f"unknown evidence field {key!r}; use "
+                                           f"{', '.join(fields)}"))
+    return problems
+
+
+def check_record(version: Version, action: str, purposes: Mapping[str, bool], *,
+                 locale: str | None = None, document_sha256: str | None = None,
+                 age_confirmed: bool | None = None,
+                 guardian: Mapping[str, object] | None = None,
+                 evidence: Mapping[str, object] | None = None) -> list[Problem]:
+    """Problems of a record of ``action`` against the ``version`` it names (see the module
+    docstring). Fields an action does not use (a guardian on a withdrawal) are not checked
+    here; the record's schema decides whether they may be present."""
+    problems: list[Problem]
+    if action == "accept":
+        problems = check_accept(version, purposes, locale=locale,
+                                document_sha256=document_sha256,
+                                age_confirmed=age_confirmed, guardian=guardian)
+    elif action == "decline":
+        problems = check_decline(version, purposes, locale=locale,
+                                 document_sha256=document_sha256)
+    elif action == "update":
+        problems = check_update(version, purposes)
+    elif action == "withdraw":
+        problems = check_withdraw(version, purposes)
+    elif action == "acknowledge":
+        problems = check_acknowledge(version, purposes, locale=locale,
+                                     document_sha256=document_sha256)
+    elif action == "deletion_request":
+        problems = check_deletion_request(purposes)
+    else:
+        problems = [Problem("action", f"{action!r} is not one of {', '.join(ACTIONS)}")]
+    if evidence is not None:
+        problems += check_evidence(evidence)
+    return problems

@@ -1,0 +1,83 @@
+"""The per-app hash chain of consent records: row hashes and the chain head.
+
+Each row stores the previous row's hash (per app), so changing, inserting or deleting a row
+breaks the chain where `kelisim audit verify` will find it. Every write of a consent row
+(and of a deletion request) happens under the app's chain-head lock, taken here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from client_sdk.protocol.jsonutil import canonical_bytes
+from server.consent.rawsql import Raw
+
+__all__ = ["CHAINED", "GENESIS", "body_hash", "chained_fields", "head_moves", "lock_head",
+           "lock_heads", "row_hash"]
+
+GENESIS = "0" * 64
+
+CHAINED = ("seq", "record_id", "install_id", "action", "version", "document_sha256", "locale",
+           "purposes", "evidence", "age_confirmed", "guardian", "client_time", "server_time",
+           "manifest_seq")
+
+
+def row_hash(prev: str, row: dict[str, Any]) -> str:
+    """sha256 over the previous hash and the row's canonical JSON."""
+    return hashlib.sha256(prev.encode() + b"\n" + canonical_bytes(row)).hexdigest()
+
+
+def chained_fields(r: Any) -> dict[str, Any]:
+    """What the chain hash covers: every field of the record, the server's time included.
+    ``r`` is a row dict or a ConsentRecord."""
+    if isinstance(r, dict):
+        return {k: r[k] for k in CHAINED}
+    return {k: getattr(r, k) for k in CHAINED}
+
+
+def body_hash(record: dict[str, Any]) -> str:
+    """sha256 of a record (or request) as the client sent it: a retry with other content
+    is refused."""
+    return hashlib.sha256(canonical_bytes(record)).hexdigest()
+
+
+def lock_head(r: Raw, app_id: str) -> tuple[int, str]:
+    """Lock one app's chain head (see :func:`lock_heads`) and return (seq, head hash).
+
+    Raises:
+        KeyError: no such app.
+    """
+    return lock_heads(r, [app_id])[app_id]
+
+
+def lock_heads(r: Raw, app_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """Lock the chain heads of ``app_ids`` (the existing apps among them) for this
+    transaction, in app id order; return app id -> (seq, head hash).
+
+    On PostgreSQL row locks (``FOR UPDATE``), held to the end of the transaction and always
+    taken in one order, so two transactions that lock several apps' heads cannot deadlock;
+    on SQLite the transaction already holds the database's one write lock (BEGIN
+    IMMEDIATE). An app's first record creates its head. Two transactions may both find it
+    missing: INSERT ... ON CONFLICT DO NOTHING lets the second wait for the first and then
+    lock the row the first created, instead of failing on the primary key.
+    """
+    wanted = sorted(set(app_ids))
+    query = "SELECT app_id, seq, head_hash FROM chain_heads WHERE app_id IN (IN) ORDER BY app_id"
+    if r.is_postgres:
+        query += " FOR UPDATE"
+    rows = r.all_in(query, (), wanted)
+    if len(rows) < len(wanted):
+        r.all_in("INSERT INTO chain_heads (app_id, seq, head_hash) SELECT id, 0, ? FROM apps "
+                 "WHERE id IN (IN) ORDER BY id ON CONFLICT (app_id) DO NOTHING RETURNING app_id",
+                 (GENESIS,), wanted)
+        rows = r.all_in(query, (), wanted)
+    return {app: (int(seq), str(head)) for app, seq, head in rows}
+
+
+def head_moves(heads: dict[str, tuple[int, str]]) -> list[tuple[str, tuple[Any, ...]]]:
+    """The statements (for :meth:`Raw.all_of`) that move the chain heads of the apps in
+    ``heads`` to (seq, hash), in app order."""
+    return [("UPDATE chain_heads SET seq = ?, head_hash = ? WHERE app_id = ?", (seq, head, app))
+            for app, (seq, head) in sorted(heads.items())]

@@ -1,0 +1,131 @@
+"""An install's own history (the subject's right of access), a bounded page at a time.
+
+A page holds at most ``limit`` records in seq order, each pointing at its receipt by id,
+and each receipt once; at most ``limit`` deletion requests; and stops early when it would
+pass :data:`PAGE_BYTES`. Everything is read with ``LIMIT`` in SQL, so neither the answer
+nor the worker's memory grows with the install's history.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.consent.checks import clock_skew, published_times
+from server.errors import ApiError
+from server.models import ConsentRecord, DeletionRequest, Receipt
+
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "PAGE_BYTES", "history_page", "parse_limit_arg"]
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+# A page stops before this many bytes of records and receipts (it always holds at least
+# one record when there is one, and one receipt is bounded by the body cap of its batch).
+PAGE_BYTES = 2 * 1024 * 1024
+_CURSOR_RE = re.compile(r"[0-9]{1,10}\.[0-9]{1,10}")
+_LIMIT_RE = re.compile(r"[0-9]{1,4}")
+
+
+def parse_limit_arg(raw: str | None) -> int:
+    """The ``limit`` query argument.
+
+    Raises:
+        ApiError: 422 naming ``limit`` for anything but an integer 1 to MAX_LIMIT.
+    """
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not _LIMIT_RE.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(422, "invalid", f"limit: an integer from 1 to {MAX_LIMIT}",
+                       {"problems": [f"limit: an integer from 1 to {MAX_LIMIT}"]})
+    return int(raw)
+
+
+def _encode_cursor(seq: int, row: int) -> str:
+    return base64.urlsafe_b64encode(f"{seq}.{row}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(raw: str | None) -> tuple[int, int]:
+    if raw is None:
+        return 0, 0
+    problem = "cursor: not a cursor this server gave; start again without one"
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
+    except (binascii.Error, ValueError):
+        raise ApiError(422, "invalid", problem, {"problems": [problem]}) from None
+    if len(raw) > 40 or not _CURSOR_RE.fullmatch(text):
+        raise ApiError(422, "invalid", problem, {"problems": [problem]})
+    seq, row = text.split(".")
+    return int(seq), int(row)
+
+
+def _record_json(r: Any, published: dict[int, str]) -> dict[str, Any]:
+    return {"id": r.record_id, "action": r.action, "version": r.version,
+            "document_sha256": r.document_sha256, "locale": r.locale, "purposes": r.purposes,
+            "evidence": r.evidence, "age_confirmed": r.age_confirmed, "guardian": r.guardian,
+            "client_time": r.client_time, "server_time": r.server_time,
+            "clock_skew": clock_skew(r.client_time, r.server_time, published.get(r.version)),
+            "manifest_seq": r.manifest_seq, "chain_hash": r.row_hash,
+            "receipt": str(r.receipt_id)}
+
+
+def history_page(session: Session, app_id: str, install_id: str, limit: int,
+                 cursor: str | None) -> dict[str, Any]:
+    """One page of the install's records and deletion requests, and the cursor of the next.
+
+    Raises:
+        ApiError: 422 a cursor this server did not give.
+    """
+    after_seq, after_row = _decode_cursor(cursor)
+    rows = list(session.scalars(
+        select(ConsentRecord).where(ConsentRecord.app_id == app_id,
+                                    ConsentRecord.install_id == install_id,
+                                    ConsentRecord.seq > after_seq)
+        .order_by(ConsentRecord.seq).limit(limit + 1)))
+    more_records = len(rows) > limit
+    rows = rows[:limit]
+    sizes: dict[int, int] = dict(session.execute(
+        select(Receipt.id, func.length(Receipt.envelope))
+        .where(Receipt.id.in_({r.receipt_id for r in rows}))).all())
+    records: list[dict[str, Any]] = []
+    wanted: list[int] = []
+    used = 0
+    published = published_times(session, app_id) if rows else {}
+    for r in rows:
+        rec = _record_json(r, published)
+        cost = len(json.dumps(rec)) + (sizes[r.receipt_id] if r.receipt_id not in wanted
+                                       else 0)
+        if records and used + cost > PAGE_BYTES:
+            more_records = True
+            break
+        used += cost
+        records.append(rec)
+        if r.receipt_id not in wanted:
+            wanted.append(r.receipt_id)
+    receipts = {str(i): env.decode() for i, env in session.execute(
+        select(Receipt.id, Receipt.envelope).where(Receipt.id.in_(wanted))).all()}
+    last_seq = rows[len(records) - 1].seq if records else after_seq
+    deletions = list(session.scalars(
+        select(DeletionRequest).where(DeletionRequest.app_id == app_id,
+                                      DeletionRequest.install_id == install_id,
+                                      DeletionRequest.row_id > after_row)
+        .order_by(DeletionRequest.row_id).limit(limit + 1)))
+    more_deletions = len(deletions) > limit
+    deletions = deletions[:limit]
+    last_row = deletions[-1].row_id if deletions else after_row
+    return {
+        "install_id": install_id,
+        "records": records,
+        "receipts": {k: receipts[k] for k in map(str, wanted)},
+        "deletion_requests": [{
+            "id": d.request_id, "client_time": d.client_time, "server_time": d.server_time,
+            "status": d.status, "resolved_at": d.resolved_at,
+            "receipt": d.receipt.decode()} for d in deletions],
+        "next_cursor": (_encode_cursor(last_seq, last_row)
+                        if more_records or more_deletions else None),
+    }

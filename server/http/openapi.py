@@ -1,0 +1,215 @@
+"""The OpenAPI 3.1 description of the public HTTP surface (served at /v1/openapi.json).
+
+Bodies and answers of the sync API come from the marshmallow schemas the views use
+(server/http/schemas.py) through apispec's marshmallow plugin, so the document cannot drift
+from what the server checks. tests/test_openapi.py compares its paths and methods with
+Flask's url_map and runs schemathesis against a real server with it.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
+
+from client_sdk.protocol.grammar import ID_RE, SHA256_RE, UUID_RE
+from server.http.schemas import (
+    BatchSchema,
+    ConsentsAnswerSchema,
+    DeletionAnswerSchema,
+    DeletionSchema,
+    ErrorSchema,
+    HistoryPageSchema,
+    InstallAnswerSchema,
+    StrictBool,
+    TokenAnswerSchema,
+)
+
+__all__ = ["openapi_document"]
+
+_ENVELOPE = {
+    "type": "object",
+    "required": ["payload", "payloadType", "signatures"],
+    "properties": {
+        "payload": {"type": "string", "contentEncoding": "base64"},
+        "payloadType": {"type": "string"},
+        "signatures": {"type": "array", "items": {
+            "type": "object", "required": ["keyid", "sig"],
+            "properties": {"keyid": {"type": "string"}, "sig": {"type": "string"}}}},
+    },
+}
+
+# Why each error status can happen; the body is always the Error schema.
+_ERRORS = {
+    "400": "bad_json: not JSON, duplicate keys, a float, an integer of more than 4,300 "
+           "digits, a lone surrogate or NUL in a string",
+    "401": "unauthorized (no bearer token), invalid_token (refused for good: register "
+           "again), token_expired (renew it)",
+    "403": "forbidden: the token belongs to another app or install",
+    "404": "not_found: unknown app or install, or an id outside its grammar",
+    "413": "too_large: the body is over MAX_BODY_BYTES",
+    "415": "unsupported_media_type: send Content-Type: application/json",
+    "422": "invalid (schema: details.problems), rejected (records refused for good: "
+           "details.rejected = [{id, field, reason}]), conflict (a known id with other "
+           "content)",
+    "429": "rate_limited: details.retry_after seconds (also the Retry-After header)",
+    "503": "unavailable: the receipt key is not available on this server",
+}
+
+
+def _anchored(pattern: str) -> str:
+    return f"^(?:{pattern})$"
+
+
+def _path_param(name: str, pattern: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "string", "pattern": _anchored(pattern)}}
+
+
+_APP = _path_param("app_id", ID_RE.pattern)
+_INSTALL = _path_param("install_id", UUID_RE.pattern)
+_BEARER: list[dict[str, list[str]]] = [{"installToken": []}]
+
+
+def _answers(ok: str, schema: str, description: str, errors: str) -> dict[str, Any]:
+    out: dict[str, Any] = {ok: {"description": description,
+                                "content": {"application/json": {"schema": schema}}}}
+    for status in errors.split():
+        out[status] = {"description": _ERRORS[status],
+                       "content": {"application/json": {"schema": "Error"}}}
+    return out
+
+
+def _json_body(schema: str, *, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _cached(summary: str, content: dict[str, Any], params: list[dict[str, Any]]
+            ) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "parameters": [*params, {"name": "If-None-Match", "in": "header", "required": False,
+                                 "schema": {"type": "string"}}],
+        "responses": {
+            "200": {"description": "OK", "content": content,
+                    "headers": {"ETag": {"schema": {"type": "string"}},
+                                "Cache-Control": {"schema": {"type": "string"}}}},
+            "304": {"description": "Not modified (ETag matched If-None-Match)"},
+            "404": {"description": "Not found",
+                    "content": {"application/json": {"schema": "Error"}}},
+        },
+    }
+
+
+# The body of an endpoint that takes no fields (installs, token renewal).
+_NO_FIELDS: dict[str, Any] = {
+    "required": False, "description": "none, or an empty JSON object; any field is refused "
+                                      "(422 naming it)",
+    "content": {"application/json": {"schema": {"type": "object",
+                                                 "additionalProperties": False}}}}
+
+
+def _dict_keys(self: Any, field: fields.Field[Any], **kwargs: Any) -> dict[str, Any]:
+    """A Dict field's key grammar as ``propertyNames`` (apispec leaves keys out)."""
+    if isinstance(field, fields.Dict) and field.key_field is not None:
+        return {"propertyNames": self.field2property(field.key_field)}
+    return {}
+
+
+def _build() -> dict[str, Any]:
+    plugin = MarshmallowPlugin()
+    spec = APISpec(title="Kelisim", version="1", openapi_version="3.1.0", plugins=[plugin],
+                   info={"description": "Signed policy manifests and consent records. "
+                                        "Clients trust signatures, not this host."})
+    plugin.map_to_openapi_type(StrictBool, "boolean", None)  # type: ignore[no-untyped-call]
+    assert plugin.converter is not None
+    plugin.converter.add_attribute_function(_dict_keys)  # type: ignore[no-untyped-call]
+    spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.schema("Envelope", _ENVELOPE)
+    for name, schema in [("Batch", BatchSchema), ("DeletionRequest", DeletionSchema),
+                         ("InstallAnswer", InstallAnswerSchema),
+                         ("TokenAnswer", TokenAnswerSchema),
+                         ("ConsentsAnswer", ConsentsAnswerSchema),
+                         ("HistoryPage", HistoryPageSchema),
+                         ("DeletionAnswer", DeletionAnswerSchema)]:
+        spec.components.schema(name, schema=schema)
+    spec.components.security_scheme("installToken", {
+        "type": "http", "scheme": "bearer",
+        "description": "the install token from POST /v1/apps/{app_id}/installs"})
+
+    env = {"application/json": {"schema": "Envelope"}}
+    spec.path("/v1/root.json", operations={"get": _cached("The newest signed root", env, [])})
+    spec.path("/v1/root/{version}.json", operations={"get": _cached(
+        "Signed root version n", env,
+        [{"name": "version", "in": "path", "required": True,
+          "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,9}$"}}])})
+    spec.path("/v1/apps/{app_id}/manifest.json", operations={"get": _cached(
+        "The app's signed manifest (DSSE envelope)", env, [_APP])})
+    spec.path("/v1/documents/{sha256}", operations={"get": _cached(
+        "A policy document by content hash (immutable)",
+        {"text/markdown": {"schema": {"type": "string"}}},
+        [_path_param("sha256", SHA256_RE.pattern)])})
+    spec.path("/healthz", operations={"get": {
+        "summary": "Health: database, migrations, root",
+        "responses": {"200": {"description": "healthy"},
+                      "503": {"description": "not ready: the reason, never a host name"}}}})
+    spec.path("/favicon.ico", operations={"get": _cached(
+        "The site icon (browsers ask for it; the console links it)",
+        {"image/x-icon": {"schema": {"type": "string", "format": "binary"}}}, [])})
+    spec.path("/v1/openapi.json", operations={"get": {
+        "summary": "This document", "responses": {"200": {"description": "OK"}}}})
+
+    spec.path("/v1/apps/{app_id}/installs", operations={"post": {
+        "summary": "Register an install; answers its id and install token",
+        "parameters": [_APP], "requestBody": _NO_FIELDS,
+        "responses": _answers("201", "InstallAnswer", "registered",
+                              "400 404 413 415 422 429")}})
+    spec.path("/v1/apps/{app_id}/installs/{install_id}/token", operations={"post": {
+        "summary": "A new token for an authentic one (also expired, within the renewal "
+                   "grace window); the previous token is revoked",
+        "parameters": [_APP, _INSTALL], "security": _BEARER, "requestBody": _NO_FIELDS,
+        "responses": _answers("200", "TokenAnswer", "renewed",
+                              "400 401 403 404 413 415 422 429")}})
+    spec.path("/v1/apps/{app_id}/consents", operations={"post": {
+        "summary": "Send a batch of consent records (idempotent by record id)",
+        "parameters": [_APP], "security": _BEARER,
+        "requestBody": _json_body("Batch"),
+        "responses": _answers("200", "ConsentsAnswer", "stored or known; one receipt per "
+                              "batch that stored records",
+                              "400 401 403 404 413 415 422 429 503")}})
+    spec.path("/v1/apps/{app_id}/installs/{install_id}/consents", operations={"get": {
+        "summary": "The install's own records, receipts and deletion requests, a page at "
+                   "a time (the subject's right of access)",
+        "parameters": [_APP, _INSTALL,
+                       {"name": "limit", "in": "query", "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 500,
+                                   "default": 100}},
+                       {"name": "cursor", "in": "query", "required": False,
+                        "schema": {"type": "string"},
+                        "description": "next_cursor of the previous page"}],
+        "security": _BEARER,
+        "responses": _answers("200", "HistoryPage", "one page", "400 401 403 404 422 429")}})
+    spec.path("/v1/apps/{app_id}/deletion-requests", operations={"post": {
+        "summary": "Ask the operator to delete the install's data; answers a receipt",
+        "parameters": [_APP], "security": _BEARER,
+        "requestBody": _json_body("DeletionRequest"),
+        "responses": _answers("201", "DeletionAnswer", "recorded (or known: the same "
+                              "receipt)", "400 401 403 404 413 415 422 429 503")}})
+    return spec.to_dict()
+
+
+_document: dict[str, Any] | None = None
+_lock = threading.Lock()
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document (built once per process; a copy, so callers may change it)."""
+    global _document
+    with _lock:
+        if _document is None:
+            _document = _build()
+        return copy.deepcopy(_document)

@@ -1,0 +1,104 @@
+"""Public read-only endpoints: root, manifests, documents, OpenAPI, health, the site icon.
+
+The fast path (server/serving/fastpath.py) answers hits for the first three before Flask sees
+them; these views answer the same paths when it does not (misses, tests through Flask's
+test client) so both give the same responses.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from server.errors import ApiError
+from server.http.openapi import openapi_document
+from server.serving.fastpath import etag_matches, lookup
+from server.serving.published import Blob
+
+__all__ = ["bp"]
+
+bp = Blueprint("public", __name__)
+log = logging.getLogger(__name__)
+
+# Browsers ask for /favicon.ico on every console page; the console links the SVG too.
+ICON = Path(__file__).resolve().parent / "admin" / "static" / "favicon.ico"
+ICON_MAX_AGE = 7 * 24 * 3600  # not immutable: an upgrade may change it
+
+
+def _respond(blob: Blob | None, what: str) -> Response:
+    if blob is None:
+        raise ApiError(404, "not_found", f"{what} not found")
+    inm = request.headers.get("If-None-Match")
+    if inm and etag_matches(inm, blob.etag):
+        resp = Response(status=304)
+        for k, v in blob.headers_304:
+            resp.headers[k] = v
+        return resp
+    resp = Response(b"" if request.method == "HEAD" else blob.body, status=200)
+    for k, v in blob.headers_200:
+        resp.headers[k] = v
+    return resp
+
+
+def _lookup() -> Blob | None:
+    # The same parser as the fast path, so both accept and refuse the same paths.
+    blob = lookup(current_app.extensions["kelisim"].published, request.path)
+    return blob if isinstance(blob, Blob) else None
+
+
+@bp.get("/v1/root.json")
+def root_latest() -> Response:
+    return _respond(_lookup(), "root")
+
+
+@bp.get("/v1/root/<version>.json")
+def root_version(version: str) -> Response:
+    return _respond(_lookup(), f"root version {version[:20]}")
+
+
+@bp.get("/v1/apps/<app_id>/manifest.json")
+def manifest(app_id: str) -> Response:
+    return _respond(_lookup(), f"app {app_id[:80]!r}")
+
+
+@bp.get("/v1/documents/<sha256>")
+def document(sha256: str) -> Response:
+    return _respond(_lookup(), f"document {sha256[:80]!r}")
+
+
+@bp.get("/v1/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.get("/healthz")
+def healthz() -> Response | tuple[Response, int]:
+    k = current_app.extensions["kelisim"]
+    try:
+        k.db.ping()
+        current = k.db.is_current()
+    except Exception as exc:
+        # The driver's message names the host, port and database: for the log only.
+        log.warning("health check: database unavailable: %s", str(exc).splitlines()[0])
+        return jsonify({"status": "unavailable", "database": "unavailable"}), 503
+    root = k.published.root()
+    body = {"status": "ok" if current and root else "degraded",
+            "migrations": "current" if current else "pending: run `kelisim db upgrade`",
+            "root": "present" if root else "missing: run `kelisim keys init`"}
+    return jsonify(body), (200 if current and root else 503)
+
+
+@functools.cache
+def _icon() -> Blob:
+    body = ICON.read_bytes()
+    return Blob.make(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+                     f"public, max-age={ICON_MAX_AGE}", "image/x-icon")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return _respond(_icon(), "icon")

@@ -1,0 +1,170 @@
+"""Consent sync endpoints: installs, consent records, the install's history, deletion
+requests. Every body is validated by a marshmallow schema (unknown fields rejected); a bad
+request stores nothing and gets a JSON 4xx."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from marshmallow import Schema
+
+from client_sdk.protocol.timeutil import utcnow
+from server.consent.chain import lock_heads
+from server.consent.groupcommit import GroupCommit
+from server.consent.history import history_page, parse_limit_arg
+from server.consent.ingest import AppendBatch, IngestRequest, IngestResult
+from server.consent.installs import register_install, request_deletion
+from server.errors import ApiError
+from server.http.body import check_path_args, load_body
+from server.http.ratelimit import RateLimiter, parse_limit
+from server.http.schemas import BATCH_SCHEMA, DELETION_SCHEMA, EMPTY_SCHEMA
+from server.http.tokens import TokenService, check_generation, renew_generation
+
+__all__ = ["bp"]
+
+bp = Blueprint("sync", __name__)
+
+
+def _k() -> Any:
+    return current_app.extensions["kelisim"]
+
+
+def _now() -> datetime:
+    # Tests put a clock here to move time without waiting for it.
+    clock = current_app.extensions.get("kelisim.clock", utcnow)
+    now: datetime = clock()
+    return now
+
+
+def _tokens() -> TokenService:
+    cfg = _k().config
+    return TokenService(list(cfg["SECRET_KEY"]), cfg["INSTALL_TOKEN_MAX_AGE"],
+                        cfg["INSTALL_TOKEN_RENEW_GRACE"],
+                        current_app.extensions.get("kelisim.clock", utcnow))
+
+
+def _group() -> GroupCommit:
+    group: GroupCommit | None = current_app.extensions.get("kelisim.group")
+    if group is None:
+        # One per worker process, made on first use (after the fork).
+        k = _k()
+        group = current_app.extensions.setdefault(
+            "kelisim.group", GroupCommit(k.db, k.config["GROUP_COMMIT_MAX"], lock_heads))
+    return group
+
+
+def _append_batch() -> AppendBatch:
+    batch: AppendBatch | None = current_app.extensions.get("kelisim.append")
+    if batch is None:
+        k = _k()
+        batch = current_app.extensions.setdefault(
+            "kelisim.append", AppendBatch(k.keys_dir, k.db.url))
+    return batch
+
+
+def _limiter() -> RateLimiter:
+    limiter: RateLimiter = current_app.extensions["kelisim.ratelimit"]
+    return limiter
+
+
+def _limit(scope: str, who: str, key: str) -> None:
+    retry = _limiter().hit(scope, who, parse_limit(str(_k().config[key]), key))
+    if retry is not None:
+        raise ApiError(429, "rate_limited", f"too many requests; retry in {retry} s",
+                       {"retry_after": retry})
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "-"
+
+
+def _body(schema: Schema) -> dict[str, Any]:
+    return load_body(schema)
+
+
+def _no_fields() -> None:
+    """The body of an endpoint that takes no fields: none, or ``{}``. Anything else is
+    refused (415, 400, or 422 naming each field), never ignored. The body's bytes are read
+    (not its Content-Length), so a chunked body is checked too."""
+    if request.get_data(cache=True):
+        _body(EMPTY_SCHEMA)
+
+
+@bp.before_request
+def _ip_limit() -> None:
+    _limit("ip", _client_ip(), "RATE_LIMIT_IP")
+
+
+# After the rate limit (a flood of bad paths counts too), before any view touches the
+# database with a path argument.
+bp.before_request(check_path_args)
+
+
+@bp.post("/v1/apps/<app_id>/installs")
+def create_install(app_id: str) -> tuple[Response, int]:
+    _no_fields()
+    now = _now()
+    install = _group().run(app_id, lambda s: register_install(s, app_id, now))
+    token = _tokens().issue(app_id, install.id, install.token_generation)
+    return jsonify({"install_id": install.id, "token": token}), 201
+
+
+@bp.post("/v1/apps/<app_id>/installs/<install_id>/token")
+def renew_token(app_id: str, install_id: str) -> Response:
+    tokens = _tokens()
+    claim = tokens.read(request.headers.get("Authorization"), app_id, renewal=True)
+    if claim.install_id != install_id:
+        raise ApiError(403, "forbidden", "this token belongs to another install")
+    _limit("install", install_id, "RATE_LIMIT_INSTALL")
+    _no_fields()  # before the old token is revoked: a refused request changes nothing
+    generation = _group().run(app_id, lambda s: renew_generation(s, app_id, claim))
+    return jsonify({"install_id": install_id,
+                    "token": tokens.issue(app_id, install_id, generation)})
+
+
+@bp.post("/v1/apps/<app_id>/consents")
+def post_consents(app_id: str) -> Response:
+    claim = _tokens().read(request.headers.get("Authorization"), app_id)
+    install_id = claim.install_id
+    _limit("install", install_id, "RATE_LIMIT_INSTALL")
+    batch = _body(BATCH_SCHEMA)
+    # The rules, the install's token generation and the chain: in the group commit, one
+    # read and one append for the requests of this app that arrive together.
+    result: IngestResult = _group().run_batched(app_id, _append_batch(), (
+        app_id, IngestRequest(install_id, claim.generation, batch["records"], _now())))
+    return jsonify({
+        "stored": result.stored,
+        # Each receipt as a string holding the signed envelope's exact bytes: the SDK
+        # verifies and keeps those bytes (docs/http-api.md).
+        "receipts": [r.decode() for r in result.receipts],
+        "records": [{"id": rid, "receipt": result.index[rid]}
+                    for rid in (r["id"] for r in batch["records"])],
+    })
+
+
+@bp.get("/v1/apps/<app_id>/installs/<install_id>/consents")
+def install_history(app_id: str, install_id: str) -> Response:
+    claim = _tokens().read(request.headers.get("Authorization"), app_id)
+    if claim.install_id != install_id:
+        raise ApiError(403, "forbidden", "an install may read only its own records")
+    _limit("install", install_id, "RATE_LIMIT_INSTALL")
+    limit = parse_limit_arg(request.args.get("limit"))
+    cursor = request.args.get("cursor")
+    with _k().db.session(readonly=True) as s:
+        check_generation(s, app_id, install_id, claim.generation)
+        page = history_page(s, app_id, install_id, limit, cursor)
+    return jsonify(page)
+
+
+@bp.post("/v1/apps/<app_id>/deletion-requests")
+def post_deletion(app_id: str) -> tuple[Response, int]:
+    claim = _tokens().read(request.headers.get("Authorization"), app_id)
+    _limit("install", claim.install_id, "RATE_LIMIT_INSTALL")
+    body = _body(DELETION_SCHEMA)
+    keys_dir, now = _k().keys_dir, _now()
+    row = _group().run(app_id, lambda s: request_deletion(
+        s, app_id, claim.install_id, body, keys_dir, now, generation=claim.generation))
+    return jsonify({"request_id": row.request_id, "status": row.status,
+                    "receipt": row.receipt.decode()}), 201

@@ -1,0 +1,95 @@
+"""``kelisim export-static``: the published (signed) files in the server's URL layout.
+
+Clients trust signatures, not the host, so any static web server or CDN can serve these.
+Files are written to a temporary folder beside OUT and swapped in with one rename, so a
+web server never sees half an export.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from server.errors import ExportError
+from server.models import App, Document, PolicyVersion, RootVersion
+from server.trust.manifests import latest_manifest
+
+if TYPE_CHECKING:
+    from server import Kelisim
+
+__all__ = ["ExportError", "export_static"]
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def export_static(k: Kelisim, out_dir: Path, *, app_id: str | None = None) -> dict[str, int]:
+    """Write ``v1/root.json``, ``v1/root/<n>.json``, ``v1/apps/<app>/manifest.json`` and
+    ``v1/documents/<sha256>`` under ``out_dir`` (replacing what it held); with ``app_id``,
+    only that app's manifest and the documents of its published versions.
+
+    Raises:
+        ExportError: the folder cannot be used, or there is no app ``app_id``.
+    """
+    out_dir = out_dir.resolve()
+    if out_dir.exists() and (not out_dir.is_dir() or set(os.listdir(out_dir)) - {"v1"}):
+        # Replacing a folder that holds anything but an earlier export would delete it.
+        raise ExportError(f"{out_dir} exists and holds more than an earlier export (v1/); "
+                          f"choose an empty or new folder", out_dir)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    except OSError as exc:
+        raise ExportError(f"{out_dir}: cannot write beside it ({exc.strerror})",
+                          out_dir) from None
+    counts = {"roots": 0, "manifests": 0, "documents": 0}
+    try:
+        with k.db.session() as s:
+            roots = list(s.scalars(select(RootVersion).order_by(RootVersion.version)))
+            for r in roots:
+                _write(stage / "v1" / "root" / f"{r.version}.json", r.envelope)
+                counts["roots"] += 1
+            if roots:
+                _write(stage / "v1" / "root.json", roots[-1].envelope)
+            apps = list(s.scalars(select(App.id)))
+            if app_id is not None and app_id not in apps:
+                raise ExportError(f"no app {app_id!r}")
+            for one in apps if app_id is None else [app_id]:
+                # Through the cache, so a manifest that is due is re-signed before export.
+                blob = k.published.manifest(one)
+                row = latest_manifest(s, one)
+                body = blob.body if blob is not None else (row.envelope if row else None)
+                if body is not None:
+                    _write(stage / "v1" / "apps" / one / "manifest.json", body)
+                    counts["manifests"] += 1
+            docs = select(Document.sha256, Document.content)
+            if app_id is not None:
+                bodies = s.scalars(select(PolicyVersion.body)
+                                   .where(PolicyVersion.app_id == app_id))
+                shas = {d["sha256"] for body in bodies for d in body["locales"].values()}
+                docs = docs.where(Document.sha256.in_(shas))
+            for sha, content in s.execute(docs):
+                _write(stage / "v1" / "documents" / sha, content)
+                counts["documents"] += 1
+        os.chmod(stage, 0o755)  # noqa: S103 - a public export, meant to be world-readable
+        old = None
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
+            os.rename(out_dir, old)
+        os.rename(stage, out_dir)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return counts

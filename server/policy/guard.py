@@ -1,0 +1,110 @@
+"""The significance guard: which changes a policy may not publish as minor or patch.
+
+Pure: :func:`major_reasons` compares two Version objects (as the manifest carries them),
+:func:`metadata_changes` two sets of app metadata (app.toml as data), and both return
+what changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from client_sdk.protocol.timeutil import parse_duration
+
+__all__ = ["MetadataChange", "major_reasons", "metadata_changes"]
+
+
+def _ids(version: dict[str, Any], key: str) -> set[str]:
+    return {item["id"] for item in version.get(key, [])}
+
+
+def major_reasons(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+    """Every reason the change from ``old`` to ``new`` must be published as ``major``.
+
+    An empty list means the change may be minor or patch. The first version of an app
+    (``old`` is None) has nothing to compare with.
+    """
+    if old is None:
+        return []
+    reasons: list[str] = []
+    for key, what in (("purposes", "purpose"), ("vendors", "vendor"),
+                      ("data_categories", "data category"), ("permissions", "permission")):
+        for added in sorted(_ids(new, key) - _ids(old, key)):
+            reasons.append(f"new {what} '{added}'")
+    old_vendors = {v["id"]: v for v in old.get("vendors", [])}
+    for v in new.get("vendors", []):
+        before = old_vendors.get(v["id"])
+        if before is not None and before["country"] != v["country"]:
+            reasons.append(f"vendor '{v['id']}' moves data from {before['country']} to "
+                           f"{v['country']}")
+    old_purposes = {p["id"]: p for p in old.get("purposes", [])}
+    for p in new.get("purposes", []):
+        before = old_purposes.get(p["id"])
+        if before is None:
+            continue
+        if p["required"] and not before["required"]:
+            reasons.append(f"purpose '{p['id']}' becomes required")
+        for d in sorted(set(p["data"]) - set(before["data"])):
+            reasons.append(f"purpose '{p['id']}' now uses data category '{d}'")
+        for v in sorted(set(p["vendors"]) - set(before["vendors"])):
+            reasons.append(f"purpose '{p['id']}' now shares data with vendor '{v}'")
+    old_age, new_age = old.get("min_age"), new.get("min_age")
+    if old_age is not None and (new_age is None or new_age < old_age):
+        shown = new_age if new_age is not None else "none"
+        reasons.append(f"min_age lowered from {old_age} to {shown}")
+    if old.get("guardian_consent") and not new.get("guardian_consent"):
+        reasons.append("guardian consent no longer required")
+    for flag, what in (("third_party_transfer", "transfer to third parties"),
+                       ("cross_border_transfer", "cross-border transfer"),
+                       ("public_disclosure", "public disclosure")):
+        if new.get(flag) and not old.get(flag):
+            reasons.append(f"{what} turned on ({flag})")
+    old_term, new_term = old.get("consent_term"), new.get("consent_term")
+    if old_term is not None and (
+        new_term is None or parse_duration(new_term) > parse_duration(old_term)
+    ):
+        reasons.append(f"consent term longer: {old_term} -> {new_term or 'indefinite'}")
+    return reasons
+
+
+@dataclass(frozen=True)
+class MetadataChange:
+    sentence: str
+    major: bool
+
+
+# Who the controller is (Law 94-V: the operator's name and BIN are part of the consent):
+# a change of these needs major; contact details do not.
+_CONTROLLER_IDENTITY = ("name", "bin", "country")
+
+
+def metadata_changes(old: dict[str, Any], new: dict[str, Any]) -> list[MetadataChange]:
+    """What changed between two app metadata dicts (``AppMetadata.to_dict()``).
+
+    A new controller identity is major. Catalog entries (vendors, data categories,
+    permissions) added or removed are listed but not major here: the version built against
+    the new catalog carries the ones its purposes use, and :func:`major_reasons` judges those.
+    """
+    out: list[MetadataChange] = []
+    for key in ("name", "default_locale"):
+        if old.get(key) != new.get(key):
+            out.append(MetadataChange(f"app {key}: {old.get(key)!r} -> {new.get(key)!r}", False))
+    before, after = old.get("controller", {}), new.get("controller", {})
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            out.append(MetadataChange(
+                f"controller {key}: {before.get(key)!r} -> {after.get(key)!r}",
+                key in _CONTROLLER_IDENTITY))
+    for key, what in (("vendors", "vendor"), ("data_categories", "data category"),
+                      ("permissions", "permission")):
+        old_items = {i["id"]: i for i in old.get(key, [])}
+        new_items = {i["id"]: i for i in new.get(key, [])}
+        for item_id in sorted(set(new_items) - set(old_items)):
+            out.append(MetadataChange(f"app.toml: new {what} '{item_id}'", False))
+        for item_id in sorted(set(old_items) - set(new_items)):
+            out.append(MetadataChange(f"app.toml: {what} '{item_id}' removed", False))
+        for item_id in sorted(set(old_items) & set(new_items)):
+            if old_items[item_id] != new_items[item_id]:
+                out.append(MetadataChange(f"app.toml: {what} '{item_id}' changed", False))
+    return out

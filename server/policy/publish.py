@@ -1,0 +1,287 @@
+"""Registering apps and publishing versions: services, each in the caller's transaction.
+
+Both take ``now`` and the ``actor`` (``"cli"`` or a console user's e-mail) and write the
+admin log in the same transaction, so an action and its record are stored together or not
+at all. App metadata (controller, vendors, data categories, permissions) changes only by
+publishing: the version is built against the metadata given with it, the guard compares
+both with what is in effect, and the metadata is stored with the version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from client_sdk.protocol.timeutil import format_time
+from server import adminlog
+from server.errors import AppExists, GuardError, InvalidValue, PolicySourceError, UnknownApp
+from server.models import App, Document, PolicyVersion
+from server.policy.guard import major_reasons, metadata_changes
+from server.policy.source import AppMetadata, VersionSource
+from server.trust.manifests import Timing, sign_manifest
+
+__all__ = ["Checked", "GuardError", "PublishResult", "app_metadata", "build_version_body",
+           "check_version", "publish_version", "register_app"]
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    app: str
+    number: int
+    label: str
+    significance: str
+    effective: str
+    upcoming: bool
+    seq: int | None
+    reasons: list[str]
+    override_reason: str | None
+    # App metadata changes published with this version (controller, catalog), as sentences.
+    metadata_changes: list[str] = field(default_factory=list)
+
+
+def register_app(session: Session, meta: AppMetadata, now: datetime, *, actor: str) -> App:
+    """Register an app from its metadata; its first version is then published.
+
+    Raises:
+        AppExists: an app with this id exists (change metadata by publishing instead).
+    """
+    if session.get(App, meta.id) is not None:
+        raise AppExists(meta.id)
+    app = App(id=meta.id, name=meta.name, default_locale=meta.default_locale,
+              controller=meta.controller, catalog=meta.catalog, created_at=format_time(now))
+    session.add(app)
+    session.flush()
+    adminlog.record(session, actor, "app.create", meta.id, {"name": meta.name}, now)
+    return app
+
+
+def app_metadata(app: App) -> AppMetadata:
+    """The metadata in effect for ``app`` (what its newest published version carried)."""
+    return AppMetadata(id=app.id, name=app.name, default_locale=app.default_locale,
+                       controller=app.controller, **app.catalog)
+
+
+def _pick(catalog: list[dict[str, Any]], ids: set[str]) -> list[dict[str, Any]]:
+    return [item for item in catalog if item["id"] in ids]
+
+
+def build_version_body(meta: AppMetadata, version: VersionSource, number: int, since: int,
+                       effective: str, published: str, summaries_required: bool) -> dict[str, Any]:
+    """The Version object for the manifest, checking references against the app's catalog.
+
+    Raises:
+        PolicySourceError: a purpose names an unknown vendor, data category or permission,
+            or a summary is missing.
+    """
+    spec = version.spec
+    src = version.spec_file
+    problems: list[str] = []
+    catalog = meta.catalog
+    vendor_ids = {v["id"] for v in catalog["vendors"]}
+    category_ids = {c["id"] for c in catalog["data_categories"]}
+    permission_ids = {p["id"] for p in catalog["permissions"]}
+    purpose_ids = {p["id"] for p in spec["purposes"]}
+    for i, p in enumerate(spec["purposes"]):
+        for v in p["vendors"]:
+            if v not in vendor_ids:
+                problems.append(f"{src}: purposes[{i}].vendors: unknown vendor {v!r}; "
+                                f"known in app.toml: {sorted(vendor_ids)}")
+        for d in p["data"]:
+            if d not in category_ids:
+                problems.append(f"{src}: purposes[{i}].data: unknown data category {d!r}; "
+                                f"known in app.toml: {sorted(category_ids)}")
+    if spec["permissions"] is None:
+        wanted = {p["id"] for p in catalog["permissions"] if set(p["purposes"]) & purpose_ids}
+    else:
+        wanted = set(spec["permissions"])
+        for pid in sorted(wanted - permission_ids):
+            problems.append(f"{src}: permissions: unknown permission {pid!r}")
+    default_locale = spec["default_locale"] or meta.default_locale
+    if default_locale not in version.documents:
+        default_locale = sorted(version.documents)[0]
+    if summaries_required:
+        for tag in sorted(version.documents):
+            if tag not in spec["summary"]:
+                problems.append(f"{src}: summary.{tag}: missing; say what changed since the "
+                                f"previous version in every language the policy has")
+    for i, p in enumerate(spec["purposes"]):
+        for key in ("title", "description"):
+            if default_locale not in p[key]:
+                problems.append(f"{src}: purposes[{i}].{key}.{default_locale}: missing text "
+                                f"in the default locale")
+    if problems:
+        raise PolicySourceError(problems)
+    used_vendors = {v for p in spec["purposes"] for v in p["vendors"]}
+    used_data = {d for p in spec["purposes"] for d in p["data"]}
+    permissions = [
+        {**perm, "purposes": [x for x in perm["purposes"] if x in purpose_ids]}
+        for perm in _pick(catalog["permissions"], wanted)
+    ]
+    return {
+        "version": number,
+        "label": spec["label"],
+        "significance": spec["significance"],
+        "reconsent_required_since": since,
+        "effective": effective,
+        "published": published,
+        "min_age": spec["min_age"],
+        "guardian_consent": spec["guardian_consent"],
+        "consent_term": spec["consent_term"],
+        "default_locale": default_locale,
+        "locales": {
+            tag: {
+                "title": doc.title,
+                "url": f"/v1/documents/{doc.sha256}",
+                "sha256": doc.sha256,
+                "length": len(doc.content),
+                "summary": spec["summary"].get(tag, ""),
+            }
+            for tag, doc in sorted(version.documents.items())
+        },
+        "purposes": spec["purposes"],
+        "vendors": _pick(catalog["vendors"], used_vendors),
+        "data_categories": _pick(catalog["data_categories"], used_data),
+        "permissions": [p for p in permissions if p["purposes"]],
+        "third_party_transfer": spec["third_party_transfer"],
+        "cross_border_transfer": spec["cross_border_transfer"],
+        "public_disclosure": spec["public_disclosure"],
+    }
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A version checked against the app as it is, before anything is stored: its number,
+    the Version object the manifest would carry, why it needs ``major`` (empty: it may be
+    minor or patch), and the app metadata changes it publishes."""
+
+    number: int
+    effective: str
+    upcoming: bool
+    body: dict[str, Any]
+    reasons: list[str]
+    metadata_changes: list[str]
+    meta: AppMetadata
+
+
+def check_version(session: Session, app_id: str, version: VersionSource, now: datetime, *,
+                  app_meta: AppMetadata | None = None) -> Checked:
+    """Everything publishing checks except the guard's verdict, which it returns instead of
+    raising: the console shows it live while a draft is edited. Stores nothing.
+
+    Raises:
+        UnknownApp: no such app.
+        PolicySourceError: metadata of another app, duplicate label, bad dates or references.
+    """
+    app = session.get(App, app_id)
+    if app is None:
+        raise UnknownApp(app_id, "register it with `kelisim apps create`")
+    old_meta = app_metadata(app)
+    meta = app_meta or old_meta
+    src = version.spec_file
+    if meta.id != app_id:
+        raise PolicySourceError([f"app.toml: id: {meta.id!r} is not the app being published "
+                                 f"({app_id!r})"])
+    spec = version.spec
+    versions = list(session.scalars(
+        select(PolicyVersion).where(PolicyVersion.app_id == app_id)
+        .order_by(PolicyVersion.number)))
+    latest = versions[-1] if versions else None
+    stamp = format_time(now)
+    effective = spec["effective"] or stamp
+    if any(v.label == spec["label"] for v in versions):
+        raise PolicySourceError([f"{src}: label: version {spec['label']!r} of {app_id} is "
+                                 f"published already; give the new version a new label"])
+    if latest is None and effective > stamp:
+        raise PolicySourceError([f"{src}: effective: the first version of an app takes effect "
+                                 f"when published; leave effective out or set it to a past "
+                                 f"time"])
+    if latest is not None and effective < latest.effective:
+        raise PolicySourceError([f"{src}: effective: {effective} is before version "
+                                 f"{latest.label}'s {latest.effective}"])
+    pending = [v for v in versions if v.effective > stamp]
+    if effective > stamp and pending:
+        raise PolicySourceError([f"{src}: effective: version {pending[0].label} is already "
+                                 f"scheduled for {pending[0].effective}; publish the next one "
+                                 f"after it takes effect"])
+    number = (session.scalar(select(func.max(PolicyVersion.number))
+                             .where(PolicyVersion.app_id == app_id)) or 0) + 1
+    previous_since = latest.body["reconsent_required_since"] if latest else number
+    since = number if spec["significance"] == "major" or latest is None else previous_since
+    body = build_version_body(meta, version, number, since, effective, stamp,
+                              summaries_required=latest is not None)
+    reasons = major_reasons(latest.body if latest else None, body)
+    changes = metadata_changes(old_meta.to_dict(), meta.to_dict()) if latest else []
+    reasons += [c.sentence for c in changes if c.major]
+    return Checked(number, effective, effective > stamp, body, reasons,
+                   [c.sentence for c in changes], meta)
+
+
+def publish_version(
+    session: Session,
+    app_id: str,
+    version: VersionSource,
+    keys_dir: Path,
+    now: datetime,
+    timing: Timing,
+    *,
+    actor: str,
+    app_meta: AppMetadata | None = None,
+    override_reason: str | None = None,
+    dry_run: bool = False,
+) -> PublishResult:
+    """Validate, guard, store and sign a new version of ``app_id``.
+
+    ``version`` comes from a folder (:func:`~server.policy.source.load_version_dir`) or from
+    memory (:func:`~server.policy.source.version_from_data`). ``app_meta`` is the app
+    metadata to publish with it (app.toml beside the folder, or a console draft); None keeps
+    the metadata in effect. The caller's transaction covers everything: on any error
+    nothing is stored, and ``dry_run`` stores nothing either.
+
+    Raises:
+        UnknownApp: no such app.
+        InvalidValue: an empty override reason.
+        PolicySourceError: metadata of another app, duplicate label, bad dates or references.
+        GuardError: the change needs ``major``.
+        SigningError: the manifest cannot be signed.
+    """
+    if override_reason is not None and not override_reason.strip():
+        raise InvalidValue("override_reason", "must say why the change is not major")
+    override_reason = override_reason.strip() if override_reason else None
+    checked = check_version(session, app_id, version, now, app_meta=app_meta)
+    spec, reasons, effective, number = (version.spec, checked.reasons, checked.effective,
+                                        checked.number)
+    if reasons and spec["significance"] != "major" and not override_reason:
+        raise GuardError(spec["label"], spec["significance"], reasons)
+    result = PublishResult(app_id, number, spec["label"], spec["significance"], effective,
+                           checked.upcoming, None, reasons,
+                           override_reason if reasons else None, checked.metadata_changes)
+    if dry_run:
+        return result
+    for doc in version.documents.values():
+        if session.get(Document, doc.sha256) is None:
+            session.add(Document(sha256=doc.sha256, length=len(doc.content), content=doc.content,
+                                 created_at=format_time(now)))
+    session.add(PolicyVersion(app_id=app_id, number=number, label=spec["label"],
+                              significance=spec["significance"], effective=effective,
+                              published=format_time(now), body=checked.body,
+                              override_reason=result.override_reason,
+                              app_meta=checked.meta.to_dict()))
+    app = session.get(App, app_id)
+    meta = checked.meta
+    if app is not None and app_meta is not None:
+        app.name, app.default_locale = meta.name, meta.default_locale
+        app.controller, app.catalog = meta.controller, meta.catalog
+    session.flush()
+    row = sign_manifest(session, app_id, keys_dir, now, timing)
+    result = PublishResult(**{**result.__dict__, "seq": row.seq if row else None})
+    adminlog.record(session, actor, "version.publish", app_id, {
+        "number": number, "label": result.label, "significance": result.significance,
+        "effective": effective, "upcoming": result.upcoming, "seq": result.seq,
+        "reasons": reasons, "override_reason": result.override_reason,
+        "metadata_changes": result.metadata_changes, "source": version.source}, now)
+    return result

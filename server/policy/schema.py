@@ -1,0 +1,188 @@
+"""The schemas of app.toml and version.toml (marshmallow, strict), and the rules their
+values follow: ids and locale tags from :mod:`client_sdk.protocol.grammar`, which locales a version
+may publish, the Kazakh BIN check digit, TOML dates. See docs/policy-as-code.md."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from marshmallow import (
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from client_sdk.protocol.grammar import is_id, is_locale
+from client_sdk.protocol.model import LOCALES, SIGNIFICANCES
+from client_sdk.protocol.timeutil import format_time, parse_duration, parse_time
+from server.strict_schema import Matches, Strict, nfc
+
+__all__ = ["COUNTRY", "ID", "AppSchema", "ControllerSchema", "DataCategorySchema",
+           "LocaleText", "PermissionSchema", "PurposeSchema", "VendorSchema", "VersionSchema",
+           "When", "is_publishable_locale", "valid_bin"]
+
+ID = Matches(is_id, "must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)")
+COUNTRY = Matches(re.compile(r"[A-Z]{2}", re.ASCII),
+                  "must be an ISO 3166 two-letter code such as KZ")
+
+
+def is_publishable_locale(tag: object) -> bool:
+    """Whether a version may have a document in ``tag``: a locale tag (the grammar in
+    :mod:`client_sdk.protocol.grammar`) of one of the five languages, with its script or without
+    (``kk``, ``uz``, ``uz-Cyrl``)."""
+    if not isinstance(tag, str) or not is_locale(tag):
+        return False
+    base, _, script = tag.partition("-")
+    return base in LOCALES and script in ("", "Cyrl", "Latn")
+
+
+
+def valid_bin(value: str) -> bool:
+    """Check a Kazakhstan BIN/IIN: 12 digits whose last is the mod-11 check digit."""
+    if not re.fullmatch(r"[0-9]{12}", value):
+        return False
+    digits = [int(c) for c in value]
+    check = sum(d * w for d, w in zip(digits[:11], range(1, 12), strict=True)) % 11
+    if check == 10:
+        weights = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]
+        check = sum(d * w for d, w in zip(digits[:11], weights, strict=True)) % 11
+        if check == 10:
+            return False
+    return check == digits[11]
+
+
+class LocaleText(fields.Dict):
+    """``{kk = "...", ru = "..."}``: known locale tags to non-empty text."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(validate=Matches(
+            is_publishable_locale, "unknown locale tag; use kk, ru, en, uz or ky")),
+            values=fields.String(validate=validate.Length(min=1)), **kwargs)
+
+
+class When(fields.Field[str]):
+    """A TOML datetime with an offset, a TOML date (midnight UTC), or an RFC 3339 string."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValidationError("needs a UTC offset, e.g. 2025-12-01T00:00:00Z")
+            return format_time(value.replace(microsecond=0))
+        if isinstance(value, date):
+            return format_time(datetime(value.year, value.month, value.day, tzinfo=UTC))
+        if isinstance(value, str):
+            try:
+                return format_time(parse_time(value))
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from None
+        raise ValidationError("must be a date or a date-time")
+
+
+class ControllerSchema(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    bin = fields.String(required=True)
+    country = fields.String(required=True, validate=COUNTRY)
+    email = fields.Email(required=True)
+    address = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _bin(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("country") == "KZ" and "bin" in data and not valid_bin(data["bin"]):
+            raise ValidationError("is not a valid 12-digit BIN (check digit fails)", "bin")
+
+
+class VendorSchema(Strict):
+    id = fields.String(required=True, validate=ID)
+    name = fields.String(required=True, validate=validate.Length(min=1))
+    country = fields.String(required=True, validate=COUNTRY)
+    policy_url = fields.Url(required=True, schemes={"https", "http"})
+
+
+class DataCategorySchema(Strict):
+    id = fields.String(required=True, validate=ID)
+    title = LocaleText(required=True)
+
+
+class PermissionSchema(Strict):
+    id = fields.String(required=True, validate=ID)
+    purposes = fields.List(fields.String(validate=ID), required=True)
+    rationale = LocaleText(required=True)
+
+
+def _unique(items: list[dict[str, Any]], name: str) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if item_id is None:
+            continue
+        if item_id in seen:
+            raise ValidationError({i: {"id": [f"duplicate id {item_id!r}"]}}, name)
+        seen.add(item_id)
+
+
+class AppSchema(Strict):
+    id = fields.String(required=True, validate=ID)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    default_locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
+    controller = fields.Nested(ControllerSchema, required=True)
+    vendors = fields.List(fields.Nested(VendorSchema), load_default=list)
+    data_categories = fields.List(fields.Nested(DataCategorySchema), load_default=list)
+    permissions = fields.List(fields.Nested(PermissionSchema), load_default=list)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _ids(self, data: dict[str, Any], **kwargs: Any) -> None:
+        for name in ("vendors", "data_categories", "permissions"):
+            _unique(data.get(name, []), name)
+
+
+class PurposeSchema(Strict):
+    id = fields.String(required=True, validate=ID)
+    required = fields.Boolean(required=True)
+    title = LocaleText(required=True)
+    description = LocaleText(required=True)
+    data = fields.List(fields.String(validate=ID), load_default=list)
+    vendors = fields.List(fields.String(validate=ID), load_default=list)
+
+
+class VersionSchema(Strict):
+    label = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    significance = fields.String(required=True, validate=validate.OneOf(SIGNIFICANCES))
+    effective = When(load_default=None)
+    min_age = fields.Integer(load_default=None, validate=validate.Range(min=0, max=21),
+                             strict=True)
+    guardian_consent = fields.Boolean(load_default=False)
+    consent_term = fields.String(load_default=None)
+    default_locale = fields.String(load_default=None, validate=validate.OneOf(LOCALES))
+    third_party_transfer = fields.Boolean(required=True)
+    cross_border_transfer = fields.Boolean(required=True)
+    public_disclosure = fields.Boolean(required=True)
+    summary = LocaleText(load_default=dict)
+    title = LocaleText(load_default=dict)
+    purposes = fields.List(fields.Nested(PurposeSchema), required=True,
+                           validate=validate.Length(min=1, error="needs at least one purpose"))
+    permissions = fields.List(fields.String(validate=ID), load_default=None)
+
+    @validates("consent_term")
+    def _term(self, value: str | None, **kwargs: Any) -> None:
+        if value is not None:
+            try:
+                parse_duration(value)
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from None
+
+    @validates_schema(skip_on_field_errors=False)
+    def _ids(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _unique(data.get("purposes", []), "purposes")
+        if data.get("guardian_consent") and data.get("min_age") is None:
+            raise ValidationError("needs min_age: whose guardian must consent?",
+                                  "guardian_consent")
+
+    @post_load
+    def _nfc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        normalised: dict[str, Any] = nfc(data)
+        return normalised

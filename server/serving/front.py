@@ -1,0 +1,271 @@
+"""What stands between granian and Flask.
+
+:class:`Front` is the RSGI application `kelisim serve` runs (granian's native interface):
+
+- a manifest, root or document that memory alone can answer is served from prebuilt bytes
+  by :meth:`Front.answer_from_memory`, in granian's hand-off thread before the request
+  reaches the event loop (server/serving/handoff.py; most app launches);
+- a request body is read on the event loop, within BODY_READ_TIMEOUT and at most
+  MAX_BODY_BYTES (chunked or not), before the request gets a thread: a client that sends
+  its body slowly, or never, holds a socket, never a thread that public reads need;
+- everything else runs the WSGI app (Flask behind :class:`server.serving.fastpath.FastPath`) in a
+  pool of WORKER_THREADS threads per worker, with the whole body in memory.
+
+:class:`BodyLimit` enforces the same cap for plain WSGI servers (``server.wsgi:app``),
+where a body arrives as a stream Flask would otherwise cut at the cap without a word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from flask import Flask
+
+from server.serving import handoff
+from server.serving.fastpath import WSGIApp, cached_lookup, etag_matches
+from server.serving.published import Published
+
+__all__ = ["BodyLimit", "Front", "error_body"]
+
+log = logging.getLogger(__name__)
+
+Headers = list[tuple[str, str]]
+# The body was not read to its end: the connection cannot carry another request.
+_CLOSE = ("Connection", "close")
+
+
+def error_body(code: str, message: str) -> bytes:
+    """The JSON error shape of server/errors.py, for answers given before Flask runs."""
+    return json.dumps({"error": {"code": code, "message": message, "details": {}}}).encode()
+
+
+def _error(status: int, code: str, message: str) -> tuple[int, Headers, bytes]:
+    body = error_body(code, message)
+    return status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                    _CLOSE], body
+
+
+def _too_large(limit: int) -> tuple[int, Headers, bytes]:
+    return _error(413, "too_large", f"the request body is larger than {limit} bytes")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class Front:
+    """The RSGI application of one worker process."""
+
+    def __init__(self, wsgi_app: WSGIApp, published: Published, *, max_body: int,
+                 body_timeout: float, threads: int) -> None:
+        self.wsgi_app = wsgi_app
+        self.published = published
+        self.max_body = max_body
+        self.body_timeout = body_timeout
+        self.threads = threads
+        self._pool: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def for_app(cls, app: Flask) -> Front:
+        """The front for an app made by :func:`server.create_app`."""
+        k = app.extensions["kelisim"]
+        cfg = k.config
+        return cls(app.wsgi_app, k.published, max_body=cfg["MAX_BODY_BYTES"],
+                   body_timeout=cfg["BODY_READ_TIMEOUT"], threads=cfg["WORKER_THREADS"])
+
+    # granian calls these two in the worker, around its event loop.
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._executor()
+        handoff.install(self.answer_from_memory)
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="kelisim")
+        return self._pool
+
+    def answer_from_memory(self, scope: Any, proto: Any) -> bool:
+        """Answer a public read that memory alone can answer (200, 304 or HEAD); False
+        when the request needs anything else. Never blocks: granian's hand-off thread
+        calls it for every request (server/serving/handoff.py)."""
+        method = scope.method
+        if method != "GET" and method != "HEAD":
+            return False
+        blob = cached_lookup(self.published, scope.path)
+        if blob is None:
+            return False
+        inm = scope.headers.get("if-none-match")
+        if inm is not None and etag_matches(inm, blob.etag):
+            proto.response_empty(304, blob.headers_304)
+        elif method == "GET":
+            proto.response_bytes(200, blob.headers_200, blob.body)
+        else:
+            proto.response_empty(200, blob.headers_200)
+        return True
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        if self.answer_from_memory(scope, proto):
+            return
+        method = scope.method
+        headers = scope.headers
+        body = b""
+        if "content-length" in headers or "transfer-encoding" in headers:
+            read = await self._read_body(proto, headers.get("content-length"))
+            if isinstance(read, tuple):
+                status, out_headers, data = read
+                proto.response_bytes(status, out_headers, data)
+                return
+            body = read
+        environ = self._environ(scope, body)
+        loop = asyncio.get_running_loop()
+        status, out_headers, data = await loop.run_in_executor(self._executor(), self._call,
+                                                               environ)
+        if method == "HEAD":
+            proto.response_empty(status, out_headers)
+        else:
+            proto.response_bytes(status, out_headers, data)
+
+    async def _read_body(self, proto: Any, declared: str | None
+                         ) -> bytes | tuple[int, Headers, bytes]:
+        length: int | None = None
+        if declared is not None:
+            # hyper has already refused a Content-Length that is not a number.
+            length = int(declared)
+            if length > self.max_body:
+                return _too_large(self.max_body)
+        chunks: list[bytes] = []
+        size = 0
+
+        async def pump() -> None:
+            nonlocal size
+            async for chunk in proto:
+                size += len(chunk)
+                if size > self.max_body:
+                    raise _TooLarge
+                chunks.append(chunk)
+
+        try:
+            await asyncio.wait_for(pump(), self.body_timeout)
+        except _TooLarge:
+            return _too_large(self.max_body)
+        except TimeoutError:
+            return _error(408, "body_timeout",
+                          f"the request body did not arrive within {self.body_timeout:g} s")
+        if length is not None and size != length:
+            # granian ends the stream early when the client goes away mid-body.
+            return _error(400, "bad_request", "the request body is shorter than its "
+                          "Content-Length")
+        return b"".join(chunks)
+
+    @staticmethod
+    def _environ(scope: Any, body: bytes) -> dict[str, Any]:
+        client_host, _, client_port = scope.client.rpartition(":")
+        server_host, _, server_port = scope.server.rpartition(":")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": scope.method,
+            "SCRIPT_NAME": "",
+            # PEP 3333: the decoded path's bytes as latin-1, as granian's WSGI gives it.
+            "PATH_INFO": scope.path.encode("utf-8").decode("latin-1"),
+            "QUERY_STRING": scope.query_string,
+            "SERVER_NAME": server_host.strip("[]"),
+            "SERVER_PORT": server_port,
+            "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+            "REMOTE_ADDR": client_host.strip("[]"),
+            "REMOTE_PORT": client_port,
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": scope.scheme,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.input_terminated": True,
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        for name, value in scope.headers.items():
+            if name == "content-type":
+                environ["CONTENT_TYPE"] = value
+            elif name == "content-length":
+                environ["CONTENT_LENGTH"] = str(len(body))
+            elif name == "transfer-encoding":
+                # The body is complete in memory now: it has a length.
+                environ["CONTENT_LENGTH"] = str(len(body))
+            elif "_" not in name:
+                # Names with "_" would collide with "-" ones (X_Forwarded_For posing as
+                # X-Forwarded-For), so they are dropped, as nginx does by default.
+                key = "HTTP_" + name.upper().replace("-", "_")
+                if key in environ:
+                    environ[key] += ("; " if name == "cookie" else ", ") + value
+                else:
+                    environ[key] = value
+        return environ
+
+    def _call(self, environ: dict[str, Any]) -> tuple[int, Headers, bytes]:
+        started: list[Any] = []
+
+        def start_response(status: str, headers: Headers, exc_info: Any = None
+                           ) -> Callable[[bytes], None]:
+            started[:] = [status, headers]
+            return _no_write
+
+        try:
+            result = self.wsgi_app(environ, start_response)
+            try:
+                data = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+            return int(started[0].split(" ", 1)[0]), list(started[1]), data
+        except Exception:
+            log.exception("unhandled error under the WSGI app")
+            return _error(500, "internal_error", "the server failed; the error was logged")
+
+
+def _no_write(data: bytes) -> None:
+    raise RuntimeError("the write() callable of WSGI is not supported")
+
+
+class BodyLimit:
+    """WSGI middleware: 413 for a body over ``max_body`` bytes, with or without a
+    Content-Length, read no further than one byte past the cap."""
+
+    def __init__(self, app: WSGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        declared = environ.get("CONTENT_LENGTH")
+        # Transfer-Encoding wins over Content-Length (RFC 9112 6.3), as in werkzeug.
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            stream = environ["wsgi.input"]
+            data = bytearray()
+            while len(data) <= self.max_body:
+                chunk = stream.read(min(65536, self.max_body + 1 - len(data)))
+                if not chunk:
+                    break
+                data += chunk
+            if len(data) > self.max_body:
+                return self._refuse(start_response)
+            environ["wsgi.input"] = io.BytesIO(bytes(data))
+            environ["CONTENT_LENGTH"] = str(len(data))
+            environ.pop("HTTP_TRANSFER_ENCODING")
+        elif declared and declared.isascii() and declared.isdigit() \
+                and int(declared) > self.max_body:
+            return self._refuse(start_response)
+        return self.app(environ, start_response)
+
+    def _refuse(self, start_response: Callable[..., Any]) -> list[bytes]:
+        status, headers, body = _too_large(self.max_body)
+        start_response(f"{status} Request Entity Too Large", headers)
+        return [body]

@@ -1,0 +1,64 @@
+"""What every marshmallow schema of the server shares: the strict base, NFC text, and
+error messages flattened to ``field.path: message`` lines."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, validate
+
+__all__ = ["Matches", "Strict", "flatten", "nfc"]
+
+
+class Strict(Schema):
+    """Unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class Matches(validate.Validator):
+    """A field validator from a predicate of :mod:`client_sdk.protocol.grammar` (``is_id``,
+    ``is_locale``...) or a compiled pattern used with ``fullmatch``: one definition of each
+    grammar, never a second regex that anchors with ``$``."""
+
+    def __init__(self, check: Callable[[Any], bool] | Any, error: str) -> None:
+        self.check: Callable[[Any], bool] = check if callable(check) else (
+            lambda v: isinstance(v, str) and check.fullmatch(v) is not None)
+        self.message = error
+
+    def __call__(self, value: Any) -> Any:
+        if not self.check(value):
+            raise ValidationError(self.message)
+        return value
+
+
+def nfc(value: Any) -> Any:
+    """``value`` with every string in it NFC-normalised (lists and dicts walked)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {k: nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    return value
+
+
+def flatten(messages: Any, prefix: str = "") -> list[str]:
+    """Turn marshmallow's nested messages into ``field.path: message`` lines."""
+    out: list[str] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}[{key}]" if isinstance(key, int) else (
+                f"{prefix}.{key}" if prefix else str(key))
+            out.extend(flatten(value, name))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out.extend(f"{prefix or '(top level)'}: {m}" for m in messages)
+    elif isinstance(messages, list):
+        for m in messages:
+            out.extend(flatten(m, prefix))
+    else:
+        out.append(f"{prefix or '(top level)'}: {messages}")
+    return out
