@@ -67,8 +67,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                           document_cache_bytes=cfg["DOCUMENT_CACHE_BYTES"])
     app.extensions["kelisim"] = Kelisim(cfg, db, published)
 
-    from server import errors
     from server.admin import init_admin
+    from server.http import errors
     from server.http import public as api
     from server.http import sync as sync_api
     from server.http.ratelimit import MemoryCounter, RateLimiter, RedisCounter

@@ -1,6 +1,6 @@
-"""Server errors: one tree, one table that maps it to HTTP, one JSON shape.
+"""Server errors: the one tree every domain raises (and nothing else).
 
-Every error the server raises on purpose is a :class:`KelisimError` or an :class:`ApiError`::
+Every error the server's domains raise on purpose is a :class:`KelisimError`::
 
     KelisimError                    an operation that cannot be carried out; nothing stored
     ├── ConfigError (ValueError)    a configuration value that cannot be used (key)
@@ -21,33 +21,27 @@ Every error the server raises on purpose is a :class:`KelisimError` or an :class
     ├── PolicyImportError           a policy file that cannot be imported (file, line)
     ├── ExportError                 an export folder that cannot be used (path)
     └── ConsentLogError             consent records or requests that cannot be stored
-        ├── UnknownInstall          an install id the server does not know (install_id)
-        ├── RecordConflict          a known record id with other content (record_id)
         ├── Unprocessable           records that break a rule (problems)
+        ├── UnknownInstall          an install id the server does not know (install_id)
+        │   └── TokenRevoked        a token of an older generation (install_id)
+        ├── RecordConflict          a known record id with other content (record_id)
         ├── RecordsRejected         records refused for good (rejected: [{id, field, reason}])
         └── ReceiptKeyUnavailable   no receipt key on this server
-    ApiError                        an HTTP-only answer (rate limit, bad JSON, wrong token)
 
 Errors carry data (``problems``, ``reasons``, ``path``...) in :attr:`KelisimError.details`,
-so the console and the HTTP layer need not parse messages. :data:`HTTP_STATUS` gives each
-class its ``(status, code)``; the JSON error handler and the CLI use it (the CLI prints
-``str(exc)``, the message a user can act on).
+so the console and the HTTP layer need not parse messages. This module imports no Flask:
+:mod:`server.http.errors` maps each class to its ``(status, code)`` and the JSON shape; the
+CLI prints ``str(exc)``, the message a user can act on.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
-
 __all__ = [
-    "HTTP_STATUS",
     "AlreadyResolved",
-    "ApiError",
     "AppExists",
     "ConfigError",
     "ConsentLogError",
@@ -66,16 +60,12 @@ __all__ = [
     "RootError",
     "SigningError",
     "StateConflict",
+    "TokenRevoked",
     "UnknownApp",
     "UnknownDeletionRequest",
     "UnknownInstall",
     "Unprocessable",
-    "http_status",
-    "json_error",
-    "register_error_handlers",
 ]
-
-log = logging.getLogger(__name__)
 
 
 class KelisimError(Exception):
@@ -99,7 +89,7 @@ class InvalidValue(KelisimError):
     """A value given by the caller (an option, a form field) that cannot be used."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}", field=field)
+        super().__init__(f"{field}: {message}", field=field, problems=[f"{field}: {message}"])
         self.field = field
 
 
@@ -240,101 +230,18 @@ class RecordsRejected(ConsentLogError):
         self.rejected = list(rejected)
 
 
+class TokenRevoked(UnknownInstall):
+    """A token of an older generation than its install's (replaced by a renewal): refused
+    for good like an unknown install (401 invalid_token)."""
+
+    def __init__(self, install_id: str,
+                 message: str = "this token was replaced by a renewal; register the "
+                                "install again") -> None:
+        ConsentLogError.__init__(self, message, install_id=install_id)
+        self.install_id = install_id
+
+
 class ReceiptKeyUnavailable(ConsentLogError):
     def __init__(self, message: str = "the receipt key is not available on this server"
                  ) -> None:
         super().__init__(message)
-
-
-# The one table: the most specific class listed wins (looked up along the MRO).
-HTTP_STATUS: dict[type[KelisimError], tuple[int, str]] = {
-    KelisimError: (422, "unprocessable"),
-    ConfigError: (500, "internal_error"),
-    InvalidValue: (422, "invalid"),
-    NotFound: (404, "not_found"),
-    StateConflict: (409, "conflict"),
-    PolicyError: (422, "invalid_policy"),
-    GuardError: (422, "needs_major"),
-    KeyFileError: (503, "unavailable"),
-    SigningError: (503, "unavailable"),
-    RootError: (409, "conflict"),
-    PolicyImportError: (422, "import_failed"),
-    ExportError: (409, "conflict"),
-    ConsentLogError: (422, "unprocessable"),
-    UnknownInstall: (401, "invalid_token"),
-    RecordConflict: (422, "conflict"),
-    Unprocessable: (422, "unprocessable"),
-    RecordsRejected: (422, "rejected"),
-    ReceiptKeyUnavailable: (503, "unavailable"),
-}
-
-
-def http_status(exc: KelisimError) -> tuple[int, str]:
-    """``(status, code)`` of ``exc``: the entry of its nearest class in :data:`HTTP_STATUS`."""
-    for cls in type(exc).__mro__:
-        if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]
-    return HTTP_STATUS[KelisimError]
-
-
-_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-    422: "unprocessable", 429: "rate_limited", 500: "internal_error", 503: "unavailable",
-}
-
-
-class ApiError(Exception):
-    """Raise from a view to answer with a JSON error that has no domain meaning."""
-
-    def __init__(self, status: int, code: str, message: str,
-                 details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details or {}
-
-
-def json_error(status: int, code: str, message: str,
-               details: dict[str, Any] | None = None) -> Response:
-    resp = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
-    resp.status_code = status
-    return resp
-
-
-def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api(exc: ApiError) -> Response:
-        resp = json_error(exc.status, exc.code, exc.message, exc.details)
-        if exc.status == 429 and "retry_after" in exc.details:
-            resp.headers["Retry-After"] = str(exc.details["retry_after"])
-        return resp
-
-    @app.errorhandler(KelisimError)
-    def _domain(exc: KelisimError) -> Response:
-        status, code = http_status(exc)
-        if status >= 500:
-            # A fault of this server (a key missing, a bad configuration): the operator reads
-            # the log; the client gets no paths or key ids.
-            log.error("%s: %s", type(exc).__name__, exc)
-            safe = isinstance(exc, ReceiptKeyUnavailable)
-            return json_error(status, code, exc.message if safe else
-                              "the server cannot do this now; the error was logged")
-        details = {k: v for k, v in exc.details.items() if v is not None}
-        return json_error(status, code, exc.message, details)
-
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> Response:
-        status = exc.code or 500
-        resp = json_error(status, _CODES.get(status, "http_error"), exc.description or exc.name)
-        if status == 405 and exc.response is None:
-            allowed = getattr(exc, "valid_methods", None)
-            if allowed:
-                resp.headers["Allow"] = ", ".join(allowed)
-        return resp
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        log.exception("unhandled error")
-        return json_error(500, "internal_error", "the server failed; the error was logged")

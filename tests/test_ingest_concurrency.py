@@ -23,10 +23,10 @@ from client_sdk import ConsentClient
 from helpers import payload_of, verified_root, verify
 from livesrv import free_port, get, running
 from server import Kelisim
-from server.consent.chain import lock_heads
+from server.consent.chain import lock_heads, verify_chain
 from server.consent.groupcommit import GroupCommit
 from server.consent.ingest import AppendBatch, IngestRequest, ingest
-from server.consent.installs import request_deletion, verify_chain
+from server.consent.requests import request_deletion
 from server.errors import RecordConflict, RecordsRejected, UnknownInstall
 from server.models import ConsentRecord, Install
 

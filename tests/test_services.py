@@ -15,7 +15,6 @@ from helpers import MANIFEST_TYPE, payload_of, verified_root, verify
 from server import Kelisim
 from server.consent.requests import resolve
 from server.errors import (
-    HTTP_STATUS,
     AlreadyResolved,
     AppExists,
     GuardError,
@@ -25,8 +24,8 @@ from server.errors import (
     SigningError,
     UnknownApp,
     UnknownDeletionRequest,
-    http_status,
 )
+from server.http.errors import HTTP_STATUS, http_status
 from server.models import AdminEvent, DeletionRequest, Install, PolicyVersion, RootVersion
 from server.policy.publish import check_version, publish_version, register_app
 from server.policy.source import AppMetadata, version_from_data

@@ -17,7 +17,7 @@ from client_sdk.protocol.envelope import (
     verify_threshold,
 )
 from server.admin.i18n import gettext as _
-from server.consent.installs import GENESIS, chained_fields, row_hash
+from server.consent.chain import GENESIS, chained_fields, row_hash
 from server.models import ConsentRecord, Receipt, RootVersion
 
 __all__ = ["Check", "verify_record"]

@@ -25,7 +25,7 @@ def audit() -> None:
 @click.argument("app_id")
 def audit_verify(app_id: str) -> None:
     """Check APP_ID's hash chain; name the first broken link (exit 1)."""
-    from server.consent.installs import verify_chain
+    from server.consent.chain import verify_chain
 
     k = require_migrated()
     with k.db.session(readonly=True) as s:

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from client_sdk.protocol.jsonutil import canonical_bytes
 from server.consent.rawsql import Raw
+from server.models import ChainHead, ConsentRecord
 
-__all__ = ["CHAINED", "GENESIS", "body_hash", "chained_fields", "head_moves", "lock_head",
-           "lock_heads", "row_hash"]
+__all__ = ["CHAINED", "GENESIS", "ChainProblem", "body_hash", "chained_fields", "head_moves",
+           "lock_head", "lock_heads", "row_hash", "verify_chain"]
 
 GENESIS = "0" * 64
 
@@ -81,3 +86,37 @@ def head_moves(heads: dict[str, tuple[int, str]]) -> list[tuple[str, tuple[Any, 
     ``heads`` to (seq, hash), in app order."""
     return [("UPDATE chain_heads SET seq = ?, head_hash = ? WHERE app_id = ?", (seq, head, app))
             for app, (seq, head) in sorted(heads.items())]
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    record_id: str
+    message: str
+
+
+def verify_chain(session: Session, app_id: str) -> tuple[int, ChainProblem | None]:
+    """Walk the app's chain in seq order; return the count and the first broken link."""
+    prev = GENESIS
+    expected_seq = 0
+    count = 0
+    rows = session.scalars(select(ConsentRecord).where(ConsentRecord.app_id == app_id)
+                           .order_by(ConsentRecord.seq)).yield_per(1000)
+    for r in rows:
+        expected_seq += 1
+        count += 1
+        if r.seq != expected_seq:
+            return count, ChainProblem(r.seq, r.record_id,
+                                       f"seq {expected_seq} is missing (next is {r.seq})")
+        if r.prev_hash != prev:
+            return count, ChainProblem(r.seq, r.record_id,
+                                       "prev_hash does not match the previous row")
+        if row_hash(prev, chained_fields(r)) != r.row_hash:
+            return count, ChainProblem(r.seq, r.record_id,
+                                       "row content does not match its hash")
+        prev = r.row_hash
+    head = session.get(ChainHead, app_id)
+    if head is not None and (head.seq != expected_seq or head.head_hash != prev):
+        return count, ChainProblem(head.seq, "-", f"chain head says seq {head.seq}, the "
+                                   f"chain ends at {expected_seq}: rows were removed")
+    return count, None

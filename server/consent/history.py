@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.consent.checks import clock_skew, published_times
-from server.errors import ApiError
+from server.errors import InvalidValue
 from server.models import ConsentRecord, DeletionRequest, Receipt
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "PAGE_BYTES", "history_page", "parse_limit_arg"]
@@ -36,13 +36,12 @@ def parse_limit_arg(raw: str | None) -> int:
     """The ``limit`` query argument.
 
     Raises:
-        ApiError: 422 naming ``limit`` for anything but an integer 1 to MAX_LIMIT.
+        InvalidValue: 422 naming ``limit`` for anything but an integer 1 to MAX_LIMIT.
     """
     if raw is None:
         return DEFAULT_LIMIT
     if not _LIMIT_RE.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(422, "invalid", f"limit: an integer from 1 to {MAX_LIMIT}",
-                       {"problems": [f"limit: an integer from 1 to {MAX_LIMIT}"]})
+        raise InvalidValue("limit", f"an integer from 1 to {MAX_LIMIT}")
     return int(raw)
 
 
@@ -53,13 +52,13 @@ def _encode_cursor(seq: int, row: int) -> str:
 def _decode_cursor(raw: str | None) -> tuple[int, int]:
     if raw is None:
         return 0, 0
-    problem = "cursor: not a cursor this server gave; start again without one"
+    problem = InvalidValue("cursor", "not a cursor this server gave; start again without one")
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
     except (binascii.Error, ValueError):
-        raise ApiError(422, "invalid", problem, {"problems": [problem]}) from None
+        raise problem from None
     if len(raw) > 40 or not _CURSOR_RE.fullmatch(text):
-        raise ApiError(422, "invalid", problem, {"problems": [problem]})
+        raise problem
     seq, row = text.split(".")
     return int(seq), int(row)
 
@@ -79,7 +78,7 @@ def history_page(session: Session, app_id: str, install_id: str, limit: int,
     """One page of the install's records and deletion requests, and the cursor of the next.
 
     Raises:
-        ApiError: 422 a cursor this server did not give.
+        InvalidValue: 422 naming ``cursor``: a cursor this server did not give.
     """
     after_seq, after_row = _decode_cursor(cursor)
     rows = list(session.scalars(

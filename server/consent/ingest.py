@@ -34,12 +34,17 @@ from client_sdk.protocol.jsonutil import canonical_bytes
 from client_sdk.protocol.timeutil import format_time
 from server.consent.chain import body_hash, chained_fields, head_moves, lock_heads, row_hash
 from server.consent.checks import newest_manifest_seqs, record_problems, versions_of
-from server.consent.installs import receipt_keys_of
 from server.consent.rawsql import Raw, raw
-from server.errors import ApiError, KelisimError, RecordConflict, UnknownInstall, Unprocessable
-from server.http.tokens import TokenRevoked
+from server.errors import (
+    KelisimError,
+    RecordConflict,
+    TokenRevoked,
+    UnknownInstall,
+    Unprocessable,
+)
 from server.models import ConsentRecord, Receipt
 from server.trust.keys import SigningKey, sign_envelope
+from server.trust.receipt_keys import receipt_keys_of
 
 __all__ = ["AppendBatch", "IngestRequest", "IngestResult", "ingest"]
 
@@ -68,7 +73,7 @@ class IngestResult:
     stored: int
 
 
-Outcome = IngestResult | KelisimError | ApiError
+Outcome = IngestResult | KelisimError
 
 
 @dataclass
@@ -95,7 +100,7 @@ class AppendBatch:
         self.database = database
 
     def prepare(self, r: Raw, items: Sequence[tuple[str, IngestRequest]]
-                ) -> list[_Checked | KelisimError | ApiError]:
+                ) -> list[_Checked | KelisimError]:
         """The checks and reads that need no lock, for all ``items`` at once."""
         wanted: dict[str, set[int]] = {}
         seqs: dict[str, int] = {}
@@ -104,7 +109,7 @@ class AppendBatch:
             seqs[app_id] = max([seqs.get(app_id, 0), *(x["manifest_seq"] for x in q.records)])
         known = versions_of(r, self.database, wanted)
         newest = newest_manifest_seqs(r, self.database, seqs)
-        out: list[_Checked | KelisimError | ApiError] = []
+        out: list[_Checked | KelisimError] = []
         for app_id, q in items:
             ids = [x["id"] for x in q.records]
             if len(set(ids)) != len(ids):
@@ -337,6 +342,6 @@ def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dic
     finally:
         r.close()
     out = batch(session, prepared)[0]
-    if isinstance(out, (KelisimError, ApiError)):
+    if isinstance(out, KelisimError):
         raise out
     return out

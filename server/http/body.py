@@ -20,7 +20,7 @@ from client_sdk.errors import FormatError
 from client_sdk.protocol.grammar import is_id, is_uuid
 from client_sdk.protocol.jsonutil import loads_strict
 from server.consent.checks import rejected_error
-from server.errors import ApiError
+from server.http.errors import ApiError
 from server.http.fast_validator import Check, compile_schema
 
 __all__ = ["check_path_args", "load_body", "parse_body", "problem_pairs"]

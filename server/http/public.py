@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from server.errors import ApiError
+from server.http.errors import ApiError
 from server.http.openapi import openapi_document
 from server.serving.fastpath import etag_matches, lookup
 from server.serving.published import Blob

@@ -15,12 +15,13 @@ from server.consent.chain import lock_heads
 from server.consent.groupcommit import GroupCommit
 from server.consent.history import history_page, parse_limit_arg
 from server.consent.ingest import AppendBatch, IngestRequest, IngestResult
-from server.consent.installs import register_install, request_deletion
-from server.errors import ApiError
+from server.consent.installs import check_generation, register_install, renew_generation
+from server.consent.requests import request_deletion
 from server.http.body import check_path_args, load_body
+from server.http.errors import ApiError
 from server.http.ratelimit import RateLimiter, parse_limit
 from server.http.schemas import BATCH_SCHEMA, DELETION_SCHEMA, EMPTY_SCHEMA
-from server.http.tokens import TokenService, check_generation, renew_generation
+from server.http.tokens import TokenService
 
 __all__ = ["bp"]
 
@@ -119,7 +120,8 @@ def renew_token(app_id: str, install_id: str) -> Response:
         raise ApiError(403, "forbidden", "this token belongs to another install")
     _limit("install", install_id, "RATE_LIMIT_INSTALL")
     _no_fields()  # before the old token is revoked: a refused request changes nothing
-    generation = _group().run(app_id, lambda s: renew_generation(s, app_id, claim))
+    generation = _group().run(app_id, lambda s: renew_generation(s, app_id, claim.install_id,
+                                                                   claim.generation))
     return jsonify({"install_id": install_id,
                     "token": tokens.issue(app_id, install_id, generation)})
 

@@ -16,28 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import utcnow
-from server.errors import ApiError, ConsentLogError, UnknownInstall
-from server.models import Install
+from server.http.errors import ApiError
 
-__all__ = ["TokenClaim", "TokenRevoked", "TokenService", "check_generation",
-           "renew_generation"]
+__all__ = ["TokenClaim", "TokenService"]
 
 _INVALID = "the install token is not valid; register the install again"
-
-
-class TokenRevoked(UnknownInstall):
-    """A token of an older generation than its install's (replaced by a renewal): refused
-    for good like an unknown install (401 invalid_token)."""
-
-    def __init__(self, install_id: str,
-                 message: str = "this token was replaced by a renewal; register the "
-                                "install again") -> None:
-        ConsentLogError.__init__(self, message, install_id=install_id)
-        self.install_id = install_id
 
 
 @dataclass(frozen=True)
@@ -112,43 +97,3 @@ class TokenService:
             raise ApiError(401, "invalid_token", "the install token expired too long ago to "
                            "be renewed; register the install again")
         return TokenClaim(str(data["i"]), generation, expired)
-
-
-def check_generation(session: Session, app_id: str, install_id: str, generation: int) -> None:
-    """Refuse a token of an unknown install or of an older generation than the install's.
-
-    Reads the row, never the session's identity map: a renewal earlier in the same group
-    transaction must be seen.
-
-    Raises:
-        UnknownInstall: an unknown install, or (TokenRevoked) a revoked token: 401
-            invalid_token.
-    """
-    current = session.scalar(select(Install.token_generation).where(
-        Install.id == install_id, Install.app_id == app_id))
-    if current is None:
-        raise UnknownInstall(install_id)
-    if current != generation:
-        raise TokenRevoked(install_id)
-
-
-def renew_generation(session: Session, app_id: str, claim: TokenClaim) -> int:
-    """Revoke the claim's token and return the next generation (compare-and-set: of two
-    renewals with the same token, one wins and the other is refused).
-
-    Raises:
-        UnknownInstall: an unknown install, or (TokenRevoked) an already revoked token.
-    """
-    done = session.execute(
-        update(Install).where(Install.id == claim.install_id, Install.app_id == app_id,
-                              Install.token_generation == claim.generation)
-        .values(token_generation=claim.generation + 1)
-        .returning(Install.token_generation)).scalar_one_or_none()
-    if done is None:
-        exists = session.scalar(select(Install.id).where(Install.id == claim.install_id,
-                                                         Install.app_id == app_id))
-        if exists:
-            raise TokenRevoked(claim.install_id, "this token was already renewed; register "
-                               "the install again")
-        raise UnknownInstall(claim.install_id)
-    return int(done)

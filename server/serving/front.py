@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
@@ -28,22 +27,18 @@ from typing import Any
 
 from flask import Flask
 
+from server.http.errors import error_body
 from server.serving import handoff
 from server.serving.fastpath import WSGIApp, cached_lookup, etag_matches
 from server.serving.published import Published
 
-__all__ = ["BodyLimit", "Front", "error_body"]
+__all__ = ["BodyLimit", "Front"]
 
 log = logging.getLogger(__name__)
 
 Headers = list[tuple[str, str]]
 # The body was not read to its end: the connection cannot carry another request.
 _CLOSE = ("Connection", "close")
-
-
-def error_body(code: str, message: str) -> bytes:
-    """The JSON error shape of server/errors.py, for answers given before Flask runs."""
-    return json.dumps({"error": {"code": code, "message": message, "details": {}}}).encode()
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, Headers, bytes]:

@@ -8,8 +8,7 @@ from flask import Blueprint, abort, request
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from server.admin import acceptance
-from server.admin import rollup
+from server.admin import acceptance, rollup
 from server.admin.charts import daily_chart, rate_bars
 from server.admin.forms import SearchForm, errors_of
 from server.admin.i18n import gettext as _
@@ -30,7 +29,8 @@ def show(app_id: str) -> Any:
         args = SearchForm(only=("version", "date_from", "date_to")).load(request.args)
     except ValidationError as exc:
         errors, args = errors_of(exc), {}
-    scope = acceptance.Scope(app_id, args.get("version"), args.get("date_from"), args.get("date_to"))
+    scope = acceptance.Scope(app_id, args.get("version"), args.get("date_from"),
+                             args.get("date_to"))
     k = kelisim()
     with k.db.session(readonly=True) as s:
         if s.get(App, app_id) is None:
