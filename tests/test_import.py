@@ -1,4 +1,6 @@
-"""`kelisim import`: the five real policies, other languages, and bad files."""
+"""`kelisim import`: the project's own test policies (tests/data/policies), other
+languages, bad files; and, as an extra check, the real policies in ../shared/policies when
+that folder is beside the repository."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from conftest import POLICIES
+from client_sdk.kivy.markup import to_blocks
+from conftest import POLICIES as REAL_POLICIES
 from helpers import payload_of
 from server.policy.importing.importer import ImportedPolicy, import_document, write_version_dir
 from server.policy.importing.langdetect import detect, split_languages
@@ -27,17 +30,54 @@ email = "dpo@example.kz"
 address = "Astana"
 """
 
-if not POLICIES.is_dir():
-    pytest.fail(f"{POLICIES} not found: the real policies are test data; check out the "
-                f"shared folder beside the repository", pytrace=False)
+# The project's own policies, written for these tests (invented companies, addresses under
+# .example), and the languages each must import as. Each has the shape of a kind of policy
+# met in the wild:
+DATA = Path(__file__).resolve().parent / "data" / "policies"
+OWN = {
+    # plain text: ALL-CAPS title, "Effective Date: Month D, YYYY", 1. and 1.1. sections,
+    # bullets, a hyphenated line break, "Page 1 of 2" footers, an ALL-CAPS heading
+    "altyn-courier.en.txt": ["en"],
+    # Markdown: italic "_Дата вступления в силу: DD.MM.YYYY_", lists right under a line,
+    # [bracketed] contact placeholders, Kazakh words in the app's name, a closing "---"
+    "bilim-quiz.ru.md": ["ru"],
+    # plain text: Kazakh then Russian under "ҚАЗАҚ ТІЛІ" / "РУССКИЙ ЯЗЫК", no title, no date
+    "dala-taxi.kk-ru.txt": ["kk", "ru"],
+    # plain text Kyrgyz: ALL-CAPS title, "Акыркы жаңыртуу: DD.MM.YYYY"
+    "jolgo.ky.txt": ["ky"],
+    # Markdown: front matter, the date under a bold line before the title, a cited law's
+    # date, bold lines as headings, "*   – item" lists, links
+    "qoyan-books.ru.md": ["ru"],
+    # Markdown: bold first line as title, [Insert Date] placeholders, "### 1. **Heading**",
+    # backslash line breaks, an escaped mailto link
+    "sary-post.en.md": ["en"],
+    # plain text Uzbek (Latin, ʻ U+02BB and ʼ U+02BC): "Versiya: 2.3", a stated date
+    "savat.uz.txt": ["uz"],
+}
 
-EXPECTED = {
+# The real policies (../shared/policies, not part of the repository) and their languages.
+REAL = {
     "inji.ru.md": ["ru"],
     "jana-courier-v2.en.txt": ["en"],
     "jana-post-v1.en.md": ["en"],
     "jetauto.kk-ru.txt": ["kk", "ru"],
     "qazstep.ru.md": ["ru"],
 }
+NO_REAL = ("../shared/policies not beside the repository (or empty): the real-policy check "
+           "is skipped")
+
+
+def _real_files() -> list[str]:
+    """The files in ../shared/policies; none when it is missing or unreadable (collection
+    must not fail in a plain clone)."""
+    try:
+        return sorted(p.name for p in REAL_POLICIES.iterdir()
+                      if p.is_file() and not p.name.startswith("."))
+    except OSError:
+        return []
+
+
+REAL_FILES = _real_files()
 
 UZ_LATN = ("Ushbu maxfiylik siyosati shaxsiy maʼlumotlaringiz qanday yigʻilishi, saqlanishi va "
            "foydalanilishini tushuntiradi. Biz maʼlumotlarni faqat xizmat koʻrsatish uchun "
@@ -65,26 +105,29 @@ def import_file(path: Path, out: Path, **kw: str) -> ImportedPolicy:
     return result
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_real_policies_import_and_publish(name: str, cli, client: FlaskClient,
-                                          tmp_path: Path) -> None:
+def import_and_publish(path: Path, langs: list[str] | None, cli, client: FlaskClient,
+                       tmp_path: Path) -> None:
+    """`kelisim import` the file into a new app: one document per language in ``langs``
+    (any, if None); `kelisim publish` refuses it while version.toml has REVIEW markers and
+    publishes it once they are gone; the server then serves each document byte for byte."""
     app_dir = tmp_path / "imported"
     app_dir.mkdir()
     (app_dir / "app.toml").write_text(APP_TOML)
     cli("keys", "init")
     cli("apps", "create", str(app_dir))
-    out = cli("import", str(POLICIES / name), "--app", "imported", "--out",
-              str(app_dir / "v1")).output
+    out = cli("import", str(path), "--app", "imported", "--out", str(app_dir / "v1")).output
     assert "wrote" in out
     files = sorted(p.stem for p in (app_dir / "v1").glob("*.md"))
-    assert files == sorted(EXPECTED[name])
+    if langs is not None:
+        assert files == sorted(langs)
+    assert files
     refused = cli("publish", str(app_dir / "v1"), ok=False).output
     assert "version.toml:" in refused and "still marked REVIEW by `kelisim import`" in refused
     review(app_dir / "v1")
     cli("publish", str(app_dir / "v1"))
     manifest = payload_of(client.get("/v1/apps/imported/manifest.json").data)
     locales = manifest["current"]["locales"]
-    assert sorted(locales) == sorted(EXPECTED[name])
+    assert sorted(locales) == files
     for tag, doc in locales.items():
         body = client.get(doc["url"]).data
         assert hashlib.sha256(body).hexdigest() == doc["sha256"]
@@ -92,40 +135,187 @@ def test_real_policies_import_and_publish(name: str, cli, client: FlaskClient,
         assert doc["title"]
 
 
+def test_every_test_policy_is_in_the_table() -> None:
+    """tests/data/policies holds exactly the policies OWN lists (so each is imported and
+    published below, and a new one needs its expected languages)."""
+    assert sorted(p.name for p in DATA.iterdir()) == sorted(OWN)
+
+
+@pytest.mark.parametrize("name", sorted(OWN))
+def test_policies_import_and_publish(name: str, cli, client: FlaskClient,
+                                     tmp_path: Path) -> None:
+    """Each test policy imports in its languages through the CLI, is refused while REVIEW
+    markers remain, then publishes and is served unchanged."""
+    import_and_publish(DATA / name, OWN[name], cli, client, tmp_path)
+
+
+@pytest.mark.parametrize("name", REAL_FILES or [
+    pytest.param(None, marks=pytest.mark.skip(reason=NO_REAL), id="absent")])
+def test_real_policies_import_and_publish(name: str, cli, client: FlaskClient,
+                                          tmp_path: Path) -> None:
+    """Each real policy in ../shared/policies imports through the CLI (in the languages REAL
+    gives, when it names the file), is refused while REVIEW markers remain, then publishes
+    and is served unchanged; skipped when that folder is not beside the repository."""
+    import_and_publish(REAL_POLICIES / name, REAL.get(name), cli, client, tmp_path)
+
+
 def test_bilingual_file_splits_at_language_headings(tmp_path: Path) -> None:
-    result = import_file(POLICIES / "jetauto.kk-ru.txt", tmp_path / "v")
+    """A Kazakh + Russian text file splits at its language lines into kk.md and ru.md, each
+    a section-numbered document with its bullets; without a title or a date in the text,
+    titles are the defaults and the label is 1.0."""
+    result = import_file(DATA / "dala-taxi.kk-ru.txt", tmp_path / "v")
     kk = (tmp_path / "v" / "kk.md").read_text()
     ru = (tmp_path / "v" / "ru.md").read_text()
     assert kk.startswith("## 1. Жалпы ережелер") and "РУССКИЙ ЯЗЫК" not in kk
     assert ru.startswith("## 1. Общие положения") and "Жалпы" not in ru
-    assert "- ЖСН, АТЖ, телефон" in kk
+    assert "ҚАЗАҚ ТІЛІ" not in kk + ru
+    assert "\n## 6. Байланыс\n" in kk and "\n## 6. Контакты\n" in ru
+    assert "- аты-жөні, телефон нөмірі, ЖСН;" in kk
+    assert "- ФИО, номер телефона, ИИН;" in ru
+    # A wrapped line that starts with a dash mid-sentence is a dash, not a list item.
+    assert "(далее – «Политика») объясняет" in ru and "- «Политика»" not in ru
+    assert "privacy@dala-taxi.example" in kk and "privacy@dala-taxi.example" in ru
     assert set(result.documents) == {"kk", "ru"}
+    assert result.notes[0] == "split into 2 languages: kk, ru"
     toml = (tmp_path / "v" / "version.toml").read_text()
-    assert 'kk = "Құпиялылық саясаты"' in toml
+    assert 'kk = "Құпиялылық саясаты"' in toml and 'ru = "Политика конфиденциальности"' in toml
+    assert 'label = "1.0"' in toml and "effective" not in toml
 
 
-def test_locale_option_picks_one_section(tmp_path: Path) -> None:
-    import_file(POLICIES / "jetauto.kk-ru.txt", tmp_path / "v", locale="ru")
-    assert [p.name for p in (tmp_path / "v").glob("*.md")] == ["ru.md"]
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+def test_locale_option_picks_one_section(locale: str, tmp_path: Path) -> None:
+    """--locale keeps only that language's section of a bilingual file."""
+    result = import_file(DATA / "dala-taxi.kk-ru.txt", tmp_path / "v", locale=locale)
+    assert [p.name for p in (tmp_path / "v").glob("*.md")] == [f"{locale}.md"]
+    assert list(result.documents) == [locale] and result.warnings == []
 
 
 def test_front_matter_and_date(tmp_path: Path) -> None:
-    result = import_file(POLICIES / "inji.ru.md", tmp_path / "v")
+    """Front matter is dropped and its title used; the date under "Последнее обновление"
+    ("14 Марта 2023") is the label and effective date, not the date of the law the text
+    cites; the Markdown is otherwise kept as written."""
+    src = DATA / "qoyan-books.ru.md"
+    result = import_file(src, tmp_path / "v")
     text = (tmp_path / "v" / "ru.md").read_text()
     assert not text.startswith("---") and "layout: page" not in text
+    assert text.startswith("**Последнее обновление**  \n14 Марта 2023\n\n# Политика")
+    assert src.read_text().endswith(text)
     toml = (tmp_path / "v" / "version.toml").read_text()
-    assert 'label = "2022-11-08"' in toml and "effective = 2022-11-08T00:00:00Z" in toml
+    assert 'label = "2023-03-14"' in toml and "effective = 2023-03-14T00:00:00Z" in toml
+    assert "2013" not in toml  # Law 94-V of 21 May 2013
     assert 'ru = "Политика конфиденциальности"' in toml
     assert result.documents == {"ru": text}
+    assert (result.kind, result.notes) == (
+        "markdown", ["effective date taken from the text: 2023-03-14"])
+
+
+def test_plain_text_policy_becomes_sectioned_markdown(tmp_path: Path) -> None:
+    """An English text file: its ALL-CAPS first line is the title, "1." and "1.1." lines
+    and an ALL-CAPS line are section headings, "•" lines a list (a wrapped item joined),
+    hard-wrapped lines paragraphs (a hyphenated break joined), "Page 1 of 2" footers dropped;
+    "Effective Date: September 15, 2024" is the label and effective date."""
+    result = import_file(DATA / "altyn-courier.en.txt", tmp_path / "v")
+    md = (tmp_path / "v" / "en.md").read_text()
+    lines = md.splitlines()
+    assert lines[0] == "# PRIVACY POLICY" and result.titles == {"en": "PRIVACY POLICY"}
+    headings = [line for line in lines if line.startswith("#")]
+    assert headings == ["# PRIVACY POLICY", "## 1. Data We Collect", "## 1.1. Account data",
+                        "## 1.2. Location data", "## 1.3. Delivery data",
+                        "## 2. Why We Use It", "## 3. Who Receives It", "## 4. Retention",
+                        "## 5. Your Rights", "## CONTACT US"]
+    assert [line for line in lines if line.startswith("- ")] == [
+        "- to offer you orders near your position;", "- to pay you for completed deliveries;",
+        "- to settle disputes with recipients about lost or damaged parcels;",
+        "- to meet our obligations under tax and labour law."]
+    assert ("This Privacy Policy describes how Altyn Courier LLP (the \"Company\") handles "
+            "personal data in the Altyn Courier mobile application (the \"App\"), which "
+            "couriers use to receive and deliver orders.") in lines
+    assert "as accounting law requires." in md
+    assert "Page" not in md
+    assert "privacy@altyn-courier.example" in md
+    assert (result.kind, result.label, result.effective) == ("text", "2024-09-15",
+                                                             "2024-09-15")
+    assert "plain text converted to Markdown" in result.notes
+
+
+def test_markdown_with_placeholders_is_kept_for_review(tmp_path: Path) -> None:
+    """An English Markdown file whose first line is a bold title and whose date is still
+    "[Insert Date]": kept exactly as written, titled by the bold line; with no date the
+    label is 1.0 and no effective date is set; purposes and flags are marked REVIEW."""
+    src = DATA / "sary-post.en.md"
+    result = import_file(src, tmp_path / "v")
+    md = (tmp_path / "v" / "en.md").read_text()
+    assert md == src.read_text()
+    assert "**Effective Date:** [Insert Date]" in md and "[Insert Phone Number]" in md
+    assert result.titles == {"en": "Privacy Policy"}
+    assert (result.kind, result.label, result.effective, result.notes) == (
+        "markdown", "1.0", None, [])
+    toml = (tmp_path / "v" / "version.toml").read_text()
+    assert "effective" not in toml and 'en = "Privacy Policy"' in toml
+    marked = [line.split()[0] for line in toml.splitlines() if "# REVIEW" in line]
+    assert marked == ["third_party_transfer", "cross_border_transfer", "public_disclosure",
+                      "[[purposes]]"]
+
+
+def test_russian_markdown_with_kazakh_words_and_an_italic_date(tmp_path: Path) -> None:
+    """A Russian Markdown policy that names its app in Kazakh ("ҰБТ-ға дайындық") is one
+    Russian document, kept as written; its italic "_Дата вступления в силу: 20.08.2024_"
+    is the label and effective date."""
+    src = DATA / "bilim-quiz.ru.md"
+    result = import_file(src, tmp_path / "v")
+    assert result.documents == {"ru": src.read_text()}
+    assert result.titles == {"ru": "Политика конфиденциальности"}
+    assert (result.label, result.effective) == ("2024-08-20", "2024-08-20")
+
+
+def test_uzbek_and_kyrgyz_policy_files_import(tmp_path: Path) -> None:
+    """A Latin Uzbek text file imports as uz: its "Versiya: 2.3" is the label, its date the
+    effective date, and ʻ (U+02BB) and ʼ (U+02BC) survive; a Kyrgyz one as ky, its
+    ALL-CAPS first line the title and "Акыркы жаңыртуу: 20.05.2024" its date."""
+    uz = import_file(DATA / "savat.uz.txt", tmp_path / "uz")
+    md = (tmp_path / "uz" / "uz.md").read_text()
+    assert list(uz.documents) == ["uz"]
+    assert (uz.label, uz.effective, uz.titles) == ("2.3", "2024-09-01",
+                                                   {"uz": "Maxfiylik siyosati"})
+    assert "label taken from the version the text states: 2.3" in uz.notes
+    assert md.startswith("# Maxfiylik siyosati\n")
+    assert "\n## 1. Qanday maʼlumotlar yigʻiladi\n" in md and "\n## 5. Bogʻlanish\n" in md
+    assert "- buyurtmalar tarixi va toʻlov holati (karta raqami saqlanmaydi)." in md
+    ky = import_file(DATA / "jolgo.ky.txt", tmp_path / "ky")
+    md = (tmp_path / "ky" / "ky.md").read_text()
+    assert list(ky.documents) == ["ky"]
+    assert (ky.label, ky.effective, ky.titles) == ("2024-05-20", "2024-05-20",
+                                                   {"ky": "КУПУЯЛЫК САЯСАТЫ"})
+    assert md.startswith("# КУПУЯЛЫК САЯСАТЫ\n") and "\n## 5. Байланыш\n" in md
+    assert "- жеткирүү даректери;" in md
+
+
+@pytest.mark.parametrize("name", sorted(OWN))
+def test_imported_policies_render_in_the_sdk(name: str) -> None:
+    """Each imported test policy renders in the SDK's Kivy markup as headings, list items
+    and paragraphs, with no Markdown syntax left in the text and links (mailto too) as
+    refs the widget opens."""
+    result = import_document((DATA / name).read_bytes(), name)
+    for md in result.documents.values():
+        blocks = to_blocks(md)
+        kinds = {b.kind for b in blocks}
+        assert {"heading", "paragraph", "item"} <= kinds, kinds
+        for b in blocks:
+            assert "**" not in b.markup and "\\" not in b.markup, b
+            assert not b.markup.startswith(("#", "- ", "* ")), b
+        if "](mailto" in md:
+            assert any("[ref=mailto:privacy@" in b.markup for b in blocks)
 
 
 @pytest.mark.parametrize("text,lang", [(UZ_LATN, "uz"), (UZ_CYRL, "uz"), (KY, "ky"),
                                        (KK, "kk")])
 def test_detects_central_asian_languages(text: str, lang: str) -> None:
+    """A paragraph of Uzbek (Latin or Cyrillic), Kyrgyz or Kazakh is told apart."""
     assert detect(text) == lang
 
 
 def test_uzbek_and_kyrgyz_files_import(tmp_path: Path) -> None:
+    """Short Uzbek (Latin: uz, Cyrillic: uz-Cyrl) and Kyrgyz files import under their tags."""
     cases = {"uz.txt": (UZ_LATN, "uz"), "uzc.txt": (UZ_CYRL, "uz-Cyrl"), "ky.txt": (KY, "ky")}
     for name, (body, tag) in cases.items():
         src = tmp_path / name
@@ -137,6 +327,7 @@ def test_uzbek_and_kyrgyz_files_import(tmp_path: Path) -> None:
 
 
 def test_two_languages_without_headings_split_by_paragraph(tmp_path: Path) -> None:
+    """Without language lines, a Kazakh run then a Kyrgyz run of paragraphs split in two."""
     src = tmp_path / "mixed.md"
     src.write_text(f"# Құпиялылық саясаты\n\n{KK}\n\n{KK}\n\n# Купуялык саясаты\n\n{KY}\n\n{KY}\n")
     parts = split_languages(src.read_text())
@@ -144,6 +335,8 @@ def test_two_languages_without_headings_split_by_paragraph(tmp_path: Path) -> No
 
 
 def test_plain_text_conversion_escapes_markup() -> None:
+    """Plain text to Markdown: title, numbered heading, bullet; what Markdown would read as
+    markup (* [ < and "2020." at a line start) is escaped."""
     md = text_to_markdown("Title\n\n1. Section\nA *star* and [link] <tag>\n• item\n"
                           "2020. It was a long year.")
     assert md.splitlines()[0] == "# Title"
@@ -154,6 +347,8 @@ def test_plain_text_conversion_escapes_markup() -> None:
 
 
 def test_bad_files_get_clear_errors(cli, tmp_path: Path) -> None:
+    """Not UTF-8, empty, NUL, no language, an unknown --locale, an --out folder that is not
+    empty (left untouched): each refused with a message that says what is wrong."""
     binary = tmp_path / "b.txt"
     binary.write_bytes("Саясат\nжол\n".encode() + b"\xff\xfe bad")
     out = cli("import", str(binary), "--app", "a", "--out", str(tmp_path / "o1"),
@@ -175,7 +370,7 @@ def test_bad_files_get_clear_errors(cli, tmp_path: Path) -> None:
     taken = tmp_path / "taken"
     taken.mkdir()
     (taken / "x").write_text("keep me")
-    out = cli("import", str(POLICIES / "qazstep.ru.md"), "--app", "a", "--out", str(taken),
+    out = cli("import", str(DATA / "bilim-quiz.ru.md"), "--app", "a", "--out", str(taken),
               ok=False).output
     assert "exists and is not empty" in out
     assert (taken / "x").read_text() == "keep me"
