@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from client_sdk.kivy.markup import to_blocks
+from client_sdk.ui.markup import to_blocks
 from conftest import POLICIES as REAL_POLICIES
 from helpers import payload_of
 from server.policy.importing.importer import ImportedPolicy, import_document, write_version_dir
