@@ -1,101 +1,27 @@
 """Kelisim server: publishes signed policy manifests and documents.
 
 ``create_app(test_config=None)`` is the Flask app factory; ``server.wsgi:app`` is the
-production entry point (the fast path in front of Flask).
+production entry point (the fast path in front of Flask). Both names load
+:mod:`server.app` when first used, so that the domain packages (:mod:`server.trust`,
+:mod:`server.policy`, :mod:`server.consent`) import without Flask.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
-from typing import Any
+import importlib
+import typing
 
-from flask import Flask
-
-from server.config import ensure_secret_keys, load_config, make_instance_folder
-from server.db import Database
-from server.serving.published import Published
-from server.trust.manifests import Timing
+if typing.TYPE_CHECKING:
+    from server.app import Kelisim, create_app
 
 __all__ = ["Kelisim", "create_app"]
 
 
-@dataclass
-class Kelisim:
-    """What the views and commands share: configuration, database, keys, cache."""
-
-    config: dict[str, Any]
-    db: Database
-    published: Published
-
-    @property
-    def keys_dir(self) -> Path:
-        return Path(self.config["KEYS_DIR"])
-
-    @property
-    def timing(self) -> Timing:
-        return Timing(ttl=timedelta(seconds=self.config["MANIFEST_TTL"]),
-                      resign_before=timedelta(seconds=self.config["RESIGN_BEFORE"]))
-
-    @property
-    def root_ttl(self) -> timedelta:
-        return timedelta(seconds=self.config["ROOT_TTL"])
+def __getattr__(name: str) -> object:
+    if name in __all__:
+        return getattr(importlib.import_module("server.app"), name)
+    raise AttributeError(f"module 'server' has no attribute {name!r}")
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the Flask app. ``test_config`` overrides KELISIM_* keys (without the prefix).
-
-    Raises:
-        ConfigError: a configuration value that cannot be used.
-    """
-    cfg = load_config(test_config)
-    make_instance_folder(Path(cfg["INSTANCE_PATH"]))
-    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"])
-    secret_keys = ensure_secret_keys(cfg)
-    # Flask (sessions, CSRF) signs with the newest key and still accepts the older ones.
-    app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = secret_keys[-1], secret_keys[:-1]
-    app.config["TESTING"] = bool(cfg.get("TESTING"))
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    db = Database(cfg["DATABASE_URL"])
-    timing = Timing(ttl=timedelta(seconds=cfg["MANIFEST_TTL"]),
-                    resign_before=timedelta(seconds=cfg["RESIGN_BEFORE"]))
-    published = Published(db, Path(cfg["KEYS_DIR"]), timing,
-                          manifest_max_age=cfg["MANIFEST_MAX_AGE"],
-                          root_max_age=cfg["ROOT_MAX_AGE"],
-                          check_interval=cfg["CACHE_CHECK_INTERVAL"],
-                          document_cache_bytes=cfg["DOCUMENT_CACHE_BYTES"])
-    app.extensions["kelisim"] = Kelisim(cfg, db, published)
-
-    from server.admin import init_admin
-    from server.http import errors
-    from server.http import public as api
-    from server.http import sync as sync_api
-    from server.http.ratelimit import MemoryCounter, RateLimiter, RedisCounter
-
-    app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
-    storage = str(cfg["RATE_LIMIT_STORAGE"])
-    app.extensions["kelisim.ratelimit"] = RateLimiter(
-        MemoryCounter() if storage == "memory" else RedisCounter(storage))
-    errors.register_error_handlers(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(sync_api.bp)
-    init_admin(app)  # the operator console at /admin
-    _wrap_wsgi(app, cfg, published)
-    return app
-
-
-def _wrap_wsgi(app: Flask, cfg: dict[str, Any], published: Published) -> None:
-    """The WSGI layers in front of Flask, outermost first: the fast path for public
-    reads, the body cap, the proxy headers (only from TRUSTED_PROXIES hops)."""
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
-    from server.serving.fastpath import FastPath
-    from server.serving.front import BodyLimit
-
-    inner: Any = app.wsgi_app
-    if cfg["TRUSTED_PROXIES"]:
-        hops = cfg["TRUSTED_PROXIES"]
-        inner = ProxyFix(inner, x_for=hops, x_proto=hops)
-    app.wsgi_app = FastPath(  # type: ignore[method-assign]
-        BodyLimit(inner, cfg["MAX_BODY_BYTES"]), published)
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from server.errors import ConfigError
+from server.files import write_private_file
 
 __all__ = ["DEFAULTS", "ConfigError", "check_private_file", "ensure_secret_key",
            "ensure_secret_keys", "instance_path", "load_config", "make_instance_folder",
@@ -127,18 +128,6 @@ def _secret_list(value: Any) -> list[str]:
     if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
         return [v.strip() for v in value]
     raise ConfigError("SECRET_KEY: a string or a list of non-empty strings")
-
-
-def write_private_file(path: Path, data: bytes) -> None:
-    """Create ``path`` with mode 0600 (never wider, whatever the umask), durably."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def check_private_file(path: Path, what: str) -> None:

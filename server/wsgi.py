@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 
-from server import create_app
+from server.app import create_app
 from server.serving.front import Front
 
 __all__ = ["app", "rsgi"]

@@ -35,7 +35,7 @@ class Clock:
 @pytest.fixture
 def clock(app: Flask) -> Clock:
     c = Clock(datetime.now(UTC).replace(microsecond=0))
-    app.extensions["kelisim.admin"].clock = c
+    app.extensions["kelisim"].clock = c
     return c
 
 

@@ -1,6 +1,8 @@
-"""The shape of the code: every module says what it exports, no import cycles among the
-server's modules, the SDK never imports the server, server modules stay small (issue 9,
-"Done means")."""
+"""The shape of the code, as docs/architecture.md draws it: every module says what it exports,
+no import cycles among the server's modules, the domain packages import no Flask and no outer
+layer and raise only the KelisimError tree, the server imports only the SDK's protocol (and
+its Kivy-free UI text in the console), the SDK never imports the server, and modules stay
+small."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -128,9 +133,122 @@ def test_sdk_never_imports_the_server() -> None:
             assert "flask" not in names, m
 
 
-@pytest.mark.parametrize("name", [m for m in MODULES if m.startswith("server")])
-def test_server_modules_are_small(name: str) -> None:
+# Generated data, not code a person reads: exempt from the size limit.
+GENERATED = {"client_sdk.ui.cldr"}
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if m not in GENERATED])
+def test_modules_are_small(name: str) -> None:
     lines = len(_source(name).read_text().splitlines())
-    # "Modules under ~400 lines" (CLI modules ~150): 5% over is the "~".
-    limit = 157 if name.startswith("server.cli") else 420
-    assert lines <= limit, f"{name}: {lines} lines (at most ~{limit * 20 // 21})"
+    # Modules under ~400 lines, 450 at most; CLI modules ~150.
+    limit = 157 if name.startswith("server.cli") else 450
+    assert lines <= limit, f"{name}: {lines} lines (at most {limit})"
+
+
+DOMAINS = ("server.trust", "server.policy", "server.consent")
+OUTER = ("server.http", "server.serving", "server.cli", "server.admin", "server.app",
+         "server.wsgi")
+WEB = {"flask", "werkzeug", "flask_wtf", "click", "jinja2", "granian"}
+
+
+def _under(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def _third_party(module: str) -> set[str]:
+    tree = ast.parse(_source(module).read_text())
+    return {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+            for a in n.names} | {n.module.split(".")[0] for n in ast.walk(tree)
+                                 if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if _under(m, DOMAINS)])
+def test_domain_packages_import_no_web_layer(name: str) -> None:
+    outer = {d for d in _imports(name) if _under(d, OUTER)}
+    assert not outer, f"{name} imports {outer}: domains are used by the outer layers"
+    web = _third_party(name) & WEB
+    assert not web, f"{name} imports {web}"
+
+
+def test_domain_packages_load_without_flask() -> None:
+    """Importing every domain module (in a fresh interpreter) loads neither Flask nor the
+    outer layers: server/__init__.py loads the app factory only when it is asked for."""
+    domain = [m for m in MODULES if _under(m, DOMAINS)]
+    code = ("import importlib, sys\n"
+            f"for m in {domain!r}: importlib.import_module(m)\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'werkzeug'}),"
+            " sorted(m for m in sys.modules if m in " + repr(OUTER) + " or m.startswith("
+            + repr(tuple(p + "." for p in OUTER)) + ")))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True).stdout.strip()
+    assert out == "[] []", out
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if _under(m, DOMAINS)])
+def test_domain_code_raises_only_the_kelisim_tree(name: str) -> None:
+    from marshmallow import ValidationError
+
+    from server.errors import KelisimError
+
+    module = importlib.import_module(name)
+    for node in ast.walk(ast.parse(_source(name).read_text())):
+        if not isinstance(node, ast.Raise) or node.exc is None:
+            continue
+        exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        cls = getattr(module, exc.id, None) if isinstance(exc, ast.Name) else None
+        if not isinstance(cls, type):
+            continue  # re-raising a value (an outcome, a caught error)
+        # marshmallow's own protocol inside a schema's validators: the schema's caller
+        # turns it into PolicySourceError.
+        assert issubclass(cls, KelisimError) or cls is ValidationError, \
+            f"{name}:{node.lineno} raises {cls.__name__}, outside the KelisimError tree"
+
+
+def test_server_imports_only_the_sdk_protocol() -> None:
+    for m in MODULES:
+        if not m.startswith("server"):
+            continue
+        sdk = {d for d in _imports(m) if d.startswith("client_sdk")}
+        allowed = ("client_sdk.protocol", "client_sdk.ui") if m.startswith("server.admin") \
+            else ("client_sdk.protocol",)
+        assert all(d.startswith(allowed) for d in sdk), f"{m} imports {sdk}"
+
+
+def test_sdk_core_imports_no_kivy() -> None:
+    for m in MODULES:
+        if m.startswith("client_sdk") and not m.startswith("client_sdk.kivy"):
+            assert "kivy" not in _third_party(m), m
+
+
+def test_demo_app_uses_the_sdk_not_the_server() -> None:
+    for m in MODULES:
+        if m.startswith("demo_app"):
+            assert not {d for d in _imports(m) if d.startswith("server")}, m
+
+
+def _drawn_packages(doc: str) -> set[str]:
+    """The folders drawn in the first code block of docs/architecture.md, as dotted names
+    (a folder's children are indented under it)."""
+    block = doc.split("```")[1]
+    stack: list[tuple[int, str]] = []
+    found: set[str] = set()
+    for line in block.splitlines():
+        m = re.match(r"( *)([a-z_]+)/(?:\s|$)", line)
+        if not m:
+            continue
+        indent = len(m.group(1))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        stack.append((indent, m.group(2)))
+        found.add(".".join(name for _, name in stack))
+    return found
+
+
+def test_architecture_doc_names_every_package() -> None:
+    """docs/architecture.md and the tree agree: every package is drawn in the doc, and every
+    package the doc draws exists."""
+    drawn = _drawn_packages((REPO / "docs" / "architecture.md").read_text())
+    packages = {m for m in MODULES if _source(m).name == "__init__.py"
+                and m.count(".") <= 2 and ".views" not in m}
+    assert packages - drawn == set(), "docs/architecture.md does not draw these"
+    assert {d for d in drawn if d not in MODULES} == set(), "drawn but not in the tree"

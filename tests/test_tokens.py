@@ -36,7 +36,7 @@ def config(config: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def clock(app: Flask) -> Clock:
     c = Clock()
-    app.extensions["kelisim.clock"] = c
+    app.extensions["kelisim"].clock = c
     return c
 
 
@@ -70,7 +70,7 @@ def _post(client: FlaskClient, token: str) -> Any:
     # The clock of the test is in 2030: records carry a client time near it.
     m = _manifest(client)
     rec = _record(m)
-    clock_now = client.application.extensions["kelisim.clock"]()
+    clock_now = client.application.extensions["kelisim"].clock()
     rec["client_time"] = clock_now.strftime("%Y-%m-%dT%H:%M:%SZ")
     return client.post(f"/v1/apps/{APP}/consents", json={"records": [rec]},
                        headers=_bearer(token))
@@ -136,7 +136,7 @@ def test_secret_key_rotation(config: dict[str, Any], client: FlaskClient, publis
 
     def app_with(keys: list[str]) -> Flask:
         app = create_app({**config, "SECRET_KEY": keys})
-        app.extensions["kelisim.clock"] = lambda: datetime.now(UTC).replace(microsecond=0)
+        app.extensions["kelisim"].clock = lambda: datetime.now(UTC).replace(microsecond=0)
         return app
 
     both = app_with([old_secret, "new-secret-" + "x" * 32])

@@ -5,6 +5,11 @@ and canonical JSON (:mod:`.jsonutil`), the grammars (:mod:`.grammar`), the signe
 (:mod:`.model`, read through :mod:`.reader`, built of :mod:`.record` values), the consent
 rules (:mod:`.rules`), receipts (:mod:`.receipts`), the app bundle (:mod:`.bundle`) and time
 (:mod:`.timeutil`). Pure: bytes and values in, no I/O.
+
+The errors these raise are the SDK's public ones (:mod:`client_sdk.errors`), re-exported
+here so that the server reaches them through this package alone.
 """
 
-__all__: list[str] = []
+from client_sdk.errors import ConsentError, FormatError, SignatureError
+
+__all__ = ["ConsentError", "FormatError", "SignatureError"]

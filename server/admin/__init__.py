@@ -8,25 +8,21 @@ guide.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
-
-from client_sdk.protocol.timeutil import utcnow
 
 __all__ = ["AdminState", "init_admin"]
 
 
 @dataclass
 class AdminState:
-    """What the console shares across requests; tests replace ``clock``."""
+    """What the console shares across requests (its clock is :attr:`Kelisim.clock`)."""
 
     csrf: CSRFProtect
-    clock: Callable[[], datetime] = field(default=utcnow)
 
 
 class _SessionInterface(SecureCookieSessionInterface):

@@ -10,12 +10,13 @@ from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import format_time
 from server.admin.models import ROLES, AdminUser, LoginAttempt
+from server.context import kelisim
 from server.http.ratelimit import parse_limit
 
 __all__ = ["ACCESS", "allowed", "authenticate", "hash_password", "new_password", "now",
@@ -37,8 +38,7 @@ ACCESS: dict[str, frozenset[str]] = {
 
 
 def now() -> datetime:
-    clock: Callable[[], datetime] = current_app.extensions["kelisim.admin"].clock
-    return clock()
+    return kelisim().now()
 
 
 def hash_password(password: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from client_sdk.errors import ConsentError
+from client_sdk.protocol import ConsentError
 from client_sdk.protocol.envelope import (
     PAYLOAD_RECEIPT,
     key_from_dict,

@@ -14,14 +14,13 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from client_sdk.errors import ConsentError
-from server import create_app
+from client_sdk.protocol import ConsentError
+from server.app import create_app
 from server.cli import consent_log, database, demo, importing, keys, policy, serve, signing
 from server.cli import users as admin_cli
 from server.cli.common import INSTANCE_CREATORS
 from server.config import instance_path
 from server.errors import ConfigError, KelisimError
-from server.policy.bundle import bundle_command
 
 __all__ = ["KelisimGroup", "main"]
 
@@ -98,4 +97,4 @@ main.add_command(consent_log.deletions)
 main.add_command(demo.demo_setup)
 main.add_command(serve.serve)
 main.add_command(admin_cli.users)  # console users (server/cli/users.py)
-main.add_command(bundle_command)  # the one-file app bundle (server/policy/bundle.py)
+main.add_command(signing.bundle_command)  # the one-file app bundle (server/policy/bundle.py)

@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import TypeVar
 
 import click
-from flask import current_app
 
 from client_sdk.protocol.timeutil import utcnow
-from server import Kelisim
 from server.adminlog import CLI_ACTOR
+from server.context import Kelisim, kelisim
 
 __all__ = ["CLI_ACTOR", "INSTANCE_CREATORS", "creates_instance", "kelisim", "now",
            "require_migrated"]
@@ -28,12 +27,6 @@ def creates_instance(command: C) -> C:
     """Mark ``command`` as one that creates the instance folder when it is missing."""
     INSTANCE_CREATORS.add(command)
     return command
-
-
-def kelisim() -> Kelisim:
-    """The running app's configuration, database and published-files cache."""
-    k: Kelisim = current_app.extensions["kelisim"]
-    return k
 
 
 def require_migrated() -> Kelisim:

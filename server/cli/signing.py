@@ -1,4 +1,4 @@
-"""``kelisim resign`` and ``kelisim export-static``: signed files over time and as files."""
+"""``kelisim resign``, ``export-static`` and ``bundle``: signed files over time and as files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from server.cli.common import CLI_ACTOR, now, require_migrated
 from server.trust.manifests import resign as resign_manifests
 
-__all__ = ["export_static_cmd", "resign"]
+__all__ = ["bundle_command", "export_static_cmd", "resign"]
 
 
 @click.command("resign")
@@ -42,6 +42,22 @@ def export_static_cmd(out_dir: Path, app_id: str | None) -> None:
     from server.policy.export import export_static
 
     k = require_migrated()
-    counts = export_static(k, out_dir, app_id=app_id)
+    counts = export_static(k.db, k.signed_manifest, out_dir, app_id=app_id)
     click.echo(f"exported to {out_dir}: {counts['roots']} root(s), {counts['manifests']} "
                f"manifest(s), {counts['documents']} document(s)")
+
+
+@click.command("bundle")
+@click.argument("app_id")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def bundle_command(app_id: str, out: Path) -> None:
+    """Write APP_ID's one-file bundle (pinned root, manifest, documents) to OUT."""
+    from server.policy.bundle import BundleWriteError, write_bundle
+
+    k = require_migrated()
+    try:
+        count = write_bundle(k.db, k.signed_manifest, app_id, out)
+    except BundleWriteError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {out}: root, manifest and {count} document(s) of {app_id}")

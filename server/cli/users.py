@@ -4,24 +4,20 @@ here or from `kelisim demo-setup`)."""
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from client_sdk.protocol.timeutil import utcnow
 from server.admin.models import ROLES, AdminUser
 from server.admin.users import UserError, create_user
+from server.cli.common import require_migrated
 from server.db import Database
 
 __all__ = ["ensure_first_owner", "users"]
 
 
 def _db() -> Database:
-    k = current_app.extensions["kelisim"]
-    if not k.db.is_current():
-        raise click.ClickException("the database is not migrated; run `kelisim db upgrade`")
-    db: Database = k.db
-    return db
+    return require_migrated().db
 
 
 @click.group(cls=AppGroup)  # its commands run inside the app context

@@ -16,7 +16,7 @@ from typing import Any
 from flask import request
 from marshmallow import Schema, ValidationError
 
-from client_sdk.errors import FormatError
+from client_sdk.protocol import FormatError
 from client_sdk.protocol.grammar import is_id, is_uuid
 from client_sdk.protocol.jsonutil import loads_strict
 from server.consent.checks import rejected_error

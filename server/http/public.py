@@ -12,8 +12,9 @@ import hashlib
 import logging
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
+from server.context import kelisim
 from server.http.errors import ApiError
 from server.http.openapi import openapi_document
 from server.serving.fastpath import etag_matches, lookup
@@ -46,7 +47,7 @@ def _respond(blob: Blob | None, what: str) -> Response:
 
 def _lookup() -> Blob | None:
     # The same parser as the fast path, so both accept and refuse the same paths.
-    blob = lookup(current_app.extensions["kelisim"].published, request.path)
+    blob = lookup(kelisim().published, request.path)
     return blob if isinstance(blob, Blob) else None
 
 
@@ -77,7 +78,7 @@ def openapi() -> Response:
 
 @bp.get("/healthz")
 def healthz() -> Response | tuple[Response, int]:
-    k = current_app.extensions["kelisim"]
+    k = kelisim()
     try:
         k.db.ping()
         current = k.db.is_current()

@@ -7,16 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema
 
-from client_sdk.protocol.timeutil import utcnow
 from server.consent.chain import lock_heads
 from server.consent.groupcommit import GroupCommit
 from server.consent.history import history_page, parse_limit_arg
 from server.consent.ingest import AppendBatch, IngestRequest, IngestResult
 from server.consent.installs import check_generation, register_install, renew_generation
 from server.consent.requests import request_deletion
+from server.context import kelisim
 from server.http.body import check_path_args, load_body
 from server.http.errors import ApiError
 from server.http.ratelimit import RateLimiter, parse_limit
@@ -28,50 +28,39 @@ __all__ = ["bp"]
 bp = Blueprint("sync", __name__)
 
 
-def _k() -> Any:
-    return current_app.extensions["kelisim"]
-
-
 def _now() -> datetime:
-    # Tests put a clock here to move time without waiting for it.
-    clock = current_app.extensions.get("kelisim.clock", utcnow)
-    now: datetime = clock()
-    return now
+    return kelisim().now()
 
 
 def _tokens() -> TokenService:
-    cfg = _k().config
+    cfg = kelisim().config
     return TokenService(list(cfg["SECRET_KEY"]), cfg["INSTALL_TOKEN_MAX_AGE"],
                         cfg["INSTALL_TOKEN_RENEW_GRACE"],
-                        current_app.extensions.get("kelisim.clock", utcnow))
+                        kelisim().clock)
 
 
 def _group() -> GroupCommit:
-    group: GroupCommit | None = current_app.extensions.get("kelisim.group")
-    if group is None:
-        # One per worker process, made on first use (after the fork).
-        k = _k()
-        group = current_app.extensions.setdefault(
-            "kelisim.group", GroupCommit(k.db, k.config["GROUP_COMMIT_MAX"], lock_heads))
-    return group
+    k = kelisim()
+    if k.group is None:
+        k.group = GroupCommit(k.db, k.config["GROUP_COMMIT_MAX"], lock_heads)
+    return k.group
 
 
 def _append_batch() -> AppendBatch:
-    batch: AppendBatch | None = current_app.extensions.get("kelisim.append")
-    if batch is None:
-        k = _k()
-        batch = current_app.extensions.setdefault(
-            "kelisim.append", AppendBatch(k.keys_dir, k.db.url))
-    return batch
+    k = kelisim()
+    if k.append is None:
+        k.append = AppendBatch(k.keys_dir, k.db.url)
+    return k.append
 
 
 def _limiter() -> RateLimiter:
-    limiter: RateLimiter = current_app.extensions["kelisim.ratelimit"]
+    limiter = kelisim().limiter
+    assert limiter is not None  # create_app sets it
     return limiter
 
 
 def _limit(scope: str, who: str, key: str) -> None:
-    retry = _limiter().hit(scope, who, parse_limit(str(_k().config[key]), key))
+    retry = _limiter().hit(scope, who, parse_limit(str(kelisim().config[key]), key))
     if retry is not None:
         raise ApiError(429, "rate_limited", f"too many requests; retry in {retry} s",
                        {"retry_after": retry})
@@ -154,7 +143,7 @@ def install_history(app_id: str, install_id: str) -> Response:
     _limit("install", install_id, "RATE_LIMIT_INSTALL")
     limit = parse_limit_arg(request.args.get("limit"))
     cursor = request.args.get("cursor")
-    with _k().db.session(readonly=True) as s:
+    with kelisim().db.session(readonly=True) as s:
         check_generation(s, app_id, install_id, claim.generation)
         page = history_page(s, app_id, install_id, limit, cursor)
     return jsonify(page)
@@ -165,7 +154,7 @@ def post_deletion(app_id: str) -> tuple[Response, int]:
     claim = _tokens().read(request.headers.get("Authorization"), app_id)
     _limit("install", claim.install_id, "RATE_LIMIT_INSTALL")
     body = _body(DELETION_SCHEMA)
-    keys_dir, now = _k().keys_dir, _now()
+    keys_dir, now = kelisim().keys_dir, _now()
     row = _group().run(app_id, lambda s: request_deletion(
         s, app_id, claim.install_id, body, keys_dir, now, generation=claim.generation))
     return jsonify({"request_id": row.request_id, "status": row.status,

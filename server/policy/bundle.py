@@ -1,4 +1,5 @@
-"""``kelisim bundle APP OUT``: one file an app ships for an offline first launch.
+"""The one-file app bundle (``kelisim bundle APP OUT``): what an app ships for an offline
+first launch.
 
 It holds the root in force (pinned by the app), the app's signed manifest and the
 documents of its current and upcoming versions, in the format
@@ -10,26 +11,26 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from client_sdk.protocol.bundle import BUNDLE_FORMAT
 from client_sdk.protocol.jsonutil import loads_strict
 from server.errors import ExportError
+from server.files import write_atomic
 from server.models import App, Document, RootVersion
 from server.trust.manifests import latest_manifest
 
 if TYPE_CHECKING:
-    from server import Kelisim
+    from server.db import Database
 
-__all__ = ["BundleWriteError", "build_bundle", "bundle_command", "write_bundle"]
+# The app's signed manifest as served now (re-signed first if it is due), or None.
+ManifestSource = Callable[[str], bytes | None]
+
+__all__ = ["BundleWriteError", "ManifestSource", "build_bundle", "write_bundle"]
 
 
 class BundleWriteError(ExportError):
@@ -43,22 +44,21 @@ def _shas(manifest: bytes) -> list[str]:
     return sorted({doc["sha256"] for v in versions if v for doc in v["locales"].values()})
 
 
-def build_bundle(k: Kelisim, app_id: str) -> bytes:
+def build_bundle(db: Database, signed_manifest: ManifestSource, app_id: str) -> bytes:
     """The bundle's bytes for ``app_id``.
 
     Raises:
         BundleWriteError: no such app, no root, or no signed manifest yet.
     """
-    with k.db.session(readonly=True) as s:
+    with db.session(readonly=True) as s:
         if s.get(App, app_id) is None:
             raise BundleWriteError(f"no app {app_id!r}; `kelisim apps list` shows them")
         root = s.scalars(select(RootVersion).order_by(RootVersion.version.desc())
                          .limit(1)).first()
         if root is None:
             raise BundleWriteError("no root yet; run `kelisim keys init`")
-        blob = k.published.manifest(app_id)  # re-signed first if it is due
         row = latest_manifest(s, app_id)
-        manifest = blob.body if blob is not None else (row.envelope if row else None)
+        manifest = signed_manifest(app_id) or (row.envelope if row else None)
         if manifest is None:
             raise BundleWriteError(f"app {app_id!r} has no published version yet")
         shas = _shas(manifest)
@@ -74,36 +74,8 @@ def build_bundle(k: Kelisim, app_id: str) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 
-def write_bundle(k: Kelisim, app_id: str, out: Path) -> int:
+def write_bundle(db: Database, signed_manifest: ManifestSource, app_id: str, out: Path) -> int:
     """Write the bundle to ``out`` atomically; returns the number of documents."""
-    data = build_bundle(k, app_id)
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}-", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # shipped inside an app: nothing secret
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = build_bundle(db, signed_manifest, app_id)
+    write_atomic(out.resolve(), data, 0o644)  # shipped inside an app: nothing secret
     return len(json.loads(data)["documents"])
-
-
-@click.command("bundle")
-@click.argument("app_id")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@with_appcontext
-def bundle_command(app_id: str, out: Path) -> None:
-    """Write APP_ID's one-file bundle (pinned root, manifest, documents) to OUT."""
-    k: Kelisim = current_app.extensions["kelisim"]
-    if not k.db.is_current():
-        raise click.ClickException("the database is not migrated; run `kelisim db upgrade`")
-    try:
-        count = write_bundle(k, app_id, out)
-    except BundleWriteError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"wrote {out}: root, manifest and {count} document(s) of {app_id}")

@@ -16,24 +16,19 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from server.errors import ExportError
+from server.files import write_atomic
 from server.models import App, Document, PolicyVersion, RootVersion
+from server.policy.bundle import ManifestSource
 from server.trust.manifests import latest_manifest
 
 if TYPE_CHECKING:
-    from server import Kelisim
+    from server.db import Database
 
 __all__ = ["ExportError", "export_static"]
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def export_static(k: Kelisim, out_dir: Path, *, app_id: str | None = None) -> dict[str, int]:
+def export_static(db: Database, signed_manifest: ManifestSource, out_dir: Path, *,
+                  app_id: str | None = None) -> dict[str, int]:
     """Write ``v1/root.json``, ``v1/root/<n>.json``, ``v1/apps/<app>/manifest.json`` and
     ``v1/documents/<sha256>`` under ``out_dir`` (replacing what it held); with ``app_id``,
     only that app's manifest and the documents of its published versions.
@@ -54,23 +49,22 @@ def export_static(k: Kelisim, out_dir: Path, *, app_id: str | None = None) -> di
                           out_dir) from None
     counts = {"roots": 0, "manifests": 0, "documents": 0}
     try:
-        with k.db.session() as s:
+        with db.session() as s:
             roots = list(s.scalars(select(RootVersion).order_by(RootVersion.version)))
             for r in roots:
-                _write(stage / "v1" / "root" / f"{r.version}.json", r.envelope)
+                write_atomic(stage / "v1" / "root" / f"{r.version}.json", r.envelope)
                 counts["roots"] += 1
             if roots:
-                _write(stage / "v1" / "root.json", roots[-1].envelope)
+                write_atomic(stage / "v1" / "root.json", roots[-1].envelope)
             apps = list(s.scalars(select(App.id)))
             if app_id is not None and app_id not in apps:
                 raise ExportError(f"no app {app_id!r}")
             for one in apps if app_id is None else [app_id]:
                 # Through the cache, so a manifest that is due is re-signed before export.
-                blob = k.published.manifest(one)
                 row = latest_manifest(s, one)
-                body = blob.body if blob is not None else (row.envelope if row else None)
+                body = signed_manifest(one) or (row.envelope if row else None)
                 if body is not None:
-                    _write(stage / "v1" / "apps" / one / "manifest.json", body)
+                    write_atomic(stage / "v1" / "apps" / one / "manifest.json", body)
                     counts["manifests"] += 1
             docs = select(Document.sha256, Document.content)
             if app_id is not None:
@@ -79,7 +73,7 @@ def export_static(k: Kelisim, out_dir: Path, *, app_id: str | None = None) -> di
                 shas = {d["sha256"] for body in bodies for d in body["locales"].values()}
                 docs = docs.where(Document.sha256.in_(shas))
             for sha, content in s.execute(docs):
-                _write(stage / "v1" / "documents" / sha, content)
+                write_atomic(stage / "v1" / "documents" / sha, content)
                 counts["documents"] += 1
         os.chmod(stage, 0o755)  # noqa: S103 - a public export, meant to be world-readable
         old = None

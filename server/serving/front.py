@@ -27,6 +27,7 @@ from typing import Any
 
 from flask import Flask
 
+from server.context import Kelisim
 from server.http.errors import error_body
 from server.serving import handoff
 from server.serving.fastpath import WSGIApp, cached_lookup, etag_matches
@@ -70,7 +71,7 @@ class Front:
     @classmethod
     def for_app(cls, app: Flask) -> Front:
         """The front for an app made by :func:`server.create_app`."""
-        k = app.extensions["kelisim"]
+        k: Kelisim = app.extensions["kelisim"]
         cfg = k.config
         return cls(app.wsgi_app, k.published, max_body=cfg["MAX_BODY_BYTES"],
                    body_timeout=cfg["BODY_READ_TIMEOUT"], threads=cfg["WORKER_THREADS"])

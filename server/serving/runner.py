@@ -14,7 +14,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from server import Kelisim
+from server.context import Kelisim
 from server.models import App
 
 __all__ = ["ENTRY_POINT", "granian_command", "serve"]

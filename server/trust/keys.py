@@ -34,8 +34,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from client_sdk.protocol.envelope import keyid_of, pae
 from client_sdk.protocol.model import Root
-from server.config import write_private_file
 from server.errors import KeyFileError
+from server.files import fsync_dir, write_private_file
 
 __all__ = ["SigningKey", "find_key", "load_key", "role_signers",
            "sign_envelope", "stage_key", "staged_key"]
@@ -116,7 +116,7 @@ def _promote(session: Session) -> None:
     for item in pending.values():
         os.replace(item.staged, item.final)
     for folder in {item.final.parent for item in pending.values()}:
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
 def _discard(session: Session, transaction: SessionTransaction) -> None:
@@ -126,13 +126,6 @@ def _discard(session: Session, transaction: SessionTransaction) -> None:
     for item in pending.values():
         item.staged.unlink(missing_ok=True)
 
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def load_key(path: Path) -> SigningKey:

@@ -9,19 +9,14 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from server import Kelisim
 from server.admin.security import load_user, now
 from server.adminlog import record
+from server.context import kelisim
 
 __all__ = ["audit", "bp", "kelisim", "page"]
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="../templates",
                static_folder="../static")
-
-
-def kelisim() -> Kelisim:
-    k: Kelisim = current_app.extensions["kelisim"]
-    return k
 
 
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:

@@ -1,0 +1,71 @@
+"""What the views and commands share: :class:`Kelisim`, and :func:`kelisim` to reach it.
+
+One object per app (``app.extensions["kelisim"]``) carries the configuration, the database,
+the published-object cache, the rate limiter, the clock and the worker's group commit, so
+that no view reads a string-keyed extension of its own. Tests set :attr:`Kelisim.clock` to
+move time without waiting for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+
+from client_sdk.protocol.timeutil import utcnow
+from server.db import Database
+from server.trust.manifests import Timing
+
+if TYPE_CHECKING:
+    from server.consent.groupcommit import GroupCommit
+    from server.consent.ingest import AppendBatch
+    from server.http.ratelimit import RateLimiter
+    from server.serving.published import Published
+
+__all__ = ["Kelisim", "kelisim"]
+
+
+@dataclass
+class Kelisim:
+    """What the views and commands share: configuration, database, keys, cache."""
+
+    config: dict[str, Any]
+    db: Database
+    published: Published
+    limiter: RateLimiter | None = None
+    # The wall clock every view and the console read (tests replace it).
+    clock: Callable[[], datetime] = utcnow
+    # One per worker process, made on first use (after the fork).
+    group: GroupCommit | None = field(default=None, repr=False)
+    append: AppendBatch | None = field(default=None, repr=False)
+
+    @property
+    def keys_dir(self) -> Path:
+        return Path(self.config["KEYS_DIR"])
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(ttl=timedelta(seconds=self.config["MANIFEST_TTL"]),
+                      resign_before=timedelta(seconds=self.config["RESIGN_BEFORE"]))
+
+    @property
+    def root_ttl(self) -> timedelta:
+        return timedelta(seconds=self.config["ROOT_TTL"])
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def signed_manifest(self, app_id: str) -> bytes | None:
+        """The app's manifest as served now (re-signed first if it is due), or None."""
+        blob = self.published.manifest(app_id)
+        return blob.body if blob is not None else None
+
+
+def kelisim() -> Kelisim:
+    """The running app's :class:`Kelisim` (in an app or request context)."""
+    k: Kelisim = current_app.extensions["kelisim"]
+    return k
