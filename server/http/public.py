@@ -26,7 +26,7 @@ bp = Blueprint("public", __name__)
 log = logging.getLogger(__name__)
 
 # Browsers ask for /favicon.ico on every console page; the console links the SVG too.
-ICON = Path(__file__).resolve().parent / "admin" / "static" / "favicon.ico"
+ICON = Path(__file__).resolve().parent.parent / "admin" / "static" / "favicon.ico"
 ICON_MAX_AGE = 7 * 24 * 3600  # not immutable: an upgrade may change it
 
 
