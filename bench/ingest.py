@@ -81,10 +81,10 @@ class Server:
         self.port = free_port()
         if reference:
             # `kelisim serve`'s own command line, with the reference app as entry point.
-            from server.config import load_config
+            from server.config import load_settings
             from server.serving.runner import ENTRY_POINT, granian_command
 
-            cmd = granian_command(load_config(environ=env), "127.0.0.1", self.port, 2)
+            cmd = granian_command(load_settings(environ=env), "127.0.0.1", self.port, 2)
             cmd[cmd.index(ENTRY_POINT)] = "refapp:rsgi"
             cmd[-1:-1] = ["--working-dir", str(BENCH)]
         else:

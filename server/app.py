@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from server.config import ensure_secret_keys, load_config, make_instance_folder
+from server.config import Settings, ensure_secret_keys, load_settings, make_instance_folder
 from server.context import Kelisim
 from server.db import Database
 from server.serving.published import Published
@@ -27,22 +27,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Raises:
         ConfigError: a configuration value that cannot be used.
     """
-    cfg = load_config(test_config)
-    make_instance_folder(Path(cfg["INSTANCE_PATH"]))
-    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"])
+    cfg = load_settings(test_config)
+    make_instance_folder(Path(cfg.instance_path))
+    app = Flask(__name__, instance_path=cfg.instance_path)
     secret_keys = ensure_secret_keys(cfg)
     # Flask (sessions, CSRF) signs with the newest key and still accepts the older ones.
     app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = secret_keys[-1], secret_keys[:-1]
-    app.config["TESTING"] = bool(cfg.get("TESTING"))
+    app.config["TESTING"] = cfg.testing
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    db = Database(cfg["DATABASE_URL"])
-    timing = Timing(ttl=timedelta(seconds=cfg["MANIFEST_TTL"]),
-                    resign_before=timedelta(seconds=cfg["RESIGN_BEFORE"]))
-    published = Published(db, Path(cfg["KEYS_DIR"]), timing,
-                          manifest_max_age=cfg["MANIFEST_MAX_AGE"],
-                          root_max_age=cfg["ROOT_MAX_AGE"],
-                          check_interval=cfg["CACHE_CHECK_INTERVAL"],
-                          document_cache_bytes=cfg["DOCUMENT_CACHE_BYTES"])
+    db = Database(cfg.database_url)
+    timing = Timing(ttl=timedelta(seconds=cfg.manifest_ttl),
+                    resign_before=timedelta(seconds=cfg.resign_before))
+    published = Published(db, Path(cfg.keys_dir), timing,
+                          manifest_max_age=cfg.manifest_max_age,
+                          root_max_age=cfg.root_max_age,
+                          check_interval=cfg.cache_check_interval,
+                          document_cache_bytes=cfg.document_cache_bytes)
     k = app.extensions["kelisim"] = Kelisim(cfg, db, published)
 
     from server.admin import init_admin
@@ -51,8 +51,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server.http import sync as sync_api
     from server.http.ratelimit import MemoryCounter, RateLimiter, RedisCounter
 
-    app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
-    storage = str(cfg["RATE_LIMIT_STORAGE"])
+    app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes
+    storage = cfg.rate_limit_storage
     k.limiter = RateLimiter(
         MemoryCounter() if storage == "memory" else RedisCounter(storage))
     errors.register_error_handlers(app)
@@ -63,7 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _wrap_wsgi(app: Flask, cfg: dict[str, Any], published: Published) -> None:
+def _wrap_wsgi(app: Flask, cfg: Settings, published: Published) -> None:
     """The WSGI layers in front of Flask, outermost first: the fast path for public
     reads, the body cap, the proxy headers (only from TRUSTED_PROXIES hops)."""
     from werkzeug.middleware.proxy_fix import ProxyFix
@@ -72,8 +72,8 @@ def _wrap_wsgi(app: Flask, cfg: dict[str, Any], published: Published) -> None:
     from server.serving.front import BodyLimit
 
     inner: Any = app.wsgi_app
-    if cfg["TRUSTED_PROXIES"]:
-        hops = cfg["TRUSTED_PROXIES"]
+    if cfg.trusted_proxies:
+        hops = cfg.trusted_proxies
         inner = ProxyFix(inner, x_for=hops, x_proto=hops)
     app.wsgi_app = FastPath(  # type: ignore[method-assign]
-        BodyLimit(inner, cfg["MAX_BODY_BYTES"]), published)
+        BodyLimit(inner, cfg.max_body_bytes), published)

@@ -12,86 +12,100 @@ import secrets
 import stat
 import tomllib
 from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from server.errors import ConfigError
 from server.files import write_private_file
 
-__all__ = ["DEFAULTS", "ConfigError", "check_private_file", "ensure_secret_key",
-           "ensure_secret_keys", "instance_path", "load_config", "make_instance_folder",
-           "write_private_file"]
+__all__ = ["DEFAULTS", "ConfigError", "Settings", "check_private_file", "ensure_secret_key",
+           "ensure_secret_keys", "instance_path", "load_config", "load_settings",
+           "make_instance_folder"]
 
-DEFAULTS: dict[str, Any] = {
+@dataclass
+class Settings:
+    """The server's configuration, typed: one field per ``KELISIM_<FIELD>`` key (docs/
+    configuration.md). Built by :func:`load_settings`; views and commands read
+    ``kelisim().settings``. Not frozen: tests change a value on a running app."""
+
     # Where the SQLite database, the keys and the secret live.
-    "INSTANCE_PATH": "instance",
+    instance_path: str = "instance"
     # SQLAlchemy URL; empty means sqlite:///<INSTANCE_PATH>/kelisim.db
-    "DATABASE_URL": "",
+    database_url: str = ""
     # Private key files (0600), one per key, named <role>-<keyid>.pem
-    "KEYS_DIR": "",
+    keys_dir: str = ""
     # Secret(s) for itsdangerous (install tokens, admin sessions); generated into the
     # instance folder with 0600 permissions when not set. Several keys (a TOML list, or
     # whitespace-separated in KELISIM_SECRET_KEY), oldest first: the last one signs, every
     # one verifies, so a secret can be rotated without invalidating every install's token.
-    "SECRET_KEY": "",
+    secret_key: list[str] = field(default_factory=list)
     # How long a signed manifest is valid, and how long before that the server re-signs it.
-    "MANIFEST_TTL": 7 * 24 * 3600,
-    "RESIGN_BEFORE": 2 * 24 * 3600,
+    manifest_ttl: int = 7 * 24 * 3600
+    resign_before: int = 2 * 24 * 3600
     # How long a new root stays valid.
-    "ROOT_TTL": 365 * 24 * 3600,
+    root_ttl: int = 365 * 24 * 3600
     # Cache-Control max-age of the manifest and of root.json (seconds).
-    "MANIFEST_MAX_AGE": 60,
-    "ROOT_MAX_AGE": 300,
+    manifest_max_age: int = 60
+    root_max_age: int = 300
     # How often a worker asks the database whether anything was published (seconds).
-    "CACHE_CHECK_INTERVAL": 1.0,
+    cache_check_interval: float = 1.0
     # Largest policy document accepted when publishing (bytes).
-    "MAX_DOCUMENT_BYTES": 1024 * 1024,
+    max_document_bytes: int = 1024 * 1024
     # Documents kept in each worker's memory (bytes); the rest are read from the database.
-    "DOCUMENT_CACHE_BYTES": 64 * 1024 * 1024,
+    document_cache_bytes: int = 64 * 1024 * 1024
     # Install tokens stay valid this long (seconds); an expired one can be renewed for
     # INSTALL_TOKEN_RENEW_GRACE seconds more, after which the install registers again.
-    "INSTALL_TOKEN_MAX_AGE": 10 * 365 * 24 * 3600,
-    "INSTALL_TOKEN_RENEW_GRACE": 90 * 24 * 3600,
+    install_token_max_age: int = 10 * 365 * 24 * 3600
+    install_token_renew_grace: int = 90 * 24 * 3600
     # Group commit: concurrent write requests in a worker share one transaction and one
     # fsync; at most this many requests go into one transaction.
-    "GROUP_COMMIT_MAX": 64,
+    group_commit_max: int = 64
     # Largest request body accepted (bytes), chunked or not; larger ones get 413.
-    "MAX_BODY_BYTES": 1024 * 1024,
+    max_body_bytes: int = 1024 * 1024
     # Seconds a client has to send a request body once its headers arrived (and to send
     # the headers once connected); then 408 and the connection is closed.
-    "BODY_READ_TIMEOUT": 10.0,
+    body_read_timeout: float = 10.0
     # Threads per worker process that run Flask (requests whose body has arrived). Many
     # threads let concurrent ingest requests share one commit (group commit).
-    "WORKER_THREADS": 32,
+    worker_threads: int = 32
     # Number of reverse proxies in front that set X-Forwarded-For / -Proto; 0: none, the
     # socket's peer is the client.
-    "TRUSTED_PROXIES": 0,
+    trusted_proxies: int = 0
     # Rate limits ("N/second|minute|hour|day" or "off") and where counters live
     # ("memory", per worker, or a redis:// URL shared by all workers).
-    "RATE_LIMIT_INSTALL": "120/minute",
-    "RATE_LIMIT_IP": "1200/minute",
-    "RATE_LIMIT_STORAGE": "memory",
+    rate_limit_install: str = "120/minute"
+    rate_limit_ip: str = "1200/minute"
+    rate_limit_storage: str = "memory"
     # Operator console (/admin, docs/console.md): the session cookie's Secure flag ("auto":
     # when the request came over TLS; "always"; "never"), how long a sign-in lasts (hours),
     # failed sign-ins allowed per account and per client IP, and the default deadline for
     # answering a data-subject request (days; each app can set its own in the console).
-    "ADMIN_COOKIE_SECURE": "auto",
-    "ADMIN_SESSION_HOURS": 12,
-    "ADMIN_LOGIN_LIMIT_ACCOUNT": "5/minute",
-    "ADMIN_LOGIN_LIMIT_IP": "20/minute",
-    "REQUEST_DEADLINE_DAYS": 30,
+    admin_cookie_secure: str = "auto"
+    admin_session_hours: int = 12
+    admin_login_limit_account: str = "5/minute"
+    admin_login_limit_ip: str = "20/minute"
+    request_deadline_days: int = 30
     # Where `make run` / `kelisim serve` listen.
-    "HOST": "127.0.0.1",
-    "PORT": 8000,
-    "WORKERS": 2,
-}
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    # Set by tests only (Flask's TESTING).
+    testing: bool = False
 
-_INT_KEYS = {"MANIFEST_TTL", "RESIGN_BEFORE", "ROOT_TTL", "MANIFEST_MAX_AGE", "ROOT_MAX_AGE",
-             "MAX_DOCUMENT_BYTES", "DOCUMENT_CACHE_BYTES", "PORT", "WORKERS",
-             "INSTALL_TOKEN_MAX_AGE", "MAX_BODY_BYTES", "INSTALL_TOKEN_RENEW_GRACE",
-             "GROUP_COMMIT_MAX", "WORKER_THREADS", "TRUSTED_PROXIES", "ADMIN_SESSION_HOURS",
-             "REQUEST_DEADLINE_DAYS"}
-_FLOAT_KEYS = {"CACHE_CHECK_INTERVAL", "BODY_READ_TIMEOUT"}
+    def limit(self, key: str) -> str:
+        """A rate-limit setting by its key (``RATE_LIMIT_IP``...), for code that names it."""
+        value: str = getattr(self, key.lower())
+        return value
+
+
+_FIELDS = {f.name.upper(): f for f in fields(Settings) if f.name != "testing"}
+# The defaults by KELISIM_ key (docs/configuration.md lists the same keys; a test compares).
+DEFAULTS: dict[str, Any] = {
+    key: (f.default_factory() if f.default_factory is not MISSING else f.default)
+    for key, f in _FIELDS.items()}
+_INT_KEYS = {key for key, f in _FIELDS.items() if f.type == "int"}
+_FLOAT_KEYS = {key for key, f in _FIELDS.items() if f.type == "float"}
 # Keys that must be at least 1 (0 would stop the server serving anything).
 _POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS"}
 
@@ -230,17 +244,28 @@ def load_config(
     return cfg
 
 
-def ensure_secret_key(cfg: dict[str, Any]) -> str:
+def load_settings(overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    """:func:`load_config`, as a typed :class:`Settings`.
+
+    Raises:
+        ConfigError: as :func:`load_config`.
+    """
+    cfg = load_config(overrides, environ)
+    return Settings(**{key.lower(): value for key, value in cfg.items()})
+
+
+def ensure_secret_key(settings: Settings) -> str:
     """Return the newest secret key (the one that signs); see :func:`ensure_secret_keys`."""
-    return ensure_secret_keys(cfg)[-1]
+    return ensure_secret_keys(settings)[-1]
 
 
-def ensure_secret_keys(cfg: dict[str, Any]) -> list[str]:
+def ensure_secret_keys(settings: Settings) -> list[str]:
     """Return the secret keys, oldest first, creating ``<instance>/secret_key`` (0600,
     one key per line, oldest first) on first use when SECRET_KEY is not set."""
-    if cfg["SECRET_KEY"]:
-        return list(cfg["SECRET_KEY"])
-    path = Path(cfg["INSTANCE_PATH"]) / "secret_key"
+    if settings.secret_key:
+        return list(settings.secret_key)
+    path = Path(settings.instance_path) / "secret_key"
     if not path.exists():
         # Another worker may create it first; then theirs is used.
         with contextlib.suppress(FileExistsError):
@@ -249,5 +274,5 @@ def ensure_secret_keys(cfg: dict[str, Any]) -> list[str]:
     keys = path.read_text().split()
     if not keys:
         raise ConfigError(f"{path} is empty")
-    cfg["SECRET_KEY"] = keys
+    settings.secret_key = keys
     return keys

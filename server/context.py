@@ -1,6 +1,6 @@
 """What the views and commands share: :class:`Kelisim`, and :func:`kelisim` to reach it.
 
-One object per app (``app.extensions["kelisim"]``) carries the configuration, the database,
+One object per app (``app.extensions["kelisim"]``) carries the typed settings, the database,
 the published-object cache, the rate limiter, the clock and the worker's group commit, so
 that no view reads a string-keyed extension of its own. Tests set :attr:`Kelisim.clock` to
 move time without waiting for it.
@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
 from client_sdk.protocol.timeutil import utcnow
+from server.config import Settings
 from server.db import Database
 from server.trust.manifests import Timing
 
@@ -33,7 +34,7 @@ __all__ = ["Kelisim", "kelisim"]
 class Kelisim:
     """What the views and commands share: configuration, database, keys, cache."""
 
-    config: dict[str, Any]
+    settings: Settings
     db: Database
     published: Published
     limiter: RateLimiter | None = None
@@ -45,16 +46,16 @@ class Kelisim:
 
     @property
     def keys_dir(self) -> Path:
-        return Path(self.config["KEYS_DIR"])
+        return Path(self.settings.keys_dir)
 
     @property
     def timing(self) -> Timing:
-        return Timing(ttl=timedelta(seconds=self.config["MANIFEST_TTL"]),
-                      resign_before=timedelta(seconds=self.config["RESIGN_BEFORE"]))
+        return Timing(ttl=timedelta(seconds=self.settings.manifest_ttl),
+                      resign_before=timedelta(seconds=self.settings.resign_before))
 
     @property
     def root_ttl(self) -> timedelta:
-        return timedelta(seconds=self.config["ROOT_TTL"])
+        return timedelta(seconds=self.settings.root_ttl)
 
     def now(self) -> datetime:
         return self.clock()

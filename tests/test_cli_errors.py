@@ -70,7 +70,7 @@ def _snapshot(k: Kelisim) -> tuple[dict[str, list[str]], list[str]]:
     with k.db.session() as s:
         for table in Base.metadata.sorted_tables:
             rows[table.name] = sorted(repr(tuple(r)) for r in s.execute(sa.select(table)))
-    instance = Path(k.config["INSTANCE_PATH"])
+    instance = Path(k.settings.instance_path)
     files = sorted(str(p.relative_to(instance)) for p in instance.rglob("*")
                    if "kelisim.db" not in p.name)
     return rows, files
@@ -99,7 +99,7 @@ def test_user_error_is_one_line_and_changes_nothing(name: str, cli, published: P
 
 def test_unwritable_keys_dir_stores_no_root(cli, kelisim: Kelisim, tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
-    kelisim.config["KEYS_DIR"] = str(tmp_path / "a-file" / "keys")
+    kelisim.settings.keys_dir = str(tmp_path / "a-file" / "keys")
     result = cli("keys", "init", ok=False)
     assert result.output.startswith("Error: ") and "cannot write a key file" in result.output
     assert "Traceback" not in result.output

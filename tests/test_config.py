@@ -56,3 +56,24 @@ def test_cli_reports_config_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(main, ["apps", "list"])
     assert result.exit_code != 0
     assert "KELISIM_MANIFEST_TTL: 'week' is not an integer" in result.output
+
+
+def test_every_setting_is_documented_and_every_documented_key_exists() -> None:
+    """docs/configuration.md's table and the typed Settings list the same keys."""
+    from server.config import DEFAULTS
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    rows = re.findall(r"^\| (`[A-Z_]+`(?:, `[A-Z_]+`)*) \|", doc, re.MULTILINE)
+    documented = {key for row in rows for key in re.findall(r"`([A-Z_]+)`", row)}
+    assert documented == set(DEFAULTS)
+
+
+def test_settings_are_typed_values() -> None:
+    """load_settings gives typed fields: numbers from environment strings, secrets as a list."""
+    from server.config import load_settings
+
+    s = load_settings({"INSTANCE_PATH": "/tmp/x"}, {"KELISIM_PORT": "9001",
+                                                     "KELISIM_BODY_READ_TIMEOUT": "2.5",
+                                                     "KELISIM_SECRET_KEY": "a b"})
+    assert (s.port, s.body_read_timeout, s.secret_key) == (9001, 2.5, ["a", "b"])
+    assert s.keys_dir == "/tmp/x/keys" and s.limit("RATE_LIMIT_IP") == "1200/minute"

@@ -28,7 +28,7 @@ def test_keys_init_writes_private_keys_0600(cli, kelisim: Kelisim) -> None:
     for f in files:
         assert stat.S_IMODE(f.stat().st_mode) == 0o600
     assert stat.S_IMODE(kelisim.keys_dir.stat().st_mode) == 0o700
-    secret = Path(kelisim.config["INSTANCE_PATH"]) / "secret_key"
+    secret = Path(kelisim.settings.instance_path) / "secret_key"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     # A second init must not replace the root apps have pinned.
     again = cli("keys", "init", ok=False)

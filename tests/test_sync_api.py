@@ -173,13 +173,13 @@ def test_tokens(client: FlaskClient, manifest: dict[str, Any], header: str | Non
 def test_expired_token_and_renewal(config: dict[str, Any], manifest: dict[str, Any],
                                    client: FlaskClient, app: Any) -> None:
     install_id, auth = install(client)
-    app.extensions["kelisim"].config["INSTALL_TOKEN_MAX_AGE"] = -1
+    app.extensions["kelisim"].settings.install_token_max_age = -1
     resp = client.post(f"/v1/apps/{APP}/consents", json={"records": [record(manifest)]},
                        headers=auth)
     assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "token_expired"
     renewed = client.post(f"/v1/apps/{APP}/installs/{install_id}/token", headers=auth)
     assert renewed.status_code == 200
-    app.extensions["kelisim"].config["INSTALL_TOKEN_MAX_AGE"] = 3600
+    app.extensions["kelisim"].settings.install_token_max_age = 3600
     new = {"Authorization": f"Bearer {renewed.get_json()['token']}"}
     assert client.post(f"/v1/apps/{APP}/consents", json={"records": [record(manifest)]},
                        headers=new).status_code == 200
@@ -209,14 +209,14 @@ def test_huge_body_is_413(client: FlaskClient, manifest: dict[str, Any], app: An
 
 def test_rate_limits(client: FlaskClient, manifest: dict[str, Any], app: Any) -> None:
     _, auth = install(client)
-    app.extensions["kelisim"].config["RATE_LIMIT_INSTALL"] = "3/minute"
+    app.extensions["kelisim"].settings.rate_limit_install = "3/minute"
     codes = [client.post(f"/v1/apps/{APP}/consents", json={"records": [record(manifest)]},
                          headers=auth).status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
     resp = client.post(f"/v1/apps/{APP}/consents", json={"records": [record(manifest)]},
                        headers=auth)
     assert resp.get_json()["error"]["details"]["retry_after"] >= 0
-    app.extensions["kelisim"].config["RATE_LIMIT_IP"] = "2/hour"
+    app.extensions["kelisim"].settings.rate_limit_ip = "2/hour"
     codes = [client.post(f"/v1/apps/{APP}/installs").status_code for _ in range(3)]
     assert codes[-1] == 429
 

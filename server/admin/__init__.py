@@ -40,14 +40,14 @@ def init_admin(app: Flask) -> None:
     from server.admin import i18n, views
     from server.admin.models import AdminUser  # noqa: F401 - the tables join the shared metadata
 
-    cfg = app.extensions["kelisim"].config
+    cfg = app.extensions["kelisim"].settings
     app.config.update(
         SESSION_COOKIE_NAME="kelisim_admin",
         SESSION_COOKIE_PATH="/admin",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=cfg["ADMIN_SESSION_HOURS"]),
-        KELISIM_ADMIN_COOKIE_SECURE=cfg["ADMIN_COOKIE_SECURE"],
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=cfg.admin_session_hours),
+        KELISIM_ADMIN_COOKIE_SECURE=cfg.admin_cookie_secure,
         # Only the console's forms are checked (the sync API uses install tokens, not
         # cookies); the console's blueprint calls protect() on every state-changing request.
         WTF_CSRF_CHECK_DEFAULT=False,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import format_time
 from server.admin.models import ROLES, AdminUser, LoginAttempt
+from server.config import Settings
 from server.context import kelisim
 from server.http.ratelimit import parse_limit
 
@@ -71,7 +72,7 @@ def _failures(s: Session, column: Any, value: str, since: str) -> int:
 
 
 def authenticate(s: Session, email: str, password: str, ip: str, when: datetime,
-                 cfg: dict[str, Any]) -> AdminUser | None:
+                 settings: Settings) -> AdminUser | None:
     """The active user with this e-mail and password, else None (the failure is counted).
 
     Failed attempts are kept in the database, so every worker counts the same ones.
@@ -83,7 +84,7 @@ def authenticate(s: Session, email: str, password: str, ip: str, when: datetime,
     stamp = format_time(when)
     for key, column, value in (("ADMIN_LOGIN_LIMIT_ACCOUNT", LoginAttempt.email, email),
                                ("ADMIN_LOGIN_LIMIT_IP", LoginAttempt.ip, ip)):
-        limit = parse_limit(str(cfg[key]), key)
+        limit = parse_limit(settings.limit(key), key)
         if limit is None:
             continue
         since = format_time(when - timedelta(seconds=limit.window))

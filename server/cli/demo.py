@@ -43,7 +43,7 @@ def demo_setup(policy_dir: Path | None) -> None:
             click.echo(f"registered app {meta.id}")
             changed = True
     for version_dir in sorted(p for p in base.iterdir() if (p / "version.toml").exists()):
-        version = load_version_dir(version_dir, k.config["MAX_DOCUMENT_BYTES"])
+        version = load_version_dir(version_dir, k.settings.max_document_bytes)
         with k.db.session() as s:
             exists = s.scalar(select(PolicyVersion.id).where(
                 PolicyVersion.app_id == meta.id,
@@ -55,7 +55,7 @@ def demo_setup(policy_dir: Path | None) -> None:
                 changed = True
     password = ensure_first_owner()  # the console's first owner, so `make run` has a login
     if password is not None:
-        click.echo(f"console: http://{k.config['HOST']}:{k.config['PORT']}/admin/ "
+        click.echo(f"console: http://{k.settings.host}:{k.settings.port}/admin/ "
                    f"user owner@localhost, one-time password {password}")
         changed = True
     if not changed:

@@ -71,7 +71,7 @@ def publish(version_dir: Path, app_id: str | None, override_reason: str | None,
         raise InvalidValue("--app", f"{version_dir.resolve().parent / 'app.toml'} not found "
                            f"to tell which app this is; pass --app")
     app = app_id or (meta.id if meta else "")
-    version = load_version_dir(version_dir, k.config["MAX_DOCUMENT_BYTES"])
+    version = load_version_dir(version_dir, k.settings.max_document_bytes)
     with k.db.session() as s:
         result = publish_version(s, app, version, k.keys_dir, now(), k.timing,
                                  actor=CLI_ACTOR, app_meta=meta,

@@ -33,16 +33,16 @@ def _now() -> datetime:
 
 
 def _tokens() -> TokenService:
-    cfg = kelisim().config
-    return TokenService(list(cfg["SECRET_KEY"]), cfg["INSTALL_TOKEN_MAX_AGE"],
-                        cfg["INSTALL_TOKEN_RENEW_GRACE"],
+    cfg = kelisim().settings
+    return TokenService(list(cfg.secret_key), cfg.install_token_max_age,
+                        cfg.install_token_renew_grace,
                         kelisim().clock)
 
 
 def _group() -> GroupCommit:
     k = kelisim()
     if k.group is None:
-        k.group = GroupCommit(k.db, k.config["GROUP_COMMIT_MAX"], lock_heads)
+        k.group = GroupCommit(k.db, k.settings.group_commit_max, lock_heads)
     return k.group
 
 
@@ -60,7 +60,7 @@ def _limiter() -> RateLimiter:
 
 
 def _limit(scope: str, who: str, key: str) -> None:
-    retry = _limiter().hit(scope, who, parse_limit(str(kelisim().config[key]), key))
+    retry = _limiter().hit(scope, who, parse_limit(kelisim().settings.limit(key), key))
     if retry is not None:
         raise ApiError(429, "rate_limited", f"too many requests; retry in {retry} s",
                        {"retry_after": retry})

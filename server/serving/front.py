@@ -72,9 +72,9 @@ class Front:
     def for_app(cls, app: Flask) -> Front:
         """The front for an app made by :func:`server.create_app`."""
         k: Kelisim = app.extensions["kelisim"]
-        cfg = k.config
-        return cls(app.wsgi_app, k.published, max_body=cfg["MAX_BODY_BYTES"],
-                   body_timeout=cfg["BODY_READ_TIMEOUT"], threads=cfg["WORKER_THREADS"])
+        cfg = k.settings
+        return cls(app.wsgi_app, k.published, max_body=cfg.max_body_bytes,
+                   body_timeout=cfg.body_read_timeout, threads=cfg.worker_threads)
 
     # granian calls these two in the worker, around its event loop.
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:

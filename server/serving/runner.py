@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import click
 from sqlalchemy import select
 
+from server.config import Settings
 from server.context import Kelisim
 from server.models import App
 
@@ -22,11 +22,11 @@ __all__ = ["ENTRY_POINT", "granian_command", "serve"]
 ENTRY_POINT = "server.wsgi:rsgi"
 
 
-def granian_command(cfg: dict[str, Any], host: str, port: int, workers: int) -> list[str]:
+def granian_command(cfg: Settings, host: str, port: int, workers: int) -> list[str]:
     """The granian command line for this configuration."""
     # granian reads headers in Rust; the same deadline as for bodies bounds a client that
     # opens connections and never finishes its headers (granian's own limit is 60 s).
-    header_ms = max(1, min(60_000, int(cfg["BODY_READ_TIMEOUT"] * 1000)))
+    header_ms = max(1, min(60_000, int(cfg.body_read_timeout * 1000)))
     return [
         sys.executable, "-m", "granian", "--interface", "rsgi",
         "--host", host, "--port", str(port), "--workers", str(workers),
@@ -53,10 +53,10 @@ def serve(k: Kelisim, host: str | None, port: int | None, workers: int | None) -
     """
     if not k.db.is_current():
         raise click.ClickException("the database is not migrated; run `kelisim db upgrade`")
-    cfg = k.config
-    host = host or cfg["HOST"]
-    port = port or cfg["PORT"]
-    workers = workers or cfg["WORKERS"]
+    cfg = k.settings
+    host = host or cfg.host
+    port = port or cfg.port
+    workers = workers or cfg.workers
     base = f"http://{host}:{port}"
     with k.db.session(readonly=True) as s:
         app_ids = list(s.scalars(select(App.id).order_by(App.id)))
@@ -73,9 +73,9 @@ def serve(k: Kelisim, host: str | None, port: int | None, workers: int | None) -
     click.echo(f"  health:   {base}/healthz\n  openapi:  {base}/v1/openapi.json")
     sys.stdout.flush()
     env = dict(os.environ)
-    env["KELISIM_INSTANCE_PATH"] = cfg["INSTANCE_PATH"]
-    env["KELISIM_DATABASE_URL"] = cfg["DATABASE_URL"]
-    env["KELISIM_KEYS_DIR"] = cfg["KEYS_DIR"]
+    env["KELISIM_INSTANCE_PATH"] = cfg.instance_path
+    env["KELISIM_DATABASE_URL"] = cfg.database_url
+    env["KELISIM_KEYS_DIR"] = cfg.keys_dir
     command = granian_command(cfg, host, port, workers)
     # Replaces this process with granian; the arguments are ours, not user-supplied text.
     os.execvpe(command[0], command, env)  # noqa: S606

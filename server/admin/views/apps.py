@@ -25,7 +25,7 @@ bp = Blueprint("apps", __name__)
 
 def deadline_days(s: Any, app_id: str) -> int:
     row = s.get(AppSettings, app_id)
-    return row.request_deadline_days if row else int(kelisim().config["REQUEST_DEADLINE_DAYS"])
+    return row.request_deadline_days if row else kelisim().settings.request_deadline_days
 
 
 @bp.get("/")

@@ -49,7 +49,7 @@ def login() -> Any:
     ip = request.remote_addr or "-"
     try:
         with k.db.session() as s:
-            user = authenticate(s, data["email"], data["password"], ip, now(), k.config)
+            user = authenticate(s, data["email"], data["password"], ip, now(), k.settings)
             if user is not None:
                 audit(s, "console.sign_in", f"user/{user.email}", {"ip": ip}, actor=user.email)
                 uid, gen = user.id, user.session_generation

@@ -91,9 +91,9 @@ def upload(app_id: str) -> Any:
     k = kelisim()
     if not errors:
         assert file is not None
-        data = file.read(k.config["MAX_DOCUMENT_BYTES"] + 1)
-        if len(data) > k.config["MAX_DOCUMENT_BYTES"]:
-            errors["file"] = [f"over {k.config['MAX_DOCUMENT_BYTES']} bytes"]
+        data = file.read(k.settings.max_document_bytes + 1)
+        if len(data) > k.settings.max_document_bytes:
+            errors["file"] = [f"over {k.settings.max_document_bytes} bytes"]
         else:
             try:
                 with k.db.session(readonly=True) as s:
@@ -133,7 +133,7 @@ def _context(s: Session, d: Draft, app: App, **extra: Any) -> dict[str, Any]:
     k = kelisim()
     latest = latest_version(s, app.id)
     verdict = check(s, app.id, d.id, d.spec, d.documents, d.app_meta, k.keys_dir, now(),
-                    k.timing, k.config["MAX_DOCUMENT_BYTES"], g.admin_user.email)
+                    k.timing, k.settings.max_document_bytes, g.admin_user.email)
     purposes = {"purposes": d.spec.get("purposes") or []}
     form = {**{key: d.spec.get(key) for key in ("label", "significance", "effective",
                                                   "min_age", "guardian_consent",
@@ -281,7 +281,7 @@ def publish_draft(draft_id: int) -> Any:
             d, app = _get(s, draft_id)
             when = now()
             result = publish(s, app.id, d.id, d.spec, d.documents, d.app_meta, k.keys_dir,
-                             when, k.timing, k.config["MAX_DOCUMENT_BYTES"],
+                             when, k.timing, k.settings.max_document_bytes,
                              g.admin_user.email, override_reason=reason)
             d.status, d.published_number = "published", result.number
             d.published_by, d.published_at = g.admin_user.email, format_time(when)
