@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from client_sdk.protocol.envelope import PAYLOAD_RECEIPT
 from client_sdk.protocol.jsonutil import canonical_bytes
+from client_sdk.protocol.records import RECORD_FIELD_NAMES
 from client_sdk.protocol.timeutil import format_time
 from server.consent.chain import body_hash, chained_fields, head_moves, lock_heads, row_hash
 from server.consent.checks import newest_manifest_seqs, record_problems, versions_of
@@ -45,10 +46,10 @@ __all__ = ["AppendBatch", "IngestRequest", "IngestResult", "ingest"]
 
 RECORDS = cast(Table, ConsentRecord.__table__)
 RECEIPTS = cast(Table, Receipt.__table__)
-RECORD_COLUMNS = ("app_id", "seq", "record_id", "install_id", "action", "version",
-                  "document_sha256", "locale", "purposes", "evidence", "age_confirmed",
-                  "guardian", "client_time", "server_time", "manifest_seq", "body_hash",
-                  "prev_hash", "row_hash", "receipt_id")
+# The record's fields after id (stored as record_id), as they are named in the table.
+_FIELDS = tuple(name for name in RECORD_FIELD_NAMES if name != "id")
+RECORD_COLUMNS = ("app_id", "seq", "record_id", "install_id", *_FIELDS, "server_time",
+                  "body_hash", "prev_hash", "row_hash", "receipt_id")
 _CHUNK = 5000  # ids per IN (...): under SQLite's bound on parameters
 
 
@@ -203,13 +204,8 @@ class AppendBatch:
                 for x, digest in fresh:
                     seq += 1
                     row = {"app_id": app_id, "seq": seq, "record_id": x["id"],
-                           "install_id": q.install_id, "action": x["action"],
-                           "version": x["version"], "document_sha256": x["document_sha256"],
-                           "locale": x["locale"], "purposes": x["purposes"],
-                           "evidence": x["evidence"], "age_confirmed": x["age_confirmed"],
-                           "guardian": x["guardian"], "client_time": x["client_time"],
-                           "server_time": stamp, "manifest_seq": x["manifest_seq"],
-                           "body_hash": digest, "prev_hash": prev}
+                           "install_id": q.install_id, **{k: x[k] for k in _FIELDS},
+                           "server_time": stamp, "body_hash": digest, "prev_hash": prev}
                     row["row_hash"] = prev = row_hash(prev, chained_fields(row))
                     rows.append(row)
                     fresh_ids[(app_id, x["id"])] = (digest, q.install_id, f"new:{pos}")

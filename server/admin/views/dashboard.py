@@ -8,8 +8,8 @@ from flask import Blueprint, abort, request
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from server.admin import acceptance
-from server.admin import rollup
+from client_sdk.protocol.records import RECORD_ACTIONS
+from server.admin import acceptance, rollup
 from server.admin.charts import daily_chart, rate_bars
 from server.admin.forms import SearchForm, errors_of
 from server.admin.i18n import gettext as _
@@ -30,7 +30,8 @@ def show(app_id: str) -> Any:
         args = SearchForm(only=("version", "date_from", "date_to")).load(request.args)
     except ValidationError as exc:
         errors, args = errors_of(exc), {}
-    scope = acceptance.Scope(app_id, args.get("version"), args.get("date_from"), args.get("date_to"))
+    scope = acceptance.Scope(app_id, args.get("version"), args.get("date_from"),
+                             args.get("date_to"))
     k = kelisim()
     with k.db.session(readonly=True) as s:
         if s.get(App, app_id) is None:
@@ -49,9 +50,8 @@ def show(app_id: str) -> Any:
         days = rollup.daily(s, scope)
         purposes = rollup.by_purpose(s, scope, purpose_ids)
     labels = {v.number: v.label for v in versions}
-    actions = ("accept", "decline", "withdraw", "update", "acknowledge")
-    chart = daily_chart(days, actions, _("Records per day"),
-                        names={a: _(a) for a in actions})
+    chart = daily_chart(days, RECORD_ACTIONS, _("Records per day"),
+                        names={a: _(a) for a in RECORD_ACTIONS})
     purpose_chart = rate_bars([(p, g, n) for p, (g, n) in purposes.items()],
                               _("Opt-in rate per purpose (accept and update records)"))
     return page("dashboard.html", 422 if errors else 200, app=app, versions=versions,
