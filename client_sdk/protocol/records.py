@@ -16,6 +16,7 @@ API::
     RECORD_FIELDS           the record's fields, in the order the wire format lists them
     RECORD_FIELD_NAMES      their names
     field_accepts(f, value) -> bool      ``value`` has the field's type (see below)
+    describe(f) -> str                   what a value of the field must be, in words
     EVIDENCE_FIELDS, EVIDENCE_LAYERS, MAX_SECONDS
     GUARDIAN_FIELDS, GUARDIAN_NAME_MAX, GUARDIAN_RELATION_MAX
     MAX_PURPOSES, PURPOSE_ID_MAX
@@ -32,7 +33,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Literal, get_args
 
-from client_sdk.protocol.grammar import is_int32, is_locale, is_sha256, is_time, is_uuid
+from client_sdk.protocol.grammar import (
+    INT32_MAX,
+    INT32_MIN,
+    is_int32,
+    is_locale,
+    is_sha256,
+    is_time,
+    is_uuid,
+)
 from client_sdk.protocol.record import Record, record
 
 __all__ = [
@@ -51,6 +60,7 @@ __all__ = [
     "Action",
     "Kind",
     "RecordField",
+    "describe",
     "field_accepts",
 ]
 
@@ -101,6 +111,24 @@ GUARDIAN_RELATION_MAX: Final = 100
 
 MAX_PURPOSES: Final = 100
 PURPOSE_ID_MAX: Final = 64
+
+
+_WORDS: Final[dict[str, str]] = {
+    "uuid": "a lower-case UUID", "action": f"one of {', '.join(ACTIONS)}",
+    "sha256": "a sha256 (64 lower-case hex digits)", "locale": "a locale tag like kk or uz-Cyrl",
+    "time": "an RFC 3339 UTC time like 2026-01-01T00:00:00Z", "bool": "true or false",
+    "purposes": "an object of purpose ids to true or false", "evidence": "an object",
+    "guardian": "an object"}
+
+
+def describe(field: RecordField) -> str:
+    """What a value of ``field`` must be, for a message (``must be ...``)."""
+    if field.kind == "int32":
+        words = f"an integer from {field.minimum if field.minimum is not None else INT32_MIN} " \
+                f"to {INT32_MAX}"
+    else:
+        words = _WORDS[field.kind]
+    return f"{words} or null" if field.nullable else words
 
 
 def field_accepts(field: RecordField, value: object) -> bool:

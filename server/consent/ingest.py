@@ -30,7 +30,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.envelope import PAYLOAD_RECEIPT
-from client_sdk.protocol.jsonutil import canonical_bytes
+from client_sdk.protocol.receipts import consents_payload, receipt_entry
 from client_sdk.protocol.records import RECORD_FIELD_NAMES
 from client_sdk.protocol.timeutil import format_time
 from server.consent.chain import body_hash, chained_fields, head_moves, lock_heads, row_hash
@@ -40,7 +40,7 @@ from server.consent.rawsql import Raw, raw
 from server.errors import ApiError, KelisimError, RecordConflict, UnknownInstall, Unprocessable
 from server.http.tokens import TokenRevoked
 from server.models import ConsentRecord, Receipt
-from server.trust.keys import SigningKey, sign_envelope
+from server.trust.keys import sign_envelope
 
 __all__ = ["AppendBatch", "IngestRequest", "IngestResult", "ingest"]
 
@@ -201,6 +201,7 @@ class AppendBatch:
                 seq, prev = moved.get(app_id) or heads[app_id]
                 stamp = format_time(q.now)
                 rows = []
+                entries = []
                 for x, digest in fresh:
                     seq += 1
                     row = {"app_id": app_id, "seq": seq, "record_id": x["id"],
@@ -208,10 +209,13 @@ class AppendBatch:
                            "server_time": stamp, "body_hash": digest, "prev_hash": prev}
                     row["row_hash"] = prev = row_hash(prev, chained_fields(row))
                     rows.append(row)
+                    entries.append(receipt_entry(x, server_time=stamp, seq=seq,
+                                                 chain_hash=prev))
                     fresh_ids[(app_id, x["id"])] = (digest, q.install_id, f"new:{pos}")
                 moved[app_id] = (seq, prev)
-                new_envelopes[f"new:{pos}"] = (app_id, _sign_receipt(
-                    app_id, q.install_id, stamp, rows, keys))
+                new_envelopes[f"new:{pos}"] = (app_id, sign_envelope(
+                    consents_payload(app_id, q.install_id, stamp, entries), PAYLOAD_RECEIPT,
+                    keys))
                 new_rows.extend((f"new:{pos}", row) for row in rows)
                 order.append(f"new:{pos}")
                 for row in rows:
@@ -298,19 +302,6 @@ def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, byte
         *r.values(RECORDS, RECORD_COLUMNS, [
             (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows]),
         *head_moves(heads)])
-
-
-def _sign_receipt(app_id: str, install_id: str, stamp: str, rows: list[dict[str, Any]],
-                  keys: list[SigningKey]) -> bytes:
-    payload = {
-        "_type": "receipt", "spec_version": 1, "kind": "consents", "app": app_id,
-        "install": install_id, "issued": stamp,
-        "records": [{"id": x["record_id"], "action": x["action"], "version": x["version"],
-                     "document_sha256": x["document_sha256"], "purposes": x["purposes"],
-                     "client_time": x["client_time"], "server_time": stamp,
-                     "seq": x["seq"], "chain_hash": x["row_hash"]} for x in rows],
-    }
-    return sign_envelope(canonical_bytes(payload), PAYLOAD_RECEIPT, keys)
 
 
 def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dict[str, Any]],
