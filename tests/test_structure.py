@@ -134,3 +134,23 @@ def test_server_modules_are_small(name: str) -> None:
     # "Modules under ~400 lines" (CLI modules ~150): 5% over is the "~".
     limit = 157 if name.startswith("server.cli") else 420
     assert lines <= limit, f"{name}: {lines} lines (at most ~{limit * 20 // 21})"
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if m.startswith("client_sdk")])
+def test_sdk_modules_are_small(name: str) -> None:
+    """No SDK module over 450 lines, but generated data (client_sdk/ui/cldr.py, written by
+    scripts/gen_cldr.py): a module does one thing; client.py stays a facade."""
+    if name == "client_sdk.ui.cldr":
+        return
+    lines = len(_source(name).read_text().splitlines())
+    assert lines <= 450, f"{name}: {lines} lines (at most 450)"
+
+
+def test_the_protocol_imports_only_the_protocol() -> None:
+    """client_sdk.protocol is all the server imports of the SDK: it imports nothing of the
+    SDK but itself and client_sdk.errors (it used to reach into _internal.ledger)."""
+    for m in MODULES:
+        if m.startswith("client_sdk.protocol"):
+            deps = {d for d in _imports(m) if d.startswith("client_sdk")}
+            assert all(d.startswith("client_sdk.protocol") or d == "client_sdk.errors"
+                       for d in deps), (m, deps)
