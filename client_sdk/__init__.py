@@ -83,7 +83,7 @@ __all__ = [
 # Loaded when first asked for, so that an app's first frame does not wait for them: the
 # transport imports http.client and ssl; sync is needed only once there is a decision.
 _LAZY = {"HttpTransport": "transport", "Request": "transport", "Response": "transport",
-         "Transport": "transport", "SyncResult": "sync"}
+         "Transport": "transport", "SyncResult": "_internal.sync"}
 
 
 def __getattr__(name: str) -> object:

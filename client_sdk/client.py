@@ -1,11 +1,17 @@
-"""``ConsentClient``: the facade an app uses. It does the reading and fetching here, the
-recording in :mod:`recording`; the rules live in :mod:`trust`, :mod:`decision` and
-:mod:`rules`; fetching in :mod:`updater` and :mod:`sync` (imported on the first sync: an
-app's first frame does not wait for it).
+"""``ConsentClient``: the facade an app uses, and the one class of the SDK that holds state.
+
+It does the reading, writing and fetching; the rules are pure functions elsewhere: trust
+in :mod:`client_sdk._internal.trust`, what to show in :mod:`client_sdk.decision`, what a
+decision records in :mod:`client_sdk._internal.recording` (over
+:mod:`client_sdk.protocol.rules`). Fetching is in :mod:`client_sdk._internal.updater` and
+:mod:`client_sdk._internal.sync` (imported on the first sync: an app's first frame does not
+wait for it).
 
 Thread safety: ``refresh()`` may run on a worker thread while the UI thread calls
 ``decide()``, ``accept()`` and the rest. Refresh builds new trusted state on the side and
-swaps it in under a lock; the store serialises its own writes.
+swaps it in under a lock; a decision reads the user's state, checks it and appends its
+record under that lock, so two threads never both withdraw the same consent; the store
+serialises its own writes.
 """
 
 from __future__ import annotations
@@ -13,14 +19,14 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from client_sdk._internal.ledger import LedgerRecord, derive_state
+from client_sdk._internal import recording
+from client_sdk._internal.ledger import LedgerRecord, apply, derive_state
 from client_sdk._internal.locales import negotiate
-from client_sdk._internal.recording import Recording
 from client_sdk._internal.store import Store
 from client_sdk._internal.trust import TrustedManifest, TrustedState
 from client_sdk._internal.updater import Limits, fetch_document, launch_root, load_bundle, update
@@ -51,7 +57,9 @@ class RefreshResult(Record):
     error: ConsentError | None = None
 
 
-class ConsentClient(Recording):
+class ConsentClient:
+    """The SDK's facade: verified policy, the user's decisions, sync (docs/sdk.md)."""
+
     def __init__(
         self,
         server_url: str,
@@ -220,6 +228,116 @@ class ConsentClient(Recording):
     def history(self) -> list[LedgerRecord]:
         """Every decision recorded on this device, oldest first, with sync status."""
         return self.store.records()
+
+    # -- decisions (rules: client_sdk._internal.recording) --------------------------------
+    def _stamp(self, now: datetime) -> recording.Stamp:
+        import uuid  # (and platform, which it imports) on the first decision, not at launch
+
+        manifest = self.manifest
+        # Without a manifest every decision is refused before it is recorded (_append).
+        return recording.Stamp(str(uuid.uuid4()), now, manifest.seq if manifest else 0)
+
+    def _append(self, record: LedgerRecord) -> LedgerRecord:
+        """Store ``record`` durably and fold it into the state (the ledger is append-only:
+        no need to read it all again). Called under ``self._lock``."""
+        assert record.manifest_seq >= 1
+        self.store.append(record)
+        self._state = apply(self._state, record)
+        return record
+
+    def accept(self, purposes: Iterable[str] | Mapping[str, bool] | None = None,
+               locale: str | None = None, evidence: Mapping[str, Any] | None = None,
+               age_confirmed: bool | None = None,
+               guardian: Mapping[str, Any] | None = None) -> LedgerRecord:
+        """Record consent to the current version. Durable when it returns.
+
+        ``purposes``: the optional purposes the user switched on (ids), or a mapping
+        ``{id: bool}``; required purposes are always part of an acceptance. ``evidence``:
+        what happened on screen (``layers_shown``, ``full_text_opened``, ``scrolled_to_end``,
+        ``seconds_on_screen``, ``seconds_by_layer``, ``ui_locale``; see
+        :func:`client_sdk.protocol.rules.check_evidence`); seconds may be floats, they are
+        rounded. When the version sets ``min_age``, ``age_confirmed`` must be given; a user
+        below it can consent only with ``guardian`` (``{"name": ..., "relation": ...}``)
+        where the version allows it. The rules are :mod:`client_sdk.protocol.rules`'s.
+
+        Raises:
+            UsageError: no manifest, an unknown purpose, a required purpose refused, a
+                locale without a document, bad evidence, or a missing age confirmation.
+            StorageError: the record could not be written.
+        """
+        now = self.clock()
+        v = self.current_version(now)
+        rec = recording.accept(v, self._stamp(now), purposes, locale=locale,
+                               preferred_locales=self.preferred_locales, evidence=evidence,
+                               age_confirmed=age_confirmed, guardian=guardian)
+        with self._lock:
+            return self._append(rec)
+
+    def decline(self, locale: str | None = None,
+                evidence: Mapping[str, Any] | None = None) -> LedgerRecord:
+        """Record that the user declined the current version, in ``locale`` (default:
+        negotiated) as :meth:`accept` takes it.
+
+        Raises:
+            UsageError: no manifest, a locale without a document, or bad evidence.
+            StorageError: the record could not be written.
+        """
+        now = self.clock()
+        rec = recording.decline(self.current_version(now), self._stamp(now), locale=locale,
+                                preferred_locales=self.preferred_locales, evidence=evidence)
+        with self._lock:
+            return self._append(rec)
+
+    def withdraw(self, purposes: Iterable[str] | None = None) -> LedgerRecord:
+        """Withdraw consent: all of it (``purposes=None``, or any required purpose among
+        them), or only the named optional purposes.
+
+        Raises:
+            UsageError: no manifest, nothing accepted, or an unknown purpose.
+            StorageError: the record could not be written.
+        """
+        now = self.clock()
+        v = self.current_version(now)
+        with self._lock:  # the state checked is the state the record follows
+            return self._append(recording.withdraw(v, self._state, self._stamp(now),
+                                                   purposes))
+
+    def update_purposes(self, changes: Mapping[str, bool]) -> LedgerRecord:
+        """Switch optional purposes on or off under the existing consent.
+
+        Raises:
+            UsageError: nothing accepted, an unknown purpose, or a required one switched off.
+            StorageError: the record could not be written.
+        """
+        now = self.clock()
+        v = self.current_version(now)
+        with self._lock:
+            return self._append(recording.update(v, self._state, self._stamp(now), changes))
+
+    def acknowledge_notice(self) -> LedgerRecord:
+        """Record that the user saw the NOTICE or UPCOMING notice ``decide()`` gives now.
+
+        Raises:
+            UsageError: ``decide()`` shows no notice.
+            StorageError: the record could not be written.
+        """
+        now = self.clock()
+        with self._lock:
+            decision = self.decide(now)
+            return self._append(recording.acknowledge(decision, self._stamp(now)))
+
+    def request_deletion(self) -> LedgerRecord:
+        """Ask the operator to delete this user's data. Recorded at once, sent by
+        ``sync()``; the receipt appears in ``history()``.
+
+        Raises:
+            UsageError: no verified manifest yet.
+            StorageError: the record could not be written.
+        """
+        now = self.clock()
+        rec = recording.deletion_request(self.current_version(now), self._stamp(now))
+        with self._lock:
+            return self._append(rec)
 
     # -- network ------------------------------------------------------------------------
     def refresh(self) -> RefreshResult:

@@ -24,6 +24,7 @@ from client_sdk import (
     Kind,
     NetworkError,
     OversizeError,
+    RepositoryError,
     RollbackError,
     SignatureError,
     WrongAppError,
@@ -137,6 +138,24 @@ def test_freeze_by_304_on_expired_manifest(sim: Simulator, tmp_path: Path) -> No
     assert client.refresh().ok
     client.clock = lambda: NOW + timedelta(days=8)
     expect(client, ExpiredError, "server answered 304")
+
+
+def test_the_304_rule_is_a_trust_rule_without_io() -> None:
+    """TrustedState.confirm_not_modified (client_sdk._internal.trust, no I/O, time passed
+    in): a 304 keeps the trusted manifest only while it verifies and has not expired, and
+    leaves the trusted state as it was either way."""
+    from client_sdk._internal.trust import TrustedState, load_root
+
+    sim = Simulator()
+    trust = TrustedState("demo", load_root(sim.roots[0]))
+    with pytest.raises(RepositoryError, match="no manifest is trusted yet"):
+        trust.confirm_not_modified(NOW)
+    kept = trust.update_manifest(sim.manifest_raw, NOW)
+    assert trust.confirm_not_modified(NOW + timedelta(days=6)) is kept
+    with pytest.raises(ExpiredError, match="server answered 304") as err:
+        trust.confirm_not_modified(NOW + timedelta(days=8), url="https://x/m")
+    assert err.value.url == "https://x/m" and err.value.expires
+    assert trust.manifest is kept
 
 
 def test_manifest_for_another_app(client: ConsentClient, sim: Simulator) -> None:

@@ -49,7 +49,11 @@ def assert_pending(client: ConsentClient) -> None:
     (first(_set("id", OTHER)), RepositoryError, "had no matching receipt"),
     (first(_set("action", "decline")), RepositoryError, "had no matching receipt"),
     (first(_set("version", 2)), RepositoryError, "had no matching receipt"),
-    (first(_set("version", True)), RepositoryError, "had no matching receipt"),
+    # A receipt is parsed strictly (client_sdk.protocol.receipts.Receipt): a JSON true is
+    # not a version number, and the error names the field.
+    (first(_set("version", True)), FormatError, "records[0].version: must be an integer"),
+    (first(_set("seq", "1")), FormatError, "records[0].seq: must be an integer"),
+    (first(_set("extra", 1)), FormatError, "records[0]: unknown field(s) ['extra']"),
     (first(_set("purposes", {"service": True, "analytics": True})), RepositoryError,
      "had no matching receipt"),
     (first(_set("document_sha256", "00" * 32)), RepositoryError, "had no matching receipt"),

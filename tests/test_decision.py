@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -210,6 +211,67 @@ def test_programmer_errors_raise_at_once(client: ConsentClient, kwargs: dict[str
     with pytest.raises(UsageError, match=message):
         client.accept(**kwargs)
     assert client.history() == []
+
+
+def test_decline_checks_its_locale_as_accept_does(client: ConsentClient) -> None:
+    """decline(locale=...) with a locale the version has no document in is refused, as
+    accept() refuses it; it used to switch to the negotiated locale without a word."""
+    with pytest.raises(UsageError, match="has no 'en' document"):
+        client.accept(locale="en", age_confirmed=True)
+    with pytest.raises(UsageError, match="has no 'en' document"):
+        client.decline(locale="en")
+    assert client.history() == []
+    assert client.decline(locale="kk").locale == "kk"
+    assert client.decline().locale == "ru"  # none given: the negotiated one
+
+
+def test_withdraw_checks_the_state_under_the_lock(client: ConsentClient) -> None:
+    """Two threads withdrawing the same consent at once: one withdrawal is recorded, the
+    other finds nothing to withdraw. The state is checked under the lock the record is
+    appended under (it used to be checked before taking it, so both passed)."""
+    client.accept(age_confirmed=True)
+    real_lock, real_append = client._lock, client.store.append
+    first_in = threading.Event()  # the first withdrawal is writing its record
+    second_waits = threading.Event()  # the second one is at the lock
+    release = threading.Event()
+
+    class Watched:
+        def __enter__(self) -> None:
+            if threading.current_thread().name == "second":
+                second_waits.set()
+            real_lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            real_lock.release()
+
+    def slow_append(record: Any) -> None:
+        first_in.set()
+        assert release.wait(10)
+        real_append(record)
+
+    client._lock = Watched()  # type: ignore[assignment]
+    client.store.append = slow_append  # type: ignore[method-assign]
+    outcomes: dict[str, Any] = {}
+
+    def run(name: str) -> None:
+        try:
+            outcomes[name] = client.withdraw().action
+        except UsageError as exc:
+            outcomes[name] = exc
+
+    first = threading.Thread(target=run, args=("first",), name="first")
+    first.start()
+    assert first_in.wait(10)
+    second = threading.Thread(target=run, args=("second",), name="second")
+    second.start()
+    assert second_waits.wait(10)
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert outcomes["first"] == "withdraw"
+    assert isinstance(outcomes["second"], UsageError)
+    assert "no consent to withdraw" in str(outcomes["second"])
+    assert [r.action for r in client.history()] == ["accept", "withdraw"]
 
 
 def test_guardian_consent(client: ConsentClient) -> None:

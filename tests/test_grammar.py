@@ -123,3 +123,33 @@ def test_int32_bounds() -> None:
     assert is_int32(INT32_MIN) and not is_int32(INT32_MIN - 1)
     assert not is_int32(0, minimum=1) and is_int32(1, minimum=1)
     assert not is_int32(True) and not is_int32(2**63)
+
+
+class _Published:
+    """Records what the fast path asks the published state for."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    def manifest(self, app_id: str) -> None:
+        self.asked.append(("manifest", app_id))
+
+    def document(self, sha256: str) -> None:
+        self.asked.append(("document", sha256))
+
+
+@pytest.mark.parametrize("path", ["/v1/apps/jana-courier\n/manifest.json",
+                                  f"/v1/documents/{SHA}\n", "/v1/apps/Jana/manifest.json",
+                                  f"/v1/documents/{SHA.upper()}"])
+def test_the_fast_path_uses_the_grammar(path: str) -> None:
+    """server/serving/fastpath.py names apps and documents by grammar.py's definitions
+    (full match): "jana-courier\\n" is no app id there either, so it never reaches the
+    database or the miss caches."""
+    from server.serving.fastpath import lookup
+
+    published = _Published()
+    assert lookup(published, path) is None  # type: ignore[arg-type]
+    assert published.asked == []
+    lookup(published, "/v1/apps/jana-courier/manifest.json")  # type: ignore[arg-type]
+    lookup(published, f"/v1/documents/{SHA}")  # type: ignore[arg-type]
+    assert published.asked == [("manifest", "jana-courier"), ("document", SHA)]

@@ -75,3 +75,14 @@ def test_ui_strings_exist_in_every_language() -> None:
         assert {"en", "ru", "kk", "uz", "ky"} <= set(forms), key
         for tag, by_category in forms.items():
             assert "other" in by_category, (key, tag)
+
+
+def test_each_locale_file_has_exactly_the_english_keys() -> None:
+    """A translator's file (client_sdk/ui/strings/<locale>.py) names every key of en.py and
+    nothing else, its plural texts included: a misspelt plural key would otherwise be
+    dropped when the package puts the files together."""
+    from client_sdk.ui.strings import en, kk, ky, ru, uz, uz_cyrl
+
+    for module in (kk, ky, ru, uz, uz_cyrl):
+        assert set(module.STRINGS) == set(en.STRINGS), module.__name__
+        assert set(module.PLURALS) == set(en.PLURALS), module.__name__

@@ -261,6 +261,21 @@ def test_defect2_never_accept_without_the_document(runs: dict[str, Any]) -> None
     assert r["hint"] == STRINGS["ru"]["offline_document"]  # the network, not the language
 
 
+def test_failures_off_the_ui_thread_leave_loading_and_are_logged(
+        runs: dict[str, Any]) -> None:
+    """client_sdk.kivy.base.background: work that raises an unexpected exception reaches
+    the widget (the document fails with its retry, the modal says so, settings stop
+    syncing and report an unsent result) and the kelisim log; before, the widget stayed
+    "loading" for ever (a timeout here)."""
+    r = _result(runs, "behaviour")["d2b"]
+    assert r["screen_state"] == "failed"
+    assert r["screen_hint"] == STRINGS["ru"]["offline_document"]
+    assert r["modal_status"] == STRINGS["ru"]["offline_document"]
+    assert r["settings_status"] == STRINGS["ru"]["send_later"] and r["synced_ok"] == [False]
+    failures = [m for m in r["logged"] if m.startswith("background work ")]
+    assert len(failures) >= 3 and all(m.endswith("failed | exc") for m in failures)
+
+
 def test_defect3_one_language_everywhere_and_progress_kept(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d3"]
     uz = " ".join(r["uz_labels"] + r["uz_purposes"])

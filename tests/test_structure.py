@@ -252,3 +252,13 @@ def test_architecture_doc_names_every_package() -> None:
                 and m.count(".") <= 2 and ".views" not in m}
     assert packages - drawn == set(), "docs/architecture.md does not draw these"
     assert {d for d in drawn if d not in MODULES} == set(), "drawn but not in the tree"
+
+
+def test_the_protocol_imports_only_the_protocol() -> None:
+    """client_sdk.protocol is all the server imports of the SDK: it imports nothing of the
+    SDK but itself and client_sdk.errors (it used to reach into _internal.ledger)."""
+    for m in MODULES:
+        if m.startswith("client_sdk.protocol"):
+            deps = {d for d in _imports(m) if d.startswith("client_sdk")}
+            assert all(d.startswith("client_sdk.protocol") or d == "client_sdk.errors"
+                       for d in deps), (m, deps)

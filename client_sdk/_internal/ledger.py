@@ -1,7 +1,9 @@
 """The ledger's record type, and from ledger records to the consent state. Pure.
 
-``Action`` and ``Status`` are ``Literal`` types; ``ACTIONS`` and ``STATUSES`` list their
-values (``client_sdk.protocol.rules`` and the store use these, never their own copies).
+A :class:`LedgerRecord` is a consent record (its fields are
+:data:`client_sdk.protocol.records.RECORD_FIELDS`, in that order; tests/test_records.py
+compares them) and the SDK's sync status. ``Status`` is a ``Literal`` type; ``STATUSES``
+lists its values. ``Action`` and ``ACTIONS`` are :mod:`client_sdk.protocol.records`'s.
 """
 
 from __future__ import annotations
@@ -11,15 +13,14 @@ from typing import Any, Final, Literal, get_args
 
 from client_sdk.decision import ConsentState
 from client_sdk.protocol.record import Record, record
+from client_sdk.protocol.records import ACTIONS, RECORD_FIELD_NAMES, Action
 from client_sdk.protocol.timeutil import parse_time
 
 __all__ = ["ACTIONS", "STATUSES", "Action", "LedgerRecord", "Status", "apply", "derive_state"]
 
-Action = Literal["accept", "decline", "withdraw", "update", "acknowledge", "deletion_request"]
 # pending: waiting for a receipt; synced: a verified receipt confirms it; rejected: the
 # server refused it for good (``reason`` says why), so it is set aside and never resent.
 Status = Literal["pending", "synced", "rejected"]
-ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)
 
 
@@ -47,15 +48,13 @@ class LedgerRecord(Record):
         return self.status == "synced"
 
     def to_json(self) -> dict[str, Any]:
-        """The record as the sync API takes it (no status, receipt or reason)."""
-        return {
-            "id": self.id, "action": self.action, "version": self.version,
-            "document_sha256": self.document_sha256, "locale": self.locale,
-            "purposes": dict(self.purposes), "evidence": dict(self.evidence),
-            "age_confirmed": self.age_confirmed,
-            "guardian": dict(self.guardian) if self.guardian is not None else None,
-            "client_time": self.client_time, "manifest_seq": self.manifest_seq,
-        }
+        """The record as the sync API takes it: its :data:`RECORD_FIELD_NAMES` (no status,
+        receipt or reason), objects as plain dicts."""
+        out: dict[str, Any] = {}
+        for name in RECORD_FIELD_NAMES:
+            value = getattr(self, name)
+            out[name] = dict(value) if isinstance(value, Mapping) else value
+        return out
 
 
 def apply(state: ConsentState, r: LedgerRecord) -> ConsentState:

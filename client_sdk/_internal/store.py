@@ -18,7 +18,6 @@ What the store does with a file it did not expect (docs/sdk.md, "Local store"):
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -29,12 +28,14 @@ from typing import Any
 
 from client_sdk._internal.ledger import LedgerRecord
 from client_sdk._internal.storerows import (
+    INSERT_SQL,
     MIGRATE_1,
     RECORDS_SQL,
     SCHEMA,
     SCHEMA_VERSION,
     blob,
     row_record,
+    row_values,
 )
 from client_sdk.errors import StorageError, StoreLockedError
 
@@ -237,16 +238,7 @@ class Store:
     def append(self, record: LedgerRecord) -> None:
         """Append a record and queue it for sync, durably, in one transaction."""
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO ledger(id, action, version, document_sha256, locale, purposes, "
-                "evidence, age_confirmed, guardian, client_time, manifest_seq) "
-                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (record.id, record.action, record.version, record.document_sha256,
-                 record.locale, json.dumps(dict(record.purposes), sort_keys=True),
-                 json.dumps(dict(record.evidence), sort_keys=True),
-                 None if record.age_confirmed is None else int(record.age_confirmed),
-                 None if record.guardian is None else json.dumps(dict(record.guardian)),
-                 record.client_time, record.manifest_seq))
+            db.execute(INSERT_SQL, row_values(record))
             db.execute("INSERT INTO outbox(record_id) VALUES(?)", (record.id,))
 
     def records(self) -> list[LedgerRecord]:

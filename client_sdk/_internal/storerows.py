@@ -1,6 +1,11 @@
 """The store's schema, and what a row must hold to be read back: a row the SDK would never
 write (a field of the wrong type, JSON that does not parse) is a :class:`StorageError`
 naming the table, row and field, never a crash deep in the app.
+
+The ledger's columns are the consent record's fields
+(:data:`client_sdk.protocol.records.RECORD_FIELDS`): the queries and the checks of a row
+are built from that list; the table itself stays written out below, as the stores on
+devices have it (tests/test_records.py compares it with the list).
 """
 
 from __future__ import annotations
@@ -9,11 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from client_sdk._internal.ledger import ACTIONS, LedgerRecord, Status
+from client_sdk._internal.ledger import LedgerRecord, Status
 from client_sdk.errors import StorageError
-from client_sdk.protocol.grammar import is_int32, is_locale, is_sha256, is_time, is_uuid
+from client_sdk.protocol.records import RECORD_FIELD_NAMES, RECORD_FIELDS, field_accepts
 
-__all__ = ["MIGRATE_1", "RECORDS_SQL", "SCHEMA", "SCHEMA_VERSION", "blob", "row_record"]
+__all__ = ["INSERT_SQL", "MIGRATE_1", "RECORDS_SQL", "SCHEMA", "SCHEMA_VERSION", "blob",
+           "row_record", "row_values"]
 
 SCHEMA_VERSION = 2
 
@@ -51,10 +57,14 @@ MIGRATE_1 = "ALTER TABLE outbox ADD COLUMN rejected_at TEXT;\n" \
             "ALTER TABLE outbox ADD COLUMN reason TEXT;\n"
 
 RECORDS_SQL = (
-    "SELECT l.seq, l.id, l.action, l.version, l.document_sha256, l.locale, l.purposes, "
-    "l.evidence, l.age_confirmed, l.guardian, l.client_time, l.manifest_seq, "
+    f"SELECT l.seq, {', '.join(f'l.{name}' for name in RECORD_FIELD_NAMES)}, "  # noqa: S608
     "o.synced_at, o.receipt, o.rejected_at, o.reason "
     "FROM ledger l LEFT JOIN outbox o ON o.record_id = l.id ")
+
+INSERT_SQL = (f"INSERT INTO ledger({', '.join(RECORD_FIELD_NAMES)}) "
+              f"VALUES({', '.join('?' * len(RECORD_FIELD_NAMES))})")
+# The columns that hold JSON text.
+_JSON = frozenset(f.name for f in RECORD_FIELDS if f.kind in ("purposes", "evidence", "guardian"))
 
 
 def blob(value: object, path: Path, where: str) -> bytes:
@@ -74,41 +84,56 @@ def _json_object(text: object) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def row_values(record: LedgerRecord) -> tuple[Any, ...]:
+    """The values of :data:`INSERT_SQL` for ``record``: objects as JSON text, the age
+    confirmation as 0 or 1."""
+    values: list[Any] = []
+    for name in RECORD_FIELD_NAMES:
+        value = getattr(record, name)
+        if name in _JSON and value is not None:
+            # Purposes and evidence sorted (one text per content); the guardian as given.
+            value = json.dumps(dict(value), sort_keys=name != "guardian")
+        elif isinstance(value, bool):
+            value = int(value)
+        values.append(value)
+    return tuple(values)
+
+
+def _column(name: str, value: Any) -> tuple[Any, bool]:
+    """A column's stored value as the record's value, and whether it is one the SDK
+    writes (JSON text of an object; 0 or 1 for a boolean)."""
+    if name in _JSON:
+        if value is None:
+            return None, True
+        parsed = _json_object(value)
+        return parsed, parsed is not None
+    if name == "age_confirmed":
+        ok = value in (None, 0, 1) and not isinstance(value, bool)
+        return (None if value is None else bool(value)), ok
+    return value, True
+
+
 def row_record(r: tuple[Any, ...], path: Path) -> LedgerRecord:
     """A ledger row as a record, or a StorageError naming what the SDK would never write."""
-    (seq, rid, action, version, sha, locale, purposes_text, evidence_text, age,
-     guardian_text, client_time, manifest_seq, synced_at, receipt, rejected_at, reason) = r
+    seq = r[0]
+    count = len(RECORD_FIELDS)
+    synced_at, receipt, rejected_at, reason = r[1 + count:]
 
     def bad(field: str) -> StorageError:
         return StorageError(f"{path}: ledger row {seq} has a {field} the SDK never writes; "
                             f"the store was changed outside the SDK")
 
-    purposes = _json_object(purposes_text)
-    evidence = _json_object(evidence_text)
-    guardian = None if guardian_text is None else _json_object(guardian_text)
-    checks = (
-        ("id", is_uuid(rid)), ("action", action in ACTIONS),
-        ("version", is_int32(version, minimum=1)),
-        ("document_sha256", sha is None or is_sha256(sha)),
-        ("locale", locale is None or is_locale(locale)),
-        ("purposes", purposes is not None and all(isinstance(v, bool)
-                                                  for v in purposes.values())),
-        ("evidence", evidence is not None),
-        ("age_confirmed", age in (None, 0, 1) and not isinstance(age, bool)),
-        ("guardian", guardian_text is None or guardian is not None),
-        ("client_time", is_time(client_time)),
-        ("manifest_seq", is_int32(manifest_seq, minimum=1)),
-        ("receipt", receipt is None or isinstance(receipt, bytes)),
-        ("reason", reason is None or isinstance(reason, str)),
-    )
-    for field, ok in checks:
-        if not ok:
-            raise bad(field)
+    values: dict[str, Any] = {}
+    for field, stored in zip(RECORD_FIELDS, r[1:1 + count], strict=True):
+        value, ok = _column(field.name, stored)
+        if not (ok and field_accepts(field, value)):
+            raise bad(field.name)
+        values[field.name] = value
+    if not (receipt is None or isinstance(receipt, bytes)):
+        raise bad("receipt")
+    if not (reason is None or isinstance(reason, str)):
+        raise bad("reason")
     status: Status = "synced" if synced_at is not None else \
         "rejected" if rejected_at is not None else "pending"
-    assert purposes is not None and evidence is not None
-    return LedgerRecord(
-        id=rid, action=action, version=version, document_sha256=sha, locale=locale,
-        purposes=purposes, evidence=evidence, age_confirmed=None if age is None else bool(age),
-        guardian=guardian, client_time=client_time, manifest_seq=manifest_seq, status=status,
-        receipt=None if receipt is None else bytes(receipt), reason=reason)
+    return LedgerRecord(**values, status=status,
+                        receipt=None if receipt is None else bytes(receipt), reason=reason)

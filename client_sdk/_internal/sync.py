@@ -34,7 +34,7 @@ from client_sdk.errors import ConsentError, FormatError, NetworkError, Repositor
 from client_sdk.protocol.grammar import is_token, is_uuid
 from client_sdk.protocol.jsonutil import canonical_bytes, loads_strict
 from client_sdk.protocol.model import Root
-from client_sdk.protocol.receipts import confirms, confirms_deletion, verify_receipt
+from client_sdk.protocol.receipts import Receipt, confirms, confirms_deletion, verify_receipt
 from client_sdk.protocol.record import Record, record
 from client_sdk.protocol.timeutil import format_time
 
@@ -269,7 +269,7 @@ def _send_consents(s: _Session, root: Root, app_id: str,
                           url=url)
     if not isinstance(entries, list):
         raise FormatError("must be a list", field="records", url=url)
-    verified: dict[int, tuple[bytes, dict[str, Any]]] = {}
+    verified: dict[int, tuple[bytes, Receipt]] = {}
     confirmed: dict[str, bytes] = {}
     by_id = {r.id: r for r in batch}
     for entry in entries:
@@ -283,8 +283,8 @@ def _send_consents(s: _Session, root: Root, app_id: str,
             verified[index] = (raw, verify_receipt(raw, root, app_id=app_id,
                                                    install_id=install_id, kind="consents",
                                                    url=url))
-        raw, payload = verified[index]
-        if confirms(payload, rec):
+        raw, receipt = verified[index]
+        if confirms(receipt, rec.to_json()):
             confirmed[rec.id] = raw
     return _Outcome(confirmed, {})
 
@@ -301,9 +301,9 @@ def _send_deletion(s: _Session, root: Root, app_id: str, rec: LedgerRecord) -> _
     if not isinstance(receipt, str):
         raise FormatError("must be the receipt envelope as a string", field="receipt", url=url)
     raw = receipt.encode("utf-8")
-    payload = verify_receipt(raw, root, app_id=app_id, install_id=install_id,
+    receipt = verify_receipt(raw, root, app_id=app_id, install_id=install_id,
                              kind="deletion_request", url=url)
-    if not confirms_deletion(payload, rec):
+    if not confirms_deletion(receipt, rec.id, rec.client_time):
         raise FormatError("deletion receipt does not match the request", url=url)
     return _Outcome({rec.id: raw}, {})
 

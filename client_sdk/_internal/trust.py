@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from client_sdk.errors import DocumentMismatchError, ExpiredError, RollbackError, WrongAppError
+from client_sdk.errors import (
+    DocumentMismatchError,
+    ExpiredError,
+    RepositoryError,
+    RollbackError,
+    WrongAppError,
+)
 from client_sdk.protocol.digest import sha256_hex
 from client_sdk.protocol.envelope import (
     PAYLOAD_MANIFEST,
@@ -121,6 +127,28 @@ class TrustedState:
             raise WrongAppError(f"manifest is for app {manifest.app!r}, not {self.app_id!r}",
                                 url=url)
         return manifest
+
+    def confirm_not_modified(self, now: datetime, *,
+                             url: str | None = None) -> TrustedManifest:
+        """The server answered 304 Not Modified for the trusted manifest: it is kept only
+        while it is still trusted now (the current root's keys verify it, it has not
+        expired). A server that keeps answering 304 for an expired manifest is freezing
+        the client.
+
+        Raises:
+            RepositoryError: there is no trusted manifest for a 304 to confirm.
+            FormatError, SignatureError, WrongAppError: see :meth:`verify_manifest` (a
+                root walked forward may no longer trust its keys).
+            ExpiredError: ``expires`` is not after ``now``.
+        """
+        if self.manifest is None:
+            raise RepositoryError("304 Not Modified, but no manifest is trusted yet", url=url)
+        manifest = self.verify_manifest(self.manifest.raw, url=url)
+        if manifest.expires <= now:
+            stamp = format_time(manifest.expires)
+            raise ExpiredError(f"manifest seq {manifest.seq} expired at {stamp} and the "
+                               f"server answered 304 Not Modified", expires=stamp, url=url)
+        return self.manifest
 
     def update_manifest(self, raw: bytes, now: datetime, *,
                         url: str | None = None) -> TrustedManifest:

@@ -1,8 +1,9 @@
 """The I/O half of trust: trusted state from the store at launch, and ``refresh()``.
 
-Functions over a :class:`TrustedState`, the :class:`Store` and a :class:`Transport`; the
-rules themselves (signatures, rollback, expiry, document hashes) stay in :mod:`trust`. On any
-error the caller's state is untouched: a refresh builds its new state on the side.
+Functions over a :class:`TrustedState`, the :class:`Store` and a :class:`Transport`: they
+read, write and fetch; every rule (signatures, rollback, expiry, a 304 for an expired
+manifest, document hashes) is :mod:`trust`'s. On any error the caller's state is untouched:
+a refresh builds its new state on the side.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from client_sdk._internal.trust import (
     check_document,
     load_root,
 )
-from client_sdk.errors import ConsentError, ExpiredError, NetworkError, RepositoryError
+from client_sdk.errors import ConsentError, NetworkError, RepositoryError
 from client_sdk.protocol.digest import sha256_hex
 from client_sdk.protocol.envelope import PAYLOAD_MANIFEST, PAYLOAD_ROOT, parse_envelope
 from client_sdk.protocol.model import LocaleDoc, Manifest, Root
 from client_sdk.protocol.record import Record, record
-from client_sdk.protocol.timeutil import format_time
 
 if TYPE_CHECKING:
     from client_sdk.transport import Response, Transport
@@ -201,15 +201,8 @@ def update(current: TrustedState, *, store: Store, transport: Transport, server_
                 ok=(200, 304, 404) if etag else (200, 404))
     if resp.status == 404:
         raise NetworkError(f"the server has no app {app_id!r}", status=404, url=url)
-    if resp.status == 304:
-        assert trust.manifest is not None  # 304 is only accepted after an If-None-Match
-        # Not modified must still mean trusted now: same root keys, not expired.
-        manifest = trust.verify_manifest(trust.manifest.raw, url=url)
-        if manifest.expires <= now:
-            # A server that keeps answering 304 for an expired manifest is freezing us.
-            stamp = format_time(manifest.expires)
-            raise ExpiredError(f"manifest seq {manifest.seq} expired at {stamp} and the "
-                               f"server answered 304 Not Modified", expires=stamp, url=url)
+    if resp.status == 304:  # only accepted after an If-None-Match
+        trust.confirm_not_modified(now, url=url)
         updated = trust.root is not current.root
     else:
         trust.update_manifest(resp.body, now, url=url)

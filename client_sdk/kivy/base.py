@@ -6,6 +6,7 @@ overriding those rules.
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 import threading
@@ -37,6 +38,7 @@ __all__ = ["Column", "KButton", "KCheck", "KText", "KToggle",
            "background", "lay_out_now"]
 
 T = TypeVar("T")
+log = logging.getLogger("kelisim")
 
 
 _TAG = re.compile(r"\[/?[a-z]+(?:=[^\]]*)?\]")
@@ -268,12 +270,26 @@ def _first_frame_drawn(*_: Any) -> None:
     Clock.schedule_once(lambda _dt: [callback() for callback in waiting], 0)
 
 
-def background(work: Callable[[], T], done: Callable[[T], None]) -> threading.Thread:
-    """Run ``work`` on a daemon thread and hand its result to ``done`` on the UI thread."""
+def background(work: Callable[[], T], done: Callable[[T], None],
+               failed: Callable[[Exception], None] | None = None) -> threading.Thread:
+    """Run ``work`` on a daemon thread and hand its result to ``done`` on the UI thread.
+
+    An exception ``work`` raises is logged (the ``kelisim`` logger, with its traceback) and
+    handed to ``failed`` on the UI thread: a widget waiting for the result leaves its
+    waiting state there instead of waiting for ever."""
     deliver = mainthread(done)
+    fail = mainthread(failed) if failed is not None else None
 
     def run() -> None:
-        deliver(work())
+        try:
+            result = work()
+        except Exception as exc:
+            log.exception("background work %s failed",
+                          getattr(work, "__qualname__", repr(work)))
+            if fail is not None:
+                fail(exc)
+            return
+        deliver(result)
 
     thread = threading.Thread(target=run, daemon=True, name="kelisim-work")
     thread.start()

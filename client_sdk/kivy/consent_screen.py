@@ -263,7 +263,10 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
             except (ConsentError, UsageError) as exc:
                 return ConsentError(str(exc)) if isinstance(exc, UsageError) else exc
 
-        background(work, lambda result: self._document_loaded(tag, result))
+        # Anything else work() raises (a bug, a broken parser) fails the load too: the
+        # screen shows the failure and its retry, never "loading" for ever.
+        background(work, lambda result: self._document_loaded(tag, result),
+                   lambda exc: self._document_loaded(tag, ConsentError(str(exc))))
 
     def _document_loaded(self, tag: str, result: list[Block] | ConsentError) -> None:
         if tag != self._document_locale:

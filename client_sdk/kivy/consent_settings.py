@@ -21,6 +21,7 @@ from kivy.uix.boxlayout import BoxLayout
 from client_sdk._internal.store import LedgerRecord
 from client_sdk._internal.sync import SyncResult
 from client_sdk.client import ConsentClient
+from client_sdk.errors import ConsentError
 from client_sdk.kivy.base import KText, background
 from client_sdk.kivy.confirm_dialog import ConfirmDialog
 from client_sdk.kivy.layers import heading, purpose_row, small
@@ -159,7 +160,7 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
     def sync_now(self) -> None:
         """Sync on a background thread; the history and status follow its result."""
         self.syncing = True
-        background(self.client.sync, self._synced)
+        background(self.client.sync, self._synced, self._sync_failed)
 
     def _synced(self, result: SyncResult) -> None:
         self.syncing = False
@@ -167,6 +168,11 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
         self.status = self.words("sent") if sent else self.words("send_later")
         self.refresh_view()
         self.dispatch("on_synced", result)
+
+    def _sync_failed(self, exc: Exception) -> None:
+        """sync() raised (it returns its errors, so this is a bug, logged by
+        :func:`background`): the records wait, as when offline."""
+        self._synced(SyncResult(False, 0, -1, ConsentError(f"sync failed: {exc!r}")))
 
     def on_change(self, record: Any) -> None:
         pass

@@ -177,7 +177,7 @@ class PolicyModal(ModalView):  # type: ignore[misc]
         if blocks is not None:
             self._loaded(blocks)
         else:
-            background(work, self._loaded)
+            background(work, self._loaded, lambda exc: self._loaded(ConsentError(str(exc))))
 
     def _loaded(self, result: list[Block] | ConsentError) -> None:
         if isinstance(result, ConsentError):

@@ -44,8 +44,17 @@ class Reader:
         self.data: Mapping[str, object] = data
         self.path = path
 
-    def _name(self, key: str) -> str:
+    def name(self, key: str) -> str:
+        """The path of ``key`` in the document (``records[0].version``)."""
         return f"{self.path}.{key}" if self.path else key
+
+    def value(self, key: str) -> object:
+        """The value of ``key``, of any type (the caller checks it).
+
+        Raises:
+            FormatError: ``key`` is missing.
+        """
+        return self._raw(key)
 
     def only(self, *keys: str) -> None:
         unknown = set(self.data) - set(keys)
@@ -54,11 +63,11 @@ class Reader:
 
     def _raw(self, key: str) -> object:
         if key not in self.data:
-            raise FormatError("is missing", field=self._name(key))
+            raise FormatError("is missing", field=self.name(key))
         return self.data[key]
 
     def _wrong(self, key: str, what: str) -> FormatError:
-        return FormatError(f"must be {what}", field=self._name(key))
+        return FormatError(f"must be {what}", field=self.name(key))
 
     def integer(self, key: str, *, minimum: int = 0) -> int:
         value = self._raw(key)
@@ -66,10 +75,10 @@ class Reader:
         if not isinstance(value, int) or isinstance(value, bool):
             raise self._wrong(key, "an integer")
         if value < minimum:
-            raise FormatError(f"must be >= {minimum}", field=self._name(key))
+            raise FormatError(f"must be >= {minimum}", field=self.name(key))
         if value > INT32_MAX:
             # Every stored integer fits a signed 32-bit column (client_sdk.protocol.grammar).
-            raise FormatError(f"must be <= {INT32_MAX}", field=self._name(key))
+            raise FormatError(f"must be <= {INT32_MAX}", field=self.name(key))
         return value
 
     def optional_integer(self, key: str, *, minimum: int = 0) -> int | None:
@@ -86,7 +95,7 @@ class Reader:
         if not isinstance(value, str):
             raise self._wrong(key, "a string")
         if pattern is not None and not pattern.fullmatch(value):
-            raise FormatError(f"{value!r} is not valid", field=self._name(key))
+            raise FormatError(f"{value!r} is not valid", field=self.name(key))
         return value
 
     def optional_string(self, key: str) -> str | None:
@@ -109,14 +118,14 @@ class Reader:
         try:
             return parse_time(value)
         except ValueError as exc:
-            raise FormatError(str(exc), field=self._name(key)) from None
+            raise FormatError(str(exc), field=self.name(key)) from None
 
     def text(self, key: str) -> dict[str, str]:
         """A per-locale text map ``{"kk": "...", "ru": "..."}``."""
         value = self.mapping(key)
         for tag, text in value.items():
             if not isinstance(text, str) or not _valid(tag, is_locale):
-                raise FormatError("must map locale tags to strings", field=self._name(key))
+                raise FormatError("must map locale tags to strings", field=self.name(key))
         return dict(value)  # type: ignore[arg-type]  # every value checked above
 
     def strings(self, key: str, *, check: Callable[[object], bool], what: str) -> tuple[str, ...]:
@@ -124,15 +133,15 @@ class Reader:
         out: list[str] = []
         for i, item in enumerate(self.array(key)):
             if not isinstance(item, str) or not check(item):
-                raise FormatError(f"must be {what}", field=f"{self._name(key)}[{i}]")
+                raise FormatError(f"must be {what}", field=f"{self.name(key)}[{i}]")
             out.append(item)
         if len(set(out)) != len(out):
-            raise FormatError("has duplicates", field=self._name(key))
+            raise FormatError("has duplicates", field=self.name(key))
         return tuple(out)
 
     def ids(self, key: str) -> tuple[str, ...]:
         return self.strings(key, check=lambda v: _valid(v, is_id), what="a lowercase id")
 
     def objects(self, key: str) -> list[Reader]:
-        return [Reader(item, f"{self._name(key)}[{i}]")
+        return [Reader(item, f"{self.name(key)}[{i}]")
                 for i, item in enumerate(self.array(key))]

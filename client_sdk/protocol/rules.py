@@ -50,16 +50,22 @@ here: the server does not keep that state per install, and the SDK checks it its
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
 
-from client_sdk._internal.ledger import ACTIONS
 from client_sdk.protocol.grammar import is_locale
 from client_sdk.protocol.model import Version
 from client_sdk.protocol.record import Record, record
+from client_sdk.protocol.records import (
+    ACTIONS,
+    EVIDENCE_FIELDS,
+    EVIDENCE_LAYERS,
+    GUARDIAN_FIELDS,
+    MAX_SECONDS,
+)
 
 __all__ = [
     "ACTIONS",
     "EVIDENCE_LAYERS",
+    "MAX_SECONDS",
     "Problem",
     "check_accept",
     "check_acknowledge",
@@ -70,9 +76,6 @@ __all__ = [
     "check_update",
     "check_withdraw",
 ]
-
-EVIDENCE_LAYERS: Final = ("first_layer", "purposes", "full_text")
-MAX_SECONDS: Final = 86400
 
 
 @record
@@ -139,10 +142,11 @@ def _guardian(version: Version, age_confirmed: bool | None,
     if guardian is not None and not (minor and version.guardian_consent):
         problems.append(Problem("guardian", _no_guardian(version, age_confirmed)))
     elif minor and version.guardian_consent:
-        extra = set(guardian or {}) - {"name", "relation"}
+        extra = set(guardian or {}) - set(GUARDIAN_FIELDS)
         name = (guardian or {}).get("name")
         if extra:
-            problems.append(Problem("guardian", f"guardian takes name and relation, not "
+            problems.append(Problem("guardian", f"guardian takes "
+                                                f"{' and '.join(GUARDIAN_FIELDS)}, not "
                                                 f"{sorted(extra)}"))
         if not (isinstance(name, str) and name.strip()):
             problems.append(Problem("guardian", f"a user under {version.min_age} needs "
@@ -229,8 +233,6 @@ def check_evidence(evidence: Mapping[str, object]) -> list[Problem]:
     ``seconds_by_layer`` (layer name -> int 0-86400), ``ui_locale`` (a locale tag).
     """
     problems: list[Problem] = []
-    fields = ("layers_shown", "full_text_opened", "scrolled_to_end", "seconds_on_screen",
-              "seconds_by_layer", "ui_locale")
     for key, value in evidence.items():
         where = f"evidence.{key}"
         if key in ("scrolled_to_end", "full_text_opened"):
@@ -257,7 +259,7 @@ def check_evidence(evidence: Mapping[str, object]) -> list[Problem]:
                 problems.append(Problem(where, f"evidence {key} must be a locale tag"))
         else:
             problems.append(Problem(where, f"unknown evidence field {key!r}; use "
-                                           f"{', '.join(fields)}"))
+                                           f"{', '.join(EVIDENCE_FIELDS)}"))
     return problems
 
 

@@ -17,9 +17,6 @@ from server.models import ConsentRecord
 
 __all__ = ["Scope", "Summary", "by_locale", "by_purpose", "by_version", "daily", "summary"]
 
-ACTIONS = ("accept", "decline", "update", "withdraw", "acknowledge")
-
-
 @dataclass(frozen=True)
 class Scope:
     """Which records: one app, optionally one version and a range of days (inclusive)."""

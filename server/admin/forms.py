@@ -18,6 +18,7 @@ from marshmallow import (
 )
 
 from client_sdk.protocol.model import LOCALES, SIGNIFICANCES
+from client_sdk.protocol.records import RECORD_ACTIONS
 from client_sdk.protocol.timeutil import format_time, parse_duration
 from server.admin.models import ROLES
 
@@ -27,7 +28,6 @@ __all__ = ["DraftForm", "LoginForm", "PasswordForm", "ResolveForm", "SearchForm"
 _UUID = validate.Regexp(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z",
                         error="not_uuid")
 _EMAIL = validate.Regexp(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,189}\Z", error="not_email")
-ACTIONS = ("accept", "decline", "update", "withdraw", "acknowledge")
 
 
 def errors_of(exc: ValidationError) -> dict[str, list[str]]:
@@ -125,7 +125,7 @@ class SearchForm(Form):
     record_id = fields.String(validate=_UUID)
     date_from = fields.String(validate=_date)
     date_to = fields.String(validate=_date)
-    action = fields.String(validate=validate.OneOf(ACTIONS))
+    action = fields.String(validate=validate.OneOf(RECORD_ACTIONS))
     version = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     before = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
 

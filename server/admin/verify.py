@@ -10,15 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol import ConsentError
-from client_sdk.protocol.envelope import (
-    PAYLOAD_RECEIPT,
-    key_from_dict,
-    parse_envelope,
-    verify_threshold,
-)
+from client_sdk.protocol.envelope import PAYLOAD_RECEIPT, PAYLOAD_ROOT, parse_envelope
+from client_sdk.protocol.model import Root
+from client_sdk.protocol.receipts import Receipt, confirms_stored, receipt_signers
+from client_sdk.protocol.records import RECORD_FIELD_NAMES
 from server.admin.i18n import gettext as _
 from server.consent.chain import GENESIS, chained_fields, row_hash
-from server.models import ConsentRecord, Receipt, RootVersion
+from server.models import ConsentRecord, RootVersion
+from server.models import Receipt as ReceiptRow
 
 __all__ = ["Check", "verify_record"]
 
@@ -30,47 +29,54 @@ class Check:
     detail: str
 
 
-def _receipt_keys(s: Session) -> list[tuple[int, dict[str, Any], list[str], int]]:
-    """(root version, keys, receipt key ids, threshold) of every root ever signed: a receipt
-    signed before a key rotation is checked against the root of its time."""
-    out = []
+def _roots(s: Session) -> list[Root]:
+    """Every root ever signed, newest first: a receipt signed before a key rotation is
+    checked against the root of its time."""
+    roots = []
     for row in s.scalars(select(RootVersion).order_by(RootVersion.version.desc())):
-        payload = parse_envelope(row.envelope, "application/vnd.kelisim.root+json"
-                                 ).payload_json()
-        role = payload["roles"]["receipt"]
-        out.append((row.version, payload["keys"], role["keyids"], role["threshold"]))
-    return out
+        try:
+            roots.append(Root.from_payload(parse_envelope(row.envelope,
+                                                          PAYLOAD_ROOT).payload_json()))
+        except ConsentError:
+            continue  # a root that does not parse signed no receipt this check can see
+    return roots
+
+
+def _as_sent(r: ConsentRecord) -> dict[str, Any]:
+    """The stored record's fields as the client sent them (its id is stored as
+    record_id)."""
+    return {name: getattr(r, "record_id" if name == "id" else name)
+            for name in RECORD_FIELD_NAMES}
 
 
 def verify_receipt(s: Session, r: ConsentRecord) -> list[Check]:
-    receipt = s.get(Receipt, r.receipt_id)
-    if receipt is None:
+    """The receipt's signature (by the receipt keys of any root) and whether it names this
+    record as stored, with client_sdk.protocol.receipts' rules."""
+    row = s.get(ReceiptRow, r.receipt_id)
+    if row is None:
         return [Check("receipt", False, _("receipt {id} is missing", id=r.receipt_id))]
     checks: list[Check] = []
     try:
-        env = parse_envelope(receipt.envelope, PAYLOAD_RECEIPT)
-        payload = env.payload_json()
+        env = parse_envelope(row.envelope, PAYLOAD_RECEIPT)
+        receipt = Receipt.parse(env.payload, kind="consents")
     except ConsentError as exc:
         return [Check("receipt", False, _("not a receipt envelope: {error}", error=exc))]
     signed_by = None
-    for version, keys, keyids, threshold in _receipt_keys(s):
+    for root in _roots(s):
         try:
-            trusted = {kid: key_from_dict(kid, keys[kid]) for kid in keyids}
-            valid = verify_threshold(env, trusted, keyids, threshold, role="receipt")
+            valid = receipt_signers(env, root)
         except ConsentError:
             continue
         signed_by = _("receipt key {keys} of root version {n}",
-                      keys=", ".join(k[:12] for k in valid), n=version)
+                      keys=", ".join(k[:12] for k in valid), n=root.version)
         break
     checks.append(Check("receipt signature", signed_by is not None,
                         signed_by or _("no receipt key of any root signed it")))
-    entry = next((x for x in payload.get("records", []) if x.get("id") == r.record_id), None)
-    checks.append(Check("receipt names the record", entry is not None and entry.get(
-        "chain_hash") == r.row_hash and entry.get("seq") == r.seq and payload.get(
-        "install") == r.install_id and entry.get("action") == r.action,
+    entry = receipt.entry(r.record_id)
+    checks.append(Check("receipt names the record", confirms_stored(
+        receipt, _as_sent(r), install=r.install_id, seq=r.seq, chain_hash=r.row_hash),
         _("receipt entry: seq {seq}, action {action}, chain hash {hash}…",
-          seq=entry.get("seq"), action=_(str(entry.get("action"))),
-          hash=str(entry.get("chain_hash"))[:16]) if entry else
+          seq=entry.seq, action=_(entry.action), hash=entry.chain_hash[:16]) if entry else
         _("none for this record")))
     return checks
 

@@ -7,6 +7,7 @@ import json
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from client_sdk.protocol.records import RECORD_ACTIONS
 from client_sdk.protocol.timeutil import parse_time
 from server.cli.common import CLI_ACTOR, now, require_migrated
 from server.consent.requests import list_requests, resolve
@@ -84,7 +85,7 @@ def stats_cmd(app_id: str) -> None:
         if s.get(App, app_id) is None:
             raise UnknownApp(app_id)
         table = stats(s, app_id)
-    actions = ("accept", "decline", "withdraw", "update", "acknowledge")
+    actions = RECORD_ACTIONS
     click.echo("version\tlocale\t" + "\t".join(actions))
     for (label, locale), counts in sorted(table.items(), key=lambda kv: (kv[0][0],
                                                                          kv[0][1] or "")):

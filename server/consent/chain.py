@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.jsonutil import canonical_bytes
+from client_sdk.protocol.records import RECORD_FIELD_NAMES
 from server.consent.rawsql import Raw
 from server.models import ChainHead, ConsentRecord
 
@@ -24,9 +25,12 @@ __all__ = ["CHAINED", "GENESIS", "ChainProblem", "body_hash", "chained_fields", 
 
 GENESIS = "0" * 64
 
-CHAINED = ("seq", "record_id", "install_id", "action", "version", "document_sha256", "locale",
-           "purposes", "evidence", "age_confirmed", "guardian", "client_time", "server_time",
-           "manifest_seq")
+# Every field of the record (its id stored as record_id), where it sits in the chain
+# (seq) and what the server adds (install, time). The hash is over canonical JSON, so the
+# order here does not matter. A field added to the record changes what a row's hash covers:
+# rows hashed before it need a chain format that says so.
+CHAINED = ("seq", "record_id", "install_id",
+           *(name for name in RECORD_FIELD_NAMES if name != "id"), "server_time")
 
 
 def row_hash(prev: str, row: dict[str, Any]) -> str:

@@ -125,10 +125,12 @@ def record_problems(known: dict[int, Version], newest: int, app_id: str,
         if version is None:
             found = [("version", f"app {app_id!r} has no version {r['version']}")]
         else:
+            # Every rule of the SDK, evidence included: the schema checked the shape, the
+            # rules are client_sdk.protocol.rules' alone.
             found = [(p.field, p.message) for p in check_record(
                 version, r["action"], r["purposes"], locale=r["locale"],
                 document_sha256=r["document_sha256"], age_confirmed=r["age_confirmed"],
-                guardian=r["guardian"])]
+                guardian=r["guardian"], evidence=r["evidence"])]
         if r["manifest_seq"] > newest:
             found.append(("manifest_seq", _unpublished(app_id, r["manifest_seq"], newest)))
         for field, reason in found:

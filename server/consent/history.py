@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from client_sdk.protocol.records import RECORD_FIELD_NAMES
 from server.consent.checks import clock_skew, published_times
 from server.errors import InvalidValue
 from server.models import ConsentRecord, DeletionRequest, Receipt
@@ -64,13 +65,14 @@ def _decode_cursor(raw: str | None) -> tuple[int, int]:
 
 
 def _record_json(r: Any, published: dict[int, str]) -> dict[str, Any]:
-    return {"id": r.record_id, "action": r.action, "version": r.version,
-            "document_sha256": r.document_sha256, "locale": r.locale, "purposes": r.purposes,
-            "evidence": r.evidence, "age_confirmed": r.age_confirmed, "guardian": r.guardian,
-            "client_time": r.client_time, "server_time": r.server_time,
-            "clock_skew": clock_skew(r.client_time, r.server_time, published.get(r.version)),
-            "manifest_seq": r.manifest_seq, "chain_hash": r.row_hash,
-            "receipt": str(r.receipt_id)}
+    """The record as the install sent it (its id is stored as ``record_id``), and what the
+    server added."""
+    out = {name: getattr(r, "record_id" if name == "id" else name)
+           for name in RECORD_FIELD_NAMES}
+    out.update({"server_time": r.server_time,
+                "clock_skew": clock_skew(r.client_time, r.server_time, published.get(r.version)),
+                "chain_hash": r.row_hash, "receipt": str(r.receipt_id)})
+    return out
 
 
 def history_page(session: Session, app_id: str, install_id: str, limit: int,

@@ -30,7 +30,8 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.envelope import PAYLOAD_RECEIPT
-from client_sdk.protocol.jsonutil import canonical_bytes
+from client_sdk.protocol.receipts import consents_payload, receipt_entry
+from client_sdk.protocol.records import RECORD_FIELD_NAMES
 from client_sdk.protocol.timeutil import format_time
 from server.consent.chain import body_hash, chained_fields, head_moves, lock_heads, row_hash
 from server.consent.checks import newest_manifest_seqs, record_problems, versions_of
@@ -43,17 +44,17 @@ from server.errors import (
     Unprocessable,
 )
 from server.models import ConsentRecord, Receipt
-from server.trust.keys import SigningKey, sign_envelope
+from server.trust.keys import sign_envelope
 from server.trust.receipt_keys import receipt_keys_of
 
 __all__ = ["AppendBatch", "IngestRequest", "IngestResult", "ingest"]
 
 RECORDS = cast(Table, ConsentRecord.__table__)
 RECEIPTS = cast(Table, Receipt.__table__)
-RECORD_COLUMNS = ("app_id", "seq", "record_id", "install_id", "action", "version",
-                  "document_sha256", "locale", "purposes", "evidence", "age_confirmed",
-                  "guardian", "client_time", "server_time", "manifest_seq", "body_hash",
-                  "prev_hash", "row_hash", "receipt_id")
+# The record's fields after id (stored as record_id), as they are named in the table.
+_FIELDS = tuple(name for name in RECORD_FIELD_NAMES if name != "id")
+RECORD_COLUMNS = ("app_id", "seq", "record_id", "install_id", *_FIELDS, "server_time",
+                  "body_hash", "prev_hash", "row_hash", "receipt_id")
 _CHUNK = 5000  # ids per IN (...): under SQLite's bound on parameters
 
 
@@ -205,22 +206,21 @@ class AppendBatch:
                 seq, prev = moved.get(app_id) or heads[app_id]
                 stamp = format_time(q.now)
                 rows = []
+                entries = []
                 for x, digest in fresh:
                     seq += 1
                     row = {"app_id": app_id, "seq": seq, "record_id": x["id"],
-                           "install_id": q.install_id, "action": x["action"],
-                           "version": x["version"], "document_sha256": x["document_sha256"],
-                           "locale": x["locale"], "purposes": x["purposes"],
-                           "evidence": x["evidence"], "age_confirmed": x["age_confirmed"],
-                           "guardian": x["guardian"], "client_time": x["client_time"],
-                           "server_time": stamp, "manifest_seq": x["manifest_seq"],
-                           "body_hash": digest, "prev_hash": prev}
+                           "install_id": q.install_id, **{k: x[k] for k in _FIELDS},
+                           "server_time": stamp, "body_hash": digest, "prev_hash": prev}
                     row["row_hash"] = prev = row_hash(prev, chained_fields(row))
                     rows.append(row)
+                    entries.append(receipt_entry(x, server_time=stamp, seq=seq,
+                                                 chain_hash=prev))
                     fresh_ids[(app_id, x["id"])] = (digest, q.install_id, f"new:{pos}")
                 moved[app_id] = (seq, prev)
-                new_envelopes[f"new:{pos}"] = (app_id, _sign_receipt(
-                    app_id, q.install_id, stamp, rows, keys))
+                new_envelopes[f"new:{pos}"] = (app_id, sign_envelope(
+                    consents_payload(app_id, q.install_id, stamp, entries), PAYLOAD_RECEIPT,
+                    keys))
                 new_rows.extend((f"new:{pos}", row) for row in rows)
                 order.append(f"new:{pos}")
                 for row in rows:
@@ -307,19 +307,6 @@ def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, byte
         *r.values(RECORDS, RECORD_COLUMNS, [
             (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows]),
         *head_moves(heads)])
-
-
-def _sign_receipt(app_id: str, install_id: str, stamp: str, rows: list[dict[str, Any]],
-                  keys: list[SigningKey]) -> bytes:
-    payload = {
-        "_type": "receipt", "spec_version": 1, "kind": "consents", "app": app_id,
-        "install": install_id, "issued": stamp,
-        "records": [{"id": x["record_id"], "action": x["action"], "version": x["version"],
-                     "document_sha256": x["document_sha256"], "purposes": x["purposes"],
-                     "client_time": x["client_time"], "server_time": stamp,
-                     "seq": x["seq"], "chain_hash": x["row_hash"]} for x in rows],
-    }
-    return sign_envelope(canonical_bytes(payload), PAYLOAD_RECEIPT, keys)
 
 
 def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dict[str, Any]],

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.envelope import PAYLOAD_RECEIPT
-from client_sdk.protocol.jsonutil import canonical_bytes
+from client_sdk.protocol.receipts import deletion_payload
 from client_sdk.protocol.timeutil import format_time
 from server import adminlog
 from server.consent.chain import body_hash, lock_head
@@ -60,14 +60,11 @@ def request_deletion(session: Session, app_id: str, install_id: str, body: dict[
                                  f"other content", body["id"])
         return old
     stamp = format_time(now)
-    payload = {"_type": "receipt", "spec_version": 1, "kind": "deletion_request",
-               "app": app_id, "install": install_id, "issued": stamp,
-               "request": {"id": body["id"], "client_time": body["client_time"],
-                           "server_time": stamp}}
+    payload = deletion_payload(app_id, install_id, stamp, body["id"], body["client_time"])
     row = DeletionRequest(app_id=app_id, request_id=body["id"], install_id=install_id,
                           client_time=body["client_time"], server_time=stamp,
                           body_hash=digest, status="open",
-                          receipt=sign_envelope(canonical_bytes(payload), PAYLOAD_RECEIPT,
+                          receipt=sign_envelope(payload, PAYLOAD_RECEIPT,
                                                 receipt_keys(session, keys_dir)))
     session.add(row)
     session.flush()

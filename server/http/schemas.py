@@ -5,6 +5,13 @@ server/http/openapi.py turns them into the OpenAPI document (apispec), and their
 4xx messages clients see. Every string with a grammar is checked in full (``fullmatch``, ASCII
 only: a trailing newline or a fullwidth digit is refused), every integer is range-checked to
 what the database column holds (PostgreSQL ``integer``).
+
+A consent record's fields, actions and limits are defined once, in
+``client_sdk.protocol.records``: :class:`RecordSchema`, :class:`EvidenceSchema` and
+:class:`GuardianSchema` spell the fields out for marshmallow and OpenAPI, take every limit
+and list from there, and tests/test_records.py compares their fields with it. What makes a
+record valid against its version (evidence included) is ``client_sdk.protocol.rules``'s,
+which the server runs after these structural checks (server/consent/checks.py).
 """
 
 from __future__ import annotations
@@ -24,6 +31,15 @@ from client_sdk.protocol.grammar import (
     UUID_RE,
     parse_time,
 )
+from client_sdk.protocol.records import (
+    EVIDENCE_LAYERS,
+    GUARDIAN_NAME_MAX,
+    GUARDIAN_RELATION_MAX,
+    MAX_PURPOSES,
+    MAX_SECONDS,
+    PURPOSE_ID_MAX,
+    RECORD_ACTIONS,
+)
 from server.strict_schema import Strict
 
 __all__ = ["BATCH_SCHEMA", "DELETION_SCHEMA", "EMPTY_SCHEMA", "EVIDENCE_LAYERS", "MAX_BATCH",
@@ -33,8 +49,6 @@ __all__ = ["BATCH_SCHEMA", "DELETION_SCHEMA", "EMPTY_SCHEMA", "EVIDENCE_LAYERS",
            "RecordSchema", "StrictBool", "Time", "TokenAnswerSchema"]
 
 MAX_BATCH = 500
-MAX_SECONDS = 86400
-EVIDENCE_LAYERS = ("first_layer", "purposes", "full_text")
 
 
 def _doc_pattern(regex: re.Pattern[str]) -> str:
@@ -142,21 +156,20 @@ class EvidenceSchema(Strict):
 
 
 class GuardianSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    relation = fields.String(validate=validate.Length(max=100))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=GUARDIAN_NAME_MAX))
+    relation = fields.String(validate=validate.Length(max=GUARDIAN_RELATION_MAX))
 
 
 class RecordSchema(Strict):
     id = uuid_field(required=True)
-    action = fields.String(required=True, validate=validate.OneOf(
-        ["accept", "decline", "withdraw", "update", "acknowledge"]))
+    action = fields.String(required=True, validate=validate.OneOf(RECORD_ACTIONS))
     version = int32(1, required=True)
     document_sha256 = _grammar(SHA256_RE, "not a sha256 (64 lower-case hex digits)",
                                required=True, allow_none=True)
     locale = locale_field(required=True, allow_none=True)
-    purposes = fields.Dict(keys=_grammar(ID_RE, "not a purpose id", max_length=64),
-                           values=StrictBool(), required=True, validate=MaxKeys(100),
-                           metadata={"maxProperties": 100})
+    purposes = fields.Dict(keys=_grammar(ID_RE, "not a purpose id", max_length=PURPOSE_ID_MAX),
+                           values=StrictBool(), required=True, validate=MaxKeys(MAX_PURPOSES),
+                           metadata={"maxProperties": MAX_PURPOSES})
     evidence = fields.Nested(EvidenceSchema, required=True)
     age_confirmed = StrictBool(required=True, allow_none=True)
     guardian = fields.Nested(GuardianSchema, required=True, allow_none=True)

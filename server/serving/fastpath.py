@@ -8,18 +8,15 @@ JSON error.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from client_sdk.protocol.grammar import is_id, is_sha256
 from server.serving.published import Blob, Published
 
 __all__ = ["FastPath", "cached_lookup", "etag_matches", "lookup"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-_DOC_RE = re.compile(r"^[0-9a-f]{64}$")
-_APP_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 def _is_number(text: str) -> bool:
@@ -47,12 +44,13 @@ def lookup(published: Published, path: str) -> Blob | bool | None:
     the path is not one of ours."""
     if path.startswith("/v1/apps/") and path.endswith("/manifest.json"):
         app = path[9:-14]
-        if not _APP_RE.match(app):
+        # The grammar's full match: "jana-courier\n" is no app id (a "$" would take it).
+        if not is_id(app):
             return None
         return published.manifest(app)
     if path.startswith("/v1/documents/"):
         sha = path[14:]
-        if not _DOC_RE.match(sha):
+        if not is_sha256(sha):
             return None
         return published.document(sha)
     if path == "/v1/root.json":

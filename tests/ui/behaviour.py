@@ -3,6 +3,7 @@ for what each result must be)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -13,12 +14,13 @@ from kivy.uix.switch import Switch
 
 from client_sdk import ConsentClient
 from client_sdk.kivy import ConsentGate, ConsentScreen, ConsentSettings, NoticeBanner
-from client_sdk.kivy.policy_view import PolicyLine
+from client_sdk.kivy.policy_view import PolicyLine, PolicyModal
 from client_sdk.transport import HttpTransport
 
 
 def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
-    steps = {"d1": defect1_evidence, "d2": defect2_no_document, "d3": defect3_one_language,
+    steps = {"d1": defect1_evidence, "d2": defect2_no_document,
+             "d2b": background_failures_leave_loading, "d3": defect3_one_language,
              "d4": defect4_outcomes, "d5": defect5_words, "d7": defect7_off_thread,
              "clip": layers_stay_inside_the_screen}
     for name in cfg.get("only", list(steps)):
@@ -89,6 +91,45 @@ def defect2_no_document(d: Driver, cfg: dict[str, Any]) -> Steps:
     yield 0.2
     r["records"] = len(c.history())
     d.shot("d2-offline")
+
+
+def background_failures_leave_loading(d: Driver, cfg: dict[str, Any]) -> Steps:
+    """Work off the UI thread that raises what no one expected (a bug, not the network):
+    each widget leaves its waiting state, and the error is logged."""
+    r = d.result["d2b"] = {}
+    logged: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            logged.append(record.getMessage() + (" | exc" if record.exc_info else ""))
+
+    handler = Catch()
+    logging.getLogger("kelisim").addHandler(handler)
+    c = client(d.tmp / "d2b", Path(cfg["a"]), ("ru",), drop_documents=True)
+
+    def broken(*_args: Any, **_kw: Any) -> Any:
+        raise RuntimeError("a bug while loading")
+
+    c.document = broken  # type: ignore[method-assign]
+    c.sync = broken  # type: ignore[method-assign]
+    s = ConsentScreen(c)
+    d.show(s)
+    yield from d.until(lambda: s.document_state != "loading", "d2b screen leaves loading")
+    r["screen_state"] = s.document_state
+    r["screen_hint"] = s.hint_text
+    modal = PolicyModal(c, c.current_version(), "ru")
+    yield from d.until(lambda: modal.status != modal.words("loading"), "d2b modal")
+    r["modal_status"] = modal.status
+    settings = ConsentSettings(c)
+    d.show(settings)
+    synced: list[Any] = []
+    settings.bind(on_synced=lambda _w, result: synced.append(result))
+    settings.sync_now()
+    yield from d.until(lambda: not settings.syncing, "d2b settings leaves syncing")
+    r["settings_status"] = settings.status
+    r["synced_ok"] = [x.ok for x in synced]
+    r["logged"] = logged
+    logging.getLogger("kelisim").removeHandler(handler)
 
 
 def defect3_one_language(d: Driver, cfg: dict[str, Any]) -> Steps:

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, request, stream_with_context
 from marshmallow import ValidationError
 from sqlalchemy import Select, select
 
+from client_sdk.protocol.records import RECORD_ACTIONS
 from server.admin.forms import SearchForm, errors_of
 from server.admin.security import requires
 from server.admin.verify import verify_record
@@ -61,7 +62,7 @@ def search(app_id: str) -> Any:
     rows = rows[:PAGE]
     query = {k: v for k, v in request.args.items() if k != "before" and v}
     return page("consents.html", 422 if errors else 200, app=app, rows=rows, f=f,
-                errors=errors, more=more, query=query,
+                errors=errors, more=more, query=query, actions=RECORD_ACTIONS,
                 next_before=rows[-1].seq if more and rows else None)
 
 
@@ -126,7 +127,8 @@ def export(app_id: str, fmt: str) -> Any:
             abort(404)
         if errors:
             return page("consents.html", 422, app=s.get(App, app_id), rows=[], f={},
-                        errors=errors, more=False, query={}, next_before=None)
+                        errors=errors, more=False, query={}, next_before=None,
+                        actions=RECORD_ACTIONS)
         audit(s, "consents.export", app_id, {"format": fmt, "filters": f})
 
     def generate() -> Iterator[str]:

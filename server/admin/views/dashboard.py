@@ -8,6 +8,7 @@ from flask import Blueprint, abort, request
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from client_sdk.protocol.records import RECORD_ACTIONS
 from server.admin import acceptance, rollup
 from server.admin.charts import daily_chart, rate_bars
 from server.admin.forms import SearchForm, errors_of
@@ -49,9 +50,8 @@ def show(app_id: str) -> Any:
         days = rollup.daily(s, scope)
         purposes = rollup.by_purpose(s, scope, purpose_ids)
     labels = {v.number: v.label for v in versions}
-    actions = ("accept", "decline", "withdraw", "update", "acknowledge")
-    chart = daily_chart(days, actions, _("Records per day"),
-                        names={a: _(a) for a in actions})
+    chart = daily_chart(days, RECORD_ACTIONS, _("Records per day"),
+                        names={a: _(a) for a in RECORD_ACTIONS})
     purpose_chart = rate_bars([(p, g, n) for p, (g, n) in purposes.items()],
                               _("Opt-in rate per purpose (accept and update records)"))
     return page("dashboard.html", 422 if errors else 200, app=app, versions=versions,
