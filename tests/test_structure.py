@@ -262,3 +262,29 @@ def test_the_protocol_imports_only_the_protocol() -> None:
             deps = {d for d in _imports(m) if d.startswith("client_sdk")}
             assert all(d.startswith("client_sdk.protocol") or d == "client_sdk.errors"
                        for d in deps), (m, deps)
+
+
+@pytest.mark.parametrize("package,table", [("client_sdk", "_LAZY"),
+                                           ("client_sdk.kivy", "_HOME")])
+def test_lazy_exports_name_modules_that_exist(package: str, table: str) -> None:
+    """The names a package loads on first use (``__getattr__``) come from modules of this
+    tree that define them. Checked on the source, without importing Kivy: after the move to
+    client_sdk/ui, client_sdk.kivy still pointed DARK and LIGHT at a .palette that was gone,
+    and client_sdk.SyncResult at client_sdk.sync."""
+    tree = ast.parse(_source(package).read_text())
+    [mapping] = [n.value for n in ast.walk(tree) if isinstance(n, ast.Assign | ast.AnnAssign)
+                 and getattr(n.targets[0] if isinstance(n, ast.Assign) else n.target,
+                             "id", None) == table]
+    entries = ast.literal_eval(mapping)
+    for name, where in entries.items():
+        # client_sdk's entries are relative without the dot; client_sdk.kivy's are
+        # ".module" or absolute.
+        module = where if where.startswith("client_sdk") else f"{package}.{where.lstrip('.')}"
+        assert module in MODULES, (name, module)
+        defined = {t.id for n in ast.walk(ast.parse(_source(module).read_text()))
+                   if isinstance(n, ast.Assign | ast.AnnAssign)
+                   for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                   if isinstance(t, ast.Name)}
+        defined |= {n.name for n in ast.walk(ast.parse(_source(module).read_text()))
+                    if isinstance(n, ast.ClassDef | ast.FunctionDef)}
+        assert name in defined, (name, module)

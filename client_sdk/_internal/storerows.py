@@ -16,7 +16,12 @@ from typing import Any
 
 from client_sdk._internal.ledger import LedgerRecord, Status
 from client_sdk.errors import StorageError
-from client_sdk.protocol.records import RECORD_FIELD_NAMES, RECORD_FIELDS, field_accepts
+from client_sdk.protocol.records import (
+    RECORD_FIELD_NAMES,
+    RECORD_FIELDS,
+    RecordField,
+    field_accepts,
+)
 
 __all__ = ["INSERT_SQL", "MIGRATE_1", "RECORDS_SQL", "SCHEMA", "SCHEMA_VERSION", "blob",
            "row_record", "row_values"]
@@ -99,15 +104,15 @@ def row_values(record: LedgerRecord) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _column(name: str, value: Any) -> tuple[Any, bool]:
+def _column(field: RecordField, value: Any) -> tuple[Any, bool]:
     """A column's stored value as the record's value, and whether it is one the SDK
     writes (JSON text of an object; 0 or 1 for a boolean)."""
-    if name in _JSON:
+    if field.name in _JSON:
         if value is None:
             return None, True
         parsed = _json_object(value)
         return parsed, parsed is not None
-    if name == "age_confirmed":
+    if field.kind == "bool":
         ok = value in (None, 0, 1) and not isinstance(value, bool)
         return (None if value is None else bool(value)), ok
     return value, True
@@ -125,7 +130,7 @@ def row_record(r: tuple[Any, ...], path: Path) -> LedgerRecord:
 
     values: dict[str, Any] = {}
     for field, stored in zip(RECORD_FIELDS, r[1:1 + count], strict=True):
-        value, ok = _column(field.name, stored)
+        value, ok = _column(field, stored)
         if not (ok and field_accepts(field, value)):
             raise bad(field.name)
         values[field.name] = value

@@ -20,20 +20,20 @@ __all__ = ["DARK", "FONT_NAME", "LIGHT", "ConsentGate", "ConsentScreen", "Consen
            "NoticeBanner", "Palette", "PolicyModal", "PolicyView", "Theme", "contrast_ratio",
            "register_fonts", "theme"]
 
-# Widgets load Kivy; the pure parts (palette, markup, fmt, texts) live in client_sdk.ui and
-# import without it.
-_HOME = {"ConsentScreen": "consent_screen", "ConsentSettings": "consent_settings",
-         "ConsentGate": "gate", "NoticeBanner": "notice_banner", "PolicyModal": "policy_view",
-         "PolicyView": "policy_view", "DARK": "client_sdk.ui.palette",
-         "LIGHT": "client_sdk.ui.palette", "Palette": "client_sdk.ui.palette",
-         "contrast_ratio": "client_sdk.ui.palette", "FONT_NAME": "style",
-         "Theme": "style", "register_fonts": "style", "theme": "style"}
+# Widgets load Kivy; the pure parts (palette, markup, fmt, texts) are importable without it,
+# from client_sdk.ui (the palette is re-exported here for the themes).
+_HOME = {"ConsentScreen": ".consent_screen", "ConsentSettings": ".consent_settings",
+         "ConsentGate": ".gate", "NoticeBanner": ".notice_banner",
+         "PolicyModal": ".policy_view", "PolicyView": ".policy_view",
+         "DARK": "client_sdk.ui.palette", "LIGHT": "client_sdk.ui.palette",
+         "Palette": "client_sdk.ui.palette", "contrast_ratio": "client_sdk.ui.palette",
+         "FONT_NAME": ".style", "Theme": ".style", "register_fonts": ".style",
+         "theme": ".style"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _HOME:
-        home = _HOME[name]
-        return getattr(import_module(home if "." in home else f".{home}", __name__), name)
+        return getattr(import_module(_HOME[name], __name__), name)
     raise AttributeError(f"module 'client_sdk.kivy' has no attribute {name!r}")
 
 
