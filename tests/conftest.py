@@ -1,9 +1,17 @@
-"""Fixtures: an app per test on its own SQLite file or its own PostgreSQL schema.
+"""Fixtures shared by the test modules (pytest finds them here: a module asks for one by its
+name, never imports it).
 
-Database-backed tests run twice, on SQLite and on the PostgreSQL that
-KELISIM_TEST_POSTGRES_URL names (set by .ci/run). Without that variable the PostgreSQL
-runs are skipped locally; in CI (CI=true) a missing variable is an error, so they can
-never be skipped silently.
+- ``database_url``, ``config``, ``app``, ``client``, ``cli``, ``kelisim``: an app per test
+  on its own SQLite file or its own PostgreSQL schema. Database-backed tests run twice, on
+  SQLite and on the PostgreSQL that KELISIM_TEST_POSTGRES_URL names (set by .ci/run).
+  Without that variable the PostgreSQL runs are skipped locally; in CI (CI=true) a missing
+  variable is an error, so they can never be skipped silently. A module (or test) marked
+  ``rate_limits_off`` gets its app with the rate limits off.
+- ``demo_dir``, ``published``, ``manifest``: the demo policy, published, and its manifest.
+- ``users``, ``clock``: console users of every role, and the console's settable clock.
+
+Everything a test writes goes under its own ``tmp_path``; ports come from
+``livesrv.free_port``, which gives each pytest-xdist worker its own range.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +30,15 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 
+from admin_support import PASSWORD, password_hash
+from builders import APP, DEMO, POLICIES, RATE_LIMITS_OFF, REPO, Clock
+from helpers import payload_of
 from server import Kelisim, create_app
+from server.admin.models import ROLES, AdminUser
 from server.cli import main
+from simulator import Simulator
 
-REPO = Path(__file__).resolve().parent.parent
-POLICIES = REPO.parent / "shared" / "policies"
-DEMO = REPO / "demo_app" / "policy" / "jana-courier"
+__all__ = ["DEMO", "POLICIES", "REPO"]  # paths some modules still import from here
 
 PG_URL = os.environ.get("KELISIM_TEST_POSTGRES_URL", "")
 
@@ -58,13 +70,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def config(tmp_path: Path, database_url: str) -> dict[str, Any]:
-    return {
+def config(request: pytest.FixtureRequest, tmp_path: Path, database_url: str
+           ) -> dict[str, Any]:
+    cfg: dict[str, Any] = {
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": database_url,
         "TESTING": True,
         "CACHE_CHECK_INTERVAL": 0.0,
     }
+    if request.node.get_closest_marker("rate_limits_off"):
+        cfg.update(RATE_LIMITS_OFF)
+    return cfg
 
 
 @pytest.fixture
@@ -130,3 +146,41 @@ def published(cli: Cli, demo_dir: Path) -> Path:
     cli("apps", "create", str(demo_dir))
     cli("publish", str(demo_dir / "1.0"))
     return demo_dir
+
+
+@pytest.fixture
+def manifest(client: FlaskClient, published: Path) -> dict[str, Any]:
+    """The published demo app's manifest payload, as served."""
+    return payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
+
+
+@pytest.fixture
+def sim() -> Simulator:
+    """An in-memory repository (tests/simulator.py) with its own keys, signed and served."""
+    return Simulator()
+
+
+# -- the console -----------------------------------------------------------------------------
+@pytest.fixture
+def clock(app: Flask) -> Clock:
+    """The console's clock, set to now (to the second); a test moves ``clock.now``."""
+    c = Clock(datetime.now(UTC).replace(microsecond=0))
+    app.extensions["kelisim.admin"].clock = c
+    return c
+
+
+@pytest.fixture
+def users(app: Flask, kelisim: Kelisim) -> dict[str, int]:
+    """One ready user per role (password admin_support.PASSWORD, no forced change):
+    role -> id."""
+    out: dict[str, int] = {}
+    with kelisim.db.session() as s:
+        for role in ROLES:
+            s.add(AdminUser(email=f"{role}@example.com", role=role,
+                            password_hash=password_hash(PASSWORD),
+                            must_change_password=False, disabled=False, session_generation=1,
+                            created_at="2030-01-01T00:00:00Z"))
+        s.flush()
+        for u in s.scalars(sa.select(AdminUser)):
+            out[u.role] = u.id
+    return out

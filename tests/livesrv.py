@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from builders import RATE_LIMITS_OFF, server_env
+
 KELISIM = str(Path(sys.executable).with_name("kelisim"))
 
 
@@ -104,9 +106,7 @@ def running(env: dict[str, str], port: int, workers: int = 2) -> Iterator[subpro
 def demo_server(tmp: Path) -> Iterator[dict[str, Any]]:
     """``kelisim demo-setup`` in ``tmp/instance`` (SQLite, rate limits off), served: yields
     its ``url``, the owner's one-time ``password``, the pinned ``root`` and ``env``."""
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp / "instance"),
-           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
-    env.pop("KELISIM_DATABASE_URL", None)
+    env = server_env(tmp / "instance", **RATE_LIMITS_OFF)
     out = kelisim(env, "demo-setup")
     found = re.search(r"owner@localhost, one-time password (\S+)", out)
     assert found, out

@@ -16,9 +16,9 @@ import pytest
 from babel import Locale
 from babel.dates import format_date, format_datetime
 
+from builders import REPO
 from client_sdk.ui import cldr, fmt
 from client_sdk.ui.strings import UI_LOCALES
-from conftest import REPO
 
 ZONES = [UTC, timezone(timedelta(hours=5)), timezone(timedelta(hours=-7, minutes=-30))]
 

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_client_e2e import new_version
 
+from builders import DEMO, REPO, new_version, server_env
 from client_sdk.ui.strings import LANGUAGE_NAMES, PLURALS, STRINGS
-from conftest import DEMO, REPO
 from livesrv import free_port, kelisim, running
 
 pytestmark = pytest.mark.slow
@@ -115,8 +114,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     """One server instance: the demo app (2.0, then a minor 2.1, then a major 3.0), a
     short and a long policy; one-file bundles of each state; the server running."""
     tmp = tmp_path_factory.mktemp("ui")
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp / "instance")}
-    env.pop("KELISIM_DATABASE_URL", None)
+    env = server_env(tmp / "instance")
     kelisim(env, "demo-setup")
     for app in (_short_policy(tmp), _long_policy(tmp)):
         kelisim(env, "apps", "create", str(app))
@@ -398,8 +396,7 @@ def test_defect6_demo_starts_cleanly_with_a_store_per_server_instance(
     assert "Traceback" not in first.stderr and "Error" not in first.stderr, first.stderr
     # `make clean && make run`: a new instance with a new root. Its bundle gets a new
     # store; the old one cannot leave the app stuck on a policy it can no longer verify.
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance2")}
-    env.pop("KELISIM_DATABASE_URL", None)
+    env = server_env(tmp_path / "instance2")
     kelisim(env, "demo-setup")
     kelisim(env, "bundle", "jana-courier", str(tmp_path / "new.kelisim"))
     second = _demo(display, str(tmp_path / "new.kelisim"), data, tmp_path / "kivy")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from schemathesis.checks import (
 )
 from schemathesis.generation import GenerationMode
 
+from builders import RATE_LIMITS_OFF, server_env
 from livesrv import free_port, get, kelisim, running
 from server.http.openapi import openapi_document
 
@@ -74,9 +74,7 @@ def test_served_document_is_the_generated_one(client: Any) -> None:
 
 @pytest.fixture
 def live(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance"),
-           "KELISIM_DATABASE_URL": database_url,
-           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
+    env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
     kelisim(env, "demo-setup")
     port = free_port()
     with running(env, port, workers=1):

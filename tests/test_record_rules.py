@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from test_sync_api import APP, install, record
 
+from builders import APP, install, record
 from client_sdk.protocol.grammar import parse_time
 from client_sdk.protocol.timeutil import format_time, utcnow
 from helpers import payload_of
@@ -23,15 +23,7 @@ from server import Kelisim
 from server.consent import checks as record_checks
 from server.models import ConsentRecord, DeletionRequest, Receipt
 
-
-@pytest.fixture
-def config(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "RATE_LIMIT_INSTALL": "off", "RATE_LIMIT_IP": "off"}
-
-
-@pytest.fixture
-def manifest(client: FlaskClient, published: Path) -> dict[str, Any]:
-    return payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
+pytestmark = pytest.mark.rate_limits_off
 
 
 def stored(k: Kelisim) -> tuple[int, int, int]:

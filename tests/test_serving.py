@@ -13,7 +13,6 @@ import os
 import signal
 import socket
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from builders import RATE_LIMITS_OFF, record, server_env
 from helpers import payload_of
 from livesrv import free_port, get, kelisim, running, until
 
@@ -31,9 +31,7 @@ MANIFEST = f"/v1/apps/{APP}/manifest.json"
 
 
 def _env(tmp_path: Path, database_url: str, **keys: str) -> dict[str, str]:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance"),
-           "KELISIM_DATABASE_URL": database_url}
-    env.update({f"KELISIM_{k}": v for k, v in keys.items()})
+    env = server_env(tmp_path / "instance", database_url, **keys)
     kelisim(env, "demo-setup")
     return env
 
@@ -41,7 +39,7 @@ def _env(tmp_path: Path, database_url: str, **keys: str) -> dict[str, str]:
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
     env = _env(tmp_path, database_url, BODY_READ_TIMEOUT="3", MAX_BODY_BYTES="65536",
-               RATE_LIMIT_IP="off", RATE_LIMIT_INSTALL="off")
+               **RATE_LIMITS_OFF)
     port = free_port()
     with running(env, port) as proc:
         yield {"port": port, "env": env, "proc": proc, "url": database_url}
@@ -68,13 +66,7 @@ def register(port: int) -> dict[str, str]:
 
 
 def a_record(manifest: dict[str, Any]) -> dict[str, Any]:
-    cur = manifest["current"]
-    return {"id": str(uuid.uuid4()), "action": "accept", "version": cur["version"],
-            "document_sha256": cur["locales"]["kk"]["sha256"], "locale": "kk",
-            "purposes": {p["id"]: True for p in cur["purposes"]},
-            "evidence": {"scrolled_to_end": True, "seconds_on_screen": 30},
-            "age_confirmed": True, "guardian": None, "client_time": manifest["issued"],
-            "manifest_seq": manifest["seq"]}
+    return record(manifest, purposes={p["id"]: True for p in manifest["current"]["purposes"]})
 
 
 def stored_records(database_url: str) -> int:

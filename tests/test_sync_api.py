@@ -11,41 +11,14 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from helpers import payload_of, verified_root, verify
+from builders import APP, install, record
+from helpers import verified_root, verify
 from server import Kelisim
 from server.models import ConsentRecord, DeletionRequest, Install
 
+pytestmark = pytest.mark.rate_limits_off
+
 RECEIPT_TYPE = "application/vnd.kelisim.receipt+json"
-APP = "jana-courier"
-
-
-@pytest.fixture
-def config(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "RATE_LIMIT_INSTALL": "off", "RATE_LIMIT_IP": "off"}
-
-
-@pytest.fixture
-def manifest(client: FlaskClient, published: Path) -> dict[str, Any]:
-    return payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
-
-
-def install(client: FlaskClient) -> tuple[str, dict[str, str]]:
-    resp = client.post(f"/v1/apps/{APP}/installs")
-    assert resp.status_code == 201, resp.get_json()
-    body = resp.get_json()
-    return body["install_id"], {"Authorization": f"Bearer {body['token']}"}
-
-
-def record(manifest: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    cur = manifest["current"]
-    r = {"id": str(uuid.uuid4()), "action": "accept", "version": cur["version"],
-         "document_sha256": cur["locales"]["kk"]["sha256"], "locale": "kk",
-         "purposes": {p["id"]: p["required"] for p in cur["purposes"]},
-         "evidence": {"scrolled_to_end": True, "seconds_on_screen": 30},
-         "age_confirmed": True, "guardian": None, "client_time": manifest["issued"],
-         "manifest_seq": manifest["seq"]}
-    r.update(kw)
-    return r
 
 
 def count(k: Kelisim, model: type) -> int:

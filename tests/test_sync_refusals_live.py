@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_sync_api import record
 
+from builders import RATE_LIMITS_OFF, record, server_env
 from helpers import payload_of
 from livesrv import free_port, get, kelisim, running
 
@@ -66,9 +65,7 @@ class Live:
 
 @pytest.fixture
 def live(tmp_path: Path, database_url: str) -> Iterator[Live]:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance"),
-           "KELISIM_DATABASE_URL": database_url,
-           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
+    env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
     kelisim(env, "demo-setup")
     port = free_port()
     with running(env, port):
