@@ -1,4 +1,6 @@
-"""The local store's clear outcomes for files the SDK did not leave that way (issue 8/19)."""
+"""The local store's clear outcomes for files the SDK did not leave that way: an empty or
+foreign file, a failed first write, rows it never writes, a damaged stored root, a lock
+held by another process, an older schema."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The site icon from the real server: browsers ask for /favicon.ico on every console page
-(it was a 404 on each, reviewers' finding, session 13)."""
+"""The site icon from the real server: browsers ask for /favicon.ico on every console page,
+so it must be a real, cached icon (not a 404), and the console's pages link it."""
 
 from __future__ import annotations
 

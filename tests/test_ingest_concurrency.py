@@ -266,8 +266,9 @@ def _post(port: int, path: str, body: Any, token: str | None = None) -> tuple[in
 
 def test_concurrent_first_records_of_new_apps(config: dict[str, Any], cli: Any,
                                               published: Path) -> None:
-    """Issue 8 item 9: on PostgreSQL the first records of a new app raced to create its
-    chain head (chain_heads_pkey violation, 500)."""
+    """The first records of new apps, sent at once from many installs, all get 200 and
+    intact chains: on PostgreSQL they once raced to create the app's chain head
+    (chain_heads_pkey violation, 500)."""
     apps = [f"race-{i}" for i in range(6)]
     for app_id in apps:
         d = _copy_app(published, app_id)

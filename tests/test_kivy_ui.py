@@ -228,7 +228,7 @@ KAZAKH_ONLY = set("әғқңөұүһі")
 UZBEK_LATIN = set("ʻʼ")
 
 
-def test_defect1_evidence_is_what_happened_on_screen(runs: dict[str, Any]) -> None:
+def test_evidence_is_what_happened_on_screen(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d1"]
     assert r["blocks"] <= 12 and r["content_over_view"] > 1.5  # the case that lied before
     assert r["first_layer_accept_enabled"] is False and r["scrolled_before"] is False
@@ -253,13 +253,13 @@ def test_layers_stay_inside_a_screen_that_does_not_span_the_window(
     assert r["embedded_covered"] is False and r["full_covered"] is True
 
 
-def test_defect2_never_accept_without_the_document(runs: dict[str, Any]) -> None:
+def test_never_accept_without_the_document(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d2"]
     assert r["state"] == "failed" and r["accept_enabled"] is False and r["records"] == 0
     assert r["hint"] == STRINGS["ru"]["offline_document"]  # the network, not the language
 
 
-def test_defect3_one_language_everywhere_and_progress_kept(runs: dict[str, Any]) -> None:
+def test_one_language_everywhere_and_progress_kept(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d3"]
     uz = " ".join(r["uz_labels"] + r["uz_purposes"])
     assert "Yetkazib berish" in uz and "Nima oʻzgardi" in uz and "Jana Courier" in uz
@@ -274,7 +274,7 @@ def test_defect3_one_language_everywhere_and_progress_kept(runs: dict[str, Any])
     assert r["remembered"] == "ru" and r["decide_locale_next_launch"] == "ru"
 
 
-def test_defect4_every_action_has_an_outcome(runs: dict[str, Any]) -> None:
+def test_every_action_has_an_outcome(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d4"]
     assert r["declined_outcomes"] == ["declined"] and r["declined_panel"] is True
     assert r["decline_syncs"] >= 1 and r["review_again_layer"] == "first_layer"
@@ -294,7 +294,7 @@ def test_defect4_every_action_has_an_outcome(runs: dict[str, Any]) -> None:
     assert r["notice_decision"] == "none"
 
 
-def test_defect5_no_baked_english_always_active_names_plurals(runs: dict[str, Any]) -> None:
+def test_no_baked_english_always_active_names_plurals(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d5"]
     assert r["switches"] == 0 and r["settings_switches"] == 0
     assert any("Всегда включено" in x for x in r["purpose_labels"])
@@ -309,7 +309,7 @@ def test_defect5_no_baked_english_always_active_names_plurals(runs: dict[str, An
     assert any("Всегда включено" in x for x in r["settings_labels"])
 
 
-def test_defect7_document_off_the_ui_thread_and_recycled(runs: dict[str, Any]) -> None:
+def test_document_off_the_ui_thread_and_recycled(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d7"]
     assert r["state_while_fetching"] == "loading" and r["frames_while_fetching"] >= 5
     assert r["long_blocks"] > 2000 and r["long_line_widgets"] < 80
@@ -331,7 +331,7 @@ def test_every_screen_every_language_scales_without_clipping(runs: dict[str, Any
 
 
 @pytest.mark.parametrize(("run", "locale"), [("demo-ky", "ky"), ("demo-ru", "ru")])
-def test_defect6_demo_shows_refresh_failures_and_stops_analytics_on_withdrawal(
+def test_demo_shows_refresh_failures_and_stops_analytics_on_withdrawal(
         runs: dict[str, Any], run: str, locale: str) -> None:
     r = _result(runs, run)
     from demo_app.strings import STRINGS as DEMO_STRINGS
@@ -383,7 +383,7 @@ def _demo(display: str, bundle: str, data: Path,
                           text=True, timeout=120, cwd=REPO)
 
 
-def test_defect6_demo_starts_cleanly_with_a_store_per_server_instance(
+def test_demo_starts_cleanly_with_a_store_per_server_instance(
         display: str, instance: dict[str, Any], tmp_path: Path) -> None:
     from client_sdk._internal.store import Store
     from client_sdk.protocol.bundle import load_bundle

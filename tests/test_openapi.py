@@ -1,6 +1,6 @@
-"""/v1/openapi.json (issue 9 item 11): it describes every route Flask serves, and a real
-server answers schemathesis' generated requests with no 5xx and no undocumented status, on
-SQLite and PostgreSQL."""
+"""/v1/openapi.json: it describes every route Flask serves, and a real server answers
+schemathesis' generated requests with no 5xx and no undocumented status, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The server checks each record against the signed version it names with the SDK's rules
-(issue 8 item 10) and stores a record whatever the device clock said, with a skew flag
-(item 16, server side); on SQLite and PostgreSQL."""
+(purposes, guardian, age) and stores a record whatever the device clock said, with a skew
+flag; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

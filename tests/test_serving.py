@@ -1,4 +1,5 @@
-"""The production server under hostile clients and crashes (issue 8 items 2, 3, 4, 12).
+"""The production server under hostile clients and crashes: slow bodies, bodies over the
+cap, a worker killed, clients behind a proxy.
 
 Each test runs `kelisim serve` (granian, real worker processes) on 127.0.0.1 and talks to
 it over real sockets.
@@ -78,7 +79,7 @@ def stored_records(database_url: str) -> int:
         engine.dispose()
 
 
-# -- item 2: slow bodies -----------------------------------------------------------------
+# -- slow bodies: public reads go on, the slow ones time out -------------------------------
 def test_slow_bodies_do_not_stop_public_reads_and_time_out(server: dict[str, Any]) -> None:
     port = server["port"]
     assert get(port, MANIFEST)[0] == 200
@@ -114,7 +115,7 @@ def test_slow_bodies_do_not_stop_public_reads_and_time_out(server: dict[str, Any
     assert get(port, MANIFEST)[0] == 200
 
 
-# -- item 4: bodies over the cap, chunked or not ----------------------------------------
+# -- bodies over the cap, chunked or not ---------------------------------------------------
 def _chunked_post(port: int, path: str, headers: dict[str, str], parts: list[bytes]
                   ) -> tuple[int, bytes]:
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
@@ -162,7 +163,7 @@ def test_chunked_body_over_the_cap_is_413_and_stores_nothing(server: dict[str, A
     assert stored_records(server["url"]) == 1
 
 
-# -- item 3: a worker killed is respawned --------------------------------------------------
+# -- a worker killed is respawned ----------------------------------------------------------
 def children(pid: int) -> set[int]:
     found = set()
     for entry in Path("/proc").iterdir():
@@ -220,7 +221,7 @@ def test_killed_worker_is_respawned(server: dict[str, Any]) -> None:
     assert server["proc"].poll() is None
 
 
-# -- item 12: behind a proxy, each client is limited by its own address -------------------
+# -- behind a proxy, each client is limited by its own address -----------------------------
 @pytest.mark.parametrize("trusted", [1, 0])
 def test_trusted_proxies_limit_each_client(tmp_path: Path, database_url: str,
                                             trusted: int) -> None:

@@ -1,6 +1,5 @@
 """The shape of the code: every module says what it exports, no import cycles among the
-server's modules, the SDK never imports the server, server modules stay small (issue 9,
-"Done means")."""
+server's modules, the SDK never imports the server, server modules stay small."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Hostile input on the sync API's bodies and paths (issue 8 items 7 and 8): a 4xx naming the
-problem, never a 500, nothing stored; on SQLite and PostgreSQL."""
+"""Hostile input on the sync API's bodies and paths (integers of thousands of digits, lone
+surrogates and NUL, impossible times, out-of-range integers, ids and grammars that match only
+in part): a 4xx naming the problem, never a 500, nothing stored; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Property tests on every body endpoint of the sync API (issue 8 item 11): any JSON text
+"""Property tests on every body endpoint of the sync API: any JSON text
 (and any bytes) gets a 2xx or a 4xx JSON answer, and a 4xx stores nothing; on SQLite and
 PostgreSQL."""
 

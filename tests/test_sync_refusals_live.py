@@ -1,6 +1,6 @@
 """What the real server refuses in a consent sync, over 127.0.0.1 on SQLite and PostgreSQL:
 a guardian beside an adult's accept, a record of a manifest seq never published, a token
-renewal with a body it would ignore (reviewers' findings, session 13)."""
+renewal with a body it would ignore; each refused by name, nothing stored."""
 
 from __future__ import annotations
 
