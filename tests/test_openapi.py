@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from schemathesis.checks import (
 )
 from schemathesis.generation import GenerationMode
 
-from builders import RATE_LIMITS_OFF, server_env
+from builders import RATE_LIMITS_OFF, record, server_env
 from livesrv import free_port, get, kelisim, running
 from server.http.openapi import openapi_document
 
@@ -137,13 +136,11 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_status(live: dict[str, An
     # Random records rarely satisfy the consent rules: the answers of a stored batch and of
     # a history page holding it are checked against their schemas with a real record.
     install_id, auth = _install(url)
-    current = json.loads(base64.b64decode(manifest["payload"]))["current"]
-    rec = {"id": str(uuid.uuid4()), "action": "accept", "version": current["version"],
-           "document_sha256": current["locales"]["kk"]["sha256"], "locale": "kk",
-           "purposes": {p["id"]: True for p in current["purposes"]},
-           "evidence": {"layers_shown": ["first_layer"], "seconds_on_screen": 4},
-           "age_confirmed": True, "guardian": None, "client_time": current["published"],
-           "manifest_seq": 1}
+    payload = json.loads(base64.b64decode(manifest["payload"]))
+    current = payload["current"]
+    rec = record(payload, purposes={p["id"]: True for p in current["purposes"]},
+                 evidence={"layers_shown": ["first_layer"], "seconds_on_screen": 4},
+                 client_time=current["published"], manifest_seq=1)
     checks = [not_a_server_error, status_code_conformance, response_schema_conformance]
     for name, kw in [("POST /v1/apps/{app_id}/consents",
                       {"path_parameters": {"app_id": APP}, "body": {"records": [rec]},
