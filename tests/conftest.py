@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from admin_support import PASSWORD, password_hash
 from builders import APP, DEMO, POLICIES, RATE_LIMITS_OFF, REPO, Clock
@@ -41,6 +42,25 @@ from simulator import Simulator
 __all__ = ["DEMO", "POLICIES", "REPO"]  # paths some modules still import from here
 
 PG_URL = os.environ.get("KELISIM_TEST_POSTGRES_URL", "")
+
+# Modules whose tests share module fixtures that are worth setting up once: under
+# pytest-xdist each of these runs whole on one worker; every other test is scheduled alone,
+# wherever a worker is free. (xdist's own `xdist_group` mark with --dist loadgroup does
+# nothing on pytest 9.2, pytest-xdist issue 1386; a scheduler is a documented xdist hook.)
+ONE_WORKER = {
+    "tests/test_kivy_ui.py": "one server, one display, five window runs at once",
+    "tests/test_console_languages.py": "one real server with records, users and a draft",
+    "tests/test_appbundle.py": "one instance and its bundle",
+}
+
+# Hypothesis's own timing checks measure the machine, not the code: under a loaded machine
+# and parallel workers an example may take longer than 200 ms. Tests keep their own
+# settings; this only drops the default deadline and the too-slow health check. (Its
+# example database in .hypothesis/ is safe to share between workers: one file per example,
+# written to a temporary file and renamed.)
+settings.register_profile("kelisim", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kelisim")
 
 
 def _pg_schema_url(schema: str) -> str:
@@ -158,6 +178,22 @@ def manifest(client: FlaskClient, published: Path) -> dict[str, Any]:
 def sim() -> Simulator:
     """An in-memory repository (tests/simulator.py) with its own keys, signed and served."""
     return Simulator()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """The scheduler of ``--dist load`` (the default with ``-n``) and ``loadgroup``, except
+    that the modules of ONE_WORKER go to one worker each, and first (largest first)."""
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER else nodeid
+
+    return Scheduling(config, log)
 
 
 # -- the console -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import http.client
 import os
@@ -20,10 +21,40 @@ from builders import RATE_LIMITS_OFF, server_env
 KELISIM = str(Path(sys.executable).with_name("kelisim"))
 
 
+# Ports for test servers: below the kernel's ephemeral range (32768 and up on Linux), where
+# no outgoing connection or bind to port 0 takes one, and a range of its own per
+# pytest-xdist worker, so that two workers never pick the same port between choosing it
+# and the server binding it.
+_PORTS_PER_WORKER = 400
+_FIRST_PORT = 20000
+_given: collections.deque[int] = collections.deque(maxlen=64)  # the latest given out
+
+
+def _worker_index() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # gw0, gw1, ... under xdist
+    return int(worker[2:]) if worker[2:].isdigit() else 0
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port on 127.0.0.1 that nothing listens on, from this worker's own range, not
+    given out lately by this process (a test may take several before starting any
+    server). Ports left in TIME_WAIT are passed over."""
+    first = _FIRST_PORT + (_worker_index() % 30) * _PORTS_PER_WORKER
+    # Each process starts at its own place: a run of the suite in another checkout at the
+    # same time has the same ranges.
+    start = (os.getpid() * 37 + (_given[-1] if _given else 0)) % _PORTS_PER_WORKER
+    for i in range(_PORTS_PER_WORKER):
+        port = first + (start + i) % _PORTS_PER_WORKER
+        if port in _given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.append(port)
+        return port
+    raise AssertionError(f"no free port in {first}..{first + _PORTS_PER_WORKER - 1}")
 
 
 def until(holds: Callable[[], bool], what: str, timeout: float = 30.0) -> None:

@@ -14,6 +14,9 @@ from client_sdk.errors import DocumentMismatchError, FormatError, RepositoryErro
 from client_sdk.protocol.bundle import load_bundle
 from livesrv import KELISIM, kelisim
 
+# `kelisim` processes; one worker runs them all (conftest.ONE_WORKER).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:

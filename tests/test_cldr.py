@@ -27,6 +27,7 @@ def _babel(tag: str) -> Locale:
     return Locale.parse(tag.replace("-", "_"))
 
 
+@pytest.mark.slow
 def test_the_generated_module_is_what_babel_gives() -> None:
     done = subprocess.run([sys.executable, "scripts/gen_cldr.py", "--check"], cwd=REPO,
                           capture_output=True, text=True, check=False)

@@ -103,6 +103,7 @@ def test_refresh_on_a_worker_thread_while_the_ui_thread_records(tmp_path: Path) 
     assert client.manifest is not None and client.manifest.seq > 1
 
 
+@pytest.mark.slow
 def test_works_without_cryptography(tmp_path: Path) -> None:
     """iOS has no `cryptography`: securesystemslib verifies Ed25519 in pure Python."""
     sim = Simulator()

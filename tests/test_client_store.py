@@ -134,6 +134,7 @@ sys.stdin.read()
 """
 
 
+@pytest.mark.slow
 def test_a_lock_held_by_another_process(tmp_path: Path) -> None:
     sim = Simulator()
     client = make(sim, tmp_path, lock_timeout=0.5)

@@ -264,6 +264,7 @@ def _post(port: int, path: str, body: Any, token: str | None = None) -> tuple[in
         conn.close()
 
 
+@pytest.mark.slow
 def test_concurrent_first_records_of_new_apps(config: dict[str, Any], cli: Any,
                                               published: Path) -> None:
     """The first records of new apps, sent at once from many installs, all get 200 and
@@ -301,6 +302,7 @@ def test_concurrent_first_records_of_new_apps(config: dict[str, Any], cli: Any,
         assert f"{per_app} record(s), chain intact" in cli("audit", "verify", app_id).output
 
 
+@pytest.mark.slow
 def test_one_record_installs_at_once_under_group_commit(tmp_path: Path, config: dict[str, Any],
                                                         cli: Any, published: Path) -> None:
     """Many installs, each syncing one record at a time, all at once: every record stored

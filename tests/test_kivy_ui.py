@@ -8,7 +8,6 @@ import shutil
 import struct
 import subprocess
 import sys
-import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from builders import DEMO, REPO, new_version, server_env
 from client_sdk.ui.strings import LANGUAGE_NAMES, PLURALS, STRINGS
 from livesrv import free_port, kelisim, running
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow  # one worker runs them all (conftest.ONE_WORKER)
 FONTS = REPO / "client_sdk" / "kivy" / "fonts"
 ARTIFACTS = REPO / "test-artifacts" / "screens"
 LOCALES = ("kk", "ru", "en", "uz", "ky")
@@ -141,21 +140,25 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
+    """A display of its own: Xvfb picks a free display number and writes it to a pipe
+    once it accepts clients (-displayfd), so parallel runs never take the same one."""
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         pytest.fail("Xvfb is not installed: run `bash scripts/system-deps.sh test`")
-    for number in range(90, 140):
-        if not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    proc = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "1280x1024x24", "-nolisten",
-                             "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        assert time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.05)
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    read, write = os.pipe()
+    proc = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1280x1024x24",
+                             "-nolisten", "tcp"], pass_fds=(write,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    number = b""
+    try:
+        with os.fdopen(read, "rb") as announced:
+            number = announced.readline().strip()  # or b"" when Xvfb exits
+        assert number.isdigit(), f"Xvfb did not start (exit status {proc.poll()})"
+        yield f":{number.decode()}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def _start(display: str, name: str, mode: str, config: dict[str, Any]
