@@ -31,6 +31,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
+import livesrv
 from admin_support import PASSWORD, password_hash
 from builders import APP, DEMO, POLICIES, RATE_LIMITS_OFF, REPO, Clock
 from helpers import payload_of
@@ -66,6 +67,12 @@ settings.load_profile("kelisim")
 def _pg_schema_url(schema: str) -> str:
     sep = "&" if "?" in PG_URL else "?"
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_instances(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The folder where livesrv.demo_setup keeps the instances it copies."""
+    livesrv.DEMO_INSTANCES = tmp_path_factory.mktemp("demo-instances")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -7,6 +7,7 @@ import contextlib
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -95,6 +96,39 @@ def kelisim(env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
+# Instances `demo_setup` made, by their settings: the folder and what the command printed.
+_demo_instances: dict[tuple[tuple[str, str], ...], tuple[Path, str]] = {}
+# Where this process keeps them: the session's temporary folder (set by conftest.py).
+DEMO_INSTANCES: Path | None = None
+
+
+def demo_setup(env: dict[str, str]) -> str:
+    """``kelisim demo-setup`` for the instance that ``env`` names; returns its output.
+
+    On SQLite the command runs once per process and settings (the other ``KELISIM_*``
+    variables): later instances are copies of that one, each with its own files (the same
+    keys, root and first owner, a fresh copy of the database). On PostgreSQL it runs each
+    time. A test that needs an instance of its own keys runs the command itself."""
+    url = env.get("KELISIM_DATABASE_URL", "")
+    if url and not url.startswith("sqlite:///"):
+        return kelisim(env, "demo-setup")
+    settings = tuple(sorted((k, v) for k, v in env.items() if k.startswith("KELISIM_")
+                            and k not in ("KELISIM_INSTANCE_PATH", "KELISIM_DATABASE_URL")))
+    if settings not in _demo_instances:
+        assert DEMO_INSTANCES is not None, "conftest.py sets livesrv.DEMO_INSTANCES"
+        made = DEMO_INSTANCES / f"demo-{len(_demo_instances)}" / "instance"
+        out = kelisim({**server_env(made), **dict(settings)}, "demo-setup")
+        _demo_instances[settings] = made, out
+    made, out = _demo_instances[settings]
+    instance = Path(env["KELISIM_INSTANCE_PATH"])
+    database = Path(url.removeprefix("sqlite:///")) if url else instance / "kelisim.db"
+    shutil.copytree(made, instance, ignore=shutil.ignore_patterns("kelisim.db*", "server-*"))
+    for part in made.glob("kelisim.db*"):  # the database, and its WAL file if there is one
+        shutil.copy2(part, database.with_name(database.name + part.name.removeprefix(
+            "kelisim.db")))
+    return out
+
+
 def stop(proc: subprocess.Popen[bytes], *, kill: bool = False) -> None:
     """SIGTERM the server's process group (SIGKILL with ``kill`` or after 10 s)."""
     sig = signal.SIGKILL if kill else signal.SIGTERM
@@ -138,7 +172,7 @@ def demo_server(tmp: Path) -> Iterator[dict[str, Any]]:
     """``kelisim demo-setup`` in ``tmp/instance`` (SQLite, rate limits off), served: yields
     its ``url``, the owner's one-time ``password``, the pinned ``root`` and ``env``."""
     env = server_env(tmp / "instance", **RATE_LIMITS_OFF)
-    out = kelisim(env, "demo-setup")
+    out = demo_setup(env)
     found = re.search(r"owner@localhost, one-time password (\S+)", out)
     assert found, out
     root = kelisim(env, "root", "show", "--version", "1").strip().encode()

@@ -11,14 +11,14 @@ import pytest
 from builders import new_version, server_env
 from client_sdk import ConsentClient, Kind, NetworkError
 from client_sdk.protocol.timeutil import format_time, utcnow
-from livesrv import free_port, get, kelisim, running
+from livesrv import demo_setup, free_port, get, kelisim, running
 
 pytestmark = pytest.mark.slow
 
 
 def test_first_launch_to_upcoming_offline(tmp_path: Path) -> None:
     env = server_env(tmp_path / "instance")
-    kelisim(env, "demo-setup")
+    demo_setup(env)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     policy = tmp_path / "policy"
@@ -87,7 +87,7 @@ def client_sees(client: ConsentClient, label: str, upcoming: bool = False) -> No
 
 def test_upcoming_major_prompts_offline_after_its_date(tmp_path: Path) -> None:
     env = server_env(tmp_path / "instance")
-    kelisim(env, "demo-setup")
+    demo_setup(env)
     port = free_port()
     with running(env, port):
         client = ConsentClient(f"http://127.0.0.1:{port}", "jana-courier",

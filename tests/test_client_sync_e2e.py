@@ -13,7 +13,7 @@ import pytest
 from builders import RATE_LIMITS_OFF, server_env
 from client_sdk import ConsentClient
 from client_sdk.protocol.timeutil import utcnow
-from livesrv import free_port, kelisim, running
+from livesrv import demo_setup, free_port, kelisim, running
 
 pytestmark = pytest.mark.slow
 APP = "jana-courier"
@@ -21,7 +21,7 @@ APP = "jana-courier"
 
 def setup(tmp_path: Path, database_url: str) -> dict[str, Any]:
     env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
-    kelisim(env, "demo-setup")
+    demo_setup(env)
     static = tmp_path / "static"
     kelisim(env, "export-static", str(static))
     return {"env": env, "root": (static / "v1/root/1.json").read_bytes(),

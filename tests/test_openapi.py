@@ -25,7 +25,7 @@ from schemathesis.checks import (
 from schemathesis.generation import GenerationMode
 
 from builders import RATE_LIMITS_OFF, record, server_env
-from livesrv import free_port, get, kelisim, running
+from livesrv import demo_setup, free_port, get, running
 from server.http.openapi import openapi_document
 
 APP = "jana-courier"
@@ -74,7 +74,7 @@ def test_served_document_is_the_generated_one(client: Any) -> None:
 @pytest.fixture
 def live(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
     env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
-    kelisim(env, "demo-setup")
+    demo_setup(env)
     port = free_port()
     with running(env, port, workers=1):
         yield {"url": f"http://127.0.0.1:{port}", "port": port}

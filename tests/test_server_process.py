@@ -12,7 +12,7 @@ import pytest
 
 from builders import DEMO, server_env
 from helpers import MANIFEST_TYPE, payload_of, verified_root, verify
-from livesrv import free_port, get, kelisim, running
+from livesrv import demo_setup, free_port, get, kelisim, running
 from server import create_app
 
 pytestmark = pytest.mark.slow
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
     env = server_env(tmp_path / "instance", database_url)
-    kelisim(env, "demo-setup")
+    demo_setup(env)
     port = free_port()
     with running(env, port) as proc:
         yield {"port": port, "env": env, "proc": proc}

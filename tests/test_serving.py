@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from builders import RATE_LIMITS_OFF, record, server_env
 from helpers import payload_of
-from livesrv import free_port, get, kelisim, running, until
+from livesrv import demo_setup, free_port, get, running, until
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ MANIFEST = f"/v1/apps/{APP}/manifest.json"
 
 def _env(tmp_path: Path, database_url: str, **keys: str) -> dict[str, str]:
     env = server_env(tmp_path / "instance", database_url, **keys)
-    kelisim(env, "demo-setup")
+    demo_setup(env)
     return env
 
 

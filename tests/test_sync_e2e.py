@@ -16,7 +16,7 @@ from builders import RATE_LIMITS_OFF, server_env
 from client_sdk import ConsentClient, NetworkError
 from client_sdk.transport import HttpTransport
 from helpers import verified_root, verify
-from livesrv import free_port, get, kelisim, running, stop
+from livesrv import demo_setup, free_port, get, kelisim, running, stop
 
 pytestmark = pytest.mark.slow
 APP = "jana-courier"
@@ -25,7 +25,7 @@ RECEIPT_TYPE = "application/vnd.kelisim.receipt+json"
 
 def setup_server(tmp_path: Path, database_url: str | None = None) -> dict[str, Any]:
     env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
-    kelisim(env, "demo-setup")
+    demo_setup(env)
     static = tmp_path / "static"
     kelisim(env, "export-static", str(static))
     return {"env": env, "root": (static / "v1/root/1.json").read_bytes(),

@@ -14,7 +14,7 @@ import pytest
 
 from builders import RATE_LIMITS_OFF, record, server_env
 from helpers import payload_of
-from livesrv import free_port, get, kelisim, running
+from livesrv import demo_setup, free_port, get, kelisim, running
 
 pytestmark = pytest.mark.slow
 APP = "jana-courier"
@@ -66,7 +66,7 @@ class Live:
 @pytest.fixture
 def live(tmp_path: Path, database_url: str) -> Iterator[Live]:
     env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
-    kelisim(env, "demo-setup")
+    demo_setup(env)
     port = free_port()
     with running(env, port):
         yield Live(env, port)
