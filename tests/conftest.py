@@ -33,14 +33,14 @@ from hypothesis import HealthCheck, settings
 
 import livesrv
 from admin_support import PASSWORD, password_hash
-from builders import APP, DEMO, POLICIES, RATE_LIMITS_OFF, REPO, Clock
+from builders import APP, DEMO, POLICIES, RATE_LIMITS_OFF, Clock
 from helpers import payload_of
 from server import Kelisim, create_app
 from server.admin.models import ROLES, AdminUser
 from server.cli import main
 from simulator import Simulator
 
-__all__ = ["DEMO", "POLICIES", "REPO"]  # paths some modules still import from here
+__all__ = ["POLICIES"]  # tests/test_import.py imports it from here (builders.POLICIES)
 
 PG_URL = os.environ.get("KELISIM_TEST_POSTGRES_URL", "")
 
