@@ -1,5 +1,5 @@
 # Kelisim: `make run` serves the demo, `make test` runs the whole suite (CI runs it too),
-# `make test-fast` the tests that start no process, window or browser.
+# `make test-fast` the tests that start no process, window or browser, on SQLite.
 # Each target creates .venv when missing and installs what it needs.
 
 PYTHON ?= python3
@@ -45,9 +45,10 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
-# No real processes: the `slow` marker is on every test that starts one.
+# The quick loop while working: no test that starts a process, a window or a browser (the
+# `slow` marker is on each), and SQLite only (the PostgreSQL runs are `make test`'s).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not postgres"
 
 bench: $(STAMP)
 	bash scripts/system-deps.sh bench
