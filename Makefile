@@ -1,12 +1,16 @@
-# Kelisim: `make run` serves the demo, `make test` runs the whole suite.
+# Kelisim: `make run` serves the demo, `make test` runs the whole suite (CI runs it too),
+# `make test-fast` the tests that start no process, window or browser, on SQLite.
 # Each target creates .venv when missing and installs what it needs.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.stamp-install
+# pytest-xdist workers. Most tests wait on real processes (servers, windows, a browser), so
+# more workers than cores pay: on two cores three finish the suite sooner than two.
+TEST_WORKERS ?= 3
 
-.PHONY: run test demo lint typecheck bench venv clean
+.PHONY: run test test-fast demo lint typecheck bench venv clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +43,12 @@ test: $(STAMP)
 	bash scripts/system-deps.sh test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+# The quick loop while working: no test that starts a process, a window or a browser (the
+# `slow` marker is on each), and SQLite only (the PostgreSQL runs are `make test`'s).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not postgres"
 
 bench: $(STAMP)
 	bash scripts/system-deps.sh bench

@@ -1,67 +1,34 @@
-"""Shared pieces of the console tests: users of every role, signing in, CSRF tokens,
-records sent through the real sync API, a settable clock."""
+"""Shared pieces of the console tests: signing in, CSRF tokens, records sent through the
+real sync API. The fixtures (``users``, ``clock``) are in conftest.py."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from flask import Flask
 from flask.testing import FlaskClient
-from test_sync_api import record  # noqa: F401 (one record shape for sync and console tests)
 
+from builders import APP, Clock, record
 from server import Kelisim
-from server.admin.models import ROLES, AdminUser
+from server.admin.models import AdminUser
 from server.admin.security import hash_password
 
-APP = "jana-courier"
+__all__ = ["APP", "NOW", "PASSWORD", "Clock", "csrf", "deletion", "demo_version_dir",
+           "events", "manifest", "password_hash", "post", "record", "send", "sign_in"]
+
 PASSWORD = "a long enough password"
 NOW = datetime(2030, 1, 15, 12, 0, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Flask) -> Clock:
-    c = Clock(datetime.now(UTC).replace(microsecond=0))
-    app.extensions["kelisim"].clock = c
-    return c
-
-
-@pytest.fixture
-def users(app: Flask, kelisim: Kelisim) -> dict[str, int]:
-    """One ready user per role (password PASSWORD, no forced change): role -> id."""
-    out: dict[str, int] = {}
-    with kelisim.db.session() as s:
-        for role in ROLES:
-            s.add(AdminUser(email=f"{role}@example.com", role=role, password_hash=_hash(),
-                            must_change_password=False, disabled=False, session_generation=1,
-                            created_at="2030-01-01T00:00:00Z"))
-        s.flush()
-        for u in s.scalars(sa.select(AdminUser)):
-            out[u.role] = u.id
-    return out
-
-
-_HASHES: list[str] = []
-
-
-def _hash() -> str:
-    # Argon2 is slow by design: hash the shared test password once per run.
-    if not _HASHES:
-        _HASHES.append(hash_password(PASSWORD))
-    return _HASHES[0]
+@cache
+def password_hash(password: str) -> str:
+    """Argon2 is slow by design: each test password is hashed once per process."""
+    return hash_password(password)
 
 
 def sign_in(client: FlaskClient, kelisim: Kelisim, user_id: int) -> None:

@@ -1,9 +1,17 @@
-"""Fixtures: an app per test on its own SQLite file or its own PostgreSQL schema.
+"""Fixtures shared by the test modules (pytest finds them here: a module asks for one by its
+name, never imports it).
 
-Database-backed tests run twice, on SQLite and on the PostgreSQL that
-KELISIM_TEST_POSTGRES_URL names (set by .ci/run). Without that variable the PostgreSQL
-runs are skipped locally; in CI (CI=true) a missing variable is an error, so they can
-never be skipped silently.
+- ``database_url``, ``config``, ``app``, ``client``, ``cli``, ``kelisim``: an app per test
+  on its own SQLite file or its own PostgreSQL schema. Database-backed tests run twice, on
+  SQLite and on the PostgreSQL that KELISIM_TEST_POSTGRES_URL names (set by .ci/run).
+  Without that variable the PostgreSQL runs are skipped locally; in CI (CI=true) a missing
+  variable is an error, so they can never be skipped silently. A module (or test) marked
+  ``rate_limits_off`` gets its app with the rate limits off.
+- ``demo_dir``, ``published``, ``manifest``: the demo policy, published, and its manifest.
+- ``users``, ``clock``: console users of every role, and the console's settable clock.
+
+Everything a test writes goes under its own ``tmp_path``; ports come from
+``livesrv.free_port``, which gives each pytest-xdist worker its own range.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +29,50 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
+import livesrv
+from admin_support import PASSWORD, password_hash
+from builders import APP, DEMO, POLICIES, RATE_LIMITS_OFF, Clock
+from helpers import payload_of
 from server import Kelisim, create_app
+from server.admin.models import ROLES, AdminUser
 from server.cli import main
+from simulator import Simulator
 
-REPO = Path(__file__).resolve().parent.parent
-POLICIES = REPO.parent / "shared" / "policies"
-DEMO = REPO / "demo_app" / "policy" / "jana-courier"
+__all__ = ["POLICIES"]  # tests/test_import.py imports it from here (builders.POLICIES)
 
 PG_URL = os.environ.get("KELISIM_TEST_POSTGRES_URL", "")
+
+# Modules whose tests share module fixtures that are worth setting up once: under
+# pytest-xdist each of these runs whole on one worker; every other test is scheduled alone,
+# wherever a worker is free. (xdist's own `xdist_group` mark with --dist loadgroup does
+# nothing on pytest 9.2, pytest-xdist issue 1386; a scheduler is a documented xdist hook.)
+ONE_WORKER = {
+    "tests/test_kivy_ui.py": "one server, one display, five window runs at once",
+    "tests/test_console_languages.py": "one real server with records, users and a draft",
+    "tests/test_appbundle.py": "one instance and its bundle",
+}
+
+# Hypothesis's own timing checks measure the machine, not the code: under a loaded machine
+# and parallel workers an example may take longer than 200 ms. Tests keep their own
+# settings; this only drops the default deadline and the too-slow health check. (Its
+# example database in .hypothesis/ is safe to share between workers: one file per example,
+# written to a temporary file and renamed.)
+settings.register_profile("kelisim", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kelisim")
 
 
 def _pg_schema_url(schema: str) -> str:
     sep = "&" if "?" in PG_URL else "?"
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_instances(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The folder where livesrv.demo_setup keeps the instances it copies."""
+    livesrv.DEMO_INSTANCES = tmp_path_factory.mktemp("demo-instances")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -58,13 +97,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def config(tmp_path: Path, database_url: str) -> dict[str, Any]:
-    return {
+def config(request: pytest.FixtureRequest, tmp_path: Path, database_url: str
+           ) -> dict[str, Any]:
+    cfg: dict[str, Any] = {
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": database_url,
         "TESTING": True,
         "CACHE_CHECK_INTERVAL": 0.0,
     }
+    if request.node.get_closest_marker("rate_limits_off"):
+        cfg.update(RATE_LIMITS_OFF)
+    return cfg
 
 
 @pytest.fixture
@@ -130,3 +173,57 @@ def published(cli: Cli, demo_dir: Path) -> Path:
     cli("apps", "create", str(demo_dir))
     cli("publish", str(demo_dir / "1.0"))
     return demo_dir
+
+
+@pytest.fixture
+def manifest(client: FlaskClient, published: Path) -> dict[str, Any]:
+    """The published demo app's manifest payload, as served."""
+    return payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
+
+
+@pytest.fixture
+def sim() -> Simulator:
+    """An in-memory repository (tests/simulator.py) with its own keys, signed and served."""
+    return Simulator()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """The scheduler of ``--dist load`` (the default with ``-n``) and ``loadgroup``, except
+    that the modules of ONE_WORKER go to one worker each, and first (largest first)."""
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER else nodeid
+
+    return Scheduling(config, log)
+
+
+# -- the console -----------------------------------------------------------------------------
+@pytest.fixture
+def clock(app: Flask) -> Clock:
+    """The console's clock, set to now (to the second); a test moves ``clock.now``."""
+    c = Clock(datetime.now(UTC).replace(microsecond=0))
+    app.extensions["kelisim"].clock = c
+    return c
+
+
+@pytest.fixture
+def users(app: Flask, kelisim: Kelisim) -> dict[str, int]:
+    """One ready user per role (password admin_support.PASSWORD, no forced change):
+    role -> id."""
+    out: dict[str, int] = {}
+    with kelisim.db.session() as s:
+        for role in ROLES:
+            s.add(AdminUser(email=f"{role}@example.com", role=role,
+                            password_hash=password_hash(PASSWORD),
+                            must_change_password=False, disabled=False, session_generation=1,
+                            created_at="2030-01-01T00:00:00Z"))
+        s.flush()
+        for u in s.scalars(sa.select(AdminUser)):
+            out[u.role] = u.id
+    return out

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,13 +17,45 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from builders import RATE_LIMITS_OFF, server_env
+
 KELISIM = str(Path(sys.executable).with_name("kelisim"))
 
 
+# Ports for test servers: below the kernel's ephemeral range (32768 and up on Linux), where
+# no outgoing connection or bind to port 0 takes one, and a range of its own per
+# pytest-xdist worker, so that two workers never pick the same port between choosing it
+# and the server binding it.
+_PORTS_PER_WORKER = 400
+_FIRST_PORT = 20000
+_given: collections.deque[int] = collections.deque(maxlen=64)  # the latest given out
+
+
+def _worker_index() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # gw0, gw1, ... under xdist
+    return int(worker[2:]) if worker[2:].isdigit() else 0
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port on 127.0.0.1 that nothing listens on, from this worker's own range, not
+    given out lately by this process (a test may take several before starting any
+    server). Ports left in TIME_WAIT are passed over."""
+    first = _FIRST_PORT + (_worker_index() % 30) * _PORTS_PER_WORKER
+    # Each process starts at its own place: a run of the suite in another checkout at the
+    # same time has the same ranges.
+    start = (os.getpid() * 37 + (_given[-1] if _given else 0)) % _PORTS_PER_WORKER
+    for i in range(_PORTS_PER_WORKER):
+        port = first + (start + i) % _PORTS_PER_WORKER
+        if port in _given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.append(port)
+        return port
+    raise AssertionError(f"no free port in {first}..{first + _PORTS_PER_WORKER - 1}")
 
 
 def until(holds: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -60,6 +94,39 @@ def kelisim(env: dict[str, str], *args: str) -> str:
     if proc.returncode != 0:
         raise AssertionError(f"kelisim {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
     return proc.stdout
+
+
+# Instances `demo_setup` made, by their settings: the folder and what the command printed.
+_demo_instances: dict[tuple[tuple[str, str], ...], tuple[Path, str]] = {}
+# Where this process keeps them: the session's temporary folder (set by conftest.py).
+DEMO_INSTANCES: Path | None = None
+
+
+def demo_setup(env: dict[str, str]) -> str:
+    """``kelisim demo-setup`` for the instance that ``env`` names; returns its output.
+
+    On SQLite the command runs once per process and settings (the other ``KELISIM_*``
+    variables): later instances are copies of that one, each with its own files (the same
+    keys, root and first owner, a fresh copy of the database). On PostgreSQL it runs each
+    time. A test that needs an instance of its own keys runs the command itself."""
+    url = env.get("KELISIM_DATABASE_URL", "")
+    if url and not url.startswith("sqlite:///"):
+        return kelisim(env, "demo-setup")
+    settings = tuple(sorted((k, v) for k, v in env.items() if k.startswith("KELISIM_")
+                            and k not in ("KELISIM_INSTANCE_PATH", "KELISIM_DATABASE_URL")))
+    if settings not in _demo_instances:
+        assert DEMO_INSTANCES is not None, "conftest.py sets livesrv.DEMO_INSTANCES"
+        made = DEMO_INSTANCES / f"demo-{len(_demo_instances)}" / "instance"
+        out = kelisim({**server_env(made), **dict(settings)}, "demo-setup")
+        _demo_instances[settings] = made, out
+    made, out = _demo_instances[settings]
+    instance = Path(env["KELISIM_INSTANCE_PATH"])
+    database = Path(url.removeprefix("sqlite:///")) if url else instance / "kelisim.db"
+    shutil.copytree(made, instance, ignore=shutil.ignore_patterns("kelisim.db*", "server-*"))
+    for part in made.glob("kelisim.db*"):  # the database, and its WAL file if there is one
+        shutil.copy2(part, database.with_name(database.name + part.name.removeprefix(
+            "kelisim.db")))
+    return out
 
 
 def stop(proc: subprocess.Popen[bytes], *, kill: bool = False) -> None:
@@ -104,10 +171,8 @@ def running(env: dict[str, str], port: int, workers: int = 2) -> Iterator[subpro
 def demo_server(tmp: Path) -> Iterator[dict[str, Any]]:
     """``kelisim demo-setup`` in ``tmp/instance`` (SQLite, rate limits off), served: yields
     its ``url``, the owner's one-time ``password``, the pinned ``root`` and ``env``."""
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp / "instance"),
-           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
-    env.pop("KELISIM_DATABASE_URL", None)
-    out = kelisim(env, "demo-setup")
+    env = server_env(tmp / "instance", **RATE_LIMITS_OFF)
+    out = demo_setup(env)
     found = re.search(r"owner@localhost, one-time password (\S+)", out)
     assert found, out
     root = kelisim(env, "root", "show", "--version", "1").strip().encode()

@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from client_sdk import ConsentClient
 from client_sdk.transport import Request, Response
 from simulator import BASE, NOW, Key, Simulator, canonical, envelope, ts
 
@@ -158,22 +154,3 @@ class SyncServer:
                                                            "server_time": stamp}})
         self.last_receipts = [receipt]
         return answer(201, {"request_id": body["id"], "status": "open", "receipt": receipt})
-
-
-# Fixtures shared by the sync tests (a test module imports them by name).
-@pytest.fixture
-def sim() -> Simulator:
-    return Simulator()
-
-
-@pytest.fixture
-def server(sim: Simulator) -> SyncServer:
-    return SyncServer(sim)
-
-
-@pytest.fixture
-def client(sim: Simulator, tmp_path: Path) -> Iterator[ConsentClient]:
-    c = ConsentClient(BASE, sim.app, sim.roots[0], tmp_path, transport=sim, clock=lambda: NOW)
-    assert c.refresh().ok
-    yield c
-    c.close()

@@ -11,11 +11,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from admin_support import PASSWORD, Clock, clock, csrf, events, post, sign_in, users
+from admin_support import PASSWORD, Clock, csrf, events, post, sign_in
 from server import Kelisim, create_app
 from server.admin.models import AdminUser, LoginAttempt
-
-__all__ = ["clock", "users"]  # fixtures
 
 
 @pytest.fixture

@@ -12,11 +12,9 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from admin_support import APP, events, manifest, record, send, sign_in, users
+from admin_support import APP, events, manifest, record, send, sign_in
 from server import Kelisim
 from server.models import ConsentRecord
-
-__all__ = ["users"]
 
 
 @pytest.fixture

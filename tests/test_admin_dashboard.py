@@ -9,11 +9,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from admin_support import APP, manifest, record, send, sign_in, users
+from admin_support import APP, manifest, record, send, sign_in
 from server import Kelisim
 from server.admin import acceptance
-
-__all__ = ["users"]
 
 
 @pytest.fixture

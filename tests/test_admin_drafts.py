@@ -12,12 +12,10 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from admin_support import APP, Clock, clock, csrf, events, post, sign_in, users
+from admin_support import APP, Clock, csrf, events, post, sign_in
 from server import Kelisim
 from server.admin.models import Draft
 from server.models import App, PolicyVersion
-
-__all__ = ["clock", "users"]
 
 DEMO_V2 = Path(__file__).resolve().parent.parent / "demo_app" / "policy" / "jana-courier" / "2.0"
 

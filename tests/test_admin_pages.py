@@ -8,10 +8,9 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from admin_support import Clock, clock, sign_in, users
+from admin_support import Clock, sign_in
 from server import Kelisim
 
-__all__ = ["clock", "users"]
 
 def test_keys_page_and_expiry_warning(client: FlaskClient, published: Path,
                                       kelisim: Kelisim, users: dict[str, int],

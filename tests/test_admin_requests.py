@@ -8,24 +8,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from admin_support import (
-    APP,
-    Clock,
-    clock,
-    deletion,
-    events,
-    manifest,
-    post,
-    record,
-    send,
-    sign_in,
-    users,
-)
+from admin_support import APP, Clock, deletion, events, manifest, post, record, send, sign_in
 from client_sdk.protocol.timeutil import parse_time
 from server import Kelisim
 from server.models import DeletionRequest
-
-__all__ = ["clock", "users"]
 
 
 def test_queue_deadline_and_resolve(client: FlaskClient, published: Path, kelisim: Kelisim,

@@ -8,12 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from admin_support import APP, csrf, deletion, manifest, post, record, send, sign_in, users
+from admin_support import APP, csrf, deletion, manifest, post, record, send, sign_in
 from server import Kelisim
 from server.admin.models import ROLES
 from server.admin.security import ACCESS
-
-__all__ = ["users"]
 
 OPEN = {"admin.auth.login", "admin.auth.logout", "admin.auth.language", "admin.static"}
 

@@ -7,11 +7,9 @@ import re
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from admin_support import events, post, sign_in, users
+from admin_support import events, post, sign_in
 from server import Kelisim
 from server.admin.models import AdminUser
-
-__all__ = ["users"]
 
 
 def test_users(client: FlaskClient, kelisim: Kelisim, users: dict[str, int]) -> None:

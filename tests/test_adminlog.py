@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -18,9 +17,7 @@ from server.models import AdminEvent
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def config(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "RATE_LIMIT_INSTALL": "off", "RATE_LIMIT_IP": "off"}
+pytestmark = pytest.mark.rate_limits_off
 
 
 def test_record_and_list(kelisim: Kelisim) -> None:

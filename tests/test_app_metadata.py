@@ -1,5 +1,5 @@
-"""Issue 9 item 1: app metadata (controller, vendors, data categories, permissions) changes
-by publishing a version with the edited app.toml beside it, through the guard."""
+"""App metadata (controller, vendors, data categories, permissions) changes by publishing a
+version with the edited app.toml beside it, through the guard."""
 
 from __future__ import annotations
 

@@ -4,22 +4,24 @@ ConsentClient verifies it exactly as it verifies downloads; `export-static --app
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from builders import server_env
 from client_sdk import ConsentClient
 from client_sdk.errors import DocumentMismatchError, FormatError, RepositoryError
 from client_sdk.protocol.bundle import load_bundle
 from livesrv import KELISIM, kelisim
 
+# `kelisim` processes; one worker runs them all (conftest.ONE_WORKER).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     tmp = tmp_path_factory.mktemp("bundle")
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp / "instance")}
-    env.pop("KELISIM_DATABASE_URL", None)
+    env = server_env(tmp / "instance")
     kelisim(env, "demo-setup")
     return env
 

@@ -16,9 +16,9 @@ import pytest
 from babel import Locale
 from babel.dates import format_date, format_datetime
 
+from builders import REPO
 from client_sdk.ui import cldr, fmt
 from client_sdk.ui.strings import UI_LOCALES
-from conftest import REPO
 
 ZONES = [UTC, timezone(timedelta(hours=5)), timezone(timedelta(hours=-7, minutes=-30))]
 
@@ -27,6 +27,7 @@ def _babel(tag: str) -> Locale:
     return Locale.parse(tag.replace("-", "_"))
 
 
+@pytest.mark.slow
 def test_the_generated_module_is_what_babel_gives() -> None:
     done = subprocess.run([sys.executable, "scripts/gen_cldr.py", "--check"], cwd=REPO,
                           capture_output=True, text=True, check=False)

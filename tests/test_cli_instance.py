@@ -1,8 +1,7 @@
 """`kelisim` run where there is no instance folder: only the commands that create an
 instance make one; every other command refuses, naming the folder and
-KELISIM_INSTANCE_PATH, and leaves nothing behind (reviewers' finding, session 13: run from
-another folder it made a new ./instance with a new root). The real console script, as a
-user runs it."""
+KELISIM_INSTANCE_PATH, and leaves nothing behind (run from another folder, a command must
+not make a new ./instance with a new root). The real console script, as a user runs it."""
 
 from __future__ import annotations
 

@@ -43,11 +43,6 @@ def snapshot(client: ConsentClient) -> tuple[Any, ...]:
 
 
 @pytest.fixture
-def sim() -> Simulator:
-    return Simulator()
-
-
-@pytest.fixture
 def client(sim: Simulator, tmp_path: Path) -> ConsentClient:
     c = make_client(sim, tmp_path / "data")
     assert c.refresh().ok

@@ -2,48 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from builders import new_version, server_env
 from client_sdk import ConsentClient, Kind, NetworkError
 from client_sdk.protocol.timeutil import format_time, utcnow
-from conftest import DEMO
-from livesrv import free_port, get, kelisim, running
+from livesrv import demo_setup, free_port, get, kelisim, running
 
 pytestmark = pytest.mark.slow
 
 
-def new_version(base: Path, label: str, significance: str, summary: str, *,
-                extra_purpose: bool = False, effective: str | None = None) -> Path:
-    d = base / label
-    shutil.copytree(DEMO / "2.0", d)
-    toml = (d / "version.toml").read_text()
-    toml = toml.replace('label = "2.0"', f'label = "{label}"').replace(
-        'significance = "major"', f'significance = "{significance}"')
-    for tag in ("kk", "ru", "en"):
-        start = toml.index(f"\n{tag} = ", toml.index("[summary]"))
-        end = toml.index("\n", start + 1)
-        toml = toml[:start] + f'\n{tag} = "{summary} ({tag})"' + toml[end:]
-        (d / f"{tag}.md").write_text((d / f"{tag}.md").read_text() + f"\n{label}\n")
-    if effective:
-        toml = f"effective = {effective}\n" + toml
-    if extra_purpose:
-        toml += ('\n[[purposes]]\nid = "marketing"\nrequired = false\ndata = ["contact"]\n'
-                 'vendors = []\ntitle = { kk = "Жарнама", ru = "Реклама", en = "Marketing" }\n'
-                 'description = { kk = "Жаңалықтар", ru = "Новости", en = "News" }\n')
-    (d / "version.toml").write_text(toml)
-    return d
-
-
 def test_first_launch_to_upcoming_offline(tmp_path: Path) -> None:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance")}
-    env.pop("KELISIM_DATABASE_URL", None)
-    kelisim(env, "demo-setup")
+    env = server_env(tmp_path / "instance")
+    demo_setup(env)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     policy = tmp_path / "policy"
@@ -111,9 +86,8 @@ def client_sees(client: ConsentClient, label: str, upcoming: bool = False) -> No
 
 
 def test_upcoming_major_prompts_offline_after_its_date(tmp_path: Path) -> None:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance")}
-    env.pop("KELISIM_DATABASE_URL", None)
-    kelisim(env, "demo-setup")
+    env = server_env(tmp_path / "instance")
+    demo_setup(env)
     port = free_port()
     with running(env, port):
         client = ConsentClient(f"http://127.0.0.1:{port}", "jana-courier",

@@ -1,4 +1,6 @@
-"""The local store's clear outcomes for files the SDK did not leave that way (issue 8/19)."""
+"""The local store's clear outcomes for files the SDK did not leave that way: an empty or
+foreign file, a failed first write, rows it never writes, a damaged stored root, a lock
+held by another process, an older schema."""
 
 from __future__ import annotations
 
@@ -132,6 +134,7 @@ sys.stdin.read()
 """
 
 
+@pytest.mark.slow
 def test_a_lock_held_by_another_process(tmp_path: Path) -> None:
     sim = Simulator()
     client = make(sim, tmp_path, lock_timeout=0.5)

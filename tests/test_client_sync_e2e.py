@@ -4,26 +4,24 @@ a wrong device clock never blocks a withdrawal; a changed SECRET_KEY never stran
 from __future__ import annotations
 
 import json
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from builders import RATE_LIMITS_OFF, server_env
 from client_sdk import ConsentClient
 from client_sdk.protocol.timeutil import utcnow
-from livesrv import free_port, kelisim, running
+from livesrv import demo_setup, free_port, kelisim, running
 
 pytestmark = pytest.mark.slow
 APP = "jana-courier"
 
 
 def setup(tmp_path: Path, database_url: str) -> dict[str, Any]:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance"),
-           "KELISIM_DATABASE_URL": database_url,
-           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
-    kelisim(env, "demo-setup")
+    env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
+    demo_setup(env)
     static = tmp_path / "static"
     kelisim(env, "export-static", str(static))
     return {"env": env, "root": (static / "v1/root/1.json").read_bytes(),

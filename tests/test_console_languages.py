@@ -24,7 +24,7 @@ from livesrv import demo_server
 from server import create_app
 from server.admin.i18n_texts import TEXTS
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow  # one worker runs them all (conftest.ONE_WORKER)
 
 APP = "jana-courier"
 PASSWORD = "console languages password"

@@ -1,15 +1,15 @@
-"""The site icon from the real server: browsers ask for /favicon.ico on every console page
-(it was a 404 on each, reviewers' finding, session 13)."""
+"""The site icon from the real server: browsers ask for /favicon.ico on every console page,
+so it must be a real, cached icon (not a 404), and the console's pages link it."""
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 from pathlib import Path
 
 import pytest
 
+from builders import server_env
 from livesrv import free_port, get, kelisim, running
 
 pytestmark = pytest.mark.slow
@@ -30,8 +30,7 @@ def frames(ico: bytes) -> list[tuple[int, bytes]]:
 
 
 def test_favicon_is_a_real_cached_icon_and_the_console_links_it(tmp_path: Path) -> None:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance")}
-    env.pop("KELISIM_DATABASE_URL", None)
+    env = server_env(tmp_path / "instance")
     kelisim(env, "db", "upgrade")
     kelisim(env, "keys", "init")  # /healthz answers 200 once there is a root
     port = free_port()

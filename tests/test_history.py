@@ -12,26 +12,18 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from builders import APP, record
 from helpers import payload_of, verified_root, verify
 from server.consent import history
 
-APP = "jana-courier"
 RECEIPT_TYPE = "application/vnd.kelisim.receipt+json"
 
 
-@pytest.fixture
-def config(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "RATE_LIMIT_INSTALL": "off", "RATE_LIMIT_IP": "off"}
+pytestmark = pytest.mark.rate_limits_off
 
 
 def _record(m: dict[str, Any]) -> dict[str, Any]:
-    cur = m["current"]
-    return {"id": str(uuid.uuid4()), "action": "accept", "version": cur["version"],
-            "document_sha256": cur["locales"]["kk"]["sha256"], "locale": "kk",
-            "purposes": {p["id"]: p["required"] for p in cur["purposes"]},
-            "evidence": {"scrolled_to_end": True, "seconds_on_screen": 12},
-            "age_confirmed": True, "guardian": None, "client_time": m["issued"],
-            "manifest_seq": m["seq"]}
+    return record(m, evidence={"scrolled_to_end": True, "seconds_on_screen": 12})
 
 
 def _history(client: FlaskClient, batches: int, singles: int) -> dict[str, Any]:

@@ -8,20 +8,18 @@ import shutil
 import struct
 import subprocess
 import sys
-import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_client_e2e import new_version
 
+from builders import DEMO, REPO, new_version, server_env
 from client_sdk.ui.strings import LANGUAGE_NAMES, PLURALS, STRINGS
-from conftest import DEMO, REPO
 from livesrv import free_port, kelisim, running
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow  # one worker runs them all (conftest.ONE_WORKER)
 FONTS = REPO / "client_sdk" / "kivy" / "fonts"
 ARTIFACTS = REPO / "test-artifacts" / "screens"
 LOCALES = ("kk", "ru", "en", "uz", "ky")
@@ -115,8 +113,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     """One server instance: the demo app (2.0, then a minor 2.1, then a major 3.0), a
     short and a long policy; one-file bundles of each state; the server running."""
     tmp = tmp_path_factory.mktemp("ui")
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp / "instance")}
-    env.pop("KELISIM_DATABASE_URL", None)
+    env = server_env(tmp / "instance")
     kelisim(env, "demo-setup")
     for app in (_short_policy(tmp), _long_policy(tmp)):
         kelisim(env, "apps", "create", str(app))
@@ -143,21 +140,25 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
+    """A display of its own: Xvfb picks a free display number and writes it to a pipe
+    once it accepts clients (-displayfd), so parallel runs never take the same one."""
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         pytest.fail("Xvfb is not installed: run `bash scripts/system-deps.sh test`")
-    for number in range(90, 140):
-        if not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    proc = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "1280x1024x24", "-nolisten",
-                             "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        assert time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.05)
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    read, write = os.pipe()
+    proc = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1280x1024x24",
+                             "-nolisten", "tcp"], pass_fds=(write,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    number = b""
+    try:
+        with os.fdopen(read, "rb") as announced:
+            number = announced.readline().strip()  # or b"" when Xvfb exits
+        assert number.isdigit(), f"Xvfb did not start (exit status {proc.poll()})"
+        yield f":{number.decode()}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def _start(display: str, name: str, mode: str, config: dict[str, Any]
@@ -230,7 +231,7 @@ KAZAKH_ONLY = set("әғқңөұүһі")
 UZBEK_LATIN = set("ʻʼ")
 
 
-def test_defect1_evidence_is_what_happened_on_screen(runs: dict[str, Any]) -> None:
+def test_evidence_is_what_happened_on_screen(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d1"]
     assert r["blocks"] <= 12 and r["content_over_view"] > 1.5  # the case that lied before
     assert r["first_layer_accept_enabled"] is False and r["scrolled_before"] is False
@@ -255,7 +256,7 @@ def test_layers_stay_inside_a_screen_that_does_not_span_the_window(
     assert r["embedded_covered"] is False and r["full_covered"] is True
 
 
-def test_defect2_never_accept_without_the_document(runs: dict[str, Any]) -> None:
+def test_never_accept_without_the_document(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d2"]
     assert r["state"] == "failed" and r["accept_enabled"] is False and r["records"] == 0
     assert r["hint"] == STRINGS["ru"]["offline_document"]  # the network, not the language
@@ -276,7 +277,7 @@ def test_failures_off_the_ui_thread_leave_loading_and_are_logged(
     assert len(failures) >= 3 and all(m.endswith("failed | exc") for m in failures)
 
 
-def test_defect3_one_language_everywhere_and_progress_kept(runs: dict[str, Any]) -> None:
+def test_one_language_everywhere_and_progress_kept(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d3"]
     uz = " ".join(r["uz_labels"] + r["uz_purposes"])
     assert "Yetkazib berish" in uz and "Nima oʻzgardi" in uz and "Jana Courier" in uz
@@ -291,7 +292,7 @@ def test_defect3_one_language_everywhere_and_progress_kept(runs: dict[str, Any])
     assert r["remembered"] == "ru" and r["decide_locale_next_launch"] == "ru"
 
 
-def test_defect4_every_action_has_an_outcome(runs: dict[str, Any]) -> None:
+def test_every_action_has_an_outcome(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d4"]
     assert r["declined_outcomes"] == ["declined"] and r["declined_panel"] is True
     assert r["decline_syncs"] >= 1 and r["review_again_layer"] == "first_layer"
@@ -311,7 +312,7 @@ def test_defect4_every_action_has_an_outcome(runs: dict[str, Any]) -> None:
     assert r["notice_decision"] == "none"
 
 
-def test_defect5_no_baked_english_always_active_names_plurals(runs: dict[str, Any]) -> None:
+def test_no_baked_english_always_active_names_plurals(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d5"]
     assert r["switches"] == 0 and r["settings_switches"] == 0
     assert any("Всегда включено" in x for x in r["purpose_labels"])
@@ -326,7 +327,7 @@ def test_defect5_no_baked_english_always_active_names_plurals(runs: dict[str, An
     assert any("Всегда включено" in x for x in r["settings_labels"])
 
 
-def test_defect7_document_off_the_ui_thread_and_recycled(runs: dict[str, Any]) -> None:
+def test_document_off_the_ui_thread_and_recycled(runs: dict[str, Any]) -> None:
     r = _result(runs, "behaviour")["d7"]
     assert r["state_while_fetching"] == "loading" and r["frames_while_fetching"] >= 5
     assert r["long_blocks"] > 2000 and r["long_line_widgets"] < 80
@@ -348,7 +349,7 @@ def test_every_screen_every_language_scales_without_clipping(runs: dict[str, Any
 
 
 @pytest.mark.parametrize(("run", "locale"), [("demo-ky", "ky"), ("demo-ru", "ru")])
-def test_defect6_demo_shows_refresh_failures_and_stops_analytics_on_withdrawal(
+def test_demo_shows_refresh_failures_and_stops_analytics_on_withdrawal(
         runs: dict[str, Any], run: str, locale: str) -> None:
     r = _result(runs, run)
     from demo_app.strings import STRINGS as DEMO_STRINGS
@@ -400,7 +401,7 @@ def _demo(display: str, bundle: str, data: Path,
                           text=True, timeout=120, cwd=REPO)
 
 
-def test_defect6_demo_starts_cleanly_with_a_store_per_server_instance(
+def test_demo_starts_cleanly_with_a_store_per_server_instance(
         display: str, instance: dict[str, Any], tmp_path: Path) -> None:
     from client_sdk._internal.store import Store
     from client_sdk.protocol.bundle import load_bundle
@@ -413,8 +414,7 @@ def test_defect6_demo_starts_cleanly_with_a_store_per_server_instance(
     assert "Traceback" not in first.stderr and "Error" not in first.stderr, first.stderr
     # `make clean && make run`: a new instance with a new root. Its bundle gets a new
     # store; the old one cannot leave the app stuck on a policy it can no longer verify.
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance2")}
-    env.pop("KELISIM_DATABASE_URL", None)
+    env = server_env(tmp_path / "instance2")
     kelisim(env, "demo-setup")
     kelisim(env, "bundle", "jana-courier", str(tmp_path / "new.kelisim"))
     second = _demo(display, str(tmp_path / "new.kelisim"), data, tmp_path / "kivy")

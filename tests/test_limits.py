@@ -1,5 +1,5 @@
 """Bounded per-worker state, rate limits with an injected clock, body caps, file modes and
-what the server tells strangers (issue 8 items 4, 5, 6, 15; issue 9 item 10)."""
+what the server tells strangers."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import io
 import json
 import os
 import stat
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
+from builders import APP, record
 from helpers import payload_of
 from livesrv import free_port
 from server import Kelisim, create_app
@@ -21,7 +21,7 @@ from server.config import ConfigError, load_config
 from server.http.ratelimit import Limit, MemoryCounter, RateLimiter
 from server.serving.published import MISS_CACHE_ENTRIES, Published
 
-APP = "jana-courier"
+pytestmark = pytest.mark.rate_limits_off
 
 
 class FakeClock:
@@ -39,7 +39,7 @@ class FakeClock:
         return self.t
 
 
-# -- item 6: rate-limit counters ----------------------------------------------------------
+# -- rate-limit counters -------------------------------------------------------------------
 def test_counts_within_the_window_and_resets_with_the_next() -> None:
     clock = FakeClock(1_700_000_020.0)  # 40 s into a minute
     limiter = RateLimiter(MemoryCounter(), clock)
@@ -80,7 +80,7 @@ def test_a_hit_from_just_before_the_turn_counts_in_the_new_window() -> None:
     assert len(counter) == 1
 
 
-# -- item 5: bounded caches ----------------------------------------------------------------
+# -- bounded caches ------------------------------------------------------------------------
 def test_misses_are_remembered_within_a_bound(kelisim: Kelisim, published: Path) -> None:
     pub = kelisim.published
     pub.check_interval = 3600.0  # no generation check wipes the caches during the test
@@ -115,11 +115,10 @@ def test_publication_check_and_expiry_follow_the_injected_clock(kelisim: Kelisim
     assert pub.cached_manifest(APP) is None
 
 
-# -- item 4: the body cap for WSGI servers ------------------------------------------------
+# -- the body cap for WSGI servers ---------------------------------------------------------
 @pytest.fixture
 def config(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "MAX_BODY_BYTES": 4096, "RATE_LIMIT_IP": "off",
-            "RATE_LIMIT_INSTALL": "off"}
+    return {**config, "MAX_BODY_BYTES": 4096}
 
 
 def test_chunked_body_over_the_cap_is_413_under_wsgi(client: FlaskClient, published: Path,
@@ -127,13 +126,8 @@ def test_chunked_body_over_the_cap_is_413_under_wsgi(client: FlaskClient, publis
     manifest = payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
     token = client.post(f"/v1/apps/{APP}/installs").get_json()["token"]
     cur = manifest["current"]
-    body = json.dumps({"records": [{
-        "id": str(uuid.uuid4()), "action": "accept", "version": cur["version"],
-        "document_sha256": cur["locales"]["kk"]["sha256"], "locale": "kk",
-        "purposes": {p["id"]: True for p in cur["purposes"]},
-        "evidence": {"scrolled_to_end": True, "seconds_on_screen": 30},
-        "age_confirmed": True, "guardian": None, "client_time": manifest["issued"],
-        "manifest_seq": manifest["seq"]}]}).encode()
+    body = json.dumps({"records": [record(
+        manifest, purposes={p["id"]: True for p in cur["purposes"]})]}).encode()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
                "Transfer-Encoding": "chunked"}
     over = body + b" " * 8192
@@ -151,7 +145,7 @@ def test_chunked_body_over_the_cap_is_413_under_wsgi(client: FlaskClient, publis
     assert resp.status_code == 200, resp.get_json()
 
 
-# -- item 15: files and what strangers learn -----------------------------------------------
+# -- files and what strangers learn --------------------------------------------------------
 def test_database_file_is_private_in_a_private_folder(tmp_path: Path) -> None:
     instance = tmp_path / "instance"
     app = create_app({"INSTANCE_PATH": str(instance), "TESTING": True})
@@ -208,19 +202,14 @@ def test_receipt_key_readable_by_others_gives_503(client: FlaskClient, published
         os.chmod(key, 0o644)
     token = client.post(f"/v1/apps/{APP}/installs").get_json()["token"]
     cur = manifest["current"]
-    record = {"id": str(uuid.uuid4()), "action": "accept", "version": cur["version"],
-              "document_sha256": cur["locales"]["kk"]["sha256"], "locale": "kk",
-              "purposes": {p["id"]: True for p in cur["purposes"]},
-              "evidence": {"scrolled_to_end": True, "seconds_on_screen": 30},
-              "age_confirmed": True, "guardian": None, "client_time": manifest["issued"],
-              "manifest_seq": manifest["seq"]}
-    resp = client.post(f"/v1/apps/{APP}/consents", json={"records": [record]},
+    rec = record(manifest, purposes={p["id"]: True for p in cur["purposes"]})
+    resp = client.post(f"/v1/apps/{APP}/consents", json={"records": [rec]},
                        headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 503, resp.get_json()
     assert resp.get_json()["error"]["code"] == "unavailable"
 
 
-# -- configuration of the new keys -----------------------------------------------------------
+# -- configuration of the new keys ---------------------------------------------------------
 @pytest.mark.parametrize("env,message", [
     ({"KELISIM_WORKER_THREADS": "0"}, "KELISIM_WORKER_THREADS: must be more than 0"),
     ({"KELISIM_BODY_READ_TIMEOUT": "nan"}, "KELISIM_BODY_READ_TIMEOUT: must be a finite"),

@@ -1,14 +1,12 @@
-"""/v1/openapi.json (issue 9 item 11): it describes every route Flask serves, and a real
-server answers schemathesis' generated requests with no 5xx and no undocumented status, on
-SQLite and PostgreSQL."""
+"""/v1/openapi.json: it describes every route Flask serves, and a real server answers
+schemathesis' generated requests with no 5xx and no undocumented status, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,8 @@ from schemathesis.checks import (
 )
 from schemathesis.generation import GenerationMode
 
-from livesrv import free_port, get, kelisim, running
+from builders import RATE_LIMITS_OFF, record, server_env
+from livesrv import demo_setup, free_port, get, running
 from server.http.openapi import openapi_document
 
 APP = "jana-courier"
@@ -74,10 +73,8 @@ def test_served_document_is_the_generated_one(client: Any) -> None:
 
 @pytest.fixture
 def live(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance"),
-           "KELISIM_DATABASE_URL": database_url,
-           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
-    kelisim(env, "demo-setup")
+    env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
+    demo_setup(env)
     port = free_port()
     with running(env, port, workers=1):
         yield {"url": f"http://127.0.0.1:{port}", "port": port}
@@ -139,13 +136,11 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_status(live: dict[str, An
     # Random records rarely satisfy the consent rules: the answers of a stored batch and of
     # a history page holding it are checked against their schemas with a real record.
     install_id, auth = _install(url)
-    current = json.loads(base64.b64decode(manifest["payload"]))["current"]
-    rec = {"id": str(uuid.uuid4()), "action": "accept", "version": current["version"],
-           "document_sha256": current["locales"]["kk"]["sha256"], "locale": "kk",
-           "purposes": {p["id"]: True for p in current["purposes"]},
-           "evidence": {"layers_shown": ["first_layer"], "seconds_on_screen": 4},
-           "age_confirmed": True, "guardian": None, "client_time": current["published"],
-           "manifest_seq": 1}
+    payload = json.loads(base64.b64decode(manifest["payload"]))
+    current = payload["current"]
+    rec = record(payload, purposes={p["id"]: True for p in current["purposes"]},
+                 evidence={"layers_shown": ["first_layer"], "seconds_on_screen": 4},
+                 client_time=current["published"], manifest_seq=1)
     checks = [not_a_server_error, status_code_conformance, response_schema_conformance]
     for name, kw in [("POST /v1/apps/{app_id}/consents",
                       {"path_parameters": {"app_id": APP}, "body": {"records": [rec]},

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from builders import REPO
 from client_sdk.protocol.bundle import BUNDLE_SUFFIX
-from conftest import REPO
 from demo_app.android_src import assemble
 
 SPEC = REPO / "demo_app" / "buildozer.spec"

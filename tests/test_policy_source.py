@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO
+from builders import DEMO
 from server.errors import PolicySourceError
 from server.policy.schema import is_publishable_locale, valid_bin
 from server.policy.source import AppMetadata, load_app_dir, load_version_dir

@@ -1,6 +1,6 @@
 """The server checks each record against the signed version it names with the SDK's rules
-(issue 8 item 10) and stores a record whatever the device clock said, with a skew flag
-(item 16, server side); on SQLite and PostgreSQL."""
+(purposes, guardian, age) and stores a record whatever the device clock said, with a skew
+flag; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from test_sync_api import APP, install, record
 
+from builders import APP, install, record
 from client_sdk.protocol.grammar import parse_time
 from client_sdk.protocol.timeutil import format_time, utcnow
 from helpers import payload_of
@@ -23,15 +23,7 @@ from server import Kelisim
 from server.consent import checks as record_checks
 from server.models import ConsentRecord, DeletionRequest, Receipt
 
-
-@pytest.fixture
-def config(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "RATE_LIMIT_INSTALL": "off", "RATE_LIMIT_IP": "off"}
-
-
-@pytest.fixture
-def manifest(client: FlaskClient, published: Path) -> dict[str, Any]:
-    return payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
+pytestmark = pytest.mark.rate_limits_off
 
 
 def stored(k: Kelisim) -> tuple[int, int, int]:

@@ -98,7 +98,7 @@ GUARDIAN = {"name": "Айгүл", "relation": "ana"}
 def test_a_guardian_only_with_a_minor_the_version_allows(v: Version, age: bool | None,
                                                         message: str) -> None:
     """An adult's accept, or one of a version without min_age, carries no guardian: it
-    would store a guardian's consent that nobody gave (reviewers' finding, session 13)."""
+    would store a guardian's consent that nobody gave."""
     problems = [p for p in accept(v, age_confirmed=age, guardian=GUARDIAN)
                 if p.field == "guardian"]
     assert len(problems) == 1 and message in problems[0].message, problems

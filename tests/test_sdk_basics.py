@@ -25,6 +25,7 @@ def test_exported_members() -> None:
     assert exported == public
 
 
+@pytest.mark.slow
 def test_sdk_imports_neither_flask_nor_server() -> None:
     code = ("import sys, client_sdk, client_sdk.protocol.model, client_sdk.protocol.envelope;"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'server', 'kivy',"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from conftest import DEMO
+from builders import DEMO, server_env
 from helpers import MANIFEST_TYPE, payload_of, verified_root, verify
-from livesrv import free_port, get, kelisim, running
+from livesrv import demo_setup, free_port, get, kelisim, running
 from server import create_app
 
 pytestmark = pytest.mark.slow
@@ -22,9 +21,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance"),
-           "KELISIM_DATABASE_URL": database_url}
-    kelisim(env, "demo-setup")
+    env = server_env(tmp_path / "instance", database_url)
+    demo_setup(env)
     port = free_port()
     with running(env, port) as proc:
         yield {"port": port, "env": env, "proc": proc}

@@ -107,7 +107,8 @@ def test_publish_refusals_store_nothing(kelisim: Kelisim, demo_dir: Path) -> Non
 
 def test_rotate_skips_apps_with_nothing_to_sign(cli, kelisim: Kelisim, demo_dir: Path,
                                                 tmp_path: Path) -> None:
-    """Issue 9 item 2: a registered but unpublished app made rotation fail."""
+    """A registered but unpublished app has no manifest to re-sign: root rotation skips it
+    and succeeds."""
     cli("keys", "init")
     cli("apps", "create", str(demo_dir))
     other = tmp_path / "other"

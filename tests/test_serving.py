@@ -1,4 +1,5 @@
-"""The production server under hostile clients and crashes (issue 8 items 2, 3, 4, 12).
+"""The production server under hostile clients and crashes: slow bodies, bodies over the
+cap, a worker killed, clients behind a proxy.
 
 Each test runs `kelisim serve` (granian, real worker processes) on 127.0.0.1 and talks to
 it over real sockets.
@@ -13,7 +14,6 @@ import os
 import signal
 import socket
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from builders import RATE_LIMITS_OFF, record, server_env
 from helpers import payload_of
-from livesrv import free_port, get, kelisim, running, until
+from livesrv import demo_setup, free_port, get, running, until
 
 pytestmark = pytest.mark.slow
 
@@ -31,17 +32,15 @@ MANIFEST = f"/v1/apps/{APP}/manifest.json"
 
 
 def _env(tmp_path: Path, database_url: str, **keys: str) -> dict[str, str]:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance"),
-           "KELISIM_DATABASE_URL": database_url}
-    env.update({f"KELISIM_{k}": v for k, v in keys.items()})
-    kelisim(env, "demo-setup")
+    env = server_env(tmp_path / "instance", database_url, **keys)
+    demo_setup(env)
     return env
 
 
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
     env = _env(tmp_path, database_url, BODY_READ_TIMEOUT="3", MAX_BODY_BYTES="65536",
-               RATE_LIMIT_IP="off", RATE_LIMIT_INSTALL="off")
+               **RATE_LIMITS_OFF)
     port = free_port()
     with running(env, port) as proc:
         yield {"port": port, "env": env, "proc": proc, "url": database_url}
@@ -68,13 +67,7 @@ def register(port: int) -> dict[str, str]:
 
 
 def a_record(manifest: dict[str, Any]) -> dict[str, Any]:
-    cur = manifest["current"]
-    return {"id": str(uuid.uuid4()), "action": "accept", "version": cur["version"],
-            "document_sha256": cur["locales"]["kk"]["sha256"], "locale": "kk",
-            "purposes": {p["id"]: True for p in cur["purposes"]},
-            "evidence": {"scrolled_to_end": True, "seconds_on_screen": 30},
-            "age_confirmed": True, "guardian": None, "client_time": manifest["issued"],
-            "manifest_seq": manifest["seq"]}
+    return record(manifest, purposes={p["id"]: True for p in manifest["current"]["purposes"]})
 
 
 def stored_records(database_url: str) -> int:
@@ -86,7 +79,7 @@ def stored_records(database_url: str) -> int:
         engine.dispose()
 
 
-# -- item 2: slow bodies -----------------------------------------------------------------
+# -- slow bodies: public reads go on, the slow ones time out -------------------------------
 def test_slow_bodies_do_not_stop_public_reads_and_time_out(server: dict[str, Any]) -> None:
     port = server["port"]
     assert get(port, MANIFEST)[0] == 200
@@ -122,7 +115,7 @@ def test_slow_bodies_do_not_stop_public_reads_and_time_out(server: dict[str, Any
     assert get(port, MANIFEST)[0] == 200
 
 
-# -- item 4: bodies over the cap, chunked or not ----------------------------------------
+# -- bodies over the cap, chunked or not ---------------------------------------------------
 def _chunked_post(port: int, path: str, headers: dict[str, str], parts: list[bytes]
                   ) -> tuple[int, bytes]:
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
@@ -170,7 +163,7 @@ def test_chunked_body_over_the_cap_is_413_and_stores_nothing(server: dict[str, A
     assert stored_records(server["url"]) == 1
 
 
-# -- item 3: a worker killed is respawned --------------------------------------------------
+# -- a worker killed is respawned ----------------------------------------------------------
 def children(pid: int) -> set[int]:
     found = set()
     for entry in Path("/proc").iterdir():
@@ -228,7 +221,7 @@ def test_killed_worker_is_respawned(server: dict[str, Any]) -> None:
     assert server["proc"].poll() is None
 
 
-# -- item 12: behind a proxy, each client is limited by its own address -------------------
+# -- behind a proxy, each client is limited by its own address -----------------------------
 @pytest.mark.parametrize("trusted", [1, 0])
 def test_trusted_proxies_limit_each_client(tmp_path: Path, database_url: str,
                                             trusted: int) -> None:

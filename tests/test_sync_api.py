@@ -11,41 +11,14 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from helpers import payload_of, verified_root, verify
+from builders import APP, install, record
+from helpers import verified_root, verify
 from server import Kelisim
 from server.models import ConsentRecord, DeletionRequest, Install
 
+pytestmark = pytest.mark.rate_limits_off
+
 RECEIPT_TYPE = "application/vnd.kelisim.receipt+json"
-APP = "jana-courier"
-
-
-@pytest.fixture
-def config(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "RATE_LIMIT_INSTALL": "off", "RATE_LIMIT_IP": "off"}
-
-
-@pytest.fixture
-def manifest(client: FlaskClient, published: Path) -> dict[str, Any]:
-    return payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
-
-
-def install(client: FlaskClient) -> tuple[str, dict[str, str]]:
-    resp = client.post(f"/v1/apps/{APP}/installs")
-    assert resp.status_code == 201, resp.get_json()
-    body = resp.get_json()
-    return body["install_id"], {"Authorization": f"Bearer {body['token']}"}
-
-
-def record(manifest: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    cur = manifest["current"]
-    r = {"id": str(uuid.uuid4()), "action": "accept", "version": cur["version"],
-         "document_sha256": cur["locales"]["kk"]["sha256"], "locale": "kk",
-         "purposes": {p["id"]: p["required"] for p in cur["purposes"]},
-         "evidence": {"scrolled_to_end": True, "seconds_on_screen": 30},
-         "age_confirmed": True, "guardian": None, "client_time": manifest["issued"],
-         "manifest_seq": manifest["seq"]}
-    r.update(kw)
-    return r
 
 
 def count(k: Kelisim, model: type) -> int:
@@ -335,16 +308,16 @@ def test_rate_limit_counters_in_redis(config: dict[str, Any], manifest: dict[str
 
     cfg = {**config, "RATE_LIMIT_STORAGE": url, "RATE_LIMIT_IP": "2/hour",
            "INSTANCE_PATH": config["INSTANCE_PATH"]}
-    # Two app instances (two workers) share the counter through Redis.
+    # Two app instances (two workers) share the counter through Redis. The client has an
+    # address of its own: the counters live an hour and every run of the suite against this
+    # Redis (parallel workers, other checkouts) counts there, so none is flushed.
     a = create_app(cfg)
     b = create_app(cfg)
-    r = redis.Redis.from_url(url)
-    r.flushdb()
-    r.close()
+    who = {"REMOTE_ADDR": "10.{}.{}.{}".format(*uuid.uuid4().bytes[:3])}
     try:
-        codes = [a.test_client().post(f"/v1/apps/{APP}/installs").status_code,
-                 b.test_client().post(f"/v1/apps/{APP}/installs").status_code,
-                 a.test_client().post(f"/v1/apps/{APP}/installs").status_code]
+        codes = [a.test_client().post(f"/v1/apps/{APP}/installs", environ_base=who).status_code,
+                 b.test_client().post(f"/v1/apps/{APP}/installs", environ_base=who).status_code,
+                 a.test_client().post(f"/v1/apps/{APP}/installs", environ_base=who).status_code]
     finally:
         for x in (a, b):
             x.extensions["kelisim"].db.dispose()

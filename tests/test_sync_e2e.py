@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Mapping
@@ -13,10 +12,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from builders import RATE_LIMITS_OFF, server_env
 from client_sdk import ConsentClient, NetworkError
 from client_sdk.transport import HttpTransport
 from helpers import verified_root, verify
-from livesrv import free_port, get, kelisim, running, stop
+from livesrv import demo_setup, free_port, get, kelisim, running, stop
 
 pytestmark = pytest.mark.slow
 APP = "jana-courier"
@@ -24,13 +24,8 @@ RECEIPT_TYPE = "application/vnd.kelisim.receipt+json"
 
 
 def setup_server(tmp_path: Path, database_url: str | None = None) -> dict[str, Any]:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance"),
-           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
-    if database_url:
-        env["KELISIM_DATABASE_URL"] = database_url
-    else:
-        env.pop("KELISIM_DATABASE_URL", None)
-    kelisim(env, "demo-setup")
+    env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
+    demo_setup(env)
     static = tmp_path / "static"
     kelisim(env, "export-static", str(static))
     return {"env": env, "root": (static / "v1/root/1.json").read_bytes(),

@@ -1,72 +1,25 @@
-"""Property tests on every body endpoint of the sync API (issue 8 item 11): any JSON text
+"""Property tests on every body endpoint of the sync API: any JSON text
 (and any bytes) gets a 2xx or a 4xx JSON answer, and a 4xx stores nothing; on SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 import hypothesis.strategies as st
+import pytest
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
-from test_sync_api import APP, config, install, manifest, record
-from test_sync_input import counts
 
+from builders import APP, counts, install, json_text, near_valid, record
 from server import Kelisim
+
+pytestmark = pytest.mark.rate_limits_off
 
 _SETTINGS = settings(max_examples=60, deadline=None, database=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture,
                                             HealthCheck.too_slow])
-
-# JSON *text*, so that what json.dumps cannot write is generated too: integers of thousands
-# of digits, lone surrogates (st.characters includes category Cs), floats, deep nesting.
-_strings = st.text(st.characters(codec=None), max_size=20).map(json.dumps)
-_scalars = st.one_of(
-    st.sampled_from(["null", "true", "false", "0", "-1", "2147483648", "1e3", "1.5"]),
-    st.integers().map(str),
-    st.integers(4000, 6000).map(lambda n: "1" + "0" * n),
-    _strings,
-)
-json_text = st.recursive(_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4).map(lambda xs: "[" + ",".join(xs) + "]"),
-    st.lists(st.tuples(_strings, inner), max_size=4).map(
-        lambda kv: "{" + ",".join(f"{k}:{v}" for k, v in kv) + "}"),
-), max_leaves=12)
-
-
-# Values near each rule's edge: they reach the checks that random JSON rarely passes.
-EDGES = [json.dumps(v) for v in [
-    None, True, 0, 1, 86400, 86401, 2**31 - 1, 2**31, -1, "", "kk", "kk\n", "uz-Cyrl",
-    "2025-02-30T00:00:00Z", "2025-11-01T09:30:00Z", "2025-11-01T09:30:00Z\n", "ab" * 32,
-    str(uuid.UUID(int=1)), str(uuid.UUID(int=1)) + "\n", "accept", "withdraw",
-    ["first_layer", "purposes"], ["purposes", "purposes"], ["full_text"] * 4,
-    {"first_layer": 3}, {"first_layer": True}, {"delivery": True}, {"Delivery": True},
-    {"name": "A"}, {"name": ""}, {"name": "A", "relation": "x" * 101}, [], {},
-]]
-
-
-def _object(fields: dict[str, str]) -> str:
-    return "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in fields.items()) + "}"
-
-
-@st.composite
-def near_valid(draw: st.DrawFn, valid: dict[str, Any]) -> str:
-    """``valid`` as JSON text with some fields dropped, replaced or added."""
-    fields = {k: json.dumps(v) for k, v in valid.items()}
-    keys = st.lists(st.sampled_from(sorted(valid)), max_size=3, unique=True) if valid else \
-        st.just([])
-    for key in draw(keys):
-        action = draw(st.sampled_from(["drop", "replace", "replace"]))
-        if action == "drop":
-            del fields[key]
-        else:
-            fields[key] = draw(st.one_of(json_text, st.sampled_from(
-                EDGES + [json.dumps(v) for v in valid.values()])))
-    if draw(st.booleans()) and draw(st.booleans()):
-        fields[draw(st.text(max_size=8))] = draw(json_text)
-    return _object(fields)
 
 
 def bodies(valid: dict[str, Any] | None) -> st.SearchStrategy[bytes]:
@@ -74,9 +27,6 @@ def bodies(valid: dict[str, Any] | None) -> st.SearchStrategy[bytes]:
     if valid is not None:
         options.append(near_valid(valid).map(str.encode))
     return st.one_of(*options)
-
-
-__all__ = ["config", "manifest"]  # fixtures, from test_sync_api
 
 
 def check(client: FlaskClient, kelisim: Kelisim, path: str, body: bytes,

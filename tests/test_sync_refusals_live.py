@@ -1,21 +1,20 @@
 """What the real server refuses in a consent sync, over 127.0.0.1 on SQLite and PostgreSQL:
 a guardian beside an adult's accept, a record of a manifest seq never published, a token
-renewal with a body it would ignore (reviewers' findings, session 13)."""
+renewal with a body it would ignore; each refused by name, nothing stored."""
 
 from __future__ import annotations
 
 import http.client
 import json
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_sync_api import record
 
+from builders import RATE_LIMITS_OFF, record, server_env
 from helpers import payload_of
-from livesrv import free_port, get, kelisim, running
+from livesrv import demo_setup, free_port, get, kelisim, running
 
 pytestmark = pytest.mark.slow
 APP = "jana-courier"
@@ -66,10 +65,8 @@ class Live:
 
 @pytest.fixture
 def live(tmp_path: Path, database_url: str) -> Iterator[Live]:
-    env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp_path / "instance"),
-           "KELISIM_DATABASE_URL": database_url,
-           "KELISIM_RATE_LIMIT_IP": "off", "KELISIM_RATE_LIMIT_INSTALL": "off"}
-    kelisim(env, "demo-setup")
+    env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
+    demo_setup(env)
     port = free_port()
     with running(env, port):
         yield Live(env, port)

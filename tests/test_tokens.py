@@ -12,10 +12,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from builders import APP, record
 from helpers import payload_of
 from server import create_app
 
-APP = "jana-courier"
+pytestmark = pytest.mark.rate_limits_off
+
 DAY = 24 * 3600
 
 
@@ -29,8 +31,7 @@ class Clock:
 
 @pytest.fixture
 def config(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "RATE_LIMIT_INSTALL": "off", "RATE_LIMIT_IP": "off",
-            "INSTALL_TOKEN_MAX_AGE": 30 * DAY, "INSTALL_TOKEN_RENEW_GRACE": 7 * DAY}
+    return {**config, "INSTALL_TOKEN_MAX_AGE": 30 * DAY, "INSTALL_TOKEN_RENEW_GRACE": 7 * DAY}
 
 
 @pytest.fixture
@@ -45,12 +46,7 @@ def _manifest(client: FlaskClient) -> dict[str, Any]:
 
 
 def _record(m: dict[str, Any]) -> dict[str, Any]:
-    cur = m["current"]
-    return {"id": str(uuid.uuid4()), "action": "accept", "version": cur["version"],
-            "document_sha256": cur["locales"]["kk"]["sha256"], "locale": "kk",
-            "purposes": {p["id"]: p["required"] for p in cur["purposes"]},
-            "evidence": {}, "age_confirmed": True, "guardian": None,
-            "client_time": m["issued"], "manifest_seq": m["seq"]}
+    return record(m, evidence={})
 
 
 def _bearer(token: str) -> dict[str, str]:

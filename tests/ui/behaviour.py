@@ -1,5 +1,7 @@
-"""The numbered defects of issue 11, each driven in a real window (see test_kivy_ui.py
-for what each result must be)."""
+"""The widgets' behaviour, each case driven in a real window: the evidence a record
+carries, no accept without the document, one language everywhere, an outcome for every
+action, no baked-in English, the document loaded off the UI thread, layers clipped to the
+screen (see test_kivy_ui.py for what each result must be)."""
 
 from __future__ import annotations
 

@@ -17,9 +17,7 @@ import pytest
 from client_sdk import ConsentClient, FormatError, RepositoryError, SignatureError
 from client_sdk.transport import Request, Response
 from simulator import Key, Simulator
-from syncsim import SyncServer, answer, client, server, sim
-
-__all__ = ["client", "server", "sim"]  # fixtures, from syncsim
+from syncsim import SyncServer, answer
 
 
 def first(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:

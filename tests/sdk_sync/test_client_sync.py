@@ -15,9 +15,7 @@ from client_sdk import ConsentClient, FormatError, NetworkError
 from client_sdk.testing import MockTransport
 from client_sdk.transport import Request, Response
 from simulator import BASE, NOW, Simulator
-from syncsim import SyncServer, answer, client, error, server, sim
-
-__all__ = ["client", "server", "sim"]  # fixtures, from syncsim
+from syncsim import SyncServer, answer, error
 
 
 def statuses(client: ConsentClient) -> list[str]:

@@ -1,0 +1,1 @@
+"""The SDK's sync() against the sync protocol in memory (tests/syncsim.py)."""
