@@ -160,9 +160,10 @@ class Database:
             else:
                 # A host that does not answer is given LOCK_TIMEOUT (libpq: 2 s at least),
                 # as is a request waiting for a free connection of the pool.
-                kwargs.update(pool_pre_ping=True, pool_timeout=self.lock_timeout,
-                              connect_args={"connect_timeout":
-                                            max(2, math.ceil(self.lock_timeout))})
+                kwargs.update(pool_pre_ping=True, pool_timeout=self.lock_timeout)
+                if "connect_timeout" not in make_url(self.url).query:  # the URL's wins
+                    kwargs["connect_args"] = {
+                        "connect_timeout": max(2, math.ceil(self.lock_timeout))}
             self._engine = create_engine(self.url, **kwargs)
             if self.url.startswith("sqlite"):
                 event.listen(self._engine, "connect", partial(_sqlite_pragmas, timeout_ms))

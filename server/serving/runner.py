@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from server.config import Settings
 from server.context import Kelisim
+from server.errors import Unavailable
 from server.models import App
 from server.serving.master import CHECKED_ENV, ENTRY_POINT, start_checks
 
@@ -44,8 +45,12 @@ def serve(k: Kelisim, host: str | None, port: int | None, workers: int | None) -
     port = port or cfg.port
     workers = workers or cfg.workers
     base = f"http://{host}:{port}"
-    with k.db.session(readonly=True) as s:
-        app_ids = list(s.scalars(select(App.id).order_by(App.id)))
+    try:
+        with k.db.session(readonly=True) as s:
+            app_ids = list(s.scalars(select(App.id).order_by(App.id)))
+    except Unavailable as exc:  # the workers start anyway and answer 503 until it is back
+        click.echo(f"kelisim: {exc.message}: starting anyway", err=True)
+        app_ids = []
     click.echo(f"Kelisim on {base}\n  root:     {base}/v1/root.json")
     for app_id in app_ids:
         click.echo(f"  manifest: {base}/v1/apps/{app_id}/manifest.json")
