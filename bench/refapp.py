@@ -5,7 +5,7 @@ the same marshmallow schema as the real endpoint, and answers a body of the same
 but stores nothing, signs nothing and opens no transaction: the HTTP + validation ceiling
 that ingest is measured against. Built here, never shipped in server/.
 
-    the `kelisim serve` command line (server.serving.granian_command) with the entry point
+    the `kelisim serve` command line (server.serving.runner.granian_command) with the entry point
     refapp:rsgi and --working-dir bench
 """
 

@@ -15,6 +15,8 @@ from flask import Flask
 from server.config import Settings, ensure_secret_keys, load_settings, make_instance_folder
 from server.context import Kelisim
 from server.db import Database
+from server.errors import ConfigError
+from server.node import secret_problem
 from server.serving.published import Published
 from server.trust.manifests import Timing
 
@@ -25,17 +27,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app. ``test_config`` overrides KELISIM_* keys (without the prefix).
 
     Raises:
-        ConfigError: a configuration value that cannot be used.
+        ConfigError: a configuration value that cannot be used, or no secret key here
+            while the database holds installs another node's secret signed for.
     """
     cfg = load_settings(test_config)
     make_instance_folder(Path(cfg.instance_path))
     app = Flask(__name__, instance_path=cfg.instance_path)
+    db = Database(cfg.database_url, cfg.lock_timeout)
+    if not cfg.secret_key and not (Path(cfg.instance_path) / "secret_key").exists():
+        # A secret of our own would refuse every token the other nodes gave out.
+        problem = secret_problem(cfg, db)
+        if problem is not None:
+            raise ConfigError(problem, "SECRET_KEY")
     secret_keys = ensure_secret_keys(cfg)
     # Flask (sessions, CSRF) signs with the newest key and still accepts the older ones.
     app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = secret_keys[-1], secret_keys[:-1]
     app.config["TESTING"] = cfg.testing
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    db = Database(cfg.database_url)
     timing = Timing(ttl=timedelta(seconds=cfg.manifest_ttl),
                     resign_before=timedelta(seconds=cfg.resign_before))
     published = Published(db, Path(cfg.keys_dir), timing,

@@ -86,6 +86,20 @@ class Settings:
     admin_login_limit_account: str = "5/minute"
     admin_login_limit_ip: str = "20/minute"
     request_deadline_days: int = 30
+    # Seconds any request waits for a lock or a database connection: the group commit's
+    # write lock and SQLite's busy handler, PostgreSQL's lock_timeout and connect_timeout,
+    # a free connection in the pool. Then 503 unavailable with Retry-After.
+    lock_timeout: float = 5.0
+    # `kelisim serve`: seconds a worker may go without a heartbeat from its event loop
+    # (frozen: SIGSTOP, a debugger, a stall) before the main process kills it and granian
+    # starts another; 0 turns the watchdog off.
+    worker_timeout: float = 10.0
+    # /healthz answers 503 when the database's disk (SQLite) or the instance folder's has
+    # less than this many MiB free.
+    min_free_disk_mb: int = 64
+    # Set true to acknowledge that KEYS_DIR holds the root's private key (root-*.pem) and
+    # silence the warning given at every start until it is moved offline.
+    root_key_online_ok: bool = False
     # Where `make run` / `kelisim serve` listen.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -106,13 +120,21 @@ DEFAULTS: dict[str, Any] = {
     for key, f in _FIELDS.items()}
 _INT_KEYS = {key for key, f in _FIELDS.items() if f.type == "int"}
 _FLOAT_KEYS = {key for key, f in _FIELDS.items() if f.type == "float"}
+_BOOL_KEYS = {key for key, f in _FIELDS.items() if f.type == "bool"}
 # Keys that must be at least 1 (0 would stop the server serving anything).
-_POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS"}
+_POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS", "LOCK_TIMEOUT"}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
 def _coerce(key: str, value: Any) -> Any:
     if key == "SECRET_KEY":
         return _secret_list(value)
+    if key in _BOOL_KEYS:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ConfigError(f"KELISIM_{key}: {value!r} is not true or false")
     if key in _INT_KEYS:
         if isinstance(value, bool):
             raise ConfigError(f"KELISIM_{key}: {value!r} is not an integer")

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from server.consent.groupcommit import GroupCommit
     from server.consent.ingest import AppendBatch
     from server.http.ratelimit import RateLimiter
+    from server.node import Readiness
     from server.serving.published import Published
 
 __all__ = ["Kelisim", "kelisim"]
@@ -43,6 +44,8 @@ class Kelisim:
     # One per worker process, made on first use (after the fork).
     group: GroupCommit | None = field(default=None, repr=False)
     append: AppendBatch | None = field(default=None, repr=False)
+    # /healthz's checks, made on first use (tests set its interval to 0).
+    readiness: Readiness | None = field(default=None, repr=False)
 
     @property
     def keys_dir(self) -> Path:

@@ -20,6 +20,10 @@ Every error the server's domains raise on purpose is a :class:`KelisimError`::
     ├── RootError                   a root operation that cannot be carried out
     ├── PolicyImportError           a policy file that cannot be imported (file, line)
     ├── ExportError                 an export folder that cannot be used (path)
+    ├── Unavailable                 not now, nothing wrong with the request: retry later
+    │   │                           (retry_after seconds)
+    │   ├── DatabaseUnavailable     the database cannot be reached or written (reason)
+    │   └── DatabaseBusy            a lock not obtained within LOCK_TIMEOUT (what)
     └── ConsentLogError             consent records or requests that cannot be stored
         ├── Unprocessable           records that break a rule (problems)
         ├── UnknownInstall          an install id the server does not know (install_id)
@@ -45,6 +49,8 @@ __all__ = [
     "AppExists",
     "ConfigError",
     "ConsentLogError",
+    "DatabaseBusy",
+    "DatabaseUnavailable",
     "ExportError",
     "GuardError",
     "InvalidValue",
@@ -61,6 +67,7 @@ __all__ = [
     "SigningError",
     "StateConflict",
     "TokenRevoked",
+    "Unavailable",
     "UnknownApp",
     "UnknownDeletionRequest",
     "UnknownInstall",
@@ -195,6 +202,41 @@ class ExportError(KelisimError):
     def __init__(self, message: str, path: Path | None = None) -> None:
         super().__init__(message, path=str(path) if path is not None else None)
         self.path = path
+
+
+class Unavailable(KelisimError):
+    """The server cannot do this now, through no fault of the request: answered ``503``
+    with ``Retry-After: retry_after``; the client tries again later (or another node)."""
+
+    def __init__(self, message: str, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database cannot be reached (stopped, network cut) or cannot be written (disk
+    full, read-only). ``reason`` is the driver's first line, for the log only: it may name
+    a host, a port or a path."""
+
+    def __init__(self, reason: str, *, writes_only: bool = False,
+                 retry_after: int = 10) -> None:
+        what = "cannot write" if writes_only else "is unavailable"
+        super().__init__(f"the database {what}; retry later", retry_after)
+        self.reason = reason
+        # True: reads still work (a full disk, a read-only database); only a write that
+        # succeeds shows the database is back.
+        self.writes_only = writes_only
+
+
+class DatabaseBusy(Unavailable):
+    """A lock was not obtained within LOCK_TIMEOUT (another process holds it: a long
+    transaction, a frozen worker)."""
+
+    def __init__(self, what: str, timeout: float, retry_after: int = 2) -> None:
+        super().__init__(f"the database is busy ({what} not obtained within {timeout:g} s); "
+                         f"retry later", retry_after, what=what)
+        self.what = what
+        self.timeout = timeout
 
 
 class ConsentLogError(KelisimError):

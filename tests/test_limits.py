@@ -186,8 +186,9 @@ def test_secret_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
 def test_health_with_the_database_down_names_no_host(tmp_path: Path) -> None:
     port = free_port()
     url = f"postgresql+psycopg://kelisim@127.0.0.1:{port}/consentvault"
+    # A secret given: a new node does not make its own while it cannot see the database.
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": url,
-                      "TESTING": True})
+                      "TESTING": True, "SECRET_KEY": "s" * 40})
     resp = app.test_client().get("/healthz")
     assert resp.status_code == 503
     assert resp.get_json() == {"status": "unavailable", "database": "unavailable"}
@@ -207,6 +208,7 @@ def test_receipt_key_readable_by_others_gives_503(client: FlaskClient, published
                        headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 503, resp.get_json()
     assert resp.get_json()["error"]["code"] == "unavailable"
+    assert resp.headers["Retry-After"] == "30"  # another node may answer meanwhile
 
 
 # -- configuration of the new keys ---------------------------------------------------------

@@ -16,7 +16,17 @@ from flask.cli import FlaskGroup
 
 from client_sdk.protocol import ConsentError
 from server.app import create_app
-from server.cli import consent_log, database, demo, importing, keys, policy, serve, signing
+from server.cli import (
+    consent_log,
+    database,
+    demo,
+    importing,
+    keys,
+    node,
+    policy,
+    serve,
+    signing,
+)
 from server.cli import users as admin_cli
 from server.cli.common import INSTANCE_CREATORS
 from server.config import instance_path
@@ -96,5 +106,6 @@ main.add_command(consent_log.stats_cmd)
 main.add_command(consent_log.deletions)
 main.add_command(demo.demo_setup)
 main.add_command(serve.serve)
+main.add_command(node.node)  # prepare another node from this one (server/nodefile.py)
 main.add_command(admin_cli.users)  # console users (server/cli/users.py)
 main.add_command(signing.bundle_command)  # the one-file app bundle (server/policy/bundle.py)

@@ -23,9 +23,17 @@ What each request keeps:
   keys first, in order (``lock_keys``), so two workers' groups never take the per-app
   chain-head row locks in different orders (no deadlock on PostgreSQL).
 
-If a batch function or the shared transaction itself fails (a database error, a lost
-connection, BEGIN or COMMIT failing), nothing of it is stored and each job of the group
-is run again alone, so that one job's trouble never decides another's outcome.
+If a batch function or the shared transaction itself fails (a database error, BEGIN or
+COMMIT failing), nothing of it is stored and each job of the group is run again alone, so
+that one job's trouble never decides another's outcome. When the database is unavailable
+or busy (:class:`~server.errors.Unavailable`: unreachable, disk full, a lock not obtained
+within LOCK_TIMEOUT), running again would only wait again: the group's jobs and those
+queued behind it are answered that error at once (503 with Retry-After).
+
+Every wait is bounded by LOCK_TIMEOUT (``wait_timeout``): the SQLite write lock
+(server/consent/writelock.py), SQLite's busy handler and PostgreSQL's ``lock_timeout``
+(server/db.py), and a request's wait in the queue for a group to take it. A request whose
+group is running waits for its outcome: it may be committing.
 
 A worker has one queue for every app: ten apps' requests that arrive together share one
 commit, as one app's do (each app's requests are one append under its own chain-head lock).
@@ -40,9 +48,8 @@ parallel, serialised only per app by the chain-head row lock, taken in app order
 
 from __future__ import annotations
 
-import fcntl
-import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,7 +60,9 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from server.consent.rawsql import Raw, raw, reader
+from server.consent.writelock import WriteLock
 from server.db import Database
+from server.errors import DatabaseBusy, Unavailable
 
 __all__ = ["BatchFn", "GroupCommit"]
 
@@ -91,8 +100,10 @@ class GroupCommit:
     """One per worker process and database."""
 
     def __init__(self, db: Database, max_group: int = 64,
-                 lock_keys: Callable[[Raw, list[str]], object] | None = None) -> None:
+                 lock_keys: Callable[[Raw, list[str]], object] | None = None,
+                 wait_timeout: float | None = None) -> None:
         self.db = db
+        self.wait_timeout = db.lock_timeout if wait_timeout is None else wait_timeout
         # PostgreSQL: locks what each key guards (the apps' chain heads), taken in key
         # order before a group of several keys with plain jobs runs: a batch locks its
         # keys in order itself, a plain job only its own, so without this two groups
@@ -106,6 +117,7 @@ class GroupCommit:
         self._queue: list[_Job[Any]] = []
         self._busy = False
         self._lock_path = _sqlite_lock_path(db)
+        self._write = WriteLock(self._lock_path) if self._lock_path is not None else None
         # Counters for tests and operators: transactions committed, jobs run in them.
         self.transactions = 0
         self.jobs = 0
@@ -131,13 +143,21 @@ class GroupCommit:
         return self._submit(_Job(key, None, batch, item))
 
     def _submit(self, job: _Job[Any]) -> Any:
+        deadline = time.monotonic() + self.wait_timeout
         with self._lock:
             self._queue.append(job)
             if not self._busy:
                 self._busy = True
                 job.lead = True
         while not job.lead:
-            job.wake.wait()
+            if not job.wake.wait(max(0.0, deadline - time.monotonic())):
+                with self._lock:
+                    # Still queued (no group took it, no lead handed to it): give up.
+                    if not job.lead and not job.done and job in self._queue:
+                        self._queue.remove(job)
+                        raise DatabaseBusy("a turn in the group commit", self.wait_timeout)
+                deadline = float("inf")  # in a running group: wait for its outcome
+                continue
             job.wake.clear()
             if job.done:
                 break
@@ -161,6 +181,15 @@ class GroupCommit:
                     j.error = j.error or RuntimeError("the group commit was interrupted")
                     j.done = True
             with self._lock:
+                outage = next((j.error for j in group if isinstance(j.error, Unavailable)),
+                              None)
+                if outage is not None:
+                    # The database is unavailable: those queued would wait to fail alike.
+                    for j in self._queue:
+                        j.settle(outage)
+                        j.done = True
+                    group = group + self._queue
+                    self._queue = []
                 if self._queue:
                     self._queue[0].lead = True
                     self._queue[0].wake.set()
@@ -174,8 +203,9 @@ class GroupCommit:
         try:
             self._transaction(ordered)
         except Exception as exc:
-            if len(ordered) == 1 and ordered[0].batch is None:
-                ordered[0].settle(exc)
+            if isinstance(exc, Unavailable) or (len(ordered) == 1 and ordered[0].batch is None):
+                for job in ordered:
+                    job.settle(exc)
             else:
                 # A batch function raises only when the database failed, which may be a
                 # race its lock-free reads lost (a record another worker stored since):
@@ -195,7 +225,7 @@ class GroupCommit:
         if self._lock_path is not None and not locked_reads:
             # SQLite: the reads that need no lock run on a connection of their own before
             # the write lock, while the other worker's group may still be committing.
-            with reader(self.db.engine) as r:
+            with self.db.guard(writes=False), reader(self.db.engine) as r:
                 self._prepare(r, segments)
             with self._write_lock(), self.db.session() as s:
                 self._run(s, segments)
@@ -275,15 +305,18 @@ class GroupCommit:
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
-        if self._lock_path is None:
+        if self._write is None:
             yield
             return
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._write.acquire(self.wait_timeout)
+        if fd is None:
+            error = DatabaseBusy("the write lock", self.wait_timeout)
+            self.db.note_unavailable(error)
+            raise error
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
-            os.close(fd)  # closing releases the lock
+            self._write.release(fd)
 
 
 def _segments(jobs: list[_Job[Any]]) -> list[list[_Job[Any]]]:

@@ -31,14 +31,19 @@ from server.errors import (
     RootError,
     SigningError,
     StateConflict,
+    Unavailable,
     UnknownInstall,
     Unprocessable,
 )
 
-__all__ = ["HTTP_STATUS", "ApiError", "error_body", "http_status", "json_error",
-           "register_error_handlers"]
+__all__ = ["FAULT_RETRY_AFTER", "HTTP_STATUS", "ApiError", "error_body", "http_status",
+           "json_error", "register_error_handlers", "unavailable_answer"]
 
 log = logging.getLogger(__name__)
+
+# Retry-After of a 503 that an operator must fix (a receipt key missing, a manifest that
+# cannot be signed), in seconds; outages carry their own (server.errors.Unavailable).
+FAULT_RETRY_AFTER = 30
 
 
 # The one table: the most specific class listed wins (looked up along the MRO).
@@ -61,6 +66,7 @@ HTTP_STATUS: dict[type[KelisimError], tuple[int, str]] = {
     Unprocessable: (422, "unprocessable"),
     RecordsRejected: (422, "rejected"),
     ReceiptKeyUnavailable: (503, "unavailable"),
+    Unavailable: (503, "unavailable"),
 }
 
 
@@ -100,6 +106,15 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return json.dumps(_shape(code, message, details), ensure_ascii=False).encode()
 
 
+def unavailable_answer(exc: Unavailable) -> tuple[int, list[tuple[str, str]], bytes]:
+    """``503`` with ``Retry-After`` for ``exc`` as (status, headers, body), for the layers
+    in front of Flask. The message is ours (it names no host or path); the database logged
+    the outage once (server/db.py), so nothing is logged per request."""
+    body = error_body("unavailable", exc.message, {"retry_after": exc.retry_after})
+    return 503, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                 ("Retry-After", str(exc.retry_after))], body
+
+
 def json_error(status: int, code: str, message: str,
                details: dict[str, Any] | None = None) -> Response:
     resp = jsonify(_shape(code, message, details))
@@ -118,13 +133,20 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(KelisimError)
     def _domain(exc: KelisimError) -> Response:
         status, code = http_status(exc)
+        if isinstance(exc, Unavailable):
+            resp = json_error(status, code, exc.message, {"retry_after": exc.retry_after})
+            resp.headers["Retry-After"] = str(exc.retry_after)
+            return resp
         if status >= 500:
             # A fault of this server (a key missing, a bad configuration): the operator reads
             # the log; the client gets no paths or key ids.
             log.error("%s: %s", type(exc).__name__, exc)
             safe = isinstance(exc, ReceiptKeyUnavailable)
-            return json_error(status, code, exc.message if safe else
+            resp = json_error(status, code, exc.message if safe else
                               "the server cannot do this now; the error was logged")
+            if status == 503:  # until the operator fixes it: another node may answer
+                resp.headers["Retry-After"] = str(FAULT_RETRY_AFTER)
+            return resp
         details = {k: v for k, v in exc.details.items() if v is not None}
         return json_error(status, code, exc.message, details)
 

@@ -57,8 +57,18 @@ _ERRORS = {
            "details.rejected = [{id, field, reason}]), conflict (a known id with other "
            "content)",
     "429": "rate_limited: details.retry_after seconds (also the Retry-After header)",
-    "503": "unavailable: the receipt key is not available on this server",
+    "503": "unavailable: the database is unavailable or busy (a lock not obtained within "
+           "LOCK_TIMEOUT), or the receipt key is not available on this server; the "
+           "Retry-After header (and details.retry_after) says when to try again",
 }
+_RETRY_AFTER = {"Retry-After": {"description": "seconds before trying again",
+                                "schema": {"type": "integer"}}}
+_HEALTH = {"application/json": {"schema": {
+    "type": "object", "required": ["status"],
+    "properties": {"status": {"enum": ["ok", "unavailable"]},
+                   **{name: {"type": "string"} for name in (
+                       "database", "migrations", "root", "receipt_key", "manifest_key",
+                       "disk")}}}}}
 
 
 def _anchored(pattern: str) -> str:
@@ -81,6 +91,8 @@ def _answers(ok: str, schema: str, description: str, errors: str) -> dict[str, A
     for status in errors.split():
         out[status] = {"description": _ERRORS[status],
                        "content": {"application/json": {"schema": "Error"}}}
+        if status in ("429", "503"):
+            out[status]["headers"] = _RETRY_AFTER
     return out
 
 
@@ -88,9 +100,9 @@ def _json_body(schema: str, *, required: bool = True) -> dict[str, Any]:
     return {"required": required, "content": {"application/json": {"schema": schema}}}
 
 
-def _cached(summary: str, content: dict[str, Any], params: list[dict[str, Any]]
-            ) -> dict[str, Any]:
-    return {
+def _cached(summary: str, content: dict[str, Any], params: list[dict[str, Any]],
+            *, from_database: bool = True) -> dict[str, Any]:
+    answer: dict[str, Any] = {
         "summary": summary,
         "parameters": [*params, {"name": "If-None-Match", "in": "header", "required": False,
                                  "schema": {"type": "string"}}],
@@ -103,6 +115,12 @@ def _cached(summary: str, content: dict[str, Any], params: list[dict[str, Any]]
                     "content": {"application/json": {"schema": "Error"}}},
         },
     }
+    if from_database:
+        answer["responses"]["503"] = {
+            "description": "not held in memory, and the database is unavailable (what is "
+                           "held is served regardless)",
+            "content": {"application/json": {"schema": "Error"}}, "headers": _RETRY_AFTER}
+    return answer
 
 
 # The body of an endpoint that takes no fields (installs, token renewal).
@@ -154,12 +172,22 @@ def _build() -> dict[str, Any]:
         {"text/markdown": {"schema": {"type": "string"}}},
         [_path_param("sha256", SHA256_RE.pattern)])})
     spec.path("/healthz", operations={"get": {
-        "summary": "Health: database, migrations, root",
-        "responses": {"200": {"description": "healthy"},
-                      "503": {"description": "not ready: the reason, never a host name"}}}})
+        "summary": "Readiness: whether this node can accept a record now (database "
+                   "answers and can be written, migrations, root, receipt and manifest "
+                   "keys, disk space); for a load balancer's health check",
+        "responses": {"200": {"description": "ready", "content": _HEALTH},
+                      "503": {"description": "not ready: each check's state, never a "
+                                             "host name or a path", "content": _HEALTH}}}})
+    spec.path("/livez", operations={"get": {
+        "summary": "Liveness: the worker runs requests (no database, no file); for a "
+                   "supervisor that restarts what does not answer",
+        "responses": {"200": {"description": "alive", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"status": {"const": "alive"}},
+                       "required": ["status"]}}}}}}})
     spec.path("/favicon.ico", operations={"get": _cached(
         "The site icon (browsers ask for it; the console links it)",
-        {"image/x-icon": {"schema": {"type": "string", "format": "binary"}}}, [])})
+        {"image/x-icon": {"schema": {"type": "string", "format": "binary"}}}, [],
+        from_database=False)})
     spec.path("/v1/openapi.json", operations={"get": {
         "summary": "This document", "responses": {"200": {"description": "OK"}}}})
 
@@ -167,13 +195,13 @@ def _build() -> dict[str, Any]:
         "summary": "Register an install; answers its id and install token",
         "parameters": [_APP], "requestBody": _NO_FIELDS,
         "responses": _answers("201", "InstallAnswer", "registered",
-                              "400 404 413 415 422 429")}})
+                              "400 404 413 415 422 429 503")}})
     spec.path("/v1/apps/{app_id}/installs/{install_id}/token", operations={"post": {
         "summary": "A new token for an authentic one (also expired, within the renewal "
                    "grace window); the previous token is revoked",
         "parameters": [_APP, _INSTALL], "security": _BEARER, "requestBody": _NO_FIELDS,
         "responses": _answers("200", "TokenAnswer", "renewed",
-                              "400 401 403 404 413 415 422 429")}})
+                              "400 401 403 404 413 415 422 429 503")}})
     spec.path("/v1/apps/{app_id}/consents", operations={"post": {
         "summary": "Send a batch of consent records (idempotent by record id)",
         "parameters": [_APP], "security": _BEARER,
@@ -192,7 +220,8 @@ def _build() -> dict[str, Any]:
                         "schema": {"type": "string"},
                         "description": "next_cursor of the previous page"}],
         "security": _BEARER,
-        "responses": _answers("200", "HistoryPage", "one page", "400 401 403 404 422 429")}})
+        "responses": _answers("200", "HistoryPage", "one page",
+                              "400 401 403 404 422 429 503")}})
     spec.path("/v1/apps/{app_id}/deletion-requests", operations={"post": {
         "summary": "Ask the operator to delete the install's data; answers a receipt",
         "parameters": [_APP], "security": _BEARER,

@@ -1,4 +1,5 @@
-"""Public read-only endpoints: root, manifests, documents, OpenAPI, health, the site icon.
+"""Public read-only endpoints: root, manifests, documents, OpenAPI, health (readiness and
+liveness), the site icon.
 
 The fast path (server/serving/fastpath.py) answers hits for the first three before Flask sees
 them; these views answer the same paths when it does not (misses, tests through Flask's
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import logging
 from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, request
@@ -17,13 +17,13 @@ from flask import Blueprint, Response, jsonify, request
 from server.context import kelisim
 from server.http.errors import ApiError
 from server.http.openapi import openapi_document
+from server.node import Readiness
 from server.serving.fastpath import etag_matches, lookup
 from server.serving.published import Blob
 
 __all__ = ["bp"]
 
 bp = Blueprint("public", __name__)
-log = logging.getLogger(__name__)
 
 # Browsers ask for /favicon.ico on every console page; the console links the SVG too.
 ICON = Path(__file__).resolve().parent.parent / "admin" / "static" / "favicon.ico"
@@ -77,20 +77,19 @@ def openapi() -> Response:
 
 
 @bp.get("/healthz")
-def healthz() -> Response | tuple[Response, int]:
+def healthz() -> tuple[Response, int]:
+    """Readiness: whether this node can accept a record now (server/node.py)."""
     k = kelisim()
-    try:
-        k.db.ping()
-        current = k.db.is_current()
-    except Exception as exc:
-        # The driver's message names the host, port and database: for the log only.
-        log.warning("health check: database unavailable: %s", str(exc).splitlines()[0])
-        return jsonify({"status": "unavailable", "database": "unavailable"}), 503
-    root = k.published.root()
-    body = {"status": "ok" if current and root else "degraded",
-            "migrations": "current" if current else "pending: run `kelisim db upgrade`",
-            "root": "present" if root else "missing: run `kelisim keys init`"}
-    return jsonify(body), (200 if current and root else 503)
+    if k.readiness is None:
+        k.readiness = Readiness(k.settings, k.db)
+    status, body = k.readiness.answer()
+    return jsonify(body), status
+
+
+@bp.get("/livez")
+def livez() -> Response:
+    """Liveness: the worker runs requests. No database, no file, no lock."""
+    return jsonify({"status": "alive"})
 
 
 @functools.cache

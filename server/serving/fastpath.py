@@ -3,7 +3,8 @@
 Manifests, roots and documents are served from prebuilt bytes and header lists without
 Flask's routing or request objects: this is the path every app launch hits. A miss (an
 unknown app or document, another method) falls through to Flask, which answers with the
-JSON error.
+JSON error. What the database would have to answer while it is unavailable gets ``503``
+with ``Retry-After`` here (what is held in memory is still served).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from client_sdk.protocol.grammar import is_id, is_sha256
+from server.errors import Unavailable
+from server.http.errors import unavailable_answer
 from server.serving.published import Blob, Published
 
 __all__ = ["FastPath", "cached_lookup", "etag_matches", "lookup"]
@@ -89,7 +92,12 @@ class FastPath:
                  ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         if method == "GET" or method == "HEAD":
-            blob = lookup(self.published, environ.get("PATH_INFO", ""))
+            try:
+                blob = lookup(self.published, environ.get("PATH_INFO", ""))
+            except Unavailable as exc:
+                _, headers, body = unavailable_answer(exc)
+                start_response("503 Service Unavailable", headers)
+                return [] if method == "HEAD" else [body]
             if isinstance(blob, Blob):
                 inm = environ.get("HTTP_IF_NONE_MATCH")
                 if inm and etag_matches(inm, blob.etag):

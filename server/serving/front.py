@@ -29,7 +29,7 @@ from flask import Flask
 
 from server.context import Kelisim
 from server.http.errors import error_body
-from server.serving import handoff
+from server.serving import handoff, watchdog
 from server.serving.fastpath import WSGIApp, cached_lookup, etag_matches
 from server.serving.published import Published
 
@@ -80,6 +80,8 @@ class Front:
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._executor()
         handoff.install(self.answer_from_memory)
+        # The main process kills this worker when its loop stops beating (serving/watchdog).
+        watchdog.start_heartbeat(loop)
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._pool is not None:

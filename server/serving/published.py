@@ -5,6 +5,12 @@ the database and served from memory. A worker asks the database for the publish
 generation at most every CACHE_CHECK_INTERVAL seconds, so a publish (on any worker or any
 host sharing the database) is visible everywhere within that interval.
 
+When the database is unavailable, what is held keeps being served (clients trust the
+signatures, not the freshness of this check): a failed check is tried again an interval
+later, a manifest due for re-signing is served as last signed (it stays valid until its
+``expires``), and only what was never loaded answers ``DatabaseUnavailable`` (503). While
+one thread checks, the others serve what is held rather than queue behind it.
+
 Every cache is bounded: hits by what the database holds (apps, root versions) or by
 DOCUMENT_CACHE_BYTES, misses (unknown apps, root versions, documents: any client can ask
 for as many as it likes) by an LRU of MISS_CACHE_ENTRIES names each.
@@ -26,6 +32,7 @@ from sqlalchemy import select
 
 from client_sdk.protocol.timeutil import parse_time
 from server.db import Database
+from server.errors import Unavailable
 from server.models import Document, Generation, RootVersion
 from server.trust.manifests import SigningError, Timing, etag_for, latest_manifest, sign_manifest
 
@@ -120,6 +127,7 @@ class Published:
         self.document_cache_bytes = document_cache_bytes
         self.clock: Clock = clock or SystemClock()
         self._lock = threading.Lock()
+        self._checking = threading.Lock()
         self._generation: int | None = None
         # Monotonic time until which the last generation check holds.
         self._fresh_until = float("-inf")
@@ -138,22 +146,44 @@ class Published:
         return self.clock.monotonic() < self._fresh_until
 
     def _check(self) -> None:
+        """Ask the database for the publish generation, when the last answer is older
+        than the interval.
+
+        Raises:
+            Unavailable: the database cannot answer and nothing was ever loaded.
+        """
         if self.fresh():
             return
-        with self._lock:
+        # Someone else is checking: serve what is held meanwhile (unless nothing is).
+        if not self._checking.acquire(blocking=self._generation is None):
+            return
+        try:
             if self.fresh():
                 return
-            with self.db.session(readonly=True) as s:
-                gen = s.scalar(select(Generation.value).where(Generation.id == 1))
-            if gen != self._generation:
-                self._manifests = {}
-                self._roots = {}
-                self._latest_root = None
-                self._manifest_misses.clear()
-                self._root_misses.clear()
-                self._doc_misses.clear()
-                self._generation = gen
-            self._fresh_until = self.clock.monotonic() + self.check_interval
+            try:
+                with self.db.session(readonly=True) as s:
+                    gen = s.scalar(select(Generation.value).where(Generation.id == 1))
+            except Unavailable:
+                if self._generation is None:
+                    raise
+                # Keep what is held; the database is asked again an interval later.
+                self._fresh_until = self.clock.monotonic() + self.check_interval
+                return
+            with self._lock:
+                self._apply(gen)
+        finally:
+            self._checking.release()
+
+    def _apply(self, gen: int | None) -> None:
+        if gen != self._generation:
+            self._manifests = {}
+            self._roots = {}
+            self._latest_root = None
+            self._manifest_misses.clear()
+            self._root_misses.clear()
+            self._doc_misses.clear()
+            self._generation = gen
+        self._fresh_until = self.clock.monotonic() + self.check_interval
 
     def invalidate(self) -> None:
         """Forget everything but documents (they never change); next request re-reads."""
@@ -194,7 +224,12 @@ class Published:
             return blob
         if app_id in self._manifest_misses:
             return None
-        return self._load_manifest(app_id, now or datetime.fromtimestamp(wall, UTC))
+        try:
+            return self._load_manifest(app_id, now or datetime.fromtimestamp(wall, UTC))
+        except Unavailable:
+            if blob is None:
+                raise
+            return blob  # due for re-signing, still valid until it expires
 
     def _load_manifest(self, app_id: str, moment: datetime) -> Blob | None:
         with self.db.session(readonly=True) as s:
@@ -202,17 +237,22 @@ class Published:
         if row is None:
             self._manifest_misses.add(app_id)
             return None
+        refresh_at = parse_time(row.refresh_at).timestamp()
         if parse_time(row.refresh_at) <= moment:
             try:
                 with self.db.session() as s:
                     sign_manifest(s, app_id, self.keys_dir, moment, self.timing,
                                   expect_seq=row.seq)
                     row = latest_manifest(s, app_id) or row
+                refresh_at = parse_time(row.refresh_at).timestamp()
             except SigningError as exc:
                 # Serve the last signed manifest; clients see it until it expires.
                 log.error("cannot re-sign manifest of %s: %s", app_id, exc)
-        blob = Blob.make(row.envelope, row.etag, self.manifest_cc, JSON,
-                         parse_time(row.refresh_at).timestamp())
+            except Unavailable:
+                # The same, without a line per request (the database logged the outage);
+                # tried again an interval later.
+                refresh_at = moment.timestamp() + self.check_interval
+        blob = Blob.make(row.envelope, row.etag, self.manifest_cc, JSON, refresh_at)
         self._manifests[app_id] = blob
         return blob
 
