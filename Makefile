@@ -24,14 +24,15 @@ run: $(STAMP)
 	$(BIN)/kelisim demo-setup
 	$(BIN)/kelisim serve
 
-# The demo app against the server of `make run` (start that first, in another terminal).
+# The demo app against the server of `make run` (start that first, in another terminal):
+# it talks to KELISIM_HOST:KELISIM_PORT as `make run` serves them, or KELISIM_DEMO_SERVER.
 # Its one-file bundle (pinned root, manifest, documents) comes from the same instance, so
 # the first launch also works offline.
 demo: $(STAMP)
 	bash scripts/system-deps.sh demo
 	$(BIN)/kelisim demo-setup
 	$(BIN)/kelisim bundle jana-courier demo_app/jana-courier.kelisim
-	KELISIM_DEMO_SERVER=$${KELISIM_DEMO_SERVER:-http://127.0.0.1:8000} $(BIN)/python -m demo_app
+	$(BIN)/python -m demo_app
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
