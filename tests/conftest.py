@@ -54,6 +54,7 @@ ONE_WORKER = {
     "tests/test_kivy_ui.py": "one server, one display, five window runs at once",
     "tests/test_console_languages.py": "one real server with records, users and a draft",
     "tests/test_appbundle.py": "one instance and its bundle",
+    "tests/test_dist.py": "the wheels built and installed once",
     "tests/test_demo_launch.py": "one server and its bundle",
 }
 
