@@ -40,8 +40,8 @@ demo: $(STAMP)
 # The SDK's and the server's wheels and sdists in dist/ (each wheel built from its sdist,
 # so a file the sdist lacks is missing from the wheel too: tests/test_dist.py checks both).
 dist: $(STAMP)
-	$(BIN)/python -m build --outdir dist client_sdk
-	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m build -q --outdir dist client_sdk
+	$(BIN)/python -m build -q --outdir dist .
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
