@@ -312,7 +312,8 @@ def test_vendoring_the_sdk_for_buildozer_keeps_what_the_spec_packs(
                 if p.is_file() and "__pycache__" not in p.parts}
     assert vendored == _wheel(dists["sdk_wheel"])[0]
     doc = (REPO / "docs" / "packaging.md").read_text()
-    line = next(x for x in doc.splitlines() if x.startswith("source.include_exts = "))
+    line = next(x.strip() for x in doc.splitlines()
+                if x.strip().startswith("source.include_exts = "))
     exts = set(line.removeprefix("source.include_exts = ").split(","))
     assert {Path(f).suffix.lstrip(".") for f in vendored} - {"typed"} <= exts
 
