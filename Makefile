@@ -1,5 +1,6 @@
 # Kelisim: `make run` serves the demo, `make test` runs the whole suite (CI runs it too),
-# `make test-fast` the tests that start no process, window or browser, on SQLite.
+# `make test-fast` the tests that start no process, window or browser, on SQLite, `make dist`
+# the two distributions (the SDK `kelisim-sdk` from client_sdk/, the server `kelisim`).
 # Each target creates .venv when missing and installs what it needs.
 
 PYTHON ?= python3
@@ -10,12 +11,14 @@ STAMP  := $(VENV)/.stamp-install
 # more workers than cores pay: on two cores three finish the suite sooner than two.
 TEST_WORKERS ?= 3
 
-.PHONY: run test test-fast demo lint typecheck bench venv clean
+.PHONY: run test test-fast demo lint typecheck bench dist venv clean
 
-$(STAMP): pyproject.toml
+# Both distributions, editable: the SDK (client_sdk/pyproject.toml) with the widgets' and the
+# fast verifier's extras, the server with PostgreSQL and the development tools.
+$(STAMP): pyproject.toml client_sdk/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[server,postgres,dev]'
+	$(BIN)/python -m pip install -q -e './client_sdk[kivy,crypto]' -e '.[postgres,dev]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -24,14 +27,21 @@ run: $(STAMP)
 	$(BIN)/kelisim demo-setup
 	$(BIN)/kelisim serve
 
-# The demo app against the server of `make run` (start that first, in another terminal).
+# The demo app against the server of `make run` (start that first, in another terminal):
+# it talks to KELISIM_HOST:KELISIM_PORT as `make run` serves them, or KELISIM_DEMO_SERVER.
 # Its one-file bundle (pinned root, manifest, documents) comes from the same instance, so
 # the first launch also works offline.
 demo: $(STAMP)
 	bash scripts/system-deps.sh demo
 	$(BIN)/kelisim demo-setup
 	$(BIN)/kelisim bundle jana-courier demo_app/jana-courier.kelisim
-	KELISIM_DEMO_SERVER=$${KELISIM_DEMO_SERVER:-http://127.0.0.1:8000} $(BIN)/python -m demo_app
+	$(BIN)/python -m demo_app
+
+# The SDK's and the server's wheels and sdists in dist/ (each wheel built from its sdist,
+# so a file the sdist lacks is missing from the wheel too: tests/test_dist.py checks both).
+dist: $(STAMP)
+	$(BIN)/python -m build -q --outdir dist client_sdk
+	$(BIN)/python -m build -q --outdir dist .
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -59,4 +69,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/dashboard.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance dist .pytest_cache .mypy_cache .ruff_cache

@@ -23,8 +23,11 @@ from demo_app.main import main
 
 main()
 '''
+# What is not the app's code or data: caches, the demo's policy source and spec, and the
+# SDK's build files (client_sdk/pyproject.toml, its README, what building left there).
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "bundle", "policy", "*.spec", "py.typed",
-                               "*.kelisim")
+                               "*.kelisim", "pyproject.toml", "README.md", "*.egg-info",
+                               "build")
 
 
 def assemble(bundle: Path, out: Path = OUT) -> Path:

@@ -7,13 +7,17 @@ brings the consent screen back at once; a failed policy refresh is shown, not sw
 
 Configuration (environment):
 
-- ``KELISIM_DEMO_SERVER``: the Kelisim server (default http://127.0.0.1:8000);
+- ``KELISIM_DEMO_SERVER``: the Kelisim server (default: the one `make run` serves, at
+  ``KELISIM_HOST``:``KELISIM_PORT``, 127.0.0.1:8000 unless they say otherwise);
 - ``KELISIM_DEMO_BUNDLE``: the app's bundle, ``kelisim bundle jana-courier FILE``
   (default: demo_app/jana-courier.kelisim, which `make demo` writes);
 - ``KELISIM_DEMO_LOCALES``: preferred locales, comma-separated (default: kk,ru);
 - ``KELISIM_DEMO_DATA``: where consent stores live (default: the app's user_data_dir);
   each server instance (each pinned root) gets its own folder inside it;
 - ``KELISIM_DEMO_THEME``: ``light`` or ``dark``; ``KELISIM_DEMO_TEXT_SCALE``: 1.0-2.0.
+
+``python -m demo_app`` opens a phone-shaped 400x800 window unless Kivy is told another size
+(``KCFG_GRAPHICS_WIDTH``/``KCFG_GRAPHICS_HEIGHT``, or its config.ini): demo_app/launch.py.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from client_sdk.kivy.base import after_first_frame  # noqa: E402
 from client_sdk.protocol.bundle import AppBundle, load_bundle  # noqa: E402
 from client_sdk.protocol.digest import sha256_hex  # noqa: E402
 from client_sdk.ui.texts import language  # noqa: E402
+from demo_app.launch import server_url  # noqa: E402
 from demo_app.logo import LOGO, JanaLogo  # noqa: E402, F401 - screens.kv uses JanaLogo
 from demo_app.strings import t  # noqa: E402
 
@@ -97,11 +102,14 @@ class JanaCourierApp(App):
         except (OSError, ConsentError) as exc:
             sys.exit(f"cannot read the app bundle {path}: {exc}\nRun `make demo` (it writes "
                      f"one from the local server) or set KELISIM_DEMO_BUNDLE.")
+        try:
+            url = server_url()
+        except ValueError as exc:
+            sys.exit(str(exc))
         base = Path(os.environ.get("KELISIM_DEMO_DATA") or self.user_data_dir)
         locales = tuple(os.environ.get("KELISIM_DEMO_LOCALES", "kk,ru").split(","))
-        self.client = ConsentClient.from_bundle(
-            os.environ.get("KELISIM_DEMO_SERVER", "http://127.0.0.1:8000"), bundle,
-            instance_dir(base, bundle), locales)
+        self.client = ConsentClient.from_bundle(url, bundle, instance_dir(base, bundle),
+                                                locales)
         self.analytics = Analytics()
         root = Builder.load_file(str(HERE / "jana.kv"))
         self.main: Any = None  # the app's screens, made when first needed (screens())

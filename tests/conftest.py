@@ -9,6 +9,7 @@ name, never imports it).
   ``rate_limits_off`` gets its app with the rate limits off.
 - ``demo_dir``, ``published``, ``manifest``: the demo policy, published, and its manifest.
 - ``users``, ``clock``: console users of every role, and the console's settable clock.
+- ``display``: an X display of the module's own (Xvfb) for real Kivy windows.
 
 Everything a test writes goes under its own ``tmp_path``; ports come from
 ``livesrv.free_port``, which gives each pytest-xdist worker its own range.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -52,6 +54,8 @@ ONE_WORKER = {
     "tests/test_kivy_ui.py": "one server, one display, five window runs at once",
     "tests/test_console_languages.py": "one real server with records, users and a draft",
     "tests/test_appbundle.py": "one instance and its bundle",
+    "tests/test_dist.py": "the wheels built and installed once",
+    "tests/test_demo_launch.py": "one server and its bundle",
 }
 
 # Hypothesis's own timing checks measure the machine, not the code: under a loaded machine
@@ -201,6 +205,29 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return module if module in ONE_WORKER else nodeid
 
     return Scheduling(config, log)
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    """A display of its own: Xvfb picks a free display number and writes it to a pipe
+    once it accepts clients (-displayfd), so parallel runs never take the same one."""
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        pytest.fail("Xvfb is not installed: run `bash scripts/system-deps.sh test`")
+    read, write = os.pipe()
+    proc = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1280x1024x24",
+                             "-nolisten", "tcp"], pass_fds=(write,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    number = b""
+    try:
+        with os.fdopen(read, "rb") as announced:
+            number = announced.readline().strip()  # or b"" when Xvfb exits
+        assert number.isdigit(), f"Xvfb did not start (exit status {proc.poll()})"
+        yield f":{number.decode()}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 # -- the console -----------------------------------------------------------------------------

@@ -138,29 +138,6 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
                "env": env, "tmp": tmp}
 
 
-@pytest.fixture(scope="module")
-def display() -> Iterator[str]:
-    """A display of its own: Xvfb picks a free display number and writes it to a pipe
-    once it accepts clients (-displayfd), so parallel runs never take the same one."""
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        pytest.fail("Xvfb is not installed: run `bash scripts/system-deps.sh test`")
-    read, write = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1280x1024x24",
-                             "-nolisten", "tcp"], pass_fds=(write,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    number = b""
-    try:
-        with os.fdopen(read, "rb") as announced:
-            number = announced.readline().strip()  # or b"" when Xvfb exits
-        assert number.isdigit(), f"Xvfb did not start (exit status {proc.poll()})"
-        yield f":{number.decode()}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 def _start(display: str, name: str, mode: str, config: dict[str, Any]
            ) -> tuple[subprocess.Popen[str], Path]:
     out = ARTIFACTS / name

@@ -31,9 +31,9 @@ def _spec() -> configparser.ConfigParser:
 
 
 def _runtime_closure() -> set[str]:
-    """The SDK's runtime dependencies (core + the kivy extra) and theirs, without the
-    packages a recipe builds."""
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    """The SDK's runtime dependencies (kelisim-sdk's core + its kivy extra) and theirs,
+    without the packages a recipe builds."""
+    project = tomllib.loads((REPO / "client_sdk" / "pyproject.toml").read_text())["project"]
     todo = [_name(r) for r in project["dependencies"] +
             project["optional-dependencies"]["kivy"]]
     seen: set[str] = set()
@@ -80,3 +80,15 @@ def test_the_source_dir_holds_what_the_spec_includes(tmp_path: Path) -> None:
     assert list((out / "client_sdk" / "kivy" / "fonts").glob("*.ttf"))
     assert (REPO / "demo_app" / _spec()["app"]["source.dir"]).resolve() == \
         (REPO / "build" / "android").resolve()
+
+
+def test_the_docs_give_an_app_the_demo_specs_lines() -> None:
+    """docs/integration.md and docs/packaging.md tell a team what to put in its own
+    buildozer.spec: the same requirements and include filter as the demo's, which the
+    tests above check against the SDK."""
+    app = _spec()["app"]
+    for doc in ("integration.md", "packaging.md"):
+        lines = [line.strip() for line in (REPO / "docs" / doc).read_text().splitlines()]
+        for key in ("requirements", "source.include_exts"):
+            given = [x.split("=", 1)[1].strip() for x in lines if x.startswith(f"{key} = ")]
+            assert given and set(given) == {app[key]}, (doc, key, given)

@@ -13,7 +13,9 @@ import pkgutil
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -288,3 +290,65 @@ def test_lazy_exports_name_modules_that_exist(package: str, table: str) -> None:
         defined |= {n.name for n in ast.walk(ast.parse(_source(module).read_text()))
                     if isinstance(n, ast.ClassDef | ast.FunctionDef)}
         assert name in defined, (name, module)
+
+
+# The two distributions (docs/architecture.md, "Two distributions"): the SDK's build
+# configuration is client_sdk/pyproject.toml (this folder is the package), the server's the
+# root pyproject.toml. tests/test_dist.py builds them and checks the wheels themselves.
+DISTRIBUTIONS = {"client_sdk": REPO / "client_sdk" / "pyproject.toml",
+                 "server": REPO / "pyproject.toml"}
+# Files of the SDK's folder that build it and are not part of the package.
+BUILD_FILES = {"client_sdk": {"pyproject.toml", "README.md"}, "server": set()}
+_NOT_SOURCE = {"__pycache__", "build", ".mypy_cache"}
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    return tomllib.loads(path.read_text())
+
+
+def _package_files(package: str) -> set[str]:
+    """Every file of the package's folder, relative to it, but caches and build output."""
+    base = REPO / package
+    found: set[str] = set()
+    for path in base.rglob("*"):
+        rel = path.relative_to(base)
+        if path.is_file() and not any(part in _NOT_SOURCE or part.endswith(".egg-info")
+                                      for part in rel.parts):
+            found.add(rel.as_posix())
+    return found - BUILD_FILES[package]
+
+
+@pytest.mark.parametrize("package", sorted(DISTRIBUTIONS))
+def test_package_data_lists_every_file_that_is_not_a_module(package: str) -> None:
+    """What a wheel holds besides the modules is the package-data list: a file missing
+    from it (the kv rules were) installs nowhere but an editable checkout."""
+    patterns = _toml(DISTRIBUTIONS[package])["tool"]["setuptools"]["package-data"][package]
+    base = REPO / package
+    matched = {p.relative_to(base).as_posix() for pattern in patterns
+               for p in base.glob(pattern) if p.is_file()}
+    modules = {f for f in _package_files(package)
+               if f.endswith(".py") and (base / f).with_name("__init__.py").exists()}
+    data = _package_files(package) - modules
+    assert data - matched == set(), f"not in {DISTRIBUTIONS[package]}'s package-data"
+    stale = [p for p in patterns if not any(base.glob(p))]
+    assert stale == [], f"package-data patterns that match nothing: {stale}"
+
+
+def test_the_sdk_distribution_lists_every_package_of_client_sdk() -> None:
+    """client_sdk/pyproject.toml names its packages (the folder is the package, so
+    setuptools cannot find them by name): a new subpackage must be added there."""
+    listed = _toml(DISTRIBUTIONS["client_sdk"])["tool"]["setuptools"]["packages"]
+    packages = sorted(m for m in MODULES if m.startswith("client_sdk")
+                      and _source(m).name == "__init__.py")
+    assert sorted(listed) == packages
+
+
+def test_the_server_depends_on_the_sdk_of_its_own_version() -> None:
+    sdk, server = (_toml(DISTRIBUTIONS[p])["project"] for p in ("client_sdk", "server"))
+    assert sdk["name"] == "kelisim-sdk" and server["name"] == "kelisim"
+    assert sdk["version"] == server["version"]
+    pin = f"kelisim-sdk=={sdk['version']}"
+    assert pin in server["dependencies"]
+    assert any(d.startswith("kelisim-sdk[") and d.endswith(f"]=={sdk['version']}")
+               for d in server["optional-dependencies"]["dev"])
+    assert "scripts" not in sdk and server["scripts"] == {"kelisim": "server.cli:main"}

@@ -9,6 +9,10 @@ can show it). After each recorded action a sync starts in the background at once
 
 ``recheck()`` (after a withdrawal in Settings, say) decides again and shows the consent
 screen when consent no longer stands; the app stops what consent gated in ``on_revoked``.
+
+``parent=None`` means the running App's root widget. In ``App.build()`` that is what
+``self.root`` still is (build() returns the root): the gate then starts as the app starts,
+in the root build() returned, before the first frame.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.uix.anchorlayout import AnchorLayout
@@ -25,6 +30,7 @@ from kivy.uix.widget import Widget
 
 from client_sdk.client import ConsentClient, RefreshResult
 from client_sdk.decision import Decision, Kind
+from client_sdk.errors import UsageError
 from client_sdk.kivy.base import after_first_frame, background, lay_out_now
 from client_sdk.kivy.consent_screen import ConsentScreen
 from client_sdk.kivy.style import register_fonts
@@ -41,7 +47,7 @@ def _noop(*_: Any) -> None:
 
 
 class ConsentGate:
-    def __init__(self, client: ConsentClient, parent: Widget,
+    def __init__(self, client: ConsentClient, parent: Widget | None,
                  on_done: Callable[[Decision], None], *, require_scroll: bool = False,
                  sync: bool = True, on_decline: Callable[[Decision], None] = _noop,
                  on_refresh: Callable[[RefreshResult], None] = _noop,
@@ -62,6 +68,29 @@ class ConsentGate:
         self.last_refresh: RefreshResult | None = None
 
     def start(self) -> None:
+        """Show what the decision asks for, then refresh in the background. Raises
+        UsageError when ``parent`` is None outside a Kivy App."""
+        if self.parent is None:
+            app = App.get_running_app()
+            if app is None:
+                raise UsageError("ConsentGate(parent=None) needs a Kivy App: pass the widget "
+                                 "the consent screen goes in, or start the gate in the "
+                                 "App's build() or on_start()")
+            if app.root is None:  # in build(): the root is what it returns
+                app.fbind("on_start", self._start_in_root)
+                return
+            self.parent = app.root
+        self._start()
+
+    def _start_in_root(self, app: App) -> None:
+        app.funbind("on_start", self._start_in_root)
+        if app.root is None:
+            raise UsageError("ConsentGate(parent=None): the App has no root widget (build() "
+                             "returned None): pass the widget the consent screen goes in")
+        self.parent = app.root
+        self._start()
+
+    def _start(self) -> None:
         self._show(self.client.decide())
         # The network waits for the first frame: the screen comes first.
         after_first_frame(lambda: threading.Thread(
@@ -97,12 +126,14 @@ class ConsentGate:
         return decision
 
     def _show(self, decision: Decision) -> None:
+        parent = self.parent
+        assert parent is not None, "start() sets the parent first"
         if decision.kind is Kind.PROMPT:
             screen = ConsentScreen(self.client, decision, require_scroll=self.require_scroll)
             screen.bind(on_accept=lambda *_: self._accepted(),
                         on_decline=lambda *_: self._declined(decision))
             self.shown = screen
-            self.parent.add_widget(screen)
+            parent.add_widget(screen)
             lay_out_now(screen)
         elif decision.kind in (Kind.NOTICE, Kind.UPCOMING):
             from client_sdk.kivy.notice_banner import (
@@ -115,7 +146,7 @@ class ConsentGate:
             slot.add_widget(banner)
             self.shown = slot
             self.banner = banner
-            self.parent.add_widget(slot)
+            parent.add_widget(slot)
             self.on_done(decision)  # a notice does not block the app
         elif decision.kind is Kind.NONE:
             self.on_done(decision)

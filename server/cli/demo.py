@@ -17,15 +17,29 @@ from server.trust.roots import current_root, init_root
 
 __all__ = ["DEMO_POLICY", "demo_setup"]
 
+# In a clone of the repository only: the `kelisim` wheel installs the server, not the demo.
 DEMO_POLICY = Path(__file__).resolve().parents[2] / "demo_app" / "policy" / "jana-courier"
+
+
+def _policy_dir(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path:
+    """The policy to publish: checked while the options are read, before the instance
+    folder is made, so a server installed from its wheel stops without leaving one."""
+    if value is None and not DEMO_POLICY.is_dir():
+        raise click.BadParameter(
+            f"the demo policy is not at {DEMO_POLICY}: it comes with a clone of the "
+            f"repository (demo_app/policy/jana-courier), not with the installed server. "
+            f"Pass the folder of an app's policy (app.toml and one folder per version).",
+            param_hint="--policy-dir")
+    return value or DEMO_POLICY
 
 
 @creates_instance
 @click.command("demo-setup")
 @click.option("--policy-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="Default: the Jana Courier policy shipped in demo_app.")
+              default=None, callback=_policy_dir,
+              help="Default: the Jana Courier policy of demo_app, in a clone of the repository.")
 @with_appcontext
-def demo_setup(policy_dir: Path | None) -> None:
+def demo_setup(policy_dir: Path) -> None:
     """Migrate, create keys, register the demo app and publish its versions (idempotent)."""
     k = kelisim()
     k.db.upgrade()
@@ -35,7 +49,7 @@ def demo_setup(policy_dir: Path | None) -> None:
             init_root(s, k.keys_dir, now(), k.root_ttl, actor=CLI_ACTOR)
             click.echo(f"created keys in {k.keys_dir} and signed root v1")
             changed = True
-    base = policy_dir or DEMO_POLICY
+    base = policy_dir
     meta = load_app_dir(base)
     with k.db.session() as s:
         if s.get(App, meta.id) is None:
