@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from server import create_app
-from server.admin import acceptance, rollup
+from server.admin import acceptance, rollup, sessions
 from server.admin.models import AdminUser
 from server.models import App, ConsentRecord, Install, PolicyVersion, Receipt
 
@@ -153,8 +153,12 @@ def bench(url: str, n: int, label: str) -> None:
                             must_change_password=False, disabled=False,
                             session_generation=1, created_at="2030-01-01T00:00:00Z"))
         client = app.test_client()
+        with k.db.session() as s:
+            user = s.get(AdminUser, 1)
+            assert user is not None
+            sid = sessions.start(s, user, k.now(), 12, "127.0.0.1")
         with client.session_transaction() as sess:
-            sess["uid"], sess["gen"] = 1, 1
+            sess["sid"] = sid
 
         def page() -> None:
             assert client.get(f"/admin/apps/{APP}/dashboard").status_code == 200

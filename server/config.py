@@ -79,12 +79,18 @@ class Settings:
     rate_limit_storage: str = "memory"
     # Operator console (/admin, docs/console.md): the session cookie's Secure flag ("auto":
     # when the request came over TLS; "always"; "never"), how long a sign-in lasts (hours),
-    # failed sign-ins allowed per account and per client IP, and the default deadline for
-    # answering a data-subject request (days; each app can set its own in the console).
+    # failed sign-ins allowed per account and client IP pair, per client IP, and per account
+    # from browsers without that account's device cookie (docs/security.md), password checks
+    # (Argon2, ~64 MiB each) running at once per worker process and the seconds a sign-in
+    # waits for one (then 503), and the default deadline for answering a data-subject
+    # request (days; each app can set its own in the console).
     admin_cookie_secure: str = "auto"
     admin_session_hours: int = 12
-    admin_login_limit_account: str = "5/minute"
+    admin_login_limit_pair: str = "5/minute"
     admin_login_limit_ip: str = "20/minute"
+    admin_login_limit_account: str = "30/hour"
+    admin_password_checks: int = 2
+    admin_password_check_wait: float = 5.0
     request_deadline_days: int = 30
     # Seconds any request waits for a lock or a database connection: the group commit's
     # write lock and SQLite's busy handler, PostgreSQL's lock_timeout and connect_timeout,
@@ -122,7 +128,8 @@ _INT_KEYS = {key for key, f in _FIELDS.items() if f.type == "int"}
 _FLOAT_KEYS = {key for key, f in _FIELDS.items() if f.type == "float"}
 _BOOL_KEYS = {key for key, f in _FIELDS.items() if f.type == "bool"}
 # Keys that must be at least 1 (0 would stop the server serving anything).
-_POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS", "LOCK_TIMEOUT"}
+_POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS", "LOCK_TIMEOUT",
+                  "ADMIN_PASSWORD_CHECKS"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
@@ -249,7 +256,7 @@ def load_config(
     from server.http.ratelimit import parse_limit
 
     for key in ("RATE_LIMIT_INSTALL", "RATE_LIMIT_IP", "ADMIN_LOGIN_LIMIT_ACCOUNT",
-                "ADMIN_LOGIN_LIMIT_IP"):
+                "ADMIN_LOGIN_LIMIT_IP", "ADMIN_LOGIN_LIMIT_PAIR"):
         try:
             parse_limit(str(cfg[key]), key)
         except ValueError as exc:

@@ -31,14 +31,18 @@ def password_hash(password: str) -> str:
     return hash_password(password)
 
 
-def sign_in(client: FlaskClient, kelisim: Kelisim, user_id: int) -> None:
-    """Put a signed-in session in the client's cookie (as the sign-in view does)."""
+def sign_in(client: FlaskClient, kelisim: Kelisim, user_id: int) -> str:
+    """Start a session on the server and put its id in the client's cookie (as the
+    sign-in view does); returns the id."""
+    from server.admin import sessions
+
     with kelisim.db.session() as s:
         user = s.get(AdminUser, user_id)
         assert user is not None
-        gen = user.session_generation
+        sid = sessions.start(s, user, kelisim.now(), 12, "127.0.0.1")
     with client.session_transaction() as sess:
-        sess["uid"], sess["gen"] = user_id, gen
+        sess["sid"] = sid
+    return sid
 
 
 def csrf(client: FlaskClient, path: str = "/admin/login") -> str:

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
-__all__ = ["AdminState", "init_admin"]
+from server.admin.security import PasswordChecks
+
+__all__ = ["HSTS", "SECURITY_HEADERS", "AdminState", "init_admin"]
 
 
 @dataclass
@@ -23,6 +25,33 @@ class AdminState:
     """What the console shares across requests (its clock is :attr:`Kelisim.clock`)."""
 
     csrf: CSRFProtect
+    # The process's password checks (Argon2), ADMIN_PASSWORD_CHECKS at once.
+    checks: PasswordChecks
+
+
+# The console's security headers: on every response under /admin, its errors too (a 404 of
+# an unrouted path or a 405 never reaches the blueprint, so they are set app-wide).
+# Console pages show personal data: never cached, never framed, no scripts.
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    "Referrer-Policy": "same-origin",
+}
+# Over TLS (directly, or through TRUSTED_PROXIES' X-Forwarded-Proto): browsers keep to
+# https for a year.
+HSTS = "max-age=31536000"
+
+
+def _security_headers(resp: Response) -> Response:
+    if request.path == "/admin" or request.path.startswith("/admin/"):
+        resp.headers.setdefault("Cache-Control", "no-store")
+        resp.headers.update(SECURITY_HEADERS)
+        if request.is_secure:
+            resp.headers["Strict-Transport-Security"] = HSTS
+    return resp
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -56,6 +85,9 @@ def init_admin(app: Flask) -> None:
     )
     app.session_interface = _SessionInterface()
     csrf = CSRFProtect(app)
-    app.extensions["kelisim.admin"] = AdminState(csrf=csrf)
+    app.extensions["kelisim.admin"] = AdminState(
+        csrf=csrf, checks=PasswordChecks(cfg.admin_password_checks,
+                                         cfg.admin_password_check_wait))
     i18n.init_app(app)
     app.register_blueprint(views.bp)
+    app.after_request(_security_headers)

@@ -76,6 +76,9 @@ class PasswordForm(Form):
     def _same(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("new") != data.get("confirm"):
             raise ValidationError("passwords_differ", "confirm")
+        # A one-time password someone else saw must not stay the password.
+        if data.get("new") is not None and data.get("new") == data.get("current"):
+            raise ValidationError("password_unchanged", "new")
 
 
 class UserCreateForm(Form):

@@ -15,6 +15,12 @@ _EN = {
     "wrong_password": "The current password is wrong.",
     "password_length": "At least 12 characters.",
     "passwords_differ": "The two new passwords differ.",
+    "password_unchanged": "Choose a new password, not the current one.",
+    "password_common": "This is one of the most common passwords: choose another.",
+    "password_email": "The password must not be built on your e-mail address.",
+    "password_pattern": "A run of one character, a repeated pattern or a sequence "
+                        "(123456..., qwerty...) is not a password.",
+    "busy": "Too many sign-ins at once. Try again in a few seconds.",
     "last_owner": "The console must keep at least one active owner.",
     "email_taken": "A user with this e-mail exists already.",
     "bad_email": "Not an e-mail address.",

@@ -1,7 +1,7 @@
-"""Console tables: users, sign-in attempts, drafts, per-app console settings.
+"""Console tables: users, their sessions, sign-in attempts, drafts, per-app console settings.
 
-They live on the server's one SQLAlchemy ``Base`` so Alembic (migration 0005) and the
-models-match-migrations test see them.
+They live on the server's one SQLAlchemy ``Base`` so Alembic (migrations 0005, 0007) and
+the models-match-migrations test see them.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models import Base
 
-__all__ = ["ROLES", "AdminUser", "AppSettings", "Draft", "LoginAttempt", "RollupCount",
-           "RollupHead", "RollupPurpose"]
+__all__ = ["ATTEMPT_OUTCOMES", "ROLES", "AdminSession", "AdminUser", "AppSettings", "Draft",
+           "LoginAttempt", "RollupCount", "RollupHead", "RollupPurpose"]
 
 ROLES = ("owner", "publisher", "responder", "viewer")
 
@@ -28,14 +28,21 @@ class AdminUser(Base):
     # A password someone else chose (CLI, owner reset) must be replaced at first sign-in.
     must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False)
     disabled: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    # Bumped on password change, role change or disabling: older session cookies stop working.
+    # Bumped on password change, role change or disabling (the sessions are revoked too).
     session_generation: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[str] = mapped_column(String(20), nullable=False)
     last_login_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
+# pending: the password is being checked (counted, so parallel attempts cannot pass the
+# limit); failed: counted; ok: a sign-in; cleared: a failure before a sign-in from the same
+# address (no longer counted, kept); dropped: never checked (no free password check).
+ATTEMPT_OUTCOMES = ("pending", "failed", "ok", "cleared", "dropped")
+
+
 class LoginAttempt(Base):
-    """Failed sign-ins, counted per account and per IP over a window (shared by workers)."""
+    """Sign-in attempts, counted per account, per account and address, and per address
+    over a window (shared by workers). Each is taken before its password is checked."""
 
     __tablename__ = "admin_login_failures"
     __table_args__ = (Index("ix_admin_login_failures_email_at", "email", "at"),
@@ -43,6 +50,23 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[str] = mapped_column(String(20), nullable=False)
     email: Mapped[str] = mapped_column(String(254), nullable=False)
+    ip: Mapped[str] = mapped_column(String(64), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(8), nullable=False, server_default="failed")
+
+
+class AdminSession(Base):
+    """A signed-in browser: its cookie holds the random id, the table its SHA-256, so a
+    copy of the table signs nobody in. Sign-out, a password change, a role change or
+    disabling the user set ``revoked_at``; the cookie is then refused."""
+
+    __tablename__ = "admin_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), nullable=False,
+                                         index=True)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    last_seen_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    expires_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    revoked_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
     ip: Mapped[str] = mapped_column(String(64), nullable=False)
 
 

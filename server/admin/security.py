@@ -1,27 +1,41 @@
-"""Passwords (Argon2id), sign-in throttling, the signed-in user and role checks."""
+"""Passwords (Argon2id), sign-in throttling, the signed-in user and role checks.
+
+A sign-in is three steps, so that no database lock is held while Argon2 runs (it takes
+tens of milliseconds and ~64 MiB): (1) a short transaction takes the attempt against the
+limits (counted with the attempts still being checked, under a lock, so parallel attempts
+cannot pass a limit) and reads the user; (2) the password is checked outside any
+transaction, at most ``ADMIN_PASSWORD_CHECKS`` at once per process; (3) a short transaction
+writes the outcome and its audit event. docs/security.md states the limits.
+"""
 
 from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import abort, g, redirect, request, session, url_for
-from sqlalchemy import delete, func, select
+from flask import abort, current_app, g, has_app_context, redirect, request, url_for
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import format_time
 from server.admin.models import ROLES, AdminUser, LoginAttempt
+from server.adminlog import record
 from server.config import Settings
 from server.context import kelisim
+from server.db import Database
 from server.http.ratelimit import parse_limit
 
-__all__ = ["ACCESS", "allowed", "authenticate", "hash_password", "new_password", "now",
-           "requires", "verify_password"]
+__all__ = ["ACCESS", "PasswordChecks", "PasswordChecksBusy", "Throttled", "allowed",
+           "authenticate", "hash_password", "new_password", "now", "requires",
+           "verify_password"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,20 +51,88 @@ ACCESS: dict[str, frozenset[str]] = {
     "owner": frozenset({"owner"}),                            # users, keys, settings, audit log
 }
 
+# Attempts that count against the limits: still being checked, or failed.
+_COUNTED = ("pending", "failed")
+
 
 def now() -> datetime:
     return kelisim().now()
 
 
+class PasswordChecksBusy(Exception):
+    """No password check could start in time: every slot of this process is taken."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many sign-ins at once; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class PasswordChecks:
+    """The process's Argon2 work, at most ``limit`` at once (each takes ~64 MiB): a caller
+    that cannot start one within ``wait`` seconds gets :class:`PasswordChecksBusy`.
+    ``hasher`` is argon2-cffi's; tests give one that tells when it runs."""
+
+    def __init__(self, limit: int, wait: float, hasher: PasswordHasher | None = None) -> None:
+        self.hasher = hasher or _hasher
+        self.wait = wait
+        self._slots = threading.BoundedSemaphore(limit)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Raises: PasswordChecksBusy: no slot within ``wait`` seconds."""
+        if not self._slots.acquire(timeout=self.wait):
+            raise PasswordChecksBusy(max(1, round(self.wait)))
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def verify(self, stored: str, password: str) -> bool:
+        """Whether ``password`` matches ``stored`` (call inside :meth:`slot`)."""
+        try:
+            return self.hasher.verify(stored, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def needs_rehash(self, stored: str) -> bool:
+        return self.hasher.check_needs_rehash(stored)
+
+
+def _checks() -> PasswordChecks | None:
+    if not has_app_context():
+        return None
+    state = current_app.extensions.get("kelisim.admin")
+    return state.checks if state is not None else None
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    """An Argon2id hash; inside the app, in one of the process's password-check slots.
+
+    Raises:
+        PasswordChecksBusy: in the app, no slot free in time.
+    """
+    checks = _checks()
+    if checks is None:
+        return _hasher.hash(password)
+    with checks.slot():
+        return checks.hash(password)
 
 
 def verify_password(stored: str, password: str) -> bool:
-    try:
-        return _hasher.verify(stored, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    """Whether ``password`` matches ``stored``, as :func:`hash_password` bounds it.
+
+    Raises:
+        PasswordChecksBusy: in the app, no slot free in time.
+    """
+    checks = _checks()
+    if checks is None:
+        checks = PasswordChecks(1, 0)
+        return checks.verify(stored, password)
+    with checks.slot():
+        return checks.verify(stored, password)
 
 
 def new_password() -> str:
@@ -66,40 +148,111 @@ class Throttled(Exception):
         self.retry_after = retry_after
 
 
-def _failures(s: Session, column: Any, value: str, since: str) -> int:
-    return int(s.scalar(select(func.count()).select_from(LoginAttempt)
-                        .where(column == value, LoginAttempt.at > since)) or 0)
+def _lock(s: Session, keys: list[str]) -> None:
+    # SQLite: the session's BEGIN IMMEDIATE already made this transaction the only writer.
+    # PostgreSQL: count-then-insert must not interleave with another worker's for the same
+    # account or address (LOCK_TIMEOUT bounds the wait); sorted, so no two sign-ins wait
+    # for each other's locks.
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(keys):
+        s.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 7))"), {"k": key})
 
 
-def authenticate(s: Session, email: str, password: str, ip: str, when: datetime,
-                 settings: Settings) -> AdminUser | None:
-    """The active user with this e-mail and password, else None (the failure is counted).
-
-    Failed attempts are kept in the database, so every worker counts the same ones.
+def _take(s: Session, email: str, ip: str, when: datetime, settings: Settings,
+          trusted_device: bool) -> int:
+    """Count the attempt against every limit and record it as pending; its row id.
 
     Raises:
-        Throttled: the account or the address is over its limit of failed attempts; the
-            password is not even checked.
+        Throttled: a limit is reached; nothing is recorded.
     """
-    stamp = format_time(when)
-    for key, column, value in (("ADMIN_LOGIN_LIMIT_ACCOUNT", LoginAttempt.email, email),
-                               ("ADMIN_LOGIN_LIMIT_IP", LoginAttempt.ip, ip)):
+    _lock(s, [f"account:{email}", f"ip:{ip}"])
+    rules = [("ADMIN_LOGIN_LIMIT_PAIR", (LoginAttempt.email == email, LoginAttempt.ip == ip)),
+             ("ADMIN_LOGIN_LIMIT_IP", (LoginAttempt.ip == ip,))]
+    if not trusted_device:  # a device this account signed in from before is exempt
+        rules.append(("ADMIN_LOGIN_LIMIT_ACCOUNT", (LoginAttempt.email == email,)))
+    for key, where in rules:
         limit = parse_limit(settings.limit(key), key)
         if limit is None:
             continue
         since = format_time(when - timedelta(seconds=limit.window))
-        if _failures(s, column, value, since) >= limit.count:
+        counted = s.scalar(select(func.count()).select_from(LoginAttempt).where(
+            *where, LoginAttempt.at > since, LoginAttempt.outcome.in_(_COUNTED)))
+        if int(counted or 0) >= limit.count:
             raise Throttled(limit.window)
-    user = s.scalars(select(AdminUser).where(AdminUser.email == email)).first()
-    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not ok or user.disabled:
-        s.add(LoginAttempt(at=stamp, email=email, ip=ip))
-        return None
-    s.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = stamp
-    return user
+    attempt = LoginAttempt(at=format_time(when), email=email, ip=ip, outcome="pending")
+    s.add(attempt)
+    s.flush()
+    return attempt.id
+
+
+@dataclass(frozen=True)
+class _Stored:
+    id: int
+    password_hash: str
+    disabled: bool
+
+
+def authenticate(db: Database, checks: PasswordChecks, email: str, password: str, ip: str,
+                 clock: Callable[[], datetime], settings: Settings, *,
+                 trusted_device: bool = False) -> AdminUser | None:
+    """The active user with this e-mail and password, else None.
+
+    The attempt is taken before the password is checked; every checked attempt leaves
+    an audit event (``console.sign_in`` or ``console.sign_in_failed``). Failed attempts
+    are kept in the database, so every worker counts the same ones; a sign-in clears
+    (keeps, stops counting) the failures of its account from its address.
+    ``trusted_device``: the browser holds this account's device cookie, which exempts it
+    from the account-wide limit (never from the per-address ones).
+
+    Raises:
+        Throttled: a limit is reached; the password is not checked.
+        PasswordChecksBusy: no password check could start in time (the attempt is not
+            counted).
+        DatabaseUnavailable, DatabaseBusy: from the database.
+    """
+    with db.session() as s:
+        attempt = _take(s, email, ip, clock(), settings, trusted_device)
+        row = s.execute(select(AdminUser.id, AdminUser.password_hash, AdminUser.disabled)
+                        .where(AdminUser.email == email)).first()
+        user = _Stored(row.id, row.password_hash, row.disabled) if row else None
+    # No transaction is open here: Argon2 holds no lock another sign-in or ingest needs.
+    rehashed = None
+    try:
+        with checks.slot():
+            ok = checks.verify(user.password_hash if user else _DUMMY_HASH, password)
+            if ok and user is not None and checks.needs_rehash(user.password_hash):
+                rehashed = checks.hash(password)
+    except PasswordChecksBusy:
+        with db.session() as s:
+            s.execute(update(LoginAttempt).where(LoginAttempt.id == attempt)
+                      .values(outcome="dropped"))
+        raise
+    when = clock()
+    with db.session() as s:
+        current = s.get(AdminUser, user.id) if user is not None else None
+        # The password checked must still be the account's (not changed meanwhile).
+        good = (ok and current is not None and not current.disabled
+                and current.password_hash == user.password_hash)  # type: ignore[union-attr]
+        if not good or current is None:
+            s.execute(update(LoginAttempt).where(LoginAttempt.id == attempt)
+                      .values(outcome="failed"))
+            reason = ("unknown_account" if current is None
+                      else "disabled" if current.disabled else "wrong_password")
+            record(s, "anonymous", "console.sign_in_failed", f"user/{email}"[:200],
+                   {"ip": ip, "reason": reason}, when)
+            return None
+        s.execute(update(LoginAttempt).where(LoginAttempt.id == attempt)
+                  .values(outcome="ok"))
+        s.execute(update(LoginAttempt).where(
+            LoginAttempt.email == email, LoginAttempt.ip == ip,
+            LoginAttempt.outcome == "failed").values(outcome="cleared"))
+        if rehashed is not None:
+            current.password_hash = rehashed
+        current.last_login_at = format_time(when)
+        record(s, current.email, "console.sign_in", f"user/{current.email}", {"ip": ip},
+               when)
+        return current
 
 
 def allowed(area: str, role: str | None = None) -> bool:
@@ -126,14 +279,3 @@ def requires(area: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-def load_user(s: Session) -> AdminUser | None:
-    """The signed-in user of this request's session, if still valid."""
-    uid, gen = session.get("uid"), session.get("gen")
-    if not isinstance(uid, int) or not isinstance(gen, int):
-        return None
-    user = s.get(AdminUser, uid)
-    if user is None or user.disabled or user.session_generation != gen:
-        return None
-    return user

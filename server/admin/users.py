@@ -11,6 +11,7 @@ from client_sdk.protocol.timeutil import format_time
 from server.admin.forms import UserCreateForm
 from server.admin.i18n_texts import TEXTS
 from server.admin.models import ROLES, AdminUser
+from server.admin.passwords import weakness
 from server.admin.security import hash_password, new_password
 from server.adminlog import record
 
@@ -30,7 +31,8 @@ def create_user(s: Session, email: str, role: str, now: datetime, *, actor: str,
     """Create a user who must change the returned one-time password at first sign-in.
 
     Raises:
-        UserError: a malformed e-mail, an unknown role, or an e-mail already in use.
+        UserError: a malformed e-mail, an unknown role, an e-mail already in use, or a
+            ``password`` too weak (server/admin/passwords.py).
     """
     errors = UserCreateForm().validate({"email": email, "role": role})
     if errors:
@@ -40,6 +42,10 @@ def create_user(s: Session, email: str, role: str, now: datetime, *, actor: str,
     email = email.strip().lower()
     if s.scalars(select(AdminUser.id).where(AdminUser.email == email)).first() is not None:
         raise UserError("email_taken", f"a user {email} exists already")
+    if password is not None:
+        weak = weakness(password, email)
+        if weak is not None:
+            raise UserError(weak, f"password: {TEXTS['en'][weak]}")
     password = password or new_password()
     s.add(AdminUser(email=email, role=role, password_hash=hash_password(password),
                     must_change_password=True, disabled=False, session_generation=1,

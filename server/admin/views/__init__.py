@@ -9,7 +9,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from server.admin.security import load_user, now
+from client_sdk.protocol.timeutil import format_time
+from server.admin import sessions
+from server.admin.security import now
 from server.adminlog import record
 from server.context import kelisim
 
@@ -49,23 +51,20 @@ def _refuse_what_no_database_stores() -> None:
 
 @bp.before_request
 def _load_user_and_check_csrf() -> None:
-    with kelisim().db.session(readonly=True) as s:
-        g.admin_user = load_user(s)
+    k = kelisim()
+    when = now()
+    g.admin_user = None
+    sid = sessions.current_sid()
+    if sid is not None:
+        with k.db.session(readonly=True) as s:
+            found = sessions.load(s, sid, when)
+        if found is not None:
+            g.admin_user, row = found
+            if row.last_seen_at <= format_time(when - sessions.LAST_SEEN_EVERY):
+                with k.db.session() as s:
+                    sessions.touch(s, row.id, when)
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         current_app.extensions["kelisim.admin"].csrf.protect()
-
-
-@bp.after_request
-def _headers(resp: Any) -> Any:
-    # Console pages show personal data: never cached, never framed, no inline scripts.
-    resp.headers.setdefault("Cache-Control", "no-store")
-    resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
-        "frame-ancestors 'none'; form-action 'self'")
-    resp.headers["Referrer-Policy"] = "same-origin"
-    return resp
 
 
 @bp.errorhandler(CSRFError)

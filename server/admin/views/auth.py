@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from marshmallow import ValidationError
 
+from server.admin import sessions
 from server.admin.forms import LoginForm, PasswordForm, errors_of
 from server.admin.i18n import LANGUAGES
 from server.admin.models import AdminUser
+from server.admin.passwords import weakness
 from server.admin.security import (
+    PasswordChecksBusy,
     Throttled,
     authenticate,
     hash_password,
@@ -35,42 +38,55 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.apps.index")
 
 
+def _throttled(template: str, retry_after: int, status: int, code: str,
+               **context: Any) -> Any:
+    body, status = page(template, status, errors={"form": [code]}, **context)
+    return body, status, {"Retry-After": str(retry_after)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "GET":
         return page("login.html", next=request.args.get("next", ""), errors={}, email="")
     email = request.form.get("email", "").strip().lower()
+    again = {"next": request.form.get("next", ""), "email": email}
     try:
         data = LoginForm().load(request.form)
     except ValidationError as exc:
-        return page("login.html", 422, next=request.form.get("next", ""),
-                    errors=errors_of(exc), email=email)
+        return page("login.html", 422, errors=errors_of(exc), **again)
     k = kelisim()
     ip = request.remote_addr or "-"
     try:
-        with k.db.session() as s:
-            user = authenticate(s, data["email"], data["password"], ip, now(), k.settings)
-            if user is not None:
-                audit(s, "console.sign_in", f"user/{user.email}", {"ip": ip}, actor=user.email)
-                uid, gen = user.id, user.session_generation
+        user = authenticate(k.db, current_app.extensions["kelisim.admin"].checks,
+                            data["email"], data["password"], ip, now, k.settings,
+                            trusted_device=sessions.device_trusts(data["email"]))
     except Throttled as exc:
-        resp = page("login.html", 429, next=request.form.get("next", ""),
-                    errors={"form": ["throttled"]}, email=email)
-        return (resp[0], resp[1], {"Retry-After": str(exc.retry_after)})
+        return _throttled("login.html", exc.retry_after, 429, "throttled", **again)
+    except PasswordChecksBusy as exc:
+        return _throttled("login.html", exc.retry_after, 503, "busy", **again)
     if user is None:
-        return page("login.html", 401, next=request.form.get("next", ""),
-                    errors={"form": ["bad_login"]}, email=email)
-    session.clear()  # a new session id for the signed-in user (no session fixation)
+        return page("login.html", 401, errors={"form": ["bad_login"]}, **again)
+    with k.db.session() as s:
+        sid = sessions.start(s, user, now(), k.settings.admin_session_hours, ip)
+    lang = session.get("lang")
+    session.clear()  # a new session for the signed-in user (no session fixation)
     session.permanent = True
-    session["uid"], session["gen"] = uid, gen
-    return redirect(_safe_next(request.form.get("next")), 303)
+    session["sid"] = sid
+    if lang:
+        session["lang"] = lang
+    resp = redirect(_safe_next(request.form.get("next")), 303)
+    sessions.remember_device(resp, user.email, current_app.session_interface.get_cookie_secure(
+        current_app))
+    return resp
 
 
 @bp.post("/logout")
 def logout() -> Any:
     user = g.get("admin_user")
-    if user is not None:
-        with kelisim().db.session() as s:
+    with kelisim().db.session() as s:
+        # The session ends on the server: a copy of the cookie is refused from now on.
+        sessions.revoke(s, sessions.current_sid(), now())
+        if user is not None:
             audit(s, "console.sign_out", f"user/{user.email}")
     lang = session.get("lang")
     session.clear()
@@ -89,17 +105,36 @@ def password() -> Any:
         data = PasswordForm().load(request.form)
     except ValidationError as exc:
         return page("password.html", 422, errors=errors_of(exc))
-    with kelisim().db.session() as s:
+    weak = weakness(data["new"], user.email)
+    if weak is not None:
+        return page("password.html", 422, errors={"new": [weak]})
+    k = kelisim()
+    try:
+        # Both Argon2 runs happen outside any transaction (no lock held meanwhile).
+        with k.db.session(readonly=True) as s:
+            row = s.get(AdminUser, user.id)
+            assert row is not None
+            stored = row.password_hash
+        if not verify_password(stored, data["current"]):
+            return page("password.html", 422, errors={"current": ["wrong_password"]})
+        new_hash = hash_password(data["new"])
+    except PasswordChecksBusy as exc:
+        return _throttled("password.html", exc.retry_after, 503, "busy")
+    when = now()
+    with k.db.session() as s:
         row = s.get(AdminUser, user.id)
         assert row is not None
-        if not verify_password(row.password_hash, data["current"]):
+        if row.password_hash != stored:  # changed meanwhile: check against the new one
             return page("password.html", 422, errors={"current": ["wrong_password"]})
-        row.password_hash = hash_password(data["new"])
+        row.password_hash = new_hash
         row.must_change_password = False
         row.session_generation += 1
+        # Every session of the user ends (a stolen cookie too); this browser gets a new one.
+        sessions.revoke_all(s, row.id, when)
+        sid = sessions.start(s, row, when, k.settings.admin_session_hours,
+                             request.remote_addr or "-")
         audit(s, "user.password_changed", f"user/{row.email}")
-        gen = row.session_generation
-    session["gen"] = gen
+    session["sid"] = sid
     return redirect(url_for("admin.apps.index"), 303)
 
 

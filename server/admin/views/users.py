@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.admin import sessions
 from server.admin.forms import UserCreateForm, UserUpdateForm, errors_of
 from server.admin.models import AdminUser
 from server.admin.security import hash_password, new_password, now, requires
@@ -84,6 +85,10 @@ class _LastOwner(Exception):
 
 def _apply(user_id: int, data: dict[str, Any]) -> tuple[str, str] | None:
     created = None
+    password = new_password_hash = None
+    if data["action"] == "reset":  # Argon2 before the transaction: no lock held meanwhile
+        password = new_password()
+        new_password_hash = hash_password(password)
     with kelisim().db.session() as s:
         user = s.get(AdminUser, user_id)
         if user is None:
@@ -101,10 +106,11 @@ def _apply(user_id: int, data: dict[str, Any]) -> tuple[str, str] | None:
         elif action == "enable":
             user.disabled = False
         else:
-            password = new_password()
-            user.password_hash = hash_password(password)
+            assert password is not None and new_password_hash is not None
+            user.password_hash = new_password_hash
             user.must_change_password = True
             created = (user.email, password)
-        user.session_generation += 1  # whatever changed, old sign-ins end
+        user.session_generation += 1
+        sessions.revoke_all(s, user.id, now())  # whatever changed, its sign-ins end
         audit(s, f"user.{action}", f"user/{user.email}", details)
     return created
