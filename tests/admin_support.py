@@ -3,14 +3,20 @@ real sync API. The fixtures (``users``, ``clock``) are in conftest.py."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import re
+import threading
+import urllib.parse
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from builders import APP, Clock, record
@@ -18,8 +24,8 @@ from server import Kelisim
 from server.admin.models import AdminUser
 from server.admin.security import hash_password
 
-__all__ = ["APP", "NOW", "PASSWORD", "Clock", "csrf", "deletion", "demo_version_dir",
-           "events", "manifest", "password_hash", "post", "record", "send", "sign_in"]
+__all__ = ["APP", "NOW", "PASSWORD", "Browser", "Clock", "csrf", "deletion", "demo_version_dir",
+           "events", "manifest", "password_hash", "post", "record", "send", "serving", "sign_in"]
 
 PASSWORD = "a long enough password"
 NOW = datetime(2030, 1, 15, 12, 0, 0, tzinfo=UTC)
@@ -99,3 +105,64 @@ def deletion(client: FlaskClient, auth: dict[str, str]) -> str:
 
 def demo_version_dir(demo_dir: Path, label: str) -> Path:
     return demo_dir / label
+
+
+class Browser:
+    """One browser: its cookies (path /admin) and the page's CSRF token, over HTTP."""
+
+    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.headers = headers or {}
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None
+                ) -> tuple[int, dict[str, str], str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            headers = dict(self.headers)
+            if self.cookies:
+                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            body = None
+            if form is not None:
+                body = urllib.parse.urlencode(form).encode()
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            for name, value in resp.getheaders():
+                if name.lower() == "set-cookie":
+                    key, _, rest = value.partition("=")
+                    self.cookies[key] = rest.split(";", 1)[0]
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, \
+                resp.read().decode()
+        finally:
+            conn.close()
+
+    def token(self, path: str = "/admin/login") -> str:
+        status, _, html = self.request("GET", path)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+        assert found, (status, html[:300])
+        return found.group(1)
+
+    def post(self, path: str, form: dict[str, str], token_from: str = "/admin/login"
+             ) -> tuple[int, dict[str, str], str]:
+        return self.request("POST", path, {**form, "csrf_token": self.token(token_from)})
+
+    def sign_in(self, email: str, password: str) -> int:
+        return self.post("/admin/login", {"email": email, "password": password})[0]
+
+
+@contextlib.contextmanager
+def serving(app: Flask) -> Iterator[int]:
+    """``app`` itself served over HTTP on 127.0.0.1 (werkzeug, a thread per request), for
+    tests that give the app a part of their own (a password hasher that says when it
+    runs); yields the port."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join(30)

@@ -1,70 +1,26 @@
-"""Console sign-in and sessions against the real server (`kelisim serve`, two workers) on
-SQLite and PostgreSQL: parallel sign-ins stay within the limits (issue 17, item 6), sign-out
-and a password change end sessions on the server (item 8), and every /admin answer carries
-the console's security headers, HSTS over TLS (item 13)."""
+"""Console sign-in and sessions over HTTP on SQLite and PostgreSQL: against the real server
+(`kelisim serve`, two workers) parallel sign-ins stay within the limits (issue 17, item 6),
+sign-out and a password change end sessions on the server (item 8), every /admin answer
+carries the console's security headers, HSTS over TLS (item 13); against the app served in
+this process, with a password hasher that says when it runs, no database lock is held
+while a password is checked (item 7) and checks at once are bounded (item 6)."""
 
 from __future__ import annotations
 
-import http.client
-import re
 import threading
-import urllib.parse
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
-from admin_support import PASSWORD, events
+from admin_support import APP, PASSWORD, Browser, events, record, serving
 from builders import server_env
 from livesrv import free_port, running
-from server import Kelisim
+from server import Kelisim, create_app
 from server.admin.models import LoginAttempt
 
 pytestmark = pytest.mark.slow
-
-
-class Browser:
-    """One browser: its cookies (path /admin) and the page's CSRF token, over HTTP."""
-
-    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-        self.headers = headers or {}
-
-    def request(self, method: str, path: str, form: dict[str, str] | None = None
-                ) -> tuple[int, dict[str, str], str]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        try:
-            headers = dict(self.headers)
-            if self.cookies:
-                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-            body = None
-            if form is not None:
-                body = urllib.parse.urlencode(form).encode()
-                headers["Content-Type"] = "application/x-www-form-urlencoded"
-            conn.request(method, path, body=body, headers=headers)
-            resp = conn.getresponse()
-            for name, value in resp.getheaders():
-                if name.lower() == "set-cookie":
-                    key, _, rest = value.partition("=")
-                    self.cookies[key] = rest.split(";", 1)[0]
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, \
-                resp.read().decode()
-        finally:
-            conn.close()
-
-    def token(self, path: str = "/admin/login") -> str:
-        status, _, html = self.request("GET", path)
-        found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-        assert found, (status, html[:300])
-        return found.group(1)
-
-    def post(self, path: str, form: dict[str, str], token_from: str = "/admin/login"
-             ) -> tuple[int, dict[str, str], str]:
-        return self.request("POST", path, {**form, "csrf_token": self.token(token_from)})
-
-    def sign_in(self, email: str, password: str) -> int:
-        return self.post("/admin/login", {"email": email, "password": password})[0]
 
 
 def _env(config: dict[str, Any], **keys: str) -> dict[str, str]:
@@ -181,3 +137,107 @@ def test_every_admin_answer_has_the_console_headers(served: dict[str, Any]) -> N
         # The public API keeps its own headers.
         _, headers, _ = plain.request("GET", "/healthz")
         assert "content-security-policy" not in headers
+
+
+class GatedHasher(PasswordHasher):
+    """argon2-cffi's hasher whose ``verify`` says it started and then waits to be let go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.runs = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        self.runs += 1
+        self.started.set()
+        assert self.release.wait(120), "the test never let the check go"
+        return super().verify(hash, password)
+
+
+def _ingest(port: int, manifest: dict[str, Any]) -> int:
+    import http.client
+    import json
+
+    def call(path: str, body: dict[str, Any], token: str = "") -> tuple[int, Any]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            headers = {"Content-Type": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read())
+        finally:
+            conn.close()
+
+    status, body = call(f"/v1/apps/{APP}/installs", {})
+    assert status == 201, body
+    return call(f"/v1/apps/{APP}/consents", {"records": [record(manifest)]},
+                body["token"])[0]
+
+
+def test_no_database_lock_is_held_while_a_password_is_checked(
+        app: Any, kelisim: Kelisim, users: dict[str, int], manifest: dict[str, Any]) -> None:
+    """Issue 17, item 7: on SQLite each sign-in held the only write lock during Argon2,
+    so ingest waited (then 503, "database is locked"). With a check stopped half-way,
+    ingest and another sign-in's bookkeeping go on."""
+    hasher = GatedHasher()
+    app.extensions["kelisim.admin"].checks.hasher = hasher
+    results: list[int] = []
+    with serving(app) as port:
+        signing_in = Browser(port)
+        token = signing_in.token()
+        thread = threading.Thread(target=lambda: results.append(signing_in.request(
+            "POST", "/admin/login", {"email": "viewer@example.com", "password": PASSWORD,
+                                     "csrf_token": token})[0]))
+        thread.start()
+        try:
+            assert hasher.started.wait(120)
+            assert _ingest(port, manifest) == 200  # while the password is being checked
+            with kelisim.db.session() as s:  # and any write at all
+                s.add(LoginAttempt(at="2030-01-01T00:00:00Z", email="x@example.com",
+                                   ip="10.9.9.9", outcome="failed"))
+        finally:
+            hasher.release.set()
+            thread.join(120)
+    assert results == [303]
+    assert [e.action for e in events(kelisim, "console.sign_in")] == ["console.sign_in"]
+
+
+def test_password_checks_at_once_are_bounded(config: dict[str, Any], kelisim: Kelisim,
+                                             users: dict[str, int]) -> None:
+    """Issue 17, item 6: every sign-in ran Argon2 (~64 MiB) at once, without a bound.
+    With one check allowed per process and no wait, a second sign-in while one runs gets
+    a clear 503 with Retry-After; its attempt is not counted and nothing was checked."""
+    bounded = create_app({**config, "ADMIN_PASSWORD_CHECKS": 1,
+                          "ADMIN_PASSWORD_CHECK_WAIT": 0})
+    hasher = GatedHasher()
+    bounded.extensions["kelisim.admin"].checks.hasher = hasher
+    results: list[int] = []
+    try:
+        with serving(bounded) as port:
+            first = Browser(port)
+            token = first.token()
+            thread = threading.Thread(target=lambda: results.append(first.request(
+                "POST", "/admin/login", {"email": "viewer@example.com", "password": PASSWORD,
+                                         "csrf_token": token})[0]))
+            thread.start()
+            try:
+                assert hasher.started.wait(120)
+                second = Browser(port)
+                status, headers, html = second.post(
+                    "/admin/login", {"email": "owner@example.com", "password": PASSWORD})
+            finally:
+                hasher.release.set()
+                thread.join(120)
+    finally:
+        bounded.extensions["kelisim"].db.dispose()
+    assert status == 503 and headers["retry-after"] == "1"
+    assert "Too many sign-ins at once" in html
+    assert results == [303] and hasher.runs == 1
+    with kelisim.db.session(readonly=True) as s:
+        got = s.execute(sa.select(LoginAttempt.email, LoginAttempt.outcome)
+                        .order_by(LoginAttempt.id)).all()
+    assert [tuple(r) for r in got] == [("viewer@example.com", "ok"),
+                                       ("owner@example.com", "dropped")]
