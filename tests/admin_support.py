@@ -37,15 +37,17 @@ def password_hash(password: str) -> str:
     return hash_password(password)
 
 
-def sign_in(client: FlaskClient, kelisim: Kelisim, user_id: int) -> str:
+def sign_in(client: FlaskClient, kelisim: Kelisim, user_id: int, hours: int = 24 * 400
+            ) -> str:
     """Start a session on the server and put its id in the client's cookie (as the
-    sign-in view does); returns the id."""
+    sign-in view does); returns the id. It lasts ``hours`` of the console's clock (long by
+    default: tests move the clock by weeks)."""
     from server.admin import sessions
 
     with kelisim.db.session() as s:
         user = s.get(AdminUser, user_id)
         assert user is not None
-        sid = sessions.start(s, user, kelisim.now(), 12, "127.0.0.1")
+        sid = sessions.start(s, user, kelisim.now(), hours, "127.0.0.1")
     with client.session_transaction() as sess:
         sess["sid"] = sid
     return sid

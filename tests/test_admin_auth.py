@@ -334,3 +334,20 @@ def test_hostile_values_are_4xx_never_500(client: FlaskClient, kelisim: Kelisim,
                 ).status_code == 400
     with kelisim.db.session(readonly=True) as s:
         assert s.scalar(count) == before
+
+
+def test_a_session_ends_when_it_expires_on_the_server(client: FlaskClient, kelisim: Kelisim,
+                                                      users: dict[str, int], clock: Clock
+                                                      ) -> None:
+    """The session row's expiry counts, by the console's clock, whatever the cookie says."""
+    assert login(client, "viewer@example.com", PASSWORD).status_code == 303
+    clock.now += timedelta(hours=11, minutes=59)
+    assert client.get("/admin/").status_code == 200
+    clock.now += timedelta(minutes=2)
+    assert client.get("/admin/").status_code == 302
+    from server.admin.models import AdminSession
+
+    with kelisim.db.session(readonly=True) as s:
+        row = s.scalars(sa.select(AdminSession)).one()
+    # last seen was written when the page was read, at most once a minute
+    assert row.last_seen_at > row.created_at and row.revoked_at is None
