@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from admin_support import APP, PASSWORD, Browser, events, record, serving
+from admin_support import APP, PASSWORD, Browser, events, post, record, serving, sign_in
 from builders import server_env
 from livesrv import free_port, running
 from server import Kelisim, create_app
@@ -228,6 +228,10 @@ def test_password_checks_at_once_are_bounded(config: dict[str, Any], kelisim: Ke
                 second = Browser(port)
                 status, headers, html = second.post(
                     "/admin/login", {"email": "owner@example.com", "password": PASSWORD})
+                # An owner's password reset needs a check too: a 503 page, nothing changed.
+                owner = bounded.test_client()
+                sign_in(owner, bounded.extensions["kelisim"], users["owner"])
+                reset = post(owner, f"/admin/users/{users['publisher']}", {"action": "reset"})
             finally:
                 hasher.release.set()
                 thread.join(120)
@@ -235,6 +239,9 @@ def test_password_checks_at_once_are_bounded(config: dict[str, Any], kelisim: Ke
         bounded.extensions["kelisim"].db.dispose()
     assert status == 503 and headers["retry-after"] == "1"
     assert "Too many sign-ins at once" in html
+    assert reset.status_code == 503 and reset.headers["Retry-After"] == "1"
+    assert "Too many sign-ins at once" in reset.get_data(True)
+    assert [e.action for e in events(kelisim) if e.action.startswith("user.")] == []
     assert results == [303] and hasher.runs == 1
     with kelisim.db.session(readonly=True) as s:
         got = s.execute(sa.select(LoginAttempt.email, LoginAttempt.outcome)

@@ -89,16 +89,20 @@ class PasswordChecks:
 
     def verify(self, stored: str, password: str) -> bool:
         """Whether ``password`` matches ``stored`` (call inside :meth:`slot`)."""
-        try:
-            return self.hasher.verify(stored, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
+        return _verify(self.hasher, stored, password)
 
     def hash(self, password: str) -> str:
         return self.hasher.hash(password)
 
     def needs_rehash(self, stored: str) -> bool:
         return self.hasher.check_needs_rehash(stored)
+
+
+def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
+    try:
+        return hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def _checks() -> PasswordChecks | None:
@@ -129,8 +133,7 @@ def verify_password(stored: str, password: str) -> bool:
     """
     checks = _checks()
     if checks is None:
-        checks = PasswordChecks(1, 0)
-        return checks.verify(stored, password)
+        return _verify(_hasher, stored, password)
     with checks.slot():
         return checks.verify(stored, password)
 
@@ -232,8 +235,8 @@ def authenticate(db: Database, checks: PasswordChecks, email: str, password: str
     with db.session() as s:
         current = s.get(AdminUser, user.id) if user is not None else None
         # The password checked must still be the account's (not changed meanwhile).
-        good = (ok and current is not None and not current.disabled
-                and current.password_hash == user.password_hash)  # type: ignore[union-attr]
+        good = (ok and user is not None and current is not None and not current.disabled
+                and current.password_hash == user.password_hash)
         if not good or current is None:
             s.execute(update(LoginAttempt).where(LoginAttempt.id == attempt)
                       .values(outcome="failed"))

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from client_sdk.protocol.timeutil import format_time
 from server.admin import sessions
-from server.admin.security import now
+from server.admin.security import PasswordChecksBusy, now
 from server.adminlog import record
 from server.context import kelisim
 
@@ -70,6 +70,13 @@ def _load_user_and_check_csrf() -> None:
 @bp.errorhandler(CSRFError)
 def _csrf(exc: CSRFError) -> tuple[str, int]:
     return page("error.html", 400, code=400, message="csrf")
+
+
+@bp.errorhandler(PasswordChecksBusy)
+def _busy(exc: PasswordChecksBusy) -> Any:
+    # A password reset or any other Argon2 run that found no free slot in time.
+    body, status = page("error.html", 503, code=503, message="busy")
+    return body, status, {"Retry-After": str(exc.retry_after)}
 
 
 @bp.errorhandler(HTTPException)
