@@ -218,6 +218,7 @@ KK: dict[str, str] = {
     "Missing data for required field.": "Міндетті өріс.",
     "Not a valid integer.": "Бүтін сан емес.",
     # issue 17: console races and inputs
+    "Guardian": "Заңды өкіл", "relation": "туыстығы",
     "publish_busy":
         "{app} қолданбасының басқа жариялануы жүріп жатыр ({why}); оны көру үшін "
         "бетті жаңартып, қайта жариялаңыз",
