@@ -72,6 +72,7 @@ __all__ = [
     "UnknownDeletionRequest",
     "UnknownInstall",
     "Unprocessable",
+    "VersionPublished",
 ]
 
 
@@ -130,6 +131,19 @@ class AppExists(StateConflict):
             f"categories or permissions, edit app.toml and publish a new version "
             f"(`kelisim publish <app-dir>/<version-dir>`)", app_id=app_id)
         self.app_id = app_id
+
+
+class VersionPublished(StateConflict):
+    """A publish that lost a race: another version of the app was published after the
+    publisher last saw the app (or the same draft was published by a double click)."""
+
+    def __init__(self, app_id: str, number: int, label: str, actor: str, at: str,
+                 hint: str) -> None:
+        super().__init__(f"version {number} ({label}) of {app_id} was just published by "
+                         f"{actor} at {at}; {hint}", app_id=app_id, number=number,
+                         label=label, actor=actor, at=at)
+        self.app_id, self.number, self.label, self.actor, self.at = (app_id, number, label,
+                                                                    actor, at)
 
 
 class AlreadyResolved(StateConflict):

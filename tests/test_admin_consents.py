@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from admin_support import APP, events, manifest, record, send, sign_in
+from admin_support import APP, events, manifest, post, record, send, sign_in
 from server import Kelisim
 from server.models import ConsentRecord
 
@@ -64,14 +65,120 @@ def test_record_verify_and_tampering(client: FlaskClient, sent: dict[str, Any],
     assert '<li class="bad">' not in html
 
 
+def export(client: FlaskClient, fmt: str, **filters: str) -> Any:
+    return post(client, f"/admin/apps/{APP}/consents/export", {"fmt": fmt, **filters})
+
+
 def test_export(client: FlaskClient, sent: dict[str, Any], kelisim: Kelisim) -> None:
-    resp = client.get(f"/admin/apps/{APP}/consents.csv?install_id={sent['install_a']}")
+    resp = export(client, "csv", install_id=sent["install_a"])
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(resp.get_data(True))))
     assert [r["record_id"] for r in rows] == [r["id"] for r in sent["a"]]
     assert rows[0]["operator_bin"] and rows[0]["chain_hash"]
-    resp = client.get(f"/admin/apps/{APP}/consents.jsonl?action=decline")
+    resp = export(client, "jsonl", action="decline")
     lines = [json.loads(x) for x in resp.get_data(True).splitlines()]
     assert [x["record_id"] for x in lines] == [sent["b"][0]["id"]]
     assert [e.details["format"] for e in events(kelisim, "consents.export")] == ["csv", "jsonl"]
-    assert client.get(f"/admin/apps/{APP}/consents.csv?version=0").status_code == 422
+    assert export(client, "csv", version="0").status_code == 422
+    assert export(client, "xls").status_code == 422
+
+
+def test_the_export_is_a_post_with_the_csrf_token(client: FlaskClient, sent: dict[str, Any],
+                                                  kelisim: Kelisim) -> None:
+    """A link or an image on another site cannot make a signed-in browser export (and
+    write an audit row): a GET finds no export, a POST without the token is refused."""
+    page = client.get(f"/admin/apps/{APP}/consents?action=decline").get_data(True)
+    form = page[page.index('id="export"'):]
+    form = form[:form.index("</form>")]
+    assert 'name="csrf_token"' in form and 'name="action" value="decline"' in form
+    for fmt in ("csv", "jsonl"):
+        assert client.get(f"/admin/apps/{APP}/consents.{fmt}").status_code in (404, 405)
+        assert client.get(f"/admin/apps/{APP}/consents/export?fmt={fmt}").status_code in (
+            404, 405)
+    resp = client.post(f"/admin/apps/{APP}/consents/export", data={"fmt": "csv"})
+    assert resp.status_code == 400
+    assert events(kelisim, "consents.export") == []
+
+
+@pytest.mark.parametrize("query", ["app_id=x", "fmt=x", "_method=POST", "_external=1",
+                                   "_anchor=x", "_scheme=https", "before=1&_external=1",
+                                   "action=eat&_method=POST"])
+def test_query_parameters_never_reach_url_for(client: FlaskClient, sent: dict[str, Any],
+                                              query: str) -> None:
+    """Unknown query parameters on the consent log are ignored (no 500 from url_for, and
+    no link built from the Host header)."""
+    resp = client.get(f"/admin/apps/{APP}/consents?{query}")
+    assert resp.status_code in (200, 422), resp.get_data(True)[-2000:]
+    assert "//localhost" not in resp.get_data(True)  # no link from the Host header
+
+
+def test_the_record_page_shows_the_guardian(client: FlaskClient, cli: Any, demo_dir: Path,
+                                            kelisim: Kelisim, users: dict[str, int]) -> None:
+    toml = demo_dir / "1.0" / "version.toml"
+    toml.write_text(toml.read_text().replace("guardian_consent = false",
+                                             "guardian_consent = true"))
+    cli("keys", "init")
+    cli("apps", "create", str(demo_dir))
+    cli("publish", str(demo_dir / "1.0"))
+    rec = record(manifest(client), age_confirmed=False,
+                 guardian={"name": "Aigerim <b>Nur</b>", "relation": "mother"})
+    send(client, [rec])
+    sign_in(client, kelisim, users["viewer"])
+    html = client.get(f"/admin/apps/{APP}/consents/{rec['id']}").get_data(True)
+    shown = html[html.index('id="guardian"'):]
+    shown = shown[:shown.index("</dd>")]
+    assert "Aigerim &lt;b&gt;Nur&lt;/b&gt;" in shown and "mother" in shown
+    other = record(manifest(client))
+    send(client, [other])
+    html = client.get(f"/admin/apps/{APP}/consents/{other['id']}").get_data(True)
+    assert 'id="guardian">–</dd>' in html
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(
+        client: FlaskClient, cli: Any, demo_dir: Path, kelisim: Kelisim,
+        users: dict[str, int]) -> None:
+    """Publisher-controlled text (operator and vendor names) starting with =, +, -, @, a
+    tab or CR is written with a leading ' in the console's CSV and the CLI's: one
+    function (server.consent.export.csv_cell) for both."""
+    app_toml = demo_dir / "app.toml"
+    text = app_toml.read_text()
+    operator = re.search(r'(?m)^name = "([^"]+)"', text[text.index("[controller]"):])
+    assert operator
+    text = text.replace(f'name = "{operator.group(1)}"', 'name = "=HYPERLINK(\\"x\\")"', 1)
+    vendor = re.search(r'(?m)^name = "([^"]+)"', text[text.index("[[vendors]]"):])
+    assert vendor
+    text = text.replace(f'name = "{vendor.group(1)}"', 'name = "@SUM(1+1)"', 1)
+    app_toml.write_text(text)
+    version_toml = demo_dir / "1.0" / "version.toml"
+    version_toml.write_text(version_toml.read_text().replace(
+        "vendors = []", 'vendors = ["firebase"]', 1))
+    cli("keys", "init")
+    cli("apps", "create", str(demo_dir))
+    cli("publish", str(demo_dir / "1.0"))
+    send(client, [record(manifest(client))])
+    sign_in(client, kelisim, users["viewer"])
+    console = export(client, "csv").get_data(True)
+    shell = cli("consents", "export", APP, "--format", "csv").output
+    for out in (console, shell):
+        row = next(iter(csv.DictReader(io.StringIO(out))))
+        assert row["operator"] == "'=HYPERLINK(\"x\")", row["operator"]
+        assert row["vendors"].startswith("'@SUM(1+1)"), row["vendors"]
+        assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())
+    jsonl = json.loads(cli("consents", "export", APP).output.splitlines()[0])
+    assert jsonl["operator"] == '=HYPERLINK("x")'  # JSON lines carry the data as it is
+
+
+def test_csv_cell() -> None:
+    from server.consent.export import csv_cell
+
+    assert [csv_cell(v) for v in ("=1+1", "+1", "-1", "@x", "\tx", "\rx", "a=b", "")] == [
+        "'=1+1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "a=b", ""]
+    assert [csv_cell(v) for v in (-3, 1.5, None, True, ["-a", "b"], {"k": 1})] == [
+        -3, 1.5, "", "True", "'-a;b", '{"k": 1}']
+
+
+def test_the_cli_export_is_audited(cli: Any, sent: dict[str, Any], kelisim: Kelisim) -> None:
+    cli("consents", "export", APP, "--format", "csv", "--since", "2000-01-01T00:00:00Z")
+    [event] = events(kelisim, "consents.export")
+    assert (event.actor, event.target, event.details) == (
+        "cli", APP, {"format": "csv", "filters": {"since": "2000-01-01T00:00:00Z"}})

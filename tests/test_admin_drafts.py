@@ -181,6 +181,28 @@ def test_upload_edit_diff_preview_schedule(publisher: FlaskClient, kelisim: Keli
     assert scheduled.details["upcoming"] is True and scheduled.details["label"] == "3.0"
 
 
+def test_an_effective_time_that_has_passed_is_not_ready_to_publish(
+        publisher: FlaskClient, kelisim: Kelisim, clock: Clock) -> None:
+    """Saved as a future time, the effective time passes before Publish is pressed: the
+    draft page no longer says "Ready to publish", and publishing is refused by name."""
+    draft_id = draft_from_current(publisher)
+    summarise(publisher, draft_id)
+    effective = clock.now.replace(second=0) + timedelta(minutes=1)
+    assert save(publisher, draft_id, label="1.1", significance="minor",
+                effective=effective.strftime("%Y-%m-%dT%H:%M")).status_code == 303
+    assert "It will be upcoming" in publisher.get(f"/admin/drafts/{draft_id}").get_data(True)
+    clock.now = effective + timedelta(seconds=70)
+    page = publisher.get(f"/admin/drafts/{draft_id}").get_data(True)
+    stamp = effective.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert "Ready to publish" not in page
+    assert f"effective: {stamp} is in the past" in page
+    resp = post(publisher, f"/admin/drafts/{draft_id}/publish")
+    assert resp.status_code == 422
+    assert f"effective: {stamp} is in the past" in resp.get_data(True)
+    with kelisim.db.session(readonly=True) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(PolicyVersion)) == 1
+
+
 @pytest.mark.parametrize("changes, field", [
     ({"label": ""}, "label"),
     ({"significance": "huge"}, "significance"),

@@ -91,7 +91,7 @@ def test_unknown_things_are_404_pages(client: FlaskClient, world: dict[str, Any]
                  "/admin/apps/nosuch/consents", f"/admin/apps/{APP}/consents/nosuch",
                  "/admin/drafts/999", "/admin/drafts/999/diff", "/admin/drafts/999/preview",
                  f"/admin/drafts/{world['draft_id']}/doc/xx",
-                 f"/admin/apps/{APP}/consents.xml"):
+                 f"/admin/apps/{APP}/consents/export"):
         resp = client.get(path)
         assert resp.status_code == 404, path
         assert "text/html" in resp.content_type

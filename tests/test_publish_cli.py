@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from builders import Clock
+from client_sdk.protocol.timeutil import format_time
 from helpers import MANIFEST_TYPE, ROOT_TYPE, payload_of, verified_root, verify
 from server import Kelisim
 from server.models import Document, PolicyVersion, SignedManifest
@@ -162,6 +165,25 @@ def test_first_version_cannot_be_in_the_future(cli, demo_dir: Path) -> None:
     toml.write_text("effective = 2099-01-01\n" + toml.read_text())
     out = cli("publish", str(demo_dir / "1.0"), ok=False).output
     assert "effective: the first version of an app takes effect when published" in out
+
+
+def test_an_effective_time_in_the_past_is_refused(cli, published: Path, kelisim: Kelisim
+                                                   ) -> None:
+    """A version may not take effect before it is published (it would be served as current
+    for a time in which nobody could have seen it): refused by name, nothing stored. The
+    command reads the app's clock."""
+    at = datetime.now(UTC).replace(second=10, microsecond=0) + timedelta(hours=1)
+    clock = Clock(at)
+    kelisim.clock = clock
+    toml = published / "2.0" / "version.toml"
+    effective = format_time(at.replace(second=0) - timedelta(minutes=1))
+    toml.write_text(f"effective = {effective}\n" + toml.read_text())
+    before = _counts(kelisim)
+    out = cli("publish", str(published / "2.0"), ok=False).output
+    assert f"{toml}: effective: {effective} is in the past (now {format_time(at)})" in out
+    assert _counts(kelisim) == before
+    clock.now = at - timedelta(minutes=5)
+    assert f"upcoming, effective {effective}" in cli("publish", str(published / "2.0")).output
 
 
 def test_publish_needs_app_and_keys(cli, demo_dir: Path) -> None:

@@ -141,7 +141,8 @@ def _guard_only(s: Session, app_id: str, source: VersionSource,
 def publish(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
             documents: dict[str, str], app_meta: dict[str, Any] | None, keys_dir: Path,
             now: datetime, timing: Timing, max_bytes: int, actor: str,
-            override_reason: str | None = None) -> PublishResult:
+            override_reason: str | None = None, seen_number: int | None = None
+            ) -> PublishResult:
     """Publish in the caller's transaction (the service writes the admin audit log).
 
     Raises:
@@ -149,7 +150,8 @@ def publish(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
     """
     source = to_source(draft_id, spec, documents, max_bytes)
     return publish_version(s, app_id, source, keys_dir, now, timing, actor=actor,
-                           app_meta=app_meta_of(app_meta), override_reason=override_reason)
+                           app_meta=app_meta_of(app_meta), override_reason=override_reason,
+                           seen_number=seen_number)
 
 
 def missing_translations(app: App, spec: dict[str, Any], documents: dict[str, str],

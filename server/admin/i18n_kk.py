@@ -223,4 +223,9 @@ KK: dict[str, str] = {
     "already_resolved": "Бұл сұрау бұрын жабылған.",
     "Missing data for required field.": "Міндетті өріс.",
     "Not a valid integer.": "Бүтін сан емес.",
+    # issue 17: console races and inputs
+    "Guardian": "Заңды өкіл", "relation": "туыстығы",
+    "publish_busy":
+        "{app} қолданбасының басқа жариялануы жүріп жатыр ({why}); оны көру үшін "
+        "бетті жаңартып, қайта жариялаңыз",
 }

@@ -205,4 +205,9 @@ RU: dict[str, str] = {
     "{tag}: summary of what changed": "{tag}: описание изменений",
     "{tag}: document in the app's default language":
         "{tag}: документ на языке приложения по умолчанию",
+    # issue 17: console races and inputs
+    "Guardian": "Законный представитель", "relation": "кем приходится",
+    "publish_busy":
+        "идёт другая публикация {app} ({why}); обновите страницу, чтобы увидеть её, "
+        "и опубликуйте снова",
 }

@@ -40,6 +40,8 @@ _EN = {
     "record content matches its hash": "record content matches its hash",
     "link from next record": "link from next record",
     "receipt": "receipt",
+    "publish_busy": "Another publish of {app} is in progress ({why}); reload the page to see "
+                    "it, then publish again.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN, "ru": RU, "kk": KK}

@@ -8,7 +8,6 @@ from typing import TypeVar
 
 import click
 
-from client_sdk.protocol.timeutil import utcnow
 from server.adminlog import CLI_ACTOR
 from server.context import Kelisim, kelisim
 
@@ -38,5 +37,6 @@ def require_migrated() -> Kelisim:
 
 
 def now() -> datetime:
-    """The time a command acts at, read once per command."""
-    return utcnow()
+    """The time a command acts at, read once per command: the app's clock (the wall clock
+    unless a test set :attr:`Kelisim.clock`)."""
+    return kelisim().now()

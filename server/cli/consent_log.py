@@ -52,7 +52,9 @@ def consents() -> None:
 @click.option("--since", default=None, help="Only records received at or after this "
               "RFC 3339 time.")
 def consents_export(app_id: str, fmt: str, since: str | None) -> None:
-    """Stream APP_ID's records with the Law 94-V elements of their version."""
+    """Stream APP_ID's records with the Law 94-V elements of their version (recorded in
+    the admin audit log, as the console's export is)."""
+    from server.adminlog import record
     from server.consent.export import csv_header, export_rows, to_csv_line
 
     k = require_migrated()
@@ -61,9 +63,12 @@ def consents_export(app_id: str, fmt: str, since: str | None) -> None:
             parse_time(since)
         except ValueError as exc:
             raise InvalidValue("--since", str(exc)) from None
-    with k.db.session(readonly=True) as s:
+    with k.db.session() as s:
         if s.get(App, app_id) is None:
             raise UnknownApp(app_id)
+        record(s, CLI_ACTOR, "consents.export", app_id,
+               {"format": fmt, "filters": {"since": since} if since else {}}, now())
+    with k.db.session(readonly=True) as s:
         if fmt == "csv":
             click.echo(csv_header(), nl=False)
         for row in export_rows(s, app_id, since):

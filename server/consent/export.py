@@ -16,7 +16,11 @@ from server.consent.checks import clock_skew
 from server.errors import UnknownApp
 from server.models import App, ConsentRecord, PolicyVersion
 
-__all__ = ["EXPORT_COLUMNS", "csv_header", "export_rows", "to_csv_line"]
+__all__ = ["EXPORT_COLUMNS", "csv_cell", "csv_header", "export_rows", "to_csv_line"]
+
+# OWASP, CSV injection: a spreadsheet reads a cell that starts with one of these as a
+# formula (tab and CR too: some strip them and read what follows).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 EXPORT_COLUMNS = [
     "seq", "record_id", "install_id", "action", "version", "version_label", "locale",
@@ -65,12 +69,31 @@ def export_rows(session: Session, app_id: str, since: str | None = None
         }
 
 
+def csv_cell(value: Any) -> str | int | float:
+    """One value as a CSV cell: lists joined with ``;``, objects as JSON, text that a
+    spreadsheet would run as a formula (version labels, operator and vendor names come from
+    publishers) prefixed with ``'``, as OWASP's CSV injection guidance says. Numbers stay
+    numbers (a negative clock skew is not a formula)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, list):
+        text = ";".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def to_csv_line(row: dict[str, Any]) -> str:
+    """One CSV line of EXPORT_COLUMNS, each cell through :func:`csv_cell` (the console's
+    export and ``kelisim consents export`` both write this)."""
     buf = io.StringIO()
-    values = [";".join(v) if isinstance(v, list) else
-              (json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else
-               ("" if v is None else v)) for v in (row[c] for c in EXPORT_COLUMNS)]
-    csv.writer(buf, lineterminator="\n").writerow(values)
+    csv.writer(buf, lineterminator="\n").writerow([csv_cell(row[c]) for c in EXPORT_COLUMNS])
     return buf.getvalue()
 
 

@@ -19,14 +19,22 @@ from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import format_time
 from server import adminlog
-from server.errors import AppExists, GuardError, InvalidValue, PolicySourceError, UnknownApp
-from server.models import App, Document, PolicyVersion
+from server.errors import (
+    AppExists,
+    GuardError,
+    InvalidValue,
+    PolicySourceError,
+    UnknownApp,
+    VersionPublished,
+)
+from server.models import AdminEvent, App, Document, PolicyVersion
 from server.policy.guard import major_reasons, metadata_changes
 from server.policy.source import AppMetadata, VersionSource
 from server.trust.manifests import Timing, sign_manifest
 
 __all__ = ["Checked", "GuardError", "PublishResult", "app_metadata", "build_version_body",
-           "check_version", "publish_version", "register_app"]
+           "check_version", "lock_publishing", "publish_version", "published_by",
+           "register_app"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,31 @@ def register_app(session: Session, meta: AppMetadata, now: datetime, *, actor: s
     session.flush()
     adminlog.record(session, actor, "app.create", meta.id, {"name": meta.name}, now)
     return app
+
+
+def lock_publishing(session: Session, app_id: str) -> None:
+    """Take the app's publish lock for the rest of the caller's transaction.
+
+    The next version's number (``max + 1``), its label's uniqueness and the schedule rules
+    are read and then written: two publishes of one app must run one after the other, the
+    second seeing what the first stored. On PostgreSQL the lock is the app's row (``FOR
+    UPDATE``, waited for ``LOCK_TIMEOUT`` at most: then DatabaseBusy); on SQLite a
+    transaction that may write holds the database's write lock from its start (BEGIN
+    IMMEDIATE, server/db.py), so the statement only reads.
+    """
+    session.execute(select(App.id).where(App.id == app_id).with_for_update())
+
+
+def published_by(session: Session, app_id: str, number: int) -> tuple[str, str]:
+    """Who published version ``number`` of ``app_id`` and when (from the admin log)."""
+    for event in session.scalars(select(AdminEvent).where(
+            AdminEvent.action == "version.publish", AdminEvent.target == app_id)
+            .order_by(AdminEvent.id.desc()).limit(50)):
+        if event.details.get("number") == number:
+            return event.actor, event.at
+    version = session.scalars(select(PolicyVersion).where(
+        PolicyVersion.app_id == app_id, PolicyVersion.number == number)).first()
+    return "another publisher", version.published if version else "?"
 
 
 def app_metadata(app: App) -> AppMetadata:
@@ -193,13 +226,18 @@ def check_version(session: Session, app_id: str, version: VersionSource, now: da
     latest = versions[-1] if versions else None
     stamp = format_time(now)
     effective = spec["effective"] or stamp
+    if spec["effective"] is not None and effective < stamp:
+        # A version that took effect before it was published would be served as current
+        # for a time in which nobody could have seen it.
+        raise PolicySourceError([f"{src}: effective: {effective} is in the past (now "
+                                 f"{stamp}); leave effective out to take effect when "
+                                 f"published, or set a later time"])
     if any(v.label == spec["label"] for v in versions):
         raise PolicySourceError([f"{src}: label: version {spec['label']!r} of {app_id} is "
                                  f"published already; give the new version a new label"])
     if latest is None and effective > stamp:
         raise PolicySourceError([f"{src}: effective: the first version of an app takes effect "
-                                 f"when published; leave effective out or set it to a past "
-                                 f"time"])
+                                 f"when published; leave effective out"])
     if latest is not None and effective < latest.effective:
         raise PolicySourceError([f"{src}: effective: {effective} is before version "
                                  f"{latest.label}'s {latest.effective}"])
@@ -233,6 +271,7 @@ def publish_version(
     app_meta: AppMetadata | None = None,
     override_reason: str | None = None,
     dry_run: bool = False,
+    seen_number: int | None = None,
 ) -> PublishResult:
     """Validate, guard, store and sign a new version of ``app_id``.
 
@@ -240,18 +279,34 @@ def publish_version(
     memory (:func:`~server.policy.source.version_from_data`). ``app_meta`` is the app
     metadata to publish with it (app.toml beside the folder, or a console draft); None keeps
     the metadata in effect. The caller's transaction covers everything: on any error
-    nothing is stored, and ``dry_run`` stores nothing either.
+    nothing is stored, and ``dry_run`` stores nothing either. Unless ``dry_run``, the app's
+    publish lock is taken first (:func:`lock_publishing`). ``seen_number``: the newest
+    version number the publisher last saw (0: none); when another version was published
+    since, nothing is stored.
 
     Raises:
         UnknownApp: no such app.
         InvalidValue: an empty override reason.
         PolicySourceError: metadata of another app, duplicate label, bad dates or references.
         GuardError: the change needs ``major``.
+        VersionPublished: a version was published after ``seen_number``.
         SigningError: the manifest cannot be signed.
+        DatabaseBusy: the publish lock was not free within LOCK_TIMEOUT.
     """
     if override_reason is not None and not override_reason.strip():
         raise InvalidValue("override_reason", "must say why the change is not major")
     override_reason = override_reason.strip() if override_reason else None
+    if not dry_run:
+        lock_publishing(session, app_id)
+    if seen_number is not None:
+        newest = session.scalar(select(func.max(PolicyVersion.number))
+                                .where(PolicyVersion.app_id == app_id)) or 0
+        if newest != seen_number:
+            label = session.scalars(select(PolicyVersion.label).where(
+                PolicyVersion.app_id == app_id, PolicyVersion.number == newest)).first()
+            actor_, at = published_by(session, app_id, newest)
+            raise VersionPublished(app_id, newest, label or "?", actor_, at,
+                                   "check the draft against it and publish again")
     checked = check_version(session, app_id, version, now, app_meta=app_meta)
     spec, reasons, effective, number = (version.spec, checked.reasons, checked.effective,
                                         checked.number)

@@ -37,11 +37,21 @@ def _filtered(app_id: str, f: dict[str, Any]) -> Select[Any]:
     return q
 
 
-def _form() -> tuple[dict[str, Any], dict[str, list[str]]]:
+# The search's filters: the only query parameters the log's pages read or put into links
+# (anything else, such as ``_external`` or ``_method``, must never reach url_for).
+FILTERS = ("install_id", "record_id", "date_from", "date_to", "action", "version")
+
+
+def _form(source: Any = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
     try:
-        return SearchForm().load(request.args), {}
+        return SearchForm().load(request.args if source is None else source), {}
     except ValidationError as exc:
         return {}, errors_of(exc)
+
+
+def _query(source: Any) -> dict[str, str]:
+    """The filters given, as strings, for links and the export form."""
+    return {k: str(source[k]) for k in FILTERS if isinstance(source.get(k), str) and source[k]}
 
 
 @bp.get("/apps/<app_id>/consents")
@@ -60,9 +70,8 @@ def search(app_id: str) -> Any:
             rows = list(s.scalars(q.order_by(ConsentRecord.seq.desc()).limit(PAGE + 1)))
     more = len(rows) > PAGE
     rows = rows[:PAGE]
-    query = {k: v for k, v in request.args.items() if k != "before" and v}
     return page("consents.html", 422 if errors else 200, app=app, rows=rows, f=f,
-                errors=errors, more=more, query=query, actions=RECORD_ACTIONS,
+                errors=errors, more=more, query=_query(request.args), actions=RECORD_ACTIONS,
                 next_before=rows[-1].seq if more and rows else None)
 
 
@@ -115,19 +124,23 @@ def _export_row(app: App, versions: dict[int, dict[str, Any]], r: ConsentRecord
     return row
 
 
-@bp.get("/apps/<app_id>/consents.<fmt>")
+@bp.post("/apps/<app_id>/consents/export")
 @requires("view")
-def export(app_id: str, fmt: str) -> Any:
+def export(app_id: str) -> Any:
+    # A POST with the console's CSRF token: the export is audited, and a link or image on
+    # another site must not be able to make a signed-in browser write that row.
+    fmt = request.form.get("fmt", "")
     if fmt not in ("csv", "jsonl"):
-        abort(404)
-    f, errors = _form()
+        abort(422, "fmt: must be csv or jsonl")
+    f, errors = _form(request.form)
     k = kelisim()
     with k.db.session() as s:
-        if s.get(App, app_id) is None:
+        app_row = s.get(App, app_id)
+        if app_row is None:
             abort(404)
         if errors:
-            return page("consents.html", 422, app=s.get(App, app_id), rows=[], f={},
-                        errors=errors, more=False, query={}, next_before=None,
+            return page("consents.html", 422, app=app_row, rows=[], f={}, errors=errors,
+                        more=False, query=_query(request.form), next_before=None,
                         actions=RECORD_ACTIONS)
         audit(s, "consents.export", app_id, {"format": fmt, "filters": f})
 

@@ -21,13 +21,22 @@ from server.admin.drafts import (
     spec_from_version,
 )
 from server.admin.forms import DocumentForm, DraftForm, UploadForm, errors_of
+from server.admin.i18n import gettext as _
 from server.admin.models import Draft
 from server.admin.security import now, requires
 from server.admin.tomltext import dumps
 from server.admin.views import audit, kelisim, page
-from server.errors import GuardError, KelisimError, PolicyImportError, PolicySourceError
+from server.errors import (
+    DatabaseBusy,
+    GuardError,
+    KelisimError,
+    PolicyImportError,
+    PolicySourceError,
+    VersionPublished,
+)
 from server.models import App
 from server.policy.importing.importer import import_document
+from server.policy.publish import lock_publishing
 from server.policy.source import AppMetadata
 
 __all__ = ["bp"]
@@ -270,29 +279,56 @@ def delete_document(draft_id: int, locale: str) -> Any:
     return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
 
 
+def _seen_number() -> int | None:
+    """The newest version number the draft page showed when Publish was pressed."""
+    value = request.form.get("seen", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
 @bp.post("/drafts/<int:draft_id>/publish")
 @requires("publish")
 def publish_draft(draft_id: int) -> Any:
     k = kelisim()
     reason = (request.form.get("override_reason") or "").strip()[:2000] or None
     problem: list[str] = []
+    status = 422
     try:
         with k.db.session() as s:
-            d, app = _get(s, draft_id)
+            d, app = _get(s, draft_id, open_only=False)
+            # A double click or a second publisher: wait for the publish in progress, then
+            # look at the draft and the app as it left them.
+            lock_publishing(s, app.id)
+            s.refresh(d)
+            if d.status == "published" and d.published_number is not None:
+                raise VersionPublished(app.id, d.published_number,
+                                       str(d.spec.get("label") or "?"),
+                                       d.published_by or "?", d.published_at or "?",
+                                       "this draft is published; nothing more was done")
+            if d.status != "open":
+                abort(404)
             when = now()
             result = publish(s, app.id, d.id, d.spec, d.documents, d.app_meta, k.keys_dir,
                              when, k.timing, k.settings.max_document_bytes,
-                             g.admin_user.email, override_reason=reason)
+                             g.admin_user.email, override_reason=reason,
+                             seen_number=_seen_number())
             d.status, d.published_number = "published", result.number
             d.published_by, d.published_at = g.admin_user.email, format_time(when)
     except GuardError as exc:
         problem = ["guard_refused", *exc.reasons]
+    except VersionPublished as exc:
+        problem, status = [str(exc)], 409
+    except DatabaseBusy as exc:
+        # The lock is held by a publish that takes longer than LOCK_TIMEOUT: say so on the
+        # console's page rather than the 503 of an outage.
+        problem, status = ["publish_busy", exc.message], 409
     except KelisimError as exc:
         problem = getattr(exc, "problems", None) or [str(exc)]
     if problem:
         with k.db.session(readonly=True) as s:
-            d, app = _get(s, draft_id)
-            return page("draft.html", 422, **_context(s, d, app, errors={"publish": problem}))
+            d, app = _get(s, draft_id, open_only=False)
+            if problem[0] == "publish_busy":
+                problem = [_("publish_busy", app=app.id, why=problem[1])]
+            return page("draft.html", status, **_context(s, d, app, errors={"publish": problem}))
     k.published.invalidate()
     return redirect(url_for("admin.apps.detail", app_id=app.id), 303)
 

@@ -90,6 +90,9 @@ def _apply(user_id: int, data: dict[str, Any]) -> tuple[str, str] | None:
         password = new_password()
         new_password_hash = hash_password(password)
     with kelisim().db.session() as s:
+        # Two owners demoting each other at once would each count the other: the owners'
+        # rows stay locked until this commits, so the second counts after the first.
+        s.execute(select(AdminUser.id).where(AdminUser.role == "owner").with_for_update())
         user = s.get(AdminUser, user_id)
         if user is None:
             abort(404)
