@@ -4,9 +4,15 @@ purposes, and the Kivy gate keeps the screen the user is reading (issue 22 part 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import shutil
+import subprocess
+import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,9 +21,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import Clock, new_version, server_env
+from builders import DEMO, REPO, Clock, new_version, server_env
 from client_sdk import ConsentClient, Kind, UsageError
 from client_sdk.decision import Decision, GrantChange
+from client_sdk.protocol.timeutil import format_time, utcnow
+from client_sdk.ui.strings import STRINGS
 from livesrv import demo_setup, free_port, get, kelisim, running
 from simulator import BASE, NOW, Simulator, ts, version
 
@@ -369,3 +377,97 @@ def test_a_major_version_by_refresh_revokes_at_once_against_the_real_server(
         assert {"analytics", "delivery"} <= heard[0].revoked
         assert heard[0].reasons == ("significant_change",)
         client.close()
+
+
+# -- the Kivy gate in a real window (tests/ui/gate_scenarios.py) -------------------------
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """jana-courier bundled at 2.0, then a major 3.0 published (what the background refresh
+    finds); jana-later: 1 in force and a major 3.0 upcoming tomorrow, bundled."""
+    tmp = tmp_path_factory.mktemp("gate")
+    env = server_env(tmp / "instance")
+    kelisim(env, "demo-setup")
+    kelisim(env, "bundle", "jana-courier", str(tmp / "a.kelisim"))
+    kelisim(env, "publish", str(new_version(tmp / "p", "3.0", "major", "New")),
+            "--app", "jana-courier")
+    later = tmp / "later"
+    (later / "1").mkdir(parents=True)
+    (later / "app.toml").write_text((DEMO / "app.toml").read_text().replace(
+        'id = "jana-courier"', 'id = "jana-later"', 1))
+    for f in (DEMO / "2.0").iterdir():
+        (later / "1" / f.name).write_bytes(f.read_bytes())
+    (later / "1" / "version.toml").write_text(
+        (DEMO / "2.0" / "version.toml").read_text().replace('label = "2.0"', 'label = "1"'))
+    kelisim(env, "apps", "create", str(later))
+    kelisim(env, "publish", str(later / "1"))
+    tomorrow = format_time(utcnow() + timedelta(days=1))
+    kelisim(env, "publish", str(new_version(tmp / "q", "3.0", "major", "Soon",
+                                            effective=tomorrow)), "--app", "jana-later")
+    kelisim(env, "bundle", "jana-later", str(tmp / "upcoming.kelisim"))
+    port = free_port()
+    with running(env, port):
+        yield {"a": str(tmp / "a.kelisim"), "upcoming": str(tmp / "upcoming.kelisim"),
+               "url": f"http://127.0.0.1:{port}"}
+
+
+@pytest.fixture(scope="module")
+def window(display: str, instance: dict[str, str]) -> dict[str, Any]:
+    out = REPO / "test-artifacts" / "screens" / "gate"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO), "TZ": "Asia/Almaty"}
+    proc = subprocess.run([sys.executable, str(REPO / "tests" / "ui" / "driver.py"),
+                           str(out), "gate_scenarios", json.dumps(instance)], env=env,
+                          capture_output=True, text=True, timeout=400)
+    result_file = out / "result.json"
+    assert result_file.exists(), f"driver failed:\n{proc.stdout}\n{proc.stderr[-4000:]}"
+    result: dict[str, Any] = json.loads(result_file.read_text())
+    assert "error" not in result, result["error"]
+    assert not result.get("timeouts"), result["timeouts"]
+    return result
+
+
+@pytest.mark.slow
+def test_a_newer_version_is_offered_on_the_open_screen_never_swapped_in(
+        window: dict[str, Any]) -> None:
+    """The defect: the background refresh replaced the consent screen with a new one, and
+    the age box and the scroll position were lost without a word."""
+    r = window["newer"]
+    assert r["first_version"] == "2.0" and r["refresh_ok"] == [True]
+    assert r["same_screen"] is True and r["version_while_offered"] == "2.0"
+    assert r["age_before"] is True and r["age_after"] is True
+    assert r["scroll_before"] == r["scroll_after"] == 0.4 and r["layer_after"] == "first_layer"
+    assert r["notice_in_window"] is True and r["notice_above_layers"] is True
+    ru = STRINGS["ru"]
+    assert r["notice_labels"] == [ru["newer_version"], ru["continue_newer"]]
+    # Accepting now would record the newer version the user has not seen: it waits.
+    assert r["accept_while_offered"] is False and r["hint_while_offered"] == ru["newer_version"]
+    assert r["done_before"] == []
+    assert r["version_after"] == "3.0" and r["age_kept"] is True and r["notice_gone"] is True
+    assert r["accept_after"] is True
+    assert r["recorded_version"] == [3] and r["done"] == ["none"]
+
+
+@pytest.mark.slow
+def test_the_upcoming_notice_shows_right_after_accept(window: dict[str, Any]) -> None:
+    """The defect: it appeared only at the next launch."""
+    r = window["upcoming"]
+    assert r["banner_shown"] is True and r["banner_kind"] == "upcoming"
+    assert r["banner_version"] == "3.0" and r["done"] == ["upcoming"]
+
+
+@pytest.mark.slow
+def test_time_alone_revokes_in_a_running_app_on_the_ui_thread(window: dict[str, Any]) -> None:
+    r = window["time"]
+    assert r["granted_at_start"] is True and r["shown_at_start"] == "NoneType"
+    assert 0 < r["next_change_in"] <= 4
+    assert r["revoked"] == [["significant_change", True]]
+    assert r["granted_after"] is False and r["change_cause"] == "check"
+    assert "analytics" in r["change_revoked"]
+    assert r["prompt_shown"] is True and r["prompt_version"] == "3.0"
+
+
+def test_every_ui_locale_says_a_newer_version_was_published() -> None:
+    for tag in ("kk", "ru", "en", "uz", "ky"):
+        assert STRINGS[tag]["newer_version"] and STRINGS[tag]["continue_newer"], tag
+    assert len({STRINGS[t]["newer_version"] for t in ("kk", "ru", "en", "uz", "ky")}) == 5
