@@ -11,7 +11,7 @@ import typing
 
 from client_sdk._internal.ledger import LedgerRecord
 from client_sdk.client import ConsentClient, RefreshResult
-from client_sdk.decision import Change, ConsentState, Decision, Kind
+from client_sdk.decision import Change, ConsentState, Decision, GrantChange, Kind
 from client_sdk.errors import (
     ConsentError,
     DocumentMismatchError,
@@ -54,6 +54,7 @@ __all__ = [
     "DocumentMismatchError",
     "ExpiredError",
     "FormatError",
+    "GrantChange",
     "HttpTransport",
     "Kind",
     "LedgerRecord",

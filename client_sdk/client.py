@@ -12,6 +12,11 @@ Thread safety: ``refresh()`` may run on a worker thread while the UI thread call
 swaps it in under a lock; a decision reads the user's state, checks it and appends its
 record under that lock, so two threads never both withdraw the same consent; the store
 serialises its own writes.
+
+Listeners (``add_listener``) hear every change of what is granted, whatever caused it: a
+decision, a refresh, or time passing (``check()``, at ``next_change_at()``). They run in
+the thread that made the change, one change at a time and in order; an exception in one is
+logged and never reaches the SDK.
 """
 
 from __future__ import annotations
@@ -25,12 +30,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from client_sdk._internal import recording
+from client_sdk._internal.gating import Gating
 from client_sdk._internal.ledger import LedgerRecord, apply, derive_state
+from client_sdk._internal.listeners import Listener, Listeners
 from client_sdk._internal.locales import negotiate
-from client_sdk._internal.store import Store
+from client_sdk._internal.store import Store, check_owner
 from client_sdk._internal.trust import TrustedManifest, TrustedState
 from client_sdk._internal.updater import Limits, fetch_document, launch_root, load_bundle, update
-from client_sdk.decision import ConsentState, Decision, decide, effective_view
+from client_sdk.decision import (
+    ConsentState,
+    Decision,
+    decide,
+    effective_view,
+)
 from client_sdk.errors import ConsentError, RepositoryError, UsageError
 from client_sdk.protocol.model import Manifest, Version
 from client_sdk.protocol.record import Record, record
@@ -43,7 +55,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kelisim")
 
-__all__ = ["ConsentClient", "RefreshResult"]
+__all__ = ["ConsentClient", "Listener", "RefreshResult"]
 
 
 @record
@@ -57,7 +69,7 @@ class RefreshResult(Record):
     error: ConsentError | None = None
 
 
-class ConsentClient:
+class ConsentClient(Gating):
     """The SDK's facade: verified policy, the user's decisions, sync (docs/sdk.md)."""
 
     def __init__(
@@ -92,6 +104,8 @@ class ConsentClient:
         Raises:
             RepositoryError: ``trusted_root`` is not a validly self-signed root, or the
                 bundled manifest or documents fail verification.
+            WrongAppError: ``data_dir`` holds the store of another app: each app needs a
+                folder of its own (nothing in it is read or changed).
             StorageError: the store cannot be opened, is empty, or holds rows the SDK never
                 writes; StoreLockedError when another process holds it past ``lock_timeout``.
         """
@@ -110,8 +124,16 @@ class ConsentClient:
         self._sync_lock = threading.Lock()
         self._rng = random.Random()  # noqa: S311 - backoff jitter, not a secret
         self.store = Store(Path(data_dir), lock_timeout=lock_timeout)
-        meta, records = self.store.launch_snapshot(("pinned_sha256", "root", "manifest"))
+        try:
+            meta, records = self.store.launch_snapshot(("pinned_sha256", "root", "manifest",
+                                                        "app_id"))
+            check_owner(app_id, meta, self.store.path)
+        except BaseException:
+            self.store.close()
+            raise
         root, self._unsaved_meta = launch_root(trusted_root, meta, self._warn)
+        if "app_id" not in meta:
+            self._unsaved_meta["app_id"] = app_id.encode()
         self._trust = TrustedState(app_id, root)
         stored = meta.get("manifest")
         if stored is not None:
@@ -127,6 +149,7 @@ class ConsentClient:
                 self._unsaved_meta):
             self._unsaved_meta = {}
         self._state = derive_state(records)
+        self._listeners = Listeners(self.decide().granted)
 
     def _warn(self, message: str) -> None:
         self.launch_warnings = (*self.launch_warnings, message)
@@ -209,22 +232,6 @@ class ConsentClient:
             self.store.put_document(doc.sha256, data)
         return data.decode("utf-8")
 
-    def is_granted(self, purpose: str) -> bool:
-        """Whether the user currently grants ``purpose`` (False after decline/withdraw).
-
-        Raises:
-            UsageError: ``purpose`` is in neither the manifest nor the user's choices.
-        """
-        state = self._state
-        manifest = self.manifest
-        if manifest is not None and purpose not in state.grants:
-            known = {p.id for v in (manifest.current, manifest.upcoming) if v
-                     for p in v.purposes}
-            if purpose not in known:
-                raise UsageError(f"unknown purpose {purpose!r}; the policy has "
-                                 f"{', '.join(sorted(known))}")
-        return state.status == "accepted" and bool(state.grants.get(purpose))
-
     def history(self) -> list[LedgerRecord]:
         """Every decision recorded on this device, oldest first, with sync status."""
         return self.store.records()
@@ -271,7 +278,9 @@ class ConsentClient:
                                preferred_locales=self.preferred_locales, evidence=evidence,
                                age_confirmed=age_confirmed, guardian=guardian)
         with self._lock:
-            return self._append(rec)
+            self._append(rec)
+        self._notify("accept")
+        return rec
 
     def decline(self, locale: str | None = None,
                 evidence: Mapping[str, Any] | None = None) -> LedgerRecord:
@@ -286,7 +295,9 @@ class ConsentClient:
         rec = recording.decline(self.current_version(now), self._stamp(now), locale=locale,
                                 preferred_locales=self.preferred_locales, evidence=evidence)
         with self._lock:
-            return self._append(rec)
+            self._append(rec)
+        self._notify("decline")
+        return rec
 
     def withdraw(self, purposes: Iterable[str] | None = None) -> LedgerRecord:
         """Withdraw consent: all of it (``purposes=None``, or any required purpose among
@@ -299,8 +310,10 @@ class ConsentClient:
         now = self.clock()
         v = self.current_version(now)
         with self._lock:  # the state checked is the state the record follows
-            return self._append(recording.withdraw(v, self._state, self._stamp(now),
-                                                   purposes))
+            rec = self._append(recording.withdraw(v, self._state, self._stamp(now),
+                                                  purposes))
+        self._notify("withdraw")
+        return rec
 
     def update_purposes(self, changes: Mapping[str, bool]) -> LedgerRecord:
         """Switch optional purposes on or off under the existing consent.
@@ -312,7 +325,9 @@ class ConsentClient:
         now = self.clock()
         v = self.current_version(now)
         with self._lock:
-            return self._append(recording.update(v, self._state, self._stamp(now), changes))
+            rec = self._append(recording.update(v, self._state, self._stamp(now), changes))
+        self._notify("update")
+        return rec
 
     def acknowledge_notice(self) -> LedgerRecord:
         """Record that the user saw the NOTICE or UPCOMING notice ``decide()`` gives now.
@@ -324,7 +339,9 @@ class ConsentClient:
         now = self.clock()
         with self._lock:
             decision = self.decide(now)
-            return self._append(recording.acknowledge(decision, self._stamp(now)))
+            rec = self._append(recording.acknowledge(decision, self._stamp(now)))
+        self._notify("acknowledge")
+        return rec
 
     def request_deletion(self) -> LedgerRecord:
         """Ask the operator to delete this user's data. Recorded at once, sent by
@@ -360,6 +377,7 @@ class ConsentClient:
             with self._lock:
                 self._trust = after = trust
                 self._unsaved_meta = {}
+            self._notify("refresh")
             return RefreshResult(True, updated, after.root.root.version,
                                  after.manifest.manifest.seq if after.manifest else None)
 
@@ -422,5 +440,4 @@ class ConsentClient:
         return cls(server_url, b.app_id, b.root, data_dir, preferred_locales,
                    bundled_manifest=b.manifest, transport=transport,
                    bundled_documents=b.documents, **kw)
-
 

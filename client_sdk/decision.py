@@ -12,6 +12,12 @@ Rules, in order (DESIGN.md):
 8. a newer minor version not yet acknowledged -> NOTICE(minor_change)
 9. an upcoming version not yet announced -> UPCOMING
 10. else NONE
+
+What the user grants is part of the decision (``Decision.granted``): the purposes of the
+version in force that the user switched on, and only while the decision is not PROMPT (nor
+UNAVAILABLE). ``ConsentClient.is_granted`` reads it from the same ``decide()``, so the gate
+and the decision can never disagree. :func:`next_change` is the next instant at which the
+decision changes by time alone (an upcoming version's effective time, a consent term's end).
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ from dataclasses import field
 from datetime import datetime
 
 from client_sdk._internal.locales import negotiate, pick_text
-from client_sdk.protocol.model import HistoryEntry, Manifest, Version
+from client_sdk.protocol.model import CONSENT_MODE_SIGNALS, HistoryEntry, Manifest, Version
 from client_sdk.protocol.record import Record, record
 from client_sdk.protocol.timeutil import parse_duration
 
-__all__ = ["Change", "ConsentState", "Decision", "Kind", "decide", "effective_view"]
+__all__ = ["Change", "ConsentState", "Decision", "GrantChange", "Kind", "consent_mode_signals",
+           "decide", "effective_view", "grants", "next_change", "vendors_allowed"]
 
 
 class Kind(enum.Enum):
@@ -70,6 +77,30 @@ class Decision(Record):
     locale: str | None = None
     changes: tuple[Change, ...] = ()
     stale: bool = False  # the manifest has expired and could not be refreshed
+    # The purposes whose consent stands now (empty for PROMPT and UNAVAILABLE).
+    granted: frozenset[str] = frozenset()
+
+
+@record
+class GrantChange(Record):
+    """What a listener is told (``ConsentClient.add_listener``): the purposes ``granted``
+    and ``revoked`` by this change, all ``purposes`` granted now, its ``cause`` (``accept``,
+    ``decline``, ``withdraw``, ``update``, ``acknowledge``, ``refresh``, ``check``) and the
+    ``decision`` now (its ``kind`` and ``reasons``: why, e.g. ``significant_change``)."""
+
+    granted: frozenset[str]
+    revoked: frozenset[str]
+    purposes: frozenset[str]
+    cause: str
+    decision: Decision
+
+    @property
+    def kind(self) -> Kind:
+        return self.decision.kind
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.decision.reasons
 
 
 @record
@@ -138,11 +169,13 @@ def decide(manifest: Manifest | None, state: ConsentState, now: datetime,
     if cur.consent_term is not None and \
             now - state.accepted_at >= parse_duration(cur.consent_term):
         return prompt("expired")
+    granted = frozenset(p.id for p in cur.purposes if state.grants.get(p.id))
     seen = max([consented, *state.acknowledged])
     minor = _changes(view, seen, locale, default, only=("minor",))
     if minor:
         return Decision(Kind.NOTICE, ("minor_change",), cur, locale,
-                        _changes(view, seen, locale, default, only=("minor", "major")), stale)
+                        _changes(view, seen, locale, default, only=("minor", "major")), stale,
+                        granted)
     up = view.upcoming
     if up is not None and up.version not in state.acknowledged:
         up_locale = negotiate(preferences, up.locales, up.default_locale)
@@ -150,5 +183,68 @@ def decide(manifest: Manifest | None, state: ConsentState, now: datetime,
                             up.default_locale)
         return Decision(Kind.UPCOMING, ("upcoming", up.significance), up, up_locale,
                         (Change(up.version, up.label, up.significance, up.effective, summary),),
-                        stale)
-    return Decision(Kind.NONE, (), cur, locale, (), stale)
+                        stale, granted)
+    return Decision(Kind.NONE, (), cur, locale, (), stale, granted)
+
+
+def grants(manifest: Manifest | None, state: ConsentState, now: datetime) -> frozenset[str]:
+    """The purposes granted at ``now``: ``decide(...).granted``, the one rule
+    ``is_granted`` follows (empty whenever the decision is PROMPT or UNAVAILABLE)."""
+    return decide(manifest, state, now, ()).granted
+
+
+def _same(a: Decision, b: Decision) -> bool:
+    return (a.kind, a.reasons, a.granted, a.version and a.version.version) == \
+        (b.kind, b.reasons, b.granted, b.version and b.version.version)
+
+
+def next_change(manifest: Manifest | None, state: ConsentState, now: datetime
+                ) -> datetime | None:
+    """The first instant after ``now`` at which the decision changes by time alone (what
+    is shown, why, or what is granted): an upcoming version's effective time, or the end of
+    the consent term under the version in force then. None when time alone changes
+    nothing."""
+    if manifest is None:
+        return None
+    candidates: set[datetime] = set()
+    up = manifest.upcoming
+    if up is not None and up.effective > now:
+        candidates.add(up.effective)
+    if state.status == "accepted" and state.accepted_at is not None:
+        for v in (manifest.current, up):
+            if v is None or v.consent_term is None:
+                continue
+            try:
+                end = state.accepted_at + parse_duration(v.consent_term)
+            except OverflowError:  # a term beyond year 9999 never ends
+                continue
+            if end > now:
+                candidates.add(end)
+    # The rules compare ``now`` only with these instants: the decision holds between them,
+    # so the first one that changes it is the answer.
+    before = decide(manifest, state, now, ())
+    for moment in sorted(candidates):
+        after = decide(manifest, state, moment, ())
+        if not _same(before, after):
+            return moment
+        before = after
+    return None
+
+
+
+def vendors_allowed(version: Version, granted: frozenset[str]) -> frozenset[str]:
+    """The vendors of ``version`` whose every purpose (in ``version``) is in ``granted``;
+    a vendor that serves no purpose there is not allowed."""
+    serves: dict[str, set[str]] = {}
+    for p in version.purposes:
+        for vendor in p.vendors:
+            serves.setdefault(vendor, set()).add(p.id)
+    return frozenset(v for v, purposes in serves.items() if purposes <= granted)
+
+
+def consent_mode_signals(version: Version | None, granted: frozenset[str]) -> dict[str, str]:
+    """Google Consent Mode v2 from ``version.consent_mode`` (signal -> purposes): granted
+    when the signal is mapped and all its purposes are in ``granted``, else denied."""
+    mapping = version.consent_mode if version is not None else {}
+    return {signal: "granted" if mapping.get(signal) and set(mapping[signal]) <= granted
+            else "denied" for signal in CONSENT_MODE_SIGNALS}

@@ -120,3 +120,63 @@ def test_mismatched_document_in_a_bundle_is_refused(bundle: Path, tmp_path: Path
     forged = AppBundle(b.app_id, b.root, b.manifest, {sha: b.documents[sha] + b"x"})
     with pytest.raises(DocumentMismatchError):
         ConsentClient.from_bundle("https://x.invalid", forged, tmp_path / "d")
+
+
+def test_a_bundle_without_a_document_its_manifest_names_is_refused(
+        bundle: Path, tmp_path: Path) -> None:
+    """Issue 17 item 25: it was accepted, and the first launch had no Kyrgyz text."""
+    import base64
+
+    body = json.loads(bundle.read_text())
+    payload = json.loads(base64.b64decode(json.loads(body["manifest"])["payload"]))
+    ky = payload["current"]["locales"]["ky"]["sha256"]
+    edited = _edit(bundle, tmp_path, lambda b: b["documents"].pop(ky))
+    with pytest.raises(FormatError) as err:
+        load_bundle(edited)
+    assert "'ky' document" in str(err.value) and "current version 2.0" in str(err.value)
+    assert err.value.field == "documents (current.locales.ky)"
+    with pytest.raises(FormatError, match="'ky' document"):
+        ConsentClient.from_bundle("https://x.invalid", edited, tmp_path / "e")
+    assert not (tmp_path / "e" / "kelisim.db").exists()
+
+
+@pytest.mark.parametrize("app_id", ["kz.jana_app", "a" * 64, "0-app.v2_b"])
+def test_every_app_id_the_server_takes_is_bundled_and_read(
+        env: dict[str, str], tmp_path: Path, app_id: str) -> None:
+    """Issue 17 item 24: `kelisim bundle` wrote these with exit 0 and from_bundle refused
+    them (FormatError): both sides now check grammar.is_app_id."""
+    from builders import DEMO
+
+    app = tmp_path / "policy"
+    (app / "1").mkdir(parents=True)
+    (app / "app.toml").write_text((DEMO / "app.toml").read_text().replace(
+        'id = "jana-courier"', f'id = "{app_id}"', 1))
+    for f in (DEMO / "2.0").iterdir():
+        (app / "1" / f.name).write_bytes(f.read_bytes())
+    kelisim(env, "apps", "create", str(app))
+    kelisim(env, "publish", str(app / "1"))
+    out = tmp_path / "b.kelisim"
+    kelisim(env, "bundle", app_id, str(out))
+    assert load_bundle(out).app_id == app_id
+    client = ConsentClient.from_bundle("https://offline.invalid", out, tmp_path / "d", ("en",))
+    assert client.decide().kind.value == "prompt"
+    client.close()
+
+
+def test_an_id_outside_the_grammar_is_refused_by_the_server_naming_the_field(
+        env: dict[str, str], tmp_path: Path) -> None:
+    import subprocess
+
+    from builders import DEMO
+
+    app = tmp_path / "policy"
+    app.mkdir()
+    (app / "app.toml").write_text((DEMO / "app.toml").read_text().replace(
+        'id = "jana-courier"', f'id = "{"a" * 65}"', 1))
+    proc = subprocess.run([KELISIM, "apps", "create", str(app)], env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0 and "id: must be a lowercase id" in proc.stderr
+    proc = subprocess.run([KELISIM, "bundle", "Bad_App", str(tmp_path / "x.kelisim")],
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 1 and "not an app id" in proc.stderr
+    assert not (tmp_path / "x.kelisim").exists()

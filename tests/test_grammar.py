@@ -13,6 +13,7 @@ from client_sdk.protocol import grammar
 from client_sdk.protocol.grammar import (
     INT32_MAX,
     INT32_MIN,
+    is_app_id,
     is_id,
     is_int32,
     is_locale,
@@ -92,6 +93,11 @@ def test_ids() -> None:
     assert is_uuid(UUID) and not is_uuid(UUID.upper()) and not is_uuid(UUID[:-1])
     assert is_sha256(SHA) and not is_sha256(SHA.upper()) and not is_sha256(SHA + "a")
     assert is_id("jana-post.v1_x") and is_id("a" * 64) and not is_id("a" * 65)
+    # App ids are ids: what app.toml takes, the bundler writes and the SDK reads.
+    for app in ("kz.jana_app", "a" * 64, "0", "jana-courier"):
+        assert is_app_id(app), app
+    for app in ("a" * 65, "_app", ".app", "Kz.app", "app\n", "", None, "кз"):
+        assert not is_app_id(app), app
     assert not is_id("-app") and not is_id("App") and not is_id("")
     assert not is_id(5) and not is_uuid(None) and not is_sha256(b"ab" * 32)
 

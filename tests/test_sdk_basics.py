@@ -7,6 +7,7 @@ import inspect
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,36 @@ def test_a_record_field_is_set_once_by_its_constructor() -> None:
     assert role == Role(("k1",), 1) and not hasattr(role, "new")
     assert copy.copy(role) == role and copy.deepcopy(role) == role
     assert dataclasses.asdict(role) == {"keyids": ("k1",), "threshold": 1}
+
+
+def test_one_data_dir_for_two_apps_is_refused(tmp_path: Path) -> None:
+    """Issue 17 item 23: a second app opened on the first one's folder read its consent
+    as its own (the stored manifest was only skipped with a warning)."""
+    import sqlite3
+
+    from client_sdk import ConsentClient, WrongAppError
+    from simulator import BASE, NOW, Simulator
+
+    first, second = Simulator("courier"), Simulator("shop")
+    c = ConsentClient(BASE, "courier", first.roots[0], tmp_path, transport=first,
+                      clock=lambda: NOW)
+    assert c.refresh().ok
+    c.accept()
+    c.close()
+    before = (tmp_path / "kelisim.db").read_bytes()
+    with pytest.raises(WrongAppError, match="store of app 'courier', not 'shop'") as err:
+        ConsentClient(BASE, "shop", second.roots[0], tmp_path, transport=second,
+                      clock=lambda: NOW)
+    assert err.value.url == str(tmp_path / "kelisim.db")
+    assert (tmp_path / "kelisim.db").read_bytes() == before
+    # A store from before the app id was kept: judged by its manifest's app.
+    db = sqlite3.connect(tmp_path / "kelisim.db")
+    with db:
+        db.execute("DELETE FROM meta WHERE key = 'app_id'")
+    db.close()
+    with pytest.raises(WrongAppError):
+        ConsentClient(BASE, "shop", second.roots[0], tmp_path, transport=second)
+    again = ConsentClient(BASE, "courier", first.roots[0], tmp_path, transport=first,
+                          clock=lambda: NOW)
+    assert again.consent_state().status == "accepted"
+    again.close()

@@ -13,7 +13,9 @@ What the store does with a file it did not expect (docs/sdk.md, "Local store"):
 - a row the SDK would never write (a field of the wrong type, JSON that does not parse) is a
   :class:`StorageError` naming the table, row and field (:mod:`storerows`, with the schema);
 - a lock another process holds is waited for ``lock_timeout`` seconds, then a
-  :class:`StoreLockedError`.
+  :class:`StoreLockedError`;
+- a store another app wrote (the app id kept in its meta, or its manifest's ``app``) is a
+  :class:`WrongAppError` (:func:`check_owner`): one data folder, one app.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ from client_sdk._internal.storerows import (
     row_record,
     row_values,
 )
-from client_sdk.errors import StorageError, StoreLockedError
+from client_sdk.errors import RepositoryError, StorageError, StoreLockedError, WrongAppError
+from client_sdk.protocol.envelope import PAYLOAD_MANIFEST, parse_envelope
 
-__all__ = ["LedgerRecord", "Store"]
+__all__ = ["LedgerRecord", "Store", "check_owner"]
 
 class Store:
     """Thread-safe access to ``<data_dir>/kelisim.db`` (one connection, one lock).
@@ -319,5 +322,29 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def check_owner(app_id: str, meta: Mapping[str, bytes], path: Path) -> None:
+    """Refuse a store another app wrote: its decisions are not this app's user's.
+
+    Stores written before the app id was kept are judged by their manifest's ``app``
+    (unverified: this only refuses, it trusts nothing).
+
+    Raises:
+        WrongAppError: the store belongs to another app.
+    """
+    owner: str | None = None
+    if "app_id" in meta:
+        owner = meta["app_id"].decode("utf-8", "replace")
+    elif "manifest" in meta:
+        try:
+            payload = parse_envelope(meta["manifest"], PAYLOAD_MANIFEST).payload_json()
+        except RepositoryError:
+            payload = None  # damaged: the launch reports it and does not use it
+        if isinstance(payload, dict) and isinstance(payload.get("app"), str):
+            owner = payload["app"]
+    if owner is not None and owner != app_id:
+        raise WrongAppError(f"{path} is the consent store of app {owner!r}, not {app_id!r}: "
+                            f"give each app a data_dir of its own", url=str(path))
 
 

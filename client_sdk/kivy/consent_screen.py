@@ -8,6 +8,11 @@ Accept is never enabled before the document is loaded; with ``require_scroll`` (
 choice) only once the full text was scrolled to its end, measured on screen after layout.
 
 Events: ``on_accept(record)``, ``on_decline(record)``.
+
+A newer version published while the screen is open is never swapped in silently:
+``show_newer(decision)`` (the gate calls it) shows "A newer version of the policy was
+published" with a button to continue on it (``continue_newer``); until then the user keeps
+their place, and Accept waits (it would record the newer version).
 """
 
 from __future__ import annotations
@@ -139,6 +144,7 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
     title_text = StringProperty("")
     meta_text = StringProperty("")
     hint_text = StringProperty("")
+    newer = ObjectProperty(None, allownone=True)  # a newer version's decision (show_newer)
     __events__ = ("on_accept", "on_decline")
 
     def __init__(self, client: ConsentClient, decision: Decision | None = None, *,
@@ -265,12 +271,13 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
 
         # Anything else work() raises (a bug, a broken parser) fails the load too: the
         # screen shows the failure and its retry, never "loading" for ever.
-        background(work, lambda result: self._document_loaded(tag, result),
-                   lambda exc: self._document_loaded(tag, ConsentError(str(exc))))
+        background(work, lambda result: self._document_loaded(tag, result, number),
+                   lambda exc: self._document_loaded(tag, ConsentError(str(exc)), number))
 
-    def _document_loaded(self, tag: str, result: list[Block] | ConsentError) -> None:
-        if tag != self._document_locale:
-            return  # the user switched language meanwhile
+    def _document_loaded(self, tag: str, result: list[Block] | ConsentError,
+                         number: int | None = None) -> None:
+        if tag != self._document_locale or number not in (None, self.version.version):
+            return  # the user switched language (or went on to a newer version) meanwhile
         if isinstance(result, ConsentError):
             self.document_state = "failed"
             return
@@ -374,8 +381,10 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
             return
         read = self.scrolled_to_end or not self.require_scroll
         self.can_accept = self.document_state == "ready" and read and self._age_ok() \
-            and not self.declined
-        if self.document_state == "failed":
+            and not self.declined and self.newer is None
+        if self.newer is not None:
+            self.hint_text = w("newer_version")
+        elif self.document_state == "failed":
             self.hint_text = w("offline_document")
         elif self.document_state == "loading":
             self.hint_text = w("loading")
@@ -433,6 +442,39 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
     def review_again(self) -> None:
         self.declined = False
         self.layer = "first_layer"
+
+    # -- a newer version published meanwhile ------------------------------------------
+    def show_newer(self, decision: Decision) -> None:
+        """Say that ``decision``'s newer version was published, with a way to continue on
+        it; nothing else on the screen changes until the user does."""
+        from client_sdk.kivy.newer_notice import NewerNotice
+
+        if decision.version is None or decision.version.version == self.version.version:
+            return
+        first = self.newer is None
+        self.newer = decision
+        if first:
+            self._newer_notice = NewerNotice(screen=self)
+            self.add_widget(self._newer_notice, index=len(self.children) - 1)  # under the header
+        self._update()
+
+    def continue_newer(self) -> None:
+        """Show the newer version: the age box, the guardian's name, the language (when
+        the new version has it), the layer and the choices of purposes both have stay; the
+        full text is read (and scrolled) anew."""
+        decision, self.newer = self.newer, None
+        if decision is None or decision.version is None:
+            return
+        self.remove_widget(self._newer_notice)
+        self.decision, self.version = decision, decision.version
+        kept = dict(self.choices)
+        self.choices = {p.id: kept.get(p.id, False) for p in self.version.purposes
+                        if not p.required}
+        self.scrolled_to_end = False
+        self.document_state = "loading"
+        tag = self.locale if self.locale in self.version.locales else \
+            language(self.client, self.version)
+        self.set_locale(tag, remember=False)
 
     def on_accept(self, record: Any) -> None:
         pass

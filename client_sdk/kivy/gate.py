@@ -7,8 +7,18 @@ the app: ``on_done(decision)`` when nothing blocks it, ``on_decline(decision)`` 
 user declined, ``on_refresh(result)`` with the refresh result (a failure included: the app
 can show it). After each recorded action a sync starts in the background at once.
 
-``recheck()`` (after a withdrawal in Settings, say) decides again and shows the consent
-screen when consent no longer stands; the app stops what consent gated in ``on_revoked``.
+The gate listens to the client (``client.add_listener``) and hands every change of what
+is granted to the app on the UI thread: ``on_change(change)`` (a GrantChange) always, and
+``on_revoked(decision)`` when a purpose stopped being granted (a withdrawal, a major
+version by refresh, an upcoming version taking effect, the consent term running out):
+the app stops what consent gated there. It schedules ``client.check()`` with Kivy's Clock
+at ``client.next_change_at()``, so time alone is noticed while the app runs.
+
+A newer version found while the consent screen is open never replaces it: the screen says
+so and lets the user continue on it (``ConsentScreen.show_newer``). After Accept the gate
+decides again at once (an UPCOMING notice shows then, not at the next launch).
+``recheck()`` decides again now (after a change in Settings, say). ``stop()`` detaches
+the gate from the client.
 
 ``parent=None`` means the running App's root widget. In ``App.build()`` that is what
 ``self.root`` still is (build() returns the root): the gate then starts as the app starts,
@@ -17,6 +27,7 @@ in the root build() returned, before the first frame.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -29,13 +40,15 @@ from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.widget import Widget
 
 from client_sdk.client import ConsentClient, RefreshResult
-from client_sdk.decision import Decision, Kind
+from client_sdk.decision import Decision, GrantChange, Kind
 from client_sdk.errors import UsageError
 from client_sdk.kivy.base import after_first_frame, background, lay_out_now
 from client_sdk.kivy.consent_screen import ConsentScreen
 from client_sdk.kivy.style import register_fonts
 
 __all__ = ["BannerSlot", "ConsentGate"]
+
+log = logging.getLogger("kelisim")
 
 
 class BannerSlot(AnchorLayout):  # type: ignore[misc]
@@ -46,12 +59,18 @@ def _noop(*_: Any) -> None:
     pass
 
 
+# The longest the gate waits before asking again what time changes: a device that slept
+# (the Clock does not count the sleep) is noticed within this.
+MAX_WAIT = 3600.0
+
+
 class ConsentGate:
     def __init__(self, client: ConsentClient, parent: Widget | None,
                  on_done: Callable[[Decision], None], *, require_scroll: bool = False,
                  sync: bool = True, on_decline: Callable[[Decision], None] = _noop,
                  on_refresh: Callable[[RefreshResult], None] = _noop,
-                 on_revoked: Callable[[Decision], None] = _noop) -> None:
+                 on_revoked: Callable[[Decision], None] = _noop,
+                 on_change: Callable[[GrantChange], None] = _noop) -> None:
         register_fonts()
         remembered = client.remembered_locale()
         if remembered:
@@ -62,10 +81,54 @@ class ConsentGate:
         self.on_decline = on_decline
         self.on_refresh = on_refresh
         self.on_revoked = on_revoked
+        self.on_change = on_change
         self.require_scroll = require_scroll
         self.sync = sync
         self.shown: Widget | None = None
         self.last_refresh: RefreshResult | None = None
+        self._active = False  # started (or rechecked): it shows what changes ask for
+        self._blocked = True  # on_done not yet called since the app was last blocked
+        self._timer: Any = None
+        client.add_listener(self._heard)
+
+    def stop(self) -> None:
+        """Stop listening to the client and watching the clock (the gate's widgets stay)."""
+        self.client.remove_listener(self._heard)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._active = False
+
+    def _heard(self, change: GrantChange) -> None:
+        # Any thread (a refresh runs on a worker): the app hears it on the UI thread.
+        Clock.schedule_once(lambda _dt: self._changed(change), 0)
+
+    def _changed(self, change: GrantChange) -> None:
+        for callback in ((self.on_change, change),
+                         *(((self.on_revoked, change.decision),) if change.revoked else ())):
+            try:
+                callback[0](callback[1])
+            except Exception:  # the app's callback: logged, the gate goes on
+                log.exception("ConsentGate: the app's callback failed")
+        if self._active:
+            self._reconcile(self.client.decide())
+            self._schedule()
+
+    def _schedule(self) -> None:
+        """Wake at the next instant time alone changes the decision (or within MAX_WAIT)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        at = self.client.next_change_at()
+        if at is not None:
+            wait = (at - self.client.clock()).total_seconds()
+            self._timer = Clock.schedule_once(self._tick, min(max(wait, 0.0), MAX_WAIT))
+
+    def _tick(self, _dt: float) -> None:
+        self._timer = None
+        if self.client.check() is None:  # (a change reaches _changed, which goes on)
+            self._reconcile(self.client.decide())
+            self._schedule()
 
     def start(self) -> None:
         """Show what the decision asks for, then refresh in the background. Raises
@@ -91,7 +154,9 @@ class ConsentGate:
         self._start()
 
     def _start(self) -> None:
+        self._active = True
         self._show(self.client.decide())
+        self._schedule()
         # The network waits for the first frame: the screen comes first.
         after_first_frame(lambda: threading.Thread(
             target=self._work, daemon=True, name="kelisim-refresh").start())
@@ -106,29 +171,39 @@ class ConsentGate:
     def _refreshed(self, result: RefreshResult, decision: Decision) -> None:
         self.last_refresh = result
         self.on_refresh(result)
+        self._reconcile(decision)
+        self._schedule()
+
+    def _reconcile(self, decision: Decision) -> None:
+        """Bring what is shown in step with ``decision`` without taking anything from the
+        user: a consent screen stays (a newer version is offered on it, never swapped in)."""
         shown = self.shown
-        if shown is None and decision.kind in (Kind.PROMPT, Kind.NOTICE, Kind.UPCOMING):
-            self._show(decision)
-        elif isinstance(shown, ConsentScreen) and decision.kind is Kind.PROMPT and \
-                decision.version is not None and \
-                decision.version.version != shown.version.version:
+        if decision.kind is Kind.PROMPT:
+            if isinstance(shown, ConsentScreen):
+                if decision.version is not None and \
+                        decision.version.version != shown.version.version:
+                    shown.show_newer(decision)
+                return
             self._remove()
+            self._show(decision)
+        elif shown is None and decision.kind in (Kind.NOTICE, Kind.UPCOMING, Kind.NONE):
             self._show(decision)
 
     def recheck(self) -> Decision:
-        """Decide again now; show the consent screen if consent no longer stands (a
-        withdrawal) and tell the app through ``on_revoked``."""
+        """Decide again now (after a change in Settings, say): the listeners hear what
+        changed (``on_revoked`` among them), and the consent screen shows when consent no
+        longer stands."""
+        self._active = True
+        self.client.check()
         decision = self.client.decide()
-        if decision.kind is Kind.PROMPT and not isinstance(self.shown, ConsentScreen):
-            self._remove()
-            self.on_revoked(decision)
-            self._show(decision)
+        self._reconcile(decision)
         return decision
 
     def _show(self, decision: Decision) -> None:
         parent = self.parent
         assert parent is not None, "start() sets the parent first"
         if decision.kind is Kind.PROMPT:
+            self._blocked = True
             screen = ConsentScreen(self.client, decision, require_scroll=self.require_scroll)
             screen.bind(on_accept=lambda *_: self._accepted(),
                         on_decline=lambda *_: self._declined(decision))
@@ -147,8 +222,14 @@ class ConsentGate:
             self.shown = slot
             self.banner = banner
             parent.add_widget(slot)
-            self.on_done(decision)  # a notice does not block the app
+            self._done(decision)  # a notice does not block the app
         elif decision.kind is Kind.NONE:
+            self._done(decision)
+
+    def _done(self, decision: Decision) -> None:
+        """``on_done`` once each time the app goes from blocked to running."""
+        if self._blocked:
+            self._blocked = False
             self.on_done(decision)
 
     def _remove(self) -> None:
@@ -158,7 +239,8 @@ class ConsentGate:
 
     def _accepted(self) -> None:
         self._remove()
-        self.on_done(self.client.decide())
+        # Decide again at once: an UPCOMING notice (or a NOTICE) shows now, with on_done.
+        self._show(self.client.decide())
         self._sync()
 
     def _declined(self, decision: Decision) -> None:

@@ -16,13 +16,13 @@ are (``ConsentClient.from_bundle``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from client_sdk.errors import FormatError
 from client_sdk.protocol.digest import sha256_hex
-from client_sdk.protocol.envelope import PAYLOAD_ROOT, parse_envelope
+from client_sdk.protocol.envelope import PAYLOAD_MANIFEST, PAYLOAD_ROOT, parse_envelope
+from client_sdk.protocol.grammar import is_app_id, is_sha256
 from client_sdk.protocol.jsonutil import loads_strict
 from client_sdk.protocol.record import Record, record
 
@@ -31,8 +31,6 @@ __all__ = ["BUNDLE_FORMAT", "BUNDLE_SUFFIX", "AppBundle", "load_bundle"]
 BUNDLE_FORMAT = "kelisim-app-bundle"
 BUNDLE_SUFFIX = ".kelisim"
 MAX_BUNDLE_BYTES = 32 * 1024 * 1024
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_APP_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _KEYS = {"format", "format_version", "app", "root", "manifest", "documents"}
 
 
@@ -74,7 +72,7 @@ def load_bundle(source: str | Path | bytes, *, max_bytes: int = MAX_BUNDLE_BYTES
     if body["format"] != BUNDLE_FORMAT or body["format_version"] != 1:
         raise FormatError(f"{where}: format must be {BUNDLE_FORMAT!r} version 1", url=where)
     app = body["app"]
-    if not isinstance(app, str) or not _APP_ID.fullmatch(app):
+    if not is_app_id(app):
         raise FormatError(f"{where}: field app is not an app id", url=where)
     for field in ("root", "manifest"):
         if not isinstance(body[field], str):
@@ -87,7 +85,7 @@ def load_bundle(source: str | Path | bytes, *, max_bytes: int = MAX_BUNDLE_BYTES
         raise FormatError(f"{where}: field documents must map sha256 to text", url=where)
     documents: dict[str, bytes] = {}
     for sha, text in docs.items():
-        if not _SHA256.fullmatch(sha) or not isinstance(text, str):
+        if not is_sha256(sha) or not isinstance(text, str):
             raise FormatError(f"{where}: documents.{sha[:64]} must be text under its "
                               f"lower-case sha256", url=where)
         raw = text.encode("utf-8")
@@ -95,4 +93,32 @@ def load_bundle(source: str | Path | bytes, *, max_bytes: int = MAX_BUNDLE_BYTES
             raise FormatError(f"{where}: documents.{sha} does not hash to its key",
                               url=where)
         documents[sha] = raw
-    return AppBundle(app, root, body["manifest"].encode("utf-8"), documents)
+    manifest = body["manifest"].encode("utf-8")
+    _check_complete(manifest, documents, where)
+    return AppBundle(app, root, manifest, documents)
+
+
+def _check_complete(manifest: bytes, documents: Mapping[str, bytes], where: str) -> None:
+    """Every document the manifest names for its current and upcoming versions is in the
+    bundle: a bundle without one would show a first launch with no text to consent to.
+    Only the shape is read here (unverified); the client verifies the rest.
+
+    Raises:
+        FormatError: a document is missing (naming the version and locale), or the
+            manifest is not an envelope.
+    """
+    payload = parse_envelope(manifest, PAYLOAD_MANIFEST).payload_json(url=where)
+    if not isinstance(payload, dict):
+        return  # the client's verification names what is wrong with it
+    for key in ("current", "upcoming"):
+        version = payload.get(key)
+        if not isinstance(version, dict) or not isinstance(version.get("locales"), dict):
+            continue
+        for tag, doc in sorted(version["locales"].items()):
+            sha = doc.get("sha256") if isinstance(doc, dict) else None
+            if isinstance(sha, str) and sha not in documents:
+                raise FormatError(f"{where}: the {key} version "
+                                  f"{version.get('label', version.get('version'))!s} names "
+                                  f"a {tag!r} document ({sha[:12]}…) that the bundle does "
+                                  f"not hold; make the bundle again with `kelisim bundle`",
+                                  field=f"documents ({key}.locales.{tag})", url=where)

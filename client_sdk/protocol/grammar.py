@@ -9,7 +9,8 @@ Patterns (compiled ``re.Pattern[str]``, for ``fullmatch``; the ``is_*`` function
 are the usual way in):
 
 - ``ID_RE``: a catalogue id (app, purpose, vendor, data category, permission):
-  ``[a-z0-9][a-z0-9_.-]{0,63}``.
+  ``[a-z0-9][a-z0-9_.-]{0,63}``. An app id is an id (``APP_ID_RE`` is the same pattern):
+  the server's app.toml check, the bundler and the SDK all use :func:`is_app_id`.
 - ``UUID_RE``: a record, request or install id: a lower-case UUID ``8-4-4-4-12``.
 - ``LOCALE_RE``: a locale tag: ``[a-z]{2,3}`` and up to three ``-`` subtags of 2-8 letters
   or digits (``kk``, ``uz-Cyrl``, ``ru-KZ``), at most ``LOCALE_MAX`` (16) characters.
@@ -21,9 +22,9 @@ are the usual way in):
 
 Functions:
 
-- ``is_id(value: object) -> bool``, ``is_uuid(value: object) -> bool``,
-  ``is_locale(value: object) -> bool``, ``is_sha256(value: object) -> bool``: ``value`` is a
-  ``str`` matching the grammar in full.
+- ``is_id(value: object) -> bool``, ``is_app_id(value: object) -> bool``,
+  ``is_uuid(value: object) -> bool``, ``is_locale(value: object) -> bool``,
+  ``is_sha256(value: object) -> bool``: ``value`` is a ``str`` matching the grammar in full.
 - ``is_token(value: object) -> bool``: a bearer token as above.
 - ``is_int32(value: object, *, minimum: int = INT32_MIN) -> bool``: an ``int`` (never a
   ``bool``) from ``minimum`` to ``INT32_MAX``: every stored integer fits PostgreSQL
@@ -40,6 +41,7 @@ import re
 from datetime import UTC, datetime
 
 __all__ = [
+    "APP_ID_RE",
     "ID_RE",
     "INT32_MAX",
     "INT32_MIN",
@@ -50,6 +52,7 @@ __all__ = [
     "TOKEN_MAX",
     "TOKEN_RE",
     "UUID_RE",
+    "is_app_id",
     "is_id",
     "is_int32",
     "is_locale",
@@ -62,6 +65,7 @@ __all__ = [
 
 # re.ASCII: no class below may ever take a non-ASCII character, whatever flags are added.
 ID_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}", re.ASCII)
+APP_ID_RE = ID_RE
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 LOCALE_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}", re.ASCII)
 LOCALE_MAX = 16
@@ -76,6 +80,11 @@ INT32_MAX = 2**31 - 1
 
 def is_id(value: object) -> bool:
     return isinstance(value, str) and ID_RE.fullmatch(value) is not None
+
+
+def is_app_id(value: object) -> bool:
+    """An app id (``kz.jana_app``, up to 64 characters): the grammar every part checks."""
+    return isinstance(value, str) and APP_ID_RE.fullmatch(value) is not None
 
 
 def is_uuid(value: object) -> bool:

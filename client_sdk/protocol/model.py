@@ -8,6 +8,7 @@ and check no signatures: that is :mod:`client_sdk.protocol.envelope`'s job.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import field
 from datetime import datetime
 
 from client_sdk.errors import FormatError
@@ -19,6 +20,7 @@ from client_sdk.protocol.record import Record, record
 from client_sdk.protocol.timeutil import parse_duration
 
 __all__ = [
+    "CONSENT_MODE_SIGNALS",
     "LOCALES",
     "SIGNIFICANCES",
     "Controller",
@@ -38,6 +40,10 @@ SPEC_VERSION = 1
 LOCALES = ("kk", "ru", "en", "uz", "ky")
 SIGNIFICANCES = ("major", "minor", "patch")
 ROLES = ("root", "manifest", "receipt")
+# Google Consent Mode v2's four signals, in Google's order (a version's consent_mode maps
+# each to the purposes it needs).
+CONSENT_MODE_SIGNALS = ("ad_storage", "ad_user_data", "ad_personalization",
+                        "analytics_storage")
 
 
 
@@ -165,6 +171,8 @@ class Version(Record):
     third_party_transfer: bool
     cross_border_transfer: bool
     public_disclosure: bool
+    # Consent Mode signal -> the purposes it needs; optional in the payload (absent: {}).
+    consent_mode: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def purpose(self, purpose_id: str) -> Purpose | None:
         return next((p for p in self.purposes if p.id == purpose_id), None)
@@ -177,6 +185,7 @@ class Version(Record):
             "published", "min_age", "guardian_consent", "consent_term", "default_locale",
             "locales", "purposes", "vendors", "data_categories", "permissions",
             "third_party_transfer", "cross_border_transfer", "public_disclosure",
+            "consent_mode",
         )
         number = r.integer("version", minimum=1)
         significance = r.string("significance")
@@ -233,6 +242,7 @@ class Version(Record):
             permissions.append(Permission(mr.string("id", pattern=ID_RE), mr.ids("purposes"),
                                           mr.text("rationale")))
         _check_references(path, purposes, vendors, categories, permissions)
+        consent_mode = _consent_mode(r, path, {p.id for p in purposes})
         effective = r.time("effective")
         published = r.time("published")
         return cls(
@@ -246,7 +256,25 @@ class Version(Record):
             third_party_transfer=r.boolean("third_party_transfer"),
             cross_border_transfer=r.boolean("cross_border_transfer"),
             public_disclosure=r.boolean("public_disclosure"),
+            consent_mode=consent_mode,
         )
+
+
+def _consent_mode(r: Reader, path: str, purpose_ids: set[str]) -> dict[str, tuple[str, ...]]:
+    if "consent_mode" not in r.data:
+        return {}
+    cm = Reader(r.mapping("consent_mode"), f"{path}.consent_mode")
+    cm.only(*CONSENT_MODE_SIGNALS)
+    mapping: dict[str, tuple[str, ...]] = {}
+    for signal in CONSENT_MODE_SIGNALS:
+        if signal in cm.data:
+            ids = cm.ids(signal)
+            for pid in ids:
+                if pid not in purpose_ids:
+                    raise FormatError(f"unknown purpose {pid!r}",
+                                      field=f"{path}.consent_mode.{signal}")
+            mapping[signal] = ids
+    return mapping
 
 
 def _check_references(

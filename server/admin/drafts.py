@@ -34,7 +34,7 @@ __all__ = ["Verdict", "check", "field_diff", "latest_version", "missing_translat
 SPEC_KEYS = ("label", "significance", "effective", "min_age", "guardian_consent",
              "consent_term", "default_locale", "third_party_transfer",
              "cross_border_transfer", "public_disclosure", "summary", "title", "purposes",
-             "permissions")
+             "permissions", "consent_mode")
 
 
 def latest_version(s: Session, app_id: str) -> PolicyVersion | None:
@@ -54,6 +54,7 @@ def spec_from_version(body: dict[str, Any]) -> dict[str, Any]:
         "summary": {}, "title": {tag: loc["title"] for tag, loc in body["locales"].items()},
         "purposes": body["purposes"],
         "permissions": [p["id"] for p in body.get("permissions", [])],
+        "consent_mode": body.get("consent_mode", {}),
     }
 
 
@@ -204,6 +205,9 @@ def field_diff(old: dict[str, Any] | None, spec: dict[str, Any],
         a, b = base.get(key), spec.get(key)
         if a != b:
             out.append((key, _show(a), _show(b)))
+    if (base.get("consent_mode") or {}) != (spec.get("consent_mode") or {}):
+        out.append(("consent_mode", _show(base.get("consent_mode") or {}),
+                    _show(spec.get("consent_mode") or {})))
     old_p, new_p = _by_id(base.get("purposes")), _by_id(spec.get("purposes"))
     for pid in sorted(set(old_p) | set(new_p)):
         a, b = old_p.get(pid), new_p.get(pid)

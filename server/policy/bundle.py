@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from client_sdk.protocol.bundle import BUNDLE_FORMAT
+from client_sdk.protocol.grammar import is_app_id
 from client_sdk.protocol.jsonutil import loads_strict
 from server.errors import ExportError
 from server.files import write_atomic
@@ -50,6 +51,8 @@ def build_bundle(db: Database, signed_manifest: ManifestSource, app_id: str) -> 
     Raises:
         BundleWriteError: no such app, no root, or no signed manifest yet.
     """
+    if not is_app_id(app_id):  # the SDK's grammar: a bundle it would refuse is never made
+        raise BundleWriteError(f"{app_id!r} is not an app id")
     with db.session(readonly=True) as s:
         if s.get(App, app_id) is None:
             raise BundleWriteError(f"no app {app_id!r}; `kelisim apps list` shows them")

@@ -183,6 +183,8 @@ def build_version_body(meta: AppMetadata, version: VersionSource, number: int, s
         "third_party_transfer": spec["third_party_transfer"],
         "cross_border_transfer": spec["cross_border_transfer"],
         "public_disclosure": spec["public_disclosure"],
+        # Only when mapped: a manifest without it reads the same in every SDK.
+        **({"consent_mode": spec["consent_mode"]} if spec.get("consent_mode") else {}),
     }
 
 

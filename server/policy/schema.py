@@ -17,16 +17,18 @@ from marshmallow import (
     validates_schema,
 )
 
-from client_sdk.protocol.grammar import is_id, is_locale
-from client_sdk.protocol.model import LOCALES, SIGNIFICANCES
+from client_sdk.protocol.grammar import is_app_id, is_id, is_locale
+from client_sdk.protocol.model import CONSENT_MODE_SIGNALS, LOCALES, SIGNIFICANCES
 from client_sdk.protocol.timeutil import format_time, parse_duration, parse_time
 from server.strict_schema import Matches, Strict, nfc
 
-__all__ = ["COUNTRY", "ID", "AppSchema", "ControllerSchema", "DataCategorySchema",
+__all__ = ["APP_ID", "COUNTRY", "ID", "AppSchema", "ConsentModeSchema", "ControllerSchema",
+           "DataCategorySchema",
            "LocaleText", "PermissionSchema", "PurposeSchema", "VendorSchema", "VersionSchema",
            "When", "is_publishable_locale", "valid_bin"]
 
 ID = Matches(is_id, "must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)")
+APP_ID = Matches(is_app_id, "must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)")
 COUNTRY = Matches(re.compile(r"[A-Z]{2}", re.ASCII),
                   "must be an ISO 3166 two-letter code such as KZ")
 
@@ -126,7 +128,7 @@ def _unique(items: list[dict[str, Any]], name: str) -> None:
 
 
 class AppSchema(Strict):
-    id = fields.String(required=True, validate=ID)
+    id = fields.String(required=True, validate=APP_ID)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     default_locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
     controller = fields.Nested(ControllerSchema, required=True)
@@ -149,6 +151,13 @@ class PurposeSchema(Strict):
     vendors = fields.List(fields.String(validate=ID), load_default=list)
 
 
+# ``[consent_mode]``: Google Consent Mode v2 signal -> the purposes it needs (a signal left
+# out is always denied); the signals are the SDK model's one list.
+ConsentModeSchema = Strict.from_dict(
+    {signal: fields.List(fields.String(validate=ID)) for signal in CONSENT_MODE_SIGNALS},
+    name="ConsentModeSchema")
+
+
 class VersionSchema(Strict):
     label = fields.String(required=True, validate=validate.Length(min=1, max=64))
     significance = fields.String(required=True, validate=validate.OneOf(SIGNIFICANCES))
@@ -166,6 +175,7 @@ class VersionSchema(Strict):
     purposes = fields.List(fields.Nested(PurposeSchema), required=True,
                            validate=validate.Length(min=1, error="needs at least one purpose"))
     permissions = fields.List(fields.String(validate=ID), load_default=None)
+    consent_mode = fields.Nested(ConsentModeSchema, load_default=dict)
 
     @validates("consent_term")
     def _term(self, value: str | None, **kwargs: Any) -> None:
@@ -181,6 +191,14 @@ class VersionSchema(Strict):
         if data.get("guardian_consent") and data.get("min_age") is None:
             raise ValidationError("needs min_age: whose guardian must consent?",
                                   "guardian_consent")
+        purpose_ids = {str(p["id"]) for p in data.get("purposes", [])
+                       if isinstance(p, dict) and "id" in p}
+        for signal, ids in (data.get("consent_mode") or {}).items():
+            unknown = [i for i in ids if i not in purpose_ids]
+            if unknown:
+                raise ValidationError({signal: [
+                    f"unknown purpose {unknown[0]!r}; this version's purposes are "
+                    f"{sorted(purpose_ids)}"]}, "consent_mode")
 
     @post_load
     def _nfc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

@@ -102,6 +102,9 @@ STRINGS: dict[str, str] = {
     "action.update": "Choices changed",
     "action.acknowledge": "Notice read",
     "action.deletion_request": "Deletion requested",
+    # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
+    "newer_version": "A newer version of the policy was published.",
+    "continue_newer": "Continue with the new version",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

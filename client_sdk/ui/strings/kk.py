@@ -103,6 +103,9 @@ STRINGS: dict[str, str] = {
     "action.update": "Таңдау өзгертілді",
     "action.acknowledge": "Хабарлама оқылды",
     "action.deletion_request": "Жою сұралды",
+    # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
+    "newer_version": "Саясаттың жаңа нұсқасы жарияланды.",
+    "continue_newer": "Жаңа нұсқамен жалғастыру",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

@@ -103,6 +103,9 @@ STRINGS: dict[str, str] = {
     "action.update": "Тандоо өзгөртүлдү",
     "action.acknowledge": "Билдирүү окулду",
     "action.deletion_request": "Өчүрүү суралды",
+    # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
+    "newer_version": "Саясаттын жаңы версиясы жарыяланды.",
+    "continue_newer": "Жаңы версия менен улантуу",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

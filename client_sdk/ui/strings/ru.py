@@ -105,6 +105,9 @@ STRINGS: dict[str, str] = {
     "action.update": "Выбор изменён",
     "action.acknowledge": "Уведомление прочитано",
     "action.deletion_request": "Запрошено удаление",
+    # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
+    "newer_version": "Опубликована более новая версия политики.",
+    "continue_newer": "Продолжить с новой версией",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

@@ -105,6 +105,9 @@ STRINGS: dict[str, str] = {
     "action.update": "Tanlov oʻzgartirildi",
     "action.acknowledge": "Xabarnoma oʻqildi",
     "action.deletion_request": "Oʻchirish soʻraldi",
+    # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
+    "newer_version": "Siyosatning yangi versiyasi eʼlon qilindi.",
+    "continue_newer": "Yangi versiya bilan davom etish",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

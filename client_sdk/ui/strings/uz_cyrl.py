@@ -102,6 +102,9 @@ STRINGS: dict[str, str] = {
     "action.update": "Танлов ўзгартирилди",
     "action.acknowledge": "Хабарнома ўқилди",
     "action.deletion_request": "Ўчириш сўралди",
+    # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
+    "newer_version": "Сиёсатнинг янги версияси эълон қилинди.",
+    "continue_newer": "Янги версия билан давом этиш",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.
