@@ -217,4 +217,6 @@ KK: dict[str, str] = {
     "already_resolved": "Бұл сұрау бұрын жабылған.",
     "Missing data for required field.": "Міндетті өріс.",
     "Not a valid integer.": "Бүтін сан емес.",
+    "access": "қол жеткізу", "rectification": "түзету", "blocking": "бұғаттау",
+    "refused": "бас тартылды", "Refuse": "Бас тарту", "consent withdrawn": "келісім қайтарылды",
 }

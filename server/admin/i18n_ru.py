@@ -199,4 +199,6 @@ RU: dict[str, str] = {
     "{tag}: summary of what changed": "{tag}: описание изменений",
     "{tag}: document in the app's default language":
         "{tag}: документ на языке приложения по умолчанию",
+    "access": "доступ", "rectification": "уточнение", "blocking": "блокирование",
+    "refused": "отказано", "Refuse": "Отказать", "consent withdrawn": "согласие отозвано",
 }
