@@ -39,6 +39,7 @@ from client_sdk.protocol.timeutil import utcnow
 if TYPE_CHECKING:
     from client_sdk._internal.sync import SyncResult
     from client_sdk.protocol.bundle import AppBundle
+    from client_sdk.requests import DataExport, DataRequest
     from client_sdk.transport import Transport
 
 log = logging.getLogger("kelisim")
@@ -326,18 +327,92 @@ class ConsentClient:
             decision = self.decide(now)
             return self._append(recording.acknowledge(decision, self._stamp(now)))
 
-    def request_deletion(self) -> LedgerRecord:
-        """Ask the operator to delete this user's data. Recorded at once, sent by
-        ``sync()``; the receipt appears in ``history()``.
+    def request_deletion(self, withdraw: bool = False) -> LedgerRecord:
+        """Ask the operator to delete this user's data: :meth:`request` of kind
+        ``deletion``. ``withdraw``: the user chose to withdraw consent in the same step
+        (recorded with the request, and a withdrawal is recorded first when consent
+        stands). Recorded at once, sent by ``sync()``.
 
         Raises:
-            UsageError: no verified manifest yet.
-            StorageError: the record could not be written.
+            UsageError: no verified manifest yet, or ``withdraw`` not a bool.
+            StorageError: the records could not be written.
         """
+        return self.request("deletion", withdraw=withdraw)
+
+    # -- requests of the data subject (client_sdk/_internal/requests.py) -----------------
+    def request(self, kind: str, note: str | None = None, *,
+                withdraw: bool | None = None) -> LedgerRecord:
+        """File a request of the data subject (Law 94-V Art. 24): ``access`` (what do you
+        hold about me), ``rectification`` (``note`` says what to correct: required),
+        ``blocking`` (restrict processing) or ``deletion`` (``withdraw``: whether the
+        user withdraws consent in the same step; default False). Durable when it returns;
+        ``sync()`` sends it and keeps its signed receipt; :meth:`requests` shows where it
+        stands. Returns the request's ledger record.
+
+        Raises:
+            UsageError: no verified manifest, or a bad ``kind``, ``note`` or ``withdraw``
+                (the message names the field; nothing is recorded).
+            StorageError: the records could not be written.
+        """
+        if kind == "deletion" and withdraw is None:
+            withdraw = False
         now = self.clock()
-        rec = recording.deletion_request(self.current_version(now), self._stamp(now))
+        version = self.current_version(now)
+        rec = recording.request(version, self._stamp(now), kind, note, withdraw)
         with self._lock:
-            return self._append(rec)
+            records = []
+            if withdraw is True and self._state.status == "accepted":
+                records.append(recording.withdraw(version, self._state, self._stamp(now)))
+            records.append(rec)
+            self.store.append_request(records, rec.id, note, withdraw)
+            for r in records:
+                self._state = apply(self._state, r)
+        return rec
+
+    def requests(self) -> list[DataRequest]:
+        """Every request filed on this device, oldest first, with its status: pending,
+        rejected, open (received, deadline), resolved or refused (with the operator's
+        answer). ``sync()`` reads the status back while a request is open.
+
+        Raises:
+            StorageError: the store could not be read.
+        """
+        from client_sdk._internal.requests import from_row
+
+        return [from_row(r, self.store.path) for r in self.store.request_rows()]
+
+    def export_my_data(self, locale: str | None = None) -> DataExport:
+        """The user's own data on this device, to save or share (the right of access):
+        ``json`` (UTF-8 bytes: every consent record with its status and signed receipt,
+        and every request) and ``summary`` (plain text in ``locale``, default the
+        remembered or first preferred language; see docs/sdk.md).
+
+        Raises:
+            StorageError: the store could not be read.
+        """
+        from client_sdk._internal.export import export_document
+        from client_sdk.requests import DataExport
+        from client_sdk.ui.summary import export_summary
+
+        tag = locale or self.remembered_locale() or (self.preferred_locales or ("en",))[0]
+        now, records, requests = self.clock(), self.history(), self.requests()
+        manifest = self.manifest
+        # The manifest names the controller, not the app: the summary names both.
+        name = f"{self.app_id} ({manifest.controller.name})" if manifest else self.app_id
+        return DataExport(export_document(self.app_id, self.store, records, requests, now),
+                          export_summary(name, records, requests, tag, now), tag,
+                          f"kelisim-{self.app_id}-{now.strftime('%Y%m%d-%H%M%S')}")
+
+    def _sync_requests(self) -> ConsentError | None:
+        """After the upload: read back the status of requests not yet answered."""
+        from client_sdk._internal.requests import pull_status
+
+        try:
+            pull_status(self.store, self.transport, base_url=self.server_url,
+                        app_id=self.app_id, now=self.clock())
+        except ConsentError as exc:
+            return exc
+        return None
 
     # -- network ------------------------------------------------------------------------
     def refresh(self) -> RefreshResult:
@@ -370,17 +445,24 @@ class ConsentClient:
         Registers the install on first use. Records whose last attempt failed wait
         (exponential backoff with jitter, kept across restarts) unless ``force``. A record
         counts as synced only once a receipt signed by the root's receipt keys confirms
-        exactly it. Never raises for network or server problems: see ``SyncResult.error``.
+        exactly it. Then, while a request is open, its status is read back from the
+        install's history (:meth:`requests`). Never raises for network or server problems:
+        see ``SyncResult.error``.
         """
         from client_sdk._internal.sync import SyncResult, run_sync
 
         with self._sync_lock:
             try:
-                return run_sync(self.store, self.transport, base_url=self.server_url,
-                                app_id=self.app_id, root=self._trust.root.root,
-                                now=self.clock(), rng=self._rng, force=force)
+                result = run_sync(self.store, self.transport, base_url=self.server_url,
+                                  app_id=self.app_id, root=self._trust.root.root,
+                                  now=self.clock(), rng=self._rng, force=force)
             except ConsentError as exc:  # storage failures included; nothing was lost
                 return SyncResult(False, 0, -1, exc)
+            failed = self._sync_requests() if result.ok else None
+            if failed is not None:
+                return SyncResult(False, result.synced, result.pending, failed,
+                                  result.rejected)
+            return result
 
     def close(self) -> None:
         self.store.close()
