@@ -37,6 +37,7 @@ from client_sdk.protocol.envelope import (
     verify_threshold,
 )
 from client_sdk.protocol.model import Manifest, Root, Version
+from client_sdk.requests import REQUEST_KINDS, DataExport, DataRequest
 
 if typing.TYPE_CHECKING:
     from client_sdk._internal.sync import SyncResult
@@ -46,10 +47,13 @@ __all__ = [
     "PAYLOAD_MANIFEST",
     "PAYLOAD_RECEIPT",
     "PAYLOAD_ROOT",
+    "REQUEST_KINDS",
     "Change",
     "ConsentClient",
     "ConsentError",
     "ConsentState",
+    "DataExport",
+    "DataRequest",
     "Decision",
     "DocumentMismatchError",
     "ExpiredError",

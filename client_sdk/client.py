@@ -34,6 +34,7 @@ from client_sdk._internal.gating import Gating
 from client_sdk._internal.ledger import LedgerRecord, apply, derive_state
 from client_sdk._internal.listeners import Listener, Listeners
 from client_sdk._internal.locales import negotiate
+from client_sdk._internal.rights import SubjectRequests
 from client_sdk._internal.store import Store, check_owner
 from client_sdk._internal.trust import TrustedManifest, TrustedState
 from client_sdk._internal.updater import Limits, fetch_document, launch_root, load_bundle, update
@@ -69,8 +70,10 @@ class RefreshResult(Record):
     error: ConsentError | None = None
 
 
-class ConsentClient(Gating):
-    """The SDK's facade: verified policy, the user's decisions, sync (docs/sdk.md)."""
+class ConsentClient(Gating, SubjectRequests):
+    """The SDK's facade: verified policy, the user's decisions, sync (docs/sdk.md); what is
+    granted and who is told is :class:`Gating`'s, the data subject's requests and export
+    are :class:`SubjectRequests`'s."""
 
     def __init__(
         self,
@@ -343,19 +346,6 @@ class ConsentClient(Gating):
         self._notify("acknowledge")
         return rec
 
-    def request_deletion(self) -> LedgerRecord:
-        """Ask the operator to delete this user's data. Recorded at once, sent by
-        ``sync()``; the receipt appears in ``history()``.
-
-        Raises:
-            UsageError: no verified manifest yet.
-            StorageError: the record could not be written.
-        """
-        now = self.clock()
-        rec = recording.deletion_request(self.current_version(now), self._stamp(now))
-        with self._lock:
-            return self._append(rec)
-
     # -- network ------------------------------------------------------------------------
     def refresh(self) -> RefreshResult:
         """Walk the root forward, fetch and verify the manifest and documents.
@@ -388,17 +378,24 @@ class ConsentClient(Gating):
         Registers the install on first use. Records whose last attempt failed wait
         (exponential backoff with jitter, kept across restarts) unless ``force``. A record
         counts as synced only once a receipt signed by the root's receipt keys confirms
-        exactly it. Never raises for network or server problems: see ``SyncResult.error``.
+        exactly it. Then, while a request is open, its status is read back from the
+        install's history (:meth:`requests`). Never raises for network or server problems:
+        see ``SyncResult.error``.
         """
         from client_sdk._internal.sync import SyncResult, run_sync
 
         with self._sync_lock:
             try:
-                return run_sync(self.store, self.transport, base_url=self.server_url,
-                                app_id=self.app_id, root=self._trust.root.root,
-                                now=self.clock(), rng=self._rng, force=force)
+                result = run_sync(self.store, self.transport, base_url=self.server_url,
+                                  app_id=self.app_id, root=self._trust.root.root,
+                                  now=self.clock(), rng=self._rng, force=force)
             except ConsentError as exc:  # storage failures included; nothing was lost
                 return SyncResult(False, 0, -1, exc)
+            failed = self._sync_requests() if result.ok else None
+            if failed is not None:
+                return SyncResult(False, result.synced, result.pending, failed,
+                                  result.rejected)
+            return result
 
     def close(self) -> None:
         self.store.close()

@@ -174,10 +174,15 @@ class Receipt(Base):
 
 
 class DeletionRequest(Base):
+    """A request of the data subject (access, rectification, blocking or deletion; the
+    table's name is from when deletion was the only kind), with its signed receipt."""
+
     __tablename__ = "deletion_requests"
     __table_args__ = (
         UniqueConstraint("app_id", "request_id", name="uq_deletion_requests_app_request"),
         Index("ix_deletion_requests_install_row", "install_id", "row_id"),
+        # The operator's queue: open requests by deadline.
+        Index("ix_deletion_requests_status_deadline", "status", "deadline"),
     )
     row_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False)
@@ -186,7 +191,15 @@ class DeletionRequest(Base):
     client_time: Mapped[str] = mapped_column(String(20), nullable=False)
     server_time: Mapped[str] = mapped_column(String(20), nullable=False)
     body_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)  # open | resolved
+    # access | rectification | blocking | deletion (client_sdk.protocol.records.REQUEST_KINDS)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, server_default="deletion")
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # the user's
+    # For a deletion: whether the user withdrew consent in the same step; else None.
+    withdraw: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Fixed when received (server/consent/deadlines.py) and signed in the receipt.
+    deadline: Mapped[str] = mapped_column(String(20), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # open|resolved|refused
+    # When and with what answer (the operator's note) it was resolved or refused.
     resolved_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
     receipt: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -33,25 +33,34 @@ def test_queue_deadline_and_resolve(client: FlaskClient, published: Path, kelisi
     assert resp.status_code == 422 and 'data-field="request_deadline_days"' in resp.get_data(True)
     assert post(client, f"/admin/apps/{APP}/settings",
                 {"request_deadline_days": "7"}).status_code == 303
+    # The setting applies to requests received from now on: a request's deadline was fixed
+    # (and signed in its receipt) when it arrived.
     clock.now = received + timedelta(days=4, hours=1)
     html = client.get("/admin/requests").get_data(True)
-    assert "2 d left" in html and 'class="overdue"' not in html
+    assert "25 d left" in html and 'class="overdue"' not in html
+    second = deletion(client, auth)
+    html = client.get("/admin/requests").get_data(True)
+    assert "7 d left" in html and html.index(second[:8]) < html.index(first[:8])
     sign_in(client, kelisim, users["responder"])
     # A note is required; nothing changes without one.
     resp = post(client, f"/admin/requests/{APP}/{first}/resolve", {"note": "  "})
     assert resp.status_code == 422 and 'data-field="note"' in resp.get_data(True)
     with kelisim.db.session(readonly=True) as s:
-        assert s.scalars(sa.select(DeletionRequest.status)).one() == "open"
+        assert set(s.scalars(sa.select(DeletionRequest.status))) == {"open"}
     resp = post(client, f"/admin/requests/{APP}/{first}/resolve",
                 {"note": "Erased from CRM and backups"})
     assert resp.status_code == 303
     with kelisim.db.session(readonly=True) as s:
-        d = s.scalars(sa.select(DeletionRequest)).one()
+        d = s.scalars(sa.select(DeletionRequest).where(
+            DeletionRequest.request_id == first)).one()
         assert d.status == "resolved" and d.resolution == "Erased from CRM and backups"
+    assert post(client, f"/admin/requests/{APP}/{second}/resolve",
+                {"note": "Erased"}).status_code == 303
     assert "No open requests" in client.get("/admin/requests").get_data(True)
     assert "Erased from CRM" in client.get("/admin/requests?all=1").get_data(True)
     assert post(client, f"/admin/requests/{APP}/{first}/resolve",
                 {"note": "again"}).status_code == 409
     ev = events(kelisim, "deletion.resolve")
-    assert [(e.actor, e.target) for e in ev] == [("responder@example.com", f"{APP}/{first}")]
+    assert [(e.actor, e.target) for e in ev] == [("responder@example.com", f"{APP}/{first}"),
+                                                 ("responder@example.com", f"{APP}/{second}")]
     assert events(kelisim, "app.settings")[0].details == {"request_deadline_days": [None, 7]}

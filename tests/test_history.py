@@ -73,7 +73,7 @@ def test_pages_are_bounded_and_walk_the_history_once(client: FlaskClient,
         page = resp.get_json()
         pages += 1
         assert set(page) == {"install_id", "records", "receipts", "deletion_requests",
-                             "next_cursor"}
+                             "requests", "next_cursor"}
         assert 1 <= len(page["records"]) <= history.DEFAULT_LIMIT
         assert len(resp.data) <= history.PAGE_BYTES
         # Each receipt once, each one used, each one covering its records.

@@ -32,7 +32,9 @@ from client_sdk.protocol.records import (
     RECORD_ACTIONS,
     RECORD_FIELD_NAMES,
     RECORD_FIELDS,
+    REQUEST_ACTIONS,
     field_accepts,
+    request_kind,
 )
 from server.admin.charts import COLORS
 from server.admin.i18n_kk import KK
@@ -50,11 +52,14 @@ BOOKKEEPING = {"row_id", "app_id", "body_hash", "prev_hash", "row_hash", "receip
 
 
 def test_the_action_lists_are_one() -> None:
-    """Every action is a ledger action; the sync API takes all but the deletion request
-    (it has its own endpoint); the rules and the ledger use the same tuple."""
+    """Every action is a ledger action; the sync API takes all but the requests of the data
+    subject (they have their own endpoint); the rules and the ledger use the same tuple."""
     assert ACTIONS == ("accept", "decline", "withdraw", "update", "acknowledge",
-                       "deletion_request")
-    assert ACTIONS[:-1] == RECORD_ACTIONS
+                       "deletion_request", "access_request", "rectification_request",
+                       "blocking_request")
+    assert ACTIONS[:5] == RECORD_ACTIONS
+    assert set(REQUEST_ACTIONS.values()) == set(ACTIONS[5:])
+    assert all(request_kind(a) == k for k, a in REQUEST_ACTIONS.items())
     assert rules.ACTIONS is ACTIONS
 
 
@@ -125,6 +130,9 @@ def test_the_server_table_has_the_record_columns() -> None:
     for name, column in record_columns.items():
         kind, length = _COLUMN_TYPES[FIELDS[name].kind]
         assert isinstance(column.type, kind), name
+        if name == "action":  # holds every action a record sent to /consents may have
+            assert column.type.length >= max(map(len, RECORD_ACTIONS))
+            continue
         assert getattr(column.type, "length", None) == length, name
         assert column.nullable == FIELDS[name].nullable, name
 

@@ -150,7 +150,8 @@ def test_record_checks_evidence_and_accept_rules() -> None:
     assert fields(problems) == ["age_confirmed", "evidence.seconds_on_screen"]
     assert str(problems[0]).startswith("age_confirmed: version 3.0 sets min_age 16")
     assert set(ACTIONS) == {"accept", "decline", "withdraw", "update", "acknowledge",
-                            "deletion_request"}
+                            "deletion_request", "access_request", "rectification_request",
+                            "blocking_request"}
 
 
 def test_evidence_contract() -> None:

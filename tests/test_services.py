@@ -181,7 +181,8 @@ def test_resolve_deletion_request(kelisim: Kelisim, demo_dir: Path) -> None:
                               install_id="11111111-1111-4111-8111-111111111111",
                               client_time="2026-03-01T00:00:00Z",
                               server_time="2026-03-01T00:00:00Z", body_hash="0" * 64,
-                              status="open", receipt=b"{}"))
+                              deadline="2026-03-31T00:00:00Z", status="open",
+                              receipt=b"{}"))
     with pytest.raises(InvalidValue, match="note"), kelisim.db.session() as s:
         resolve(s, "jana-courier", "r1", " ", NOW, ACTOR)
     with pytest.raises(UnknownDeletionRequest), kelisim.db.session() as s:
@@ -198,7 +199,7 @@ def test_resolve_deletion_request(kelisim: Kelisim, demo_dir: Path) -> None:
     with kelisim.db.session() as s:
         assert s.scalars(sa.select(AdminEvent.details).where(
             AdminEvent.action == "deletion.resolve")).all() == [
-            {"install_id": "11111111-1111-4111-8111-111111111111",
+            {"install_id": "11111111-1111-4111-8111-111111111111", "kind": "deletion",
              "note": "erased the account"}]
 
 

@@ -18,6 +18,7 @@ API::
     update(version, state, stamp, changes) -> LedgerRecord
     acknowledge(decision, stamp) -> LedgerRecord
     deletion_request(version, stamp) -> LedgerRecord
+    request(version, stamp, kind, note, withdraw) -> LedgerRecord   (any kind of request)
     accept_grants(version, purposes) -> dict[str, bool]      the grant merging rule
     recorded_evidence(evidence) -> dict[str, Any]            the evidence rule
 """
@@ -36,10 +37,11 @@ from client_sdk.errors import UsageError
 from client_sdk.protocol import rules
 from client_sdk.protocol.model import Version
 from client_sdk.protocol.record import Record, record
+from client_sdk.protocol.records import REQUEST_ACTIONS, REQUEST_KINDS
 from client_sdk.protocol.timeutil import format_time
 
 __all__ = ["Stamp", "accept", "accept_grants", "acknowledge", "decline", "deletion_request",
-           "recorded_evidence", "update", "withdraw"]
+           "recorded_evidence", "request", "update", "withdraw"]
 
 Purposes = Iterable[str] | Mapping[str, bool] | None
 
@@ -203,3 +205,17 @@ def acknowledge(decision: Decision, stamp: Stamp) -> LedgerRecord:
 def deletion_request(version: Version, stamp: Stamp) -> LedgerRecord:
     """A request to delete the user's data, under ``version``."""
     return _record("deletion_request", version, stamp, {})
+
+
+def request(version: Version, stamp: Stamp, kind: str, note: str | None,
+            withdraw: bool | None) -> LedgerRecord:
+    """A request of the data subject of ``kind`` (one of ``REQUEST_KINDS``), under
+    ``version``; ``note`` and ``withdraw`` are checked by
+    :func:`client_sdk.protocol.rules.check_request` (the store keeps them beside the record).
+
+    Raises:
+        UsageError: naming ``kind``, ``note`` or ``withdraw``.
+    """
+    _raise_first(rules.check_request(kind, note, withdraw))
+    assert kind in REQUEST_KINDS
+    return _record(REQUEST_ACTIONS[kind], version, stamp, {})

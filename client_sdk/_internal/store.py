@@ -32,7 +32,9 @@ from client_sdk._internal.ledger import LedgerRecord
 from client_sdk._internal.storerows import (
     INSERT_SQL,
     MIGRATE_1,
+    MIGRATE_2,
     RECORDS_SQL,
+    REQUEST_COLUMNS,
     SCHEMA,
     SCHEMA_VERSION,
     blob,
@@ -89,8 +91,9 @@ class Store:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StorageError(f"{self.path} was written by a newer SDK (schema {version})")
-        if version == 1:
-            db.executescript(f"BEGIN IMMEDIATE;\n{MIGRATE_1}"
+        steps = {1: MIGRATE_1 + MIGRATE_2, 2: MIGRATE_2}
+        if version in steps:
+            db.executescript(f"BEGIN IMMEDIATE;\n{steps[version]}"
                              f"PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
         elif version < SCHEMA_VERSION:
             raise StorageError(f"{self.path} is not a Kelisim store (schema {version})")
@@ -243,6 +246,39 @@ class Store:
         with self._tx() as db:
             db.execute(INSERT_SQL, row_values(record))
             db.execute("INSERT INTO outbox(record_id) VALUES(?)", (record.id,))
+
+    def append_request(self, records: Iterable[LedgerRecord], request_id: str,
+                       note: str | None, withdraw: bool | None) -> None:
+        """Append ``records`` (a withdrawal, then the request) and the request's details,
+        queued for sync, in one transaction: the user's choice is stored whole or not."""
+        with self._tx() as db:
+            for record in records:
+                db.execute(INSERT_SQL, row_values(record))
+                db.execute("INSERT INTO outbox(record_id) VALUES(?)", (record.id,))
+            db.execute("INSERT INTO requests(record_id, note, withdraw) VALUES(?, ?, ?)",
+                       (request_id, note, None if withdraw is None else int(withdraw)))
+
+    def request_rows(self) -> list[tuple[Any, ...]]:
+        """Each request's row (``storerows.REQUEST_COLUMNS``), oldest first."""
+        return self._read(f"SELECT {REQUEST_COLUMNS} FROM requests r "  # noqa: S608
+                          "JOIN ledger l ON l.id = r.record_id "
+                          "LEFT JOIN outbox o ON o.record_id = l.id ORDER BY l.seq")
+
+    def request_details(self) -> dict[str, tuple[str | None, bool | None]]:
+        """Each request's note and withdraw choice, by record id."""
+        rows = self._read("SELECT record_id, note, withdraw FROM requests")
+        return {r[0]: (r[1], None if r[2] is None else bool(r[2])) for r in rows}
+
+    def set_request_status(self, updates: Mapping[str, Mapping[str, str | None]],
+                           now: str) -> None:
+        """Store the status the install's history gave for each request id, in one
+        transaction (keys: status, received_at, deadline, answered_at, answer)."""
+        with self._tx() as db:
+            for record_id, u in updates.items():
+                db.execute("UPDATE requests SET status = ?, received_at = ?, deadline = ?, "
+                           "answered_at = ?, answer = ?, checked_at = ? WHERE record_id = ?",
+                           (u["status"], u["received_at"], u["deadline"], u["answered_at"],
+                            u["answer"], now, record_id))
 
     def records(self) -> list[LedgerRecord]:
         """Every record, oldest first.

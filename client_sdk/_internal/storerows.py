@@ -23,10 +23,28 @@ from client_sdk.protocol.records import (
     field_accepts,
 )
 
-__all__ = ["INSERT_SQL", "MIGRATE_1", "RECORDS_SQL", "SCHEMA", "SCHEMA_VERSION", "blob",
+__all__ = ["INSERT_SQL", "MIGRATE_1", "MIGRATE_2", "RECORDS_SQL", "REQUESTS",
+           "REQUEST_COLUMNS", "SCHEMA", "SCHEMA_VERSION", "blob",
            "row_record", "row_values"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+# A request of the data subject: what the user asked (its ledger record holds the kind as
+# ``<kind>_request``), and its status as the install's history last said (status null
+# until the server was asked).
+REQUESTS = """
+CREATE TABLE IF NOT EXISTS requests (
+    record_id TEXT PRIMARY KEY REFERENCES ledger(id),
+    note TEXT,
+    withdraw INTEGER,
+    status TEXT,
+    received_at TEXT,
+    deadline TEXT,
+    answered_at TEXT,
+    answer TEXT,
+    checked_at TEXT
+);
+"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -55,16 +73,25 @@ CREATE TABLE IF NOT EXISTS outbox (
     reason TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(synced_at) WHERE synced_at IS NULL;
-"""
+""" + REQUESTS
 
 # Schema 1 -> 2: records the server refuses for good are set aside with its reason.
 MIGRATE_1 = "ALTER TABLE outbox ADD COLUMN rejected_at TEXT;\n" \
             "ALTER TABLE outbox ADD COLUMN reason TEXT;\n"
+# Schema 2 -> 3: requests of every kind with their status; a deletion request recorded
+# before has no note and no withdraw choice.
+MIGRATE_2 = REQUESTS + ("INSERT INTO requests(record_id) SELECT id FROM ledger "  # noqa: S608
+                        "WHERE action = 'deletion_request';\n")
 
 RECORDS_SQL = (
     f"SELECT l.seq, {', '.join(f'l.{name}' for name in RECORD_FIELD_NAMES)}, "  # noqa: S608
     "o.synced_at, o.receipt, o.rejected_at, o.reason "
     "FROM ledger l LEFT JOIN outbox o ON o.record_id = l.id ")
+
+# What Store.request_rows reads of a request (the ledger's l, the outbox's o).
+REQUEST_COLUMNS = ("l.id, l.action, l.client_time, r.note, r.withdraw, o.synced_at, "
+                   "o.rejected_at, o.reason, o.receipt, r.status, r.received_at, r.deadline, "
+                   "r.answered_at, r.answer, r.checked_at")
 
 INSERT_SQL = (f"INSERT INTO ledger({', '.join(RECORD_FIELD_NAMES)}) "
               f"VALUES({', '.join('?' * len(RECORD_FIELD_NAMES))})")

@@ -34,8 +34,15 @@ from client_sdk.errors import ConsentError, FormatError, NetworkError, Repositor
 from client_sdk.protocol.grammar import is_token, is_uuid
 from client_sdk.protocol.jsonutil import canonical_bytes, loads_strict
 from client_sdk.protocol.model import Root
-from client_sdk.protocol.receipts import Receipt, confirms, confirms_deletion, verify_receipt
+from client_sdk.protocol.receipts import (
+    Receipt,
+    confirms,
+    confirms_deletion,
+    confirms_request,
+    verify_receipt,
+)
 from client_sdk.protocol.record import Record, record
+from client_sdk.protocol.records import request_kind
 from client_sdk.protocol.timeutil import format_time
 
 if TYPE_CHECKING:
@@ -169,13 +176,21 @@ class _Session:
         self.store.put_meta({"install_token": new.encode()})
         return True
 
-    def post_authed(self, url: str, body: Any) -> tuple[str, Response]:
+    def get(self, url: str, token: str) -> Response:
+        return self.transport.request("GET", url, headers={"Authorization": f"Bearer {token}"},
+                                      max_bytes=MAX_RESPONSE)
+
+    def post_authed(self, url: str, body: Any, *, register: bool = True
+                    ) -> tuple[str, Response]:
         """POST with the install's token, renewing or registering again as the server
-        asks. Returns the install id the answer is for, and the answer."""
+        asks. Returns the install id the answer is for, and the answer. ``body`` None:
+        a GET of ``url`` (the install's own history; never registers an install)."""
         renewed = registered = False
         while True:
             install_id, token = self.credentials()
-            resp = self.post(url, body, token)
+            url_now = url.replace("{install}", install_id)
+            resp = self.post(url_now, body, token) if body is not None else \
+                self.get(url_now, token)
             if resp.status != 401:
                 return install_id, resp
             code = read_error(resp).code
@@ -186,7 +201,7 @@ class _Session:
             elif code != "invalid_token":
                 return install_id, resp
             # Refused for good (or the renewal was): a new install, the same records; once.
-            if registered:
+            if registered or not register:
                 return install_id, resp
             registered = True
             self.forget()
@@ -308,6 +323,32 @@ def _send_deletion(s: _Session, root: Root, app_id: str, rec: LedgerRecord) -> _
     return _Outcome({rec.id: raw}, {})
 
 
+def _send_request(s: _Session, root: Root, app_id: str, rec: LedgerRecord,
+                  details: tuple[str | None, bool | None]) -> _Outcome:
+    """POST /requests: one request of the data subject, confirmed by its ``request``
+    receipt (kind, time, the withdraw choice and the note's sha256)."""
+    url = f"{s.base}/requests"
+    kind = request_kind(rec.action)
+    note, withdraw = details
+    install_id, resp = s.post_authed(url, {"id": rec.id, "kind": kind,
+                                           "client_time": rec.client_time, "note": note,
+                                           "withdraw": withdraw})
+    if resp.status in (413, 422):
+        return _single_refusal(resp, read_error(resp), rec, url)
+    if resp.status not in (200, 201):
+        return _Outcome({}, {}, read_error(resp).error(url))
+    receipt = _object(resp, url, "request answer").get("receipt")
+    if not isinstance(receipt, str):
+        raise FormatError("must be the receipt envelope as a string", field="receipt", url=url)
+    raw = receipt.encode("utf-8")
+    verified = verify_receipt(raw, root, app_id=app_id, install_id=install_id, kind="request",
+                              url=url)
+    if kind is None or not confirms_request(verified, rec.id, kind, rec.client_time,
+                                            withdraw, note):
+        raise FormatError("request receipt does not match the request", url=url)
+    return _Outcome({rec.id: raw}, {})
+
+
 def run_sync(store: Store, transport: Transport, *, base_url: str, app_id: str, root: Root,
              now: datetime, rng: random.Random, force: bool = False) -> SyncResult:
     """Send what is due (everything with ``force``); see the module docstring.
@@ -322,15 +363,24 @@ def run_sync(store: Store, transport: Transport, *, base_url: str, app_id: str, 
     session = _Session(store, transport, base_url, app_id)
     synced = rejected = 0
     error: ConsentError | None = None
-    consents = [r for r in pending if r.action != "deletion_request"]
-    deletions = [r for r in pending if r.action == "deletion_request"]
+    # Consent records first: a withdrawal made with a deletion request reaches the server
+    # before the request does.
+    consents = [r for r in pending if request_kind(r.action) is None]
+    requests = [r for r in pending if request_kind(r.action) is not None]
+    details = store.request_details() if requests else {}
     work: list[list[LedgerRecord]] = [consents[i:i + BATCH]
                                       for i in range(0, len(consents), BATCH)]
-    work += [[d] for d in deletions]
+    work += [[d] for d in requests]
     for batch in work:
         try:
-            if batch[0].action == "deletion_request":
-                out = _send_deletion(session, root, app_id, batch[0])
+            first = batch[0]
+            note, withdraw = details.get(first.id, (None, None))
+            if first.action == "deletion_request" and withdraw is None:
+                # Recorded by an SDK before requests of every kind (no withdraw choice):
+                # its own endpoint, as then.
+                out = _send_deletion(session, root, app_id, first)
+            elif request_kind(first.action) is not None:
+                out = _send_request(session, root, app_id, first, (note, withdraw))
             else:
                 out = _send_consents(session, root, app_id, batch)
         except StorageError:

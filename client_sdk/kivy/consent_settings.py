@@ -1,6 +1,10 @@
 """``ConsentSettings``: what the user agreed to and when, per-purpose switches with
 descriptions and vendors, the full policy, the history in local time with what changed
-and whether it reached the operator, Withdraw and Request deletion (both confirmed first).
+and whether it reached the operator, the user's requests with their status and the
+operator's answer, Withdraw, the requests of every kind (access, rectification, blocking,
+deletion with the choice to withdraw consent in the same step; each confirmed first), and
+saving a copy of the user's data (``save_export``: JSON with the receipts and a summary in
+the user's language, written to ``export_dir``, the user's Documents folder by default).
 
 Every action shows its result at once, dispatches ``on_change(record)`` and starts a sync
 in the background; the history refreshes when the sync answers.
@@ -10,6 +14,7 @@ Events: ``on_change(record)``, ``on_policy()``, ``on_synced(result)``.
 
 from __future__ import annotations
 
+import os
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -26,8 +31,10 @@ from client_sdk.kivy.base import KText, background
 from client_sdk.kivy.confirm_dialog import ConfirmDialog
 from client_sdk.kivy.layers import heading, purpose_row, small
 from client_sdk.kivy.policy_view import PolicyModal
+from client_sdk.kivy.request_dialog import RequestDialog
 from client_sdk.protocol.timeutil import parse_time
 from client_sdk.ui.markup import escape
+from client_sdk.ui.summary import request_line
 from client_sdk.ui.texts import Words, language
 
 __all__ = ["ConsentSettings"]
@@ -42,11 +49,12 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
     __events__ = ("on_change", "on_policy", "on_synced")
 
     def __init__(self, client: ConsentClient, *, zone: tzinfo | None = None,
-                 **kw: Any) -> None:
+                 export_dir: str | Path | None = None, **kw: Any) -> None:
         self.client = client
         self.zone = zone
+        self.export_dir = Path(export_dir) if export_dir is not None else _user_folder()
         self.toggles: dict[str, Any] = {}
-        self.dialog: ConfirmDialog | None = None
+        self.dialog: ConfirmDialog | RequestDialog | None = None
         self.modal: PolicyModal | None = None
         super().__init__(**kw)
         self.refresh_view()
@@ -86,6 +94,11 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
                 toggle.disabled = not self.accepted
                 self.toggles[p.id] = toggle
             box.add_widget(row)
+        requests = self.client.requests()
+        if requests:
+            box.add_widget(heading(w("requests")))
+            for q in reversed(requests):
+                box.add_widget(small(_request_markup(request_line(w, q))))
         box.add_widget(heading(w("history")))
         for r in reversed(self.client.history()):
             box.add_widget(small(self._history_line(w, r)))
@@ -134,8 +147,27 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
                   self.withdraw)
 
     def ask_deletion(self) -> None:
-        self._ask("confirm_deletion_title", "confirm_deletion_body", "request_deletion",
-                  self.request_deletion)
+        """Confirm a deletion request; while consent stands, the dialog offers to withdraw
+        it in the same step (ticked)."""
+        self.ask_request("deletion")
+
+    def ask_request(self, kind: str) -> None:
+        """Confirm a request of ``kind`` (a rectification asks what to correct)."""
+        w = self.words
+        titles = {"deletion": ("confirm_deletion_title", "confirm_deletion_body",
+                               "request_deletion")}
+        title, body, confirm = titles.get(kind, (f"confirm_{kind}_title",
+                                                 f"confirm_{kind}_body", f"request.{kind}"))
+        offer_withdraw = kind == "deletion" and self.accepted
+        self.dialog = RequestDialog(
+            title=w(title), message=w(body), confirm_text=w(confirm),
+            cancel_text=w("cancel"),
+            note_hint=w("note_hint") if kind == "rectification" else "",
+            note_required=kind == "rectification",
+            withdraw_text=w("withdraw_too") if offer_withdraw else "",
+            withdraw=offer_withdraw,
+            action=lambda note, withdraw: self.request(kind, note, withdraw))
+        self.dialog.open()
 
     def _ask(self, title: str, body: str, confirm: str, action: Any) -> None:
         w = self.words
@@ -147,9 +179,33 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
         """Withdraw all consent now (``ask_withdraw`` asks first)."""
         self._done(self.client.withdraw())
 
-    def request_deletion(self) -> None:
+    def request_deletion(self, withdraw: bool = False) -> None:
         """Ask for deletion now (``ask_deletion`` asks first)."""
-        self._done(self.client.request_deletion())
+        self.request("deletion", None, withdraw)
+
+    def request(self, kind: str, note: str | None = None,
+                withdraw: bool | None = None) -> None:
+        """File a request of ``kind`` now (``ask_request`` asks first)."""
+        self._done(self.client.request(kind, note,
+                                       withdraw=bool(withdraw) if kind == "deletion"
+                                       else None))
+
+    def save_export(self) -> Path | None:
+        """Write a copy of the user's data (JSON with the receipts, and the summary as
+        text) into ``export_dir`` and say where in ``status``; None when it failed (the
+        status says why)."""
+        w = self.words
+        try:
+            export = self.client.export_my_data(w.ui if w is not None else None)
+            self.export_dir.mkdir(parents=True, exist_ok=True)
+            path = self.export_dir / f"{export.filename}.json"
+            _write(path, export.json)
+            _write(path.with_suffix(".txt"), export.summary.encode("utf-8"))
+        except (OSError, ConsentError) as exc:
+            self.status = w("export_failed", reason=str(exc)) if w else str(exc)
+            return None
+        self.status = w("export_saved", path=str(path)) if w else str(path)
+        return path
 
     def _done(self, record: LedgerRecord) -> None:
         self.status = self.words("saved_sending")
@@ -182,6 +238,30 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
 
     def on_synced(self, result: Any) -> None:
         pass
+
+
+def _request_markup(text: str) -> str:
+    """A request's line with its kind in bold (the rest escaped: the answer is the
+    operator's text)."""
+    first, _, rest = text.partition(" · ")
+    return f"[b]{escape(first)}[/b]" + (f" · {escape(rest)}" if rest else "")
+
+
+def _user_folder() -> Path:
+    """Where a desktop user looks for a saved file: Documents when there is one."""
+    home = Path.home()
+    docs = home / "Documents"
+    return docs if docs.is_dir() else home
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a whole file atomically: temp file, fsync, rename."""
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def _label(manifest: Any, number: int | None) -> str | None:

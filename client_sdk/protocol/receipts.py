@@ -11,7 +11,8 @@ API::
 
     ReceiptEntry(id, action, version, document_sha256, purposes, client_time,
                  server_time, seq, chain_hash)        # a consent record a receipt names
-    RequestEntry(id, client_time, server_time)        # the deletion request one names
+    RequestEntry(id, client_time, server_time, kind=None, deadline=None, withdraw=None,
+                 note_sha256=None)                    # the request one names
     Receipt(kind, app, install, issued, records=(), request=None)
         Receipt.parse(payload: bytes, *, kind=None, url=None) -> Receipt
         receipt.to_payload() -> dict;  receipt.to_bytes() -> bytes (canonical JSON)
@@ -19,15 +20,24 @@ API::
     receipt_entry(record, *, server_time, seq, chain_hash) -> dict
     consents_payload(app, install, issued, entries) -> bytes
     deletion_payload(app, install, issued, request_id, client_time) -> bytes
+    request_payload(app, install, issued, request_id, kind, client_time, deadline,
+                    withdraw, note) -> bytes
+    note_digest(note) -> str | None
     receipt_signers(env, root, *, url=None) -> tuple[str, ...]
     verify_receipt(raw, root, *, app_id, install_id, kind, url=None) -> Receipt
     confirms(receipt, record) -> bool;  confirms_deletion(receipt, request_id, client_time)
+    confirms_request(receipt, request_id, kind, client_time, withdraw, note) -> bool
     confirms_stored(receipt, record, *, install, seq, chain_hash) -> bool
 
 The payload (``_type`` ``receipt``, ``spec_version`` 1)::
 
     {kind: "consents", app, install, issued, records: [ReceiptEntry...]}
     {kind: "deletion_request", app, install, issued, request: RequestEntry}
+        (id, client_time, server_time: the deletion endpoint of SDKs before requests)
+    {kind: "request", app, install, issued, request: RequestEntry}
+        (id, kind, client_time, server_time, deadline, withdraw, note_sha256: a request of
+        the data subject, with the deadline the operator must answer by; the note is
+        committed to by its sha256 over its UTF-8 bytes)
 
 ``Receipt.parse`` is strict: every field present, of its type (the record's fields as
 :mod:`.records` defines them), nothing else; a :class:`FormatError` names the field
@@ -38,6 +48,7 @@ dict per record, no value objects: this is on the ingest path) and
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Literal
 
@@ -63,16 +74,19 @@ __all__ = [
     "RequestEntry",
     "confirms",
     "confirms_deletion",
+    "confirms_request",
     "confirms_stored",
     "consents_payload",
     "deletion_payload",
+    "note_digest",
     "receipt_entry",
     "receipt_signers",
+    "request_payload",
     "verify_receipt",
 ]
 
-ReceiptKind = Literal["consents", "deletion_request"]
-KINDS: Final[tuple[ReceiptKind, ...]] = ("consents", "deletion_request")
+ReceiptKind = Literal["consents", "deletion_request", "request"]
+KINDS: Final[tuple[ReceiptKind, ...]] = ("consents", "deletion_request", "request")
 
 _RECORD = {f.name: f for f in RECORD_FIELDS}
 # What a receipt says of each record: what identifies it as the client sent it, then where
@@ -87,6 +101,11 @@ ENTRY_FIELDS: Final[tuple[RecordField, ...]] = (
 _REQUEST_FIELDS: Final[tuple[RecordField, ...]] = (
     RecordField("id", "uuid"), RecordField("client_time", "time"),
     RecordField("server_time", "time"))
+_SUBJECT_REQUEST_FIELDS: Final[tuple[RecordField, ...]] = (
+    RecordField("id", "uuid"), RecordField("kind", "request_kind"),
+    RecordField("client_time", "time"), RecordField("server_time", "time"),
+    RecordField("deadline", "time"), RecordField("withdraw", "bool", nullable=True),
+    RecordField("note_sha256", "sha256", nullable=True))
 _TOP: Final = ("_type", "spec_version", "kind", "app", "install", "issued")
 
 
@@ -107,11 +126,20 @@ class ReceiptEntry(Record):
 
 @record
 class RequestEntry(Record):
-    """The deletion request a ``deletion_request`` receipt names."""
+    """The request a ``deletion_request`` or ``request`` receipt names (the fields after
+    ``server_time`` only in a ``request`` receipt)."""
 
     id: str
     client_time: str
     server_time: str
+    kind: str | None = None
+    deadline: str | None = None
+    withdraw: bool | None = None
+    note_sha256: str | None = None
+
+
+def _request_fields(kind: str) -> tuple[RecordField, ...]:
+    return _SUBJECT_REQUEST_FIELDS if kind == "request" else _REQUEST_FIELDS
 
 
 def _checked(r: Reader, fields: tuple[RecordField, ...]) -> dict[str, Any]:
@@ -170,8 +198,8 @@ class Receipt(Record):
                                 for e in r.objects("records"))
                 return cls("consents", app, install, issued, records=entries)
             request = RequestEntry(**_checked(Reader(r.mapping("request"), "request"),
-                                              _REQUEST_FIELDS))
-            return cls("deletion_request", app, install, issued, request=request)
+                                              _request_fields(found)))
+            return cls(found, app, install, issued, request=request)
         except FormatError as exc:
             exc.url = url  # the Reader knows the field, not where the bytes came from
             raise
@@ -186,7 +214,8 @@ class Receipt(Record):
                               for e in self.records]
         else:
             assert self.request is not None
-            out["request"] = {f.name: getattr(self.request, f.name) for f in _REQUEST_FIELDS}
+            out["request"] = {f.name: getattr(self.request, f.name)
+                              for f in _request_fields(self.kind)}
         return out
 
     def to_bytes(self) -> bytes:
@@ -232,6 +261,20 @@ def deletion_payload(app: str, install: str, issued: str, request_id: str,
     """The payload bytes of a ``deletion_request`` receipt, issued when it was received."""
     return Receipt("deletion_request", app, install, issued,
                    request=RequestEntry(request_id, client_time, issued)).to_bytes()
+
+
+def note_digest(note: str | None) -> str | None:
+    """The sha256 a ``request`` receipt holds for a request's note (None for none)."""
+    return None if note is None else hashlib.sha256(note.encode("utf-8")).hexdigest()
+
+
+def request_payload(app: str, install: str, issued: str, request_id: str, kind: str,
+                    client_time: str, deadline: str, withdraw: bool | None,
+                    note: str | None) -> bytes:
+    """The payload bytes of a ``request`` receipt, issued when it was received."""
+    return Receipt("request", app, install, issued, request=RequestEntry(
+        request_id, client_time, issued, kind, deadline, withdraw,
+        note_digest(note))).to_bytes()
 
 
 def receipt_signers(env: ParsedEnvelope, root: Root, *, url: str | None = None
@@ -280,6 +323,16 @@ def confirms_deletion(receipt: Receipt, request_id: str, client_time: str) -> bo
     request = receipt.request
     return request is not None and request.id == request_id and \
         request.client_time == client_time
+
+
+def confirms_request(receipt: Receipt, request_id: str, kind: str, client_time: str,
+                     withdraw: bool | None, note: str | None) -> bool:
+    """Whether a verified ``request`` receipt names this request exactly (its note by
+    sha256)."""
+    r = receipt.request
+    return r is not None and receipt.kind == "request" and r.id == request_id and \
+        r.kind == kind and r.client_time == client_time and r.withdraw is withdraw and \
+        r.note_sha256 == note_digest(note)
 
 
 def confirms_stored(receipt: Receipt, record: Mapping[str, Any], *, install: str, seq: int,

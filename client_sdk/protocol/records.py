@@ -10,8 +10,8 @@ module or compared with it by a test: the SDK's ledger record and store
 API::
 
     Action                  Literal of the actions; ACTIONS lists them
-    RECORD_ACTIONS          the actions of records sent to /consents (a deletion request
-                            goes to /deletion-requests)
+    RECORD_ACTIONS          the actions of records sent to /consents (a request of the
+                            data subject goes to /requests)
     RecordField(name, kind, nullable, minimum=None)
     RECORD_FIELDS           the record's fields, in the order the wire format lists them
     RECORD_FIELD_NAMES      their names
@@ -20,10 +20,13 @@ API::
     EVIDENCE_FIELDS, EVIDENCE_LAYERS, MAX_SECONDS
     GUARDIAN_FIELDS, GUARDIAN_NAME_MAX, GUARDIAN_RELATION_MAX
     MAX_PURPOSES, PURPOSE_ID_MAX
+    RequestKind, REQUEST_KINDS, REQUEST_ACTIONS, request_kind(action) -> kind | None
+    RequestStatus, REQUEST_STATUSES, REQUEST_NOTE_MAX
 
 Kinds: ``uuid``, ``action`` (one of :data:`ACTIONS`), ``int32`` (from ``minimum``),
 ``sha256``, ``locale``, ``time`` (:mod:`.grammar`); ``bool``; ``purposes`` (an object of
-booleans), ``evidence`` and ``guardian`` (objects). :func:`field_accepts` checks the type
+booleans), ``evidence`` and ``guardian`` (objects); ``request_kind`` (one of
+:data:`REQUEST_KINDS`, in receipts). :func:`field_accepts` checks the type
 only; what a valid record says (known purposes, evidence within its limits, a guardian with
 a name) is :mod:`.rules`'s, and the server's schema checks the limits below.
 """
@@ -57,20 +60,48 @@ __all__ = [
     "RECORD_ACTIONS",
     "RECORD_FIELDS",
     "RECORD_FIELD_NAMES",
+    "REQUEST_ACTIONS",
+    "REQUEST_KINDS",
+    "REQUEST_NOTE_MAX",
+    "REQUEST_STATUSES",
     "Action",
     "Kind",
     "RecordField",
+    "RequestKind",
+    "RequestStatus",
     "describe",
     "field_accepts",
+    "request_kind",
 ]
 
-Action = Literal["accept", "decline", "withdraw", "update", "acknowledge", "deletion_request"]
+Action = Literal["accept", "decline", "withdraw", "update", "acknowledge", "deletion_request",
+                 "access_request", "rectification_request", "blocking_request"]
 ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
-# A deletion request is recorded in the ledger like a decision, but sent to its own endpoint.
-RECORD_ACTIONS: Final[tuple[Action, ...]] = tuple(a for a in ACTIONS if a != "deletion_request")
+
+# The data subject's requests (Law 94-V Art. 24): what do you hold about me (access), correct
+# it (rectification), stop using it for now (blocking, i.e. restriction), delete it
+# (deletion, i.e. destruction). Each is recorded in the ledger like a decision, with the
+# action ``<kind>_request``, and sent to ``POST /requests`` (not ``/consents``).
+RequestKind = Literal["access", "rectification", "blocking", "deletion"]
+REQUEST_KINDS: Final[tuple[RequestKind, ...]] = get_args(RequestKind)
+REQUEST_ACTIONS: Final[dict[RequestKind, Action]] = {
+    "access": "access_request", "rectification": "rectification_request",
+    "blocking": "blocking_request", "deletion": "deletion_request"}
+# The status of a request as the operator's queue holds it.
+RequestStatus = Literal["open", "resolved", "refused"]
+REQUEST_STATUSES: Final[tuple[RequestStatus, ...]] = get_args(RequestStatus)
+# The user's note (what to correct, what to send) and the operator's answer, in characters.
+REQUEST_NOTE_MAX: Final = 2000
+RECORD_ACTIONS: Final[tuple[Action, ...]] = tuple(
+    a for a in ACTIONS if a not in REQUEST_ACTIONS.values())
+
+
+def request_kind(action: str) -> RequestKind | None:
+    """The request kind a ledger ``action`` records, or None for a consent decision."""
+    return next((k for k, a in REQUEST_ACTIONS.items() if a == action), None)
 
 Kind = Literal["uuid", "action", "int32", "sha256", "locale", "time", "bool", "purposes",
-               "evidence", "guardian"]
+               "evidence", "guardian", "request_kind"]
 
 
 @record
@@ -118,7 +149,7 @@ _WORDS: Final[dict[str, str]] = {
     "sha256": "a sha256 (64 lower-case hex digits)", "locale": "a locale tag like kk or uz-Cyrl",
     "time": "an RFC 3339 UTC time like 2026-01-01T00:00:00Z", "bool": "true or false",
     "purposes": "an object of purpose ids to true or false", "evidence": "an object",
-    "guardian": "an object"}
+    "guardian": "an object", "request_kind": f"one of {', '.join(REQUEST_KINDS)}"}
 
 
 def describe(field: RecordField) -> str:
@@ -140,6 +171,8 @@ def field_accepts(field: RecordField, value: object) -> bool:
         return is_uuid(value)
     if kind == "action":
         return value in ACTIONS
+    if kind == "request_kind":
+        return value in REQUEST_KINDS
     if kind == "int32":
         return is_int32(value) if field.minimum is None else is_int32(value,
                                                                        minimum=field.minimum)

@@ -22,6 +22,7 @@ API::
     check_acknowledge(version, purposes, *, locale, document_sha256)
     check_deletion_request(purposes)
     check_evidence(evidence: Mapping[str, object]) -> list[Problem]
+    check_request(kind: object, note: object, withdraw: object) -> list[Problem]
 
 ``check_record`` dispatches on ``action`` (one of :data:`ACTIONS`) and adds
 :func:`check_evidence` when ``evidence`` is given. An empty list means valid. ``field`` is
@@ -41,7 +42,14 @@ The rules, per action:
 - update: known purposes; switching a required purpose off is a withdrawal, not an update.
 - withdraw: known purposes, none granted.
 - acknowledge: no purposes; locale and document as for accept.
-- deletion_request: no purposes.
+- deletion_request (and access, rectification and blocking requests): no purposes.
+
+A request of the data subject (:func:`check_request`, the same for the SDK before it
+records one and the server before it stores one): ``kind`` is one of :data:`REQUEST_KINDS`;
+``note`` is null or text of 1 to :data:`REQUEST_NOTE_MAX` characters (not only spaces), and a
+rectification needs one (what is wrong and what is right); ``withdraw`` (whether the user
+chose to withdraw consent in the same step) is true or false for a deletion and null for
+the other kinds.
 
 What depends on the user's state (nothing to withdraw, no notice to acknowledge) is not
 here: the server does not keep that state per install, and the SDK checks it itself.
@@ -60,6 +68,8 @@ from client_sdk.protocol.records import (
     EVIDENCE_LAYERS,
     GUARDIAN_FIELDS,
     MAX_SECONDS,
+    REQUEST_KINDS,
+    REQUEST_NOTE_MAX,
 )
 
 __all__ = [
@@ -73,6 +83,7 @@ __all__ = [
     "check_deletion_request",
     "check_evidence",
     "check_record",
+    "check_request",
     "check_update",
     "check_withdraw",
 ]
@@ -220,6 +231,29 @@ def check_deletion_request(purposes: Mapping[str, bool]) -> list[Problem]:
     return _no_purposes("deletion request", purposes)
 
 
+def check_request(kind: object, note: object, withdraw: object) -> list[Problem]:
+    """Problems of a data subject's request (see the module docstring); fields named
+    ``kind``, ``note`` and ``withdraw``."""
+    problems: list[Problem] = []
+    if kind not in REQUEST_KINDS:
+        problems.append(Problem("kind", f"kind must be one of {', '.join(REQUEST_KINDS)}"))
+    if note is None:
+        if kind == "rectification":
+            problems.append(Problem("note", "a rectification request needs a note: what is "
+                                            "wrong and what it should be"))
+    elif not isinstance(note, str) or not note.strip() or len(note) > REQUEST_NOTE_MAX:
+        problems.append(Problem("note", f"note must be text of 1 to {REQUEST_NOTE_MAX} "
+                                        f"characters, or null"))
+    if kind == "deletion":
+        if not isinstance(withdraw, bool):
+            problems.append(Problem("withdraw", "withdraw must be true or false for a "
+                                                "deletion request"))
+    elif withdraw is not None:
+        problems.append(Problem("withdraw", "withdraw is only for a deletion request; "
+                                            "send null"))
+    return problems
+
+
 def _seconds(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and \
         0 <= value <= MAX_SECONDS
@@ -286,7 +320,8 @@ def check_record(version: Version, action: str, purposes: Mapping[str, bool], *,
     elif action == "acknowledge":
         problems = check_acknowledge(version, purposes, locale=locale,
                                      document_sha256=document_sha256)
-    elif action == "deletion_request":
+    elif action in ("deletion_request", "access_request", "rectification_request",
+                    "blocking_request"):
         problems = check_deletion_request(purposes)
     else:
         problems = [Problem("action", f"{action!r} is not one of {', '.join(ACTIONS)}")]

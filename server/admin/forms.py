@@ -100,6 +100,9 @@ class UserUpdateForm(Form):
 
 class ResolveForm(Form):
     note = fields.String(required=True, validate=validate.Length(max=2000))
+    # Which button: resolve (done) or refuse (the note gives the legal reason).
+    outcome = fields.String(load_default="resolve", validate=validate.OneOf(
+        ["resolve", "refuse"]))
 
 
 class SettingsForm(Form):

@@ -24,6 +24,7 @@ from server.cli import (
     keys,
     node,
     policy,
+    requests,
     serve,
     signing,
 )
@@ -104,6 +105,7 @@ main.add_command(consent_log.audit)
 main.add_command(consent_log.consents)
 main.add_command(consent_log.stats_cmd)
 main.add_command(consent_log.deletions)
+main.add_command(requests.requests_cmd)
 main.add_command(demo.demo_setup)
 main.add_command(serve.serve)
 main.add_command(node.node)  # prepare another node from this one (server/nodefile.py)

@@ -1,4 +1,5 @@
-"""``kelisim audit``, ``consents``, ``stats`` and ``deletions``: the consent log."""
+"""``kelisim audit``, ``consents``, ``stats`` and ``deletions``: the consent log
+(``kelisim requests``, every kind of request: server/cli/requests.py)."""
 
 from __future__ import annotations
 
@@ -106,10 +107,11 @@ def deletions() -> None:
 @click.argument("app_id")
 @click.option("--all", "show_all", is_flag=True, help="Resolved ones too.")
 def deletions_list(app_id: str, show_all: bool) -> None:
-    """Open deletion requests of APP_ID (oldest first)."""
+    """Open deletion requests of APP_ID (overdue first, then by deadline; ``kelisim
+    requests list`` shows every kind)."""
     k = require_migrated()
     with k.db.session(readonly=True) as s:
-        for d in list_requests(s, app_id, include_resolved=show_all):
+        for d in list_requests(s, app_id, now(), include_resolved=show_all, kind="deletion"):
             click.echo(f"{d.request_id}\t{d.install_id}\t{d.server_time}\t{d.status}"
                        + (f"\t{d.resolved_at}\t{d.resolution}" if d.resolved_at else ""))
 

@@ -1,7 +1,9 @@
 """An install's own history (the subject's right of access), a bounded page at a time.
 
 A page holds at most ``limit`` records in seq order, each pointing at its receipt by id,
-and each receipt once; at most ``limit`` deletion requests; and stops early when it would
+and each receipt once; at most ``limit`` requests of the data subject (each with its kind,
+deadline, status and the operator's answer; the deletion ones also in
+``deletion_requests`` for older SDKs); and stops early when it would
 pass :data:`PAGE_BYTES`. Everything is read with ``LIMIT`` in SQL, so neither the answer
 nor the worker's memory grows with the install's history.
 """
@@ -77,7 +79,7 @@ def _record_json(r: Any, published: dict[int, str]) -> dict[str, Any]:
 
 def history_page(session: Session, app_id: str, install_id: str, limit: int,
                  cursor: str | None) -> dict[str, Any]:
-    """One page of the install's records and deletion requests, and the cursor of the next.
+    """One page of the install's records and requests, and the cursor of the next.
 
     Raises:
         InvalidValue: 422 naming ``cursor``: a cursor this server did not give.
@@ -119,14 +121,19 @@ def history_page(session: Session, app_id: str, install_id: str, limit: int,
     more_deletions = len(deletions) > limit
     deletions = deletions[:limit]
     last_row = deletions[-1].row_id if deletions else after_row
+    requests = [{
+        "id": d.request_id, "kind": d.kind, "client_time": d.client_time,
+        "server_time": d.server_time, "deadline": d.deadline, "status": d.status,
+        "resolved_at": d.resolved_at, "answer": d.resolution, "note": d.note,
+        "withdraw": d.withdraw, "receipt": d.receipt.decode()} for d in deletions]
     return {
         "install_id": install_id,
         "records": records,
         "receipts": {k: receipts[k] for k in map(str, wanted)},
-        "deletion_requests": [{
-            "id": d.request_id, "client_time": d.client_time, "server_time": d.server_time,
-            "status": d.status, "resolved_at": d.resolved_at,
-            "receipt": d.receipt.decode()} for d in deletions],
+        "deletion_requests": [{k: r[k] for k in ("id", "client_time", "server_time",
+                                                  "status", "resolved_at", "receipt")}
+                              for r in requests if r["kind"] == "deletion"],
+        "requests": requests,
         "next_cursor": (_encode_cursor(last_seq, last_row)
                         if more_records or more_deletions else None),
     }

@@ -1,23 +1,30 @@
-"""Deletion requests: intake from apps, the operator's queue, and resolving one.
+"""Requests of the data subject (access, rectification, blocking, deletion; Law 94-V
+Art. 24): intake from apps, the operator's queue, and answering one.
 
-Apps file requests through the sync API (:func:`request_deletion`, with a signed receipt);
-an operator (CLI or console) lists them and marks each resolved with a note of what was done.
+Apps file requests through the sync API (:func:`file_request`; :func:`request_deletion` for
+the older deletion endpoint), each with a signed receipt that holds its deadline
+(:mod:`server.consent.deadlines`); an operator (CLI or console) lists them, overdue first
+then by deadline, and resolves or refuses each with a note the install reads back in its
+history.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.envelope import PAYLOAD_RECEIPT
-from client_sdk.protocol.receipts import deletion_payload
+from client_sdk.protocol.receipts import deletion_payload, request_payload
+from client_sdk.protocol.records import REQUEST_NOTE_MAX
+from client_sdk.protocol.rules import check_request
 from client_sdk.protocol.timeutil import format_time
 from server import adminlog
 from server.consent.chain import body_hash, lock_head
+from server.consent.deadlines import deadline
 from server.consent.installs import check_generation
 from server.consent.rawsql import raw
 from server.errors import (
@@ -31,18 +38,13 @@ from server.models import App, DeletionRequest
 from server.trust.keys import sign_envelope
 from server.trust.receipt_keys import receipt_keys
 
-__all__ = ["list_requests", "request_deletion", "resolve"]
+__all__ = ["Outcome", "file_request", "list_requests", "queue_order", "request_deletion", "resolve"]
+
+Outcome = Literal["resolved", "refused"]
 
 
-def request_deletion(session: Session, app_id: str, install_id: str, body: dict[str, Any],
-                     keys_dir: Path, now: datetime, *, generation: int = 1) -> DeletionRequest:
-    """Store a deletion request (idempotent by id) with a signed receipt.
-
-    Raises:
-        UnknownInstall: an unknown install or a revoked token (401).
-        RecordConflict: a known id with another body (422).
-        Unprocessable: a time in the future (422).
-    """
+def _known(session: Session, app_id: str, install_id: str, body: dict[str, Any],
+           generation: int) -> tuple[DeletionRequest | None, str]:
     check_generation(session, app_id, install_id, generation)
     # Every row this writes is written under the app's chain-head lock, like records:
     # group transactions then take their locks in one order (by app) and cannot deadlock.
@@ -54,14 +56,69 @@ def request_deletion(session: Session, app_id: str, install_id: str, body: dict[
     old = session.scalars(select(DeletionRequest).where(
         DeletionRequest.app_id == app_id, DeletionRequest.request_id == body["id"])).first()
     digest = body_hash(body)
+    if old is not None and (old.body_hash != digest or old.install_id != install_id):
+        raise RecordConflict(f"request {body['id']} was received before with other content",
+                             body["id"])
+    return old, digest
+
+
+def file_request(session: Session, app_id: str, install_id: str, body: dict[str, Any],
+                 keys_dir: Path, now: datetime, *, app_days: int,
+                 generation: int = 1) -> DeletionRequest:
+    """Store a request ``{id, kind, client_time, note, withdraw}`` (idempotent by id) with
+    its deadline and a signed ``request`` receipt. ``app_days``: the app's deadline
+    setting (see :mod:`server.consent.deadlines`).
+
+    Raises:
+        InvalidValue: the body breaks ``client_sdk.protocol.rules.check_request`` (422
+            naming ``kind``, ``note`` or ``withdraw``).
+        UnknownInstall: an unknown install or a revoked token (401).
+        RecordConflict: a known id with another body (422).
+    """
+    problems = check_request(body.get("kind"), body.get("note"), body.get("withdraw"))
+    if problems:
+        raise InvalidValue(problems[0].field, problems[0].message)
+    old, digest = _known(session, app_id, install_id, body, generation)
     if old is not None:
-        if old.body_hash != digest or old.install_id != install_id:
-            raise RecordConflict(f"deletion request {body['id']} was received before with "
-                                 f"other content", body["id"])
         return old
+    app = session.get(App, app_id)
+    country = app.controller.get("country") if app is not None else None
     stamp = format_time(now)
+    due = format_time(deadline(now, country, body["kind"], app_days))
+    payload = request_payload(app_id, install_id, stamp, body["id"], body["kind"],
+                              body["client_time"], due, body.get("withdraw"),
+                              body.get("note"))
+    return _store(session, app_id, install_id, body, digest, stamp, due, payload, keys_dir)
+
+
+def request_deletion(session: Session, app_id: str, install_id: str, body: dict[str, Any],
+                     keys_dir: Path, now: datetime, *, app_days: int = 30,
+                     generation: int = 1) -> DeletionRequest:
+    """Store a deletion request from ``POST /deletion-requests`` (SDKs before requests of
+    every kind; idempotent by id) with a ``deletion_request`` receipt.
+
+    Raises:
+        UnknownInstall: an unknown install or a revoked token (401).
+        RecordConflict: a known id with another body (422).
+    """
+    old, digest = _known(session, app_id, install_id, body, generation)
+    if old is not None:
+        return old
+    app = session.get(App, app_id)
+    country = app.controller.get("country") if app is not None else None
+    stamp = format_time(now)
+    due = format_time(deadline(now, country, "deletion", app_days))
     payload = deletion_payload(app_id, install_id, stamp, body["id"], body["client_time"])
+    return _store(session, app_id, install_id, {**body, "kind": "deletion"}, digest, stamp,
+                  due, payload, keys_dir)
+
+
+def _store(session: Session, app_id: str, install_id: str, body: dict[str, Any],
+           digest: str, stamp: str, due: str, payload: bytes,
+           keys_dir: Path) -> DeletionRequest:
     row = DeletionRequest(app_id=app_id, request_id=body["id"], install_id=install_id,
+                          kind=body["kind"], note=body.get("note"),
+                          withdraw=body.get("withdraw"), deadline=due,
                           client_time=body["client_time"], server_time=stamp,
                           body_hash=digest, status="open",
                           receipt=sign_envelope(payload, PAYLOAD_RECEIPT,
@@ -71,34 +128,57 @@ def request_deletion(session: Session, app_id: str, install_id: str, body: dict[
     return row
 
 
-def list_requests(session: Session, app_id: str, *,
-                  include_resolved: bool = False) -> list[DeletionRequest]:
-    """The app's deletion requests, oldest first; open ones only unless ``include_resolved``.
+def queue_order(rows: list[DeletionRequest], now: datetime) -> list[DeletionRequest]:
+    """Open requests first: overdue ones, then by deadline (nearest first); then the
+    answered ones, newest answer first."""
+    stamp = format_time(now)
+    open_rows = sorted((r for r in rows if r.status == "open"),
+                       key=lambda r: (r.deadline >= stamp, r.deadline, r.row_id))
+    done = sorted((r for r in rows if r.status != "open"),
+                  key=lambda r: (r.resolved_at or "", r.row_id), reverse=True)
+    return open_rows + done
+
+
+def list_requests(session: Session, app_id: str | None, now: datetime, *,
+                  include_resolved: bool = False,
+                  kind: str | None = None) -> list[DeletionRequest]:
+    """Requests of an app (all apps with None) in :func:`queue_order`; open ones only
+    unless ``include_resolved``; of one ``kind`` when given.
 
     Raises:
         UnknownApp: no such app.
     """
-    if session.get(App, app_id) is None:
-        raise UnknownApp(app_id)
-    q = select(DeletionRequest).where(DeletionRequest.app_id == app_id)
+    q = select(DeletionRequest)
+    if app_id is not None:
+        if session.get(App, app_id) is None:
+            raise UnknownApp(app_id)
+        q = q.where(DeletionRequest.app_id == app_id)
     if not include_resolved:
         q = q.where(DeletionRequest.status == "open")
-    return list(session.scalars(q.order_by(DeletionRequest.row_id)))
+    if kind is not None:
+        q = q.where(DeletionRequest.kind == kind)
+    return queue_order(list(session.scalars(q)), now)
 
 
 def resolve(session: Session, app_id: str, request_id: str, note: str, now: datetime,
-            actor: str) -> DeletionRequest:
-    """Mark a deletion request resolved with ``note`` (what was done), in the admin log too.
+            actor: str, *, outcome: Outcome = "resolved") -> DeletionRequest:
+    """Answer a request: ``resolved`` (done) or ``refused`` (with the legal reason), with
+    ``note`` saying what was done or why not; the install reads both back in its history.
+    Recorded in the admin log too.
 
     Raises:
-        InvalidValue: an empty note.
+        InvalidValue: an empty or too long note, or an unknown outcome.
         UnknownApp: no such app.
         UnknownDeletionRequest: no such request for this app.
-        AlreadyResolved: the request was resolved before (its note stays).
+        AlreadyResolved: the request was answered before (its note stays).
     """
     text = note.strip()
     if not text:
-        raise InvalidValue("note", "must say what was done")
+        raise InvalidValue("note", "must say what was done, or why the request is refused")
+    if len(text) > REQUEST_NOTE_MAX:
+        raise InvalidValue("note", f"at most {REQUEST_NOTE_MAX} characters")
+    if outcome not in ("resolved", "refused"):
+        raise InvalidValue("outcome", "must be resolved or refused")
     if session.get(App, app_id) is None:
         raise UnknownApp(app_id)
     request = session.scalars(select(DeletionRequest).where(
@@ -106,12 +186,16 @@ def resolve(session: Session, app_id: str, request_id: str, note: str, now: date
         .with_for_update()).first()
     if request is None:
         raise UnknownDeletionRequest(app_id, request_id)
-    if request.status == "resolved":
+    if request.status != "open":
         raise AlreadyResolved(request_id, request.resolved_at or "?")
-    request.status = "resolved"
+    request.status = outcome
     request.resolved_at = format_time(now)
     request.resolution = text
     session.flush()
-    adminlog.record(session, actor, "deletion.resolve", f"{app_id}/{request_id}",
-                    {"install_id": request.install_id, "note": text}, now)
+    verb = "resolve" if outcome == "resolved" else "refuse"
+    # A resolved deletion keeps the action name it always had in the admin log.
+    action = f"deletion.{verb}" if request.kind == "deletion" else f"request.{verb}"
+    adminlog.record(session, actor, action, f"{app_id}/{request_id}",
+                    {"install_id": request.install_id, "kind": request.kind,
+                     "note": text}, now)
     return request

@@ -25,6 +25,8 @@ from server.http.schemas import (
     ErrorSchema,
     HistoryPageSchema,
     InstallAnswerSchema,
+    RequestAnswerSchema,
+    RequestSchema,
     StrictBool,
     TokenAnswerSchema,
 )
@@ -153,7 +155,9 @@ def _build() -> dict[str, Any]:
                          ("TokenAnswer", TokenAnswerSchema),
                          ("ConsentsAnswer", ConsentsAnswerSchema),
                          ("HistoryPage", HistoryPageSchema),
-                         ("DeletionAnswer", DeletionAnswerSchema)]:
+                         ("DeletionAnswer", DeletionAnswerSchema),
+                         ("Request", RequestSchema),
+                         ("RequestAnswer", RequestAnswerSchema)]:
         spec.components.schema(name, schema=schema)
     spec.components.security_scheme("installToken", {
         "type": "http", "scheme": "bearer",
@@ -210,8 +214,9 @@ def _build() -> dict[str, Any]:
                               "batch that stored records",
                               "400 401 403 404 413 415 422 429 503")}})
     spec.path("/v1/apps/{app_id}/installs/{install_id}/consents", operations={"get": {
-        "summary": "The install's own records, receipts and deletion requests, a page at "
-                   "a time (the subject's right of access)",
+        "summary": "The install's own records, receipts and requests (with their status "
+                   "and the operator's answer), a page at a time (the subject's right of "
+                   "access)",
         "parameters": [_APP, _INSTALL,
                        {"name": "limit", "in": "query", "required": False,
                         "schema": {"type": "integer", "minimum": 1, "maximum": 500,
@@ -223,10 +228,19 @@ def _build() -> dict[str, Any]:
         "responses": _answers("200", "HistoryPage", "one page",
                               "400 401 403 404 422 429 503")}})
     spec.path("/v1/apps/{app_id}/deletion-requests", operations={"post": {
-        "summary": "Ask the operator to delete the install's data; answers a receipt",
+        "summary": "Ask the operator to delete the install's data; answers a receipt "
+                   "(SDKs before POST /requests)",
         "parameters": [_APP], "security": _BEARER,
         "requestBody": _json_body("DeletionRequest"),
         "responses": _answers("201", "DeletionAnswer", "recorded (or known: the same "
+                              "receipt)", "400 401 403 404 413 415 422 429 503")}})
+    spec.path("/v1/apps/{app_id}/requests", operations={"post": {
+        "summary": "A request of the data subject (access, rectification, blocking, "
+                   "deletion; Law 94-V Art. 24); answers its deadline and a signed "
+                   "`request` receipt",
+        "parameters": [_APP], "security": _BEARER,
+        "requestBody": _json_body("Request"),
+        "responses": _answers("201", "RequestAnswer", "recorded (or known: the same "
                               "receipt)", "400 401 403 404 413 415 422 429 503")}})
     return spec.to_dict()
 

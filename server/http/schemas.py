@@ -39,14 +39,39 @@ from client_sdk.protocol.records import (
     MAX_SECONDS,
     PURPOSE_ID_MAX,
     RECORD_ACTIONS,
+    REQUEST_KINDS,
+    REQUEST_NOTE_MAX,
+    REQUEST_STATUSES,
 )
 from server.strict_schema import Strict
 
-__all__ = ["BATCH_SCHEMA", "DELETION_SCHEMA", "EMPTY_SCHEMA", "EVIDENCE_LAYERS", "MAX_BATCH",
-           "MAX_SECONDS", "BatchSchema", "ConsentsAnswerSchema", "DeletionAnswerSchema",
-           "DeletionSchema", "Distinct", "ErrorSchema", "EvidenceSchema", "FullMatch",
-           "GuardianSchema", "HistoryPageSchema", "InstallAnswerSchema", "MaxKeys",
-           "RecordSchema", "StrictBool", "Time", "TokenAnswerSchema"]
+__all__ = [
+    "BATCH_SCHEMA",
+    "DELETION_SCHEMA",
+    "EMPTY_SCHEMA",
+    "EVIDENCE_LAYERS",
+    "MAX_BATCH",
+    "MAX_SECONDS",
+    "REQUEST_SCHEMA",
+    "BatchSchema",
+    "ConsentsAnswerSchema",
+    "DeletionAnswerSchema",
+    "DeletionSchema",
+    "Distinct",
+    "ErrorSchema",
+    "EvidenceSchema",
+    "FullMatch",
+    "GuardianSchema",
+    "HistoryPageSchema",
+    "InstallAnswerSchema",
+    "MaxKeys",
+    "RecordSchema",
+    "RequestAnswerSchema",
+    "RequestSchema",
+    "StrictBool",
+    "Time",
+    "TokenAnswerSchema",
+]
 
 MAX_BATCH = 500
 
@@ -187,6 +212,22 @@ class DeletionSchema(Strict):
     client_time = Time(required=True)
 
 
+class RequestSchema(Strict):
+    """A request of the data subject. What else makes one valid (a rectification needs a
+    note; ``withdraw`` is for a deletion only) is ``client_sdk.protocol.rules.check_request``'s,
+    which the server runs after this."""
+
+    id = uuid_field(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(REQUEST_KINDS))
+    client_time = Time(required=True)
+    note = fields.String(required=True, allow_none=True,
+                         validate=validate.Length(min=1, max=REQUEST_NOTE_MAX), metadata={
+                             "description": "the user's words: what to correct, what to send"})
+    withdraw = StrictBool(required=True, allow_none=True, metadata={
+        "description": "deletion: whether the user withdrew consent in the same step "
+                       "(true or false); null for the other kinds"})
+
+
 # Answers: never loaded by the server, they describe what it sends (OpenAPI).
 
 class InstallAnswerSchema(Schema):
@@ -226,10 +267,21 @@ class StoredDeletionSchema(Schema):
     id = uuid_field(required=True)
     client_time = Time(required=True)
     server_time = Time(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(["open", "resolved"]))
+    status = fields.String(required=True, validate=validate.OneOf(REQUEST_STATUSES))
     resolved_at = Time(required=True, allow_none=True)
     receipt = fields.String(required=True, metadata={"description": "the receipt envelope's "
                                                      "exact JSON text"})
+
+
+class StoredRequestSchema(StoredDeletionSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(REQUEST_KINDS))
+    note = fields.String(required=True, allow_none=True)
+    withdraw = fields.Boolean(required=True, allow_none=True)
+    # When the operator must answer by: the app's setting, capped by the law of the
+    # controller's country (server/consent/deadlines.py).
+    deadline = Time(required=True)
+    answer = fields.String(required=True, allow_none=True, metadata={
+        "description": "the operator's note when resolved or refused"})
 
 
 class HistoryPageSchema(Schema):
@@ -238,7 +290,12 @@ class HistoryPageSchema(Schema):
     receipts = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                            metadata={"description": "receipt id -> envelope JSON text; "
                                                     "each receipt once"})
-    deletion_requests = fields.List(fields.Nested(StoredDeletionSchema), required=True)
+    deletion_requests = fields.List(fields.Nested(StoredDeletionSchema), required=True,
+                                    metadata={"description": "the deletion requests of "
+                                              "`requests` (for SDKs before requests of every "
+                                              "kind)"})
+    requests = fields.List(fields.Nested(StoredRequestSchema), required=True, metadata={
+        "description": "the install's requests of every kind, with their status"})
     next_cursor = fields.String(required=True, allow_none=True)
 
 
@@ -247,6 +304,10 @@ class DeletionAnswerSchema(Schema):
     status = fields.String(required=True)
     receipt = fields.String(required=True, metadata={"description": "the receipt envelope's "
                                                      "exact JSON text"})
+
+
+class RequestAnswerSchema(DeletionAnswerSchema):
+    deadline = Time(required=True)
 
 
 class ErrorBodySchema(Schema):
@@ -262,4 +323,5 @@ class ErrorSchema(Schema):
 # Built once: a schema instance is reusable and building nested schemas per request costs.
 BATCH_SCHEMA = BatchSchema()
 DELETION_SCHEMA = DeletionSchema()
+REQUEST_SCHEMA = RequestSchema()
 EMPTY_SCHEMA = Strict()

@@ -1,5 +1,5 @@
-"""Consent sync endpoints: installs, consent records, the install's history, deletion
-requests. Every body is validated by a marshmallow schema (unknown fields rejected); a bad
+"""Consent sync endpoints: installs, consent records, the install's history, requests of
+the data subject. Every body is validated by a marshmallow schema (unknown fields rejected); a bad
 request stores nothing and gets a JSON 4xx."""
 
 from __future__ import annotations
@@ -10,17 +10,18 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema
 
+from server.admin.models import AppSettings
 from server.consent.chain import lock_heads
 from server.consent.groupcommit import GroupCommit
 from server.consent.history import history_page, parse_limit_arg
 from server.consent.ingest import AppendBatch, IngestRequest, IngestResult
 from server.consent.installs import check_generation, register_install, renew_generation
-from server.consent.requests import request_deletion
+from server.consent.requests import file_request, request_deletion
 from server.context import kelisim
 from server.http.body import check_path_args, load_body
 from server.http.errors import ApiError
 from server.http.ratelimit import RateLimiter, parse_limit
-from server.http.schemas import BATCH_SCHEMA, DELETION_SCHEMA, EMPTY_SCHEMA
+from server.http.schemas import BATCH_SCHEMA, DELETION_SCHEMA, EMPTY_SCHEMA, REQUEST_SCHEMA
 from server.http.tokens import TokenService
 
 __all__ = ["bp"]
@@ -156,6 +157,27 @@ def post_deletion(app_id: str) -> tuple[Response, int]:
     body = _body(DELETION_SCHEMA)
     keys_dir, now = kelisim().keys_dir, _now()
     row = _group().run(app_id, lambda s: request_deletion(
-        s, app_id, claim.install_id, body, keys_dir, now, generation=claim.generation))
+        s, app_id, claim.install_id, body, keys_dir, now, app_days=_app_days(s, app_id),
+        generation=claim.generation))
     return jsonify({"request_id": row.request_id, "status": row.status,
                     "receipt": row.receipt.decode()}), 201
+
+
+def _app_days(session: Any, app_id: str) -> int:
+    """The app's deadline setting for requests (the console's app page), else the
+    server's ``request_deadline_days``."""
+    row = session.get(AppSettings, app_id)
+    return row.request_deadline_days if row else kelisim().settings.request_deadline_days
+
+
+@bp.post("/v1/apps/<app_id>/requests")
+def post_request(app_id: str) -> tuple[Response, int]:
+    claim = _tokens().read(request.headers.get("Authorization"), app_id)
+    _limit("install", claim.install_id, "RATE_LIMIT_INSTALL")
+    body = _body(REQUEST_SCHEMA)
+    keys_dir, now = kelisim().keys_dir, _now()
+    row = _group().run(app_id, lambda s: file_request(
+        s, app_id, claim.install_id, body, keys_dir, now, app_days=_app_days(s, app_id),
+        generation=claim.generation))
+    return jsonify({"request_id": row.request_id, "status": row.status,
+                    "deadline": row.deadline, "receipt": row.receipt.decode()}), 201

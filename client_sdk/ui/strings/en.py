@@ -105,6 +105,46 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "A newer version of the policy was published.",
     "continue_newer": "Continue with the new version",
+    # Requests of the data subject and the export of the user's data.
+    "requests": "Your requests",
+    "request.access": "Ask what data is held about me",
+    "request.rectification": "Ask to correct my data",
+    "request.blocking": "Ask to stop using my data",
+    "kind.access": "Access to my data",
+    "kind.rectification": "Correction of my data",
+    "kind.blocking": "Blocking of my data",
+    "kind.deletion": "Deletion of my data",
+    "state.pending": "Not sent yet",
+    "state.rejected": "Not accepted by the server: {reason}",
+    "state.open": "Received {date}; answer due by {deadline}",
+    "state.resolved": "Done {date}",
+    "state.refused": "Refused {date}",
+    "request_answer": "Operator's answer: {text}",
+    "withdraw_too": "Also withdraw my consent now",
+    "note_hint": "What is wrong, and what should it be?",
+    "confirm_access_title": "Ask what data is held about you?",
+    "confirm_access_body": (
+        "The operator must tell you what personal data it holds about you and how it uses "
+        "it."),
+    "confirm_rectification_title": "Ask to correct your data?",
+    "confirm_rectification_body": (
+        "Write what is wrong and what it should be. The operator will correct it or "
+        "explain why not."),
+    "confirm_blocking_title": "Ask to stop using your data?",
+    "confirm_blocking_body": (
+        "The operator will stop processing your personal data while the matter is "
+        "settled."),
+    "export": "Save a copy of my data",
+    "export_saved": "Saved to {path}",
+    "export_failed": "Could not save: {reason}",
+    "export_title": "My data in {app}",
+    "export_made": "Exported {date}",
+    "export_records": "My decisions",
+    "export_requests": "My requests",
+    "export_none": "None",
+    "action.access_request": "Access requested",
+    "action.rectification_request": "Correction requested",
+    "action.blocking_request": "Blocking requested",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

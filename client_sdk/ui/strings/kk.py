@@ -106,6 +106,44 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "Саясаттың жаңа нұсқасы жарияланды.",
     "continue_newer": "Жаңа нұсқамен жалғастыру",
+    # Requests of the data subject and the export of the user's data.
+    "requests": "Сіздің сұрауларыңыз",
+    "request.access": "Мен туралы қандай деректер сақталатынын білу",
+    "request.rectification": "Деректерімді түзетуді сұрау",
+    "request.blocking": "Деректерімді пайдалануды тоқтатуды сұрау",
+    "kind.access": "Деректеріме қол жеткізу",
+    "kind.rectification": "Деректерімді түзету",
+    "kind.blocking": "Деректерімді бұғаттау",
+    "kind.deletion": "Деректерімді жою",
+    "state.pending": "Әлі жіберілмеді",
+    "state.rejected": "Сервер қабылдамады: {reason}",
+    "state.open": "Қабылданды {date}; жауап мерзімі {deadline}",
+    "state.resolved": "Орындалды {date}",
+    "state.refused": "Бас тартылды {date}",
+    "request_answer": "Оператордың жауабы: {text}",
+    "withdraw_too": "Келісімімді де қазір қайтарып алу",
+    "note_hint": "Не қате және қалай болуы керек?",
+    "confirm_access_title": "Сіз туралы қандай деректер сақталатынын білгіңіз келе ме?",
+    "confirm_access_body": (
+        "Оператор сіз туралы қандай дербес деректер сақтайтынын және оларды қалай "
+        "пайдаланатынын хабарлауға міндетті."),
+    "confirm_rectification_title": "Деректеріңізді түзетуді сұрайсыз ба?",
+    "confirm_rectification_body": (
+        "Не қате екенін және қалай болуы керек екенін жазыңыз. Оператор түзетеді немесе "
+        "неге түзетпейтінін түсіндіреді."),
+    "confirm_blocking_title": "Деректеріңізді пайдалануды тоқтатуды сұрайсыз ба?",
+    "confirm_blocking_body": "Мәселе шешілгенше оператор дербес деректеріңізді өңдеуді тоқтатады.",
+    "export": "Деректерімнің көшірмесін сақтау",
+    "export_saved": "Сақталды: {path}",
+    "export_failed": "Сақтау мүмкін болмады: {reason}",
+    "export_title": "{app} қолданбасындағы деректерім",
+    "export_made": "Жасалған уақыты: {date}",
+    "export_records": "Менің шешімдерім",
+    "export_requests": "Менің сұрауларым",
+    "export_none": "Жоқ",
+    "action.access_request": "Қол жеткізу сұралды",
+    "action.rectification_request": "Түзету сұралды",
+    "action.blocking_request": "Бұғаттау сұралды",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

@@ -106,6 +106,45 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "Саясаттын жаңы версиясы жарыяланды.",
     "continue_newer": "Жаңы версия менен улантуу",
+    # Requests of the data subject and the export of the user's data.
+    "requests": "Сиздин өтүнүчтөрүңүз",
+    "request.access": "Мен жөнүндө кандай маалыматтар сакталарын билүү",
+    "request.rectification": "Маалыматтарымды оңдоону суроо",
+    "request.blocking": "Маалыматтарымды колдонууну токтотууну суроо",
+    "kind.access": "Маалыматтарыма жетүү",
+    "kind.rectification": "Маалыматтарымды оңдоо",
+    "kind.blocking": "Маалыматтарымды бөгөттөө",
+    "kind.deletion": "Маалыматтарымды өчүрүү",
+    "state.pending": "Азырынча жөнөтүлө элек",
+    "state.rejected": "Сервер кабыл алган жок: {reason}",
+    "state.open": "Кабыл алынды {date}; жооп берүү мөөнөтү {deadline}",
+    "state.resolved": "Аткарылды {date}",
+    "state.refused": "Баш тартылды {date}",
+    "request_answer": "Оператордун жообу: {text}",
+    "withdraw_too": "Макулдугумду да азыр кайтарып алуу",
+    "note_hint": "Эмне туура эмес жана кандай болушу керек?",
+    "confirm_access_title": "Сиз жөнүндө кандай маалыматтар сакталарын билгиңиз келеби?",
+    "confirm_access_body": (
+        "Оператор сиз жөнүндө кандай жеке маалыматтарды сактаарын жана аларды кантип "
+        "колдонорун билдирүүгө милдеттүү."),
+    "confirm_rectification_title": "Маалыматтарыңызды оңдоону сурайсызбы?",
+    "confirm_rectification_body": (
+        "Эмне туура эмес экенин жана кандай болушу керектигин жазыңыз. Оператор оңдойт же "
+        "эмне үчүн оңдобосун түшүндүрөт."),
+    "confirm_blocking_title": "Маалыматтарыңызды колдонууну токтотууну сурайсызбы?",
+    "confirm_blocking_body": (
+        "Маселе чечилгенге чейин оператор жеке маалыматтарыңызды иштетүүнү токтотот."),
+    "export": "Маалыматтарымдын көчүрмөсүн сактоо",
+    "export_saved": "Сакталды: {path}",
+    "export_failed": "Сактоо мүмкүн болгон жок: {reason}",
+    "export_title": "{app} колдонмосундагы маалыматтарым",
+    "export_made": "Түзүлгөн убакыт: {date}",
+    "export_records": "Менин чечимдерим",
+    "export_requests": "Менин өтүнүчтөрүм",
+    "export_none": "Жок",
+    "action.access_request": "Жетүү суралды",
+    "action.rectification_request": "Оңдоо суралды",
+    "action.blocking_request": "Бөгөттөө суралды",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

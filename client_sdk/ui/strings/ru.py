@@ -108,6 +108,45 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "Опубликована более новая версия политики.",
     "continue_newer": "Продолжить с новой версией",
+    # Requests of the data subject and the export of the user's data.
+    "requests": "Ваши запросы",
+    "request.access": "Узнать, какие данные обо мне хранятся",
+    "request.rectification": "Попросить исправить мои данные",
+    "request.blocking": "Попросить прекратить использовать мои данные",
+    "kind.access": "Доступ к моим данным",
+    "kind.rectification": "Уточнение моих данных",
+    "kind.blocking": "Блокирование моих данных",
+    "kind.deletion": "Удаление моих данных",
+    "state.pending": "Ещё не отправлен",
+    "state.rejected": "Сервер не принял: {reason}",
+    "state.open": "Получен {date}; ответ до {deadline}",
+    "state.resolved": "Выполнен {date}",
+    "state.refused": "Отказано {date}",
+    "request_answer": "Ответ оператора: {text}",
+    "withdraw_too": "Также отозвать моё согласие сейчас",
+    "note_hint": "Что указано неверно и как должно быть?",
+    "confirm_access_title": "Узнать, какие данные о вас хранятся?",
+    "confirm_access_body": (
+        "Оператор обязан сообщить, какие ваши персональные данные он хранит и как их "
+        "использует."),
+    "confirm_rectification_title": "Попросить исправить ваши данные?",
+    "confirm_rectification_body": (
+        "Напишите, что неверно и как должно быть. Оператор исправит данные или объяснит "
+        "отказ."),
+    "confirm_blocking_title": "Попросить прекратить использовать ваши данные?",
+    "confirm_blocking_body": (
+        "Оператор приостановит обработку ваших персональных данных, пока вопрос не решён."),
+    "export": "Сохранить копию моих данных",
+    "export_saved": "Сохранено: {path}",
+    "export_failed": "Не удалось сохранить: {reason}",
+    "export_title": "Мои данные в {app}",
+    "export_made": "Выгружено {date}",
+    "export_records": "Мои решения",
+    "export_requests": "Мои запросы",
+    "export_none": "Нет",
+    "action.access_request": "Запрошен доступ",
+    "action.rectification_request": "Запрошено уточнение",
+    "action.blocking_request": "Запрошено блокирование",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

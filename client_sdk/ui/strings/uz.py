@@ -108,6 +108,46 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "Siyosatning yangi versiyasi eʼlon qilindi.",
     "continue_newer": "Yangi versiya bilan davom etish",
+    # Requests of the data subject and the export of the user's data.
+    "requests": "Soʻrovlaringiz",
+    "request.access": "Men haqimda qanday maʼlumotlar saqlanishini bilish",
+    "request.rectification": "Maʼlumotlarimni tuzatishni soʻrash",
+    "request.blocking": "Maʼlumotlarimdan foydalanishni toʻxtatishni soʻrash",
+    "kind.access": "Maʼlumotlarimdan xabardor boʻlish",
+    "kind.rectification": "Maʼlumotlarimni tuzatish",
+    "kind.blocking": "Maʼlumotlarimni bloklash",
+    "kind.deletion": "Maʼlumotlarimni oʻchirish",
+    "state.pending": "Hali yuborilmagan",
+    "state.rejected": "Server qabul qilmadi: {reason}",
+    "state.open": "Qabul qilindi {date}; javob muddati {deadline}",
+    "state.resolved": "Bajarildi {date}",
+    "state.refused": "Rad etildi {date}",
+    "request_answer": "Operator javobi: {text}",
+    "withdraw_too": "Roziligimni ham hozir qaytarib olish",
+    "note_hint": "Nima notoʻgʻri va qanday boʻlishi kerak?",
+    "confirm_access_title": "Siz haqingizda qanday maʼlumotlar saqlanishini bilmoqchimisiz?",
+    "confirm_access_body": (
+        "Operator siz haqingizda qanday shaxsiy maʼlumotlarni saqlashi va ulardan qanday "
+        "foydalanishini maʼlum qilishi shart."),
+    "confirm_rectification_title": "Maʼlumotlaringizni tuzatishni soʻraysizmi?",
+    "confirm_rectification_body": (
+        "Nima notoʻgʻri ekanini va qanday boʻlishi kerakligini yozing. Operator tuzatadi "
+        "yoki nega tuzatmasligini tushuntiradi."),
+    "confirm_blocking_title": "Maʼlumotlaringizdan foydalanishni toʻxtatishni soʻraysizmi?",
+    "confirm_blocking_body": (
+        "Masala hal boʻlguncha operator shaxsiy maʼlumotlaringizga ishlov berishni "
+        "toʻxtatadi."),
+    "export": "Maʼlumotlarim nusxasini saqlash",
+    "export_saved": "Saqlandi: {path}",
+    "export_failed": "Saqlab boʻlmadi: {reason}",
+    "export_title": "{app} ilovasidagi maʼlumotlarim",
+    "export_made": "Yaratilgan vaqt: {date}",
+    "export_records": "Mening qarorlarim",
+    "export_requests": "Mening soʻrovlarim",
+    "export_none": "Yoʻq",
+    "action.access_request": "Maʼlumot soʻraldi",
+    "action.rectification_request": "Tuzatish soʻraldi",
+    "action.blocking_request": "Bloklash soʻraldi",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

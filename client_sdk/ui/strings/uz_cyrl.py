@@ -105,6 +105,45 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "Сиёсатнинг янги версияси эълон қилинди.",
     "continue_newer": "Янги версия билан давом этиш",
+    # Requests of the data subject and the export of the user's data.
+    "requests": "Сўровларингиз",
+    "request.access": "Мен ҳақимда қандай маълумотлар сақланишини билиш",
+    "request.rectification": "Маълумотларимни тузатишни сўраш",
+    "request.blocking": "Маълумотларимдан фойдаланишни тўхтатишни сўраш",
+    "kind.access": "Маълумотларимдан хабардор бўлиш",
+    "kind.rectification": "Маълумотларимни тузатиш",
+    "kind.blocking": "Маълумотларимни блоклаш",
+    "kind.deletion": "Маълумотларимни ўчириш",
+    "state.pending": "Ҳали юборилмаган",
+    "state.rejected": "Сервер қабул қилмади: {reason}",
+    "state.open": "Қабул қилинди {date}; жавоб муддати {deadline}",
+    "state.resolved": "Бажарилди {date}",
+    "state.refused": "Рад этилди {date}",
+    "request_answer": "Оператор жавоби: {text}",
+    "withdraw_too": "Розилигимни ҳам ҳозир қайтариб олиш",
+    "note_hint": "Нима нотўғри ва қандай бўлиши керак?",
+    "confirm_access_title": "Сиз ҳақингизда қандай маълумотлар сақланишини билмоқчимисиз?",
+    "confirm_access_body": (
+        "Оператор сиз ҳақингизда қандай шахсий маълумотларни сақлаши ва улардан қандай "
+        "фойдаланишини маълум қилиши шарт."),
+    "confirm_rectification_title": "Маълумотларингизни тузатишни сўрайсизми?",
+    "confirm_rectification_body": (
+        "Нима нотўғри эканини ва қандай бўлиши кераклигини ёзинг. Оператор тузатади ёки "
+        "нега тузатмаслигини тушунтиради."),
+    "confirm_blocking_title": "Маълумотларингиздан фойдаланишни тўхтатишни сўрайсизми?",
+    "confirm_blocking_body": (
+        "Масала ҳал бўлгунча оператор шахсий маълумотларингизга ишлов беришни тўхтатади."),
+    "export": "Маълумотларим нусхасини сақлаш",
+    "export_saved": "Сақланди: {path}",
+    "export_failed": "Сақлаб бўлмади: {reason}",
+    "export_title": "{app} иловасидаги маълумотларим",
+    "export_made": "Яратилган вақт: {date}",
+    "export_records": "Менинг қарорларим",
+    "export_requests": "Менинг сўровларим",
+    "export_none": "Йўқ",
+    "action.access_request": "Маълумот сўралди",
+    "action.rectification_request": "Тузатиш сўралди",
+    "action.blocking_request": "Блоклаш сўралди",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

@@ -1,0 +1,50 @@
+"""The user's own data as an export document (the right of access): every consent record
+on the device with its sync status and its signed receipt (the exact envelope text, so
+anyone holding the app's root can check it), and every request with its status.
+
+The document (``_type`` ``kelisim-export``, ``spec_version`` 1; docs/sdk.md)::
+
+    {app, install_id, exported_at, records: [{...record fields, status, reason,
+     receipt}], requests: [{id, kind, created_at, note, withdraw, status, received_at,
+     deadline, answered_at, answer, reason, receipt}]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from client_sdk._internal.ledger import LedgerRecord
+from client_sdk._internal.store import Store
+from client_sdk.protocol.timeutil import format_time
+from client_sdk.requests import DataRequest
+
+__all__ = ["export_document"]
+
+
+def _text(raw: bytes | None) -> str | None:
+    return None if raw is None else raw.decode("utf-8", errors="replace")
+
+
+def export_document(app_id: str, store: Store, records: Sequence[LedgerRecord],
+                    requests: Sequence[DataRequest], now: datetime) -> bytes:
+    """The export document as indented UTF-8 JSON (see the module docstring).
+
+    Raises:
+        StorageError: the store could not be read.
+    """
+    install = store.get_meta("install_id")
+    doc: dict[str, Any] = {
+        "_type": "kelisim-export", "spec_version": 1, "app": app_id,
+        "install_id": _text(install), "exported_at": format_time(now),
+        "records": [{**r.to_json(), "status": r.status, "reason": r.reason,
+                     "receipt": _text(r.receipt)} for r in records],
+        "requests": [{"id": q.id, "kind": q.kind, "created_at": q.created_at,
+                      "note": q.note, "withdraw": q.withdraw, "status": q.status,
+                      "received_at": q.received_at, "deadline": q.deadline,
+                      "answered_at": q.answered_at, "answer": q.answer, "reason": q.reason,
+                      "receipt": _text(q.receipt)} for q in requests],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
