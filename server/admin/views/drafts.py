@@ -275,6 +275,7 @@ def delete_document(draft_id: int, locale: str) -> Any:
 def publish_draft(draft_id: int) -> Any:
     k = kelisim()
     reason = (request.form.get("override_reason") or "").strip()[:2000] or None
+    allow_missing = request.form.get("allow_missing_titles") == "yes"
     problem: list[str] = []
     try:
         with k.db.session() as s:
@@ -282,7 +283,8 @@ def publish_draft(draft_id: int) -> Any:
             when = now()
             result = publish(s, app.id, d.id, d.spec, d.documents, d.app_meta, k.keys_dir,
                              when, k.timing, k.settings.max_document_bytes,
-                             g.admin_user.email, override_reason=reason)
+                             g.admin_user.email, override_reason=reason,
+                             allow_missing_titles=allow_missing)
             d.status, d.published_number = "published", result.number
             d.published_by, d.published_at = g.admin_user.email, format_time(when)
     except GuardError as exc:
