@@ -56,6 +56,7 @@ ONE_WORKER = {
     "tests/test_appbundle.py": "one instance and its bundle",
     "tests/test_dist.py": "the wheels built and installed once",
     "tests/test_demo_launch.py": "one server and its bundle",
+    "tests/test_kivy_widgets.py": "one instance, one display, one window run",
 }
 
 # Hypothesis's own timing checks measure the machine, not the code: under a loaded machine
