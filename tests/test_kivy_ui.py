@@ -319,7 +319,7 @@ def test_every_screen_every_language_scales_without_clipping(runs: dict[str, Any
     for loc in LOCALES:
         for scale in ("1.0", "1.6"):
             for screen in ("consent", "purposes", "fulltext", "declined", "reprompt",
-                           "notice", "settings", "confirm"):
+                           "notice", "read", "settings", "confirm"):
                 name = f"{screen}-{loc}-{theme}-{scale}.png"
                 assert name in shots and (ARTIFACTS / theme / name).stat().st_size > 2000
 

@@ -128,6 +128,15 @@ def one_locale(d: Driver, cfg: dict[str, Any], loc: str, name: str, shots: bool)
     d.show(banner)
     yield from d.settle()
     snap("notice")
+    # Its Read: the full text over the window (drawn over the modal's own overlay).
+    banner.read()
+    modal = banner.modal
+    assert modal is not None
+    yield from d.until(lambda: modal._anim_alpha >= 1 and modal.status == "", "read open")
+    yield from d.settle()
+    snap("read")
+    modal.dismiss()
+    yield from d.until(lambda: modal.parent is None, "read closed")
     # Settings, with some history, and the confirmation before a withdrawal.
     settings = ConsentSettings(c)
     d.show(settings)
