@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import field
 from datetime import datetime
 
-from client_sdk._internal.locales import negotiate, pick_text
+from client_sdk._internal.locales import negotiate, pick_text, user_chain
 from client_sdk.protocol.model import CONSENT_MODE_SIGNALS, HistoryEntry, Manifest, Version
 from client_sdk.protocol.record import Record, record
 from client_sdk.protocol.timeutil import parse_duration
@@ -129,8 +129,10 @@ def _entries(view: View) -> list[HistoryEntry]:
                                         {t: d.summary for t, d in cur.locales.items()})]
 
 
-def _changes(view: View, after: int, locale: str, default: str,
+def _changes(view: View, after: int, locale: Sequence[str], default: str,
              only: Sequence[str] = ("major", "minor", "patch")) -> tuple[Change, ...]:
+    """``locale``: the negotiated locale, then the user's preferences (a summary missing
+    in one falls back along them, then to ``default``)."""
     return tuple(
         Change(e.version, e.label, e.significance, e.effective,
                pick_text(e.summary, locale, default))
@@ -145,10 +147,11 @@ def decide(manifest: Manifest | None, state: ConsentState, now: datetime,
     view = effective_view(manifest, now)
     cur = view.current
     locale = negotiate(preferences, cur.locales, cur.default_locale)
+    chain = user_chain(locale, preferences)
     default = cur.default_locale
 
     def prompt(reason: str, after: int = 0) -> Decision:
-        changes = _changes(view, after, locale, default) if after else ()
+        changes = _changes(view, after, chain, default) if after else ()
         return Decision(Kind.PROMPT, (reason,), cur, locale, changes, stale)
 
     if state.status == "none":
@@ -164,23 +167,23 @@ def decide(manifest: Manifest | None, state: ConsentState, now: datetime,
     missing = [p.id for p in cur.purposes if p.required and not state.grants.get(p.id)]
     if missing:
         return Decision(Kind.PROMPT, ("new_required_purpose", *missing), cur, locale,
-                        _changes(view, consented, locale, default), stale)
+                        _changes(view, consented, chain, default), stale)
     # now - accepted_at, not accepted_at + term: a term of 999999 years must not overflow.
     if cur.consent_term is not None and \
             now - state.accepted_at >= parse_duration(cur.consent_term):
         return prompt("expired")
     granted = frozenset(p.id for p in cur.purposes if state.grants.get(p.id))
     seen = max([consented, *state.acknowledged])
-    minor = _changes(view, seen, locale, default, only=("minor",))
+    minor = _changes(view, seen, chain, default, only=("minor",))
     if minor:
         return Decision(Kind.NOTICE, ("minor_change",), cur, locale,
-                        _changes(view, seen, locale, default, only=("minor", "major")), stale,
+                        _changes(view, seen, chain, default, only=("minor", "major")), stale,
                         granted)
     up = view.upcoming
     if up is not None and up.version not in state.acknowledged:
         up_locale = negotiate(preferences, up.locales, up.default_locale)
-        summary = pick_text({t: d.summary for t, d in up.locales.items()}, up_locale,
-                            up.default_locale)
+        summary = pick_text({t: d.summary for t, d in up.locales.items()},
+                            user_chain(up_locale, preferences), up.default_locale)
         return Decision(Kind.UPCOMING, ("upcoming", up.significance), up, up_locale,
                         (Change(up.version, up.label, up.significance, up.effective, summary),),
                         stale, granted)

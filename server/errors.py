@@ -167,6 +167,19 @@ class PolicySourceError(PolicyError):
         self.problems = list(problems)
 
 
+class MissingTitlesError(PolicySourceError):
+    """A version with a document in a locale that lacks a purpose or data category title
+    there: that language's screen would show the title in another language. Published
+    only when explicitly allowed (``--allow-missing-titles``, the console's "publish
+    anyway"). ``missing``: ``tag: purposes.ID.title`` lines."""
+
+    def __init__(self, source: str, missing: Sequence[str]) -> None:
+        super().__init__([f"{source}: {m}: missing; a user reading this language would see "
+                          f"the title in another one (publish anyway: --allow-missing-titles, "
+                          f"or the console's \"publish anyway\")" for m in missing])
+        self.missing = list(missing)
+
+
 class GuardError(PolicyError):
     """A change that needs ``major`` was published as minor or patch."""
 

@@ -74,8 +74,10 @@ def new_version(base: Path, label: str, significance: str, summary: str, *,
         toml = f"effective = {effective}\n" + toml
     if extra_purpose:
         toml += ('\n[[purposes]]\nid = "marketing"\nrequired = false\ndata = ["contact"]\n'
-                 'vendors = []\ntitle = { kk = "Жарнама", ru = "Реклама", en = "Marketing" }\n'
-                 'description = { kk = "Жаңалықтар", ru = "Новости", en = "News" }\n')
+                 'vendors = []\ntitle = { kk = "Жарнама", ru = "Реклама", en = "Marketing", '
+                 'uz = "Reklama", ky = "Жарнама" }\n'
+                 'description = { kk = "Жаңалықтар", ru = "Новости", en = "News", '
+                 'uz = "Yangiliklar", ky = "Жаңылыктар" }\n')
     (d / "version.toml").write_text(toml)
     return d
 

@@ -293,3 +293,36 @@ def test_bad_app_metadata_is_named(publisher: FlaskClient, kelisim: Kelisim) -> 
     resp = save(publisher, draft_id, label="1.3", app_toml=app_toml)
     assert resp.status_code == 422
     assert "app metadata: controller.bin" in resp.get_data(True)
+
+
+def test_a_language_without_its_titles_is_refused_unless_published_anyway(
+        publisher: FlaskClient, kelisim: Kelisim) -> None:
+    """Issue 22: a draft given a ky document while its purposes have no ky title (the ky
+    screen would show them in another language) is refused, not just warned about; the
+    publisher may tick "publish anyway", and the audit log says which titles were
+    missing."""
+    draft_id = draft_from_current(publisher)
+    summarise(publisher, draft_id)
+    save(publisher, draft_id, label="1.0.1", significance="patch")
+    resp = post(publisher, f"/admin/drafts/{draft_id}/doc/ky",
+                {"text": "# Купуялык саясаты\n\nТекст.\n", "summary": "Кыргызча кошулду.",
+                 "title": "Купуялык саясаты"})
+    assert resp.status_code == 303, resp.get_data(True)[:2000]
+    page = publisher.get(f"/admin/drafts/{draft_id}").get_data(True)
+    assert f"draft-{draft_id}/version.toml: ky: purposes.delivery.title: missing" in page
+    assert 'name="allow_missing_titles"' in page and "Ready to publish" not in page
+    with kelisim.db.session(readonly=True) as s:
+        before = len(s.scalars(sa.select(PolicyVersion)).all())
+    resp = post(publisher, f"/admin/drafts/{draft_id}/publish")
+    assert resp.status_code == 422
+    assert "ky: purposes.delivery.title: missing" in resp.get_data(True)
+    with kelisim.db.session(readonly=True) as s:
+        assert len(s.scalars(sa.select(PolicyVersion)).all()) == before
+    resp = post(publisher, f"/admin/drafts/{draft_id}/publish",
+                {"allow_missing_titles": "yes"})
+    assert resp.status_code == 303, resp.get_data(True)[:3000]
+    event = events(kelisim, "version.publish")[-1]
+    assert event.details["label"] == "1.0.1"
+    assert "ky: purposes.delivery.title" in event.details["missing_titles_allowed"]
+    assert event.details["missing_titles_allowed"] == [
+        "ky: purposes.delivery.title", "ky: purposes.notifications.title"]

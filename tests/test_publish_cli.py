@@ -13,7 +13,7 @@ from builders import Clock
 from client_sdk.protocol.timeutil import format_time
 from helpers import MANIFEST_TYPE, ROOT_TYPE, payload_of, verified_root, verify
 from server import Kelisim
-from server.models import Document, PolicyVersion, SignedManifest
+from server.models import AdminEvent, Document, PolicyVersion, SignedManifest
 
 
 def _counts(k: Kelisim) -> tuple[int, int, int]:
@@ -234,3 +234,29 @@ def test_root_payload_type(cli) -> None:
     cli("keys", "init")
     env = cli("root", "show").output.strip().encode()
     assert f'"payloadType":"{ROOT_TYPE}"' in env.decode()
+
+
+def test_a_language_without_its_purpose_titles_is_refused_unless_allowed(
+        cli, published: Path, kelisim: Kelisim) -> None:
+    """Issue 22: a ky document whose purposes have no ky title made the ky screen show
+    another language's title; publishing refuses it, naming each missing title, unless
+    --allow-missing-titles (recorded in the audit log)."""
+    toml = published / "2.0" / "version.toml"
+    text = toml.read_text().replace(', ky = "Жеткирүү" }', " }").replace(
+        ', ky = "Аналитика" }', ' , ky = " " }')
+    toml.write_text(text)
+    before = _counts(kelisim)
+    out = cli("publish", str(published / "2.0"), ok=False).output
+    assert f"{toml}: ky: purposes.delivery.title: missing" in out
+    assert f"{toml}: ky: purposes.analytics.title: missing" in out  # blank is missing
+    assert "purposes.notifications" not in out and "--allow-missing-titles" in out
+    assert _counts(kelisim) == before
+    out = cli("publish", str(published / "2.0"), "--allow-missing-titles").output
+    assert "published jana-courier version 2.0" in out
+    assert "  - ky: purposes.delivery.title" in out
+    with kelisim.db.session() as s:
+        event = s.scalars(sa.select(AdminEvent).where(AdminEvent.action == "version.publish")
+                          .order_by(AdminEvent.id.desc())).first()
+        assert event is not None
+        assert event.details["missing_titles_allowed"] == [
+            "ky: purposes.delivery.title", "ky: purposes.analytics.title"]

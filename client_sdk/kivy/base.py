@@ -122,7 +122,14 @@ class KButton(FitWords, Button):  # type: ignore[misc]
 
 class LanguageSpinner(Spinner):  # type: ignore[misc]
     """The language switch, styled like a KButton; options are KButtons too. Its drop-down
-    and options are made when it first opens: the first frame shows none of them."""
+    and options are made when it first opens: the first frame shows none of them.
+
+    Its width follows its text: ``pad`` on each side, the name, ``gap``, the ``arrow``
+    (all three grow with the text scale; base.kv)."""
+
+    pad = NumericProperty(0)
+    gap = NumericProperty(0)
+    arrow = NumericProperty(0)
 
     def _build_dropdown(self, *largs: Any) -> None:
         if self._dropdown is not None:
@@ -167,11 +174,14 @@ class Column(BoxLayout):  # type: ignore[misc]
 
 class Row(BoxLayout):  # type: ignore[misc]
     """A horizontal row at least 48 dp tall, as tall as its tallest child (children have
-    ``size_hint_y: None``)."""
+    ``size_hint_y: None``), its children centred on the row's middle (a 48 dp check box
+    beside a one-line label: both on one line, not the box above the words)."""
 
     def on_children(self, _row: Any, children: list[Widget]) -> None:
         for child in children:
             child.fbind("height", self._fit)
+            if not {"y", "top", "center_y"} & set(child.pos_hint):
+                child.pos_hint = {**child.pos_hint, "center_y": 0.5}
         self._fit()
 
     def _fit(self, *_: Any) -> None:

@@ -230,7 +230,8 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         if remember:
             self.client.remember_locale(tag)
         self.locale = tag
-        w = self.words = Words(tag, self.version, self.client.manifest, self.zone)
+        w = self.words = Words(tag, self.version, self.client.manifest, self.zone,
+                               self.client.preferred_locales)
         doc = self.version.locales[tag]
         self.title_text = doc.title or w("title")
         self.meta_text = f"{w('version', label=self.version.label)} · " \
@@ -315,6 +316,7 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         if self.layer == "full_text":
             self.full_text_opened = True
         self.ids.layers.current = self.layer
+        self._update()
         self._mark()
 
     def _close_layer_time(self) -> None:
@@ -391,7 +393,8 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         elif not read:
             self.hint_text = w("scroll_hint")
         elif not self._age_ok():
-            self.hint_text = w("age_hint")
+            # "above" only where the age box is (the first layer); elsewhere: go back to it.
+            self.hint_text = w("age_hint" if self.layer == "first_layer" else "age_hint_back")
         else:
             self.hint_text = ""
 

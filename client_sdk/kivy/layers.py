@@ -39,7 +39,7 @@ def fill_first_layer(screen: ConsentScreen, box: Any) -> None:
     if manifest is not None:
         c = manifest.controller
         box.add_widget(heading(w("who")))
-        box.add_widget(KText(text=escape(w("operator", name=c.name, bin=c.bin))))
+        box.add_widget(KText(text=escape(w.operator(c))))
         box.add_widget(small(escape(w("contact", address=c.address, email=c.email))))
     data = w.data_titles()
     if data:

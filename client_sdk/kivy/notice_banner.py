@@ -46,7 +46,8 @@ class NoticeBanner(BoxLayout):  # type: ignore[misc]
         super().__init__(**kw)
         self.version = self.decision.version
         self.tag = language(client, self.version)
-        w = self.words = Words(self.tag, self.version, client.manifest, zone)
+        w = self.words = Words(self.tag, self.version, client.manifest, zone,
+                                    client.preferred_locales)
         if self.decision.kind is Kind.UPCOMING:
             self.heading = w("notice_upcoming", date=w.date(self.version.effective))
         else:

@@ -154,7 +154,7 @@ class PolicyModal(ModalView):  # type: ignore[misc]
                  on_close: Callable[[PolicyModal], None] | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.client, self.version, self.tag = client, version, tag
-        self.words = Words(tag, version, client.manifest)
+        self.words = Words(tag, version, client.manifest, prefs=client.preferred_locales)
         doc = version.locales.get(tag)
         self.title = doc.title if doc else self.words("title")
         self.close_text = self.words("close")

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from client_sdk._internal.locales import negotiate, pick_text
+from client_sdk._internal.locales import base_language, negotiate, pick_text, user_chain
 from client_sdk.client import ConsentClient
 from client_sdk.decision import Change
-from client_sdk.protocol.model import Manifest, Purpose, Version
+from client_sdk.protocol.model import Controller, Manifest, Purpose, Version
 from client_sdk.ui import fmt
 from client_sdk.ui.markup import escape
-from client_sdk.ui.strings import STRINGS, text
+from client_sdk.ui.strings import STRINGS, operator, text
 
 __all__ = ["Words", "language"]
 
@@ -28,13 +28,27 @@ def language(client: ConsentClient, version: Version) -> str:
     return negotiate(prefs, version.locales, version.default_locale)
 
 
+def _chosen(tag: str, prefs: Sequence[str]) -> bool:
+    """Whether ``tag``'s language is one of the user's ``prefs``."""
+    return any(base_language(p) == base_language(tag) for p in prefs)
+
+
 class Words:
-    """Every string a widget shows for ``version``, in ``tag``."""
+    """Every string a widget shows for ``version``, in ``tag``.
+
+    ``prefs`` is the user's preference list (``client.preferred_locales``). A text the
+    manifest lacks in ``tag`` falls back along it and then to the document's default
+    locale, never to a language the user did not choose. When ``tag`` is a fallback the
+    user did not choose (the version has no document in any of theirs), the SDK's own words
+    stay in the first of ``prefs`` they exist in (all five languages have them)."""
 
     def __init__(self, tag: str, version: Version | None = None,
-                 manifest: Manifest | None = None, zone: tzinfo | None = None) -> None:
+                 manifest: Manifest | None = None, zone: tzinfo | None = None,
+                 prefs: Sequence[str] = ()) -> None:
         self.tag = tag
-        self.ui = negotiate([tag], STRINGS, "en")
+        self.chain = user_chain(tag, prefs)
+        ui_prefs = [tag] if not prefs or _chosen(tag, prefs) else [*prefs, tag]
+        self.ui = negotiate(ui_prefs, STRINGS, "en")
         self.version = version
         self.manifest = manifest
         self.zone = zone
@@ -44,7 +58,11 @@ class Words:
 
     def pick(self, texts: dict[str, str] | object) -> str:
         assert self.version is not None
-        return pick_text(texts, self.tag, self.version.default_locale)  # type: ignore[arg-type]
+        return pick_text(texts, self.chain, self.version.default_locale)  # type: ignore[arg-type]
+
+    def operator(self, c: Controller) -> str:
+        """The controller's name and number, the number named after its country."""
+        return operator(c.name, c.bin, c.country, self.ui)
 
     def date(self, moment: datetime) -> str:
         return fmt.date(moment, self.ui, self.zone)
@@ -81,7 +99,7 @@ class Words:
     def data_titles(self, ids: Sequence[str] | None = None) -> list[str]:
         assert self.version is not None
         cats = self.version.data_categories
-        return [self.pick(c.title) for c in cats if ids is None or c.id in ids]
+        return [self.pick(c.title) or c.id for c in cats if ids is None or c.id in ids]
 
     def changes(self, changes: Sequence[Change]) -> list[tuple[str, str]]:
         """(label, summary) of each change, re-read from the signed manifest in this
@@ -97,7 +115,8 @@ class Words:
         out = []
         for c in changes:
             mapping = summaries.get(c.version)
-            summary = pick_text(mapping, self.tag, "en") if mapping else c.summary
+            summary = pick_text(mapping, self.chain, self.version.default_locale
+                                if self.version else "en") if mapping else c.summary
             out.append((c.label, summary or "—"))
         return out
 

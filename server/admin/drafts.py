@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from client_sdk.protocol.model import LOCALES
 from server.admin.i18n import gettext as _
-from server.errors import GuardError, PolicySourceError
+from server.errors import GuardError, MissingTitlesError, PolicySourceError
 from server.models import App, Document, PolicyVersion
 from server.policy.guard import major_reasons, metadata_changes
 from server.policy.publish import PublishResult, app_metadata, build_version_body, publish_version
@@ -96,11 +96,15 @@ class Verdict:
     problems: list[str] = field(default_factory=list)  # why it cannot be published
     guard_refused: bool = False
     upcoming: bool = False
+    # Titles a language lacks (``tag: purposes.ID.title``): publishing refuses them unless
+    # the publisher ticks "publish anyway" (recorded in the audit log).
+    missing_titles: list[str] = field(default_factory=list)
 
 
 def check(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
           documents: dict[str, str], app_meta: dict[str, Any] | None, keys_dir: Path,
-          now: datetime, timing: Timing, max_bytes: int, actor: str) -> Verdict:
+          now: datetime, timing: Timing, max_bytes: int, actor: str, *,
+          allow_missing_titles: bool = False) -> Verdict:
     """Run the publish service without storing anything (its dry run).
 
     When other problems stop the dry run before the guard, the guard still judges the
@@ -113,9 +117,17 @@ def check(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
         return Verdict(False, significance, [], exc.problems)
     try:
         result = publish_version(s, app_id, source, keys_dir, now, timing, actor=actor,
-                                 app_meta=meta, dry_run=True)
+                                 app_meta=meta, allow_missing_titles=allow_missing_titles,
+                                 dry_run=True)
     except GuardError as exc:
         return Verdict(False, significance, exc.reasons, [], guard_refused=True)
+    except MissingTitlesError as exc:
+        # What else publishing would say, with the titles allowed: the publisher decides
+        # on the titles alone.
+        rest = check(s, app_id, draft_id, spec, documents, app_meta, keys_dir, now, timing,
+                     max_bytes, actor, allow_missing_titles=True)
+        return Verdict(False, significance, rest.reasons, exc.problems + rest.problems,
+                       rest.guard_refused, rest.upcoming, exc.missing)
     except PolicySourceError as exc:
         reasons = _guard_only(s, app_id, source, meta)
         return Verdict(False, significance, reasons, exc.problems,
@@ -142,8 +154,8 @@ def _guard_only(s: Session, app_id: str, source: VersionSource,
 def publish(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
             documents: dict[str, str], app_meta: dict[str, Any] | None, keys_dir: Path,
             now: datetime, timing: Timing, max_bytes: int, actor: str,
-            override_reason: str | None = None, seen_number: int | None = None
-            ) -> PublishResult:
+            override_reason: str | None = None, seen_number: int | None = None,
+            allow_missing_titles: bool = False) -> PublishResult:
     """Publish in the caller's transaction (the service writes the admin audit log).
 
     Raises:
@@ -152,7 +164,7 @@ def publish(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
     source = to_source(draft_id, spec, documents, max_bytes)
     return publish_version(s, app_id, source, keys_dir, now, timing, actor=actor,
                            app_meta=app_meta_of(app_meta), override_reason=override_reason,
-                           seen_number=seen_number)
+                           seen_number=seen_number, allow_missing_titles=allow_missing_titles)
 
 
 def missing_translations(app: App, spec: dict[str, Any], documents: dict[str, str],

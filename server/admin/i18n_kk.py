@@ -112,6 +112,8 @@ KK: dict[str, str] = {
     "{tag}: document (the current version has one)": "{tag}: құжат (ағымдағы нұсқада бар)",
     "{tag}: summary of what changed": "{tag}: не өзгергенінің сипаттамасы",
     "{tag}: document in the app's default language": "{tag}: қосымшаның әдепкі тіліндегі құжат",
+    "Publish anyway without these titles (recorded in the audit log)":
+        "Бәрібір осы атауларсыз жариялау (аудит журналына жазылады)",
     "Override reason (publish anyway, recorded)":
         "Ерекше жағдай себебі (бәрібір жариялау, жазылып қалады)",
     "Schedule": "Жоспарлау", "Publish now": "Қазір жариялау", "Documents": "Құжаттар",

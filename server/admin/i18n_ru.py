@@ -67,6 +67,8 @@ RU: dict[str, str] = {
     "Open only": "Только открытые", "Open requests": "Открытые запросы",
     "Opt-in rate per purpose (accept and update records)":
         "Доля согласий по целям (записи «принять» и «изменить»)",
+    "Publish anyway without these titles (recorded in the audit log)":
+        "Опубликовать всё равно без этих названий (будет записано в журнал аудита)",
     "Override reason (publish anyway, recorded)":
         "Причина исключения (опубликовать всё равно, будет записано)",
     "Password": "Пароль", "Per language": "По языкам", "Per purpose": "По целям",

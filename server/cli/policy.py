@@ -60,10 +60,13 @@ def _app_meta_beside(version_dir: Path) -> AppMetadata | None:
 @click.option("--app", "app_id", default=None, help="Default: the id in ../app.toml.")
 @click.option("--override-reason", default=None,
               help="Publish a change the guard says needs major, recording why not.")
+@click.option("--allow-missing-titles", is_flag=True,
+              help="Publish although a language with a document lacks a purpose or data "
+                   "category title (recorded in the audit log).")
 @click.option("--dry-run", is_flag=True, help="Validate and guard only; store nothing.")
 @with_appcontext
 def publish(version_dir: Path, app_id: str | None, override_reason: str | None,
-            dry_run: bool) -> None:
+            allow_missing_titles: bool, dry_run: bool) -> None:
     """Validate, guard, store and sign the version in VERSION_DIR (with ../app.toml)."""
     k = require_migrated()
     meta = _app_meta_beside(version_dir)
@@ -75,7 +78,8 @@ def publish(version_dir: Path, app_id: str | None, override_reason: str | None,
     with k.db.session() as s:
         result = publish_version(s, app, version, k.keys_dir, now(), k.timing,
                                  actor=CLI_ACTOR, app_meta=meta,
-                                 override_reason=override_reason, dry_run=dry_run)
+                                 override_reason=override_reason,
+                                 allow_missing_titles=allow_missing_titles, dry_run=dry_run)
     k.published.invalidate()
     when = f"upcoming, effective {result.effective}" if result.upcoming else "in effect"
     verb = "would publish" if dry_run else "published"
@@ -89,6 +93,9 @@ def publish(version_dir: Path, app_id: str | None, override_reason: str | None,
             f"  - {c}" for c in result.metadata_changes))
     if result.override_reason:
         click.echo(f"override recorded: {result.override_reason}")
+    if result.missing_titles:
+        click.echo("published without these titles (recorded):\n" + "\n".join(
+            f"  - {m}" for m in result.missing_titles))
 
 
 @click.group(cls=AppGroup)

@@ -23,6 +23,7 @@ from server.errors import (
     AppExists,
     GuardError,
     InvalidValue,
+    MissingTitlesError,
     PolicySourceError,
     UnknownApp,
     VersionPublished,
@@ -33,8 +34,8 @@ from server.policy.source import AppMetadata, VersionSource
 from server.trust.manifests import Timing, sign_manifest
 
 __all__ = ["Checked", "GuardError", "PublishResult", "app_metadata", "build_version_body",
-           "check_version", "lock_publishing", "publish_version", "published_by",
-           "register_app"]
+           "check_version", "lock_publishing", "missing_titles", "publish_version",
+           "published_by", "register_app"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class PublishResult:
     override_reason: str | None
     # App metadata changes published with this version (controller, catalog), as sentences.
     metadata_changes: list[str] = field(default_factory=list)
+    # Titles a locale lacks, published anyway (allow_missing_titles): ``tag: field``.
+    missing_titles: list[str] = field(default_factory=list)
 
 
 def register_app(session: Session, meta: AppMetadata, now: datetime, *, actor: str) -> App:
@@ -188,6 +191,23 @@ def build_version_body(meta: AppMetadata, version: VersionSource, number: int, s
     }
 
 
+def missing_titles(body: dict[str, Any]) -> list[str]:
+    """``tag: purposes.ID.title`` and ``tag: data_categories.ID.title`` for every locale
+    the version has a document in and a purpose or data category has no title in (blank
+    counts as none; ``uz-Cyrl`` may use ``uz``'s, as the SDK does): the texts a user
+    reading that language would otherwise see in another one."""
+    out: list[str] = []
+    for tag in sorted(body["locales"]):
+        parts = tag.split("-")
+        tags = ["-".join(parts[:i]) for i in range(len(parts), 0, -1)]
+        for key in ("purposes", "data_categories"):
+            for item in body[key]:
+                titles = item.get("title") or {}
+                if not any(str(titles.get(t) or "").strip() for t in tags):
+                    out.append(f"{tag}: {key}.{item['id']}.title")
+    return out
+
+
 @dataclass(frozen=True)
 class Checked:
     """A version checked against the app as it is, before anything is stored: its number,
@@ -272,6 +292,7 @@ def publish_version(
     actor: str,
     app_meta: AppMetadata | None = None,
     override_reason: str | None = None,
+    allow_missing_titles: bool = False,
     dry_run: bool = False,
     seen_number: int | None = None,
 ) -> PublishResult:
@@ -290,6 +311,9 @@ def publish_version(
         UnknownApp: no such app.
         InvalidValue: an empty override reason.
         PolicySourceError: metadata of another app, duplicate label, bad dates or references.
+        MissingTitlesError: a locale with a document lacks a purpose or data category
+            title, and ``allow_missing_titles`` is False (it is recorded in the audit log
+            when True).
         GuardError: the change needs ``major``.
         VersionPublished: a version was published after ``seen_number``.
         SigningError: the manifest cannot be signed.
@@ -312,11 +336,15 @@ def publish_version(
     checked = check_version(session, app_id, version, now, app_meta=app_meta)
     spec, reasons, effective, number = (version.spec, checked.reasons, checked.effective,
                                         checked.number)
+    missing = missing_titles(checked.body)
+    if missing and not allow_missing_titles:
+        raise MissingTitlesError(version.spec_file, missing)
     if reasons and spec["significance"] != "major" and not override_reason:
         raise GuardError(spec["label"], spec["significance"], reasons)
     result = PublishResult(app_id, number, spec["label"], spec["significance"], effective,
                            checked.upcoming, None, reasons,
-                           override_reason if reasons else None, checked.metadata_changes)
+                           override_reason if reasons else None, checked.metadata_changes,
+                           missing)
     if dry_run:
         return result
     for doc in version.documents.values():
@@ -340,5 +368,6 @@ def publish_version(
         "number": number, "label": result.label, "significance": result.significance,
         "effective": effective, "upcoming": result.upcoming, "seq": result.seq,
         "reasons": reasons, "override_reason": result.override_reason,
-        "metadata_changes": result.metadata_changes, "source": version.source}, now)
+        "metadata_changes": result.metadata_changes, "source": version.source,
+        **({"missing_titles_allowed": missing} if missing else {})}, now)
     return result

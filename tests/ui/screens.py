@@ -15,6 +15,7 @@ from kivy.uix.label import Label
 
 from client_sdk.kivy import DARK, LIGHT, ConsentScreen, ConsentSettings, NoticeBanner, theme
 from client_sdk.kivy.base import KButton, KCheck, KToggle, LanguageSpinner
+from client_sdk.kivy.policy_view import PolicyModal
 
 TARGETS = (KButton, KToggle, KCheck, LanguageSpinner)
 
@@ -128,6 +129,16 @@ def one_locale(d: Driver, cfg: dict[str, Any], loc: str, name: str, shots: bool)
     d.show(banner)
     yield from d.settle()
     snap("notice")
+    # Its Read: the full text over the window (drawn over the modal's own overlay). Opened
+    # as banner.read() opens it, without its on_close: closing it would acknowledge the
+    # notice, and the next scale and theme show the same notice again.
+    modal = PolicyModal(c, banner.version, banner.tag)
+    modal.open()
+    yield from d.until(lambda: modal._anim_alpha >= 1 and modal.status == "", "read open")
+    yield from d.settle()
+    snap("read")
+    modal.dismiss()
+    yield from d.until(lambda: modal.parent is None, "read closed")
     # Settings, with some history, and the confirmation before a withdrawal.
     settings = ConsentSettings(c)
     d.show(settings)

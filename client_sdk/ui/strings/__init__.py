@@ -8,7 +8,9 @@ translator reviews one file; this package puts them together and looks texts up:
 - ``STRINGS``: locale tag -> key -> text;
 - ``PLURALS``: key -> locale tag -> plural category -> text (CLDR's rules, in
   :mod:`client_sdk.ui.cldr`, pick the category: ru 21 -> one, 22 -> few, 25 -> many);
-- :func:`text`: one string in the best of the user's locales, falling back to English.
+- :func:`text`: one string in the best of the user's locales, falling back to English;
+- :func:`operator`: the controller's name and registration number, the number named as
+  the controller's country names it (KZ: BIN, UZ: TIN/STIR, KG: INN/TIN).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from types import ModuleType
 from client_sdk._internal.locales import negotiate
 from client_sdk.ui.strings import en, kk, ky, ru, uz, uz_cyrl
 
-__all__ = ["LANGUAGE_NAMES", "PLURALS", "STRINGS", "UI_LOCALES", "text"]
+__all__ = ["LANGUAGE_NAMES", "PLURALS", "STRINGS", "UI_LOCALES", "operator", "text"]
 
 UI_LOCALES = ("kk", "ru", "en", "uz", "uz-Cyrl", "ky")
 
@@ -52,3 +54,14 @@ def text(key: str, locale: str | Sequence[str], **values: object) -> str:
     tag = negotiate(prefs, STRINGS, "en")
     template = STRINGS[tag].get(key) or STRINGS["en"][key]
     return template.format(**values) if values else template
+
+
+# Countries whose registration number has a name of its own in every UI language.
+COMPANY_ID_COUNTRIES = ("KZ", "UZ", "KG")
+
+
+def operator(name: str, number: str, country: str, locale: str | Sequence[str]) -> str:
+    """"Name, BIN 123..." in ``locale``: the number's label follows the controller's
+    ``country`` (a Kazakh BIN, an Uzbek TIN (STIR), a Kyrgyz INN), not the language."""
+    key = f"company_id.{country}" if country in COMPANY_ID_COUNTRIES else "company_id.other"
+    return text("operator", locale, name=name, label=text(key, locale), number=number)

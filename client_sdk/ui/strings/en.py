@@ -8,8 +8,14 @@ __all__ = ["PLURALS", "STRINGS"]
 
 STRINGS: dict[str, str] = {
     "age_hint": "Confirm your age above to accept",
+    "age_hint_back": "Go back to the first page and confirm your age to accept",
     "who": "Who processes your data",
-    "operator": "{name}, BIN {bin}",
+    "operator": "{name}, {label} {number}",
+    # The controller's registration number, named as its country names it.
+    "company_id.KZ": "BIN",
+    "company_id.UZ": "TIN",
+    "company_id.KG": "TIN",
+    "company_id.other": "Reg. no.",
     "contact": "{address} · {email}",
     "data_collected": "What data",
     "third_party_yes": "Shared with third parties: {names}.",

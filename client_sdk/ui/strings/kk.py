@@ -9,8 +9,14 @@ __all__ = ["PLURALS", "STRINGS"]
 
 STRINGS: dict[str, str] = {
     "age_hint": "Келісу үшін жоғарыда жасыңызды растаңыз",
+    "age_hint_back": "Келісу үшін бірінші бетке оралып, жасыңызды растаңыз",
     "who": "Деректеріңізді кім өңдейді",
-    "operator": "{name}, БСН {bin}",
+    "operator": "{name}, {label} {number}",
+    # The controller's registration number, named as its country names it.
+    "company_id.KZ": "БСН",
+    "company_id.UZ": "СТН",
+    "company_id.KG": "СТН",
+    "company_id.other": "Тіркеу №",
     "contact": "{address} · {email}",
     "data_collected": "Қандай деректер",
     "third_party_yes": "Үшінші тұлғаларға беріледі: {names}.",

@@ -9,8 +9,14 @@ __all__ = ["PLURALS", "STRINGS"]
 
 STRINGS: dict[str, str] = {
     "age_hint": "Кабыл алуу үчүн жогоруда жашыңызды ырастаңыз",
+    "age_hint_back": "Кабыл алуу үчүн биринчи бетке кайтып, жашыңызды ырастаңыз",
     "who": "Маалыматтарыңызды ким иштетет",
-    "operator": "{name}, БИН {bin}",
+    "operator": "{name}, {label} {number}",
+    # The controller's registration number, named as its country names it.
+    "company_id.KZ": "БИН",
+    "company_id.UZ": "ИНН",
+    "company_id.KG": "ИНН",
+    "company_id.other": "Каттоо №",
     "contact": "{address} · {email}",
     "data_collected": "Кандай маалыматтар",
     "third_party_yes": "Үчүнчү жактарга берилет: {names}.",

@@ -10,8 +10,14 @@ __all__ = ["PLURALS", "STRINGS"]
 
 STRINGS: dict[str, str] = {
     "age_hint": "Чтобы принять, подтвердите свой возраст выше",
+    "age_hint_back": "Чтобы принять, вернитесь на первую страницу и подтвердите свой возраст",
     "who": "Кто обрабатывает ваши данные",
-    "operator": "{name}, БИН {bin}",
+    "operator": "{name}, {label} {number}",
+    # The controller's registration number, named as its country names it.
+    "company_id.KZ": "БИН",
+    "company_id.UZ": "ИНН",
+    "company_id.KG": "ИНН",
+    "company_id.other": "Рег. №",
     "contact": "{address} · {email}",
     "data_collected": "Какие данные",
     "third_party_yes": "Передаются третьим лицам: {names}.",

@@ -11,8 +11,14 @@ __all__ = ["PLURALS", "STRINGS"]
 
 STRINGS: dict[str, str] = {
     "age_hint": "Qabul qilish uchun yuqorida yoshingizni tasdiqlang",
+    "age_hint_back": "Qabul qilish uchun birinchi sahifaga qaytib, yoshingizni tasdiqlang",
     "who": "Maʼlumotlaringizni kim qayta ishlaydi",
-    "operator": "{name}, BIN {bin}",
+    "operator": "{name}, {label} {number}",
+    # The controller's registration number, named as its country names it.
+    "company_id.KZ": "BIN",
+    "company_id.UZ": "STIR",
+    "company_id.KG": "STIR",
+    "company_id.other": "Roʻyxat raqami",
     "contact": "{address} · {email}",
     "data_collected": "Qanday maʼlumotlar",
     "third_party_yes": "Uchinchi shaxslarga beriladi: {names}.",

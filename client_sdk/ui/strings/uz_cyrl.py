@@ -8,8 +8,14 @@ __all__ = ["PLURALS", "STRINGS"]
 
 STRINGS: dict[str, str] = {
     "age_hint": "Қабул қилиш учун юқорида ёшингизни тасдиқланг",
+    "age_hint_back": "Қабул қилиш учун биринчи саҳифага қайтиб, ёшингизни тасдиқланг",
     "who": "Маълумотларингизни ким қайта ишлайди",
-    "operator": "{name}, БИН {bin}",
+    "operator": "{name}, {label} {number}",
+    # The controller's registration number, named as its country names it.
+    "company_id.KZ": "БИН",
+    "company_id.UZ": "СТИР",
+    "company_id.KG": "СТИР",
+    "company_id.other": "Рўйхат рақами",
     "contact": "{address} · {email}",
     "data_collected": "Қандай маълумотлар",
     "third_party_yes": "Учинчи шахсларга берилади: {names}.",

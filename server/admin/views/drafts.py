@@ -290,6 +290,7 @@ def _seen_number() -> int | None:
 def publish_draft(draft_id: int) -> Any:
     k = kelisim()
     reason = (request.form.get("override_reason") or "").strip()[:2000] or None
+    allow_missing = request.form.get("allow_missing_titles") == "yes"
     problem: list[str] = []
     status = 422
     try:
@@ -310,7 +311,7 @@ def publish_draft(draft_id: int) -> Any:
             result = publish(s, app.id, d.id, d.spec, d.documents, d.app_meta, k.keys_dir,
                              when, k.timing, k.settings.max_document_bytes,
                              g.admin_user.email, override_reason=reason,
-                             seen_number=_seen_number())
+                             seen_number=_seen_number(), allow_missing_titles=allow_missing)
             d.status, d.published_number = "published", result.number
             d.published_by, d.published_at = g.admin_user.email, format_time(when)
     except GuardError as exc:

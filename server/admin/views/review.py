@@ -61,6 +61,7 @@ def first_layer(app: Any, spec: dict[str, Any], app_meta: dict[str, Any] | None,
     used = [vendors[v] for p in spec.get("purposes") or [] for v in p.get("vendors", [])
             if v in vendors]
     return {"operator": meta["controller"].get("name"), "bin": meta["controller"].get("bin"),
+            "country": meta["controller"].get("country", ""),
             "app_name": meta.get("name"), "purposes": purposes,
             "vendor_names": sorted({v["name"] for v in used}),
             "countries": sorted({v["country"] for v in used if v.get("country")}),
@@ -77,7 +78,7 @@ def phone_words(layer: dict[str, Any], locale: str) -> dict[str, str]:
     same strings (client_sdk.ui.strings) and the same CLDR plurals, durations and country
     names (client_sdk.ui.fmt, no Kivy), so the preview is what a phone shows."""
     from client_sdk.ui import fmt
-    from client_sdk.ui.strings import text
+    from client_sdk.ui.strings import operator, text
 
     def ui(key: str, **values: object) -> str:
         return text(key, locale, **values)
@@ -85,7 +86,8 @@ def phone_words(layer: dict[str, Any], locale: str) -> dict[str, str]:
     countries = ", ".join(fmt.country(c, locale) for c in layer["countries"])
     term = layer["term"]
     words = {
-        "who": ui("who"), "operator": ui("operator", name=layer["operator"], bin=layer["bin"]),
+        "who": ui("who"),
+        "operator": operator(layer["operator"], layer["bin"], layer["country"], locale),
         "data": ui("data_collected"), "purposes": ui("purposes"),
         "always_active": ui("always_active"),
         "third_party": ui("third_party_yes", names=", ".join(layer["vendor_names"]))
