@@ -9,6 +9,8 @@ Revises: 0005
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,7 +21,7 @@ depends_on = None
 
 
 def _purposes(*, per_action: bool) -> None:
-    cols = [
+    cols: list[sa.Column[Any]] = [
         sa.Column("app_id", sa.String(64), sa.ForeignKey("apps.id"), primary_key=True),
         sa.Column("day", sa.String(10), primary_key=True),
         sa.Column("version", sa.Integer(), primary_key=True, autoincrement=False),
