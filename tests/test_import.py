@@ -5,6 +5,7 @@ that folder is beside the repository."""
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from pathlib import Path
 
@@ -53,6 +54,10 @@ OWN = {
     "sary-post.en.md": ["en"],
     # plain text Uzbek (Latin, ʻ U+02BB and ʼ U+02BC): "Versiya: 2.3", a stated date
     "savat.uz.txt": ["uz"],
+    # Markdown Uzbek written line under line: bold "**Key:** value" header lines, bold
+    # section headers and "## 3." headings each directly followed by their numbered
+    # sub-sections ("1.1. ...", no blank lines), "Kuchga kirish sanasi: 05.01.2026"
+    "ipak-market.uz.md": ["uz"],
 }
 
 # The real policies (../shared/policies, not part of the repository) and their languages.
@@ -192,8 +197,8 @@ def test_locale_option_picks_one_section(locale: str, tmp_path: Path) -> None:
 
 def test_front_matter_and_date(tmp_path: Path) -> None:
     """Front matter is dropped and its title used; the date under "Последнее обновление"
-    ("14 Марта 2023") is the label and effective date, not the date of the law the text
-    cites; the Markdown is otherwise kept as written."""
+    ("14 Марта 2023") is the label and the proposed effective date (not applied), not the
+    date of the law the text cites; the Markdown is otherwise kept as written."""
     src = DATA / "qoyan-books.ru.md"
     result = import_file(src, tmp_path / "v")
     text = (tmp_path / "v" / "ru.md").read_text()
@@ -201,19 +206,22 @@ def test_front_matter_and_date(tmp_path: Path) -> None:
     assert text.startswith("**Последнее обновление**  \n14 Марта 2023\n\n# Политика")
     assert src.read_text().endswith(text)
     toml = (tmp_path / "v" / "version.toml").read_text()
-    assert 'label = "2023-03-14"' in toml and "effective = 2023-03-14T00:00:00Z" in toml
+    assert 'label = "2023-03-14"' in toml and "\n# effective = 2023-03-14T00:00:00Z\n" in toml
+    assert "effective" not in result.spec
     assert "2013" not in toml  # Law 94-V of 21 May 2013
     assert 'ru = "Политика конфиденциальности"' in toml
     assert result.documents == {"ru": text}
     assert (result.kind, result.notes) == (
-        "markdown", ["effective date taken from the text: 2023-03-14"])
+        "markdown", ["the text states the date 2023-03-14: proposed as the effective date, "
+                     "not applied (a version takes effect when published; set its effective "
+                     "date to schedule it later)"])
 
 
 def test_plain_text_policy_becomes_sectioned_markdown(tmp_path: Path) -> None:
     """An English text file: its ALL-CAPS first line is the title, "1." and "1.1." lines
     and an ALL-CAPS line are section headings, "•" lines a list (a wrapped item joined),
     hard-wrapped lines paragraphs (a hyphenated break joined), "Page 1 of 2" footers dropped;
-    "Effective Date: September 15, 2024" is the label and effective date."""
+    "Effective Date: September 15, 2024" is the label and the stated date."""
     result = import_file(DATA / "altyn-courier.en.txt", tmp_path / "v")
     md = (tmp_path / "v" / "en.md").read_text()
     lines = md.splitlines()
@@ -233,7 +241,7 @@ def test_plain_text_policy_becomes_sectioned_markdown(tmp_path: Path) -> None:
     assert "as accounting law requires." in md
     assert "Page" not in md
     assert "privacy@altyn-courier.example" in md
-    assert (result.kind, result.label, result.effective) == ("text", "2024-09-15",
+    assert (result.kind, result.label, result.stated_date) == ("text", "2024-09-15",
                                                              "2024-09-15")
     assert "plain text converted to Markdown" in result.notes
 
@@ -248,7 +256,7 @@ def test_markdown_with_placeholders_is_kept_for_review(tmp_path: Path) -> None:
     assert md == src.read_text()
     assert "**Effective Date:** [Insert Date]" in md and "[Insert Phone Number]" in md
     assert result.titles == {"en": "Privacy Policy"}
-    assert (result.kind, result.label, result.effective, result.notes) == (
+    assert (result.kind, result.label, result.stated_date, result.notes) == (
         "markdown", "1.0", None, [])
     toml = (tmp_path / "v" / "version.toml").read_text()
     assert "effective" not in toml and 'en = "Privacy Policy"' in toml
@@ -260,22 +268,22 @@ def test_markdown_with_placeholders_is_kept_for_review(tmp_path: Path) -> None:
 def test_russian_markdown_with_kazakh_words_and_an_italic_date(tmp_path: Path) -> None:
     """A Russian Markdown policy that names its app in Kazakh ("ҰБТ-ға дайындық") is one
     Russian document, kept as written; its italic "_Дата вступления в силу: 20.08.2024_"
-    is the label and effective date."""
+    is the label and the stated date."""
     src = DATA / "bilim-quiz.ru.md"
     result = import_file(src, tmp_path / "v")
     assert result.documents == {"ru": src.read_text()}
     assert result.titles == {"ru": "Политика конфиденциальности"}
-    assert (result.label, result.effective) == ("2024-08-20", "2024-08-20")
+    assert (result.label, result.stated_date) == ("2024-08-20", "2024-08-20")
 
 
 def test_uzbek_and_kyrgyz_policy_files_import(tmp_path: Path) -> None:
     """A Latin Uzbek text file imports as uz: its "Versiya: 2.3" is the label, its date the
-    effective date, and ʻ (U+02BB) and ʼ (U+02BC) survive; a Kyrgyz one as ky, its
+    stated date, and ʻ (U+02BB) and ʼ (U+02BC) survive; a Kyrgyz one as ky, its
     ALL-CAPS first line the title and "Акыркы жаңыртуу: 20.05.2024" its date."""
     uz = import_file(DATA / "savat.uz.txt", tmp_path / "uz")
     md = (tmp_path / "uz" / "uz.md").read_text()
     assert list(uz.documents) == ["uz"]
-    assert (uz.label, uz.effective, uz.titles) == ("2.3", "2024-09-01",
+    assert (uz.label, uz.stated_date, uz.titles) == ("2.3", "2024-09-01",
                                                    {"uz": "Maxfiylik siyosati"})
     assert "label taken from the version the text states: 2.3" in uz.notes
     assert md.startswith("# Maxfiylik siyosati\n")
@@ -284,7 +292,7 @@ def test_uzbek_and_kyrgyz_policy_files_import(tmp_path: Path) -> None:
     ky = import_file(DATA / "jolgo.ky.txt", tmp_path / "ky")
     md = (tmp_path / "ky" / "ky.md").read_text()
     assert list(ky.documents) == ["ky"]
-    assert (ky.label, ky.effective, ky.titles) == ("2024-05-20", "2024-05-20",
+    assert (ky.label, ky.stated_date, ky.titles) == ("2024-05-20", "2024-05-20",
                                                    {"ky": "КУПУЯЛЫК САЯСАТЫ"})
     assert md.startswith("# КУПУЯЛЫК САЯСАТЫ\n") and "\n## 5. Байланыш\n" in md
     assert "- жеткирүү даректери;" in md
@@ -374,3 +382,78 @@ def test_bad_files_get_clear_errors(cli, tmp_path: Path) -> None:
               ok=False).output
     assert "exists and is not empty" in out
     assert (taken / "x").read_text() == "keep me"
+
+
+# -- issue 18.3: structure kept, a stated date only proposed -----------------------------------
+def test_markdown_header_and_numbered_sub_sections_stay_apart() -> None:
+    """A Markdown policy written line under line (ipak-market.uz.md) shows in the app as
+    its structure: each bold section header, each numbered sub-section and the header
+    block are blocks of their own (a Markdown renderer would join the lines into one)."""
+    src = DATA / "ipak-market.uz.md"
+    md = import_document(src.read_bytes(), src.name).documents["uz"]
+    blocks = [(b.kind, b.markup) for b in to_blocks(md)]
+    texts = [m for _, m in blocks]
+    assert blocks[0] == ("heading", "“Ipak Market” mobil ilovasining maxfiylik siyosati")
+    assert blocks[1][1].startswith("[b]Kuchga kirish sanasi:[/b] 05.01.2026\n[b]Operator:[/b]")
+    assert ("paragraph", "[b]1. Umumiy qoidalar[/b]") in blocks
+    assert ("paragraph", "[b]2. Qanday maʼlumotlarni yigʻamiz[/b]") in blocks
+    assert ("heading", "3. Maʼlumotlardan foydalanish maqsadlari") in blocks
+    numbered = [t for t in texts if re.match(r"[0-9]\.[0-9]\. ", t)]
+    assert [t[:4] for t in numbered] == ["1.1.", "1.2.", "1.3.", "2.1.", "2.2.", "2.3.",
+                                         "3.1.", "3.2.", "3.3.", "4.1.", "4.2.", "5.1.",
+                                         "5.2."]
+    assert all(not re.search(r" [0-9]\.[0-9]\. ", t) for t in texts)
+    # Markdown written in blocks already is kept byte for byte (the other test policies).
+    for name in ("bilim-quiz.ru.md", "sary-post.en.md"):
+        assert import_document((DATA / name).read_bytes(), name).documents == {
+            name.split(".")[1]: (DATA / name).read_text()}
+
+
+def test_a_stated_date_is_a_proposal_never_a_back_dated_effective_date(
+        cli, client: FlaskClient, tmp_path: Path, users: dict[str, int], kelisim) -> None:
+    """The first version of a new app, imported from a policy that states 05.01.2026 (in
+    the past): version.toml proposes the date in a comment (the note says so), publishing
+    it makes it take effect when published, not on 2026-01-05; a console upload makes a
+    draft whose Effective is empty and whose notes show the proposal."""
+    from admin_support import post, sign_in
+    from server.admin.models import Draft
+
+    src = DATA / "ipak-market.uz.md"
+    app_dir = tmp_path / "imported"
+    app_dir.mkdir()
+    (app_dir / "app.toml").write_text(APP_TOML)
+    cli("keys", "init")
+    cli("apps", "create", str(app_dir))
+    out = cli("import", str(src), "--app", "imported", "--out", str(app_dir / "v1")).output
+    assert "note: the text states the date 2026-01-05: proposed as the effective date, " \
+           "not applied" in out
+    toml = (app_dir / "v1" / "version.toml").read_text()
+    assert "\n# effective = 2026-01-05T00:00:00Z\n" in toml
+    assert not re.search(r"^effective", toml, re.M)
+    review(app_dir / "v1")
+    cli("publish", str(app_dir / "v1"))
+    current = payload_of(client.get("/v1/apps/imported/manifest.json").data)["current"]
+    assert current["effective"] == current["published"] > "2026-01-05T00:00:00Z"
+
+    cli("apps", "create", str(_second_app(tmp_path)))
+    sign_in(client, kelisim, users["publisher"])
+    with client.session_transaction("/admin/") as sess:
+        sess["lang"] = "en"
+    resp = post(client, "/admin/apps/second/drafts/upload", {
+        "file": (io.BytesIO(src.read_bytes()), src.name)}, content_type="multipart/form-data")
+    assert resp.status_code == 303, resp.get_data(True)[-1500:]
+    draft_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    with kelisim.db.session(readonly=True) as s:
+        d = s.get(Draft, draft_id)
+        assert d is not None and not d.spec.get("effective")
+        assert "the text states the date 2026-01-05: proposed as the effective date" in d.notes
+    page = client.get(f"/admin/drafts/{draft_id}").get_data(True)
+    assert 'name="effective" value=""' in page
+    assert "the text states the date 2026-01-05: proposed as the effective date" in page
+
+
+def _second_app(tmp_path: Path) -> Path:
+    folder = tmp_path / "second"
+    folder.mkdir()
+    (folder / "app.toml").write_text(APP_TOML.replace('"imported"', '"second"', 1))
+    return folder

@@ -7,6 +7,7 @@ queries check in the tests and bench/dashboard.py compares with on a million rec
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from server.models import ConsentRecord
 
-__all__ = ["Scope", "Summary", "by_locale", "by_purpose", "by_version", "daily", "summary"]
+__all__ = ["PurposeRate", "Scope", "Summary", "by_locale", "by_purpose", "by_version",
+           "choice_columns", "daily", "purpose_rates", "summary"]
 
 @dataclass(frozen=True)
 class Scope:
@@ -92,14 +94,75 @@ def daily(s: Session, scope: Scope) -> dict[str, dict[str, int]]:
     return dict(sorted(out.items()))
 
 
-def by_purpose(s: Session, scope: Scope, purpose_ids: list[str]) -> dict[str, tuple[int, int]]:
-    """{purpose: (granted, decisions)} over accept and update records: the opt-in rate."""
-    if not purpose_ids:
-        return {}
-    cols = [func.sum(case((ConsentRecord.purposes[p].as_boolean().is_(True), 1), else_=0))
-            for p in purpose_ids]
-    q = scope.where(select(func.count(), *cols)
-                    .where(ConsentRecord.action.in_(("accept", "update"))))
-    row = s.execute(q).one()
-    total = int(row[0])
-    return {p: (int(row[i + 1] or 0), total) for i, p in enumerate(purpose_ids)}
+@dataclass(frozen=True)
+class PurposeRate:
+    """How the users of one version answered one of its purposes.
+
+    ``offered``: the version's accept records (the consent screen showed every purpose of
+    the version; a decline grants nothing and is counted in the accept rate instead);
+    ``granted``: those of them that granted the purpose. An update names only the purposes
+    it switches, so updates are counted apart: ``switched_on`` and ``switched_off``."""
+
+    version: int
+    purpose: str
+    offered: int
+    granted: int
+    switched_on: int
+    switched_off: int
+
+    @property
+    def rate(self) -> float | None:
+        """The opt-in rate: granted / offered (None when nobody was offered it)."""
+        return self.granted / self.offered if self.offered else None
+
+
+def purpose_rates(offers: Mapping[int, Sequence[str]], accepts: Mapping[int, int],
+                  counts: Mapping[tuple[int, str, str], tuple[int, int]]
+                  ) -> list[PurposeRate]:
+    """The rates of each version's purposes (``offers``: version -> its purpose ids) from
+    the accept records per version and the (granted, refused) counts per (version, action,
+    purpose); versions without accept or update records are left out. Shared by the direct
+    queries and the roll-ups, so both say the same."""
+    out = []
+    for version in sorted(offers):
+        seen = accepts.get(version, 0) or any(counts.get((version, "update", p))
+                                              for p in offers[version])
+        if not seen:
+            continue
+        for p in offers[version]:
+            on, off = counts.get((version, "update", p), (0, 0))
+            out.append(PurposeRate(version, p, accepts.get(version, 0),
+                                   counts.get((version, "accept", p), (0, 0))[0], on, off))
+    return out
+
+
+def choice_columns(purpose_ids: Sequence[str]) -> list[Any]:
+    """Per purpose, SUMs of the records granting it and of those refusing it (a record that
+    does not name the purpose is in neither)."""
+    cols = []
+    for p in purpose_ids:
+        value = ConsentRecord.purposes[p].as_boolean()
+        cols += [func.sum(case((value.is_(True), 1), else_=0)),
+                 func.sum(case((value.is_(False), 1), else_=0))]
+    return cols
+
+
+def by_purpose(s: Session, scope: Scope, offers: Mapping[int, Sequence[str]]
+               ) -> list[PurposeRate]:
+    """The opt-in rate of each purpose per version (see :class:`PurposeRate`); ``offers``
+    maps each version number in scope to the ids of the purposes it had."""
+    ids = sorted({p for ps in offers.values() for p in ps})
+    accepts = {int(v): int(n) for v, n in s.execute(scope.where(
+        select(ConsentRecord.version, func.count()).where(ConsentRecord.action == "accept")
+        .group_by(ConsentRecord.version)))}
+    counts: dict[tuple[int, str, str], tuple[int, int]] = {}
+    if ids:
+        q = scope.where(select(ConsentRecord.version, ConsentRecord.action,
+                               *choice_columns(ids))
+                        .where(ConsentRecord.action.in_(("accept", "update")))
+                        .group_by(ConsentRecord.version, ConsentRecord.action))
+        for version, action, *sums in s.execute(q):
+            for i, p in enumerate(ids):
+                counts[(int(version), str(action), p)] = (int(sums[2 * i] or 0),
+                                                          int(sums[2 * i + 1] or 0))
+    return purpose_rates(offers, accepts, counts)

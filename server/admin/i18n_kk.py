@@ -62,10 +62,22 @@ KK: dict[str, str] = {
     "answered": "жауап", "accept": "қабылдау", "decline": "бас тарту",
     "withdraw": "кері қайтару", "acknowledge": "танысты", "update": "өзгерту",
     "No records yet.": "Әзірге жазба жоқ.", "Purpose": "Мақсат", "granted": "берді",
-    "decisions": "шешім", "opt-in rate": "келісім үлесі",
+    "opt-in rate": "келісім үлесі",
     "Records per day": "Күніне жазбалар",
-    "Opt-in rate per purpose (accept and update records)":
-        "Мақсаттар бойынша келісім үлесі («қабылдау» және «өзгерту» жазбалары)",
+    "Opt-in rate per purpose and version: accepts that granted it, of the accepts of the "
+    "version":
+        "Мақсаттар мен нұсқалар бойынша келісім үлесі: нұсқаны қабылдағандардың ішінде "
+        "мақсатқа келісім бергендер",
+    "Opt-in rate: of the users who accepted a version, the share who granted the purpose "
+    "(accepts granting it / accepts of the version). Each version counts only its own "
+    "purposes. Declines are in the accept rate above; later changes in the app's settings "
+    "are counted apart.":
+        "Келісім үлесі: нұсқаны қабылдаған пайдаланушылардың ішінде мақсатқа келісім "
+        "бергендердің үлесі (мақсатқа келісім берген қабылдаулар / нұсқаның барлық "
+        "қабылдаулары). Әр нұсқа тек өз мақсаттарын есептейді. Бас тартулар жоғарыдағы "
+        "қабылдау үлесінде; қосымша баптауларындағы кейінгі өзгерістер бөлек есептеледі.",
+    "offered": "ұсынылды", "switched on later": "кейін қосты",
+    "switched off later": "кейін өшірді",
     # Consent log and a record
     "Install id": "Орнату ID", "Record id": "Жазба ID", "Action": "Әрекет",
     "Search": "Іздеу", "Export this search:": "Іздеу нәтижесін жүктеп алу:",

@@ -65,10 +65,21 @@ RU: dict[str, str] = {
     "Older records": "Более ранние записи", "On this server": "На этом сервере",
     "One-time password for {email}:": "Одноразовый пароль для {email}:",
     "Open only": "Только открытые", "Open requests": "Открытые запросы",
-    "Opt-in rate per purpose (accept and update records)":
-        "Доля согласий по целям (записи «принять» и «изменить»)",
     "Publish anyway without these titles (recorded in the audit log)":
         "Опубликовать всё равно без этих названий (будет записано в журнал аудита)",
+    "Opt-in rate per purpose and version: accepts that granted it, of the accepts of the "
+    "version":
+        "Доля согласий по целям и версиям: принятия с согласием на цель из всех принятий версии",
+    "Opt-in rate: of the users who accepted a version, the share who granted the purpose "
+    "(accepts granting it / accepts of the version). Each version counts only its own "
+    "purposes. Declines are in the accept rate above; later changes in the app's settings "
+    "are counted apart.":
+        "Доля согласий: из пользователей, принявших версию, доля тех, кто дал согласие на цель "
+        "(принятия с согласием на цель / все принятия версии). Каждая версия учитывает только "
+        "свои цели. Отказы учтены в доле принятий выше; последующие изменения в настройках "
+        "приложения считаются отдельно.",
+    "offered": "предложено", "switched on later": "включили позже",
+    "switched off later": "отключили позже",
     "Override reason (publish anyway, recorded)":
         "Причина исключения (опубликовать всё равно, будет записано)",
     "Password": "Пароль", "Per language": "По языкам", "Per purpose": "По целям",
@@ -133,7 +144,7 @@ RU: dict[str, str] = {
     "accept": "принять", "accepted": "приняли", "acknowledge": "ознакомлен",
     "active": "активен", "all": "все", "answered": "ответов", "based on": "на основе",
     "characters": "символов", "choices changed": "выбор изменён", "console": "консоль",
-    "created by": "создал", "decisions": "решений", "decline": "отклонить",
+    "created by": "создал", "decline": "отклонить",
     "declined": "отклонили", "deletion": "удаление", "detect": "определить",
     "disabled": "отключён", "draft": "черновик", "expires": "истекает", "granted": "дали",
     "guardian consent below it": "ниже — согласие законного представителя",

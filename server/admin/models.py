@@ -123,7 +123,8 @@ class RollupCount(Base):
 
 
 class RollupPurpose(Base):
-    """Accept and update records granting a purpose, per app, day, version and locale."""
+    """Accept and update records granting and refusing a purpose, per app, day, version,
+    locale and action (migration 0008: counted apart since the opt-in rate is per version)."""
 
     __tablename__ = "admin_rollup_purposes"
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
@@ -131,4 +132,6 @@ class RollupPurpose(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     locale: Mapped[str] = mapped_column(String(16), primary_key=True)
     purpose: Mapped[str] = mapped_column(String(64), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16), primary_key=True)
     granted: Mapped[int] = mapped_column(Integer, nullable=False)
+    refused: Mapped[int] = mapped_column(Integer, nullable=False)

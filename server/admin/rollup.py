@@ -3,7 +3,8 @@
 Consent records are append-only and numbered per app (``seq``, committed in order: ingest
 holds the app's chain-head lock), so the counts of records up to a seq never change. The
 roll-up tables hold per app, day (server time), version, locale and action the number of
-records, and per purpose the number of accept/update records granting it, up to the seq in
+records, and per purpose and action (accept, update) the number of records granting it and
+refusing it, up to the seq in
 ``admin_rollup_heads``. :func:`refresh` adds the records after that seq with two GROUP BYs
 over the new rows only (the (app, seq) unique index finds them), merges them into the rows
 of the days they touch, and moves the head, in one transaction that holds the head row's
@@ -13,13 +14,14 @@ The dashboard's queries then read the small roll-up tables (bench/dashboard.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.admin.acceptance import Scope, Summary
+from server.admin.acceptance import PurposeRate, Scope, Summary, choice_columns, purpose_rates
 from server.admin.models import RollupCount, RollupHead, RollupPurpose
 from server.models import ConsentRecord, PolicyVersion
 
@@ -52,31 +54,34 @@ def refresh(s: Session, app_id: str) -> int:
             select(day, ConsentRecord.version, locale, ConsentRecord.action, func.count())
             .where(*fresh).group_by(day, ConsentRecord.version, locale, ConsentRecord.action)):
         counts[(d, version, loc, action)] = int(n)
-    grants: dict[tuple[Any, ...], int] = {}
+    choices: dict[tuple[Any, ...], tuple[int, ...]] = {}
     purposes = sorted({p["id"] for body in s.scalars(
         select(PolicyVersion.body).where(PolicyVersion.app_id == app_id))
         for p in body["purposes"]})
     if purposes:
-        cols = [func.sum(case((ConsentRecord.purposes[p].as_boolean().is_(True), 1),
-                              else_=0)) for p in purposes]
-        for d, version, loc, *granted in s.execute(
-                select(day, ConsentRecord.version, locale, *cols)
+        for d, version, loc, action, *sums in s.execute(
+                select(day, ConsentRecord.version, locale, ConsentRecord.action,
+                       *choice_columns(purposes))
                 .where(*fresh, ConsentRecord.action.in_(("accept", "update")))
-                .group_by(day, ConsentRecord.version, locale)):
-            for p, g in zip(purposes, granted, strict=True):
-                if g:
-                    grants[(d, version, loc, p)] = int(g)
-    _merge(s, RollupCount, app_id, ("version", "locale", "action"), "n", counts)
-    _merge(s, RollupPurpose, app_id, ("version", "locale", "purpose"), "granted", grants)
+                .group_by(day, ConsentRecord.version, locale, ConsentRecord.action)):
+            for i, p in enumerate(purposes):
+                on, off = int(sums[2 * i] or 0), int(sums[2 * i + 1] or 0)
+                if on or off:
+                    choices[(d, version, loc, p, action)] = (on, off)
+    _merge(s, RollupCount, app_id, ("version", "locale", "action"), ("n",),
+           {k: (n,) for k, n in counts.items()})
+    _merge(s, RollupPurpose, app_id, ("version", "locale", "purpose", "action"),
+           ("granted", "refused"), choices)
     head.seq = newest
     s.flush()
     return sum(counts.values())
 
 
-def _merge(s: Session, model: Any, app_id: str, keys: tuple[str, ...], column: str,
-           new: dict[tuple[Any, ...], int]) -> None:
-    """Add ``new`` ({(day, *keys): n}) to the stored rows: the rows of the days it touches
-    are read, summed with it, and written back with one DELETE and one multi-row INSERT."""
+def _merge(s: Session, model: Any, app_id: str, keys: tuple[str, ...],
+           columns: tuple[str, ...], new: dict[tuple[Any, ...], tuple[int, ...]]) -> None:
+    """Add ``new`` ({(day, *keys): (n, ...)}, one n per column) to the stored rows: the rows
+    of the days it touches are read, summed with it, and written back with one DELETE and
+    one multi-row INSERT."""
     if not new:
         return
     days = sorted({k[0] for k in new})
@@ -84,11 +89,13 @@ def _merge(s: Session, model: Any, app_id: str, keys: tuple[str, ...], column: s
     total = dict(new)
     for row in s.scalars(select(model).where(*where)):
         key = (row.day, *(getattr(row, k) for k in keys))
-        total[key] = total.get(key, 0) + getattr(row, column)
+        old = total.get(key, (0,) * len(columns))
+        total[key] = tuple(a + getattr(row, c) for a, c in zip(old, columns, strict=True))
     s.execute(delete(model).where(*where))
     s.execute(insert(model), [{"app_id": app_id, "day": k[0],
-                               **dict(zip(keys, k[1:], strict=True)), column: n}
-                              for k, n in total.items()])
+                               **dict(zip(keys, k[1:], strict=True)),
+                               **dict(zip(columns, ns, strict=True))}
+                              for k, ns in total.items()])
 
 
 def _scoped(q: Any, model: Any, scope: Scope) -> Any:
@@ -135,10 +142,17 @@ def daily(s: Session, scope: Scope) -> dict[str, dict[str, int]]:
     return dict(sorted(out.items()))
 
 
-def by_purpose(s: Session, scope: Scope, purpose_ids: list[str]) -> dict[str, tuple[int, int]]:
-    decisions = int(s.scalar(_scoped(select(func.sum(RollupCount.n)).where(
-        RollupCount.action.in_(("accept", "update"))), RollupCount, scope)) or 0)
-    q = _scoped(select(RollupPurpose.purpose, func.sum(RollupPurpose.granted))
-                .group_by(RollupPurpose.purpose), RollupPurpose, scope)
-    granted = {str(p): int(g) for p, g in s.execute(q)}
-    return {p: (granted.get(p, 0), decisions) for p in purpose_ids}
+def by_purpose(s: Session, scope: Scope, offers: Mapping[int, Sequence[str]]
+               ) -> list[PurposeRate]:
+    """As :func:`server.admin.acceptance.by_purpose`, from the roll-ups."""
+    accepts = {int(v): int(n) for v, n in s.execute(_scoped(
+        select(RollupCount.version, func.sum(RollupCount.n))
+        .where(RollupCount.action == "accept").group_by(RollupCount.version),
+        RollupCount, scope))}
+    q = _scoped(select(RollupPurpose.version, RollupPurpose.action, RollupPurpose.purpose,
+                       func.sum(RollupPurpose.granted), func.sum(RollupPurpose.refused))
+                .group_by(RollupPurpose.version, RollupPurpose.action, RollupPurpose.purpose),
+                RollupPurpose, scope)
+    counts = {(int(v), str(a), str(p)): (int(on), int(off))
+              for v, a, p, on, off in s.execute(q)}
+    return purpose_rates(offers, accepts, counts)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from client_sdk.protocol.timeutil import format_time
 from server.admin.drafts import latest_version
 from server.admin.forms import SettingsForm, errors_of
+from server.admin.i18n import purpose_titles
 from server.admin.models import AppSettings, Draft
 from server.admin.security import now, requires
 from server.admin.views import audit, kelisim, page
@@ -66,6 +67,11 @@ def _history(s: Any, app_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def _titles(history: list[dict[str, Any]]) -> dict[str, str]:
+    """The purposes' titles of the newest version (the one the catalog goes with)."""
+    return purpose_titles(history[0]["v"].body) if history else {}
+
+
 @bp.get("/apps/<app_id>")
 @requires("view")
 def detail(app_id: str) -> Any:
@@ -79,7 +85,7 @@ def detail(app_id: str) -> Any:
                                 .order_by(Draft.id.desc())))
         days = deadline_days(s, app_id)
     return page("app.html", app=app, history=history, drafts=drafts, deadline_days=days,
-                errors={})
+                titles=_titles(history), errors={})
 
 
 @bp.post("/apps/<app_id>/settings")
@@ -92,8 +98,10 @@ def settings(app_id: str) -> Any:
             app = s.get(App, app_id)
             if app is None:
                 abort(404)
-            return page("app.html", 422, app=app, history=_history(s, app_id), drafts=[],
-                        deadline_days=deadline_days(s, app_id), errors=errors_of(exc))
+            history = _history(s, app_id)
+            return page("app.html", 422, app=app, history=history, drafts=[],
+                        deadline_days=deadline_days(s, app_id), titles=_titles(history),
+                        errors=errors_of(exc))
     with kelisim().db.session() as s:
         if s.get(App, app_id) is None:
             abort(404)

@@ -12,6 +12,7 @@ from sqlalchemy import Select, select
 
 from client_sdk.protocol.records import RECORD_ACTIONS
 from server.admin.forms import SearchForm, errors_of
+from server.admin.i18n import purpose_titles
 from server.admin.security import requires
 from server.admin.verify import verify_record
 from server.admin.views import audit, kelisim, page
@@ -68,10 +69,13 @@ def search(app_id: str) -> Any:
             if f.get("before"):
                 q = q.where(ConsentRecord.seq < f["before"])
             rows = list(s.scalars(q.order_by(ConsentRecord.seq.desc()).limit(PAGE + 1)))
+        titles = {v.number: purpose_titles(v.body) for v in s.scalars(
+            select(PolicyVersion).where(PolicyVersion.app_id == app_id))}
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     return page("consents.html", 422 if errors else 200, app=app, rows=rows, f=f,
                 errors=errors, more=more, query=_query(request.args), actions=RECORD_ACTIONS,
+                titles=titles,
                 next_before=rows[-1].seq if more and rows else None)
 
 
@@ -93,7 +97,7 @@ def record(app_id: str, record_id: str) -> Any:
     except ValueError:
         pretty = envelope
     return page("record.html", app_id=app_id, r=r, receipt=pretty, checks=checks,
-                version=version)
+                version=version, titles=purpose_titles(version.body) if version else {})
 
 
 def _export_row(app: App, versions: dict[int, dict[str, Any]], r: ConsentRecord
@@ -141,7 +145,7 @@ def export(app_id: str) -> Any:
         if errors:
             return page("consents.html", 422, app=app_row, rows=[], f={}, errors=errors,
                         more=False, query=_query(request.form), next_before=None,
-                        actions=RECORD_ACTIONS)
+                        actions=RECORD_ACTIONS, titles={})
         audit(s, "consents.export", app_id, {"format": fmt, "filters": f})
 
     def generate() -> Iterator[str]:

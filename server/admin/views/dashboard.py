@@ -13,6 +13,7 @@ from server.admin import acceptance, rollup
 from server.admin.charts import daily_chart, rate_bars
 from server.admin.forms import SearchForm, errors_of
 from server.admin.i18n import gettext as _
+from server.admin.i18n import purpose_titles
 from server.admin.security import requires
 from server.admin.views import kelisim, page
 from server.models import App, PolicyVersion
@@ -43,18 +44,24 @@ def show(app_id: str) -> Any:
         versions = list(s.scalars(select(PolicyVersion).where(PolicyVersion.app_id == app_id)
                                   .order_by(PolicyVersion.number)))
         in_scope = [v for v in versions if scope.version in (None, v.number)]
-        purpose_ids = sorted({p["id"] for v in in_scope for p in v.body["purposes"]})
+        offers = {v.number: [p["id"] for p in v.body["purposes"]] for v in in_scope}
         total = rollup.summary(s, scope)
         locales = rollup.by_locale(s, scope)
         per_version = rollup.by_version(s, scope)
         days = rollup.daily(s, scope)
-        purposes = rollup.by_purpose(s, scope, purpose_ids)
+        purposes = rollup.by_purpose(s, scope, offers)
     labels = {v.number: v.label for v in versions}
+    titles = {v.number: purpose_titles(v.body) for v in versions}
+    required = {(v.number, p["id"]) for v in versions for p in v.body["purposes"]
+                if p.get("required")}
     chart = daily_chart(days, RECORD_ACTIONS, _("Records per day"),
                         names={a: _(a) for a in RECORD_ACTIONS})
-    purpose_chart = rate_bars([(p, g, n) for p, (g, n) in purposes.items()],
-                              _("Opt-in rate per purpose (accept and update records)"))
+    purpose_chart = rate_bars(
+        [(f"{titles[r.version].get(r.purpose) or r.purpose} · {labels[r.version]}",
+          r.granted, r.offered) for r in purposes],
+        _("Opt-in rate per purpose and version: accepts that granted it, of the accepts "
+          "of the version"))
     return page("dashboard.html", 422 if errors else 200, app=app, versions=versions,
                 labels=labels, total=total, locales=locales, per_version=per_version,
                 days=days, purposes=purposes, chart=chart, purpose_chart=purpose_chart,
-                args=args, errors=errors)
+                titles=titles, required=required, args=args, errors=errors)

@@ -23,10 +23,12 @@ from server.policy.importing.langdetect import detect, foreign_language, script_
 from server.policy.importing.text import (
     find_date,
     find_label,
+    keep_structure,
     looks_like_markdown,
     parse_front_matter,
     text_to_markdown,
     title_of,
+    unligature,
 )
 from server.policy.schema import is_publishable_locale
 
@@ -53,7 +55,10 @@ class ImportedPolicy:
     """A version draft made from one file: documents, labels and a version.toml to review."""
 
     label: str
-    effective: str | None  # YYYY-MM-DD the policy states, if any
+    # YYYY-MM-DD the policy states, if any: a proposal for the effective date that the
+    # officer confirms, never applied (a version takes effect when published, or at the
+    # effective time the officer sets).
+    stated_date: str | None
     documents: dict[str, str]  # locale tag -> Markdown
     titles: dict[str, str]
     version_toml: str
@@ -78,7 +83,7 @@ def _toml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _version_toml(label: str, effective: str | None, locales: list[str],
+def _version_toml(label: str, stated_date: str | None, locales: list[str],
                   titles: dict[str, str], filename: str, previous: str | None) -> str:
     def table(values: dict[str, str]) -> str:
         return "{ " + ", ".join(f"{k} = {_toml_str(v)}" for k, v in values.items()) + " }"
@@ -92,8 +97,12 @@ def _version_toml(label: str, effective: str | None, locales: list[str],
         f'significance = "major"  {"# REVIEW: major, minor or patch?" if previous else ""}'
         .rstrip(),
     ]
-    if effective:
-        lines.append(f"effective = {effective}T00:00:00Z")
+    if stated_date:
+        lines += [f"# The text states the date {stated_date}: a proposal for `effective`, "
+                  f"not applied. A version",
+                  "# takes effect when published; to schedule this one for a later date, "
+                  "uncomment and set:",
+                  f"# effective = {stated_date}T00:00:00Z"]
     lines += [
         "third_party_transfer = false   # REVIEW",
         "cross_border_transfer = false  # REVIEW",
@@ -135,7 +144,7 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
     if locale is not None and not is_publishable_locale(locale):
         raise PolicyImportError(f"--locale {locale!r}: use kk, ru, en, uz, uz-Cyrl or ky")
     source = extract(data, filename)
-    text = unicodedata.normalize("NFC", source.text)
+    text = unicodedata.normalize("NFC", unligature(source.text))
     meta, body = parse_front_matter(text)
     is_markdown = source.kind in ("markdown", "docx") or (
         source.kind == "text" and looks_like_markdown(body))
@@ -173,7 +182,8 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
         if tag in docs:
             raise PolicyImportError(f"{filename}: two sections in {tag}; split the file by "
                                     f"hand", filename)
-        md = section.strip() + "\n" if is_markdown else text_to_markdown(section)
+        md = keep_structure(section.strip()) + "\n" if is_markdown \
+            else text_to_markdown(section)
         docs[tag] = md
         titles[tag] = (meta.get("title") if len(parts) == 1 else None) or title_of(md, meta) \
             or DEFAULT_TITLES[tag[:2]]
@@ -187,7 +197,9 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
     if stated and not label:
         result_notes.append(f"label taken from the version the text states: {stated}")
     if date:
-        result_notes.append(f"effective date taken from the text: {date}")
+        result_notes.append(f"the text states the date {date}: proposed as the effective "
+                            f"date, not applied (a version takes effect when published; "
+                            f"set its effective date to schedule it later)")
     if previous is not None:
         result_notes.append(f"updates {previous}: write what changed in [summary]")
     toml = _version_toml(final_label, date, list(docs), titles, filename, previous)

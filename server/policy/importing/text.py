@@ -3,19 +3,35 @@
 Pure functions over strings. Plain text (typed, or extracted from a PDF) is often
 hard-wrapped: a paragraph spread over several lines, a run-together header
 ("MAXFIYLIK SIYOSATI Yangilandi: 12.03.2024 Versiya: 1.1"). :func:`text_to_markdown`
-rebuilds title, numbered section headings, lists and paragraphs; :func:`find_label`
-and :func:`find_date` read the version or date the policy states near its top.
+rebuilds title, numbered section headings, lists and paragraphs; :func:`keep_structure`
+separates the blocks a Markdown file runs together; :func:`unligature` undoes a PDF's
+typographic ligatures; :func:`find_label` and :func:`find_date` read the version or date
+the policy states near its top.
+
+Line-break hyphens. A line that ends in "-" before a line starting with a lower-case
+letter is either a word a typesetter hyphenated ("ac-" / "counting") or a compound that is
+written with a hyphen and happened to break there ("veb-" / "saytiga", "что-" / "либо").
+Removing a hyphen that belongs to the word misspells it, so the hyphen is removed only on
+evidence: a soft hyphen (U+00AD) always goes; otherwise the document's own spelling
+decides (the joined word elsewhere in it: join; the hyphenated one, or any compound
+"left-..." written on one line: keep); without either, the hyphen stays when the part
+before it is a letter, an abbreviation or number ("e-", "SMS-", "COVID-"), a prefix
+written with a hyphen in the five languages (:data:`HYPHEN_PREFIXES`) or the part after it
+a hyphenated particle (:data:`HYPHEN_PARTICLES`), and goes otherwise.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
-__all__ = ["escape_markdown", "find_date", "find_label", "looks_like_markdown",
-           "parse_front_matter", "split_header", "text_to_markdown", "title_of"]
+__all__ = ["HYPHEN_PARTICLES", "HYPHEN_PREFIXES", "escape_markdown", "find_date", "find_label",
+           "join_hyphenated", "keep_structure", "looks_like_markdown", "parse_front_matter",
+           "split_header", "text_to_markdown", "title_of", "unligature"]
 
 # Words that introduce a date or a version in a policy's header, in the five languages.
 _HEADER_KEYS = (
@@ -37,6 +53,24 @@ _MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]<])")
 _PAGE_FOOTER_RE = re.compile(r"^([0-9]{1,4}|(page|страница|бет|sahifa|барак)\s*[0-9]+"
                              r"(\s*(of|из|/)\s*[0-9]+)?)$", re.IGNORECASE)
 _SENTENCE_END = (".", "!", "?", ":", ";", "»", '"', "”")
+# A numbered heading is short; a longer numbered line is the start of a numbered paragraph.
+_NUMBERED_HEADING_MAX = 70
+
+# Alphabetic presentation forms (U+FB00-FB4F: the Latin ligatures ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ, Armenian
+# and Hebrew forms) that a PDF's text layer keeps: text, not typography.
+_PRESENTATION_RE = re.compile("[\ufb00-\ufb4f]")
+
+# Prefixes written with a hyphen before the word they join (kk, ru, en, uz, ky), few and
+# none a syllable a typesetter would break a word after ("re-", "ex-", "авто-" are left out).
+HYPHEN_PREFIXES = frozenset({
+    "veb", "web", "onlayn", "online", "offline", "self", "third", "cross", "opt",
+    "веб", "онлайн", "офлайн", "интернет", "бизнес", "вице", "пуш", "смс", "медиа",
+})
+# Particles joined with a hyphen to the word before them (ru "что-либо", "кто-нибудь",
+# "все-таки", "давай-ка").
+HYPHEN_PARTICLES = frozenset({"либо", "нибудь", "то", "таки", "ка", "тко"})
+
+_WORD_RE = re.compile(r"[^\W\d_]+(?:[-\u02bb\u02bc'’][^\W\d_]+)*")
 
 
 def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -50,6 +84,45 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], str]:
             key, _, value = line.partition(":")
             meta[key.strip().lower()] = value.strip().strip("'\"")
     return meta, text[m.end():]
+
+
+_MD_FENCE_RE = re.compile(r"^\s{0,3}(```|~~~)")
+_MD_SECTION_RE = re.compile(r"^\s{0,3}(\*\*|__)?([0-9]+(\.[0-9]+)+\.?|[0-9]+[.)])(\*\*|__)?\s+\S")
+_MD_BOLD_LINE_RE = re.compile(r"^\s{0,3}(\*\*|__)[^*_\n]+\1 ?$")
+# A header line: "Key: value" with a known key, or any short bold "**Label:** value".
+_MD_KEY_LINE_RE = re.compile(r"^\s{0,3}(?:[*_]*(?:" + "|".join(re.escape(k) for k in _HEADER_KEYS)
+                             + r")\s*:|(\*\*|__)[^*_:\n]{1,40}:\1\s*\S|(\*\*|__)[^*_:\n]{1,40}\2:)",
+                             re.IGNORECASE)
+_MD_BLOCK_START_RE = re.compile(r"^\s{0,3}(#|>|[-*+]\s|\||```|~~~|---|\*\*\*)")
+
+
+def keep_structure(markdown: str) -> str:
+    """Markdown whose blocks were written line under line, separated: a Markdown renderer
+    joins consecutive lines into one paragraph, so a bold section header and the numbered
+    sub-sections under it ("**1. Umumiy qoidalar**" / "1.1. ..." / "1.2. ...") would show
+    as one block. A blank line goes before each numbered line and after a line that is all
+    bold (unless it ends in a line break: the author's choice); consecutive header lines
+    ("Versiya: 1.0") end in a line break. Fenced code and tables are left alone; Markdown
+    already in blocks is returned unchanged."""
+    out: list[str] = []
+    fenced = False
+    for line in markdown.split("\n"):
+        if _MD_FENCE_RE.match(line):
+            fenced = not fenced
+        prev = out[-1] if out else ""
+        after_text = bool(prev.strip()) and not fenced and not line.startswith((" ", "\t")) \
+            and not prev.lstrip().startswith(("|", "```", "~~~"))
+        in_para = after_text and not _MD_BLOCK_START_RE.match(prev)
+        if after_text and _MD_SECTION_RE.match(line):
+            out.append("")  # also after a list item, which would take it in
+        elif in_para and line.strip() and not _MD_BLOCK_START_RE.match(line):
+            if _MD_BOLD_LINE_RE.match(prev):
+                out.append("")
+            elif _MD_KEY_LINE_RE.match(prev) and _MD_KEY_LINE_RE.match(line) \
+                    and not prev.endswith(("  ", "\\")):
+                out[-1] = prev + "  "
+        out.append(line)
+    return "\n".join(out)
 
 
 def looks_like_markdown(text: str) -> bool:
@@ -69,7 +142,8 @@ def split_header(line: str) -> list[str]:
 
 
 def _is_caps(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
+    # Cased letters only: Uzbek ʻ and ʼ (U+02BB, U+02BC) are letters without a case.
+    letters = [c for c in line if c.isalpha() and c.lower() != c.upper()]
     return len(letters) >= 3 and all(c.isupper() for c in letters)
 
 
@@ -89,21 +163,78 @@ def escape_markdown(line: str, *, block_start: bool = True) -> str:
 def _is_heading(line: str) -> bool:
     if line.endswith((".", ";", ",", ":")) or len(line) > 90:
         return False
-    return bool(_NUMBERED_RE.match(line)) or (_is_caps(line) and len(line) <= 70)
+    if _NUMBERED_RE.match(line):
+        return len(line) <= _NUMBERED_HEADING_MAX
+    return _is_caps(line) and len(line) <= 70
+
+
+def unligature(text: str) -> str:
+    """The text with its alphabetic presentation forms (U+FB00-FB4F: "ﬁ", "ﬂ", ...)
+    replaced by their letters (NFKC, for these characters only: NFKC of the whole text
+    would also change superscripts, fractions, full-width forms and the like)."""
+    return _PRESENTATION_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+
+
+def _spellings(lines: list[str]) -> tuple[set[str], set[str]]:
+    """The words of the text (lower-case) and the parts before a hyphen inside a line."""
+    words: set[str] = set()
+    prefixes: set[str] = set()
+    for line in lines:
+        for m in _WORD_RE.finditer(line):
+            word = m.group().lower()
+            words.add(word)
+            if "-" in word:
+                prefixes.add(word.split("-", 1)[0])
+    return words, prefixes
+
+
+def join_hyphenated(left: str, right: str, words: AbstractSet[str] = frozenset(),
+                    prefixes: AbstractSet[str] = frozenset()) -> str:
+    """``left`` (a line ending in "-" or a soft hyphen) joined to ``right`` (the next line,
+    starting with a lower-case letter): without the hyphen when it was a line-break hyphen,
+    with it when it belongs to the word (the rule is in the module docstring). ``words``
+    and ``prefixes``: the words of the whole text and the parts before a hyphen in them."""
+    if left.endswith("\u00ad"):
+        return left[:-1] + right
+    before = re.search(r"([^\W_]+)$", left[:-1])
+    after = re.match(r"[^\W\d_]+", right)
+    if before is None or after is None:
+        return left + right
+    part, rest = before.group(1), after.group()
+    joined, hyphenated = (part + rest).lower(), f"{part}-{rest}".lower()
+    if joined in words and hyphenated not in words:
+        return left[:-1] + right
+    if hyphenated in words or part.lower() in prefixes:
+        return left + right
+    keep = (len(part) == 1 or any(c.isdigit() for c in part)
+            or any(c.isupper() for c in part[1:]) or part.lower() in HYPHEN_PREFIXES
+            or rest.lower() in HYPHEN_PARTICLES)
+    return left + right if keep else left[:-1] + right
+
+
+def _continues(line: str, following: str) -> bool:
+    """Whether ``following`` (the next line, as extracted) continues ``line``'s sentence:
+    it starts in lower case, or ``line`` ends in a hyphen."""
+    nxt = following.strip()
+    return bool(nxt) and (nxt[0].islower() or line.endswith(("-", "\u00ad", ",")))
 
 
 def _blocks(lines: list[str]) -> list[tuple[str, str]]:
     """Lines to ``(kind, text)`` blocks: heading, bullet, para. A paragraph runs on over
     line breaks until a blank line, a heading, a bullet, or a sentence end followed by a
-    line that starts like a new sentence."""
+    line that starts like a new sentence. A numbered line ("1.2. ...") is a heading only
+    when it is short and stands alone: not after an unfinished sentence, and not continued
+    by the next line (a long or wrapped one starts a numbered paragraph)."""
     blocks: list[tuple[str, str]] = []
     open_kind: str | None = None
-    for raw in lines:
+    words, prefixes = _spellings(lines)
+    for i, raw in enumerate(lines):
         line = raw.strip()
         if not line or _PAGE_FOOTER_RE.match(line):
             open_kind = None if not line else open_kind
             continue
-        if _is_heading(line):
+        if _is_heading(line) and not (_NUMBERED_RE.match(line) and _continues(
+                line, lines[i + 1] if i + 1 < len(lines) else "")):
             blocks.append(("heading", line))
             open_kind = None
             continue
@@ -119,13 +250,23 @@ def _blocks(lines: list[str]) -> list[tuple[str, str]]:
         # sentence ended and a new one starts.
         if (open_kind == "bullet" and line[0].islower()) or (
                 open_kind == "para" and not (prev.endswith(_SENTENCE_END) and starts_new)):
-            joined = prev[:-1] + line if prev.endswith("-") and line[0].islower() \
-                else prev + " " + line
+            joined = join_hyphenated(prev, line, words, prefixes) \
+                if prev.endswith(("-", "\u00ad")) and line[0].islower() else prev + " " + line
             blocks[-1] = (blocks[-1][0], joined)
             continue
         blocks.append(("para", line))
         open_kind = "para"
     return blocks
+
+
+def _continues_title(title: str, line: str) -> bool:
+    """Whether ``line``, right under the title (no blank line between), is more of it: an
+    ALL-CAPS title goes on in capitals, any title with a lower-case continuation; never a
+    numbered line, a ``Key:`` header line or a sentence."""
+    if not line or len(title) + len(line) > 200 or _NUMBERED_RE.match(line) \
+            or _KEY_RE.search(line) or line.endswith((".", ";", ",", ":")):
+        return False
+    return _is_caps(line) if _is_caps(title) else line[0].islower()
 
 
 def text_to_markdown(text: str) -> str:
@@ -142,9 +283,14 @@ def text_to_markdown(text: str) -> str:
                     and not candidate.endswith((".", ";", ","))
                     and not _NUMBERED_RE.match(candidate)))
         if is_title:
+            rest = first + 1
+            if len(head) == 1:  # a title wrapped over lines (a PDF's) is one title
+                while rest < len(lines) and _continues_title(candidate, lines[rest].strip()):
+                    candidate = f"{candidate} {lines[rest].strip()}"
+                    rest += 1
             out += [f"# {escape_markdown(candidate, block_start=False)}", ""]
             out += [escape_markdown(part) + "  " for part in head[1:]]
-            lines = lines[first + 1:]
+            lines = lines[rest:]
         elif len(head) > 1:
             lines = [*head, *lines[first + 1:]]
     previous = ""
