@@ -6,7 +6,7 @@ received (and signed in its receipt). ``status`` gains ``refused``.
 Rows from before get kind ``deletion`` and the deadline the console showed for them:
 received + the app's console setting (``admin_app_settings``), else 30 days.
 
-Revision ID: 0007_requests
+Revision ID: 0008
 Revises: 0005
 """
 
@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_requests"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ version over accept records, and updates are counted apart (issue 18.2). The old
 counted accepts and updates together and cannot be split, so every roll-up is emptied and
 its head reset: the next dashboard view counts all records again.
 
-Revision ID: 0008
+Revision ID: 0009
 Revises: 0005
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0005"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
