@@ -121,7 +121,7 @@ def test_failures_from_many_addresses_do_not_lock_out_a_known_device(
 
 
 def test_failed_sign_ins_are_audited(client: FlaskClient, users: dict[str, int],
-                                     kelisim: Kelisim) -> None:
+                                     kelisim: Kelisim, clock: Clock) -> None:
     """Issue 17, item 11: failures reached no audit event, and their rows were deleted at
     the next sign-in."""
     assert login(client, "viewer@example.com", "wrong", ip="10.1.1.1").status_code == 401
@@ -147,6 +147,12 @@ def test_failed_sign_ins_are_audited(client: FlaskClient, users: dict[str, int],
     # The audit log's page shows them to the owner.
     sign_in(client, kelisim, users["owner"])
     assert "console.sign_in_failed" in client.get("/admin/audit").get_data(True)
+    # Attempts older than any window are dropped at a later sign-in; the events stay.
+    clock.now += timedelta(days=3)
+    assert login(client, "owner@example.com", PASSWORD, ip="10.1.1.3").status_code == 303
+    with kelisim.db.session(readonly=True) as s:
+        assert s.scalars(sa.select(LoginAttempt.ip)).all() == ["10.1.1.3"]
+    assert len(events(kelisim, "console.sign_in_failed")) == 3
 
 
 def test_one_time_password_cannot_be_kept(client: FlaskClient, cli, kelisim: Kelisim
@@ -351,3 +357,9 @@ def test_a_session_ends_when_it_expires_on_the_server(client: FlaskClient, kelis
         row = s.scalars(sa.select(AdminSession)).one()
     # last seen was written when the page was read, at most once a minute
     assert row.last_seen_at > row.created_at and row.revoked_at is None
+    # Sessions ended more than 30 days ago are deleted when another starts.
+    clock.now += timedelta(days=31)
+    assert login(client, "viewer@example.com", PASSWORD).status_code == 303
+    with kelisim.db.session(readonly=True) as s:
+        assert s.scalars(sa.select(AdminSession.id)).all() != [row.id]
+        assert s.scalar(sa.select(sa.func.count()).select_from(AdminSession)) == 1

@@ -18,7 +18,7 @@ from admin_support import APP, PASSWORD, Browser, events, post, record, serving,
 from builders import server_env
 from livesrv import free_port, running
 from server import Kelisim, create_app
-from server.admin.models import LoginAttempt
+from server.admin.models import AdminUser, LoginAttempt
 
 pytestmark = pytest.mark.slow
 
@@ -101,13 +101,21 @@ def test_sign_out_and_password_change_end_sessions_on_the_server(
         assert v.sign_in("viewer@example.com", PASSWORD) == 303
         assert v.request("GET", "/admin/")[0] == 200
         with kelisim.db.session(readonly=True) as s:
-            from server.admin.models import AdminUser
-
             viewer_id = s.scalars(sa.select(AdminUser.id).where(
                 AdminUser.email == "viewer@example.com")).one()
         assert a.post(f"/admin/users/{viewer_id}", {"action": "disable"},
                       token_from="/admin/users")[0] == 200
         assert v.request("GET", "/admin/")[0] == 302
+        # So does a demotion.
+        p = Browser(port)
+        assert p.sign_in("publisher@example.com", PASSWORD) == 303
+        assert p.request("GET", "/admin/")[0] == 200
+        with kelisim.db.session(readonly=True) as s:
+            publisher_id = s.scalars(sa.select(AdminUser.id).where(
+                AdminUser.email == "publisher@example.com")).one()
+        assert a.post(f"/admin/users/{publisher_id}", {"action": "role", "role": "viewer"},
+                      token_from="/admin/users")[0] == 200
+        assert p.request("GET", "/admin/")[0] == 302
     assert [e.action for e in events(kelisim) if e.action.startswith("console.sign")].count(
         "console.sign_out") == 1
 

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import abort, current_app, g, has_app_context, redirect, request, url_for
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import format_time
@@ -53,6 +53,7 @@ ACCESS: dict[str, frozenset[str]] = {
 
 # Attempts that count against the limits: still being checked, or failed.
 _COUNTED = ("pending", "failed")
+_KEEP_ATTEMPTS = timedelta(days=2)
 
 
 def now() -> datetime:
@@ -247,6 +248,10 @@ def authenticate(db: Database, checks: PasswordChecks, email: str, password: str
             return None
         s.execute(update(LoginAttempt).where(LoginAttempt.id == attempt)
                   .values(outcome="ok"))
+        # Attempts older than any window (a limit's window is a day at most) count for
+        # nothing; the audit log keeps each checked one.
+        s.execute(delete(LoginAttempt).where(
+            LoginAttempt.at < format_time(when - _KEEP_ATTEMPTS)))
         s.execute(update(LoginAttempt).where(
             LoginAttempt.email == email, LoginAttempt.ip == ip,
             LoginAttempt.outcome == "failed").values(outcome="cleared"))

@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import current_app, request, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import format_time
@@ -34,6 +34,7 @@ _DEVICE_ACCOUNTS = 8  # accounts remembered per browser
 # last_seen_at is written at most this often per session (a write per page would queue
 # every page view behind ingest on SQLite).
 LAST_SEEN_EVERY = timedelta(minutes=1)
+KEEP_ENDED = timedelta(days=30)
 
 
 def _digest(sid: str) -> str:
@@ -44,6 +45,10 @@ def start(s: Session, user: AdminUser, now: datetime, hours: int, ip: str) -> st
     """A new session for ``user``; returns the id that goes into the cookie."""
     sid = secrets.token_urlsafe(32)
     stamp = format_time(now)
+    # Sessions ended long ago are of no use (the audit log keeps sign-ins and sign-outs).
+    old = format_time(now - KEEP_ENDED)
+    s.execute(delete(AdminSession).where(or_(AdminSession.expires_at < old,
+                                             AdminSession.revoked_at < old)))
     s.add(AdminSession(id=_digest(sid), user_id=user.id, created_at=stamp, last_seen_at=stamp,
                        expires_at=format_time(now + timedelta(hours=hours)),
                        revoked_at=None, ip=ip[:64]))
