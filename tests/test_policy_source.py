@@ -125,3 +125,25 @@ def test_grammar_is_full_match(tmp_path: Path) -> None:
     assert sorted(exc.value.problems) == [
         "form: controller.country: must be an ISO 3166 two-letter code such as KZ",
         "form: id: must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)"]
+
+
+@pytest.mark.parametrize(("mapping", "problem"), [
+    ({"ad_click": ["analytics"]}, "consent_mode.ad_click: Unknown field."),
+    ({"analytics_storage": ["marketing"]},
+     "consent_mode.analytics_storage: unknown purpose 'marketing'; this version's purposes "
+     "are ['analytics', 'delivery', 'notifications']"),
+    ({"analytics_storage": "analytics"}, "consent_mode.analytics_storage: Not a valid list."),
+])
+def test_consent_mode_errors_name_the_field(mapping: dict[str, object], problem: str) -> None:
+    import tomllib
+
+    from server.policy.source import version_from_data
+
+    spec = tomllib.loads((DEMO / "2.0" / "version.toml").read_text())
+    docs = {p.stem: p.read_bytes() for p in (DEMO / "2.0").glob("*.md")}
+    with pytest.raises(PolicySourceError) as exc:
+        version_from_data({**spec, "consent_mode": mapping}, docs, max_document_bytes=10**6)
+    assert exc.value.problems == [f"draft/version.toml: {problem}"]
+    # The demo's own mapping is valid: analytics_storage needs analytics.
+    ok = version_from_data(spec, docs, max_document_bytes=10**6)
+    assert ok.spec["consent_mode"] == {"analytics_storage": ["analytics"]}

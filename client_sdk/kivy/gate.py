@@ -59,6 +59,13 @@ def _noop(*_: Any) -> None:
     pass
 
 
+def _call(callback: Callable[[Any], None], value: Any) -> None:
+    try:
+        callback(value)
+    except Exception:  # the app's callback: logged, the gate goes on
+        log.exception("ConsentGate: the app's callback %r failed", callback)
+
+
 # The longest the gate waits before asking again what time changes: a device that slept
 # (the Clock does not count the sleep) is noticed within this.
 MAX_WAIT = 3600.0
@@ -104,12 +111,9 @@ class ConsentGate:
         Clock.schedule_once(lambda _dt: self._changed(change), 0)
 
     def _changed(self, change: GrantChange) -> None:
-        for callback in ((self.on_change, change),
-                         *(((self.on_revoked, change.decision),) if change.revoked else ())):
-            try:
-                callback[0](callback[1])
-            except Exception:  # the app's callback: logged, the gate goes on
-                log.exception("ConsentGate: the app's callback failed")
+        _call(self.on_change, change)
+        if change.revoked:
+            _call(self.on_revoked, change.decision)
         if self._active:
             self._reconcile(self.client.decide())
             self._schedule()
