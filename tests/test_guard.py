@@ -52,9 +52,14 @@ def test_first_version_and_identical_version_need_nothing() -> None:
      "purpose 'delivery' now uses data category 'device'"),
     (changed(purposes=[{**BASE["purposes"][0], "vendors": ["x"]}, BASE["purposes"][1]]),
      "purpose 'delivery' now shares data with vendor 'x'"),
+    (changed(consent_mode={"analytics_storage": ["push"]}),
+     "Consent Mode signal 'analytics_storage' now granted by push"),
+    (dict(changed(consent_mode={"ad_storage": ["push"]}), _old_mode={"ad_storage": ["delivery"]}),
+     "Consent Mode signal 'ad_storage' granted by push instead of delivery"),
 ])
 def test_each_rule(new: dict[str, Any], reason: str) -> None:
-    reasons = major_reasons(BASE, new)
+    old = changed(consent_mode=new.pop("_old_mode")) if "_old_mode" in new else BASE
+    reasons = major_reasons(old, new)
     assert len(reasons) == 1 and reasons[0].startswith(reason)
 
 
@@ -65,6 +70,13 @@ def test_each_rule(new: dict[str, Any], reason: str) -> None:
 ])
 def test_narrowing_changes_are_not_major(new: dict[str, Any]) -> None:
     assert major_reasons(BASE, new) == []
+
+
+def test_consent_mode_narrowed_is_not_major() -> None:
+    old = changed(consent_mode={"ad_storage": ["push"], "analytics_storage": ["push"]})
+    # a signal dropped, or asking for more purposes: granted to fewer users than before
+    assert major_reasons(old, changed(consent_mode={"ad_storage": ["delivery", "push"]})) == []
+    assert major_reasons(old, changed(consent_mode={})) == []
 
 
 def test_all_reasons_are_listed_together() -> None:

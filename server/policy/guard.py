@@ -60,6 +60,22 @@ def major_reasons(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
                        ("public_disclosure", "public disclosure")):
         if new.get(flag) and not old.get(flag):
             reasons.append(f"{what} turned on ({flag})")
+    # Google Consent Mode: a signal is granted when all its purposes are. A signal newly
+    # mapped, or mapped to purposes that are not a superset of the old ones, turns on for
+    # users who consented under the old mapping to less: data flows to Google on consent
+    # they never gave for it. A signal dropped or asking for more purposes narrows.
+    old_mode, new_mode = old.get("consent_mode") or {}, new.get("consent_mode") or {}
+    for signal in sorted(new_mode):
+        if not new_mode[signal]:
+            continue
+        before = old_mode.get(signal) or []
+        if not before:
+            reasons.append(f"Consent Mode signal '{signal}' now granted by "
+                           f"{', '.join(sorted(new_mode[signal]))}")
+        elif not set(new_mode[signal]) >= set(before):
+            reasons.append(f"Consent Mode signal '{signal}' granted by "
+                           f"{', '.join(sorted(new_mode[signal]))} instead of "
+                           f"{', '.join(sorted(before))}")
     old_term, new_term = old.get("consent_term"), new.get("consent_term")
     if old_term is not None and (
         new_term is None or parse_duration(new_term) > parse_duration(old_term)
