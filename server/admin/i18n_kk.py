@@ -64,10 +64,9 @@ KK: dict[str, str] = {
     "No records yet.": "Әзірге жазба жоқ.", "Purpose": "Мақсат", "granted": "берді",
     "opt-in rate": "келісім үлесі",
     "Records per day": "Күніне жазбалар",
-    "Opt-in rate per purpose and version: accepts that granted it, of the accepts of the "
-    "version":
-        "Мақсаттар мен нұсқалар бойынша келісім үлесі: нұсқаны қабылдағандардың ішінде "
-        "мақсатқа келісім бергендер",
+    "Opt-in rate per purpose and version (accepts granting it / accepts)":
+        "Мақсаттар мен нұсқалар бойынша келісім үлесі "
+        "(мақсатқа келісім берген қабылдаулар / қабылдаулар)",
     "Opt-in rate: of the users who accepted a version, the share who granted the purpose "
     "(accepts granting it / accepts of the version). Each version counts only its own "
     "purposes. Declines are in the accept rate above; later changes in the app's settings "

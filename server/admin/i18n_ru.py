@@ -67,9 +67,8 @@ RU: dict[str, str] = {
     "Open only": "Только открытые", "Open requests": "Открытые запросы",
     "Publish anyway without these titles (recorded in the audit log)":
         "Опубликовать всё равно без этих названий (будет записано в журнал аудита)",
-    "Opt-in rate per purpose and version: accepts that granted it, of the accepts of the "
-    "version":
-        "Доля согласий по целям и версиям: принятия с согласием на цель из всех принятий версии",
+    "Opt-in rate per purpose and version (accepts granting it / accepts)":
+        "Доля согласий по целям и версиям (принятия с согласием на цель / принятия)",
     "Opt-in rate: of the users who accepted a version, the share who granted the purpose "
     "(accepts granting it / accepts of the version). Each version counts only its own "
     "purposes. Declines are in the accept rate above; later changes in the app's settings "

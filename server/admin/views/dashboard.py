@@ -59,8 +59,7 @@ def show(app_id: str) -> Any:
     purpose_chart = rate_bars(
         [(f"{titles[r.version].get(r.purpose) or r.purpose} · {labels[r.version]}",
           r.granted, r.offered) for r in purposes],
-        _("Opt-in rate per purpose and version: accepts that granted it, of the accepts "
-          "of the version"))
+        _("Opt-in rate per purpose and version (accepts granting it / accepts)"))
     return page("dashboard.html", 422 if errors else 200, app=app, versions=versions,
                 labels=labels, total=total, locales=locales, per_version=per_version,
                 days=days, purposes=purposes, chart=chart, purpose_chart=purpose_chart,

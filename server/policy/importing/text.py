@@ -216,15 +216,15 @@ def _continues(line: str, following: str) -> bool:
     """Whether ``following`` (the next line, as extracted) continues ``line``'s sentence:
     it starts in lower case, or ``line`` ends in a hyphen."""
     nxt = following.strip()
-    return bool(nxt) and (nxt[0].islower() or line.endswith(("-", "\u00ad", ",")))
+    return bool(nxt) and (nxt[0].islower() or line.endswith(("-", "\u00ad")))
 
 
 def _blocks(lines: list[str]) -> list[tuple[str, str]]:
     """Lines to ``(kind, text)`` blocks: heading, bullet, para. A paragraph runs on over
     line breaks until a blank line, a heading, a bullet, or a sentence end followed by a
     line that starts like a new sentence. A numbered line ("1.2. ...") is a heading only
-    when it is short and stands alone: not after an unfinished sentence, and not continued
-    by the next line (a long or wrapped one starts a numbered paragraph)."""
+    when it is short and stands alone, not continued by the next line (a long or wrapped
+    one starts a numbered paragraph)."""
     blocks: list[tuple[str, str]] = []
     open_kind: str | None = None
     words, prefixes = _spellings(lines)
