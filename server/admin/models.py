@@ -124,7 +124,7 @@ class RollupCount(Base):
 
 class RollupPurpose(Base):
     """Accept and update records granting and refusing a purpose, per app, day, version,
-    locale and action (migration 0008: counted apart since the opt-in rate is per version)."""
+    locale and action (migration 0009: counted apart since the opt-in rate is per version)."""
 
     __tablename__ = "admin_rollup_purposes"
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
