@@ -6,6 +6,7 @@ back by ``sync()`` into ``requests()``; the deletion's withdraw choice; the expo
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 import pytest
 
 from builders import RATE_LIMITS_OFF, server_env
-from client_sdk import ConsentClient, DataRequest, UsageError
+from client_sdk import ConsentClient, DataRequest, FormatError, UsageError
+from client_sdk.testing import MockTransport
+from client_sdk.transport import HttpTransport, Request, Response
 from client_sdk.protocol.timeutil import parse_time
 from livesrv import demo_setup, free_port, kelisim, running
 
@@ -116,4 +119,65 @@ def test_bad_requests_are_refused_in_the_sdk_naming_the_field(tmp_path: Path) ->
         with pytest.raises(UsageError, match=field):
             client.request(*args, **kw)
     assert client.requests() == [] and client.history() == []
+    client.close()
+
+
+def test_a_deletion_request_of_an_older_store_reaches_the_operator(
+        tmp_path: Path, database_url: str) -> None:
+    """A schema-2 store (before requests of every kind) with a deletion request in its
+    outbox: upgraded at launch, sent to /deletion-requests as then, and its answer read
+    back like any request's."""
+    srv = _setup(tmp_path, database_url)
+    port = free_port()
+    data = tmp_path / "app"
+    client = ConsentClient(f"http://127.0.0.1:{port}", APP, srv["root"], data,
+                           bundled_manifest=srv["manifest"])
+    old = client.request_deletion()
+    client.close()
+    # What an SDK before requests left: no requests table, schema 2.
+    db = sqlite3.connect(data / "kelisim.db")
+    db.executescript("DROP TABLE requests; PRAGMA user_version=2;")
+    db.close()
+    client = ConsentClient(f"http://127.0.0.1:{port}", APP, srv["root"], data)
+    (pending,) = client.requests()
+    assert (pending.id, pending.kind, pending.withdraw, pending.status) == (
+        old.id, "deletion", None, "pending")
+    with running(srv["env"], port):
+        assert client.sync().ok
+        (sent,) = client.requests()
+        assert sent.status == "open" and sent.deadline is not None  # read from the history
+        kelisim(srv["env"], "requests", "resolve", APP, old.id, "--note", "Erased")
+        assert client.sync().ok
+    (done,) = client.requests()
+    assert (done.status, done.answer) == ("resolved", "Erased")
+    client.close()
+
+
+def test_a_status_answer_with_a_wrong_field_is_named_and_not_stored(
+        tmp_path: Path) -> None:
+    """An answer no real server gives (the history page changed on its way): the field
+    is named in the sync's error and the request keeps what it had."""
+    srv = _setup(tmp_path, f"sqlite:///{tmp_path / 'k.db'}")
+    port = free_port()
+    client = ConsentClient(f"http://127.0.0.1:{port}", APP, srv["root"], tmp_path / "app",
+                           bundled_manifest=srv["manifest"])
+    filed = client.request("access")
+    real = HttpTransport()
+
+    def tamper(req: Request) -> Response:
+        resp = real.request(req.method, req.url, body=req.body, headers=req.headers,
+                            max_bytes=1 << 24)
+        if req.method == "GET" and "/consents" in req.url:
+            page = json.loads(resp.body)
+            page["requests"][0]["status"] = "done"
+            return Response(resp.status, json.dumps(page).encode(), resp.headers)
+        return resp
+
+    client.transport = MockTransport(tamper)
+    with running(srv["env"], port):
+        result = client.sync()
+    assert not result.ok and isinstance(result.error, FormatError)
+    assert result.error.field == "requests[0].status", result.error
+    (r,) = client.requests()
+    assert (r.id, r.status, r.checked_at, r.answer) == (filed.id, "open", None, None)
     client.close()
