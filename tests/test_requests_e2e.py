@@ -15,9 +15,9 @@ import pytest
 
 from builders import RATE_LIMITS_OFF, server_env
 from client_sdk import ConsentClient, DataRequest, FormatError, UsageError
+from client_sdk.protocol.timeutil import parse_time
 from client_sdk.testing import MockTransport
 from client_sdk.transport import HttpTransport, Request, Response
-from client_sdk.protocol.timeutil import parse_time
 from livesrv import demo_setup, free_port, kelisim, running
 
 pytestmark = pytest.mark.slow
