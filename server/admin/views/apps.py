@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from client_sdk.protocol.timeutil import format_time
 from server.admin.drafts import latest_version
 from server.admin.forms import SettingsForm, errors_of
-from server.admin.models import AppSettings, Draft
+from server.admin.models import AppSettings, Draft, app_deadline_days
 from server.admin.security import now, requires
 from server.admin.views import audit, kelisim, page
 from server.adminlog import AdminEvent
@@ -24,8 +24,7 @@ bp = Blueprint("apps", __name__)
 
 
 def deadline_days(s: Any, app_id: str) -> int:
-    row = s.get(AppSettings, app_id)
-    return row.request_deadline_days if row else kelisim().settings.request_deadline_days
+    return app_deadline_days(s, app_id, kelisim().settings.request_deadline_days)
 
 
 @bp.get("/")
