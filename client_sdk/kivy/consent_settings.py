@@ -98,7 +98,7 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
         if requests:
             box.add_widget(heading(w("requests")))
             for q in reversed(requests):
-                box.add_widget(small(_request_markup(request_line(w, q))))
+                box.add_widget(small(_request_markup(request_line(w.ui, q, self.zone))))
         box.add_widget(heading(w("history")))
         for r in reversed(self.client.history()):
             box.add_widget(small(self._history_line(w, r)))

@@ -1,10 +1,13 @@
 """Human-readable texts about the user's requests and data, in the user's language:
 the line a request shows in ConsentSettings, and the summary of an export (plain text
-with Markdown headings). Kivy-free: any UI can use them.
+with Markdown headings). Kivy-free, and built on the strings and CLDR formatting alone
+(not on :mod:`client_sdk.ui.texts`, which needs a client): ``ConsentClient.export_my_data``
+uses it too.
 
 API::
 
-    request_line(w, request) -> str       kind · status (received, deadline, answer)
+    request_state(tag, request, zone=None) -> str   where it stands, in words
+    request_line(tag, request, zone=None) -> str    kind · status, and the operator's answer
     export_summary(app_name, records, requests, tag, now, zone=None) -> str
 """
 
@@ -16,34 +19,36 @@ from datetime import datetime, tzinfo
 from client_sdk._internal.ledger import LedgerRecord
 from client_sdk.protocol.timeutil import parse_time
 from client_sdk.requests import DataRequest
-from client_sdk.ui.texts import Words
+from client_sdk.ui import fmt
+from client_sdk.ui.strings import text
 
 __all__ = ["export_summary", "request_line", "request_state"]
 
 
-def _date(w: Words, stamp: str | None) -> str:
-    return w.date(parse_time(stamp)) if stamp else "?"
+def _date(tag: str, stamp: str | None, zone: tzinfo | None) -> str:
+    return fmt.date(parse_time(stamp), tag, zone) if stamp else "?"
 
 
-def request_state(w: Words, r: DataRequest) -> str:
+def request_state(tag: str, r: DataRequest, zone: tzinfo | None = None) -> str:
     """Where ``r`` stands, in words: not sent, refused by the server, received (by when
-    the answer is due), done or refused (when)."""
+    the answer is due), done or refused (when). Dates in local time (or ``zone``)."""
     if r.status == "pending":
-        return w("state.pending")
+        return text("state.pending", tag)
     if r.status == "rejected":
-        return w("state.rejected", reason=r.reason or "")
+        return text("state.rejected", tag, reason=r.reason or "")
     if r.status == "open":
-        return w("state.open", date=_date(w, r.received_at), deadline=_date(w, r.deadline))
-    return w(f"state.{r.status}", date=_date(w, r.answered_at))
+        return text("state.open", tag, date=_date(tag, r.received_at, zone),
+                    deadline=_date(tag, r.deadline, zone))
+    return text(f"state.{r.status}", tag, date=_date(tag, r.answered_at, zone))
 
 
-def request_line(w: Words, r: DataRequest) -> str:
+def request_line(tag: str, r: DataRequest, zone: tzinfo | None = None) -> str:
     """One request as text: its kind, where it stands, and the operator's answer."""
-    line = f"{w('kind.' + r.kind)} · {request_state(w, r)}"
+    line = f"{text('kind.' + r.kind, tag)} · {request_state(tag, r, zone)}"
     if r.kind == "deletion" and r.withdraw:
-        line += f" · {w('action.withdraw')}"
+        line += f" · {text('action.withdraw', tag)}"
     if r.answer:
-        line += "\n" + w("request_answer", text=r.answer)
+        line += "\n" + text("request_answer", tag, text=r.answer)
     return line
 
 
@@ -51,18 +56,22 @@ def export_summary(app_name: str, records: Sequence[LedgerRecord],
                    requests: Sequence[DataRequest], tag: str, now: datetime,
                    zone: tzinfo | None = None) -> str:
     """The export's summary in ``tag`` (dates in local time, or ``zone``)."""
-    w = Words(tag, zone=zone)
-    out = [f"# {w('export_title', app=app_name)}", "", w("export_made", date=w.when(now)), "",
+    def w(key: str, **values: object) -> str:
+        return text(key, tag, **values)
+
+    def when(stamp: datetime) -> str:
+        return fmt.datetime_local(stamp, tag, zone)
+
+    out = [f"# {w('export_title', app=app_name)}", "", w("export_made", date=when(now)), "",
            f"## {w('export_records')}", ""]
     for r in records:
         sent = w("synced") if r.synced else w("not_synced")
-        out.append(f"- {w('action.' + r.action)} · {w.when(parse_time(r.client_time))} · "
-                   f"{sent}")
+        out.append(f"- {w('action.' + r.action)} · {when(parse_time(r.client_time))} · {sent}")
     if not records:
         out.append(w("export_none"))
     out += ["", f"## {w('export_requests')}", ""]
     for q in requests:
-        out.append("- " + request_line(w, q).replace("\n", "\n  "))
+        out.append("- " + request_line(tag, q, zone).replace("\n", "\n  "))
     if not requests:
         out.append(w("export_none"))
     return "\n".join(out) + "\n"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.models import Base
 
 __all__ = ["ATTEMPT_OUTCOMES", "ROLES", "AdminSession", "AdminUser", "AppSettings", "Draft",
-           "LoginAttempt", "RollupCount", "RollupHead", "RollupPurpose"]
+           "LoginAttempt", "RollupCount", "RollupHead", "RollupPurpose", "app_deadline_days"]
 
 ROLES = ("owner", "publisher", "responder", "viewer")
 
@@ -100,6 +100,14 @@ class AppSettings(Base):
     __tablename__ = "admin_app_settings"
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
     request_deadline_days: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+def app_deadline_days(session: Any, app_id: str, default: int) -> int:
+    """The app's deadline for answering a request (its console setting), else ``default``
+    (the server's ``request_deadline_days``). The one reading of it: the console's app page
+    shows it, and the sync API fixes each request's deadline from it."""
+    row = session.get(AppSettings, app_id)
+    return int(row.request_deadline_days) if row else default
 
 
 class RollupHead(Base):

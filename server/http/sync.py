@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema
 
-from server.admin.models import AppSettings
+from server.admin.models import app_deadline_days
 from server.consent.chain import lock_heads
 from server.consent.groupcommit import GroupCommit
 from server.consent.history import history_page, parse_limit_arg
@@ -166,8 +166,7 @@ def post_deletion(app_id: str) -> tuple[Response, int]:
 def _app_days(session: Any, app_id: str) -> int:
     """The app's deadline setting for requests (the console's app page), else the
     server's ``request_deadline_days``."""
-    row = session.get(AppSettings, app_id)
-    return row.request_deadline_days if row else kelisim().settings.request_deadline_days
+    return app_deadline_days(session, app_id, kelisim().settings.request_deadline_days)
 
 
 @bp.post("/v1/apps/<app_id>/requests")

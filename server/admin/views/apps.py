@@ -12,7 +12,7 @@ from client_sdk.protocol.timeutil import format_time
 from server.admin.drafts import latest_version
 from server.admin.forms import SettingsForm, errors_of
 from server.admin.i18n import purpose_titles
-from server.admin.models import AppSettings, Draft
+from server.admin.models import AppSettings, Draft, app_deadline_days
 from server.admin.security import now, requires
 from server.admin.views import audit, kelisim, page
 from server.adminlog import AdminEvent
@@ -25,8 +25,7 @@ bp = Blueprint("apps", __name__)
 
 
 def deadline_days(s: Any, app_id: str) -> int:
-    row = s.get(AppSettings, app_id)
-    return row.request_deadline_days if row else kelisim().settings.request_deadline_days
+    return app_deadline_days(s, app_id, kelisim().settings.request_deadline_days)
 
 
 @bp.get("/")
