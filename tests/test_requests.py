@@ -206,7 +206,7 @@ def test_a_missing_field_is_named(client: FlaskClient, published: Path,
 def test_migration_keeps_deletion_requests_with_their_deadline(
         client: FlaskClient, published: Path, kelisim: Kelisim, clock: Clock,
         users: dict[str, int]) -> None:
-    """Rows from before 0007 become deletions due at received + the app's setting."""
+    """Rows from before 0008 become deletions due at received + the app's setting."""
     auth = send(client, [record(manifest(client))])
     first = deletion(client, auth)
     sign_in(client, kelisim, users["owner"])

@@ -7,7 +7,7 @@ Rows from before get kind ``deletion`` and the deadline the console showed for t
 received + the app's console setting (``admin_app_settings``), else 30 days.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ counted accepts and updates together and cannot be split, so every roll-up is em
 its head reset: the next dashboard view counts all records again.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 """
 
 from __future__ import annotations
