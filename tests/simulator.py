@@ -102,6 +102,8 @@ class Simulator:
         self.offline = False
         # Answers POSTs (the sync API) when a test sets it; see tests/syncsim.py.
         self.post_handler: Callable[[Request], Response] | None = None
+        # GETs the sync API answers (an install's history): None lets the files serve it.
+        self.get_handler: Callable[[Request], Response | None] | None = None
         self.seq = 0
         self.root_expires = NOW + timedelta(days=365)
         self.sign_root()
@@ -188,6 +190,10 @@ class Simulator:
                 raise OversizeError(f"more than {max_bytes} bytes", limit=max_bytes, url=url)
             return resp
         self.fetched.append(path)
+        if self.get_handler is not None:
+            answered = self.get_handler(Request(method, url, dict(headers or {}), body))
+            if answered is not None:
+                return answered
         data: bytes | None
         if path in self.files:
             data = self.files[path]

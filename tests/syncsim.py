@@ -2,16 +2,19 @@
 
 It follows the sync protocol (COMMON contracts, docs/http-api.md): installs and tokens with
 a generation per install, batches answered with receipts as strings, ``422 rejected``
-naming refused records, ``413`` over a batch size, deletion requests. Knobs let a test play
+naming refused records, ``413`` over a batch size, requests of the data subject (and the
+older deletion-request endpoint). Knobs let a test play
 what the real server does rarely (a rotated secret, an expired token) and what it never does
 (forged or mismatched receipts, answers that are not JSON).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from client_sdk.transport import Request, Response
@@ -30,7 +33,8 @@ def error(status: int, code: str, message: str = "", details: Any = None) -> Res
 
 
 class SyncServer:
-    """Serves POST /installs, /installs/<id>/token, /consents, /deletion-requests."""
+    """Serves POST /installs, /installs/<id>/token, /consents, /requests,
+    /deletion-requests."""
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
@@ -51,7 +55,9 @@ class SyncServer:
         self.batches: list[int] = []
         self.last_receipts: list[str] = []
         self.issued: list[str] = []  # every receipt signed, oldest first
+        self.requests: dict[str, dict[str, Any]] = {}  # request id -> its history entry
         sim.post_handler = self.handle
+        sim.get_handler = self.history
 
     # -- helpers ------------------------------------------------------------------------
     def rotate_secret(self) -> None:
@@ -114,6 +120,8 @@ class SyncServer:
             return self._consents(who, body["records"])
         if path == f"{self.base}/deletion-requests":
             return self._deletion(who, body)
+        if path == f"{self.base}/requests":
+            return self._request(who, body)
         return error(404, "not_found")
 
     def _consents(self, who: str, records: list[dict[str, Any]]) -> Response:
@@ -154,3 +162,44 @@ class SyncServer:
                                                            "server_time": stamp}})
         self.last_receipts = [receipt]
         return answer(201, {"request_id": body["id"], "status": "open", "receipt": receipt})
+
+    def _request(self, who: str, body: dict[str, Any]) -> Response:
+        """A request of the data subject, answered with a ``request`` receipt (what the
+        real server's POST /requests does; its deadline here is 30 days from NOW)."""
+        if body["id"] in self.reject:
+            field, reason = self.reject[body["id"]]
+            return error(422, "unprocessable", f"{field}: {reason}")
+        self.deletions[body["id"]] = who
+        stamp, deadline = ts(NOW), ts(NOW + timedelta(days=30))
+        note = body.get("note")
+        receipt = self._sign({"_type": "receipt", "spec_version": 1, "kind": "request",
+                              "app": self.sim.app, "install": who, "issued": stamp,
+                              "request": {"id": body["id"], "kind": body["kind"],
+                                          "client_time": body["client_time"],
+                                          "server_time": stamp, "deadline": deadline,
+                                          "withdraw": body.get("withdraw"),
+                                          "note_sha256": None if note is None else
+                                          hashlib.sha256(note.encode()).hexdigest()}})
+        self.last_receipts = [receipt]
+        self.requests[body["id"]] = {"id": body["id"], "kind": body["kind"],
+                                     "install": who, "status": "open", "server_time": stamp,
+                                     "deadline": deadline, "resolved_at": None,
+                                     "answer": None, "receipt": receipt}
+        return answer(201, {"request_id": body["id"], "status": "open",
+                            "deadline": deadline, "receipt": receipt})
+
+    def history(self, req: Request) -> Response | None:
+        """GET /installs/<id>/consents: the requests part of the install's history (what
+        the SDK reads back after a sync while a request is open), on one page."""
+        path = req.url[len(BASE):].split("?")[0]
+        prefix = f"{self.base}/installs/"
+        if not (path.startswith(prefix) and path.endswith("/consents")):
+            return None
+        who = self._who(req)
+        if isinstance(who, Response):
+            return who
+        if path != f"{prefix}{who}/consents":
+            return error(403, "forbidden", "another install's history")
+        mine = [{k: v for k, v in r.items() if k != "install"}
+                for r in self.requests.values() if r["install"] == who]
+        return answer(200, {"records": [], "requests": mine, "next_cursor": None})
