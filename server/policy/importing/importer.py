@@ -14,11 +14,12 @@ import json
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from server.errors import PolicyImportError
-from server.policy.importing.formats import extract
+from server.policy.importing.formats import ImportLimits, extract
 from server.policy.importing.langdetect import detect, foreign_language, script_of, split_languages
 from server.policy.importing.text import (
     find_date,
@@ -30,7 +31,7 @@ from server.policy.importing.text import (
 )
 from server.policy.schema import is_publishable_locale
 
-__all__ = ["ImportedPolicy", "import_document", "write_version_dir"]
+__all__ = ["ImportLimits", "ImportedPolicy", "import_document", "write_version_dir"]
 
 DEFAULT_TITLES = {
     "kk": "Құпиялылық саясаты",
@@ -75,11 +76,13 @@ def _tag_for(lang: str, text: str) -> str:
 
 
 def _toml_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    # JSON's string escapes are TOML's, except that TOML also refuses U+007F raw.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _version_toml(label: str, effective: str | None, locales: list[str],
-                  titles: dict[str, str], filename: str, previous: str | None) -> str:
+                  titles: dict[str, str], filename: str, previous: str | None,
+                  today: str) -> str:
     def table(values: dict[str, str]) -> str:
         return "{ " + ", ".join(f"{k} = {_toml_str(v)}" for k, v in values.items()) + " }"
 
@@ -92,8 +95,12 @@ def _version_toml(label: str, effective: str | None, locales: list[str],
         f'significance = "major"  {"# REVIEW: major, minor or patch?" if previous else ""}'
         .rstrip(),
     ]
-    if effective:
+    if effective and effective > today:
         lines.append(f"effective = {effective}T00:00:00Z")
+    elif effective:
+        # A version cannot take effect before it is published (the publish refuses it).
+        lines.append(f"# The text states {effective}: past, so this version takes effect "
+                     f"when published.")
     lines += [
         "third_party_transfer = false   # REVIEW",
         "cross_border_transfer = false  # REVIEW",
@@ -120,21 +127,28 @@ def _version_toml(label: str, effective: str | None, locales: list[str],
 
 
 def import_document(data: bytes, filename: str, *, locale: str | None = None,
-                    label: str | None = None, previous: str | None = None) -> ImportedPolicy:
+                    label: str | None = None, previous: str | None = None,
+                    limits: ImportLimits | None = None,
+                    max_document_bytes: int = 1024 * 1024,
+                    now: datetime | None = None) -> ImportedPolicy:
     """Turn a policy file's bytes into a version draft.
 
     ``filename`` tells the format when the bytes do not (and names the file in messages);
     ``locale`` skips language detection (and picks that section of a bilingual file);
     ``previous`` is the label of the version in effect when this one updates it: the
-    draft then asks for a "what changed" summary per language.
+    draft then asks for a "what changed" summary per language. ``limits`` bound the work of
+    reading the file; each document made must fit ``max_document_bytes`` (publishing
+    would refuse it). A date the text states becomes ``effective`` only when it is after
+    ``now`` (default: the wall clock): a version cannot take effect before it is published.
 
     Raises:
-        PolicyImportError: an unreadable, scanned or empty file, an unknown locale, or a
-            language that cannot be told or is not one Kelisim publishes.
+        PolicyImportError: an unreadable, scanned or empty file, an unknown locale, a
+            language that cannot be told or is not one Kelisim publishes, a file over a
+            limit, or an impossible date.
     """
     if locale is not None and not is_publishable_locale(locale):
         raise PolicyImportError(f"--locale {locale!r}: use kk, ru, en, uz, uz-Cyrl or ky")
-    source = extract(data, filename)
+    source = extract(data, filename, limits)
     text = unicodedata.normalize("NFC", source.text)
     meta, body = parse_front_matter(text)
     is_markdown = source.kind in ("markdown", "docx") or (
@@ -174,10 +188,16 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
             raise PolicyImportError(f"{filename}: two sections in {tag}; split the file by "
                                     f"hand", filename)
         md = section.strip() + "\n" if is_markdown else text_to_markdown(section)
+        size = len(md.encode("utf-8", "surrogatepass"))
+        if size > max_document_bytes:
+            raise PolicyImportError(f"{filename}: the {tag} document is {size:,} bytes, over "
+                                    f"the {max_document_bytes:,} of MAX_DOCUMENT_BYTES",
+                                    filename)
         docs[tag] = md
         titles[tag] = (meta.get("title") if len(parts) == 1 else None) or title_of(md, meta) \
             or DEFAULT_TITLES[tag[:2]]
-    date = find_date(text)
+    date = find_date(text, filename)
+    today = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
     stated = find_label(text)
     final_label = label or stated or date or "1.0"
     if len(docs) > 1:
@@ -186,11 +206,14 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
         result_notes.append("plain text converted to Markdown")
     if stated and not label:
         result_notes.append(f"label taken from the version the text states: {stated}")
-    if date:
+    if date and date > today:
         result_notes.append(f"effective date taken from the text: {date}")
+    elif date:
+        result_notes.append(f"the text states {date}, a past date: the version takes effect "
+                            f"when published")
     if previous is not None:
         result_notes.append(f"updates {previous}: write what changed in [summary]")
-    toml = _version_toml(final_label, date, list(docs), titles, filename, previous)
+    toml = _version_toml(final_label, date, list(docs), titles, filename, previous, today)
     return ImportedPolicy(final_label, date, docs, titles, toml, source.kind, result_notes,
                           warnings)
 
