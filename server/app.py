@@ -84,4 +84,4 @@ def _wrap_wsgi(app: Flask, cfg: Settings, published: Published) -> None:
         hops = cfg.trusted_proxies
         inner = ProxyFix(inner, x_for=hops, x_proto=hops)
     app.wsgi_app = FastPath(  # type: ignore[method-assign]
-        BodyLimit(inner, cfg.max_body_bytes), published)
+        BodyLimit(inner, cfg.max_body_bytes, cfg.admin_body_limit), published)

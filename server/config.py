@@ -52,6 +52,13 @@ class Settings:
     cache_check_interval: float = 1.0
     # Largest policy document accepted when publishing (bytes).
     max_document_bytes: int = 1024 * 1024
+    # Importing a policy file (the console's upload, `kelisim import`): the work one file
+    # may take. Word paragraphs and table cells, PDF pages, seconds; the text it may produce
+    # is twice MAX_DOCUMENT_BYTES. `kelisim import` reads files up to IMPORT_MAX_FILE_BYTES.
+    import_max_paragraphs: int = 20_000
+    import_max_pages: int = 300
+    import_max_seconds: float = 30.0
+    import_max_file_bytes: int = 16 * 1024 * 1024
     # Documents kept in each worker's memory (bytes); the rest are read from the database.
     document_cache_bytes: int = 64 * 1024 * 1024
     # Install tokens stay valid this long (seconds); an expired one can be renewed for
@@ -63,6 +70,9 @@ class Settings:
     group_commit_max: int = 64
     # Largest request body accepted (bytes), chunked or not; larger ones get 413.
     max_body_bytes: int = 1024 * 1024
+    # Largest body of a console form (/admin, bytes): 0 means 4 x MAX_DOCUMENT_BYTES +
+    # 64 KiB, room for a document URL-encoded (Cyrillic triples) or a file upload.
+    admin_max_body_bytes: int = 0
     # Seconds a client has to send a request body once its headers arrived (and to send
     # the headers once connected); then 408 and the connection is closed.
     body_read_timeout: float = 10.0
@@ -112,6 +122,11 @@ class Settings:
     workers: int = 2
     # Set by tests only (Flask's TESTING).
     testing: bool = False
+
+    @property
+    def admin_body_limit(self) -> int:
+        """ADMIN_MAX_BODY_BYTES, or what it means when 0."""
+        return self.admin_max_body_bytes or 4 * self.max_document_bytes + 64 * 1024
 
     def limit(self, key: str) -> str:
         """A rate-limit setting by its key (``RATE_LIMIT_IP``...), for code that names it."""

@@ -28,7 +28,13 @@ if TYPE_CHECKING:
     from server.node import Readiness
     from server.serving.published import Published
 
-__all__ = ["Kelisim", "kelisim"]
+__all__ = ["TOO_LARGE_KEY", "Kelisim", "kelisim"]
+
+# The console's forms have their own body limit (ADMIN_MAX_BODY_BYTES), and a body over it
+# gets the console's own 413 page, not the API's JSON: the front (server.serving.front)
+# passes the request on without its body, its environ marked with this key (the limit),
+# and closes the connection after the answer.
+TOO_LARGE_KEY = "kelisim.body_too_large"
 
 
 @dataclass

@@ -65,6 +65,18 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     else:
         objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
                        b"/Encoding /WinAnsiEncoding >>")
+    return assemble(objects)
+
+
+def text_stream(lines: list[str]) -> bytes:
+    """A content stream showing ``lines`` (Latin-1) in the font /F1."""
+    return b"BT /F1 11 Tf 14 TL 56 740 Td " + b" ".join(
+        b"(" + _escape(line) + b") Tj T*" for line in lines) + b" ET"
+
+
+def assemble(objects: list[bytes]) -> bytes:
+    """A PDF of ``objects`` (object n is ``objects[n - 1]``; object 1 is the catalog), with
+    its cross-reference table and trailer."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, 1):

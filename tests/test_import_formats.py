@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -301,3 +302,177 @@ def test_only_presentation_form_ligatures_are_normalised() -> None:
     assert unligature("ﬁnal ﬂow oﬀer eﬃcient ﬆ") == "final flow offer efficient st"
     # NFKC would change these too; they are not ligatures and stay.
     assert unligature("x² ½ Ｗ ℡ ﬁ") == "x² ½ Ｗ ℡ fi"
+# -- issue 17 item 16: bounded work, not only bounded bytes --------------------------------
+def _docx_with_body(body_xml: str) -> bytes:
+    """A real .docx (python-docx's template) whose body is ``body_xml``."""
+    import zipfile
+
+    base = io.BytesIO()
+    docx.Document().save(base)
+    out = io.BytesIO()
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                start = text.index("<w:body>") + len("<w:body>")
+                data = (text[:start] + body_xml + text[start:]).encode("utf-8")
+            dst.writestr(info, data)
+    return out.getvalue()
+
+
+@pytest.fixture
+def work(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts of the costly steps of reading a file: python-docx paragraph objects made,
+    style look-ups by id (an XPath over every style), PDF pages whose text was extracted."""
+    from docx.styles.styles import Styles
+    from docx.text.paragraph import Paragraph
+    from pypdf import PageObject
+
+    counts = {"paragraphs": 0, "style_lookups": 0, "pages": 0}
+
+    def counting(name: str, cls: Any, key: str) -> None:
+        real = getattr(cls, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            counts[key] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(cls, name, wrapper)
+
+    counting("__init__", Paragraph, "paragraphs")
+    counting("get_by_id", Styles, "style_lookups")
+    counting("extract_text", PageObject, "pages")
+    return counts
+
+
+def test_a_docx_of_many_tiny_paragraphs_is_refused_before_any_is_converted(
+        work: dict[str, int]) -> None:
+    """928,738 tiny paragraphs took 850 s and 794 MB, and made a draft over the document
+    limit: now counted in the XML and refused, naming the limit, before python-docx makes
+    one paragraph object."""
+    data = _docx_with_body("<w:p><w:r><w:t>a</w:t></w:r></w:p>" * 100_000)
+    assert len(data) < 400_000
+    with pytest.raises(PolicyImportError,
+                       match=r"100,000 paragraphs and table cells, more than the 20,000 .* "
+                             r"\(IMPORT_MAX_PARAGRAPHS\)"):
+        import_document(data, "tiny.docx", locale="en")
+    assert work["paragraphs"] == 0
+
+
+def test_a_docx_table_of_many_cells_is_refused(work: dict[str, int]) -> None:
+    rows = "<w:tr>" + "<w:tc><w:p><w:r><w:t>x</w:t></w:r></w:p></w:tc>" * 5 + "</w:tr>"
+    data = _docx_with_body("<w:tbl>" + rows * 3_000 + "</w:tbl>")
+    with pytest.raises(PolicyImportError, match=r"IMPORT_MAX_PARAGRAPHS"):
+        import_document(data, "table.docx", locale="en")
+    assert work["paragraphs"] == 0
+
+
+def test_a_docx_producing_too_much_text_stops_at_the_limit(work: dict[str, int]) -> None:
+    """Under the paragraph count, over the text: reading stops once the text produced
+    passes twice MAX_DOCUMENT_BYTES, long before the last paragraph."""
+    from server.policy.importing.formats import ImportLimits
+
+    para = "<w:p><w:r><w:t>" + "Privacy text words. " * 10 + "</w:t></w:r></w:p>"
+    data = _docx_with_body(para * 10_000)  # 2 MB of text
+    limits = ImportLimits(max_text_bytes=400_000)
+    with pytest.raises(PolicyImportError, match=r"its text is over 400,000 bytes"):
+        import_document(data, "long.docx", locale="en", limits=limits)
+    assert work["paragraphs"] < 2_100
+
+
+def test_docx_styles_are_read_once(work: dict[str, int]) -> None:
+    """python-docx looked each paragraph's style up by scanning every style."""
+    doc = docx.Document()
+    doc.add_paragraph("Privacy Policy", style="Title")
+    for n in range(1_500):
+        doc.add_paragraph(f"Paragraph {n} of the policy says what data we keep and why.")
+        if n % 100 == 0:
+            doc.add_heading(f"Section {n}", level=1)
+    out = io.BytesIO()
+    doc.save(out)
+    work["style_lookups"] = 0
+    result = import_document(out.getvalue(), "styled.docx", locale="en")
+    assert work["style_lookups"] == 0
+    md = result.documents["en"]
+    assert md.startswith("# Privacy Policy\n") and "\n## Section 1400\n" in md
+
+
+def test_reading_stops_at_the_time_limit() -> None:
+    """IMPORT_MAX_SECONDS, read from the clock the limits are given (a test's own)."""
+    from server.policy.importing.formats import ImportLimits
+
+    ticks = iter(range(10**6))
+    limits = ImportLimits(max_seconds=3, clock=lambda: float(next(ticks)))
+    pdf = make_pdf([[f"Page {n} of a policy with enough letters on it."] for n in range(20)])
+    with pytest.raises(PolicyImportError, match=r"takes more than 3 s \(IMPORT_MAX_SECONDS\)"):
+        import_document(pdf, "slow.pdf", locale="en", limits=limits)
+    assert next(ticks) <= 5  # the clock was read once per page, and reading stopped
+
+
+def _pdf_of_one_page_many_times(kids: int, count: int) -> bytes:
+    from minipdf import assemble, text_stream
+
+    stream = text_stream(["A policy page with enough letters to be text."])
+    refs = " ".join(["3 0 R"] * kids)
+    return assemble([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{refs}] /Count {count} >>".encode(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ])
+
+
+@pytest.mark.parametrize("kids, count", [(99_000, 99_000), (5_000, 1)])
+def test_a_pdf_whose_pages_all_point_to_one_page_is_refused(
+        work: dict[str, int], kids: int, count: int) -> None:
+    """A 7 KB PDF of 99,000 pages that are one page took seconds per thousand pages; a
+    page tree may also state a smaller count than it has."""
+    data = _pdf_of_one_page_many_times(kids, count)
+    with pytest.raises(PolicyImportError,
+                       match=rf"{kids:,} pages, more than the 300 .* \(IMPORT_MAX_PAGES\)"):
+        import_document(data, "pages.pdf", locale="en")
+    assert work["pages"] == 0
+
+
+def test_a_pdf_with_a_huge_content_stream_is_refused_before_extraction(
+        work: dict[str, int]) -> None:
+    import zlib
+
+    from minipdf import assemble
+
+    stream = zlib.compress(b"BT /F1 11 Tf (policy words) Tj ET\n" * 200_000)
+    data = assemble([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n"
+        + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ])
+    assert len(data) < 200_000
+    with pytest.raises(PolicyImportError, match=r"content streams are over 4,194,304 bytes"):
+        import_document(data, "stream.pdf", locale="en")
+    assert work["pages"] == 0
+
+
+def test_the_console_refuses_a_hostile_docx_and_stores_no_draft(
+        client: FlaskClient, published: Path, kelisim: Any, users: dict[str, int]) -> None:
+    import sqlalchemy as sa
+
+    from admin_support import APP, csrf, sign_in
+    from server.admin.models import Draft
+
+    sign_in(client, kelisim, users["publisher"])
+    data = _docx_with_body("<w:p><w:r><w:t>a</w:t></w:r></w:p>" * 30_000)
+    resp = client.post(f"/admin/apps/{APP}/drafts/upload", data={
+        "csrf_token": csrf(client), "locale": "en", "file": (io.BytesIO(data), "tiny.docx")},
+        content_type="multipart/form-data")
+    assert resp.status_code == 422
+    assert "IMPORT_MAX_PARAGRAPHS" in resp.get_data(True)
+    with kelisim.db.session(readonly=True) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Draft)) == 0

@@ -9,7 +9,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from server.cli.common import kelisim
+from server.errors import PolicyImportError
 from server.models import PolicyVersion
+from server.policy.importing.formats import ImportLimits
 from server.policy.importing.importer import import_document, write_version_dir
 
 __all__ = ["import_cmd"]
@@ -27,8 +29,21 @@ __all__ = ["import_cmd"]
 def import_cmd(file: Path, app_id: str, locale: str | None, out_dir: Path | None,
                label: str | None) -> None:
     """Turn an existing policy (Markdown, text, .docx, PDF) into a version directory."""
-    result = import_document(file.read_bytes(), file.name, locale=locale, label=label,
-                             previous=_version_in_effect(app_id))
+    settings = kelisim().settings
+    limit = settings.import_max_file_bytes
+    try:
+        with file.open("rb") as f:
+            data = f.read(limit + 1)  # never more than the limit, whatever the file says
+    except OSError as exc:
+        raise PolicyImportError(f"{file}: cannot read ({exc.strerror})", file.name) from None
+    if len(data) > limit:
+        raise PolicyImportError(f"{file}: larger than {limit:,} bytes "
+                                f"(IMPORT_MAX_FILE_BYTES); a policy file is far smaller",
+                                file.name)
+    result = import_document(data, file.name, locale=locale, label=label,
+                             previous=_version_in_effect(app_id),
+                             limits=ImportLimits.from_settings(settings),
+                             max_document_bytes=settings.max_document_bytes)
     target = out_dir or Path(app_id) / result.label
     write_version_dir(result, target)
     click.echo(f"wrote {target}: " + ", ".join(

@@ -27,13 +27,13 @@ from typing import Any
 
 from flask import Flask
 
-from server.context import Kelisim
+from server.context import TOO_LARGE_KEY, Kelisim
 from server.http.errors import error_body
 from server.serving import handoff, watchdog
 from server.serving.fastpath import WSGIApp, cached_lookup, etag_matches
 from server.serving.published import Published
 
-__all__ = ["BodyLimit", "Front"]
+__all__ = ["TOO_LARGE_KEY", "BodyLimit", "Front"]
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +56,20 @@ class _TooLarge(Exception):
     pass
 
 
+def _is_console(path: str) -> bool:
+    return path == "/admin" or path.startswith("/admin/")
+
+
 class Front:
     """The RSGI application of one worker process."""
 
     def __init__(self, wsgi_app: WSGIApp, published: Published, *, max_body: int,
-                 body_timeout: float, threads: int) -> None:
+                 body_timeout: float, threads: int, admin_max_body: int | None = None
+                 ) -> None:
         self.wsgi_app = wsgi_app
         self.published = published
         self.max_body = max_body
+        self.admin_max_body = admin_max_body or max_body
         self.body_timeout = body_timeout
         self.threads = threads
         self._pool: ThreadPoolExecutor | None = None
@@ -74,7 +80,8 @@ class Front:
         k: Kelisim = app.extensions["kelisim"]
         cfg = k.settings
         return cls(app.wsgi_app, k.published, max_body=cfg.max_body_bytes,
-                   body_timeout=cfg.body_read_timeout, threads=cfg.worker_threads)
+                   body_timeout=cfg.body_read_timeout, threads=cfg.worker_threads,
+                   admin_max_body=cfg.admin_body_limit)
 
     # granian calls these two in the worker, around its event loop.
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -117,30 +124,45 @@ class Front:
         method = scope.method
         headers = scope.headers
         body = b""
+        console = _is_console(scope.path)
+        limit = self.admin_max_body if console else self.max_body
+        too_large = False
         if "content-length" in headers or "transfer-encoding" in headers:
-            read = await self._read_body(proto, headers.get("content-length"))
+            read = await self._read_body(proto, headers.get("content-length"), limit,
+                                         drain=console)
             if isinstance(read, tuple):
                 status, out_headers, data = read
-                proto.response_bytes(status, out_headers, data)
-                return
-            body = read
+                if not (console and status == 413):
+                    proto.response_bytes(status, out_headers, data)
+                    return
+                too_large = True
+            else:
+                body = read
         environ = self._environ(scope, body)
+        if too_large:
+            environ[TOO_LARGE_KEY] = limit
+            environ["CONTENT_LENGTH"] = "0"
         loop = asyncio.get_running_loop()
         status, out_headers, data = await loop.run_in_executor(self._executor(), self._call,
                                                                environ)
+        if too_large:
+            out_headers = [*out_headers, _CLOSE]
         if method == "HEAD":
             proto.response_empty(status, out_headers)
         else:
             proto.response_bytes(status, out_headers, data)
 
-    async def _read_body(self, proto: Any, declared: str | None
-                         ) -> bytes | tuple[int, Headers, bytes]:
+    async def _read_body(self, proto: Any, declared: str | None, limit: int,
+                         drain: bool = False) -> bytes | tuple[int, Headers, bytes]:
+        """The body, or the error to answer. ``drain``: a body over ``limit`` but within
+        4 times it is read to its end and dropped before the 413, so that a browser
+        still sending it reads the answer (the console's page) instead of a reset."""
         length: int | None = None
         if declared is not None:
             # hyper has already refused a Content-Length that is not a number.
             length = int(declared)
-            if length > self.max_body:
-                return _too_large(self.max_body)
+            if length > limit and not (drain and length <= 4 * limit):
+                return _too_large(limit)
         chunks: list[bytes] = []
         size = 0
 
@@ -148,17 +170,22 @@ class Front:
             nonlocal size
             async for chunk in proto:
                 size += len(chunk)
-                if size > self.max_body:
-                    raise _TooLarge
+                if size > limit:
+                    if not drain or size > 4 * limit:
+                        raise _TooLarge
+                    chunks.clear()
+                    continue
                 chunks.append(chunk)
 
         try:
             await asyncio.wait_for(pump(), self.body_timeout)
         except _TooLarge:
-            return _too_large(self.max_body)
+            return _too_large(limit)
         except TimeoutError:
             return _error(408, "body_timeout",
                           f"the request body did not arrive within {self.body_timeout:g} s")
+        if size > limit:
+            return _too_large(limit)
         if length is not None and size != length:
             # granian ends the stream early when the client goes away mid-body.
             return _error(400, "bad_request", "the request body is shorter than its "
@@ -237,33 +264,44 @@ class BodyLimit:
     """WSGI middleware: 413 for a body over ``max_body`` bytes, with or without a
     Content-Length, read no further than one byte past the cap."""
 
-    def __init__(self, app: WSGIApp, max_body: int) -> None:
+    def __init__(self, app: WSGIApp, max_body: int, admin_max_body: int | None = None
+                 ) -> None:
         self.app = app
         self.max_body = max_body
+        self.admin_max_body = admin_max_body or max_body
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
         declared = environ.get("CONTENT_LENGTH")
+        console = _is_console(environ.get("PATH_INFO", ""))
+        limit = self.admin_max_body if console else self.max_body
         # Transfer-Encoding wins over Content-Length (RFC 9112 6.3), as in werkzeug.
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             stream = environ["wsgi.input"]
             data = bytearray()
-            while len(data) <= self.max_body:
-                chunk = stream.read(min(65536, self.max_body + 1 - len(data)))
+            while len(data) <= limit:
+                chunk = stream.read(min(65536, limit + 1 - len(data)))
                 if not chunk:
                     break
                 data += chunk
-            if len(data) > self.max_body:
-                return self._refuse(start_response)
+            if len(data) > limit:
+                return self._refuse(environ, start_response, limit, console)
             environ["wsgi.input"] = io.BytesIO(bytes(data))
             environ["CONTENT_LENGTH"] = str(len(data))
             environ.pop("HTTP_TRANSFER_ENCODING")
         elif declared and declared.isascii() and declared.isdigit() \
-                and int(declared) > self.max_body:
-            return self._refuse(start_response)
+                and int(declared) > limit:
+            return self._refuse(environ, start_response, limit, console)
         return self.app(environ, start_response)
 
-    def _refuse(self, start_response: Callable[..., Any]) -> list[bytes]:
-        status, headers, body = _too_large(self.max_body)
+    def _refuse(self, environ: dict[str, Any], start_response: Callable[..., Any],
+                limit: int, console: bool) -> Iterable[bytes]:
+        if console:  # the console answers its own page
+            environ[TOO_LARGE_KEY] = limit
+            environ["wsgi.input"] = io.BytesIO(b"")
+            environ["CONTENT_LENGTH"] = "0"
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            return self.app(environ, start_response)
+        status, headers, body = _too_large(limit)
         start_response(f"{status} Request Entity Too Large", headers)
         return [body]

@@ -13,7 +13,7 @@ from client_sdk.protocol.timeutil import format_time
 from server.admin import sessions
 from server.admin.security import PasswordChecksBusy, now
 from server.adminlog import record
-from server.context import kelisim
+from server.context import TOO_LARGE_KEY, kelisim
 
 __all__ = ["audit", "bp", "kelisim", "page"]
 
@@ -33,6 +33,21 @@ def audit(s: Session, action: str, target: str, details: dict[str, Any] | None =
 
 
 _INT32_MAX = 2**31 - 1
+
+
+@bp.before_request
+def _console_body_limit() -> None:
+    # First of the console's hooks, before anything reads the form: the console's own
+    # limit (ADMIN_MAX_BODY_BYTES, room for a document URL-encoded or uploaded) in place
+    # of the API's, for the body and each form field, and an over-limit body answered
+    # with the console's page naming the limit (the front or BodyLimit marked it).
+    limit = kelisim().settings.admin_body_limit
+    if request.environ.get(TOO_LARGE_KEY) or (request.content_length or 0) > limit:
+        abort(413, f"the form is larger than {limit:,} bytes (ADMIN_MAX_BODY_BYTES); a "
+                   f"document may have {kelisim().settings.max_document_bytes:,} bytes "
+                   f"(MAX_DOCUMENT_BYTES)")
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
 
 
 @bp.before_request

@@ -35,6 +35,7 @@ from server.errors import (
     VersionPublished,
 )
 from server.models import App
+from server.policy.importing.formats import ImportLimits
 from server.policy.importing.importer import import_document
 from server.policy.publish import lock_publishing
 from server.policy.source import AppMetadata
@@ -107,9 +108,11 @@ def upload(app_id: str) -> Any:
             try:
                 with k.db.session(readonly=True) as s:
                     latest = latest_version(s, app_id)
-                imported = import_document(data, file.filename or "policy.txt",
-                                           locale=form.get("locale"),
-                                           previous=latest.label if latest else None)
+                imported = import_document(
+                    data, file.filename or "policy.txt", locale=form.get("locale"),
+                    previous=latest.label if latest else None,
+                    limits=ImportLimits.from_settings(k.settings),
+                    max_document_bytes=k.settings.max_document_bytes)
                 spec, docs = imported.spec, dict(imported.documents)
                 notes = imported.notes + imported.warnings
             except PolicyImportError as exc:

@@ -10,15 +10,80 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from server.errors import PolicyImportError
 from server.policy.importing.text import escape_markdown
 
-__all__ = ["MAX_DOCX_UNPACKED", "Extracted", "extract"]
+if TYPE_CHECKING:
+    from server.config import Settings
+
+__all__ = ["MAX_DOCX_UNPACKED", "MAX_PDF_CONTENT", "Extracted", "ImportLimits", "extract"]
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How much work reading one file may take (docs/configuration.md): the text it may
+    produce (UTF-8 bytes: twice MAX_DOCUMENT_BYTES by default, a bilingual file), Word
+    paragraphs and table cells, PDF pages, and seconds. A file over a limit is refused
+    with a message naming it, as early as the limit can be known: a count before any
+    paragraph or page is converted, the text and the time as they grow. ``clock`` is the
+    monotonic clock the time limit reads (tests give their own)."""
+
+    max_text_bytes: int = 2 * 1024 * 1024
+    max_paragraphs: int = 20_000
+    max_pages: int = 300
+    max_seconds: float = 30.0
+    clock: Callable[[], float] = time.monotonic
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ImportLimits:
+        """The IMPORT_* settings (and twice MAX_DOCUMENT_BYTES of text)."""
+        return cls(max_text_bytes=2 * settings.max_document_bytes,
+                   max_paragraphs=settings.import_max_paragraphs,
+                   max_pages=settings.import_max_pages,
+                   max_seconds=settings.import_max_seconds)
+
+
+class _Budget:
+    """What is left of the limits while one file is read."""
+
+    def __init__(self, limits: ImportLimits, filename: str) -> None:
+        self.limits = limits
+        self.filename = filename
+        self.deadline = limits.clock() + limits.max_seconds
+        self.text = 0
+
+    def tick(self) -> None:
+        """Raises: PolicyImportError: the time limit is reached."""
+        if self.limits.clock() >= self.deadline:
+            raise PolicyImportError(
+                f"{self.filename}: reading it takes more than {self.limits.max_seconds:g} s "
+                f"(IMPORT_MAX_SECONDS); a policy document reads in well under a second: "
+                f"check the file, or export the policy as plain text", self.filename)
+
+    def add_text(self, text: str) -> None:
+        """Raises: PolicyImportError: the text produced is over the limit."""
+        self.text += len(text.encode("utf-8", "surrogatepass"))
+        if self.text > self.limits.max_text_bytes:
+            raise PolicyImportError(
+                f"{self.filename}: its text is over {self.limits.max_text_bytes:,} bytes "
+                f"(twice MAX_DOCUMENT_BYTES), more than a policy document may have",
+                self.filename)
+
+    def count(self, what: str, found: int, limit: int, key: str) -> None:
+        """Raises: PolicyImportError: ``found`` is over ``limit``."""
+        if found > limit:
+            raise PolicyImportError(
+                f"{self.filename}: {found:,} {what}, more than the {limit:,} a policy "
+                f"document may have ({key}); check the file, or export the policy as plain "
+                f"text", self.filename)
 
 # Fewer letters than this per page means no text layer worth importing.
 _MIN_LETTERS_PER_PAGE = 20
@@ -82,48 +147,77 @@ def _check_unpacked_size(data: bytes, filename: str) -> None:
                                 filename) from None
 
 
-def _docx(data: bytes, filename: str) -> Extracted:
+def _paragraph_styles(doc: Any) -> tuple[dict[str, str], str]:
+    """Paragraph style id -> name, and the default style's name, read once: python-docx
+    looks a paragraph's style up by scanning every style (an XPath per paragraph), which
+    made a file of many tiny paragraphs take minutes."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    names = {st.style_id: st.name or "" for st in doc.styles
+             if st.type == WD_STYLE_TYPE.PARAGRAPH}
+    default = doc.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    return names, (default.name or "") if default is not None else ""
+
+
+def _docx(data: bytes, filename: str, budget: _Budget) -> Extracted:
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table
+    from docx.oxml.ns import qn
+    from docx.table import Table, _Cell
     from lxml import etree
 
     _check_unpacked_size(data, filename)
     try:
         doc = Document(io.BytesIO(data))
-        blocks = list(doc.iter_inner_content())
+        body = doc.element.body
+        # Counted in the parsed XML before python-docx makes an object of any of them.
+        budget.count("paragraphs and table cells",
+                     sum(1 for _ in body.iter(qn("w:p"), qn("w:tc"))),
+                     budget.limits.max_paragraphs, "IMPORT_MAX_PARAGRAPHS")
+        styles, default_style = _paragraph_styles(doc)
+        blocks = doc.iter_inner_content()
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError,
             etree.LxmlError) as exc:
         raise PolicyImportError(f"{filename}: not a readable Word .docx file ({exc})",
                                 filename) from None
     out: list[str] = []
-    for block in blocks:
+
+    def emit(*lines: str) -> None:
+        for line in lines:
+            budget.add_text(line)
+        out.extend(lines)
+
+    for n, block in enumerate(blocks):
+        if n % 256 == 0:
+            budget.tick()
         if isinstance(block, Table):
-            for row in block.rows:
-                cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            for tr in block._tbl.tr_lst:
+                budget.tick()
+                cells = [t for tc in tr.tc_lst if (t := _Cell(tc, block).text.strip())]
                 if cells:
-                    out += [escape_markdown(" | ".join(dict.fromkeys(cells))), ""]
+                    emit(escape_markdown(" | ".join(dict.fromkeys(cells))), "")
             continue
         text = " ".join(block.text.split())
         if not text:
             continue
-        style = (block.style.name if block.style is not None else "") or ""
+        style_id = block._p.style
+        style = styles.get(style_id, default_style) if style_id else default_style
         heading = re.fullmatch(r"Heading ([0-9])", style)
         numbered = block._p.pPr is not None and block._p.pPr.numPr is not None
         runs = [r for r in block.runs if r.text.strip()]
         if style == "Title":
-            out += [f"# {escape_markdown(text, block_start=False)}", ""]
+            emit(f"# {escape_markdown(text, block_start=False)}", "")
         elif heading:
             level = min(int(heading[1]) + 1, 6)
-            out += [f"{'#' * level} {escape_markdown(text, block_start=False)}", ""]
+            emit(f"{'#' * level} {escape_markdown(text, block_start=False)}", "")
         elif style.startswith("List") or numbered:
-            out.append(f"- {escape_markdown(text)}")
+            emit(f"- {escape_markdown(text)}")
         elif runs and all(r.bold for r in runs) and len(text) <= 90:
-            out += [f"## {escape_markdown(text, block_start=False)}", ""]
+            emit(f"## {escape_markdown(text, block_start=False)}", "")
         else:
             if out and out[-1].startswith("- "):
-                out.append("")
-            out += [escape_markdown(text), ""]
+                emit("")
+            emit(escape_markdown(text), "")
     md = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
     if _letters(md) < _MIN_LETTERS_PER_PAGE:
         raise PolicyImportError(f"{filename}: the document has no text (only images or "
@@ -135,17 +229,43 @@ def _docx(data: bytes, filename: str) -> Extracted:
     return Extracted("docx", md + "\n", ["Word .docx converted to Markdown"])
 
 
-def _pdf(data: bytes, filename: str) -> Extracted:
+# A page's content streams, decoded, that no policy page needs: text extraction parses
+# them operator by operator in Python (seconds per megabyte).
+MAX_PDF_CONTENT = 4 * 1024 * 1024
+
+
+def _pdf(data: bytes, filename: str, budget: _Budget) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
+    limit = budget.limits.max_pages
+    pages: list[str] = []
+    content = 0
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise PolicyImportError(f"{filename}: the PDF is encrypted; export an "
                                     f"unprotected copy", filename)
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        # The count the page tree states, before any page is read; then the pages
+        # themselves, which may be more (a tree can lie).
+        tree: Any = reader.root_object["/Pages"]
+        stated = tree.get_object().get("/Count", 0)
+        budget.count("pages", int(stated) if isinstance(stated, int) else 0, limit,
+                     "IMPORT_MAX_PAGES")
+        budget.count("pages", len(reader.pages), limit, "IMPORT_MAX_PAGES")
+        for page in reader.pages:
+            budget.tick()
+            contents = page.get_contents()
+            content += len(contents.get_data()) if contents is not None else 0
+            if content > MAX_PDF_CONTENT:
+                raise PolicyImportError(
+                    f"{filename}: its pages' content streams are over "
+                    f"{MAX_PDF_CONTENT:,} bytes, far more than a policy's text needs",
+                    filename)
+            text = page.extract_text() or ""
+            budget.add_text(text)
+            pages.append(text)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise PolicyImportError(f"{filename}: not a readable PDF ({exc})", filename) from None
     if not pages:
         raise PolicyImportError(f"{filename}: the PDF has no pages", filename)
@@ -162,17 +282,19 @@ def _pdf(data: bytes, filename: str) -> Extracted:
     return Extracted("pdf", "\n".join(pages), notes)
 
 
-def extract(data: bytes, filename: str) -> Extracted:
-    """The text of a policy file.
+def extract(data: bytes, filename: str, limits: ImportLimits | None = None) -> Extracted:
+    """The text of a policy file, read within ``limits``.
 
     Raises:
-        PolicyImportError: an unreadable, scanned, empty or unsupported file.
+        PolicyImportError: an unreadable, scanned, empty or unsupported file, or one over
+            a limit (named in the message).
     """
+    budget = _Budget(limits or ImportLimits(), filename)
     lower = filename.lower()
     if data.startswith(b"%PDF-"):
-        return _pdf(data, filename)
+        return _pdf(data, filename, budget)
     if data.startswith(b"PK\x03\x04") or lower.endswith(".docx"):
-        return _docx(data, filename)
+        return _docx(data, filename, budget)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise PolicyImportError(f"{filename}: a Word 97-2003 .doc file; save it as .docx "
                                 f"and import that", filename)
@@ -181,6 +303,8 @@ def extract(data: bytes, filename: str) -> Extracted:
                                 filename)
     if lower.endswith(".pdf"):
         raise PolicyImportError(f"{filename}: not a PDF (no %PDF- header)", filename)
+    if len(data) > budget.limits.max_text_bytes:
+        budget.add_text(data.decode("utf-8", "replace"))
     text = unicodedata.normalize("NFC", _decode(data, filename).removeprefix("\ufeff"))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:

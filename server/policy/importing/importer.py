@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from server.errors import PolicyImportError
-from server.policy.importing.formats import extract
+from server.policy.importing.formats import ImportLimits, extract
 from server.policy.importing.langdetect import detect, foreign_language, script_of, split_languages
 from server.policy.importing.text import (
     find_date,
@@ -32,7 +32,7 @@ from server.policy.importing.text import (
 )
 from server.policy.schema import is_publishable_locale
 
-__all__ = ["ImportedPolicy", "import_document", "write_version_dir"]
+__all__ = ["ImportLimits", "ImportedPolicy", "import_document", "write_version_dir"]
 
 DEFAULT_TITLES = {
     "kk": "Құпиялылық саясаты",
@@ -80,7 +80,8 @@ def _tag_for(lang: str, text: str) -> str:
 
 
 def _toml_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    # JSON's string escapes are TOML's, except that TOML also refuses U+007F raw.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _version_toml(label: str, stated_date: str | None, locales: list[str],
@@ -129,21 +130,27 @@ def _version_toml(label: str, stated_date: str | None, locales: list[str],
 
 
 def import_document(data: bytes, filename: str, *, locale: str | None = None,
-                    label: str | None = None, previous: str | None = None) -> ImportedPolicy:
+                    label: str | None = None, previous: str | None = None,
+                    limits: ImportLimits | None = None,
+                    max_document_bytes: int = 1024 * 1024) -> ImportedPolicy:
     """Turn a policy file's bytes into a version draft.
 
     ``filename`` tells the format when the bytes do not (and names the file in messages);
     ``locale`` skips language detection (and picks that section of a bilingual file);
     ``previous`` is the label of the version in effect when this one updates it: the
-    draft then asks for a "what changed" summary per language.
+    draft then asks for a "what changed" summary per language. ``limits`` bound the work of
+    reading the file; each document made must fit ``max_document_bytes`` (publishing
+    would refuse it). A date the text states is only proposed for ``effective`` (in a
+    comment and a note): a version takes effect when published unless the officer sets it.
 
     Raises:
-        PolicyImportError: an unreadable, scanned or empty file, an unknown locale, or a
-            language that cannot be told or is not one Kelisim publishes.
+        PolicyImportError: an unreadable, scanned or empty file, an unknown locale, a
+            language that cannot be told or is not one Kelisim publishes, a file over a
+            limit, or an impossible date.
     """
     if locale is not None and not is_publishable_locale(locale):
         raise PolicyImportError(f"--locale {locale!r}: use kk, ru, en, uz, uz-Cyrl or ky")
-    source = extract(data, filename)
+    source = extract(data, filename, limits)
     text = unicodedata.normalize("NFC", unligature(source.text))
     meta, body = parse_front_matter(text)
     is_markdown = source.kind in ("markdown", "docx") or (
@@ -184,10 +191,15 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
                                     f"hand", filename)
         md = keep_structure(section.strip()) + "\n" if is_markdown \
             else text_to_markdown(section)
+        size = len(md.encode("utf-8", "surrogatepass"))
+        if size > max_document_bytes:
+            raise PolicyImportError(f"{filename}: the {tag} document is {size:,} bytes, over "
+                                    f"the {max_document_bytes:,} of MAX_DOCUMENT_BYTES",
+                                    filename)
         docs[tag] = md
         titles[tag] = (meta.get("title") if len(parts) == 1 else None) or title_of(md, meta) \
             or DEFAULT_TITLES[tag[:2]]
-    date = find_date(text)
+    date = find_date(text, filename)
     stated = find_label(text)
     final_label = label or stated or date or "1.0"
     if len(docs) > 1:

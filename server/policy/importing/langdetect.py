@@ -7,6 +7,7 @@ policy document, which is long; it says None rather than guess on short or mixed
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -165,38 +166,47 @@ _OWN = {"kk": set("әұһі"), "uz": set("ўҳ")}
 _UZ_LATIN_RE = re.compile(r"[og][ʻ‘'’`]", re.IGNORECASE)
 
 
+_APOSTROPHES = str.maketrans({c: "ʻ" for c in "'ʼ‘’`"})
+
+
 def _norm_apostrophes(word: str) -> str:
-    return re.sub(r"['ʼ‘’`]", "ʻ", word) if word else word
+    return word.translate(_APOSTROPHES)
+
+
+@functools.lru_cache(maxsize=4096)
+def _script_of_char(ch: str) -> str:
+    # unicodedata.name per character was most of an import's time: a text has few
+    # distinct letters, so each is named once.
+    if not ch.isalpha():
+        return ""
+    name = unicodedata.name(ch, "")
+    return "C" if name.startswith("CYRILLIC") else "L" if name.startswith("LATIN") else ""
 
 
 def script_of(text: str) -> str | None:
     """'Cyrl', 'Latn' or None (no letters)."""
-    cyr = lat = 0
-    for ch in text:
-        if ch.isalpha():
-            name = unicodedata.name(ch, "")
-            if name.startswith("CYRILLIC"):
-                cyr += 1
-            elif name.startswith("LATIN"):
-                lat += 1
+    counts = Counter(map(_script_of_char, text))
+    cyr, lat = counts["C"], counts["L"]
     if cyr == lat == 0:
         return None
     return "Cyrl" if cyr >= lat else "Latn"
 
 
 def _scores(text: str) -> Counter[str]:
+    # Each distinct word and letter is looked at once (a policy repeats its words).
     lower = unicodedata.normalize("NFC", text).lower()
-    words = [_norm_apostrophes(w) for w in _WORD_RE.findall(lower)]
+    chars = Counter(lower)
     scores: Counter[str] = Counter()
-    for w in words:
+    for word, count in Counter(_WORD_RE.findall(lower)).items():
+        w = _norm_apostrophes(word)
         for lang, stop in _STOP.items():
             if w in stop or w.replace("ʻ", "'") in stop:
-                scores[lang] += 1
+                scores[lang] += count
     for lang, letters in _OWN.items():
-        scores[lang] += sum(1 for ch in lower if ch in letters) // 2
+        scores[lang] += sum(chars[ch] for ch in letters) // 2
     # Kyrgyz writes ң ө ү but none of ғ қ ә ұ һ і, which Kazakh and Uzbek need.
-    if not any(ch in lower for ch in "ғқәұһіўҳ"):
-        scores["ky"] += sum(1 for ch in lower if ch in "ңөү") // 2
+    if not any(chars[ch] for ch in "ғқәұһіўҳ"):
+        scores["ky"] += sum(chars[ch] for ch in "ңөү") // 2
     if _UZ_LATIN_RE.search(lower):
         scores["uz"] += len(_UZ_LATIN_RE.findall(lower))
     return scores
@@ -245,10 +255,11 @@ def foreign_language(text: str) -> tuple[str, str] | None:
     if script_of(text) != "Latn":
         return None
     lower = unicodedata.normalize("NFC", text).lower()
-    words = [_norm_apostrophes(w) for w in _WORD_RE.findall(lower)]
+    words = Counter(_norm_apostrophes(w) for w in _WORD_RE.findall(lower))
     ours = _scores(text)
     best_ours = max((ours[lang] for lang in ("en", "uz")), default=0)
-    scored = {tag: sum(1 for w in words if w in stop) for tag, (_, stop) in _FOREIGN.items()}
+    scored = {tag: sum(n for w, n in words.items() if w in stop)
+              for tag, (_, stop) in _FOREIGN.items()}
     tag = max(scored, key=lambda t: scored[t])
     if scored[tag] >= 5 and scored[tag] > 2 * best_ours:
         return tag, _FOREIGN[tag][0]

@@ -22,12 +22,15 @@ a hyphenated particle (:data:`HYPHEN_PARTICLES`), and goes otherwise.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import re
 import unicodedata
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from typing import Any
+
+from server.errors import PolicyImportError
 
 __all__ = ["HYPHEN_PARTICLES", "HYPHEN_PREFIXES", "escape_markdown", "find_date", "find_label",
            "join_hyphenated", "keep_structure", "looks_like_markdown", "parse_front_matter",
@@ -224,8 +227,10 @@ def _blocks(lines: list[str]) -> list[tuple[str, str]]:
     line breaks until a blank line, a heading, a bullet, or a sentence end followed by a
     line that starts like a new sentence. A numbered line ("1.2. ...") is a heading only
     when it is short and stands alone, not continued by the next line (a long or wrapped
-    one starts a numbered paragraph)."""
-    blocks: list[tuple[str, str]] = []
+    one starts a numbered paragraph). Linear in the text: an open block keeps its lines in
+    a list, joined once when it closes (joining on each line made a long hard-wrapped
+    paragraph quadratic)."""
+    blocks: list[tuple[str, list[str]]] = []
     open_kind: str | None = None
     words, prefixes = _spellings(lines)
     for i, raw in enumerate(lines):
@@ -235,28 +240,31 @@ def _blocks(lines: list[str]) -> list[tuple[str, str]]:
             continue
         if _is_heading(line) and not (_NUMBERED_RE.match(line) and _continues(
                 line, lines[i + 1] if i + 1 < len(lines) else "")):
-            blocks.append(("heading", line))
+            blocks.append(("heading", [line]))
             open_kind = None
             continue
-        mid_sentence = open_kind == "para" and not blocks[-1][1].endswith(_SENTENCE_END)
+        last = blocks[-1][1][-1] if blocks else ""  # the open block's last piece
+        mid_sentence = open_kind == "para" and not last.endswith(_SENTENCE_END)
         # A dash that starts a wrapped line mid-sentence is punctuation, not a list item.
         if _BULLET_RE.match(line) and not (mid_sentence and line[0] in "-–—"):
-            blocks.append(("bullet", _BULLET_RE.sub("", line, count=1)))
+            blocks.append(("bullet", [_BULLET_RE.sub("", line, count=1)]))
             open_kind = "bullet"
             continue
-        prev = blocks[-1][1] if blocks and open_kind else ""
+        prev = last if blocks and open_kind else ""
         starts_new = line[0].isupper() or line[0].isdigit() or line[0] in "«\"“("
         # A list item runs on only with a lower-case continuation; a paragraph unless a
         # sentence ended and a new one starts.
         if (open_kind == "bullet" and line[0].islower()) or (
                 open_kind == "para" and not (prev.endswith(_SENTENCE_END) and starts_new)):
-            joined = join_hyphenated(prev, line, words, prefixes) \
-                if prev.endswith(("-", "\u00ad")) and line[0].islower() else prev + " " + line
-            blocks[-1] = (blocks[-1][0], joined)
+            pieces = blocks[-1][1]
+            if prev.endswith(("-", "\u00ad")) and line[0].islower():
+                pieces[-1] = join_hyphenated(pieces[-1], line, words, prefixes)
+            else:
+                pieces.append(line)
             continue
-        blocks.append(("para", line))
+        blocks.append(("para", [line]))
         open_kind = "para"
-    return blocks
+    return [(kind, " ".join(pieces)) for kind, pieces in blocks]
 
 
 def _continues_title(title: str, line: str) -> bool:
@@ -307,15 +315,21 @@ def text_to_markdown(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", md).strip() + "\n"
 
 
+def _no_controls(text: str) -> str:
+    # A title is one line of words: control characters (U+007F from a careless editor)
+    # are no part of it, and TOML refuses them in a string.
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc").strip()
+
+
 def title_of(markdown: str, meta: dict[str, str]) -> str | None:
     m = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", markdown, re.MULTILINE)
     if m:
-        return m.group(1).replace("**", "").replace("\\", "").strip()
+        return _no_controls(m.group(1).replace("**", "").replace("\\", "")) or None
     first = next((ln.strip() for ln in markdown.splitlines() if ln.strip()), "")
     bold = re.fullmatch(r"\*\*(.+?)\*\*\\?", first)
     if bold:
-        return bold.group(1).strip()
-    return meta.get("title") or None
+        return _no_controls(bold.group(1)) or None
+    return _no_controls(meta.get("title") or "") or None
 
 
 _MONTHS = {
@@ -334,9 +348,14 @@ _STATED_RE = re.compile(r"(?i)(updated|effective|last\s+modified|обновле�
                         r"жаңыртыл\w*|күчүнө)")
 
 
-def find_date(text: str) -> str | None:
+def find_date(text: str, filename: str = "the file") -> str | None:
     """The date the policy states for itself (effective / last updated), as YYYY-MM-DD:
-    a date after such words first, else the first date; never the date of a law it cites."""
+    a date after such words first, else the first date; never the date of a law it cites.
+
+    Raises:
+        PolicyImportError: the date that would be taken does not exist ("Effective:
+            2024-02-30"), naming its line.
+    """
     head = text[:3000]
     patterns: list[tuple[str, Callable[[re.Match[str]], tuple[Any, Any, Any]]]] = [
         (r"([0-9]{4})-([0-9]{2})-([0-9]{2})", lambda m: (m[1], m[2], m[3])),
@@ -370,7 +389,17 @@ def find_date(text: str) -> str | None:
                 continue
             stated = 0 if _STATED_RE.search(before) else 1
             found.append((stated, m.start(), f"{y_i:04d}-{mo_i:02d}-{d_i:02d}"))
-    return min(found)[2] if found else None
+    if not found:
+        return None
+    _, start, date = min(found)
+    try:
+        datetime.date.fromisoformat(date)
+    except ValueError:
+        line = head[:start].count("\n") + 1
+        raise PolicyImportError(f"{filename}:{line}: {date} is not a date (no such day); "
+                                f"correct the date the policy states", filename,
+                                line) from None
+    return date
 
 
 def find_label(text: str) -> str | None:
