@@ -344,7 +344,6 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         elif not read:
             self.hint_text = w("scroll_hint")
         elif not self._age_ok():
-            # "above" only where the age box is (the first layer); elsewhere: go back to it.
             self.hint_text = w("age_hint" if self.layer == "first_layer" else "age_hint_back")
         else:
             self.hint_text = ""

@@ -17,7 +17,7 @@ from client_sdk.kivy import ConsentScreen, NoticeBanner, theme
 
 
 def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
-    for step in (fallback, read_modal, age_row, company_number, age_hint, pill):
+    for step in (fallback, read_modal, age_row, company_number, age_hint, pill, shots):
         yield from step(d, cfg)
 
 
@@ -156,3 +156,34 @@ def pill(d: Driver, cfg: dict[str, Any]) -> Steps:
     theme.text_scale = 1.0
     d.shot("pill-1.6")
     d.result.pop("_screens", None)
+
+
+def shots(d: Driver, cfg: dict[str, Any]) -> Steps:
+    """Screenshots of what changed, in five languages, light and dark, at 1.0 and 1.6: the
+    first layer scrolled to the age box ("age"), the purposes layer's hint ("agehint"),
+    the Uzbek and Kyrgyz companies' operator lines ("company-uz", "company-kg")."""
+    from client_sdk.kivy import DARK, LIGHT
+
+    for name, palette in (("light", LIGHT), ("dark", DARK)):
+        theme.use(palette)
+        Window.clearcolor = theme.background
+        for scale in (1.0, 1.6):
+            theme.text_scale = scale
+            for loc in ("kk", "ru", "en", "uz", "ky"):
+                tail = f"{loc}-{name}-{scale:.1f}"
+                c = client(d.tmp / f"shot-{tail}", Path(cfg["kz"]), (loc,))
+                yield from _screen(d, c)
+                s = d.result["_screens"][-1]
+                s.ids.first_scroll.scroll_to(s.age_box, padding=dp(60), animate=False)
+                yield from d.settle()
+                d.shot(f"age-{tail}")
+                s.open_layer("purposes")
+                yield from d.settle(s.ids.layers)
+                d.shot(f"agehint-{tail}")
+                for app in ("uz", "kg"):
+                    c = client(d.tmp / f"shot-{app}-{tail}", Path(cfg[app]), (loc,))
+                    yield from _screen(d, c)
+                    d.shot(f"company-{app}-{tail}")
+                d.result.pop("_screens", None)
+    theme.use(LIGHT)
+    theme.text_scale = 1.0
