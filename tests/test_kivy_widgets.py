@@ -100,6 +100,9 @@ def test_a_missing_translation_falls_back_along_the_users_languages(
     first = "\n".join(r["first_layer"])
     assert "Выполнение доставки" in first and "Yetkazib berish" not in first
     assert "Билдирмелер" in first  # the titles ky has stay ky
+    # The settings screen (review or withdraw) follows the same chain.
+    settings = "\n".join(r["settings"])
+    assert "Выполнение доставки" in settings and "Yetkazib berish" not in settings
 
 
 def test_the_notice_speaks_the_users_language_when_the_document_cannot(

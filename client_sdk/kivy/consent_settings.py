@@ -73,7 +73,8 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
             self.accepted = False
             return
         v = self.client.current_version()
-        w = self.words = Words(language(self.client, v), v, manifest, self.zone)
+        w = self.words = Words(language(self.client, v), v, manifest, self.zone,
+                               prefs=self.client.preferred_locales)
         self.title = w("settings")
         state = self.client.consent_state()
         self.accepted = state.status == "accepted"

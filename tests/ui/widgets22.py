@@ -13,7 +13,7 @@ from kivy.core.window import Window
 from kivy.graphics import Rectangle, Triangle
 from kivy.metrics import dp
 
-from client_sdk.kivy import ConsentScreen, NoticeBanner, theme
+from client_sdk.kivy import ConsentScreen, ConsentSettings, NoticeBanner, theme
 
 
 def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
@@ -39,6 +39,12 @@ def fallback(d: Driver, cfg: dict[str, Any]) -> Steps:
     s = d.result["_screens"][-1]
     r["screen_locale"] = s.locale
     r["first_layer"] = labels(s.ids.first_box)
+    # The same user's settings after accepting in ky: the purposes by the same rule.
+    c.accept(age_confirmed=True, locale="ky")
+    settings = ConsentSettings(c, export_dir=d.tmp / "fb1-export")
+    d.show(settings)
+    yield from d.settle()
+    r["settings"] = labels(settings.ids.content)
     c = client(d.tmp / "fb2", Path(cfg["uz"]), ("ky",))
     c.accept(age_confirmed=True, locale="ky")
     decision = c.decide()
