@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask, request
 from flask.testing import FlaskClient
@@ -209,3 +210,42 @@ def test_two_owners_demoting_each_other_keep_one_owner(
             AdminUser.role == "owner", AdminUser.disabled.is_(False))))
     assert len(owners) == 1, owners
 
+
+
+@pytest.fixture
+def config(config: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, Any]:
+    marker = request.node.get_closest_marker("lock_timeout")
+    if marker is not None:
+        config["LOCK_TIMEOUT"] = marker.args[0]
+    return config
+
+
+@pytest.mark.lock_timeout(0.5)
+def test_a_publish_lock_held_too_long_is_a_console_409_not_a_503(
+        app: Flask, client: FlaskClient, published: Path, users: dict[str, int],
+        kelisim: Kelisim, clock: Clock, database_url: str) -> None:
+    """Another publish holding the app's lock past LOCK_TIMEOUT: the console says another
+    publish is in progress (409, its own page), not the 503 of an outage; nothing stored.
+    The test holds the lock itself (the app's row FOR UPDATE; SQLite's write lock) for
+    the whole request."""
+    sign_in(client, kelisim, users["publisher"])
+    draft_id = ready_draft(client, "1.1")
+    page = client.get(f"/admin/drafts/{draft_id}").get_data(True)
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            if database_url.startswith("sqlite"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.execute(sa.text("SELECT id FROM apps WHERE id = :id FOR UPDATE"),
+                             {"id": APP})
+            resp = client.post(f"/admin/drafts/{draft_id}/publish",
+                               data={"seen": seen_of(page), "csrf_token": csrf(
+                                   client, f"/admin/drafts/{draft_id}")})
+            conn.rollback()
+    finally:
+        engine.dispose()
+    assert resp.status_code == 409, resp.get_data(True)[:3000]
+    body = resp.get_data(True)
+    assert "<html" in body and f"Another publish of {APP} is in progress" in body
+    assert versions(kelisim) == [(1, "1.0")]

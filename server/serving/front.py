@@ -9,7 +9,10 @@
   MAX_BODY_BYTES (chunked or not), before the request gets a thread: a client that sends
   its body slowly, or never, holds a socket, never a thread that public reads need;
 - everything else runs the WSGI app (Flask behind :class:`server.serving.fastpath.FastPath`) in a
-  pool of WORKER_THREADS threads per worker, with the whole body in memory.
+  pool of WORKER_THREADS threads per worker, with the whole body in memory; an answer
+  without a Content-Length (the consent export) is streamed as it is made, never joined;
+- console forms (``/admin``) have their own body limit (ADMIN_MAX_BODY_BYTES), and one over
+  it reaches the console without its body, to be answered with the console's 413 page.
 
 :class:`BodyLimit` enforces the same cap for plain WSGI servers (``server.wsgi:app``),
 where a body arrives as a stream Flask would otherwise cut at the cap without a word.
@@ -131,9 +134,8 @@ class Front:
             read = await self._read_body(proto, headers.get("content-length"), limit,
                                          drain=console)
             if isinstance(read, tuple):
-                status, out_headers, data = read
-                if not (console and status == 413):
-                    proto.response_bytes(status, out_headers, data)
+                if not (console and read[0] == 413):
+                    proto.response_bytes(*read)
                     return
                 too_large = True
             else:
@@ -143,11 +145,14 @@ class Front:
             environ[TOO_LARGE_KEY] = limit
             environ["CONTENT_LENGTH"] = "0"
         loop = asyncio.get_running_loop()
-        status, out_headers, data = await loop.run_in_executor(self._executor(), self._call,
-                                                               environ)
+        answer: tuple[int, Headers, bytes | _Stream] = await loop.run_in_executor(
+            self._executor(), self._call, environ)
+        status, out_headers, data = answer
         if too_large:
             out_headers = [*out_headers, _CLOSE]
-        if method == "HEAD":
+        if isinstance(data, _Stream):
+            await data.send(proto, status, out_headers, loop, self._executor())
+        elif method == "HEAD":
             proto.response_empty(status, out_headers)
         else:
             proto.response_bytes(status, out_headers, data)
@@ -234,7 +239,7 @@ class Front:
                     environ[key] = value
         return environ
 
-    def _call(self, environ: dict[str, Any]) -> tuple[int, Headers, bytes]:
+    def _call(self, environ: dict[str, Any]) -> tuple[int, Headers, bytes | _Stream]:
         started: list[Any] = []
 
         def start_response(status: str, headers: Headers, exc_info: Any = None
@@ -244,16 +249,82 @@ class Front:
 
         try:
             result = self.wsgi_app(environ, start_response)
+            iterator = iter(result)
+            # start_response may come with the first chunk.
+            pending = [] if started else [next(iterator, b"")]
+            status = int(started[0].split(" ", 1)[0])
+            if environ["REQUEST_METHOD"] != "HEAD" and not any(
+                    name.lower() == "content-length" for name, _ in started[1]):
+                # No length: a body made as it is sent (the consent export), passed on
+                # chunk by chunk instead of joined in memory.
+                return status, list(started[1]), _Stream(b"".join(pending), iterator, result)
             try:
-                data = b"".join(result)
+                data = b"".join([*pending, *iterator])
             finally:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
-            return int(started[0].split(" ", 1)[0]), list(started[1]), data
+            return status, list(started[1]), data
         except Exception:
             log.exception("unhandled error under the WSGI app")
             return _error(500, "internal_error", "the server failed; the error was logged")
+
+
+class _Stream:
+    """A WSGI body without a length, sent as it is made: one worker thread iterates it
+    (Flask's streamed views keep their context in that thread) and hands chunks of about
+    64 KiB to the event loop through a queue of a few, so memory stays flat in the body's
+    size however long it is."""
+
+    CHUNK = 64 * 1024
+    QUEUED = 4
+
+    def __init__(self, first: bytes, iterator: Any, result: Any) -> None:
+        self.first, self.iterator, self.result = first, iterator, result
+        self.cancelled = False
+
+    def pump(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[bytes | None]
+             ) -> None:
+        """In a worker thread: the chunks into ``queue``, then None."""
+        def put(item: bytes | None) -> None:
+            asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
+
+        try:
+            buffer = [self.first] if self.first else []
+            size = len(self.first)
+            for piece in self.iterator:
+                if self.cancelled:
+                    break
+                buffer.append(piece)
+                size += len(piece)
+                if size >= self.CHUNK:
+                    put(b"".join(buffer))
+                    buffer, size = [], 0
+            if buffer and not self.cancelled:
+                put(b"".join(buffer))
+        except Exception:
+            log.exception("unhandled error while streaming a response")
+        finally:
+            close = getattr(self.result, "close", None)
+            try:
+                if close is not None:
+                    close()
+            finally:
+                put(None)
+
+    async def send(self, proto: Any, status: int, headers: Headers,
+                   loop: asyncio.AbstractEventLoop, executor: ThreadPoolExecutor) -> None:
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue(self.QUEUED)
+        done = loop.run_in_executor(executor, self.pump, loop, queue)
+        transport = proto.response_stream(status, headers)
+        try:
+            while (chunk := await queue.get()) is not None:
+                await transport.send_bytes(chunk)
+        except Exception:  # the client went away: stop making the body
+            self.cancelled = True
+            while await queue.get() is not None:
+                pass
+        await done
 
 
 def _no_write(data: bytes) -> None:
