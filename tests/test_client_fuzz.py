@@ -156,7 +156,7 @@ def test_signed_roots_with_any_field_changed(data: st.DataObject, value: Any) ->
         client.close()
 
 
-ENDPOINTS = ["/installs", "/token", "/consents", "/deletion-requests"]
+ENDPOINTS = ["/installs", "/token", "/consents", "/requests"]
 
 
 @SETTINGS
@@ -174,7 +174,7 @@ consents_answers = st.fixed_dictionaries(
 
 
 @SETTINGS
-@given(st.sampled_from(["/consents", "/deletion-requests"]), consents_answers)
+@given(st.sampled_from(["/consents", "/requests"]), consents_answers)
 def test_sync_with_answers_of_the_right_shape(endpoint: str, doc: dict[str, Any]) -> None:
     check_sync(endpoint, lambda req: Response(200 if endpoint == "/consents" else 201,
                                               json.dumps(doc).encode()))
@@ -198,7 +198,7 @@ def check_sync(endpoint: str, hostile: Callable[[Request], Response]) -> None:
         assert result.error is None or isinstance(result.error, ConsentError)
         history = client.history()
         assert history[0].status == "synced"
-        hostile_actions = {"/consents": "withdraw", "/deletion-requests": "deletion_request",
+        hostile_actions = {"/consents": "withdraw", "/requests": "deletion_request",
                            "/installs": None, "/token": None}
         for rec in history[1:]:
             # A hostile answer can refuse a record (it is then set aside) but never confirm
