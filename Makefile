@@ -67,6 +67,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/demo_start.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/import_text.py
 
 clean:
 	rm -rf $(VENV) instance dist .pytest_cache .mypy_cache .ruff_cache
