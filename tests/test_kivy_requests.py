@@ -86,4 +86,6 @@ def test_settings_show_the_operators_answer_and_offer_every_request(
         text = " ".join(shown)
         assert STRINGS[tag]["requests"] in text and STRINGS[tag]["kind.access"] in text, tag
         assert ANSWER in text and REFUSAL in text
+        # Consent was withdrawn with the deletion: nothing is "what you agreed to" now.
+        assert STRINGS[tag]["agreed_to"] not in text and STRINGS[tag]["purposes"] in text, tag
     assert len(r["screenshots"]) == 2 + 5 * 2 * 2

@@ -154,6 +154,10 @@ def test_the_queue_lists_overdue_first_then_by_deadline(
     assert answers[ids["blocking_new"]] == ("refused",
                                              "Processing is required by the tax code (Art. 1)")
     assert answers[ids["access_old"]] == ("resolved", "Sent the data by e-mail")
+    # The queue with the answered ones: a refusal does not look like a resolution.
+    html = client.get("/admin/requests?all=1").get_data(True)
+    assert html.count('<span class="tag refused">') == 1
+    assert html.count('<span class="tag done">') == 1
     assert [e.action for e in events(kelisim)
             if e.action.startswith("request.")] == ["request.refuse", "request.resolve"]
     # Answered once only.

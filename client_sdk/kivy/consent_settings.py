@@ -87,7 +87,9 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
             key = {"withdrawn": "withdrawn_on", "declined": "declined_on"}.get(state.status)
             box.add_widget(KText(text=escape(w(key, date=w.date(last)) if key and last
                                              else w("no_consent"))))
-        box.add_widget(heading(w("agreed_to")))
+        # Only consent that stands is "what you agreed to"; after a decline or withdrawal
+        # the purposes are what the policy asks for, every optional one off.
+        box.add_widget(heading(w("agreed_to" if self.accepted else "purposes")))
         for p in v.purposes:
             on = self.accepted and bool(state.grants.get(p.id))
             row, toggle = purpose_row(w, p, None if p.required else on, self._toggle)

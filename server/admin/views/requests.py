@@ -3,6 +3,7 @@ kind, age and deadline; resolving or refusing one with a note the app shows its 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, request, url_for
@@ -30,8 +31,12 @@ def _queue(show_all: bool) -> list[dict[str, Any]]:
         for d in list_requests(s, None, when, include_resolved=show_all):
             received = parse_time(d.server_time)
             left = parse_time(d.deadline) - when
+            # Whole days left, counted up (received a minute ago, due in 30 days: "30 d
+            # left"); under a day, hours; overdue, the days past.
+            seconds = left.total_seconds()
+            days_left = math.ceil(seconds / 86400) if seconds >= 86400 else left.days
             out.append({"d": d, "kind": d.kind, "age_days": (when - received).days,
-                        "deadline": d.deadline, "days_left": left.days,
+                        "deadline": d.deadline, "days_left": days_left,
                         "hours_left": int(left.total_seconds() // 3600),
                         "overdue": d.status == "open" and left.total_seconds() < 0})
     return out
