@@ -135,10 +135,11 @@ def test_the_queue_lists_overdue_first_then_by_deadline(
     row = html[html.index(f'data-request="{ids["access_old"]}"'):]
     row = row[:row.index("</tr>")]
     assert 'data-kind="access"' in html and "overdue by 1 d" in row
-    out = cli("requests", "list", APP).output.splitlines()
+    header, *out = cli("requests", "list", APP).output.splitlines()
+    assert header.startswith("id\tkind\t")
     assert [line.split("\t")[0] for line in out] == [ids[n] for n in expected]
     assert [line.split("\t")[1] for line in out] == ["access", "access", "deletion", "blocking"]
-    assert cli("requests", "list", APP, "--kind", "access").output.count("\n") == 2
+    assert cli("requests", "list", APP, "--kind", "access").output.count("\n") == 1 + 2
     # Refused with a reason in the console: it leaves the open queue, the install reads it.
     resp = post(client, f"/admin/requests/{APP}/{ids['blocking_new']}/resolve",
                 {"note": "Processing is required by the tax code (Art. 1)",
@@ -160,6 +161,11 @@ def test_the_queue_lists_overdue_first_then_by_deadline(
     assert html.count('<span class="tag done">') == 1
     assert [e.action for e in events(kelisim)
             if e.action.startswith("request.")] == ["request.refuse", "request.resolve"]
+    # The operator's answer is read by the user: nothing that hides or reorders text.
+    for bad in ("\u200b", "ok\u202e", "\x07done"):
+        out = cli("requests", "resolve", APP, ids["access_new"], "--note", bad,
+                  ok=False).output
+        assert "note" in out and "visible" in out, out
     # Answered once only.
     assert "resolved at" in cli("requests", "refuse", APP, ids["access_old"], "--note", "x",
                                 ok=False).output
@@ -173,6 +179,9 @@ def test_the_queue_lists_overdue_first_then_by_deadline(
     ({"note": 5}, "note"),
     ({"kind": "rectification"}, "note"),  # a rectification says what to correct
     ({"kind": "rectification", "note": "   "}, "note"),
+    ({"kind": "rectification", "note": "\u200b\u200b"}, "note"),  # nothing visible
+    ({"note": "name\u202etxt.exe"}, "note"),  # reorders what the operator reads
+    ({"note": "\x1b[2Jcleared"}, "note"),  # a terminal escape for `requests list`
     ({"kind": "deletion"}, "withdraw"),  # a deletion says whether consent is withdrawn
     ({"kind": "deletion", "withdraw": "yes"}, "withdraw"),
     ({"withdraw": True}, "withdraw"),  # only a deletion withdraws

@@ -64,7 +64,9 @@ def test_every_kind_reaches_an_answer_the_app_shows(tmp_path: Path,
                 timedelta(days=30)
         assert sent["deletion"].withdraw is True and sent["access"].withdraw is None
         # The operator's queue lists each kind with its deadline.
-        queue = kelisim(srv["env"], "requests", "list", APP).splitlines()
+        header, *queue = kelisim(srv["env"], "requests", "list", APP).splitlines()
+        assert header.split("\t")[:7] == ["id", "kind", "install", "received", "deadline",
+                                          "status", "note"]
         assert sorted(line.split("\t")[1] for line in queue) == sorted(filed)
         assert all(sent[line.split("\t")[1]].deadline == line.split("\t")[4]
                    for line in queue)

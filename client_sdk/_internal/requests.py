@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from client_sdk.errors import ConsentError, FormatError, StorageError
 from client_sdk.protocol.envelope import PAYLOAD_RECEIPT, parse_envelope
-from client_sdk.protocol.grammar import is_time, is_uuid
+from client_sdk.protocol.grammar import is_note, is_time, is_uuid
 from client_sdk.protocol.receipts import Receipt
 from client_sdk.protocol.records import REQUEST_NOTE_MAX, REQUEST_STATUSES, request_kind
 from client_sdk.protocol.timeutil import format_time
@@ -68,8 +68,9 @@ def from_row(row: tuple[Any, ...], path: Path) -> DataRequest:
     else:
         state = "open"
     signed_at, signed_deadline = _from_receipt(None if receipt is None else bytes(receipt))
+    # What the signed receipt says wins over the history's unsigned copy.
     return DataRequest(rid, kind, created, note, None if withdraw is None else bool(withdraw),
-                       state, received_at or signed_at, deadline or signed_deadline,
+                       state, signed_at or received_at, signed_deadline or deadline,
                        answered_at, answer, reason,
                        None if receipt is None else bytes(receipt), checked_at)
 
@@ -85,10 +86,16 @@ def _status(item: dict[str, Any], where: str, url: str) -> dict[str, str | None]
         if not is_time(item.get(name)):
             raise bad(name, "an RFC 3339 UTC time")
     answered, answer = item.get("resolved_at"), item.get("answer")
-    if not (answered is None or is_time(answered)):
-        raise bad("resolved_at", "an RFC 3339 UTC time or null")
-    if not (answer is None or (isinstance(answer, str) and len(answer) <= REQUEST_NOTE_MAX)):
-        raise bad("answer", f"text of at most {REQUEST_NOTE_MAX} characters or null")
+    open_ = item["status"] == "open"
+    if not (answered is None if open_ else is_time(answered)):
+        raise bad("resolved_at", "null while open, else an RFC 3339 UTC time")
+    if not (answered is None or answered >= item["server_time"]):
+        raise bad("resolved_at", "a time after the request was received")
+    if not (answer is None if open_ else
+            isinstance(answer, str) and len(answer) <= REQUEST_NOTE_MAX and is_note(answer)):
+        raise bad("answer", f"null while open, else text of at most {REQUEST_NOTE_MAX} "
+                            f"characters without control or bidirectional-override "
+                            f"characters")
     return {"status": item["status"], "received_at": item["server_time"],
             "deadline": item["deadline"], "answered_at": answered, "answer": answer}
 
@@ -126,6 +133,13 @@ def pull_status(store: Store, transport: Transport, *, base_url: str, app_id: st
             raise FormatError("must be a list", field="requests", url=url)
         for i, item in enumerate(items):
             if isinstance(item, dict) and item.get("id") in waiting:
+                mine = waiting[item["id"]]
+                # The signed receipt's times are the request's: the history (not signed)
+                # may not move them.
+                if mine.received_at is not None:
+                    item = {**item, "server_time": mine.received_at}
+                if mine.deadline is not None:
+                    item = {**item, "deadline": mine.deadline}
                 updates[item["id"]] = _status(item, f"requests[{i}]", url)
         cursor = page.get("next_cursor")
         if cursor is None:

@@ -33,11 +33,17 @@ Functions:
   naming the value for any other shape or an impossible moment (Feb 30, hour 24, second 60,
   year 0000).
 - ``is_time(value: object) -> bool``: :func:`parse_time` would succeed.
+- ``is_note(value: object) -> bool``: text a person wrote for another to read (a request's
+  note, the operator's answer): a ``str`` with something visible in it (not only spaces,
+  zero-width or format characters) and no control character but newline and tab, no
+  bidirectional override, embedding or isolate (U+202A-202E, U+2066-2069: they reorder
+  what is shown), no surrogate or noncharacter.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 
 __all__ = [
@@ -56,6 +62,7 @@ __all__ = [
     "is_id",
     "is_int32",
     "is_locale",
+    "is_note",
     "is_sha256",
     "is_time",
     "is_token",
@@ -137,3 +144,20 @@ def is_time(value: object) -> bool:
     except ValueError:
         return False
     return True
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def is_note(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    visible = False
+    for ch in value:
+        cat = unicodedata.category(ch)
+        if (cat == "Cc" and ch not in "\n\t") or cat in ("Cs", "Co", "Cn") or \
+                ch in _BIDI_CONTROLS:
+            return False
+        if not visible and not ch.isspace() and cat not in ("Cf", "Zs", "Zl", "Zp", "Mn"):
+            visible = True
+    return visible

@@ -59,7 +59,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from client_sdk.protocol.grammar import is_locale
+from client_sdk.protocol.grammar import is_locale, is_note
 from client_sdk.protocol.model import Version
 from client_sdk.protocol.record import Record, record
 from client_sdk.protocol.records import (
@@ -241,9 +241,11 @@ def check_request(kind: object, note: object, withdraw: object) -> list[Problem]
         if kind == "rectification":
             problems.append(Problem("note", "a rectification request needs a note: what is "
                                             "wrong and what it should be"))
-    elif not isinstance(note, str) or not note.strip() or len(note) > REQUEST_NOTE_MAX:
+    elif not isinstance(note, str) or not is_note(note) or len(note) > REQUEST_NOTE_MAX:
         problems.append(Problem("note", f"note must be text of 1 to {REQUEST_NOTE_MAX} "
-                                        f"characters, or null"))
+                                        f"characters with something visible in it, no "
+                                        f"control or bidirectional-override characters, "
+                                        f"or null"))
     if kind == "deletion":
         if not isinstance(withdraw, bool):
             problems.append(Problem("withdraw", "withdraw must be true or false for a "

@@ -15,9 +15,20 @@ from server.consent.requests import Outcome, list_requests, resolve
 __all__ = ["requests_cmd"]
 
 
+HEADER = "id\tkind\tinstall\treceived\tdeadline\tstatus\tnote\tanswered\tanswer"
+
+
+def _cell(text: str | None) -> str:
+    """A note as one tab-separated cell: backslash, tab and line breaks escaped."""
+    if text is None:
+        return ""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\r", "\\r") \
+        .replace("\n", "\\n")
+
+
 def _line(d: Any) -> str:
     return (f"{d.request_id}\t{d.kind}\t{d.install_id}\t{d.server_time}\t{d.deadline}\t"
-            f"{d.status}" + (f"\t{d.resolved_at}\t{d.resolution}" if d.resolved_at else ""))
+            f"{d.status}\t{_cell(d.note)}\t{d.resolved_at or ''}\t{_cell(d.resolution)}")
 
 
 @click.group("requests", cls=AppGroup)
@@ -30,9 +41,11 @@ def requests_cmd() -> None:
 @click.option("--all", "show_all", is_flag=True, help="Answered ones too.")
 @click.option("--kind", type=click.Choice(REQUEST_KINDS), help="Only this kind.")
 def requests_list(app_id: str, show_all: bool, kind: str | None) -> None:
-    """APP_ID's open requests, overdue first, then by deadline: id, kind, install,
-    received, deadline, status (and when answered, with the note)."""
+    """APP_ID's open requests, overdue first, then by deadline, tab-separated under a
+    header: id, kind, install, received, deadline, status, the user's note, and when
+    answered, the time and the answer (tabs and line breaks in notes escaped)."""
     k = require_migrated()
+    click.echo(HEADER)
     with k.db.session(readonly=True) as s:
         for d in list_requests(s, app_id, now(), include_resolved=show_all, kind=kind):
             click.echo(_line(d))

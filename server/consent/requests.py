@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.envelope import PAYLOAD_RECEIPT
+from client_sdk.protocol.grammar import is_note
 from client_sdk.protocol.receipts import deletion_payload, request_payload
 from client_sdk.protocol.records import REQUEST_NOTE_MAX
 from client_sdk.protocol.rules import check_request
@@ -177,6 +178,9 @@ def resolve(session: Session, app_id: str, request_id: str, note: str, now: date
         raise InvalidValue("note", "must say what was done, or why the request is refused")
     if len(text) > REQUEST_NOTE_MAX:
         raise InvalidValue("note", f"at most {REQUEST_NOTE_MAX} characters")
+    if not is_note(text):
+        raise InvalidValue("note", "must be text with something visible in it, without "
+                                   "control or bidirectional-override characters")
     if outcome not in ("resolved", "refused"):
         raise InvalidValue("outcome", "must be resolved or refused")
     if session.get(App, app_id) is None:
