@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
@@ -46,6 +47,9 @@ def test_queue_deadline_and_resolve(client: FlaskClient, published: Path, kelisi
     # A note is required; nothing changes without one.
     resp = post(client, f"/admin/requests/{APP}/{first}/resolve", {"note": "  "})
     assert resp.status_code == 422 and 'data-field="note"' in resp.get_data(True)
+    assert "Write what was done, or why the request is refused." in resp.get_data(True)
+    resp = post(client, f"/admin/requests/{APP}/{first}/resolve", {"note": "done\u202e"})
+    assert resp.status_code == 422 and "no control or direction-changing" in resp.get_data(True)
     with kelisim.db.session(readonly=True) as s:
         assert set(s.scalars(sa.select(DeletionRequest.status))) == {"open"}
     resp = post(client, f"/admin/requests/{APP}/{first}/resolve",
@@ -65,3 +69,34 @@ def test_queue_deadline_and_resolve(client: FlaskClient, published: Path, kelisi
     assert [(e.actor, e.target) for e in ev] == [("responder@example.com", f"{APP}/{first}"),
                                                  ("responder@example.com", f"{APP}/{second}")]
     assert events(kelisim, "app.settings")[0].details == {"request_deadline_days": [None, 7]}
+
+
+def test_the_queue_shows_the_nearest_deadlines_first_and_says_how_many_more(
+        client: FlaskClient, published: Path, kelisim: Kelisim, users: dict[str, int],
+        clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flood of requests (one address filed 1,164 in a minute) cannot make the page
+    unbounded: it shows QUEUE_ROWS, the nearest deadlines (the overdue) first, and says
+    how many there are."""
+    import server.admin.views.requests as view
+
+    monkeypatch.setattr(view, "QUEUE_ROWS", 3)
+    auth = send(client, [record(manifest(client))])
+    start = clock.now
+    filed = []
+    for day in range(5):  # received a day apart: deadlines a day apart
+        clock.now = start + timedelta(days=day)
+        filed.append(deletion(client, auth))
+    clock.now = start + timedelta(days=30, hours=12)  # the first is overdue
+    sign_in(client, kelisim, users["responder"])
+    html = client.get("/admin/requests").get_data(True)
+    shown = [rid for rid in filed if f'data-request="{rid}"' in html]
+    assert shown == filed[:3]
+    assert html.index(filed[0]) < html.index(filed[1]) < html.index(filed[2])
+    assert 'id="queue-cut"' in html and "of 5" in html
+    # Answered ones come after the open ones, and count too.
+    assert post(client, f"/admin/requests/{APP}/{filed[0]}/resolve",
+                {"note": "Erased"}).status_code == 303
+    html = client.get("/admin/requests?all=1").get_data(True)
+    assert [rid for rid in filed if f'data-request="{rid}"' in html] == filed[1:4]
+    assert "of 5" in html
+

@@ -243,4 +243,11 @@ KK: dict[str, str] = {
         "бетті жаңартып, қайта жариялаңыз",
     "access": "қол жеткізу", "rectification": "түзету", "blocking": "бұғаттау",
     "refused": "бас тартылды", "Refuse": "Бас тарту", "consent withdrawn": "келісім қайтарылды",
+    "Write what was done, or why the request is refused.":
+        "Не істелгенін немесе сұраудан неге бас тартылғанын жазыңыз.",
+    "Only readable text: no control or direction-changing characters.":
+        "Тек оқылатын мәтін: басқару және бағыт өзгертетін таңбаларсыз.",
+    "Showing the {shown} with the nearest deadlines of {total}; answer these first.":
+        "{total} сұраудың мерзімі ең жақын {shown} сұрауы көрсетілген; алдымен соларға "
+        "жауап беріңіз.",
 }

@@ -224,4 +224,10 @@ RU: dict[str, str] = {
         "и опубликуйте снова",
     "access": "доступ", "rectification": "уточнение", "blocking": "блокирование",
     "refused": "отказано", "Refuse": "Отказать", "consent withdrawn": "согласие отозвано",
+    "Write what was done, or why the request is refused.":
+        "Напишите, что сделано, или почему в запросе отказано.",
+    "Only readable text: no control or direction-changing characters.":
+        "Только читаемый текст: без управляющих символов и символов смены направления.",
+    "Showing the {shown} with the nearest deadlines of {total}; answer these first.":
+        "Показаны {shown} из {total} с ближайшими сроками; ответьте сначала на них.",
 }

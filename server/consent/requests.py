@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.envelope import PAYLOAD_RECEIPT
@@ -39,7 +39,8 @@ from server.models import App, DeletionRequest
 from server.trust.keys import sign_envelope
 from server.trust.receipt_keys import receipt_keys
 
-__all__ = ["Outcome", "file_request", "list_requests", "queue_order", "request_deletion", "resolve"]
+__all__ = ["Outcome", "count_requests", "file_request", "list_requests", "queue_order",
+           "request_deletion", "resolve"]
 
 Outcome = Literal["resolved", "refused"]
 
@@ -141,10 +142,12 @@ def queue_order(rows: list[DeletionRequest], now: datetime) -> list[DeletionRequ
 
 
 def list_requests(session: Session, app_id: str | None, now: datetime, *,
-                  include_resolved: bool = False,
-                  kind: str | None = None) -> list[DeletionRequest]:
+                  include_resolved: bool = False, kind: str | None = None,
+                  limit: int | None = None) -> list[DeletionRequest]:
     """Requests of an app (all apps with None) in :func:`queue_order`; open ones only
-    unless ``include_resolved``; of one ``kind`` when given.
+    unless ``include_resolved``; of one ``kind`` when given; the first ``limit`` of them
+    when given (ordered in the database: the open ones by deadline, which puts the
+    overdue first, then the answered ones, newest answer first).
 
     Raises:
         UnknownApp: no such app.
@@ -154,11 +157,25 @@ def list_requests(session: Session, app_id: str | None, now: datetime, *,
         if session.get(App, app_id) is None:
             raise UnknownApp(app_id)
         q = q.where(DeletionRequest.app_id == app_id)
-    if not include_resolved:
-        q = q.where(DeletionRequest.status == "open")
     if kind is not None:
         q = q.where(DeletionRequest.kind == kind)
-    return queue_order(list(session.scalars(q)), now)
+    open_q = q.where(DeletionRequest.status == "open").order_by(
+        DeletionRequest.deadline, DeletionRequest.row_id).limit(limit)
+    rows = list(session.scalars(open_q))
+    if include_resolved and (limit is None or len(rows) < limit):
+        done_q = q.where(DeletionRequest.status != "open").order_by(
+            DeletionRequest.resolved_at.desc(), DeletionRequest.row_id.desc()).limit(
+            None if limit is None else limit - len(rows))
+        rows += session.scalars(done_q)
+    return queue_order(rows, now)
+
+
+def count_requests(session: Session, *, include_resolved: bool = False) -> int:
+    """How many requests :func:`list_requests` of every app would list without a limit."""
+    q = select(func.count()).select_from(DeletionRequest)
+    if not include_resolved:
+        q = q.where(DeletionRequest.status == "open")
+    return int(session.scalar(q) or 0)
 
 
 def resolve(session: Session, app_id: str, request_id: str, note: str, now: datetime,

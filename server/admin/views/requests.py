@@ -13,11 +13,15 @@ from client_sdk.protocol.timeutil import parse_time
 from server.admin.forms import ResolveForm, errors_of
 from server.admin.security import now, requires
 from server.admin.views import kelisim, page
-from server.consent.requests import list_requests
+from server.consent.requests import count_requests, list_requests
 from server.consent.requests import resolve as resolve_request
 from server.errors import AlreadyResolved, InvalidValue, NotFound
 
 __all__ = ["bp"]
+
+# Rows the queue shows at most: the nearest deadlines first, so a flood of requests cannot
+# make the page unbounded, and what is due soonest is always on it.
+QUEUE_ROWS = 200
 
 bp = Blueprint("requests", __name__)
 
@@ -28,7 +32,7 @@ def _queue(show_all: bool) -> list[dict[str, Any]]:
     when = now()
     out: list[dict[str, Any]] = []
     with kelisim().db.session(readonly=True) as s:
-        for d in list_requests(s, None, when, include_resolved=show_all):
+        for d in list_requests(s, None, when, include_resolved=show_all, limit=QUEUE_ROWS):
             received = parse_time(d.server_time)
             left = parse_time(d.deadline) - when
             # Whole days left, counted up (received a minute ago, due in 30 days: "30 d
@@ -42,12 +46,17 @@ def _queue(show_all: bool) -> list[dict[str, Any]]:
     return out
 
 
+def _total(show_all: bool) -> int:
+    with kelisim().db.session(readonly=True) as s:
+        return count_requests(s, include_resolved=show_all)
+
+
 @bp.get("/requests")
 @requires("requests")
 def queue() -> Any:
     show_all = request.args.get("all") == "1"
     return page("requests.html", items=_queue(show_all), show_all=show_all, errors={},
-                failed=None)
+                failed=None, total=_total(show_all), shown_max=QUEUE_ROWS)
 
 
 @bp.post("/requests/<app_id>/<request_id>/resolve")
@@ -56,8 +65,12 @@ def resolve(app_id: str, request_id: str) -> Any:
     try:
         data = ResolveForm().load(request.form)
     except ValidationError as exc:
+        errors = errors_of(exc)
+        if "note" in errors and not (request.form.get("note") or "").strip():
+            errors["note"] = ["Write what was done, or why the request is refused."]
         return page("requests.html", 422, items=_queue(False), show_all=False,
-                    errors=errors_of(exc), failed=request_id)
+                    errors=errors, failed=request_id, total=_total(False),
+                    shown_max=QUEUE_ROWS)
     try:
         with kelisim().db.session() as s:
             resolve_request(s, app_id, request_id, data["note"], now(), g.admin_user.email,
@@ -67,6 +80,10 @@ def resolve(app_id: str, request_id: str) -> Any:
     except AlreadyResolved:
         abort(409, "already_resolved")
     except InvalidValue:
+        problem = "Write what was done, or why the request is refused." \
+            if not data["note"].strip() else \
+            "Only readable text: no control or direction-changing characters."
         return page("requests.html", 422, items=_queue(False), show_all=False,
-                    errors={"note": ["Missing data for required field."]}, failed=request_id)
+                    errors={"note": [problem]}, failed=request_id, total=_total(False),
+                    shown_max=QUEUE_ROWS)
     return redirect(url_for("admin.requests.queue"), 303)
