@@ -439,9 +439,12 @@ def test_a_newer_version_is_offered_on_the_open_screen_never_swapped_in(
     assert r["scroll_before"] == r["scroll_after"] == 0.4 and r["layer_after"] == "first_layer"
     assert r["notice_in_window"] is True and r["notice_above_layers"] is True
     ru = STRINGS["ru"]
-    assert r["notice_labels"] == [ru["newer_version"], ru["continue_newer"]]
+    # The notice says which version, and what changed in it; the hint does not repeat it.
+    notice, button = r["notice_labels"]
+    assert notice.startswith(ru["newer_version"] + "\n" + ru["version"].format(label="3.0"))
+    assert button == ru["continue_newer"]
     # Accepting now would record the newer version the user has not seen: it waits.
-    assert r["accept_while_offered"] is False and r["hint_while_offered"] == ru["newer_version"]
+    assert r["accept_while_offered"] is False and r["hint_while_offered"] == ru["newer_hint"]
     assert r["done_before"] == []
     assert r["version_after"] == "3.0" and r["age_kept"] is True and r["notice_gone"] is True
     assert r["accept_after"] is True
@@ -470,4 +473,5 @@ def test_time_alone_revokes_in_a_running_app_on_the_ui_thread(window: dict[str, 
 def test_every_ui_locale_says_a_newer_version_was_published() -> None:
     for tag in ("kk", "ru", "en", "uz", "ky"):
         assert STRINGS[tag]["newer_version"] and STRINGS[tag]["continue_newer"], tag
+        assert STRINGS[tag]["newer_hint"] != STRINGS[tag]["newer_version"], tag
     assert len({STRINGS[t]["newer_version"] for t in ("kk", "ru", "en", "uz", "ky")}) == 5

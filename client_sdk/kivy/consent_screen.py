@@ -336,7 +336,7 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         self.can_accept = self.document_state == "ready" and read and self._age_ok() \
             and not self.declined and self.newer is None
         if self.newer is not None:
-            self.hint_text = w("newer_version")
+            self.hint_text = w("newer_hint")
         elif self.document_state == "failed":
             self.hint_text = w("offline_document")
         elif self.document_state == "loading":

@@ -111,6 +111,7 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "A newer version of the policy was published.",
     "continue_newer": "Continue with the new version",
+    "newer_hint": "Continue with the new version to accept.",
     # Requests of the data subject and the export of the user's data.
     "requests": "Your requests",
     "request.access": "Ask what data is held about me",

@@ -112,6 +112,7 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "Саясаттың жаңа нұсқасы жарияланды.",
     "continue_newer": "Жаңа нұсқамен жалғастыру",
+    "newer_hint": "Қабылдау үшін жаңа нұсқаға өтіңіз.",
     # Requests of the data subject and the export of the user's data.
     "requests": "Сіздің сұрауларыңыз",
     "request.access": "Мен туралы қандай деректер сақталатынын білу",

@@ -112,6 +112,7 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "Саясаттын жаңы версиясы жарыяланды.",
     "continue_newer": "Жаңы версия менен улантуу",
+    "newer_hint": "Кабыл алуу үчүн жаңы версияга өтүңүз.",
     # Requests of the data subject and the export of the user's data.
     "requests": "Сиздин өтүнүчтөрүңүз",
     "request.access": "Мен жөнүндө кандай маалыматтар сакталарын билүү",

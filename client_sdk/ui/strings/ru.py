@@ -114,6 +114,7 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "Опубликована более новая версия политики.",
     "continue_newer": "Продолжить с новой версией",
+    "newer_hint": "Чтобы принять, перейдите к новой версии.",
     # Requests of the data subject and the export of the user's data.
     "requests": "Ваши запросы",
     "request.access": "Узнать, какие данные обо мне хранятся",

@@ -114,6 +114,7 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "Siyosatning yangi versiyasi eʼlon qilindi.",
     "continue_newer": "Yangi versiya bilan davom etish",
+    "newer_hint": "Qabul qilish uchun yangi versiyaga oʻting.",
     # Requests of the data subject and the export of the user's data.
     "requests": "Soʻrovlaringiz",
     "request.access": "Men haqimda qanday maʼlumotlar saqlanishini bilish",

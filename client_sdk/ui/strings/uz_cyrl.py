@@ -111,6 +111,7 @@ STRINGS: dict[str, str] = {
     # A newer version arrived while the consent screen was open (ConsentScreen.show_newer).
     "newer_version": "Сиёсатнинг янги версияси эълон қилинди.",
     "continue_newer": "Янги версия билан давом этиш",
+    "newer_hint": "Қабул қилиш учун янги версияга ўтинг.",
     # Requests of the data subject and the export of the user's data.
     "requests": "Сўровларингиз",
     "request.access": "Мен ҳақимда қандай маълумотлар сақланишини билиш",
