@@ -315,12 +315,19 @@ def test_a_language_without_its_titles_is_refused_unless_published_anyway(
         before = len(s.scalars(sa.select(PolicyVersion)).all())
     resp = post(publisher, f"/admin/drafts/{draft_id}/publish")
     assert resp.status_code == 422
-    assert "ky: purposes.delivery.title: missing" in resp.get_data(True)
+    html = resp.get_data(True)
+    # Each missing title is listed once (the check above the form), and the refusal says
+    # what to do.
+    assert html.count("ky: purposes.delivery.title: missing") == 1
+    assert 'data-field="publish">Some languages lack titles (listed above).' in html
     with kelisim.db.session(readonly=True) as s:
         assert len(s.scalars(sa.select(PolicyVersion)).all()) == before
     resp = post(publisher, f"/admin/drafts/{draft_id}/publish",
                 {"allow_missing_titles": "yes"})
     assert resp.status_code == 303, resp.get_data(True)[:3000]
+    # The app page it lands on says what was published.
+    landed = publisher.get(resp.headers["Location"]).get_data(True)
+    assert '<p class="notice" id="published">Version 1.0.1 is published and in force.' in landed
     event = events(kelisim, "version.publish")[-1]
     assert event.details["label"] == "1.0.1"
     assert "ky: purposes.delivery.title" in event.details["missing_titles_allowed"]

@@ -250,4 +250,11 @@ KK: dict[str, str] = {
     "Showing the {shown} with the nearest deadlines of {total}; answer these first.":
         "{total} сұраудың мерзімі ең жақын {shown} сұрауы көрсетілген; алдымен соларға "
         "жауап беріңіз.",
+    "Some languages lack titles (listed above). Tick \u201cPublish anyway without these "
+    "titles\u201d to publish without them.":
+        "Кейбір тілдерде атаулар жоқ (тізімі жоғарыда). Оларсыз жариялау үшін «Осы "
+        "атауларсыз бәрібір жариялау» белгісін қойыңыз.",
+    "Version {label} is published and in force.": "{label} нұсқасы жарияланды және күшінде.",
+    "Version {label} is scheduled: it takes effect {when}.":
+        "{label} нұсқасы жоспарланды: {when} күшіне енеді.",
 }

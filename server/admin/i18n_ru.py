@@ -230,4 +230,11 @@ RU: dict[str, str] = {
         "Только читаемый текст: без управляющих символов и символов смены направления.",
     "Showing the {shown} with the nearest deadlines of {total}; answer these first.":
         "Показаны {shown} из {total} с ближайшими сроками; ответьте сначала на них.",
+    "Some languages lack titles (listed above). Tick \u201cPublish anyway without these "
+    "titles\u201d to publish without them.":
+        "В некоторых языках нет названий (список выше). Отметьте «Опубликовать всё равно без "
+        "этих названий», чтобы опубликовать без них.",
+    "Version {label} is published and in force.": "Версия {label} опубликована и действует.",
+    "Version {label} is scheduled: it takes effect {when}.":
+        "Версия {label} запланирована: вступает в силу {when}.",
 }

@@ -83,8 +83,13 @@ def detail(app_id: str) -> Any:
                                                     Draft.status == "open")
                                 .order_by(Draft.id.desc())))
         days = deadline_days(s, app_id)
+    # After a publish from the console (``?published=N``): say which version it was and
+    # whether it is in force or scheduled (only a version this app has is named).
+    just = request.args.get("published", "")
+    published = next((h for h in history if just.isdigit() and len(just) < 10
+                      and h["v"].number == int(just)), None)
     return page("app.html", app=app, history=history, drafts=drafts, deadline_days=days,
-                titles=_titles(history), errors={})
+                titles=_titles(history), errors={}, published=published)
 
 
 @bp.post("/apps/<app_id>/settings")
@@ -100,7 +105,7 @@ def settings(app_id: str) -> Any:
             history = _history(s, app_id)
             return page("app.html", 422, app=app, history=history, drafts=[],
                         deadline_days=deadline_days(s, app_id), titles=_titles(history),
-                        errors=errors_of(exc))
+                        errors=errors_of(exc), published=None)
     with kelisim().db.session() as s:
         if s.get(App, app_id) is None:
             abort(404)

@@ -30,6 +30,7 @@ from server.errors import (
     DatabaseBusy,
     GuardError,
     KelisimError,
+    MissingTitlesError,
     PolicyImportError,
     PolicySourceError,
     VersionPublished,
@@ -319,6 +320,10 @@ def publish_draft(draft_id: int) -> Any:
             d.published_by, d.published_at = g.admin_user.email, format_time(when)
     except GuardError as exc:
         problem = ["guard_refused", *exc.reasons]
+    except MissingTitlesError:
+        # The titles are listed on the page already (the draft's check): say what to do.
+        problem = ["Some languages lack titles (listed above). Tick \u201cPublish anyway "
+                   "without these titles\u201d to publish without them."]
     except VersionPublished as exc:
         problem, status = [str(exc)], 409
     except DatabaseBusy as exc:
@@ -334,7 +339,7 @@ def publish_draft(draft_id: int) -> Any:
                 problem = [_("publish_busy", app=app.id, why=problem[1])]
             return page("draft.html", status, **_context(s, d, app, errors={"publish": problem}))
     k.published.invalidate()
-    return redirect(url_for("admin.apps.detail", app_id=app.id), 303)
+    return redirect(url_for("admin.apps.detail", app_id=app.id, published=result.number), 303)
 
 
 @bp.post("/drafts/<int:draft_id>/discard")
