@@ -165,3 +165,17 @@ def test_the_language_pill_fits_its_name_at_text_scale_1_6(run: dict[str, Any],
     assert p["right"] - p["arrow_right"] >= room - 1, p
     assert p["texture_width"] + 2 * room <= p["width"], p
     assert p["right"] <= p["header_right"], p
+
+
+def test_a_user_who_declined_reaches_their_privacy_settings(run: dict[str, Any]) -> None:
+    """The declined screen covered everything: a user who declined could not ask what
+    data is held, ask for deletion or save a copy. It offers the settings now."""
+    r = run["declined"]
+    en = STRINGS["en"]
+    assert r["settings_shown"] is True
+    assert r["open"] is True and r["closed"] is True
+    assert r["buttons"] == [en["request.access"], en["request_deletion"]]
+    text = " ".join(r["labels"])
+    assert en["agreed_to"] not in text and en["purposes"] in text
+    assert r["withdraw_disabled"] is True
+

@@ -392,6 +392,13 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         self.layer = "declined"
         self.dispatch("on_decline", record)
 
+    def open_settings(self) -> None:
+        """Privacy settings over the screen (from the declined layer): rights stay reachable."""
+        from client_sdk.kivy.settings_modal import SettingsModal
+
+        self.settings_modal = SettingsModal(self.client, zone=self.zone)
+        self.settings_modal.open()
+
     def review_again(self) -> None:
         self.declined = False
         self.layer = "first_layer"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from driver import Driver, Steps, client, labels
+from driver import Driver, Steps, client, in_window, labels
 from kivy.core.window import Window
 from kivy.graphics import Rectangle, Triangle
 from kivy.metrics import dp
@@ -17,7 +17,8 @@ from client_sdk.kivy import ConsentScreen, ConsentSettings, NoticeBanner, theme
 
 
 def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
-    for step in (fallback, read_modal, age_row, company_number, age_hint, pill, shots):
+    for step in (fallback, read_modal, age_row, company_number, age_hint, declined, pill,
+                 shots):
         yield from step(d, cfg)
 
 
@@ -139,6 +140,33 @@ def age_hint(d: Driver, cfg: dict[str, Any]) -> Steps:
     s.age_confirmed = True
     yield from d.settle()
     r["confirmed"] = s.ids.hint.text
+
+
+def declined(d: Driver, cfg: dict[str, Any]) -> Steps:
+    """A user who declined reaches their privacy settings from the declined screen: the
+    requests and a copy of their data, over the screen, closed again."""
+    r = d.result["declined"] = {}
+    c = client(d.tmp / "declined", Path(cfg["kz"]), ("en",))
+    yield from _screen(d, c)
+    s = d.result["_screens"][-1]
+    s.decline()
+    yield from d.settle(s.ids.layers)
+    r["settings_shown"] = in_window(s.ids.settings)
+    # The button's own event (a synthetic touch does not reach a Screen's content here).
+    s.ids.settings.dispatch("on_release")
+    yield from d.until(lambda: getattr(s, "settings_modal", None) is not None,
+                       "settings opened")
+    yield from d.settle()
+    modal = s.settings_modal
+    r["open"] = modal.parent is not None and in_window(modal.settings)
+    r["labels"] = labels(modal.settings.ids.content)
+    r["buttons"] = [modal.settings.ids[b].text for b in ("access_button", "deletion_button")]
+    r["withdraw_disabled"] = modal.settings.ids.withdraw_button.disabled
+    d.shot("declined-settings-en")
+    modal.ids.close.dispatch("on_release")
+    yield from d.settle()
+    r["closed"] = modal.parent is None and s.layer == "declined"
+    c.close()
 
 
 def pill(d: Driver, cfg: dict[str, Any]) -> Steps:
