@@ -209,6 +209,32 @@ def test_password_rules() -> None:
     assert weakness("9876543210987", "") == "password_pattern"
 
 
+@pytest.mark.parametrize(("password", "why"), [
+    # Red team, round 2: doubled words, the product's and the site's names.
+    ("passwordpassword", "password_common"), ("qwertyqwerty", "password_common"),
+    ("letmeinletmein", "password_common"), ("kelisimkelisim", "password_common"),
+    ("Kelisim2024!!", "password_common"), ("consoleconsole", "password_common"),
+    ("adminadmin12", "password_common"), ("administrator", "password_common"),
+    # substitutions undone before the list check
+    ("P@ssword2024!", "password_common"), ("p455w0rd1234", "password_common"),
+    ("L3tm3!n-2024", "password_common"),
+    # the shifted digit row
+    ("!@#$%^&*()_+", "password_pattern"), ("+_)(*&^%$#@!", "password_pattern"),
+    # Russian and Kazakh passwords, the ЙЦУКЕН rows, Latin typed on the Russian layout
+    ("пароль123456", "password_common"), ("йцукен123456", "password_common"),
+    ("gfhjkm123456", "password_common"), ("gfhjkmgfhjkm", "password_common"),
+    ("казахстан2024", "password_common"), ("фывапролдж12", "password_pattern"),
+    # still strong: a passphrase, random characters, a word with a strong remainder
+    ("plum orchard under snow", None), ("correcthorsebatterystaple", None),
+    ("Tq7-vZ2!mK9#", None), ("Kelisim-Zebra-Quartz-91", None), ("пальма река утро", None),
+])
+def test_password_rules_guessable_parts(password: str, why: str | None) -> None:
+    """Red team: these were accepted; a password of at most three guessable parts is not."""
+    from server.admin.passwords import weakness
+
+    assert weakness(password, "ada@example.com", ["console", "example", "com"]) == why
+
+
 def test_create_user_refuses_a_weak_password(kelisim: Kelisim) -> None:
     from server.admin.users import UserError, create_user
 
