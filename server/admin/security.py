@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,15 +26,16 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import format_time
-from server.admin.models import ROLES, AdminUser, LoginAttempt
+from server.admin.models import ROLES, AdminUser, LoginAttempt, PasswordHistory
 from server.adminlog import record
 from server.config import Settings
 from server.context import kelisim
 from server.db import Database
 from server.http.ratelimit import parse_limit
 
-__all__ = ["ACCESS", "PasswordChecks", "PasswordChecksBusy", "Throttled", "allowed",
-           "authenticate", "hash_password", "new_password", "now", "requires",
+__all__ = ["ACCESS", "DEVICE_FAILURES", "PASSWORD_HISTORY", "Device", "PasswordChecks",
+           "PasswordChecksBusy", "Throttled", "allowed", "authenticate", "hash_password",
+           "new_password", "now", "previous_hashes", "requires", "retire_password", "reuses",
            "verify_password"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,6 +55,11 @@ ACCESS: dict[str, frozenset[str]] = {
 # Attempts that count against the limits: still being checked, or failed.
 _COUNTED = ("pending", "failed")
 _KEEP_ATTEMPTS = timedelta(days=2)
+# Previous passwords a new one may not equal (the one-time password among them).
+PASSWORD_HISTORY = 5
+# Failures with one device cookie (within the account-wide window) that end its trust.
+DEVICE_FAILURES = 5
+_DEVICE_WINDOW = 3600  # when ADMIN_LOGIN_LIMIT_ACCOUNT is off
 
 
 def now() -> datetime:
@@ -137,6 +143,43 @@ def verify_password(stored: str, password: str) -> bool:
         return _verify(_hasher, stored, password)
     with checks.slot():
         return checks.verify(stored, password)
+
+
+def reuses(hashes: Sequence[str], password: str) -> bool:
+    """Whether ``password`` matches any of ``hashes`` (the current and previous ones); all
+    checked in one password-check slot, outside any transaction (Argon2 each).
+
+    Raises:
+        PasswordChecksBusy: in the app, no slot free in time.
+    """
+    checks = _checks()
+    if checks is None:
+        return any(_verify(_hasher, h, password) for h in hashes)
+    with checks.slot():
+        # Every hash is checked, so the answer's time does not say which one matched.
+        return sum(checks.verify(h, password) for h in hashes) > 0
+
+
+def previous_hashes(s: Session, user_id: int) -> list[str]:
+    """The user's previous password hashes, newest first (at most PASSWORD_HISTORY)."""
+    return list(s.scalars(select(PasswordHistory.password_hash).where(
+        PasswordHistory.user_id == user_id).order_by(PasswordHistory.id.desc())
+        .limit(PASSWORD_HISTORY)))
+
+
+def retire_password(s: Session, user: AdminUser, new_hash: str, when: datetime) -> None:
+    """Give ``user`` the password ``new_hash``: the current one joins the history (the last
+    PASSWORD_HISTORY are kept). The caller bumps ``session_generation``, which ends the
+    account's sessions and its device trust."""
+    s.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash,
+                          retired_at=format_time(when)))
+    s.flush()
+    keep = select(PasswordHistory.id).where(PasswordHistory.user_id == user.id).order_by(
+        PasswordHistory.id.desc()).limit(PASSWORD_HISTORY)
+    s.execute(delete(PasswordHistory).where(PasswordHistory.user_id == user.id,
+                                            PasswordHistory.id.not_in(
+                                                [i for i in s.scalars(keep)])))
+    user.password_hash = new_hash
 
 
 def new_password() -> str:

@@ -19,7 +19,10 @@ from server.admin.security import (
     authenticate,
     hash_password,
     now,
+    previous_hashes,
     requires,
+    retire_password,
+    reuses,
     verify_password,
 )
 from server.admin.views import audit, kelisim, page
@@ -117,8 +120,12 @@ def password() -> Any:
             row = s.get(AdminUser, user.id)
             assert row is not None
             stored = row.password_hash
+            previous = previous_hashes(s, row.id)
         if not verify_password(stored, data["current"]):
             return page("password.html", 422, errors={"current": ["wrong_password"]})
+        # Not the current one, nor one of the last (the one-time password among them).
+        if reuses([stored, *previous], data["new"]):
+            return page("password.html", 422, errors={"new": ["password_reused"]})
         new_hash = hash_password(data["new"])
     except PasswordChecksBusy as exc:
         return _throttled("password.html", exc.retry_after, 503, "busy")
@@ -128,7 +135,7 @@ def password() -> Any:
         assert row is not None
         if row.password_hash != stored:  # changed meanwhile: check against the new one
             return page("password.html", 422, errors={"current": ["wrong_password"]})
-        row.password_hash = new_hash
+        retire_password(s, row, new_hash, when)
         row.must_change_password = False
         row.session_generation += 1
         # Every session of the user ends (a stolen cookie too); this browser gets a new one.
