@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import timedelta
 from typing import Any
@@ -414,7 +415,7 @@ def test_a_password_change_cannot_put_back_a_previous_password(
     assert resp.status_code == 422
     assert "one of your last passwords" in resp.get_data(True)
     assert change(chosen[0], chosen[0]).status_code == 422  # the current one
-    for old, new in zip(chosen, chosen[1:], strict=False):
+    for old, new in itertools.pairwise(chosen):
         assert change(old, new).status_code == 303, new
         assert change(new, chosen[0]).status_code == 422 or new == chosen[-1]
     with kelisim.db.session(readonly=True) as s:

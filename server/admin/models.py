@@ -14,7 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.models import Base
 
 __all__ = ["ATTEMPT_OUTCOMES", "ROLES", "AdminSession", "AdminUser", "AppSettings", "Draft",
-           "LoginAttempt", "PasswordHistory", "RollupCount", "RollupHead", "RollupPurpose", "app_deadline_days"]
+           "LoginAttempt", "PasswordHistory", "RollupCount", "RollupHead", "RollupPurpose",
+           "app_deadline_days"]
 
 ROLES = ("owner", "publisher", "responder", "viewer")
 

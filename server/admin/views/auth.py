@@ -62,7 +62,7 @@ def login() -> Any:
     try:
         user = authenticate(k.db, current_app.extensions["kelisim.admin"].checks,
                             data["email"], data["password"], ip, now, k.settings,
-                            trusted_device=sessions.device_trusts(data["email"]))
+                            device=sessions.device(data["email"]))
     except Throttled as exc:
         return _throttled("login.html", exc.retry_after, 429, "throttled", **again)
     except PasswordChecksBusy as exc:
@@ -78,8 +78,8 @@ def login() -> Any:
     if lang:
         session["lang"] = lang
     resp = redirect(_safe_next(request.form.get("next")), 303)
-    sessions.remember_device(resp, user.email, current_app.session_interface.get_cookie_secure(
-        current_app))
+    sessions.remember_device(resp, user.email, user.session_generation,
+                             current_app.session_interface.get_cookie_secure(current_app))
     return resp
 
 
@@ -143,8 +143,13 @@ def password() -> Any:
         sid = sessions.start(s, row, when, k.settings.admin_session_hours,
                              request.remote_addr or "-")
         audit(s, "user.password_changed", f"user/{row.email}")
+        email, generation = row.email, row.session_generation
     session["sid"] = sid
-    return redirect(url_for("admin.apps.index"), 303)
+    resp = redirect(url_for("admin.apps.index"), 303)
+    # The change ended the account's device trust everywhere; this browser keeps it.
+    sessions.remember_device(resp, email, generation,
+                             current_app.session_interface.get_cookie_secure(current_app))
+    return resp
 
 
 @bp.get("/lang/<code>")
