@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import timedelta
 from typing import Any
@@ -209,6 +210,32 @@ def test_password_rules() -> None:
     assert weakness("9876543210987", "") == "password_pattern"
 
 
+@pytest.mark.parametrize(("password", "why"), [
+    # Red team, round 2: doubled words, the product's and the site's names.
+    ("passwordpassword", "password_common"), ("qwertyqwerty", "password_common"),
+    ("letmeinletmein", "password_common"), ("kelisimkelisim", "password_common"),
+    ("Kelisim2024!!", "password_common"), ("consoleconsole", "password_common"),
+    ("adminadmin12", "password_common"), ("administrator", "password_common"),
+    # substitutions undone before the list check
+    ("P@ssword2024!", "password_common"), ("p455w0rd1234", "password_common"),
+    ("L3tm3!n-2024", "password_common"),
+    # the shifted digit row
+    ("!@#$%^&*()_+", "password_pattern"), ("+_)(*&^%$#@!", "password_pattern"),
+    # Russian and Kazakh passwords, the ЙЦУКЕН rows, Latin typed on the Russian layout
+    ("пароль123456", "password_common"), ("йцукен123456", "password_common"),
+    ("gfhjkm123456", "password_common"), ("gfhjkmgfhjkm", "password_common"),
+    ("казахстан2024", "password_common"), ("фывапролдж12", "password_pattern"),
+    # still strong: a passphrase, random characters, a word with a strong remainder
+    ("plum orchard under snow", None), ("correcthorsebatterystaple", None),
+    ("Tq7-vZ2!mK9#", None), ("Kelisim-Zebra-Quartz-91", None), ("пальма река утро", None),
+])
+def test_password_rules_guessable_parts(password: str, why: str | None) -> None:
+    """Red team: these were accepted; a password of at most three guessable parts is not."""
+    from server.admin.passwords import weakness
+
+    assert weakness(password, "ada@example.com", ["console", "example", "com"]) == why
+
+
 def test_create_user_refuses_a_weak_password(kelisim: Kelisim) -> None:
     from server.admin.users import UserError, create_user
 
@@ -363,3 +390,66 @@ def test_a_session_ends_when_it_expires_on_the_server(client: FlaskClient, kelis
     with kelisim.db.session(readonly=True) as s:
         assert s.scalars(sa.select(AdminSession.id)).all() != [row.id]
         assert s.scalar(sa.select(sa.func.count()).select_from(AdminSession)) == 1
+
+
+def test_a_password_change_cannot_put_back_a_previous_password(
+        client: FlaskClient, cli, kelisim: Kelisim) -> None:
+    """Red team: changing the one-time password to X and then X back to it succeeded, so
+    the one-time password the owner had seen became the user's for good. Now a new
+    password may equal none of the last PASSWORD_HISTORY (5) nor the current one."""
+    from server.admin.models import PasswordHistory
+    from server.admin.security import PASSWORD_HISTORY
+
+    out = cli("users", "create", "ada@example.com", "--role", "viewer").output
+    one_time = re.search(r"one-time password: (\S+)", out).group(1)
+    assert login(client, "ada@example.com", one_time).status_code == 303
+
+    def change(current: str, new: str) -> Any:
+        return post(client, "/admin/password", {"current": current, "new": new,
+                                                "confirm": new})
+
+    chosen = ["plum orchard under snow", "violet harbour at dusk", "copper kettle sings",
+              "seven quiet lanterns", "amber fields of rye", "north wind over pines"]
+    assert change(one_time, chosen[0]).status_code == 303
+    resp = change(chosen[0], one_time)
+    assert resp.status_code == 422
+    assert "one of your last passwords" in resp.get_data(True)
+    assert change(chosen[0], chosen[0]).status_code == 422  # the current one
+    for old, new in itertools.pairwise(chosen):
+        assert change(old, new).status_code == 303, new
+        assert change(new, chosen[0]).status_code == 422 or new == chosen[-1]
+    with kelisim.db.session(readonly=True) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(PasswordHistory)) \
+            == PASSWORD_HISTORY
+    # The one-time password has left the history (five changes since): allowed again.
+    assert change(chosen[-1], one_time).status_code == 303
+    with kelisim.db.session(readonly=True) as s:
+        user = s.scalars(sa.select(AdminUser)).one()
+        assert user.must_change_password is False
+
+
+def test_an_owner_reset_password_cannot_be_kept(client: FlaskClient, cli,
+                                                kelisim: Kelisim) -> None:
+    """The one-time password of an owner's reset cannot be chosen back either."""
+    owner = re.search(r"one-time password: (\S+)", cli(
+        "users", "create", "owner@example.com", "--role", "owner").output).group(1)
+    one_time = re.search(r"one-time password: (\S+)", cli(
+        "users", "create", "ada@example.com", "--role", "viewer").output).group(1)
+    assert login(client, "owner@example.com", owner).status_code == 303
+    assert post(client, "/admin/password", {"current": owner, "new": PASSWORD,
+                                            "confirm": PASSWORD}).status_code == 303
+    with kelisim.db.session(readonly=True) as s:
+        ada = s.scalars(sa.select(AdminUser.id).where(
+            AdminUser.email == "ada@example.com")).one()
+    page = post(client, f"/admin/users/{ada}", {"action": "reset"}).get_data(True)
+    reset = re.search(r"<code[^>]*>([A-Za-z0-9_-]{16})</code>", page)
+    assert reset is not None, page[-2000:]
+    ada_client = client.application.test_client()
+    assert login(ada_client, "ada@example.com", reset.group(1)).status_code == 303
+    new = "violet harbour at dusk"
+    assert post(ada_client, "/admin/password", {"current": reset.group(1), "new": new,
+                                                "confirm": new}).status_code == 303
+    resp = post(ada_client, "/admin/password", {"current": new, "new": reset.group(1),
+                                                 "confirm": reset.group(1)})
+    assert resp.status_code == 422
+    assert one_time != reset.group(1)

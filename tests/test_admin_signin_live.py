@@ -120,6 +120,88 @@ def test_sign_out_and_password_change_end_sessions_on_the_server(
         "console.sign_out") == 1
 
 
+_ROTATING = {"ADMIN_LOGIN_LIMIT_PAIR": "100/minute", "ADMIN_LOGIN_LIMIT_IP": "100/minute",
+             "ADMIN_LOGIN_LIMIT_ACCOUNT": "4/hour", "TRUSTED_PROXIES": "1"}
+
+
+def _from(b: Browser, n: int) -> Browser:
+    b.headers["X-Forwarded-For"] = f"10.{n // 250}.{n % 250}.7"  # a new address each time
+    return b
+
+
+def _lock_account(port: int, email: str, start: int) -> None:
+    """Fail sign-ins for ``email`` from new addresses, no device cookie, until the
+    account-wide limit (4 an hour) answers 429."""
+    statuses = [_from(Browser(port), start + i).sign_in(email, "not the password!")
+                for i in range(5)]
+    assert statuses == [401] * 4 + [429], statuses
+
+
+def test_a_device_cookie_loses_its_trust(served: dict[str, Any], kelisim: Kelisim) -> None:
+    """Red team: whoever held a ``kelisim_device`` cookie got unlimited guesses from
+    rotating addresses even once the account was locked, and the cookie kept its trust
+    across a password reset, a password change and disabling the account. Now a cookie
+    with DEVICE_FAILURES (5) failures is locked out like any browser, and a reset, a change
+    or disabling ends the account's device trust (its generation is in the cookie)."""
+    from server.admin.security import DEVICE_FAILURES
+
+    port = free_port()
+    with running(_env(served, **_ROTATING), port):
+        owner = _from(Browser(port), 1)
+        assert owner.sign_in("owner@example.com", PASSWORD) == 303
+        devices = {}
+        for n, who in enumerate(("viewer", "publisher", "responder"), start=2):
+            devices[who] = _from(Browser(port), n)
+            assert devices[who].sign_in(f"{who}@example.com", PASSWORD) == 303
+            assert "kelisim_device" in devices[who].cookies
+            assert devices[who].post("/admin/logout", {}, token_from="/admin/")[0] == 303
+        second = _from(Browser(port), 5)  # another browser of the owner's
+        assert second.sign_in("owner@example.com", PASSWORD) == 303
+        assert second.post("/admin/logout", {}, token_from="/admin/")[0] == 303
+
+        # 1. The viewer's cookie, stolen: guesses from new addresses after the lock.
+        _lock_account(port, "viewer@example.com", 100)
+        stolen = devices["viewer"]
+        statuses = [_from(stolen, 200 + i).sign_in("viewer@example.com", f"guess {i}!")
+                    for i in range(DEVICE_FAILURES + 3)]
+        assert statuses == [401] * DEVICE_FAILURES + [429] * 3, statuses
+        # The right password too: the cookie is locked out with the account.
+        assert _from(stolen, 300).sign_in("viewer@example.com", PASSWORD) == 429
+
+        # 2. A password reset by the owner ends the publisher's device trust.
+        assert owner.post(f"/admin/users/{_id(kelisim, 'publisher')}", {"action": "reset"},
+                          token_from="/admin/users")[0] == 200
+        _lock_account(port, "publisher@example.com", 400)
+        assert _from(devices["publisher"], 500).sign_in("publisher@example.com",
+                                                         "not the password!") == 429
+        # 3. So does disabling the account.
+        assert owner.post(f"/admin/users/{_id(kelisim, 'responder')}", {"action": "disable"},
+                          token_from="/admin/users")[0] == 200
+        _lock_account(port, "responder@example.com", 600)
+        assert _from(devices["responder"], 700).sign_in("responder@example.com",
+                                                         "not the password!") == 429
+        # 4. And a password change: the owner's other browser loses it; the browser the
+        # change was made in keeps it (a new cookie at the new generation).
+        new = "plum orchard under snow"
+        assert owner.post("/admin/password", {"current": PASSWORD, "new": new,
+                                              "confirm": new},
+                          token_from="/admin/password")[0] == 303
+        assert owner.post("/admin/logout", {}, token_from="/admin/")[0] == 303
+        _lock_account(port, "owner@example.com", 800)
+        assert _from(second, 900).sign_in("owner@example.com", new) == 429
+        assert _from(owner, 901).sign_in("owner@example.com", new) == 303
+    with kelisim.db.session(readonly=True) as s:
+        devices_seen = s.scalars(sa.select(LoginAttempt.device).where(
+            LoginAttempt.email == "viewer@example.com",
+            LoginAttempt.device.is_not(None))).all()
+    assert len(set(devices_seen)) == 1 and len(devices_seen) >= DEVICE_FAILURES
+
+
+def _id(kelisim: Kelisim, role: str) -> int:
+    with kelisim.db.session(readonly=True) as s:
+        return int(s.scalars(sa.select(AdminUser.id).where(AdminUser.role == role)).one())
+
+
 def test_every_admin_answer_has_the_console_headers(served: dict[str, Any]) -> None:
     port = free_port()
     with running(_env(served, TRUSTED_PROXIES="1"), port):

@@ -16,7 +16,10 @@ _EN = {
     "password_length": "At least 12 characters.",
     "passwords_differ": "The two new passwords differ.",
     "password_unchanged": "Choose a new password, not the current one.",
-    "password_common": "This is one of the most common passwords: choose another.",
+    "password_common": ("This is one of the most common passwords, or is made of them, names "
+                        "and sequences: choose another."),
+    "password_reused": ("This is one of your last passwords (or the one-time password): "
+                        "choose a new one."),
     "password_email": "The password must not be built on your e-mail address.",
     "password_pattern": "A run of one character, a repeated pattern or a sequence "
                         "(123456..., qwerty...) is not a password.",

@@ -1,6 +1,6 @@
 """Console tables: users, their sessions, sign-in attempts, drafts, per-app console settings.
 
-They live on the server's one SQLAlchemy ``Base`` so Alembic (migrations 0005, 0007) and
+They live on the server's one SQLAlchemy ``Base`` so Alembic (migrations 0005, 0007, 0010) and
 the models-match-migrations test see them.
 """
 
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.models import Base
 
 __all__ = ["ATTEMPT_OUTCOMES", "ROLES", "AdminSession", "AdminUser", "AppSettings", "Draft",
-           "LoginAttempt", "RollupCount", "RollupHead", "RollupPurpose", "app_deadline_days"]
+           "LoginAttempt", "PasswordHistory", "RollupCount", "RollupHead", "RollupPurpose",
+           "app_deadline_days"]
 
 ROLES = ("owner", "publisher", "responder", "viewer")
 
@@ -52,6 +53,20 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     ip: Mapped[str] = mapped_column(String(64), nullable=False)
     outcome: Mapped[str] = mapped_column(String(8), nullable=False, server_default="failed")
+    # The device cookie's random id the attempt came with (its failures are counted too).
+    device: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+
+
+class PasswordHistory(Base):
+    """A user's previous password hashes (the last few, newest kept), so that a password
+    change cannot put back one of them, the one-time password above all."""
+
+    __tablename__ = "admin_password_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), nullable=False,
+                                         index=True)
+    password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
+    retired_at: Mapped[str] = mapped_column(String(20), nullable=False)
 
 
 class AdminSession(Base):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,19 +22,20 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import abort, current_app, g, has_app_context, redirect, request, url_for
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import format_time
-from server.admin.models import ROLES, AdminUser, LoginAttempt
+from server.admin.models import ROLES, AdminUser, LoginAttempt, PasswordHistory
 from server.adminlog import record
 from server.config import Settings
 from server.context import kelisim
 from server.db import Database
 from server.http.ratelimit import parse_limit
 
-__all__ = ["ACCESS", "PasswordChecks", "PasswordChecksBusy", "Throttled", "allowed",
-           "authenticate", "hash_password", "new_password", "now", "requires",
+__all__ = ["ACCESS", "DEVICE_FAILURES", "PASSWORD_HISTORY", "Device", "PasswordChecks",
+           "PasswordChecksBusy", "Throttled", "allowed", "authenticate", "hash_password",
+           "new_password", "now", "previous_hashes", "requires", "retire_password", "reuses",
            "verify_password"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,6 +55,11 @@ ACCESS: dict[str, frozenset[str]] = {
 # Attempts that count against the limits: still being checked, or failed.
 _COUNTED = ("pending", "failed")
 _KEEP_ATTEMPTS = timedelta(days=2)
+# Previous passwords a new one may not equal (the one-time password among them).
+PASSWORD_HISTORY = 5
+# Failures with one device cookie (within the account-wide window) that end its trust.
+DEVICE_FAILURES = 5
+_DEVICE_WINDOW = 3600  # when ADMIN_LOGIN_LIMIT_ACCOUNT is off
 
 
 def now() -> datetime:
@@ -139,6 +145,43 @@ def verify_password(stored: str, password: str) -> bool:
         return checks.verify(stored, password)
 
 
+def reuses(hashes: Sequence[str], password: str) -> bool:
+    """Whether ``password`` matches any of ``hashes`` (the current and previous ones); all
+    checked in one password-check slot, outside any transaction (Argon2 each).
+
+    Raises:
+        PasswordChecksBusy: in the app, no slot free in time.
+    """
+    checks = _checks()
+    if checks is None:
+        return any(_verify(_hasher, h, password) for h in hashes)
+    with checks.slot():
+        # Every hash is checked, so the answer's time does not say which one matched.
+        return sum(checks.verify(h, password) for h in hashes) > 0
+
+
+def previous_hashes(s: Session, user_id: int) -> list[str]:
+    """The user's previous password hashes, newest first (at most PASSWORD_HISTORY)."""
+    return list(s.scalars(select(PasswordHistory.password_hash).where(
+        PasswordHistory.user_id == user_id).order_by(PasswordHistory.id.desc())
+        .limit(PASSWORD_HISTORY)))
+
+
+def retire_password(s: Session, user: AdminUser, new_hash: str, when: datetime) -> None:
+    """Give ``user`` the password ``new_hash``: the current one joins the history (the last
+    PASSWORD_HISTORY are kept). The caller bumps ``session_generation``, which ends the
+    account's sessions and its device trust."""
+    s.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash,
+                          retired_at=format_time(when)))
+    s.flush()
+    keep = select(PasswordHistory.id).where(PasswordHistory.user_id == user.id).order_by(
+        PasswordHistory.id.desc()).limit(PASSWORD_HISTORY)
+    s.execute(delete(PasswordHistory).where(PasswordHistory.user_id == user.id,
+                                            PasswordHistory.id.not_in(
+                                                [i for i in s.scalars(keep)])))
+    user.password_hash = new_hash
+
+
 def new_password() -> str:
     """A one-time password: 16 URL-safe characters (96 bits)."""
     return secrets.token_urlsafe(12)
@@ -152,6 +195,14 @@ class Throttled(Exception):
         self.retry_after = retry_after
 
 
+@dataclass(frozen=True)
+class _Stored:
+    id: int
+    password_hash: str
+    disabled: bool
+    generation: int
+
+
 def _lock(s: Session, keys: list[str]) -> None:
     # SQLite: the session's BEGIN IMMEDIATE already made this transaction the only writer.
     # PostgreSQL: count-then-insert must not interleave with another worker's for the same
@@ -163,51 +214,77 @@ def _lock(s: Session, keys: list[str]) -> None:
         s.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 7))"), {"k": key})
 
 
+@dataclass(frozen=True)
+class Device:
+    """What the browser's device cookie (server/admin/sessions.py) says: its random ``id``
+    and the ``generation`` (``session_generation``) of the account at its last sign-in
+    here, None when the cookie does not name the account."""
+
+    id: str
+    generation: int | None
+
+
+def _counted(s: Session, where: Any, since: datetime) -> int:
+    return int(s.scalar(select(func.count()).select_from(LoginAttempt).where(
+        *where, LoginAttempt.at > format_time(since), LoginAttempt.outcome.in_(_COUNTED)))
+        or 0)
+
+
+def _trusted(s: Session, device: Device | None, user: _Stored | None, when: datetime,
+             settings: Settings) -> bool:
+    """Whether the device cookie still exempts this attempt from the account-wide limit:
+    it names the account at its current generation (no password change or reset, no
+    disabling since), and fewer than DEVICE_FAILURES attempts with it failed within the
+    account-wide window (OWASP's device cookies: a cookie with too many failures is
+    locked out like any browser)."""
+    if device is None or user is None or user.disabled \
+            or device.generation != user.generation:
+        return False
+    limit = parse_limit(settings.limit("ADMIN_LOGIN_LIMIT_ACCOUNT"),
+                        "ADMIN_LOGIN_LIMIT_ACCOUNT")
+    window = limit.window if limit is not None else _DEVICE_WINDOW
+    return _counted(s, (LoginAttempt.device == device.id,),
+                    when - timedelta(seconds=window)) < DEVICE_FAILURES
+
+
 def _take(s: Session, email: str, ip: str, when: datetime, settings: Settings,
-          trusted_device: bool) -> int:
+          device: Device | None, user: _Stored | None) -> int:
     """Count the attempt against every limit and record it as pending; its row id.
 
     Raises:
         Throttled: a limit is reached; nothing is recorded.
     """
-    _lock(s, [f"account:{email}", f"ip:{ip}"])
     rules = [("ADMIN_LOGIN_LIMIT_PAIR", (LoginAttempt.email == email, LoginAttempt.ip == ip)),
              ("ADMIN_LOGIN_LIMIT_IP", (LoginAttempt.ip == ip,))]
-    if not trusted_device:  # a device this account signed in from before is exempt
+    # A device this account signed in from before is exempt, while it keeps its trust.
+    if not _trusted(s, device, user, when, settings):
         rules.append(("ADMIN_LOGIN_LIMIT_ACCOUNT", (LoginAttempt.email == email,)))
     for key, where in rules:
         limit = parse_limit(settings.limit(key), key)
         if limit is None:
             continue
-        since = format_time(when - timedelta(seconds=limit.window))
-        counted = s.scalar(select(func.count()).select_from(LoginAttempt).where(
-            *where, LoginAttempt.at > since, LoginAttempt.outcome.in_(_COUNTED)))
-        if int(counted or 0) >= limit.count:
+        if _counted(s, where, when - timedelta(seconds=limit.window)) >= limit.count:
             raise Throttled(limit.window)
-    attempt = LoginAttempt(at=format_time(when), email=email, ip=ip, outcome="pending")
+    attempt = LoginAttempt(at=format_time(when), email=email, ip=ip, outcome="pending",
+                           device=device.id if device is not None else None)
     s.add(attempt)
     s.flush()
     return attempt.id
 
 
-@dataclass(frozen=True)
-class _Stored:
-    id: int
-    password_hash: str
-    disabled: bool
-
-
 def authenticate(db: Database, checks: PasswordChecks, email: str, password: str, ip: str,
                  clock: Callable[[], datetime], settings: Settings, *,
-                 trusted_device: bool = False) -> AdminUser | None:
+                 device: Device | None = None) -> AdminUser | None:
     """The active user with this e-mail and password, else None.
 
     The attempt is taken before the password is checked; every checked attempt leaves
     an audit event (``console.sign_in`` or ``console.sign_in_failed``). Failed attempts
     are kept in the database, so every worker counts the same ones; a sign-in clears
     (keeps, stops counting) the failures of its account from its address.
-    ``trusted_device``: the browser holds this account's device cookie, which exempts it
-    from the account-wide limit (never from the per-address ones).
+    ``device``: the browser's device cookie; while it names this account at its current
+    generation and has fewer than DEVICE_FAILURES recent failures, it exempts the attempt
+    from the account-wide limit (never from the per-address ones). A sign-in also stops
+    counting the failures made with it.
 
     Raises:
         Throttled: a limit is reached; the password is not checked.
@@ -216,10 +293,14 @@ def authenticate(db: Database, checks: PasswordChecks, email: str, password: str
         DatabaseUnavailable, DatabaseBusy: from the database.
     """
     with db.session() as s:
-        attempt = _take(s, email, ip, clock(), settings, trusted_device)
-        row = s.execute(select(AdminUser.id, AdminUser.password_hash, AdminUser.disabled)
+        _lock(s, [f"account:{email}", f"ip:{ip}",
+                  *([f"device:{device.id}"] if device is not None else [])])
+        row = s.execute(select(AdminUser.id, AdminUser.password_hash, AdminUser.disabled,
+                               AdminUser.session_generation)
                         .where(AdminUser.email == email)).first()
-        user = _Stored(row.id, row.password_hash, row.disabled) if row else None
+        user = (_Stored(row.id, row.password_hash, row.disabled, row.session_generation)
+                if row else None)
+        attempt = _take(s, email, ip, clock(), settings, device, user)
     # No transaction is open here: Argon2 holds no lock another sign-in or ingest needs.
     rehashed = None
     try:
@@ -252,8 +333,11 @@ def authenticate(db: Database, checks: PasswordChecks, email: str, password: str
         # nothing; the audit log keeps each checked one.
         s.execute(delete(LoginAttempt).where(
             LoginAttempt.at < format_time(when - _KEEP_ATTEMPTS)))
+        same = LoginAttempt.ip == ip
+        if device is not None:
+            same = or_(same, LoginAttempt.device == device.id)
         s.execute(update(LoginAttempt).where(
-            LoginAttempt.email == email, LoginAttempt.ip == ip,
+            LoginAttempt.email == email, same,
             LoginAttempt.outcome == "failed").values(outcome="cleared"))
         if rehashed is not None:
             current.password_hash = rehashed

@@ -5,9 +5,12 @@ The session cookie (Flask's, signed) holds only a random id; the ``admin_session
 sign-out, a password change, a role change or disabling a user ends the session on the
 server: a copy of the cookie taken before is refused.
 
-The device cookie (``kelisim_device``, signed, 180 days) names, as hashes, the accounts
-that signed in from this browser; it exempts the browser from the account-wide sign-in
-limit, so that failures from elsewhere cannot lock the owner out (docs/security.md).
+The device cookie (``kelisim_device``, signed, 180 days) holds a random id of its own and
+names, as hashes, the accounts that signed in from this browser, each with the account's
+``session_generation`` then; it exempts the browser from the account-wide sign-in limit,
+so that failures from elsewhere cannot lock the owner out, until its own failures reach
+DEVICE_FAILURES or the account's generation moves on (a password change or reset,
+disabling, a role change) (server/admin/security.py, docs/security.md).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import format_time
 from server.admin.models import AdminSession, AdminUser
+from server.admin.security import Device
 
-__all__ = ["DEVICE_COOKIE", "LAST_SEEN_EVERY", "device_trusts", "load", "remember_device",
+__all__ = ["DEVICE_COOKIE", "LAST_SEEN_EVERY", "device", "load", "remember_device",
            "revoke", "revoke_all", "start"]
 
 DEVICE_COOKIE = "kelisim_device"
@@ -107,27 +111,40 @@ def _account(email: str) -> str:
     return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
-def _accounts() -> list[str]:
+def _cookie() -> tuple[str | None, dict[str, int]]:
+    """The device cookie's id and {account hash: generation}; (None, {}) when there is no
+    valid one (cookies of the earlier format, a bare list, count as none)."""
     raw = request.cookies.get(DEVICE_COOKIE)
     if not raw:
-        return []
+        return None, {}
     try:
         value = _serializer().loads(raw, max_age=DEVICE_DAYS * 86400)
     except BadSignature:
-        return []
-    return [a for a in value if isinstance(a, str)] if isinstance(value, list) else []
+        return None, {}
+    if not isinstance(value, dict) or not isinstance(value.get("d"), str) \
+            or not isinstance(value.get("a"), dict):
+        return None, {}
+    accounts = {a: n for a, n in value["a"].items()
+                if isinstance(a, str) and isinstance(n, int) and not isinstance(n, bool)}
+    return value["d"][:32], accounts
 
 
-def device_trusts(email: str) -> bool:
-    """Whether this browser's device cookie names ``email`` (a past sign-in here)."""
-    return _account(email) in _accounts()
+def device(email: str) -> Device | None:
+    """This browser's device cookie as it concerns ``email`` (None: no valid cookie)."""
+    device_id, accounts = _cookie()
+    if device_id is None:
+        return None
+    return Device(device_id, accounts.get(_account(email)))
 
 
-def remember_device(resp: Any, email: str, secure: bool) -> None:
-    """Set the device cookie on ``resp`` after a sign-in of ``email``."""
-    accounts = [a for a in _accounts() if a != _account(email)]
-    accounts = [_account(email), *accounts][:_DEVICE_ACCOUNTS]
-    resp.set_cookie(DEVICE_COOKIE, _serializer().dumps(accounts),
+def remember_device(resp: Any, email: str, generation: int, secure: bool) -> None:
+    """Set the device cookie on ``resp`` after a sign-in of ``email`` (or its password
+    change), naming the account at ``generation``; the browser keeps its device id."""
+    device_id, accounts = _cookie()
+    mine = _account(email)
+    kept = [(a, n) for a, n in accounts.items() if a != mine][:_DEVICE_ACCOUNTS - 1]
+    value = {"d": device_id or secrets.token_hex(16), "a": dict([(mine, generation), *kept])}
+    resp.set_cookie(DEVICE_COOKIE, _serializer().dumps(value),
                     max_age=DEVICE_DAYS * 86400, path="/admin", secure=secure,
                     httponly=True, samesite="Lax")
 

@@ -19,7 +19,10 @@ from server.admin.security import (
     authenticate,
     hash_password,
     now,
+    previous_hashes,
     requires,
+    retire_password,
+    reuses,
     verify_password,
 )
 from server.admin.views import audit, kelisim, page
@@ -59,7 +62,7 @@ def login() -> Any:
     try:
         user = authenticate(k.db, current_app.extensions["kelisim.admin"].checks,
                             data["email"], data["password"], ip, now, k.settings,
-                            trusted_device=sessions.device_trusts(data["email"]))
+                            device=sessions.device(data["email"]))
     except Throttled as exc:
         return _throttled("login.html", exc.retry_after, 429, "throttled", **again)
     except PasswordChecksBusy as exc:
@@ -75,8 +78,8 @@ def login() -> Any:
     if lang:
         session["lang"] = lang
     resp = redirect(_safe_next(request.form.get("next")), 303)
-    sessions.remember_device(resp, user.email, current_app.session_interface.get_cookie_secure(
-        current_app))
+    sessions.remember_device(resp, user.email, user.session_generation,
+                             current_app.session_interface.get_cookie_secure(current_app))
     return resp
 
 
@@ -105,7 +108,9 @@ def password() -> Any:
         data = PasswordForm().load(request.form)
     except ValidationError as exc:
         return page("password.html", 422, errors=errors_of(exc))
-    weak = weakness(data["new"], user.email)
+    # The site's own name is as guessable as the product's ("consoleconsole1").
+    host = request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else ""
+    weak = weakness(data["new"], user.email, host.split("."))
     if weak is not None:
         return page("password.html", 422, errors={"new": [weak]})
     k = kelisim()
@@ -115,8 +120,12 @@ def password() -> Any:
             row = s.get(AdminUser, user.id)
             assert row is not None
             stored = row.password_hash
+            previous = previous_hashes(s, row.id)
         if not verify_password(stored, data["current"]):
             return page("password.html", 422, errors={"current": ["wrong_password"]})
+        # Not the current one, nor one of the last (the one-time password among them).
+        if reuses([stored, *previous], data["new"]):
+            return page("password.html", 422, errors={"new": ["password_reused"]})
         new_hash = hash_password(data["new"])
     except PasswordChecksBusy as exc:
         return _throttled("password.html", exc.retry_after, 503, "busy")
@@ -126,7 +135,7 @@ def password() -> Any:
         assert row is not None
         if row.password_hash != stored:  # changed meanwhile: check against the new one
             return page("password.html", 422, errors={"current": ["wrong_password"]})
-        row.password_hash = new_hash
+        retire_password(s, row, new_hash, when)
         row.must_change_password = False
         row.session_generation += 1
         # Every session of the user ends (a stolen cookie too); this browser gets a new one.
@@ -134,8 +143,13 @@ def password() -> Any:
         sid = sessions.start(s, row, when, k.settings.admin_session_hours,
                              request.remote_addr or "-")
         audit(s, "user.password_changed", f"user/{row.email}")
+        email, generation = row.email, row.session_generation
     session["sid"] = sid
-    return redirect(url_for("admin.apps.index"), 303)
+    resp = redirect(url_for("admin.apps.index"), 303)
+    # The change ended the account's device trust everywhere; this browser keeps it.
+    sessions.remember_device(resp, email, generation,
+                             current_app.session_interface.get_cookie_secure(current_app))
+    return resp
 
 
 @bp.get("/lang/<code>")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from server.admin import sessions
 from server.admin.forms import UserCreateForm, UserUpdateForm, errors_of
 from server.admin.models import AdminUser
-from server.admin.security import hash_password, new_password, now, requires
+from server.admin.security import hash_password, new_password, now, requires, retire_password
 from server.admin.users import UserError, create_user
 from server.admin.views import audit, kelisim, page
 
@@ -110,7 +110,7 @@ def _apply(user_id: int, data: dict[str, Any]) -> tuple[str, str] | None:
             user.disabled = False
         else:
             assert password is not None and new_password_hash is not None
-            user.password_hash = new_password_hash
+            retire_password(s, user, new_password_hash, now())
             user.must_change_password = True
             created = (user.email, password)
         user.session_generation += 1
