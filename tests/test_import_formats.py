@@ -476,3 +476,100 @@ def test_the_console_refuses_a_hostile_docx_and_stores_no_draft(
     assert "IMPORT_MAX_PARAGRAPHS" in resp.get_data(True)
     with kelisim.db.session(readonly=True) as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Draft)) == 0
+
+
+# -- issue 17 red team: forms drawn many times, runs, controls ----------------------------
+def _pdf_drawing_a_form(uses: int, ops: int, nested: int = 0) -> bytes:
+    """One text page that draws the form /X0 ``uses`` times; /X0 holds ``ops`` path
+    operators (a 970-byte file at 600 uses took 38 s). With ``nested``, the page draws /X1
+    ``uses`` times and /X1 draws /X0 ``nested`` times."""
+    from minipdf import assemble, text_stream
+
+    page = text_stream(["A policy page with enough letters to be text."]) + b"\n" \
+        + (b"/X1 Do\n" if nested else b"/X0 Do\n") * uses
+    form = b"0 0 m 1 1 l S\n" * (ops // 3)
+
+    def stream(data: bytes, head: bytes = b"") -> bytes:
+        return b"<< " + head + b"/Length " + str(len(data)).encode() + b" >>\nstream\n" \
+            + data + b"\nendstream"
+
+    form_head = b"/Type /XObject /Subtype /Form /BBox [0 0 10 10] "
+    return assemble([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font "
+        b"<< /F1 5 0 R >> /XObject << /X0 6 0 R /X1 7 0 R >> >> /Contents 4 0 R >>",
+        stream(page),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        stream(form, form_head + b"/Resources << /Font << /F1 5 0 R >> >> "),
+        stream(b"/X0 Do\n" * nested, form_head
+               + b"/Resources << /Font << /F1 5 0 R >> /XObject << /X0 6 0 R >> >> "),
+    ])
+
+
+@pytest.fixture
+def operators(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many content operators pypdf's text extraction ran (its operator visitor,
+    wrapped: the count of work, not time)."""
+    from pypdf import PageObject
+
+    count = [0]
+    real = PageObject.extract_text
+
+    def extract_text(self: Any, *args: Any, **kwargs: Any) -> Any:
+        visitor = kwargs.get("visitor_operand_before")
+
+        def counting(*a: Any) -> None:
+            count[0] += 1
+            if visitor is not None:
+                visitor(*a)
+
+        kwargs["visitor_operand_before"] = counting
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(PageObject, "extract_text", extract_text)
+    return count
+
+
+def test_a_pdf_drawing_one_form_many_times_is_refused_before_extraction(
+        work: dict[str, int], operators: list[int]) -> None:
+    """600 × ``/X0 Do`` of a form of 2,000 path operators: 970 bytes, 38 s, accepted.
+    The forms' content is counted each time it is drawn, against MAX_PDF_CONTENT."""
+    data = _pdf_drawing_a_form(600, 2_000)
+    assert len(data) < 20_000
+    with pytest.raises(PolicyImportError, match=r"forms they draw counted each time they "
+                                                r"are drawn, are over 4,194,304 bytes"):
+        import_document(data, "forms.pdf", locale="en")
+    assert work["pages"] == 0 and operators[0] == 0
+
+
+def test_pdf_extraction_stops_at_the_operator_budget(operators: list[int]) -> None:
+    """Under the content cap, over the operators extraction may run (here a smaller
+    budget than MAX_PDF_OPERATORS, to be quick): stopped inside the forms, the count
+    bounded."""
+    from server.policy.importing.formats import ImportLimits
+
+    data = _pdf_drawing_a_form(50, 300, nested=20)  # 50 × 20 × 300 = 300,000 operators
+    limits = ImportLimits(max_pdf_operators=20_000)
+    with pytest.raises(PolicyImportError, match=r"more than 20,000 content operators "
+                                                r"to read \(MAX_PDF_CONTENT / 8\)"):
+        import_document(data, "nested.pdf", locale="en", limits=limits)
+    assert 20_000 < operators[0] < 20_000 + 400
+
+
+def test_pdf_extraction_inside_a_page_stops_at_the_time_limit() -> None:
+    """IMPORT_MAX_SECONDS is read inside a page too, every 4,096 operators."""
+    from server.policy.importing.formats import ImportLimits
+
+    ticks = iter(range(10**6))
+    limits = ImportLimits(max_seconds=3, clock=lambda: float(next(ticks)))
+    data = _pdf_drawing_a_form(50, 300, nested=20)
+    with pytest.raises(PolicyImportError, match=r"takes more than 3 s \(IMPORT_MAX_SECONDS\)"):
+        import_document(data, "slow-page.pdf", locale="en", limits=limits)
+    assert next(ticks) <= 6
+
+
+def test_a_pdf_with_a_form_of_text_is_still_read() -> None:
+    data = _pdf_drawing_a_form(3, 30)
+    result = import_document(data, "ok.pdf", locale="en")
+    assert "A policy page with enough letters" in result.documents["en"]

@@ -24,7 +24,18 @@ from server.policy.importing.text import escape_markdown
 if TYPE_CHECKING:
     from server.config import Settings
 
-__all__ = ["MAX_DOCX_UNPACKED", "MAX_PDF_CONTENT", "Extracted", "ImportLimits", "extract"]
+__all__ = ["MAX_DOCX_UNPACKED", "MAX_PDF_CONTENT", "MAX_PDF_OPERATORS", "Extracted",
+           "ImportLimits", "extract"]
+
+
+# A page's content streams, decoded, that no policy page needs: text extraction parses
+# them operator by operator in Python (seconds per megabyte).
+MAX_PDF_CONTENT = 4 * 1024 * 1024
+# Content operators text extraction may run in one file, those of forms (XObjects drawn
+# with ``Do``) counted each time they are drawn: one per 8 bytes of MAX_PDF_CONTENT. A
+# policy's text operators (a line's TJ) are tens of bytes; 2-byte ones ("n") would let a
+# file within MAX_PDF_CONTENT run 2 million (about 1 s per 500,000 measured).
+MAX_PDF_OPERATORS = MAX_PDF_CONTENT // 8
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,8 @@ class ImportLimits:
     max_paragraphs: int = 20_000
     max_pages: int = 300
     max_seconds: float = 30.0
+    # Not a setting: derived from MAX_PDF_CONTENT; tests give a smaller one.
+    max_pdf_operators: int = MAX_PDF_OPERATORS
     clock: Callable[[], float] = time.monotonic
 
     @classmethod
@@ -229,9 +242,56 @@ def _docx(data: bytes, filename: str, budget: _Budget) -> Extracted:
     return Extracted("docx", md + "\n", ["Word .docx converted to Markdown"])
 
 
-# A page's content streams, decoded, that no policy page needs: text extraction parses
-# them operator by operator in Python (seconds per megabyte).
-MAX_PDF_CONTENT = 4 * 1024 * 1024
+# The clock is read once per this many operators (and once per page).
+_OPERATORS_PER_TICK = 4096
+
+_DO_RE = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s*Do(?![^\s/\[\]()<>{}%])")
+
+
+class _OverBudget(Exception):
+    """Raised by the extraction visitor to stop pypdf; the PolicyImportError is raised
+    once pypdf has unwound (pypdf logs and skips an exception raised inside a form, so
+    the visitor keeps raising until it reaches the page)."""
+
+
+def _content_cost(data: bytes, resources: Any, filename: str, spent: int,
+                  costs: dict[int, int], open_forms: set[int]) -> int:
+    """``spent`` plus the bytes of content that drawing ``data`` makes text extraction
+    parse: its own and, for each ``/Name Do`` of a form XObject, the form's (nested forms
+    included) once per use, as pypdf parses a form again each time it is drawn.
+
+    Raises:
+        PolicyImportError: the total passes MAX_PDF_CONTENT.
+    """
+    spent += len(data)
+    if spent > MAX_PDF_CONTENT:
+        raise PolicyImportError(
+            f"{filename}: its pages' content streams, with the forms they draw counted "
+            f"each time they are drawn, are over {MAX_PDF_CONTENT:,} bytes, far more than "
+            f"a policy's text needs", filename)
+    xobjects = resources.get("/XObject") if resources is not None else None
+    xobjects = xobjects.get_object() if xobjects is not None else None
+    if not xobjects or b"Do" not in data:
+        return spent
+    uses: dict[bytes, int] = {}
+    for name in _DO_RE.findall(data):
+        uses[name] = uses.get(name, 0) + 1
+    for name, n in uses.items():
+        form = xobjects.get("/" + name.decode("latin-1"))
+        form = form.get_object() if form is not None else None
+        if form is None or form.get("/Subtype") != "/Form" or id(form) in open_forms:
+            continue  # an image, a missing name, or a cycle (pypdf skips one)
+        if id(form) not in costs:
+            open_forms.add(id(form))
+            try:
+                costs[id(form)] = _content_cost(form.get_data(), form.get("/Resources")
+                                                or resources, filename, 0, costs, open_forms)
+            finally:
+                open_forms.discard(id(form))
+        spent += n * costs[id(form)]
+        if spent > MAX_PDF_CONTENT:
+            return _content_cost(b"", None, filename, spent, costs, open_forms)
+    return spent
 
 
 def _pdf(data: bytes, filename: str, budget: _Budget) -> Extracted:
@@ -241,6 +301,32 @@ def _pdf(data: bytes, filename: str, budget: _Budget) -> Extracted:
     limit = budget.limits.max_pages
     pages: list[str] = []
     content = 0
+    costs: dict[int, int] = {}
+    operators = 0
+    max_operators = budget.limits.max_pdf_operators
+    over: list[PolicyImportError] = []
+
+    def count_operator(*_: Any) -> None:
+        # Called by pypdf before each operator it runs, in the page and in each form it
+        # draws: the work of extraction counted, not timed. Once over, every call raises
+        # (pypdf swallows an exception raised inside a form).
+        nonlocal operators
+        if over:
+            raise _OverBudget(over[0])
+        operators += 1
+        if operators > max_operators:
+            over.append(PolicyImportError(
+                f"{filename}: its text takes more than {max_operators:,} content "
+                f"operators to read (MAX_PDF_CONTENT / 8), far more than a policy "
+                f"needs; export the policy as text", filename))
+        elif operators % _OPERATORS_PER_TICK == 0:
+            try:
+                budget.tick()
+            except PolicyImportError as exc:
+                over.append(exc)
+        if over:
+            raise _OverBudget(over[0])
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -256,13 +342,21 @@ def _pdf(data: bytes, filename: str, budget: _Budget) -> Extracted:
         for page in reader.pages:
             budget.tick()
             contents = page.get_contents()
-            content += len(contents.get_data()) if contents is not None else 0
+            page_data = contents.get_data() if contents is not None else b""
+            content += len(page_data)
             if content > MAX_PDF_CONTENT:
                 raise PolicyImportError(
                     f"{filename}: its pages' content streams are over "
                     f"{MAX_PDF_CONTENT:,} bytes, far more than a policy's text needs",
                     filename)
-            text = page.extract_text() or ""
+            content = _content_cost(page_data, page.get("/Resources"), filename,
+                                    content - len(page_data), costs, set())
+            try:
+                text = page.extract_text(visitor_operand_before=count_operator) or ""
+            except _OverBudget:
+                raise over[0] from None
+            if over:  # raised inside a form, which pypdf then skipped
+                raise over[0]
             budget.add_text(text)
             pages.append(text)
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
