@@ -353,9 +353,11 @@ def test_a_docx_of_many_tiny_paragraphs_is_refused_before_any_is_converted(
     one paragraph object."""
     data = _docx_with_body("<w:p><w:r><w:t>a</w:t></w:r></w:p>" * 100_000)
     assert len(data) < 400_000
+    # Its 400,000 XML elements are refused as they inflate, before the paragraphs are
+    # counted (test_a_docx_table_of_many_cells_is_refused reaches that count).
     with pytest.raises(PolicyImportError,
-                       match=r"100,000 paragraphs and table cells, more than the 20,000 .* "
-                             r"\(IMPORT_MAX_PARAGRAPHS\)"):
+                       match=r"more than 200,000 XML elements .* "
+                             r"\(10 × IMPORT_MAX_PARAGRAPHS\)"):
         import_document(data, "tiny.docx", locale="en")
     assert work["paragraphs"] == 0
 
@@ -573,3 +575,87 @@ def test_a_pdf_with_a_form_of_text_is_still_read() -> None:
     data = _pdf_drawing_a_form(3, 30)
     result = import_document(data, "ok.pdf", locale="en")
     assert "A policy page with enough letters" in result.documents["en"]
+
+
+def test_a_docx_paragraph_of_a_million_runs_is_refused_before_python_docx_reads_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One paragraph of 1.3 million runs (109 KB zipped): 57 s and 1.3 GB, accepted. The
+    XML parts' elements are counted as they inflate; python-docx never opens the file."""
+    data = _docx_with_body("<w:p>" + "<w:r><w:t>a</w:t></w:r>" * 1_300_000 + "</w:p>")
+    assert len(data) < 200_000
+    ordinary = _docx()
+    opened = [0]
+    real = docx.Document
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        opened[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(docx, "Document", counting)
+    with pytest.raises(PolicyImportError,
+                       match=r"more than 200,000 XML elements .* \(10 × "
+                             r"IMPORT_MAX_PARAGRAPHS\)"):
+        import_document(data, "runs.docx", locale="en")
+    assert opened[0] == 0
+    # An ordinary document is still read.
+    assert import_document(ordinary, "policy.docx").documents
+    assert opened[0] == 1
+
+
+def test_control_and_bidi_characters_are_dropped_from_everything_imported() -> None:
+    """A title kept U+202E (it displays reversed); ESC, BEL and DEL stayed in the body."""
+    md = ("# Privacy \u202epolicy\u202c of Acme\x07\n\nWe keep \x1b[31mdata\x1b[0m for a "
+          "year\x7f. Bidi \u2066isolated\u2069 and \u202aembedded\u202c text, a C1 \x9b "
+          "control.\n\nPage one\x0cpage two, with a\ttab.\n")
+    result = import_document(md.encode(), "acme\x1b.md", locale="en")
+    doc, title = result.documents["en"], result.titles["en"]
+    assert title == "Privacy policy of Acme"
+    assert "We keep [31mdata[0m for a year." in doc
+    assert "Bidi isolated and embedded text, a C1  control." in doc
+    assert "Page one\npage two, with a\ttab." in doc
+    everything = doc + title + result.version_toml + result.label
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]",
+                         everything)
+    assert result.spec["title"]["en"] == "Privacy policy of Acme"
+
+
+def test_docx_and_pdf_text_lose_control_characters_too() -> None:
+    d = docx.Document()
+    d.add_paragraph("Privacy \u202eeciloP", style="Title")
+    d.add_paragraph("We keep data for a \u2067year\u2069 and delete it after. " * 3)
+    out = io.BytesIO()
+    d.save(out)  # XML itself refuses ESC and the like
+    result = import_document(out.getvalue(), "p.docx", locale="en")
+    assert result.titles["en"] == "Privacy eciloP"
+    assert "a year and delete" in result.documents["en"]
+    pdf = make_pdf([["Privacy \u202ePolicy", "We keep data\x1b for a year\x07 and delete",
+                     "it after that year."]])
+    text = import_document(pdf, "p.pdf", locale="en").documents["en"]
+    assert "We keep data for a year and delete" in text
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+
+
+@pytest.mark.parametrize("stamp", ["2024-02-29T25:61", "2024-02-29 24:00", "2024-02-29T23:60"])
+def test_an_impossible_time_after_a_valid_date_is_an_error_naming_the_line(
+        stamp: str) -> None:
+    text = f"Privacy Policy\n\nEffective: {stamp}\n\nWe keep data for a year.\n"
+    with pytest.raises(PolicyImportError, match=r"p\.txt:3: .* after 2024-02-29 is not a "
+                                                r"time of day"):
+        import_document(text.encode(), "p.txt", locale="en")
+    ok = import_document(text.replace(stamp, "2024-02-29T23:59").encode(), "p.txt",
+                         locale="en")
+    assert ok.stated_date == "2024-02-29"
+
+
+@pytest.mark.parametrize(("line", "label"), [
+    ("Version: 1e400", None), ("Version: 2beta", None), ("Version 1.2e4", None),
+    ("Version: 1.1.", "1.1"), ("Versiya: 3", "3"), ("Version: v2.0, updated", "2.0"),
+])
+def test_a_version_that_goes_on_in_letters_is_not_cut_short(line: str, label: str | None,
+                                                             ) -> None:
+    from server.policy.importing.text import find_label
+
+    assert find_label(f"Privacy Policy\n{line}\n") == label
+    result = import_document(f"Privacy Policy\n\n{line}\n\nWe keep data for a year.\n"
+                             .encode(), "p.txt", locale="en")
+    assert result.label == (label or "1.0")

@@ -133,10 +133,23 @@ def _decode(data: bytes, filename: str) -> str:
 MAX_DOCX_UNPACKED = 32 * 1024 * 1024
 
 
-def _check_unpacked_size(data: bytes, filename: str) -> None:
+# XML elements (runs, their properties, paragraphs, everything) a .docx may have in all
+# its parts, per paragraph IMPORT_MAX_PARAGRAPHS allows: a Word policy has a few runs of
+# a few elements per paragraph; python-docx spends tens of microseconds on each.
+ELEMENTS_PER_PARAGRAPH = 10
+
+
+def _check_unpacked(data: bytes, filename: str, budget: _Budget) -> None:
     """Refuse a .docx whose members would unpack to more than MAX_DOCX_UNPACKED bytes,
     reading only the zip's directory (sizes it states) and never more than that while
-    checking them (a directory can lie)."""
+    checking them (a directory can lie); and one whose XML parts have more elements than
+    ``ELEMENTS_PER_PARAGRAPH`` × IMPORT_MAX_PARAGRAPHS, counted by a streaming parser as
+    the parts inflate, before python-docx builds anything (a paragraph of a million runs
+    took a minute and 1.3 GB)."""
+    from lxml import etree
+
+    max_elements = ELEMENTS_PER_PARAGRAPH * budget.limits.max_paragraphs
+    elements = 0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             stated = sum(i.file_size for i in zf.infolist())
@@ -146,16 +159,32 @@ def _check_unpacked_size(data: bytes, filename: str) -> None:
                     f"{MAX_DOCX_UNPACKED:,} a policy document may have", filename)
             total = 0
             for info in zf.infolist():
+                xml = info.filename.lower().endswith((".xml", ".rels"))
+                parser = etree.XMLPullParser(events=("start",), resolve_entities=False,
+                                             no_network=True) if xml else None
                 with zf.open(info) as member:
-                    while chunk := member.read(1 << 20):
+                    while chunk := member.read(1 << 16):
                         total += len(chunk)
                         if total > MAX_DOCX_UNPACKED:
                             raise PolicyImportError(
                                 f"{filename}: unpacks to more than the "
                                 f"{MAX_DOCX_UNPACKED:,} bytes a policy document may have",
                                 filename)
+                        if parser is None:
+                            continue
+                        parser.feed(chunk)
+                        elements += sum(1 for _ in parser.read_events())
+                        if elements > max_elements:
+                            raise PolicyImportError(
+                                f"{filename}: more than {max_elements:,} XML elements "
+                                f"(runs, paragraphs, ...), more than a policy document "
+                                f"may have ({ELEMENTS_PER_PARAGRAPH} × "
+                                f"IMPORT_MAX_PARAGRAPHS); check the file, or export the "
+                                f"policy as plain text", filename)
+                if parser is not None:
+                    parser.close()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
-            zlib.error) as exc:
+            zlib.error, etree.LxmlError) as exc:
         raise PolicyImportError(f"{filename}: not a readable Word .docx file ({exc})",
                                 filename) from None
 
@@ -179,7 +208,7 @@ def _docx(data: bytes, filename: str, budget: _Budget) -> Extracted:
     from docx.table import Table, _Cell
     from lxml import etree
 
-    _check_unpacked_size(data, filename)
+    _check_unpacked(data, filename, budget)
     try:
         doc = Document(io.BytesIO(data))
         body = doc.element.body
