@@ -277,9 +277,9 @@ _OPERATORS_PER_TICK = 4096
 _DO_RE = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s*Do(?![^\s/\[\]()<>{}%])")
 
 
-class _OverBudget(Exception):
-    """Raised by the extraction visitor to stop pypdf; the PolicyImportError is raised
-    once pypdf has unwound (pypdf logs and skips an exception raised inside a form, so
+class _OverBudget(PolicyImportError):
+    """Raised by the extraction visitor to stop pypdf; the PolicyImportError it stands for
+    is raised once pypdf has unwound (pypdf logs and skips an exception raised inside a form, so
     the visitor keeps raising until it reaches the page)."""
 
 
@@ -341,7 +341,7 @@ def _pdf(data: bytes, filename: str, budget: _Budget) -> Extracted:
         # (pypdf swallows an exception raised inside a form).
         nonlocal operators
         if over:
-            raise _OverBudget(over[0])
+            raise _OverBudget(str(over[0]))
         operators += 1
         if operators > max_operators:
             over.append(PolicyImportError(
@@ -354,7 +354,7 @@ def _pdf(data: bytes, filename: str, budget: _Budget) -> Extracted:
             except PolicyImportError as exc:
                 over.append(exc)
         if over:
-            raise _OverBudget(over[0])
+            raise _OverBudget(str(over[0]))
 
     try:
         reader = PdfReader(io.BytesIO(data))
