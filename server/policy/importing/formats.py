@@ -44,8 +44,10 @@ class ImportLimits:
     produce (UTF-8 bytes: twice MAX_DOCUMENT_BYTES by default, a bilingual file), Word
     paragraphs and table cells, PDF pages, and seconds. A file over a limit is refused
     with a message naming it, as early as the limit can be known: a count before any
-    paragraph or page is converted, the text and the time as they grow. ``clock`` is the
-    monotonic clock the time limit reads (tests give their own)."""
+    paragraph or page is converted, the text and the time as they grow. PDF text
+    extraction may run ``max_pdf_operators`` content operators (MAX_PDF_OPERATORS, derived
+    from MAX_PDF_CONTENT; not a setting). ``clock`` is the monotonic clock the time limit
+    reads (tests give their own)."""
 
     max_text_bytes: int = 2 * 1024 * 1024
     max_paragraphs: int = 20_000
@@ -306,18 +308,20 @@ def _content_cost(data: bytes, resources: Any, filename: str, spent: int,
     for name in _DO_RE.findall(data):
         uses[name] = uses.get(name, 0) + 1
     for name, n in uses.items():
-        form = xobjects.get("/" + name.decode("latin-1"))
-        form = form.get_object() if form is not None else None
-        if form is None or form.get("/Subtype") != "/Form" or id(form) in open_forms:
+        ref = xobjects.get("/" + name.decode("latin-1"))
+        form = ref.get_object() if ref is not None else None
+        # An indirect object by its number; a direct one (alive in ``resources``) by id.
+        key = ref.idnum if hasattr(ref, "idnum") else -id(form)
+        if form is None or form.get("/Subtype") != "/Form" or key in open_forms:
             continue  # an image, a missing name, or a cycle (pypdf skips one)
-        if id(form) not in costs:
-            open_forms.add(id(form))
+        if key not in costs:
+            open_forms.add(key)
             try:
-                costs[id(form)] = _content_cost(form.get_data(), form.get("/Resources")
-                                                or resources, filename, 0, costs, open_forms)
+                costs[key] = _content_cost(form.get_data(), form.get("/Resources")
+                                           or resources, filename, 0, costs, open_forms)
             finally:
-                open_forms.discard(id(form))
-        spent += n * costs[id(form)]
+                open_forms.discard(key)
+        spent += n * costs[key]
         if spent > MAX_PDF_CONTENT:
             return _content_cost(b"", None, filename, spent, costs, open_forms)
     return spent
