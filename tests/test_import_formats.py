@@ -491,7 +491,8 @@ def _pdf_drawing_a_form(uses: int, ops: int, nested: int = 0) -> bytes:
 
     page = text_stream(["A policy page with enough letters to be text."]) + b"\n" \
         + (b"/X1 Do\n" if nested else b"/X0 Do\n") * uses
-    form = b"0 0 m 1 1 l S\n" * (ops // 3)
+    # A text operator in the form: pypdf skips parsing a form without one.
+    form = b"BT /F1 1 Tf (.) Tj ET\n" + b"0 0 m 1 1 l S\n" * (ops // 3)
 
     def stream(data: bytes, head: bytes = b"") -> bytes:
         data = zlib.compress(data, 9)
