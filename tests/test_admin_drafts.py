@@ -333,3 +333,27 @@ def test_a_language_without_its_titles_is_refused_unless_published_anyway(
     assert "ky: purposes.delivery.title" in event.details["missing_titles_allowed"]
     assert event.details["missing_titles_allowed"] == [
         "ky: purposes.delivery.title", "ky: purposes.notifications.title"]
+
+
+def test_a_document_edit_is_counted_in_utf8_bytes_against_max_document_bytes(
+        publisher: FlaskClient, kelisim: Kelisim) -> None:
+    """690,000 Cyrillic letters (1.38 MB in UTF-8) were saved into a draft over
+    MAX_DOCUMENT_BYTES (1 MiB): the form counted characters."""
+    draft_id = draft_from_current(publisher)
+    with kelisim.db.session(readonly=True) as s:
+        d = s.get(Draft, draft_id)
+        assert d is not None
+        before = dict(d.documents)
+    text = "# Политика\n\n" + "ж" * 690_000 + "\n"
+    size = len(text.encode())
+    resp = post(publisher, f"/admin/drafts/{draft_id}/doc/ru", {"text": text})
+    assert resp.status_code == 422
+    assert (f"{size:,} bytes in UTF-8, over the {kelisim.settings.max_document_bytes:,} "
+            f"of MAX_DOCUMENT_BYTES") in resp.get_data(True)
+    with kelisim.db.session(readonly=True) as s:
+        d = s.get(Draft, draft_id)
+        assert d is not None and d.documents == before
+    # Just under the limit in bytes is saved.
+    fits = "# Политика\n\n" + "ж" * ((kelisim.settings.max_document_bytes - 100) // 2) + "\n"
+    assert post(publisher, f"/admin/drafts/{draft_id}/doc/ru",
+                {"text": fits}).status_code == 303

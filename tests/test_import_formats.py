@@ -353,9 +353,11 @@ def test_a_docx_of_many_tiny_paragraphs_is_refused_before_any_is_converted(
     one paragraph object."""
     data = _docx_with_body("<w:p><w:r><w:t>a</w:t></w:r></w:p>" * 100_000)
     assert len(data) < 400_000
+    # Its 400,000 XML elements are refused as they inflate, before the paragraphs are
+    # counted (test_a_docx_table_of_many_cells_is_refused reaches that count).
     with pytest.raises(PolicyImportError,
-                       match=r"100,000 paragraphs and table cells, more than the 20,000 .* "
-                             r"\(IMPORT_MAX_PARAGRAPHS\)"):
+                       match=r"more than 200,000 XML elements .* "
+                             r"\(10 × IMPORT_MAX_PARAGRAPHS\)"):
         import_document(data, "tiny.docx", locale="en")
     assert work["paragraphs"] == 0
 
@@ -476,3 +478,188 @@ def test_the_console_refuses_a_hostile_docx_and_stores_no_draft(
     assert "IMPORT_MAX_PARAGRAPHS" in resp.get_data(True)
     with kelisim.db.session(readonly=True) as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Draft)) == 0
+
+
+# -- issue 17 red team: forms drawn many times, runs, controls ----------------------------
+def _pdf_drawing_a_form(uses: int, ops: int, nested: int = 0) -> bytes:
+    """One text page that draws the form /X0 ``uses`` times; /X0 holds ``ops`` path
+    operators (a 970-byte file at 600 uses took 38 s). With ``nested``, the page draws /X1
+    ``uses`` times and /X1 draws /X0 ``nested`` times."""
+    import zlib
+
+    from minipdf import assemble, text_stream
+
+    page = text_stream(["A policy page with enough letters to be text."]) + b"\n" \
+        + (b"/X1 Do\n" if nested else b"/X0 Do\n") * uses
+    # A text operator in the form: pypdf skips parsing a form without one.
+    form = b"BT /F1 1 Tf (.) Tj ET\n" + b"0 0 m 1 1 l S\n" * (ops // 3)
+
+    def stream(data: bytes, head: bytes = b"") -> bytes:
+        data = zlib.compress(data, 9)
+        return b"<< " + head + b"/Filter /FlateDecode /Length " + str(len(data)).encode() \
+            + b" >>\nstream\n" + data + b"\nendstream"
+
+    form_head = b"/Type /XObject /Subtype /Form /BBox [0 0 10 10] "
+    return assemble([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font "
+        b"<< /F1 5 0 R >> /XObject << /X0 6 0 R /X1 7 0 R >> >> /Contents 4 0 R >>",
+        stream(page),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        stream(form, form_head + b"/Resources << /Font << /F1 5 0 R >> >> "),
+        stream(b"/X0 Do\n" * nested, form_head
+               + b"/Resources << /Font << /F1 5 0 R >> /XObject << /X0 6 0 R >> >> "),
+    ])
+
+
+@pytest.fixture
+def operators(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many content operators pypdf's text extraction ran (its operator visitor,
+    wrapped: the count of work, not time)."""
+    from pypdf import PageObject
+
+    count = [0]
+    real = PageObject.extract_text
+
+    def extract_text(self: Any, *args: Any, **kwargs: Any) -> Any:
+        visitor = kwargs.get("visitor_operand_before")
+
+        def counting(*a: Any) -> None:
+            count[0] += 1
+            if visitor is not None:
+                visitor(*a)
+
+        kwargs["visitor_operand_before"] = counting
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(PageObject, "extract_text", extract_text)
+    return count
+
+
+def test_a_pdf_drawing_one_form_many_times_is_refused_before_extraction(
+        work: dict[str, int], operators: list[int]) -> None:
+    """600 × ``/X0 Do`` of a form of 2,000 path operators: 970 bytes, 38 s, accepted.
+    The forms' content is counted each time it is drawn, against MAX_PDF_CONTENT."""
+    data = _pdf_drawing_a_form(600, 2_000)
+    assert len(data) < 1_500
+    with pytest.raises(PolicyImportError, match=r"forms they draw counted each time they "
+                                                r"are drawn, are over 4,194,304 bytes"):
+        import_document(data, "forms.pdf", locale="en")
+    assert work["pages"] == 0 and operators[0] == 0
+
+
+def test_pdf_extraction_stops_at_the_operator_budget(operators: list[int]) -> None:
+    """Under the content cap, over the operators extraction may run (here a smaller
+    budget than MAX_PDF_OPERATORS, to be quick): stopped inside the forms, the count
+    bounded."""
+    from server.policy.importing.formats import ImportLimits
+
+    data = _pdf_drawing_a_form(50, 300, nested=20)  # 50 × 20 × 300 = 300,000 operators
+    limits = ImportLimits(max_pdf_operators=20_000)
+    with pytest.raises(PolicyImportError, match=r"more than 20,000 content operators "
+                                                r"to read \(MAX_PDF_CONTENT / 8\)"):
+        import_document(data, "nested.pdf", locale="en", limits=limits)
+    assert 20_000 < operators[0] < 20_000 + 400
+
+
+def test_pdf_extraction_inside_a_page_stops_at_the_time_limit() -> None:
+    """IMPORT_MAX_SECONDS is read inside a page too, every 4,096 operators."""
+    from server.policy.importing.formats import ImportLimits
+
+    ticks = iter(range(10**6))
+    limits = ImportLimits(max_seconds=3, clock=lambda: float(next(ticks)))
+    data = _pdf_drawing_a_form(50, 300, nested=20)
+    with pytest.raises(PolicyImportError, match=r"takes more than 3 s \(IMPORT_MAX_SECONDS\)"):
+        import_document(data, "slow-page.pdf", locale="en", limits=limits)
+    assert next(ticks) <= 6
+
+
+def test_a_pdf_with_a_form_of_text_is_still_read() -> None:
+    data = _pdf_drawing_a_form(3, 30)
+    result = import_document(data, "ok.pdf", locale="en")
+    assert "A policy page with enough letters" in result.documents["en"]
+
+
+def test_a_docx_paragraph_of_a_million_runs_is_refused_before_python_docx_reads_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One paragraph of 1.3 million runs (109 KB zipped): 57 s and 1.3 GB, accepted. The
+    XML parts' elements are counted as they inflate; python-docx never opens the file."""
+    data = _docx_with_body("<w:p>" + "<w:r><w:t>a</w:t></w:r>" * 1_300_000 + "</w:p>")
+    assert len(data) < 200_000
+    ordinary = _docx()
+    opened = [0]
+    real = docx.Document
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        opened[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(docx, "Document", counting)
+    with pytest.raises(PolicyImportError,
+                       match=r"more than 200,000 XML elements .* \(10 × "
+                             r"IMPORT_MAX_PARAGRAPHS\)"):
+        import_document(data, "runs.docx", locale="en")
+    assert opened[0] == 0
+    # An ordinary document is still read.
+    assert import_document(ordinary, "policy.docx").documents
+    assert opened[0] == 1
+
+
+def test_control_and_bidi_characters_are_dropped_from_everything_imported() -> None:
+    """A title kept U+202E (it displays reversed); ESC, BEL and DEL stayed in the body."""
+    md = ("# Privacy \u202epolicy\u202c of Acme\x07\n\nWe keep \x1b[31mdata\x1b[0m for a "
+          "year\x7f. Bidi \u2066isolated\u2069 and \u202aembedded\u202c text, a C1 \x9b "
+          "control.\n\nPage one\x0cpage two, with a\ttab.\n")
+    result = import_document(md.encode(), "acme\x1b.md", locale="en")
+    doc, title = result.documents["en"], result.titles["en"]
+    assert title == "Privacy policy of Acme"
+    assert "We keep [31mdata[0m for a year." in doc
+    assert "Bidi isolated and embedded text, a C1  control." in doc
+    assert "Page one\npage two, with a\ttab." in doc
+    everything = doc + title + result.version_toml + result.label
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]",
+                         everything)
+    assert result.spec["title"]["en"] == "Privacy policy of Acme"
+
+
+def test_docx_and_pdf_text_lose_control_characters_too() -> None:
+    d = docx.Document()
+    d.add_paragraph("Privacy \u202eeciloP", style="Title")
+    d.add_paragraph("We keep data for a \u2067year\u2069 and delete it after. " * 3)
+    out = io.BytesIO()
+    d.save(out)  # XML itself refuses ESC and the like
+    result = import_document(out.getvalue(), "p.docx", locale="en")
+    assert result.titles["en"] == "Privacy eciloP"
+    assert "a year and delete" in result.documents["en"]
+    pdf = make_pdf([["Privacy \u202ePolicy", "We keep data\x1b for a year\x07 and delete",
+                     "it after that year."]])
+    text = import_document(pdf, "p.pdf", locale="en").documents["en"]
+    assert "We keep data for a year and delete" in text
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+
+
+@pytest.mark.parametrize("stamp", ["2024-02-29T25:61", "2024-02-29 24:00", "2024-02-29T23:60"])
+def test_an_impossible_time_after_a_valid_date_is_an_error_naming_the_line(
+        stamp: str) -> None:
+    text = f"Privacy Policy\n\nEffective: {stamp}\n\nWe keep data for a year.\n"
+    with pytest.raises(PolicyImportError, match=r"p\.txt:3: .* after 2024-02-29 is not a "
+                                                r"time of day"):
+        import_document(text.encode(), "p.txt", locale="en")
+    ok = import_document(text.replace(stamp, "2024-02-29T23:59").encode(), "p.txt",
+                         locale="en")
+    assert ok.stated_date == "2024-02-29"
+
+
+@pytest.mark.parametrize(("line", "label"), [
+    ("Version: 1e400", None), ("Version: 2beta", None), ("Version 1.2e4", None),
+    ("Version: 1.1.", "1.1"), ("Versiya: 3", "3"), ("Version: v2.0, updated", "2.0"),
+])
+def test_a_version_that_goes_on_in_letters_is_not_cut_short(line: str, label: str | None,
+                                                             ) -> None:
+    from server.policy.importing.text import find_label
+
+    assert find_label(f"Privacy Policy\n{line}\n") == label
+    result = import_document(f"Privacy Policy\n\n{line}\n\nWe keep data for a year.\n"
+                             .encode(), "p.txt", locale="en")
+    assert result.label == (label or "1.0")

@@ -22,7 +22,7 @@ from client_sdk.protocol.records import RECORD_ACTIONS
 from client_sdk.protocol.timeutil import format_time, parse_duration
 from server.admin.models import ROLES
 
-__all__ = ["DraftForm", "LoginForm", "PasswordForm", "ResolveForm", "SearchForm",
+__all__ = ["DocumentForm", "DraftForm", "LoginForm", "PasswordForm", "ResolveForm", "SearchForm",
            "SettingsForm", "UploadForm", "UserCreateForm", "UserUpdateForm", "errors_of"]
 
 _UUID = validate.Regexp(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z",
@@ -177,6 +177,20 @@ class DraftForm(Form):
 
 
 class DocumentForm(Form):
-    text = fields.String(required=True, validate=validate.Length(max=1024 * 1024))
+    """A draft's document in one locale; ``max_bytes`` is MAX_DOCUMENT_BYTES, counted in
+    UTF-8 bytes as publishing counts them (a Cyrillic letter is two)."""
+
+    text = fields.String(required=True)
     summary = fields.String(validate=validate.Length(max=2000))
     title = fields.String(validate=validate.Length(max=200))
+
+    def __init__(self, *, max_bytes: int = 1024 * 1024, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_bytes = max_bytes
+
+    @validates("text")
+    def _size(self, value: str, **kwargs: Any) -> None:
+        size = len(value.encode("utf-8", "surrogatepass"))
+        if size > self.max_bytes:
+            raise ValidationError(f"{size:,} bytes in UTF-8, over the {self.max_bytes:,} of "
+                                  f"MAX_DOCUMENT_BYTES")

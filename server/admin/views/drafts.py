@@ -235,7 +235,7 @@ def document(draft_id: int, locale: str) -> Any:
     k = kelisim()
     if request.method == "POST":
         try:
-            data = DocumentForm().load(request.form)
+            data = DocumentForm(max_bytes=k.settings.max_document_bytes).load(request.form)
         except ValidationError as exc:
             with k.db.session(readonly=True) as s:
                 d, app = _get(s, draft_id)

@@ -24,7 +24,18 @@ from server.policy.importing.text import escape_markdown
 if TYPE_CHECKING:
     from server.config import Settings
 
-__all__ = ["MAX_DOCX_UNPACKED", "MAX_PDF_CONTENT", "Extracted", "ImportLimits", "extract"]
+__all__ = ["MAX_DOCX_UNPACKED", "MAX_PDF_CONTENT", "MAX_PDF_OPERATORS", "Extracted",
+           "ImportLimits", "extract"]
+
+
+# A page's content streams, decoded, that no policy page needs: text extraction parses
+# them operator by operator in Python (seconds per megabyte).
+MAX_PDF_CONTENT = 4 * 1024 * 1024
+# Content operators text extraction may run in one file, those of forms (XObjects drawn
+# with ``Do``) counted each time they are drawn: one per 8 bytes of MAX_PDF_CONTENT. A
+# policy's text operators (a line's TJ) are tens of bytes; 2-byte ones ("n") would let a
+# file within MAX_PDF_CONTENT run 2 million (about 1 s per 500,000 measured).
+MAX_PDF_OPERATORS = MAX_PDF_CONTENT // 8
 
 
 @dataclass(frozen=True)
@@ -33,13 +44,17 @@ class ImportLimits:
     produce (UTF-8 bytes: twice MAX_DOCUMENT_BYTES by default, a bilingual file), Word
     paragraphs and table cells, PDF pages, and seconds. A file over a limit is refused
     with a message naming it, as early as the limit can be known: a count before any
-    paragraph or page is converted, the text and the time as they grow. ``clock`` is the
-    monotonic clock the time limit reads (tests give their own)."""
+    paragraph or page is converted, the text and the time as they grow. PDF text
+    extraction may run ``max_pdf_operators`` content operators (MAX_PDF_OPERATORS, derived
+    from MAX_PDF_CONTENT; not a setting). ``clock`` is the monotonic clock the time limit
+    reads (tests give their own)."""
 
     max_text_bytes: int = 2 * 1024 * 1024
     max_paragraphs: int = 20_000
     max_pages: int = 300
     max_seconds: float = 30.0
+    # Not a setting: derived from MAX_PDF_CONTENT; tests give a smaller one.
+    max_pdf_operators: int = MAX_PDF_OPERATORS
     clock: Callable[[], float] = time.monotonic
 
     @classmethod
@@ -120,10 +135,23 @@ def _decode(data: bytes, filename: str) -> str:
 MAX_DOCX_UNPACKED = 32 * 1024 * 1024
 
 
-def _check_unpacked_size(data: bytes, filename: str) -> None:
+# XML elements (runs, their properties, paragraphs, everything) a .docx may have in all
+# its parts, per paragraph IMPORT_MAX_PARAGRAPHS allows: a Word policy has a few runs of
+# a few elements per paragraph; python-docx spends tens of microseconds on each.
+ELEMENTS_PER_PARAGRAPH = 10
+
+
+def _check_unpacked(data: bytes, filename: str, budget: _Budget) -> None:
     """Refuse a .docx whose members would unpack to more than MAX_DOCX_UNPACKED bytes,
     reading only the zip's directory (sizes it states) and never more than that while
-    checking them (a directory can lie)."""
+    checking them (a directory can lie); and one whose XML parts have more elements than
+    ``ELEMENTS_PER_PARAGRAPH`` × IMPORT_MAX_PARAGRAPHS, counted by a streaming parser as
+    the parts inflate, before python-docx builds anything (a paragraph of a million runs
+    took a minute and 1.3 GB)."""
+    from lxml import etree
+
+    max_elements = ELEMENTS_PER_PARAGRAPH * budget.limits.max_paragraphs
+    elements = 0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             stated = sum(i.file_size for i in zf.infolist())
@@ -133,16 +161,32 @@ def _check_unpacked_size(data: bytes, filename: str) -> None:
                     f"{MAX_DOCX_UNPACKED:,} a policy document may have", filename)
             total = 0
             for info in zf.infolist():
+                xml = info.filename.lower().endswith((".xml", ".rels"))
+                parser = etree.XMLPullParser(events=("start",), resolve_entities=False,
+                                             no_network=True) if xml else None
                 with zf.open(info) as member:
-                    while chunk := member.read(1 << 20):
+                    while chunk := member.read(1 << 16):
                         total += len(chunk)
                         if total > MAX_DOCX_UNPACKED:
                             raise PolicyImportError(
                                 f"{filename}: unpacks to more than the "
                                 f"{MAX_DOCX_UNPACKED:,} bytes a policy document may have",
                                 filename)
+                        if parser is None:
+                            continue
+                        parser.feed(chunk)
+                        elements += sum(1 for _ in parser.read_events())
+                        if elements > max_elements:
+                            raise PolicyImportError(
+                                f"{filename}: more than {max_elements:,} XML elements "
+                                f"(runs, paragraphs, ...), more than a policy document "
+                                f"may have ({ELEMENTS_PER_PARAGRAPH} × "
+                                f"IMPORT_MAX_PARAGRAPHS); check the file, or export the "
+                                f"policy as plain text", filename)
+                if parser is not None:
+                    parser.close()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
-            zlib.error) as exc:
+            zlib.error, etree.LxmlError) as exc:
         raise PolicyImportError(f"{filename}: not a readable Word .docx file ({exc})",
                                 filename) from None
 
@@ -166,7 +210,7 @@ def _docx(data: bytes, filename: str, budget: _Budget) -> Extracted:
     from docx.table import Table, _Cell
     from lxml import etree
 
-    _check_unpacked_size(data, filename)
+    _check_unpacked(data, filename, budget)
     try:
         doc = Document(io.BytesIO(data))
         body = doc.element.body
@@ -229,9 +273,58 @@ def _docx(data: bytes, filename: str, budget: _Budget) -> Extracted:
     return Extracted("docx", md + "\n", ["Word .docx converted to Markdown"])
 
 
-# A page's content streams, decoded, that no policy page needs: text extraction parses
-# them operator by operator in Python (seconds per megabyte).
-MAX_PDF_CONTENT = 4 * 1024 * 1024
+# The clock is read once per this many operators (and once per page).
+_OPERATORS_PER_TICK = 4096
+
+_DO_RE = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s*Do(?![^\s/\[\]()<>{}%])")
+
+
+class _OverBudget(PolicyImportError):
+    """Raised by the extraction visitor to stop pypdf; the PolicyImportError it stands for
+    is raised once pypdf has unwound (pypdf logs and skips an exception raised inside a form, so
+    the visitor keeps raising until it reaches the page)."""
+
+
+def _content_cost(data: bytes, resources: Any, filename: str, spent: int,
+                  costs: dict[int, int], open_forms: set[int]) -> int:
+    """``spent`` plus the bytes of content that drawing ``data`` makes text extraction
+    parse: its own and, for each ``/Name Do`` of a form XObject, the form's (nested forms
+    included) once per use, as pypdf parses a form again each time it is drawn.
+
+    Raises:
+        PolicyImportError: the total passes MAX_PDF_CONTENT.
+    """
+    spent += len(data)
+    if spent > MAX_PDF_CONTENT:
+        raise PolicyImportError(
+            f"{filename}: its pages' content streams, with the forms they draw counted "
+            f"each time they are drawn, are over {MAX_PDF_CONTENT:,} bytes, far more than "
+            f"a policy's text needs", filename)
+    xobjects = resources.get("/XObject") if resources is not None else None
+    xobjects = xobjects.get_object() if xobjects is not None else None
+    if not xobjects or b"Do" not in data:
+        return spent
+    uses: dict[bytes, int] = {}
+    for name in _DO_RE.findall(data):
+        uses[name] = uses.get(name, 0) + 1
+    for name, n in uses.items():
+        ref = xobjects.get("/" + name.decode("latin-1"))
+        form = ref.get_object() if ref is not None else None
+        # An indirect object by its number; a direct one (alive in ``resources``) by id.
+        key = ref.idnum if hasattr(ref, "idnum") else -id(form)
+        if form is None or form.get("/Subtype") != "/Form" or key in open_forms:
+            continue  # an image, a missing name, or a cycle (pypdf skips one)
+        if key not in costs:
+            open_forms.add(key)
+            try:
+                costs[key] = _content_cost(form.get_data(), form.get("/Resources")
+                                           or resources, filename, 0, costs, open_forms)
+            finally:
+                open_forms.discard(key)
+        spent += n * costs[key]
+        if spent > MAX_PDF_CONTENT:
+            return _content_cost(b"", None, filename, spent, costs, open_forms)
+    return spent
 
 
 def _pdf(data: bytes, filename: str, budget: _Budget) -> Extracted:
@@ -241,6 +334,32 @@ def _pdf(data: bytes, filename: str, budget: _Budget) -> Extracted:
     limit = budget.limits.max_pages
     pages: list[str] = []
     content = 0
+    costs: dict[int, int] = {}
+    operators = 0
+    max_operators = budget.limits.max_pdf_operators
+    over: list[PolicyImportError] = []
+
+    def count_operator(*_: Any) -> None:
+        # Called by pypdf before each operator it runs, in the page and in each form it
+        # draws: the work of extraction counted, not timed. Once over, every call raises
+        # (pypdf swallows an exception raised inside a form).
+        nonlocal operators
+        if over:
+            raise _OverBudget(str(over[0]))
+        operators += 1
+        if operators > max_operators:
+            over.append(PolicyImportError(
+                f"{filename}: its text takes more than {max_operators:,} content "
+                f"operators to read (MAX_PDF_CONTENT / 8), far more than a policy "
+                f"needs; export the policy as text", filename))
+        elif operators % _OPERATORS_PER_TICK == 0:
+            try:
+                budget.tick()
+            except PolicyImportError as exc:
+                over.append(exc)
+        if over:
+            raise _OverBudget(str(over[0]))
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -256,13 +375,21 @@ def _pdf(data: bytes, filename: str, budget: _Budget) -> Extracted:
         for page in reader.pages:
             budget.tick()
             contents = page.get_contents()
-            content += len(contents.get_data()) if contents is not None else 0
+            page_data = contents.get_data() if contents is not None else b""
+            content += len(page_data)
             if content > MAX_PDF_CONTENT:
                 raise PolicyImportError(
                     f"{filename}: its pages' content streams are over "
                     f"{MAX_PDF_CONTENT:,} bytes, far more than a policy's text needs",
                     filename)
-            text = page.extract_text() or ""
+            content = _content_cost(page_data, page.get("/Resources"), filename,
+                                    content - len(page_data), costs, set())
+            try:
+                text = page.extract_text(visitor_operand_before=count_operator) or ""
+            except _OverBudget:
+                raise over[0] from None
+            if over:  # raised inside a form, which pypdf then skipped
+                raise over[0]
             budget.add_text(text)
             pages.append(text)
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -26,6 +26,7 @@ from server.policy.importing.text import (
     keep_structure,
     looks_like_markdown,
     parse_front_matter,
+    strip_controls,
     text_to_markdown,
     title_of,
     unligature,
@@ -90,7 +91,8 @@ def _version_toml(label: str, stated_date: str | None, locales: list[str],
         return "{ " + ", ".join(f"{k} = {_toml_str(v)}" for k, v in values.items()) + " }"
 
     lines = [
-        f"# Imported from {Path(filename).name} by `kelisim import`.",
+        f"# Imported from {' '.join(strip_controls(Path(filename).name).split())} by "
+        f"`kelisim import`.",
         "# Lines marked REVIEW hold placeholders: an importer cannot know the purposes, the",
         "# data each one uses, the vendors or the Law 94-V flags. Make each say what the",
         "# policy says, then delete its marker; `kelisim publish` refuses this file until then.",
@@ -151,7 +153,9 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
     if locale is not None and not is_publishable_locale(locale):
         raise PolicyImportError(f"--locale {locale!r}: use kk, ru, en, uz, uz-Cyrl or ky")
     source = extract(data, filename, limits)
-    text = unicodedata.normalize("NFC", unligature(source.text))
+    # Control and bidi override characters go before anything is made of the text: the
+    # documents, titles, label and date all come from it.
+    text = unicodedata.normalize("NFC", unligature(strip_controls(source.text)))
     meta, body = parse_front_matter(text)
     is_markdown = source.kind in ("markdown", "docx") or (
         source.kind == "text" and looks_like_markdown(body))

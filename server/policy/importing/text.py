@@ -34,7 +34,7 @@ from server.errors import PolicyImportError
 
 __all__ = ["HYPHEN_PARTICLES", "HYPHEN_PREFIXES", "escape_markdown", "find_date", "find_label",
            "join_hyphenated", "keep_structure", "looks_like_markdown", "parse_front_matter",
-           "split_header", "text_to_markdown", "title_of", "unligature"]
+           "split_header", "strip_controls", "text_to_markdown", "title_of", "unligature"]
 
 # Words that introduce a date or a version in a policy's header, in the five languages.
 _HEADER_KEYS = (
@@ -48,7 +48,9 @@ _HEADER_KEYS = (
 _KEY_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in _HEADER_KEYS) + r")\s*:",
                      re.IGNORECASE)
 _VERSION_RE = re.compile(r"(?<!\w)(?:version|versiya|версия|редакция|нұсқасы|нұсқа)"
-                         r"\s*[:№#]?\s*v?([0-9]{1,4}(?:\.[0-9]{1,4}){0,3})(?![0-9.]*[0-9])",
+                         r"\s*[:№#]?\s*v?([0-9]{1,4}(?:\.[0-9]{1,4}){0,3})(?![0-9.]*[0-9])"
+                         # "1e400", "2beta": not a label to cut short; none is taken.
+                         r"(?![.]?\w)",
                          re.IGNORECASE)
 _NUMBERED_RE = re.compile(r"^([0-9]+(\.[0-9]+)*)\.?\s+\S")
 _BULLET_RE = re.compile(r"^\s*[•·▪●◦\-–—*]\s+")
@@ -315,10 +317,25 @@ def text_to_markdown(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", md).strip() + "\n"
 
 
+# C0 and C1 control characters but tab and newline (ESC, BEL, DEL: a careless editor's,
+# or a terminal escape planted in a file), and the bidirectional overrides, embeddings and
+# isolates (U+202A-202E, U+2066-2069) that make text display other than it reads.
+_CONTROLS_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Page and line breaks among them (a PDF's form feed) still break the line.
+_BREAKS_RE = re.compile("[\x0b\x0c\x1c-\x1e\x85]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (but newline and tab) and without bidi
+    override, embedding and isolate controls; a form feed, vertical tab or NEL becomes a
+    newline."""
+    return _CONTROLS_RE.sub("", _BREAKS_RE.sub("\n", text))
+
+
 def _no_controls(text: str) -> str:
-    # A title is one line of words: control characters (U+007F from a careless editor)
-    # are no part of it, and TOML refuses them in a string.
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc").strip()
+    # A title is one line of words: no control characters (TOML refuses them in a string),
+    # no tab, and no bidi controls.
+    return strip_controls(text).replace("\t", " ").replace("\n", " ").strip()
 
 
 def title_of(markdown: str, meta: dict[str, str]) -> str | None:
@@ -348,13 +365,18 @@ _STATED_RE = re.compile(r"(?i)(updated|effective|last\s+modified|обновле�
                         r"жаңыртыл\w*|күчүнө)")
 
 
+# A time of day written after a date: "2024-02-29T10:30", "01.11.2025 10:30:00".
+_TIME_RE = re.compile(r"(?:T|[ \t]+)([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?![0-9])")
+
+
 def find_date(text: str, filename: str = "the file") -> str | None:
     """The date the policy states for itself (effective / last updated), as YYYY-MM-DD:
     a date after such words first, else the first date; never the date of a law it cites.
 
     Raises:
         PolicyImportError: the date that would be taken does not exist ("Effective:
-            2024-02-30"), naming its line.
+            2024-02-30"), or the time written after it ("2024-02-29T25:61"), naming
+            its line.
     """
     head = text[:3000]
     patterns: list[tuple[str, Callable[[re.Match[str]], tuple[Any, Any, Any]]]] = [
@@ -369,7 +391,7 @@ def find_date(text: str, filename: str = "the file") -> str | None:
         (r"\b([0-9]{1,2}) ([А-Яа-яё]+) ([0-9]{4})\b",
          lambda m: (m[3], _MONTHS.get(m[2].lower()), m[1])),
     ]
-    found: list[tuple[int, int, str]] = []
+    found: list[tuple[int, int, int, str]] = []
     for pattern, parts in patterns:
         for m in re.finditer(pattern, head):
             y, mo, d = parts(m)
@@ -388,21 +410,28 @@ def find_date(text: str, filename: str = "the file") -> str | None:
             if _LAW_RE.search(before[-60:]) or _LAW_NUMBER_RE.match(after):
                 continue
             stated = 0 if _STATED_RE.search(before) else 1
-            found.append((stated, m.start(), f"{y_i:04d}-{mo_i:02d}-{d_i:02d}"))
+            found.append((stated, m.start(), m.end(), f"{y_i:04d}-{mo_i:02d}-{d_i:02d}"))
     if not found:
         return None
-    _, start, date = min(found)
+    _, start, end, date = min(found)
+    line = head[:start].count("\n") + 1
     try:
         datetime.date.fromisoformat(date)
     except ValueError:
-        line = head[:start].count("\n") + 1
         raise PolicyImportError(f"{filename}:{line}: {date} is not a date (no such day); "
                                 f"correct the date the policy states", filename,
                                 line) from None
+    time = _TIME_RE.match(head, end)
+    if time and not (int(time[1]) <= 23 and int(time[2]) <= 59
+                     and int(time[3] or 0) <= 59):
+        raise PolicyImportError(f"{filename}:{line}: {time[0].strip()} after {date} is "
+                                f"not a time of day; correct the date the policy states",
+                                filename, line)
     return date
 
 
 def find_label(text: str) -> str | None:
-    """The version the policy states near its top ("Versiya: 1.1", "Редакция 3"), if any."""
+    """The version the policy states near its top ("Versiya: 1.1", "Редакция 3"), if any;
+    a version that goes on in letters ("1e400", "2beta") is not taken, never cut short."""
     m = _VERSION_RE.search(text[:1500])
     return m.group(1) if m else None
