@@ -179,3 +179,9 @@ def test_a_user_who_declined_reaches_their_privacy_settings(run: dict[str, Any])
     assert en["agreed_to"] not in text and en["purposes"] in text
     assert r["withdraw_disabled"] is True
 
+
+def test_dialog_buttons_are_as_tall_as_each_other(run: dict[str, Any]) -> None:
+    for name in ("withdraw", "deletion"):
+        cancel_h, ok_h, cancel_y, ok_y = run["dialogs"][name]
+        assert cancel_h == ok_h and cancel_y == ok_y, (name, run["dialogs"][name])
+

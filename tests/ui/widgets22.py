@@ -17,8 +17,8 @@ from client_sdk.kivy import ConsentScreen, ConsentSettings, NoticeBanner, theme
 
 
 def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
-    for step in (fallback, read_modal, age_row, company_number, age_hint, declined, pill,
-                 shots):
+    for step in (fallback, read_modal, age_row, company_number, age_hint, declined,
+                 dialog_buttons, pill, shots):
         yield from step(d, cfg)
 
 
@@ -164,8 +164,33 @@ def declined(d: Driver, cfg: dict[str, Any]) -> Steps:
     r["withdraw_disabled"] = modal.settings.ids.withdraw_button.disabled
     d.shot("declined-settings-en")
     modal.ids.close.dispatch("on_release")
-    yield from d.settle()
+    yield from d.until(lambda: modal.parent is None, "settings closed")
     r["closed"] = modal.parent is None and s.layer == "declined"
+    c.close()
+
+
+def dialog_buttons(d: Driver, cfg: dict[str, Any]) -> Steps:
+    """The settings' confirmation dialogs at text scale 1.6 in Russian: Cancel and the
+    confirm button side by side, as tall as each other (a three-line confirm stood beside
+    a one-line Cancel)."""
+    r = d.result["dialogs"] = {}
+    c = client(d.tmp / "dialogs", Path(cfg["kz"]), ("ru",))
+    c.accept(age_confirmed=True, locale="ru")
+    theme.text_scale = 1.6
+    settings = ConsentSettings(c, export_dir=d.tmp / "dialogs-export")
+    d.show(settings)
+    yield from d.settle()
+    for name, ask in (("withdraw", settings.ask_withdraw),
+                      ("deletion", lambda: settings.ask_request("deletion"))):
+        ask()
+        yield from d.settle()
+        dialog = settings.dialog
+        r[name] = [dialog.ids.cancel.height, dialog.ids.ok.height,
+                   dialog.ids.cancel.y, dialog.ids.ok.y]
+        d.shot(f"dialog-{name}-ru-1.6")
+        dialog.dismiss()
+        yield from d.settle()
+    theme.text_scale = 1.0
     c.close()
 
 
