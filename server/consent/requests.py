@@ -83,14 +83,20 @@ def file_request(session: Session, app_id: str, install_id: str, body: dict[str,
     old, digest = _known(session, app_id, install_id, body, generation)
     if old is not None:
         return old
-    app = session.get(App, app_id)
-    country = app.controller.get("country") if app is not None else None
-    stamp = format_time(now)
-    due = format_time(deadline(now, country, body["kind"], app_days))
+    stamp, due = _received(session, app_id, now, body["kind"], app_days)
     payload = request_payload(app_id, install_id, stamp, body["id"], body["kind"],
                               body["client_time"], due, body.get("withdraw"),
                               body.get("note"))
     return _store(session, app_id, install_id, body, digest, stamp, due, payload, keys_dir)
+
+
+def _received(session: Session, app_id: str, now: datetime, kind: str,
+              app_days: int) -> tuple[str, str]:
+    """When a request of ``kind`` was received and its deadline: the app's setting capped
+    by the law of the controller's country (:func:`deadline`)."""
+    app = session.get(App, app_id)
+    country = app.controller.get("country") if app is not None else None
+    return format_time(now), format_time(deadline(now, country, kind, app_days))
 
 
 def request_deletion(session: Session, app_id: str, install_id: str, body: dict[str, Any],
@@ -106,10 +112,7 @@ def request_deletion(session: Session, app_id: str, install_id: str, body: dict[
     old, digest = _known(session, app_id, install_id, body, generation)
     if old is not None:
         return old
-    app = session.get(App, app_id)
-    country = app.controller.get("country") if app is not None else None
-    stamp = format_time(now)
-    due = format_time(deadline(now, country, "deletion", app_days))
+    stamp, due = _received(session, app_id, now, "deletion", app_days)
     payload = deletion_payload(app_id, install_id, stamp, body["id"], body["client_time"])
     return _store(session, app_id, install_id, {**body, "kind": "deletion"}, digest, stamp,
                   due, payload, keys_dir)

@@ -150,15 +150,22 @@ def install_history(app_id: str, install_id: str) -> Response:
     return jsonify(page)
 
 
-@bp.post("/v1/apps/<app_id>/deletion-requests")
-def post_deletion(app_id: str) -> tuple[Response, int]:
+def _file(app_id: str, schema: Any, service: Any) -> Any:
+    """A request of the data subject from the install the token names: its body checked by
+    ``schema``, stored by ``service`` (file_request or request_deletion) in the group
+    commit, with the app's deadline setting."""
     claim = _tokens().read(request.headers.get("Authorization"), app_id)
     _limit("install", claim.install_id, "RATE_LIMIT_INSTALL")
-    body = _body(DELETION_SCHEMA)
+    body = _body(schema)
     keys_dir, now = kelisim().keys_dir, _now()
-    row = _group().run(app_id, lambda s: request_deletion(
+    return _group().run(app_id, lambda s: service(
         s, app_id, claim.install_id, body, keys_dir, now, app_days=_app_days(s, app_id),
         generation=claim.generation))
+
+
+@bp.post("/v1/apps/<app_id>/deletion-requests")
+def post_deletion(app_id: str) -> tuple[Response, int]:
+    row = _file(app_id, DELETION_SCHEMA, request_deletion)
     return jsonify({"request_id": row.request_id, "status": row.status,
                     "receipt": row.receipt.decode()}), 201
 
@@ -171,12 +178,6 @@ def _app_days(session: Any, app_id: str) -> int:
 
 @bp.post("/v1/apps/<app_id>/requests")
 def post_request(app_id: str) -> tuple[Response, int]:
-    claim = _tokens().read(request.headers.get("Authorization"), app_id)
-    _limit("install", claim.install_id, "RATE_LIMIT_INSTALL")
-    body = _body(REQUEST_SCHEMA)
-    keys_dir, now = kelisim().keys_dir, _now()
-    row = _group().run(app_id, lambda s: file_request(
-        s, app_id, claim.install_id, body, keys_dir, now, app_days=_app_days(s, app_id),
-        generation=claim.generation))
+    row = _file(app_id, REQUEST_SCHEMA, file_request)
     return jsonify({"request_id": row.request_id, "status": row.status,
                     "deadline": row.deadline, "receipt": row.receipt.decode()}), 201
