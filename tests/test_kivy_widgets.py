@@ -122,6 +122,8 @@ def test_the_notice_speaks_the_users_language_when_the_document_cannot(
 def test_the_read_modal_is_drawn_over_its_overlay(run: dict[str, Any]) -> None:
     r = run["modal"]
     assert r["texts"], "the modal shows its text"
+    assert r["doc_starts_with_title"] is True
+    assert r["head"] == "" and r["head_height"] == 0  # said once, by the document
     off = [p for p in r["pixels"] if max(abs(a - b) for a, b in zip(p, r["background"],
                                                                   strict=True)) > 3]
     assert not off, f"{len(off)} of {len(r['pixels'])} margin pixels are not the " \

@@ -184,6 +184,9 @@ class PolicyModal(ModalView):  # type: ignore[misc]
             self.status = self.words("offline_document")
             return
         self.status = ""
+        if result and result[0].kind == "heading" and result[0].level == 1:
+            # The document opens with its own title: the header would say it twice.
+            self.title = ""
         self.ids.policy.lines = blocks_to_data(result, self.words("end_of_policy"))
 
     def on_dismiss(self) -> None:

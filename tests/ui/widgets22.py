@@ -90,6 +90,10 @@ def read_modal(d: Driver, cfg: dict[str, Any]) -> Steps:
     r["pixels"] = _pixels(d, "read-modal", points)
     r["background"] = [round(c * 255) for c in theme.background[:3]]
     r["texts"] = [t for t in labels(modal) if t][:3]
+    # The document opens with its own title: the modal's header does not repeat it.
+    r["head"] = modal.title
+    r["head_height"] = modal.ids.head.height
+    r["doc_starts_with_title"] = c.document("ru").lstrip().startswith("# ")
     modal.dismiss()
     yield 0.3
 
