@@ -143,7 +143,9 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         shot("preview")
         page.goto(draft_url)
         submit("text=Publish now")
-        assert page.url.endswith(f"/admin/apps/{APP}")
+        assert re.search(rf"/admin/apps/{APP}\?published=\d+$", page.url)
+        assert "Version 3.0 is published and in force." in (page.text_content("#published")
+                                                            or "")
         history = page.text_content("table.grid") or ""
         assert "3.0" in history and "owner@localhost" in history
         assert "Ratings on the public map" in history
