@@ -8,8 +8,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.stamp-install
 # pytest-xdist workers. Most tests wait on real processes (servers, windows, a browser), so
-# more workers than cores pay: on two cores four finished the suite in 9 min 45 s where
-# three took 10 min 55 s (1,825 tests, measured 2026-12-06).
+# more workers than cores pay: on two cores, 1,825 tests took 9 min 45 s and 11 min 10 s
+# with four workers, 10 min 55 s with three (2026-12-06; runs vary by a minute or more).
 TEST_WORKERS ?= 4
 
 .PHONY: run test test-fast demo lint typecheck bench dist venv clean
