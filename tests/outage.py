@@ -17,12 +17,13 @@ import socket
 import sqlite3
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import make_url
+
+from livesrv import until
 
 __all__ = ["TcpProxy", "checkpoint", "fill", "small_disk"]
 
@@ -115,10 +116,9 @@ def small_disk(folder: Path, mib: int = 8) -> Iterator[Path]:
         yield folder
     finally:
         # A server may still hold files open for a moment after it stopped.
-        deadline = time.monotonic() + 30
-        while subprocess.run(["umount", str(folder)], capture_output=True).returncode:
-            assert time.monotonic() < deadline, f"cannot unmount {folder}"
-            time.sleep(0.1)
+        until(lambda: subprocess.run(["umount", str(folder)],
+                                     capture_output=True).returncode == 0,
+              f"{folder} to unmount")
 
 
 def fill(path: Path) -> None:
@@ -142,14 +142,13 @@ def fill(path: Path) -> None:
 def checkpoint(database: Path, timeout: float = 30) -> None:
     """Move the WAL into the database file and truncate it to 0 bytes: the next write
     must grow it again (a WAL with room left would take writes on a full disk)."""
-    deadline = time.monotonic() + timeout
     conn = sqlite3.connect(database)
+
+    def truncated() -> bool:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy and os.path.getsize(f"{database}-wal") == 0
+
     try:
-        while True:
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if not busy and os.path.getsize(f"{database}-wal") == 0:
-                return
-            assert time.monotonic() < deadline, "the WAL could not be checkpointed"
-            time.sleep(0.05)
+        until(truncated, "the WAL to be checkpointed", timeout)
     finally:
         conn.close()
