@@ -17,7 +17,8 @@ from server.consent.checks import clock_skew
 from server.errors import UnknownApp
 from server.models import App, ConsentRecord, PolicyVersion
 
-__all__ = ["EXPORT_COLUMNS", "csv_cell", "csv_header", "export_rows", "to_csv_line"]
+__all__ = ["CSV_COLUMNS", "EVIDENCE_COLUMNS", "EXPORT_COLUMNS", "csv_cell", "csv_header",
+           "evidence_cells", "export_rows", "to_csv_line"]
 
 # OWASP, CSV injection: a spreadsheet reads a cell that starts with one of these as a
 # formula (tab and CR too: some strip them and read what follows).
@@ -32,7 +33,15 @@ EXPORT_COLUMNS = [
     # Law 94-V Art. 8(4): what the consent was to, from the version it refers to
     "operator", "operator_bin", "consent_term", "third_party_transfer",
     "cross_border_transfer", "public_disclosure", "data_categories", "vendors",
+    # What happened on screen (the SDK's evidence): JSON lines carry the object as sent
+    "evidence",
 ]
+
+# CSV has no objects: the evidence as flat columns, one a field (empty: not reported).
+# seconds_by_layer reads "first_layer=12;purposes=3"; layers_shown "first_layer;full_text".
+EVIDENCE_COLUMNS = ["layers_shown", "full_text_opened", "scrolled_to_end",
+                    "seconds_on_screen", "seconds_by_layer", "ui_locale"]
+CSV_COLUMNS = [c for c in EXPORT_COLUMNS if c != "evidence"] + EVIDENCE_COLUMNS
 
 
 def export_rows(session: Session, app_id: str, since: str | None = None
@@ -69,6 +78,7 @@ def export_rows(session: Session, app_id: str, since: str | None = None
             "public_disclosure": body["public_disclosure"],
             "data_categories": sorted(c["id"] for c in body["data_categories"]),
             "vendors": sorted(f"{v['name']} ({v['country']})" for v in body["vendors"]),
+            "evidence": dict(r.evidence or {}),
         }
 
 
@@ -96,15 +106,33 @@ def csv_cell(value: Any) -> str | int | float:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def evidence_cells(evidence: Any) -> dict[str, Any]:
+    """The evidence object as EVIDENCE_COLUMNS' values (None where it reports nothing)."""
+    ev = evidence if isinstance(evidence, dict) else {}
+    by_layer = ev.get("seconds_by_layer")
+    return {
+        "layers_shown": list(ev["layers_shown"]) if isinstance(ev.get("layers_shown"), list)
+        else None,
+        "full_text_opened": ev.get("full_text_opened"),
+        "scrolled_to_end": ev.get("scrolled_to_end"),
+        "seconds_on_screen": ev.get("seconds_on_screen"),
+        "seconds_by_layer": [f"{k}={v}" for k, v in by_layer.items()]
+        if isinstance(by_layer, dict) else None,
+        "ui_locale": ev.get("ui_locale"),
+    }
+
+
 def to_csv_line(row: dict[str, Any]) -> str:
-    """One CSV line of EXPORT_COLUMNS, each cell through :func:`csv_cell` (the console's
-    export and ``kelisim consents export`` both write this)."""
+    """One CSV line of CSV_COLUMNS (the evidence object flattened), each cell through
+    :func:`csv_cell` (the console's export and ``kelisim consents export`` both write
+    this)."""
+    flat = {**row, **evidence_cells(row.get("evidence"))}
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow([csv_cell(row[c]) for c in EXPORT_COLUMNS])
+    csv.writer(buf, lineterminator="\n").writerow([csv_cell(flat[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
 
 
 def csv_header() -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(EXPORT_COLUMNS)
+    csv.writer(buf, lineterminator="\n").writerow(CSV_COLUMNS)
     return buf.getvalue()
