@@ -61,7 +61,7 @@ def _get(s: Session, draft_id: int, *, open_only: bool = True) -> tuple[Draft, A
 
 
 def _new(s: Session, app: App, spec: dict[str, Any], docs: dict[str, str], base: int | None,
-         how: str) -> int:
+         how: dict[str, Any]) -> int:
     stamp = format_time(now())
     d = Draft(app_id=app.id, base_number=base, spec=spec, documents=docs, app_meta=None,
               notes="", status="open", created_by=g.admin_user.email, created_at=stamp,
@@ -83,7 +83,7 @@ def create(app_id: str) -> Any:
         if latest is None:
             abort(409, "no_version_to_copy")
         draft_id = _new(s, app, spec_from_version(latest.body), documents_of(s, latest.body),
-                        latest.number, f"version {latest.label}")
+                        latest.number, {"version": latest.label, "number": latest.number})
     return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
 
 
@@ -135,7 +135,7 @@ def upload(app_id: str) -> Any:
             docs = {**documents_of(s, latest.body), **docs}
             spec = base
         draft_id = _new(s, app, spec, docs, latest.number if latest else None,
-                        f"upload {secure_filename(file.filename or '')}")
+                        {"file": secure_filename(file.filename or "")})
         d = s.get(Draft, draft_id)
         assert d is not None
         d.notes = "\n".join(notes)

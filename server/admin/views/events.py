@@ -7,8 +7,9 @@ from typing import Any
 from flask import Blueprint, request
 from sqlalchemy import select
 
+from server.admin.auditview import detail_rows
 from server.admin.security import requires
-from server.admin.views import kelisim, page
+from server.admin.views import kelisim, localtime, page
 from server.adminlog import AdminEvent
 
 __all__ = ["bp"]
@@ -31,5 +32,7 @@ def index() -> Any:
         rows = list(s.scalars(q.order_by(AdminEvent.id.desc()).limit(PAGE + 1)))
     more = len(rows) > PAGE
     rows = rows[:PAGE]
-    return page("events.html", rows=rows, actor=actor,
+    details = {e.id: detail_rows(e.details, lambda t: localtime(t, "second"))
+               for e in rows}
+    return page("events.html", rows=rows, actor=actor, details=details,
                 next_before=rows[-1].id if more and rows else None)
