@@ -39,7 +39,7 @@ def test_search(client: FlaskClient, sent: dict[str, Any]) -> None:
     html = client.get(f"/admin/apps/{APP}/consents?action=decline").get_data(True)
     assert html.count('class="tag ') == 1 and sent["b"][0]["id"][:8] in html
     html = client.get(f"/admin/apps/{APP}/consents?record_id={sent['a'][1]['id']}"
-                      "&version=1&date_from=2000-01-01").get_data(True)
+                      "&version=1.0&date_from=2000-01-01").get_data(True)
     assert html.count('class="tag ') == 1
     resp = client.get(f"/admin/apps/{APP}/consents?install_id=nope&action=eat")
     assert resp.status_code == 422

@@ -19,12 +19,12 @@ def test_keys_page_and_expiry_warning(client: FlaskClient, published: Path,
     html = client.get("/admin/keys").get_data(True)
     assert "Root version 1" in html and "kelisim root rotate" in html
     assert "The root expires" not in html
-    expires = re.search(r"Expires: <strong>(\S+)</strong>", html).group(1)
+    expires = re.search(r'Expires: <strong><time datetime="(\S+)"', html).group(1)
     from client_sdk.protocol.timeutil import parse_time
 
     clock.now = parse_time(expires) - timedelta(days=30)
     html = client.get("/admin/keys").get_data(True)
-    assert f"The root expires on {expires}" in html
+    assert f'The root expires on <time datetime="{expires}"' in html
     assert "The manifest of jana-courier expires" in html  # long past the week-long manifest
 
 

@@ -21,9 +21,11 @@ from client_sdk.protocol.model import LOCALES, SIGNIFICANCES
 from client_sdk.protocol.records import RECORD_ACTIONS
 from client_sdk.protocol.timeutil import format_time, parse_duration
 from server.admin.models import ROLES
+from server.admin.timezones import ZONES
 
 __all__ = ["DocumentForm", "DraftForm", "LoginForm", "PasswordForm", "ResolveForm", "SearchForm",
-           "SettingsForm", "UploadForm", "UserCreateForm", "UserUpdateForm", "errors_of"]
+           "SettingsForm", "TimeZoneForm", "UploadForm", "UserCreateForm", "UserUpdateForm",
+           "errors_of"]
 
 _UUID = validate.Regexp(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z",
                         error="not_uuid")
@@ -98,6 +100,13 @@ class UserUpdateForm(Form):
         ("role", "disable", "enable", "reset")))
 
 
+class TimeZoneForm(Form):
+    """The user's time zone; left empty, the zone of the app's controller country."""
+
+    time_zone = fields.String(load_default=None, validate=validate.OneOf(
+        ZONES, error="not_time_zone"))
+
+
 class ResolveForm(Form):
     note = fields.String(required=True, validate=validate.Length(max=2000))
     # Which button: resolve (done) or refuse (the note gives the legal reason).
@@ -132,7 +141,8 @@ class SearchForm(Form):
     date_from = fields.String(validate=_date)
     date_to = fields.String(validate=_date)
     action = fields.String(validate=validate.OneOf(RECORD_ACTIONS))
-    version = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    # A version's label as the officer reads it ("2.1"); the view finds its number.
+    version = fields.String(validate=validate.Length(max=64, error="unknown_version"))
     before = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
 
 

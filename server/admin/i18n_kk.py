@@ -260,4 +260,134 @@ KK: dict[str, str] = {
     "Version {label} is published and in force.": "{label} нұсқасы жарияланды және күшінде.",
     "Version {label} is scheduled: it takes effect {when}.":
         "{label} нұсқасы жоспарланды: {when} күшіне енеді.",
+    # issue 18 (words18a): labels, time zones, evidence, audit details
+    'not_time_zone':
+        'Бұл тізімдегі уақыт белдеулерінің бірі емес.',
+    'unknown_version':
+        'Бұл қолданбада мұндай белгісі бар нұсқа жоқ: тізімнен таңдаңыз.',
+    'Times: {zone}':
+        'Уақыт: {zone}',
+    'Times are shown in this zone; the UTC time is on hover. Change it on your account page.':
+        'Уақыт осы белдеуде көрсетіледі; UTC уақыты меңзерді апарғанда шығады. Оны тіркелгі '
+        'бетінде өзгертуге болады.',
+    'Time zone':
+        'Уақыт белдеуі',
+    'The console shows times in this zone, with the UTC time when you point at one. Stored '
+    'and signed times stay in UTC.':
+        'Консоль уақытты осы белдеуде көрсетеді, меңзерді апарғанда — UTC уақытын. Сақталған '
+        'және қол қойылған уақыт UTC-де қалады.',
+    "the app's country (KZ Asia/Almaty, UZ Asia/Tashkent, KG Asia/Bishkek)":
+        'қолданба елі (KZ Asia/Almaty, UZ Asia/Tashkent, KG Asia/Bishkek)',
+    'Save time zone':
+        'Уақыт белдеуін сақтау',
+    'withdrawal (no language)':
+        'қайтарып алу (тілсіз)',
+    'no language':
+        'тілсіз',
+    '{a} and {b}':
+        '{a} және {b}',
+    'the first layer':
+        'бірінші экранды',
+    'the purposes':
+        'мақсаттарды',
+    'the full text':
+        'толық мәтінді',
+    'saw {layers}':
+        '{layers} көрді',
+    'opened the full text':
+        'толық мәтінді ашты',
+    'did not open the full text':
+        'толық мәтінді ашпады',
+    'scrolled to the end':
+        'соңына дейін айналдырды',
+    'did not scroll to the end':
+        'соңына дейін айналдырмады',
+    '{n} s on screen':
+        'экранда {n} с',
+    '{n} s on {layer}':
+        '{layer}: {n} с',
+    'the app in {locale}':
+        'қолданба {locale} тілінде',
+    'No evidence reported.':
+        'Дәлелдер жіберілмеген.',
+    'role':
+        'рөл',
+    'made from':
+        'негізі',
+    'label':
+        'белгі',
+    'significance':
+        'маңыздылығы',
+    'language':
+        'тіл',
+    'deadline (days)':
+        'мерзім (күн)',
+    'version number':
+        'нұсқа нөмірі',
+    'takes effect':
+        'күшіне енеді',
+    'scheduled':
+        'жоспарланған',
+    'manifest seq':
+        'манифест №',
+    'reasons':
+        'себептер',
+    'override reason':
+        'айналып өту себебі',
+    'app details changed':
+        'өзгерген қолданба мәліметтері',
+    'source':
+        'дереккөз',
+    'format':
+        'пішім',
+    'filters':
+        'сүзгілер',
+    'IP address':
+        'IP мекенжайы',
+    'reason':
+        'себебі',
+    'install':
+        'орнату',
+    'kind':
+        'түрі',
+    'note':
+        'ескертпе',
+    'forced':
+        'мәжбүрлі',
+    'version':
+        'нұсқа',
+    'roles':
+        'рөлдер',
+    'new keys':
+        'жаңа кілттер',
+    're-signed':
+        'қайта қол қойылды',
+    'skipped':
+        'өткізілді',
+    'name':
+        'атауы',
+    'published without titles':
+        'атауларсыз жарияланды',
+    'time zone':
+        'уақыт белдеуі',
+    'since':
+        'бастап',
+    'action':
+        'әрекет',
+    'record':
+        'жазба',
+    'from date':
+        'басталу күні',
+    'to date':
+        'аяқталу күні',
+    'unknown account':
+        'белгісіз тіркелгі',
+    'account disabled':
+        'тіркелгі өшірілген',
+    'wrong password':
+        'қате құпиясөз',
+    'version {label}':
+        '{label} нұсқасы',
+    'the file {name}':
+        '{name} файлы',
 }

@@ -240,4 +240,134 @@ RU: dict[str, str] = {
     "Version {label} is published and in force.": "Версия {label} опубликована и действует.",
     "Version {label} is scheduled: it takes effect {when}.":
         "Версия {label} запланирована: вступает в силу {when}.",
+    # issue 18 (words18a): labels, time zones, evidence, audit details
+    'not_time_zone':
+        'Это не один из перечисленных часовых поясов.',
+    'unknown_version':
+        'У этого приложения нет версии с такой меткой: выберите её из списка.',
+    'Times: {zone}':
+        'Время: {zone}',
+    'Times are shown in this zone; the UTC time is on hover. Change it on your account page.':
+        'Время показано в этом поясе; время UTC — при наведении. Изменить его можно на '
+        'странице учётной записи.',
+    'Time zone':
+        'Часовой пояс',
+    'The console shows times in this zone, with the UTC time when you point at one. Stored '
+    'and signed times stay in UTC.':
+        'Консоль показывает время в этом поясе, а при наведении — время UTC. Хранимое и '
+        'подписанное время остаётся в UTC.',
+    "the app's country (KZ Asia/Almaty, UZ Asia/Tashkent, KG Asia/Bishkek)":
+        'страна приложения (KZ Asia/Almaty, UZ Asia/Tashkent, KG Asia/Bishkek)',
+    'Save time zone':
+        'Сохранить часовой пояс',
+    'withdrawal (no language)':
+        'отзыв (без языка)',
+    'no language':
+        'без языка',
+    '{a} and {b}':
+        '{a} и {b}',
+    'the first layer':
+        'первый экран',
+    'the purposes':
+        'цели',
+    'the full text':
+        'полный текст',
+    'saw {layers}':
+        'видел {layers}',
+    'opened the full text':
+        'открыл полный текст',
+    'did not open the full text':
+        'не открывал полный текст',
+    'scrolled to the end':
+        'прокрутил до конца',
+    'did not scroll to the end':
+        'не прокрутил до конца',
+    '{n} s on screen':
+        '{n} с на экране',
+    '{n} s on {layer}':
+        '{n} с — {layer}',
+    'the app in {locale}':
+        'приложение на языке {locale}',
+    'No evidence reported.':
+        'Свидетельства не переданы.',
+    'role':
+        'роль',
+    'made from':
+        'создан из',
+    'label':
+        'метка',
+    'significance':
+        'значимость',
+    'language':
+        'язык',
+    'deadline (days)':
+        'срок (дней)',
+    'version number':
+        'номер версии',
+    'takes effect':
+        'вступает в силу',
+    'scheduled':
+        'запланирована',
+    'manifest seq':
+        '№ манифеста',
+    'reasons':
+        'причины',
+    'override reason':
+        'причина обхода',
+    'app details changed':
+        'изменённые сведения о приложении',
+    'source':
+        'источник',
+    'format':
+        'формат',
+    'filters':
+        'фильтры',
+    'IP address':
+        'IP-адрес',
+    'reason':
+        'причина',
+    'install':
+        'установка',
+    'kind':
+        'тип',
+    'note':
+        'примечание',
+    'forced':
+        'принудительно',
+    'version':
+        'версия',
+    'roles':
+        'роли',
+    'new keys':
+        'новые ключи',
+    're-signed':
+        'переподписаны',
+    'skipped':
+        'пропущены',
+    'name':
+        'название',
+    'published without titles':
+        'опубликовано без названий',
+    'time zone':
+        'часовой пояс',
+    'since':
+        'с',
+    'action':
+        'действие',
+    'record':
+        'запись',
+    'from date':
+        'с даты',
+    'to date':
+        'по дату',
+    'unknown account':
+        'неизвестная учётная запись',
+    'account disabled':
+        'учётная запись отключена',
+    'wrong password':
+        'неверный пароль',
+    'version {label}':
+        'версия {label}',
+    'the file {name}':
+        'файл {name}',
 }

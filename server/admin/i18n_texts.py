@@ -45,6 +45,9 @@ _EN = {
     "receipt": "receipt",
     "publish_busy": "Another publish of {app} is in progress ({why}); reload the page to see "
                     "it, then publish again.",
+    # issue 18 (words18a)
+    "not_time_zone": "Not one of the listed time zones.",
+    "unknown_version": "No version of this app has this label: choose one from the list.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN, "ru": RU, "kk": KK}

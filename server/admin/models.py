@@ -1,6 +1,6 @@
 """Console tables: users, their sessions, sign-in attempts, drafts, per-app console settings.
 
-They live on the server's one SQLAlchemy ``Base`` so Alembic (migrations 0005, 0007, 0010) and
+They live on the server's one SQLAlchemy ``Base`` so Alembic (migrations 0005, 0007, 0010, 0011) and
 the models-match-migrations test see them.
 """
 
@@ -33,6 +33,8 @@ class AdminUser(Base):
     session_generation: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[str] = mapped_column(String(20), nullable=False)
     last_login_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # The IANA zone the console shows this user's times in; None: the app's country's.
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 # pending: the password is being checked (counted, so parallel attempts cannot pass the

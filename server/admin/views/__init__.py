@@ -6,16 +6,21 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from client_sdk.protocol.timeutil import format_time
-from server.admin import sessions
+from server.admin import sessions, timezones
+from server.admin.i18n import gettext
+from server.admin.models import Draft
 from server.admin.security import PasswordChecksBusy, now
 from server.adminlog import record
 from server.context import TOO_LARGE_KEY, kelisim
+from server.models import App
 
-__all__ = ["audit", "bp", "kelisim", "page"]
+__all__ = ["audit", "bp", "console_zone", "kelisim", "localtime", "page"]
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="../templates",
                static_folder="../static")
@@ -23,6 +28,46 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="../templ
 
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     return render_template(f"admin/{template}", **context), status
+
+
+def console_zone() -> str:
+    """The zone this page shows times in (server.admin.timezones): the user's setting,
+    else the zone of the page's app's controller country, else of every app's country."""
+    if "console_zone" in g:
+        return str(g.console_zone)
+    user = g.get("admin_user")
+    name = user.time_zone if user is not None and user.time_zone else None
+    if name is None:
+        args = request.view_args or {}
+        with kelisim().db.session(readonly=True) as s:
+            app_id = args.get("app_id")
+            if app_id is None and isinstance(args.get("draft_id"), int):
+                draft = s.get(Draft, args["draft_id"])
+                app_id = draft.app_id if draft is not None else None
+            countries = {str(c.get("country", "")) for c in s.scalars(
+                select(App.controller).where(App.id == app_id))} if app_id else set()
+            if not countries:
+                countries = {str(c.get("country", "")) for c in s.scalars(
+                    select(App.controller))}
+        name = timezones.country_zone(countries) if countries else "UTC"
+    g.console_zone = name
+    return name
+
+
+@bp.app_template_filter("localtime")
+def localtime(value: str | None, precision: str = "minute") -> Markup:
+    """A stored UTC time in the page's zone (``<time>`` with UTC on hover)."""
+    return timezones.local_time(value, timezones.zone(console_zone()), precision)
+
+
+@bp.app_template_global("_html")
+def _html(text: str, **values: Any) -> Markup:
+    """A catalogue text in the page's language with ``values`` put in, escaped unless they
+    are markup already (a ``localtime``)."""
+    return escape(gettext(text)).format(**values)
+
+
+bp.add_app_template_global(console_zone, "console_zone")
 
 
 def audit(s: Session, action: str, target: str, details: dict[str, Any] | None = None,

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from marshmallow import ValidationError
 
 from server.admin import sessions
-from server.admin.forms import LoginForm, PasswordForm, errors_of
+from server.admin.forms import LoginForm, PasswordForm, TimeZoneForm, errors_of
 from server.admin.i18n import LANGUAGES
 from server.admin.models import AdminUser
 from server.admin.passwords import weakness
@@ -25,6 +25,7 @@ from server.admin.security import (
     reuses,
     verify_password,
 )
+from server.admin.timezones import ZONES
 from server.admin.views import audit, kelisim, page
 
 __all__ = ["bp"]
@@ -103,16 +104,16 @@ def logout() -> Any:
 def password() -> Any:
     user: AdminUser = g.admin_user
     if request.method == "GET":
-        return page("password.html", errors={})
+        return page("password.html", errors={}, zones=ZONES)
     try:
         data = PasswordForm().load(request.form)
     except ValidationError as exc:
-        return page("password.html", 422, errors=errors_of(exc))
+        return page("password.html", 422, errors=errors_of(exc), zones=ZONES)
     # The site's own name is as guessable as the product's ("consoleconsole1").
     host = request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else ""
     weak = weakness(data["new"], user.email, host.split("."))
     if weak is not None:
-        return page("password.html", 422, errors={"new": [weak]})
+        return page("password.html", 422, errors={"new": [weak]}, zones=ZONES)
     k = kelisim()
     try:
         # Both Argon2 runs happen outside any transaction (no lock held meanwhile).
@@ -122,19 +123,22 @@ def password() -> Any:
             stored = row.password_hash
             previous = previous_hashes(s, row.id)
         if not verify_password(stored, data["current"]):
-            return page("password.html", 422, errors={"current": ["wrong_password"]})
+            return page("password.html", 422, errors={"current": ["wrong_password"]},
+                        zones=ZONES)
         # Not the current one, nor one of the last (the one-time password among them).
         if reuses([stored, *previous], data["new"]):
-            return page("password.html", 422, errors={"new": ["password_reused"]})
+            return page("password.html", 422, errors={"new": ["password_reused"]},
+                        zones=ZONES)
         new_hash = hash_password(data["new"])
     except PasswordChecksBusy as exc:
-        return _throttled("password.html", exc.retry_after, 503, "busy")
+        return _throttled("password.html", exc.retry_after, 503, "busy", zones=ZONES)
     when = now()
     with k.db.session() as s:
         row = s.get(AdminUser, user.id)
         assert row is not None
         if row.password_hash != stored:  # changed meanwhile: check against the new one
-            return page("password.html", 422, errors={"current": ["wrong_password"]})
+            return page("password.html", 422, errors={"current": ["wrong_password"]},
+                        zones=ZONES)
         retire_password(s, row, new_hash, when)
         row.must_change_password = False
         row.session_generation += 1
@@ -150,6 +154,25 @@ def password() -> Any:
     sessions.remember_device(resp, email, generation,
                              current_app.session_interface.get_cookie_secure(current_app))
     return resp
+
+
+@bp.post("/account/time-zone")
+@requires("view")
+def time_zone() -> Any:
+    """The user's time zone for the console's times (empty: the app's country's)."""
+    try:
+        data = TimeZoneForm().load(request.form)
+    except ValidationError as exc:
+        return page("password.html", 422, errors=errors_of(exc), zones=ZONES)
+    with kelisim().db.session() as s:
+        row = s.get(AdminUser, g.admin_user.id)
+        assert row is not None
+        before = row.time_zone
+        if before != data["time_zone"]:
+            row.time_zone = data["time_zone"]
+            audit(s, "user.time_zone", f"user/{row.email}",
+                  {"time_zone": [before, data["time_zone"]]})
+    return redirect(url_for("admin.auth.password"), 303)
 
 
 @bp.get("/lang/<code>")

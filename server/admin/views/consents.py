@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy import Select, select
 
 from client_sdk.protocol.records import RECORD_ACTIONS
+from server.admin.evidence import describe_evidence
 from server.admin.forms import SearchForm, errors_of
 from server.admin.i18n import purpose_titles
 from server.admin.security import requires
@@ -26,11 +27,15 @@ bp = Blueprint("consents", __name__)
 PAGE = 50
 
 
-def _filtered(app_id: str, f: dict[str, Any]) -> Select[Any]:
+def _filtered(app_id: str, f: dict[str, Any], numbers: dict[str, int]) -> Select[Any]:
+    """The records the filters ``f`` select; ``numbers`` maps the app's version labels to
+    their numbers (the filter names a version by its label)."""
     q = select(ConsentRecord).where(ConsentRecord.app_id == app_id)
-    for key in ("install_id", "record_id", "action", "version"):
+    for key in ("install_id", "record_id", "action"):
         if f.get(key) is not None:
             q = q.where(getattr(ConsentRecord, key) == f[key])
+    if f.get("version") is not None:
+        q = q.where(ConsentRecord.version == numbers[f["version"]])
     if f.get("date_from"):
         q = q.where(ConsentRecord.server_time >= f"{f['date_from']}T00:00:00Z")
     if f.get("date_to"):
@@ -50,6 +55,22 @@ def _form(source: Any = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
         return {}, errors_of(exc)
 
 
+def _labels(s: Any, app_id: str) -> dict[int, str]:
+    """{version number: label} of the app, oldest first."""
+    rows = s.execute(select(PolicyVersion.number, PolicyVersion.label).where(
+        PolicyVersion.app_id == app_id).order_by(PolicyVersion.number))
+    return {int(n): str(label) for n, label in rows}
+
+
+def _check_label(f: dict[str, Any], errors: dict[str, list[str]],
+                 labels: dict[int, str]) -> dict[str, int]:
+    """{label: number}; a version filter naming no version of the app is a field error."""
+    numbers = {label: n for n, label in labels.items()}
+    if f.get("version") is not None and f["version"] not in numbers:
+        errors["version"] = ["unknown_version"]
+    return numbers
+
+
 def _query(source: Any) -> dict[str, str]:
     """The filters given, as strings, for links and the export form."""
     return {k: str(source[k]) for k in FILTERS if isinstance(source.get(k), str) and source[k]}
@@ -64,8 +85,10 @@ def search(app_id: str) -> Any:
         app = s.get(App, app_id)
         if app is None:
             abort(404)
+        labels = _labels(s, app_id)
+        numbers = _check_label(f, errors, labels)
         if not errors:
-            q = _filtered(app_id, f)
+            q = _filtered(app_id, f, numbers)
             if f.get("before"):
                 q = q.where(ConsentRecord.seq < f["before"])
             rows = list(s.scalars(q.order_by(ConsentRecord.seq.desc()).limit(PAGE + 1)))
@@ -75,7 +98,7 @@ def search(app_id: str) -> Any:
     rows = rows[:PAGE]
     return page("consents.html", 422 if errors else 200, app=app, rows=rows, f=f,
                 errors=errors, more=more, query=_query(request.args), actions=RECORD_ACTIONS,
-                titles=titles,
+                titles=titles, labels=labels,
                 next_before=rows[-1].seq if more and rows else None)
 
 
@@ -97,7 +120,8 @@ def record(app_id: str, record_id: str) -> Any:
     except ValueError:
         pretty = envelope
     return page("record.html", app_id=app_id, r=r, receipt=pretty, checks=checks,
-                version=version, titles=purpose_titles(version.body) if version else {})
+                version=version, titles=purpose_titles(version.body) if version else {},
+                evidence_words=describe_evidence(r.evidence))
 
 
 def _export_row(app: App, versions: dict[int, dict[str, Any]], r: ConsentRecord
@@ -122,6 +146,7 @@ def _export_row(app: App, versions: dict[int, dict[str, Any]], r: ConsentRecord
         "public_disclosure": body.get("public_disclosure"),
         "data_categories": sorted(c["id"] for c in body.get("data_categories", [])),
         "vendors": sorted(f"{v['name']} ({v['country']})" for v in body.get("vendors", [])),
+        "evidence": dict(r.evidence or {}),
     }
     # One export format for CLI and console: a column added there must be added here.
     assert list(row) == EXPORT_COLUMNS, sorted(set(EXPORT_COLUMNS) ^ set(row))
@@ -142,10 +167,12 @@ def export(app_id: str) -> Any:
         app_row = s.get(App, app_id)
         if app_row is None:
             abort(404)
+        labels = _labels(s, app_id)
+        numbers = _check_label(f, errors, labels)
         if errors:
             return page("consents.html", 422, app=app_row, rows=[], f={}, errors=errors,
                         more=False, query=_query(request.form), next_before=None,
-                        actions=RECORD_ACTIONS, titles={})
+                        actions=RECORD_ACTIONS, titles={}, labels=labels)
         audit(s, "consents.export", app_id, {"format": fmt, "filters": f})
 
     def generate() -> Iterator[str]:
@@ -156,7 +183,7 @@ def export(app_id: str) -> Any:
                 select(PolicyVersion).where(PolicyVersion.app_id == app_id))}
             if fmt == "csv":
                 yield csv_header()
-            q = _filtered(app_id, f).order_by(ConsentRecord.seq)
+            q = _filtered(app_id, f, numbers).order_by(ConsentRecord.seq)
             for r in s.scalars(q).yield_per(1000):
                 row = _export_row(app, versions, r)
                 yield to_csv_line(row) if fmt == "csv" else json.dumps(

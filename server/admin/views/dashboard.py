@@ -31,12 +31,20 @@ def show(app_id: str) -> Any:
         args = SearchForm(only=("version", "date_from", "date_to")).load(request.args)
     except ValidationError as exc:
         errors, args = errors_of(exc), {}
-    scope = acceptance.Scope(app_id, args.get("version"), args.get("date_from"),
-                             args.get("date_to"))
     k = kelisim()
     with k.db.session(readonly=True) as s:
         if s.get(App, app_id) is None:
             abort(404)
+        numbers = {str(label): int(n) for label, n in s.execute(select(
+            PolicyVersion.label, PolicyVersion.number).where(PolicyVersion.app_id == app_id))}
+    # The version is chosen by its label, as the officer reads it.
+    label = (request.args.get("version") or "").strip()
+    number = numbers.get(label)
+    if label and number is None:
+        errors = {**errors, "version": ["unknown_version"]}
+    if errors:
+        args, number = {}, None
+    scope = acceptance.Scope(app_id, number, args.get("date_from"), args.get("date_to"))
     with k.db.session() as s:
         rollup.refresh(s, app_id)  # the records since the last view, added to the roll-ups
     with k.db.session(readonly=True) as s:
@@ -60,7 +68,17 @@ def show(app_id: str) -> Any:
         [(f"{titles[r.version].get(r.purpose) or r.purpose} · {labels[r.version]}",
           r.granted, r.offered) for r in purposes],
         _("Opt-in rate per purpose and version (accepts granting it / accepts)"))
+    # Withdrawals (and changes in the app's settings) carry no language: their row is named
+    # so, and kept, so that the rows add up to the totals above; it comes last.
+    no_language = locales.pop("-", None)
+    if no_language is not None:
+        locales["-"] = no_language
+    locale_names = {loc: loc for loc in locales}
+    if no_language is not None:
+        locale_names["-"] = _("withdrawal (no language)") \
+            if set(no_language.counts) <= {"withdraw"} else _("no language")
     return page("dashboard.html", 422 if errors else 200, app=app, versions=versions,
-                labels=labels, total=total, locales=locales, per_version=per_version,
+                labels=labels, total=total, locales=locales, locale_names=locale_names,
+                per_version=per_version,
                 days=days, purposes=purposes, chart=chart, purpose_chart=purpose_chart,
                 titles=titles, required=required, args=args, errors=errors)
