@@ -323,3 +323,24 @@ def test_every_catalogue_text_has_kazakh_and_russian() -> None:
     for lang in LANGS:
         missing = sorted(t for t in used | set(KEYS) if not TEXTS[lang].get(t))
         assert missing == [], (lang, missing)
+
+
+_RAW_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def test_no_page_prints_a_raw_utc_time(console: dict[str, Any]) -> None:
+    """Every console page shows its times through the ``localtime`` filter: in the user's
+    zone, the UTC time only on hover (``title``) and in ``<time datetime>``. Data shown as
+    data (the signed receipt, a diff, code) is not the console's words and may hold it."""
+    owner: Browser = console["owner"]
+    owner.get("/admin/lang/en")
+    problems, times = [], 0
+    for path in pages(console):
+        status, html = owner.get(path)
+        assert status < 500, path
+        times += html.count("<time ")
+        _, texts = visible(re.sub(r'\stitle="[^"]*"', "", html))
+        problems += [f"{path}: {t!r}" for t in texts if _RAW_UTC.search(t)]
+        assert "Times: Asia/Almaty" in html or path == "/admin/apps/nosuch", path
+    assert problems == [], "\n".join(problems)
+    assert times > 10

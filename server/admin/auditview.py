@@ -93,14 +93,16 @@ def _value(key: str, value: Any, localtime: Callable[[str], Markup]) -> Markup:
     return _data(value)
 
 
-def _key(key: Any) -> str:
+def _key(key: Any) -> Markup:
+    """A detail's key in words; a key of no known meaning (a key role's name, an app id
+    in a map) is data."""
     name = KEY_NAMES.get(str(key))
-    return _(name) if name else str(key)
+    return escape(_(name)) if name else _data(key)
 
 
 def detail_rows(details: Any, localtime: Callable[[str], Markup]
-                ) -> list[tuple[str, Markup]]:
+                ) -> list[tuple[Markup, Markup]]:
     """(key in words, value) for each detail of an event; ``localtime`` shows a time."""
     if not isinstance(details, Mapping):
-        return [("", _data(details))] if details else []
+        return [(Markup(""), _data(details))] if details else []
     return [(_key(k), _value(str(k), v, localtime)) for k, v in details.items()]
