@@ -165,9 +165,17 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         page.goto(f"{base}/admin/apps/{APP}/consents")
         assert page.locator("#records tbody tr").count() == 6
         shot("consents")
+        # Versions by label, times in the app's country's zone with UTC on hover.
+        assert page.text_content("#records tbody tr:last-child td[data-version]") == "2.0"
+        assert "Times: Asia/Almaty" in (page.text_content("#time-zone") or "")
+        assert (page.get_attribute("#records time", "title") or "").endswith(" UTC")
+        page.select_option("select[name=version]", "2.0")
+        submit("form.filters button[type=submit]")
+        assert page.locator("#records tbody tr").count() == 6
         submit("#records tbody tr:last-child td:last-child a")
         submit("text=Verify receipt and chain")
         assert page.locator("#checks li.ok").count() == 5
+        record_url = page.url
         shot("record")
 
         for name in ("keys", "users", "audit"):
@@ -189,6 +197,20 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         shot("dashboard-kk")
         page.goto(f"{base}/admin/audit")
         shot("audit-kk")
+        # The consent log, a record and the audit log in each language, to look at.
+        first = f"{base}/admin/apps/{APP}/consents?action=accept"
+        for lang, saw in (("en", "Scrolled to the end"), ("ru", "Прокрутил до конца"),
+                          ("kk", "Соңына дейін айналдырды")):
+            page.goto(f"{base}/admin/lang/{lang}?next=/admin/apps/{APP}/consents")
+            shot(f"consents-{lang}")
+            page.goto(record_url)
+            shot(f"record-{lang}")
+            page.goto(first)
+            submit("#records tbody tr:last-child td:last-child a")  # made[0]: scrolled
+            assert saw in (page.text_content("#evidence") or ""), lang
+            shot(f"record-evidence-{lang}")
+            page.goto(f"{base}/admin/audit")
+            shot(f"audit-{lang}")
         browser.close()
     # The app sees the version the console published.
     c = ConsentClient(base, APP, server["root"], tmp_path / "app0")

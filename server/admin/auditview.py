@@ -105,4 +105,8 @@ def detail_rows(details: Any, localtime: Callable[[str], Markup]
     """(key in words, value) for each detail of an event; ``localtime`` shows a time."""
     if not isinstance(details, Mapping):
         return [(Markup(""), _data(details))] if details else []
-    return [(_key(k), _value(str(k), v, localtime)) for k, v in details.items()]
+    keys = list(details)
+    if "label" in keys and "number" in keys:  # a version is read by its label first
+        keys.remove("label")
+        keys.insert(keys.index("number"), "label")
+    return [(_key(k), _value(str(k), details[k], localtime)) for k in keys]

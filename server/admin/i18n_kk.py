@@ -281,7 +281,7 @@ KK: dict[str, str] = {
     'Save time zone':
         'Уақыт белдеуін сақтау',
     'withdrawal (no language)':
-        'қайтарып алу (тілсіз)',
+        'кері қайтару (тілсіз)',
     'no language':
         'тілсіз',
     '{a} and {b}':
