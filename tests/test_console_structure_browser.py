@@ -115,7 +115,12 @@ def test_structure_form_in_the_browser(tmp_path: Path) -> None:
             page.goto(f"{base}/admin/lang/{lang}?next=/admin/drafts/"
                       f"{draft_url.rsplit('/', 1)[1]}")
             page.fill("input[name=vendors-0-country]", "USA")
-            op("save")
+            if lang == "ru":
+                op("save")
+            else:  # Enter in a text box saves (never moves or removes a row)
+                with page.expect_navigation():
+                    page.press("input[name=vendors-0-country]", "Enter")
+                assert ids("purposes") == ["delivery", "notifications", "ratings", "analytics"]
             assert text in (page.text_content('[data-field="vendors-0-country"]') or "")
             assert page.input_value("input[name=vendors-0-country]") == "USA"
             shot(f"structure-{lang}")
