@@ -316,3 +316,11 @@ def test_a_field_is_one_entry_in_the_description(monkeypatch: pytest.MonkeyPatch
         {"id": "contact", "title": {"en": "Contact"}, "tracking": True,
          "apple": "contact-info"},
         {"id": "device", "title": {"kk": "Құрылғы"}}]}
+
+
+def test_languages_side_by_side_follow_the_documents_default_first() -> None:
+    rows: structure.State = {"purposes": [{"title": {"uz-Cyrl": "Етказиш", "ky": " "}}]}
+    order = ("kk", "ru", "en", "uz", "ky")
+    assert structure.locales_of({"en": "", "ru": "", "kk": ""}, rows, order, "ru") == [
+        "ru", "kk", "en", "uz-Cyrl"]
+    assert structure.locales_of({}, {}, order, "kk") == ["kk"]

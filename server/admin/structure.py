@@ -198,8 +198,8 @@ def data_of(state: State) -> dict[str, list[dict[str, Any]]]:
 def locales_of(documents: Mapping[str, str], state: State, order: tuple[str, ...],
                default: str) -> list[str]:
     """The languages the per-language fields show: the draft's documents, and any other
-    the rows hold text in; the default language first."""
-    tags = set(documents)
+    the rows hold text in; the default language first (alone when there is none yet)."""
+    tags = set(documents) or {default}
     for s in SECTIONS:
         for row in state.get(s.name, []):
             for f in s.texts:
