@@ -390,4 +390,47 @@ KK: dict[str, str] = {
         '{label} нұсқасы',
     'the file {name}':
         '{name} файлы',
+    # Жобаның мақсаттар, жеткізушілер, дерек санаттары және рұқсаттар формасы.
+    "Purposes, vendors, data categories and permissions":
+        "Мақсаттар, жеткізушілер, дерек санаттары және рұқсаттар",
+    "Purpose {n}": "{n}-мақсат", "Add a purpose": "Мақсат қосу", "Id": "Идентификатор",
+    "Required (not optional for the user)": "Міндетті (пайдаланушы бас тарта алмайды)",
+    "Title": "Атауы", "Description": "Сипаттамасы", "Vendor {n}": "{n}-жеткізуші",
+    "Add a vendor": "Жеткізуші қосу",
+    "Country (two letters, e.g. US)": "Ел (екі әріп, мысалы US)",
+    "Privacy policy URL": "Құпиялылық саясатының мекенжайы",
+    "Data category {n}": "{n}-дерек санаты", "Add a data category": "Дерек санатын қосу",
+    "Permission {n}": "{n}-рұқсат", "Add a permission": "Рұқсат қосу",
+    "Rationale": "Не үшін қажет", "Move up": "Жоғары", "Move down": "Төмен",
+    "Remove": "Жою", "(not in this draft)": "(бұл жобада жоқ)", "none yet": "әзірге жоқ",
+    "Save these lists": "Осы тізімдерді сақтау",
+    "Not saved yet: press “Save these lists” to keep these changes.":
+        "Әлі сақталған жоқ: өзгерістерді сақтау үшін «Осы тізімдерді сақтау» түймесін басыңыз.",
+    "Nothing was saved. Correct these fields:": "Ештеңе сақталған жоқ. Мына өрістерді түзетіңіз:",
+    "Languages side by side are the draft's documents. Add a language under Documents to "
+    "give its texts.":
+        "Қатар көрсетілген тілдер — жоба құжаттарының тілдері. Басқа тілде мәтін беру үшін "
+        "«Құжаттар» бөлімінде тіл қосыңыз.",
+    "Edit as TOML (purposes and app details)":
+        "TOML ретінде өңдеу (мақсаттар және қосымша туралы мәліметтер)",
+    "The same data as the lists below; saving here replaces them.":
+        "Төмендегі тізімдердегі деректер; мұнда сақтау оларды ауыстырады.",
+    "Google Consent Mode signal {signal}": "Google Consent Mode {signal} сигналы",
+    "structure_in_use": "{what} жою мүмкін емес: оны {users} пайдаланады. Алдымен сол жерде "
+                        "белгіні алып тастаңыз.",
+    "structure_unknown_ref": "{where}: «{section}» бөлімінде {id} жоқ; оны сонда қосыңыз немесе "
+                             "белгіні алып тастаңыз.",
+    "structure_consent_mode": "Google Consent Mode {signal} сигналы тізімде жоқ {id} мақсатын "
+                              "атайды; ол мақсатты қалдырыңыз немесе сигналды version.toml "
+                              "ішінде өзгертіңіз.",
+    "structure_required": "міндетті өріс.",
+    "structure_not_id": "кіші латын әріптерін, цифрларды, «-», «_» немесе «.» қолданыңыз (64-тен "
+                        "аспайтын), мысалы delivery.",
+    "structure_not_country": "елдің екі әріпті коды, мысалы KZ немесе US.",
+    "structure_not_url": "бұл веб-мекенжай емес (https://...).",
+    "structure_duplicate": "{id} идентификаторы екі рет кездеседі; әрқайсысының өз "
+                           "идентификаторы болуы керек.",
+    "structure_one_purpose": "нұсқада кемінде бір мақсат болуы керек.",
+    "structure_bad_locale": "белгісіз тіл; kk, ru, en, uz немесе ky қолданыңыз.",
+    "structure_length": "тым ұзын немесе бос.",
 }

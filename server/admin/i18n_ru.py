@@ -370,4 +370,45 @@ RU: dict[str, str] = {
         'версия {label}',
     'the file {name}':
         'файл {name}',
+    # Форма целей, поставщиков, категорий данных и разрешений черновика.
+    "Purposes, vendors, data categories and permissions":
+        "Цели, поставщики, категории данных и разрешения",
+    "Purpose {n}": "Цель {n}", "Add a purpose": "Добавить цель", "Id": "Идентификатор",
+    "Required (not optional for the user)": "Обязательная (пользователь не может отказаться)",
+    "Title": "Название", "Description": "Описание", "Vendor {n}": "Поставщик {n}",
+    "Add a vendor": "Добавить поставщика",
+    "Country (two letters, e.g. US)": "Страна (две буквы, например US)",
+    "Privacy policy URL": "Адрес политики конфиденциальности",
+    "Data category {n}": "Категория данных {n}", "Add a data category": "Добавить категорию",
+    "Permission {n}": "Разрешение {n}", "Add a permission": "Добавить разрешение",
+    "Rationale": "Зачем нужно", "Move up": "Выше", "Move down": "Ниже", "Remove": "Удалить",
+    "(not in this draft)": "(нет в этом черновике)", "none yet": "пока нет",
+    "Save these lists": "Сохранить эти списки",
+    "Not saved yet: press “Save these lists” to keep these changes.":
+        "Ещё не сохранено: нажмите «Сохранить эти списки», чтобы сохранить изменения.",
+    "Nothing was saved. Correct these fields:": "Ничего не сохранено. Исправьте эти поля:",
+    "Languages side by side are the draft's documents. Add a language under Documents to "
+    "give its texts.":
+        "Рядом показаны языки документов черновика. Чтобы добавить тексты на другом языке, "
+        "добавьте язык в разделе «Документы».",
+    "Edit as TOML (purposes and app details)": "Править как TOML (цели и сведения о приложении)",
+    "The same data as the lists below; saving here replaces them.":
+        "Те же данные, что в списках ниже; сохранение здесь заменяет их.",
+    "Google Consent Mode signal {signal}": "сигнал Google Consent Mode {signal}",
+    "structure_in_use": "{what} нельзя удалить: его использует {users}. Сначала снимите "
+                        "отметку там.",
+    "structure_unknown_ref": "{where}: в разделе «{section}» нет {id}; добавьте его туда или "
+                             "снимите отметку.",
+    "structure_consent_mode": "Сигнал Google Consent Mode {signal} ссылается на цель {id}, "
+                              "которой нет в списке; оставьте эту цель или измените сигнал в "
+                              "version.toml.",
+    "structure_required": "обязательное поле.",
+    "structure_not_id": "используйте строчные латинские буквы, цифры, «-», «_» или «.» (не "
+                        "более 64), например delivery.",
+    "structure_not_country": "двухбуквенный код страны, например KZ или US.",
+    "structure_not_url": "это не веб-адрес (https://...).",
+    "structure_duplicate": "идентификатор {id} встречается дважды; у каждого должен быть свой.",
+    "structure_one_purpose": "у версии должна быть хотя бы одна цель.",
+    "structure_bad_locale": "неизвестный язык; используйте kk, ru, en, uz или ky.",
+    "structure_length": "слишком длинно или пусто.",
 }

@@ -48,6 +48,22 @@ _EN = {
     # issue 18 (words18a)
     "not_time_zone": "Not one of the listed time zones.",
     "unknown_version": "No version of this app has this label: choose one from the list.",
+    # The draft's structure form (server/admin/structure.py, _structure.html).
+    "structure_in_use": "{what} cannot be removed: {users} uses it. Untick it there first.",
+    "structure_unknown_ref": "{where}: there is no {id} in {section}; add it there or untick "
+                             "it.",
+    "structure_consent_mode": "Google Consent Mode signal {signal} names the purpose {id}, "
+                              "which is not in the list; keep that purpose or change the "
+                              "signal in version.toml.",
+    "structure_required": "required.",
+    "structure_not_id": "use lowercase letters, digits, '-', '_' or '.' (at most 64), "
+                        "e.g. delivery.",
+    "structure_not_country": "a two-letter country code such as KZ or US.",
+    "structure_not_url": "not a web address (https://...).",
+    "structure_duplicate": "the id {id} is used twice; each needs its own.",
+    "structure_one_purpose": "a version needs at least one purpose.",
+    "structure_bad_locale": "unknown language; use kk, ru, en, uz or ky.",
+    "structure_length": "too long or empty.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN, "ru": RU, "kk": KK}
