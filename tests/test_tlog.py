@@ -548,10 +548,11 @@ def test_a_malformed_tlog_proof_names_its_line() -> None:
         parse_tlog_proof(b"c2sp.org/tlog-proof@v1\nindex 1\n\n" + note + b"x" * 500_000)
 
 
-# The pure-Python Ed25519 (devices without cryptography)
+# securesystemslib's verifier (cryptography's in a Python that has it, its pure-Python
+# Ed25519 on devices without: the test after this one)
 
-def test_the_pure_python_verifier_gives_the_same_answers(monkeypatch: pytest.MonkeyPatch
-                                                         ) -> None:
+def test_securesystemslibs_verifier_gives_the_same_answers(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
     leaves, log, note, store = _proof_fixture()
     w = _signer("witness.example", SIG_COSIGNATURE)
     raw = TlogProof(3, tuple(inclusion_proof(3, 21, store.read)),
