@@ -384,6 +384,12 @@ def test_a_note_signed_here_opens_and_rejects_tampering() -> None:
     assert log.verifier.key_id == key_id("kelisim.example/log", 1, log.public)
     with pytest.raises(UsageError):
         sign_note("no newline", [log])
+    # DEL and non-ASCII are allowed (only controls below U+0020 but the newline are not),
+    # in the text and in an unknown signer's name, which is then ignored.
+    odd = sign_note("del \x7f, кілт\n", [log, _signer("wítness\x7f.example")])
+    assert open_note(odd, [log.verifier]).text == "del \x7f, кілт\n"
+    with pytest.raises(FormatError, match="line 1 holds control character 0x09"):
+        parse_note(b"tab\there\n\n" + signed.split(b"\n\n")[1])
 
     class Colliding(NoteVerifier):
         """Another key claiming the log's name and key ID (a real four-byte collision is
@@ -462,6 +468,11 @@ def test_a_signed_checkpoint_verifies_with_its_witnesses() -> None:
                             witnesses=witnesses, threshold=2)
     assert got.cosigners == (("witness1.example", 1_700_000_000),
                              ("witness2.example", 1_700_000_001))
+    # The same cosignature twice counts once.
+    twice = cosigned + cosigned.decode().splitlines(keepends=True)[-1].encode()
+    with pytest.raises(SignatureError, match="2 witness cosignatures, 3 required"):
+        verify_checkpoint(twice, origin=ORIGIN, log_key=log.verifier, witnesses=witnesses,
+                          threshold=3)
     with pytest.raises(SignatureError, match="2 witness cosignatures, 3 required") as e:
         verify_checkpoint(cosigned, origin=ORIGIN, log_key=log.verifier,
                           witnesses=witnesses, threshold=3)

@@ -24,6 +24,7 @@ API::
 from __future__ import annotations
 
 import base64
+import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ __all__ = [
 
 MAX_EXTENSIONS: Final = 16
 _MAX_ORIGIN: Final = 256
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +68,8 @@ class Checkpoint:
     extensions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.origin or len(self.origin) > _MAX_ORIGIN or "\n" in self.origin \
-                or not self.origin.isprintable():
-            raise FormatError(f"must be 1 to {_MAX_ORIGIN} printable characters",
+        if not self.origin or len(self.origin) > _MAX_ORIGIN or _CONTROL.search(self.origin):
+            raise FormatError(f"must be 1 to {_MAX_ORIGIN} characters, no control character",
                               field="checkpoint origin")
         if isinstance(self.size, bool) or not 0 <= self.size <= MAX_TREE_SIZE:
             raise FormatError(f"must be from 0 to {MAX_TREE_SIZE}", field="checkpoint size")
@@ -77,8 +78,8 @@ class Checkpoint:
         if len(self.extensions) > MAX_EXTENSIONS:
             raise FormatError(f"more than {MAX_EXTENSIONS}", field="checkpoint extensions")
         for i, line in enumerate(self.extensions):
-            if not line or "\n" in line or not line.isprintable():
-                raise FormatError("must be non-empty printable text",
+            if not line or _CONTROL.search(line):
+                raise FormatError("must be non-empty, with no control character",
                                   field=f"checkpoint line {4 + i}")
 
     def text(self) -> str:

@@ -74,7 +74,9 @@ MAX_SIGNATURES: Final = 100
 #: 100 lines of the longest signature the spec names (ML-DSA-44, 2,432 bytes) fit.
 MAX_NOTE_BYTES: Final = 384 * 1024
 _DASH: Final = "\u2014 "
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+# The spec forbids the ASCII controls below U+0020 but the newline (DEL is allowed, as in
+# Go's note package).
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
 _SPACE = re.compile(r"\s")
 _MAX_TIMESTAMP: Final = 2**63 - 1
 
@@ -93,7 +95,7 @@ def b64decode_strict(text: str, field: str) -> bytes:
 def is_key_name(name: str) -> bool:
     """A key name: non-empty, with no Unicode space, no ``+`` and no control character."""
     return bool(name) and not _SPACE.search(name) and "+" not in name \
-        and not _CONTROL.search(name) and name.isprintable()
+        and not _CONTROL.search(name)
 
 
 def key_id(name: str, sig_type: int, public: bytes) -> int:
