@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/demo_start.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/import_text.py
+	$(BIN)/python bench/tlog.py
 
 clean:
 	rm -rf $(VENV) instance dist .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,9 @@ Every error the SDK raises on purpose is a :class:`ConsentError` or a :class:`Us
     │   ├── ExpiredError            the signed object's `expires` has passed
     │   ├── WrongAppError           a manifest for another app
     │   ├── DocumentMismatchError   a document whose length or sha256 differs from the manifest
-    │   └── OversizeError           a download larger than its cap
+    │   ├── OversizeError           a download larger than its cap
+    │   └── ProofError              a transparency log's inclusion or consistency proof that
+    │                               does not hold
     ├── NetworkError                the server could not be reached or answered an HTTP error
     │   └── SlowRetrievalError      a connect/read timeout or the overall deadline
     └── StorageError                the local SQLite store failed, or holds what the SDK
@@ -31,6 +33,7 @@ __all__ = [
     "FormatError",
     "NetworkError",
     "OversizeError",
+    "ProofError",
     "RepositoryError",
     "RollbackError",
     "SignatureError",
@@ -122,6 +125,16 @@ class OversizeError(RepositoryError):
     def __init__(self, message: str, *, limit: int, url: str | None = None) -> None:
         super().__init__(message, url=url)
         self.limit = limit
+
+
+class ProofError(RepositoryError):
+    """A transparency log's Merkle proof that does not hold: ``kind`` is ``"inclusion"``
+    (the entry is not in the signed tree) or ``"consistency"`` (the newer tree does not
+    extend the older one: a fork or a rewritten history)."""
+
+    def __init__(self, message: str, *, kind: str, url: str | None = None) -> None:
+        super().__init__(message, url=url)
+        self.kind = kind
 
 
 class NetworkError(ConsentError):

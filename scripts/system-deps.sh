@@ -6,7 +6,10 @@ set -euo pipefail
 case "${1:-}" in
   # xvfb + GL: a real X display for the Kivy tests; libmtdev1: Kivy's touch input provider;
   # chromium: the console's browser tests (Playwright drives it by executable_path).
-  test)  packages=(xvfb libgl1-mesa-dri libmtdev1 chromium fonts-dejavu-core) ;;
+  # golang-go + golang-golang-x-mod-dev: Go's sumdb note and tlog packages, which check the
+  # transparency log's checkpoints, proofs and tiles (tests/test_tlog_interop.py).
+  test)  packages=(xvfb libgl1-mesa-dri libmtdev1 chromium fonts-dejavu-core
+                   golang-go golang-golang-x-mod-dev) ;;
   demo)  packages=(libgl1-mesa-dri libmtdev1) ;;
   bench) packages=(nginx-light wrk xvfb libgl1-mesa-dri libmtdev1) ;;  # references, load, a display
   *) echo "usage: $0 test|demo|bench" >&2; exit 2 ;;
