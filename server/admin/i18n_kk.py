@@ -113,6 +113,7 @@ KK: dict[str, str] = {
     "based on": "негізі:", "created by": "құрған:", "Diff": "Салыстыру",
     "Preview": "Алдын ала қарау", "Guard verdict": "Маңыздылық тексеруі",
     # The phone preview (server/admin/phone.py).
+    "Shown to:": "Кімге көрсетіледі:",
     "First launch":
         "Алғашқы іске қосу",
     "A user who accepted {label}":

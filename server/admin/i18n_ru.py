@@ -86,6 +86,7 @@ RU: dict[str, str] = {
     "Policy file (.md, .txt, .docx, .pdf)": "Файл политики (.md, .txt, .docx, .pdf)",
     "Policy text (Markdown)": "Текст политики (Markdown)", "Preview": "Предпросмотр",
     # The phone preview (server/admin/phone.py).
+    "Shown to:": "Кому показано:",
     "First launch":
         "Первый запуск",
     "A user who accepted {label}":
