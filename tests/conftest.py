@@ -58,6 +58,7 @@ ONE_WORKER = {
     "tests/test_demo_launch.py": "one server and its bundle",
     "tests/test_gate.py": "one server, one display, one window run",
     "tests/test_kivy_widgets.py": "one instance, one display, one window run",
+    "tests/test_preview_drift.py": "one instance, its console copy, one window run",
 }
 
 # Hypothesis's own timing checks measure the machine, not the code: under a loaded machine

@@ -140,7 +140,26 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         layer = page.text_content("#first-layer") or ""
         assert "Some of your data is made public." in layer and "Jana Courier LLP" in layer
         assert "Courier ratings are shown publicly" in (page.text_content("#document") or "")
+        # What the phone shows (client_sdk.ui.layout): a user who accepted 2.0 is asked
+        # again, what changed first; permissions; the bar's three buttons; no check box
+        # but the age row's.
+        assert page.text_content("[data-kind=change]") == \
+            "3.0 — Courier ratings become public (en)."
+        assert page.locator("[data-kind=permission]").count() == 3
+        assert page.locator("#bar [data-kind=button]").all_text_contents() == \
+            ["Decline", "Only required", "Accept all"]
+        assert page.locator("#first-layer [data-kind=check]").all_text_contents() == \
+            ["I am 16 or older"]
         shot("preview")
+        page.click("#cases >> text=First launch")
+        assert page.locator("[data-kind=change]").count() == 0
+        shot("preview-first")
+        draft_path = draft_url.removeprefix(base)
+        for lang, title in (("ru", "Что изменилось"), ("kk", "Не өзгерді")):
+            page.goto(f"{base}/admin/lang/{lang}?next={draft_path}/preview%3Flocale%3D{lang}")
+            assert title in (page.text_content("#first-layer") or "")
+            shot(f"preview-{lang}")
+        page.goto(f"{base}/admin/lang/en?next={draft_path}")
         page.goto(draft_url)
         submit("text=Publish now")
         assert re.search(rf"/admin/apps/{APP}\?published=\d+$", page.url)

@@ -2,7 +2,9 @@
 
 Layer 1 (``first_layer``) is built from signed manifest fields, the Law 94-V Art. 8(4)
 elements: who (operator, BIN), what data, which purposes with vendors and countries, third
-parties, transfer abroad, publication, term; with "what changed" first on a re-prompt.
+parties, transfer abroad, publication, term; with "what changed" first on a re-prompt. What
+it holds, bar included, is client_sdk.ui.layout.first_layer's description (the console's
+phone preview renders the same one).
 ``purposes`` holds the per-purpose toggles, ``full_text`` the policy (one tap away).
 Accept is never enabled before the document is loaded; with ``require_scroll`` (the app's
 choice) only once the full text was scrolled to its end, measured on screen after layout.
@@ -116,6 +118,8 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         self._toggles: dict[str, Any] = {}
         self._blocks: list[Block] = []
         self._parts: dict[str, Part] = {}
+        self.bar_buttons: list[Any] = []  # the bar's, in order (layers.fill_bar)
+        self.bar_bindings: list[int] = []
         super().__init__(**kw)
         # The header and the bar keep their place in the layout but are drawn after the
         # layers: they cover what a layer scrolls beyond its view (CoveredScroll).
@@ -134,6 +138,7 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         self._mark = Clock.create_trigger(self._mark_shown, 0)
         self.fbind("parent", self._mark)
         self.fbind("layer", self._on_layer)
+        self.fbind("choices", lambda *_: layers.rename_bar(self) if self.words else None)
         for name in ("document_state", "scrolled_to_end", "age_confirmed",
                      "guardian_confirmed", "guardian_name", "require_scroll", "declined"):
             self.fbind(name, self._update)
@@ -181,12 +186,8 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
         if remember:
             self.client.remember_locale(tag)
         self.locale = tag
-        w = self.words = Words(tag, self.version, self.client.manifest, self.zone,
+        self.words = Words(tag, self.version, self.client.manifest, self.zone,
                                self.client.preferred_locales)
-        doc = self.version.locales[tag]
-        self.title_text = doc.title or w("title")
-        self.meta_text = f"{w('version', label=self.version.label)} · " \
-                         f"{w('effective', date=w.date(self.version.effective))}"
         spinner = self.ids.language
         self._languages = {LANGUAGE_NAMES.get(t, t): t for t in sorted(self.version.locales)}
         spinner.values = list(self._languages)
@@ -361,10 +362,6 @@ class ConsentScreen(BoxLayout):  # type: ignore[misc]
     def set_choice(self, purpose: str, on: bool) -> None:
         if purpose in self.choices:
             self.choices[purpose] = bool(on)
-
-    def choices_label(self, choices: dict[str, bool]) -> str:
-        w: Words = self.words
-        return w("save_choices") if any(choices.values()) else w("only_required")
 
     # -- actions -----------------------------------------------------------------------
     def accept_all(self) -> None:

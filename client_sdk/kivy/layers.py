@@ -1,5 +1,6 @@
 """The content of the consent screen's first and purposes layers, built from the signed
-manifest in the screen's language. Kept apart from the screen's state and actions."""
+manifest in the screen's language. Kept apart from the screen's state and actions. The
+first layer and the bar are built from client_sdk.ui.layout's description, item by item."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from kivy.metrics import dp
 
 from client_sdk.kivy.base import Column, KButton, KCheck, KText, KToggle, Row, TapText
 from client_sdk.kivy.style import theme
+from client_sdk.ui.layout import Item, buttons, first_layer
 from client_sdk.ui.markup import escape
 
 if TYPE_CHECKING:
     from client_sdk.kivy.consent_screen import ConsentScreen
 
-__all__ = ["fill_first_layer", "fill_purposes", "purpose_row"]
+__all__ = ["fill_bar", "fill_first_layer", "fill_purposes", "purpose_row", "rename_bar"]
 
 
 def heading(label: str) -> KText:
@@ -27,61 +29,87 @@ def small(markup: str) -> KText:
 
 
 def fill_first_layer(screen: ConsentScreen, box: Any) -> None:
-    w = screen.words
-    v = screen.version
+    """The first layer's widgets, one per item of client_sdk.ui.layout.first_layer (the
+    description the console's phone preview renders too): the title and meta lines go to
+    the screen's header labels, the buttons to its bar."""
+    items = first_layer(screen.words, screen.decision, screen.choices)
     box.clear_widgets()
-    d = screen.decision
-    if d.changes and d.reasons[:1] not in (("first_launch",), ("declined",)):
-        box.add_widget(heading(w("what_changed")))
-        for label, summary in w.changes(d.changes):
-            box.add_widget(KText(text=f"[b]{escape(label)}[/b] — {escape(summary)}"))
-    manifest = screen.client.manifest
-    if manifest is not None:
-        c = manifest.controller
-        box.add_widget(heading(w("who")))
-        box.add_widget(KText(text=escape(w.operator(c))))
-        box.add_widget(small(escape(w("contact", address=c.address, email=c.email))))
-    data = w.data_titles()
-    if data:
-        box.add_widget(heading(w("data_collected")))
-        box.add_widget(KText(text=escape(", ".join(data))))
-    box.add_widget(heading(w("purposes")))
-    if not v.purposes:
-        box.add_widget(KText(text=f"[i]{escape(w('no_purposes'))}[/i]"))
-    for p in v.purposes:
-        mark = f" · {w('required')}" if p.required else ""
-        line = f"• [b]{escape(w.purpose_title(p))}[/b]{escape(mark)}"
-        if p.vendors:
-            line += f"\n   {escape(w('shared_with', names=w.vendors(p.vendors)))}"
-        box.add_widget(KText(text=line))
-    for fact in w.facts():
-        box.add_widget(KText(text=fact))
-    if v.permissions:
-        box.add_widget(heading(w("permissions")))
-        for perm in v.permissions:
-            box.add_widget(KText(text=f"[b]{escape(w.permission(perm.id))}[/b]: "
-                                      f"{escape(w.pick(perm.rationale))}"))
-    if v.min_age is not None:
-        box.add_widget(check_row(screen, "age_confirmed", w.age(v.min_age)))
-        if v.guardian_consent:
-            from kivy.uix.textinput import TextInput  # only a policy asking a guardian
-
-            box.add_widget(check_row(screen, "guardian_confirmed", w("guardian_confirm")))
-            name = TextInput(hint_text=w("guardian_name"), text=screen.guardian_name,
-                             font_name=theme.font_name, multiline=False, size_hint_y=None,
-                             font_size=theme.fs(15))
-            name.height = max(dp(48), theme.fs(15) * 1.4 + dp(16))
-            name.bind(text=lambda _i, value: setattr(screen, "guardian_name", value))
-            box.add_widget(name)
     links = Column()
-    purposes = KButton(text=w("choose_purposes"))
-    purposes.bind(on_release=lambda *_: screen.open_layer("purposes"))
-    full = KButton(text=w("read_full"))
-    full.bind(on_release=lambda *_: screen.open_layer("full_text"))
-    links.add_widget(purposes)
-    links.add_widget(full)
-    screen.purposes_button, screen.full_text_button = purposes, full
+    for item in items:
+        if item.kind == "title":
+            screen.title_text = item.text
+        elif item.kind == "meta":
+            screen.meta_text = item.text
+        elif item.kind == "link":
+            link = KButton(text=item.text)
+            link.bind(on_release=lambda *_, name=item.action: screen.open_layer(name))
+            setattr(screen, f"{item.action}_button", link)
+            links.add_widget(link)
+        elif item.kind != "button":
+            box.add_widget(_widget(screen, item))
     box.add_widget(links)
+    fill_bar(screen, [i for i in items if i.kind == "button"])
+
+
+def _widget(screen: ConsentScreen, item: Item) -> Any:
+    text, detail = escape(item.text), escape(item.detail)
+    if item.kind == "heading":
+        return heading(item.text)
+    if item.kind == "small":
+        return small(text)
+    if item.kind == "change":
+        return KText(text=f"[b]{text}[/b] — {detail}")
+    if item.kind == "purpose":
+        line = f"• [b]{text}[/b]" + (f" · {detail}" if detail else "")
+        return KText(text=line + (f"\n   {escape(item.extra)}" if item.extra else ""))
+    if item.kind == "permission":
+        return KText(text=f"[b]{text}[/b]: {detail}")
+    if item.kind == "check":
+        return check_row(screen, item.action, item.text)
+    if item.kind == "input":
+        from kivy.uix.textinput import TextInput  # only a policy asking a guardian
+
+        name = TextInput(hint_text=item.text, text=screen.guardian_name,
+                         font_name=theme.font_name, multiline=False, size_hint_y=None,
+                         font_size=theme.fs(15))
+        name.height = max(dp(48), theme.fs(15) * 1.4 + dp(16))
+        name.bind(text=lambda _i, value: setattr(screen, item.action, value))
+        return name
+    return KText(text=text)  # text, fact
+
+
+# A bar button's action -> the screen's method, and its id (the kv rules' former ids).
+_BAR = {"decline": ("decline", "decline"), "accept_selected": ("accept", "only"),
+        "accept_all": ("accept_all", "accept_all")}
+
+
+def fill_bar(screen: ConsentScreen, buttons: list[Item]) -> None:
+    """The bar's buttons, in the description's order: the others side by side, the
+    primary one under them at full width; Accept and its kin wait for ``can_accept``."""
+    row, main = screen.ids.bar_buttons, screen.ids.bar_primary
+    row.clear_widgets()
+    main.clear_widgets()
+    for uid in screen.bar_bindings:
+        screen.unbind_uid("can_accept", uid)
+    screen.bar_buttons, screen.bar_bindings = [], []
+    for item in buttons:
+        method, name = _BAR[item.action]
+        button = KButton(text=item.text, primary=item.primary)
+        button.bind(on_release=lambda *_, m=method: getattr(screen, m)())
+        if item.action != "decline":
+            button.disabled = not screen.can_accept
+            screen.bar_bindings.append(screen.fbind(
+                "can_accept", lambda _s, on, b=button: setattr(b, "disabled", not on)))
+        (main if item.primary else row).add_widget(button)
+        screen.ids[name] = button
+        screen.bar_buttons.append(button)
+
+
+def rename_bar(screen: ConsentScreen) -> None:
+    """The bar's texts for the current choices ("Only required" / "Save my choices")."""
+    for item, button in zip(buttons(screen.words, screen.choices), screen.bar_buttons,
+                            strict=True):
+        button.text = item.text
 
 
 def check_row(screen: ConsentScreen, prop: str, label: str) -> Row:

@@ -21,6 +21,7 @@ from client_sdk.decision import Decision, Kind
 from client_sdk.errors import UsageError
 from client_sdk.kivy.base import KText
 from client_sdk.kivy.policy_view import PolicyModal
+from client_sdk.ui.layout import notice
 from client_sdk.ui.markup import escape
 from client_sdk.ui.texts import Words, language
 
@@ -48,15 +49,19 @@ class NoticeBanner(BoxLayout):  # type: ignore[misc]
         self.tag = language(client, self.version)
         w = self.words = Words(self.tag, self.version, client.manifest, zone,
                                     client.preferred_locales)
-        if self.decision.kind is Kind.UPCOMING:
-            self.heading = w("notice_upcoming", date=w.date(self.version.effective))
-        else:
-            self.heading = w("notice_minor")
-        self.read_text, self.ok_text = w("read"), w("dismiss")
-        for label, summary in w.changes(self.decision.changes):
-            self.ids.changes.add_widget(KText(text=f"[b]{escape(label)}[/b] — "
-                                                   f"{escape(summary)}",
-                                              base_size=14))
+        # What it holds is client_sdk.ui.layout.notice's description (the console's
+        # preview renders the same): the heading, what changed, Read and OK.
+        for item in notice(w, self.decision):
+            if item.kind == "heading":
+                self.heading = item.text
+            elif item.kind == "change":
+                self.ids.changes.add_widget(KText(text=f"[b]{escape(item.text)}[/b] — "
+                                                       f"{escape(item.detail)}",
+                                                  base_size=14))
+            elif item.action == "read":
+                self.read_text = item.text
+            elif item.action == "dismiss":
+                self.ok_text = item.text
         self.modal: PolicyModal | None = None
 
     def read(self) -> None:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from client_sdk._internal.locales import base_language, negotiate, pick_text, user_chain
-from client_sdk.client import ConsentClient
 from client_sdk.decision import Change
 from client_sdk.protocol.model import Controller, Manifest, Purpose, Version
 from client_sdk.ui import fmt
-from client_sdk.ui.markup import escape
 from client_sdk.ui.strings import STRINGS, operator, text
+
+if TYPE_CHECKING:  # the console uses Words without the client (and its transport)
+    from client_sdk.client import ConsentClient
 
 __all__ = ["Words", "language"]
 
@@ -121,7 +123,7 @@ class Words:
         return out
 
     def facts(self) -> list[str]:
-        """The Art. 8(4) statements of the first layer, as markup lines."""
+        """The Art. 8(4) statements of the first layer, as plain text."""
         v = self.version
         assert v is not None
         names = ", ".join(self("vendor", name=x.name, country=self.country(x.country))
@@ -137,4 +139,4 @@ class Words:
             self("public_yes") if v.public_disclosure else self("public_no"),
             self.term(),
         ]
-        return [escape(line) for line in lines]
+        return lines

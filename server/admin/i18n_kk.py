@@ -112,6 +112,18 @@ KK: dict[str, str] = {
     # Drafts, diff, preview, documents
     "based on": "негізі:", "created by": "құрған:", "Diff": "Салыстыру",
     "Preview": "Алдын ала қарау", "Guard verdict": "Маңыздылық тексеруі",
+    # The phone preview (server/admin/phone.py).
+    "Shown to:": "Кімге көрсетіледі:",
+    "First launch":
+        "Алғашқы іске қосу",
+    "A user who accepted {label}":
+        "{label} нұсқасын қабылдаған пайдаланушы",
+    "The phone cannot show this draft yet:":
+        "Телефон бұл жобаны әзірге көрсете алмайды:",
+    "Over the app, as a notice: their consent stands.":
+        "Қолданба үстінде, хабарлама ретінде: келісім күшінде қалады.",
+    "Users who accepted {label} see nothing new: a patch changes no one's consent.":
+        "{label} нұсқасын қабылдағандар жаңа ештеңе көрмейді: патч ешкімнің келісімін өзгертпейді.",
     "Refused: marked {s}, but these changes require major:":
         "Қабылданбады: {s} деп белгіленген, бірақ бұл өзгерістер major талап етеді:",
     "Cannot be published yet:": "Әзірге жариялауға болмайды:",

@@ -85,6 +85,18 @@ RU: dict[str, str] = {
     "Per version": "По версиям", "Permissions": "Разрешения",
     "Policy file (.md, .txt, .docx, .pdf)": "Файл политики (.md, .txt, .docx, .pdf)",
     "Policy text (Markdown)": "Текст политики (Markdown)", "Preview": "Предпросмотр",
+    # The phone preview (server/admin/phone.py).
+    "Shown to:": "Кому показано:",
+    "First launch":
+        "Первый запуск",
+    "A user who accepted {label}":
+        "Пользователь, принявший {label}",
+    "The phone cannot show this draft yet:":
+        "Телефон пока не может показать этот черновик:",
+    "Over the app, as a notice: their consent stands.":
+        "Поверх приложения, как уведомление: согласие остаётся в силе.",
+    "Users who accepted {label} see nothing new: a patch changes no one's consent.":
+        "Принявшие {label} не увидят ничего нового: патч ничьё согласие не меняет.",
     "Previous hash": "Предыдущий хеш", "Public disclosure": "Публичное раскрытие",
     "Publish now": "Опубликовать сейчас", "Published": "Опубликована",
     "Publisher": "Кто опубликовал", "Purpose": "Цель", "Purposes": "Цели",
