@@ -45,6 +45,14 @@ _EN = {
     "receipt": "receipt",
     "publish_busy": "Another publish of {app} is in progress ({why}); reload the page to see "
                     "it, then publish again.",
+    # issue 18: creating an app, a draft's base, confirming publish and discard
+    "app_exists": "An app with this id exists already; choose another id.",
+    "base_not_offered": "That version cannot be copied into a new draft; reload the app's "
+                        "page and choose again.",
+    "confirm_publish": "Tick the box that says what will happen: publishing cannot be "
+                       "undone.",
+    "confirm_discard": "Tick the box that says what will happen: discarding cannot be "
+                       "undone.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN, "ru": RU, "kk": KK}

@@ -28,7 +28,7 @@ from marshmallow import ValidationError
 
 from server.errors import PolicySourceError
 from server.policy.schema import AppSchema, VersionSchema, is_publishable_locale
-from server.strict_schema import flatten, nfc
+from server.strict_schema import by_field, flatten, nfc
 
 __all__ = ["AppMetadata", "DocumentFile", "VersionSource", "load_app_dir", "load_version_dir",
            "review_markers", "version_from_data"]
@@ -81,7 +81,8 @@ class AppMetadata:
         try:
             loaded = nfc(AppSchema().load(dict(data)))
         except ValidationError as exc:
-            raise PolicySourceError([f"{source}: {m}" for m in flatten(exc.messages)]) from None
+            raise PolicySourceError([f"{source}: {m}" for m in flatten(exc.messages)],
+                                    by_field(exc.messages)) from None
         return cls(**loaded)
 
 
