@@ -64,7 +64,7 @@ def test_an_owner_creates_an_app_and_is_told_what_next(owner: FlaskClient,
     resp = post(owner, "/admin/apps/kz.dala_taxi/drafts")
     assert resp.status_code == 303
     draft = owner.get(resp.headers["Location"]).get_data(True)
-    assert "no published version: a new text" in draft and 'value="1.0"' in draft
+    assert "a new text, not a copy of a published version" in draft and 'value="1.0"' in draft
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [

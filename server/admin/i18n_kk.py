@@ -273,8 +273,8 @@ KK: dict[str, str] = {
         "{label} нұсқасы",
     "in force":
         "күшінде",
-    "no published version: a new text":
-        "жарияланған нұсқасыз: жаңа мәтін",
+    "a new text, not a copy of a published version":
+        "жаңа мәтін, жарияланған нұсқаның көшірмесі емес",
     "Version {label} will be published and take effect on {when}; this cannot be undone.":
         "{label} нұсқасы жарияланып, {when} күшіне енеді; мұны болдырмау мүмкін емес.",
     "Version {label} will be published and take effect at once; this cannot be undone.":

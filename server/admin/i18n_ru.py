@@ -254,8 +254,8 @@ RU: dict[str, str] = {
         "версия {label}",
     "in force":
         "действует",
-    "no published version: a new text":
-        "без опубликованной версии: новый текст",
+    "a new text, not a copy of a published version":
+        "новый текст, не копия опубликованной версии",
     "Version {label} will be published and take effect on {when}; this cannot be undone.":
         "Версия {label} будет опубликована и вступит в силу {when}; это нельзя отменить.",
     "Version {label} will be published and take effect at once; this cannot be undone.":

@@ -76,6 +76,11 @@ def _titles(history: list[dict[str, Any]]) -> dict[str, str]:
     return purpose_titles(history[0]["v"].body) if history else {}
 
 
+def _number_name(app: App) -> str:
+    """What the controller's registration number is called in its country (KZ: BIN)."""
+    return COMPANY_NUMBERS.get(app.controller.get("country", ""), ("Company number", 0))[0]
+
+
 def _new_form(form: dict[str, str], errors: dict[str, list[str]], status: int = 200) -> Any:
     return page("app_new.html", status, form=form, errors=errors, locales=LOCALES,
                 countries=COMPANY_NUMBERS)
@@ -141,6 +146,7 @@ def detail(app_id: str) -> Any:
     return page("app.html", app=app, history=history, drafts=drafts, deadline_days=days,
                 titles=_titles(history), errors={}, published=published, current=current,
                 labels={h["v"].number: h["v"].label for h in history},
+                number_name=_number_name(app),
                 created=request.args.get("created") == "1" and not history)
 
 
@@ -158,7 +164,8 @@ def settings(app_id: str) -> Any:
             return page("app.html", 422, app=app, history=history, drafts=[],
                         deadline_days=deadline_days(s, app_id), titles=_titles(history),
                         errors=errors_of(exc), published=None,
-                        current=in_force_version(s, app_id, now()), labels={}, created=False)
+                        current=in_force_version(s, app_id, now()), labels={}, created=False,
+                        number_name=_number_name(app))
     with kelisim().db.session() as s:
         if s.get(App, app_id) is None:
             abort(404)
