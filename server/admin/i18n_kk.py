@@ -319,7 +319,7 @@ KK: dict[str, str] = {
     "Company number":
         "Компанияның тіркеу нөмірі",
     "KZ: BIN, 12 digits · UZ: TIN (STIR), 9 digits · KG: INN, 14 digits":
-        "KZ: БСН, 12 сан · UZ: СТН (СТИР), 9 сан · KG: ЖСН (ИНН), 14 сан",
+        "KZ: БСН, 12 сан · UZ: СТН (СТИР), 9 сан · KG: СТН (ИНН), 14 сан",
     "Contact e-mail":
         "Байланыс эл. поштасы",
     "Deadline for data-subject requests (days)":
@@ -329,7 +329,7 @@ KK: dict[str, str] = {
     "TIN (STIR)":
         "СТН (СТИР)",
     "INN":
-        "ЖСН (ИНН)",
+        "СТН (ИНН)",
     "must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)":
         "кіші әріптерден тұратын ID болуы керек (әріптер, сандар, «-», «_», «.»; ең көбі 64)",
     "Length must be between 1 and 200.":
@@ -347,7 +347,7 @@ KK: dict[str, str] = {
     "must be 9 digits (TIN (STIR))":
         "9 саннан тұруы керек (СТН (СТИР))",
     "must be 14 digits (INN)":
-        "14 саннан тұруы керек (ЖСН (ИНН))",
+        "14 саннан тұруы керек (СТН (ИНН))",
     "is not a valid 12-digit BIN (check digit fails)":
         "жарамды БСН емес (бақылау саны сәйкес келмейді)",
     "must be 1 to 64 characters":
