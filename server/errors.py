@@ -160,11 +160,15 @@ class PolicyError(KelisimError):
 
 class PolicySourceError(PolicyError):
     """App or version data that cannot be published; ``problems`` lists
-    ``file: field: message`` lines, one per problem."""
+    ``file: field: message`` lines, one per problem; ``fields``, when the data was checked
+    field by field, the same messages as ``{field.path: [message, ...]}`` (a form shows
+    each next to its field)."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems), problems=list(problems))
+    def __init__(self, problems: Sequence[str],
+                 fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__("\n".join(problems), problems=list(problems), fields=fields or {})
         self.problems = list(problems)
+        self.fields = dict(fields or {})
 
 
 class MissingTitlesError(PolicySourceError):

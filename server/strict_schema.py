@@ -9,7 +9,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, validate
 
-__all__ = ["Matches", "Strict", "flatten", "nfc"]
+__all__ = ["Matches", "Strict", "by_field", "flatten", "nfc"]
 
 
 class Strict(Schema):
@@ -46,19 +46,28 @@ def nfc(value: Any) -> Any:
     return value
 
 
-def flatten(messages: Any, prefix: str = "") -> list[str]:
-    """Turn marshmallow's nested messages into ``field.path: message`` lines."""
-    out: list[str] = []
+def by_field(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested messages as ``{field.path: [message, ...]}`` (``(top level)``
+    for messages about the whole object), in the order marshmallow gave them."""
+    out: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
             name = f"{prefix}[{key}]" if isinstance(key, int) else (
                 f"{prefix}.{key}" if prefix else str(key))
-            out.extend(flatten(value, name))
+            for path, found in by_field(value, name).items():
+                out.setdefault(path, []).extend(found)
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out.extend(f"{prefix or '(top level)'}: {m}" for m in messages)
+        out.setdefault(prefix or "(top level)", []).extend(messages)
     elif isinstance(messages, list):
         for m in messages:
-            out.extend(flatten(m, prefix))
+            for path, found in by_field(m, prefix).items():
+                out.setdefault(path, []).extend(found)
     else:
-        out.append(f"{prefix or '(top level)'}: {messages}")
+        out.setdefault(prefix or "(top level)", []).append(str(messages))
     return out
+
+
+def flatten(messages: Any, prefix: str = "") -> list[str]:
+    """Turn marshmallow's nested messages into ``field.path: message`` lines."""
+    return [f"{path}: {m}" for path, found in by_field(messages, prefix).items()
+            for m in found]

@@ -17,6 +17,8 @@ from server import Kelisim
 from server.admin.models import Draft
 from server.models import App, PolicyVersion
 
+# Publish and Discard cannot be undone: the form's box naming what will happen is ticked.
+CONFIRM = {"confirm": "yes"}
 DEMO_V2 = Path(__file__).resolve().parent.parent / "demo_app" / "policy" / "jana-courier" / "2.0"
 
 
@@ -92,7 +94,7 @@ def test_mislabelled_minor_is_refused_then_published_as_major(
     summarise(publisher, draft_id)
     page = publisher.get(f"/admin/drafts/{draft_id}").get_data(True)
     assert "these changes require major" in page and "summary.en: missing" not in page
-    resp = post(publisher, f"/admin/drafts/{draft_id}/publish")
+    resp = post(publisher, f"/admin/drafts/{draft_id}/publish", CONFIRM)
     assert resp.status_code == 422
     assert "The guard refused" in resp.get_data(True)
     with kelisim.db.session(readonly=True) as s:
@@ -100,7 +102,7 @@ def test_mislabelled_minor_is_refused_then_published_as_major(
     save(publisher, draft_id, significance="major", notes="Couriers' data goes to Almaty DC")
     page = publisher.get(f"/admin/drafts/{draft_id}").get_data(True)
     assert "Ready to publish as major" in page
-    resp = post(publisher, f"/admin/drafts/{draft_id}/publish")
+    resp = post(publisher, f"/admin/drafts/{draft_id}/publish", CONFIRM)
     assert resp.status_code == 303, resp.get_data(True)[:3000]
     with kelisim.db.session(readonly=True) as s:
         v = s.scalars(sa.select(PolicyVersion).where(PolicyVersion.label == "1.1")).one()
@@ -125,7 +127,7 @@ def test_override_reason_publishes_a_minor_anyway(publisher: FlaskClient,
     summarise(publisher, draft_id)
     save(publisher, draft_id, label="1.0.1", significance="patch", public_disclosure="true")
     resp = post(publisher, f"/admin/drafts/{draft_id}/publish",
-                {"override_reason": "court order, published register"})
+                {**CONFIRM, "override_reason": "court order, published register"})
     assert resp.status_code == 303
     with kelisim.db.session(readonly=True) as s:
         v = s.scalars(sa.select(PolicyVersion).where(PolicyVersion.label == "1.0.1")).one()
@@ -174,7 +176,7 @@ def test_upload_edit_diff_preview_schedule(publisher: FlaskClient, kelisim: Keli
              {"text": f"# {tag}\n\ntext\n", "summary": "changed"})
     page = publisher.get(f"/admin/drafts/{draft_id}").get_data(True)
     assert "It will be upcoming" in page and ">Schedule<" in page
-    resp = post(publisher, f"/admin/drafts/{draft_id}/publish")
+    resp = post(publisher, f"/admin/drafts/{draft_id}/publish", CONFIRM)
     assert resp.status_code == 303, resp.get_data(True)[:3000]
     assert "upcoming" in publisher.get(f"/admin/apps/{APP}").get_data(True)
     scheduled = events(kelisim, "version.publish")[-1]
@@ -196,7 +198,7 @@ def test_an_effective_time_that_has_passed_is_not_ready_to_publish(
     stamp = effective.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert "Ready to publish" not in page
     assert f"effective: {stamp} is in the past" in page
-    resp = post(publisher, f"/admin/drafts/{draft_id}/publish")
+    resp = post(publisher, f"/admin/drafts/{draft_id}/publish", CONFIRM)
     assert resp.status_code == 422
     assert f"effective: {stamp} is in the past" in resp.get_data(True)
     with kelisim.db.session(readonly=True) as s:
@@ -254,7 +256,7 @@ def test_bad_uploads(publisher: FlaskClient, kelisim: Kelisim) -> None:
 
 def test_discard(publisher: FlaskClient, kelisim: Kelisim) -> None:
     draft_id = draft_from_current(publisher)
-    assert post(publisher, f"/admin/drafts/{draft_id}/discard").status_code == 303
+    assert post(publisher, f"/admin/drafts/{draft_id}/discard", CONFIRM).status_code == 303
     assert publisher.get(f"/admin/drafts/{draft_id}").status_code == 404
     assert [e.action for e in events(kelisim) if e.action.startswith("draft.")] == [
         "draft.create", "draft.discard"]
@@ -279,7 +281,7 @@ def test_app_metadata_changes_are_published_with_the_version(
     diff = publisher.get(f"/admin/drafts/{draft_id}/diff").get_data(True)
     assert "<code>vendors.onesignal</code>" in diff
     save(publisher, draft_id, significance="major")
-    assert post(publisher, f"/admin/drafts/{draft_id}/publish").status_code == 303
+    assert post(publisher, f"/admin/drafts/{draft_id}/publish", CONFIRM).status_code == 303
     with kelisim.db.session(readonly=True) as s:
         app = s.get(App, APP)
         assert app is not None
@@ -313,7 +315,7 @@ def test_a_language_without_its_titles_is_refused_unless_published_anyway(
     assert 'name="allow_missing_titles"' in page and "Ready to publish" not in page
     with kelisim.db.session(readonly=True) as s:
         before = len(s.scalars(sa.select(PolicyVersion)).all())
-    resp = post(publisher, f"/admin/drafts/{draft_id}/publish")
+    resp = post(publisher, f"/admin/drafts/{draft_id}/publish", CONFIRM)
     assert resp.status_code == 422
     html = resp.get_data(True)
     # Each missing title is listed once (the check above the form), and the refusal says
@@ -323,7 +325,7 @@ def test_a_language_without_its_titles_is_refused_unless_published_anyway(
     with kelisim.db.session(readonly=True) as s:
         assert len(s.scalars(sa.select(PolicyVersion)).all()) == before
     resp = post(publisher, f"/admin/drafts/{draft_id}/publish",
-                {"allow_missing_titles": "yes"})
+                {**CONFIRM, "allow_missing_titles": "yes"})
     assert resp.status_code == 303, resp.get_data(True)[:3000]
     # The app page it lands on says what was published.
     landed = publisher.get(resp.headers["Location"]).get_data(True)

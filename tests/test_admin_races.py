@@ -125,7 +125,7 @@ def test_a_double_clicked_publish_publishes_once_and_says_so(
     sign_in(client, kelisim, users["publisher"])
     draft_id = ready_draft(client, "1.1")
     browser = Browser(app, client, f"/admin/drafts/{draft_id}")
-    form = {"seen": seen_of(browser.page), "go": "publish"}
+    form = {"seen": seen_of(browser.page), "go": "publish", "confirm": "yes"}
     together(app, "admin.drafts", "admin.drafts.publish_draft")
     path = f"/admin/drafts/{draft_id}/publish"
     with serving(app) as port:
@@ -160,9 +160,9 @@ def test_two_publishes_at_once_a_schedule_and_a_publish_now(
     with serving(app) as port:
         results = at_once(
             lambda: first.post(port, f"/admin/drafts/{scheduled}/publish",
-                               {"seen": seen_of(first.page)}),
+                               {"seen": seen_of(first.page), "confirm": "yes"}),
             lambda: second.post(port, f"/admin/drafts/{now_draft}/publish",
-                                {"seen": seen_of(second.page)}))
+                                {"seen": seen_of(second.page), "confirm": "yes"}))
     assert sorted(s for s, _ in results) == [303, 409], [(s, b[:2000]) for s, b in results]
     stored = versions(kelisim)
     assert len(stored) == 2 and stored[0] == (1, "1.0")
@@ -240,7 +240,7 @@ def test_a_publish_lock_held_too_long_is_a_console_409_not_a_503(
                 conn.execute(sa.text("SELECT id FROM apps WHERE id = :id FOR UPDATE"),
                              {"id": APP})
             resp = client.post(f"/admin/drafts/{draft_id}/publish",
-                               data={"seen": seen_of(page), "csrf_token": csrf(
+                               data={"seen": seen_of(page), "confirm": "yes", "csrf_token": csrf(
                                    client, f"/admin/drafts/{draft_id}")})
             conn.rollback()
     finally:

@@ -123,6 +123,7 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         assert "these changes require major" in verdict
         assert "public disclosure turned on (public_disclosure)" in verdict
         shot("draft-refused")
+        page.check("form[action$='/publish'] input[name=confirm]")
         submit("text=Publish now")
         assert "The guard refused" in page.content()
         # Published as major after all.
@@ -161,6 +162,7 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
             shot(f"preview-{lang}")
         page.goto(f"{base}/admin/lang/en?next={draft_path}")
         page.goto(draft_url)
+        page.check("form[action$='/publish'] input[name=confirm]")
         submit("text=Publish now")
         assert re.search(rf"/admin/apps/{APP}\?published=\d+$", page.url)
         assert "Version 3.0 is published and in force." in (page.text_content("#published")

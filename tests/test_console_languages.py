@@ -247,7 +247,8 @@ def pages(c: dict[str, Any]) -> list[str]:
             f"/admin/apps/{APP}/consents", f"/admin/apps/{APP}/consents/{c['record']}?verify=1",
             "/admin/audit", d, f"{d}/diff", f"{d}/doc/kk", f"{d}/doc/uz", f"{d}/preview",
             f"{d}/preview?locale=en", "/admin/keys", "/admin/requests",
-            "/admin/requests?all=1", "/admin/users", "/admin/password", "/admin/apps/nosuch"]
+            "/admin/requests?all=1", "/admin/users", "/admin/password", "/admin/apps/nosuch",
+            "/admin/new-app"]
 
 
 def check(lang: str, what: str, status: int, html: str) -> list[str]:
@@ -285,6 +286,13 @@ def test_every_console_page_is_in_the_chosen_language(console: dict[str, Any],
                                  form_from=f"/admin/apps/{APP}",
                                  files={"file": ("", b"")})
     problems += check(lang, "upload refused", status, html)
+    # A new app with a wrong company number, e-mail and id: each error named in the language.
+    status, html, _ = owner.post("/admin/new-app", {
+        "id": "Bad Id", "name": "X", "controller_name": "X LLP", "country": "UZ",
+        "bin": "12", "email": "x", "address": "Tashkent", "default_locale": "uz",
+        "request_deadline_days": "30"}, form_from="/admin/new-app")
+    assert status == 422 and html.count('class="field-error"') == 3, html
+    problems += check(lang, "new app refused", status, html)
     status, html, _ = owner.post("/admin/users", {"email": f"{lang}@example.com",
                                                   "role": "viewer"}, form_from="/admin/users")
     assert 'id="one-time"' in html

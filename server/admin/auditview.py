@@ -68,6 +68,8 @@ def _from(value: Any) -> Markup:
         return escape(_("version {label}")).format(label=_data(value["version"]))
     if "file" in value:
         return escape(_("the file {name}")).format(name=_data(value["file"]))
+    if value.get("first") is True:
+        return escape(_("nothing: the first version, written in the console"))
     return _data(value.get("text", ""))
 
 

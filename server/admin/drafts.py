@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.model import LOCALES
+from client_sdk.protocol.timeutil import format_time
 from server.admin.i18n import gettext as _
 from server.errors import GuardError, MissingTitlesError, PolicySourceError
 from server.models import App, Document, PolicyVersion
@@ -27,8 +28,8 @@ from server.policy.publish import PublishResult, app_metadata, build_version_bod
 from server.policy.source import AppMetadata, VersionSource, version_from_data
 from server.trust.manifests import Timing
 
-__all__ = ["Verdict", "check", "field_diff", "latest_version", "missing_translations",
-           "publish", "spec_from_version", "text_diff", "to_source"]
+__all__ = ["Verdict", "check", "field_diff", "in_force_version", "latest_version",
+           "missing_translations", "publish", "spec_from_version", "text_diff", "to_source"]
 
 # version.toml keys a draft keeps, in the order the edit form shows them.
 SPEC_KEYS = ("label", "significance", "effective", "min_age", "guardian_consent",
@@ -40,6 +41,14 @@ SPEC_KEYS = ("label", "significance", "effective", "min_age", "guardian_consent"
 def latest_version(s: Session, app_id: str) -> PolicyVersion | None:
     return s.scalars(select(PolicyVersion).where(PolicyVersion.app_id == app_id)
                      .order_by(PolicyVersion.number.desc()).limit(1)).first()
+
+
+def in_force_version(s: Session, app_id: str, now: datetime) -> PolicyVersion | None:
+    """The version users are asked to accept at ``now`` (the newest that took effect); a
+    version published with a later effective time is upcoming until then."""
+    return s.scalars(select(PolicyVersion).where(
+        PolicyVersion.app_id == app_id, PolicyVersion.effective <= format_time(now))
+        .order_by(PolicyVersion.number.desc()).limit(1)).first()
 
 
 def spec_from_version(body: dict[str, Any]) -> dict[str, Any]:

@@ -23,9 +23,9 @@ from client_sdk.protocol.timeutil import format_time, parse_duration
 from server.admin.models import ROLES
 from server.admin.timezones import ZONES
 
-__all__ = ["DocumentForm", "DraftForm", "LoginForm", "PasswordForm", "ResolveForm", "SearchForm",
-           "SettingsForm", "TimeZoneForm", "UploadForm", "UserCreateForm", "UserUpdateForm",
-           "errors_of"]
+__all__ = ["NEW_APP_FIELDS", "DocumentForm", "DraftForm", "LoginForm", "PasswordForm",
+           "ResolveForm", "SearchForm", "SettingsForm", "TimeZoneForm", "UploadForm",
+           "UserCreateForm", "UserUpdateForm", "errors_of", "new_app_data"]
 
 _UUID = validate.Regexp(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z",
                         error="not_uuid")
@@ -117,6 +117,32 @@ class ResolveForm(Form):
 class SettingsForm(Form):
     request_deadline_days = fields.Integer(required=True, validate=validate.Range(
         min=1, max=365))
+
+
+# The new-app form's fields: app.toml's field path -> the form's field. The values are
+# checked by app.toml's own schema (server/policy/schema.py), not a copy of its rules.
+NEW_APP_FIELDS = {
+    "id": "id", "name": "name", "default_locale": "default_locale",
+    "controller.name": "controller_name", "controller.bin": "bin",
+    "controller.country": "country", "controller.email": "email",
+    "controller.address": "address", "request_deadline_days": "request_deadline_days",
+}
+
+
+def new_app_data(form: dict[str, str]) -> dict[str, Any]:
+    """The new-app form as app.toml's data; a field left blank is missing (the schema
+    names it), and text is taken as typed but for the spaces around it."""
+    def value(name: str) -> str | None:
+        text = (form.get(name) or "").strip()
+        return text or None
+
+    controller = {key: value(name) for key, name in (
+        ("name", "controller_name"), ("bin", "bin"), ("country", "country"),
+        ("email", "email"), ("address", "address"))}
+    data = {"id": value("id"), "name": value("name"),
+            "default_locale": value("default_locale"),
+            "controller": {k: v for k, v in controller.items() if v is not None}}
+    return {k: v for k, v in data.items() if v is not None}
 
 
 class UploadForm(Form):

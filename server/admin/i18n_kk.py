@@ -445,4 +445,99 @@ KK: dict[str, str] = {
     "structure_one_purpose": "нұсқада кемінде бір мақсат болуы керек.",
     "structure_bad_locale": "белгісіз тіл; kk, ru, en, uz немесе ky қолданыңыз.",
     "structure_length": "тым ұзын немесе бос.",
+    # issue 18: creating an app, a draft's base, confirming publish and discard
+    "app_exists":
+        "Бұл ID-мен қосымша бар; басқа ID таңдаңыз.",
+    "base_not_offered":
+        "Бұл нұсқаны жаңа жобаға көшіру мүмкін емес; қосымша бетін жаңартып, қайта таңдаңыз.",
+    "confirm_publish":
+        "Не болатынын айтатын белгіні қойыңыз: жариялауды болдырмау мүмкін емес.",
+    "confirm_discard":
+        "Не болатынын айтатын белгіні қойыңыз: жобаны жоюды болдырмау мүмкін емес.",
+    "version {label}":
+        "{label} нұсқасы",
+    "in force":
+        "күшінде",
+    "a new text, not a copy of a published version":
+        "жаңа мәтін, жарияланған нұсқаның көшірмесі емес",
+    "Version {label} will be published and take effect on {when}; this cannot be undone.":
+        "{label} нұсқасы жарияланып, {when} күшіне енеді; мұны болдырмау мүмкін емес.",
+    "Version {label} will be published and take effect at once; this cannot be undone.":
+        "{label} нұсқасы жарияланып, бірден күшіне енеді; мұны болдырмау мүмкін емес.",
+    "Draft #{id} will be discarded; this cannot be undone.":
+        "№{id} жоба жойылады; мұны болдырмау мүмкін емес.",
+    "The app is registered.":
+        "Қосымша тіркелді.",
+    "Next, give it its first version: upload its privacy policy (New draft from a file, below), "
+    "or write the first draft in the console. Then publish it.":
+        "Енді оның алғашқы нұсқасын жасаңыз: құпиялылық саясатын жүктеңіз (төмендегі «Файлдан "
+        "жоба») немесе алғашқы жобаны консольде жазыңыз. Содан кейін оны жариялаңыз.",
+    "Write the first draft":
+        "Алғашқы жобаны жазу",
+    "New draft, a copy of":
+        "Жаңа жоба, көшірмесі:",
+    "New draft from this version":
+        "Осы нұсқадан жоба",
+    "New app":
+        "Жаңа қосымша",
+    "No apps yet. An owner creates one here (New app), or registers one with `kelisim apps "
+    "create APP_DIR`.":
+        "Әзірге қосымша жоқ. Иесі оны осында жасайды («Жаңа қосымша») немесе `kelisim apps "
+        "create APP_DIR` командасымен тіркейді.",
+    "The app's identity and its controller (the company responsible for the data), as app.toml "
+    "holds them. The controller's details are signed into every version; later changes go "
+    "through a draft.":
+        "Қосымшаның деректері және оның операторы (деректерге жауапты компания), app.toml "
+        "сақтайтындай. Оператор туралы мәліметтер әр нұсқаға қол қойылып енеді; кейінгі "
+        "өзгерістер жоба арқылы жасалады.",
+    "Form":
+        "Пішін",
+    "App id":
+        "Қосымша ID-і",
+    "Lower-case letters, digits, '-', '_' and '.', e.g. kz.jana_courier; it cannot change later.":
+        "Кіші латын әріптері, сандар, «-», «_» және «.», мысалы kz.jana_courier; кейін өзгертуге "
+        "болмайды.",
+    "Display name":
+        "Көрсетілетін атауы",
+    "Controller (company name)":
+        "Оператор (компания атауы)",
+    "Company number":
+        "Компанияның тіркеу нөмірі",
+    "KZ: BIN, 12 digits · UZ: TIN (STIR), 9 digits · KG: INN, 14 digits":
+        "KZ: БСН, 12 сан · UZ: СТН (СТИР), 9 сан · KG: СТН (ИНН), 14 сан",
+    "Contact e-mail":
+        "Байланыс эл. поштасы",
+    "Deadline for data-subject requests (days)":
+        "Дербес деректер субъектілерінің сұрауларына жауап беру мерзімі (күн)",
+    "Create the app":
+        "Қосымшаны жасау",
+    "TIN (STIR)":
+        "СТН (СТИР)",
+    "INN":
+        "СТН (ИНН)",
+    "must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)":
+        "кіші әріптерден тұратын ID болуы керек (әріптер, сандар, «-», «_», «.»; ең көбі 64)",
+    "Length must be between 1 and 200.":
+        "Ұзындығы 1-ден 200 таңбаға дейін.",
+    "Length must be between 1 and 500.":
+        "Ұзындығы 1-ден 500 таңбаға дейін.",
+    "must be an ISO 3166 two-letter code such as KZ":
+        "ISO 3166 екі әріпті коды болуы керек, мысалы KZ",
+    "Not a valid email address.":
+        "Бұл эл. пошта мекенжайы емес.",
+    "Must be one of: kk, ru, en, uz, ky.":
+        "Мыналардың бірі болуы керек: kk, ru, en, uz, ky.",
+    "must be 12 digits (BIN)":
+        "12 саннан тұруы керек (БСН)",
+    "must be 9 digits (TIN (STIR))":
+        "9 саннан тұруы керек (СТН (СТИР))",
+    "must be 14 digits (INN)":
+        "14 саннан тұруы керек (СТН (ИНН))",
+    "is not a valid 12-digit BIN (check digit fails)":
+        "жарамды БСН емес (бақылау саны сәйкес келмейді)",
+    "must be 1 to 64 characters":
+        "1-ден 64 таңбаға дейін болуы керек",
+    "Must be greater than or equal to 1 and less than or equal to 365.":
+        "1-ден 365-ке дейін болуы керек.",
+    "nothing: the first version, written in the console": "ештеңе: консольде жазылған алғашқы нұсқа",
 }

@@ -423,4 +423,100 @@ RU: dict[str, str] = {
     "structure_one_purpose": "у версии должна быть хотя бы одна цель.",
     "structure_bad_locale": "неизвестный язык; используйте kk, ru, en, uz или ky.",
     "structure_length": "слишком длинно или пусто.",
+    # issue 18: creating an app, a draft's base, confirming publish and discard
+    "app_exists":
+        "Приложение с таким ID уже есть; выберите другой ID.",
+    "base_not_offered":
+        "Эту версию нельзя скопировать в новый черновик; обновите страницу приложения и выберите "
+        "снова.",
+    "confirm_publish":
+        "Отметьте поле, где сказано, что произойдёт: публикацию нельзя отменить.",
+    "confirm_discard":
+        "Отметьте поле, где сказано, что произойдёт: удаление черновика нельзя отменить.",
+    "version {label}":
+        "версия {label}",
+    "in force":
+        "действует",
+    "a new text, not a copy of a published version":
+        "новый текст, не копия опубликованной версии",
+    "Version {label} will be published and take effect on {when}; this cannot be undone.":
+        "Версия {label} будет опубликована и вступит в силу {when}; это нельзя отменить.",
+    "Version {label} will be published and take effect at once; this cannot be undone.":
+        "Версия {label} будет опубликована и сразу вступит в силу; это нельзя отменить.",
+    "Draft #{id} will be discarded; this cannot be undone.":
+        "Черновик №{id} будет удалён; это нельзя отменить.",
+    "The app is registered.":
+        "Приложение зарегистрировано.",
+    "Next, give it its first version: upload its privacy policy (New draft from a file, below), "
+    "or write the first draft in the console. Then publish it.":
+        "Теперь создайте его первую версию: загрузите политику конфиденциальности («Черновик из "
+        "файла» ниже) или напишите первый черновик в консоли. Затем опубликуйте её.",
+    "Write the first draft":
+        "Написать первый черновик",
+    "New draft, a copy of":
+        "Новый черновик — копия",
+    "New draft from this version":
+        "Черновик из этой версии",
+    "New app":
+        "Новое приложение",
+    "No apps yet. An owner creates one here (New app), or registers one with `kelisim apps "
+    "create APP_DIR`.":
+        "Приложений пока нет. Владелец создаёт его здесь («Новое приложение») или регистрирует "
+        "командой `kelisim apps create APP_DIR`.",
+    "The app's identity and its controller (the company responsible for the data), as app.toml "
+    "holds them. The controller's details are signed into every version; later changes go "
+    "through a draft.":
+        "Данные приложения и его оператора (компании, отвечающей за данные), как их хранит "
+        "app.toml. Сведения об операторе подписываются в каждой версии; позже они меняются через "
+        "черновик.",
+    "Form":
+        "Форма",
+    "App id":
+        "ID приложения",
+    "Lower-case letters, digits, '-', '_' and '.', e.g. kz.jana_courier; it cannot change later.":
+        "Строчные латинские буквы, цифры, «-», «_» и «.», например kz.jana_courier; позже его не "
+        "изменить.",
+    "Display name":
+        "Отображаемое название",
+    "Controller (company name)":
+        "Оператор (название компании)",
+    "Company number":
+        "Регистрационный номер компании",
+    "KZ: BIN, 12 digits · UZ: TIN (STIR), 9 digits · KG: INN, 14 digits":
+        "KZ: БИН, 12 цифр · UZ: ИНН (СТИР), 9 цифр · KG: ИНН, 14 цифр",
+    "Contact e-mail":
+        "Эл. почта для связи",
+    "Deadline for data-subject requests (days)":
+        "Срок ответа на запросы субъектов данных (дней)",
+    "Create the app":
+        "Создать приложение",
+    "TIN (STIR)":
+        "ИНН (СТИР)",
+    "INN":
+        "ИНН",
+    "must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)":
+        "должен быть ID из строчных букв (буквы, цифры, «-», «_», «.»; не длиннее 64)",
+    "Length must be between 1 and 200.":
+        "Длина — от 1 до 200 символов.",
+    "Length must be between 1 and 500.":
+        "Длина — от 1 до 500 символов.",
+    "must be an ISO 3166 two-letter code such as KZ":
+        "должен быть двухбуквенный код ISO 3166, например KZ",
+    "Not a valid email address.":
+        "Это не адрес эл. почты.",
+    "Must be one of: kk, ru, en, uz, ky.":
+        "Должно быть одним из: kk, ru, en, uz, ky.",
+    "must be 12 digits (BIN)":
+        "должен состоять из 12 цифр (БИН)",
+    "must be 9 digits (TIN (STIR))":
+        "должен состоять из 9 цифр (ИНН (СТИР))",
+    "must be 14 digits (INN)":
+        "должен состоять из 14 цифр (ИНН)",
+    "is not a valid 12-digit BIN (check digit fails)":
+        "не является верным БИН (не сходится контрольная цифра)",
+    "must be 1 to 64 characters":
+        "должен содержать от 1 до 64 символов",
+    "Must be greater than or equal to 1 and less than or equal to 365.":
+        "Должно быть от 1 до 365.",
+    "nothing: the first version, written in the console": "ничего: первая версия, написанная в консоли",
 }

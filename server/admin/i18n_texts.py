@@ -64,6 +64,14 @@ _EN = {
     "structure_one_purpose": "a version needs at least one purpose.",
     "structure_bad_locale": "unknown language; use kk, ru, en, uz or ky.",
     "structure_length": "too long or empty.",
+    # issue 18: creating an app, a draft's base, confirming publish and discard
+    "app_exists": "An app with this id exists already; choose another id.",
+    "base_not_offered": "That version cannot be copied into a new draft; reload the app's "
+                        "page and choose again.",
+    "confirm_publish": "Tick the box that says what will happen: publishing cannot be "
+                       "undone.",
+    "confirm_discard": "Tick the box that says what will happen: discarding cannot be "
+                       "undone.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN, "ru": RU, "kk": KK}

@@ -8,11 +8,15 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from server.cli.common import kelisim
-from server.errors import PolicyImportError
-from server.models import PolicyVersion
+from client_sdk.protocol.grammar import is_app_id
+from server.cli.common import CLI_ACTOR, kelisim, now, require_migrated
+from server.errors import AppExists, InvalidValue, PolicyImportError, PolicySourceError
+from server.models import App, PolicyVersion
+from server.policy.importing.controller import app_toml_for
 from server.policy.importing.formats import ImportLimits
-from server.policy.importing.importer import import_document, write_version_dir
+from server.policy.importing.importer import ImportedPolicy, import_document, write_version_dir
+from server.policy.publish import register_app
+from server.policy.source import load_app_dir
 
 __all__ = ["import_cmd"]
 
@@ -25,10 +29,16 @@ __all__ = ["import_cmd"]
               help="Version directory to write (default: ./<app>/<label>).")
 @click.option("--label", default=None, help="Version label (default: the version or date "
               "the policy states, else 1.0).")
+@click.option("--new-app", is_flag=True,
+              help="The app is not registered yet: also write app.toml beside the version "
+              "directory (what the policy says of its controller, marked REVIEW) and "
+              "register the app once app.toml is complete.")
 @with_appcontext
 def import_cmd(file: Path, app_id: str, locale: str | None, out_dir: Path | None,
-               label: str | None) -> None:
+               label: str | None, new_app: bool) -> None:
     """Turn an existing policy (Markdown, text, .docx, PDF) into a version directory."""
+    if new_app:
+        _check_new(app_id)
     settings = kelisim().settings
     limit = settings.import_max_file_bytes
     try:
@@ -52,9 +62,46 @@ def import_cmd(file: Path, app_id: str, locale: str | None, out_dir: Path | None
         click.echo(f"  note: {note}")
     for warning in result.warnings:
         click.echo(f"  warning: {warning}")
+    if new_app:
+        _new_app(app_id, result, file.name, target)
     click.echo("Review the lines marked REVIEW in version.toml (purposes, flags"
                + (", what changed" if "[summary]" in result.version_toml else "")
                + f"), then `kelisim publish {target} --app {app_id}`")
+
+
+def _check_new(app_id: str) -> None:
+    """Before anything is written: the id is one an app may have, and not registered."""
+    if not is_app_id(app_id):
+        raise InvalidValue("--app", f"{app_id!r} must be a lowercase id (letters, digits, "
+                                    f"'-', '_', '.'; at most 64)")
+    with require_migrated().db.session(readonly=True) as s:
+        if s.get(App, app_id) is not None:
+            raise AppExists(app_id)
+
+
+def _new_app(app_id: str, result: ImportedPolicy, filename: str, target: Path) -> None:
+    """Write app.toml beside the version folder (unless one is there: the officer's own,
+    or one written by an earlier import) and register the app when it is complete."""
+    app_dir = target.parent
+    path = app_dir / "app.toml"
+    if not path.exists():
+        path.write_text(app_toml_for(app_id, result.documents, filename), encoding="utf-8")
+        click.echo(f"wrote {path}: the app's controller, as far as the policy says")
+    try:
+        meta = load_app_dir(path)
+        if meta.id != app_id:
+            raise PolicySourceError([f"{path}: id: {meta.id!r} is not --app {app_id!r}"])
+    except PolicySourceError as exc:
+        click.echo(f"The app {app_id} is not registered yet: {path} needs these lines "
+                   f"filled in or checked:")
+        for problem in exc.problems:
+            click.echo(f"  {problem}")
+        click.echo(f"then `kelisim apps create {app_dir}` registers it.")
+        return
+    k = require_migrated()
+    with k.db.session() as s:
+        register_app(s, meta, now(), actor=CLI_ACTOR)
+    click.echo(f"registered app {app_id} from {path}")
 
 
 def _version_in_effect(app_id: str) -> str | None:

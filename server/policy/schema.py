@@ -22,10 +22,11 @@ from client_sdk.protocol.model import CONSENT_MODE_SIGNALS, LOCALES, SIGNIFICANC
 from client_sdk.protocol.timeutil import format_time, parse_duration, parse_time
 from server.strict_schema import Matches, Strict, nfc
 
-__all__ = ["APP_ID", "COUNTRY", "ID", "AppSchema", "ConsentModeSchema", "ControllerSchema",
+__all__ = ["APP_ID", "COMPANY_NUMBERS", "COUNTRY", "ID", "AppSchema", "ConsentModeSchema",
+           "ControllerSchema",
            "DataCategorySchema",
            "LocaleText", "PermissionSchema", "PurposeSchema", "VendorSchema", "VersionSchema",
-           "When", "is_publishable_locale", "valid_bin"]
+           "When", "company_number_problem", "is_publishable_locale", "valid_bin"]
 
 ID = Matches(is_id, "must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)")
 APP_ID = Matches(is_app_id, "must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)")
@@ -56,6 +57,31 @@ def valid_bin(value: str) -> bool:
         if check == 10:
             return False
     return check == digits[11]
+
+
+# The controller's registration number in the countries Kelisim knows: its name there and
+# its digits. The one definition app.toml's schema and the console's new-app form check
+# (the SDK's first layer names it the same way: client_sdk/ui/strings, company_id.*).
+COMPANY_NUMBERS: dict[str, tuple[str, int]] = {
+    "KZ": ("BIN", 12),
+    "UZ": ("TIN (STIR)", 9),
+    "KG": ("INN", 14),
+}
+
+
+def company_number_problem(country: str | None, number: str) -> str | None:
+    """What is wrong with ``number`` as the registration number of a controller in
+    ``country`` (None: nothing). KZ: a BIN, 12 digits with a valid check digit; UZ: a TIN
+    (STIR), 9 digits; KG: an INN, 14 digits; elsewhere: any text of 1 to 64 characters."""
+    known = COMPANY_NUMBERS.get(country or "")
+    if known is None:
+        return None if 1 <= len(number.strip()) <= 64 else "must be 1 to 64 characters"
+    name, digits = known
+    if not re.fullmatch(rf"[0-9]{{{digits}}}", number, re.ASCII):
+        return f"must be {digits} digits ({name})"
+    if country == "KZ" and not valid_bin(number):
+        return "is not a valid 12-digit BIN (check digit fails)"
+    return None
 
 
 class LocaleText(fields.Dict):
@@ -94,8 +120,10 @@ class ControllerSchema(Strict):
 
     @validates_schema(skip_on_field_errors=False)
     def _bin(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("country") == "KZ" and "bin" in data and not valid_bin(data["bin"]):
-            raise ValidationError("is not a valid 12-digit BIN (check digit fails)", "bin")
+        problem = company_number_problem(data.get("country"), data["bin"]) \
+            if "bin" in data else None
+        if problem is not None:
+            raise ValidationError(problem, "bin")
 
 
 class VendorSchema(Strict):

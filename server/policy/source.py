@@ -28,7 +28,7 @@ from marshmallow import ValidationError
 
 from server.errors import PolicySourceError
 from server.policy.schema import AppSchema, VersionSchema, is_publishable_locale
-from server.strict_schema import flatten, nfc
+from server.strict_schema import by_field, flatten, nfc
 
 __all__ = ["AppMetadata", "DocumentFile", "VersionSource", "load_app_dir", "load_version_dir",
            "review_markers", "version_from_data"]
@@ -81,7 +81,8 @@ class AppMetadata:
         try:
             loaded = nfc(AppSchema().load(dict(data)))
         except ValidationError as exc:
-            raise PolicySourceError([f"{source}: {m}" for m in flatten(exc.messages)]) from None
+            raise PolicySourceError([f"{source}: {m}" for m in flatten(exc.messages)],
+                                    by_field(exc.messages)) from None
         return cls(**loaded)
 
 
@@ -89,10 +90,17 @@ def load_app_dir(path: Path) -> AppMetadata:
     """Read ``<path>/app.toml`` (or the file ``path``).
 
     Raises:
-        PolicySourceError: the file is missing or invalid.
+        PolicySourceError: the file is missing or invalid; a ``# REVIEW`` marker left by
+            ``kelisim import --new-app`` is a problem, named by its line.
     """
     toml_path = path / "app.toml" if path.is_dir() else path
-    return AppMetadata.from_dict(_read_toml(toml_path), str(toml_path))
+    data = _read_toml(toml_path)
+    # An app.toml `kelisim import --new-app` wrote holds what it found or could not find,
+    # marked for review: none of it is registered or published unread.
+    markers = review_markers(toml_path.read_text(encoding="utf-8"), str(toml_path))
+    if markers:
+        raise PolicySourceError(markers)
+    return AppMetadata.from_dict(data, str(toml_path))
 
 
 @dataclass(frozen=True)
@@ -200,7 +208,7 @@ _REVIEW_RE = re.compile(r"#\s*REVIEW\b")
 
 def review_markers(text: str, name: str) -> list[str]:
     """A problem line for every ``# REVIEW`` marker (placeholders ``kelisim import``
-    writes) left in ``text``."""
+    writes in version.toml and, with ``--new-app``, app.toml) left in ``text``."""
     return [f"{name}:{n}: still marked REVIEW by `kelisim import` ({line.strip()}); make the "
             f"value say what the policy says, then delete the marker"
             for n, line in enumerate(text.splitlines(), 1) if _REVIEW_RE.search(line)]

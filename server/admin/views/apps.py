@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, g, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
+from client_sdk.protocol.model import LOCALES
 from client_sdk.protocol.timeutil import format_time
-from server.admin.drafts import latest_version
-from server.admin.forms import SettingsForm, errors_of
+from server.admin.drafts import in_force_version, latest_version
+from server.admin.forms import NEW_APP_FIELDS, SettingsForm, errors_of, new_app_data
 from server.admin.i18n import purpose_titles
 from server.admin.models import AppSettings, Draft, app_deadline_days
 from server.admin.security import now, requires
 from server.admin.views import audit, kelisim, page
 from server.adminlog import AdminEvent
+from server.errors import AppExists, PolicySourceError
 from server.models import App, ConsentRecord, DeletionRequest, PolicyVersion
+from server.policy.publish import register_app
+from server.policy.schema import COMPANY_NUMBERS
+from server.policy.source import AppMetadata
 from server.trust.manifests import latest_manifest
 
 __all__ = ["bp"]
@@ -71,6 +76,55 @@ def _titles(history: list[dict[str, Any]]) -> dict[str, str]:
     return purpose_titles(history[0]["v"].body) if history else {}
 
 
+def _number_name(app: App) -> str:
+    """What the controller's registration number is called in its country (KZ: BIN)."""
+    return COMPANY_NUMBERS.get(app.controller.get("country", ""), ("Company number", 0))[0]
+
+
+def _new_form(form: dict[str, str], errors: dict[str, list[str]], status: int = 200) -> Any:
+    return page("app_new.html", status, form=form, errors=errors, locales=LOCALES,
+                countries=COMPANY_NUMBERS)
+
+
+@bp.get("/new-app")
+@requires("owner")
+def new() -> Any:
+    return _new_form({"country": "KZ", "default_locale": "kk",
+                      "request_deadline_days": str(kelisim().settings.request_deadline_days)},
+                     {})
+
+
+@bp.post("/new-app")
+@requires("owner")
+def create() -> Any:
+    """Register an app from the form: the same service and the same app.toml rules as
+    ``kelisim apps create``; every problem is shown next to its field and nothing is
+    stored."""
+    form = {name: request.form.get(name, "") for name in NEW_APP_FIELDS.values()}
+    errors: dict[str, list[str]] = {}
+    days = None
+    try:
+        days = SettingsForm().load(request.form)["request_deadline_days"]
+    except ValidationError as exc:
+        errors = errors_of(exc)
+    meta = None
+    try:
+        meta = AppMetadata.from_dict(new_app_data(form), "console")
+    except PolicySourceError as exc:
+        for path, messages in exc.fields.items():
+            errors.setdefault(NEW_APP_FIELDS.get(path, "form"), []).extend(messages)
+    if meta is not None and days is not None:
+        try:
+            with kelisim().db.session() as s:
+                register_app(s, meta, now(), actor=g.admin_user.email)
+                s.add(AppSettings(app_id=meta.id, request_deadline_days=days))
+                audit(s, "app.settings", meta.id, {"request_deadline_days": [None, days]})
+            return redirect(url_for("admin.apps.detail", app_id=meta.id, created=1), 303)
+        except AppExists:
+            errors["id"] = ["app_exists"]
+    return _new_form(form, errors, 422)
+
+
 @bp.get("/apps/<app_id>")
 @requires("view")
 def detail(app_id: str) -> Any:
@@ -83,13 +137,17 @@ def detail(app_id: str) -> Any:
                                                     Draft.status == "open")
                                 .order_by(Draft.id.desc())))
         days = deadline_days(s, app_id)
+        current = in_force_version(s, app_id, now())
     # After a publish from the console (``?published=N``): say which version it was and
     # whether it is in force or scheduled (only a version this app has is named).
     just = request.args.get("published", "")
     published = next((h for h in history if just.isdigit() and len(just) < 10
                       and h["v"].number == int(just)), None)
     return page("app.html", app=app, history=history, drafts=drafts, deadline_days=days,
-                titles=_titles(history), errors={}, published=published)
+                titles=_titles(history), errors={}, published=published, current=current,
+                labels={h["v"].number: h["v"].label for h in history},
+                number_name=_number_name(app),
+                created=request.args.get("created") == "1" and not history)
 
 
 @bp.post("/apps/<app_id>/settings")
@@ -105,7 +163,9 @@ def settings(app_id: str) -> Any:
             history = _history(s, app_id)
             return page("app.html", 422, app=app, history=history, drafts=[],
                         deadline_days=deadline_days(s, app_id), titles=_titles(history),
-                        errors=errors_of(exc), published=None)
+                        errors=errors_of(exc), published=None,
+                        current=in_force_version(s, app_id, now()), labels={}, created=False,
+                        number_name=_number_name(app))
     with kelisim().db.session() as s:
         if s.get(App, app_id) is None:
             abort(404)

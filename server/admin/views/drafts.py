@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 from marshmallow import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
@@ -14,6 +15,7 @@ from client_sdk.protocol.timeutil import format_time
 from server.admin.drafts import (
     check,
     documents_of,
+    in_force_version,
     latest_version,
     missing_translations,
     parse_toml,
@@ -37,7 +39,7 @@ from server.errors import (
     PolicySourceError,
     VersionPublished,
 )
-from server.models import App
+from server.models import App, PolicyVersion
 from server.policy.importing.formats import ImportLimits
 from server.policy.importing.importer import import_document
 from server.policy.publish import lock_publishing
@@ -74,18 +76,36 @@ def _new(s: Session, app: App, spec: dict[str, Any], docs: dict[str, str], base:
     return d.id
 
 
+def first_spec(app: App) -> dict[str, Any]:
+    """version.toml's fields of an app's first version, to be written in the console: the
+    flags off until the officer says otherwise, no purposes yet."""
+    return {"label": "1.0", "significance": "major", "default_locale": app.default_locale,
+            "third_party_transfer": False, "cross_border_transfer": False,
+            "public_disclosure": False, "summary": {}, "title": {}, "purposes": []}
+
+
 @bp.post("/apps/<app_id>/drafts")
 @requires("publish")
 def create(app_id: str) -> Any:
+    """A new draft: a copy of the version the officer chose as its base (``base``: the
+    number of the version in force or of the upcoming one; the version in force when
+    none is given), or, for an app without versions, its first version to write."""
+    chosen = request.form.get("base", "")
     with kelisim().db.session() as s:
         app = s.get(App, app_id)
         if app is None:
             abort(404)
         latest = latest_version(s, app_id)
         if latest is None:
-            abort(409, "no_version_to_copy")
-        draft_id = _new(s, app, spec_from_version(latest.body), documents_of(s, latest.body),
-                        latest.number, {"version": latest.label, "number": latest.number})
+            draft_id = _new(s, app, first_spec(app), {}, None, {"first": True})
+            return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
+        current = in_force_version(s, app_id, now()) or latest
+        bases = {str(v.number): v for v in (current, latest)}
+        if chosen and chosen not in bases:
+            abort(409, "base_not_offered")
+        base = bases[chosen] if chosen else current
+        draft_id = _new(s, app, spec_from_version(base.body), documents_of(s, base.body),
+                        base.number, {"version": base.label, "number": base.number})
     return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
 
 
@@ -158,7 +178,11 @@ def _context(s: Session, d: Draft, app: App, **extra: Any) -> dict[str, Any]:
                                                   "public_disclosure")},
             "notes": d.notes, "purposes_toml": dumps(purposes),
             "app_toml": dumps(d.app_meta or app_toml(app))}
+    base = s.scalars(select(PolicyVersion).where(
+        PolicyVersion.app_id == app.id, PolicyVersion.number == d.base_number)).first() \
+        if d.base_number is not None else None
     ctx: dict[str, Any] = {"d": d, "app": app, "latest": latest, "verdict": verdict, "form": form,
+           "base": base, "base_upcoming": base is not None and base.effective > format_time(now()),
            "missing": missing_translations(app, d.spec, d.documents,
                                            latest.body if latest else None),
            "locales": LOCALES, "errors": {}, "structure_errors": {}, "unsaved": False}
@@ -367,6 +391,13 @@ def publish_draft(draft_id: int) -> Any:
     allow_missing = request.form.get("allow_missing_titles") == "yes"
     problem: list[str] = []
     status = 422
+    if request.form.get("confirm") != "yes":
+        # Publishing cannot be undone: the box that names what will happen must be ticked
+        # (checked here: the browser's "required" is only a courtesy).
+        with k.db.session(readonly=True) as s:
+            d, app = _get(s, draft_id)
+            return page("draft.html", 422, **_context(s, d, app,
+                                                      errors={"publish": ["confirm_publish"]}))
     try:
         with k.db.session() as s:
             d, app = _get(s, draft_id, open_only=False)
@@ -415,6 +446,11 @@ def publish_draft(draft_id: int) -> Any:
 @bp.post("/drafts/<int:draft_id>/discard")
 @requires("publish")
 def discard(draft_id: int) -> Any:
+    if request.form.get("confirm") != "yes":
+        with kelisim().db.session(readonly=True) as s:
+            d, app = _get(s, draft_id)
+            return page("draft.html", 422, **_context(s, d, app,
+                                                      errors={"discard": ["confirm_discard"]}))
     with kelisim().db.session() as s:
         d, app = _get(s, draft_id)
         d.status = "discarded"
