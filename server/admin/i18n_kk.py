@@ -454,8 +454,6 @@ KK: dict[str, str] = {
         "Не болатынын айтатын белгіні қойыңыз: жариялауды болдырмау мүмкін емес.",
     "confirm_discard":
         "Не болатынын айтатын белгіні қойыңыз: жобаны жоюды болдырмау мүмкін емес.",
-    "version {label}":
-        "{label} нұсқасы",
     "in force":
         "күшінде",
     "a new text, not a copy of a published version":
@@ -539,5 +537,6 @@ KK: dict[str, str] = {
         "1-ден 64 таңбаға дейін болуы керек",
     "Must be greater than or equal to 1 and less than or equal to 365.":
         "1-ден 365-ке дейін болуы керек.",
-    "nothing: the first version, written in the console": "ештеңе: консольде жазылған алғашқы нұсқа",
+    "nothing: the first version, written in the console":
+        "ештеңе: консольде жазылған алғашқы нұсқа",
 }

@@ -433,8 +433,6 @@ RU: dict[str, str] = {
         "Отметьте поле, где сказано, что произойдёт: публикацию нельзя отменить.",
     "confirm_discard":
         "Отметьте поле, где сказано, что произойдёт: удаление черновика нельзя отменить.",
-    "version {label}":
-        "версия {label}",
     "in force":
         "действует",
     "a new text, not a copy of a published version":
@@ -518,5 +516,6 @@ RU: dict[str, str] = {
         "должен содержать от 1 до 64 символов",
     "Must be greater than or equal to 1 and less than or equal to 365.":
         "Должно быть от 1 до 365.",
-    "nothing: the first version, written in the console": "ничего: первая версия, написанная в консоли",
+    "nothing: the first version, written in the console":
+        "ничего: первая версия, написанная в консоли",
 }
