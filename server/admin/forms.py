@@ -20,6 +20,7 @@ from marshmallow import (
 from client_sdk.protocol.model import LOCALES, SIGNIFICANCES
 from client_sdk.protocol.records import RECORD_ACTIONS
 from client_sdk.protocol.timeutil import format_time, parse_duration
+from server.admin.drafts import normalize_document
 from server.admin.models import ROLES
 
 __all__ = ["DocumentForm", "DraftForm", "LoginForm", "PasswordForm", "ResolveForm", "SearchForm",
@@ -187,6 +188,14 @@ class DocumentForm(Form):
     def __init__(self, *, max_bytes: int = 1024 * 1024, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.max_bytes = max_bytes
+
+    @pre_load
+    def _as_stored(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        # Counted and kept as publishing stores it (NFC, "\n" line ends), so the length
+        # the draft page shows and the bytes publishing counts are those of one text.
+        if isinstance(data.get("text"), str):
+            data = {**data, "text": normalize_document(data["text"])}
+        return data
 
     @validates("text")
     def _size(self, value: str, **kwargs: Any) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from server.cli.common import kelisim
 from server.errors import PolicyImportError
+from server.messages import human_bytes
 from server.models import PolicyVersion
 from server.policy.importing.formats import ImportLimits
 from server.policy.importing.importer import import_document, write_version_dir
@@ -37,8 +38,8 @@ def import_cmd(file: Path, app_id: str, locale: str | None, out_dir: Path | None
     except OSError as exc:
         raise PolicyImportError(f"{file}: cannot read ({exc.strerror})", file.name) from None
     if len(data) > limit:
-        raise PolicyImportError(f"{file}: larger than {limit:,} bytes "
-                                f"(IMPORT_MAX_FILE_BYTES); a policy file is far smaller",
+        raise PolicyImportError(f"{file}: larger than the {human_bytes(limit)} of "
+                                f"IMPORT_MAX_FILE_BYTES; a policy file is far smaller",
                                 file.name)
     result = import_document(data, file.name, locale=locale, label=label,
                              previous=_version_in_effect(app_id),

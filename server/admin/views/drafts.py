@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 from marshmallow import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
@@ -16,6 +17,7 @@ from server.admin.drafts import (
     documents_of,
     latest_version,
     missing_translations,
+    normalize_document,
     parse_toml,
     publish,
     spec_from_version,
@@ -35,7 +37,8 @@ from server.errors import (
     PolicySourceError,
     VersionPublished,
 )
-from server.models import App
+from server.messages import Message, human_bytes
+from server.models import AdminEvent, App
 from server.policy.importing.formats import ImportLimits
 from server.policy.importing.importer import import_document
 from server.policy.publish import lock_publishing
@@ -61,15 +64,28 @@ def _get(s: Session, draft_id: int, *, open_only: bool = True) -> tuple[Draft, A
 
 
 def _new(s: Session, app: App, spec: dict[str, Any], docs: dict[str, str], base: int | None,
-         how: str) -> int:
+         how: str, importer_notes: list[str] | None = None) -> int:
     stamp = format_time(now())
     d = Draft(app_id=app.id, base_number=base, spec=spec, documents=docs, app_meta=None,
               notes="", status="open", created_by=g.admin_user.email, created_at=stamp,
               updated_at=stamp)
     s.add(d)
     s.flush()
-    audit(s, "draft.create", f"{app.id}/draft-{d.id}", {"from": how})
+    # The importer's working notes are kept with the draft's creation in the audit log and
+    # shown on the draft page; they never become the published version's history note
+    # (the Notes field, which the officer writes).
+    audit(s, "draft.create", f"{app.id}/draft-{d.id}",
+          {"from": how, **({"importer_notes": importer_notes} if importer_notes else {})})
     return d.id
+
+
+def importer_notes(s: Session, d: Draft) -> list[str]:
+    """What the importer noted when the draft was made from a file (none for a copy)."""
+    event = s.scalars(select(AdminEvent).where(
+        AdminEvent.action == "draft.create",
+        AdminEvent.target == f"{d.app_id}/draft-{d.id}").limit(1)).first()
+    notes = event.details.get("importer_notes") if event is not None else None
+    return [str(n) for n in notes] if isinstance(notes, list) else []
 
 
 @bp.post("/apps/<app_id>/drafts")
@@ -104,7 +120,10 @@ def upload(app_id: str) -> Any:
         assert file is not None
         data = file.read(k.settings.max_document_bytes + 1)
         if len(data) > k.settings.max_document_bytes:
-            errors["file"] = [f"over {k.settings.max_document_bytes} bytes"]
+            limit = k.settings.max_document_bytes
+            errors["file"] = [Message(f"the file is larger than MAX_DOCUMENT_BYTES "
+                                      f"({human_bytes(limit)}), the most a policy document "
+                                      f"may have", "upload_too_large", limit=limit)]
         else:
             try:
                 with k.db.session(readonly=True) as s:
@@ -117,7 +136,7 @@ def upload(app_id: str) -> Any:
                 spec, docs = imported.spec, dict(imported.documents)
                 notes = imported.notes + imported.warnings
             except PolicyImportError as exc:
-                errors["file"] = [str(exc)]
+                errors["file"] = [exc.message]
     with k.db.session() as s:
         app = s.get(App, app_id)
         if app is None:
@@ -135,10 +154,7 @@ def upload(app_id: str) -> Any:
             docs = {**documents_of(s, latest.body), **docs}
             spec = base
         draft_id = _new(s, app, spec, docs, latest.number if latest else None,
-                        f"upload {secure_filename(file.filename or '')}")
-        d = s.get(Draft, draft_id)
-        assert d is not None
-        d.notes = "\n".join(notes)
+                        f"upload {secure_filename(file.filename or '')}", notes)
     return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
 
 
@@ -157,9 +173,13 @@ def _context(s: Session, d: Draft, app: App, **extra: Any) -> dict[str, Any]:
             "notes": d.notes, "purposes_toml": dumps(purposes),
             "app_toml": dumps(d.app_meta or app_toml(app))}
     ctx = {"d": d, "app": app, "latest": latest, "verdict": verdict, "form": form,
+           "importer_notes": importer_notes(s, d),
            "missing": missing_translations(app, d.spec, d.documents,
                                            latest.body if latest else None),
-           "locales": LOCALES, "errors": {}}
+           "locales": LOCALES, "errors": {},
+           # Characters, as the officer reads a text's length (the text as published).
+           "doc_chars": {tag: len(normalize_document(text))
+                         for tag, text in d.documents.items()}}
     ctx.update(extra)
     return ctx
 
@@ -178,16 +198,19 @@ def _apply(d: Draft, app: App, data: dict[str, Any]) -> None:
     Raises:
         PolicySourceError: the purposes or app metadata TOML is not valid.
     """
-    purposes = parse_toml(data["purposes_toml"], "purposes")
+    purposes = parse_toml(data["purposes_toml"], "purposes", "purposes_toml")
     if set(purposes) - {"purposes"}:
-        raise PolicySourceError([f"purposes: unexpected key(s) "
-                                 f"{sorted(set(purposes) - {'purposes'})}; only [[purposes]] "
-                                 f"tables belong here"])
-    meta = parse_toml(data["app_toml"], "app metadata") if data.get("app_toml") else None
+        extra = sorted(set(purposes) - {"purposes"})
+        raise PolicySourceError([Message(f"purposes: unexpected key(s) {extra}; only "
+                                         f"[[purposes]] tables belong here", "purposes_extra",
+                                         field="purposes_toml", keys=", ".join(extra))])
+    meta = parse_toml(data["app_toml"], "app metadata", "app_toml") \
+        if data.get("app_toml") else None
     if meta is not None:
         checked = AppMetadata.from_dict(meta, "app metadata")
         if checked.id != app.id:
-            raise PolicySourceError([f"app metadata: id: must stay {app.id!r}"])
+            raise PolicySourceError([Message(f"app metadata: id: must stay {app.id!r}",
+                                             "app_id_stays", field="app_toml", id=app.id)])
         meta = checked.to_dict()
         if meta == app_toml(app):
             meta = None
@@ -227,6 +250,14 @@ def save(draft_id: int) -> Any:
         return page("draft.html", 422, **ctx)
 
 
+def _size(text: str, limit: int) -> dict[str, int]:
+    """The text's length in characters (as the draft page counts it) and in UTF-8 bytes,
+    what MAX_DOCUMENT_BYTES limits."""
+    stored = normalize_document(text)
+    return {"chars": len(stored), "bytes": len(stored.encode("utf-8", "surrogatepass")),
+            "limit": limit}
+
+
 @bp.route("/drafts/<int:draft_id>/doc/<locale>", methods=["GET", "POST"])
 @requires("publish")
 def document(draft_id: int, locale: str) -> Any:
@@ -241,6 +272,8 @@ def document(draft_id: int, locale: str) -> Any:
                 d, app = _get(s, draft_id)
                 return page("document.html", 422, d=d, app=app, locale=locale,
                             text=request.form.get("text", ""), errors=errors_of(exc),
+                            size=_size(request.form.get("text", ""),
+                                       k.settings.max_document_bytes),
                             summary=request.form.get("summary", ""),
                             title=request.form.get("title", ""))
         with k.db.session() as s:
@@ -263,6 +296,7 @@ def document(draft_id: int, locale: str) -> Any:
         d, app = _get(s, draft_id)
         return page("document.html", d=d, app=app, locale=locale,
                     text=d.documents.get(locale, ""), errors={},
+                    size=_size(d.documents.get(locale, ""), k.settings.max_document_bytes),
                     summary=(d.spec.get("summary") or {}).get(locale, ""),
                     title=(d.spec.get("title") or {}).get(locale, ""))
 
@@ -281,6 +315,17 @@ def delete_document(draft_id: int, locale: str) -> Any:
         d.spec = spec
         audit(s, "draft.remove_document", f"{app.id}/draft-{d.id}", {"locale": locale})
     return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
+
+
+def _drop_importer_notes(s: Session, d: Draft, app: App) -> None:
+    """A draft made before importer notes were kept apart holds them as its notes: they are
+    the importer's, not the officer's, and must not become the version's history note.
+    Dropped from the draft on publish, with an audit entry keeping them."""
+    notes = importer_notes(s, d)
+    legacy = [n for n in d.notes.splitlines() if n.strip()]
+    if legacy and notes and legacy == notes:
+        d.notes = ""
+        audit(s, "draft.drop_importer_notes", f"{app.id}/draft-{d.id}", {"notes": notes})
 
 
 def _seen_number() -> int | None:
@@ -317,6 +362,7 @@ def publish_draft(draft_id: int) -> Any:
                              g.admin_user.email, override_reason=reason,
                              seen_number=_seen_number(), allow_missing_titles=allow_missing)
             d.status, d.published_number = "published", result.number
+            _drop_importer_notes(s, d, app)
             d.published_by, d.published_at = g.admin_user.email, format_time(when)
     except GuardError as exc:
         problem = ["guard_refused", *exc.reasons]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from server.errors import PolicyImportError
+from server.messages import Message, human_bytes
 from server.policy.importing.text import escape_markdown
 
 if TYPE_CHECKING:
@@ -87,10 +88,10 @@ class _Budget:
         """Raises: PolicyImportError: the text produced is over the limit."""
         self.text += len(text.encode("utf-8", "surrogatepass"))
         if self.text > self.limits.max_text_bytes:
-            raise PolicyImportError(
-                f"{self.filename}: its text is over {self.limits.max_text_bytes:,} bytes "
-                f"(twice MAX_DOCUMENT_BYTES), more than a policy document may have",
-                self.filename)
+            raise PolicyImportError(Message(
+                f"{self.filename}: its text is over {human_bytes(self.limits.max_text_bytes)}"
+                f" (twice MAX_DOCUMENT_BYTES), more than a policy document may have",
+                "import_text_too_large", limit=self.limits.max_text_bytes), self.filename)
 
     def count(self, what: str, found: int, limit: int, key: str) -> None:
         """Raises: PolicyImportError: ``found`` is over ``limit``."""

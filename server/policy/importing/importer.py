@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from server.errors import PolicyImportError
+from server.messages import Message, human_bytes
 from server.policy.importing.formats import ImportLimits, extract
 from server.policy.importing.langdetect import detect, foreign_language, script_of, split_languages
 from server.policy.importing.text import (
@@ -86,7 +87,8 @@ def _toml_str(value: str) -> str:
 
 
 def _version_toml(label: str, stated_date: str | None, locales: list[str],
-                  titles: dict[str, str], filename: str, previous: str | None) -> str:
+                  titles: dict[str, str], filename: str, previous: str | None,
+                  label_from_date: bool = False) -> str:
     def table(values: dict[str, str]) -> str:
         return "{ " + ", ".join(f"{k} = {_toml_str(v)}" for k, v in values.items()) + " }"
 
@@ -96,7 +98,9 @@ def _version_toml(label: str, stated_date: str | None, locales: list[str],
         "# Lines marked REVIEW hold placeholders: an importer cannot know the purposes, the",
         "# data each one uses, the vendors or the Law 94-V flags. Make each say what the",
         "# policy says, then delete its marker; `kelisim publish` refuses this file until then.",
-        f"label = {_toml_str(label)}",
+        f"label = {_toml_str(label)}" + (
+            "  # REVIEW: proposed from the date the text states (it names no version); "
+            "keep it or give a version number such as 1.0" if label_from_date else ""),
         f'significance = "major"  {"# REVIEW: major, minor or patch?" if previous else ""}'
         .rstrip(),
     ]
@@ -197,9 +201,11 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
             else text_to_markdown(section)
         size = len(md.encode("utf-8", "surrogatepass"))
         if size > max_document_bytes:
-            raise PolicyImportError(f"{filename}: the {tag} document is {size:,} bytes, over "
-                                    f"the {max_document_bytes:,} of MAX_DOCUMENT_BYTES",
-                                    filename)
+            raise PolicyImportError(Message(
+                f"{filename}: the {tag} document is {human_bytes(size)}, over "
+                f"MAX_DOCUMENT_BYTES, the {human_bytes(max_document_bytes)} a document may "
+                f"have (publishing would refuse it)", "import_doc_too_large", tag=tag,
+                size=size, limit=max_document_bytes), filename)
         docs[tag] = md
         titles[tag] = (meta.get("title") if len(parts) == 1 else None) or title_of(md, meta) \
             or DEFAULT_TITLES[tag[:2]]
@@ -212,13 +218,18 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
         result_notes.append("plain text converted to Markdown")
     if stated and not label:
         result_notes.append(f"label taken from the version the text states: {stated}")
+    label_from_date = not label and not stated and date is not None
+    if label_from_date:
+        result_notes.append(f"label proposed from the date the text states: {date} (the text "
+                            f"names no version); keep it or give a version number")
     if date:
         result_notes.append(f"the text states the date {date}: proposed as the effective "
                             f"date, not applied (a version takes effect when published; "
                             f"set its effective date to schedule it later)")
     if previous is not None:
         result_notes.append(f"updates {previous}: write what changed in [summary]")
-    toml = _version_toml(final_label, date, list(docs), titles, filename, previous)
+    toml = _version_toml(final_label, date, list(docs), titles, filename, previous,
+                         label_from_date)
     return ImportedPolicy(final_label, date, docs, titles, toml, source.kind, result_notes,
                           warnings)
 
