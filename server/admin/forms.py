@@ -22,6 +22,7 @@ from client_sdk.protocol.records import RECORD_ACTIONS
 from client_sdk.protocol.timeutil import format_time, parse_duration
 from server.admin.drafts import normalize_document
 from server.admin.models import ROLES
+from server.messages import Message, human_bytes
 
 __all__ = ["DocumentForm", "DraftForm", "LoginForm", "PasswordForm", "ResolveForm", "SearchForm",
            "SettingsForm", "UploadForm", "UserCreateForm", "UserUpdateForm", "errors_of"]
@@ -39,7 +40,8 @@ def errors_of(exc: ValidationError) -> dict[str, list[str]]:
         name = "form" if key == "_schema" else str(key)
         if isinstance(value, dict):
             value = [f"{k}: {v}" for k, v in value.items()]
-        out.setdefault(name, []).extend(str(v) for v in value)
+        # A Message (a str with a code) stays one: the page says it in its language.
+        out.setdefault(name, []).extend(v if isinstance(v, str) else str(v) for v in value)
     return out
 
 
@@ -201,5 +203,7 @@ class DocumentForm(Form):
     def _size(self, value: str, **kwargs: Any) -> None:
         size = len(value.encode("utf-8", "surrogatepass"))
         if size > self.max_bytes:
-            raise ValidationError(f"{size:,} bytes in UTF-8, over the {self.max_bytes:,} of "
-                                  f"MAX_DOCUMENT_BYTES")
+            raise ValidationError(Message(
+                f"{human_bytes(size)} in UTF-8, over MAX_DOCUMENT_BYTES, the "
+                f"{human_bytes(self.max_bytes)} a document may have", "text_too_large",
+                size=size, limit=self.max_bytes))

@@ -112,4 +112,6 @@ PROBLEMS_EN: dict[str, str] = {
     "import_text_too_large":
         "The file's text is over {limit} (twice MAX_DOCUMENT_BYTES), more than a policy "
         "document may have.",
+    "text_too_large":
+        "{size} in UTF-8, over MAX_DOCUMENT_BYTES, the {limit} a document may have",
 }

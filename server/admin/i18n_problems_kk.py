@@ -112,4 +112,7 @@ PROBLEMS_KK: dict[str, str] = {
     "import_text_too_large":
         "Файл мәтіні {limit} көлемнен асады (MAX_DOCUMENT_BYTES екі еселенген мәні) — саясат "
         "құжатында мұнша мәтін болмайды.",
+    "text_too_large":
+        "UTF-8 бойынша {size} — MAX_DOCUMENT_BYTES шегінен, яғни құжатқа рұқсат етілген "
+        "{limit} көлемнен асады",
 }

@@ -110,4 +110,6 @@ PROBLEMS_RU: dict[str, str] = {
     "import_text_too_large":
         "Текст файла больше {limit} (дважды MAX_DOCUMENT_BYTES) — больше, чем может быть в "
         "документе политики.",
+    "text_too_large":
+        "{size} в UTF-8 — больше MAX_DOCUMENT_BYTES, допустимых для документа {limit}",
 }

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from server.admin.i18n import gettext as _
+from server.admin.i18n import language
 from server.messages import Message, size_parts
 from server.policy.schema import is_publishable_locale
 
@@ -93,9 +94,20 @@ def field_name(path: str, part: str = "version") -> str:
     return f"{out} ({tag})" if tag else out
 
 
+def _number(text: str) -> str:
+    # 1,048,576 and 4.97 in English; 1 048 576 and 4,97 in Russian and Kazakh.
+    if language() == "en":
+        return text
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
 def size_text(n: int) -> str:
+    """``n`` bytes in the page's language: "4.97 MiB (5,209,253 bytes)", "900 bytes"."""
     number, unit = size_parts(n)
-    return _(f"u_{unit}", n=number)
+    shown = _(f"u_{unit}", n=_number(number))
+    if unit == "bytes" or (n % 1024 == 0 and "." not in number):
+        return shown
+    return f"{shown} ({_('u_bytes', n=_number(f'{n:,}'))})"
 
 
 def _schema_text(text: str) -> str:
