@@ -15,7 +15,6 @@ from typing import Any
 from server.admin.i18n import gettext as _
 from server.admin.i18n import language
 from server.messages import Message, size_parts
-from server.policy.schema import is_publishable_locale
 
 __all__ = ["field_name", "say", "size_text"]
 
@@ -70,6 +69,7 @@ _FIELDS = {
 }
 _TOKEN = re.compile(r"\[\d+\]|[^.\[\]]+")
 _TEXTS = ("title", "description", "summary", "rationale")
+_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z][a-z]{3})?")
 
 
 def field_name(path: str, part: str = "version") -> str:
@@ -85,8 +85,10 @@ def field_name(path: str, part: str = "version") -> str:
         if token.startswith("["):
             number = f"#{int(token[1:-1]) + 1}"
             words[-1:] = [f"{words[-1]} {number}" if words else number]
-        elif previous in _TEXTS and is_publishable_locale(token):
+        elif previous in _TEXTS and _LOCALE.fullmatch(token):
             tag = token
+        elif token in ("key", "value"):  # a dict's key or value (marshmallow's words)
+            continue
         else:
             words.append(_(_FIELDS[token]) if token in _FIELDS else token)
         previous = token
