@@ -7,6 +7,7 @@ readable unit naming MAX_DOCUMENT_BYTES."""
 from __future__ import annotations
 
 import html
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from test_admin_drafts import draft_from_current, form_of, save, summarise
 
-from admin_support import post, sign_in
+from admin_support import APP, events, post, sign_in
 from server import Kelisim
 from server.admin.i18n_texts import TEXTS
+from server.admin.models import Draft
 from server.models import PolicyVersion
 
 LANGS = ("ru", "kk")
@@ -229,3 +231,129 @@ def test_guard_reasons_keep_the_cli_sentences() -> None:
         "(cross_border_transfer)", "consent term longer: P1Y -> indefinite"]
     assert [r.code for r in reasons] == ["g_required", "g_purpose_data", "g_min_age_none",
                                          "g_cross_border_transfer", "g_term_indefinite"]
+
+
+DATA = Path(__file__).resolve().parent / "data" / "policies"
+
+
+def test_importer_notes_never_become_the_history_note(officer: FlaskClient,
+                                                      kelisim: Kelisim) -> None:
+    """Item 2: an upload's importer notes are kept with the draft's creation (audit log) and
+    shown apart on the draft page; the Notes field starts empty. A draft that still holds
+    them as its notes (made before) publishes without them, and the audit log says so."""
+    src = DATA / "qoyan-books.ru.md"
+    resp = post(officer, f"/admin/apps/{APP}/drafts/upload", {
+        "locale": "ru", "file": (io.BytesIO(src.read_bytes()), src.name)},
+        content_type="multipart/form-data")
+    assert resp.status_code == 303, resp.get_data(True)[-2000:]
+    draft_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    created = events(kelisim, "draft.create")[-1]
+    noted = created.details["importer_notes"]
+    assert any("the text states the date 2023-03-14" in n for n in noted)
+    page = officer.get(f"/admin/drafts/{draft_id}").get_data(True)
+    box = page[page.index('id="importer-notes"'):]
+    assert noted[0] in html.unescape(box[:box.index("</div>")])
+    assert re.search(r'<textarea name="notes" rows="3"></textarea>', page)
+    # A draft of the older kind: its notes are the importer's.
+    with kelisim.db.session() as s:
+        d = s.get(Draft, draft_id)
+        assert d is not None and d.notes == ""
+        d.notes = "\n".join(noted)
+    summarise(officer, draft_id)
+    resp = post(officer, f"/admin/drafts/{draft_id}/publish")
+    assert resp.status_code == 303, messages(resp.get_data(True))
+    with kelisim.db.session(readonly=True) as s:
+        d = s.get(Draft, draft_id)
+        assert d is not None and d.status == "published" and d.notes == ""
+    dropped = events(kelisim, "draft.drop_importer_notes")
+    assert [e.details["notes"] for e in dropped] == [noted]
+    history = officer.get(f"/admin/apps/{APP}").get_data(True)
+    assert "2023-03-14" in history and "the text states the date" not in history
+
+
+def test_add_a_language_is_never_followed_by_nothing(officer: FlaskClient) -> None:
+    """Item 3: with every language present the control says so instead of an empty list."""
+    draft_id = draft_from_current(officer)
+    page = officer.get(f"/admin/drafts/{draft_id}").get_data(True)
+    assert re.search(r'<p id="add-language">Add a language: <a [^>]*>uz</a> <a [^>]*>ky</a>',
+                     page)
+    for tag in ("uz", "ky"):
+        assert post(officer, f"/admin/drafts/{draft_id}/doc/{tag}",
+                    {"text": "# Siyosat\n\nMatn.\n"}).status_code == 303
+    for lang, said in (("en", "Every language the console publishes has a document"),
+                       ("ru", "В черновике есть документ на каждом языке"),
+                       ("kk", "Жобада консоль жариялайтын әр тілде құжат бар")):
+        as_lang(officer, lang)
+        page = officer.get(f"/admin/drafts/{draft_id}").get_data(True)
+        line = re.search(r'<p id="add-language">(.*?)</p>', page)
+        assert line is not None and line.group(1).startswith(said), line
+        assert TEXTS[lang].get("Add a language:", "Add a language:") not in page
+
+
+def test_the_keys_page_says_what_to_do_without_a_file_path(officer: FlaskClient,
+                                                          users: dict[str, int],
+                                                          kelisim: Kelisim) -> None:
+    """Item 4: no "docs/operations.md" (the docs are not served): what to do for a leaked
+    key in words, and the administrator's guide section by name, in each language."""
+    sign_in(officer, kelisim, users["owner"])
+    for lang, said in (("en", "If a key may have leaked"), ("ru", "Если ключ мог утечь"),
+                       ("kk", "Кілт жария болуы мүмкін болса")):
+        as_lang(officer, lang)
+        page = officer.get("/admin/keys").get_data(True)
+        assert said in page and "Key rotation" in page
+        assert "docs/" not in page and ".md" not in page
+
+
+def test_a_document_length_is_counted_one_way(officer: FlaskClient,
+                                              kelisim: Kelisim) -> None:
+    """Item 5: a text saved from the browser's textarea (CRLF line ends) is stored as
+    publishing stores it; the draft page counts its characters, the editor its UTF-8 bytes
+    against MAX_DOCUMENT_BYTES, and both agree with the published document."""
+    draft_id = draft_from_current(officer)
+    with kelisim.db.session(readonly=True) as s:
+        d = s.get(Draft, draft_id)
+        assert d is not None
+        text = (d.documents["ru"] + "\nНовый абзац.\nЕщё одна строка.\n").replace("\n", "\r\n")
+    stored = text.replace("\r\n", "\n")
+    assert post(officer, f"/admin/drafts/{draft_id}/doc/ru",
+                {"text": text, "summary": "Изменено."}).status_code == 303
+    with kelisim.db.session(readonly=True) as s:
+        d = s.get(Draft, draft_id)
+        assert d is not None and d.documents["ru"] == stored
+    page = officer.get(f"/admin/drafts/{draft_id}").get_data(True)
+    shown = re.search(r'doc/ru">ru</a> · <span class="doc-length">(\d+) characters</span>',
+                      page)
+    assert shown is not None and int(shown.group(1)) == len(stored)
+    size = len(stored.encode())
+    editor = officer.get(f"/admin/drafts/{draft_id}/doc/ru").get_data(True)
+    assert (f"{len(stored)} characters; {size} of the 1048576 bytes a document may have in "
+            f"UTF-8 (MAX_DOCUMENT_BYTES).") in editor
+    # The diff: one line of the page per line of the text, not two.
+    diff = officer.get(f"/admin/drafts/{draft_id}/diff").get_data(True)
+    block = re.search(r'<pre class="diff">(.*?)</pre>', diff, re.S)
+    assert block is not None and '<span class="add">+Новый абзац.</span>' in block.group(1)
+    assert "\n" not in re.sub(r"<span[^>]*>.*?</span>", "", block.group(1), flags=re.S)
+
+
+def test_an_upload_over_max_document_bytes_names_the_setting(officer: FlaskClient,
+                                                             kelisim: Kelisim, cli: Any,
+                                                             tmp_path: Path) -> None:
+    """Item 6: the console's upload refuses a file over MAX_DOCUMENT_BYTES naming it and
+    the size readably, in the page's language; `kelisim import` of a 5 MB policy is
+    refused naming the setting, and nothing is written or stored."""
+    big = ("# Политика\n\n" + "Текст политики. " * 40_000).encode()  # 1.2 MB
+    as_lang(officer, "ru")
+    resp = post(officer, f"/admin/apps/{APP}/drafts/upload", {
+        "file": (io.BytesIO(big), "big.md")}, content_type="multipart/form-data")
+    assert resp.status_code == 422
+    said = messages(resp.get_data(True))
+    assert said == ["Файл больше MAX_DOCUMENT_BYTES (1 МиБ) — наибольшего размера документа "
+                    "политики."]
+    with kelisim.db.session(readonly=True) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Draft)) == 0
+    five = tmp_path / "policy.md"
+    five.write_bytes(("# Policy\n\n" + "The policy text. " * 310_000).encode())  # 5.3 MB
+    out = cli("import", str(five), "--app", APP, "--out", str(tmp_path / "v"),
+              ok=False).output
+    assert "its text is over 2 MiB (2,097,152 bytes) (twice MAX_DOCUMENT_BYTES)" in out
+    assert not (tmp_path / "v").exists()
