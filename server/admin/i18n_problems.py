@@ -114,4 +114,24 @@ PROBLEMS_EN: dict[str, str] = {
         "document may have.",
     "text_too_large":
         "{size} in UTF-8, over MAX_DOCUMENT_BYTES, the {limit} a document may have",
+    "imp_no_section": "{file}: no {tag} section (found: {found})",
+    "imp_foreign":
+        "{file}: the text looks like another language ({lang}); Kelisim publishes kk, ru, en, "
+        "uz and ky; choose the language in the upload form to import it anyway",
+    "imp_no_language":
+        "{file}: the language of the text cannot be told; choose it in the upload form",
+    "imp_two_sections": "{file}: two sections in {tag}; split the file by hand",
+    "imp_no_text":
+        "{file}: the document has no text (only images or nothing); save the policy's text in "
+        "it, or export it as text",
+    "imp_scanned":
+        "{file}: no text layer on its {pages} page(s) (a scanned image?); export the policy as "
+        "text from the original document, or run OCR first",
+    "imp_not_utf16": "{file}: not valid UTF-16",
+    "imp_not_utf8": "{file}, line {line}: not UTF-8; save the file as UTF-8 first",
+    "imp_doc": "{file}: a Word 97-2003 .doc file; save it as .docx and upload that",
+    "imp_not_pdf": "{file}: not a PDF",
+    "imp_encrypted": "{file}: the PDF is encrypted; export an unprotected copy",
+    "imp_empty": "{file}: the file is empty",
+    "imp_rtf": "{file}: an RTF file; save it as .docx or plain text",
 }

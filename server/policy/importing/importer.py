@@ -170,8 +170,9 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
         chosen = [p for p in parts if p[0] == locale[:2]] if len(parts) > 1 else []
         if len(parts) > 1 and not chosen:
             found = ", ".join(str(lang) for lang, _ in parts)
-            raise PolicyImportError(f"{filename}: no {locale} section (found: {found})",
-                                    filename)
+            raise PolicyImportError(Message(f"{filename}: no {locale} section (found: {found})",
+                                            "imp_no_section", file=filename, tag=locale,
+                                            found=found), filename)
         section = chosen[0][1] if chosen else parts[0][1]
         foreign = foreign_language(section)
         detected = detect(section)
@@ -187,16 +188,18 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
         if lang is None:
             foreign = foreign_language(section)
             if foreign is not None:
-                raise PolicyImportError(
+                raise PolicyImportError(Message(
                     f"{filename}: the text looks like {foreign[1]} ({foreign[0]}); Kelisim "
                     f"publishes kk, ru, en, uz and ky; pass --locale to import it anyway",
-                    filename)
-            raise PolicyImportError(f"{filename}: cannot tell the language of the text; "
-                                    f"pass --locale", filename)
+                    "imp_foreign", file=filename, lang=foreign[0]), filename)
+            raise PolicyImportError(Message(f"{filename}: cannot tell the language of the "
+                                            f"text; pass --locale", "imp_no_language",
+                                            file=filename), filename)
         tag = locale or _tag_for(lang, section)
         if tag in docs:
-            raise PolicyImportError(f"{filename}: two sections in {tag}; split the file by "
-                                    f"hand", filename)
+            raise PolicyImportError(Message(f"{filename}: two sections in {tag}; split the "
+                                            f"file by hand", "imp_two_sections",
+                                            file=filename, tag=tag), filename)
         md = keep_structure(section.strip()) + "\n" if is_markdown \
             else text_to_markdown(section)
         size = len(md.encode("utf-8", "surrogatepass"))
