@@ -355,6 +355,15 @@ def test_an_upload_over_max_document_bytes_names_the_setting(officer: FlaskClien
     said = messages(resp.get_data(True))
     assert said == ["Файл больше MAX_DOCUMENT_BYTES (1 МиБ) — наибольшего размера документа "
                     "политики."]
+    # 5 MB: over the console's form limit too, which is said with both settings.
+    five_mb = body.replace(big, big * 5)
+    resp = officer.post(f"/admin/apps/{APP}/drafts/upload", data=five_mb,
+                        content_type="multipart/form-data; boundary=b18")
+    assert resp.status_code == 413
+    assert messages(resp.get_data(True).replace("<p>", '<p class="field-error">')) == [
+        "Форма больше 4,06 МиБ (4 259 840 байт) (ADMIN_MAX_BODY_BYTES); документ "
+        "политики может занимать не больше 1 МиБ (MAX_DOCUMENT_BYTES).",
+        TEXTS["ru"]["Back to the apps"]]
     with kelisim.db.session(readonly=True) as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Draft)) == 0
     five = tmp_path / "policy.md"
@@ -384,3 +393,17 @@ def test_upload_refusals_are_in_the_page_language(officer: FlaskClient, kelisim:
     assert english_in(said) == [] and not [s for s in said if "--locale" in s], said
     with kelisim.db.session(readonly=True) as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Draft)) == 0
+
+
+def test_a_publish_that_lost_a_race_is_told_in_the_page_language(officer: FlaskClient) -> None:
+    """Publishing a draft while the page showed an older state of the app (seen 0, the app
+    has version 1): refused, who published what and when said in Kazakh."""
+    as_lang(officer, "kk")
+    draft_id = draft_from_current(officer)
+    summarise(officer, draft_id)
+    save(officer, draft_id, label="1.1")
+    resp = post(officer, f"/admin/drafts/{draft_id}/publish", {"seen": "0"})
+    assert resp.status_code == 409
+    said = [m for m in messages(resp.get_data(True)) if "жаңа ғана жарияланды" in m]
+    assert len(said) == 1 and said[0].startswith(f"{APP} қосымшасының 1 (1.0) нұсқасы"), said
+    assert english_in(said) == []

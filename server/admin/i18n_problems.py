@@ -134,4 +134,13 @@ PROBLEMS_EN: dict[str, str] = {
     "imp_encrypted": "{file}: the PDF is encrypted; export an unprotected copy",
     "imp_empty": "{file}: the file is empty",
     "imp_rtf": "{file}: an RTF file; save it as .docx or plain text",
+    "form_too_large":
+        "The form is larger than ADMIN_MAX_BODY_BYTES, {limit}; a policy document may have "
+        "{doc_limit} (MAX_DOCUMENT_BYTES).",
+    "published_this":
+        "version {number} ({label}) of {app} was just published by {actor} at {at}; this draft "
+        "is published; nothing more was done",
+    "published_other":
+        "version {number} ({label}) of {app} was just published by {actor} at {at}; check the "
+        "draft against it and publish again",
 }

@@ -136,4 +136,13 @@ PROBLEMS_KK: dict[str, str] = {
     "imp_encrypted": "{file}: PDF шифрланған; қорғалмаған көшірмесін экспорттаңыз",
     "imp_empty": "{file}: файл бос",
     "imp_rtf": "{file}: RTF файлы; оны .docx немесе қарапайым мәтін ретінде сақтаңыз",
+    "form_too_large":
+        "Форма {limit} көлемнен үлкен (ADMIN_MAX_BODY_BYTES); саясат құжаты {doc_limit} "
+        "көлемнен аспауы керек (MAX_DOCUMENT_BYTES).",
+    "published_this":
+        "{app} қосымшасының {number} ({label}) нұсқасы жаңа ғана жарияланды ({actor}, {at}); "
+        "бұл жоба жарияланды, басқа ештеңе істелмеді",
+    "published_other":
+        "{app} қосымшасының {number} ({label}) нұсқасы жаңа ғана жарияланды ({actor}, {at}); "
+        "жобаны онымен салыстырып, қайта жариялаңыз",
 }

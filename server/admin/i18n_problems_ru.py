@@ -131,4 +131,13 @@ PROBLEMS_RU: dict[str, str] = {
     "imp_encrypted": "{file}: PDF зашифрован; выгрузите незащищённую копию",
     "imp_empty": "{file}: файл пуст",
     "imp_rtf": "{file}: файл RTF; сохраните его как .docx или простой текст",
+    "form_too_large":
+        "Форма больше {limit} (ADMIN_MAX_BODY_BYTES); документ политики может занимать не "
+        "больше {doc_limit} (MAX_DOCUMENT_BYTES).",
+    "published_this":
+        "версия {number} ({label}) приложения {app} только что опубликована ({actor}, {at}); "
+        "этот черновик опубликован, больше ничего не сделано",
+    "published_other":
+        "версия {number} ({label}) приложения {app} только что опубликована ({actor}, {at}); "
+        "сверьте с ней черновик и опубликуйте снова",
 }

@@ -122,7 +122,7 @@ def _schema_text(text: str) -> str:
 
 def _params(params: dict[str, Any]) -> dict[str, Any]:
     out = dict(params)
-    for key in ("size", "limit"):
+    for key in ("size", "limit", "doc_limit"):
         if isinstance(out.get(key), int):
             out[key] = size_text(out[key])
     if isinstance(out.get("kind"), str):

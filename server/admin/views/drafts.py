@@ -371,7 +371,9 @@ def publish_draft(draft_id: int) -> Any:
         problem = ["Some languages lack titles (listed above). Tick \u201cPublish anyway "
                    "without these titles\u201d to publish without them."]
     except VersionPublished as exc:
-        problem, status = [str(exc)], 409
+        code = "published_this" if "this draft is published" in str(exc) else "published_other"
+        problem, status = [Message(str(exc), code, number=exc.number, label=exc.label,
+                                   app=exc.app_id, actor=exc.actor, at=exc.at)], 409
     except DatabaseBusy as exc:
         # The lock is held by a publish that takes longer than LOCK_TIMEOUT: say so on the
         # console's page rather than the 503 of an outage.
