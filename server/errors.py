@@ -44,6 +44,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from server.messages import Message
+
 __all__ = [
     "AlreadyResolved",
     "AppExists",
@@ -178,9 +180,11 @@ class MissingTitlesError(PolicySourceError):
     anyway"). ``missing``: ``tag: purposes.ID.title`` lines."""
 
     def __init__(self, source: str, missing: Sequence[str]) -> None:
-        super().__init__([f"{source}: {m}: missing; a user reading this language would see "
-                          f"the title in another one (publish anyway: --allow-missing-titles, "
-                          f"or the console's \"publish anyway\")" for m in missing])
+        super().__init__([Message(
+            f"{source}: {m}: missing; a user reading this language would see the title in "
+            f"another one (publish anyway: --allow-missing-titles, or the console's "
+            f"\"publish anyway\")", "title_missing", field=m.partition(": ")[2],
+            tag=m.partition(":")[0]) for m in missing])
         self.missing = list(missing)
 
 

@@ -68,7 +68,7 @@ def test_a_form_over_the_console_limit_gets_a_console_page(console: dict[str, An
     # A browser sends the whole body, then reads the answer: the console's page.
     status, body, _ = owner.post(path, {"text": "x" * 4_300_000}, form_from=path)
     assert status == 413
-    assert "<html" in body and "4,259,840 bytes (ADMIN_MAX_BODY_BYTES)" in body
+    assert "<html" in body and "ADMIN_MAX_BODY_BYTES, 4.06 MiB (4,259,840 bytes)" in body
     # The API keeps its own limit and its JSON answer, at once from the declared length
     # (it does not read a body it will refuse: a client still sending may see the
     # connection close, so only the headers are sent here).

@@ -212,9 +212,27 @@ def test_front_matter_and_date(tmp_path: Path) -> None:
     assert 'ru = "Политика конфиденциальности"' in toml
     assert result.documents == {"ru": text}
     assert (result.kind, result.notes) == (
-        "markdown", ["the text states the date 2023-03-14: proposed as the effective date, "
+        "markdown", ["label proposed from the date the text states: 2023-03-14 (the text "
+                     "names no version); keep it or give a version number",
+                     "the text states the date 2023-03-14: proposed as the effective date, "
                      "not applied (a version takes effect when published; set its effective "
                      "date to schedule it later)"])
+
+
+def test_a_label_proposed_from_the_stated_date_is_marked_for_review(tmp_path: Path) -> None:
+    """A first version whose text names no version but states a date: the date is proposed
+    as the label, with a REVIEW marker on the label's line (so `kelisim publish` asks the
+    officer to confirm it) and a note; a label the text states is not marked."""
+    result = import_file(DATA / "qoyan-books.ru.md", tmp_path / "v")
+    line = next(x for x in result.version_toml.splitlines() if x.startswith("label"))
+    assert line.startswith('label = "2023-03-14"  # REVIEW: proposed from the date')
+    assert [x for x in result.notes if x.startswith("label proposed")]
+    stated = import_file(DATA / "savat.uz.txt", tmp_path / "uz")
+    line = next(x for x in stated.version_toml.splitlines() if x.startswith("label"))
+    assert line == 'label = "2.3"' and not [x for x in stated.notes
+                                             if x.startswith("label proposed")]
+    given = import_document((DATA / "qoyan-books.ru.md").read_bytes(), "p.md", label="1.0")
+    assert 'label = "1.0"\n' in given.version_toml
 
 
 def test_plain_text_policy_becomes_sectioned_markdown(tmp_path: Path) -> None:
@@ -446,10 +464,14 @@ def test_a_stated_date_is_a_proposal_never_a_back_dated_effective_date(
     with kelisim.db.session(readonly=True) as s:
         d = s.get(Draft, draft_id)
         assert d is not None and not d.spec.get("effective")
-        assert "the text states the date 2026-01-05: proposed as the effective date" in d.notes
+        # The importer's notes are not the officer's: the Notes field (the version's
+        # history note) starts empty, and the page shows them apart.
+        assert d.notes == ""
     page = client.get(f"/admin/drafts/{draft_id}").get_data(True)
     assert 'name="effective" value=""' in page
-    assert "the text states the date 2026-01-05: proposed as the effective date" in page
+    notes = page[page.index('id="importer-notes"'):]
+    assert "the text states the date 2026-01-05: proposed as the effective date" in \
+        notes[:notes.index("</div>")]
 
 
 def _second_app(tmp_path: Path) -> Path:
@@ -469,7 +491,7 @@ def test_kelisim_import_refuses_a_file_over_its_size_limit(cli, tmp_path: Path) 
         f.truncate(17 * 1024 * 1024)  # sparse: no 17 MB written to the test's disk
     out_dir = tmp_path / "out"
     out = cli("import", str(big), "--app", "a", "--out", str(out_dir), ok=False).output
-    assert "larger than 16,777,216 bytes (IMPORT_MAX_FILE_BYTES)" in out
+    assert "larger than the 16 MiB (16,777,216 bytes) of IMPORT_MAX_FILE_BYTES" in out
     assert not out_dir.exists()
 
 
@@ -480,7 +502,8 @@ def test_a_text_file_over_the_document_limit_is_refused_not_converted(cli,
                     * 30_000)  # 1.2 MB: over MAX_DOCUMENT_BYTES
     out = cli("import", str(text), "--app", "a", "--locale", "en", "--out",
               str(tmp_path / "o"), ok=False).output
-    assert "the en document is" in out and "over the 1,048,576 of MAX_DOCUMENT_BYTES" in out
+    assert "the en document is 1.2 MiB (1,260,017 bytes), over MAX_DOCUMENT_BYTES, the 1 " \
+        "MiB (1,048,576 bytes) a document may have" in " ".join(out.split())
     assert not (tmp_path / "o").exists()
 
 

@@ -88,7 +88,8 @@ def test_version_documents_errors(tmp_path: Path) -> None:
     d = tmp_path / "v"
     assert any(p.startswith(f"{d / 'de.md'}: file name is not a locale tag") for p in problems)
     assert f"{d / 'ru.md'}: not UTF-8 (byte 0)" in problems
-    assert f"{d / 'en.md'}: 2000 bytes is over the limit of 1000" in problems
+    assert f"{d / 'en.md'}: 1.95 KiB (2,000 bytes) is over MAX_DOCUMENT_BYTES, the limit of " \
+        f"1000 bytes a document may have in UTF-8" in problems
 
 
 def test_version_without_title_or_documents(tmp_path: Path) -> None:

@@ -66,7 +66,7 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def init_admin(app: Flask) -> None:
     """Register the console on ``app`` (called by ``create_app``)."""
-    from server.admin import i18n, views
+    from server.admin import i18n, messages, views
     from server.admin.models import AdminUser  # noqa: F401 - the tables join the shared metadata
 
     cfg = app.extensions["kelisim"].settings
@@ -89,5 +89,6 @@ def init_admin(app: Flask) -> None:
         csrf=csrf, checks=PasswordChecks(cfg.admin_password_checks,
                                          cfg.admin_password_check_wait))
     i18n.init_app(app)
+    app.jinja_env.globals.update(say=messages.say)
     app.register_blueprint(views.bp)
     app.after_request(_security_headers)

@@ -8,6 +8,7 @@ same publish service as ``kelisim publish``.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ from sqlalchemy.orm import Session
 from client_sdk.protocol.model import LOCALES
 from client_sdk.protocol.timeutil import format_time
 from server.admin.i18n import gettext as _
+from server.admin.messages import say
 from server.errors import GuardError, MissingTitlesError, PolicySourceError
+from server.messages import Message
 from server.models import App, Document, PolicyVersion
 from server.policy.guard import major_reasons, metadata_changes
 from server.policy.publish import PublishResult, app_metadata, build_version_body, publish_version
@@ -29,7 +32,8 @@ from server.policy.source import AppMetadata, VersionSource, version_from_data
 from server.trust.manifests import Timing
 
 __all__ = ["Verdict", "check", "field_diff", "in_force_version", "latest_version",
-           "missing_translations", "publish", "spec_from_version", "text_diff", "to_source"]
+           "missing_translations", "normalize_document", "publish", "spec_from_version",
+           "text_diff", "to_source"]
 
 # version.toml keys a draft keeps, in the order the edit form shows them.
 SPEC_KEYS = ("label", "significance", "effective", "min_age", "guardian_consent",
@@ -76,6 +80,12 @@ def documents_of(s: Session, body: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def normalize_document(text: str) -> str:
+    """A document as publishing stores it: NFC, lines ended by "\n" (a browser's textarea
+    sends "\r\n", which counted one character more per line and was not what was stored)."""
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def to_source(draft_id: int, spec: dict[str, Any], documents: dict[str, str],
               max_bytes: int) -> VersionSource:
     """The draft as the publish service takes it (the same checks as a folder).
@@ -84,8 +94,7 @@ def to_source(draft_id: int, spec: dict[str, Any], documents: dict[str, str],
         PolicySourceError: every problem, each naming its field.
     """
     raw = {k: v for k, v in spec.items() if v is not None and k in SPEC_KEYS}
-    docs = {tag: unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
-            for tag, text in documents.items()}
+    docs = {tag: normalize_document(text) for tag, text in documents.items()}
     return version_from_data(raw, docs, max_document_bytes=max_bytes,
                              source=f"draft-{draft_id}")
 
@@ -157,7 +166,9 @@ def _guard_only(s: Session, app_id: str, source: VersionSource,
     except PolicySourceError:
         return []
     changes = metadata_changes(old.to_dict(), (meta or old).to_dict())
-    return major_reasons(latest.body, body) + [c.sentence for c in changes if c.major]
+    reasons: list[str] = [*major_reasons(latest.body, body),
+                          *(c.sentence for c in changes if c.major)]
+    return reasons
 
 
 def publish(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
@@ -192,7 +203,9 @@ def missing_translations(app: App, spec: dict[str, Any], documents: dict[str, st
         for key in ("title", "description"):
             for tag in tags:
                 if tag not in (p.get(key) or {}):
-                    out.append(f"{tag}: purposes.{p.get('id')}.{key}")
+                    out.append(say(Message(f"{tag}: purposes.{p.get('id')}.{key}",
+                                           "text_missing_in", field=f"purposes.{p.get('id')}"
+                                           f".{key}", tag=tag)))
     for tag in sorted(set(LOCALES) - set(tags) - {t[:2] for t in tags}):
         if tag == app.default_locale:
             out.append(_("{tag}: document in the app's default language", tag=tag))
@@ -271,9 +284,16 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def parse_toml(text: str, what: str) -> dict[str, Any]:
-    """Raises: PolicySourceError naming the line."""
+_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def parse_toml(text: str, what: str, field_key: str = "") -> dict[str, Any]:
+    """Raises: PolicySourceError naming the line (and ``field_key``, the form field)."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicySourceError([f"{what}: {exc}"]) from None
+        at = _AT.search(str(exc))
+        raise PolicySourceError([Message(
+            f"{what}: {exc}", "toml_invalid" if at else "toml_invalid_somewhere",
+            field=field_key, line=at.group(1) if at else "",
+            column=at.group(2) if at else "")]) from None

@@ -20,8 +20,10 @@ from marshmallow import (
 from client_sdk.protocol.model import LOCALES, SIGNIFICANCES
 from client_sdk.protocol.records import RECORD_ACTIONS
 from client_sdk.protocol.timeutil import format_time, parse_duration
+from server.admin.drafts import normalize_document
 from server.admin.models import ROLES
 from server.admin.timezones import ZONES
+from server.messages import Message, human_bytes
 
 __all__ = ["NEW_APP_FIELDS", "DocumentForm", "DraftForm", "LoginForm", "PasswordForm",
            "ResolveForm", "SearchForm", "SettingsForm", "TimeZoneForm", "UploadForm",
@@ -40,7 +42,8 @@ def errors_of(exc: ValidationError) -> dict[str, list[str]]:
         name = "form" if key == "_schema" else str(key)
         if isinstance(value, dict):
             value = [f"{k}: {v}" for k, v in value.items()]
-        out.setdefault(name, []).extend(str(v) for v in value)
+        # A Message (a str with a code) stays one: the page says it in its language.
+        out.setdefault(name, []).extend(v if isinstance(v, str) else str(v) for v in value)
     return out
 
 
@@ -224,9 +227,19 @@ class DocumentForm(Form):
         super().__init__(**kwargs)
         self.max_bytes = max_bytes
 
+    @pre_load
+    def _as_stored(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        # Counted and kept as publishing stores it (NFC, "\n" line ends), so the length
+        # the draft page shows and the bytes publishing counts are those of one text.
+        if isinstance(data.get("text"), str):
+            data = {**data, "text": normalize_document(data["text"])}
+        return data
+
     @validates("text")
     def _size(self, value: str, **kwargs: Any) -> None:
         size = len(value.encode("utf-8", "surrogatepass"))
         if size > self.max_bytes:
-            raise ValidationError(f"{size:,} bytes in UTF-8, over the {self.max_bytes:,} of "
-                                  f"MAX_DOCUMENT_BYTES")
+            raise ValidationError(Message(
+                f"{human_bytes(size)} in UTF-8, over MAX_DOCUMENT_BYTES, the "
+                f"{human_bytes(self.max_bytes)} a document may have", "text_too_large",
+                size=size, limit=self.max_bytes))

@@ -201,8 +201,6 @@ KK: dict[str, str] = {
         "қол қойылады; қосымшалар келесі жаңартуда соған көшеді.",
     "Take the root keys offline again. Key files are in":
         "Түбір кілттерін қайтадан желіден тыс жерге алып кетіңіз. Кілт файлдары мына жерде:",
-    "See docs/operations.md for the full procedure and for a compromised key.":
-        "Толық рәсім және кілт әшкере болғанда не істеу керегі — docs/operations.md ішінде.",
     # Requests
     "Open only": "Тек ашықтары", "Include resolved": "Жабылғандарын да көрсету",
     "Kind": "Түрі", "Request": "Сұрау", "Age": "Өткен уақыт", "Deadline": "Мерзім",
@@ -539,4 +537,30 @@ KK: dict[str, str] = {
         "1-ден 365-ке дейін болуы керек.",
     "nothing: the first version, written in the console":
         "ештеңе: консольде жазылған алғашқы нұсқа",
+    "Every language the console publishes has a document in this draft.":
+        "Жобада консоль жариялайтын әр тілде құжат бар.",
+    ("If a key may have leaked, rotate it at once with the command above: --new manifest or "
+     "--new receipt for those keys, --new root (signed with a threshold of the other root keys) "
+     "for a root key. Then give the new keys to every other node and export the static files "
+     "again."):
+        "Кілт жария болуы мүмкін болса, оны жоғарыдағы пәрменмен бірден ауыстырыңыз: ол "
+        "кілттер үшін --new manifest немесе --new receipt, түбір кілті үшін --new root (басқа "
+        "түбір кілттерінің шекті санымен қол қойылады). Содан кейін жаңа кілттерді басқа "
+        "барлық түйіндерге беріп, статикалық файлдарды қайта экспорттаңыз.",
+    ("The full procedure is in the administrator's guide that comes with the server "
+     "(Operations, section “Key rotation”); ask the server's administrator for it."):
+        "Толық рәсім сервермен бірге берілетін әкімші нұсқаулығында («Operations» бөлімі, «Key "
+        "rotation» тарауы); оны сервер әкімшісінен сұраңыз.",
+    "{n} characters":
+        "{n} таңба",
+    ("{chars} characters; {bytes} of the {limit} bytes a document may have in UTF-8 "
+     "(MAX_DOCUMENT_BYTES)."):
+        "{chars} таңба; құжатқа UTF-8 бойынша рұқсат етілген {limit} байттың {bytes} байты "
+        "(MAX_DOCUMENT_BYTES).",
+    "The importer's notes":
+        "Импорт ескертпелері",
+    ("kept with this draft and in the audit log; they are not published and do not become the "
+     "version's history note"):
+        "жобамен бірге және әрекеттер журналында сақталады; олар жарияланбайды және нұсқаның "
+        "тарихтағы ескертпесіне айналмайды",
 }

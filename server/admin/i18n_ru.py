@@ -118,8 +118,6 @@ RU: dict[str, str] = {
         "никогда не на этом сервере.",
     "Save": "Сохранить", "Save draft": "Сохранить черновик", "Schedule": "Запланировать",
     "Search": "Найти",
-    "See docs/operations.md for the full procedure and for a compromised key.":
-        "Полная процедура и действия при компрометации ключа — в docs/operations.md.",
     "Set role": "Назначить роль", "Show": "Показать", "Sign in": "Войти",
     "Sign out": "Выйти", "Significance": "Значимость", "State": "Состояние",
     "Take the root keys offline again. Key files are in":
@@ -518,4 +516,31 @@ RU: dict[str, str] = {
         "Должно быть от 1 до 365.",
     "nothing: the first version, written in the console":
         "ничего: первая версия, написанная в консоли",
+    "Every language the console publishes has a document in this draft.":
+        "В черновике есть документ на каждом языке, который публикует консоль.",
+    ("If a key may have leaked, rotate it at once with the command above: --new manifest or "
+     "--new receipt for those keys, --new root (signed with a threshold of the other root keys) "
+     "for a root key. Then give the new keys to every other node and export the static files "
+     "again."):
+        "Если ключ мог утечь, сразу замените его командой выше: --new manifest или --new "
+        "receipt для этих ключей, --new root (подписывается пороговым числом остальных "
+        "корневых ключей) для корневого ключа. Затем передайте новые ключи всем остальным "
+        "узлам и заново выгрузите статические файлы.",
+    ("The full procedure is in the administrator's guide that comes with the server "
+     "(Operations, section “Key rotation”); ask the server's administrator for it."):
+        "Полная процедура описана в руководстве администратора, которое поставляется с "
+        "сервером (раздел «Operations», подраздел «Key rotation»); попросите его у "
+        "администратора сервера.",
+    "{n} characters":
+        "{n} симв.",
+    ("{chars} characters; {bytes} of the {limit} bytes a document may have in UTF-8 "
+     "(MAX_DOCUMENT_BYTES)."):
+        "{chars} симв.; {bytes} из {limit} байт, допустимых для документа в UTF-8 "
+        "(MAX_DOCUMENT_BYTES).",
+    "The importer's notes":
+        "Заметки импорта",
+    ("kept with this draft and in the audit log; they are not published and do not become the "
+     "version's history note"):
+        "хранятся с черновиком и в журнале действий; они не публикуются и не становятся "
+        "заметкой версии в истории",
 }

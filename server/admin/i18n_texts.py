@@ -5,6 +5,9 @@ the templates and views use has both, and that no page rendered in either shows 
 from __future__ import annotations
 
 from server.admin.i18n_kk import KK
+from server.admin.i18n_problems import PROBLEMS_EN
+from server.admin.i18n_problems_kk import PROBLEMS_KK
+from server.admin.i18n_problems_ru import PROBLEMS_RU
 from server.admin.i18n_ru import RU
 
 __all__ = ["TEXTS"]
@@ -74,4 +77,5 @@ _EN = {
                        "undone.",
 }
 
-TEXTS: dict[str, dict[str, str]] = {"en": _EN, "ru": RU, "kk": KK}
+TEXTS: dict[str, dict[str, str]] = {"en": _EN | PROBLEMS_EN, "ru": RU | PROBLEMS_RU,
+                                    "kk": KK | PROBLEMS_KK}

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from client_sdk.protocol.grammar import is_app_id
 from server.cli.common import CLI_ACTOR, kelisim, now, require_migrated
 from server.errors import AppExists, InvalidValue, PolicyImportError, PolicySourceError
+from server.messages import human_bytes
 from server.models import App, PolicyVersion
 from server.policy.importing.controller import app_toml_for
 from server.policy.importing.formats import ImportLimits
@@ -47,8 +48,8 @@ def import_cmd(file: Path, app_id: str, locale: str | None, out_dir: Path | None
     except OSError as exc:
         raise PolicyImportError(f"{file}: cannot read ({exc.strerror})", file.name) from None
     if len(data) > limit:
-        raise PolicyImportError(f"{file}: larger than {limit:,} bytes "
-                                f"(IMPORT_MAX_FILE_BYTES); a policy file is far smaller",
+        raise PolicyImportError(f"{file}: larger than the {human_bytes(limit)} of "
+                                f"IMPORT_MAX_FILE_BYTES; a policy file is far smaller",
                                 file.name)
     result = import_document(data, file.name, locale=locale, label=label,
                              previous=_version_in_effect(app_id),

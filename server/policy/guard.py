@@ -2,7 +2,8 @@
 
 Pure: :func:`major_reasons` compares two Version objects (as the manifest carries them),
 :func:`metadata_changes` two sets of app metadata (app.toml as data), and both return
-what changed.
+what changed: each reason a :class:`~server.messages.Message` (the English sentence the CLI
+prints, with a code and parameters the console says in its language).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from client_sdk.protocol.timeutil import parse_duration
+from server.messages import Message
 
 __all__ = ["MetadataChange", "major_reasons", "metadata_changes"]
 
@@ -19,7 +21,7 @@ def _ids(version: dict[str, Any], key: str) -> set[str]:
     return {item["id"] for item in version.get(key, [])}
 
 
-def major_reasons(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+def major_reasons(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Message]:
     """Every reason the change from ``old`` to ``new`` must be published as ``major``.
 
     An empty list means the change may be minor or patch. The first version of an app
@@ -27,39 +29,45 @@ def major_reasons(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
     """
     if old is None:
         return []
-    reasons: list[str] = []
+    reasons: list[Message] = []
     for key, what in (("purposes", "purpose"), ("vendors", "vendor"),
                       ("data_categories", "data category"), ("permissions", "permission")):
         for added in sorted(_ids(new, key) - _ids(old, key)):
-            reasons.append(f"new {what} '{added}'")
+            reasons.append(Message(f"new {what} '{added}'", "g_new", kind=what, id=added))
     old_vendors = {v["id"]: v for v in old.get("vendors", [])}
     for v in new.get("vendors", []):
         before = old_vendors.get(v["id"])
         if before is not None and before["country"] != v["country"]:
-            reasons.append(f"vendor '{v['id']}' moves data from {before['country']} to "
-                           f"{v['country']}")
+            reasons.append(Message(f"vendor '{v['id']}' moves data from {before['country']} "
+                                   f"to {v['country']}", "g_vendor_moves", id=v["id"],
+                                   old=before["country"], new=v["country"]))
     old_purposes = {p["id"]: p for p in old.get("purposes", [])}
     for p in new.get("purposes", []):
         before = old_purposes.get(p["id"])
         if before is None:
             continue
         if p["required"] and not before["required"]:
-            reasons.append(f"purpose '{p['id']}' becomes required")
+            reasons.append(Message(f"purpose '{p['id']}' becomes required", "g_required",
+                                   id=p["id"]))
         for d in sorted(set(p["data"]) - set(before["data"])):
-            reasons.append(f"purpose '{p['id']}' now uses data category '{d}'")
+            reasons.append(Message(f"purpose '{p['id']}' now uses data category '{d}'",
+                                   "g_purpose_data", id=p["id"], data=d))
         for v in sorted(set(p["vendors"]) - set(before["vendors"])):
-            reasons.append(f"purpose '{p['id']}' now shares data with vendor '{v}'")
+            reasons.append(Message(f"purpose '{p['id']}' now shares data with vendor '{v}'",
+                                   "g_purpose_vendor", id=p["id"], vendor=v))
     old_age, new_age = old.get("min_age"), new.get("min_age")
     if old_age is not None and (new_age is None or new_age < old_age):
         shown = new_age if new_age is not None else "none"
-        reasons.append(f"min_age lowered from {old_age} to {shown}")
+        reasons.append(Message(f"min_age lowered from {old_age} to {shown}",
+                               "g_min_age" if new_age is not None else "g_min_age_none",
+                               old=old_age, new=new_age))
     if old.get("guardian_consent") and not new.get("guardian_consent"):
-        reasons.append("guardian consent no longer required")
+        reasons.append(Message("guardian consent no longer required", "g_guardian"))
     for flag, what in (("third_party_transfer", "transfer to third parties"),
                        ("cross_border_transfer", "cross-border transfer"),
                        ("public_disclosure", "public disclosure")):
         if new.get(flag) and not old.get(flag):
-            reasons.append(f"{what} turned on ({flag})")
+            reasons.append(Message(f"{what} turned on ({flag})", f"g_{flag}"))
     # Google Consent Mode: a signal is granted when all its purposes are. A signal newly
     # mapped, or mapped to purposes that are not a superset of the old ones, turns on for
     # users who consented under the old mapping to less: data flows to Google on consent
@@ -70,23 +78,28 @@ def major_reasons(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
             continue
         before = old_mode.get(signal) or []
         if not before:
-            reasons.append(f"Consent Mode signal '{signal}' now granted by "
-                           f"{', '.join(sorted(new_mode[signal]))}")
+            reasons.append(Message(f"Consent Mode signal '{signal}' now granted by "
+                                   f"{', '.join(sorted(new_mode[signal]))}", "g_mode_new",
+                                   signal=signal, purposes=", ".join(sorted(new_mode[signal]))))
         elif not set(new_mode[signal]) >= set(before):
-            reasons.append(f"Consent Mode signal '{signal}' granted by "
-                           f"{', '.join(sorted(new_mode[signal]))} instead of "
-                           f"{', '.join(sorted(before))}")
+            reasons.append(Message(f"Consent Mode signal '{signal}' granted by "
+                                   f"{', '.join(sorted(new_mode[signal]))} instead of "
+                                   f"{', '.join(sorted(before))}", "g_mode_changed",
+                                   signal=signal, purposes=", ".join(sorted(new_mode[signal])),
+                                   before=", ".join(sorted(before))))
     old_term, new_term = old.get("consent_term"), new.get("consent_term")
     if old_term is not None and (
         new_term is None or parse_duration(new_term) > parse_duration(old_term)
     ):
-        reasons.append(f"consent term longer: {old_term} -> {new_term or 'indefinite'}")
+        reasons.append(Message(f"consent term longer: {old_term} -> {new_term or 'indefinite'}",
+                               "g_term" if new_term else "g_term_indefinite", old=old_term,
+                               new=new_term))
     return reasons
 
 
 @dataclass(frozen=True)
 class MetadataChange:
-    sentence: str
+    sentence: Message
     major: bool
 
 
@@ -105,22 +118,30 @@ def metadata_changes(old: dict[str, Any], new: dict[str, Any]) -> list[MetadataC
     out: list[MetadataChange] = []
     for key in ("name", "default_locale"):
         if old.get(key) != new.get(key):
-            out.append(MetadataChange(f"app {key}: {old.get(key)!r} -> {new.get(key)!r}", False))
+            out.append(MetadataChange(Message(
+                f"app {key}: {old.get(key)!r} -> {new.get(key)!r}", "g_app_field",
+                field=key, old=old.get(key), new=new.get(key)), False))
     before, after = old.get("controller", {}), new.get("controller", {})
     for key in sorted(set(before) | set(after)):
         if before.get(key) != after.get(key):
-            out.append(MetadataChange(
+            out.append(MetadataChange(Message(
                 f"controller {key}: {before.get(key)!r} -> {after.get(key)!r}",
-                key in _CONTROLLER_IDENTITY))
+                "g_controller_field", field=f"controller.{key}", old=before.get(key),
+                new=after.get(key)), key in _CONTROLLER_IDENTITY))
     for key, what in (("vendors", "vendor"), ("data_categories", "data category"),
                       ("permissions", "permission")):
         old_items = {i["id"]: i for i in old.get(key, [])}
         new_items = {i["id"]: i for i in new.get(key, [])}
         for item_id in sorted(set(new_items) - set(old_items)):
-            out.append(MetadataChange(f"app.toml: new {what} '{item_id}'", False))
+            out.append(MetadataChange(Message(f"app.toml: new {what} '{item_id}'",
+                                              "g_catalog_new", kind=what, id=item_id), False))
         for item_id in sorted(set(old_items) - set(new_items)):
-            out.append(MetadataChange(f"app.toml: {what} '{item_id}' removed", False))
+            out.append(MetadataChange(Message(f"app.toml: {what} '{item_id}' removed",
+                                              "g_catalog_removed", kind=what, id=item_id),
+                                      False))
         for item_id in sorted(set(old_items) & set(new_items)):
             if old_items[item_id] != new_items[item_id]:
-                out.append(MetadataChange(f"app.toml: {what} '{item_id}' changed", False))
+                out.append(MetadataChange(Message(f"app.toml: {what} '{item_id}' changed",
+                                                  "g_catalog_changed", kind=what, id=item_id),
+                                          False))
     return out

@@ -28,6 +28,7 @@ from server.errors import (
     UnknownApp,
     VersionPublished,
 )
+from server.messages import Message
 from server.models import AdminEvent, App, Document, PolicyVersion
 from server.policy.guard import major_reasons, metadata_changes
 from server.policy.source import AppMetadata, VersionSource
@@ -125,31 +126,40 @@ def build_version_body(meta: AppMetadata, version: VersionSource, number: int, s
     for i, p in enumerate(spec["purposes"]):
         for v in p["vendors"]:
             if v not in vendor_ids:
-                problems.append(f"{src}: purposes[{i}].vendors: unknown vendor {v!r}; "
-                                f"known in app.toml: {sorted(vendor_ids)}")
+                problems.append(Message(f"{src}: purposes[{i}].vendors: unknown vendor {v!r}; "
+                                        f"known in app.toml: {sorted(vendor_ids)}",
+                                        "unknown_vendor", field=f"purposes[{i}].vendors",
+                                        id=v))
         for d in p["data"]:
             if d not in category_ids:
-                problems.append(f"{src}: purposes[{i}].data: unknown data category {d!r}; "
-                                f"known in app.toml: {sorted(category_ids)}")
+                problems.append(Message(f"{src}: purposes[{i}].data: unknown data category "
+                                        f"{d!r}; known in app.toml: {sorted(category_ids)}",
+                                        "unknown_category", field=f"purposes[{i}].data",
+                                        id=d))
     if spec["permissions"] is None:
         wanted = {p["id"] for p in catalog["permissions"] if set(p["purposes"]) & purpose_ids}
     else:
         wanted = set(spec["permissions"])
         for pid in sorted(wanted - permission_ids):
-            problems.append(f"{src}: permissions: unknown permission {pid!r}")
+            problems.append(Message(f"{src}: permissions: unknown permission {pid!r}",
+                                    "unknown_permission", field="permissions", id=pid))
     default_locale = spec["default_locale"] or meta.default_locale
     if default_locale not in version.documents:
         default_locale = sorted(version.documents)[0]
     if summaries_required:
         for tag in sorted(version.documents):
             if tag not in spec["summary"]:
-                problems.append(f"{src}: summary.{tag}: missing; say what changed since the "
-                                f"previous version in every language the policy has")
+                problems.append(Message(f"{src}: summary.{tag}: missing; say what changed "
+                                        f"since the previous version in every language the "
+                                        f"policy has", "summary_missing",
+                                        field=f"summary.{tag}"))
     for i, p in enumerate(spec["purposes"]):
         for key in ("title", "description"):
             if default_locale not in p[key]:
-                problems.append(f"{src}: purposes[{i}].{key}.{default_locale}: missing text "
-                                f"in the default locale")
+                problems.append(Message(f"{src}: purposes[{i}].{key}.{default_locale}: "
+                                        f"missing text in the default locale",
+                                        "default_text_missing",
+                                        field=f"purposes[{i}].{key}.{default_locale}"))
     if problems:
         raise PolicySourceError(problems)
     used_vendors = {v for p in spec["purposes"] for v in p["vendors"]}
@@ -239,8 +249,9 @@ def check_version(session: Session, app_id: str, version: VersionSource, now: da
     meta = app_meta or old_meta
     src = version.spec_file
     if meta.id != app_id:
-        raise PolicySourceError([f"app.toml: id: {meta.id!r} is not the app being published "
-                                 f"({app_id!r})"])
+        raise PolicySourceError([Message(f"app.toml: id: {meta.id!r} is not the app being "
+                                         f"published ({app_id!r})", "other_app", field="id",
+                                         id=meta.id, app=app_id)])
     spec = version.spec
     versions = list(session.scalars(
         select(PolicyVersion).where(PolicyVersion.app_id == app_id)
@@ -251,30 +262,38 @@ def check_version(session: Session, app_id: str, version: VersionSource, now: da
     if spec["effective"] is not None and effective < stamp:
         # A version that took effect before it was published would be served as current
         # for a time in which nobody could have seen it.
-        raise PolicySourceError([f"{src}: effective: {effective} is in the past (now "
-                                 f"{stamp}); leave effective out to take effect when "
-                                 f"published, or set a later time"])
+        raise PolicySourceError([Message(f"{src}: effective: {effective} is in the past (now "
+                                         f"{stamp}); leave effective out to take effect when "
+                                         f"published, or set a later time", "effective_past",
+                                         field="effective", at=effective, now=stamp)])
     if any(v.label == spec["label"] for v in versions):
-        raise PolicySourceError([f"{src}: label: version {spec['label']!r} of {app_id} is "
-                                 f"published already; give the new version a new label"])
+        raise PolicySourceError([Message(f"{src}: label: version {spec['label']!r} of {app_id} "
+                                         f"is published already; give the new version a new "
+                                         f"label", "label_taken", field="label",
+                                         label=spec["label"])])
     if latest is None and effective > stamp:
-        raise PolicySourceError([f"{src}: effective: the first version of an app takes effect "
-                                 f"when published; leave effective out"])
+        raise PolicySourceError([Message(f"{src}: effective: the first version of an app "
+                                         f"takes effect when published; leave effective out",
+                                         "effective_first", field="effective")])
     if latest is not None and effective < latest.effective:
-        raise PolicySourceError([f"{src}: effective: {effective} is before version "
-                                 f"{latest.label}'s {latest.effective}"])
+        raise PolicySourceError([Message(f"{src}: effective: {effective} is before version "
+                                         f"{latest.label}'s {latest.effective}",
+                                         "effective_before", field="effective", at=effective,
+                                         label=latest.label, before=latest.effective)])
     pending = [v for v in versions if v.effective > stamp]
     if effective > stamp and pending:
-        raise PolicySourceError([f"{src}: effective: version {pending[0].label} is already "
-                                 f"scheduled for {pending[0].effective}; publish the next one "
-                                 f"after it takes effect"])
+        raise PolicySourceError([Message(f"{src}: effective: version {pending[0].label} is "
+                                         f"already scheduled for {pending[0].effective}; "
+                                         f"publish the next one after it takes effect",
+                                         "effective_pending", field="effective",
+                                         label=pending[0].label, at=pending[0].effective)])
     number = (session.scalar(select(func.max(PolicyVersion.number))
                              .where(PolicyVersion.app_id == app_id)) or 0) + 1
     previous_since = latest.body["reconsent_required_since"] if latest else number
     since = number if spec["significance"] == "major" or latest is None else previous_since
     body = build_version_body(meta, version, number, since, effective, stamp,
                               summaries_required=latest is not None)
-    reasons = major_reasons(latest.body if latest else None, body)
+    reasons: list[str] = list(major_reasons(latest.body if latest else None, body))
     changes = metadata_changes(old_meta.to_dict(), meta.to_dict()) if latest else []
     reasons += [c.sentence for c in changes if c.major]
     return Checked(number, effective, effective > stamp, body, reasons,

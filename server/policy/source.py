@@ -27,11 +27,23 @@ from typing import Any
 from marshmallow import ValidationError
 
 from server.errors import PolicySourceError
+from server.messages import Message, human_bytes
 from server.policy.schema import AppSchema, VersionSchema, is_publishable_locale
 from server.strict_schema import by_field, flatten, nfc
 
 __all__ = ["AppMetadata", "DocumentFile", "VersionSource", "load_app_dir", "load_version_dir",
-           "review_markers", "version_from_data"]
+           "review_markers", "schema_problems", "version_from_data"]
+
+
+def schema_problems(where: str, exc: ValidationError, part: str) -> list[str]:
+    """``where: field.path: message`` per schema error, each a :class:`Message` (code
+    ``schema``) that keeps the field path and marshmallow's message apart; ``part`` is
+    ``version`` or ``app`` (which form the field is on)."""
+    out: list[str] = []
+    for line in flatten(exc.messages):
+        name, _, text = line.partition(": ")
+        out.append(Message(f"{where}: {line}", "schema", field=name, message=text, part=part))
+    return out
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -81,7 +93,7 @@ class AppMetadata:
         try:
             loaded = nfc(AppSchema().load(dict(data)))
         except ValidationError as exc:
-            raise PolicySourceError([f"{source}: {m}" for m in flatten(exc.messages)],
+            raise PolicySourceError(schema_problems(source, exc, "app"),
                                     by_field(exc.messages)) from None
         return cls(**loaded)
 
@@ -139,20 +151,25 @@ def _first_heading(text: str) -> str | None:
 
 def _document(name: str, tag: str, data: bytes, max_document_bytes: int,
               spec: dict[str, Any], problems: list[str]) -> DocumentFile | None:
+    where = f"document.{tag}"
     if len(data) > max_document_bytes:
-        problems.append(f"{name}: {len(data)} bytes is over the limit of {max_document_bytes}")
+        problems.append(Message(
+            f"{name}: {human_bytes(len(data))} is over MAX_DOCUMENT_BYTES, the limit of "
+            f"{human_bytes(max_document_bytes)} a document may have in UTF-8",
+            "doc_too_large", field=where, size=len(data), limit=max_document_bytes))
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(f"{name}: not UTF-8 (byte {exc.start})")
+        problems.append(Message(f"{name}: not UTF-8 (byte {exc.start})", "doc_not_utf8",
+                                field=where, byte=exc.start))
         return None
     text = unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
     if not text.strip():
-        problems.append(f"{name}: document is empty")
+        problems.append(Message(f"{name}: document is empty", "doc_empty", field=where))
         return None
     if "\x00" in text:
-        problems.append(f"{name}: contains a NUL character")
+        problems.append(Message(f"{name}: contains a NUL character", "doc_nul", field=where))
         return None
     content = text.encode("utf-8")
     title = spec["title"].get(tag) or _first_heading(text) or ""
@@ -171,14 +188,15 @@ def version_from_data(raw_spec: Mapping[str, Any], documents: Mapping[str, bytes
     try:
         spec = VersionSchema().load(dict(raw_spec))
     except ValidationError as exc:
-        raise PolicySourceError([f"{toml_name}: {m}" for m in flatten(exc.messages)]) from None
+        raise PolicySourceError(schema_problems(toml_name, exc, "version")) from None
     problems: list[str] = []
     docs: dict[str, DocumentFile] = {}
     for tag in sorted(documents):
         name = f"{source}/{tag}.md"
         if not is_publishable_locale(tag):
-            problems.append(f"{name}: file name is not a locale tag "
-                            f"(kk.md, ru.md, en.md, uz.md, uz-Cyrl.md, ky.md)")
+            problems.append(Message(f"{name}: file name is not a locale tag "
+                                    f"(kk.md, ru.md, en.md, uz.md, uz-Cyrl.md, ky.md)",
+                                    "doc_not_locale", field=f"document.{tag}"))
             continue
         value = documents[tag]
         data = value.encode("utf-8") if isinstance(value, str) else value
@@ -186,18 +204,23 @@ def version_from_data(raw_spec: Mapping[str, Any], documents: Mapping[str, bytes
         if doc is not None:
             docs[tag] = doc
     if not docs and not problems:
-        problems.append(f"{source}: no documents; add one <locale>.md per language")
+        problems.append(Message(f"{source}: no documents; add one <locale>.md per language",
+                                "no_documents"))
     for key in ("summary", "title"):
         for tag in spec[key]:
             if docs and tag not in docs:
-                problems.append(f"{toml_name}: {key}.{tag}: there is no {tag}.md document")
+                problems.append(Message(f"{toml_name}: {key}.{tag}: there is no {tag}.md "
+                                        f"document", "no_document_in", field=f"{key}.{tag}",
+                                        tag=tag))
     if spec["default_locale"] and docs and spec["default_locale"] not in docs:
-        problems.append(f"{toml_name}: default_locale: there is no "
-                        f"{spec['default_locale']}.md document")
+        problems.append(Message(f"{toml_name}: default_locale: there is no "
+                                f"{spec['default_locale']}.md document", "no_document_in",
+                                field="default_locale", tag=spec["default_locale"]))
     for tag, doc in docs.items():
         if not doc.title:
-            problems.append(f"{source}/{tag}.md: no title; start the document with a "
-                            f"'# heading' or set title.{tag} in version.toml")
+            problems.append(Message(f"{source}/{tag}.md: no title; start the document with a "
+                                    f"'# heading' or set title.{tag} in version.toml",
+                                    "doc_no_title", field=f"title.{tag}", tag=tag))
     if problems:
         raise PolicySourceError(problems)
     return VersionSource(source=source, spec=spec, documents=docs)

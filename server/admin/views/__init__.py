@@ -18,6 +18,7 @@ from server.admin.models import Draft
 from server.admin.security import PasswordChecksBusy, now
 from server.adminlog import record
 from server.context import TOO_LARGE_KEY, kelisim
+from server.messages import Message
 from server.models import App
 
 __all__ = ["audit", "bp", "console_zone", "kelisim", "localtime", "page"]
@@ -88,9 +89,10 @@ def _console_body_limit() -> None:
     # with the console's page naming the limit (the front or BodyLimit marked it).
     limit = kelisim().settings.admin_body_limit
     if request.environ.get(TOO_LARGE_KEY) or (request.content_length or 0) > limit:
-        abort(413, f"the form is larger than {limit:,} bytes (ADMIN_MAX_BODY_BYTES); a "
-                   f"document may have {kelisim().settings.max_document_bytes:,} bytes "
-                   f"(MAX_DOCUMENT_BYTES)")
+        most = kelisim().settings.max_document_bytes
+        abort(413, Message(f"the form is larger than {limit:,} bytes (ADMIN_MAX_BODY_BYTES); "
+                           f"a document may have {most:,} bytes (MAX_DOCUMENT_BYTES)",
+                           "form_too_large", limit=limit, doc_limit=most))
     request.max_content_length = limit
     request.max_form_memory_size = limit
 

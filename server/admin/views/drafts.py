@@ -18,6 +18,7 @@ from server.admin.drafts import (
     in_force_version,
     latest_version,
     missing_translations,
+    normalize_document,
     parse_toml,
     publish,
     spec_from_version,
@@ -39,7 +40,8 @@ from server.errors import (
     PolicySourceError,
     VersionPublished,
 )
-from server.models import App, PolicyVersion
+from server.messages import Message, human_bytes
+from server.models import AdminEvent, App, PolicyVersion
 from server.policy.importing.formats import ImportLimits
 from server.policy.importing.importer import import_document
 from server.policy.publish import lock_publishing
@@ -65,14 +67,18 @@ def _get(s: Session, draft_id: int, *, open_only: bool = True) -> tuple[Draft, A
 
 
 def _new(s: Session, app: App, spec: dict[str, Any], docs: dict[str, str], base: int | None,
-         how: dict[str, Any]) -> int:
+         how: dict[str, Any], importer_notes: list[str] | None = None) -> int:
     stamp = format_time(now())
     d = Draft(app_id=app.id, base_number=base, spec=spec, documents=docs, app_meta=None,
               notes="", status="open", created_by=g.admin_user.email, created_at=stamp,
               updated_at=stamp)
     s.add(d)
     s.flush()
-    audit(s, "draft.create", f"{app.id}/draft-{d.id}", {"from": how})
+    # The importer's working notes are kept with the draft's creation in the audit log and
+    # shown on the draft page; they never become the published version's history note
+    # (the Notes field, which the officer writes).
+    audit(s, "draft.create", f"{app.id}/draft-{d.id}",
+          {"from": how, **({"importer_notes": importer_notes} if importer_notes else {})})
     return d.id
 
 
@@ -82,6 +88,15 @@ def first_spec(app: App) -> dict[str, Any]:
     return {"label": "1.0", "significance": "major", "default_locale": app.default_locale,
             "third_party_transfer": False, "cross_border_transfer": False,
             "public_disclosure": False, "summary": {}, "title": {}, "purposes": []}
+
+
+def importer_notes(s: Session, d: Draft) -> list[str]:
+    """What the importer noted when the draft was made from a file (none for a copy)."""
+    event = s.scalars(select(AdminEvent).where(
+        AdminEvent.action == "draft.create",
+        AdminEvent.target == f"{d.app_id}/draft-{d.id}").limit(1)).first()
+    notes = event.details.get("importer_notes") if event is not None else None
+    return [str(n) for n in notes] if isinstance(notes, list) else []
 
 
 @bp.post("/apps/<app_id>/drafts")
@@ -126,7 +141,10 @@ def upload(app_id: str) -> Any:
         assert file is not None
         data = file.read(k.settings.max_document_bytes + 1)
         if len(data) > k.settings.max_document_bytes:
-            errors["file"] = [f"over {k.settings.max_document_bytes} bytes"]
+            limit = k.settings.max_document_bytes
+            errors["file"] = [Message(f"the file is larger than MAX_DOCUMENT_BYTES "
+                                      f"({human_bytes(limit)}), the most a policy document "
+                                      f"may have", "upload_too_large", limit=limit)]
         else:
             try:
                 with k.db.session(readonly=True) as s:
@@ -139,7 +157,7 @@ def upload(app_id: str) -> Any:
                 spec, docs = imported.spec, dict(imported.documents)
                 notes = imported.notes + imported.warnings
             except PolicyImportError as exc:
-                errors["file"] = [str(exc)]
+                errors["file"] = [exc.message]
     with k.db.session() as s:
         app = s.get(App, app_id)
         if app is None:
@@ -157,10 +175,7 @@ def upload(app_id: str) -> Any:
             docs = {**documents_of(s, latest.body), **docs}
             spec = base
         draft_id = _new(s, app, spec, docs, latest.number if latest else None,
-                        {"file": secure_filename(file.filename or "")})
-        d = s.get(Draft, draft_id)
-        assert d is not None
-        d.notes = "\n".join(notes)
+                        {"file": secure_filename(file.filename or "")}, notes)
     return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
 
 
@@ -181,11 +196,15 @@ def _context(s: Session, d: Draft, app: App, **extra: Any) -> dict[str, Any]:
     base = s.scalars(select(PolicyVersion).where(
         PolicyVersion.app_id == app.id, PolicyVersion.number == d.base_number)).first() \
         if d.base_number is not None else None
-    ctx: dict[str, Any] = {"d": d, "app": app, "latest": latest, "verdict": verdict, "form": form,
-           "base": base, "base_upcoming": base is not None and base.effective > format_time(now()),
-           "missing": missing_translations(app, d.spec, d.documents,
-                                           latest.body if latest else None),
-           "locales": LOCALES, "errors": {}, "structure_errors": {}, "unsaved": False}
+    ctx: dict[str, Any] = {
+        "d": d, "app": app, "latest": latest, "verdict": verdict, "form": form,
+        "base": base, "base_upcoming": base is not None and base.effective > format_time(now()),
+        "importer_notes": importer_notes(s, d),
+        "missing": missing_translations(app, d.spec, d.documents,
+                                        latest.body if latest else None),
+        "locales": LOCALES, "errors": {}, "structure_errors": {}, "unsaved": False,
+        # Characters, as the officer reads a text's length (the text as published).
+        "doc_chars": {tag: len(normalize_document(text)) for tag, text in d.documents.items()}}
     ctx.update(extra)
     state: State = ctx.get("structure") or state_of(d.spec, d.app_meta or app_toml(app))
     default = d.spec.get("default_locale") or app.default_locale
@@ -211,7 +230,8 @@ def _set_meta(d: Draft, app: App, meta: dict[str, Any] | None) -> None:
     if meta is not None:
         checked = AppMetadata.from_dict(meta, "app metadata")
         if checked.id != app.id:
-            raise PolicySourceError([f"app metadata: id: must stay {app.id!r}"])
+            raise PolicySourceError([Message(f"app metadata: id: must stay {app.id!r}",
+                                             "app_id_stays", field="app_toml", id=app.id)])
         meta = checked.to_dict()
         if meta == app_toml(app):
             meta = None
@@ -224,12 +244,14 @@ def _apply(d: Draft, app: App, data: dict[str, Any]) -> None:
     Raises:
         PolicySourceError: the purposes or app metadata TOML is not valid.
     """
-    purposes = parse_toml(data["purposes_toml"], "purposes")
+    purposes = parse_toml(data["purposes_toml"], "purposes", "purposes_toml")
     if set(purposes) - {"purposes"}:
-        raise PolicySourceError([f"purposes: unexpected key(s) "
-                                 f"{sorted(set(purposes) - {'purposes'})}; only [[purposes]] "
-                                 f"tables belong here"])
-    meta = parse_toml(data["app_toml"], "app metadata") if data.get("app_toml") else None
+        extra = sorted(set(purposes) - {"purposes"})
+        raise PolicySourceError([Message(f"purposes: unexpected key(s) {extra}; only "
+                                         f"[[purposes]] tables belong here", "purposes_extra",
+                                         field="purposes_toml", keys=", ".join(extra))])
+    meta = parse_toml(data["app_toml"], "app metadata", "app_toml") \
+        if data.get("app_toml") else None
     _set_meta(d, app, meta)
     spec = dict(d.spec)
     for key in ("label", "significance", "effective", "min_age", "guardian_consent",
@@ -321,6 +343,14 @@ def structure(draft_id: int) -> Any:
             s, d, app, structure=state, structure_errors=errors, unsaved=True))
 
 
+def _size(text: str, limit: int) -> dict[str, int]:
+    """The text's length in characters (as the draft page counts it) and in UTF-8 bytes,
+    what MAX_DOCUMENT_BYTES limits."""
+    stored = normalize_document(text)
+    return {"chars": len(stored), "bytes": len(stored.encode("utf-8", "surrogatepass")),
+            "limit": limit}
+
+
 @bp.route("/drafts/<int:draft_id>/doc/<locale>", methods=["GET", "POST"])
 @requires("publish")
 def document(draft_id: int, locale: str) -> Any:
@@ -335,6 +365,8 @@ def document(draft_id: int, locale: str) -> Any:
                 d, app = _get(s, draft_id)
                 return page("document.html", 422, d=d, app=app, locale=locale,
                             text=request.form.get("text", ""), errors=errors_of(exc),
+                            size=_size(request.form.get("text", ""),
+                                       k.settings.max_document_bytes),
                             summary=request.form.get("summary", ""),
                             title=request.form.get("title", ""))
         with k.db.session() as s:
@@ -357,6 +389,7 @@ def document(draft_id: int, locale: str) -> Any:
         d, app = _get(s, draft_id)
         return page("document.html", d=d, app=app, locale=locale,
                     text=d.documents.get(locale, ""), errors={},
+                    size=_size(d.documents.get(locale, ""), k.settings.max_document_bytes),
                     summary=(d.spec.get("summary") or {}).get(locale, ""),
                     title=(d.spec.get("title") or {}).get(locale, ""))
 
@@ -375,6 +408,17 @@ def delete_document(draft_id: int, locale: str) -> Any:
         d.spec = spec
         audit(s, "draft.remove_document", f"{app.id}/draft-{d.id}", {"locale": locale})
     return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
+
+
+def _drop_importer_notes(s: Session, d: Draft, app: App) -> None:
+    """A draft made before importer notes were kept apart holds them as its notes: they are
+    the importer's, not the officer's, and must not become the version's history note.
+    Dropped from the draft on publish, with an audit entry keeping them."""
+    notes = importer_notes(s, d)
+    legacy = [n for n in d.notes.splitlines() if n.strip()]
+    if legacy and notes and legacy == notes:
+        d.notes = ""
+        audit(s, "draft.drop_importer_notes", f"{app.id}/draft-{d.id}", {"notes": notes})
 
 
 def _seen_number() -> int | None:
@@ -418,6 +462,7 @@ def publish_draft(draft_id: int) -> Any:
                              g.admin_user.email, override_reason=reason,
                              seen_number=_seen_number(), allow_missing_titles=allow_missing)
             d.status, d.published_number = "published", result.number
+            _drop_importer_notes(s, d, app)
             d.published_by, d.published_at = g.admin_user.email, format_time(when)
     except GuardError as exc:
         problem = ["guard_refused", *exc.reasons]
@@ -426,7 +471,9 @@ def publish_draft(draft_id: int) -> Any:
         problem = ["Some languages lack titles (listed above). Tick \u201cPublish anyway "
                    "without these titles\u201d to publish without them."]
     except VersionPublished as exc:
-        problem, status = [str(exc)], 409
+        code = "published_this" if "this draft is published" in str(exc) else "published_other"
+        problem, status = [Message(str(exc), code, number=exc.number, label=exc.label,
+                                   app=exc.app_id, actor=exc.actor, at=exc.at)], 409
     except DatabaseBusy as exc:
         # The lock is held by a publish that takes longer than LOCK_TIMEOUT: say so on the
         # console's page rather than the 503 of an outage.

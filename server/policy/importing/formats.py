@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from server.errors import PolicyImportError
+from server.messages import Message, human_bytes
 from server.policy.importing.text import escape_markdown
 
 if TYPE_CHECKING:
@@ -87,10 +88,10 @@ class _Budget:
         """Raises: PolicyImportError: the text produced is over the limit."""
         self.text += len(text.encode("utf-8", "surrogatepass"))
         if self.text > self.limits.max_text_bytes:
-            raise PolicyImportError(
-                f"{self.filename}: its text is over {self.limits.max_text_bytes:,} bytes "
-                f"(twice MAX_DOCUMENT_BYTES), more than a policy document may have",
-                self.filename)
+            raise PolicyImportError(Message(
+                f"{self.filename}: its text is over {human_bytes(self.limits.max_text_bytes)}"
+                f" (twice MAX_DOCUMENT_BYTES), more than a policy document may have",
+                "import_text_too_large", limit=self.limits.max_text_bytes), self.filename)
 
     def count(self, what: str, found: int, limit: int, key: str) -> None:
         """Raises: PolicyImportError: ``found`` is over ``limit``."""
@@ -120,14 +121,15 @@ def _decode(data: bytes, filename: str) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise PolicyImportError(f"{filename}: not valid UTF-16 (byte {exc.start})",
-                                    filename) from None
+            raise PolicyImportError(Message(f"{filename}: not valid UTF-16 (byte {exc.start})",
+                                            "imp_not_utf16", file=filename), filename) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise PolicyImportError(f"{filename}:{line}: not UTF-8 (byte {exc.start}); convert "
-                                f"the file to UTF-8 first", filename, line) from None
+        raise PolicyImportError(Message(f"{filename}:{line}: not UTF-8 (byte {exc.start}); "
+                                        f"convert the file to UTF-8 first", "imp_not_utf8",
+                                        file=filename, line=line), filename, line) from None
 
 
 # A policy is tens of kilobytes; a .docx that unpacks to more than this is not one (a zip
@@ -264,9 +266,9 @@ def _docx(data: bytes, filename: str, budget: _Budget) -> Extracted:
             emit(escape_markdown(text), "")
     md = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
     if _letters(md) < _MIN_LETTERS_PER_PAGE:
-        raise PolicyImportError(f"{filename}: the document has no text (only images or "
-                                f"nothing); save the policy's text in it, or export it as "
-                                f"text", filename)
+        raise PolicyImportError(Message(
+            f"{filename}: the document has no text (only images or nothing); save the policy's "
+            f"text in it, or export it as text", "imp_no_text", file=filename), filename)
     if not md.startswith("# "):
         first, _, rest = md.partition("\n")
         md = f"# {first.lstrip('#').strip()}\n{rest}"
@@ -363,8 +365,9 @@ def _pdf(data: bytes, filename: str, budget: _Budget) -> Extracted:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise PolicyImportError(f"{filename}: the PDF is encrypted; export an "
-                                    f"unprotected copy", filename)
+            raise PolicyImportError(Message(f"{filename}: the PDF is encrypted; export an "
+                                            f"unprotected copy", "imp_encrypted", file=filename),
+                                    filename)
         # The count the page tree states, before any page is read; then the pages
         # themselves, which may be more (a tree can lie).
         tree: Any = reader.root_object["/Pages"]
@@ -393,15 +396,16 @@ def _pdf(data: bytes, filename: str, budget: _Budget) -> Extracted:
             budget.add_text(text)
             pages.append(text)
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise PolicyImportError(f"{filename}: not a readable PDF ({exc})", filename) from None
+        raise PolicyImportError(Message(f"{filename}: not a readable PDF ({exc})",
+                                        "imp_not_pdf", file=filename), filename) from None
     if not pages:
         raise PolicyImportError(f"{filename}: the PDF has no pages", filename)
     blank = [n for n, text in enumerate(pages, 1) if _letters(text) < _MIN_LETTERS_PER_PAGE]
     if len(blank) == len(pages):
-        raise PolicyImportError(
+        raise PolicyImportError(Message(
             f"{filename}: no text layer on its {len(pages)} page(s) (a scanned image?); "
             f"export the policy as text from the original document, or run OCR first",
-            filename)
+            "imp_scanned", file=filename, pages=len(pages)), filename)
     notes = ["PDF text extracted and converted to Markdown"]
     if blank:
         notes.append(f"pages {', '.join(map(str, blank))} have no text (scanned?) and "
@@ -423,13 +427,14 @@ def extract(data: bytes, filename: str, limits: ImportLimits | None = None) -> E
     if data.startswith(b"PK\x03\x04") or lower.endswith(".docx"):
         return _docx(data, filename, budget)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise PolicyImportError(f"{filename}: a Word 97-2003 .doc file; save it as .docx "
-                                f"and import that", filename)
+        raise PolicyImportError(Message(f"{filename}: a Word 97-2003 .doc file; save it as .docx"
+                                        f" and import that", "imp_doc", file=filename), filename)
     if data.startswith(b"{\\rtf"):
-        raise PolicyImportError(f"{filename}: an RTF file; save it as .docx or plain text",
-                                filename)
+        raise PolicyImportError(Message(f"{filename}: an RTF file; save it as .docx or plain "
+                                        f"text", "imp_rtf", file=filename), filename)
     if lower.endswith(".pdf"):
-        raise PolicyImportError(f"{filename}: not a PDF (no %PDF- header)", filename)
+        raise PolicyImportError(Message(f"{filename}: not a PDF (no %PDF- header)",
+                                        "imp_not_pdf", file=filename), filename)
     if len(data) > budget.limits.max_text_bytes:
         budget.add_text(data.decode("utf-8", "replace"))
     text = unicodedata.normalize("NFC", _decode(data, filename).removeprefix("\ufeff"))
@@ -439,6 +444,7 @@ def extract(data: bytes, filename: str, limits: ImportLimits | None = None) -> E
         raise PolicyImportError(f"{filename}:{line}: contains a NUL character; not a text "
                                 f"file", filename, line)
     if not text.strip():
-        raise PolicyImportError(f"{filename}: the file is empty", filename)
+        raise PolicyImportError(Message(f"{filename}: the file is empty", "imp_empty",
+                                        file=filename), filename)
     is_md = lower.endswith((".md", ".markdown"))
     return Extracted("markdown" if is_md else "text", text)

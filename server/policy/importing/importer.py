@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from server.errors import PolicyImportError
+from server.messages import Message, human_bytes
 from server.policy.importing.formats import ImportLimits, extract
 from server.policy.importing.langdetect import detect, foreign_language, script_of, split_languages
 from server.policy.importing.text import (
@@ -86,7 +87,8 @@ def _toml_str(value: str) -> str:
 
 
 def _version_toml(label: str, stated_date: str | None, locales: list[str],
-                  titles: dict[str, str], filename: str, previous: str | None) -> str:
+                  titles: dict[str, str], filename: str, previous: str | None,
+                  label_from_date: bool = False) -> str:
     def table(values: dict[str, str]) -> str:
         return "{ " + ", ".join(f"{k} = {_toml_str(v)}" for k, v in values.items()) + " }"
 
@@ -96,7 +98,9 @@ def _version_toml(label: str, stated_date: str | None, locales: list[str],
         "# Lines marked REVIEW hold placeholders: an importer cannot know the purposes, the",
         "# data each one uses, the vendors or the Law 94-V flags. Make each say what the",
         "# policy says, then delete its marker; `kelisim publish` refuses this file until then.",
-        f"label = {_toml_str(label)}",
+        f"label = {_toml_str(label)}" + (
+            "  # REVIEW: proposed from the date the text states (it names no version); "
+            "keep it or give a version number such as 1.0" if label_from_date else ""),
         f'significance = "major"  {"# REVIEW: major, minor or patch?" if previous else ""}'
         .rstrip(),
     ]
@@ -166,8 +170,9 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
         chosen = [p for p in parts if p[0] == locale[:2]] if len(parts) > 1 else []
         if len(parts) > 1 and not chosen:
             found = ", ".join(str(lang) for lang, _ in parts)
-            raise PolicyImportError(f"{filename}: no {locale} section (found: {found})",
-                                    filename)
+            raise PolicyImportError(Message(f"{filename}: no {locale} section (found: {found})",
+                                            "imp_no_section", file=filename, tag=locale,
+                                            found=found), filename)
         section = chosen[0][1] if chosen else parts[0][1]
         foreign = foreign_language(section)
         detected = detect(section)
@@ -183,23 +188,27 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
         if lang is None:
             foreign = foreign_language(section)
             if foreign is not None:
-                raise PolicyImportError(
+                raise PolicyImportError(Message(
                     f"{filename}: the text looks like {foreign[1]} ({foreign[0]}); Kelisim "
                     f"publishes kk, ru, en, uz and ky; pass --locale to import it anyway",
-                    filename)
-            raise PolicyImportError(f"{filename}: cannot tell the language of the text; "
-                                    f"pass --locale", filename)
+                    "imp_foreign", file=filename, lang=foreign[0]), filename)
+            raise PolicyImportError(Message(f"{filename}: cannot tell the language of the "
+                                            f"text; pass --locale", "imp_no_language",
+                                            file=filename), filename)
         tag = locale or _tag_for(lang, section)
         if tag in docs:
-            raise PolicyImportError(f"{filename}: two sections in {tag}; split the file by "
-                                    f"hand", filename)
+            raise PolicyImportError(Message(f"{filename}: two sections in {tag}; split the "
+                                            f"file by hand", "imp_two_sections",
+                                            file=filename, tag=tag), filename)
         md = keep_structure(section.strip()) + "\n" if is_markdown \
             else text_to_markdown(section)
         size = len(md.encode("utf-8", "surrogatepass"))
         if size > max_document_bytes:
-            raise PolicyImportError(f"{filename}: the {tag} document is {size:,} bytes, over "
-                                    f"the {max_document_bytes:,} of MAX_DOCUMENT_BYTES",
-                                    filename)
+            raise PolicyImportError(Message(
+                f"{filename}: the {tag} document is {human_bytes(size)}, over "
+                f"MAX_DOCUMENT_BYTES, the {human_bytes(max_document_bytes)} a document may "
+                f"have (publishing would refuse it)", "import_doc_too_large", tag=tag,
+                size=size, limit=max_document_bytes), filename)
         docs[tag] = md
         titles[tag] = (meta.get("title") if len(parts) == 1 else None) or title_of(md, meta) \
             or DEFAULT_TITLES[tag[:2]]
@@ -212,13 +221,18 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
         result_notes.append("plain text converted to Markdown")
     if stated and not label:
         result_notes.append(f"label taken from the version the text states: {stated}")
+    label_from_date = not label and not stated and date is not None
+    if label_from_date:
+        result_notes.append(f"label proposed from the date the text states: {date} (the text "
+                            f"names no version); keep it or give a version number")
     if date:
         result_notes.append(f"the text states the date {date}: proposed as the effective "
                             f"date, not applied (a version takes effect when published; "
                             f"set its effective date to schedule it later)")
     if previous is not None:
         result_notes.append(f"updates {previous}: write what changed in [summary]")
-    toml = _version_toml(final_label, date, list(docs), titles, filename, previous)
+    toml = _version_toml(final_label, date, list(docs), titles, filename, previous,
+                         label_from_date)
     return ImportedPolicy(final_label, date, docs, titles, toml, source.kind, result_notes,
                           warnings)
 
