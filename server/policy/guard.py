@@ -1,7 +1,8 @@
 """The significance guard: which changes a policy may not publish as minor or patch.
 
 Pure: :func:`major_reasons` compares two Version objects (as the manifest carries them),
-:func:`metadata_changes` two sets of app metadata (app.toml as data), and both return
+:func:`label_reasons` what their store labels say (a change there may not be a patch),
+:func:`metadata_changes` two sets of app metadata (app.toml as data), and all return
 what changed.
 """
 
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from client_sdk.protocol.timeutil import parse_duration
+from server.policy.storelabels import has_store_fields, label_lines, labels_of
 
-__all__ = ["MetadataChange", "major_reasons", "metadata_changes"]
+__all__ = ["MetadataChange", "label_reasons", "major_reasons", "metadata_changes"]
 
 
 def _ids(version: dict[str, Any], key: str) -> set[str]:
@@ -84,6 +86,19 @@ def major_reasons(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
     return reasons
 
 
+def label_reasons(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+    """Every store label line (:func:`~server.policy.storelabels.label_lines`) that the change
+    from ``old`` to ``new`` adds or removes: such a version may not be a ``patch`` (users see
+    the store page change: a new shared data type, tracking). An app's first version, or the
+    first that maps anything for the stores, has nothing to compare with."""
+    if old is None or not has_store_fields(old):
+        return []
+    before, after = label_lines(labels_of(old)), label_lines(labels_of(new))
+    gone = [f"store label no longer says: {line}" for line in before if line not in after]
+    added = [f"store label now says: {line}" for line in after if line not in before]
+    return added + gone
+
+
 @dataclass(frozen=True)
 class MetadataChange:
     sentence: str
@@ -112,6 +127,8 @@ def metadata_changes(old: dict[str, Any], new: dict[str, Any]) -> list[MetadataC
             out.append(MetadataChange(
                 f"controller {key}: {before.get(key)!r} -> {after.get(key)!r}",
                 key in _CONTROLLER_IDENTITY))
+    if (old.get("store") or {}) != (new.get("store") or {}):
+        out.append(MetadataChange("app.toml: [store] changed", False))
     for key, what in (("vendors", "vendor"), ("data_categories", "data category"),
                       ("permissions", "permission")):
         old_items = {i["id"]: i for i in old.get(key, [])}
