@@ -214,7 +214,10 @@ def test_front_matter_and_date(tmp_path: Path) -> None:
     assert (result.kind, result.notes) == (
         "markdown", ["the text states the date 2023-03-14: proposed as the effective date, "
                      "not applied (a version takes effect when published; set its effective "
-                     "date to schedule it later)"])
+                     "date to schedule it later)",
+                     "store labels: proposed a mapping for the data the text names (name, "
+                     "email, phone, address, payment, device, purchases); review it in "
+                     "version.toml"])
 
 
 def test_plain_text_policy_becomes_sectioned_markdown(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from server.models import App, Document, PolicyVersion
 from server.policy.guard import major_reasons, metadata_changes
 from server.policy.publish import PublishResult, app_metadata, build_version_body, publish_version
 from server.policy.source import AppMetadata, VersionSource, version_from_data
+from server.policy.storelabels import label_lines, labels_of
 from server.trust.manifests import Timing
 
 __all__ = ["Verdict", "check", "field_diff", "latest_version", "missing_translations",
@@ -34,7 +35,7 @@ __all__ = ["Verdict", "check", "field_diff", "latest_version", "missing_translat
 SPEC_KEYS = ("label", "significance", "effective", "min_age", "guardian_consent",
              "consent_term", "default_locale", "third_party_transfer",
              "cross_border_transfer", "public_disclosure", "summary", "title", "purposes",
-             "permissions", "consent_mode")
+             "permissions", "consent_mode", "store")
 
 
 def latest_version(s: Session, app_id: str) -> PolicyVersion | None:
@@ -149,6 +150,33 @@ def _guard_only(s: Session, app_id: str, source: VersionSource,
         return []
     changes = metadata_changes(old.to_dict(), (meta or old).to_dict())
     return major_reasons(latest.body, body) + [c.sentence for c in changes if c.major]
+
+
+def label_changes(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
+                  documents: dict[str, str], app_meta: dict[str, Any] | None,
+                  max_bytes: int) -> dict[str, list[tuple[str, str]]]:
+    """What the draft changes in the store labels, by store (``Apple``, ``Play``): each
+    label line it adds (``+``) or removes (``-``), against the newest published version.
+    Empty when the draft cannot be built yet (its problems are shown elsewhere)."""
+    app = s.get(App, app_id)
+    latest = latest_version(s, app_id)
+    if app is None or latest is None:
+        return {}
+    try:
+        meta = app_meta_of(app_meta) or app_metadata(app)
+        body = build_version_body(meta, to_source(draft_id, spec, documents, max_bytes),
+                                  latest.number + 1, latest.number, "", "",
+                                  summaries_required=False)
+    except PolicySourceError:
+        return {}
+    before, after = label_lines(labels_of(latest.body)), label_lines(labels_of(body))
+    out: dict[str, list[tuple[str, str]]] = {}
+    for sign, lines, other in (("-", before, after), ("+", after, before)):
+        for line in lines:
+            if line not in other:
+                store, _, text = line.partition(": ")
+                out.setdefault(store, []).append((sign, text))
+    return out
 
 
 def publish(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],

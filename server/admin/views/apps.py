@@ -17,6 +17,7 @@ from server.admin.security import now, requires
 from server.admin.views import audit, kelisim, page
 from server.adminlog import AdminEvent
 from server.models import App, ConsentRecord, DeletionRequest, PolicyVersion
+from server.policy.storelabels import has_store_fields
 from server.trust.manifests import latest_manifest
 
 __all__ = ["bp"]
@@ -61,6 +62,7 @@ def _history(s: Any, app_id: str) -> list[dict[str, Any]]:
                        .order_by(PolicyVersion.number.desc())):
         d = drafts.get(v.number)
         out.append({"v": v, "upcoming": v.effective > stamp,
+                    "labels": has_store_fields(v.body),
                     "publisher": publishers.get(v.number, "-"),
                     "notes": d.notes if d else "", "draft": d})
     return out
