@@ -9,7 +9,7 @@ import plistlib
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from test_admin_drafts import draft_from_current, form_of
+from test_admin_drafts import draft_from_current, form_of, summarise
 
 from admin_support import APP, Clock, post, sign_in
 from server import Kelisim
@@ -70,3 +70,28 @@ def test_a_draft_says_which_play_answers_it_changes(
             "functionality, Developer communications") in diff
     assert "- Location / Precise location: collected, required; collected for App " \
            "functionality</span>" in diff
+
+
+def test_a_patch_that_changes_a_store_label_is_refused_naming_the_line(
+        client: FlaskClient, published: Path, users: dict[str, int], kelisim: Kelisim,
+        clock: Clock) -> None:
+    sign_in(client, kelisim, users["publisher"])
+    draft_id = draft_from_current(client)
+    form = form_of(client, draft_id)
+    app_toml = form["app_toml"]
+    device = app_toml.index('id = "device"')
+    linked = app_toml.index("linked = false", device)
+    app_toml = app_toml[:linked] + "linked = true" + app_toml[linked + len("linked = false"):]
+    resp = post(client, f"/admin/drafts/{draft_id}",
+                {**form, "label": "1.0.1", "significance": "patch", "app_toml": app_toml})
+    assert resp.status_code == 303
+    page = client.get(f"/admin/drafts/{draft_id}").get_data(True)
+    assert "but these store label changes require minor or major:" in page
+    assert ("store label now says: Apple: Other Diagnostic Data: linked to the user; for App "
+            "Functionality") in page
+    # With the summaries written, the publish service's own dry run says the same.
+    summarise(client, draft_id)
+    page = client.get(f"/admin/drafts/{draft_id}").get_data(True)
+    assert "but these store label changes require minor or major:" in page
+    assert "summary.en: missing" not in page
+    assert post(client, f"/admin/drafts/{draft_id}/publish").status_code == 422

@@ -22,7 +22,7 @@ from client_sdk.protocol.model import LOCALES
 from server.admin.i18n import gettext as _
 from server.errors import GuardError, MissingTitlesError, PolicySourceError
 from server.models import App, Document, PolicyVersion
-from server.policy.guard import major_reasons, metadata_changes
+from server.policy.guard import label_reasons, major_reasons, metadata_changes
 from server.policy.publish import PublishResult, app_metadata, build_version_body, publish_version
 from server.policy.source import AppMetadata, VersionSource, version_from_data
 from server.policy.storelabels import label_lines, labels_of
@@ -100,6 +100,8 @@ class Verdict:
     # Titles a language lacks (``tag: purposes.ID.title``): publishing refuses them unless
     # the publisher ticks "publish anyway" (recorded in the audit log).
     missing_titles: list[str] = field(default_factory=list)
+    # What the refused changes need: "major", or "minor" for store label changes only.
+    needs: str = "major"
 
 
 def check(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
@@ -121,23 +123,30 @@ def check(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
                                  app_meta=meta, allow_missing_titles=allow_missing_titles,
                                  dry_run=True)
     except GuardError as exc:
-        return Verdict(False, significance, exc.reasons, [], guard_refused=True)
+        return Verdict(False, significance, exc.reasons, [], guard_refused=True,
+                       needs=exc.needs)
     except MissingTitlesError as exc:
         # What else publishing would say, with the titles allowed: the publisher decides
         # on the titles alone.
         rest = check(s, app_id, draft_id, spec, documents, app_meta, keys_dir, now, timing,
                      max_bytes, actor, allow_missing_titles=True)
         return Verdict(False, significance, rest.reasons, exc.problems + rest.problems,
-                       rest.guard_refused, rest.upcoming, exc.missing)
+                       rest.guard_refused, rest.upcoming, exc.missing, rest.needs)
     except PolicySourceError as exc:
         reasons = _guard_only(s, app_id, source, meta)
+        if not reasons and significance == "patch":
+            labels = _guard_only(s, app_id, source, meta, labels=True)
+            return Verdict(False, significance, labels, exc.problems,
+                           guard_refused=bool(labels), needs="minor")
         return Verdict(False, significance, reasons, exc.problems,
                        guard_refused=bool(reasons) and significance != "major")
     return Verdict(True, result.significance, result.reasons, [], upcoming=result.upcoming)
 
 
 def _guard_only(s: Session, app_id: str, source: VersionSource,
-                meta: AppMetadata | None) -> list[str]:
+                meta: AppMetadata | None, *, labels: bool = False) -> list[str]:
+    """The guard's reasons (``labels``: its store label reasons) for a draft that cannot be
+    published yet for other reasons."""
     app = s.get(App, app_id)
     latest = latest_version(s, app_id)
     if app is None or latest is None:
@@ -148,6 +157,8 @@ def _guard_only(s: Session, app_id: str, source: VersionSource,
                                   "", summaries_required=False)
     except PolicySourceError:
         return []
+    if labels:
+        return label_reasons(latest.body, body)
     changes = metadata_changes(old.to_dict(), (meta or old).to_dict())
     return major_reasons(latest.body, body) + [c.sentence for c in changes if c.major]
 

@@ -264,4 +264,6 @@ RU: dict[str, str] = {
      "them to the stores."):
         ("После публикации скачайте новые файлы на странице меток магазинов этой версии и "
          "загрузите их в магазины."),
+    "Refused: marked {s}, but these store label changes require minor or major:":
+        "Отклонено: отмечено {s}, но эти изменения меток магазинов требуют minor или major:",
 }

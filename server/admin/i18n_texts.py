@@ -69,6 +69,8 @@ _EN = {
      "them to the stores."):
         ("After publishing, download the new files from the version's store labels page and "
          "upload them to the stores."),
+    "Refused: marked {s}, but these store label changes require minor or major:":
+        "Refused: marked {s}, but these store label changes require minor or major:",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN, "ru": RU, "kk": KK}
