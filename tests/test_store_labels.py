@@ -265,49 +265,73 @@ def test_labels_md_in_every_language_names_the_version(cli: Any, published: Path
                                                            "app_privacy_details.json"}
 
 
+def _next_version(published: Path, label: str, significance: str,
+                  edit: Any = lambda spec: spec) -> Path:
+    target = published / label
+    target.mkdir(exist_ok=True)
+    for doc in (published / "2.0").iterdir():
+        (target / doc.name).write_bytes(doc.read_bytes())
+    spec = (target / "version.toml").read_text().replace('label = "2.0"', f'label = "{label}"')
+    spec = spec.replace('significance = "major"', f'significance = "{significance}"')
+    (target / "version.toml").write_text(edit(spec))
+    return target
+
+
+def _drifts(cli: Any, out: Path) -> str:
+    result = cli("labels", APP, "--check", str(out), ok=False)
+    assert result.exit_code != 0
+    return str(result.output)
+
+
 def test_a_vendor_change_is_seen_by_the_guard_and_the_labels(cli: Any, published: Path,
-                                                             tmp_path: Path,
-                                                             client: FlaskClient) -> None:
+                                                             tmp_path: Path) -> None:
     _publish_both(cli, published)
     out = _labels_files(cli, tmp_path)
     cli("labels", APP, "--check", str(out))
-    v3 = published / "3.0"
-    v3.mkdir()
-    for doc in (published / "2.0").iterdir():
-        (v3 / doc.name).write_bytes(doc.read_bytes())
-    spec = (v3 / "version.toml").read_text()
-    spec = spec.replace('label = "2.0"', 'label = "3.0"').replace(
-        'significance = "major"', 'significance = "patch"')
-    # Firebase now also receives the location: a shared data type the Play label adds.
-    spec = spec.replace('data = ["usage", "device"]', 'data = ["usage", "device", "location"]')
-    (v3 / "version.toml").write_text(spec)
+
+    # Firebase (the analytics vendor) now also receives the location: a major change, and a
+    # shared data type the Play label adds; as a patch the guard names both.
+    def share_location(spec: str) -> str:
+        return spec.replace('data = ["usage", "device"]', 'data = ["usage", "device", "location"]')
+
+    v3 = _next_version(published, "3.0", "patch", share_location)
     refused = cli("publish", str(v3), ok=False).output
     assert "require major" in refused
     assert "purpose 'analytics' now uses data category 'location'" in refused
-    # Only the store label flag changes (tracking turned on): not major, but not a patch.
-    spec = spec.replace('data = ["usage", "device", "location"]', 'data = ["usage", "device"]')
-    (v3 / "version.toml").write_text(spec)
+    assert ("store label now says: Play: Location / Precise location: collected and shared, "
+            "required; collected for App functionality, Analytics; shared for Analytics") \
+        in refused
+    _next_version(published, "3.0", "major", share_location)
+    cli("publish", str(v3))
+    drifts = _drifts(cli, out)
+    assert "kelisim-labels.json:" in drifts and "made from version 2 (2.0), the current " \
+        "version is 3 (3.0)" in drifts
+    assert re.search(r"data_safety\.csv:\d+: PSL_DATA_USAGE_RESPONSES:PSL_PRECISE_LOCATION:"
+                     r"PSL_DATA_USAGE_COLLECTION_AND_SHARING PSL_DATA_USAGE_ONLY_SHARED is '', "
+                     r"the current version says 'TRUE'", drifts)
+    assert re.search(r"labels\.en\.md:\d+: says '- Precise Location: linked to the user; for "
+                     r"App Functionality', the current version says '- Precise Location: "
+                     r"linked to the user; for Analytics, App Functionality'", drifts)
+    cli("labels", APP, "--out", str(out))
+    cli("labels", APP, "--check", str(out))
+
+    # Only a store label flag changes (usage data used for tracking): not major, but a
+    # patch may not change what the store page says.
     app_toml = published / "app.toml"
     app_toml.write_text(app_toml.read_text().replace(
         'play = ["PSL_USER_INTERACTION"], linked = false',
         'play = ["PSL_USER_INTERACTION"], linked = false, tracking = true'))
-    refused = cli("publish", str(v3), ok=False).output
+    v4 = _next_version(published, "4.0", "patch", share_location)
+    refused = cli("publish", str(v4), ok=False).output
     assert "require minor or major" in refused
     assert ("store label now says: Apple: Product Interaction: not linked to the user, used "
             "for tracking; for Analytics") in refused
     assert "store label now says: Apple: tracking: yes" in refused
-    (v3 / "version.toml").write_text(spec.replace('significance = "patch"',
-                                                  'significance = "minor"'))
-    cli("publish", str(v3))
-    # The files in the app's repository are now behind: --check names the file and line.
-    result = cli("labels", APP, "--check", str(out), ok=False)
-    assert result.exit_code != 0
-    assert "kelisim-labels.json:" in result.output and "made from version 2 (2.0)" in \
-        result.output
-    assert re.search(r"PrivacyInfo\.xcprivacy:\d+: says .*NSPrivacyTracking", result.output) \
-        or re.search(r"PrivacyInfo\.xcprivacy:\d+: says '<false/>', the current version says "
-                     r"'<true/>'", result.output)
-    assert re.search(r"labels\.en\.md:\d+: says .*tracking", result.output)
+    _next_version(published, "4.0", "minor", share_location)
+    cli("publish", str(v4))
+    drifts = _drifts(cli, out)
+    assert re.search(r"PrivacyInfo\.xcprivacy:\d+: says '<false/>', the current version says "
+                     r"'<true/>'", drifts)
     cli("labels", APP, "--out", str(out))
     cli("labels", APP, "--check", str(out))
 

@@ -361,7 +361,9 @@ def publish_version(
     if missing and not allow_missing_titles:
         raise MissingTitlesError(version.spec_file, missing)
     if reasons and spec["significance"] != "major" and not override_reason:
-        raise GuardError(spec["label"], spec["significance"], reasons)
+        # A patch is told the store label lines it changes too.
+        raise GuardError(spec["label"], spec["significance"], reasons + (
+            checked.label_reasons if spec["significance"] == "patch" else []))
     if spec["significance"] == "patch" and checked.label_reasons:
         if not override_reason:
             raise GuardError(spec["label"], "patch", checked.label_reasons, needs="minor")
