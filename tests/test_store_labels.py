@@ -88,7 +88,8 @@ def test_the_manifest_carries_the_labels_as_spec_2(cli: Any, client: FlaskClient
 
 
 def test_a_manifest_without_labels_stays_spec_1(cli: Any, client: FlaskClient,
-                                                demo_dir: Path) -> None:
+                                                demo_dir: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     for path in [demo_dir / "app.toml", *demo_dir.glob("*/version.toml")]:
         text = path.read_text()
         text = re.sub(r"^store = \{.*\}\n", "", text, flags=re.M)
@@ -100,7 +101,9 @@ def test_a_manifest_without_labels_stays_spec_1(cli: Any, client: FlaskClient,
     payload = _served(client)
     assert payload["spec_version"] == 1
     assert "store" not in json.dumps(payload)
-    # The SDK of spec 1 (only 1 in SPEC_VERSIONS) reads it as before.
+    assert Manifest.from_payload(payload).current.store is None
+    # An SDK of spec 1 (only 1 in SPEC_VERSIONS, unknown fields refused) reads it as before.
+    monkeypatch.setattr(model, "SPEC_VERSIONS", (1,))
     assert Manifest.from_payload(payload).current.store is None
 
 
