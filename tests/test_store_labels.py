@@ -7,7 +7,6 @@ Console CSV layout of tests/data/play_data_safety_export.csv).
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
@@ -372,10 +371,6 @@ def test_unmapped_categories_are_named_when_files_are_made(cli: Any, published: 
     out = cli("labels", APP, "--out", str(tmp_path / "o"), ok=False).output
     assert "data category 'photos' has no apple and no play data type (store.apple)" in out
     assert not (tmp_path / "o").exists()
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
 
 
 POLICIES = sorted((DATA / "policies").iterdir())
