@@ -13,8 +13,10 @@ Every error the server's domains raise on purpose is a :class:`KelisimError`::
     │   └── AlreadyResolved         a deletion request resolved before (request_id, resolved_at)
     ├── PolicyError                 a policy version that cannot be published
     │   ├── PolicySourceError       app.toml / version.toml / documents invalid (problems)
-    │   └── GuardError              a change that needs major, marked minor or patch
-    │                               (label, significance, reasons)
+    │   ├── GuardError              a change that needs major (or minor), marked lower
+    │   │                           (label, significance, reasons, needs)
+    │   └── LabelError              store labels that cannot be made, or files that drifted
+    │                               from them (problems)
     ├── KeyFileError                a key file missing, unreadable, too open, not Ed25519 (path)
     ├── SigningError                a manifest that cannot be signed (app_id)
     ├── RootError                   a root operation that cannot be carried out
@@ -189,17 +191,31 @@ class MissingTitlesError(PolicySourceError):
 
 
 class GuardError(PolicyError):
-    """A change that needs ``major`` was published as minor or patch."""
+    """A change that needs ``major`` (or, for a store label change, ``minor``) was published
+    as a lower significance."""
 
-    def __init__(self, label: str, significance: str, reasons: Sequence[str]) -> None:
+    def __init__(self, label: str, significance: str, reasons: Sequence[str],
+                 needs: str = "major") -> None:
         lines = "\n".join(f"  - {r}" for r in reasons)
+        at_least = "major" if needs == "major" else "minor or major"
         super().__init__(
-            f"version {label} is marked {significance}, but these changes require major:\n"
-            f"{lines}\nPublish it as major, or pass --override-reason TEXT to record why not.",
-            label=label, significance=significance, reasons=list(reasons))
+            f"version {label} is marked {significance}, but these changes require "
+            f"{at_least}:\n{lines}\nPublish it as {needs}, or pass --override-reason TEXT to "
+            f"record why not.",
+            label=label, significance=significance, reasons=list(reasons), needs=needs)
         self.label = label
         self.significance = significance
         self.reasons = list(reasons)
+        self.needs = needs
+
+
+class LabelError(PolicyError):
+    """Store labels that cannot be made (a data category or purpose not mapped, a template
+    without a question), or label files that drifted from the current version."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems), problems=list(problems))
+        self.problems = list(problems)
 
 
 class KeyFileError(KelisimError):

@@ -292,7 +292,7 @@ def test_app_metadata_changes_are_published_with_the_version(
 def test_bad_app_metadata_is_named(publisher: FlaskClient, kelisim: Kelisim) -> None:
     draft_id = draft_from_current(publisher)
     app_toml = form_of(publisher, draft_id)["app_toml"].replace('bin = "240540012347"',
-                                                                'bin = "12"')
+                                                                'bin = "240540012348"')
     resp = save(publisher, draft_id, label="1.3", app_toml=app_toml)
     assert resp.status_code == 422
     assert "App details · Controller · BIN: not a valid 12-digit BIN" in resp.get_data(True)

@@ -248,7 +248,7 @@ def pages(c: dict[str, Any]) -> list[str]:
             "/admin/audit", d, f"{d}/diff", f"{d}/doc/kk", f"{d}/doc/uz", f"{d}/preview",
             f"{d}/preview?locale=en", "/admin/keys", "/admin/requests",
             "/admin/requests?all=1", "/admin/users", "/admin/password", "/admin/apps/nosuch",
-            "/admin/new-app"]
+            "/admin/new-app", f"/admin/apps/{APP}/versions/2/labels"]
 
 
 def check(lang: str, what: str, status: int, html: str) -> list[str]:
@@ -314,7 +314,7 @@ def test_every_console_page_is_in_the_chosen_language(console: dict[str, Any],
     html_pages = {r.endpoint for r in app.url_map.iter_rules()
                   if r.endpoint.startswith("admin.") and "GET" in (r.methods or ())
                   and r.endpoint not in ("admin.static", "admin.auth.language",
-                                         "admin.consents.export")}
+                                         "admin.consents.export", "admin.labels.download")}
     assert html_pages - rendered == set()
 
 

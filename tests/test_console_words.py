@@ -141,9 +141,11 @@ def test_every_validation_problem_is_in_the_page_language_without_paths(
     seen += _collect(officer, draft_id, label="1.1", purposes_toml="foo = 1\n")
     seen += _collect(officer, draft_id, label="1.1", purposes_toml=BAD_PURPOSES,
                      guardian_consent="true")
-    # The app details: a bad BIN, another app's id.
+    # The app details: a BIN too short, one whose check digit fails, another app's id.
     seen += _collect(officer, draft_id, label="1.1", app_toml=form["app_toml"].replace(
         'bin = "240540012347"', 'bin = "12"'))
+    seen += _collect(officer, draft_id, label="1.1", app_toml=form["app_toml"].replace(
+        'bin = "240540012347"', 'bin = "240540012348"'))
     seen += _collect(officer, draft_id, label="1.1", app_toml=form["app_toml"].replace(
         'id = "jana-courier"', 'id = "other-app"', 1))
     # Dates and labels (publishing's checks), then references and missing summaries.
@@ -172,7 +174,8 @@ def test_every_validation_problem_is_in_the_page_language_without_paths(
     seen += messages(resp.get_data(True))
     codes = {"v_required", "v_one_of", "v_integer", "not_duration", "not_time",
              "toml_invalid", "purposes_extra", "v_id", "v_boolean", "v_list", "v_locale",
-             "v_empty", "v_unknown", "v_duplicate", "v_bin", "app_id_stays", "effective_past",
+             "v_empty", "v_unknown", "v_duplicate", "v_bin", "v_company_digits", "app_id_stays",
+             "effective_past",
              "label_taken", "unknown_vendor", "unknown_category", "default_text_missing",
              "summary_missing", "doc_no_title", "no_document_in", "title_missing",
              "text_missing_in", "text_too_large", "v_length_max", "v_length_between"}

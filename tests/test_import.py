@@ -216,7 +216,10 @@ def test_front_matter_and_date(tmp_path: Path) -> None:
                      "names no version); keep it or give a version number",
                      "the text states the date 2023-03-14: proposed as the effective date, "
                      "not applied (a version takes effect when published; set its effective "
-                     "date to schedule it later)"])
+                     "date to schedule it later)",
+                     "store labels: proposed a mapping for the data the text names (name, "
+                     "email, phone, address, payment, device, purchases); review it in "
+                     "version.toml"])
 
 
 def test_a_label_proposed_from_the_stated_date_is_marked_for_review(tmp_path: Path) -> None:
@@ -274,13 +277,15 @@ def test_markdown_with_placeholders_is_kept_for_review(tmp_path: Path) -> None:
     assert md == src.read_text()
     assert "**Effective Date:** [Insert Date]" in md and "[Insert Phone Number]" in md
     assert result.titles == {"en": "Privacy Policy"}
-    assert (result.kind, result.label, result.stated_date, result.notes) == (
-        "markdown", "1.0", None, [])
+    assert (result.kind, result.label, result.stated_date) == ("markdown", "1.0", None)
+    assert result.notes == ["store labels: proposed a mapping for the data the text names "
+                            "(email, phone, address, location, photos, device, crashes); "
+                            "review it in version.toml"]
     toml = (tmp_path / "v" / "version.toml").read_text()
     assert "effective" not in toml and 'en = "Privacy Policy"' in toml
     marked = [line.split()[0] for line in toml.splitlines() if "# REVIEW" in line]
     assert marked == ["third_party_transfer", "cross_border_transfer", "public_disclosure",
-                      "[[purposes]]"]
+                      "[[purposes]]", "store", *["#"] * 7]
 
 
 def test_russian_markdown_with_kazakh_words_and_an_italic_date(tmp_path: Path) -> None:

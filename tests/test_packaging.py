@@ -92,3 +92,35 @@ def test_the_docs_give_an_app_the_demo_specs_lines() -> None:
         for key in ("requirements", "source.include_exts"):
             given = [x.split("=", 1)[1].strip() for x in lines if x.startswith(f"{key} = ")]
             assert given and set(given) == {app[key]}, (doc, key, given)
+
+
+def test_the_kivy_ios_folder_holds_the_privacy_manifest_of_the_demo_policy(
+        tmp_path: Path) -> None:
+    """The demo's policy, built as publishing builds it, makes the PrivacyInfo.xcprivacy the
+    kivy-ios path copies in, with the entries CPython's OpenSSL and SQLite need."""
+    import plistlib
+
+    from server.policy.labelfiles import PYTHON_REQUIRED_REASONS, Source, build_files
+    from server.policy.publish import build_version_body
+    from server.policy.source import load_app_dir, load_version_dir
+    from server.policy.storelabels import labels_of
+
+    policy = REPO / "demo_app" / "policy" / "jana-courier"
+    body = build_version_body(load_app_dir(policy), load_version_dir(policy / "2.0", 10**6),
+                              2, 2, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z",
+                              summaries_required=True)
+    labels = labels_of(body)
+    assert labels is not None and labels.problems == ()
+    files = build_files(body, labels, Source("jana-courier", "Jana Courier", 2, "2.0", 1,
+                                             "0" * 64), python_runtime=True)
+    privacy = tmp_path / "privacy" / "PrivacyInfo.xcprivacy"
+    privacy.parent.mkdir()
+    privacy.write_bytes(files["PrivacyInfo.xcprivacy"])
+    bundle = tmp_path / f"jana-courier{BUNDLE_SUFFIX}"
+    bundle.write_text("{}")
+    out = assemble(bundle, tmp_path / "ios", privacy)
+    shipped = plistlib.loads((out / "PrivacyInfo.xcprivacy").read_bytes())
+    assert shipped["NSPrivacyAccessedAPITypes"] == list(PYTHON_REQUIRED_REASONS)
+    assert {e["NSPrivacyCollectedDataType"] for e in shipped["NSPrivacyCollectedDataTypes"]} \
+        >= {"NSPrivacyCollectedDataTypePreciseLocation", "NSPrivacyCollectedDataTypeName"}
+    assert not (out / "demo_app" / "privacy").exists()

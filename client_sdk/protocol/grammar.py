@@ -19,6 +19,13 @@ are the usual way in):
 - ``TIME_RE``: ``YYYY-MM-DDTHH:MM:SSZ``; :func:`parse_time` also range-checks it.
 - ``TOKEN_RE``: a bearer token (RFC 7235 token68: ``[A-Za-z0-9._~+/-]+=*``), at most
   ``TOKEN_MAX`` (4000) characters: nothing that could break a header line.
+- Store label ids (manifest spec 2, docs/store-labels.md), checked by shape only: which ids
+  Apple and Google list is the server's table (``server/policy/storelabels.py``), so a type
+  a store adds later never makes an SDK refuse a manifest. ``APPLE_DATA_TYPE_RE``:
+  ``NSPrivacyCollectedDataType`` and letters; ``APPLE_PURPOSE_RE``:
+  ``NSPrivacyCollectedDataTypePurpose`` and letters; ``PLAY_ID_RE``: ``PSL_`` and upper-case
+  letters, digits, ``_``; ``DOMAIN_RE``: a lower-case host name with at least one dot, at
+  most ``DOMAIN_MAX`` (253) characters (a tracking domain).
 
 Functions:
 
@@ -26,6 +33,7 @@ Functions:
   ``is_uuid(value: object) -> bool``, ``is_locale(value: object) -> bool``,
   ``is_sha256(value: object) -> bool``: ``value`` is a ``str`` matching the grammar in full.
 - ``is_token(value: object) -> bool``: a bearer token as above.
+- ``is_domain(value: object) -> bool``: a host name as above.
 - ``is_int32(value: object, *, minimum: int = INT32_MIN) -> bool``: an ``int`` (never a
   ``bool``) from ``minimum`` to ``INT32_MAX``: every stored integer fits PostgreSQL
   ``integer``.
@@ -47,18 +55,24 @@ import unicodedata
 from datetime import UTC, datetime
 
 __all__ = [
+    "APPLE_DATA_TYPE_RE",
+    "APPLE_PURPOSE_RE",
     "APP_ID_RE",
+    "DOMAIN_MAX",
+    "DOMAIN_RE",
     "ID_RE",
     "INT32_MAX",
     "INT32_MIN",
     "LOCALE_MAX",
     "LOCALE_RE",
+    "PLAY_ID_RE",
     "SHA256_RE",
     "TIME_RE",
     "TOKEN_MAX",
     "TOKEN_RE",
     "UUID_RE",
     "is_app_id",
+    "is_domain",
     "is_id",
     "is_int32",
     "is_locale",
@@ -80,6 +94,12 @@ SHA256_RE = re.compile(r"[0-9a-f]{64}", re.ASCII)
 TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)
 TOKEN_RE = re.compile(r"[A-Za-z0-9._~+/-]+=*", re.ASCII)
 TOKEN_MAX = 4000
+APPLE_DATA_TYPE_RE = re.compile(r"NSPrivacyCollectedDataType[A-Za-z]{1,64}", re.ASCII)
+APPLE_PURPOSE_RE = re.compile(r"NSPrivacyCollectedDataTypePurpose[A-Za-z]{1,64}", re.ASCII)
+PLAY_ID_RE = re.compile(r"PSL_[A-Z0-9_]{1,64}", re.ASCII)
+DOMAIN_RE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                       r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
+DOMAIN_MAX = 253
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -110,6 +130,11 @@ def is_sha256(value: object) -> bool:
 def is_token(value: object) -> bool:
     return (isinstance(value, str) and len(value) <= TOKEN_MAX
             and TOKEN_RE.fullmatch(value) is not None)
+
+
+def is_domain(value: object) -> bool:
+    return (isinstance(value, str) and len(value) <= DOMAIN_MAX
+            and DOMAIN_RE.fullmatch(value) is not None)
 
 
 def is_int32(value: object, *, minimum: int = INT32_MIN) -> bool:

@@ -17,12 +17,22 @@ from client_sdk.protocol.envelope import key_from_dict
 from client_sdk.protocol.grammar import ID_RE, SHA256_RE, is_locale
 from client_sdk.protocol.reader import Reader
 from client_sdk.protocol.record import Record, record
+from client_sdk.protocol.storefields import (
+    CategoryStore,
+    PurposeStore,
+    VersionStore,
+    category_store,
+    purpose_store,
+    version_store,
+)
 from client_sdk.protocol.timeutil import parse_duration
 
 __all__ = [
     "CONSENT_MODE_SIGNALS",
     "LOCALES",
     "SIGNIFICANCES",
+    "SPEC_VERSIONS",
+    "CategoryStore",
     "Controller",
     "DataCategory",
     "HistoryEntry",
@@ -30,13 +40,19 @@ __all__ = [
     "Manifest",
     "Permission",
     "Purpose",
+    "PurposeStore",
     "Role",
     "Root",
     "Vendor",
     "Version",
+    "VersionStore",
 ]
 
 SPEC_VERSION = 1
+# The manifest spec versions this SDK reads: 2 adds the store label fields (``store`` of a
+# version, its data categories and purposes; docs/manifest-spec.md). The server signs 2 only
+# for a manifest that carries them, so one without them reads in an SDK that knows only 1.
+SPEC_VERSIONS = (1, 2)
 LOCALES = ("kk", "ru", "en", "uz", "ky")
 SIGNIFICANCES = ("major", "minor", "patch")
 ROLES = ("root", "manifest", "receipt")
@@ -119,6 +135,7 @@ class Purpose(Record):
     description: Mapping[str, str]
     data: tuple[str, ...]
     vendors: tuple[str, ...]
+    store: PurposeStore | None = None
 
 
 @record
@@ -137,6 +154,7 @@ class DataCategory(Record):
 
     id: str
     title: Mapping[str, str]
+    store: CategoryStore | None = None
 
 
 @record
@@ -147,6 +165,7 @@ class Permission(Record):
     id: str
     purposes: tuple[str, ...]
     rationale: Mapping[str, str]
+
 
 
 @record
@@ -173,19 +192,23 @@ class Version(Record):
     public_disclosure: bool
     # Consent Mode signal -> the purposes it needs; optional in the payload (absent: {}).
     consent_mode: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Store labels (spec 2); None when the version maps nothing for the stores.
+    store: VersionStore | None = None
 
     def purpose(self, purpose_id: str) -> Purpose | None:
         return next((p for p in self.purposes if p.id == purpose_id), None)
 
     @classmethod
-    def from_payload(cls, data: object, path: str) -> Version:
+    def from_payload(cls, data: object, path: str, spec: int = SPEC_VERSION) -> Version:
+        """Parse a version; ``spec`` is the manifest's spec_version (2 allows ``store``)."""
         r = Reader(data, path)
+        store_keys = ("store",) if spec >= 2 else ()
         r.only(
             "version", "label", "significance", "reconsent_required_since", "effective",
             "published", "min_age", "guardian_consent", "consent_term", "default_locale",
             "locales", "purposes", "vendors", "data_categories", "permissions",
             "third_party_transfer", "cross_border_transfer", "public_disclosure",
-            "consent_mode",
+            "consent_mode", *store_keys,
         )
         number = r.integer("version", minimum=1)
         significance = r.string("significance")
@@ -226,15 +249,16 @@ class Version(Record):
                                   vr.string("country"), vr.string("policy_url")))
         categories = []
         for cr in r.objects("data_categories"):
-            cr.only("id", "title")
-            categories.append(DataCategory(cr.string("id", pattern=ID_RE), cr.text("title")))
+            cr.only("id", "title", *store_keys)
+            categories.append(DataCategory(cr.string("id", pattern=ID_RE), cr.text("title"),
+                                           category_store(cr)))
         purposes = []
         for pr in r.objects("purposes"):
-            pr.only("id", "required", "title", "description", "data", "vendors")
+            pr.only("id", "required", "title", "description", "data", "vendors", *store_keys)
             purposes.append(Purpose(
                 id=pr.string("id", pattern=ID_RE), required=pr.boolean("required"),
                 title=pr.text("title"), description=pr.text("description"),
-                data=pr.ids("data"), vendors=pr.ids("vendors"),
+                data=pr.ids("data"), vendors=pr.ids("vendors"), store=purpose_store(pr),
             ))
         permissions = []
         for mr in r.objects("permissions"):
@@ -257,6 +281,7 @@ class Version(Record):
             cross_border_transfer=r.boolean("cross_border_transfer"),
             public_disclosure=r.boolean("public_disclosure"),
             consent_mode=consent_mode,
+            store=version_store(r),
         )
 
 
@@ -349,18 +374,19 @@ class Manifest(Record):
                "current", "upcoming", "history")
         if r.string("_type") != "manifest":
             raise FormatError("must be 'manifest'", field="_type")
-        if r.integer("spec_version") != SPEC_VERSION:
-            raise FormatError(f"unsupported spec_version (this SDK reads {SPEC_VERSION})",
-                              field="spec_version")
+        spec = r.integer("spec_version")
+        if spec not in SPEC_VERSIONS:
+            raise FormatError(f"unsupported spec_version (this SDK reads "
+                              f"{', '.join(map(str, SPEC_VERSIONS))})", field="spec_version")
         cr = Reader(r.mapping("controller"), "controller")
         cr.only("name", "bin", "country", "email", "address")
         controller = Controller(cr.string("name"), cr.string("bin"), cr.string("country"),
                                 cr.string("email"), cr.string("address"))
-        current = Version.from_payload(r.mapping("current"), "current")
+        current = Version.from_payload(r.mapping("current"), "current", spec)
         upcoming_data = r.data.get("upcoming")
         upcoming = None
         if upcoming_data is not None:
-            upcoming = Version.from_payload(upcoming_data, "upcoming")
+            upcoming = Version.from_payload(upcoming_data, "upcoming", spec)
             if upcoming.version <= current.version:
                 raise FormatError("must be newer than current", field="upcoming.version")
         history: list[HistoryEntry] = []

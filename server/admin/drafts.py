@@ -26,9 +26,10 @@ from server.admin.messages import say
 from server.errors import GuardError, MissingTitlesError, PolicySourceError
 from server.messages import Message
 from server.models import App, Document, PolicyVersion
-from server.policy.guard import major_reasons, metadata_changes
+from server.policy.guard import label_reasons, major_reasons, metadata_changes
 from server.policy.publish import PublishResult, app_metadata, build_version_body, publish_version
 from server.policy.source import AppMetadata, VersionSource, version_from_data
+from server.policy.storelabels import label_lines, labels_of
 from server.trust.manifests import Timing
 
 __all__ = ["Verdict", "check", "field_diff", "in_force_version", "latest_version",
@@ -39,7 +40,7 @@ __all__ = ["Verdict", "check", "field_diff", "in_force_version", "latest_version
 SPEC_KEYS = ("label", "significance", "effective", "min_age", "guardian_consent",
              "consent_term", "default_locale", "third_party_transfer",
              "cross_border_transfer", "public_disclosure", "summary", "title", "purposes",
-             "permissions", "consent_mode")
+             "permissions", "consent_mode", "store")
 
 
 def latest_version(s: Session, app_id: str) -> PolicyVersion | None:
@@ -117,6 +118,8 @@ class Verdict:
     # Titles a language lacks (``tag: purposes.ID.title``): publishing refuses them unless
     # the publisher ticks "publish anyway" (recorded in the audit log).
     missing_titles: list[str] = field(default_factory=list)
+    # What the refused changes need: "major", or "minor" for store label changes only.
+    needs: str = "major"
 
 
 def check(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
@@ -138,23 +141,30 @@ def check(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
                                  app_meta=meta, allow_missing_titles=allow_missing_titles,
                                  dry_run=True)
     except GuardError as exc:
-        return Verdict(False, significance, exc.reasons, [], guard_refused=True)
+        return Verdict(False, significance, exc.reasons, [], guard_refused=True,
+                       needs=exc.needs)
     except MissingTitlesError as exc:
         # What else publishing would say, with the titles allowed: the publisher decides
         # on the titles alone.
         rest = check(s, app_id, draft_id, spec, documents, app_meta, keys_dir, now, timing,
                      max_bytes, actor, allow_missing_titles=True)
         return Verdict(False, significance, rest.reasons, exc.problems + rest.problems,
-                       rest.guard_refused, rest.upcoming, exc.missing)
+                       rest.guard_refused, rest.upcoming, exc.missing, rest.needs)
     except PolicySourceError as exc:
         reasons = _guard_only(s, app_id, source, meta)
+        if not reasons and significance == "patch":
+            labels = _guard_only(s, app_id, source, meta, labels=True)
+            return Verdict(False, significance, labels, exc.problems,
+                           guard_refused=bool(labels), needs="minor")
         return Verdict(False, significance, reasons, exc.problems,
                        guard_refused=bool(reasons) and significance != "major")
     return Verdict(True, result.significance, result.reasons, [], upcoming=result.upcoming)
 
 
 def _guard_only(s: Session, app_id: str, source: VersionSource,
-                meta: AppMetadata | None) -> list[str]:
+                meta: AppMetadata | None, *, labels: bool = False) -> list[str]:
+    """The guard's reasons (``labels``: its store label reasons) for a draft that cannot be
+    published yet for other reasons."""
     app = s.get(App, app_id)
     latest = latest_version(s, app_id)
     if app is None or latest is None:
@@ -165,10 +175,39 @@ def _guard_only(s: Session, app_id: str, source: VersionSource,
                                   "", summaries_required=False)
     except PolicySourceError:
         return []
+    if labels:
+        return label_reasons(latest.body, body)
     changes = metadata_changes(old.to_dict(), (meta or old).to_dict())
     reasons: list[str] = [*major_reasons(latest.body, body),
                           *(c.sentence for c in changes if c.major)]
     return reasons
+
+
+def label_changes(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
+                  documents: dict[str, str], app_meta: dict[str, Any] | None,
+                  max_bytes: int) -> dict[str, list[tuple[str, str]]]:
+    """What the draft changes in the store labels, by store (``Apple``, ``Play``): each
+    label line it adds (``+``) or removes (``-``), against the newest published version.
+    Empty when the draft cannot be built yet (its problems are shown elsewhere)."""
+    app = s.get(App, app_id)
+    latest = latest_version(s, app_id)
+    if app is None or latest is None:
+        return {}
+    try:
+        meta = app_meta_of(app_meta) or app_metadata(app)
+        body = build_version_body(meta, to_source(draft_id, spec, documents, max_bytes),
+                                  latest.number + 1, latest.number, "", "",
+                                  summaries_required=False)
+    except PolicySourceError:
+        return {}
+    before, after = label_lines(labels_of(latest.body)), label_lines(labels_of(body))
+    out: dict[str, list[tuple[str, str]]] = {}
+    for sign, lines, other in (("-", before, after), ("+", after, before)):
+        for line in lines:
+            if line not in other:
+                store, _, text = line.partition(": ")
+                out.setdefault(store, []).append((sign, text))
+    return out
 
 
 def publish(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],

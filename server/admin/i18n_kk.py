@@ -563,4 +563,32 @@ KK: dict[str, str] = {
      "version's history note"):
         "жобамен бірге және әрекеттер журналында сақталады; олар жарияланбайды және нұсқаның "
         "тарихтағы ескертпесіне айналмайды",
+    "Store labels":
+        "Дүкен белгілері",
+    "store labels":
+        "дүкен белгілері",
+    ("What the App Store and Google Play pages say about this version, made from its signed "
+     "policy. Data types and purposes are named as the stores' forms name them."):
+        ("App Store және Google Play беттері осы нұсқа туралы не айтады, оның қол қойылған "
+         "саясатынан жасалған. Деректер түрлері мен мақсаттар дүкендердің формаларындағыдай "
+         "аталған."),
+    "Not mapped yet":
+        "Әлі сәйкестендірілмеген",
+    "Files":
+        "Файлдар",
+    "The files are made once every data category and purpose is mapped.":
+        "Файлдар барлық деректер санаттары мен мақсаттар сәйкестендірілгенде жасалады.",
+    "Check them in your app's CI with: kelisim labels {app} --check DIR":
+        "Оларды қосымшаның CI-інде тексеріңіз: kelisim labels {app} --check DIR",
+    "This draft changes your Play Data safety answers:":
+        "Бұл жоба Google Play «Деректер қауіпсіздігі» бөліміндегі жауаптарыңызды өзгертеді:",
+    "This draft changes your App Store privacy details:":
+        "Бұл жоба App Store-дағы құпиялылық мәліметтерін өзгертеді:",
+    ("After publishing, download the new files from the version's store labels page and upload "
+     "them to the stores."):
+        ("Жариялағаннан кейін нұсқаның дүкен белгілері бетінен жаңа файлдарды жүктеп алып, "
+         "дүкендерге жүктеңіз."),
+    "Refused: marked {s}, but these store label changes require minor or major:":
+        ("Қабылданбады: {s} деп белгіленген, бірақ дүкен белгілерінің бұл өзгерістері minor "
+         "немесе major талап етеді:"),
 }

@@ -543,4 +543,30 @@ RU: dict[str, str] = {
      "version's history note"):
         "хранятся с черновиком и в журнале действий; они не публикуются и не становятся "
         "заметкой версии в истории",
+    "Store labels":
+        "Метки магазинов",
+    "store labels":
+        "метки магазинов",
+    ("What the App Store and Google Play pages say about this version, made from its signed "
+     "policy. Data types and purposes are named as the stores' forms name them."):
+        ("Что страницы App Store и Google Play говорят об этой версии, по её подписанной "
+         "политике. Типы данных и цели названы так, как их называют формы магазинов."),
+    "Not mapped yet":
+        "Ещё не сопоставлено",
+    "Files":
+        "Файлы",
+    "The files are made once every data category and purpose is mapped.":
+        "Файлы создаются, когда сопоставлены все категории данных и цели.",
+    "Check them in your app's CI with: kelisim labels {app} --check DIR":
+        "Проверяйте их в CI приложения: kelisim labels {app} --check DIR",
+    "This draft changes your Play Data safety answers:":
+        "Этот черновик меняет ваши ответы в разделе «Безопасность данных» Google Play:",
+    "This draft changes your App Store privacy details:":
+        "Этот черновик меняет сведения о конфиденциальности в App Store:",
+    ("After publishing, download the new files from the version's store labels page and upload "
+     "them to the stores."):
+        ("После публикации скачайте новые файлы на странице меток магазинов этой версии и "
+         "загрузите их в магазины."),
+    "Refused: marked {s}, but these store label changes require minor or major:":
+        "Отклонено: отмечено {s}, но эти изменения меток магазинов требуют minor или major:",
 }

@@ -75,6 +75,32 @@ _EN = {
                        "undone.",
     "confirm_discard": "Tick the box that says what will happen: discarding cannot be "
                        "undone.",
+    "Store labels":
+        "Store labels",
+    "store labels":
+        "store labels",
+    ("What the App Store and Google Play pages say about this version, made from its signed "
+     "policy. Data types and purposes are named as the stores' forms name them."):
+        ("What the App Store and Google Play pages say about this version, made from its signed "
+         "policy. Data types and purposes are named as the stores' forms name them."),
+    "Not mapped yet":
+        "Not mapped yet",
+    "Files":
+        "Files",
+    "The files are made once every data category and purpose is mapped.":
+        "The files are made once every data category and purpose is mapped.",
+    "Check them in your app's CI with: kelisim labels {app} --check DIR":
+        "Check them in your app's CI with: kelisim labels {app} --check DIR",
+    "This draft changes your Play Data safety answers:":
+        "This draft changes your Play Data safety answers:",
+    "This draft changes your App Store privacy details:":
+        "This draft changes your App Store privacy details:",
+    ("After publishing, download the new files from the version's store labels page and upload "
+     "them to the stores."):
+        ("After publishing, download the new files from the version's store labels page and "
+         "upload them to the stores."),
+    "Refused: marked {s}, but these store label changes require minor or major:":
+        "Refused: marked {s}, but these store label changes require minor or major:",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN | PROBLEMS_EN, "ru": RU | PROBLEMS_RU,

@@ -44,6 +44,7 @@ _SCHEMA: list[tuple[re.Pattern[str], str]] = [(re.compile(p + r"\Z"), code) for 
     (r"needs min_age: whose guardian must consent\?", "v_guardian_age"),
     (r"duplicate id '(?P<id>.*)'", "v_duplicate"),
     (r"is not a valid 12-digit BIN .*", "v_bin"),
+    (r"must be (?P<digits>[0-9]+) digits \((?P<name>[^)]*)\)", "v_company_digits"),
     (r"needs a UTC offset.*", "v_utc"),
     (r"must be a date or a date-time", "v_date"),
     (r".* is not a valid RFC 3339 time.*|Invalid isoformat string.*", "v_date"),
@@ -116,7 +117,8 @@ def _schema_text(text: str) -> str:
     for pattern, code in _SCHEMA:
         m = pattern.match(text)
         if m:
-            return _(code, **m.groupdict())
+            # A company number's name ("BIN", "TIN (STIR)") is said as the page says it.
+            return _(code, **{k: _(v) if k == "name" else v for k, v in m.groupdict().items()})
     return text
 
 

@@ -22,6 +22,7 @@ from server.cli import (
     demo,
     importing,
     keys,
+    labels,
     node,
     policy,
     requests,
@@ -111,3 +112,4 @@ main.add_command(serve.serve)
 main.add_command(node.node)  # prepare another node from this one (server/nodefile.py)
 main.add_command(admin_cli.users)  # console users (server/cli/users.py)
 main.add_command(signing.bundle_command)  # the one-file app bundle (server/policy/bundle.py)
+main.add_command(labels.labels)  # store privacy labels (server/policy/labelfiles.py)

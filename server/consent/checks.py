@@ -32,7 +32,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.grammar import parse_time
-from client_sdk.protocol.model import Version
+from client_sdk.protocol.model import SPEC_VERSIONS, Version
 from client_sdk.protocol.rules import check_record
 from server.consent.rawsql import Raw
 from server.errors import RecordsRejected
@@ -76,8 +76,10 @@ def versions_of(r: Raw, database: str, wanted: dict[str, set[int]]
                 _cache.move_to_end(key)
         if version is None:
             (body,), = r.all("SELECT body FROM policy_versions WHERE id = ?", (row_id,))
+            # A stored version may carry any field the newest spec has (store labels).
             version = Version.from_payload(
-                r.loaded(cast(Table, PolicyVersion.__table__), "body", body), f"version {number}")
+                r.loaded(cast(Table, PolicyVersion.__table__), "body", body), f"version {number}",
+                max(SPEC_VERSIONS))
             with _lock:
                 _cache[key] = version
                 while len(_cache) > _CACHE_SIZE:

@@ -1,7 +1,8 @@
 """The significance guard: which changes a policy may not publish as minor or patch.
 
 Pure: :func:`major_reasons` compares two Version objects (as the manifest carries them),
-:func:`metadata_changes` two sets of app metadata (app.toml as data), and both return
+:func:`label_reasons` what their store labels say (a change there may not be a patch),
+:func:`metadata_changes` two sets of app metadata (app.toml as data), and all return
 what changed: each reason a :class:`~server.messages.Message` (the English sentence the CLI
 prints, with a code and parameters the console says in its language).
 """
@@ -13,8 +14,9 @@ from typing import Any
 
 from client_sdk.protocol.timeutil import parse_duration
 from server.messages import Message
+from server.policy.storelabels import has_store_fields, label_lines, labels_of
 
-__all__ = ["MetadataChange", "major_reasons", "metadata_changes"]
+__all__ = ["MetadataChange", "label_reasons", "major_reasons", "metadata_changes"]
 
 
 def _ids(version: dict[str, Any], key: str) -> set[str]:
@@ -97,6 +99,21 @@ def major_reasons(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Messa
     return reasons
 
 
+def label_reasons(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+    """Every store label line (:func:`~server.policy.storelabels.label_lines`) that the change
+    from ``old`` to ``new`` adds or removes: such a version may not be a ``patch`` (users see
+    the store page change: a new shared data type, tracking). An app's first version, or the
+    first that maps anything for the stores, has nothing to compare with."""
+    if old is None or not has_store_fields(old):
+        return []
+    before, after = label_lines(labels_of(old)), label_lines(labels_of(new))
+    gone: list[str] = [Message(f"store label no longer says: {line}", "g_store_gone", line=line)
+                       for line in before if line not in after]
+    added: list[str] = [Message(f"store label now says: {line}", "g_store_added", line=line)
+                        for line in after if line not in before]
+    return added + gone
+
+
 @dataclass(frozen=True)
 class MetadataChange:
     sentence: Message
@@ -128,6 +145,9 @@ def metadata_changes(old: dict[str, Any], new: dict[str, Any]) -> list[MetadataC
                 f"controller {key}: {before.get(key)!r} -> {after.get(key)!r}",
                 "g_controller_field", field=f"controller.{key}", old=before.get(key),
                 new=after.get(key)), key in _CONTROLLER_IDENTITY))
+    if (old.get("store") or {}) != (new.get("store") or {}):
+        out.append(MetadataChange(Message("app.toml: [store] changed", "g_store_table"),
+                                  False))
     for key, what in (("vendors", "vendor"), ("data_categories", "data category"),
                       ("permissions", "permission")):
         old_items = {i["id"]: i for i in old.get(key, [])}

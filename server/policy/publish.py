@@ -30,7 +30,7 @@ from server.errors import (
 )
 from server.messages import Message
 from server.models import AdminEvent, App, Document, PolicyVersion
-from server.policy.guard import major_reasons, metadata_changes
+from server.policy.guard import label_reasons, major_reasons, metadata_changes
 from server.policy.source import AppMetadata, VersionSource
 from server.trust.manifests import Timing, sign_manifest
 
@@ -198,7 +198,25 @@ def build_version_body(meta: AppMetadata, version: VersionSource, number: int, s
         "public_disclosure": spec["public_disclosure"],
         # Only when mapped: a manifest without it reads the same in every SDK.
         **({"consent_mode": spec["consent_mode"]} if spec.get("consent_mode") else {}),
+        **_version_store(meta, spec),
     }
+
+
+def _version_store(meta: AppMetadata, spec: dict[str, Any]) -> dict[str, Any]:
+    """The version's ``store`` (manifest spec 2, docs/store-labels.md): app.toml's [store]
+    with the version's tracking domains added; nothing when neither says anything, so a
+    policy without store labels signs the manifest it always did."""
+    app_store, version_store = meta.store or {}, spec.get("store") or {}
+    if not app_store and not version_store.get("tracking_domains"):
+        return {}
+    domains = list(app_store.get("tracking_domains", []))
+    domains += [d for d in version_store.get("tracking_domains", []) if d not in domains]
+    return {"store": {
+        "encrypted_in_transit": bool(app_store.get("encrypted_in_transit")),
+        "account_deletion_url": app_store.get("account_deletion_url"),
+        "data_deletion_url": app_store.get("data_deletion_url"),
+        "tracking_domains": domains,
+    }}
 
 
 def missing_titles(body: dict[str, Any]) -> list[str]:
@@ -231,6 +249,8 @@ class Checked:
     reasons: list[str]
     metadata_changes: list[str]
     meta: AppMetadata
+    # Store label lines this version changes: it may not be a patch (guard.label_reasons).
+    label_reasons: list[str] = field(default_factory=list)
 
 
 def check_version(session: Session, app_id: str, version: VersionSource, now: datetime, *,
@@ -297,7 +317,8 @@ def check_version(session: Session, app_id: str, version: VersionSource, now: da
     changes = metadata_changes(old_meta.to_dict(), meta.to_dict()) if latest else []
     reasons += [c.sentence for c in changes if c.major]
     return Checked(number, effective, effective > stamp, body, reasons,
-                   [c.sentence for c in changes], meta)
+                   [c.sentence for c in changes], meta,
+                   label_reasons(latest.body if latest else None, body))
 
 
 def publish_version(
@@ -359,7 +380,13 @@ def publish_version(
     if missing and not allow_missing_titles:
         raise MissingTitlesError(version.spec_file, missing)
     if reasons and spec["significance"] != "major" and not override_reason:
-        raise GuardError(spec["label"], spec["significance"], reasons)
+        # A patch is told the store label lines it changes too.
+        raise GuardError(spec["label"], spec["significance"], reasons + (
+            checked.label_reasons if spec["significance"] == "patch" else []))
+    if spec["significance"] == "patch" and checked.label_reasons:
+        if not override_reason:
+            raise GuardError(spec["label"], "patch", checked.label_reasons, needs="minor")
+        reasons = reasons + checked.label_reasons
     result = PublishResult(app_id, number, spec["label"], spec["significance"], effective,
                            checked.upcoming, None, reasons,
                            override_reason if reasons else None, checked.metadata_changes,

@@ -17,16 +17,40 @@ from marshmallow import (
     validates_schema,
 )
 
-from client_sdk.protocol.grammar import is_app_id, is_id, is_locale
+from client_sdk.protocol.grammar import is_app_id, is_domain, is_id, is_locale
 from client_sdk.protocol.model import CONSENT_MODE_SIGNALS, LOCALES, SIGNIFICANCES
 from client_sdk.protocol.timeutil import format_time, parse_duration, parse_time
+from server.policy.storelabels import (
+    APPLE_DATA_TYPES,
+    APPLE_PURPOSES,
+    PLAY_DATA_TYPES,
+    PLAY_PURPOSES,
+)
 from server.strict_schema import Matches, Strict, nfc
 
-__all__ = ["APP_ID", "COMPANY_NUMBERS", "COUNTRY", "ID", "AppSchema", "ConsentModeSchema",
-           "ControllerSchema",
-           "DataCategorySchema",
-           "LocaleText", "PermissionSchema", "PurposeSchema", "VendorSchema", "VersionSchema",
-           "When", "company_number_problem", "is_publishable_locale", "valid_bin"]
+__all__ = [
+    "APP_ID",
+    "COMPANY_NUMBERS",
+    "COUNTRY",
+    "ID",
+    "AppSchema",
+    "AppStoreSchema",
+    "CategoryStoreSchema",
+    "ConsentModeSchema",
+    "ControllerSchema",
+    "DataCategorySchema",
+    "LocaleText",
+    "PermissionSchema",
+    "PurposeSchema",
+    "PurposeStoreSchema",
+    "VendorSchema",
+    "VersionSchema",
+    "VersionStoreSchema",
+    "When",
+    "company_number_problem",
+    "is_publishable_locale",
+    "valid_bin",
+]
 
 ID = Matches(is_id, "must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)")
 APP_ID = Matches(is_app_id, "must be a lowercase id (letters, digits, '-', '_', '.'; at most 64)")
@@ -133,9 +157,63 @@ class VendorSchema(Strict):
     policy_url = fields.Url(required=True, schemes={"https", "http"})
 
 
+def _one_of(table: dict[str, Any], what: str) -> validate.Validator:
+    return validate.OneOf(list(table), error=f"{{input!r}} is not {what}; "
+                          f"see docs/store-labels.md for the list")
+
+
+def _distinct(values: list[str]) -> None:
+    dup = sorted({v for v in values if values.count(v) > 1})
+    if dup:
+        raise ValidationError(f"names {dup[0]!r} twice")
+
+
+class CategoryStoreSchema(Strict):
+    """A data category in the stores' labels (docs/store-labels.md)."""
+
+    apple = fields.List(fields.String(validate=_one_of(APPLE_DATA_TYPES, "an Apple data type")),
+                        required=True, validate=_distinct)
+    play = fields.List(fields.String(validate=_one_of(PLAY_DATA_TYPES,
+                                                      "a Google Play data type")),
+                       required=True, validate=_distinct)
+    linked = fields.Boolean(required=True)
+    tracking = fields.Boolean(load_default=False)
+    ephemeral = fields.Boolean(load_default=False)
+
+
+class PurposeStoreSchema(Strict):
+    """A purpose in the stores' labels."""
+
+    apple = fields.List(fields.String(validate=_one_of(APPLE_PURPOSES, "an Apple purpose")),
+                        required=True, validate=_distinct)
+    play = fields.List(fields.String(validate=_one_of(PLAY_PURPOSES, "a Google Play purpose")),
+                       required=True, validate=_distinct)
+
+
+_DOMAIN = Matches(is_domain, "must be a lower-case host name such as tracker.example.com")
+
+
+class AppStoreSchema(Strict):
+    """app.toml's ``[store]``: what the stores ask of the whole app."""
+
+    encrypted_in_transit = fields.Boolean(required=True)
+    account_deletion_url = fields.Url(load_default=None, schemes={"https"})
+    data_deletion_url = fields.Url(load_default=None, schemes={"https"})
+    tracking_domains = fields.List(fields.String(validate=_DOMAIN), load_default=list,
+                                   validate=_distinct)
+
+
+class VersionStoreSchema(Strict):
+    """version.toml's ``[store]``: tracking domains this version adds to the app's."""
+
+    tracking_domains = fields.List(fields.String(validate=_DOMAIN), load_default=list,
+                                   validate=_distinct)
+
+
 class DataCategorySchema(Strict):
     id = fields.String(required=True, validate=ID)
     title = LocaleText(required=True)
+    store = fields.Nested(CategoryStoreSchema)
 
 
 class PermissionSchema(Strict):
@@ -163,6 +241,7 @@ class AppSchema(Strict):
     vendors = fields.List(fields.Nested(VendorSchema), load_default=list)
     data_categories = fields.List(fields.Nested(DataCategorySchema), load_default=list)
     permissions = fields.List(fields.Nested(PermissionSchema), load_default=list)
+    store = fields.Nested(AppStoreSchema, load_default=dict)
 
     @validates_schema(skip_on_field_errors=False)
     def _ids(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -177,6 +256,7 @@ class PurposeSchema(Strict):
     description = LocaleText(required=True)
     data = fields.List(fields.String(validate=ID), load_default=list)
     vendors = fields.List(fields.String(validate=ID), load_default=list)
+    store = fields.Nested(PurposeStoreSchema)
 
 
 # ``[consent_mode]``: Google Consent Mode v2 signal -> the purposes it needs (a signal left
@@ -204,6 +284,7 @@ class VersionSchema(Strict):
                            validate=validate.Length(min=1, error="needs at least one purpose"))
     permissions = fields.List(fields.String(validate=ID), load_default=None)
     consent_mode = fields.Nested(ConsentModeSchema, load_default=dict)
+    store = fields.Nested(VersionStoreSchema, load_default=dict)
 
     @validates("consent_term")
     def _term(self, value: str | None, **kwargs: Any) -> None:

@@ -72,11 +72,14 @@ class AppMetadata:
     vendors: list[dict[str, Any]]
     data_categories: list[dict[str, Any]]
     permissions: list[dict[str, Any]]
+    # app.toml's [store] (docs/store-labels.md); {} when the app maps nothing for the stores.
+    store: dict[str, Any] = field(default_factory=dict)
 
     @property
     def catalog(self) -> dict[str, Any]:
+        # "store" only when set: an app without it stores the catalog it always did.
         return {"vendors": self.vendors, "data_categories": self.data_categories,
-                "permissions": self.permissions}
+                "permissions": self.permissions, **({"store": self.store} if self.store else {})}
 
     def to_dict(self) -> dict[str, Any]:
         """The app.toml fields as plain data (what a version stores as its app metadata)."""

@@ -23,6 +23,7 @@ from client_sdk.protocol.timeutil import format_time, parse_time
 from server import adminlog
 from server.errors import SigningError, UnknownApp
 from server.models import App, Generation, PolicyVersion, SignedManifest
+from server.policy.storelabels import has_store_fields
 from server.trust.keys import SigningKey, role_signers, sign_envelope
 from server.trust.rootstore import LoadedRoot, current_root
 
@@ -93,7 +94,10 @@ def build_payload(app: App, versions: list[PolicyVersion], seq: int, now: dateti
         refresh_at = min(refresh_at, parse_time(upcoming.effective))
     payload = {
         "_type": "manifest",
-        "spec_version": 1,
+        # 2 only when a version carries store labels: without them the manifest is the
+        # spec 1 every SDK reads (docs/manifest-spec.md).
+        "spec_version": 2 if any(v is not None and has_store_fields(v.body)
+                                 for v in (current, upcoming)) else 1,
         "app": app.id,
         "seq": seq,
         "issued": stamp,

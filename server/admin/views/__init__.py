@@ -156,11 +156,12 @@ from server.admin.views import (  # noqa: E402 - the areas register on bp
     drafts,
     events,
     keys,
+    labels,
     requests,
     review,
     users,
 )
 
 for _area in (auth, apps, drafts, review, dashboard, consents, requests, keys, users,
-              events):
+              events, labels):
     bp.register_blueprint(_area.bp)

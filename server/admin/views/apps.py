@@ -22,6 +22,7 @@ from server.models import App, ConsentRecord, DeletionRequest, PolicyVersion
 from server.policy.publish import register_app
 from server.policy.schema import COMPANY_NUMBERS
 from server.policy.source import AppMetadata
+from server.policy.storelabels import has_store_fields
 from server.trust.manifests import latest_manifest
 
 __all__ = ["bp"]
@@ -66,6 +67,7 @@ def _history(s: Any, app_id: str) -> list[dict[str, Any]]:
                        .order_by(PolicyVersion.number.desc())):
         d = drafts.get(v.number)
         out.append({"v": v, "upcoming": v.effective > stamp,
+                    "labels": has_store_fields(v.body),
                     "publisher": publishers.get(v.number, "-"),
                     "notes": d.notes if d else "", "draft": d})
     return out

@@ -9,7 +9,13 @@ from flask import Blueprint, abort, request
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from server.admin.drafts import documents_of, field_diff, latest_version, text_diff
+from server.admin.drafts import (
+    documents_of,
+    field_diff,
+    label_changes,
+    latest_version,
+    text_diff,
+)
 from server.admin.phone import CASES, phone
 from server.admin.security import requires
 from server.admin.views import kelisim, page
@@ -35,9 +41,12 @@ def diff(draft_id: int) -> Any:
         latest = latest_version(s, app.id)
         old_docs = documents_of(s, latest.body) if latest else {}
         fields = field_diff(latest.body if latest else None, d.spec, d.app_meta, app)
+        labels = label_changes(s, app.id, d.id, d.spec, d.documents, d.app_meta,
+                               kelisim().settings.max_document_bytes)
     texts = {tag: text_diff(old_docs.get(tag, ""), d.documents.get(tag, ""))
              for tag in sorted(set(old_docs) | set(d.documents))}
-    return page("diff.html", d=d, app=app, latest=latest, fields=fields, texts=texts)
+    return page("diff.html", d=d, app=app, latest=latest, fields=fields, texts=texts,
+                labels=labels)
 
 
 @bp.get("/drafts/<int:draft_id>/preview")

@@ -21,6 +21,7 @@ from server.errors import PolicyImportError
 from server.messages import Message, human_bytes
 from server.policy.importing.formats import ImportLimits, extract
 from server.policy.importing.langdetect import detect, foreign_language, script_of, split_languages
+from server.policy.importing.storeguess import guess_categories, proposal_lines
 from server.policy.importing.text import (
     find_date,
     find_label,
@@ -88,7 +89,7 @@ def _toml_str(value: str) -> str:
 
 def _version_toml(label: str, stated_date: str | None, locales: list[str],
                   titles: dict[str, str], filename: str, previous: str | None,
-                  label_from_date: bool = False) -> str:
+                  label_from_date: bool = False, store: list[str] | None = None) -> str:
     def table(values: dict[str, str]) -> str:
         return "{ " + ", ".join(f"{k} = {_toml_str(v)}" for k, v in values.items()) + " }"
 
@@ -131,6 +132,10 @@ def _version_toml(label: str, stated_date: str | None, locales: list[str],
         "vendors = []",
         f"title = {table({t: _SERVICE[t[:2]][0] for t in locales})}",
         f"description = {table({t: _SERVICE[t[:2]][1] for t in locales})}",
+        'store = { apple = ["NSPrivacyCollectedDataTypePurposeAppFunctionality"], '
+        'play = ["PSL_APP_FUNCTIONALITY"] }  # REVIEW: its names in the store labels',
+        "",
+        *(store or []),
     ]
     return "\n".join(lines) + "\n"
 
@@ -231,8 +236,12 @@ def import_document(data: bytes, filename: str, *, locale: str | None = None,
                             f"set its effective date to schedule it later)")
     if previous is not None:
         result_notes.append(f"updates {previous}: write what changed in [summary]")
+    guesses = guess_categories("\n".join(docs.values()))
+    if guesses:
+        result_notes.append(f"store labels: proposed a mapping for the data the text names "
+                            f"({', '.join(g.id for g in guesses)}); review it in version.toml")
     toml = _version_toml(final_label, date, list(docs), titles, filename, previous,
-                         label_from_date)
+                         label_from_date, proposal_lines(guesses))
     return ImportedPolicy(final_label, date, docs, titles, toml, source.kind, result_notes,
                           warnings)
 
