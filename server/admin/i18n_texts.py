@@ -45,6 +45,8 @@ _EN = {
     "receipt": "receipt",
     "publish_busy": "Another publish of {app} is in progress ({why}); reload the page to see "
                     "it, then publish again.",
+    "key_revoked":
+        "This API key was revoked already.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN, "ru": RU, "kk": KK}
