@@ -141,8 +141,16 @@ def test_keys_read_consent_and_answer_requests(tmp_path: Path, database_url: str
         assert refused.json()["status"] == "refused"
         assert requests.get(f"{api}/requests", params={"status": "resolved"}, headers=desk,
                             timeout=10).json()["requests"][0]["id"] == access.id
-        # The app reads both answers back, as after the console.
+        # The app reads both answers back, as after the console; a withdrawal there is
+        # what the backend reads next.
+        client.withdraw()
         assert client.sync().ok
+        state = requests.get(f"{api}/installs/{install}/consent", headers=reader,
+                             timeout=10).json()
+        assert (state["state"], state["granted"], state["stands"]) == ("withdrawn", [],
+                                                                       False)
+        assert state["from_install"] == install
+        assert state["record_id"] != resp.json()["record_id"]
         assert {r.id: (r.status, r.answer) for r in client.requests()} == {
             access.id: ("resolved", "Sent to your e-mail"),
             blocking.id: ("refused", "Kept 5 years by law")}
