@@ -246,8 +246,9 @@ def pages(c: dict[str, Any]) -> list[str]:
     return ["/admin/", f"/admin/apps/{APP}", f"/admin/apps/{APP}/dashboard",
             f"/admin/apps/{APP}/consents", f"/admin/apps/{APP}/consents/{c['record']}?verify=1",
             "/admin/audit", d, f"{d}/diff", f"{d}/doc/kk", f"{d}/doc/uz", f"{d}/preview",
-            f"{d}/preview?locale=en", "/admin/keys", f"/admin/apps/{APP}/api-keys", "/admin/requests",
-            "/admin/requests?all=1", "/admin/users", "/admin/password", "/admin/apps/nosuch"]
+            f"{d}/preview?locale=en", "/admin/keys", f"/admin/apps/{APP}/api-keys",
+            "/admin/requests", "/admin/requests?all=1", "/admin/users", "/admin/password",
+            "/admin/apps/nosuch"]
 
 
 def check(lang: str, what: str, status: int, html: str) -> list[str]:
