@@ -137,3 +137,28 @@ def test_console_owner_manages_keys_shown_once(client: FlaskClient, published: P
     assert logged == [("owner@example.com", "apikey.create", f"{APP}/{key_id}"),
                       ("owner@example.com", "apikey.rotate", f"{APP}/{key_id}"),
                       ("owner@example.com", "apikey.revoke", f"{APP}/{new_id}")]
+
+
+def test_a_read_is_answered_when_the_last_use_cannot_be_written(
+        cli: Any, client: FlaskClient, published: Path, kelisim: Kelisim,
+        monkeypatch: Any) -> None:
+    """Recording a key's last use is a write; a database that cannot write now (disk
+    full) still answers reads, and an answer (a write anyway) gets its 503."""
+    from server.errors import DatabaseUnavailable
+    from server.http import operator
+
+    key = cli("api-keys", "create", APP, "--name", "n", "--scope", "requests:read",
+              "--scope", "requests:write").stdout.strip()
+    auth = {"Authorization": f"Bearer {key}"}
+
+    def cannot_write(*args: Any) -> None:
+        raise DatabaseUnavailable("disk full", writes_only=True)
+
+    monkeypatch.setattr(operator, "touch", cannot_write)
+    url = f"/v1/apps/{APP}/operator/requests"
+    resp = client.get(url, headers=auth)
+    assert resp.status_code == 200 and resp.get_json() == {"requests": []}
+    resp = client.post(f"{url}/00000000-0000-4000-8000-000000000000/resolve", headers=auth,
+                       json={"note": "done"})
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "10"
+    assert [r.last_used_at for r in _rows(kelisim)] == [None]

@@ -20,7 +20,7 @@ from server.consent.current import current_consent
 from server.consent.history import parse_limit_arg
 from server.consent.requests import Outcome, get_request, list_requests, resolve
 from server.context import kelisim
-from server.errors import InvalidValue
+from server.errors import InvalidValue, Unavailable
 from server.http.body import check_path_args, load_body
 from server.http.errors import ApiError
 from server.http.operator_schemas import ANSWER_SCHEMA
@@ -84,8 +84,14 @@ def _key(app_id: str, scope: str) -> str:
         raise ApiError(403, "insufficient_scope", f"API key {key_id} lacks the scope "
                        f"{scope}", {"scope": scope, "scopes": scopes})
     if last_used is None or last_used <= format_time(now - TOUCH_EVERY):
-        with kelisim().db.session() as s:
-            touch(s, row_id, now)
+        try:
+            with kelisim().db.session() as s:
+                touch(s, row_id, now)
+        except Unavailable:
+            # A database that reads but cannot write now (a full disk, a lock held): the
+            # read is answered; the last use is written at a later request.
+            if request.method != "GET":
+                raise
     return key_id
 
 
