@@ -55,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from server.admin import init_admin
     from server.http import errors
+    from server.http import operator as operator_api
     from server.http import public as api
     from server.http import sync as sync_api
     from server.http.ratelimit import MemoryCounter, RateLimiter, RedisCounter
@@ -66,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(sync_api.bp)
+    app.register_blueprint(operator_api.bp)  # the operator's backend, with API keys
     init_admin(app)  # the operator console at /admin
     _wrap_wsgi(app, cfg, published)
     return app

@@ -86,6 +86,7 @@ class Settings:
     # ("memory", per worker, or a redis:// URL shared by all workers).
     rate_limit_install: str = "120/minute"
     rate_limit_ip: str = "1200/minute"
+    rate_limit_api_key: str = "600/minute"
     rate_limit_storage: str = "memory"
     # Operator console (/admin, docs/console.md): the session cookie's Secure flag ("auto":
     # when the request came over TLS; "always"; "never"), how long a sign-in lasts (hours),
@@ -270,7 +271,8 @@ def load_config(
         instance / "keys")
     from server.http.ratelimit import parse_limit
 
-    for key in ("RATE_LIMIT_INSTALL", "RATE_LIMIT_IP", "ADMIN_LOGIN_LIMIT_ACCOUNT",
+    for key in ("RATE_LIMIT_INSTALL", "RATE_LIMIT_IP", "RATE_LIMIT_API_KEY",
+                "ADMIN_LOGIN_LIMIT_ACCOUNT",
                 "ADMIN_LOGIN_LIMIT_IP", "ADMIN_LOGIN_LIMIT_PAIR"):
         try:
             parse_limit(str(cfg[key]), key)

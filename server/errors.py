@@ -7,10 +7,12 @@ Every error the server's domains raise on purpose is a :class:`KelisimError`::
     ├── InvalidValue                a caller's value that cannot be used (field)
     ├── NotFound                    a thing that does not exist
     │   ├── UnknownApp              (app_id)
-    │   └── UnknownDeletionRequest  (app_id, request_id)
+    │   ├── UnknownDeletionRequest  (app_id, request_id)
+    │   └── UnknownApiKey           (app_id, key_id)
     ├── StateConflict               the request contradicts what is stored
     │   ├── AppExists               apps create on a registered app (app_id)
-    │   └── AlreadyResolved         a deletion request resolved before (request_id, resolved_at)
+    │   ├── AlreadyResolved         a deletion request resolved before (request_id, resolved_at)
+    │   └── ApiKeyRevoked           an API key revoked before (key_id, revoked_at)
     ├── PolicyError                 a policy version that cannot be published
     │   ├── PolicySourceError       app.toml / version.toml / documents invalid (problems)
     │   ├── GuardError              a change that needs major (or minor), marked lower
@@ -50,6 +52,7 @@ from server.messages import Message
 
 __all__ = [
     "AlreadyResolved",
+    "ApiKeyRevoked",
     "AppExists",
     "ConfigError",
     "ConsentLogError",
@@ -72,6 +75,7 @@ __all__ = [
     "StateConflict",
     "TokenRevoked",
     "Unavailable",
+    "UnknownApiKey",
     "UnknownApp",
     "UnknownDeletionRequest",
     "UnknownInstall",
@@ -124,6 +128,14 @@ class UnknownDeletionRequest(NotFound):
         self.request_id = request_id
 
 
+class UnknownApiKey(NotFound):
+    def __init__(self, app_id: str, key_id: str) -> None:
+        super().__init__(f"app {app_id} has no API key {key_id}", app_id=app_id,
+                         key_id=key_id)
+        self.app_id = app_id
+        self.key_id = key_id
+
+
 class StateConflict(KelisimError):
     """The operation contradicts what is stored."""
 
@@ -156,6 +168,14 @@ class AlreadyResolved(StateConflict):
                          request_id=request_id, resolved_at=resolved_at)
         self.request_id = request_id
         self.resolved_at = resolved_at
+
+
+class ApiKeyRevoked(StateConflict):
+    def __init__(self, key_id: str, revoked_at: str) -> None:
+        super().__init__(f"API key {key_id} was revoked at {revoked_at}", key_id=key_id,
+                         revoked_at=revoked_at)
+        self.key_id = key_id
+        self.revoked_at = revoked_at
 
 
 class PolicyError(KelisimError):

@@ -21,9 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["AdminEvent", "App", "Base", "ChainHead", "ConsentRecord", "DeletionRequest", "Document",
-           "Generation", "Install", "PolicyVersion", "Receipt", "RootVersion",
-           "SignedManifest"]
+__all__ = ["AdminEvent", "ApiKey", "App", "Base", "ChainHead", "ConsentRecord",
+           "DeletionRequest", "Document", "Generation", "Install", "PolicyVersion",
+           "Receipt", "RootVersion", "SignedManifest"]
 
 
 class Base(DeclarativeBase):
@@ -216,3 +216,26 @@ class AdminEvent(Base):
     action: Mapped[str] = mapped_column(String(64), nullable=False)
     target: Mapped[str] = mapped_column(String(200), nullable=False)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+
+class ApiKey(Base):
+    """A key of the operator's backend for one app (server/consent/apikeys.py). Only the
+    SHA-256 of the key is stored; ``key_id`` is the public part shown to identify it."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        UniqueConstraint("key_id", name="uq_api_keys_key_id"),
+        UniqueConstraint("key_hash", name="uq_api_keys_key_hash"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False, index=True)
+    key_id: Mapped[str] = mapped_column(String(16), nullable=False)
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    scopes: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    last_used_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    revoked_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # The key_id of the key a rotation made in its place.
+    replaced_by: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -27,9 +27,13 @@ def world(app: Flask, client: FlaskClient, published: Any, users: dict[str, int]
     resp = post(client, f"/admin/apps/{APP}/drafts")
     assert resp.status_code == 303, resp.get_data(True)[:2000]
     draft_id = int(resp.headers["Location"].rsplit("/", 1)[1])
-    return {"app_id": APP, "draft_id": draft_id, "locale": "en", "record_id": rec["id"],
-            "request_id": request_id, "user_id": users["viewer"], "fmt": "csv",
-            "code": "ru", "filename": "console.css"}
+    from server.consent.apikeys import create_key
+
+    with kelisim.db.session() as s:
+        key_id = create_key(s, APP, "routes", ["consent:read"], "test", kelisim.now())[0].key_id
+    return {"key_id": key_id, "app_id": APP, "draft_id": draft_id, "locale": "en",
+            "record_id": rec["id"], "request_id": request_id, "user_id": users["viewer"],
+            "fmt": "csv", "code": "ru", "filename": "console.css"}
 
 
 def routes(app: Flask) -> list[tuple[str, str, str]]:
@@ -91,7 +95,7 @@ def test_unknown_things_are_404_pages(client: FlaskClient, world: dict[str, Any]
                  "/admin/apps/nosuch/consents", f"/admin/apps/{APP}/consents/nosuch",
                  "/admin/drafts/999", "/admin/drafts/999/diff", "/admin/drafts/999/preview",
                  f"/admin/drafts/{world['draft_id']}/doc/xx",
-                 f"/admin/apps/{APP}/consents/export"):
+                 f"/admin/apps/{APP}/consents/export", "/admin/apps/nosuch/api-keys"):
         resp = client.get(path)
         assert resp.status_code == 404, path
         assert "text/html" in resp.content_type

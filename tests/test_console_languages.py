@@ -246,9 +246,9 @@ def pages(c: dict[str, Any]) -> list[str]:
     return ["/admin/", f"/admin/apps/{APP}", f"/admin/apps/{APP}/dashboard",
             f"/admin/apps/{APP}/consents", f"/admin/apps/{APP}/consents/{c['record']}?verify=1",
             "/admin/audit", d, f"{d}/diff", f"{d}/doc/kk", f"{d}/doc/uz", f"{d}/preview",
-            f"{d}/preview?locale=en", "/admin/keys", "/admin/requests",
-            "/admin/requests?all=1", "/admin/users", "/admin/password", "/admin/apps/nosuch",
-            "/admin/new-app", f"/admin/apps/{APP}/versions/2/labels"]
+            f"{d}/preview?locale=en", "/admin/keys", f"/admin/apps/{APP}/api-keys",
+            "/admin/requests", "/admin/requests?all=1", "/admin/users", "/admin/password",
+            "/admin/apps/nosuch", "/admin/new-app", f"/admin/apps/{APP}/versions/2/labels"]
 
 
 def check(lang: str, what: str, status: int, html: str) -> list[str]:
@@ -297,6 +297,16 @@ def test_every_console_page_is_in_the_chosen_language(console: dict[str, Any],
                                                   "role": "viewer"}, form_from="/admin/users")
     assert 'id="one-time"' in html
     problems += check(lang, "user created", status, html)
+    # An API key made (shown once, then listed), and the form with an error.
+    keys = f"/admin/apps/{APP}/api-keys"
+    status, html, _ = owner.post(keys, {"name": f"CRM {lang}", "scope": "consent:read"},
+                                 form_from=keys)
+    assert status == 201 and 'id="new-key"' in html
+    problems += check(lang, "API key created", status, html)
+    problems += check(lang, "API keys listed", *owner.get(keys))
+    status, html, _ = owner.post(keys, {"name": ""}, form_from=keys)
+    assert status == 422 and 'data-field="name"' in html
+    problems += check(lang, "API key form with errors", status, html)
     # Signed out: the sign-in page, and a failed sign-in.
     guest = Browser(console["base"])
     guest.get(f"/admin/lang/{lang}")

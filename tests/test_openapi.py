@@ -25,7 +25,8 @@ from schemathesis.checks import (
 from schemathesis.generation import GenerationMode
 
 from builders import RATE_LIMITS_OFF, record, server_env
-from livesrv import demo_setup, free_port, get, running
+from livesrv import demo_setup, free_port, get, kelisim, running
+from server.consent.apikeys import SCOPES
 from server.http.openapi import openapi_document
 
 APP = "jana-courier"
@@ -73,11 +74,16 @@ def test_served_document_is_the_generated_one(client: Any) -> None:
 
 @pytest.fixture
 def live(tmp_path: Path, database_url: str) -> Iterator[dict[str, Any]]:
-    env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
+    env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF,
+                     RATE_LIMIT_API_KEY="off")
     demo_setup(env)
+    # An API key of every scope, for the operator API (its rate limit is off here).
+    key = kelisim(env, "api-keys", "create", APP, "--name", "fuzz",
+                  *[a for s in SCOPES for a in ("--scope", s)]).strip()
     port = free_port()
     with running(env, port, workers=1):
-        yield {"url": f"http://127.0.0.1:{port}", "port": port}
+        yield {"url": f"http://127.0.0.1:{port}", "port": port,
+               "api_key": {"Authorization": f"Bearer {key}"}}
 
 
 def _install(url: str) -> tuple[str, dict[str, str]]:
@@ -126,12 +132,22 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_status(live: dict[str, An
                       op.as_strategy(GenerationMode.NEGATIVE, path_parameters=real or None),
                       op.as_strategy(GenerationMode.NEGATIVE)]
 
-        _fuzz(f"{op.method.upper()} {op.path}", strategies, url, auth, session, seen)
+        # The operator API takes the app's API key; the rest, an install token.
+        key = live["api_key"] if "/operator/" in op.path else auth
+        _fuzz(f"{op.method.upper()} {op.path}", strategies, url, key, session, seen)
     # The bodies' checks were reached (a refusal on each body endpoint, an acceptance of a
     # registration), and so was the path check.
     assert 422 in seen["POST /v1/apps/{app_id}/consents"], seen
     assert 422 in seen["POST /v1/apps/{app_id}/deletion-requests"], seen
     assert 201 in seen["POST /v1/apps/{app_id}/installs"], seen
+    # The operator API's checks were reached with a real key: query arguments and bodies
+    # refused, requests not found, and lists answered.
+    operator = "/v1/apps/{app_id}/operator"
+    assert 422 in seen[f"GET {operator}/requests"], seen
+    assert 200 in seen[f"GET {operator}/requests"], seen
+    assert 404 in seen[f"GET {operator}/requests/{{request_id}}"], seen
+    assert 422 in seen[f"POST {operator}/requests/{{request_id}}/resolve"], seen
+    assert {404, 200} & seen[f"GET {operator}/installs/{{install_id}}/consent"], seen
     assert any(404 in statuses for statuses in seen.values()), seen
     # Random records rarely satisfy the consent rules: the answers of a stored batch and of
     # a history page holding it are checked against their schemas with a real record.

@@ -591,4 +591,56 @@ KK: dict[str, str] = {
     "Refused: marked {s}, but these store label changes require minor or major:":
         ("Қабылданбады: {s} деп белгіленген, бірақ дүкен белгілерінің бұл өзгерістері minor "
          "немесе major талап етеді:"),
+    "API keys":
+        "API кілттері",
+    "API key":
+        "API кілті",
+    "Scopes":
+        "Рұқсаттар",
+    "Created":
+        "Жасалған",
+    "Last used":
+        "Соңғы қолданылуы",
+    "Rotate":
+        "Ауыстыру",
+    "Revoke":
+        "Кері қайтарып алу",
+    "No API keys yet.":
+        "Әзірге API кілттері жоқ.",
+    "New API key":
+        "Жаңа API кілті",
+    ("The app's backend asks the operator API for consent and data-subject "
+     "requests with one of these keys (docs/operator-api.md)."):
+        ("Қосымшаның бэкенді оператор API-інен келісімдер мен дербес деректер "
+         "субъектілерінің сұрауларын осы кілттердің бірімен сұрайды "
+         "(docs/operator-api.md)."),
+    "New key {id}:":
+        "Жаңа кілт {id}:",
+    ("shown once: keep it in the backend's secret store. Only its hash is kept "
+     "here."):
+        ("бір рет көрсетіледі: оны бэкендтің құпиялар қоймасында сақтаңыз. Мұнда "
+         "тек оның хеші сақталады."),
+    "rotated {when}, replaced by {id}":
+        "{when} ауыстырылды, орнына {id}",
+    "revoked {when}":
+        "{when} кері қайтарылды",
+    "reads the current consent of an install":
+        "орнатудың ағымдағы келісімін оқиды",
+    "reads data-subject requests and their status":
+        "дербес деректер субъектілерінің сұраулары мен олардың күйін оқиды",
+    "resolves or refuses data-subject requests":
+        "дербес деректер субъектілерінің сұрауларын орындайды немесе бас тартады",
+    "links installs to the backend's users (not used by any endpoint yet)":
+        ("орнатуларды бэкенд пайдаланушыларымен байланыстырады (әзірге ешбір әдіс "
+         "қолданбайды)"),
+    "Name the key: one line of readable text, at most 100 characters.":
+        "Кілтке ат беріңіз: оқылатын мәтіннің бір жолы, 100 таңбадан аспайды.",
+    "Choose at least one scope.":
+        "Кемінде бір рұқсатты таңдаңыз.",
+    ("Rotating makes a new key with the same name and scopes and refuses the old "
+     "one at once."):
+        ("Ауыстыру сол атауы мен рұқсаттары бар жаңа кілт жасайды, ал ескісі "
+         "бірден қабылданбайды."),
+    "key_revoked":
+        "Бұл API кілті бұрын кері қайтарылған.",
 }

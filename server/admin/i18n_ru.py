@@ -569,4 +569,55 @@ RU: dict[str, str] = {
          "загрузите их в магазины."),
     "Refused: marked {s}, but these store label changes require minor or major:":
         "Отклонено: отмечено {s}, но эти изменения меток магазинов требуют minor или major:",
+    "API keys":
+        "API-ключи",
+    "API key":
+        "API-ключ",
+    "Scopes":
+        "Права",
+    "Created":
+        "Создан",
+    "Last used":
+        "Последнее использование",
+    "Rotate":
+        "Заменить",
+    "Revoke":
+        "Отозвать",
+    "No API keys yet.":
+        "API-ключей пока нет.",
+    "New API key":
+        "Новый API-ключ",
+    ("The app's backend asks the operator API for consent and data-subject "
+     "requests with one of these keys (docs/operator-api.md)."):
+        ("Бэкенд приложения запрашивает у API оператора согласия и запросы "
+         "субъектов данных с одним из этих ключей (docs/operator-api.md)."),
+    "New key {id}:":
+        "Новый ключ {id}:",
+    ("shown once: keep it in the backend's secret store. Only its hash is kept "
+     "here."):
+        ("показан один раз: сохраните его в хранилище секретов бэкенда. Здесь "
+         "хранится только его хеш."),
+    "rotated {when}, replaced by {id}":
+        "заменён {when} ключом {id}",
+    "revoked {when}":
+        "отозван {when}",
+    "reads the current consent of an install":
+        "читает текущее согласие установки",
+    "reads data-subject requests and their status":
+        "читает запросы субъектов данных и их статус",
+    "resolves or refuses data-subject requests":
+        "выполняет запросы субъектов данных или отказывает в них",
+    "links installs to the backend's users (not used by any endpoint yet)":
+        ("связывает установки с пользователями бэкенда (пока не используется ни "
+         "одним методом)"),
+    "Name the key: one line of readable text, at most 100 characters.":
+        "Назовите ключ: одна строка читаемого текста, не более 100 символов.",
+    "Choose at least one scope.":
+        "Выберите хотя бы одно право.",
+    ("Rotating makes a new key with the same name and scopes and refuses the old "
+     "one at once."):
+        ("Замена создаёт новый ключ с тем же названием и правами, а старый сразу "
+         "перестаёт приниматься."),
+    "key_revoked":
+        "Этот API-ключ уже отозван.",
 }

@@ -101,6 +101,8 @@ _EN = {
          "upload them to the stores."),
     "Refused: marked {s}, but these store label changes require minor or major:":
         "Refused: marked {s}, but these store label changes require minor or major:",
+    "key_revoked":
+        "This API key was revoked already.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN | PROBLEMS_EN, "ru": RU | PROBLEMS_RU,

@@ -17,6 +17,7 @@ from flask.cli import FlaskGroup
 from client_sdk.protocol import ConsentError
 from server.app import create_app
 from server.cli import (
+    apikeys,
     consent_log,
     database,
     demo,
@@ -113,3 +114,4 @@ main.add_command(node.node)  # prepare another node from this one (server/nodefi
 main.add_command(admin_cli.users)  # console users (server/cli/users.py)
 main.add_command(signing.bundle_command)  # the one-file app bundle (server/policy/bundle.py)
 main.add_command(labels.labels)  # store privacy labels (server/policy/labelfiles.py)
+main.add_command(apikeys.api_keys)  # the operator API's keys (server/consent/apikeys.py)

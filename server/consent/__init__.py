@@ -5,7 +5,9 @@
 - :mod:`.chain`: the per-app hash chain and its audit; :mod:`.checks`: records against the
   signed versions they name (the SDK's own rules, :mod:`client_sdk.protocol.rules`);
 - :mod:`.requests`: data-subject requests, from intake to resolution;
-- :mod:`.history`, :mod:`.export`, :mod:`.statistics`: reading the log.
+- :mod:`.history`, :mod:`.export`, :mod:`.statistics`: reading the log;
+- :mod:`.apikeys` and :mod:`.current`: the operator API's keys, and an install's current
+  consent as the operator's backend reads it.
 
 Imports no Flask; raises only the :class:`server.errors.KelisimError` tree.
 """

@@ -39,8 +39,8 @@ from server.models import App, DeletionRequest
 from server.trust.keys import sign_envelope
 from server.trust.receipt_keys import receipt_keys
 
-__all__ = ["Outcome", "count_requests", "file_request", "list_requests", "queue_order",
-           "request_deletion", "resolve"]
+__all__ = ["Outcome", "count_requests", "file_request", "get_request", "list_requests",
+           "queue_order", "request_deletion", "resolve"]
 
 Outcome = Literal["resolved", "refused"]
 
@@ -146,11 +146,12 @@ def queue_order(rows: list[DeletionRequest], now: datetime) -> list[DeletionRequ
 
 def list_requests(session: Session, app_id: str | None, now: datetime, *,
                   include_resolved: bool = False, kind: str | None = None,
-                  limit: int | None = None) -> list[DeletionRequest]:
+                  limit: int | None = None, status: str | None = None,
+                  install_id: str | None = None) -> list[DeletionRequest]:
     """Requests of an app (all apps with None) in :func:`queue_order`; open ones only
-    unless ``include_resolved``; of one ``kind`` when given; the first ``limit`` of them
-    when given (ordered in the database: the open ones by deadline, which puts the
-    overdue first, then the answered ones, newest answer first).
+    unless ``include_resolved``; of one ``kind``, ``status`` or ``install_id`` when given;
+    the first ``limit`` of them when given (ordered in the database: the open ones by
+    deadline, which puts the overdue first, then the answered ones, newest answer first).
 
     Raises:
         UnknownApp: no such app.
@@ -162,6 +163,11 @@ def list_requests(session: Session, app_id: str | None, now: datetime, *,
         q = q.where(DeletionRequest.app_id == app_id)
     if kind is not None:
         q = q.where(DeletionRequest.kind == kind)
+    if install_id is not None:
+        q = q.where(DeletionRequest.install_id == install_id)
+    if status is not None:
+        q = q.where(DeletionRequest.status == status)
+        include_resolved = status != "open"
     open_q = q.where(DeletionRequest.status == "open").order_by(
         DeletionRequest.deadline, DeletionRequest.row_id).limit(limit)
     rows = list(session.scalars(open_q))
@@ -171,6 +177,22 @@ def list_requests(session: Session, app_id: str | None, now: datetime, *,
             None if limit is None else limit - len(rows))
         rows += session.scalars(done_q)
     return queue_order(rows, now)
+
+
+def get_request(session: Session, app_id: str, request_id: str) -> DeletionRequest:
+    """One request of the app.
+
+    Raises:
+        UnknownApp: no such app.
+        UnknownDeletionRequest: no such request for this app.
+    """
+    if session.get(App, app_id) is None:
+        raise UnknownApp(app_id)
+    row = session.scalars(select(DeletionRequest).where(
+        DeletionRequest.app_id == app_id, DeletionRequest.request_id == request_id)).first()
+    if row is None:
+        raise UnknownDeletionRequest(app_id, request_id)
+    return row
 
 
 def count_requests(session: Session, *, include_resolved: bool = False) -> int:

@@ -1,7 +1,8 @@
 """The HTTP surface over the domains: Flask blueprints and what only HTTP needs.
 
 - :mod:`.public` (root, manifests, documents, OpenAPI, health) and :mod:`.sync` (installs,
-  consent records, history, requests): the blueprints;
+  consent records, history, requests): the blueprints; :mod:`.operator` (the operator's
+  backend with an API key) and its :mod:`.operator_schemas`;
 - :mod:`.body`, :mod:`.schemas`, :mod:`.fast_validator`: reading and checking request bodies;
 - :mod:`.openapi`: the OpenAPI document; :mod:`.ratelimit`; :mod:`.tokens`: install tokens;
 - :mod:`.errors`: the one table from the :class:`server.errors.KelisimError` tree to HTTP,

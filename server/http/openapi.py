@@ -17,6 +17,13 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields
 
 from client_sdk.protocol.grammar import ID_RE, SHA256_RE, UUID_RE
+from client_sdk.protocol.records import REQUEST_KINDS, REQUEST_STATUSES
+from server.http.operator_schemas import (
+    AnswerSchema,
+    ConsentStateSchema,
+    OperatorRequestSchema,
+    RequestListSchema,
+)
 from server.http.schemas import (
     BatchSchema,
     ConsentsAnswerSchema,
@@ -87,11 +94,29 @@ _INSTALL = _path_param("install_id", UUID_RE.pattern)
 _BEARER: list[dict[str, list[str]]] = [{"installToken": []}]
 
 
-def _answers(ok: str, schema: str, description: str, errors: str) -> dict[str, Any]:
+# The operator API (server/http/operator.py): its own reasons for these statuses.
+_OPERATOR_ERRORS = {
+    **_ERRORS,
+    "401": "unauthorized (no bearer key), invalid_key (not a key of this server), "
+           "key_revoked (revoked or rotated)",
+    "403": "forbidden (a key of another app), insufficient_scope (details.scope: the scope "
+           "the endpoint needs)",
+    "404": "not_found: unknown app, install or request, or an id outside its grammar",
+    "409": "conflict: the request was answered before",
+    "422": "invalid: a query argument or body field that cannot be used (the message and "
+           "details.problems name it)",
+    "429": "rate_limited: RATE_LIMIT_API_KEY per key or RATE_LIMIT_IP per address; "
+           "details.retry_after seconds (also the Retry-After header)",
+}
+_API_KEY: list[dict[str, list[str]]] = [{"apiKey": []}]
+
+
+def _answers(ok: str, schema: str, description: str, errors: str,
+             reasons: dict[str, str] = _ERRORS) -> dict[str, Any]:
     out: dict[str, Any] = {ok: {"description": description,
                                 "content": {"application/json": {"schema": schema}}}}
     for status in errors.split():
-        out[status] = {"description": _ERRORS[status],
+        out[status] = {"description": reasons[status],
                        "content": {"application/json": {"schema": "Error"}}}
         if status in ("429", "503"):
             out[status]["headers"] = _RETRY_AFTER
@@ -157,11 +182,18 @@ def _build() -> dict[str, Any]:
                          ("HistoryPage", HistoryPageSchema),
                          ("DeletionAnswer", DeletionAnswerSchema),
                          ("Request", RequestSchema),
-                         ("RequestAnswer", RequestAnswerSchema)]:
+                         ("RequestAnswer", RequestAnswerSchema),
+                         ("Answer", AnswerSchema), ("ConsentState", ConsentStateSchema),
+                         ("OperatorRequest", OperatorRequestSchema),
+                         ("RequestList", RequestListSchema)]:
         spec.components.schema(name, schema=schema)
     spec.components.security_scheme("installToken", {
         "type": "http", "scheme": "bearer",
         "description": "the install token from POST /v1/apps/{app_id}/installs"})
+    spec.components.security_scheme("apiKey", {
+        "type": "http", "scheme": "bearer",
+        "description": "an API key of the app (kls_live_...), made in the console or with "
+                       "`kelisim api-keys create` (docs/operator-api.md)"})
 
     env = {"application/json": {"schema": "Envelope"}}
     spec.path("/v1/root.json", operations={"get": _cached("The newest signed root", env, [])})
@@ -242,7 +274,57 @@ def _build() -> dict[str, Any]:
         "requestBody": _json_body("Request"),
         "responses": _answers("201", "RequestAnswer", "recorded (or known: the same "
                               "receipt)", "400 401 403 404 413 415 422 429 503")}})
+    _operator_paths(spec)
     return spec.to_dict()
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}
+
+
+def _operator_paths(spec: APISpec) -> None:
+    """The operator API: the app's backend with an API key (server/http/operator.py)."""
+    base = "/v1/apps/{app_id}/operator"
+    request_id = _path_param("request_id", UUID_RE.pattern)
+    reads = "400 401 403 404 422 429 503"
+    spec.path(f"{base}/installs/{{install_id}}/consent", operations={"get": {
+        "summary": "The install's current consent: purposes granted, the version and its "
+                   "label, when and from which install, and whether it stands for the "
+                   "version in force (scope consent:read)",
+        "parameters": [_APP, _INSTALL], "security": _API_KEY,
+        "responses": _answers("200", "ConsentState", "the current state", reads,
+                              _OPERATOR_ERRORS)}})
+    spec.path(f"{base}/requests", operations={"get": {
+        "summary": "The app's data-subject requests with their status, open ones first "
+                   "(scope requests:read)",
+        "parameters": [
+            _APP,
+            _query("status", {"enum": [*REQUEST_STATUSES, "all"], "default": "open"},
+                   "only requests in this status; all: every one"),
+            _query("kind", {"enum": list(REQUEST_KINDS)}, "only requests of this kind"),
+            _query("install_id", {"type": "string", "pattern": _anchored(UUID_RE.pattern)},
+                   "only the requests of this install"),
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": 500,
+                             "default": 100}, "at most this many")],
+        "security": _API_KEY,
+        "responses": _answers("200", "RequestList", "the requests", reads,
+                              _OPERATOR_ERRORS)}})
+    spec.path(f"{base}/requests/{{request_id}}", operations={"get": {
+        "summary": "One data-subject request with its status (scope requests:read)",
+        "parameters": [_APP, request_id], "security": _API_KEY,
+        "responses": _answers("200", "OperatorRequest", "the request", reads,
+                              _OPERATOR_ERRORS)}})
+    for verb, outcome in (("resolve", "resolved"), ("refuse", "refused")):
+        spec.path(f"{base}/requests/{{request_id}}/{verb}", operations={"post": {
+            "summary": f"Answer a request as {outcome}, with the note the app shows its "
+                       f"user, as the console and `kelisim requests {verb}` do (scope "
+                       f"requests:write)",
+            "parameters": [_APP, request_id], "security": _API_KEY,
+            "requestBody": _json_body("Answer"),
+            "responses": _answers("200", "OperatorRequest", outcome,
+                                  "400 401 403 404 409 413 415 422 429 503",
+                                  _OPERATOR_ERRORS)}})
 
 
 _document: dict[str, Any] | None = None

@@ -149,6 +149,7 @@ def _http(exc: HTTPException) -> Any:
 
 
 from server.admin.views import (  # noqa: E402 - the areas register on bp
+    apikeys,
     apps,
     auth,
     consents,
@@ -163,5 +164,5 @@ from server.admin.views import (  # noqa: E402 - the areas register on bp
 )
 
 for _area in (auth, apps, drafts, review, dashboard, consents, requests, keys, users,
-              events, labels):
+              events, labels, apikeys):
     bp.register_blueprint(_area.bp)

@@ -1,0 +1,71 @@
+"""Marshmallow schemas of the operator API (docs/operator-api.md): the one body it takes
+(an answer to a request) and its answers, which server/http/openapi.py documents."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from client_sdk.protocol.records import REQUEST_KINDS, REQUEST_NOTE_MAX, REQUEST_STATUSES
+from server.http.schemas import Time, uuid_field
+from server.strict_schema import Strict
+
+__all__ = ["ANSWER_SCHEMA", "AnswerSchema", "ConsentStateSchema", "InForceSchema",
+           "OperatorRequestSchema", "RequestListSchema"]
+
+
+class AnswerSchema(Strict):
+    """Resolving or refusing a request: the note the app shows its user."""
+
+    note = fields.String(required=True, validate=validate.Length(min=1, max=REQUEST_NOTE_MAX),
+                         metadata={"description": "what was done, or why the request is "
+                                                  "refused (the app shows it to the user)"})
+
+
+class InForceSchema(Schema):
+    version = fields.Integer(required=True)
+    label = fields.String(required=True)
+    reconsent_required_since = fields.Integer(required=True, allow_none=True)
+
+
+class ConsentStateSchema(Schema):
+    install_id = uuid_field(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(
+        ["none", "granted", "declined", "withdrawn"]))
+    purposes = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True,
+                           metadata={"description": "each purpose of the decision and "
+                                                    "the updates after it: on or off"})
+    granted = fields.List(fields.String(), required=True, metadata={
+        "description": "the purposes granted (none unless state is granted)"})
+    version = fields.Integer(required=True, allow_none=True)
+    label = fields.String(required=True, allow_none=True)
+    decided_at = Time(required=True, allow_none=True)
+    client_time = Time(required=True, allow_none=True)
+    record_id = uuid_field(required=True, allow_none=True)
+    from_install = uuid_field(required=True, allow_none=True)
+    in_force = fields.Nested(InForceSchema, required=True, allow_none=True)
+    stands = fields.Boolean(required=True, metadata={
+        "description": "granted, for the version in force, and within its consent term"})
+
+
+class OperatorRequestSchema(Schema):
+    id = uuid_field(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(REQUEST_KINDS))
+    install_id = uuid_field(required=True)
+    client_time = Time(required=True)
+    received_at = Time(required=True)
+    deadline = Time(required=True)
+    overdue = fields.Boolean(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(REQUEST_STATUSES))
+    note = fields.String(required=True, allow_none=True)
+    withdraw = fields.Boolean(required=True, allow_none=True)
+    resolved_at = Time(required=True, allow_none=True)
+    answer = fields.String(required=True, allow_none=True)
+
+
+class RequestListSchema(Schema):
+    requests = fields.List(fields.Nested(OperatorRequestSchema), required=True, metadata={
+        "description": "open ones first (overdue, then by deadline), then the answered "
+                       "ones, newest answer first"})
+
+
+ANSWER_SCHEMA = AnswerSchema()
