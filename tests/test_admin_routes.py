@@ -33,7 +33,8 @@ def world(app: Flask, client: FlaskClient, published: Any, users: dict[str, int]
         key_id = create_key(s, APP, "routes", ["consent:read"], "test", kelisim.now())[0].key_id
     return {"key_id": key_id, "app_id": APP, "draft_id": draft_id, "locale": "en",
             "record_id": rec["id"], "request_id": request_id, "user_id": users["viewer"],
-            "fmt": "csv", "code": "ru", "filename": "console.css"}
+            "fmt": "csv", "code": "ru", "filename": "console.css", "number": 1,
+            "name": "PrivacyInfo.xcprivacy"}
 
 
 def routes(app: Flask) -> list[tuple[str, str, str]]:

@@ -1,14 +1,17 @@
 """The console's texts: English (the key; message codes have English texts here), Russian
-(i18n_ru.py) and Kazakh (i18n_kk.py). tests/test_console_languages.py checks that every text
+(i18n_ru.py, i18n_ru_more.py) and Kazakh (i18n_kk.py, i18n_kk_more.py).
+tests/test_console_languages.py checks that every text
 the templates and views use has both, and that no page rendered in either shows English."""
 
 from __future__ import annotations
 
 from server.admin.i18n_kk import KK
+from server.admin.i18n_kk_more import KK_MORE
 from server.admin.i18n_problems import PROBLEMS_EN
 from server.admin.i18n_problems_kk import PROBLEMS_KK
 from server.admin.i18n_problems_ru import PROBLEMS_RU
 from server.admin.i18n_ru import RU
+from server.admin.i18n_ru_more import RU_MORE
 
 __all__ = ["TEXTS"]
 
@@ -105,5 +108,5 @@ _EN = {
         "This API key was revoked already.",
 }
 
-TEXTS: dict[str, dict[str, str]] = {"en": _EN | PROBLEMS_EN, "ru": RU | PROBLEMS_RU,
-                                    "kk": KK | PROBLEMS_KK}
+TEXTS: dict[str, dict[str, str]] = {"en": _EN | PROBLEMS_EN, "ru": RU | RU_MORE | PROBLEMS_RU,
+                                    "kk": KK | KK_MORE | PROBLEMS_KK}

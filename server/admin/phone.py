@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from client_sdk.protocol.model import Controller, HistoryEntry, Manifest, Version
+from client_sdk.protocol.model import SPEC_VERSIONS, Controller, HistoryEntry, Manifest, Version
 from client_sdk.protocol.timeutil import format_time, parse_time
 from client_sdk.ui.layout import Item, as_seen_by, first_layer, notice
 from client_sdk.ui.texts import Words
@@ -60,7 +60,8 @@ def _manifest(s: Session, app: App, draft: Any, now: datetime, max_bytes: int) -
     stamp = format_time(now)
     body = build_version_body(meta, source, number, since, source.spec["effective"] or stamp,
                               stamp, summaries_required=False)
-    version = Version.from_payload(json.loads(json.dumps(body)), "draft")
+    # The newest spec reads every version (store labels are optional in it).
+    version = Version.from_payload(json.loads(json.dumps(body)), "draft", max(SPEC_VERSIONS))
     history = tuple(HistoryEntry(v.number, v.label, v.significance, parse_time(v.effective),
                                  {t: loc.get("summary", "") for t, loc in
                                   v.body["locales"].items() if loc.get("summary")})

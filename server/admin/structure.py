@@ -7,13 +7,14 @@ checked with the schemas of :mod:`server.policy.schema` (:func:`validate`), with
 problem named as the form names the field ("Purpose 2, title (ru)").
 
 Adding a field to a section is one :class:`Field` entry in its ``fields`` (plus its label
-in the three catalogues, i18n_texts.py, i18n_ru.py, i18n_kk.py, and the field in the
+in the three catalogues, i18n_texts.py, i18n_ru(_more).py, i18n_kk(_more).py, and the field in the
 section's schema): rendering, reading, validation messages and the TOML round trip follow.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,14 +24,16 @@ from werkzeug.datastructures import MultiDict
 
 from server.admin.i18n import gettext as _
 from server.admin.i18n import localized
+from server.admin.tomltext import dumps
 from server.policy.schema import AppSchema, VersionSchema
+from server.strict_schema import flatten
 
 __all__ = ["MAX_ROWS", "SECTIONS", "Field", "Section", "State", "apply_op", "choices",
            "data_of", "locales_of", "read", "state_of", "validate"]
 
 # text: one line; bool: a check box; option: one of ``options``; locale_text: one text per
 # language, side by side; refs: ids chosen from the section named by ``ref``.
-Kind = Literal["text", "bool", "option", "locale_text", "refs"]
+Kind = Literal["text", "bool", "option", "locale_text", "refs", "toml"]
 MAX_ROWS = 200  # per section; a form claiming more is cut there
 
 
@@ -73,6 +76,11 @@ class Section:
         return tuple(f for f in self.fields if f.kind == "refs")
 
     @property
+    def tables(self) -> tuple[Field, ...]:
+        """Nested tables edited as a few lines of TOML (a category's store labels)."""
+        return tuple(f for f in self.fields if f.kind == "toml")
+
+    @property
     def texts(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.kind == "locale_text")
 
@@ -88,6 +96,7 @@ SECTIONS: tuple[Section, ...] = (
         Field("description", "locale_text", "Description", long=True),
         Field("data", "refs", "Data categories", ref="data_categories"),
         Field("vendors", "refs", "Vendors", ref="vendors"),
+        Field("store", "toml", "Store purposes (TOML: apple, play)", long=True, optional=True),
     )),
     Section("vendors", "Vendors", "Vendor {n}", "Add a vendor", "app", (
         Field("id", "text", "Id"),
@@ -99,6 +108,8 @@ SECTIONS: tuple[Section, ...] = (
             "app", (
                 Field("id", "text", "Id"),
                 Field("title", "locale_text", "Title"),
+                Field("store", "toml", "Store labels (TOML: apple, play, linked, tracking, "
+                      "ephemeral)", long=True, optional=True),
             )),
     Section("permissions", "Permissions", "Permission {n}", "Add a permission", "app", (
         Field("id", "text", "Id"),
@@ -127,6 +138,8 @@ def _row_of(section: Section, item: Mapping[str, Any]) -> Row:
                 value, Mapping) else {}
         elif f.kind == "refs":
             row[f.name] = [str(v) for v in value] if isinstance(value, list) else []
+        elif f.kind == "toml":
+            row[f.name] = dumps(dict(value)).strip() if isinstance(value, Mapping) else ""
         else:
             row[f.name] = "" if value is None else str(value)
     return row
@@ -186,6 +199,13 @@ def _item_of(section: Section, row: Row) -> dict[str, Any]:
         elif f.kind == "bool":
             if value or not f.optional:
                 item[f.name] = bool(value)
+        elif f.kind == "toml":
+            text = str(value).strip()
+            if text:
+                try:
+                    item[f.name] = tomllib.loads(text)
+                except tomllib.TOMLDecodeError:
+                    item[f.name] = text  # not a table: the schema names the field
         elif value or not f.optional:
             item[f.name] = list(value)
     return item
@@ -331,6 +351,11 @@ def _field_errors(section: Section, i: int, row: Row, messages: Any,
                 key = f"{section.name}-{i}-{f.name}-{tag}"
                 for m in text if isinstance(text, list) else [text]:
                     out.setdefault(key, []).append(f"{label} ({tag}): {_message(str(m))}")
+            continue
+        if f.kind == "toml":
+            for line in flatten(value if isinstance(value, dict) else {"": value}):
+                out.setdefault(f"{section.name}-{i}-{f.name}", []).append(
+                    f"{label}: {_message(line.lstrip(': '))}")
             continue
         if isinstance(value, dict):  # a list field: {index: [messages]}
             value = [m for ms in value.values() for m in (ms if isinstance(ms, list) else [ms])]

@@ -160,9 +160,10 @@ from server.admin.views import (  # noqa: E402 - the areas register on bp
     labels,
     requests,
     review,
+    structure,
     users,
 )
 
 for _area in (auth, apps, drafts, review, dashboard, consents, requests, keys, users,
-              events, labels, apikeys):
+              events, labels, apikeys, structure):
     bp.register_blueprint(_area.bp)

@@ -27,8 +27,7 @@ from server.admin.forms import DocumentForm, DraftForm, UploadForm, errors_of
 from server.admin.i18n import gettext as _
 from server.admin.models import Draft
 from server.admin.security import now, requires
-from server.admin.structure import SECTIONS, State, apply_op, choices, locales_of, read, state_of
-from server.admin.structure import validate as validate_structure
+from server.admin.structure import SECTIONS, State, choices, locales_of, state_of
 from server.admin.tomltext import dumps
 from server.admin.views import audit, kelisim, page
 from server.errors import (
@@ -287,60 +286,6 @@ def save(draft_id: int) -> Any:
         ctx = _context(s, d, app, errors=errors)
         ctx["form"] = {**ctx["form"], **{key: request.form.get(key) for key in request.form}}
         return page("draft.html", 422, **ctx)
-
-
-def _version_permissions(spec: dict[str, Any], old: dict[str, Any],
-                         new: dict[str, Any]) -> list[str] | None:
-    """A version that lists its permissions keeps listing those still in the app's
-    permissions, and lists those the form added (absent from ``old``), so that a permission
-    added in the form is used and one removed is not named."""
-    listed = spec.get("permissions")
-    if listed is None:
-        return None
-    before = {str(p.get("id")) for p in old.get("permissions") or []}
-    now_ids = [str(p.get("id")) for p in new.get("permissions") or []]
-    return [p for p in listed if p in now_ids] + [
-        p for p in now_ids if p not in listed and p not in before]
-
-
-@bp.post("/drafts/<int:draft_id>/structure")
-@requires("publish")
-def structure(draft_id: int) -> Any:
-    """The structure form: an add/move/remove button shows the rows changed (nothing is
-    stored until Save); Save checks them with the TOML path's schemas and stores the
-    purposes in the draft and vendors, data categories and permissions in its app
-    metadata, or stores nothing and shows every problem next to its field."""
-    k = kelisim()
-    state: State = read(request.form)
-    op = str(request.form.get("op") or "save")
-    errors: dict[str, list[str]] = {}
-    if op == "save":
-        with k.db.session() as s:
-            d, app = _get(s, draft_id)
-            old_meta = d.app_meta or app_toml(app)
-            purposes, meta, errors = validate_structure(state, d.spec, old_meta)
-            if not errors:
-                spec = {**d.spec, "purposes": purposes}
-                if spec.get("permissions") is not None:
-                    spec["permissions"] = _version_permissions(spec, old_meta, meta)
-                try:
-                    _set_meta(d, app, meta)  # raises before it changes anything
-                except PolicySourceError as exc:
-                    errors = {"structure": exc.problems}
-            if not errors:
-                d.spec, d.updated_at = spec, format_time(now())
-                audit(s, "draft.edit_structure", f"{app.id}/draft-{d.id}", {
-                    sec.name: [str(i.get("id")) for i in (
-                        purposes if sec.home == "version" else meta.get(sec.name) or [])]
-                    for sec in SECTIONS})
-                return redirect(url_for("admin.drafts.edit", draft_id=draft_id)
-                                + "#structure", 303)
-    with k.db.session(readonly=True) as s:
-        d, app = _get(s, draft_id)
-        if op != "save":
-            errors = apply_op(state, op, d.spec)
-        return page("draft.html", 422 if errors else 200, **_context(
-            s, d, app, structure=state, structure_errors=errors, unsaved=True))
 
 
 def _size(text: str, limit: int) -> dict[str, int]:
