@@ -268,14 +268,16 @@ def test_app_metadata_changes_are_published_with_the_version(
     draft_id = draft_from_current(publisher)
     summarise(publisher, draft_id)
     form = form_of(publisher, draft_id)
-    # A new vendor used by the notifications purpose: a change that needs major.
+    # A new vendor (in the US) used by the notifications purpose: a change that needs major,
+    # and data now goes to a third party abroad, which the version must say.
     app_toml = form["app_toml"] + ('\n[[vendors]]\nid = "onesignal"\nname = "OneSignal"\n'
                                    'country = "US"\npolicy_url = "https://onesignal.com/privacy"\n')
     purposes = form["purposes_toml"].replace(
         'id = "notifications"\nrequired = false', 'id = "notifications"\nrequired = false',
         1).replace('vendors = []', 'vendors = ["onesignal"]', 2)
     resp = save(publisher, draft_id, label="1.2", significance="minor", app_toml=app_toml,
-                purposes_toml=purposes)
+                purposes_toml=purposes, third_party_transfer="true",
+                cross_border_transfer="true")
     assert resp.status_code == 303, resp.get_data(True)[-3000:]
     page = publisher.get(f"/admin/drafts/{draft_id}").get_data(True)
     assert "new vendor: onesignal" in page and "these changes require major" in page

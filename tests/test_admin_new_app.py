@@ -190,8 +190,9 @@ def test_publish_and_discard_need_their_confirmation(published: Path, client: Fl
          effective=later.strftime("%Y-%m-%dT%H:%M"))
     page = client.get(f"/admin/drafts/{draft_id}").get_data(True)
     when = later.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert (f"Version 1.1 will be published and take effect on {when}; this cannot be "
-            f"undone.") in page
+    # The time in the officer's zone, UTC in the <time> element's datetime.
+    assert (f'Version 1.1 will be published and take effect on <time datetime="{when}"'
+            in page)
     assert f"Draft #{draft_id} will be discarded; this cannot be undone." in page
     resp = post(client, f"/admin/drafts/{draft_id}/publish")
     assert resp.status_code == 422

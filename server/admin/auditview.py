@@ -28,6 +28,9 @@ KEY_NAMES = {
     "skipped": "skipped", "name": "name", "missing_titles_allowed": "published without titles",
     "time_zone": "time zone", "since": "since", "action": "action",
     "record_id": "record", "date_from": "from date", "date_to": "to date",
+    "scopes": "scopes", "new_key_id": "new key", "importer_notes": "importer's notes",
+    "purposes": "purposes", "vendors": "vendors", "data_categories": "data categories",
+    "permissions": "permissions",
 }
 # Values stored as codes the catalogue translates.
 _CODED = {"role", "significance", "kind", "reason", "action"}

@@ -330,6 +330,9 @@ def parse_toml(text: str, what: str, field_key: str = "") -> dict[str, Any]:
     """Raises: PolicySourceError naming the line (and ``field_key``, the form field)."""
     try:
         return tomllib.loads(text)
+    except RecursionError:  # tables nested thousands deep: not a policy
+        raise PolicySourceError([Message(f"{what}: nested too deeply", "toml_invalid_somewhere",
+                                         field=field_key, line="", column="")]) from None
     except tomllib.TOMLDecodeError as exc:
         at = _AT.search(str(exc))
         raise PolicySourceError([Message(

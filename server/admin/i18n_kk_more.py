@@ -256,8 +256,16 @@ KK_MORE: dict[str, str] = {
         "Файлдар",
     "The files are made once every data category and purpose is mapped.":
         "Файлдар барлық деректер санаттары мен мақсаттар сәйкестендірілгенде жасалады.",
-    "Check them in your app's CI with: kelisim labels {app} --check DIR":
-        "Оларды қосымшаның CI-інде тексеріңіз: kelisim labels {app} --check DIR",
+    (
+        "Check them in your app's CI with: kelisim labels {app} "
+        "--python-runtime --check DIR (these files carry CPython's "
+        "required-reason entries; without them, drop --python-runtime)"
+    ):
+        (
+            "Оларды қосымшаның CI-інде тексеріңіз: kelisim labels {app} "
+            "--python-runtime --check DIR (бұл файлдарда CPython үшін "
+            "required-reason жазбалары бар; оларсыз --python-runtime алып тастаңыз)"
+        ),
     "This draft changes your Play Data safety answers:":
         "Бұл жоба Google Play «Деректер қауіпсіздігі» бөліміндегі жауаптарыңызды өзгертеді:",
     "This draft changes your App Store privacy details:":
@@ -325,4 +333,12 @@ KK_MORE: dict[str, str] = {
         "Дүкендерге арналған мақсаттар (TOML: apple, play)",
     "Store labels (TOML: apple, play, linked, tracking, ephemeral)":
         "Дүкендерге арналған белгілер (TOML: apple, play, linked, tracking, ephemeral)",
+    "scopes": "құқықтар",
+    "new key": "жаңа кілт",
+    "importer's notes": "импорт ескертпелері",
+    "purposes": "мақсаттар",
+    "vendors": "жеткізушілер",
+    "data categories": "дерек санаттары",
+    "permissions": "рұқсаттар",
+    "(no label yet)": "(белгі әлі жоқ)",
 }

@@ -86,6 +86,12 @@ PROBLEMS_EN: dict[str, str] = {
     "no_document_in": "there is no document in {tag}",
     "doc_no_title": "no title: start the document with a # heading or fill in its title",
     "unknown_vendor": "unknown vendor {id}; add it to the app details first",
+    "third_party_contradiction": (
+        "not ticked, but purposes share data with {vendors}: "
+        "tick it, or remove those vendors from the purposes"),
+    "cross_border_contradiction": (
+        "not ticked, but {vendors} are outside {country}: "
+        "tick it, or remove those vendors from the purposes"),
     "unknown_category": "unknown data category {id}; add it to the app details first",
     "unknown_permission": "unknown permission {id}; add it to the app details first",
     "summary_missing":

@@ -235,8 +235,16 @@ RU_MORE: dict[str, str] = {
         "Файлы",
     "The files are made once every data category and purpose is mapped.":
         "Файлы создаются, когда сопоставлены все категории данных и цели.",
-    "Check them in your app's CI with: kelisim labels {app} --check DIR":
-        "Проверяйте их в CI приложения: kelisim labels {app} --check DIR",
+    (
+        "Check them in your app's CI with: kelisim labels {app} "
+        "--python-runtime --check DIR (these files carry CPython's "
+        "required-reason entries; without them, drop --python-runtime)"
+    ):
+        (
+            "Проверяйте их в CI приложения: kelisim labels {app} --python-runtime "
+            "--check DIR (в этих файлах есть записи required-reason для CPython; "
+            "без них уберите --python-runtime)"
+        ),
     "This draft changes your Play Data safety answers:":
         "Этот черновик меняет ваши ответы в разделе «Безопасность данных» Google Play:",
     "This draft changes your App Store privacy details:":
@@ -302,4 +310,12 @@ RU_MORE: dict[str, str] = {
         "Цели для магазинов (TOML: apple, play)",
     "Store labels (TOML: apple, play, linked, tracking, ephemeral)":
         "Метки для магазинов (TOML: apple, play, linked, tracking, ephemeral)",
+    "scopes": "права",
+    "new key": "новый ключ",
+    "importer's notes": "заметки импорта",
+    "purposes": "цели",
+    "vendors": "поставщики",
+    "data categories": "категории данных",
+    "permissions": "разрешения",
+    "(no label yet)": "(метки ещё нет)",
 }

@@ -92,8 +92,16 @@ _EN = {
         "Files",
     "The files are made once every data category and purpose is mapped.":
         "The files are made once every data category and purpose is mapped.",
-    "Check them in your app's CI with: kelisim labels {app} --check DIR":
-        "Check them in your app's CI with: kelisim labels {app} --check DIR",
+    (
+        "Check them in your app's CI with: kelisim labels {app} "
+        "--python-runtime --check DIR (these files carry CPython's "
+        "required-reason entries; without them, drop --python-runtime)"
+    ):
+        (
+            "Check them in your app's CI with: kelisim labels {app} "
+            "--python-runtime --check DIR (these files carry CPython's "
+            "required-reason entries; without them, drop --python-runtime)"
+        ),
     "This draft changes your Play Data safety answers:":
         "This draft changes your Play Data safety answers:",
     "This draft changes your App Store privacy details:":

@@ -16,7 +16,7 @@ from server.admin.i18n import gettext as _
 from server.admin.i18n import language
 from server.messages import Message, size_parts
 
-__all__ = ["field_name", "say", "size_text"]
+__all__ = ["field_name", "say", "schema_text", "size_text"]
 
 # marshmallow's sentences (and the schemas' own) -> a catalogue code; named groups fill it.
 _SCHEMA: list[tuple[re.Pattern[str], str]] = [(re.compile(p + r"\Z"), code) for p, code in (
@@ -113,7 +113,8 @@ def size_text(n: int) -> str:
     return f"{shown} ({_('u_bytes', n=_number(f'{n:,}'))})"
 
 
-def _schema_text(text: str) -> str:
+def schema_text(text: str) -> str:
+    """A marshmallow message in the page's language (as written when none matches)."""
     for pattern, code in _SCHEMA:
         m = pattern.match(text)
         if m:
@@ -139,11 +140,11 @@ def say(message: Any, field: str = "") -> str:
     if isinstance(message, Message):
         if message.code == "schema":
             name = field_name(message.field, message.params.get("part", "version"))
-            text = _schema_text(str(message.params.get("message", "")))
+            text = schema_text(str(message.params.get("message", "")))
         else:
             name = field_name(message.field) if message.field else ""
             text = _(message.code, **_params(message.params))
         return f"{name}: {text}" if name else text
     text = str(message)
-    translated = _schema_text(text)
+    translated = schema_text(text)
     return translated if translated != text else _(text)

@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 
 from server.admin.i18n import gettext as _
 from server.admin.i18n import localized
+from server.admin.messages import schema_text
 from server.admin.tomltext import dumps
 from server.policy.schema import AppSchema, VersionSchema
 from server.strict_schema import flatten
@@ -204,7 +205,7 @@ def _item_of(section: Section, row: Row) -> dict[str, Any]:
             if text:
                 try:
                     item[f.name] = tomllib.loads(text)
-                except tomllib.TOMLDecodeError:
+                except (tomllib.TOMLDecodeError, RecursionError):
                     item[f.name] = text  # not a table: the schema names the field
         elif value or not f.optional:
             item[f.name] = list(value)
@@ -354,8 +355,10 @@ def _field_errors(section: Section, i: int, row: Row, messages: Any,
             continue
         if f.kind == "toml":
             for line in flatten(value if isinstance(value, dict) else {"": value}):
+                key, _sep, text = line.rpartition(": ")
+                where_in = f" · {key.lstrip(': ')}" if key.strip(": ") else ""
                 out.setdefault(f"{section.name}-{i}-{f.name}", []).append(
-                    f"{label}: {_message(line.lstrip(': '))}")
+                    f"{label}{where_in}: {schema_text(text)}")
             continue
         if isinstance(value, dict):  # a list field: {index: [messages]}
             value = [m for ms in value.values() for m in (ms if isinstance(ms, list) else [ms])]

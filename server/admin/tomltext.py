@@ -16,7 +16,7 @@ _BARE = re.compile(r"[A-Za-z0-9_-]+\Z")
 
 
 def _key(key: str) -> str:
-    return key if _BARE.match(key) else json.dumps(key, ensure_ascii=False)
+    return key if _BARE.match(key) else _string(key)
 
 
 def _value(value: Any) -> str:
@@ -26,7 +26,7 @@ def _value(value: Any) -> str:
         return str(value)
     if isinstance(value, str):
         # A JSON string is a valid TOML basic string (same escapes).
-        return json.dumps(value, ensure_ascii=False)
+        return _string(value)
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -59,3 +59,9 @@ def dumps(data: dict[str, Any]) -> str:
         else:
             lines.append(f"{_key(key)} = {_value(value)}")
     return "\n".join(lines + tail).strip() + "\n"
+
+
+def _string(text: str) -> str:
+    """A TOML basic string: JSON's escapes, plus DEL, which TOML forbids raw and JSON
+    leaves as it is."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")

@@ -17,10 +17,28 @@ from server.policy.labelsource import version_labels
 __all__ = ["labels"]
 
 
+# No store label file comes near this; a larger one (or /dev/zero) is not read.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+def _read(path: Path) -> bytes:
+    """A label file or template, refused when it is a symlink (a checked folder may come
+    from an untrusted branch: its files must not point elsewhere) or too large."""
+    if path.is_symlink():
+        raise InvalidValue(str(path), "is a symbolic link; label files must be plain files")
+    if not path.is_file():
+        raise InvalidValue(str(path), "is not a plain file")
+    with path.open("rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidValue(str(path), f"is over {MAX_FILE_BYTES} bytes")
+    return data
+
+
 def _template(path: Path | None) -> list[list[str]] | None:
     if path is None:
         return None
-    return read_play_csv(path.read_bytes(), str(path))
+    return read_play_csv(_read(path), str(path))
 
 
 @click.command("labels")
@@ -60,11 +78,11 @@ def labels(app_id: str, number: int | None, out: Path | None, check: Path | None
         raise InvalidValue("--check", f"{check} is not a folder")
     # The CSV is checked answer by answer (rows of a template included), not line by line.
     expected = made.files(python_runtime=python_runtime)
-    found: dict[str, bytes | None] = {name: (check / name).read_bytes()
-                                      if (check / name).exists() else None
-                                      for name in expected}
+    found: dict[str, bytes | None] = {name: _read(check / name)
+                                      if (check / name).exists() or (check / name).is_symlink()
+                                      else None for name in expected}
     for extra in check.glob("labels.*.md"):
-        found.setdefault(extra.name, extra.read_bytes())
+        found.setdefault(extra.name, _read(extra))
     problems = check_files(expected, found, made.labels)
     if problems:
         raise LabelError([f"{check}/{p}" for p in problems]

@@ -253,7 +253,10 @@ def read_play_csv(data: bytes, name: str) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise LabelError([f"{name}: not UTF-8 (byte {exc.start})"]) from None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # a field over the csv module's limit, a NUL
+        raise LabelError([f"{name}: not a CSV file Play Console writes ({exc})"]) from None
     if not rows or tuple(rows[0]) != CSV_HEADER:
         raise LabelError([f"{name}:1: not Play Console's Data safety export: the header must "
                           f"be {','.join(CSV_HEADER)}"])

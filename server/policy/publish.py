@@ -136,6 +136,22 @@ def build_version_body(meta: AppMetadata, version: VersionSource, number: int, s
                                         f"{d!r}; known in app.toml: {sorted(category_ids)}",
                                         "unknown_category", field=f"purposes[{i}].data",
                                         id=d))
+    # The first layer says "shared with <vendors>" and, from these flags, whether data goes
+    # to third parties and abroad: one signed version must not say both.
+    named = sorted({v for p in spec["purposes"] for v in p["vendors"] if v in vendor_ids})
+    if named and spec.get("third_party_transfer") is not True:
+        problems.append(Message(f"{src}: third_party_transfer: false, but purposes share data "
+                                f"with vendors {named}: the notice would say both",
+                                "third_party_contradiction", field="third_party_transfer",
+                                vendors=", ".join(named)))
+    home = str(meta.controller.get("country") or "")
+    abroad = sorted(v["id"] for v in catalog["vendors"]
+                    if v["id"] in named and home and v.get("country") not in (None, "", home))
+    if abroad and spec.get("cross_border_transfer") is not True:
+        problems.append(Message(f"{src}: cross_border_transfer: false, but vendors {abroad} "
+                                f"are outside {home}: the notice would say both",
+                                "cross_border_contradiction", field="cross_border_transfer",
+                                vendors=", ".join(abroad), country=home))
     if spec["permissions"] is None:
         wanted = {p["id"] for p in catalog["permissions"] if set(p["purposes"]) & purpose_ids}
     else:

@@ -206,7 +206,8 @@ class Front:
             "SCRIPT_NAME": "",
             # PEP 3333: the decoded path's bytes as latin-1, as granian's WSGI gives it.
             "PATH_INFO": scope.path.encode("utf-8").decode("latin-1"),
-            "QUERY_STRING": scope.query_string,
+            # The same for the query string: werkzeug reads it back as bytes.
+            "QUERY_STRING": scope.query_string.encode("utf-8").decode("latin-1"),
             "SERVER_NAME": server_host.strip("[]"),
             "SERVER_PORT": server_port,
             "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",

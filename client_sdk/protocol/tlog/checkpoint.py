@@ -92,6 +92,8 @@ class Checkpoint:
 
 def parse_checkpoint(text: str) -> Checkpoint:
     """A checkpoint's note text (without signatures), strictly: FormatError names the line."""
+    if not isinstance(text, str):
+        raise FormatError(f"is {type(text).__name__}, not text", field="checkpoint")
     if not text.endswith("\n"):
         raise FormatError("does not end with a newline", field="checkpoint")
     lines = text[:-1].split("\n")

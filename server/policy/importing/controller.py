@@ -20,7 +20,10 @@ from server.policy.schema import COMPANY_NUMBERS, company_number_problem
 
 __all__ = ["Found", "app_toml_for", "find_controller"]
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# Bounded parts, starting where a word starts: linear on a long run of letters (an
+# unbounded local part rescans the run from every position).
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}"
+                    r"(?:\.[A-Za-z0-9-]{1,63}){1,8}")
 # A registration number after its name in the five languages (BIN/БИН/БСН in Kazakhstan,
 # STIR/СТИР/TIN in Uzbekistan, INN/ИНН/СТН in Kyrgyzstan).
 _NUMBER = re.compile(r"\b(?:BIN|БИН|БСН|STIR|СТИР|TIN|INN|ИНН|СТН|ЖСН)\b\W{0,4}"
