@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -148,6 +149,7 @@ def test_a_new_officer_goes_from_nothing_to_a_scheduled_verified_version(
         assert sorted(re.findall(r'/doc/([\w-]+)">\1</a> ·', page.content())) == ["kk", "ru"]
         # What the draft needs: its label, the purposes (the TOML field), the flags.
         page.fill("input[name=label]", "1.0")
+        page.click("#toml summary")  # "Edit as TOML", folded under the Version form
         page.fill("textarea[name=purposes_toml]", PURPOSES)
         page.check("input[name=third_party_transfer]")
         submit("text=Save draft")
@@ -190,14 +192,18 @@ def test_a_new_officer_goes_from_nothing_to_a_scheduled_verified_version(
             page.fill("input[name=summary]", summary)
             submit("form.form-grid button[type=submit]")
         assert "Ready to publish as major" in text("#verdict")
+        # Said in the officer's zone (a KZ controller: Asia/Almaty), UTC in the element.
         when = later.strftime("%Y-%m-%dT%H:%M:%SZ")
+        local = later.astimezone(ZoneInfo("Asia/Almaty")).strftime("%Y-%m-%d %H:%M")
         assert text("form[action$='/publish'] label.confirm") == (
-            f"Version 2.0 will be published and take effect on {when}; this cannot be "
+            f"Version 2.0 will be published and take effect on {local}; this cannot be "
             f"undone.")
+        assert page.get_attribute("form[action$='/publish'] label.confirm time",
+                                  "datetime") == when
         shot("draft-schedule-en")
         page.check("form[action$='/publish'] input[name=confirm]")
         submit("text=Schedule")
-        assert text("#published") == f"Version 2.0 is scheduled: it takes effect {when}."
+        assert text("#published") == f"Version 2.0 is scheduled: it takes effect {local}."
         shot("scheduled-en")
 
         # Verify: the app now knows 2.0 is coming; the record's receipt and chain check out.
