@@ -190,7 +190,9 @@ class PolicySourceError(PolicyError):
 
     def __init__(self, problems: Sequence[str],
                  fields: dict[str, list[str]] | None = None) -> None:
-        super().__init__("\n".join(problems), problems=list(problems), fields=fields or {})
+        # ``fields`` in the details only when the data was checked field by field.
+        super().__init__("\n".join(problems), problems=list(problems),
+                         **({"fields": dict(fields)} if fields else {}))
         self.problems = list(problems)
         self.fields = dict(fields or {})
 

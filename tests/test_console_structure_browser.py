@@ -57,7 +57,7 @@ def test_structure_form_in_the_browser(tmp_path: Path) -> None:
         page.fill("input[name=confirm]", NEW_PASSWORD)
         submit("form button[type=submit]")
         page.goto(f"{base}/admin/apps/{APP}")
-        submit("text=New draft from the current version")
+        submit("text=New draft from this version")
         assert re.search(r"/admin/drafts/\d+$", page.url)
         draft_url = page.url
         assert ids("purposes") == ["delivery", "notifications", "analytics"]

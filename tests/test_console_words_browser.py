@@ -69,6 +69,7 @@ def test_a_draft_page_with_errors_in_three_languages(server: dict[str, Any]) -> 
         page.fill("input[name=label]", "3.0")
         page.select_option("select[name=significance]", "minor")
         page.check("input[name=cross_border_transfer]")
+        page.click("#toml summary")  # "Edit as TOML", folded under the Version form
         purposes = page.input_value("textarea[name=purposes_toml]")
         page.fill("textarea[name=purposes_toml]", purposes + RATINGS)
         submit(save)

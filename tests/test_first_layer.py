@@ -13,7 +13,7 @@ import pytest
 
 from builders import DEMO
 from client_sdk.decision import Kind
-from client_sdk.protocol.model import Controller, HistoryEntry, Manifest, Version
+from client_sdk.protocol.model import SPEC_VERSIONS, Controller, HistoryEntry, Manifest, Version
 from client_sdk.ui.layout import KINDS, as_seen_by, buttons, first_layer, notice
 from client_sdk.ui.strings import STRINGS
 from client_sdk.ui.texts import Words
@@ -50,7 +50,8 @@ def signed() -> Manifest:
     return Manifest(app=meta.id, seq=1, issued=NOW, expires=NOW + timedelta(days=7),
                     controller=Controller(c["name"], c["bin"], c["country"], c["email"],
                                           c["address"]),
-                    current=Version.from_payload(json.loads(json.dumps(body)), "current"),
+                    current=Version.from_payload(json.loads(json.dumps(body)), "current",
+                                                  max(SPEC_VERSIONS)),
                     upcoming=None, history=())
 
 

@@ -103,9 +103,9 @@ def test_each_version_is_parsed_once_per_process_and_the_cache_is_bounded(
     parsed: list[int] = []
     real = record_checks.Version.from_payload
 
-    def counting(data: Any, path: str) -> Any:
+    def counting(data: Any, path: str, spec: int = 1) -> Any:
         parsed.append(data["version"])
-        return real(data, path)
+        return real(data, path, spec)
 
     monkeypatch.setattr(record_checks.Version, "from_payload", counting)
     monkeypatch.setattr(record_checks, "_cache", OrderedDict())

@@ -22,5 +22,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("admin_users") as batch:
-        batch.drop_column("time_zone")
+    # Not a batch (on SQLite a batch copies the table, and dropping the old copy breaks the
+    # foreign keys of the sessions and password history that point at admin_users):
+    # SQLite (3.35 and later) and PostgreSQL both drop a column in place.
+    op.execute("ALTER TABLE admin_users DROP COLUMN time_zone")
