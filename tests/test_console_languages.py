@@ -6,6 +6,7 @@ refuses, a form with errors and a failed sign-in."""
 
 from __future__ import annotations
 
+import functools
 import http.cookiejar
 import re
 import urllib.error
@@ -81,8 +82,10 @@ def visible(html: str) -> tuple[str, list[str]]:
     return parser.lang, parser.texts
 
 
+@functools.cache
 def _pattern(text: str) -> re.Pattern[str]:
-    """A catalogue text as a whole-phrase pattern; ``{name}`` stands for any value."""
+    """A catalogue text as a whole-phrase pattern; ``{name}`` stands for any value (cached:
+    the catalogues hold more patterns than the re module's own cache)."""
     parts = re.split(r"\{[a-z_]*\}", text)
     body = ".+?".join(re.escape(p) for p in parts)
     return re.compile(rf"(?<![\w]){body}(?![\w])")
@@ -101,14 +104,22 @@ def untranslated(lang: str, texts: list[str]) -> list[tuple[str, str]]:
     found = []
     for text in texts:
         for t in keep:
-            text = _pattern(t).sub(" ", text)
+            if _literal(t) in text:  # the regex only where its longest fixed part is
+                text = _pattern(t).sub(" ", text)
         for key in KEYS:
             english = ENGLISH.get(key, key)
             if TEXTS[lang].get(key) == english:
                 continue  # the same in both languages (none today; a brand name would be)
-            if _pattern(english).search(text):
+            if _literal(english) in text and _pattern(english).search(text):
                 found.append((english, text))
     return found
+
+
+@functools.cache
+def _literal(text: str) -> str:
+    """The longest part of a catalogue text that is not a ``{name}``: any text the pattern
+    matches contains it."""
+    return max(re.split(r"\{[a-z_]*\}", text), key=len)
 
 
 class Browser:
