@@ -119,15 +119,21 @@ def test_console_owner_manages_keys_shown_once(client: FlaskClient, published: P
     # Shown once: the list shows the prefix only.
     listed = client.get(page).get_data(True)
     assert key not in listed and f"kls_live_{key_id}" in listed and "requests:write" in listed
-    resp = post(client, f"{page}/{key_id}/rotate")
+    # Rotate and revoke cannot be undone: refused, nothing changed, without their box.
+    for action in ("rotate", "revoke"):
+        resp = post(client, f"{page}/{key_id}/{action}")
+        assert resp.status_code == 422 and 'data-field="confirm"' in resp.get_data(True)
+    assert [r.revoked_at for r in _rows(kelisim)] == [None]
+    yes = {"confirm": "yes"}
+    resp = post(client, f"{page}/{key_id}/rotate", yes)
     new = [m.group(0) for m in KEY.finditer(resp.get_data(True))]
     assert resp.status_code == 200 and len(new) == 1 and new[0] != key
     new_id = KEY.fullmatch(new[0]).group(1)  # type: ignore[union-attr]
-    assert post(client, f"{page}/{key_id}/rotate").status_code == 409
-    resp = post(client, f"{page}/{new_id}/revoke")
+    assert post(client, f"{page}/{key_id}/rotate", yes).status_code == 409
+    resp = post(client, f"{page}/{new_id}/revoke", yes)
     assert resp.status_code == 303
-    assert post(client, f"{page}/{new_id}/revoke").status_code == 409
-    assert post(client, f"{page}/000000000000/revoke").status_code == 404
+    assert post(client, f"{page}/{new_id}/revoke", yes).status_code == 409
+    assert post(client, f"{page}/000000000000/revoke", yes).status_code == 404
     assert client.get("/admin/apps/nosuch/api-keys").status_code == 404
     rows = _rows(kelisim)
     assert [(r.key_id, r.replaced_by, r.revoked_at is not None) for r in rows] == [

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from console_page import chromium
 
 from client_sdk import ConsentClient
 from livesrv import demo_server
@@ -19,7 +20,6 @@ APP = "jana-courier"
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "test-artifacts" / "console"
 DEMO_V2 = REPO / "demo_app" / "policy" / "jana-courier" / "2.0"
-CHROMIUM = "/usr/bin/chromium"
 NEW_PASSWORD = "console test password 1"
 
 
@@ -51,9 +51,6 @@ def server(tmp_path: Path) -> Any:
 
 
 def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
-    sync = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (scripts/system-deps.sh)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = server["url"]
     expected = sdk_clients(base, server["root"], tmp_path)
@@ -61,11 +58,7 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
     upload.write_text((DEMO_V2 / "en.md").read_text("utf-8") +
                       "\n## Publication\n\nCourier ratings are shown publicly on the map.\n",
                       "utf-8")
-    with sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with chromium() as page:
 
         def shot(name: str) -> None:
             page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -232,7 +225,6 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
             shot(f"record-evidence-{lang}")
             page.goto(f"{base}/admin/audit")
             shot(f"audit-{lang}")
-        browser.close()
     # The app sees the version the console published.
     c = ConsentClient(base, APP, server["root"], tmp_path / "app0")
     assert c.refresh().ok

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import console_page
 import pytest
 from click.testing import CliRunner
+from console_page import chromium, first_sign_in
 from flask.cli import ScriptInfo
 
 from builders import RATE_LIMITS_OFF, server_env
@@ -29,7 +31,6 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "test-artifacts" / "console"
 POLICY = REPO / "tests" / "data" / "policies" / "dala-taxi.kk-ru.txt"
-CHROMIUM = "/usr/bin/chromium"
 APP = "kz.dala_taxi"
 OWNER = "dana@dala-taxi.example"
 PASSWORD = "a fresh owner passphrase"
@@ -84,36 +85,21 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 def test_a_new_officer_goes_from_nothing_to_a_scheduled_verified_version(
         fresh: dict[str, Any]) -> None:
-    sync = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (scripts/system-deps.sh)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = fresh["url"]
-    with sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with chromium() as page:
 
         def shot(name: str) -> None:
             page.screenshot(path=str(SHOTS / f"new-app-{name}.png"), full_page=True)
 
         def submit(selector: str) -> None:
-            with page.expect_navigation():
-                page.click(selector)
+            console_page.submit(page, selector)
 
         def text(selector: str) -> str:
             return " ".join((page.text_content(selector) or "").split())
 
         # Sign in with the one-time password and choose a new one.
-        page.goto(f"{base}/admin/")
-        page.fill("input[name=email]", OWNER)
-        page.fill("input[name=password]", fresh["password"])
-        submit("button[type=submit]")
-        page.fill("input[name=current]", fresh["password"])
-        page.fill("input[name=new]", PASSWORD)
-        page.fill("input[name=confirm]", PASSWORD)
-        submit("form button[type=submit]")
+        first_sign_in(page, base, OWNER, fresh["password"], PASSWORD)
         assert page.url.endswith("/admin/")
         shot("apps-empty-en")
 
@@ -231,4 +217,3 @@ def test_a_new_officer_goes_from_nothing_to_a_scheduled_verified_version(
         audit = text("#events")
         for action in ("app.create", "app.settings", "draft.create", "version.publish"):
             assert action in audit, action
-        browser.close()

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import console_page
 import pytest
+from console_page import chromium, first_sign_in
 
 from livesrv import demo_server
 
@@ -17,25 +19,16 @@ pytestmark = pytest.mark.slow
 APP = "jana-courier"
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "test-artifacts" / "console"
-CHROMIUM = "/usr/bin/chromium"
 NEW_PASSWORD = "structure test password 1"
 
 
 def test_structure_form_in_the_browser(tmp_path: Path) -> None:
-    sync = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (scripts/system-deps.sh)")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with demo_server(tmp_path) as server, sync.sync_playwright() as p:
+    with demo_server(tmp_path) as server, chromium() as page:
         base = server["url"]
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
 
         def submit(selector: str) -> None:
-            with page.expect_navigation():
-                page.click(selector)
+            console_page.submit(page, selector)
 
         def op(value: str) -> None:
             submit(f'#structure button[name=op][value="{value}"]:not(.implicit)')
@@ -48,14 +41,7 @@ def test_structure_form_in_the_browser(tmp_path: Path) -> None:
             page.set_viewport_size({"width": width, "height": 900})
             page.locator("#structure").screenshot(path=str(SHOTS / f"{name}.png"))
 
-        page.goto(f"{base}/admin/login")
-        page.fill("input[name=email]", "owner@localhost")
-        page.fill("input[name=password]", server["password"])
-        submit("button[type=submit]")
-        page.fill("input[name=current]", server["password"])
-        page.fill("input[name=new]", NEW_PASSWORD)
-        page.fill("input[name=confirm]", NEW_PASSWORD)
-        submit("form button[type=submit]")
+        first_sign_in(page, base, "owner@localhost", server["password"], NEW_PASSWORD)
         page.goto(f"{base}/admin/apps/{APP}")
         submit("text=New draft from this version")
         assert re.search(r"/admin/drafts/\d+$", page.url)
@@ -127,4 +113,3 @@ def test_structure_form_in_the_browser(tmp_path: Path) -> None:
             shot(f"structure-{lang}-800", 800)
             page.goto(draft_url)
             assert page.input_value("input[name=vendors-0-country]") == "US"  # not stored
-        browser.close()

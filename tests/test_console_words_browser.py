@@ -8,7 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import console_page
 import pytest
+from console_page import chromium, first_sign_in
 from test_console_words import english_in
 
 from livesrv import demo_server
@@ -18,7 +20,6 @@ pytestmark = pytest.mark.slow
 APP = "jana-courier"
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "test-artifacts" / "console"
-CHROMIUM = "/usr/bin/chromium"
 NEW_PASSWORD = "console words password 1"
 RATINGS = ('\n[[purposes]]\nid = "ratings"\nrequired = false\ndata = []\nvendors = []\n'
            'title = { kk = "Бағалар", ru = "Оценки", en = "Ratings" }\n'
@@ -32,29 +33,14 @@ def server(tmp_path: Path) -> Any:
 
 
 def test_a_draft_page_with_errors_in_three_languages(server: dict[str, Any]) -> None:
-    sync = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (scripts/system-deps.sh)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = server["url"]
-    with sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with chromium() as page:
 
         def submit(selector: str) -> None:
-            with page.expect_navigation():
-                page.click(selector)
+            console_page.submit(page, selector)
 
-        page.goto(f"{base}/admin/login")
-        page.fill("input[name=email]", "owner@localhost")
-        page.fill("input[name=password]", server["password"])
-        submit("button[type=submit]")
-        page.fill("input[name=current]", server["password"])
-        page.fill("input[name=new]", NEW_PASSWORD)
-        page.fill("input[name=confirm]", NEW_PASSWORD)
-        submit("form button[type=submit]")
+        first_sign_in(page, base, "owner@localhost", server["password"], NEW_PASSWORD)
         # A new draft from the current version (the form's POST, with the page's token).
         page.goto(f"{base}/admin/apps/{APP}")
         token = page.get_attribute("input[name=csrf_token]", "value")
@@ -105,4 +91,3 @@ def test_a_draft_page_with_errors_in_three_languages(server: dict[str, Any]) -> 
         }""")
         assert len(gaps) >= 3 and max(gaps) < 1, gaps
         page.screenshot(path=str(SHOTS / "diff-single-spaced.png"), full_page=True)
-        browser.close()

@@ -296,10 +296,10 @@ KK_MORE: dict[str, str] = {
     "New API key":
         "Жаңа API кілті",
     ("The app's backend asks the operator API for consent and data-subject "
-     "requests with one of these keys (docs/operator-api.md)."):
+     "requests with one of these keys (the administrator's guide, \"Operator API\")."):
         ("Қосымшаның бэкенді оператор API-інен келісімдер мен дербес деректер "
          "субъектілерінің сұрауларын осы кілттердің бірімен сұрайды "
-         "(docs/operator-api.md)."),
+         "(әкімші нұсқаулығы, «Operator API» бөлімі)."),
     "New key {id}:":
         "Жаңа кілт {id}:",
     ("shown once: keep it in the backend's secret store. Only its hash is kept "

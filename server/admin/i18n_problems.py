@@ -153,4 +153,7 @@ PROBLEMS_EN: dict[str, str] = {
     "published_other":
         "version {number} ({label}) of {app} was just published by {actor} at {at}; check the "
         "draft against it and publish again",
+    "confirm_key_change": (
+        "Tick the box beside the button: the old key "
+        "is refused at once and this cannot be undone."),
 }

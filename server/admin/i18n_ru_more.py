@@ -274,9 +274,10 @@ RU_MORE: dict[str, str] = {
     "New API key":
         "Новый API-ключ",
     ("The app's backend asks the operator API for consent and data-subject "
-     "requests with one of these keys (docs/operator-api.md)."):
+     "requests with one of these keys (the administrator's guide, \"Operator API\")."):
         ("Бэкенд приложения запрашивает у API оператора согласия и запросы "
-         "субъектов данных с одним из этих ключей (docs/operator-api.md)."),
+         "субъектов данных с одним из этих ключей (руководство администратора, "
+         "раздел «Operator API»)."),
     "New key {id}:":
         "Новый ключ {id}:",
     ("shown once: keep it in the backend's secret store. Only its hash is kept "

@@ -68,9 +68,19 @@ def create(app_id: str) -> Any:
     return _page(app_id, 201, new_key=(key_id, key))
 
 
+def _unconfirmed(app_id: str) -> Any | None:
+    """Rotate and revoke cannot be undone (the old key is refused at once): the form's box
+    must be ticked; the page again with the reason, and nothing changed, when it is not."""
+    if request.form.get("confirm") == "yes":
+        return None
+    return _page(app_id, 422, errors={"confirm": ["confirm_key_change"]})
+
+
 @bp.post("/apps/<app_id>/api-keys/<key_id>/rotate")
 @requires("owner")
 def rotate(app_id: str, key_id: str) -> Any:
+    if (refused := _unconfirmed(app_id)) is not None:
+        return refused
     try:
         with kelisim().db.session() as s:
             row, key = rotate_key(s, app_id, key_id, g.admin_user.email, now())
@@ -85,6 +95,8 @@ def rotate(app_id: str, key_id: str) -> Any:
 @bp.post("/apps/<app_id>/api-keys/<key_id>/revoke")
 @requires("owner")
 def revoke(app_id: str, key_id: str) -> Any:
+    if (refused := _unconfirmed(app_id)) is not None:
+        return refused
     try:
         with kelisim().db.session() as s:
             revoke_key(s, app_id, key_id, g.admin_user.email, now())
