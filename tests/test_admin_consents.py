@@ -150,8 +150,11 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(
     text = text.replace(f'name = "{vendor.group(1)}"', 'name = "@SUM(1+1)"', 1)
     app_toml.write_text(text)
     version_toml = demo_dir / "1.0" / "version.toml"
+    # Firebase (US) now receives data: the version must say so (publishing checks it).
     version_toml.write_text(version_toml.read_text().replace(
-        "vendors = []", 'vendors = ["firebase"]', 1))
+        "vendors = []", 'vendors = ["firebase"]', 1)
+        .replace("third_party_transfer = false", "third_party_transfer = true")
+        .replace("cross_border_transfer = false", "cross_border_transfer = true"))
     cli("keys", "init")
     cli("apps", "create", str(demo_dir))
     cli("publish", str(demo_dir / "1.0"))

@@ -296,7 +296,7 @@ KK_MORE: dict[str, str] = {
     "New API key":
         "Жаңа API кілті",
     ("The app's backend asks the operator API for consent and data-subject "
-     "requests with one of these keys (the administrator's guide, \"Operator API\")."):
+     "requests with one of these keys (the administrator's guide, section Operator API)."):
         ("Қосымшаның бэкенді оператор API-інен келісімдер мен дербес деректер "
          "субъектілерінің сұрауларын осы кілттердің бірімен сұрайды "
          "(әкімші нұсқаулығы, «Operator API» бөлімі)."),

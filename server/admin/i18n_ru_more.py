@@ -274,7 +274,7 @@ RU_MORE: dict[str, str] = {
     "New API key":
         "Новый API-ключ",
     ("The app's backend asks the operator API for consent and data-subject "
-     "requests with one of these keys (the administrator's guide, \"Operator API\")."):
+     "requests with one of these keys (the administrator's guide, section Operator API)."):
         ("Бэкенд приложения запрашивает у API оператора согласия и запросы "
          "субъектов данных с одним из этих ключей (руководство администратора, "
          "раздел «Operator API»)."),
