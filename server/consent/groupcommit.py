@@ -150,7 +150,9 @@ class GroupCommit:
                 self._busy = True
                 job.lead = True
         while not job.lead:
-            if not job.wake.wait(max(0.0, deadline - time.monotonic())):
+            # None, not inf: Event.wait(inf) raises OverflowError (time_t) instead of waiting.
+            left = None if deadline == float("inf") else max(0.0, deadline - time.monotonic())
+            if not job.wake.wait(left):
                 with self._lock:
                     # Still queued (no group took it, no lead handed to it): give up.
                     if not job.lead and not job.done and job in self._queue:
