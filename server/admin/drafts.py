@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from client_sdk.protocol.model import LOCALES
 from client_sdk.protocol.timeutil import format_time
 from server.admin.i18n import gettext as _
+from server.admin.i18n import language
 from server.admin.messages import say
 from server.errors import GuardError, MissingTitlesError, PolicySourceError
 from server.messages import Message
@@ -200,7 +201,8 @@ def label_changes(s: Session, app_id: str, draft_id: int, spec: dict[str, Any],
                                   summaries_required=False)
     except PolicySourceError:
         return {}
-    before, after = label_lines(labels_of(latest.body)), label_lines(labels_of(body))
+    lang = language()  # the console's: the guard compares the English lines
+    before, after = label_lines(labels_of(latest.body), lang), label_lines(labels_of(body), lang)
     out: dict[str, list[tuple[str, str]]] = {}
     for sign, lines, other in (("-", before, after), ("+", after, before)):
         for line in lines:

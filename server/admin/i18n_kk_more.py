@@ -246,9 +246,9 @@ KK_MORE: dict[str, str] = {
     "store labels":
         "дүкен белгілері",
     ("What the App Store and Google Play pages say about this version, made from its signed "
-     "policy. Data types and purposes are named as the stores' forms name them."):
+     "policy. Data types are named in English, as the stores' forms name them."):
         ("App Store және Google Play беттері осы нұсқа туралы не айтады, оның қол қойылған "
-         "саясатынан жасалған. Деректер түрлері мен мақсаттар дүкендердің формаларындағыдай "
+         "саясатынан жасалған. Деректер түрлері дүкендердің формаларындағыдай ағылшынша "
          "аталған."),
     "Not mapped yet":
         "Әлі сәйкестендірілмеген",

@@ -226,9 +226,9 @@ RU_MORE: dict[str, str] = {
     "store labels":
         "метки магазинов",
     ("What the App Store and Google Play pages say about this version, made from its signed "
-     "policy. Data types and purposes are named as the stores' forms name them."):
+     "policy. Data types are named in English, as the stores' forms name them."):
         ("Что страницы App Store и Google Play говорят об этой версии, по её подписанной "
-         "политике. Типы данных и цели названы так, как их называют формы магазинов."),
+         "политике. Типы данных названы по-английски, как их называют формы магазинов."),
     "Not mapped yet":
         "Ещё не сопоставлено",
     "Files":

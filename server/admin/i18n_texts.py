@@ -83,9 +83,9 @@ _EN = {
     "store labels":
         "store labels",
     ("What the App Store and Google Play pages say about this version, made from its signed "
-     "policy. Data types and purposes are named as the stores' forms name them."):
+     "policy. Data types are named in English, as the stores' forms name them."):
         ("What the App Store and Google Play pages say about this version, made from its signed "
-         "policy. Data types and purposes are named as the stores' forms name them."),
+         "policy. Data types are named in English, as the stores' forms name them."),
     "Not mapped yet":
         "Not mapped yet",
     "Files":

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.errors import LabelError
+from server.policy.labelwords import MD_WORDS
 from server.policy.storelabels import (
     APPLE_DATA_TYPES,
     APPLE_PURPOSES,
@@ -289,29 +290,8 @@ def _csv(labels: StoreLabels, template: list[list[str]] | None) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-# labels.<locale>.md's own words; the stores' names of types and purposes stay in English,
-# as the stores' forms show them.
-_MD: dict[str, tuple[str, str, str, str]] = {
-    "en": ("Store labels", "What the store pages will say about this version. Data types and "
-           "purposes are named as the stores' forms name them.", "Data categories",
-           "not mapped"),
-    "ru": ("Метки магазинов", "Что страницы магазинов скажут об этой версии. Типы данных и "
-           "цели названы так, как их называют формы магазинов.", "Категории данных",
-           "не сопоставлено"),
-    "kk": ("Дүкен белгілері", "Дүкен беттері осы нұсқа туралы не айтады. Деректер түрлері мен "
-           "мақсаттар дүкендердің формаларындағыдай аталған.", "Деректер санаттары",
-           "сәйкестендірілмеген"),
-    "uz": ("Do‘kon belgilari", "Do‘kon sahifalari bu versiya haqida nima deydi. Maʼlumot "
-           "turlari va maqsadlar do‘konlar shakllaridagi kabi nomlangan.",
-           "Maʼlumot toifalari", "moslashtirilmagan"),
-    "ky": ("Дүкөн белгилери", "Дүкөн барактары бул версия тууралуу эмне дейт. Маалымат "
-           "түрлөрү жана максаттар дүкөндөрдүн формаларындагыдай аталган.",
-           "Маалымат категориялары", "дал келтирилген эмес"),
-}
-
-
 def _md(version: Mapping[str, Any], labels: StoreLabels, source: Source, tag: str) -> bytes:
-    title, intro, categories, unmapped = _MD.get(tag.split("-")[0], _MD["en"])
+    title, intro, categories, unmapped = MD_WORDS.get(tag.split("-")[0], MD_WORDS["en"])
     lines = [f"# {title}: {source.app_name}", "", source.line, "", intro, "",
              f"## {categories}", ""]
     for cat in version.get("data_categories", []):
@@ -323,7 +303,7 @@ def _md(version: Mapping[str, Any], labels: StoreLabels, source: Source, tag: st
         lines.append(f"- {name} ({cat['id']}): App Store: {apple}; Google Play: {play}")
     for store_name, prefix in (("App Store", "Apple: "), ("Google Play", "Play: ")):
         lines += ["", f"## {store_name}", ""]
-        lines += [f"- {line.removeprefix(prefix)}" for line in label_lines(labels)
+        lines += [f"- {line.removeprefix(prefix)}" for line in label_lines(labels, tag)
                   if line.startswith(prefix)]
     return ("\n".join(lines) + "\n").encode("utf-8")
 

@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from server.policy.labelwords import words
+
 __all__ = [
     "APPLE_DATA_TYPES",
     "APPLE_PURPOSES",
@@ -333,33 +335,42 @@ def play_name(t: str) -> str:
     return PLAY_DATA_TYPES[t][1] if t in PLAY_DATA_TYPES else t
 
 
-def label_lines(labels: StoreLabels | None) -> list[str]:
-    """One line per thing a store page says, in English with the stores' names: the lines
-    the guard compares between versions and the console lists."""
+def _purpose_name(p: str) -> str:
+    """A purpose's name as its store prints it (English)."""
+    return APPLE_PURPOSES[p][1] if p in APPLE_PURPOSES else PLAY_PURPOSES.get(p, p)
+
+
+def label_lines(labels: StoreLabels | None, language: str = "en") -> list[str]:
+    """One line per thing a store page says: the lines the guard compares between versions
+    (in English), the console lists and ``labels.<locale>.md`` lists (in ``language``,
+    :mod:`.labelwords`). The stores' names of data types stay as the stores print them;
+    each line starts with ``Apple: `` or ``Play: ``."""
     if labels is None:
         return []
+    w = words(language)
+
+    def names(ids: tuple[str, ...]) -> str:
+        return ", ".join(w.get(p) or _purpose_name(p) for p in ids) or "-"
+
     out: list[str] = []
     for a in labels.apple:
-        purposes = ", ".join(APPLE_PURPOSES[p][1] if p in APPLE_PURPOSES else p
-                             for p in a.purposes)
-        out.append(f"Apple: {apple_name(a.type)}: "
-                   f"{'linked to the user' if a.linked else 'not linked to the user'}"
-                   f"{', used for tracking' if a.tracking else ''}; for {purposes or '-'}")
-    out.append(f"Apple: tracking: {'yes' if labels.tracking else 'no'}")
+        tracking = f", {w['used_for_tracking']}" if a.tracking else ""
+        out.append(f"Apple: {apple_name(a.type)}: {w['linked' if a.linked else 'not_linked']}"
+                   f"{tracking}; {w['for'].format(purposes=names(a.purposes))}")
+    out.append(f"Apple: {w['tracking']}: {w['yes' if labels.tracking else 'no']}")
     if labels.tracking_domains:
-        out.append(f"Apple: tracking domains: {', '.join(labels.tracking_domains)}")
+        out.append(f"Apple: {w['tracking_domains']}: {', '.join(labels.tracking_domains)}")
     for e in labels.play:
-        how = "collected and shared" if e.shared else "collected"
-        flags = [how, "optional" if e.optional else "required"]
+        flags = [w["collected_shared" if e.shared else "collected"],
+                 w["optional" if e.optional else "required"]]
         if e.ephemeral:
-            flags.append("processed ephemerally")
-        line = (f"Play: {play_name(e.type)}: {', '.join(flags)}; collected for "
-                f"{', '.join(PLAY_PURPOSES.get(p, p) for p in e.collected_for) or '-'}")
+            flags.append(w["ephemeral"])
+        line = (f"Play: {play_name(e.type)}: {', '.join(flags)}; "
+                f"{w['collected_for'].format(purposes=names(e.collected_for))}")
         if e.shared:
-            line += (f"; shared for "
-                     f"{', '.join(PLAY_PURPOSES.get(p, p) for p in e.shared_for) or '-'}")
+            line += f"; {w['shared_for'].format(purposes=names(e.shared_for))}"
         out.append(line)
-    out.append(f"Play: data encrypted in transit: {'yes' if labels.encrypted_in_transit else 'no'}")
-    out.append(f"Play: account deletion link: {labels.account_deletion_url or '-'}")
-    out.append(f"Play: data deletion link: {labels.data_deletion_url or '-'}")
+    out.append(f"Play: {w['encrypted']}: {w['yes' if labels.encrypted_in_transit else 'no']}")
+    out.append(f"Play: {w['account_deletion']}: {labels.account_deletion_url or '-'}")
+    out.append(f"Play: {w['data_deletion']}: {labels.data_deletion_url or '-'}")
     return out

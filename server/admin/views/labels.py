@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort
 
+from server.admin.i18n import language
 from server.admin.security import now, requires
 from server.admin.views import kelisim, page
 from server.errors import LabelError
@@ -46,7 +47,7 @@ def show(app_id: str, number: int) -> Any:
             files = sorted(made.files(python_runtime=True))
         except LabelError as exc:
             problems = exc.problems
-    lines = label_lines(made.labels) if made is not None else []
+    lines = label_lines(made.labels, language()) if made is not None else []
     return page("labels.html", app=app, version=version, made=made, problems=problems,
                 apple=[x.removeprefix("Apple: ") for x in lines if x.startswith("Apple: ")],
                 play=[x.removeprefix("Play: ") for x in lines if x.startswith("Play: ")],
