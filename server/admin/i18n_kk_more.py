@@ -341,4 +341,19 @@ KK_MORE: dict[str, str] = {
     "data categories": "дерек санаттары",
     "permissions": "рұқсаттар",
     "(no label yet)": "(белгі әлі жоқ)",
+    "The app in the stores":
+        "Дүкендердегі қолданба",
+    ("What Google Play's Data safety form asks of the whole app. Empty URLs are left out "
+     "of the labels; tracking domains are edited as TOML (app details)."):
+        ("Google Play-дің «Деректер қауіпсіздігі» формасы бүкіл қолданба туралы сұрайтын "
+         "мәліметтер. Бос мекенжайлар белгілерге кірмейді; қадағалау домендері TOML-да "
+         "(қолданба деректері) өңделеді."),
+    "All user data the app collects is encrypted in transit":
+        "Қолданба жинайтын пайдаланушылардың барлық деректері берілу кезінде шифрланады",
+    "Account deletion URL (https)":
+        "Тіркелгіні жою бетінің мекенжайы (https)",
+    "Data deletion URL (https)":
+        "Деректерді жою бетінің мекенжайы (https)",
+    "Your own name for it (e.g. camera), not Android's permission string":
+        "Өзіңіз берген атау (мысалы, camera), Android рұқсатының жолы емес",
 }

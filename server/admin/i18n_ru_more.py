@@ -319,4 +319,19 @@ RU_MORE: dict[str, str] = {
     "data categories": "категории данных",
     "permissions": "разрешения",
     "(no label yet)": "(метки ещё нет)",
+    "The app in the stores":
+        "Приложение в магазинах",
+    ("What Google Play's Data safety form asks of the whole app. Empty URLs are left out "
+     "of the labels; tracking domains are edited as TOML (app details)."):
+        ("То, что форма Google Play «Безопасность данных» спрашивает о приложении в целом. "
+         "Пустые адреса в метки не попадают; домены отслеживания правятся в TOML (данные "
+         "приложения)."),
+    "All user data the app collects is encrypted in transit":
+        "Все данные пользователей, которые собирает приложение, шифруются при передаче",
+    "Account deletion URL (https)":
+        "Адрес страницы удаления аккаунта (https)",
+    "Data deletion URL (https)":
+        "Адрес страницы удаления данных (https)",
+    "Your own name for it (e.g. camera), not Android's permission string":
+        "Ваше собственное название (например, camera), а не строка разрешения Android",
 }

@@ -53,6 +53,7 @@ class Field:
     options: tuple[str, ...] = ()
     long: bool = False
     optional: bool = False
+    hint: str = ""  # a catalogue text shown under the field
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ SECTIONS: tuple[Section, ...] = (
                       "ephemeral)", long=True, optional=True),
             )),
     Section("permissions", "Permissions", "Permission {n}", "Add a permission", "app", (
-        Field("id", "text", "Id"),
+        Field("id", "text", "Id", hint="Your own name for it (e.g. camera), not Android's "
+              "permission string"),
         Field("rationale", "locale_text", "Rationale", long=True),
         Field("purposes", "refs", "Purposes", ref="purposes"),
     )),
@@ -438,5 +440,5 @@ def labels() -> list[str]:
            "Google Consent Mode signal {signal}", *(code for _p, code in _MESSAGES)]
     for s in SECTIONS:
         out += [s.label, s.item, s.add, *(f.label for f in s.fields), *(
-            o for f in s.fields for o in f.options)]
+            o for f in s.fields for o in f.options), *(f.hint for f in s.fields if f.hint)]
     return out

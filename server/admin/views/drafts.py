@@ -12,6 +12,7 @@ from werkzeug.utils import secure_filename
 
 from client_sdk.protocol.model import LOCALES
 from client_sdk.protocol.timeutil import format_time
+from server.admin import storeform
 from server.admin.drafts import (
     check,
     documents_of,
@@ -49,6 +50,10 @@ from server.policy.source import AppMetadata
 __all__ = ["bp"]
 
 bp = Blueprint("drafts", __name__)
+# version.toml's fields the Version form edits.
+_VERSION_FIELDS = ("label", "significance", "effective", "min_age", "guardian_consent",
+                   "consent_term", "default_locale", "third_party_transfer",
+                   "cross_border_transfer", "public_disclosure")
 
 
 def app_toml(app: App) -> dict[str, Any]:
@@ -184,12 +189,7 @@ def _context(s: Session, d: Draft, app: App, **extra: Any) -> dict[str, Any]:
     verdict = check(s, app.id, d.id, d.spec, d.documents, d.app_meta, k.keys_dir, now(),
                     k.timing, k.settings.max_document_bytes, g.admin_user.email)
     purposes = {"purposes": d.spec.get("purposes") or []}
-    form = {**{key: d.spec.get(key) for key in ("label", "significance", "effective",
-                                                  "min_age", "guardian_consent",
-                                                  "consent_term", "default_locale",
-                                                  "third_party_transfer",
-                                                  "cross_border_transfer",
-                                                  "public_disclosure")},
+    form = {**{key: d.spec.get(key) for key in _VERSION_FIELDS},
             "notes": d.notes, "purposes_toml": dumps(purposes),
             "app_toml": dumps(d.app_meta or app_toml(app))}
     base = s.scalars(select(PolicyVersion).where(
@@ -202,6 +202,7 @@ def _context(s: Session, d: Draft, app: App, **extra: Any) -> dict[str, Any]:
         "missing": missing_translations(app, d.spec, d.documents,
                                         latest.body if latest else None),
         "locales": LOCALES, "errors": {}, "structure_errors": {}, "unsaved": False,
+        "store": storeform.for_template(storeform.values_of(d.app_meta or app_toml(app))),
         # Characters, as the officer reads a text's length (the text as published).
         "doc_chars": {tag: len(normalize_document(text)) for tag, text in d.documents.items()}}
     ctx.update(extra)
@@ -253,9 +254,7 @@ def _apply(d: Draft, app: App, data: dict[str, Any]) -> None:
         if data.get("app_toml") else None
     _set_meta(d, app, meta)
     spec = dict(d.spec)
-    for key in ("label", "significance", "effective", "min_age", "guardian_consent",
-                "consent_term", "default_locale", "third_party_transfer",
-                "cross_border_transfer", "public_disclosure"):
+    for key in _VERSION_FIELDS:
         spec[key] = data.get(key)
     spec["purposes"] = purposes.get("purposes", [])
     d.spec, d.notes = spec, data.get("notes", "")

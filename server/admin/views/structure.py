@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 
 from client_sdk.protocol.timeutil import format_time
+from server.admin import storeform
 from server.admin.security import now, requires
 from server.admin.structure import SECTIONS, State, apply_op, read
 from server.admin.structure import validate as validate_structure
@@ -41,9 +42,11 @@ def structure(draft_id: int) -> Any:
     """The structure form: an add/move/remove button shows the rows changed (nothing is
     stored until Save); Save checks them with the TOML path's schemas and stores the
     purposes in the draft and vendors, data categories and permissions in its app
-    metadata, or stores nothing and shows every problem next to its field."""
+    metadata (with the app's store values, server/admin/storeform.py), or stores nothing
+    and shows every problem next to its field."""
     k = kelisim()
     state: State = read(request.form)
+    store_values = storeform.read(request.form)
     op = str(request.form.get("op") or "save")
     errors: dict[str, list[str]] = {}
     if op == "save":
@@ -51,6 +54,8 @@ def structure(draft_id: int) -> Any:
             d, app = _get(s, draft_id)
             old_meta = d.app_meta or app_toml(app)
             purposes, meta, errors = validate_structure(state, d.spec, old_meta)
+            meta, store_errors = storeform.apply(meta, store_values)
+            errors.update(store_errors)
             if not errors:
                 spec = {**d.spec, "purposes": purposes}
                 if spec.get("permissions") is not None:
@@ -64,7 +69,7 @@ def structure(draft_id: int) -> Any:
                 audit(s, "draft.edit_structure", f"{app.id}/draft-{d.id}", {
                     sec.name: [str(i.get("id")) for i in (
                         purposes if sec.home == "version" else meta.get(sec.name) or [])]
-                    for sec in SECTIONS})
+                    for sec in SECTIONS} | {"store": store_values})
                 return redirect(url_for("admin.drafts.edit", draft_id=draft_id)
                                 + "#structure", 303)
     with k.db.session(readonly=True) as s:
@@ -72,4 +77,5 @@ def structure(draft_id: int) -> Any:
         if op != "save":
             errors = apply_op(state, op, d.spec)
         return page("draft.html", 422 if errors else 200, **_context(
-            s, d, app, structure=state, structure_errors=errors, unsaved=True))
+            s, d, app, structure=state, structure_errors=errors, unsaved=True,
+            store=storeform.for_template(store_values)))
