@@ -20,6 +20,7 @@ from test_admin_drafts import draft_from_current, form_of, save, summarise
 from admin_support import APP, csrf, events, post, sign_in
 from server import Kelisim
 from server.admin.i18n_texts import TEXTS
+from server.admin.importnotes import console_note
 from server.admin.models import Draft
 from server.models import PolicyVersion
 
@@ -257,7 +258,8 @@ def test_importer_notes_never_become_the_history_note(officer: FlaskClient,
     assert any("the text states the date 2023-03-14" in n for n in noted)
     page = officer.get(f"/admin/drafts/{draft_id}").get_data(True)
     box = page[page.index('id="importer-notes"'):]
-    assert noted[0] in html.unescape(box[:box.index("</div>")])
+    # In the console's words (server/admin/importnotes.py), not the command's.
+    assert console_note(noted[0])[0] in html.unescape(box[:box.index("</div>")])
     assert re.search(r'<textarea name="notes" rows="3"></textarea>', page)
     # A draft of the older kind: its notes are the importer's.
     with kelisim.db.session() as s:

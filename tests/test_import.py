@@ -475,8 +475,10 @@ def test_a_stated_date_is_a_proposal_never_a_back_dated_effective_date(
     page = client.get(f"/admin/drafts/{draft_id}").get_data(True)
     assert 'name="effective" value=""' in page
     notes = page[page.index('id="importer-notes"'):]
-    assert "the text states the date 2026-01-05: proposed as the effective date" in \
-        notes[:notes.index("</div>")]
+    # In the console's words: the form's field, not version.toml's key.
+    assert ("The text states the date 2026-01-05: proposed as the effective date, not "
+            "applied. The version takes effect when published; to schedule it later, set "
+            "“Effective (UTC; empty = when published)”.") in notes[:notes.index("</div>")]
 
 
 def _second_app(tmp_path: Path) -> Path:

@@ -114,6 +114,29 @@ _EN = {
         "Refused: marked {s}, but these store label changes require minor or major:",
     "key_revoked":
         "This API key was revoked already.",
+    "imp_note_pdf": "The PDF's text was extracted and converted to Markdown: read each "
+                    "language's text under “{documents}”.",
+    "imp_note_docx": "The Word file was converted to Markdown: read each language's text "
+                     "under “{documents}”.",
+    "imp_note_text": "The plain text was converted to Markdown: read each language's text "
+                     "under “{documents}”.",
+    "imp_note_blank_pages": "Pages {pages} have no text (scanned?) and were skipped: check "
+                            "that nothing is missing.",
+    "imp_note_split": "The file was split into {n} languages ({tags}): each is a document "
+                      "under “{documents}”.",
+    "imp_note_label_stated": "“{label}” is the version the text states: {stated}.",
+    "imp_note_label_date": "“{label}” is proposed from the date the text states: {date} (the "
+                           "text names no version); keep it or write a version number.",
+    "imp_note_date": "The text states the date {date}: proposed as the effective date, not "
+                     "applied. The version takes effect when published; to schedule it "
+                     "later, set “{effective}”.",
+    "imp_note_summary": "This updates version {previous}: under “{documents}”, open each "
+                        "language and write “{summary}”.",
+    "imp_note_store": "Store labels: the text names these kinds of data: {ids}. Nothing was "
+                      "filled in for them: in “{structure}”, give each data category they "
+                      "are its store types in its “{box}” box. Proposed: {proposals}.",
+    "imp_note_locale": "“{language}” {locale}: the text looks like {what}, not {locale}; "
+                       "check the file.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN | PROBLEMS_EN, "ru": RU | RU_MORE | PROBLEMS_RU,

@@ -145,8 +145,12 @@ def detail(app_id: str) -> Any:
     just = request.args.get("published", "")
     published = next((h for h in history if just.isdigit() and len(just) < 10
                       and h["v"].number == int(just)), None)
+    # ... reached from an old link to the draft that became it (``&draft=ID``).
+    draft = request.args.get("draft", "")
+    from_draft = int(draft) if published and draft.isdigit() and len(draft) < 10 else None
     return page("app.html", app=app, history=history, drafts=drafts, deadline_days=days,
                 titles=_titles(history), errors={}, published=published, current=current,
+                from_draft=from_draft,
                 labels={h["v"].number: h["v"].label for h in history},
                 number_name=_number_name(app),
                 created=request.args.get("created") == "1" and not history)

@@ -26,6 +26,7 @@ from server.admin.drafts import (
 )
 from server.admin.forms import DocumentForm, DraftForm, UploadForm, errors_of
 from server.admin.i18n import gettext as _
+from server.admin.importnotes import console_note, importer_notes
 from server.admin.models import Draft
 from server.admin.security import now, requires
 from server.admin.structure import SECTIONS, State, choices, locales_of, state_of
@@ -41,7 +42,7 @@ from server.errors import (
     VersionPublished,
 )
 from server.messages import Message, human_bytes
-from server.models import AdminEvent, App, PolicyVersion
+from server.models import App, PolicyVersion
 from server.policy.importing.formats import ImportLimits
 from server.policy.importing.importer import import_document
 from server.policy.publish import lock_publishing
@@ -63,6 +64,10 @@ def app_toml(app: App) -> dict[str, Any]:
 
 def _get(s: Session, draft_id: int, *, open_only: bool = True) -> tuple[Draft, App]:
     d = s.get(Draft, draft_id)
+    if d is not None and open_only and d.status == "published" and request.method == "GET":
+        # An old link to a published draft: its version's page says it was published.
+        abort(redirect(url_for("admin.apps.detail", app_id=d.app_id, draft=d.id,
+                               published=d.published_number) + "#published", 303))
     if d is None or (open_only and d.status != "open"):
         abort(404)
     app = s.get(App, d.app_id)
@@ -92,15 +97,6 @@ def first_spec(app: App) -> dict[str, Any]:
     return {"label": "1.0", "significance": "major", "default_locale": app.default_locale,
             "third_party_transfer": False, "cross_border_transfer": False,
             "public_disclosure": False, "summary": {}, "title": {}, "purposes": []}
-
-
-def importer_notes(s: Session, d: Draft) -> list[str]:
-    """What the importer noted when the draft was made from a file (none for a copy)."""
-    event = s.scalars(select(AdminEvent).where(
-        AdminEvent.action == "draft.create",
-        AdminEvent.target == f"{d.app_id}/draft-{d.id}").limit(1)).first()
-    notes = event.details.get("importer_notes") if event is not None else None
-    return [str(n) for n in notes] if isinstance(notes, list) else []
 
 
 @bp.post("/apps/<app_id>/drafts")
@@ -178,6 +174,9 @@ def upload(app_id: str) -> Any:
             base["label"] = spec.get("label", "")
             docs = {**documents_of(s, latest.body), **docs}
             spec = base
+        elif docs:  # a first version: in the language publishing would take as default
+            spec.setdefault("default_locale", app.default_locale if app.default_locale in docs
+                            else sorted(docs)[0])
         draft_id = _new(s, app, spec, docs, latest.number if latest else None,
                         {"file": secure_filename(file.filename or "")}, notes)
     return redirect(url_for("admin.drafts.edit", draft_id=draft_id), 303)
@@ -198,7 +197,7 @@ def _context(s: Session, d: Draft, app: App, **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "d": d, "app": app, "latest": latest, "verdict": verdict, "form": form,
         "base": base, "base_upcoming": base is not None and base.effective > format_time(now()),
-        "importer_notes": importer_notes(s, d),
+        "importer_notes": [console_note(n) for n in importer_notes(s, d)],
         "missing": missing_translations(app, d.spec, d.documents,
                                         latest.body if latest else None),
         "locales": LOCALES, "errors": {}, "structure_errors": {}, "unsaved": False,

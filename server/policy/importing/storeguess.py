@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Guess", "guess_categories", "proposal_lines"]
+__all__ = ["Guess", "guess_categories", "proposal_lines", "proposals"]
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,17 @@ def proposal_lines(guesses: list[Guess]) -> list[str]:
              "# Proposed for app.toml's [[data_categories]] (store = { ... }): copy each to",
              "# the category it is, add tracking/ephemeral if so, then delete the line."]
     for g in guesses:
-        linked = "true" if g.linked else "false"
-        lines.append(f"# REVIEW store proposal: {g.id} = {{ apple = {_list(g.apple)}, "
-                     f"play = {_list(g.play)}, linked = {linked} }}  "
-                     f"(the text says {g.found!r})")
+        lines.append(f"# REVIEW store proposal: {g.id} = {{ {_table(g.apple, g.play, g.linked)} "
+                     f"}}  (the text says {g.found!r})")
     return lines
+
+
+def _table(apple: tuple[str, ...], play: tuple[str, ...], linked: bool) -> str:
+    return f"apple = {_list(apple)}, play = {_list(play)}, linked = {str(linked).lower()}"
+
+
+def proposals(ids: list[str]) -> dict[str, str]:
+    """{kind id: its store lines} (``apple = [...], play = [...], linked = ...``) for the
+    ids the table knows: what a data category's store labels box would hold."""
+    return {cid: _table(apple, play, linked) for cid, apple, play, linked, _s in _KINDS
+            if cid in ids}
