@@ -27,14 +27,13 @@ _BOXES = """() => [...document.querySelectorAll(
 })"""
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Any:
-    with demo_server(tmp_path) as served:
-        yield served
-
-
-def test_the_header_stays_on_one_line(server: dict[str, Any]) -> None:
+def test_the_header_stays_on_one_line(tmp_path: Path) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    with demo_server(tmp_path) as server:
+        _check(server)
+
+
+def _check(server: dict[str, Any]) -> None:
     base = server["url"]
     for width in (1280, 1024):
         with chromium(width, 800) as page:
