@@ -7,6 +7,7 @@ expired and other-app tokens are refused with nothing stored; scopes are enforce
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from client_sdk import ConsentClient
 from client_sdk.decision import GrantChange, Kind
 from client_sdk.errors import FormatError
 from client_sdk.protocol.subjects import verify_subject_state
+from client_sdk.protocol.timeutil import utcnow
 from livesrv import free_port, running
 
 pytestmark = pytest.mark.slow
@@ -28,9 +30,11 @@ USER = "courier-42@jana.example"
 class Device:
     """One phone: an SDK client with its own data folder, and what its listener heard."""
 
-    def __init__(self, base: str, srv: dict[str, Any], folder: Path) -> None:
+    def __init__(self, base: str, srv: dict[str, Any], folder: Path,
+                 ahead: timedelta = timedelta(0)) -> None:
         self.client = ConsentClient(base, APP, srv["root"], folder,
-                                    bundled_manifest=srv["manifest"])
+                                    bundled_manifest=srv["manifest"],
+                                    clock=lambda: utcnow() + ahead)
         self.changes: list[GrantChange] = []
         self.client.add_listener(self.changes.append)
 
@@ -79,7 +83,8 @@ def test_two_devices_share_one_subjects_consent(tmp_path: Path, database_url: st
     base = f"http://127.0.0.1:{port}"
     api = f"{base}/v1/apps/{APP}/operator"
     a = Device(base, srv, tmp_path / "phone-a")
-    b = Device(base, srv, tmp_path / "phone-b")
+    # B's clock is an hour fast: the server's order, not the devices' clocks, decides.
+    b = Device(base, srv, tmp_path / "phone-b", ahead=timedelta(hours=1))
     a.client.accept(["notifications"], age_confirmed=True)
     with running(env, port, workers=1):
         # Phone A: the user accepted, then signed in.
@@ -114,8 +119,9 @@ def test_two_devices_share_one_subjects_consent(tmp_path: Path, database_url: st
         assert not b.client.is_granted("delivery")
         assert b.changes[-1].revoked == {"delivery"} and b.changes[-1].cause == "refresh"
         assert b.client.decide().kind is Kind.PROMPT
-        # Offline on both: B accepts, A accepts with analytics then withdraws; B reaches
-        # the server first, A after: A's withdrawal is the later one and stands, B is told.
+        # Offline on both: B accepts (its clock says an hour later than A's), A accepts with
+        # analytics then withdraws; B reaches the server first, A after: A's withdrawal is
+        # the later one in the server's order and stands, and B is told.
         b.client.accept(age_confirmed=True)
         a.client.accept(["analytics"], age_confirmed=True)
         a.client.withdraw()
@@ -125,6 +131,15 @@ def test_two_devices_share_one_subjects_consent(tmp_path: Path, database_url: st
         assert lost.ok and lost.superseded == (b.client.history()[-1].id,)
         assert not b.client.is_granted("delivery") and b.changes[-1].revoked == {"delivery"}
         assert _subject(api, reader)["state"] == "withdrawn"
+        # B's access export (its history, scope=subject) holds every linked device's records.
+        resp = requests.get(f"{base}/v1/apps/{APP}/installs/{b.install()}/consents",
+                            params={"scope": "subject", "limit": "500"}, timeout=10,
+                            headers={"Authorization": f"Bearer {b.token()}"})
+        assert resp.status_code == 200, resp.text
+        page = resp.json()["records"]
+        assert {r["install_id"] for r in page} == {a.install(), b.install()}
+        assert {r.id for r in a.client.history() + b.client.history()} == \
+            {r["id"] for r in page}
         # Sign-out on B: the link ends with an unlink record.
         assert b.client.unlink_subject().ok and not b.client.subject_linked
         after = _subject(api, reader)
@@ -198,6 +213,10 @@ def test_link_tokens_refused_and_scopes_enforced(tmp_path: Path, database_url: s
         resp = requests.get(f"{base}/v1/apps/{APP}/installs/{thief.install()}/subject-state",
                             headers={"Authorization": f"Bearer {thief.token()}"}, timeout=10)
         assert resp.status_code == 200 and resp.json() == {"linked": False, "state": None}
+        resp = requests.get(f"{base}/v1/apps/{APP}/installs/{thief.install()}/consents",
+                            params={"scope": "subject"}, timeout=10,
+                            headers={"Authorization": f"Bearer {thief.token()}"})
+        _error(resp, 409, "not_linked")
         # The statement A holds verifies with the root's receipt keys, for A only.
         resp = requests.get(f"{base}/v1/apps/{APP}/installs/{a.install()}/subject-state",
                             headers={"Authorization": f"Bearer {a.token()}"}, timeout=10)

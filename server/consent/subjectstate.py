@@ -38,7 +38,8 @@ from server.models import App, ConsentRecord, InstallLink
 from server.trust.keys import sign_envelope
 from server.trust.receipt_keys import receipt_keys
 
-__all__ = ["Folded", "fold_subject", "signed_state", "subject_consent", "subject_records"]
+__all__ = ["Folded", "fold_subject", "signed_state", "subject_consent", "subject_records",
+           "subject_windows"]
 
 _KINDS = (*DECISIONS, "update", "acknowledge")
 
@@ -71,14 +72,21 @@ def _windows(session: Session, links: list[InstallLink]) -> dict[str, list[tuple
     return out
 
 
+def subject_windows(session: Session, app_id: str, subject_id: str
+                    ) -> dict[str, list[tuple[int, int]]]:
+    """Per install linked to the subject, the seq ranges ``(low, high)`` of its records
+    that are the subject's."""
+    links = list(session.scalars(select(InstallLink).where(
+        InstallLink.app_id == app_id, InstallLink.subject_id == subject_id)))
+    return _windows(session, links) if links else {}
+
+
 def subject_records(session: Session, app_id: str, subject_id: str,
                     actions: tuple[str, ...] | None = _KINDS) -> list[ConsentRecord]:
     """The subject's records (of ``actions``; None: every action), in seq order."""
-    links = list(session.scalars(select(InstallLink).where(
-        InstallLink.app_id == app_id, InstallLink.subject_id == subject_id)))
-    if not links:
+    windows = subject_windows(session, app_id, subject_id)
+    if not windows:
         return []
-    windows = _windows(session, links)
     query = select(ConsentRecord).where(ConsentRecord.app_id == app_id,
                                         ConsentRecord.install_id.in_(sorted(windows)))
     if actions is not None:

@@ -293,6 +293,9 @@ class ConsentsAnswerSchema(Schema):
 
 
 class StoredRecordSchema(RecordSchema):
+    action = fields.String(required=True,
+                           validate=validate.OneOf([*RECORD_ACTIONS, *SUBJECT_ACTIONS]))
+    install_id = uuid_field()  # with scope=subject: the install that made the record
     server_time = Time(required=True)
     chain_hash = _grammar(SHA256_RE, "not a sha256", required=True)
     clock_skew = fields.String(allow_none=True, validate=validate.OneOf(

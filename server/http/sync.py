@@ -17,9 +17,9 @@ from server.consent.ingest import AppendBatch, IngestRequest, IngestResult
 from server.consent.installs import check_generation, register_install, renew_generation
 from server.consent.requests import file_request, request_deletion
 from server.consent.subjects import link_install, linked_subject, unlink_install
-from server.consent.subjectstate import signed_state
+from server.consent.subjectstate import signed_state, subject_windows
 from server.context import kelisim
-from server.errors import InvalidValue
+from server.errors import InvalidValue, NotLinked
 from server.http.body import check_path_args, load_body
 from server.http.errors import ApiError
 from server.http.ratelimit import RateLimiter, parse_limit
@@ -149,9 +149,19 @@ def install_history(app_id: str, install_id: str) -> Response:
     _limit("install", install_id, "RATE_LIMIT_INSTALL")
     limit = parse_limit_arg(request.args.get("limit"))
     cursor = request.args.get("cursor")
+    scope = request.args.get("scope", "install")
+    if scope not in ("install", "subject"):
+        raise InvalidValue("scope", "install (this install's records) or subject (every "
+                                    "linked install's)")
     with kelisim().db.session(readonly=True) as s:
         check_generation(s, app_id, install_id, claim.generation)
-        page = history_page(s, app_id, install_id, limit, cursor)
+        windows = None
+        if scope == "subject":
+            link = linked_subject(s, app_id, install_id)
+            if link is None:
+                raise NotLinked(install_id)
+            windows = subject_windows(s, app_id, link.subject_id)
+        page = history_page(s, app_id, install_id, limit, cursor, windows)
     return jsonify(page)
 
 
