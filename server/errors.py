@@ -65,6 +65,7 @@ __all__ = [
     "GuardError",
     "InvalidValue",
     "KelisimError",
+    "KeyAlreadyCreated",
     "KeyFileError",
     "LinkRefused",
     "NotFound",
@@ -373,6 +374,15 @@ class LinkRefused(ConsentLogError):
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message, reason=reason)
+
+
+class KeyAlreadyCreated(StateConflict):
+    """The console form that creates an API key was sent again: the key it made the first
+    time (``key_id``) is not shown again."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"this form created key {key_id} before; a key is shown once",
+                         key_id=key_id)
 
 
 class NotLinked(ConsentLogError):

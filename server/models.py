@@ -227,6 +227,7 @@ class ApiKey(Base):
     __table_args__ = (
         UniqueConstraint("key_id", name="uq_api_keys_key_id"),
         UniqueConstraint("key_hash", name="uq_api_keys_key_hash"),
+        Index("uq_api_keys_app_form_nonce", "app_id", "form_nonce", unique=True),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False, index=True)
@@ -240,6 +241,9 @@ class ApiKey(Base):
     revoked_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # The key_id of the key a rotation made in its place.
     replaced_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The one-time nonce of the console form that created it: the same form sent again (a
+    # browser reload) finds this key instead of making a second one.
+    form_nonce: Mapped[str | None] = mapped_column(String(43), nullable=True)
 
 
 class Subject(Base):

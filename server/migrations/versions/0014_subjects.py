@@ -4,6 +4,8 @@
 deployment's subject key, never the id itself). ``install_links``: which install is or was
 linked to which subject, from which record of the consent log to which. ``link_tokens``:
 single-use, short-lived tokens the operator's backend asks for, stored as SHA-256 only.
+``api_keys.form_nonce``: the console form that created a key, so that a re-sent form does
+not make a second key (a leftover of part 1).
 
 Revision ID: 0014
 Revises: 0012 (the integrator re-chains)
@@ -21,6 +23,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("api_keys", sa.Column("form_nonce", sa.String(43), nullable=True))
+    op.create_index("uq_api_keys_app_form_nonce", "api_keys", ["app_id", "form_nonce"],
+                    unique=True)
     op.create_table(
         "subjects",
         sa.Column("app_id", sa.String(64), sa.ForeignKey("apps.id"), primary_key=True),
@@ -67,3 +72,6 @@ def downgrade() -> None:
     op.drop_index("ix_install_links_subject", table_name="install_links")
     op.drop_table("install_links")
     op.drop_table("subjects")
+    op.drop_index("uq_api_keys_app_form_nonce", table_name="api_keys")
+    with op.batch_alter_table("api_keys") as batch:
+        batch.drop_column("form_nonce")
