@@ -46,7 +46,7 @@ from client_sdk.decision import (
     decide,
     effective_view,
 )
-from client_sdk.errors import ConsentError, RepositoryError, UsageError
+from client_sdk.errors import ConsentError, NetworkError, RepositoryError, UsageError
 from client_sdk.protocol.model import Manifest, Version
 from client_sdk.protocol.record import Record, record
 from client_sdk.protocol.timeutil import utcnow
@@ -395,7 +395,8 @@ class ConsentClient(Gating, SubjectRequests, SubjectLinks):
             except ConsentError as exc:  # storage failures included; nothing was lost
                 return SyncResult(False, 0, -1, exc)
             failed = self._sync_requests() if result.ok else None
-            lost, unread = self._follow_subject("sync")
+            down = isinstance(result.error, NetworkError) and result.error.status is None
+            lost, unread = ((), None) if down else self._follow_subject("sync")
             error = result.error or failed or unread
             return SyncResult(error is None, result.synced, result.pending, error,
                               result.rejected, lost)
