@@ -31,11 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from client_sdk._internal import recording
 from client_sdk._internal.gating import Gating
-from client_sdk._internal.ledger import LedgerRecord, apply, derive_state
+from client_sdk._internal.ledger import LedgerRecord, apply
+from client_sdk._internal.linking import SubjectLinks
 from client_sdk._internal.listeners import Listener, Listeners
 from client_sdk._internal.locales import negotiate
 from client_sdk._internal.rights import SubjectRequests
 from client_sdk._internal.store import Store, check_owner
+from client_sdk._internal.subjects import META_KEYS
 from client_sdk._internal.trust import TrustedManifest, TrustedState
 from client_sdk._internal.updater import Limits, fetch_document, launch_root, load_bundle, update
 from client_sdk.decision import (
@@ -44,7 +46,7 @@ from client_sdk.decision import (
     decide,
     effective_view,
 )
-from client_sdk.errors import ConsentError, RepositoryError, UsageError
+from client_sdk.errors import ConsentError, NetworkError, RepositoryError, UsageError
 from client_sdk.protocol.model import Manifest, Version
 from client_sdk.protocol.record import Record, record
 from client_sdk.protocol.timeutil import utcnow
@@ -70,10 +72,10 @@ class RefreshResult(Record):
     error: ConsentError | None = None
 
 
-class ConsentClient(Gating, SubjectRequests):
+class ConsentClient(Gating, SubjectRequests, SubjectLinks):
     """The SDK's facade: verified policy, the user's decisions, sync (docs/sdk.md); what is
     granted and who is told is :class:`Gating`'s, the data subject's requests and export
-    are :class:`SubjectRequests`'s."""
+    are :class:`SubjectRequests`'s, signed-in users :class:`SubjectLinks`'."""
 
     def __init__(
         self,
@@ -129,7 +131,7 @@ class ConsentClient(Gating, SubjectRequests):
         self.store = Store(Path(data_dir), lock_timeout=lock_timeout)
         try:
             meta, records = self.store.launch_snapshot(("pinned_sha256", "root", "manifest",
-                                                        "app_id"))
+                                                        "app_id", *META_KEYS))
             check_owner(app_id, meta, self.store.path)
         except BaseException:
             self.store.close()
@@ -151,7 +153,7 @@ class ConsentClient(Gating, SubjectRequests):
                 self._trust, self.store, bundled_manifest, bundled_documents or {},
                 self._unsaved_meta):
             self._unsaved_meta = {}
-        self._state = derive_state(records)
+        self._state = self._launch_state(records, meta)
         self._listeners = Listeners(self.decide().granted)
 
     def _warn(self, message: str) -> None:
@@ -367,6 +369,7 @@ class ConsentClient(Gating, SubjectRequests):
             with self._lock:
                 self._trust = after = trust
                 self._unsaved_meta = {}
+            self._follow_subject("refresh")
             self._notify("refresh")
             return RefreshResult(True, updated, after.root.root.version,
                                  after.manifest.manifest.seq if after.manifest else None)
@@ -392,10 +395,11 @@ class ConsentClient(Gating, SubjectRequests):
             except ConsentError as exc:  # storage failures included; nothing was lost
                 return SyncResult(False, 0, -1, exc)
             failed = self._sync_requests() if result.ok else None
-            if failed is not None:
-                return SyncResult(False, result.synced, result.pending, failed,
-                                  result.rejected)
-            return result
+            down = isinstance(result.error, NetworkError) and result.error.status is None
+            lost, unread = ((), None) if down else self._follow_subject("sync")
+            error = result.error or failed or unread
+            return SyncResult(error is None, result.synced, result.pending, error,
+                              result.rejected, lost)
 
     def close(self) -> None:
         self.store.close()

@@ -103,6 +103,8 @@ class Settings:
     admin_password_checks: int = 2
     admin_password_check_wait: float = 5.0
     request_deadline_days: int = 30
+    # Seconds a link token (POST .../operator/subjects/link-tokens) can be used.
+    link_token_ttl: int = 600
     # Seconds any request waits for a lock or a database connection: the group commit's
     # write lock and SQLite's busy handler, PostgreSQL's lock_timeout and connect_timeout,
     # a free connection in the pool. Then 503 unavailable with Retry-After.
@@ -145,7 +147,7 @@ _FLOAT_KEYS = {key for key, f in _FIELDS.items() if f.type == "float"}
 _BOOL_KEYS = {key for key, f in _FIELDS.items() if f.type == "bool"}
 # Keys that must be at least 1 (0 would stop the server serving anything).
 _POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS", "LOCK_TIMEOUT",
-                  "ADMIN_PASSWORD_CHECKS"}
+                  "ADMIN_PASSWORD_CHECKS", "LINK_TOKEN_TTL"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 

@@ -69,6 +69,15 @@ class Kelisim:
     def now(self) -> datetime:
         return self.clock()
 
+    def group_commit(self) -> GroupCommit:
+        """The worker's group commit, made on first use."""
+        if self.group is None:
+            from server.consent.chain import lock_heads
+            from server.consent.groupcommit import GroupCommit
+
+            self.group = GroupCommit(self.db, self.settings.group_commit_max, lock_heads)
+        return self.group
+
     def signed_manifest(self, app_id: str) -> bytes | None:
         """The app's manifest as served now (re-signed first if it is due), or None."""
         blob = self.published.manifest(app_id)

@@ -34,7 +34,10 @@ Every error the server's domains raise on purpose is a :class:`KelisimError`::
         │   └── TokenRevoked        a token of an older generation (install_id)
         ├── RecordConflict          a known record id with other content (record_id)
         ├── RecordsRejected         records refused for good (rejected: [{id, field, reason}])
-        └── ReceiptKeyUnavailable   no receipt key on this server
+        ├── ReceiptKeyUnavailable   no receipt key on this server
+        ├── LinkRefused             a link token that is unknown, used, expired or of
+        │                           another app (reason)
+        └── NotLinked               an unlink of an install that is not linked
 
 Errors carry data (``problems``, ``reasons``, ``path``...) in :attr:`KelisimError.details`,
 so the console and the HTTP layer need not parse messages. This module imports no Flask:
@@ -62,8 +65,11 @@ __all__ = [
     "GuardError",
     "InvalidValue",
     "KelisimError",
+    "KeyAlreadyCreated",
     "KeyFileError",
+    "LinkRefused",
     "NotFound",
+    "NotLinked",
     "PolicyError",
     "PolicyImportError",
     "PolicySourceError",
@@ -360,3 +366,26 @@ class ReceiptKeyUnavailable(ConsentLogError):
     def __init__(self, message: str = "the receipt key is not available on this server"
                  ) -> None:
         super().__init__(message)
+
+
+class LinkRefused(ConsentLogError):
+    """A link token the server will never accept: ``reason`` is ``unknown``, ``used``,
+    ``expired`` or ``other_app``. Nothing is stored."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message, reason=reason)
+
+
+class KeyAlreadyCreated(StateConflict):
+    """The console form that creates an API key was sent again: the key it made the first
+    time (``key_id``) is not shown again."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"this form created key {key_id} before; a key is shown once",
+                         key_id=key_id)
+
+
+class NotLinked(ConsentLogError):
+    def __init__(self, install_id: str) -> None:
+        super().__init__(f"install {install_id} is not linked to a subject",
+                         install_id=install_id)

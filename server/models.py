@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -22,8 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["AdminEvent", "ApiKey", "App", "Base", "ChainHead", "ConsentRecord",
-           "DeletionRequest", "Document", "Generation", "Install", "PolicyVersion",
-           "Receipt", "RootVersion", "SignedManifest"]
+           "DeletionRequest", "Document", "Generation", "Install", "InstallLink", "LinkToken",
+           "PolicyVersion", "Receipt", "RootVersion", "SignedManifest", "Subject"]
 
 
 class Base(DeclarativeBase):
@@ -226,6 +227,7 @@ class ApiKey(Base):
     __table_args__ = (
         UniqueConstraint("key_id", name="uq_api_keys_key_id"),
         UniqueConstraint("key_hash", name="uq_api_keys_key_hash"),
+        Index("uq_api_keys_app_form_nonce", "app_id", "form_nonce", unique=True),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False, index=True)
@@ -239,3 +241,53 @@ class ApiKey(Base):
     revoked_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # The key_id of the key a rotation made in its place.
     replaced_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The one-time nonce of the console form that created it: the same form sent again (a
+    # browser reload) finds this key instead of making a second one.
+    form_nonce: Mapped[str | None] = mapped_column(String(43), nullable=True)
+
+
+class Subject(Base):
+    """The operator's user, as a keyed hash of its user id (server/consent/subjects.py)."""
+
+    __tablename__ = "subjects"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+
+
+class InstallLink(Base):
+    """An install linked to a subject, from its ``link`` record (seq in the app's consent
+    log) to its ``unlink`` record (null while linked). At most one open link per install."""
+
+    __tablename__ = "install_links"
+    __table_args__ = (
+        ForeignKeyConstraint(["app_id", "subject_id"], ["subjects.app_id", "subjects.subject_id"],
+                             name="fk_install_links_subject"),
+        Index("ix_install_links_subject", "app_id", "subject_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False)
+    install_id: Mapped[str] = mapped_column(ForeignKey("installs.id"), nullable=False,
+                                            index=True)
+    subject_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    linked_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    link_record_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    link_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    unlinked_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    unlink_record_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    unlink_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class LinkToken(Base):
+    """A single-use link token of one app and subject; only its SHA-256 is stored."""
+
+    __tablename__ = "link_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False)
+    subject_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    expires_at: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
+    used_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    used_by_install: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    used_by_record: Mapped[str | None] = mapped_column(String(36), nullable=True)

@@ -168,3 +168,31 @@ def test_a_read_is_answered_when_the_last_use_cannot_be_written(
                        json={"note": "done"})
     assert resp.status_code == 503 and resp.headers["Retry-After"] == "10"
     assert [r.last_used_at for r in _rows(kelisim)] == [None]
+
+
+def test_a_resent_create_form_makes_no_second_key(client: FlaskClient, published: Path,
+                                                  kelisim: Kelisim,
+                                                  users: dict[str, int]) -> None:
+    """A browser reload of the answer re-sends the creating form: the form's one-time
+    nonce finds the key it made, which is not shown again; a new form makes a new key."""
+    page = f"/admin/apps/{APP}/api-keys"
+    sign_in(client, kelisim, users["owner"])
+    found = re.search(r'name="nonce" value="([^"]+)"', client.get(page).get_data(True))
+    assert found is not None
+    form = {"name": "CRM", "scope": "consent:read", "nonce": found.group(1)}
+    first = post(client, page, form)
+    assert first.status_code == 201
+    [key_id] = [m.group(1) for m in KEY.finditer(first.get_data(True))]
+    again = post(client, page, form)
+    html = again.get_data(True)
+    assert again.status_code == 200 and 'id="already-created"' in html and key_id in html
+    assert not KEY.search(html) and again.headers["Cache-Control"] == "no-store"
+    assert [r.key_id for r in _rows(kelisim)] == [key_id]
+    assert [e.action for e in events(kelisim) if e.action.startswith("apikey.")] == \
+        ["apikey.create"]
+    # A fresh form (its own nonce) makes another key; a nonce that is no nonce is refused.
+    nonce = re.search(r'name="nonce" value="([^"]+)"', html)
+    assert nonce is not None and nonce.group(1) != found.group(1)
+    assert post(client, page, {**form, "nonce": nonce.group(1)}).status_code == 201
+    assert post(client, page, {**form, "nonce": "x"}).status_code == 400
+    assert len(_rows(kelisim)) == 2

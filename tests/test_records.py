@@ -33,6 +33,7 @@ from client_sdk.protocol.records import (
     RECORD_FIELD_NAMES,
     RECORD_FIELDS,
     REQUEST_ACTIONS,
+    SUBJECT_ACTIONS,
     field_accepts,
     request_kind,
 )
@@ -52,12 +53,14 @@ BOOKKEEPING = {"row_id", "app_id", "body_hash", "prev_hash", "row_hash", "receip
 
 def test_the_action_lists_are_one() -> None:
     """Every action is a ledger action; the sync API takes all but the requests of the data
-    subject (they have their own endpoint); the rules and the ledger use the same tuple."""
+    subject and the links to a subject (they have their own endpoints); the rules and the
+    ledger use the same tuple."""
     assert ACTIONS == ("accept", "decline", "withdraw", "update", "acknowledge",
                        "deletion_request", "access_request", "rectification_request",
-                       "blocking_request")
+                       "blocking_request", "link", "unlink")
     assert ACTIONS[:5] == RECORD_ACTIONS
-    assert set(REQUEST_ACTIONS.values()) == set(ACTIONS[5:])
+    assert set(REQUEST_ACTIONS.values()) == set(ACTIONS[5:9])
+    assert ACTIONS[9:] == SUBJECT_ACTIONS
     assert all(request_kind(a) == k for k, a in REQUEST_ACTIONS.items())
     assert rules.ACTIONS is ACTIONS
 

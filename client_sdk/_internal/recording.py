@@ -40,8 +40,19 @@ from client_sdk.protocol.record import Record, record
 from client_sdk.protocol.records import REQUEST_ACTIONS, REQUEST_KINDS
 from client_sdk.protocol.timeutil import format_time
 
-__all__ = ["Stamp", "accept", "accept_grants", "acknowledge", "decline", "deletion_request",
-           "recorded_evidence", "request", "update", "withdraw"]
+__all__ = [
+    "Stamp",
+    "accept",
+    "accept_grants",
+    "acknowledge",
+    "decline",
+    "deletion_request",
+    "recorded_evidence",
+    "request",
+    "subject_link",
+    "update",
+    "withdraw",
+]
 
 Purposes = Iterable[str] | Mapping[str, bool] | None
 
@@ -219,3 +230,12 @@ def request(version: Version, stamp: Stamp, kind: str, note: str | None,
     _raise_first(rules.check_request(kind, note, withdraw))
     assert kind in REQUEST_KINDS
     return _record(REQUEST_ACTIONS[kind], version, stamp, {})
+
+
+def subject_link(version: Version, stamp: Stamp, action: Action) -> LedgerRecord:
+    """A ``link`` or ``unlink`` record (the install joins or leaves a subject), under
+    ``version``: no purposes, no document (:func:`client_sdk.protocol.rules.check_link`)."""
+    rec = _record(action, version, stamp, {})
+    _raise_first(rules.check_link(action, {}, locale=None, document_sha256=None,
+                                  age_confirmed=None, guardian=None, evidence=None))
+    return rec

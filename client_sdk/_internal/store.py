@@ -232,13 +232,17 @@ class Store:
         with self._tx() as db:
             db.executemany("INSERT OR IGNORE INTO documents(sha256, content) VALUES(?, ?)",
                            list(documents.items()))
-            for key, value in (meta or {}).items():
-                if value is None:
-                    db.execute("DELETE FROM meta WHERE key = ?", (key,))
-                else:
-                    db.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
-                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                               (key, value))
+            self._put_meta(db, meta or {})
+
+    @staticmethod
+    def _put_meta(db: sqlite3.Connection, meta: Mapping[str, bytes | None]) -> None:
+        for key, value in meta.items():
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                db.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           (key, value))
 
     # -- ledger -------------------------------------------------------------------------
     def append(self, record: LedgerRecord) -> None:
@@ -246,6 +250,13 @@ class Store:
         with self._tx() as db:
             db.execute(INSERT_SQL, row_values(record))
             db.execute("INSERT INTO outbox(record_id) VALUES(?)", (record.id,))
+
+    def append_with_meta(self, record: LedgerRecord, meta: Mapping[str, bytes | None]) -> None:
+        """:meth:`append` and set (None: delete) meta keys, in one transaction."""
+        with self._tx() as db:
+            db.execute(INSERT_SQL, row_values(record))
+            db.execute("INSERT INTO outbox(record_id) VALUES(?)", (record.id,))
+            self._put_meta(db, meta)
 
     def append_request(self, records: Iterable[LedgerRecord], request_id: str,
                        note: str | None, withdraw: bool | None) -> None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from client_sdk._internal.ledger import LedgerRecord
 from client_sdk._internal.store import Store
+from client_sdk._internal.subjects import send_subject_record
 from client_sdk.errors import ConsentError, FormatError, NetworkError, RepositoryError, StorageError
 from client_sdk.protocol.grammar import is_token, is_uuid
 from client_sdk.protocol.jsonutil import canonical_bytes, loads_strict
@@ -42,7 +43,7 @@ from client_sdk.protocol.receipts import (
     verify_receipt,
 )
 from client_sdk.protocol.record import Record, record
-from client_sdk.protocol.records import request_kind
+from client_sdk.protocol.records import SUBJECT_ACTIONS, request_kind
 from client_sdk.protocol.timeutil import format_time
 
 if TYPE_CHECKING:
@@ -64,6 +65,9 @@ class SyncResult(Record):
     pending: int
     error: ConsentError | None = None
     rejected: int = 0
+    # This device's decisions that a later one from another device of the same subject
+    # overrode (the server ordered it later): docs/sdk.md, "Signed-in users".
+    superseded: tuple[str, ...] = ()
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
@@ -365,11 +369,19 @@ def run_sync(store: Store, transport: Transport, *, base_url: str, app_id: str, 
     error: ConsentError | None = None
     # Consent records first: a withdrawal made with a deletion request reaches the server
     # before the request does.
-    consents = [r for r in pending if request_kind(r.action) is None]
+    # Links and unlinks in ledger order among them: what was decided after a sign-out is
+    # not the subject's.
     requests = [r for r in pending if request_kind(r.action) is not None]
     details = store.request_details() if requests else {}
-    work: list[list[LedgerRecord]] = [consents[i:i + BATCH]
-                                      for i in range(0, len(consents), BATCH)]
+    work: list[list[LedgerRecord]] = []
+    for r in pending:
+        if request_kind(r.action) is not None:
+            continue
+        if r.action in SUBJECT_ACTIONS or not work or len(work[-1]) >= BATCH or \
+                work[-1][0].action in SUBJECT_ACTIONS:
+            work.append([r])
+        else:
+            work[-1].append(r)
     work += [[d] for d in requests]
     for batch in work:
         try:
@@ -381,6 +393,8 @@ def run_sync(store: Store, transport: Transport, *, base_url: str, app_id: str, 
                 out = _send_deletion(session, root, app_id, first)
             elif request_kind(first.action) is not None:
                 out = _send_request(session, root, app_id, first, (note, withdraw))
+            elif first.action in SUBJECT_ACTIONS:
+                out = send_subject_record(session, root, app_id, first)
             else:
                 out = _send_consents(session, root, app_id, batch)
         except StorageError:

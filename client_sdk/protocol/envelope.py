@@ -21,6 +21,7 @@ __all__ = [
     "PAYLOAD_MANIFEST",
     "PAYLOAD_RECEIPT",
     "PAYLOAD_ROOT",
+    "PAYLOAD_SUBJECT_STATE",
     "ParsedEnvelope",
     "key_from_dict",
     "keyid_of",
@@ -32,6 +33,7 @@ __all__ = [
 PAYLOAD_ROOT = "application/vnd.kelisim.root+json"
 PAYLOAD_MANIFEST = "application/vnd.kelisim.manifest+json"
 PAYLOAD_RECEIPT = "application/vnd.kelisim.receipt+json"
+PAYLOAD_SUBJECT_STATE = "application/vnd.kelisim.subject-state+json"
 
 _MAX_SIGNATURES = 32
 

@@ -11,7 +11,9 @@ API::
 
     Action                  Literal of the actions; ACTIONS lists them
     RECORD_ACTIONS          the actions of records sent to /consents (a request of the
-                            data subject goes to /requests)
+                            data subject goes to /requests, a link or unlink to
+                            /subject-links)
+    SUBJECT_ACTIONS         link, unlink
     RecordField(name, kind, nullable, minimum=None)
     RECORD_FIELDS           the record's fields, in the order the wire format lists them
     RECORD_FIELD_NAMES      their names
@@ -64,6 +66,7 @@ __all__ = [
     "REQUEST_KINDS",
     "REQUEST_NOTE_MAX",
     "REQUEST_STATUSES",
+    "SUBJECT_ACTIONS",
     "Action",
     "Kind",
     "RecordField",
@@ -75,7 +78,8 @@ __all__ = [
 ]
 
 Action = Literal["accept", "decline", "withdraw", "update", "acknowledge", "deletion_request",
-                 "access_request", "rectification_request", "blocking_request"]
+                 "access_request", "rectification_request", "blocking_request", "link",
+                 "unlink"]
 ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
 
 # The data subject's requests (Law 94-V Art. 24): what do you hold about me (access), correct
@@ -92,8 +96,12 @@ RequestStatus = Literal["open", "resolved", "refused"]
 REQUEST_STATUSES: Final[tuple[RequestStatus, ...]] = get_args(RequestStatus)
 # The user's note (what to correct, what to send) and the operator's answer, in characters.
 REQUEST_NOTE_MAX: Final = 2000
+# Linking the install to a subject (the operator's signed-in user) and unlinking it (sign
+# out): records of the consent log like any decision, sent with the link token to
+# ``POST /subject-links`` (not ``/consents``); see :mod:`.subjects`.
+SUBJECT_ACTIONS: Final[tuple[Action, ...]] = ("link", "unlink")
 RECORD_ACTIONS: Final[tuple[Action, ...]] = tuple(
-    a for a in ACTIONS if a not in REQUEST_ACTIONS.values())
+    a for a in ACTIONS if a not in REQUEST_ACTIONS.values() and a not in SUBJECT_ACTIONS)
 
 
 def request_kind(action: str) -> RequestKind | None:

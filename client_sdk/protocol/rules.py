@@ -21,6 +21,8 @@ API::
     check_withdraw(version, purposes)
     check_acknowledge(version, purposes, *, locale, document_sha256)
     check_deletion_request(purposes)
+    check_link(action, purposes, *, locale, document_sha256, age_confirmed, guardian,
+               evidence)
     check_evidence(evidence: Mapping[str, object]) -> list[Problem]
     check_request(kind: object, note: object, withdraw: object) -> list[Problem]
 
@@ -43,6 +45,9 @@ The rules, per action:
 - withdraw: known purposes, none granted.
 - acknowledge: no purposes; locale and document as for accept.
 - deletion_request (and access, rectification and blocking requests): no purposes.
+- link and unlink (the install joins or leaves a subject: the operator's signed-in user):
+  a statement about the install, not a decision: no purposes, no locale, no document, no
+  age, no guardian, no evidence. Whether the link token is good is the server's to check.
 
 A request of the data subject (:func:`check_request`, the same for the SDK before it
 records one and the server before it stores one): ``kind`` is one of :data:`REQUEST_KINDS`;
@@ -82,6 +87,7 @@ __all__ = [
     "check_decline",
     "check_deletion_request",
     "check_evidence",
+    "check_link",
     "check_record",
     "check_request",
     "check_update",
@@ -231,6 +237,22 @@ def check_deletion_request(purposes: Mapping[str, bool]) -> list[Problem]:
     return _no_purposes("deletion request", purposes)
 
 
+def check_link(action: str, purposes: Mapping[str, bool], *, locale: str | None,
+               document_sha256: str | None, age_confirmed: bool | None,
+               guardian: Mapping[str, object] | None,
+               evidence: Mapping[str, object] | None) -> list[Problem]:
+    """Problems of a ``link`` or ``unlink`` record: it carries nothing but its id, version,
+    time and manifest seq (see the module docstring)."""
+    problems = _no_purposes(action, purposes)
+    for name, value in (("locale", locale), ("document_sha256", document_sha256),
+                        ("age_confirmed", age_confirmed), ("guardian", guardian)):
+        if value is not None:
+            problems.append(Problem(name, f"a {action} record carries no {name}: send null"))
+    if evidence:
+        problems.append(Problem("evidence", f"a {action} record carries no evidence: send {{}}"))
+    return problems
+
+
 def check_request(kind: object, note: object, withdraw: object) -> list[Problem]:
     """Problems of a data subject's request (see the module docstring); fields named
     ``kind``, ``note`` and ``withdraw``."""
@@ -325,6 +347,9 @@ def check_record(version: Version, action: str, purposes: Mapping[str, bool], *,
     elif action in ("deletion_request", "access_request", "rectification_request",
                     "blocking_request"):
         problems = check_deletion_request(purposes)
+    elif action in ("link", "unlink"):
+        return check_link(action, purposes, locale=locale, document_sha256=document_sha256,
+                          age_confirmed=age_confirmed, guardian=guardian, evidence=evidence)
     else:
         problems = [Problem("action", f"{action!r} is not one of {', '.join(ACTIONS)}")]
     if evidence is not None:

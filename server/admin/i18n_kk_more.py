@@ -316,9 +316,12 @@ KK_MORE: dict[str, str] = {
         "дербес деректер субъектілерінің сұраулары мен олардың күйін оқиды",
     "resolves or refuses data-subject requests":
         "дербес деректер субъектілерінің сұрауларын орындайды немесе бас тартады",
-    "links installs to the backend's users (not used by any endpoint yet)":
-        ("орнатуларды бэкенд пайдаланушыларымен байланыстырады (әзірге ешбір әдіс "
-         "қолданбайды)"),
+    "links installs to the backend's signed-in users and unlinks them":
+        "орнатуларды бэкендке кірген пайдаланушылармен байланыстырады және ажыратады",
+    ("This form was sent before and created key {id} then. A key is shown only once: if "
+     "it was not copied, rotate it."):
+        ("Бұл форма бұрын жіберілген және сол кезде {id} кілтін жасаған. Кілт тек бір рет "
+         "көрсетіледі: егер ол көшірілмесе, оны ауыстырыңыз (ротация)."),
     "Name the key: one line of readable text, at most 100 characters.":
         "Кілтке ат беріңіз: оқылатын мәтіннің бір жолы, 100 таңбадан аспайды.",
     "Choose at least one scope.":

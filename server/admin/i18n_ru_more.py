@@ -294,9 +294,12 @@ RU_MORE: dict[str, str] = {
         "читает запросы субъектов данных и их статус",
     "resolves or refuses data-subject requests":
         "выполняет запросы субъектов данных или отказывает в них",
-    "links installs to the backend's users (not used by any endpoint yet)":
-        ("связывает установки с пользователями бэкенда (пока не используется ни "
-         "одним методом)"),
+    "links installs to the backend's signed-in users and unlinks them":
+        "связывает установки с вошедшими пользователями бэкенда и отвязывает их",
+    ("This form was sent before and created key {id} then. A key is shown only once: if "
+     "it was not copied, rotate it."):
+        ("Эта форма уже отправлялась и тогда создала ключ {id}. Ключ показывается только "
+         "один раз: если его не скопировали, замените его (ротация)."),
     "Name the key: one line of readable text, at most 100 characters.":
         "Назовите ключ: одна строка читаемого текста, не более 100 символов.",
     "Choose at least one scope.":

@@ -29,7 +29,13 @@ from sqlalchemy.orm import Session
 from client_sdk.protocol.grammar import is_note
 from client_sdk.protocol.timeutil import format_time
 from server import adminlog
-from server.errors import ApiKeyRevoked, InvalidValue, UnknownApiKey, UnknownApp
+from server.errors import (
+    ApiKeyRevoked,
+    InvalidValue,
+    KeyAlreadyCreated,
+    UnknownApiKey,
+    UnknownApp,
+)
 from server.models import ApiKey, App
 
 __all__ = ["KEY_PREFIX", "NAME_MAX", "SCOPES", "TOUCH_EVERY", "check_name", "check_scopes",
@@ -93,27 +99,35 @@ def _new_secret(session: Session) -> tuple[str, str]:
 
 
 def _add(session: Session, app_id: str, name: str, scopes: list[str], actor: str,
-         now: datetime) -> tuple[ApiKey, str]:
+         now: datetime, nonce: str | None = None) -> tuple[ApiKey, str]:
     key_id, key = _new_secret(session)
     row = ApiKey(app_id=app_id, key_id=key_id, key_hash=key_hash(key), name=name,
-                 scopes=scopes, created_at=format_time(now), created_by=actor)
+                 scopes=scopes, created_at=format_time(now), created_by=actor,
+                 form_nonce=nonce)
     session.add(row)
     session.flush()
     return row, key
 
 
 def create_key(session: Session, app_id: str, name: str, scopes: Iterable[str], actor: str,
-               now: datetime) -> tuple[ApiKey, str]:
+               now: datetime, *, nonce: str | None = None) -> tuple[ApiKey, str]:
     """A new key of ``app_id``: its row and the key itself (shown once, never stored).
+    ``nonce``: the console form's one-time nonce, stored with the key (unique per app).
 
     Raises:
         InvalidValue: a bad ``name`` or ``scopes``.
         UnknownApp: no such app.
+        KeyAlreadyCreated: a key was made with this ``nonce`` before (a re-sent form).
     """
     clean_name, clean_scopes = check_name(name), check_scopes(scopes)
     if session.get(App, app_id) is None:
         raise UnknownApp(app_id)
-    row, key = _add(session, app_id, clean_name, clean_scopes, actor, now)
+    if nonce is not None:
+        before = session.scalars(select(ApiKey.key_id).where(
+            ApiKey.app_id == app_id, ApiKey.form_nonce == nonce)).first()
+        if before is not None:
+            raise KeyAlreadyCreated(before)
+    row, key = _add(session, app_id, clean_name, clean_scopes, actor, now, nonce)
     adminlog.record(session, actor, "apikey.create", f"{app_id}/{row.key_id}",
                     {"name": row.name, "scopes": row.scopes}, now)
     return row, key

@@ -21,11 +21,12 @@ from client_sdk.protocol.timeutil import format_time, parse_duration, parse_time
 from server.errors import NotFound, UnknownApp
 from server.models import App, ConsentRecord, Install, PolicyVersion
 
-__all__ = ["DECISIONS", "current_consent"]
+__all__ = ["DECISIONS", "STATE_OF", "current_consent", "in_force_json", "in_force_version",
+           "stands", "version_row"]
 
 # The actions that set the whole state; update and acknowledge build on the last of them.
 DECISIONS = ("accept", "decline", "withdraw")
-_STATE = {"accept": "granted", "decline": "declined", "withdraw": "withdrawn"}
+STATE_OF = _STATE = {"accept": "granted", "decline": "declined", "withdraw": "withdrawn"}
 
 
 def _version(session: Session, app_id: str, number: int) -> PolicyVersion | None:
@@ -101,3 +102,26 @@ def current_consent(session: Session, app_id: str, install_id: str,
                 "record_id": last.record_id, "from_install": last.install_id,
                 "stands": stands})
     return out
+
+
+# What the subject's state (server/consent/subjectstate.py) shares with an install's.
+in_force_version = _in_force
+version_row = _version
+
+
+def in_force_json(in_force: PolicyVersion | None) -> dict[str, Any] | None:
+    """The ``in_force`` member of an answer: the version in force now, if any."""
+    return None if in_force is None else {
+        "version": in_force.number, "label": in_force.label,
+        "reconsent_required_since": in_force.body.get("reconsent_required_since")}
+
+
+def stands(state: str, version: int | None, accepted_at: str | None,
+           in_force: PolicyVersion | None, now: datetime) -> bool:
+    """Whether a consent in ``state`` to ``version`` stands for the version in force now
+    (the module docstring's rule)."""
+    since = in_force.body.get("reconsent_required_since") if in_force else None
+    return (state == "granted" and in_force is not None and version is not None
+            and accepted_at is not None
+            and (not isinstance(since, int) or version >= since)
+            and not _term_over(in_force, accepted_at, now))

@@ -78,20 +78,29 @@ def _record_json(r: Any, published: dict[int, str]) -> dict[str, Any]:
 
 
 def history_page(session: Session, app_id: str, install_id: str, limit: int,
-                 cursor: str | None) -> dict[str, Any]:
+                 cursor: str | None,
+                 windows: dict[str, list[tuple[int, int]]] | None = None) -> dict[str, Any]:
     """One page of the install's records and requests, and the cursor of the next.
+    ``windows`` (the subject's access export, server/consent/subjectstate.py): the
+    records of every install linked to the install's subject, each within the seq
+    ranges ``(low, high)`` of its links, with its ``install_id``; requests stay the
+    install's own.
 
     Raises:
         InvalidValue: 422 naming ``cursor``: a cursor this server did not give.
     """
     after_seq, after_row = _decode_cursor(cursor)
-    rows = list(session.scalars(
-        select(ConsentRecord).where(ConsentRecord.app_id == app_id,
-                                    ConsentRecord.install_id == install_id,
+    whose = (ConsentRecord.install_id == install_id if windows is None
+             else ConsentRecord.install_id.in_(sorted(windows)))
+    scanned = list(session.scalars(
+        select(ConsentRecord).where(ConsentRecord.app_id == app_id, whose,
                                     ConsentRecord.seq > after_seq)
         .order_by(ConsentRecord.seq).limit(limit + 1)))
-    more_records = len(rows) > limit
-    rows = rows[:limit]
+    more_records = len(scanned) > limit
+    scanned = scanned[:limit]
+    rows = scanned if windows is None else [
+        r for r in scanned if any(low < r.seq < high for low, high in windows[r.install_id])]
+    broke = False
     sizes: dict[int, int] = dict(session.execute(
         select(Receipt.id, func.length(Receipt.envelope))
         .where(Receipt.id.in_({r.receipt_id for r in rows}))).all())
@@ -101,10 +110,12 @@ def history_page(session: Session, app_id: str, install_id: str, limit: int,
     published = published_times(session, app_id) if rows else {}
     for r in rows:
         rec = _record_json(r, published)
+        if windows is not None:
+            rec["install_id"] = r.install_id
         cost = len(json.dumps(rec)) + (sizes[r.receipt_id] if r.receipt_id not in wanted
                                        else 0)
         if records and used + cost > PAGE_BYTES:
-            more_records = True
+            more_records = broke = True
             break
         used += cost
         records.append(rec)
@@ -112,7 +123,10 @@ def history_page(session: Session, app_id: str, install_id: str, limit: int,
             wanted.append(r.receipt_id)
     receipts = {str(i): env.decode() for i, env in session.execute(
         select(Receipt.id, Receipt.envelope).where(Receipt.id.in_(wanted))).all()}
-    last_seq = rows[len(records) - 1].seq if records else after_seq
+    # Where the next page starts: after the last record sent when the page filled up,
+    # else after the last one looked at (a subject's page skips other links' records).
+    last_seq = (rows[len(records) - 1].seq if broke
+                else scanned[-1].seq if scanned else after_seq)
     deletions = list(session.scalars(
         select(DeletionRequest).where(DeletionRequest.app_id == app_id,
                                       DeletionRequest.install_id == install_id,

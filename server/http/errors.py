@@ -22,7 +22,9 @@ from server.errors import (
     InvalidValue,
     KelisimError,
     KeyFileError,
+    LinkRefused,
     NotFound,
+    NotLinked,
     PolicyError,
     PolicyImportError,
     ReceiptKeyUnavailable,
@@ -66,6 +68,8 @@ HTTP_STATUS: dict[type[KelisimError], tuple[int, str]] = {
     Unprocessable: (422, "unprocessable"),
     RecordsRejected: (422, "rejected"),
     ReceiptKeyUnavailable: (503, "unavailable"),
+    LinkRefused: (422, "link_refused"),
+    NotLinked: (409, "not_linked"),
     Unavailable: (503, "unavailable"),
 }
 

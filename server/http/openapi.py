@@ -9,6 +9,7 @@ Flask's url_map and runs schemathesis against a real server with it.
 from __future__ import annotations
 
 import copy
+import sys
 import threading
 from typing import Any
 
@@ -18,6 +19,7 @@ from marshmallow import fields
 
 from client_sdk.protocol.grammar import ID_RE, SHA256_RE, UUID_RE
 from client_sdk.protocol.records import REQUEST_KINDS, REQUEST_STATUSES
+from server.http.openapi_subjects import add_subject_paths
 from server.http.operator_schemas import (
     AnswerSchema,
     ConsentStateSchema,
@@ -275,6 +277,7 @@ def _build() -> dict[str, Any]:
         "responses": _answers("201", "RequestAnswer", "recorded (or known: the same "
                               "receipt)", "400 401 403 404 413 415 422 429 503")}})
     _operator_paths(spec)
+    add_subject_paths(spec, sys.modules[__name__])
     return spec.to_dict()
 
 

@@ -19,11 +19,13 @@ from server.consent.apikeys import TOUCH_EVERY, find_key, touch
 from server.consent.current import current_consent
 from server.consent.history import parse_limit_arg
 from server.consent.requests import Outcome, get_request, list_requests, resolve
+from server.consent.subjects import issue_link_token, unlink_subject
+from server.consent.subjectstate import subject_consent
 from server.context import kelisim
 from server.errors import InvalidValue, Unavailable
 from server.http.body import check_path_args, load_body
 from server.http.errors import ApiError
-from server.http.operator_schemas import ANSWER_SCHEMA
+from server.http.operator_schemas import ANSWER_SCHEMA, LINK_TOKEN_SCHEMA, UNLINK_SCHEMA
 from server.http.ratelimit import parse_limit
 from server.models import DeletionRequest
 
@@ -155,6 +157,39 @@ def _answer(app_id: str, request_id: str, outcome: Outcome) -> Response:
 @bp.post("/requests/<request_id>/resolve")
 def request_resolve(app_id: str, request_id: str) -> Response:
     return _answer(app_id, request_id, "resolved")
+
+
+@bp.post("/subjects/link-tokens")
+def link_token(app_id: str) -> tuple[Response, int]:
+    key_id = _key(app_id, "subjects:link")
+    user_id = load_body(LINK_TOKEN_SCHEMA)["user_id"]
+    k, now = kelisim(), _now()
+    with k.db.session() as s:
+        token, expires = issue_link_token(s, app_id, user_id, k.keys_dir,
+                                          k.settings.link_token_ttl,
+                                          f"{ACTOR_PREFIX}{key_id}", now)
+    return jsonify({"token": token, "expires": expires}), 201
+
+
+@bp.get("/subjects/consent")
+def subject_consent_view(app_id: str) -> Response:
+    _key(app_id, "consent:read")
+    user_id = request.args.get("user_id")
+    if user_id is None:
+        raise InvalidValue("user_id", "the operator's user id is required")
+    with kelisim().db.session(readonly=True) as s:
+        return jsonify(subject_consent(s, app_id, user_id, kelisim().keys_dir, _now()))
+
+
+@bp.post("/subjects/unlink")
+def subject_unlink(app_id: str) -> Response:
+    key_id = _key(app_id, "subjects:link")
+    body = load_body(UNLINK_SCHEMA)
+    k, now = kelisim(), _now()
+    done = k.group_commit().run(app_id, lambda s: unlink_subject(
+        s, app_id, body["user_id"], body["install_id"], k.keys_dir,
+        f"{ACTOR_PREFIX}{key_id}", now))
+    return jsonify({"unlinked": done})
 
 
 @bp.post("/requests/<request_id>/refuse")

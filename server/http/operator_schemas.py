@@ -9,8 +9,22 @@ from client_sdk.protocol.records import REQUEST_KINDS, REQUEST_NOTE_MAX, REQUEST
 from server.http.schemas import Time, uuid_field
 from server.strict_schema import Strict
 
-__all__ = ["ANSWER_SCHEMA", "AnswerSchema", "ConsentStateSchema", "InForceSchema",
-           "OperatorRequestSchema", "RequestListSchema"]
+__all__ = [
+    "ANSWER_SCHEMA",
+    "LINK_TOKEN_SCHEMA",
+    "UNLINK_SCHEMA",
+    "AnswerSchema",
+    "ConsentStateSchema",
+    "InForceSchema",
+    "LinkTokenAnswerSchema",
+    "LinkTokenSchema",
+    "OperatorRequestSchema",
+    "RequestListSchema",
+    "SubjectConsentSchema",
+    "SubjectInstallSchema",
+    "UnlinkAnswerSchema",
+    "UnlinkSchema",
+]
 
 
 class AnswerSchema(Strict):
@@ -68,4 +82,54 @@ class RequestListSchema(Schema):
                        "ones, newest answer first"})
 
 
+class LinkTokenSchema(Strict):
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=256), metadata={
+        "description": "the operator's own user id (Kelisim stores only a keyed hash)"})
+
+
+class LinkTokenAnswerSchema(Schema):
+    token = fields.String(required=True, metadata={
+        "description": "kls_link_...: single-use, for this app; hand it to the app, which "
+                       "passes it to client.link_subject()"})
+    expires = Time(required=True)
+
+
+class UnlinkSchema(Strict):
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=256))
+    # Only this install; null: every install linked to the user.
+    install_id = uuid_field(required=True, allow_none=True)
+
+
+class UnlinkAnswerSchema(Schema):
+    unlinked = fields.List(uuid_field(), required=True)
+
+
+class SubjectInstallSchema(Schema):
+    install_id = uuid_field(required=True)
+    linked_at = Time(required=True)
+    unlinked_at = Time(required=True, allow_none=True)
+
+
+class SubjectConsentSchema(Schema):
+    subject_id = fields.String(required=True, metadata={
+        "description": "the keyed hash Kelisim stores for the user (64 hex digits)"})
+    installs = fields.List(fields.Nested(SubjectInstallSchema), required=True)
+    state = fields.String(required=True, validate=validate.OneOf(
+        ["none", "granted", "declined", "withdrawn"]))
+    purposes = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True)
+    granted = fields.List(fields.String(), required=True)
+    version = fields.Integer(required=True, allow_none=True)
+    label = fields.String(required=True, allow_none=True)
+    decided_at = Time(required=True, allow_none=True)
+    accepted_at = Time(required=True, allow_none=True)
+    record_id = uuid_field(required=True, allow_none=True)
+    from_install = uuid_field(required=True, allow_none=True)
+    seq = fields.Integer(required=True, metadata={
+        "description": "the server's order number of the last record the state reflects"})
+    in_force = fields.Nested(InForceSchema, required=True, allow_none=True)
+    stands = fields.Boolean(required=True)
+
+
 ANSWER_SCHEMA = AnswerSchema()
+LINK_TOKEN_SCHEMA = LinkTokenSchema()
+UNLINK_SCHEMA = UnlinkSchema()

@@ -42,6 +42,7 @@ from client_sdk.protocol.records import (
     REQUEST_KINDS,
     REQUEST_NOTE_MAX,
     REQUEST_STATUSES,
+    SUBJECT_ACTIONS,
 )
 from server.strict_schema import Strict
 
@@ -53,6 +54,7 @@ __all__ = [
     "MAX_BATCH",
     "MAX_SECONDS",
     "REQUEST_SCHEMA",
+    "SUBJECT_LINK_SCHEMA",
     "BatchSchema",
     "ConsentsAnswerSchema",
     "DeletionAnswerSchema",
@@ -69,6 +71,10 @@ __all__ = [
     "RequestAnswerSchema",
     "RequestSchema",
     "StrictBool",
+    "SubjectLinkAnswerSchema",
+    "SubjectLinkSchema",
+    "SubjectRecordSchema",
+    "SubjectStateAnswerSchema",
     "Time",
     "TokenAnswerSchema",
 ]
@@ -202,6 +208,39 @@ class RecordSchema(Strict):
     manifest_seq = int32(1, required=True)
 
 
+class SubjectRecordSchema(RecordSchema):
+    """A ``link`` or ``unlink`` record: the record's fields, of one of those actions."""
+
+    action = fields.String(required=True, validate=validate.OneOf(SUBJECT_ACTIONS))
+
+
+class SubjectLinkSchema(Strict):
+    """``POST /subject-links``: a link record with the token the operator's backend
+    obtained, or an unlink record (token null)."""
+
+    record = fields.Nested(SubjectRecordSchema, required=True)
+    token = fields.String(required=True, allow_none=True,
+                          validate=validate.Length(min=1, max=200), metadata={
+                              "description": "the link token (kls_link_...) for a link; "
+                                             "null for an unlink"})
+
+
+class SubjectLinkAnswerSchema(Schema):
+    receipt = fields.String(required=True, metadata={
+        "description": "the consents receipt naming the record (DSSE envelope as text)"})
+    linked = fields.Boolean(required=True)
+    state = fields.String(required=True, allow_none=True, metadata={
+        "description": "the subject's consent: a DSSE envelope of payload type "
+                       "application/vnd.kelisim.subject-state+json, signed by the root's "
+                       "receipt keys (null after an unlink)"})
+
+
+class SubjectStateAnswerSchema(Schema):
+    linked = fields.Boolean(required=True)
+    state = fields.String(required=True, allow_none=True, metadata={
+        "description": "the signed subject state (null when the install is not linked)"})
+
+
 class BatchSchema(Strict):
     records = fields.List(fields.Nested(RecordSchema), required=True,
                           validate=validate.Length(min=1, max=MAX_BATCH))
@@ -254,6 +293,9 @@ class ConsentsAnswerSchema(Schema):
 
 
 class StoredRecordSchema(RecordSchema):
+    action = fields.String(required=True,
+                           validate=validate.OneOf([*RECORD_ACTIONS, *SUBJECT_ACTIONS]))
+    install_id = uuid_field()  # with scope=subject: the install that made the record
     server_time = Time(required=True)
     chain_hash = _grammar(SHA256_RE, "not a sha256", required=True)
     clock_skew = fields.String(allow_none=True, validate=validate.OneOf(
@@ -324,4 +366,5 @@ class ErrorSchema(Schema):
 BATCH_SCHEMA = BatchSchema()
 DELETION_SCHEMA = DeletionSchema()
 REQUEST_SCHEMA = RequestSchema()
+SUBJECT_LINK_SCHEMA = SubjectLinkSchema()
 EMPTY_SCHEMA = Strict()

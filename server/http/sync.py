@@ -11,17 +11,25 @@ from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema
 
 from server.admin.models import app_deadline_days
-from server.consent.chain import lock_heads
 from server.consent.groupcommit import GroupCommit
 from server.consent.history import history_page, parse_limit_arg
 from server.consent.ingest import AppendBatch, IngestRequest, IngestResult
 from server.consent.installs import check_generation, register_install, renew_generation
 from server.consent.requests import file_request, request_deletion
+from server.consent.subjects import link_install, linked_subject, unlink_install
+from server.consent.subjectstate import signed_state, subject_windows
 from server.context import kelisim
+from server.errors import InvalidValue, NotLinked
 from server.http.body import check_path_args, load_body
 from server.http.errors import ApiError
 from server.http.ratelimit import RateLimiter, parse_limit
-from server.http.schemas import BATCH_SCHEMA, DELETION_SCHEMA, EMPTY_SCHEMA, REQUEST_SCHEMA
+from server.http.schemas import (
+    BATCH_SCHEMA,
+    DELETION_SCHEMA,
+    EMPTY_SCHEMA,
+    REQUEST_SCHEMA,
+    SUBJECT_LINK_SCHEMA,
+)
 from server.http.tokens import TokenService
 
 __all__ = ["bp"]
@@ -41,10 +49,7 @@ def _tokens() -> TokenService:
 
 
 def _group() -> GroupCommit:
-    k = kelisim()
-    if k.group is None:
-        k.group = GroupCommit(k.db, k.settings.group_commit_max, lock_heads)
-    return k.group
+    return kelisim().group_commit()
 
 
 def _append_batch() -> AppendBatch:
@@ -144,9 +149,19 @@ def install_history(app_id: str, install_id: str) -> Response:
     _limit("install", install_id, "RATE_LIMIT_INSTALL")
     limit = parse_limit_arg(request.args.get("limit"))
     cursor = request.args.get("cursor")
+    scope = request.args.get("scope", "install")
+    if scope not in ("install", "subject"):
+        raise InvalidValue("scope", "install (this install's records) or subject (every "
+                                    "linked install's)")
     with kelisim().db.session(readonly=True) as s:
         check_generation(s, app_id, install_id, claim.generation)
-        page = history_page(s, app_id, install_id, limit, cursor)
+        windows = None
+        if scope == "subject":
+            link = linked_subject(s, app_id, install_id)
+            if link is None:
+                raise NotLinked(install_id)
+            windows = subject_windows(s, app_id, link.subject_id)
+        page = history_page(s, app_id, install_id, limit, cursor, windows)
     return jsonify(page)
 
 
@@ -181,3 +196,48 @@ def post_request(app_id: str) -> tuple[Response, int]:
     row = _file(app_id, REQUEST_SCHEMA, file_request)
     return jsonify({"request_id": row.request_id, "status": row.status,
                     "deadline": row.deadline, "receipt": row.receipt.decode()}), 201
+
+
+@bp.post("/v1/apps/<app_id>/subject-links")
+def post_subject_link(app_id: str) -> Response:
+    """Link the install to a subject (a link record and the link token) or unlink it (an
+    unlink record, token null): the record goes into the consent log like any decision;
+    the answer holds its receipt and, after a link, the subject's signed state."""
+    claim = _tokens().read(request.headers.get("Authorization"), app_id)
+    install_id = claim.install_id
+    _limit("install", install_id, "RATE_LIMIT_INSTALL")
+    body = _body(SUBJECT_LINK_SCHEMA)
+    record, token = body["record"], body["token"]
+    if (record["action"] == "link") != (token is not None):
+        raise InvalidValue("token", "a link record needs its link token; an unlink record "
+                                    "sends token null")
+    keys_dir, now = kelisim().keys_dir, _now()
+
+    def work(s: Any) -> dict[str, Any]:
+        if token is not None:
+            out = link_install(s, app_id, install_id, claim.generation, record, token,
+                               keys_dir, now)
+            state = signed_state(s, app_id, out.link.subject_id, install_id, keys_dir, now)
+            return {"receipt": out.receipt.decode(), "linked": True, "state": state.decode()}
+        done = unlink_install(s, app_id, install_id, claim.generation, record, keys_dir, now)
+        return {"receipt": done.receipt.decode(), "linked": False, "state": None}
+
+    return jsonify(_group().run(app_id, work))
+
+
+@bp.get("/v1/apps/<app_id>/installs/<install_id>/subject-state")
+def subject_state(app_id: str, install_id: str) -> Response:
+    """The signed consent of the subject the install is linked to (asked at every sync
+    and refresh of a linked install), or ``linked`` false."""
+    claim = _tokens().read(request.headers.get("Authorization"), app_id)
+    if claim.install_id != install_id:
+        raise ApiError(403, "forbidden", "an install may read only its own subject's state")
+    _limit("install", install_id, "RATE_LIMIT_INSTALL")
+    keys_dir, now = kelisim().keys_dir, _now()
+    with kelisim().db.session(readonly=True) as s:
+        check_generation(s, app_id, install_id, claim.generation)
+        link = linked_subject(s, app_id, install_id)
+        if link is None:
+            return jsonify({"linked": False, "state": None})
+        state = signed_state(s, app_id, link.subject_id, install_id, keys_dir, now)
+    return jsonify({"linked": True, "state": state.decode()})

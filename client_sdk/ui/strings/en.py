@@ -152,6 +152,8 @@ STRINGS: dict[str, str] = {
     "action.access_request": "Access requested",
     "action.rectification_request": "Correction requested",
     "action.blocking_request": "Blocking requested",
+    "action.link": "Signed in on this device",
+    "action.unlink": "Signed out on this device",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

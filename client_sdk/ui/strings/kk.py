@@ -151,6 +151,8 @@ STRINGS: dict[str, str] = {
     "action.access_request": "Қол жеткізу сұралды",
     "action.rectification_request": "Түзету сұралды",
     "action.blocking_request": "Бұғаттау сұралды",
+    "action.link": "Осы құрылғыда кірді",
+    "action.unlink": "Осы құрылғыдан шықты",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

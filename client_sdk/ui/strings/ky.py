@@ -152,6 +152,8 @@ STRINGS: dict[str, str] = {
     "action.access_request": "Жетүү суралды",
     "action.rectification_request": "Оңдоо суралды",
     "action.blocking_request": "Бөгөттөө суралды",
+    "action.link": "Бул түзмөктө кирди",
+    "action.unlink": "Бул түзмөктөн чыкты",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

@@ -154,6 +154,8 @@ STRINGS: dict[str, str] = {
     "action.access_request": "Запрошен доступ",
     "action.rectification_request": "Запрошено уточнение",
     "action.blocking_request": "Запрошено блокирование",
+    "action.link": "Вход на этом устройстве",
+    "action.unlink": "Выход на этом устройстве",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

@@ -155,6 +155,8 @@ STRINGS: dict[str, str] = {
     "action.access_request": "Maʼlumot soʻraldi",
     "action.rectification_request": "Tuzatish soʻraldi",
     "action.blocking_request": "Bloklash soʻraldi",
+    "action.link": "Ushbu qurilmada kirildi",
+    "action.unlink": "Ushbu qurilmadan chiqildi",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

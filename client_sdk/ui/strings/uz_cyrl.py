@@ -151,6 +151,8 @@ STRINGS: dict[str, str] = {
     "action.access_request": "Маълумот сўралди",
     "action.rectification_request": "Тузатиш сўралди",
     "action.blocking_request": "Блоклаш сўралди",
+    "action.link": "Ушбу қурилмада кирилди",
+    "action.unlink": "Ушбу қурилмадан чиқилди",
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

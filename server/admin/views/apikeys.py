@@ -5,9 +5,12 @@ the form that made it, never stored and never cached."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, request, url_for
+from sqlalchemy.exc import IntegrityError
 
 from server.admin.security import now, requires
 from server.admin.views import kelisim, page
@@ -19,7 +22,7 @@ from server.consent.apikeys import (
     revoke_key,
     rotate_key,
 )
-from server.errors import ApiKeyRevoked, InvalidValue, NotFound
+from server.errors import ApiKeyRevoked, InvalidValue, KeyAlreadyCreated, NotFound
 from server.models import App
 
 __all__ = ["bp"]
@@ -31,9 +34,12 @@ _PROBLEMS = {"name": "Name the key: one line of readable text, at most 100 chara
              "scopes": "Choose at least one scope."}
 
 
+_NONCE = re.compile(r"[A-Za-z0-9_-]{22,43}")
+
+
 def _page(app_id: str, status: int = 200, *, new_key: tuple[str, str] | None = None,
           errors: dict[str, list[str]] | None = None,
-          form: dict[str, Any] | None = None) -> Any:
+          form: dict[str, Any] | None = None, already: str | None = None) -> Any:
     with kelisim().db.session(readonly=True) as s:
         app = s.get(App, app_id)
         if app is None:
@@ -41,7 +47,10 @@ def _page(app_id: str, status: int = 200, *, new_key: tuple[str, str] | None = N
         keys = list_keys(s, app_id)
         body, code = page("api_keys.html", status, app=app, keys=keys, scopes=SCOPES,
                           prefix=KEY_PREFIX, new_key=new_key, errors=errors or {},
-                          form=form or {})
+                          form=form or {}, already=already,
+                          # Each form a new nonce: the same form sent twice (a reload of
+                          # the answer) makes one key (KeyAlreadyCreated).
+                          nonce=secrets.token_urlsafe(16))
     # A page that shows a key must not stay in any cache.
     return body, code, {"Cache-Control": "no-store"}
 
@@ -56,11 +65,23 @@ def index(app_id: str) -> Any:
 @requires("owner")
 def create(app_id: str) -> Any:
     name, scopes = request.form.get("name", ""), request.form.getlist("scope")
+    nonce = request.form.get("nonce") or None
+    if nonce is not None and not _NONCE.fullmatch(nonce):
+        abort(400)
     form = {"name": name, "scopes": scopes}
     try:
-        with kelisim().db.session() as s:
-            row, key = create_key(s, app_id, name, scopes, g.admin_user.email, now())
-            key_id = row.key_id
+        for attempt in (1, 2):
+            try:
+                with kelisim().db.session() as s:
+                    row, key = create_key(s, app_id, name, scopes, g.admin_user.email, now(),
+                                          nonce=nonce)
+                    key_id = row.key_id
+                break
+            except IntegrityError:  # the same form, sent twice at once: the other won
+                if attempt == 2 or nonce is None:
+                    raise
+    except KeyAlreadyCreated as exc:
+        return _page(app_id, 200, already=str(exc.details["key_id"]))
     except NotFound:
         abort(404)
     except InvalidValue as exc:
