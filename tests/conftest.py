@@ -34,6 +34,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
 import livesrv
+import scheduling
 from admin_support import PASSWORD, password_hash
 from builders import APP, DEMO, POLICIES, RATE_LIMITS_OFF, Clock
 from helpers import payload_of
@@ -48,8 +49,9 @@ PG_URL = os.environ.get("KELISIM_TEST_POSTGRES_URL", "")
 
 # Modules whose tests share module fixtures that are worth setting up once: under
 # pytest-xdist each of these runs whole on one worker; every other test is scheduled alone,
-# wherever a worker is free. (xdist's own `xdist_group` mark with --dist loadgroup does
-# nothing on pytest 9.2, pytest-xdist issue 1386; a scheduler is a documented xdist hook.)
+# wherever a worker is free; longest first (tests/scheduling.py). (xdist's own
+# `xdist_group` mark with --dist loadgroup does nothing on pytest 9.2, pytest-xdist issue
+# 1386; a scheduler is a documented xdist hook.)
 ONE_WORKER = {
     "tests/test_kivy_ui.py": "one server, one display, five window runs at once",
     "tests/test_console_languages.py": "one real server with records, users and a draft",
@@ -197,17 +199,24 @@ def sim() -> Simulator:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """The scheduler of ``--dist load`` (the default with ``-n``) and ``loadgroup``, except
-    that the modules of ONE_WORKER go to one worker each, and first (largest first)."""
+    that the modules of ONE_WORKER go to one worker each, and that the work goes out
+    longest first by the seconds the last runs measured (tests/scheduling.py)."""
     if config.getvalue("dist") not in ("load", "loadgroup"):
         return None
-    from xdist.scheduler import LoadScopeScheduling
+    return scheduling.make_scheduler(config, log, ONE_WORKER)
 
-    class Scheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return module if module in ONE_WORKER else nodeid
 
-    return Scheduling(config, log)
+_durations = scheduling.Recorder()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Every test's seconds, for the next run's order (tests/scheduling.py)."""
+    _durations.add(report)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if scheduling.is_controller(session.config):
+        _durations.save(session.config)
 
 
 @pytest.fixture(scope="module")
