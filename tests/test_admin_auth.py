@@ -258,6 +258,18 @@ def test_unknown_email_is_the_same_answer(client: FlaskClient, users: dict[str, 
     assert page(a, "nobody@example.com") == page(b, "viewer@example.com")
 
 
+def test_an_unknown_email_costs_the_argon2_of_a_real_password() -> None:
+    """The hash verified for an unknown e-mail is written in the code (hashing it at import
+    slowed every command's start): it must have the parameters real passwords are hashed
+    with, or an unknown e-mail would answer faster (or slower) than a known one."""
+    from argon2 import extract_parameters
+
+    from server.admin.security import _DUMMY_HASH, _hasher, hash_password
+
+    assert not _hasher.check_needs_rehash(_DUMMY_HASH)
+    assert extract_parameters(_DUMMY_HASH) == extract_parameters(hash_password("x" * 12))
+
+
 def test_post_without_csrf_token_is_refused_and_stores_nothing(
         client: FlaskClient, users: dict[str, int], kelisim: Kelisim) -> None:
     resp = client.post("/admin/login", data={"email": "owner@example.com",
