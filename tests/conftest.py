@@ -8,7 +8,8 @@ name, never imports it).
   variable is an error, so they can never be skipped silently. A module (or test) marked
   ``rate_limits_off`` gets its app with the rate limits off.
 - ``demo_dir``, ``published``, ``manifest``: the demo policy, published, and its manifest.
-- ``users``, ``clock``: console users of every role, and the console's settable clock.
+- ``users``, ``clock``: console users of every role, and the console's settable clock;
+  ``quick_argon2``: the console's Argon2 at test-sized cost, for tests hashing dozens.
 - ``display``: an X display of the module's own (Xvfb) for real Kivy windows.
 
 Everything a test writes goes under its own ``tmp_path``; ports come from
@@ -28,6 +29,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
@@ -249,6 +251,19 @@ def clock(app: Flask) -> Clock:
     c = Clock(datetime.now(UTC).replace(microsecond=0))
     app.extensions["kelisim"].clock = c
     return c
+
+
+@pytest.fixture
+def quick_argon2(app: Flask) -> PasswordHasher:
+    """The app's console hashes and checks passwords with Argon2id at test-sized cost (one
+    pass over 8 MiB) instead of argon2-cffi's production profile (three passes over 64 MiB,
+    ~0.2 s of CPU each): for tests that hash dozens of passwords (the password history).
+    Hashes made with the production parameters still verify (Argon2 reads them from the
+    hash). Tests that do not ask for it keep the production parameters, and at least one
+    test of each password path must not ask for it."""
+    hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    app.extensions["kelisim.admin"].checks.hasher = hasher
+    return hasher
 
 
 @pytest.fixture

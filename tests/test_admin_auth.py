@@ -405,10 +405,12 @@ def test_a_session_ends_when_it_expires_on_the_server(client: FlaskClient, kelis
 
 
 def test_a_password_change_cannot_put_back_a_previous_password(
-        client: FlaskClient, cli, kelisim: Kelisim) -> None:
+        client: FlaskClient, cli, kelisim: Kelisim, quick_argon2: Any) -> None:
     """Red team: changing the one-time password to X and then X back to it succeeded, so
     the one-time password the owner had seen became the user's for good. Now a new
-    password may equal none of the last PASSWORD_HISTORY (5) nor the current one."""
+    password may equal none of the last PASSWORD_HISTORY (5) nor the current one.
+    (Each change checks up to seven hashes: Argon2 at test cost here; the next test runs
+    the same check at the production cost.)"""
     from server.admin.models import PasswordHistory
     from server.admin.security import PASSWORD_HISTORY
 
@@ -438,6 +440,7 @@ def test_a_password_change_cannot_put_back_a_previous_password(
     with kelisim.db.session(readonly=True) as s:
         user = s.scalars(sa.select(AdminUser)).one()
         assert user.must_change_password is False
+        assert user.password_hash.startswith("$argon2id$v=19$m=8192,t=1,p=1$")  # test cost
 
 
 def test_an_owner_reset_password_cannot_be_kept(client: FlaskClient, cli,
@@ -465,3 +468,6 @@ def test_an_owner_reset_password_cannot_be_kept(client: FlaskClient, cli,
                                                  "confirm": reset.group(1)})
     assert resp.status_code == 422
     assert one_time != reset.group(1)
+    with kelisim.db.session(readonly=True) as s:  # the history checked at production cost
+        stored = s.scalars(sa.select(AdminUser.password_hash).where(AdminUser.id == ada)).one()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
