@@ -97,7 +97,8 @@ def test_wrong_password_and_throttling(client: FlaskClient, users: dict[str, int
 
 
 def test_failures_from_many_addresses_do_not_lock_out_a_known_device(
-        client: FlaskClient, users: dict[str, int], kelisim: Kelisim) -> None:
+        client: FlaskClient, users: dict[str, int], kelisim: Kelisim,
+        quick_argon2: Any) -> None:
     """Issue 17, item 10: anyone who knows the owner's e-mail could keep the account
     locked (5 failures a minute). Now failures count per account and address; the slower
     account-wide bound (8 here) spares a browser the account signed in from before."""
