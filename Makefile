@@ -9,7 +9,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.stamp-install
 # pytest-xdist workers. Most tests wait on real processes (servers, windows, a browser), so
 # more workers than cores pay: on two cores, 1,825 tests took 9 min 45 s and 11 min 10 s
-# with four workers, 10 min 55 s with three (2026-12-06; runs vary by a minute or more).
+# with four workers, 10 min 55 s with three (2026-12-06); ~2,128 tests took about 13 min
+# (2026-12-07). Then, measured file by file on a shared two-core machine (load 12-16, so
+# slower than a quiet one): the window tests' set-up 294 s to 228 s, the operator API
+# 31 + 37 s to 11 + 14 s, the password history 56 + 50 s to 1.5 + 1.4 s, six end-to-end
+# modules (31 tests) 1,247 s to 614 s serially; work now goes out longest first
+# (tests/scheduling.py). A whole run on a quiet machine: not yet measured.
 TEST_WORKERS ?= 4
 
 .PHONY: run test test-fast demo lint typecheck bench dist venv clean

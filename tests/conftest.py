@@ -8,7 +8,8 @@ name, never imports it).
   variable is an error, so they can never be skipped silently. A module (or test) marked
   ``rate_limits_off`` gets its app with the rate limits off.
 - ``demo_dir``, ``published``, ``manifest``: the demo policy, published, and its manifest.
-- ``users``, ``clock``: console users of every role, and the console's settable clock.
+- ``users``, ``clock``: console users of every role, and the console's settable clock;
+  ``quick_argon2``: the console's Argon2 at test-sized cost, for tests hashing dozens.
 - ``display``: an X display of the module's own (Xvfb) for real Kivy windows.
 
 Everything a test writes goes under its own ``tmp_path``; ports come from
@@ -28,12 +29,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
 import livesrv
+import scheduling
 from admin_support import PASSWORD, password_hash
 from builders import APP, DEMO, POLICIES, RATE_LIMITS_OFF, Clock
 from helpers import payload_of
@@ -48,8 +51,9 @@ PG_URL = os.environ.get("KELISIM_TEST_POSTGRES_URL", "")
 
 # Modules whose tests share module fixtures that are worth setting up once: under
 # pytest-xdist each of these runs whole on one worker; every other test is scheduled alone,
-# wherever a worker is free. (xdist's own `xdist_group` mark with --dist loadgroup does
-# nothing on pytest 9.2, pytest-xdist issue 1386; a scheduler is a documented xdist hook.)
+# wherever a worker is free; longest first (tests/scheduling.py). (xdist's own
+# `xdist_group` mark with --dist loadgroup does nothing on pytest 9.2, pytest-xdist issue
+# 1386; a scheduler is a documented xdist hook.)
 ONE_WORKER = {
     "tests/test_kivy_ui.py": "one server, one display, five window runs at once",
     "tests/test_console_languages.py": "one real server with records, users and a draft",
@@ -197,17 +201,24 @@ def sim() -> Simulator:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """The scheduler of ``--dist load`` (the default with ``-n``) and ``loadgroup``, except
-    that the modules of ONE_WORKER go to one worker each, and first (largest first)."""
+    that the modules of ONE_WORKER go to one worker each, and that the work goes out
+    longest first by the seconds the last runs measured (tests/scheduling.py)."""
     if config.getvalue("dist") not in ("load", "loadgroup"):
         return None
-    from xdist.scheduler import LoadScopeScheduling
+    return scheduling.make_scheduler(config, log, ONE_WORKER)
 
-    class Scheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return module if module in ONE_WORKER else nodeid
 
-    return Scheduling(config, log)
+_durations = scheduling.Recorder()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Every test's seconds, for the next run's order (tests/scheduling.py)."""
+    _durations.add(report)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if scheduling.is_controller(session.config):
+        _durations.save(session.config)
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +251,19 @@ def clock(app: Flask) -> Clock:
     c = Clock(datetime.now(UTC).replace(microsecond=0))
     app.extensions["kelisim"].clock = c
     return c
+
+
+@pytest.fixture
+def quick_argon2(app: Flask) -> PasswordHasher:
+    """The app's console hashes and checks passwords with Argon2id at test-sized cost (one
+    pass over 8 MiB) instead of argon2-cffi's production profile (three passes over 64 MiB,
+    ~0.2 s of CPU each): for tests that hash dozens of passwords (the password history).
+    Hashes made with the production parameters still verify (Argon2 reads them from the
+    hash). Tests that do not ask for it keep the production parameters, and at least one
+    test of each password path must not ask for it."""
+    hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    app.extensions["kelisim.admin"].checks.hasher = hasher
+    return hasher
 
 
 @pytest.fixture

@@ -96,6 +96,39 @@ def kelisim(env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
+def kelisim_here(env: dict[str, str], *args: str) -> str:
+    """``kelisim(env, *args)`` run in this process: the same command on the same instance
+    and database, without a new process's ~1 s of start-up (imports). For commands that
+    prepare what a test needs (publish, bundle, api-keys, ...); a test of the command line
+    itself, or of ``serve``, runs the real process with :func:`kelisim`. The app is built
+    for the one command and disposed of after it."""
+    from click.testing import CliRunner
+    from flask import Flask
+    from flask.cli import ScriptInfo
+
+    from server import create_app
+    from server.cli import main
+
+    made: list[Flask] = []
+
+    def app() -> Flask:  # built inside invoke: the KELISIM_* variables are env's then
+        made.append(create_app())
+        return made[-1]
+
+    # The command's environment: env's KELISIM_* variables, and none of this process's.
+    variables: dict[str, str | None] = {k: None for k in os.environ if k.startswith("KELISIM_")}
+    variables.update({k: v for k, v in env.items() if k.startswith("KELISIM_")})
+    try:
+        result = CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=app),
+                                    env=variables, catch_exceptions=False)
+    finally:
+        for a in made:
+            a.extensions["kelisim"].db.dispose()
+    if result.exit_code != 0:
+        raise AssertionError(f"kelisim {' '.join(args)} failed:\n{result.output}")
+    return result.stdout
+
+
 # Instances `demo_setup` made, by their settings: the folder and what the command printed.
 _demo_instances: dict[tuple[tuple[str, str], ...], tuple[Path, str]] = {}
 # Where this process keeps them: the session's temporary folder (set by conftest.py).
@@ -108,16 +141,17 @@ def demo_setup(env: dict[str, str]) -> str:
     On SQLite the command runs once per process and settings (the other ``KELISIM_*``
     variables): later instances are copies of that one, each with its own files (the same
     keys, root and first owner, a fresh copy of the database). On PostgreSQL it runs each
-    time. A test that needs an instance of its own keys runs the command itself."""
+    time. A test that needs an instance of its own keys runs the command itself. The
+    command runs in this process (:func:`kelisim_here`)."""
     url = env.get("KELISIM_DATABASE_URL", "")
     if url and not url.startswith("sqlite:///"):
-        return kelisim(env, "demo-setup")
+        return kelisim_here(env, "demo-setup")
     settings = tuple(sorted((k, v) for k, v in env.items() if k.startswith("KELISIM_")
                             and k not in ("KELISIM_INSTANCE_PATH", "KELISIM_DATABASE_URL")))
     if settings not in _demo_instances:
         assert DEMO_INSTANCES is not None, "conftest.py sets livesrv.DEMO_INSTANCES"
         made = DEMO_INSTANCES / f"demo-{len(_demo_instances)}" / "instance"
-        out = kelisim({**server_env(made), **dict(settings)}, "demo-setup")
+        out = kelisim_here({**server_env(made), **dict(settings)}, "demo-setup")
         _demo_instances[settings] = made, out
     made, out = _demo_instances[settings]
     instance = Path(env["KELISIM_INSTANCE_PATH"])

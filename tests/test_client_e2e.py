@@ -11,7 +11,7 @@ import pytest
 from builders import new_version, server_env
 from client_sdk import ConsentClient, Kind, NetworkError
 from client_sdk.protocol.timeutil import format_time, utcnow
-from livesrv import demo_setup, free_port, get, kelisim, running
+from livesrv import demo_setup, free_port, get, kelisim_here, running
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ def test_first_launch_to_upcoming_offline(tmp_path: Path) -> None:
                                                "seconds_on_screen": 30}, age_confirmed=True)
         assert client.decide().kind is Kind.NONE and client.is_granted("analytics")
 
-        kelisim(env, "publish", str(new_version(policy, "2.1", "minor", "Түзетулер")),
+        kelisim_here(env, "publish", str(new_version(policy, "2.1", "minor", "Түзетулер")),
                 "--app", "jana-courier")
         client_sees(client, "2.1")
         d = client.decide()
@@ -44,7 +44,7 @@ def test_first_launch_to_upcoming_offline(tmp_path: Path) -> None:
         client.acknowledge_notice()
         assert client.decide().kind is Kind.NONE
 
-        kelisim(env, "publish", str(new_version(policy, "3.0", "major", "Жаңа мақсат",
+        kelisim_here(env, "publish", str(new_version(policy, "3.0", "major", "Жаңа мақсат",
                                                 extra_purpose=True)), "--app", "jana-courier")
         client_sees(client, "3.0")
         d = client.decide()
@@ -53,7 +53,7 @@ def test_first_launch_to_upcoming_offline(tmp_path: Path) -> None:
         client.accept(age_confirmed=True)
 
         soon = utcnow() + timedelta(hours=1)
-        kelisim(env, "publish", str(new_version(policy, "3.1", "minor", "Келесі айда",
+        kelisim_here(env, "publish", str(new_version(policy, "3.1", "minor", "Келесі айда",
                                                 effective=format_time(soon))),
                 "--app", "jana-courier")
         client_sees(client, "3.1", upcoming=True)
@@ -96,7 +96,7 @@ def test_upcoming_major_prompts_offline_after_its_date(tmp_path: Path) -> None:
         assert client.refresh().ok
         client.accept(age_confirmed=True)
         when = utcnow() + timedelta(days=2)
-        kelisim(env, "publish", str(new_version(tmp_path / "p", "4.0", "major", "Важно",
+        kelisim_here(env, "publish", str(new_version(tmp_path / "p", "4.0", "major", "Важно",
                                                 extra_purpose=True,
                                                 effective=format_time(when))),
                 "--app", "jana-courier")

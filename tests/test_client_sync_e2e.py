@@ -13,7 +13,7 @@ import pytest
 from builders import RATE_LIMITS_OFF, server_env
 from client_sdk import ConsentClient
 from client_sdk.protocol.timeutil import utcnow
-from livesrv import demo_setup, free_port, kelisim, running
+from livesrv import demo_setup, free_port, kelisim_here, running
 
 pytestmark = pytest.mark.slow
 APP = "jana-courier"
@@ -23,13 +23,13 @@ def setup(tmp_path: Path, database_url: str) -> dict[str, Any]:
     env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
     demo_setup(env)
     static = tmp_path / "static"
-    kelisim(env, "export-static", str(static))
+    kelisim_here(env, "export-static", str(static))
     return {"env": env, "root": (static / "v1/root/1.json").read_bytes(),
             "manifest": (static / f"v1/apps/{APP}/manifest.json").read_bytes()}
 
 
 def stored(env: dict[str, str]) -> dict[str, dict[str, Any]]:
-    lines = kelisim(env, "consents", "export", APP).splitlines()
+    lines = kelisim_here(env, "consents", "export", APP).splitlines()
     return {r["record_id"]: r for r in map(json.loads, lines)}
 
 

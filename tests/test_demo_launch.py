@@ -26,7 +26,7 @@ import pytest
 
 from builders import REPO
 from demo_app.launch import DEFAULT_HOST, DEFAULT_PORT, PHONE, server_url
-from livesrv import demo_server, free_port, kelisim
+from livesrv import demo_server, free_port, kelisim_here
 from server.config import Settings
 
 ARTIFACTS = REPO / "test-artifacts" / "screens" / "launch"
@@ -60,7 +60,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     tmp = tmp_path_factory.mktemp("launch")
     with demo_server(tmp) as server:
         bundle = tmp / "jana-courier.kelisim"
-        kelisim(server["env"], "bundle", "jana-courier", str(bundle))
+        kelisim_here(server["env"], "bundle", "jana-courier", str(bundle))
         yield {**server, "bundle": bundle, "tmp": tmp,
                "port": int(server["url"].rsplit(":", 1)[1])}
 

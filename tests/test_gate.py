@@ -26,7 +26,7 @@ from client_sdk import ConsentClient, Kind, UsageError
 from client_sdk.decision import Decision, GrantChange
 from client_sdk.protocol.timeutil import format_time, utcnow
 from client_sdk.ui.strings import STRINGS
-from livesrv import demo_setup, free_port, get, kelisim, running
+from livesrv import demo_setup, free_port, get, kelisim_here, running
 from simulator import BASE, NOW, Simulator, ts, version
 
 PURPOSES = ("service", "analytics", "extra")
@@ -361,7 +361,7 @@ def test_a_major_version_by_refresh_revokes_at_once_against_the_real_server(
         assert client.is_vendor_allowed("firebase")
         heard: list[GrantChange] = []
         client.add_listener(heard.append)
-        kelisim(env, "publish", str(new_version(tmp_path / "p", "3.0", "major", "New")),
+        kelisim_here(env, "publish", str(new_version(tmp_path / "p", "3.0", "major", "New")),
                 "--app", "jana-courier")
         for _ in range(30):  # a publish reaches every worker within a second
             assert client.refresh().ok
@@ -386,9 +386,9 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     finds); jana-later: 1 in force and a major 3.0 upcoming tomorrow, bundled."""
     tmp = tmp_path_factory.mktemp("gate")
     env = server_env(tmp / "instance")
-    kelisim(env, "demo-setup")
-    kelisim(env, "bundle", "jana-courier", str(tmp / "a.kelisim"))
-    kelisim(env, "publish", str(new_version(tmp / "p", "3.0", "major", "New")),
+    kelisim_here(env, "demo-setup")
+    kelisim_here(env, "bundle", "jana-courier", str(tmp / "a.kelisim"))
+    kelisim_here(env, "publish", str(new_version(tmp / "p", "3.0", "major", "New")),
             "--app", "jana-courier")
     later = tmp / "later"
     (later / "1").mkdir(parents=True)
@@ -398,12 +398,12 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         (later / "1" / f.name).write_bytes(f.read_bytes())
     (later / "1" / "version.toml").write_text(
         (DEMO / "2.0" / "version.toml").read_text().replace('label = "2.0"', 'label = "1"'))
-    kelisim(env, "apps", "create", str(later))
-    kelisim(env, "publish", str(later / "1"))
+    kelisim_here(env, "apps", "create", str(later))
+    kelisim_here(env, "publish", str(later / "1"))
     tomorrow = format_time(utcnow() + timedelta(days=1))
-    kelisim(env, "publish", str(new_version(tmp / "q", "3.0", "major", "Soon",
+    kelisim_here(env, "publish", str(new_version(tmp / "q", "3.0", "major", "Soon",
                                             effective=tomorrow)), "--app", "jana-later")
-    kelisim(env, "bundle", "jana-later", str(tmp / "upcoming.kelisim"))
+    kelisim_here(env, "bundle", "jana-later", str(tmp / "upcoming.kelisim"))
     port = free_port()
     with running(env, port):
         yield {"a": str(tmp / "a.kelisim"), "upcoming": str(tmp / "upcoming.kelisim"),

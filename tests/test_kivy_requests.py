@@ -19,7 +19,7 @@ import pytest
 from builders import REPO, server_env
 from client_sdk import ConsentClient
 from client_sdk.ui.strings import STRINGS
-from livesrv import free_port, kelisim, running
+from livesrv import free_port, kelisim_here, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 APP = "jana-courier"
@@ -31,9 +31,9 @@ REFUSAL = "Записи о доставках хранятся 5 лет по з�
 def test_settings_show_the_operators_answer_and_offer_every_request(
         display: str, tmp_path: Path) -> None:
     env = server_env(tmp_path / "instance")
-    kelisim(env, "demo-setup")
+    kelisim_here(env, "demo-setup")
     bundle = tmp_path / "app.kelisim"
-    kelisim(env, "bundle", APP, str(bundle))
+    kelisim_here(env, "bundle", APP, str(bundle))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     data = tmp_path / "device"
@@ -44,8 +44,8 @@ def test_settings_show_the_operators_answer_and_offer_every_request(
         access, blocking = c.request("access"), c.request("blocking")
         assert c.sync().ok
         c.close()
-        kelisim(env, "requests", "resolve", APP, access.id, "--note", ANSWER)
-        kelisim(env, "requests", "refuse", APP, blocking.id, "--note", REFUSAL)
+        kelisim_here(env, "requests", "resolve", APP, access.id, "--note", ANSWER)
+        kelisim_here(env, "requests", "refuse", APP, blocking.id, "--note", REFUSAL)
         shutil.rmtree(OUT, ignore_errors=True)
         OUT.mkdir(parents=True)
         cfg = {"data": str(data), "bundle": str(bundle), "url": url,

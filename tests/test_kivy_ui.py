@@ -17,7 +17,7 @@ import pytest
 
 from builders import DEMO, REPO, new_version, server_env
 from client_sdk.ui.strings import LANGUAGE_NAMES, PLURALS, STRINGS
-from livesrv import free_port, kelisim, running
+from livesrv import free_port, kelisim_here, running
 
 # One worker runs them all (conftest.ONE_WORKER). The first test's set-up runs every window
 # scenario at once (each driver may take up to 400 s on a loaded machine): more than the
@@ -117,20 +117,20 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     short and a long policy; one-file bundles of each state; the server running."""
     tmp = tmp_path_factory.mktemp("ui")
     env = server_env(tmp / "instance")
-    kelisim(env, "demo-setup")
+    kelisim_here(env, "demo-setup")
     for app in (_short_policy(tmp), _long_policy(tmp)):
-        kelisim(env, "apps", "create", str(app))
-        kelisim(env, "publish", str(app / "1"))
+        kelisim_here(env, "apps", "create", str(app))
+        kelisim_here(env, "publish", str(app / "1"))
     b = {name: tmp / f"{name}.kelisim" for name in ("a", "minor", "major", "short", "long")}
-    kelisim(env, "bundle", "jana-courier", str(b["a"]))
-    kelisim(env, "bundle", "short-policy", str(b["short"]))
-    kelisim(env, "bundle", "long-policy", str(b["long"]))
-    kelisim(env, "publish", str(new_version(tmp / "p", "2.1", "minor", "Corrections")),
+    kelisim_here(env, "bundle", "jana-courier", str(b["a"]))
+    kelisim_here(env, "bundle", "short-policy", str(b["short"]))
+    kelisim_here(env, "bundle", "long-policy", str(b["long"]))
+    kelisim_here(env, "publish", str(new_version(tmp / "p", "2.1", "minor", "Corrections")),
             "--app", "jana-courier")
-    kelisim(env, "bundle", "jana-courier", str(b["minor"]))
+    kelisim_here(env, "bundle", "jana-courier", str(b["minor"]))
     major = new_version(tmp / "p", "3.0", "major", "New purpose", extra_purpose=True)
-    kelisim(env, "publish", str(major), "--app", "jana-courier")
-    kelisim(env, "bundle", "jana-courier", str(b["major"]))
+    kelisim_here(env, "publish", str(major), "--app", "jana-courier")
+    kelisim_here(env, "bundle", "jana-courier", str(b["major"]))
     port = free_port()
     with running(env, port):
         yield {**{k: str(v) for k, v in b.items()}, "url": f"http://127.0.0.1:{port}",
@@ -391,8 +391,8 @@ def test_demo_starts_cleanly_with_a_store_per_server_instance(
     # `make clean && make run`: a new instance with a new root. Its bundle gets a new
     # store; the old one cannot leave the app stuck on a policy it can no longer verify.
     env = server_env(tmp_path / "instance2")
-    kelisim(env, "demo-setup")
-    kelisim(env, "bundle", "jana-courier", str(tmp_path / "new.kelisim"))
+    kelisim_here(env, "demo-setup")
+    kelisim_here(env, "bundle", "jana-courier", str(tmp_path / "new.kelisim"))
     second = _demo(display, str(tmp_path / "new.kelisim"), data, tmp_path / "kivy")
     assert "first-frame" in second.stdout, second.stderr[-3000:]
     old = instance_dir(data, load_bundle(instance["a"]))

@@ -1,6 +1,6 @@
 """Issue 22 part 4: the widget defects a newcomer hit, each in a real window under Xvfb
-(tests/ui/widgets22.py drives them) on bundles the real `kelisim` CLI published: a
-Kazakh (the demo), an Uzbek and a Kyrgyz company."""
+(tests/ui/widgets22.py drives them) on bundles the real `kelisim` CLI published (run in
+this process: livesrv.kelisim_here): a Kazakh (the demo), an Uzbek and a Kyrgyz company."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 
 from builders import DEMO, REPO, server_env
 from client_sdk.ui.strings import STRINGS
-from livesrv import kelisim
+from livesrv import kelisim_here
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 ARTIFACTS = REPO / "test-artifacts" / "screens" / "widgets22"
@@ -49,15 +49,15 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     upcoming minor version with no ky document. kg: a Kyrgyz company."""
     tmp = tmp_path_factory.mktemp("w22")
     env = server_env(tmp / "instance")
-    kelisim(env, "demo-setup")
+    kelisim_here(env, "demo-setup")
     uz = _company(tmp, "tez-yetkazish", "UZ", "305123456", "uz", "Tez Yetkazish MChJ")
     toml = uz / "1" / "version.toml"
     toml.write_text(toml.read_text().replace(', ky = "Жеткирүү" }', " }"))
     kg = _company(tmp, "tez-jetkiruu", "KG", "02412201710089", "ky", "Тез Жеткирүү ЖЧК")
-    kelisim(env, "apps", "create", str(uz))
-    kelisim(env, "publish", str(uz / "1"), "--allow-missing-titles")
-    kelisim(env, "apps", "create", str(kg))
-    kelisim(env, "publish", str(kg / "1"))
+    kelisim_here(env, "apps", "create", str(uz))
+    kelisim_here(env, "publish", str(uz / "1"), "--allow-missing-titles")
+    kelisim_here(env, "apps", "create", str(kg))
+    kelisim_here(env, "publish", str(kg / "1"))
     v2 = uz / "2"
     v2.mkdir()
     for tag in ("uz", "ru", "en"):
@@ -67,11 +67,11 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     text = "\n".join(line for line in text.splitlines()
                      if not line.startswith(("kk = \"", "ky = \"")))
     (v2 / "version.toml").write_text("effective = 2099-12-01T00:00:00Z\n" + text)
-    kelisim(env, "publish", str(v2), "--app", "tez-yetkazish")
+    kelisim_here(env, "publish", str(v2), "--app", "tez-yetkazish")
     out = {"kz": tmp / "kz.kelisim", "uz": tmp / "uz.kelisim", "kg": tmp / "kg.kelisim"}
     for key, app_id in (("kz", "jana-courier"), ("uz", "tez-yetkazish"),
                         ("kg", "tez-jetkiruu")):
-        kelisim(env, "bundle", app_id, str(out[key]))
+        kelisim_here(env, "bundle", app_id, str(out[key]))
     return {k: str(v) for k, v in out.items()}
 
 

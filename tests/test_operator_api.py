@@ -3,7 +3,10 @@ PostgreSQL: an SDK client accepts and files requests; the operator's backend rea
 install's current consent and the requests with API keys, and answers a request as the
 console does (the app reads the answer back). Keys are scoped, bound to their app,
 refused once revoked or rotated, and rate-limited each on its own; bad input is named; the
-server logs no error (livesrv.running fails on a traceback)."""
+server logs no error (livesrv.running fails on a traceback).
+
+The CLI commands run in this process (the ``cli`` fixture, on the server's instance and
+database): a `kelisim` process each cost ~1 s of CPU to start, 11 of them per database."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import sqlalchemy as sa
 
 from builders import DEMO, server_env
 from client_sdk import ConsentClient
-from livesrv import demo_setup, free_port, kelisim, running
+from livesrv import free_port, running
 
 pytestmark = pytest.mark.slow
 APP = "jana-courier"
@@ -26,24 +29,26 @@ LIMIT = 40  # RATE_LIMIT_API_KEY per minute in these servers
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
 
-def _setup(tmp_path: Path, database_url: str) -> dict[str, Any]:
-    env = server_env(tmp_path / "instance", database_url, RATE_LIMIT_IP="off",
+def _setup(tmp_path: Path, config: dict[str, Any], cli: Any) -> dict[str, Any]:
+    """The demo instance and a second app, by the CLI in this process; ``env``: the
+    server's environment on the same instance and database."""
+    env = server_env(config["INSTANCE_PATH"], config["DATABASE_URL"], RATE_LIMIT_IP="off",
                      RATE_LIMIT_INSTALL="off", RATE_LIMIT_API_KEY=f"{LIMIT}/minute")
-    demo_setup(env)
+    cli("demo-setup")
     other = tmp_path / "policy" / OTHER
     shutil.copytree(DEMO, other)
     toml = other / "app.toml"
     toml.write_text(toml.read_text().replace(f'id = "{APP}"', f'id = "{OTHER}"'))
-    kelisim(env, "apps", "create", str(other))
+    cli("apps", "create", str(other))
     static = tmp_path / "static"
-    kelisim(env, "export-static", str(static))
+    cli("export-static", str(static))
     return {"env": env, "root": (static / "v1/root/1.json").read_bytes(),
             "manifest": (static / f"v1/apps/{APP}/manifest.json").read_bytes()}
 
 
-def _key(env: dict[str, str], app: str, *scopes: str) -> tuple[str, dict[str, str]]:
-    key = kelisim(env, "api-keys", "create", app, "--name", f"backend {len(scopes)}",
-                  *[a for s in scopes for a in ("--scope", s)]).strip()
+def _key(cli: Any, app: str, *scopes: str) -> tuple[str, dict[str, str]]:
+    key = cli("api-keys", "create", app, "--name", f"backend {len(scopes)}",
+              *[a for s in scopes for a in ("--scope", s)]).stdout.strip()
     return key.split("_")[2], {"Authorization": f"Bearer {key}"}
 
 
@@ -54,12 +59,13 @@ def _error(resp: requests.Response, status: int, code: str) -> dict[str, Any]:
     return dict(body)
 
 
-def test_keys_read_consent_and_answer_requests(tmp_path: Path, database_url: str) -> None:
-    srv = _setup(tmp_path, database_url)
+def test_keys_read_consent_and_answer_requests(tmp_path: Path, database_url: str,
+                                               config: dict[str, Any], cli: Any) -> None:
+    srv = _setup(tmp_path, config, cli)
     env = srv["env"]
-    read_id, reader = _key(env, APP, "consent:read")
-    desk_id, desk = _key(env, APP, "requests:read", "requests:write")
-    _, other = _key(env, OTHER, "consent:read", "requests:read", "requests:write")
+    read_id, reader = _key(cli, APP, "consent:read")
+    desk_id, desk = _key(cli, APP, "requests:read", "requests:write")
+    _, other = _key(cli, OTHER, "consent:read", "requests:read", "requests:write")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     api = f"{base}/v1/apps/{APP}/operator"
@@ -71,7 +77,7 @@ def test_keys_read_consent_and_answer_requests(tmp_path: Path, database_url: str
     with running(env, port, workers=1) as _:
         assert client.sync().ok
         [install] = {line.split('"install_id": "')[1][:36] for line in
-                     kelisim(env, "consents", "export", APP).splitlines()}
+                     cli("consents", "export", APP).stdout.splitlines()}
         # The current consent of the install, with a consent:read key.
         resp = requests.get(f"{api}/installs/{install}/consent", headers=reader, timeout=10)
         assert resp.status_code == 200, resp.text
@@ -164,15 +170,15 @@ def test_keys_read_consent_and_answer_requests(tmp_path: Path, database_url: str
         assert requests.get(f"{base}/v1/apps/{OTHER}/operator/requests", headers=other,
                             timeout=10).json() == {"requests": []}
         # Rotated: the old key refused, the new one works. Revoked: refused.
-        new = kelisim(env, "api-keys", "rotate", APP, desk_id).strip()
+        new = cli("api-keys", "rotate", APP, desk_id).stdout.strip()
         _error(requests.get(f"{api}/requests", headers=desk, timeout=10), 401,
                "key_revoked")
         assert requests.get(f"{api}/requests", timeout=10, headers={
             "Authorization": f"Bearer {new}"}).status_code == 200
-        kelisim(env, "api-keys", "revoke", APP, read_id)
+        cli("api-keys", "revoke", APP, read_id)
         _error(requests.get(f"{api}/installs/{install}/consent", headers=reader,
                             timeout=10), 401, "key_revoked")
-        _rate_limited(env, f"{api}/requests")
+        _rate_limited(cli, f"{api}/requests")
     client.close()
     # Each answer is in the admin audit log under the key that gave it; each key's last
     # use is listed.
@@ -188,14 +194,14 @@ def test_keys_read_consent_and_answer_requests(tmp_path: Path, database_url: str
         (f"api:{desk_id}", "request.resolve", f"{APP}/{access.id}"),
         (f"api:{desk_id}", "request.refuse", f"{APP}/{blocking.id}")]
     used = {line.split("\t")[0]: line.split("\t")[6]
-            for line in kelisim(env, "api-keys", "list", APP).splitlines()[1:]}
+            for line in cli("api-keys", "list", APP).stdout.splitlines()[1:]}
     assert all(used[k] for k in (read_id, desk_id, new.split("_")[2])), used
 
 
-def _rate_limited(env: dict[str, str], url: str) -> None:
+def _rate_limited(cli: Any, url: str) -> None:
     """Every use of a key counts against its own limit: 429 with Retry-After."""
-    _, first = _key(env, APP, "requests:read")
-    _, second = _key(env, APP, "consent:read")
+    _, first = _key(cli, APP, "requests:read")
+    _, second = _key(cli, APP, "consent:read")
     with requests.Session() as session:
         # Within one minute the fixed window turns at most once: by 2 * LIMIT + 1
         # requests the limit was passed in one window.

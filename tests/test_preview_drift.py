@@ -24,7 +24,7 @@ from admin_support import password_hash, sign_in
 from builders import APP, REPO, new_version, server_env
 from client_sdk.protocol.timeutil import parse_time
 from client_sdk.ui.strings import STRINGS
-from livesrv import kelisim
+from livesrv import kelisim_here
 from server.app import create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -97,13 +97,13 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     clock at the moment 3.0 took effect (the same version date on both sides)."""
     tmp = tmp_path_factory.mktemp("drift")
     env = server_env(tmp / "instance")
-    kelisim(env, "demo-setup")
+    kelisim_here(env, "demo-setup")
     before, after = tmp / "before.kelisim", tmp / "after.kelisim"
-    kelisim(env, "bundle", APP, str(before))
+    kelisim_here(env, "bundle", APP, str(before))
     shutil.copytree(tmp / "instance", tmp / "console")
     major = new_version(tmp / "p", "3.0", "major", "New purpose", extra_purpose=True)
-    kelisim(env, "publish", str(major), "--app", APP)
-    kelisim(env, "bundle", APP, str(after))
+    kelisim_here(env, "publish", str(major), "--app", APP)
+    kelisim_here(env, "bundle", APP, str(after))
     return {"before": str(before), "after": str(after), "major": major,
             "previews": _previews(tmp / "console", major, tmp / "instance")}
 

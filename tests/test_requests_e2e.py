@@ -1,5 +1,6 @@
 """Requests of the data subject from the SDK to the operator and back, against the real
-server (a `kelisim serve` process) and the real CLI, on SQLite and PostgreSQL: each kind
+server (a `kelisim serve` process) and the real CLI (run in this process:
+livesrv.kelisim_here), on SQLite and PostgreSQL: each kind
 filed offline, sent with a signed receipt, answered by the operator with a note, and read
 back by ``sync()`` into ``requests()``; the deletion's withdraw choice; the export."""
 
@@ -18,7 +19,7 @@ from client_sdk import ConsentClient, DataRequest, FormatError, UsageError
 from client_sdk.protocol.timeutil import parse_time
 from client_sdk.testing import MockTransport
 from client_sdk.transport import HttpTransport, Request, Response
-from livesrv import demo_setup, free_port, kelisim, running
+from livesrv import demo_setup, free_port, kelisim_here, running
 
 pytestmark = pytest.mark.slow
 APP = "jana-courier"
@@ -28,7 +29,7 @@ def _setup(tmp_path: Path, database_url: str) -> dict[str, Any]:
     env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
     demo_setup(env)
     static = tmp_path / "static"
-    kelisim(env, "export-static", str(static))
+    kelisim_here(env, "export-static", str(static))
     return {"env": env, "root": (static / "v1/root/1.json").read_bytes(),
             "manifest": (static / f"v1/apps/{APP}/manifest.json").read_bytes()}
 
@@ -64,7 +65,7 @@ def test_every_kind_reaches_an_answer_the_app_shows(tmp_path: Path,
                 timedelta(days=30)
         assert sent["deletion"].withdraw is True and sent["access"].withdraw is None
         # The operator's queue lists each kind with its deadline.
-        header, *queue = kelisim(srv["env"], "requests", "list", APP).splitlines()
+        header, *queue = kelisim_here(srv["env"], "requests", "list", APP).splitlines()
         assert header.split("\t")[:7] == ["id", "kind", "install", "received", "deadline",
                                           "status", "note"]
         assert sorted(line.split("\t")[1] for line in queue) == sorted(filed)
@@ -74,8 +75,8 @@ def test_every_kind_reaches_an_answer_the_app_shows(tmp_path: Path,
                  "rectification": "Surname corrected",
                  "deletion": "Account and delivery history erased"}
         for kind, note in notes.items():
-            kelisim(srv["env"], "requests", "resolve", APP, filed[kind].id, "--note", note)
-        kelisim(srv["env"], "requests", "refuse", APP, filed["blocking"].id, "--note",
+            kelisim_here(srv["env"], "requests", "resolve", APP, filed[kind].id, "--note", note)
+        kelisim_here(srv["env"], "requests", "refuse", APP, filed["blocking"].id, "--note",
                 "Delivery records are kept 5 years by law")
         result = client.sync()
         assert result.ok, result.error
@@ -88,7 +89,7 @@ def test_every_kind_reaches_an_answer_the_app_shows(tmp_path: Path,
     assert all(isinstance(r, DataRequest) and r.answered for r in answered.values())
     # On the server: the withdrawal and the request, the choice recorded.
     records = [json.loads(line) for line in
-               kelisim(srv["env"], "consents", "export", APP).splitlines()]
+               kelisim_here(srv["env"], "consents", "export", APP).splitlines()]
     assert [r["action"] for r in records] == ["accept", "withdraw"]
     # A store reopened (a new launch) shows the same answers, without the network.
     client.close()
@@ -148,7 +149,7 @@ def test_a_deletion_request_of_an_older_store_reaches_the_operator(
         assert client.sync().ok
         (sent,) = client.requests()
         assert sent.status == "open" and sent.deadline is not None  # read from the history
-        kelisim(srv["env"], "requests", "resolve", APP, old.id, "--note", "Erased")
+        kelisim_here(srv["env"], "requests", "resolve", APP, old.id, "--note", "Erased")
         assert client.sync().ok
     (done,) = client.requests()
     assert (done.status, done.answer) == ("resolved", "Erased")

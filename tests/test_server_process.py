@@ -12,7 +12,7 @@ import pytest
 
 from builders import DEMO, server_env
 from helpers import MANIFEST_TYPE, payload_of, verified_root, verify
-from livesrv import demo_setup, free_port, get, kelisim, running
+from livesrv import demo_setup, free_port, get, kelisim_here, running
 from server import create_app
 
 pytestmark = pytest.mark.slow
@@ -65,7 +65,7 @@ def test_publish_is_visible_on_every_worker_within_two_seconds(
     toml = (DEMO / "2.0" / "version.toml").read_text()
     (v3 / "version.toml").write_text(toml.replace('label = "2.0"', 'label = "2.1"')
                                      .replace('significance = "major"', 'significance = "patch"'))
-    kelisim(server["env"], "publish", str(v3), "--app", "jana-courier")
+    kelisim_here(server["env"], "publish", str(v3), "--app", "jana-courier")
     published_at = time.monotonic()
     seen_new = 0
     while time.monotonic() - published_at < 2.0:

@@ -16,7 +16,7 @@ from builders import RATE_LIMITS_OFF, server_env
 from client_sdk import ConsentClient, NetworkError
 from client_sdk.transport import HttpTransport
 from helpers import verified_root, verify
-from livesrv import demo_setup, free_port, get, kelisim, running, stop
+from livesrv import demo_setup, free_port, get, kelisim_here, running, stop
 
 pytestmark = pytest.mark.slow
 APP = "jana-courier"
@@ -27,7 +27,7 @@ def setup_server(tmp_path: Path, database_url: str | None = None) -> dict[str, A
     env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
     demo_setup(env)
     static = tmp_path / "static"
-    kelisim(env, "export-static", str(static))
+    kelisim_here(env, "export-static", str(static))
     return {"env": env, "root": (static / "v1/root/1.json").read_bytes(),
             "manifest": (static / f"v1/apps/{APP}/manifest.json").read_bytes()}
 
@@ -59,7 +59,7 @@ class KillPoint:
 
 
 def server_records(env: dict[str, str]) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in kelisim(env, "consents", "export", APP).splitlines()]
+    return [json.loads(line) for line in kelisim_here(env, "consents", "export", APP).splitlines()]
 
 
 def test_offline_accept_restart_duplicates_and_kill(tmp_path: Path) -> None:
@@ -118,10 +118,10 @@ def test_offline_accept_restart_duplicates_and_kill(tmp_path: Path) -> None:
     ids = [r["record_id"] for r in stored]
     assert len(ids) == len(set(ids)) == 300
     assert set(ids) == {r.id for r in history if r.action != "deletion_request"}
-    assert "300 record(s), chain intact" in kelisim(srv["env"], "audit", "verify", APP)
+    assert "300 record(s), chain intact" in kelisim_here(srv["env"], "audit", "verify", APP)
     assert history[-1].action == "deletion_request"
-    assert history[-1].id in kelisim(srv["env"], "deletions", "list", APP)
-    root = json.loads(kelisim(srv["env"], "root", "show", "--payload"))
+    assert history[-1].id in kelisim_here(srv["env"], "deletions", "list", APP)
+    root = json.loads(kelisim_here(srv["env"], "root", "show", "--payload"))
     for r in history:
         verify(r.receipt or b"", root, "receipt", RECEIPT_TYPE)
 
@@ -158,7 +158,7 @@ def test_fifty_installs_at_once(tmp_path: Path, database_url: str) -> None:
     ids = [r["record_id"] for r in stored]
     assert len(ids) == len(set(ids)) == 1000
     assert sorted(r["seq"] for r in stored) == list(range(1, 1001))
-    assert "1000 record(s), chain intact" in kelisim(srv["env"], "audit", "verify", APP)
+    assert "1000 record(s), chain intact" in kelisim_here(srv["env"], "audit", "verify", APP)
     engine = sa.create_engine(srv["env"].get("KELISIM_DATABASE_URL")
                               or f"sqlite:///{tmp_path / 'instance' / 'kelisim.db'}")
     with engine.connect() as conn:

@@ -14,7 +14,7 @@ import pytest
 
 from builders import RATE_LIMITS_OFF, record, server_env
 from helpers import payload_of
-from livesrv import demo_setup, free_port, get, kelisim, running
+from livesrv import demo_setup, free_port, get, kelisim_here, running
 
 pytestmark = pytest.mark.slow
 APP = "jana-courier"
@@ -59,7 +59,7 @@ class Live:
         return status, json.loads(body)
 
     def stored(self) -> set[str]:
-        lines = kelisim(self.env, "consents", "export", APP).splitlines()
+        lines = kelisim_here(self.env, "consents", "export", APP).splitlines()
         return {json.loads(line)["record_id"] for line in lines}
 
 
@@ -120,7 +120,7 @@ def test_a_record_of_a_manifest_seq_never_published_is_refused(live: Live) -> No
         status, body = live.post_json(f"/v1/apps/{APP}/consents", {"records": [record(m)]},
                                       token)
         assert status == 200, body
-    kelisim(live.env, "resign", APP, "--force")
+    kelisim_here(live.env, "resign", APP, "--force")
     assert live.manifest()["seq"] == m["seq"] + 1
     for _ in range(4):
         status, body = live.post_json(f"/v1/apps/{APP}/consents", {

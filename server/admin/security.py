@@ -41,8 +41,13 @@ __all__ = ["ACCESS", "DEVICE_FAILURES", "PASSWORD_HISTORY", "Device", "PasswordC
 F = TypeVar("F", bound=Callable[..., Any])
 
 _hasher = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106 low-memory profile
-# Verified when the e-mail is unknown, so both answers take as long.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+# Verified when the e-mail is unknown, so both answers take as long: a hash of a random
+# password nobody kept, made once with _hasher's parameters (verifying costs what the
+# parameters in the hash say). Written out, not computed at import: hashing it cost every
+# `kelisim` command and server worker ~0.1-0.3 s of start-up. tests/test_admin_auth.py
+# fails when _hasher's parameters leave it behind.
+_DUMMY_HASH = ("$argon2id$v=19$m=65536,t=3,p=4$GgZNzYaqCOvZlSVNuqOYUw"
+               "$A+wvXfsJFTfuSEVJMM1RCrrksVtToXdNPl3OTGTUnHw")
 
 # Which roles may use each area. The owner may do everything.
 ACCESS: dict[str, frozenset[str]] = {
