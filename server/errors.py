@@ -35,6 +35,7 @@ Every error the server's domains raise on purpose is a :class:`KelisimError`::
         ├── RecordConflict          a known record id with other content (record_id)
         ├── RecordsRejected         records refused for good (rejected: [{id, field, reason}])
         └── ReceiptKeyUnavailable   no receipt key on this server
+            └── LogKeyUnavailable   no transparency-log key on this server
 
 Errors carry data (``problems``, ``reasons``, ``path``...) in :attr:`KelisimError.details`,
 so the console and the HTTP layer need not parse messages. This module imports no Flask:
@@ -63,6 +64,7 @@ __all__ = [
     "InvalidValue",
     "KelisimError",
     "KeyFileError",
+    "LogKeyUnavailable",
     "NotFound",
     "PolicyError",
     "PolicyImportError",
@@ -358,5 +360,14 @@ class TokenRevoked(UnknownInstall):
 
 class ReceiptKeyUnavailable(ConsentLogError):
     def __init__(self, message: str = "the receipt key is not available on this server"
+                 ) -> None:
+        super().__init__(message)
+
+
+class LogKeyUnavailable(ReceiptKeyUnavailable):
+    """The root lists a transparency-log key this server does not hold (503, as a
+    missing receipt key: no record is stored without its receipt and proof)."""
+
+    def __init__(self, message: str = "the log key is not available on this server"
                  ) -> None:
         super().__init__(message)
