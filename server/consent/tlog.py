@@ -23,7 +23,7 @@ they are not leaves yet.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -37,10 +37,12 @@ from client_sdk.protocol.tlog import (
     append_hashes,
     inclusion_proof,
     sign_checkpoint,
+    tile_data,
+    tiles_for_size,
     tree_hash,
 )
 from server.consent.chain import chained_fields
-from server.consent.rawsql import Raw
+from server.consent.rawsql import Raw, raw
 from server.models import LogCheckpoint, LogHash, LogLeaf
 from server.trust.log_keys import LogSigner
 
@@ -51,6 +53,7 @@ __all__ = [
     "Sequenced",
     "db_reader",
     "frontier",
+    "public_files",
     "sequence",
     "sign_missing_checkpoints",
 ]
@@ -155,6 +158,24 @@ def sequence(r: Raw, rows: Sequence[dict[str, Any]], signer: LogSigner | None,
         *(r.values(CHECKPOINTS, ("app_id", "size", "root_hash", "note", "created_at"),
                    checkpoint_rows) if checkpoint_rows else [])]
     return out
+
+
+def public_files(session: Session, app_id: str) -> Iterator[tuple[str, bytes]]:
+    """The public files of ``app_id``'s log as of its newest checkpoint, as (path under
+    the log's prefix, bytes): ``checkpoint`` and every tile of that size (full and
+    partial). Nothing before the first checkpoint."""
+    newest = session.scalars(select(LogCheckpoint).where(LogCheckpoint.app_id == app_id)
+                             .order_by(LogCheckpoint.size.desc()).limit(1)).first()
+    if newest is None:
+        return
+    yield "checkpoint", bytes(newest.note)
+    r = raw(session)
+    try:
+        read = db_reader(r, app_id)
+        for tile in tiles_for_size(newest.size):
+            yield tile.path(), tile_data(tile, read)
+    finally:
+        r.close()
 
 
 def sign_missing_checkpoints(session: Session, r: Raw, signer: LogSigner, stamp: str

@@ -139,6 +139,9 @@ class Published:
         self._manifest_misses: Misses[str] = Misses(miss_limit)
         self._root_misses: Misses[int] = Misses(miss_limit)
         self._doc_misses: Misses[str] = Misses(miss_limit)
+        # The consent logs' checkpoints and tiles (server/serving/logfiles.py).
+        from server.serving.logfiles import LogFiles
+        self.logs = LogFiles(db, self.clock, check_interval)
 
     # -- freshness ---------------------------------------------------------------------
     def fresh(self) -> bool:
