@@ -36,7 +36,7 @@ from client_sdk.protocol.timeutil import format_time
 from server.consent.chain import body_hash, chained_fields, head_moves, lock_heads, row_hash
 from server.consent.checks import newest_manifest_seqs, record_problems, versions_of
 from server.consent.rawsql import Raw, raw
-from server.consent.tlog import sequence
+from server.consent.tlog import sequence, stored_proofs
 from server.errors import (
     KelisimError,
     RecordConflict,
@@ -93,6 +93,8 @@ class _Checked:
     envelopes: dict[int, bytes] = field(default_factory=dict)
     # PostgreSQL: the id its receipt will have, drawn from the sequence before any lock.
     receipt_id: int | None = None
+    # Stored before: record id -> (salt, tlog-proof) in the newest checkpoint.
+    logged: dict[str, tuple[bytes, bytes | None]] = field(default_factory=dict)
 
 
 class AppendBatch:
@@ -142,6 +144,9 @@ class AppendBatch:
                 c.stored = {x["id"]: stored[(c.app_id, x["id"])] for x in c.request.records
                             if (c.app_id, x["id"]) in stored}
                 c.envelopes = {v[2]: envelopes[v[2]] for v in c.stored.values()}
+            proofs = stored_proofs(r, stored)
+            for c in checked:
+                c.logged = {rid: p for rid in c.stored if (p := proofs.get((c.app_id, rid)))}
         return out
 
     def __call__(self, session: Session, prepared: Sequence[Any]) -> list[Outcome]:
@@ -206,7 +211,7 @@ class AppendBatch:
                 continue
             order: list[int | str] = sorted(set(old.values()), key=str)
             index = {rid: order.index(rcp) for rid, rcp in old.items()}
-            outcomes.append(IngestResult([], index, len(fresh)))
+            outcomes.append(IngestResult([], index, len(fresh), dict(p.logged)))
             if fresh:
                 seq, prev = moved.get(app_id) or heads[app_id]
                 stamp = format_time(q.now)

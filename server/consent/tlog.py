@@ -56,6 +56,7 @@ __all__ = [
     "public_files",
     "sequence",
     "sign_missing_checkpoints",
+    "stored_proofs",
 ]
 
 LEAVES = cast(Table, LogLeaf.__table__)
@@ -157,6 +158,31 @@ def sequence(r: Raw, rows: Sequence[dict[str, Any]], signer: LogSigner | None,
         *r.values(HASHES, ("app_id", "level", "idx", "hash"), hash_rows),
         *(r.values(CHECKPOINTS, ("app_id", "size", "root_hash", "note", "created_at"),
                    checkpoint_rows) if checkpoint_rows else [])]
+    return out
+
+
+def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
+                  ) -> dict[tuple[str, str], tuple[bytes, bytes]]:
+    """For records stored before ((app, record id) pairs: a retry whose first answer was
+    lost), their salt and inclusion proof in their app's newest checkpoint. Reads only what
+    never changes once committed (leaves, hashes, checkpoints), so it needs no lock. A
+    record no checkpoint covers yet has none."""
+    by_app: dict[str, list[str]] = {}
+    for app, rid in wanted:
+        by_app.setdefault(app, []).append(rid)
+    out: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+    for app, rids in sorted(by_app.items()):
+        newest = r.all("SELECT size, note FROM tlog_checkpoints WHERE app_id = ? "
+                       "ORDER BY size DESC LIMIT 1", (app,))
+        if not newest:
+            continue
+        size, note = int(newest[0][0]), bytes(newest[0][1])
+        read = db_reader(r, app)
+        for rid, idx, salt in r.all_in("SELECT record_id, idx, salt FROM tlog_leaves "
+                                       "WHERE app_id = ? AND record_id IN (IN)", (app,), rids):
+            if idx < size:
+                proof = TlogProof(idx, tuple(inclusion_proof(idx, size, read)), note)
+                out[(app, rid)] = (bytes(salt), proof.to_bytes())
     return out
 
 

@@ -24,10 +24,10 @@ from collections import OrderedDict
 
 from sqlalchemy import text
 
-from client_sdk.errors import FormatError
+from client_sdk.protocol import FormatError
 from client_sdk.protocol.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, parse_tile_path
 from server.db import Database
-from server.serving.published import IMMUTABLE, Blob, Clock
+from server.serving.blob import IMMUTABLE, Blob, Clock
 
 __all__ = ["CHECKPOINT_TYPE", "SHORT", "TILE_CACHE_BYTES", "TILE_TYPE", "LogFiles"]
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.envelope import keyid_of
-from client_sdk.protocol.tlog.note import SIG_ED25519, NoteSigner, NoteVerifier
+from client_sdk.protocol.tlog.note import SIG_ED25519, NoteSigner, NoteVerifier, parse_vkey
 from server.errors import LogKeyUnavailable
 from server.trust.keys import SigningKey, find_key, stage_key, staged_key
 from server.trust.rootstore import LoadedRoot, current_root
@@ -85,8 +85,8 @@ def log_signer(root: LoadedRoot, keys_dir: Path,
     if spec is None:
         _CACHE[(keys_dir, root.version)] = None
         return None
-    for verifier in spec.keys:
-        kid = _keyid(verifier)
+    for vkey in spec.keys:
+        kid = _keyid(parse_vkey(vkey))
         key = (staged_key(session, kid) if session is not None else None) \
             or find_key(kid, [keys_dir])
         if key is not None:

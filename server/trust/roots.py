@@ -165,7 +165,8 @@ def rotate_root(
             keys = [(kid, old.payload["keys"][kid]) for kid in old_role.keyids]
         roles[name] = (keys, threshold)
     new_version = old.version + 1
-    log = {k: old.payload[k] for k in LOG_FIELDS if k in old.payload} or None
+    log: dict[str, Any] | None = {
+        k: old.payload[k] for k in LOG_FIELDS if k in old.payload} or None
     if "log" in new_roles:
         prefix = old.root.log.origin_prefix if old.root.log else origin_prefix(deployment)
         log = {**(log or {}), **new_log_fields(session, keys_dir, prefix)}
