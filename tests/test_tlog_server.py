@@ -174,3 +174,65 @@ def test_migration_backfills_in_chain_order_and_rotation_signs(
     # Sequencing goes on from there.
     more = [record(manifest)]
     assert check_proofs(root, install_id, more, _post(client, auth, more)) == [6]
+
+
+def _tamper_leaf_hash(s: Any) -> str:
+    leaf = s.scalars(sa.select(LogLeaf).where(LogLeaf.idx == 2)).one()
+    leaf.leaf_hash = bytes(32)
+    return f"leaf 2 (record {leaf.record_id}): the record and its salt do not match"
+
+
+def _tamper_salt(s: Any) -> str:
+    leaf = s.scalars(sa.select(LogLeaf).where(LogLeaf.idx == 4)).one()
+    leaf.salt = os.urandom(32)
+    return f"leaf 4 (record {leaf.record_id}): the record and its salt do not match"
+
+
+def _tamper_record(s: Any) -> str:
+    # A record rewritten together with its chain hashes (the chain alone cannot tell: its
+    # head is the operator's); the log's leaf still commits to the old bytes.
+    rows = s.scalars(sa.select(ConsentRecord).order_by(ConsentRecord.seq)).all()
+    rows[1].evidence = {**rows[1].evidence, "seconds_on_screen": 1}
+    from server.consent.chain import chained_fields, row_hash
+    prev = rows[0].row_hash
+    for row in rows[1:]:
+        row.prev_hash = prev
+        row.row_hash = prev = row_hash(prev, chained_fields(row))
+    from server.models import ChainHead
+    s.get(ChainHead, APP).head_hash = prev
+    return f"leaf 1 (record {rows[1].record_id}): the record and its salt do not match"
+
+
+def _tamper_hash(s: Any) -> str:
+    node = s.scalars(sa.select(LogHash).where(LogHash.level == 1, LogHash.idx == 1)).one()
+    node.hash = bytes(32)
+    return "stored hash (level 1, index 1) does not match the tree of the leaves"
+
+
+def _tamper_checkpoint(s: Any) -> str:
+    cp = s.scalars(sa.select(LogCheckpoint).where(LogCheckpoint.size == 4)).one()
+    cp.note = cp.note.replace(b"consents/", b"consent/")
+    return "checkpoint of size 4: the signed note does not verify"
+
+
+def _tamper_checkpoint_root(s: Any) -> str:
+    cp = s.scalars(sa.select(LogCheckpoint).where(LogCheckpoint.size == 2)).one()
+    cp.root_hash = bytes(32)
+    return "checkpoint of size 2: its root is not the tree's"
+
+
+@pytest.mark.parametrize("tamper", [_tamper_leaf_hash, _tamper_salt, _tamper_record,
+                                    _tamper_hash, _tamper_checkpoint,
+                                    _tamper_checkpoint_root])
+def test_audit_verify_recomputes_the_log_and_names_what_changed(
+        cli: Any, client: FlaskClient, manifest: dict[str, Any], kelisim: Kelisim,
+        tamper: Any) -> None:
+    _, auth = install(client)
+    for n in (2, 2, 1, 1):
+        _post(client, auth, [record(manifest) for _ in range(n)])
+    out = cli("audit", "verify", APP).output
+    assert "6 record(s), chain intact; log: 6 leaves, 4 checkpoint(s) verified" in out
+    with kelisim.db.session() as s:
+        expected = tamper(s)
+    out = cli("audit", "verify", APP, ok=False).output
+    assert f"log of {APP}: {expected}" in out, out
