@@ -236,3 +236,26 @@ def test_audit_verify_recomputes_the_log_and_names_what_changed(
         expected = tamper(s)
     out = cli("audit", "verify", APP, ok=False).output
     assert f"log of {APP}: {expected}" in out, out
+
+
+def test_new_leaves_proofs_need_only_the_old_frontier_and_the_new_hashes() -> None:
+    """What lets the sync answer's proofs be made after the commit, from the group's
+    hashes in memory (server/consent/tlog.py LogPlace): the root and every new leaf's
+    inclusion proof read only the old size's complete subtrees and the new hashes."""
+    from client_sdk.protocol.tlog import append_hashes, inclusion_proof, leaf_hash
+    from server.consent.tlog import frontier
+
+    leaves = [leaf_hash(os.urandom(8)) for _ in range(700)]
+    full = {(level, idx): h for level, idx, h in append_hashes(0, leaves, lambda w: [])}
+    for old in range(0, 600, 7):
+        for add in (1, 2, 3, 5, 8, 31, 64, 100):
+            new = append_hashes(old, leaves[old:old + add], lambda w: [full[x] for x in w])
+            held = {k: full[k] for k in frontier(old)} | {(lv, i): h for lv, i, h in new}
+
+            def read(wanted: Any, held: dict[Any, bytes] = held) -> list[bytes]:
+                return [held[w] for w in wanted]  # KeyError: a hash not held
+            size = old + add
+            assert tree_hash(size, read) == tree_hash(size, lambda w: [full[x] for x in w])
+            for i in range(old, size):
+                assert inclusion_proof(i, size, read) == inclusion_proof(
+                    i, size, lambda w: [full[x] for x in w])

@@ -36,7 +36,7 @@ from client_sdk.protocol.timeutil import format_time
 from server.consent.chain import body_hash, chained_fields, head_moves, lock_heads, row_hash
 from server.consent.checks import newest_manifest_seqs, record_problems, versions_of
 from server.consent.rawsql import Raw, raw
-from server.consent.tlog import sequence, stored_proofs
+from server.consent.tlog import LogPlace, sequence, stored_proofs
 from server.errors import (
     KelisimError,
     RecordConflict,
@@ -74,9 +74,9 @@ class IngestResult:
     receipts: list[bytes]
     index: dict[str, int]  # record id -> position in receipts
     stored: int
-    # Record id -> (salt, tlog-proof or None when the root lists no log key), for the
-    # records this request stored (server/consent/tlog.py).
-    proofs: dict[str, tuple[bytes, bytes | None]] = field(default_factory=dict)
+    # Record id -> its place in the app's transparency log: salt and tlog-proof
+    # (server/consent/tlog.py).
+    proofs: dict[str, LogPlace] = field(default_factory=dict)
 
 
 Outcome = IngestResult | KelisimError
@@ -93,8 +93,8 @@ class _Checked:
     envelopes: dict[int, bytes] = field(default_factory=dict)
     # PostgreSQL: the id its receipt will have, drawn from the sequence before any lock.
     receipt_id: int | None = None
-    # Stored before: record id -> (salt, tlog-proof) in the newest checkpoint.
-    logged: dict[str, tuple[bytes, bytes | None]] = field(default_factory=dict)
+    # Stored before: record id -> its salt and tlog-proof in the newest checkpoint.
+    logged: dict[str, LogPlace] = field(default_factory=dict)
 
 
 class AppendBatch:

@@ -9,7 +9,8 @@ group commit's transaction, after the records' rows are built: per app, the grou
 are appended (their new complete-subtree hashes computed with ``append_hashes`` from the
 stored right edge of the tree, read in one statement for every app), ONE checkpoint of the
 new size is signed, and each new record gets its inclusion proof in that checkpoint as a
-``tlog-proof``. The rows (leaves, hashes, checkpoint) are written by the batch's own
+``tlog-proof``, made after the commit from the hashes the group computed
+(:class:`LogPlace`). The rows (leaves, hashes, checkpoint) are written by the batch's own
 INSERTs, in its one round trip, so that a 200 still means on disk.
 
 A deployment whose root lists no log key (a root of before the log) still sequences (the
@@ -50,6 +51,7 @@ __all__ = [
     "CHECKPOINTS",
     "HASHES",
     "LEAVES",
+    "LogPlace",
     "Sequenced",
     "db_reader",
     "frontier",
@@ -73,13 +75,37 @@ def frontier(size: int) -> list[Key]:
             if (size >> level) & 1]
 
 
+@dataclass(frozen=True)
+class LogPlace:
+    """A record's place in its app's log: its salt, and what makes its ``tlog-proof``
+    (:meth:`proof`; None when the root lists no log key). For a record just sequenced the
+    proof is made from the group's hashes held in memory (``hashes``: the old tree's
+    complete subtrees that make up its size and the new ones, all an inclusion proof of a
+    new leaf reads), after the commit, by the request's own thread: not under the lock."""
+
+    salt: bytes
+    index: int = 0
+    size: int = 0
+    note: bytes | None = None
+    hashes: dict[Key, bytes] | None = None
+    ready: bytes | None = None
+
+    def proof(self) -> bytes | None:
+        if self.ready is not None or self.note is None:
+            return self.ready
+        hashes = self.hashes
+        assert hashes is not None
+        path = inclusion_proof(self.index, self.size, lambda wanted: [hashes[w] for w in wanted])
+        return TlogProof(self.index, tuple(path), self.note).to_bytes()
+
+
 @dataclass
 class Sequenced:
-    """What :func:`sequence` made: the statements that store it (for ``Raw.all_of``) and,
-    per (app, record id), the record's salt and its ``tlog-proof`` (None: no log key)."""
+    """What :func:`sequence` made: the statements that store it (for ``Raw.all_of``) and
+    each new record's :class:`LogPlace` by (app, record id)."""
 
     statements: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
-    proofs: dict[tuple[str, str], tuple[bytes, bytes | None]] = field(default_factory=dict)
+    proofs: dict[tuple[str, str], LogPlace] = field(default_factory=dict)
 
 
 def _read_hashes(r: Raw, wanted: Iterable[tuple[str, int, int]]) -> dict[tuple[str, int, int],
@@ -150,9 +176,8 @@ def sequence(r: Raw, rows: Sequence[dict[str, Any]], signer: LogSigner | None,
                                    signer.signer)
             checkpoint_rows.append((app, new_size, root, note, stamp))
         for i, (row, salt) in enumerate(zip(app_rows, salts, strict=True)):
-            proof = None if note is None else TlogProof(
-                size + i, tuple(inclusion_proof(size + i, new_size, read)), note).to_bytes()
-            out.proofs[(app, row["record_id"])] = (salt, proof)
+            out.proofs[(app, row["record_id"])] = LogPlace(salt, size + i, new_size, note,
+                                                           known)
     out.statements = [
         *r.values(LEAVES, ("app_id", "idx", "record_id", "salt", "leaf_hash"), leaf_rows),
         *r.values(HASHES, ("app_id", "level", "idx", "hash"), hash_rows),
@@ -162,7 +187,7 @@ def sequence(r: Raw, rows: Sequence[dict[str, Any]], signer: LogSigner | None,
 
 
 def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
-                  ) -> dict[tuple[str, str], tuple[bytes, bytes]]:
+                  ) -> dict[tuple[str, str], LogPlace]:
     """For records stored before ((app, record id) pairs: a retry whose first answer was
     lost), their salt and inclusion proof in their app's newest checkpoint. Reads only what
     never changes once committed (leaves, hashes, checkpoints), so it needs no lock. A
@@ -170,7 +195,7 @@ def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
     by_app: dict[str, list[str]] = {}
     for app, rid in wanted:
         by_app.setdefault(app, []).append(rid)
-    out: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+    out: dict[tuple[str, str], LogPlace] = {}
     for app, rids in sorted(by_app.items()):
         newest = r.all("SELECT size, note FROM tlog_checkpoints WHERE app_id = ? "
                        "ORDER BY size DESC LIMIT 1", (app,))
@@ -182,7 +207,7 @@ def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
                                        "WHERE app_id = ? AND record_id IN (IN)", (app,), rids):
             if idx < size:
                 proof = TlogProof(idx, tuple(inclusion_proof(idx, size, read)), note)
-                out[(app, rid)] = (bytes(salt), proof.to_bytes())
+                out[(app, rid)] = LogPlace(bytes(salt), ready=proof.to_bytes())
     return out
 
 

@@ -140,10 +140,10 @@ def _entry(result: IngestResult, rid: str) -> dict[str, Any]:
     """A record's place in the answer: its receipt, and for a record this request stored,
     its transparency-log salt and inclusion proof (docs/http-api.md)."""
     entry: dict[str, Any] = {"id": rid, "receipt": result.index[rid]}
-    logged = result.proofs.get(rid)
-    if logged is not None:
-        salt, proof = logged
-        entry["log"] = {"salt": base64.b64encode(salt).decode(),
+    place = result.proofs.get(rid)
+    if place is not None:
+        proof = place.proof()  # made here, after the commit, not under the lock
+        entry["log"] = {"salt": base64.b64encode(place.salt).decode(),
                         "proof": None if proof is None else proof.decode()}
     return entry
 
