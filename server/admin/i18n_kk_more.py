@@ -341,4 +341,9 @@ KK_MORE: dict[str, str] = {
     "data categories": "дерек санаттары",
     "permissions": "рұқсаттар",
     "(no label yet)": "(белгі әлі жоқ)",
+    "Transparency log": "Ашықтық журналы",
+    "Log size": "Журнал көлемі",
+    "Leaf index": "Жапырақ нөмірі",
+    "Newest checkpoint": "Соңғы бақылау нүктесі",
+    "Download the record's proof": "Жазбаның дәлелін жүктеп алу",
 }

@@ -319,4 +319,9 @@ RU_MORE: dict[str, str] = {
     "data categories": "категории данных",
     "permissions": "разрешения",
     "(no label yet)": "(метки ещё нет)",
+    "Transparency log": "Журнал прозрачности",
+    "Log size": "Размер журнала",
+    "Leaf index": "Номер листа",
+    "Newest checkpoint": "Последняя контрольная точка",
+    "Download the record's proof": "Скачать доказательство записи",
 }
