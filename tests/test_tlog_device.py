@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_client_sync_e2e import setup
 
-from builders import RATE_LIMITS_OFF, server_env
 from client_sdk import ConsentClient
 from client_sdk._internal.logsync import CHECKPOINT_KEY, stored_size
 from client_sdk.errors import ProofError, SignatureError
@@ -23,7 +23,7 @@ from client_sdk.protocol.envelope import PAYLOAD_ROOT, parse_envelope
 from client_sdk.protocol.logproof import ProofChecker
 from client_sdk.protocol.model import Root
 from client_sdk.transport import HttpTransport, Response
-from livesrv import demo_setup, free_port, kelisim, running
+from livesrv import free_port, running
 
 APP = "jana-courier"
 Edit = Callable[[dict[str, Any]], None]
@@ -70,12 +70,8 @@ def _no_log(doc: dict[str, Any]) -> None:
 
 @pytest.fixture
 def srv(tmp_path: Path, database_url: str) -> dict[str, Any]:
-    env = server_env(tmp_path / "instance", database_url, **RATE_LIMITS_OFF)
-    demo_setup(env)
-    static = tmp_path / "static"
-    kelisim(env, "export-static", str(static))
-    return {"env": env, "root": (static / "v1/root/1.json").read_bytes(),
-            "manifest": (static / f"v1/apps/{APP}/manifest.json").read_bytes()}
+    """A demo instance, its root v1 and manifest (as an app ships them)."""
+    return setup(tmp_path, database_url)
 
 
 def test_bad_proofs_keep_records_pending_then_a_good_one_confirms(

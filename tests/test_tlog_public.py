@@ -4,7 +4,6 @@ checkpoint and tiles, hashes only), concurrent sequencing across workers, and
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 from pathlib import Path
@@ -23,27 +22,14 @@ from client_sdk.protocol.tlog import (
     verify_checkpoint,
 )
 from helpers import payload_of, verified_root
-from livesrv import free_port, get, running
+from livesrv import free_port, get, post_json, running
 
 pytestmark = pytest.mark.rate_limits_off
 PREFIX = f"/v1/apps/{APP}/log"
 
 
-def _post(port: int, path: str, body: Any, token: str | None = None) -> tuple[int, Any]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
-        resp = conn.getresponse()
-        return resp.status, json.loads(resp.read())
-    finally:
-        conn.close()
-
-
 def _install(port: int) -> tuple[str, str]:
-    status, body = _post(port, f"/v1/apps/{APP}/installs", {})
+    status, body = post_json(port, f"/v1/apps/{APP}/installs", {})
     assert status == 201, body
     return body["install_id"], body["token"]
 
@@ -59,7 +45,7 @@ def test_checkpoint_and_tiles_served_and_exported(config: dict[str, Any], cli: A
         # 260 records: one full tile at level 0 and a partial one of 4.
         install_id, token = _install(port)
         recs = [record(manifest) for _ in range(260)]
-        status, body = _post(port, f"/v1/apps/{APP}/consents", {"records": recs}, token)
+        status, body = post_json(port, f"/v1/apps/{APP}/consents", {"records": recs}, token)
         assert status == 200, body
         assert check_proofs(root, install_id, recs[:3], {
             "receipts": body["receipts"], "records": body["records"][:3]}) == [260] * 3
@@ -72,7 +58,7 @@ def test_checkpoint_and_tiles_served_and_exported(config: dict[str, Any], cli: A
             iid, tok = _install(port)
             rec = record(manifest)
             barrier.wait(30)
-            answers.append((iid, rec, _post(port, f"/v1/apps/{APP}/consents",
+            answers.append((iid, rec, post_json(port, f"/v1/apps/{APP}/consents",
                                             {"records": [rec]}, tok)))
         threads = [threading.Thread(target=one) for _ in range(20)]
         for t in threads:
