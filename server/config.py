@@ -45,6 +45,10 @@ class Settings:
     resign_before: int = 2 * 24 * 3600
     # How long a new root stays valid.
     root_ttl: int = 365 * 24 * 3600
+    # The deployment's name in its transparency logs' origins, <name>/consents/<app>
+    # (docs/transparency.md): its public host name. Written into the root by `keys init`
+    # (and `root rotate --new log`); changing it later changes no existing root.
+    deployment_name: str = "localhost"
     # Cache-Control max-age of the manifest and of root.json (seconds).
     manifest_max_age: int = 60
     root_max_age: int = 300

@@ -35,6 +35,7 @@ Every error the server's domains raise on purpose is a :class:`KelisimError`::
         ├── RecordConflict          a known record id with other content (record_id)
         ├── RecordsRejected         records refused for good (rejected: [{id, field, reason}])
         ├── ReceiptKeyUnavailable   no receipt key on this server
+        │   └── LogKeyUnavailable   no transparency-log key on this server
         ├── LinkRefused             a link token that is unknown, used, expired or of
         │                           another app (reason)
         └── NotLinked               an unlink of an install that is not linked
@@ -68,6 +69,7 @@ __all__ = [
     "KeyAlreadyCreated",
     "KeyFileError",
     "LinkRefused",
+    "LogKeyUnavailable",
     "NotFound",
     "NotLinked",
     "PolicyError",
@@ -389,3 +391,12 @@ class NotLinked(ConsentLogError):
     def __init__(self, install_id: str) -> None:
         super().__init__(f"install {install_id} is not linked to a subject",
                          install_id=install_id)
+
+
+class LogKeyUnavailable(ReceiptKeyUnavailable):
+    """The root lists a transparency-log key this server does not hold (503, as a
+    missing receipt key: no record is stored without its receipt and proof)."""
+
+    def __init__(self, message: str = "the log key is not available on this server"
+                 ) -> None:
+        super().__init__(message)

@@ -24,7 +24,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["AdminEvent", "ApiKey", "App", "Base", "ChainHead", "ConsentRecord",
            "DeletionRequest", "Document", "Generation", "Install", "InstallLink", "LinkToken",
-           "PolicyVersion", "Receipt", "RootVersion", "SignedManifest", "Subject"]
+           "LogCheckpoint", "LogHash", "LogLeaf", "PolicyVersion", "Receipt", "RootVersion",
+           "SignedManifest", "Subject"]
 
 
 class Base(DeclarativeBase):
@@ -163,6 +164,43 @@ class ConsentRecord(Base):
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     row_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), nullable=False)
+
+
+class LogLeaf(Base):
+    """A leaf of an app's transparency log (server/consent/tlog.py): the consent record
+    of chain seq ``idx + 1``, its salt (private: with the record, it opens the leaf) and
+    its RFC 6962 leaf hash."""
+
+    __tablename__ = "tlog_leaves"
+    __table_args__ = (UniqueConstraint("app_id", "record_id", name="uq_tlog_leaves_app_record"),)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    record_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    salt: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class LogHash(Base):
+    """A complete subtree's hash of an app's log: level 0 are the leaves; (level, idx)
+    covers leaves [idx * 2**level, (idx + 1) * 2**level). Public (the tiles are made of
+    them)."""
+
+    __tablename__ = "tlog_hashes"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class LogCheckpoint(Base):
+    """A signed checkpoint (C2SP tlog-checkpoint) of an app's log at ``size``."""
+
+    __tablename__ = "tlog_checkpoints"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    note: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
 
 
 class Receipt(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import http.client
+import json
 import os
 import re
 import shutil
@@ -85,6 +86,21 @@ def get(port: int, path: str, headers: dict[str, str] | None = None
         conn.request("GET", path, headers=headers or {})
         resp = conn.getresponse()
         return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def post_json(port: int, path: str, body: Any, token: str | None = None
+              ) -> tuple[int, Any]:
+    """POST ``body`` as JSON (with a bearer ``token``); the status and the parsed answer."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read())
     finally:
         conn.close()
 

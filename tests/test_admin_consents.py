@@ -191,3 +191,37 @@ def test_the_cli_export_is_audited(cli: Any, sent: dict[str, Any], kelisim: Keli
     [event] = events(kelisim, "consents.export")
     assert (event.actor, event.target, event.details) == (
         "cli", APP, {"format": "csv", "filters": {"since": "2000-01-01T00:00:00Z"}})
+
+
+def test_record_page_shows_the_log_and_owners_download_the_proof(
+        client: FlaskClient, sent: dict[str, Any], kelisim: Kelisim,
+        users: dict[str, int]) -> None:
+    import base64
+
+    from client_sdk.protocol.logentry import record_leaf
+    from client_sdk.protocol.tlog import parse_vkey, verify_tlog_proof
+    from helpers import verified_root
+
+    rid = sent["a"][1]["id"]
+    html = client.get(f"/admin/apps/{APP}/consents/{rid}").get_data(True)  # a viewer
+    assert '<dd id="log-size">3</dd>' in html and 'id="checkpoint"' in html
+    assert f"/consents/{rid}/proof" not in html
+    assert post(client, f"/admin/apps/{APP}/consents/{rid}/proof").status_code == 403
+    sign_in(client, kelisim, users["owner"])
+    html = client.get(f"/admin/apps/{APP}/consents/{rid}").get_data(True)
+    assert f"/consents/{rid}/proof" in html
+    resp = post(client, f"/admin/apps/{APP}/consents/{rid}/proof")
+    assert resp.status_code == 200, resp.get_data(True)
+    assert f'filename="{APP}-{rid}.proof.json"' in resp.headers["Content-Disposition"]
+    doc = json.loads(resp.data)
+    assert doc["format"] == "kelisim-consent-proof@v1" and doc["record"]["record_id"] == rid
+    root = verified_root(client.get("/v1/root.json").data)
+    leaf = record_leaf(base64.b64decode(doc["salt"]), doc["record"])
+    verified = verify_tlog_proof(doc["tlog_proof"].encode(), leaf,
+                                 origin=f"{root['log']['origin_prefix']}/{APP}",
+                                 log_key=parse_vkey(root["log"]["keys"][0]))
+    assert verified.checkpoint.size == 3
+    assert events(kelisim, "consents.proof")[-1].details == {"record_id": rid}
+    # Without the CSRF token: refused, nothing audited.
+    assert client.post(f"/admin/apps/{APP}/consents/{rid}/proof").status_code in (400, 403)
+    assert len(events(kelisim, "consents.proof")) == 1

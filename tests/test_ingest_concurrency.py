@@ -5,7 +5,6 @@ a real server. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import os
 import shutil
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 from builders import APP, RATE_LIMITS_OFF, record, server_env
 from client_sdk import ConsentClient
 from helpers import payload_of, verified_root, verify
-from livesrv import free_port, get, running
+from livesrv import free_port, get, post_json, running
 from server import Kelisim
 from server.consent.chain import lock_heads, verify_chain
 from server.consent.groupcommit import GroupCommit
@@ -251,17 +250,7 @@ def _server_env(config: dict[str, Any]) -> dict[str, str]:
     return server_env(config["INSTANCE_PATH"], config["DATABASE_URL"], **RATE_LIMITS_OFF)
 
 
-def _post(port: int, path: str, body: Any, token: str | None = None) -> tuple[int, Any]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
-        resp = conn.getresponse()
-        return resp.status, json.loads(resp.read())
-    finally:
-        conn.close()
+_post = post_json
 
 
 @pytest.mark.slow

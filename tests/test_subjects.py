@@ -74,11 +74,12 @@ def _count(url: str, where: str) -> int:
         engine.dispose()
 
 
-def test_two_devices_share_one_subjects_consent(tmp_path: Path, database_url: str) -> None:
-    srv = _setup(tmp_path, database_url)
+def test_two_devices_share_one_subjects_consent(tmp_path: Path, config: dict[str, Any],
+                                                cli: Any) -> None:
+    srv = _setup(tmp_path, config, cli)
     env = srv["env"]
-    _, linker = _key(env, APP, "subjects:link")
-    _, reader = _key(env, APP, "consent:read")
+    _, linker = _key(cli, APP, "subjects:link")
+    _, reader = _key(cli, APP, "consent:read")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     api = f"{base}/v1/apps/{APP}/operator"
@@ -151,13 +152,14 @@ def test_two_devices_share_one_subjects_consent(tmp_path: Path, database_url: st
                   "consent_records WHERE action IN ('link', 'unlink')") == 3
 
 
-def test_link_tokens_refused_and_scopes_enforced(tmp_path: Path, database_url: str) -> None:
-    srv = _setup(tmp_path, database_url)
+def test_link_tokens_refused_and_scopes_enforced(tmp_path: Path, config: dict[str, Any],
+                                                 cli: Any) -> None:
+    srv = _setup(tmp_path, config, cli)
     env = srv["env"]
     url = env["KELISIM_DATABASE_URL"]
-    linker_id, linker = _key(env, APP, "subjects:link")
-    _, reader = _key(env, APP, "consent:read")
-    _, other = _key(env, OTHER, "subjects:link")
+    linker_id, linker = _key(cli, APP, "subjects:link")
+    _, reader = _key(cli, APP, "consent:read")
+    _, other = _key(cli, OTHER, "subjects:link")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     api = f"{base}/v1/apps/{APP}/operator"

@@ -33,6 +33,7 @@ from client_sdk._internal.storerows import (
     INSERT_SQL,
     MIGRATE_1,
     MIGRATE_2,
+    MIGRATE_3,
     RECORDS_SQL,
     REQUEST_COLUMNS,
     SCHEMA,
@@ -91,7 +92,7 @@ class Store:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StorageError(f"{self.path} was written by a newer SDK (schema {version})")
-        steps = {1: MIGRATE_1 + MIGRATE_2, 2: MIGRATE_2}
+        steps = {1: MIGRATE_1 + MIGRATE_2 + MIGRATE_3, 2: MIGRATE_2 + MIGRATE_3, 3: MIGRATE_3}
         if version in steps:
             db.executescript(f"BEGIN IMMEDIATE;\n{steps[version]}"
                              f"PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
@@ -337,13 +338,29 @@ class Store:
         rows = self._read("SELECT attempts FROM outbox WHERE record_id = ?", (record_id,))
         return int(rows[0][0]) if rows else 0
 
-    def mark_synced(self, receipts: Mapping[str, bytes], now: str) -> None:
-        """Record each id's verified receipt (its exact bytes), in one transaction."""
+    def mark_synced(self, receipts: Mapping[str, bytes], now: str,
+                    proofs: Mapping[str, tuple[bytes, bytes]] | None = None,
+                    checkpoint: bytes | None = None) -> None:
+        """Record each id's verified receipt (its exact bytes) and log proof (salt,
+        tlog-proof), and the newest verified checkpoint, in one transaction."""
         with self._tx() as db:
             for record_id, receipt in receipts.items():
                 db.execute("UPDATE outbox SET synced_at = ?, receipt = ?, next_attempt_at = NULL "
                            "WHERE record_id = ? AND synced_at IS NULL",
                            (now, receipt, record_id))
+            db.executemany("INSERT OR IGNORE INTO log_proofs(record_id, salt, proof) "
+                           "VALUES(?, ?, ?)", [(rid, salt, proof) for rid, (salt, proof)
+                                               in (proofs or {}).items()])
+            if checkpoint is not None:
+                db.execute("INSERT INTO meta(key, value) VALUES('log_checkpoint', ?) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           (checkpoint,))
+
+    def log_proof(self, record_id: str) -> tuple[bytes, bytes] | None:
+        """A synced record's (salt, tlog-proof), if the log proved it."""
+        rows = self._read("SELECT salt, proof FROM log_proofs WHERE record_id = ?",
+                          (record_id,))
+        return (bytes(rows[0][0]), bytes(rows[0][1])) if rows else None
 
     def mark_rejected(self, reasons: Mapping[str, str], now: str) -> None:
         """Set records aside for good, with the server's reason, in one transaction."""

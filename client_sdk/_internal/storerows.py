@@ -23,11 +23,22 @@ from client_sdk.protocol.records import (
     field_accepts,
 )
 
-__all__ = ["INSERT_SQL", "MIGRATE_1", "MIGRATE_2", "RECORDS_SQL", "REQUESTS",
+__all__ = ["INSERT_SQL", "MIGRATE_1", "MIGRATE_2", "MIGRATE_3", "RECORDS_SQL", "REQUESTS",
            "REQUEST_COLUMNS", "SCHEMA", "SCHEMA_VERSION", "blob",
            "row_record", "row_values"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+
+# A synced record's place in the app's transparency log: the salt of its leaf and its
+# verified tlog-proof (docs/transparency.md). The newest verified checkpoint is the meta
+# key ``log_checkpoint``.
+LOG_PROOFS = """
+CREATE TABLE IF NOT EXISTS log_proofs (
+    record_id TEXT PRIMARY KEY REFERENCES ledger(id),
+    salt BLOB NOT NULL,
+    proof BLOB NOT NULL
+);
+"""
 
 # A request of the data subject: what the user asked (its ledger record holds the kind as
 # ``<kind>_request``), and its status as the install's history last said (status null
@@ -73,7 +84,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     reason TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(synced_at) WHERE synced_at IS NULL;
-""" + REQUESTS
+""" + REQUESTS + LOG_PROOFS
 
 # Schema 1 -> 2: records the server refuses for good are set aside with its reason.
 MIGRATE_1 = "ALTER TABLE outbox ADD COLUMN rejected_at TEXT;\n" \
@@ -82,6 +93,9 @@ MIGRATE_1 = "ALTER TABLE outbox ADD COLUMN rejected_at TEXT;\n" \
 # before has no note and no withdraw choice.
 MIGRATE_2 = REQUESTS + ("INSERT INTO requests(record_id) SELECT id FROM ledger "  # noqa: S608
                         "WHERE action = 'deletion_request';\n")
+
+# Schema 3 -> 4: transparency-log proofs.
+MIGRATE_3 = LOG_PROOFS
 
 RECORDS_SQL = (
     f"SELECT l.seq, {', '.join(f'l.{name}' for name in RECORD_FIELD_NAMES)}, "  # noqa: S608

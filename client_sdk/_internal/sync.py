@@ -4,7 +4,8 @@
 the app, the server's URL, the time) and no client. The protocol (docs/sdk.md, "Sync"):
 
 - A record is marked synced only after a receipt for it verified against the root's receipt
-  keys and says what the record says; the receipt's exact bytes are stored.
+  keys and says what the record says; the receipt's exact bytes are stored. When the root
+  lists a transparency log, its inclusion proof must verify too (``logsync.py``).
 - No record blocks another. ``422 rejected`` names the records the server refuses for good:
   they are set aside (status ``rejected``, with the reason) and the rest is sent again at
   once. A ``422`` that names no record, or a ``413``, splits the batch, down to single
@@ -29,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from client_sdk._internal.ledger import LedgerRecord
+from client_sdk._internal.logsync import LogProofs
 from client_sdk._internal.store import Store
 from client_sdk._internal.subjects import send_subject_record
 from client_sdk.errors import ConsentError, FormatError, NetworkError, RepositoryError, StorageError
@@ -261,7 +263,7 @@ def _single_refusal(resp: Response, answer: ApiAnswer, rec: LedgerRecord, url: s
 
 
 def _send_consents(s: _Session, root: Root, app_id: str,
-                   batch: Sequence[LedgerRecord]) -> _Outcome:
+                   batch: Sequence[LedgerRecord], logs: LogProofs) -> _Outcome:
     url = f"{s.base}/consents"
     install_id, resp = s.post_authed(url, {"records": [r.to_json() for r in batch]})
     if resp.status in (413, 422):
@@ -269,14 +271,14 @@ def _send_consents(s: _Session, root: Root, app_id: str,
         named = _rejected_named(answer, batch)
         if named:
             rest = [r for r in batch if r.id not in named]
-            out = _send_consents(s, root, app_id, rest) if rest else _Outcome({}, {})
+            out = _send_consents(s, root, app_id, rest, logs) if rest else _Outcome({}, {})
             out.rejected.update(named)
             return out
         if len(batch) == 1:
             return _single_refusal(resp, answer, batch[0], url)
         half = len(batch) // 2
-        first = _send_consents(s, root, app_id, batch[:half])
-        second = _send_consents(s, root, app_id, batch[half:])
+        first = _send_consents(s, root, app_id, batch[:half], logs)
+        second = _send_consents(s, root, app_id, batch[half:], logs)
         return _Outcome({**first.confirmed, **second.confirmed},
                         {**first.rejected, **second.rejected}, first.error or second.error)
     if resp.status != 200:
@@ -304,6 +306,7 @@ def _send_consents(s: _Session, root: Root, app_id: str,
                                                    url=url))
         raw, receipt = verified[index]
         if confirms(receipt, rec.to_json()):
+            logs.check(rec.to_json(), entry, receipt, install_id, url)
             confirmed[rec.id] = raw
     return _Outcome(confirmed, {})
 
@@ -365,6 +368,7 @@ def run_sync(store: Store, transport: Transport, *, base_url: str, app_id: str, 
     if not pending:
         return SyncResult(True, 0, store.pending_count())
     session = _Session(store, transport, base_url, app_id)
+    logs = LogProofs(root, app_id)
     synced = rejected = 0
     error: ConsentError | None = None
     # Consent records first: a withdrawal made with a deletion request reaches the server
@@ -396,14 +400,15 @@ def run_sync(store: Store, transport: Transport, *, base_url: str, app_id: str, 
             elif first.action in SUBJECT_ACTIONS:
                 out = send_subject_record(session, root, app_id, first)
             else:
-                out = _send_consents(session, root, app_id, batch)
+                out = _send_consents(session, root, app_id, batch, logs)
         except StorageError:
             raise  # stop here: nothing confirmed is lost, the server is idempotent
         except ConsentError as exc:
             out = _Outcome({}, {}, exc)
         error = error or out.error
         if out.confirmed:
-            store.mark_synced(out.confirmed, stamp)
+            store.mark_synced(out.confirmed, stamp, logs.take(out.confirmed),
+                              logs.newer_checkpoint(store))
             synced += len(out.confirmed)
         if out.rejected:
             store.mark_rejected(out.rejected, stamp)

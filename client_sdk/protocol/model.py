@@ -17,6 +17,7 @@ from client_sdk.protocol.envelope import key_from_dict
 from client_sdk.protocol.grammar import ID_RE, SHA256_RE, is_locale
 from client_sdk.protocol.reader import Reader
 from client_sdk.protocol.record import Record, record
+from client_sdk.protocol.rootlog import LOG_FIELDS, LogSpec, Witness, log_fields
 from client_sdk.protocol.storefields import (
     CategoryStore,
     PurposeStore,
@@ -37,6 +38,7 @@ __all__ = [
     "DataCategory",
     "HistoryEntry",
     "LocaleDoc",
+    "LogSpec",
     "Manifest",
     "Permission",
     "Purpose",
@@ -46,6 +48,7 @@ __all__ = [
     "Vendor",
     "Version",
     "VersionStore",
+    "Witness",
 ]
 
 SPEC_VERSION = 1
@@ -79,13 +82,19 @@ class Root(Record):
     expires: datetime
     keys: Mapping[str, VerifyKey]
     roles: Mapping[str, Role]
+    # The transparency log (docs/transparency.md), absent in roots signed before it: the
+    # origin of app A's consent log is ``<log.origin_prefix>/A``; the witnesses that may
+    # cosign its checkpoints, and how many must.
+    log: LogSpec | None = None
+    witnesses: tuple[Witness, ...] = ()
+    witness_threshold: int = 0
 
     @classmethod
     def from_payload(cls, data: object, *, verify_keyids: bool = True) -> Root:
         """Parse a root payload. ``verify_keyids=False`` skips re-hashing every key, for a
         root that was checked when it entered the local store."""
         r = Reader(data, "")
-        r.only("_type", "spec_version", "version", "expires", "keys", "roles")
+        r.only("_type", "spec_version", "version", "expires", "keys", "roles", *LOG_FIELDS)
         if r.string("_type") != "root":
             raise FormatError("must be 'root'", field="_type")
         if r.integer("spec_version") != SPEC_VERSION:
@@ -109,7 +118,13 @@ class Root(Record):
                 raise FormatError("is larger than the number of keys",
                                   field=f"roles.{name}.threshold")
             roles[name] = Role(tuple(keyids), threshold)
-        return cls(version=version, expires=expires, keys=keys, roles=roles)
+        log, witnesses, witness_threshold = log_fields(r)
+        return cls(version=version, expires=expires, keys=keys, roles=roles, log=log,
+                   witnesses=witnesses, witness_threshold=witness_threshold)
+
+    def log_origin(self, app_id: str) -> str | None:
+        """The origin of ``app_id``'s consent log, or None if this root names no log."""
+        return None if self.log is None else f"{self.log.origin_prefix}/{app_id}"
 
 
 @record

@@ -389,4 +389,9 @@ KK_MORE: dict[str, str] = {
          "бөлімінде жазыңыз."),
     "Draft #{id} was published as version {label}: it is no longer a draft.":
         "№{id} жоба {label} нұсқасы ретінде жарияланды: ол енді жоба емес.",
+    "Transparency log": "Ашықтық журналы",
+    "Log size": "Журнал көлемі",
+    "Leaf index": "Жапырақ нөмірі",
+    "Newest checkpoint": "Соңғы бақылау нүктесі",
+    "Download the record's proof": "Жазбаның дәлелін жүктеп алу",
 }

@@ -367,4 +367,9 @@ RU_MORE: dict[str, str] = {
          "Напишите его в разделе «Документы»."),
     "Draft #{id} was published as version {label}: it is no longer a draft.":
         "Черновик №{id} опубликован как версия {label}: это больше не черновик.",
+    "Transparency log": "Журнал прозрачности",
+    "Log size": "Размер журнала",
+    "Leaf index": "Номер листа",
+    "Newest checkpoint": "Последняя контрольная точка",
+    "Download the record's proof": "Скачать доказательство записи",
 }

@@ -26,19 +26,25 @@ def audit() -> None:
 @audit.command("verify")
 @click.argument("app_id")
 def audit_verify(app_id: str) -> None:
-    """Check APP_ID's hash chain; name the first broken link (exit 1)."""
+    """Check APP_ID's hash chain and transparency log; name the first problem (exit 1)."""
     from server.consent.chain import verify_chain
+    from server.consent.tlogaudit import verify_log
 
     k = require_migrated()
     with k.db.session(readonly=True) as s:
         if s.get(App, app_id) is None:
             raise UnknownApp(app_id)
         count, problem = verify_chain(s, app_id)
+        log = verify_log(s, app_id) if problem is None else None
     if problem is not None:
         raise click.ClickException(
             f"chain of {app_id} broken at seq {problem.seq} (record {problem.record_id}): "
             f"{problem.message}")
-    click.echo(f"{app_id}: {count} record(s), chain intact")
+    assert log is not None
+    if log.problem is not None:
+        raise click.ClickException(f"log of {app_id}: {log.problem}")
+    click.echo(f"{app_id}: {count} record(s), chain intact; log: {log.leaves} leaves, "
+               f"{log.checkpoints} checkpoint(s) verified")
 
 
 @click.group(cls=AppGroup)

@@ -46,7 +46,8 @@ def demo_setup(policy_dir: Path) -> None:
     changed = False
     with k.db.session() as s:
         if current_root(s) is None:
-            init_root(s, k.keys_dir, now(), k.root_ttl, actor=CLI_ACTOR)
+            init_root(s, k.keys_dir, now(), k.root_ttl, actor=CLI_ACTOR,
+                      deployment=k.settings.deployment_name)
             click.echo(f"created keys in {k.keys_dir} and signed root v1")
             changed = True
     base = policy_dir

@@ -9,9 +9,13 @@ import click
 from flask.cli import AppGroup
 
 from client_sdk.protocol.envelope import PAYLOAD_ROOT, parse_envelope
+from client_sdk.protocol.timeutil import format_time
 from server.cli.common import CLI_ACTOR, now, require_migrated
+from server.consent.rawsql import raw
+from server.consent.tlog import sign_missing_checkpoints
 from server.errors import NotFound
-from server.trust.roots import LoadedRoot, init_root, rotate
+from server.trust.log_keys import log_signer
+from server.trust.roots import NEW_KEYS, LoadedRoot, init_root, rotate
 
 __all__ = ["keys", "root"]
 
@@ -31,11 +35,11 @@ def keys() -> None:
 @click.option("--root-threshold", default=1, show_default=True,
               help="How many root keys must sign a new root.")
 def keys_init(root_keys: int, root_threshold: int) -> None:
-    """Create root, manifest and receipt keys (files 0600) and sign root version 1."""
+    """Create root, manifest, receipt and log keys (files 0600) and sign root version 1."""
     k = require_migrated()
     with k.db.session() as s:
         root = init_root(s, k.keys_dir, now(), k.root_ttl, root_keys, root_threshold,
-                         actor=CLI_ACTOR)
+                         actor=CLI_ACTOR, deployment=k.settings.deployment_name)
     k.published.invalidate()
     click.echo(f"root v{root.version} signed; keys in {k.keys_dir}")
     _echo_roles(root)
@@ -66,8 +70,9 @@ def root_show(version: int | None, payload: bool) -> None:
 
 @root.command("rotate")
 @click.option("--new", "new_roles", multiple=True,
-              type=click.Choice(["root", "manifest", "receipt"]),
-              help="Replace this role's keys (repeatable).")
+              type=click.Choice(list(NEW_KEYS)),
+              help="Replace this role's keys, or the log key (repeatable; `log` in a "
+                   "root without a log adds one).")
 @click.option("--root-key", "root_key_files", multiple=True,
               type=click.Path(exists=True, dir_okay=True, path_type=Path),
               help="An offline root key file or folder (repeatable).")
@@ -79,10 +84,19 @@ def root_rotate(new_roles: tuple[str, ...], root_key_files: tuple[Path, ...],
     with k.db.session() as s:
         done = rotate(s, k.keys_dir, now(), k.root_ttl, k.timing, actor=CLI_ACTOR,
                       new_roles=new_roles, root_key_files=root_key_files,
-                      root_threshold=root_threshold)
+                      root_threshold=root_threshold,
+                      deployment=k.settings.deployment_name)
+        signer = log_signer(done.root, k.keys_dir, s)
+        signed = {}
+        if signer is not None:  # logs sequenced before the root named a log key
+            r = raw(s)
+            signed = sign_missing_checkpoints(s, r, signer, format_time(now()))
+            r.close()
     k.published.invalidate()
     click.echo(f"root v{done.root.version} signed; re-signed {len(done.resigned)} "
                f"manifest(s)")
+    if signed:
+        click.echo(f"  signed the first checkpoint of {len(signed)} app log(s)")
     if done.skipped:
         click.echo(f"  not re-signed (no version in effect): {', '.join(done.skipped)}")
     _echo_roles(done.root)

@@ -38,13 +38,15 @@ def resign(app_ids: tuple[str, ...], force: bool) -> None:
 @click.option("--app", "app_id", default=None, help="Only this app's manifest and documents.")
 @with_appcontext
 def export_static_cmd(out_dir: Path, app_id: str | None) -> None:
-    """Write root, manifests and documents as files in the URL layout (for nginx/CDN)."""
+    """Write root, manifests, documents and the consent logs' checkpoints and tiles as
+    files in the URL layout (for nginx/CDN)."""
     from server.policy.export import export_static
 
     k = require_migrated()
     counts = export_static(k.db, k.signed_manifest, out_dir, app_id=app_id)
     click.echo(f"exported to {out_dir}: {counts['roots']} root(s), {counts['manifests']} "
-               f"manifest(s), {counts['documents']} document(s)")
+               f"manifest(s), {counts['documents']} document(s), {counts['log_files']} "
+               f"consent log file(s)")
 
 
 @click.command("bundle")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.jsonutil import canonical_bytes
-from client_sdk.protocol.records import RECORD_FIELD_NAMES
+from client_sdk.protocol.logentry import CHAINED
 from server.consent.rawsql import Raw
 from server.models import ChainHead, ConsentRecord
 
@@ -26,11 +26,10 @@ __all__ = ["CHAINED", "GENESIS", "ChainProblem", "body_hash", "chained_fields", 
 GENESIS = "0" * 64
 
 # Every field of the record (its id stored as record_id), where it sits in the chain
-# (seq) and what the server adds (install, time). The hash is over canonical JSON, so the
-# order here does not matter. A field added to the record changes what a row's hash covers:
-# rows hashed before it need a chain format that says so.
-CHAINED = ("seq", "record_id", "install_id",
-           *(name for name in RECORD_FIELD_NAMES if name != "id"), "server_time")
+# (seq) and what the server adds (install, time): the record's canonical bytes, which its
+# transparency-log leaf covers too (client_sdk/protocol/logentry.py). A field added to the
+# record changes what a row's hash covers: rows hashed before it need a chain format that
+# says so.
 
 
 def row_hash(prev: str, row: dict[str, Any]) -> str:

@@ -36,6 +36,7 @@ from client_sdk.protocol.timeutil import format_time
 from server.consent.chain import body_hash, chained_fields, head_moves, lock_heads, row_hash
 from server.consent.checks import newest_manifest_seqs, record_problems, versions_of
 from server.consent.rawsql import Raw, raw
+from server.consent.tlog import LogPlace, sequence, stored_proofs
 from server.errors import (
     KelisimError,
     RecordConflict,
@@ -45,6 +46,7 @@ from server.errors import (
 )
 from server.models import ConsentRecord, Receipt
 from server.trust.keys import sign_envelope
+from server.trust.log_keys import log_signer_of
 from server.trust.receipt_keys import receipt_keys_of
 
 __all__ = ["AppendBatch", "IngestRequest", "IngestResult", "ingest"]
@@ -72,6 +74,9 @@ class IngestResult:
     receipts: list[bytes]
     index: dict[str, int]  # record id -> position in receipts
     stored: int
+    # Record id -> its place in the app's transparency log: salt and tlog-proof
+    # (server/consent/tlog.py).
+    proofs: dict[str, LogPlace] = field(default_factory=dict)
 
 
 Outcome = IngestResult | KelisimError
@@ -88,6 +93,8 @@ class _Checked:
     envelopes: dict[int, bytes] = field(default_factory=dict)
     # PostgreSQL: the id its receipt will have, drawn from the sequence before any lock.
     receipt_id: int | None = None
+    # Stored before: record id -> its salt and tlog-proof in the newest checkpoint.
+    logged: dict[str, LogPlace] = field(default_factory=dict)
 
 
 class AppendBatch:
@@ -137,6 +144,9 @@ class AppendBatch:
                 c.stored = {x["id"]: stored[(c.app_id, x["id"])] for x in c.request.records
                             if (c.app_id, x["id"]) in stored}
                 c.envelopes = {v[2]: envelopes[v[2]] for v in c.stored.values()}
+            proofs = stored_proofs(r, stored)
+            for c in checked:
+                c.logged = {rid: p for rid in c.stored if (p := proofs.get((c.app_id, rid)))}
         return out
 
     def __call__(self, session: Session, prepared: Sequence[Any]) -> list[Outcome]:
@@ -201,7 +211,7 @@ class AppendBatch:
                 continue
             order: list[int | str] = sorted(set(old.values()), key=str)
             index = {rid: order.index(rcp) for rid, rcp in old.items()}
-            outcomes.append(IngestResult([], index, len(fresh)))
+            outcomes.append(IngestResult([], index, len(fresh), dict(p.logged)))
             if fresh:
                 seq, prev = moved.get(app_id) or heads[app_id]
                 stamp = format_time(q.now)
@@ -227,8 +237,16 @@ class AppendBatch:
                     index[row["record_id"]] = len(order) - 1
             orders[pos] = order
         if new_envelopes:
-            _write(r, prepared, new_envelopes, new_rows, moved, last_receipt)
+            logged = sequence(r, [row for _, row in new_rows],
+                              log_signer_of(session, self.keys_dir, root_version),
+                              new_rows[-1][1]["server_time"])
+            _write(r, prepared, new_envelopes, new_rows, moved, last_receipt,
+                   logged.statements)
             envelopes.update((k, env) for k, (_, env) in new_envelopes.items())
+            for p, out in zip(prepared, outcomes, strict=True):
+                if isinstance(out, IngestResult):
+                    out.proofs.update((rid, proof) for rid in out.index
+                                      if (proof := logged.proofs.get((p.app_id, rid))))
         for order, out in zip(orders, outcomes, strict=True):
             if isinstance(out, IngestResult):
                 out.receipts.extend(envelopes[rcp] for rcp in order)
@@ -293,10 +311,10 @@ def _lock_and_read(r: Raw, checked: list[_Checked]) -> tuple[
 
 def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, bytes]],
            rows: list[tuple[str, dict[str, Any]]], heads: dict[str, tuple[int, str]],
-           last_receipt: int) -> None:
+           last_receipt: int, logged: list[tuple[str, tuple[Any, ...]]]) -> None:
     """INSERT the new receipts ("new:<position>" -> (app, envelope)) and records (one
-    multi-row statement each), and move the chain heads (PostgreSQL: one round trip for
-    all)."""
+    multi-row statement each) and the log's rows (``logged``), and move the chain heads
+    (PostgreSQL: one round trip for all)."""
     if r.is_postgres:  # receipt ids drawn from the sequence in prepare
         ids = {key: prepared[int(key[4:])].receipt_id for key in envelopes}
     else:  # under SQLite's one write lock: the ids after the highest
@@ -306,7 +324,7 @@ def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, byte
                   [(ids[key], app, env) for key, (app, env) in envelopes.items()]),
         *r.values(RECORDS, RECORD_COLUMNS, [
             (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows]),
-        *head_moves(heads)])
+        *logged, *head_moves(heads)])
 
 
 def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dict[str, Any]],

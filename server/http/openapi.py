@@ -205,6 +205,7 @@ def _build() -> dict[str, Any]:
           "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,9}$"}}])})
     spec.path("/v1/apps/{app_id}/manifest.json", operations={"get": _cached(
         "The app's signed manifest (DSSE envelope)", env, [_APP])})
+    _log_paths(spec)
     spec.path("/v1/documents/{sha256}", operations={"get": _cached(
         "A policy document by content hash (immutable)",
         {"text/markdown": {"schema": {"type": "string"}}},
@@ -222,6 +223,7 @@ def _build() -> dict[str, Any]:
         "responses": {"200": {"description": "alive", "content": {"application/json": {
             "schema": {"type": "object", "properties": {"status": {"const": "alive"}},
                        "required": ["status"]}}}}}}})
+    spec.options["x-kelisim-log-prefix"] = LOG_PREFIX
     spec.path("/favicon.ico", operations={"get": _cached(
         "The site icon (browsers ask for it; the console links it)",
         {"image/x-icon": {"schema": {"type": "string", "format": "binary"}}}, [],
@@ -279,6 +281,26 @@ def _build() -> dict[str, Any]:
     _operator_paths(spec)
     add_subject_paths(spec, sys.modules[__name__])
     return spec.to_dict()
+
+
+# Where each app's transparency log lives (C2SP tlog-tiles: <prefix>/checkpoint and
+# <prefix>/tile/...); also the document's x-kelisim-log-prefix.
+LOG_PREFIX = "/v1/apps/{app_id}/log"
+
+
+def _log_paths(spec: APISpec) -> None:
+    text = {"text/plain": {"schema": {"type": "string"}}}
+    binary = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+    spec.path(f"{LOG_PREFIX}/checkpoint", operations={"get": _cached(
+        "The newest signed checkpoint of the app's consent log (C2SP tlog-checkpoint; "
+        "Cache-Control: public, max-age=5)", text, [_APP])})
+    spec.path(f"{LOG_PREFIX}/tile/{{tile}}", operations={"get": _cached(
+        "A tile of the app's consent log (C2SP tlog-tiles: tile/<L>/<N>[.p/<W>], N in "
+        "x-prefixed groups of three digits): hashes only. Full tiles are immutable, "
+        "partial ones short-lived; entry bundles are never public",
+        binary, [_APP, {"name": "tile", "in": "path", "required": True,
+                        "schema": {"type": "string"},
+                        "description": "<L>/<N>[.p/<W>] (the path's slashes included)"}])})
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:

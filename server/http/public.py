@@ -1,7 +1,7 @@
-"""Public read-only endpoints: root, manifests, documents, OpenAPI, health (readiness and
-liveness), the site icon.
+"""Public read-only endpoints: root, manifests, documents, the consent logs' checkpoints and
+tiles, OpenAPI, health (readiness and liveness), the site icon.
 
-The fast path (server/serving/fastpath.py) answers hits for the first three before Flask sees
+The fast path (server/serving/fastpath.py) answers hits for the first four before Flask sees
 them; these views answer the same paths when it does not (misses, tests through Flask's
 test client) so both give the same responses.
 """
@@ -69,6 +69,18 @@ def manifest(app_id: str) -> Response:
 @bp.get("/v1/documents/<sha256>")
 def document(sha256: str) -> Response:
     return _respond(_lookup(), f"document {sha256[:80]!r}")
+
+
+@bp.get("/v1/apps/<app_id>/log/checkpoint")
+def log_checkpoint(app_id: str) -> Response:
+    """The newest signed checkpoint of the app's consent log (docs/transparency.md)."""
+    return _respond(_lookup(), f"checkpoint of app {app_id[:80]!r}")
+
+
+@bp.get("/v1/apps/<app_id>/log/tile/<path:tile>")
+def log_tile(app_id: str, tile: str) -> Response:
+    """A tile of the app's consent log (C2SP tlog-tiles): hashes only."""
+    return _respond(_lookup(), f"tile {tile[:80]!r} of app {app_id[:80]!r}")
 
 
 @bp.get("/v1/openapi.json")

@@ -66,6 +66,7 @@ __all__ = [
     "GuardianSchema",
     "HistoryPageSchema",
     "InstallAnswerSchema",
+    "LogProofSchema",
     "MaxKeys",
     "RecordSchema",
     "RequestAnswerSchema",
@@ -278,10 +279,23 @@ class TokenAnswerSchema(InstallAnswerSchema):
     pass
 
 
+class LogProofSchema(Schema):
+    salt = fields.String(required=True, metadata={
+        "description": "base64 of the 32-byte salt of the record's leaf (private: the "
+                       "device keeps it with the record; docs/transparency.md)"})
+    proof = fields.String(required=True, allow_none=True, metadata={
+        "description": "the record's inclusion proof, a c2sp.org/tlog-proof@v1 text with "
+                       "the signed checkpoint of its group; null when the root lists no "
+                       "log key"})
+
+
 class RecordRefSchema(Schema):
     id = uuid_field(required=True)
     receipt = fields.Integer(required=True, metadata={
         "description": "position of the record's receipt in `receipts`"})
+    log = fields.Nested(LogProofSchema, metadata={
+        "description": "for a record this request stored: its place in the app's "
+                       "transparency log"})
 
 
 class ConsentsAnswerSchema(Schema):

@@ -4,6 +4,7 @@ request stores nothing and gets a JSON 4xx."""
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Any
 
@@ -136,9 +137,20 @@ def post_consents(app_id: str) -> Response:
         # Each receipt as a string holding the signed envelope's exact bytes: the SDK
         # verifies and keeps those bytes (docs/http-api.md).
         "receipts": [r.decode() for r in result.receipts],
-        "records": [{"id": rid, "receipt": result.index[rid]}
-                    for rid in (r["id"] for r in batch["records"])],
+        "records": [_entry(result, rid) for rid in (r["id"] for r in batch["records"])],
     })
+
+
+def _entry(result: IngestResult, rid: str) -> dict[str, Any]:
+    """A record's place in the answer: its receipt, and for a record this request stored,
+    its transparency-log salt and inclusion proof (docs/http-api.md)."""
+    entry: dict[str, Any] = {"id": rid, "receipt": result.index[rid]}
+    place = result.proofs.get(rid)
+    if place is not None:
+        proof = place.proof()  # made here, after the commit, not under the lock
+        entry["log"] = {"salt": base64.b64encode(place.salt).decode(),
+                        "proof": None if proof is None else proof.decode()}
+    return entry
 
 
 @bp.get("/v1/apps/<app_id>/installs/<install_id>/consents")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from server.consent.tlog import public_files
 from server.errors import ExportError
 from server.files import write_atomic
 from server.models import App, Document, PolicyVersion, RootVersion
@@ -29,8 +30,9 @@ __all__ = ["ExportError", "export_static"]
 
 def export_static(db: Database, signed_manifest: ManifestSource, out_dir: Path, *,
                   app_id: str | None = None) -> dict[str, int]:
-    """Write ``v1/root.json``, ``v1/root/<n>.json``, ``v1/apps/<app>/manifest.json`` and
-    ``v1/documents/<sha256>`` under ``out_dir`` (replacing what it held); with ``app_id``,
+    """Write ``v1/root.json``, ``v1/root/<n>.json``, ``v1/apps/<app>/manifest.json``,
+    ``v1/apps/<app>/log/{checkpoint,tile/...}`` and ``v1/documents/<sha256>`` under
+    ``out_dir`` (replacing what it held); with ``app_id``,
     only that app's manifest and the documents of its published versions.
 
     Raises:
@@ -47,7 +49,7 @@ def export_static(db: Database, signed_manifest: ManifestSource, out_dir: Path, 
     except OSError as exc:
         raise ExportError(f"{out_dir}: cannot write beside it ({exc.strerror})",
                           out_dir) from None
-    counts = {"roots": 0, "manifests": 0, "documents": 0}
+    counts = {"roots": 0, "manifests": 0, "documents": 0, "log_files": 0}
     try:
         with db.session() as s:
             roots = list(s.scalars(select(RootVersion).order_by(RootVersion.version)))
@@ -66,6 +68,10 @@ def export_static(db: Database, signed_manifest: ManifestSource, out_dir: Path, 
                 if body is not None:
                     write_atomic(stage / "v1" / "apps" / one / "manifest.json", body)
                     counts["manifests"] += 1
+                # The consent log's public files (hashes only) at its newest checkpoint.
+                for path, data in public_files(s, one):
+                    write_atomic(stage / "v1" / "apps" / one / "log" / path, data)
+                    counts["log_files"] += 1
             docs = select(Document.sha256, Document.content)
             if app_id is not None:
                 bodies = s.scalars(select(PolicyVersion.body)

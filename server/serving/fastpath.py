@@ -1,10 +1,11 @@
-"""A WSGI layer in front of Flask for the four read-only, cacheable paths.
+"""A WSGI layer in front of Flask for the read-only, cacheable paths.
 
-Manifests, roots and documents are served from prebuilt bytes and header lists without
-Flask's routing or request objects: this is the path every app launch hits. A miss (an
-unknown app or document, another method) falls through to Flask, which answers with the
-JSON error. What the database would have to answer while it is unavailable gets ``503``
-with ``Retry-After`` here (what is held in memory is still served).
+Manifests, roots, documents and the consent logs' checkpoints and tiles are served from
+prebuilt bytes and header lists without Flask's routing or request objects: this is the
+path every app launch hits. A miss (an unknown app or document, another method) falls
+through to Flask, which answers with the JSON error. What the database would have to
+answer while it is unavailable gets ``503`` with ``Retry-After`` here (what is held in
+memory is still served).
 """
 
 from __future__ import annotations
@@ -42,9 +43,20 @@ def etag_matches(header: str, etag: str) -> bool:
     return False
 
 
+def _log_path(path: str) -> tuple[str, str] | None:
+    """(app, file) of ``/v1/apps/<app>/log/<file>``, else None."""
+    if not path.startswith("/v1/apps/"):
+        return None
+    app, sep, rest = path[9:].partition("/log/")
+    return (app, rest) if sep and is_id(app) else None
+
+
 def lookup(published: Published, path: str) -> Blob | bool | None:
     """The blob for ``path``; None when the path is ours but nothing is there; False when
     the path is not one of ours."""
+    log = _log_path(path)
+    if log is not None:
+        return published.logs.lookup(*log)
     if path.startswith("/v1/apps/") and path.endswith("/manifest.json"):
         app = path[9:-14]
         # The grammar's full match: "jana-courier\n" is no app id (a "$" would take it).
@@ -70,6 +82,9 @@ def cached_lookup(published: Published, path: str) -> Blob | None:
     """The blob for ``path`` when memory alone can answer (no database, no signing), else
     None: the caller then takes the slow path. Only valid names are ever cached, so the
     names need no checking here."""
+    log = _log_path(path)
+    if log is not None:
+        return published.logs.cached(*log)
     if path.startswith("/v1/apps/") and path.endswith("/manifest.json"):
         return published.cached_manifest(path[9:-14])
     if path.startswith("/v1/documents/"):

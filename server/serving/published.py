@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 
@@ -34,6 +32,8 @@ from client_sdk.protocol.timeutil import parse_time
 from server.db import Database
 from server.errors import Unavailable
 from server.models import Document, Generation, RootVersion
+from server.serving.blob import IMMUTABLE, Blob, Clock, SystemClock
+from server.serving.logfiles import LogFiles
 from server.trust.manifests import SigningError, Timing, etag_for, latest_manifest, sign_manifest
 
 __all__ = ["MISS_CACHE_ENTRIES", "Blob", "Clock", "Published", "SystemClock"]
@@ -42,28 +42,11 @@ log = logging.getLogger(__name__)
 
 JSON = "application/json"
 MARKDOWN = "text/markdown; charset=utf-8"
-IMMUTABLE = "public, max-age=31536000, immutable"
 # Names remembered as missing, per kind, per worker: enough for every typo a real client
 # makes, small enough that a scan of random names costs at most a few hundred kB.
 MISS_CACHE_ENTRIES = 4096
 
 K = TypeVar("K", bound=Hashable)
-
-
-class Clock(Protocol):
-    """Wall time (epoch seconds, for expiry) and a monotonic clock (for intervals)."""
-
-    def time(self) -> float: ...
-
-    def monotonic(self) -> float: ...
-
-
-class SystemClock:
-    def time(self) -> float:
-        return time.time()
-
-    def monotonic(self) -> float:
-        return time.monotonic()
 
 
 class Misses(Generic[K]):
@@ -92,28 +75,6 @@ class Misses(Generic[K]):
             self._names.clear()
 
 
-@dataclass(frozen=True)
-class Blob:
-    """A ready response: body and prebuilt header lists for 200 and 304."""
-
-    body: bytes
-    etag: str
-    cache_control: str
-    content_type: str
-    refresh_at: float = float("inf")  # epoch seconds after which the blob must be rebuilt
-    headers_200: list[tuple[str, str]] = field(default_factory=list, compare=False)
-    headers_304: list[tuple[str, str]] = field(default_factory=list, compare=False)
-
-    @classmethod
-    def make(cls, body: bytes, etag: str, cache_control: str, content_type: str,
-             refresh_at: float = float("inf")) -> Blob:
-        common = [("ETag", etag), ("Cache-Control", cache_control),
-                  ("X-Content-Type-Options", "nosniff"), ("Access-Control-Allow-Origin", "*")]
-        return cls(body, etag, cache_control, content_type, refresh_at,
-                   [("Content-Type", content_type), ("Content-Length", str(len(body))), *common],
-                   common)
-
-
 class Published:
     def __init__(self, db: Database, keys_dir: Path, timing: Timing, *, manifest_max_age: int,
                  root_max_age: int, check_interval: float, document_cache_bytes: int,
@@ -139,6 +100,8 @@ class Published:
         self._manifest_misses: Misses[str] = Misses(miss_limit)
         self._root_misses: Misses[int] = Misses(miss_limit)
         self._doc_misses: Misses[str] = Misses(miss_limit)
+        # The consent logs' checkpoints and tiles (server/serving/logfiles.py).
+        self.logs = LogFiles(db, self.clock, check_interval)
 
     # -- freshness ---------------------------------------------------------------------
     def fresh(self) -> bool:

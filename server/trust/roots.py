@@ -19,18 +19,22 @@ from sqlalchemy.orm import Session
 from client_sdk.protocol.envelope import PAYLOAD_ROOT, parse_envelope, verify_threshold
 from client_sdk.protocol.jsonutil import canonical_bytes
 from client_sdk.protocol.model import Root
+from client_sdk.protocol.rootlog import LOG_FIELDS
 from client_sdk.protocol.timeutil import format_time
 from server import adminlog
 from server.errors import RootError
 from server.models import App, RootVersion
 from server.trust.keys import SigningKey, find_key, sign_envelope, stage_key
+from server.trust.log_keys import DEFAULT_DEPLOYMENT, new_log_fields, origin_prefix
 from server.trust.manifests import Timing, has_version_in_effect, sign_manifest
 from server.trust.rootstore import LoadedRoot, current_root
 
-__all__ = ["LoadedRoot", "Rotation", "current_root", "init_root", "rotate",
+__all__ = ["NEW_KEYS", "LoadedRoot", "Rotation", "current_root", "init_root", "rotate",
            "rotate_root"]
 
 ROLES = ("root", "manifest", "receipt")
+# What ``--new`` may replace: the roles, and the transparency log's key (root field ``log``).
+NEW_KEYS = (*ROLES, "log")
 
 # A role's keys by their public halves: [(keyid, {"keytype", "scheme", "keyval"})].
 _RoleKeys = list[tuple[str, dict[str, Any]]]
@@ -41,13 +45,14 @@ def _public(keys: Sequence[SigningKey]) -> _RoleKeys:
 
 
 def _payload(version: int, expires: datetime,
-             roles: dict[str, tuple[_RoleKeys, int]]) -> dict[str, Any]:
+             roles: dict[str, tuple[_RoleKeys, int]],
+             log: dict[str, Any] | None = None) -> dict[str, Any]:
     keys: dict[str, Any] = {}
     role_map: dict[str, Any] = {}
     for name, (role_keys, threshold) in roles.items():
         keys.update(role_keys)
         role_map[name] = {"keyids": [kid for kid, _ in role_keys], "threshold": threshold}
-    return {
+    payload = {
         "_type": "root",
         "spec_version": 1,
         "version": version,
@@ -55,6 +60,9 @@ def _payload(version: int, expires: datetime,
         "keys": keys,
         "roles": role_map,
     }
+    if log is not None:  # {"log": ..., "witnesses": ..., "witness_threshold": ...}
+        payload.update(log)
+    return payload
 
 
 def _store(session: Session, version: int, envelope: bytes, payload: dict[str, Any],
@@ -74,8 +82,9 @@ def _roles_summary(root: LoadedRoot) -> dict[str, Any]:
 
 def init_root(session: Session, keys_dir: Path, now: datetime, ttl: timedelta,
               root_keys: int = 1, root_threshold: int = 1, *,
-              actor: str) -> LoadedRoot:
-    """Generate root, manifest and receipt keys and sign root version 1.
+              actor: str, deployment: str = DEFAULT_DEPLOYMENT) -> LoadedRoot:
+    """Generate root, manifest, receipt and log keys and sign root version 1 (its ``log``
+    names the log key and the origins ``<deployment>/consents/<app>``).
 
     Raises:
         RootError: a root exists already, or the threshold is impossible.
@@ -89,9 +98,10 @@ def init_root(session: Session, keys_dir: Path, now: datetime, ttl: timedelta,
     roots = [stage_key(session, keys_dir, "root") for _ in range(root_keys)]
     manifest = stage_key(session, keys_dir, "manifest")
     receipt = stage_key(session, keys_dir, "receipt")
+    log = new_log_fields(session, keys_dir, origin_prefix(deployment))
     payload = _payload(1, now + ttl, {"root": (_public(roots), root_threshold),
                                       "manifest": (_public([manifest]), 1),
-                                      "receipt": (_public([receipt]), 1)})
+                                      "receipt": (_public([receipt]), 1)}, log)
     body = canonical_bytes(payload)
     loaded = _store(session, 1, sign_envelope(body, PAYLOAD_ROOT, roots), payload, now)
     adminlog.record(session, actor, "root.init", "root",
@@ -108,8 +118,11 @@ def rotate_root(
     new_roles: Sequence[str] = (),
     root_key_files: Sequence[Path] = (),
     root_threshold: int | None = None,
+    deployment: str = DEFAULT_DEPLOYMENT,
 ) -> LoadedRoot:
-    """Sign root N+1 with fresh (staged) keys for ``new_roles`` (root, manifest, receipt).
+    """Sign root N+1 with fresh (staged) keys for ``new_roles`` (root, manifest, receipt,
+    log: a new log key, the origin prefix of root N or else of ``deployment``; the log's
+    fields of root N are kept otherwise, and a root without them stays without).
 
     N+1 is signed by a threshold of root N's keys and a threshold of its own, so a client
     that trusts N can walk to N+1. With no new roles it only extends ``expires``. Manifests
@@ -123,8 +136,8 @@ def rotate_root(
     if old is None:
         raise RootError("no root yet; run `kelisim keys init` first")
     for wanted in new_roles:
-        if wanted not in ROLES:
-            raise RootError(f"unknown role {wanted!r}; choose root, manifest or receipt")
+        if wanted not in NEW_KEYS:
+            raise RootError(f"unknown role {wanted!r}; choose root, manifest, receipt or log")
     search = [*root_key_files, keys_dir]
     old_root_role = old.root.roles["root"]
     old_signers = [k for k in (find_key(kid, search) for kid in old_root_role.keyids) if k]
@@ -152,7 +165,12 @@ def rotate_root(
             keys = [(kid, old.payload["keys"][kid]) for kid in old_role.keyids]
         roles[name] = (keys, threshold)
     new_version = old.version + 1
-    payload = _payload(new_version, now + ttl, roles)
+    log: dict[str, Any] | None = {
+        k: old.payload[k] for k in LOG_FIELDS if k in old.payload} or None
+    if "log" in new_roles:
+        prefix = old.root.log.origin_prefix if old.root.log else origin_prefix(deployment)
+        log = {**(log or {}), **new_log_fields(session, keys_dir, prefix)}
+    payload = _payload(new_version, now + ttl, roles, log)
     body = canonical_bytes(payload)
     signers = {k.keyid: k for k in [*old_signers, *new_signers]}
     envelope = sign_envelope(body, PAYLOAD_ROOT, signers.values())
@@ -187,6 +205,7 @@ def rotate(
     new_roles: Sequence[str] = (),
     root_key_files: Sequence[Path] = (),
     root_threshold: int | None = None,
+    deployment: str = DEFAULT_DEPLOYMENT,
 ) -> Rotation:
     """Sign root N+1 (see :func:`rotate_root`) and re-sign, under it, the manifest of every
     app that has a version in effect; all in the caller's transaction, with the new key
@@ -198,7 +217,8 @@ def rotate(
         SigningError: the new manifest key cannot sign.
     """
     new = rotate_root(session, keys_dir, now, ttl, new_roles=new_roles,
-                      root_key_files=root_key_files, root_threshold=root_threshold)
+                      root_key_files=root_key_files, root_threshold=root_threshold,
+                      deployment=deployment)
     resigned: dict[str, int] = {}
     skipped: list[str] = []
     for app in session.scalars(select(App).order_by(App.id)):

@@ -19,6 +19,7 @@ from server.admin.verify import verify_record
 from server.admin.views import audit, kelisim, page
 from server.consent.checks import clock_skew
 from server.consent.export import EXPORT_COLUMNS, csv_header, to_csv_line
+from server.consent.tlogfile import log_summary, proof_file
 from server.models import App, ConsentRecord, PolicyVersion, Receipt
 
 __all__ = ["bp"]
@@ -114,6 +115,7 @@ def record(app_id: str, record_id: str) -> Any:
         checks = verify_record(s, r) if request.args.get("verify") else None
         version = s.scalars(select(PolicyVersion).where(
             PolicyVersion.app_id == app_id, PolicyVersion.number == r.version)).first()
+        log = log_summary(s, app_id, r)
     envelope = receipt.envelope.decode("utf-8", "replace") if receipt else ""
     try:
         pretty = json.dumps(json.loads(envelope), indent=2)
@@ -121,7 +123,26 @@ def record(app_id: str, record_id: str) -> Any:
         pretty = envelope
     return page("record.html", app_id=app_id, r=r, receipt=pretty, checks=checks,
                 version=version, titles=purpose_titles(version.body) if version else {},
-                evidence_words=describe_evidence(r.evidence))
+                evidence_words=describe_evidence(r.evidence), log=log)
+
+
+@bp.post("/apps/<app_id>/consents/<record_id>/proof")
+@requires("owner")
+def proof(app_id: str, record_id: str) -> Any:
+    """The record's proof file (record, salt, tlog-proof, receipt): owners only, since it
+    makes the record checkable by anyone it is given to; audited."""
+    with kelisim().db.session() as s:
+        r = s.scalars(select(ConsentRecord).where(ConsentRecord.app_id == app_id,
+                                                  ConsentRecord.record_id == record_id)).first()
+        if r is None:
+            abort(404)
+        receipt = s.get(Receipt, r.receipt_id)
+        body = proof_file(s, app_id, r, receipt.envelope if receipt else b"")
+        if body is None:
+            abort(409, "no checkpoint covers this record yet")
+        audit(s, "consents.proof", app_id, {"record_id": record_id})
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{app_id}-{record_id}.proof.json"'})
 
 
 def _export_row(app: App, versions: dict[int, dict[str, Any]], r: ConsentRecord

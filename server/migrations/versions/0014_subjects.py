@@ -8,7 +8,7 @@ single-use, short-lived tokens the operator's backend asks for, stored as SHA-25
 not make a second key (a leftover of part 1).
 
 Revision ID: 0014
-Revises: 0012 (the integrator re-chains)
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,254 @@
+"""Each app's consent log as a transparency log (C2SP tlog-checkpoint, tlog-tiles,
+tlog-proof; docs/transparency.md): sequencing in the group commit, checkpoints, proofs.
+
+Every consent record of the hash chain is a leaf, in chain order: leaf index = seq - 1, so
+the log's size is the chain head's seq, read under the chain-head lock the append holds
+anyway. A leaf is the RFC 6962 leaf hash of a fresh 32-byte salt and the record's
+canonical bytes (:mod:`client_sdk.protocol.logentry`). :func:`sequence` runs inside the
+group commit's transaction, after the records' rows are built: per app, the group's leaves
+are appended (their new complete-subtree hashes computed with ``append_hashes`` from the
+stored right edge of the tree, read in one statement for every app), ONE checkpoint of the
+new size is signed, and each new record gets its inclusion proof in that checkpoint as a
+``tlog-proof``, made after the commit from the hashes the group computed
+(:class:`LogPlace`). The rows (leaves, hashes, checkpoint) are written by the batch's own
+INSERTs, in its one round trip, so that a 200 still means on disk.
+
+A deployment whose root lists no log key (a root of before the log) still sequences (the
+leaves and hashes, so that index = seq - 1 holds), but signs no checkpoint and returns no
+proof; :func:`sign_missing_checkpoints` signs each app's tree once a log key is listed.
+
+Deletion and other subject requests are not chain rows (their table has no chain hash):
+they are not leaves yet.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.orm import Session
+
+from client_sdk.protocol.logentry import SALT_SIZE, record_leaf
+from client_sdk.protocol.tlog import (
+    Checkpoint,
+    TlogProof,
+    append_hashes,
+    inclusion_proof,
+    sign_checkpoint,
+    tile_data,
+    tiles_for_size,
+    tree_hash,
+)
+from server.consent.chain import chained_fields
+from server.consent.rawsql import Raw, raw
+from server.models import LogCheckpoint, LogHash, LogLeaf
+from server.trust.log_keys import LogSigner
+
+__all__ = [
+    "CHECKPOINTS",
+    "HASHES",
+    "LEAVES",
+    "LogPlace",
+    "Sequenced",
+    "db_reader",
+    "frontier",
+    "public_files",
+    "sequence",
+    "sign_missing_checkpoints",
+    "stored_proofs",
+]
+
+LEAVES = cast(Table, LogLeaf.__table__)
+HASHES = cast(Table, LogHash.__table__)
+CHECKPOINTS = cast(Table, LogCheckpoint.__table__)
+Key = tuple[int, int]  # (level, index) of a complete subtree
+
+
+def frontier(size: int) -> list[Key]:
+    """The complete subtrees a tree of ``size`` leaves is made of, one per bit of ``size``:
+    the only hashes of the old tree an append, the new root and the new leaves' proofs
+    read (others are read from the database if ever asked)."""
+    return [(level, (size >> level) - 1) for level in range(size.bit_length())
+            if (size >> level) & 1]
+
+
+@dataclass(frozen=True)
+class LogPlace:
+    """A record's place in its app's log: its salt, and what makes its ``tlog-proof``
+    (:meth:`proof`; None when the root lists no log key). For a record just sequenced the
+    proof is made from the group's hashes held in memory (``hashes``: the old tree's
+    complete subtrees that make up its size and the new ones, all an inclusion proof of a
+    new leaf reads), after the commit, by the request's own thread: not under the lock."""
+
+    salt: bytes
+    index: int = 0
+    size: int = 0
+    note: bytes | None = None
+    hashes: dict[Key, bytes] | None = None
+    ready: bytes | None = None
+
+    def proof(self) -> bytes | None:
+        if self.ready is not None or self.note is None:
+            return self.ready
+        hashes = self.hashes
+        assert hashes is not None
+        path = inclusion_proof(self.index, self.size, lambda wanted: [hashes[w] for w in wanted])
+        return TlogProof(self.index, tuple(path), self.note).to_bytes()
+
+
+@dataclass
+class Sequenced:
+    """What :func:`sequence` made: the statements that store it (for ``Raw.all_of``) and
+    each new record's :class:`LogPlace` by (app, record id)."""
+
+    statements: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    proofs: dict[tuple[str, str], LogPlace] = field(default_factory=dict)
+
+
+def _read_hashes(r: Raw, wanted: Iterable[tuple[str, int, int]]) -> dict[tuple[str, int, int],
+                                                                         bytes]:
+    keys = sorted(set(wanted))
+    out: dict[tuple[str, int, int], bytes] = {}
+    for i in range(0, len(keys), 300):
+        chunk = keys[i:i + 300]
+        where = " OR ".join(["(app_id = ? AND level = ? AND idx = ?)"] * len(chunk))
+        # Only placeholders are joined in: the values are bound.
+        rows = r.all("SELECT app_id, level, idx, hash FROM tlog_hashes WHERE " + where,  # noqa: S608
+                     [v for k in chunk for v in k])
+        out.update(((app, int(level), int(idx)), bytes(h)) for app, level, idx, h in rows)
+    return out
+
+
+def _reader(r: Raw, app: str, known: dict[Key, bytes]) -> Callable[[Sequence[Key]],
+                                                                    list[bytes]]:
+    """A HashReader of ``app``'s tree: ``known`` first, else the database (kept)."""
+    def read(wanted: Sequence[Key]) -> list[bytes]:
+        missing = [k for k in wanted if k not in known]
+        if missing:
+            found = _read_hashes(r, ((app, level, idx) for level, idx in missing))
+            known.update(((level, idx), h) for (_, level, idx), h in found.items())
+        return [known[k] for k in wanted]  # KeyError: a hash the log lost (audit says so)
+    return read
+
+
+def db_reader(r: Raw, app: str) -> Callable[[Sequence[Key]], list[bytes]]:
+    """A HashReader of ``app``'s stored tree."""
+    return _reader(r, app, {})
+
+
+def sequence(r: Raw, rows: Sequence[dict[str, Any]], signer: LogSigner | None,
+             stamp: str) -> Sequenced:
+    """Sequence the new chain rows ``rows`` (dicts of the consent_records columns, each
+    app's in seq order) into their apps' logs; see the module docstring."""
+    out = Sequenced()
+    by_app: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_app.setdefault(row["app_id"], []).append(row)
+    if not by_app:
+        return out
+    sizes = {app: app_rows[0]["seq"] - 1 for app, app_rows in by_app.items()}
+    edge = _read_hashes(r, ((app, level, idx) for app, size in sizes.items()
+                            for level, idx in frontier(size)))
+    leaf_rows: list[tuple[Any, ...]] = []
+    hash_rows: list[tuple[Any, ...]] = []
+    checkpoint_rows: list[tuple[Any, ...]] = []
+    for app, app_rows in by_app.items():
+        size = sizes[app]
+        known: dict[Key, bytes] = {(level, idx): h for (a, level, idx), h in edge.items()
+                                   if a == app}
+        read = _reader(r, app, known)
+        salts = [os.urandom(SALT_SIZE) for _ in app_rows]
+        leaves = [record_leaf(salt, chained_fields(row))
+                  for salt, row in zip(salts, app_rows, strict=True)]
+        new = append_hashes(size, leaves, read)
+        known.update(((level, idx), h) for level, idx, h in new)
+        hash_rows.extend((app, level, idx, h) for level, idx, h in new)
+        leaf_rows.extend((app, size + i, row["record_id"], salt, leaf) for i, (row, salt, leaf)
+                         in enumerate(zip(app_rows, salts, leaves, strict=True)))
+        new_size = size + len(app_rows)
+        note = None
+        if signer is not None:
+            root = tree_hash(new_size, read)
+            note = sign_checkpoint(Checkpoint(signer.origin(app), new_size, root),
+                                   signer.signer)
+            checkpoint_rows.append((app, new_size, root, note, stamp))
+        for i, (row, salt) in enumerate(zip(app_rows, salts, strict=True)):
+            out.proofs[(app, row["record_id"])] = LogPlace(salt, size + i, new_size, note,
+                                                           known)
+    out.statements = [
+        *r.values(LEAVES, ("app_id", "idx", "record_id", "salt", "leaf_hash"), leaf_rows),
+        *r.values(HASHES, ("app_id", "level", "idx", "hash"), hash_rows),
+        *(r.values(CHECKPOINTS, ("app_id", "size", "root_hash", "note", "created_at"),
+                   checkpoint_rows) if checkpoint_rows else [])]
+    return out
+
+
+def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
+                  ) -> dict[tuple[str, str], LogPlace]:
+    """For records stored before ((app, record id) pairs: a retry whose first answer was
+    lost), their salt and inclusion proof in their app's newest checkpoint. Reads only what
+    never changes once committed (leaves, hashes, checkpoints), so it needs no lock. A
+    record no checkpoint covers yet has none."""
+    by_app: dict[str, list[str]] = {}
+    for app, rid in wanted:
+        by_app.setdefault(app, []).append(rid)
+    out: dict[tuple[str, str], LogPlace] = {}
+    for app, rids in sorted(by_app.items()):
+        newest = r.all("SELECT size, note FROM tlog_checkpoints WHERE app_id = ? "
+                       "ORDER BY size DESC LIMIT 1", (app,))
+        if not newest:
+            continue
+        size, note = int(newest[0][0]), bytes(newest[0][1])
+        read = db_reader(r, app)
+        for rid, idx, salt in r.all_in("SELECT record_id, idx, salt FROM tlog_leaves "
+                                       "WHERE app_id = ? AND record_id IN (IN)", (app,), rids):
+            if idx < size:
+                proof = TlogProof(idx, tuple(inclusion_proof(idx, size, read)), note)
+                out[(app, rid)] = LogPlace(bytes(salt), ready=proof.to_bytes())
+    return out
+
+
+def public_files(session: Session, app_id: str) -> Iterator[tuple[str, bytes]]:
+    """The public files of ``app_id``'s log as of its newest checkpoint, as (path under
+    the log's prefix, bytes): ``checkpoint`` and every tile of that size (full and
+    partial). Nothing before the first checkpoint."""
+    newest = session.scalars(select(LogCheckpoint).where(LogCheckpoint.app_id == app_id)
+                             .order_by(LogCheckpoint.size.desc()).limit(1)).first()
+    if newest is None:
+        return
+    yield "checkpoint", bytes(newest.note)
+    r = raw(session)
+    try:
+        read = db_reader(r, app_id)
+        for tile in tiles_for_size(newest.size):
+            yield tile.path(), tile_data(tile, read)
+    finally:
+        r.close()
+
+
+def sign_missing_checkpoints(session: Session, r: Raw, signer: LogSigner, stamp: str
+                             ) -> dict[str, int]:
+    """Sign a checkpoint of every app's log whose newest size has none (a log sequenced
+    before the root listed a log key, e.g. by the migration); app -> size signed. The
+    caller holds what keeps the logs still (the chain-head locks, or the write lock)."""
+    sizes: dict[str, int] = {app: n for app, n in session.execute(
+        select(LogLeaf.app_id, func.count()).group_by(LogLeaf.app_id))}
+    signed: dict[str, int] = {app: n for app, n in session.execute(
+        select(LogCheckpoint.app_id, func.max(LogCheckpoint.size))
+        .group_by(LogCheckpoint.app_id))}
+    done: dict[str, int] = {}
+    rows: list[tuple[Any, ...]] = []
+    for app, size in sorted(sizes.items()):
+        if signed.get(app) == size:
+            continue
+        root = tree_hash(size, db_reader(r, app))
+        note = sign_checkpoint(Checkpoint(signer.origin(app), size, root), signer.signer)
+        rows.append((app, size, root, note, stamp))
+        done[app] = size
+    if rows:
+        r.all_of(r.values(CHECKPOINTS, ("app_id", "size", "root_hash", "note", "created_at"),
+                          rows))
+    return done
