@@ -4,12 +4,16 @@ with helpers to publish its tiles and checkpoint as a mirror directory."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from client_sdk.protocol.envelope import PAYLOAD_ROOT, keyid_of, pae
 from client_sdk.protocol.tlog import (
     SIG_ED25519,
     Checkpoint,
@@ -88,3 +92,35 @@ class MemLog:
 
 def origin_hash(origin: str) -> str:
     return hashlib.sha256(origin.encode()).hexdigest()
+
+
+def root_envelope(version: int, root_keys: list[Ed25519PrivateKey], *,
+                  log: dict[str, Any] | None = None, witnesses: tuple[NoteSigner, ...] = (),
+                  threshold: int = 0, signers: list[Ed25519PrivateKey] | None = None
+                  ) -> bytes:
+    """A signed root envelope (every role held by ``root_keys``), with the transparency
+    log fields (``log`` -> {origin_prefix, keys}, ``witnesses``, ``witness_threshold``)."""
+    keys: dict[str, Any] = {}
+    for private in root_keys:
+        public = {"keytype": "ed25519", "scheme": "ed25519", "keyval": {
+            "public": private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()}}
+        keys[keyid_of(public)] = public
+    role = {"keyids": list(keys), "threshold": len(keys)}
+    payload: dict[str, Any] = {"_type": "root", "spec_version": 1, "version": version,
+                               "expires": "2099-01-01T00:00:00Z", "keys": keys,
+                               "roles": {"root": role, "manifest": role, "receipt": role}}
+    if log is not None:
+        payload["log"] = log
+        payload["witnesses"] = [{"name": w.name, "vkey": w.verifier.vkey()}
+                                for w in witnesses]
+        payload["witness_threshold"] = threshold
+    raw = json.dumps(payload).encode()
+    to_sign = pae(PAYLOAD_ROOT, raw)
+    signatures = []
+    for private in signers if signers is not None else root_keys:
+        public = {"keytype": "ed25519", "scheme": "ed25519", "keyval": {
+            "public": private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()}}
+        signatures.append({"keyid": keyid_of(public),
+                           "sig": base64.b64encode(private.sign(to_sign)).decode()})
+    return json.dumps({"payload": base64.b64encode(raw).decode(), "payloadType": PAYLOAD_ROOT,
+                       "signatures": signatures}).encode()

@@ -29,6 +29,7 @@ from server.cli import (
     requests,
     serve,
     signing,
+    tlog,
     witness,
 )
 from server.cli import users as admin_cli
@@ -117,3 +118,4 @@ main.add_command(signing.bundle_command)  # the one-file app bundle (server/poli
 main.add_command(labels.labels)  # store privacy labels (server/policy/labelfiles.py)
 main.add_command(apikeys.api_keys)  # the operator API's keys (server/consent/apikeys.py)
 main.add_command(witness.witness)  # a tlog-witness of other logs (server/witness/)
+main.add_command(tlog.proof)  # proof files, checked offline (client_sdk/protocol/prooffile.py)
