@@ -119,3 +119,4 @@ main.add_command(labels.labels)  # store privacy labels (server/policy/labelfile
 main.add_command(apikeys.api_keys)  # the operator API's keys (server/consent/apikeys.py)
 main.add_command(witness.witness)  # a tlog-witness of other logs (server/witness/)
 main.add_command(tlog.proof)  # proof files, checked offline (client_sdk/protocol/prooffile.py)
+main.add_command(tlog.log)  # the auditor (server/witness/audit.py)
