@@ -184,16 +184,16 @@ def audit(fetch: Fetch, *, origin: str, log_key: NoteVerifier,
         raise AuditFailure(f"the tiles do not make a tree of {cp.size}: {exc}", step="tiles") \
             from None
     report = AuditReport(origin, cp.size, cp.root_hash, checked.cosigners, len(tiles))
-    for old in state["checkpoints"]:
-        old_root = bytes.fromhex(old["root"])
+    for old in sorted(state["checkpoints"], key=lambda c: c["size"]):
         if old["size"] > cp.size:
             _evidence(state, "rollback", old, note, state_path)
-            raise AuditFailure(f"rollback: the log shows size {cp.size}, after size "
-                               f"{old['size']} was seen", step="consistency",
+            raise AuditFailure(f"rollback: the log shows size {cp.size}, smaller than size "
+                               f"{old['size']} seen before (a log only grows; this may be "
+                               f"another history too)", step="consistency",
                                evidence=[old["note"], note.decode()])
         try:
-            verify_consistency(old["size"], cp.size, old_root, cp.root_hash,
-                               consistency_proof(old["size"], cp.size, reader))
+            verify_consistency(old["size"], cp.size, bytes.fromhex(old["root"]),
+                               cp.root_hash, consistency_proof(old["size"], cp.size, reader))
         except (ProofError, ConsentError) as exc:
             _evidence(state, "fork", old, note, state_path)
             raise AuditFailure(f"fork: the tree of {cp.size} does not extend the checkpoint "
