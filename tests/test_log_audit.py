@@ -8,10 +8,9 @@ import functools
 import json
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 from client_sdk.protocol.tlog import SIG_COSIGNATURE, add_cosignature
@@ -32,16 +31,8 @@ def http_mirror(directory: Path) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(Quiet, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with witnesses.http_server(functools.partial(Quiet, directory=str(directory))) as url:
+        yield url
 
 
 def test_honest_growth_from_a_folder_a_file_url_and_http(tmp_path: Path) -> None:

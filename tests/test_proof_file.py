@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import client_sdk
 from client_sdk.errors import FormatError, ProofError, RollbackError, SignatureError
-from client_sdk.protocol.logentry import record_leaf
+from client_sdk.protocol.logentry import CHAINED, record_leaf
 from client_sdk.protocol.prooffile import ProofFile
-from client_sdk.protocol.tlog import SIG_COSIGNATURE, TlogProof, add_cosignature
+from client_sdk.protocol.tlog import SIG_COSIGNATURE, TlogProof, add_cosignature, append_hashes
 from tests import witnesses
 from tests.tlogsim import MemLog, note_signer, root_envelope
 
@@ -27,7 +27,6 @@ APP = "jana-courier"
 
 def fields(seq: int, action: str = "accept") -> dict[str, Any]:
     """A record's chained fields (the names client_sdk.protocol.logentry.CHAINED lists)."""
-    from client_sdk.protocol.logentry import CHAINED
     values: dict[str, Any] = {name: None for name in CHAINED}
     values.update(seq=seq, record_id=f"r-{seq}", install_id="i-1", action=action,
                   server_time="2026-12-07T01:00:00Z")
@@ -44,8 +43,7 @@ class World:
         self.records = [fields(seq) for seq in range(1, 10)]
         self.salts = [os.urandom(32) for _ in self.records]
         leaves = [record_leaf(s, r) for s, r in zip(self.salts, self.records, strict=True)]
-        for level, index, h in __import__("client_sdk.protocol.tlog", fromlist=["x"]) \
-                .append_hashes(0, leaves, self.log.read):
+        for level, index, h in append_hashes(0, leaves, self.log.read):
             self.log.hashes[(level, index)] = h
         self.log.size = len(leaves)
         self.threshold = threshold
@@ -112,9 +110,9 @@ def test_each_tampered_step_is_refused(tamper: str, error: type[Exception], word
         "json": lambda: b'{"_type": "kelisim.proof", "_type": 1}',
         "extra field": lambda: json.dumps({**json.loads(w.proof(2)), "evil": 1}).encode(),
     }[tamper]()
-    trusted = w.root if tamper not in ("log key", "no log") else json.loads(data)["root"]
-    if tamper in ("log key", "no log"):  # the trusted root itself says so
-        trusted = json.dumps(trusted).encode()
+    # "log key" and "no log": the trusted root itself names another key, or no log.
+    trusted = json.dumps(json.loads(data)["root"]).encode() \
+        if tamper in ("log key", "no log") else w.root
     with pytest.raises(error, match=words):
         client_sdk.verify_proof_file(data, trusted)
 

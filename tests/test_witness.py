@@ -11,7 +11,6 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,12 +31,7 @@ from tests.tlogsim import MemLog, note_signer, origin_hash
 _names = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def witness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
-    directory = tmp_path_factory.mktemp("witness") / "w"
-    vkey = witnesses.init(directory)
-    with witnesses.serving(directory) as (url, _):
-        yield url, directory, vkey
+witness = witnesses.witness_fixture("witness")
 
 
 def new_log(directory: Path) -> MemLog:

@@ -4,11 +4,10 @@ process, and against hostile or dead HTTP servers on 127.0.0.1 (real sockets).""
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,7 @@ from tests import witnesses
 from tests.livesrv import free_port
 from tests.tlogsim import MemLog, note_signer
 
-
-@pytest.fixture(scope="module")
-def witness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
-    directory = tmp_path_factory.mktemp("submit") / "w"
-    vkey = witnesses.init(directory)
-    with witnesses.serving(directory) as (url, _):
-        yield url, directory, vkey
+witness = witnesses.witness_fixture("submit")
 
 
 def _log(directory: Path, name: str) -> MemLog:
@@ -104,15 +97,8 @@ def hostile(status: int, body: bytes, delay: float = 0.0) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with witnesses.http_server(Handler) as url:
+        yield url
 
 
 def test_dead_slow_huge_and_garbage_witnesses_are_unavailable() -> None:

@@ -6,9 +6,13 @@ import os
 import select
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import pytest
 
 from tests.livesrv import KELISIM, stop
 
@@ -47,3 +51,32 @@ def serving(directory: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
         if proc.stdout is not None:
             proc.stdout.close()
         print(log.read_text()[-2000:], file=sys.stderr)
+
+
+@contextmanager
+def http_server(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded HTTP server on 127.0.0.1 with ``handler``; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def witness_fixture(name: str) -> Callable[[pytest.TempPathFactory],
+                                           Iterator[tuple[str, Path, str]]]:
+    """A module-scoped fixture: one witness process for the module's tests; yields its URL,
+    folder and verifier key."""
+
+    @pytest.fixture(scope="module")
+    def witness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
+        directory = tmp_path_factory.mktemp(name) / "w"
+        vkey = init(directory)
+        with serving(directory) as (url, _):
+            yield url, directory, vkey
+
+    return witness  # type: ignore[no-any-return]
