@@ -299,3 +299,42 @@ def test_a_forged_witness_answer_does_not_verify(witness: tuple[str, Path, str])
     other.grow(1)
     with pytest.raises(SignatureError):
         cosigned(other.checkpoint(), answer, other, vkey)
+
+
+def test_any_bytes_get_a_4xx_and_change_nothing(tmp_path: Path) -> None:
+    """In process (the same Witness the server runs), many bodies: random bytes and a valid
+    body cut, extended or with one byte changed. Each is a 4xx with a JSON error (409: the
+    size), never an exception, and the state does not move; the valid body is then cosigned."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from server.witness.core import Witness
+    from server.witness.keys import create_key
+    from server.witness.state import WitnessState
+
+    state = WitnessState(tmp_path / "witness.db")
+    state.create()
+    w = Witness(state, create_key(tmp_path, "witness.test/fuzz"), clock=lambda: 1_700_000_000)
+    log = MemLog("log.test/fuzz")
+    state.add_log(log.origin, [log.signer.verifier.vkey()])
+    log.grow(20)
+    assert w.add_checkpoint(body(0, [], log.checkpoint())).status == 200
+    log.grow(13)
+    good = body(20, log.consistency(20), log.checkpoint())
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(
+        st.binary(max_size=2000),
+        st.integers(0, len(good) - 1).map(lambda n: good[:n]),
+        st.binary(min_size=1, max_size=50).map(lambda extra: good + extra),
+        st.tuples(st.integers(0, len(good) - 1), st.integers(1, 255)).map(
+            lambda t: good[:t[0]] + bytes([good[t[0]] ^ t[1]]) + good[t[0] + 1:])))
+    def check(raw: bytes) -> None:
+        answer = w.add_checkpoint(raw)
+        assert 400 <= answer.status < 500, (raw, answer)
+        if answer.status != 409:
+            assert json.loads(answer.body)["error"]["code"]
+        assert state.latest(log.origin).size == 20
+
+    check()
+    assert w.add_checkpoint(good).status == 200
