@@ -56,7 +56,11 @@ def test_split_view_and_a_rewritten_entry(tmp_path: Path) -> None:
         line, old = cosign(url, honest.checkpoint(), 300, honest.consistency,
                            witness_key=wkey)
         assert old == 300
-    assert witnesses.run("witness", "logs", "--dir", str(wdir)).stdout.split("\t")[1] == "400"
+    listed = witnesses.run("witness", "logs", "--dir", str(wdir)).stdout.split("\t")
+    assert listed[1:3] == ["400", "2"]  # cosigned up to 400; two refusals kept
+    kept = witnesses.run("witness", "evidence", "--origin", ORIGIN, "--dir", str(wdir)).stdout
+    assert split.checkpoint().decode() in kept and rewritten.checkpoint().decode() in kept
+    assert kept.count("refused, size ") == 2 and "last cosigned:" in kept
 
     # Two auditors, each shown one history: alone, each sees a log its key signed...
     mirror_a = honest.publish(tmp_path / "a", honest.checkpoint() + line)

@@ -24,6 +24,7 @@ from client_sdk.protocol.tlog import (
     sign_checkpoint,
     verify_checkpoint,
 )
+from server.witness.state import WitnessState
 from tests import witnesses
 from tests.livesrv import stop, until
 from tests.tlogsim import MemLog, note_signer, origin_hash
@@ -132,6 +133,9 @@ def test_a_fork_is_refused_and_changes_nothing(witness: tuple[str, Path, str]) -
     log.grow(2)
     assert post(url, body(10, log.consistency(10), forked.checkpoint()))[0] == 422
     assert stored(directory, log.origin) == 10
+    refused = WitnessState(directory / "witness.db").refusals(log.origin)
+    assert [size for size, _, _ in refused] == [12, 10, 12]
+    assert refused[0][1] == forked.checkpoint() and "not consistent" in refused[0][2]
     assert submit(url, log, 10)[0] == 200
 
 

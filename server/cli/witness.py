@@ -56,10 +56,26 @@ def add_log(origin: str, keys: tuple[str, ...], directory: Path) -> None:
 @witness.command("logs")
 @_DIR
 def logs(directory: Path) -> None:
-    """List the witnessed logs, their keys and the latest cosigned size."""
+    """List the witnessed logs: origin, latest cosigned size, refused (inconsistent)
+    checkpoints kept as evidence, keys."""
     state = _state(directory)
     for origin, keys in state.logs().items():
-        click.echo(f"{origin}\t{state.latest(origin).size}\t{' '.join(keys)}")
+        refused = len(state.refusals(origin))
+        click.echo(f"{origin}\t{state.latest(origin).size}\t{refused}\t{' '.join(keys)}")
+
+
+@witness.command("evidence")
+@click.option("--origin", required=True)
+@_DIR
+def evidence(origin: str, directory: Path) -> None:
+    """Print the checkpoints of ORIGIN the witness refused as inconsistent (signed by the
+    log's key: evidence of a fork or a rewritten history), then the one it last cosigned."""
+    state = _state(directory)
+    for size, note, reason in state.refusals(origin):
+        click.echo(f"refused, size {size}: {reason}\n{note.decode()}")
+    latest = state.latest(origin).note
+    if latest is not None:
+        click.echo(f"last cosigned:\n{latest.decode()}")
 
 
 @witness.command("serve")

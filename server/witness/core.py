@@ -162,7 +162,11 @@ class Witness:
             return Answer(200, "text/plain; charset=utf-8", line.encode()), \
                 Cosigned(checkpoint.size, checkpoint.root_hash, stored)
 
-        return self.state.advance(checkpoint.origin, decide)
+        answer = self.state.advance(checkpoint.origin, decide)
+        if answer.status == 422:
+            self.state.record_refusal(checkpoint.origin, checkpoint.size, raw,
+                                      json.loads(answer.body)["error"]["message"])
+        return answer
 
     def _cosign(self, text: str) -> str:
         timestamp = max(1, int(self.clock()))

@@ -33,6 +33,13 @@ CREATE TABLE IF NOT EXISTS logs (
     origin TEXT PRIMARY KEY,
     vkeys TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS refused (
+    origin TEXT NOT NULL REFERENCES logs(origin),
+    size INTEGER NOT NULL,
+    note BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cosigned (
     origin TEXT PRIMARY KEY REFERENCES logs(origin),
     size INTEGER NOT NULL,
@@ -86,6 +93,7 @@ class WitnessState:
         except sqlite3.DatabaseError as exc:
             raise WitnessSetupError(f"{self.path} is not a witness state file: {exc}",
                                     path=str(self.path)) from None
+        self.create()  # tables added since the file was made
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -135,6 +143,20 @@ class WitnessState:
         finally:
             con.close()
         return None if row is None else [parse_vkey(v) for v in row[0].split("\n")]
+
+    def record_refusal(self, origin: str, size: int, note: bytes, reason: str) -> None:
+        """Keep a validly signed checkpoint the witness refused as inconsistent: evidence
+        that the log forked or rewrote its history (tlog-witness allows logging it)."""
+        with self._transaction() as con:
+            con.execute("INSERT INTO refused (origin, size, note, reason, at) VALUES "
+                        "(?, ?, ?, ?, strftime('%s','now'))", (origin, size, note, reason))
+
+    def refusals(self, origin: str) -> list[tuple[int, bytes, str]]:
+        """The refused checkpoints of ``origin``: (size, signed note, reason), oldest first."""
+        with self._transaction() as con:
+            rows = con.execute("SELECT size, note, reason FROM refused WHERE origin = ? "
+                               "ORDER BY rowid", (origin,)).fetchall()
+        return [(int(size), bytes(note), str(reason)) for size, note, reason in rows]
 
     def latest(self, origin: str) -> Cosigned:
         """The latest cosigned checkpoint of ``origin`` (read without the write lock)."""
