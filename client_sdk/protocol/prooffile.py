@@ -56,6 +56,7 @@ from client_sdk.protocol.logentry import CHAINED, SALT_SIZE, record_leaf
 from client_sdk.protocol.model import Root
 from client_sdk.protocol.reader import Reader
 from client_sdk.protocol.rootlog import LOG_FIELDS, LogSpec, Witness, log_fields
+from client_sdk.protocol.tlog.note import parse_vkey
 from client_sdk.protocol.tlog.proof import MAX_PROOF_BYTES, parse_tlog_proof, verify_tlog_proof
 
 __all__ = ["MAX_PROOF_FILE_BYTES", "PROOF_TYPE", "ProofFile", "ProvenRecord",
@@ -185,10 +186,11 @@ def verify_proof_file(data: bytes, trusted_root: bytes) -> ProvenRecord:
     origin = f"{log.origin_prefix}/{proof.app}"
     leaf = record_leaf(proof.salt, proof.record)
     failure: SignatureError | None = None
-    for key in log.keys:
+    cosigners = [parse_vkey(w.vkey) for w in witnesses]
+    for key in (parse_vkey(k) for k in log.keys):
         try:
             verified = verify_tlog_proof(proof.tlog_proof, leaf, origin=origin, log_key=key,
-                                         witnesses=[w.vkey for w in witnesses],
+                                         witnesses=cosigners,
                                          threshold=threshold)
         except SignatureError as exc:
             if exc.role != "log":

@@ -127,7 +127,7 @@ def _save_state(path: Path | None, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _check_tiles(size: int, tiles: dict[Tile, bytes]) -> None:
+def _check_tiles(tiles: dict[Tile, bytes]) -> None:
     for tile, data in tiles.items():
         if len(data) != tile.width * HASH_SIZE:
             raise AuditFailure(f"{tile.path()} has {len(data)} bytes, not "
@@ -175,7 +175,7 @@ def audit(fetch: Fetch, *, origin: str, log_key: NoteVerifier,
         raise AuditFailure(f"a tree of {cp.size} leaves has more than {MAX_TILES} tiles",
                            step="tiles")
     tiles = {t: fetch(t.path(), _TILE_BYTES) for t in wanted}
-    _check_tiles(cp.size, tiles)
+    _check_tiles(tiles)
     reader = tile_hash_reader(cp.size, lambda ts: [tiles[t] for t in ts])
     try:
         if tree_hash(cp.size, reader) != cp.root_hash:

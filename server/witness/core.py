@@ -122,8 +122,9 @@ class Witness:
 
     def _add(self, body: bytes) -> Answer:
         if len(body) > MAX_BODY_BYTES:
-            return error_answer(413, "too_large", f"the body is larger than {MAX_BODY_BYTES} bytes",
-                          limit=MAX_BODY_BYTES)
+            return error_answer(413, "too_large",
+                                f"the body is larger than {MAX_BODY_BYTES} bytes",
+                                limit=MAX_BODY_BYTES)
         try:
             old, proof, raw = parse_submission(body)
             note = parse_note(raw)
@@ -133,7 +134,7 @@ class Witness:
         keys = self.state.log_keys(checkpoint.origin)
         if keys is None:
             return error_answer(404, "unknown_log", f"this witness does not witness the log "
-                          f"{checkpoint.origin!r}", origin=checkpoint.origin)
+                                f"{checkpoint.origin!r}", origin=checkpoint.origin)
         try:
             opened = open_note(raw, keys, role="log")
         except SignatureError as exc:
@@ -144,9 +145,9 @@ class Witness:
             raise _bad(f"old size {old} is larger than the checkpoint's size "
                        f"{checkpoint.size}", "line 1 (old size)")
         if checkpoint.size == 0 and checkpoint.root_hash != EMPTY_ROOT:
-            return error_answer(422, "inconsistent", "a checkpoint of size 0 must have the empty "
-                          "tree's root", origin=checkpoint.origin)
-        log_sigs = [s for v, s in opened.verified]
+            return error_answer(422, "inconsistent", "a checkpoint of size 0 must have the "
+                                "empty tree's root", origin=checkpoint.origin)
+        log_sigs = [s for _, s in opened.verified]
 
         def decide(current: Cosigned) -> tuple[Answer, Cosigned | None]:
             if old != current.size:
@@ -155,8 +156,8 @@ class Witness:
                 verify_consistency(old, checkpoint.size, current.root, checkpoint.root_hash,
                                    proof)
             except ProofError as exc:
-                return error_answer(422, "inconsistent", exc.message, origin=checkpoint.origin,
-                              known_size=current.size), None
+                return error_answer(422, "inconsistent", exc.message,
+                                    origin=checkpoint.origin, known_size=current.size), None
             line = self._cosign(note.text)
             stored = (note.text + "\n" + "".join(s.line() for s in log_sigs) + line).encode()
             return Answer(200, "text/plain; charset=utf-8", line.encode()), \
