@@ -342,3 +342,21 @@ def test_any_bytes_get_a_4xx_and_change_nothing(tmp_path: Path) -> None:
 
     check()
     assert w.add_checkpoint(good).status == 200
+
+
+def test_a_readable_or_broken_key_file_is_refused(tmp_path: Path) -> None:
+    directory = tmp_path / "w"
+    witnesses.init(directory, "witness.test/keys")
+    key = directory / "witness.key"
+    key.chmod(0o644)
+    proc = witnesses.run("witness", "serve", "--dir", str(directory), "--port", "0", ok=False)
+    assert proc.returncode == 1 and "can be read by others" in proc.stderr
+    key.chmod(0o600)
+    key.write_text(key.read_text().replace("+", "+0", 1))
+    proc = witnesses.run("witness", "serve", "--dir", str(directory), "--port", "0", ok=False)
+    assert proc.returncode == 1 and "witness.key" in proc.stderr and "Traceback" not in proc.stderr
+    bad = witnesses.run("witness", "add-log", "--origin", "o", "--key", "nonsense", "--dir",
+                        str(directory), ok=False)
+    assert bad.returncode == 1 and "log key 'nonsense'" in bad.stderr
+    none = witnesses.run("witness", "logs", "--dir", str(tmp_path / "nothing"), ok=False)
+    assert none.returncode == 1 and "run `kelisim witness init`" in none.stderr
