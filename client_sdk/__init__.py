@@ -42,6 +42,7 @@ from client_sdk.requests import REQUEST_KINDS, DataExport, DataRequest
 
 if typing.TYPE_CHECKING:
     from client_sdk._internal.sync import SyncResult
+    from client_sdk.protocol.prooffile import ProvenRecord, verify_proof_file
     from client_sdk.transport import HttpTransport, Request, Response, Transport
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "OversizeError",
     "ParsedEnvelope",
     "ProofError",
+    "ProvenRecord",
     "RefreshResult",
     "RepositoryError",
     "Request",
@@ -84,13 +86,15 @@ __all__ = [
     "Version",
     "WrongAppError",
     "parse_envelope",
+    "verify_proof_file",
     "verify_threshold",
 ]
 
 # Loaded when first asked for, so that an app's first frame does not wait for them: the
 # transport imports http.client and ssl; sync is needed only once there is a decision.
 _LAZY = {"HttpTransport": "transport", "Request": "transport", "Response": "transport",
-         "Transport": "transport", "SyncResult": "_internal.sync"}
+         "Transport": "transport", "SyncResult": "_internal.sync",
+         "verify_proof_file": "protocol.prooffile", "ProvenRecord": "protocol.prooffile"}
 
 
 def __getattr__(name: str) -> object:

@@ -11,6 +11,6 @@ The errors these raise are the SDK's public ones (:mod:`client_sdk.errors`), re-
 here so that the server reaches them through this package alone.
 """
 
-from client_sdk.errors import ConsentError, FormatError, SignatureError
+from client_sdk.errors import ConsentError, FormatError, ProofError, SignatureError
 
-__all__ = ["ConsentError", "FormatError", "SignatureError"]
+__all__ = ["ConsentError", "FormatError", "ProofError", "SignatureError"]

@@ -29,6 +29,8 @@ from server.cli import (
     requests,
     serve,
     signing,
+    tlog,
+    witness,
 )
 from server.cli import users as admin_cli
 from server.cli.common import INSTANCE_CREATORS
@@ -115,3 +117,6 @@ main.add_command(admin_cli.users)  # console users (server/cli/users.py)
 main.add_command(signing.bundle_command)  # the one-file app bundle (server/policy/bundle.py)
 main.add_command(labels.labels)  # store privacy labels (server/policy/labelfiles.py)
 main.add_command(apikeys.api_keys)  # the operator API's keys (server/consent/apikeys.py)
+main.add_command(witness.witness)  # a tlog-witness of other logs (server/witness/)
+main.add_command(tlog.proof)  # proof files, checked offline (client_sdk/protocol/prooffile.py)
+main.add_command(tlog.log)  # the auditor (server/witness/audit.py)

@@ -1,0 +1,101 @@
+"""``kelisim proof verify`` and ``kelisim log audit``: what anyone outside the operator runs to
+check a Kelisim transparency log (docs/transparency.md). Neither needs a Kelisim instance."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from client_sdk.protocol import ConsentError, FormatError, ProofError, SignatureError
+from client_sdk.protocol.prooffile import verify_proof_file
+from client_sdk.protocol.tlog.note import parse_vkey
+from server.witness.audit import audit as run_audit
+from server.witness.audit import fetcher
+from server.witness.errors import AuditFailure
+
+__all__ = ["log", "proof"]
+
+
+def _step(exc: ConsentError) -> str:
+    if isinstance(exc, ProofError):
+        return f"{exc.kind} proof"
+    if isinstance(exc, SignatureError):
+        return f"signature ({exc.role})"
+    if isinstance(exc, FormatError):
+        return "format"
+    return "root"
+
+
+@click.group("proof")
+def proof() -> None:
+    """Check proof files (one consent record's proof of inclusion in its app's log)."""
+
+
+@proof.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--root", "root_file", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The signed root you trust (root.json, as apps pin it).")
+def verify(file: Path, root_file: Path) -> None:
+    """Verify FILE offline against the trusted root; print what it proves."""
+    try:
+        proven = verify_proof_file(file.read_bytes(), root_file.read_bytes())
+    except ConsentError as exc:
+        raise click.ClickException(f"{file} does not verify: {_step(exc)}: {exc}") from None
+    click.echo(f"proven: record {proven.record_id} of app {proven.app} is entry "
+               f"{proven.index} of the log {proven.origin}")
+    click.echo(f"checkpoint: tree size {proven.size}, signed by a log key of root "
+               f"v{proven.root_version}")
+    if not proven.witnesses:
+        click.echo("witnesses: none cosigned (the root requires none)")
+    for name, timestamp in proven.witnesses:
+        when = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        click.echo(f"witness: {name}, cosigned at {when}")
+
+
+@click.group("log")
+def log() -> None:
+    """Audit transparency logs from any mirror of their checkpoint and tiles."""
+
+
+@log.command("audit")
+@click.argument("source")
+@click.option("--origin", required=True, help="The log's origin line.")
+@click.option("--key", "vkey", required=True, help="The log's note verifier key.")
+@click.option("--witness", "witness_keys", multiple=True,
+              help="A witness's cosignature verifier key; repeat for several.")
+@click.option("--threshold", type=click.IntRange(min=0), default=None,
+              help="Cosignatures required of the --witness keys (default: all of them).")
+@click.option("--state", "state", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where the checkpoints seen before are kept (JSON); created if missing.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
+def audit_cmd(source: str, origin: str, vkey: str, witness_keys: tuple[str, ...],
+              threshold: int | None, state: Path | None, timeout: float) -> None:
+    """Check the log at SOURCE (an http(s):// or file:// prefix, or a folder holding its
+    checkpoint and tile/): signatures, cosignatures, the tree from its tiles, and
+    consistency with every checkpoint seen before. Exit 1 names what failed."""
+    try:
+        log_key = parse_vkey(vkey)
+        witnesses = [parse_vkey(w) for w in witness_keys]
+    except ConsentError as exc:
+        raise click.ClickException(f"--key/--witness: {exc}") from None
+    k = len(witnesses) if threshold is None else threshold
+    if k > len(witnesses):
+        raise click.ClickException(f"--threshold {k} with {len(witnesses)} --witness keys")
+    try:
+        report = run_audit(fetcher(source, timeout=timeout), origin=origin, log_key=log_key,
+                           witnesses=witnesses, threshold=k, state_path=state)
+    except AuditFailure as failure:
+        for note in failure.details.get("evidence", []):
+            click.echo(f"evidence, a signed checkpoint:\n{note}", err=True)
+        raise click.ClickException(f"audit of {origin} FAILED at {failure.step}: "
+                                   f"{failure.message}") from None
+    click.echo(f"ok checkpoint: {origin}, size {report.size}, signed by {log_key.name}")
+    for name, timestamp in report.cosigners:
+        click.echo(f"ok cosignature: {name} at {timestamp}")
+    click.echo(f"ok tiles: {report.tiles} tiles make the checkpoint's root")
+    seen = ", ".join(str(s) for s in report.consistent_with) or "none seen before"
+    click.echo(f"ok consistency: extends every earlier checkpoint ({seen})")
+    if state is not None:
+        click.echo(f"state: {state} ({'new checkpoint kept' if report.new else 'no change'})")
