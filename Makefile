@@ -24,8 +24,10 @@ $(STAMP): pyproject.toml client_sdk/pyproject.toml
 
 venv: $(STAMP)
 
+# The server and, beside it, the webhook delivery worker (stopped when the server stops).
 run: $(STAMP)
 	$(BIN)/kelisim demo-setup
+	$(BIN)/kelisim worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/kelisim serve
 
 # The demo app against the server of `make run` (start that first, in another terminal):

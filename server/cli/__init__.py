@@ -29,6 +29,7 @@ from server.cli import (
     requests,
     serve,
     signing,
+    worker,
 )
 from server.cli import users as admin_cli
 from server.cli.common import INSTANCE_CREATORS
@@ -115,3 +116,4 @@ main.add_command(admin_cli.users)  # console users (server/cli/users.py)
 main.add_command(signing.bundle_command)  # the one-file app bundle (server/policy/bundle.py)
 main.add_command(labels.labels)  # store privacy labels (server/policy/labelfiles.py)
 main.add_command(apikeys.api_keys)  # the operator API's keys (server/consent/apikeys.py)
+main.add_command(worker.worker)  # webhook deliveries (server/webhooks/worker.py)

@@ -1,0 +1,99 @@
+"""One delivery attempt: an HTTP POST to the endpoint, with the limits that keep a slow or
+hostile receiver (or a URL aimed inside the network) from hurting the worker.
+
+- only ``http`` and ``https`` URLs (checked when registered, again here);
+- the host is resolved here and every address it resolves to must be public (globally
+  routable), unless WEBHOOK_ALLOW_PRIVATE: loopback, private (RFC 1918, unique local),
+  link-local (cloud metadata at 169.254.169.254), multicast and reserved addresses are
+  refused; the connection goes to the address that was checked (no second lookup that DNS
+  rebinding could answer differently);
+- WEBHOOK_TIMEOUT seconds for connecting and for each read;
+- at most WEBHOOK_MAX_RESPONSE_BYTES of the response are read (its status is what counts);
+- redirects are not followed: a 3xx is a failed attempt that says so;
+- HTTPS is verified against the system's CAs, with the URL's host name.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from server.errors import KelisimError
+
+__all__ = ["Limits", "post"]
+
+USER_AGENT = "Kelisim-Webhooks/1"
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float
+    max_response_bytes: int
+    allow_private: bool
+
+
+class Refused(KelisimError):
+    """An attempt not made: the URL or the address it resolves to is not allowed."""
+
+
+def _address(host: str, port: int, allow_private: bool) -> tuple[int, str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not infos:
+        raise Refused(f"{host} resolves to no address")
+    for _, _, _, _, sockaddr in infos:
+        address = ipaddress.ip_address(sockaddr[0])
+        if not allow_private and not address.is_global:
+            raise Refused(f"{host} resolves to {address}, which is not a public address "
+                          f"(WEBHOOK_ALLOW_PRIVATE)")
+    family, _, _, _, sockaddr = infos[0]
+    return family, str(sockaddr[0])
+
+
+_TLS = ssl.create_default_context()
+
+
+def post(url: str, body: bytes, headers: dict[str, str], limits: Limits
+         ) -> tuple[int | None, str | None]:
+    """POST ``body``; return (status or None, error or None: None means delivered)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host:
+        return None, "only http and https URLs"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    conn: http.client.HTTPConnection | None = None
+    try:
+        family, address = _address(host, port, limits.allow_private)
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(limits.timeout)
+        try:
+            sock.connect((address, port))
+            if parts.scheme == "https":
+                sock = _TLS.wrap_socket(sock, server_hostname=host)
+        except BaseException:
+            sock.close()
+            raise
+        conn = (http.client.HTTPSConnection if parts.scheme == "https"
+                else http.client.HTTPConnection)(host, port, timeout=limits.timeout)
+        conn.sock = sock  # connected to the address checked above
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn.request("POST", path, body=body,
+                     headers={**headers, "User-Agent": USER_AGENT, "Connection": "close"})
+        response = conn.getresponse()
+        response.read(limits.max_response_bytes)
+        status = response.status
+    except Refused as exc:
+        return None, str(exc)
+    except (OSError, http.client.HTTPException) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+    finally:
+        if conn is not None:
+            conn.close()
+    if 200 <= status < 300:
+        return status, None
+    if 300 <= status < 400:
+        return status, f"HTTP {status}: redirects are not followed"
+    return status, f"HTTP {status}"
