@@ -13,11 +13,13 @@ import json
 import re
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import sqlalchemy as sa
 from webhook_support import (
     APP,
     Recorder,
@@ -253,3 +255,72 @@ def _record_ids(calls: list[dict[str, Any]]) -> set[str]:
     for c in calls:
         assert c["body"], c  # every delivery has its event as its body
     return {json.loads(c["body"])["data"]["record_id"] for c in calls}
+
+
+def test_two_workers_pausing_resuming_and_overdue(tmp_path: Path, database_url: str) -> None:
+    """Two workers share the load and never send one event twice at once (nor twice at
+    all, with no failure); a failing receiver pauses the endpoint after
+    WEBHOOK_PAUSE_AFTER attempts; resumed, the event is delivered; an overdue request
+    emits request.overdue once."""
+    srv = instance(tmp_path, database_url)
+    env, auth = srv["env"], srv["auth"]
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/v1/apps/{APP}/operator"
+    rec = Recorder(hold=0.01)
+    try:
+        with running(env, port, workers=1), worker(env, "worker-a"), worker(env, "worker-b"):
+            hook = endpoint(port, auth, rec.url, ["consent.accepted", "request.overdue"])
+            m = manifest(port)
+            installs = register(port, 4)
+            ids = []
+            for i in range(120):
+                one = record(m, "accept")
+                assert post_record(port, installs[i % 4], one)
+                ids.append(one["id"])
+            rec.wait(lambda calls: set(ids) <= _record_ids(calls), "every event")
+            assert not rec.overlaps
+            counts = Counter(c["id"] for c in rec.calls)
+            assert set(counts.values()) == {1}, counts.most_common(3)
+            # A failing receiver: 3 attempts, then the endpoint is paused.
+            rec.fail = True
+            failing = record(m, "accept")
+            assert post_record(port, installs[0], failing)
+            rec.wait(lambda calls: sum(json.loads(c["body"])["data"].get("record_id")
+                                       == failing["id"] for c in calls) >= 3, "3 attempts")
+            until(lambda: _endpoint_state(api, auth)["status"] == "paused", "the pause")
+            state = _endpoint_state(api, auth)
+            assert state["failures"] == 3 and state["paused_at"], state
+            [d] = [d for d in deliveries(port, auth) if d["status"] == "pending"]
+            assert d["attempts"] == 3 and d["last_error"] == "HTTP 500", d
+            rec.fail = False
+            r = requests.post(f"{api}/webhooks/{hook['endpoint_id']}/resume", headers=auth,
+                              timeout=10)
+            assert r.status_code == 200 and r.json()["status"] == "active", r.text
+            _wait_delivery(port, auth, d["id"], attempts=4)
+            assert _endpoint_state(api, auth)["failures"] == 0
+            # An open request past its deadline: request.overdue, once.
+            request_id = "0e4c5a6b-7d8e-4f90-a1b2-c3d4e5f60718"
+            r = requests.post(f"http://127.0.0.1:{port}/v1/apps/{APP}/requests", headers={
+                "Authorization": f"Bearer {installs[0]['token']}"}, json={
+                "id": request_id, "kind": "access", "client_time": m["issued"],
+                "note": None, "withdraw": None}, timeout=10)
+            assert r.status_code == 201, r.text
+            engine = sa.create_engine(env.get("KELISIM_DATABASE_URL")
+                                      or f"sqlite:///{tmp_path}/instance/kelisim.db")
+            with engine.begin() as conn:
+                conn.execute(sa.text("UPDATE deletion_requests SET deadline = "
+                                     "'2020-01-01T00:00:00Z' WHERE request_id = :r"),
+                             {"r": request_id})
+            engine.dispose()
+            rec.wait(lambda calls: any(json.loads(c["body"])["type"] == "request.overdue"
+                                       for c in calls), "request.overdue", timeout=60)
+            overdue = [json.loads(c["body"]) for c in rec.calls
+                       if json.loads(c["body"])["type"] == "request.overdue"]
+            assert [e["data"]["request_id"] for e in overdue] == [request_id]
+    finally:
+        rec.close()
+
+
+def _endpoint_state(api: str, auth: dict[str, str]) -> dict[str, Any]:
+    [state] = requests.get(f"{api}/webhooks", headers=auth, timeout=10).json()["endpoints"]
+    return dict(state)
