@@ -72,6 +72,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/import_text.py
 	$(BIN)/python bench/tlog.py
+	$(BIN)/python bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) instance dist .pytest_cache .mypy_cache .ruff_cache

@@ -101,6 +101,8 @@ class Recorder:
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections open: the worker reuses them
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 event_id = self.headers.get("Kelisim-Webhook-Id", "")

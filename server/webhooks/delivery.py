@@ -38,24 +38,25 @@ def stamp(now: float) -> str:
 
 def fan_out(session: Session, now: float, limit: int = 1000) -> int:
     """Turn up to ``limit`` new events into deliveries, one per endpoint of the event's
-    app subscribed to its kind (paused ones too: they get them once resumed). Returns how
-    many events."""
-    events = session.execute(select(E.seq, E.app_id, E.kind).where(E.fanned.is_(False))
-                             .order_by(E.seq).limit(limit)
+    app subscribed to its kind and registered by the time the event was (paused ones too:
+    they get them once resumed). Returns how many events."""
+    events = session.execute(select(E.seq, E.app_id, E.kind, E.created_at)
+                             .where(E.fanned.is_(False)).order_by(E.seq).limit(limit)
                              .with_for_update(skip_locked=True)).all()
     if not events:
         return 0
-    apps = sorted({app for _, app, _ in events})
-    endpoints = session.execute(select(P.id, P.app_id, P.events)
+    apps = sorted({e.app_id for e in events})
+    endpoints = session.execute(select(P.id, P.app_id, P.events, P.created_at)
                                 .where(P.app_id.in_(apps))).all()
     created = stamp(now)
-    rows = [{"event_seq": seq, "endpoint": pid, "status": "pending", "attempts": 0,
+    # An endpoint hears the events from the second it was registered on.
+    rows = [{"event_seq": e.seq, "endpoint": p.id, "status": "pending", "attempts": 0,
              "next_attempt": now, "created_at": created}
-            for seq, app, kind in events for pid, papp, kinds in endpoints
-            if papp == app and kind in kinds]
+            for e in events for p in endpoints
+            if p.app_id == e.app_id and e.kind in p.events and e.created_at >= p.created_at]
     if rows:
         session.execute(insert(D), rows)
-    session.execute(update(E).where(E.seq.in_([seq for seq, _, _ in events]))
+    session.execute(update(E).where(E.seq.in_([e.seq for e in events]))
                     .values(fanned=True))
     return len(events)
 

@@ -10,7 +10,9 @@ hostile receiver (or a URL aimed inside the network) from hurting the worker.
 - WEBHOOK_TIMEOUT seconds for connecting and for each read;
 - at most WEBHOOK_MAX_RESPONSE_BYTES of the response are read (its status is what counts);
 - redirects are not followed: a 3xx is a failed attempt that says so;
-- HTTPS is verified against the system's CAs, with the URL's host name.
+- HTTPS is verified against the system's CAs, with the URL's host name;
+- connections are kept open (HTTP keep-alive) per delivery thread and address, and a
+  request on a kept connection the receiver closed meanwhile is sent once more on a new one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -54,6 +57,28 @@ def _address(host: str, port: int, allow_private: bool) -> tuple[int, str]:
 
 
 _TLS = ssl.create_default_context()
+# Each delivery thread keeps one open connection per endpoint address (HTTP keep-alive):
+# most of an attempt's cost, for the worker and the receiver, was opening a connection.
+_open = threading.local()
+# What a kept connection the receiver closed meanwhile fails with, before any answer.
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
+def _connect(scheme: str, host: str, port: int, family: int, address: str,
+             timeout: float) -> http.client.HTTPConnection:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect((address, port))
+        if scheme == "https":
+            sock = _TLS.wrap_socket(sock, server_hostname=host)
+    except BaseException:
+        sock.close()
+        raise
+    conn = (http.client.HTTPSConnection if scheme == "https"
+            else http.client.HTTPConnection)(host, port, timeout=timeout)
+    conn.sock = sock  # connected to the address that was checked
+    return conn
 
 
 def post(url: str, body: bytes, headers: dict[str, str], limits: Limits
@@ -64,34 +89,38 @@ def post(url: str, body: bytes, headers: dict[str, str], limits: Limits
     if parts.scheme not in ("http", "https") or not host:
         return None, "only http and https URLs"
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    conn: http.client.HTTPConnection | None = None
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    pool: dict[tuple[str, str, int, str], http.client.HTTPConnection] = \
+        _open.__dict__.setdefault("pool", {})
     try:
         family, address = _address(host, port, limits.allow_private)
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.settimeout(limits.timeout)
-        try:
-            sock.connect((address, port))
-            if parts.scheme == "https":
-                sock = _TLS.wrap_socket(sock, server_hostname=host)
-        except BaseException:
-            sock.close()
-            raise
-        conn = (http.client.HTTPSConnection if parts.scheme == "https"
-                else http.client.HTTPConnection)(host, port, timeout=limits.timeout)
-        conn.sock = sock  # connected to the address checked above
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        conn.request("POST", path, body=body,
-                     headers={**headers, "User-Agent": USER_AGENT, "Connection": "close"})
-        response = conn.getresponse()
-        response.read(limits.max_response_bytes)
-        status = response.status
     except Refused as exc:
         return None, str(exc)
-    except (OSError, http.client.HTTPException) as exc:
+    except OSError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
-    finally:
-        if conn is not None:
-            conn.close()
+    key = (parts.scheme, host, port, address)
+    for reused in (True, False):
+        conn = pool.pop(key, None) if reused else None
+        if reused and conn is None:
+            continue
+        try:
+            if conn is None:
+                conn = _connect(parts.scheme, host, port, family, address, limits.timeout)
+            conn.request("POST", path, body=body, headers={**headers, "User-Agent": USER_AGENT})
+            response = conn.getresponse()
+            response.read(limits.max_response_bytes)
+            status = response.status
+            if response.isclosed() and not response.will_close:
+                pool[key] = conn  # read to its end, and the receiver keeps it open
+            else:
+                conn.close()  # more than the cap left unread, or the receiver closes
+            break
+        except (OSError, http.client.HTTPException) as exc:
+            if conn is not None:
+                conn.close()
+            if reused and isinstance(exc, _STALE):
+                continue  # the receiver closed the idle connection: once more, anew
+            return None, f"{type(exc).__name__}: {exc}"[:500]
     if 200 <= status < 300:
         return status, None
     if 300 <= status < 400:

@@ -92,7 +92,7 @@ class Worker:
         with self._transaction() as s:
             delivery.fan_out(s, now)
             claimed = delivery.claim(s, self.owner, now, self.lease,
-                                     self.settings.webhook_concurrency * 8)
+                                     self.settings.webhook_concurrency * 16)
         if not claimed:
             return 0
         attempts = list(pool.map(self._attempt, claimed))
