@@ -226,8 +226,13 @@ def test_sigkill_of_worker_and_server_loses_no_event(tmp_path: Path,
         for t in threads:
             t.start()
         rec.wait(lambda calls: len(calls) >= 40, "deliveries before the kills")
-        first.kill()  # SIGKILL mid-load: its leases end, another worker sends them
+        # SIGKILL mid-load and mid-round: a slow receiver holds the worker's attempts, so
+        # most of what it claimed is not sent yet; its leases end, another worker sends it.
+        rec.hold = 0.5
+        rec.wait_busy()
+        first.kill()
         first.wait()
+        rec.hold = 0.0
         stop(server, kill=True)  # the server too, mid-load; the load retries
         with lock:
             before = len(sent)

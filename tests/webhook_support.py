@@ -85,6 +85,10 @@ def received(events: Path) -> list[dict[str, Any]]:
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default 5 drops connections the worker opens at once
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a worker killed mid-answer
+            super().handle_error(request, client_address)
+
 
 class Recorder:
     """A receiver in the test process that records every request: when it began and
@@ -110,6 +114,7 @@ class Recorder:
                     if recorder.in_flight.get(event_id):
                         recorder.overlaps.append(event_id)
                     recorder.in_flight[event_id] = recorder.in_flight.get(event_id, 0) + 1
+                    recorder.lock.notify_all()
                 time.sleep(recorder.hold)  # a slow receiver, not a wait for another process
                 status = 500 if recorder.fail else 204
                 with recorder.lock:
@@ -136,6 +141,15 @@ class Recorder:
             while not holds(self.calls):
                 left = deadline - time.monotonic()
                 assert left > 0, f"timed out waiting for {what}: {len(self.calls)} calls"
+                self.lock.wait(left)
+
+    def wait_busy(self, timeout: float = 60.0) -> None:
+        """Wait until a delivery is in flight (its request read, not yet answered)."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while not any(self.in_flight.values()):
+                left = deadline - time.monotonic()
+                assert left > 0, "no delivery in flight"
                 self.lock.wait(left)
 
     def close(self) -> None:
@@ -203,17 +217,18 @@ def record(m: dict[str, Any], action: str, purposes: dict[str, bool] | None = No
 def post_record(port: int, install: dict[str, str], rec: dict[str, Any]) -> bool:
     """POST one record; True when stored (200), False when the server could not be
     reached or answered 5xx (to be sent again)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("POST", f"/v1/apps/{APP}/consents",
                      body=json.dumps({"records": [rec]}),
                      headers={"Content-Type": "application/json",
                               "Authorization": f"Bearer {install['token']}"})
         resp = conn.getresponse()
         answer = resp.read()
-        conn.close()
     except (OSError, http.client.HTTPException):
         return False
+    finally:
+        conn.close()
     assert resp.status < 400 or resp.status >= 500, (resp.status, answer[:500])
     return resp.status == 200
 
