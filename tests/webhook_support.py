@@ -108,7 +108,11 @@ class Recorder:
             protocol_version = "HTTP/1.1"  # keeps connections open: the worker reuses them
 
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if len(body) != length:  # the sender died mid-request (the kill test)
+                    self.close_connection = True
+                    return
                 event_id = self.headers.get("Kelisim-Webhook-Id", "")
                 with recorder.lock:
                     if recorder.in_flight.get(event_id):
