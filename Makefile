@@ -29,8 +29,10 @@ $(STAMP): pyproject.toml client_sdk/pyproject.toml
 
 venv: $(STAMP)
 
+# The server and, beside it, the webhook delivery worker (stopped when the server stops).
 run: $(STAMP)
 	$(BIN)/kelisim demo-setup
+	$(BIN)/kelisim worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/kelisim serve
 
 # The demo app against the server of `make run` (start that first, in another terminal):
@@ -75,6 +77,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/import_text.py
 	$(BIN)/python bench/tlog.py
+	$(BIN)/python bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) instance dist .pytest_cache .mypy_cache .ruff_cache

@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server.http import operator as operator_api
     from server.http import public as api
     from server.http import sync as sync_api
+    from server.http import webhooks as _webhooks_api  # noqa: F401 (its routes join the operator API's)
     from server.http.ratelimit import MemoryCounter, RateLimiter, RedisCounter
 
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_body_bytes

@@ -123,6 +123,22 @@ class Settings:
     # Set true to acknowledge that KEYS_DIR holds the root's private key (root-*.pem) and
     # silence the warning given at every start until it is moved offline.
     root_key_online_ok: bool = False
+    # Webhooks (docs/webhooks.md): the key that encrypts endpoint secrets at rest (64 hex
+    # digits; empty: <instance>/webhook_key, made 0600 on first use); `kelisim worker`'s
+    # polling interval when idle (seconds), deliveries sent at once per worker, one
+    # attempt's timeout (seconds) and the response bytes read; the backoff after a failure
+    # (BASE * 2^(attempts-1) seconds with full jitter, at most CAP); failures in a row
+    # after which an endpoint is paused; and whether an endpoint may be on a loopback,
+    # private or link-local address (true for a receiver on the same machine).
+    webhook_key: str = ""
+    webhook_poll_interval: float = 0.2
+    webhook_concurrency: int = 8
+    webhook_timeout: float = 10.0
+    webhook_max_response_bytes: int = 64 * 1024
+    webhook_backoff_base: float = 5.0
+    webhook_backoff_cap: float = 3600.0
+    webhook_pause_after: int = 10
+    webhook_allow_private: bool = False
     # Where `make run` / `kelisim serve` listen.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -151,7 +167,8 @@ _FLOAT_KEYS = {key for key, f in _FIELDS.items() if f.type == "float"}
 _BOOL_KEYS = {key for key, f in _FIELDS.items() if f.type == "bool"}
 # Keys that must be at least 1 (0 would stop the server serving anything).
 _POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS", "LOCK_TIMEOUT",
-                  "ADMIN_PASSWORD_CHECKS", "LINK_TOKEN_TTL"}
+                  "ADMIN_PASSWORD_CHECKS", "LINK_TOKEN_TTL", "WEBHOOK_CONCURRENCY",
+                  "WEBHOOK_TIMEOUT", "WEBHOOK_PAUSE_AFTER", "WEBHOOK_POLL_INTERVAL"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -25,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = ["AdminEvent", "ApiKey", "App", "Base", "ChainHead", "ConsentRecord",
            "DeletionRequest", "Document", "Generation", "Install", "InstallLink", "LinkToken",
            "LogCheckpoint", "LogHash", "LogLeaf", "PolicyVersion", "Receipt", "RootVersion",
-           "SignedManifest", "Subject"]
+           "SignedManifest", "Subject", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent"]
 
 
 class Base(DeclarativeBase):
@@ -329,3 +330,65 @@ class LinkToken(Base):
     used_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
     used_by_install: Mapped[str | None] = mapped_column(String(36), nullable=True)
     used_by_record: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class WebhookEndpoint(Base):
+    """A URL of the operator's backend that hears an app's events (server/webhooks/). The
+    secret that signs its deliveries is stored encrypted (AES-GCM with the deployment's
+    webhook key, server/webhooks/secrets.py), never in the clear."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (UniqueConstraint("endpoint_id", name="uq_webhook_endpoints_endpoint_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False, index=True)
+    endpoint_id: Mapped[str] = mapped_column(String(16), nullable=False)  # public
+    url: Mapped[str] = mapped_column(String(2000), nullable=False)
+    secret_box: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    events: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # active | paused
+    # Failed deliveries in a row (0 after a success); at WEBHOOK_PAUSE_AFTER it is paused.
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    paused_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(320), nullable=False)
+
+
+class WebhookEvent(Base):
+    """The transactional outbox: one event, written in the transaction of what caused it.
+    ``seq`` is the order; ``event_id`` the idempotency id receivers see. ``fanned`` turns
+    true once the worker made its deliveries (one per subscribed endpoint)."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (UniqueConstraint("event_id", name="uq_webhook_events_event_id"),
+                      Index("ix_webhook_events_fanned_seq", "fanned", "seq"))
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    fanned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class WebhookDelivery(Base):
+    """One event to one endpoint: its attempts, when it is next due (seconds since the
+    epoch), and the lease of the worker delivering it now."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_seq", "endpoint", name="uq_webhook_deliveries_event_endpoint"),
+        Index("ix_webhook_deliveries_status_due", "status", "next_attempt"),
+        Index("ix_webhook_deliveries_endpoint_id", "endpoint", "id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_seq: Mapped[int] = mapped_column(ForeignKey("webhook_events.seq"), nullable=False)
+    endpoint: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # pending|delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt: Mapped[float] = mapped_column(Float, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+    delivered_at: Mapped[str | None] = mapped_column(String(20), nullable=True)

@@ -258,6 +258,7 @@ def pages(c: dict[str, Any]) -> list[str]:
             f"/admin/apps/{APP}/consents", f"/admin/apps/{APP}/consents/{c['record']}?verify=1",
             "/admin/audit", d, f"{d}/diff", f"{d}/doc/kk", f"{d}/doc/uz", f"{d}/preview",
             f"{d}/preview?locale=en", "/admin/keys", f"/admin/apps/{APP}/api-keys",
+            f"/admin/apps/{APP}/webhooks",
             "/admin/requests", "/admin/requests?all=1", "/admin/users", "/admin/password",
             "/admin/apps/nosuch", "/admin/new-app", f"/admin/apps/{APP}/versions/2/labels"]
 
@@ -318,6 +319,17 @@ def test_every_console_page_is_in_the_chosen_language(console: dict[str, Any],
     status, html, _ = owner.post(keys, {"name": ""}, form_from=keys)
     assert status == 422 and 'data-field="name"' in html
     problems += check(lang, "API key form with errors", status, html)
+    # A webhook endpoint added (its secret shown once), listed with a delivery, and the form
+    # with errors.
+    hooks = f"/admin/apps/{APP}/webhooks"
+    status, html, _ = owner.post(hooks, {"url": f"https://hooks.example/{lang}",
+                                         "event": "consent.accepted"}, form_from=hooks)
+    assert status == 201 and 'id="new-secret"' in html
+    problems += check(lang, "webhook endpoint added", status, html)
+    problems += check(lang, "webhooks listed", *owner.get(hooks))
+    status, html, _ = owner.post(hooks, {"url": "ftp://x"}, form_from=hooks)
+    assert status == 422 and 'data-field="url"' in html
+    problems += check(lang, "webhook form with errors", status, html)
     # Signed out: the sign-in page, and a failed sign-in.
     guest = Browser(console["base"])
     guest.get(f"/admin/lang/{lang}")

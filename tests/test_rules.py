@@ -151,7 +151,7 @@ def test_record_checks_evidence_and_accept_rules() -> None:
     assert str(problems[0]).startswith("age_confirmed: version 3.0 sets min_age 16")
     assert set(ACTIONS) == {"accept", "decline", "withdraw", "update", "acknowledge",
                             "deletion_request", "access_request", "rectification_request",
-                            "blocking_request"}
+                            "blocking_request", "link", "unlink"}
 
 
 def test_evidence_contract() -> None:

@@ -147,7 +147,7 @@ def test_modules_are_small(name: str) -> None:
     assert lines <= limit, f"{name}: {lines} lines (at most {limit})"
 
 
-DOMAINS = ("server.trust", "server.policy", "server.consent")
+DOMAINS = ("server.trust", "server.policy", "server.consent", "server.webhooks")
 OUTER = ("server.http", "server.serving", "server.cli", "server.admin", "server.app",
          "server.wsgi")
 WEB = {"flask", "werkzeug", "flask_wtf", "click", "jinja2", "granian"}

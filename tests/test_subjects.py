@@ -7,6 +7,7 @@ expired and other-app tokens are refused with nothing stored; scopes are enforce
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,20 @@ def test_two_devices_share_one_subjects_consent(tmp_path: Path, config: dict[str
         assert all(r.synced for r in b.client.history())
     assert _count(srv["env"]["KELISIM_DATABASE_URL"],
                   "consent_records WHERE action IN ('link', 'unlink')") == 3
+    # The backend hears each link and unlink with its subject (docs/webhooks.md).
+    engine = sa.create_engine(srv["env"]["KELISIM_DATABASE_URL"])
+    try:
+        with engine.connect() as c:
+            events = [(kind, (json.loads(p) if isinstance(p, str) else p)["data"])
+                      for kind, p in c.execute(sa.text(
+                "SELECT kind, payload FROM webhook_events WHERE kind LIKE 'subject.%' "
+                "ORDER BY seq"))]
+    finally:
+        engine.dispose()
+    subject = after["subject_id"]
+    assert [(k, d["install_id"], d["subject_id"]) for k, d in events] == [
+        ("subject.linked", a.install(), subject), ("subject.linked", b.install(), subject),
+        ("subject.unlinked", b.install(), subject)]
 
 
 def test_link_tokens_refused_and_scopes_enforced(tmp_path: Path, config: dict[str, Any],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,11 @@ def test_a_record_of_a_manifest_seq_never_published_is_refused(live: Live) -> No
                                       token)
         assert status == 200, body
     kelisim_here(live.env, "resign", APP, "--force")
-    assert live.manifest()["seq"] == m["seq"] + 1
+    # The manifest a worker serves follows within CACHE_CHECK_INTERVAL (1 s).
+    deadline = time.monotonic() + 30
+    while live.manifest()["seq"] != m["seq"] + 1:
+        assert time.monotonic() < deadline, "the new manifest was never served"
+        time.sleep(0.05)
     for _ in range(4):
         status, body = live.post_json(f"/v1/apps/{APP}/consents", {
             "records": [record(m, manifest_seq=m["seq"] + 1)]}, token)

@@ -30,7 +30,8 @@ KEY_NAMES = {
     "record_id": "record", "date_from": "from date", "date_to": "to date",
     "scopes": "scopes", "new_key_id": "new key", "importer_notes": "importer's notes",
     "purposes": "purposes", "vendors": "vendors", "data_categories": "data categories",
-    "permissions": "permissions",
+    "permissions": "permissions", "url": "Address", "events": "events",
+    "delivery": "delivery", "event_id": "event id",
 }
 # Values stored as codes the catalogue translates.
 _CODED = {"role", "significance", "kind", "reason", "action"}

@@ -12,6 +12,7 @@ from server.admin.i18n_problems_kk import PROBLEMS_KK
 from server.admin.i18n_problems_ru import PROBLEMS_RU
 from server.admin.i18n_ru import RU
 from server.admin.i18n_ru_more import RU_MORE
+from server.admin.i18n_webhooks import WEBHOOKS_EN, WEBHOOKS_KK, WEBHOOKS_RU
 
 __all__ = ["TEXTS"]
 
@@ -139,5 +140,6 @@ _EN = {
                        "check the file.",
 }
 
-TEXTS: dict[str, dict[str, str]] = {"en": _EN | PROBLEMS_EN, "ru": RU | RU_MORE | PROBLEMS_RU,
-                                    "kk": KK | KK_MORE | PROBLEMS_KK}
+TEXTS: dict[str, dict[str, str]] = {
+    "en": _EN | PROBLEMS_EN | WEBHOOKS_EN, "ru": RU | RU_MORE | PROBLEMS_RU | WEBHOOKS_RU,
+    "kk": KK | KK_MORE | PROBLEMS_KK | WEBHOOKS_KK}

@@ -31,6 +31,7 @@ from server.cli import (
     signing,
     tlog,
     witness,
+    worker,
 )
 from server.cli import users as admin_cli
 from server.cli.common import INSTANCE_CREATORS
@@ -120,3 +121,4 @@ main.add_command(apikeys.api_keys)  # the operator API's keys (server/consent/ap
 main.add_command(witness.witness)  # a tlog-witness of other logs (server/witness/)
 main.add_command(tlog.proof)  # proof files, checked offline (client_sdk/protocol/prooffile.py)
 main.add_command(tlog.log)  # the auditor (server/witness/audit.py)
+main.add_command(worker.worker)  # webhook deliveries (server/webhooks/worker.py)

@@ -45,7 +45,8 @@ __all__ = ["KEY_PREFIX", "NAME_MAX", "SCOPES", "TOUCH_EVERY", "check_name", "che
 KEY_PREFIX: Final = "kls_live_"
 # What a key may be allowed to do. subjects:link is for linking installs to subjects
 # (issue 21 part 2); no endpoint takes it yet.
-SCOPES: Final = ("consent:read", "requests:read", "requests:write", "subjects:link")
+SCOPES: Final = ("consent:read", "requests:read", "requests:write", "subjects:link",
+                  "webhooks:read", "webhooks:write")
 NAME_MAX: Final = 100
 # last_used_at is written at most this often per key (not a write per request).
 TOUCH_EVERY: Final = timedelta(seconds=60)

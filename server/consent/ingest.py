@@ -48,6 +48,7 @@ from server.models import ConsentRecord, Receipt
 from server.trust.keys import sign_envelope
 from server.trust.log_keys import log_signer_of
 from server.trust.receipt_keys import receipt_keys_of
+from server.webhooks.events import outbox_statements
 
 __all__ = ["AppendBatch", "IngestRequest", "IngestResult", "ingest"]
 
@@ -324,7 +325,9 @@ def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, byte
                   [(ids[key], app, env) for key, (app, env) in envelopes.items()]),
         *r.values(RECORDS, RECORD_COLUMNS, [
             (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows]),
-        *logged, *head_moves(heads)])
+        *logged, *head_moves(heads),
+        # The webhook events of these records, in the same transaction (docs/webhooks.md).
+        *outbox_statements(r, (row for _, row in rows))])
 
 
 def ingest(session: Session, app_id: str, install_id: str, records: Sequence[dict[str, Any]],

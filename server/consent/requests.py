@@ -38,6 +38,7 @@ from server.errors import (
 from server.models import App, DeletionRequest
 from server.trust.keys import sign_envelope
 from server.trust.receipt_keys import receipt_keys
+from server.webhooks.events import add_event, request_data
 
 __all__ = ["Outcome", "count_requests", "file_request", "get_request", "list_requests",
            "queue_order", "request_deletion", "resolve"]
@@ -130,6 +131,7 @@ def _store(session: Session, app_id: str, install_id: str, body: dict[str, Any],
                                                 receipt_keys(session, keys_dir)))
     session.add(row)
     session.flush()
+    add_event(session, app_id, "request.created", request_data(row), stamp)
     return row
 
 
@@ -238,6 +240,8 @@ def resolve(session: Session, app_id: str, request_id: str, note: str, now: date
     request.resolved_at = format_time(now)
     request.resolution = text
     session.flush()
+    add_event(session, app_id, "request.resolved", request_data(request),
+              request.resolved_at)
     verb = "resolve" if outcome == "resolved" else "refuse"
     # A resolved deletion keeps the action name it always had in the admin log.
     action = f"deletion.{verb}" if request.kind == "deletion" else f"request.{verb}"

@@ -58,6 +58,7 @@ from server.models import (
     SignedManifest,
     Subject,
 )
+from server.webhooks.events import subject_event
 
 __all__ = ["KEY_FILE", "TOKEN_PREFIX", "USER_ID_MAX", "LinkOutcome", "check_user_id",
            "issue_link_token", "link_install", "linked_subject", "subject_id_of",
@@ -183,6 +184,11 @@ def _close(link: InstallLink, record_id: str, seq: int, now: datetime) -> None:
     link.unlink_seq = seq
 
 
+def _event_data(link: InstallLink, record_id: str, seq: int) -> dict[str, Any]:
+    return {"install_id": link.install_id, "record_id": record_id, "seq": seq,
+            "subject_id": link.subject_id}
+
+
 def link_install(session: Session, app_id: str, install_id: str, generation: int,
                  record: Mapping[str, Any], token: str, keys_dir: Path,
                  now: datetime) -> LinkOutcome:
@@ -224,6 +230,8 @@ def link_install(session: Session, app_id: str, install_id: str, generation: int
     row.used_at = format_time(now)
     row.used_by_install = install_id
     row.used_by_record = record["id"]
+    subject_event(session, app_id, "link", _event_data(link, record["id"], seq),
+                  format_time(now))
     session.flush()
     return LinkOutcome(receipt, link)
 
@@ -250,7 +258,10 @@ def unlink_install(session: Session, app_id: str, install_id: str, generation: i
     result = ingest(session, app_id, install_id, [dict(record)], keys_dir, now,
                     generation=generation)
     if done is None:
-        _close(link, record["id"], _seq(session, app_id, record["id"]), now)
+        seq = _seq(session, app_id, record["id"])
+        _close(link, record["id"], seq, now)
+        subject_event(session, app_id, "unlink", _event_data(link, record["id"], seq),
+                      format_time(now))
         session.flush()
     return LinkOutcome(result.receipts[result.index[record["id"]]], link)
 

@@ -23,6 +23,11 @@ from server.http.openapi_subjects import add_subject_paths
 from server.http.operator_schemas import (
     AnswerSchema,
     ConsentStateSchema,
+    DeliveryListSchema,
+    DeliverySchema,
+    EndpointListSchema,
+    EndpointSchema,
+    NewEndpointSchema,
     OperatorRequestSchema,
     RequestListSchema,
 )
@@ -187,7 +192,12 @@ def _build() -> dict[str, Any]:
                          ("RequestAnswer", RequestAnswerSchema),
                          ("Answer", AnswerSchema), ("ConsentState", ConsentStateSchema),
                          ("OperatorRequest", OperatorRequestSchema),
-                         ("RequestList", RequestListSchema)]:
+                         ("RequestList", RequestListSchema),
+                         ("NewWebhookEndpoint", NewEndpointSchema),
+                         ("WebhookEndpoint", EndpointSchema),
+                         ("WebhookEndpointList", EndpointListSchema),
+                         ("WebhookDelivery", DeliverySchema),
+                         ("WebhookDeliveryList", DeliveryListSchema)]:
         spec.components.schema(name, schema=schema)
     spec.components.security_scheme("installToken", {
         "type": "http", "scheme": "bearer",
@@ -280,6 +290,7 @@ def _build() -> dict[str, Any]:
                               "receipt)", "400 401 403 404 413 415 422 429 503")}})
     _operator_paths(spec)
     add_subject_paths(spec, sys.modules[__name__])
+    _webhook_paths(spec)
     return spec.to_dict()
 
 
@@ -350,6 +361,52 @@ def _operator_paths(spec: APISpec) -> None:
             "responses": _answers("200", "OperatorRequest", outcome,
                                   "400 401 403 404 409 413 415 422 429 503",
                                   _OPERATOR_ERRORS)}})
+
+
+def _webhook_paths(spec: APISpec) -> None:
+    """The operator API's webhooks (server/http/webhooks.py; docs/webhooks.md)."""
+    base = "/v1/apps/{app_id}/operator/webhooks"
+    endpoint = _path_param("endpoint_id", "[0-9a-f]{12}")
+    writes = "400 401 403 404 413 415 422 429 503"
+
+    def op(summary: str, params: list[dict[str, Any]], ok: str, schema: str,
+           errors: str = writes, body: str | None = None) -> dict[str, Any]:
+        out = {"summary": summary, "parameters": [_APP, *params], "security": _API_KEY,
+               "responses": _answers(ok, schema, "done", errors, _OPERATOR_ERRORS)}
+        if body is not None:
+            out["requestBody"] = _json_body(body)
+        return out
+
+    reads = "400 401 403 404 422 429 503"
+    spec.path(base, operations={
+        "get": op("The app's webhook endpoints (scope webhooks:read)", [], "200",
+                  "WebhookEndpointList", reads),
+        "post": op("Register an endpoint; the answer holds its signing secret, shown "
+                   "this once (scope webhooks:write)", [], "201", "WebhookEndpoint",
+                   body="NewWebhookEndpoint")})
+    spec.path(f"{base}/{{endpoint_id}}", operations={"delete": {
+        "summary": "Delete an endpoint and its deliveries (scope webhooks:write)",
+        "parameters": [_APP, endpoint], "security": _API_KEY,
+        "responses": {"204": {"description": "deleted"}, **{
+            k: v for k, v in _answers("200", "Error", "", reads, _OPERATOR_ERRORS).items()
+            if k != "200"}}}})
+    for verb, what in (("pause", "Pause an endpoint: nothing is delivered until resumed"),
+                       ("resume", "Resume an endpoint: its waiting deliveries are due now")):
+        spec.path(f"{base}/{{endpoint_id}}/{verb}", operations={"post": op(
+            f"{what} (scope webhooks:write)", [endpoint], "200", "WebhookEndpoint")})
+    spec.path(f"{base}/{{endpoint_id}}/test", operations={"post": op(
+        "Send a webhook.test event to this endpoint (scope webhooks:write)", [endpoint],
+        "202", "WebhookDelivery")})
+    spec.path(f"{base}/deliveries", operations={"get": op(
+        "The app's deliveries, newest first (scope webhooks:read)", [
+            _query("endpoint_id", {"type": "string", "pattern": "^[0-9a-f]{12}$"},
+                   "only this endpoint's"),
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": 500,
+                             "default": 100}, "at most this many")],
+        "200", "WebhookDeliveryList", reads)})
+    spec.path(f"{base}/deliveries/{{delivery_id}}/replay", operations={"post": op(
+        "Send a delivery again, with the same event id (scope webhooks:write)",
+        [_path_param("delivery_id", "[0-9]{1,18}")], "200", "WebhookDelivery")})
 
 
 _document: dict[str, Any] | None = None

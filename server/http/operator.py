@@ -29,7 +29,7 @@ from server.http.operator_schemas import ANSWER_SCHEMA, LINK_TOKEN_SCHEMA, UNLIN
 from server.http.ratelimit import parse_limit
 from server.models import DeletionRequest
 
-__all__ = ["ACTOR_PREFIX", "bp"]
+__all__ = ["ACTOR_PREFIX", "bp", "checked_key"]
 
 bp = Blueprint("operator", __name__, url_prefix="/v1/apps/<app_id>/operator")
 # The admin audit log's actor for a change made with a key: ``api:<key_id>``.
@@ -95,6 +95,9 @@ def _key(app_id: str, scope: str) -> str:
             if request.method != "GET":
                 raise
     return key_id
+
+
+checked_key = _key  # for the other modules of the operator API (server/http/webhooks.py)
 
 
 def _request_json(d: DeletionRequest, now: datetime) -> dict[str, Any]:

@@ -8,16 +8,24 @@ from marshmallow import Schema, fields, validate
 from client_sdk.protocol.records import REQUEST_KINDS, REQUEST_NOTE_MAX, REQUEST_STATUSES
 from server.http.schemas import Time, uuid_field
 from server.strict_schema import Strict
+from server.webhooks.endpoints import URL_MAX
+from server.webhooks.events import EVENTS
 
 __all__ = [
     "ANSWER_SCHEMA",
+    "ENDPOINT_SCHEMA",
     "LINK_TOKEN_SCHEMA",
     "UNLINK_SCHEMA",
     "AnswerSchema",
     "ConsentStateSchema",
+    "DeliveryListSchema",
+    "DeliverySchema",
+    "EndpointListSchema",
+    "EndpointSchema",
     "InForceSchema",
     "LinkTokenAnswerSchema",
     "LinkTokenSchema",
+    "NewEndpointSchema",
     "OperatorRequestSchema",
     "RequestListSchema",
     "SubjectConsentSchema",
@@ -130,6 +138,55 @@ class SubjectConsentSchema(Schema):
     stands = fields.Boolean(required=True)
 
 
-ANSWER_SCHEMA = AnswerSchema()
 LINK_TOKEN_SCHEMA = LinkTokenSchema()
 UNLINK_SCHEMA = UnlinkSchema()
+
+
+class NewEndpointSchema(Strict):
+    """A webhook endpoint to register (docs/webhooks.md)."""
+
+    url = fields.String(required=True, validate=validate.Length(min=1, max=URL_MAX),
+                        metadata={"description": "https:// (or http://) URL of the receiver"})
+    events = fields.List(fields.String(validate=validate.OneOf(EVENTS)), required=True,
+                         validate=validate.Length(min=1, max=len(EVENTS)),
+                         metadata={"description": "the event types it hears"})
+
+
+class EndpointSchema(Schema):
+    endpoint_id = fields.String(required=True)
+    url = fields.String(required=True)
+    events = fields.List(fields.String(), required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "paused"]))
+    failures = fields.Integer(required=True, metadata={
+        "description": "failed deliveries in a row (paused at WEBHOOK_PAUSE_AFTER)"})
+    paused_at = Time(required=True, allow_none=True)
+    created_at = Time(required=True)
+    secret = fields.String(metadata={
+        "description": "the signing secret: only in the answer to its creation, once"})
+
+
+class EndpointListSchema(Schema):
+    endpoints = fields.List(fields.Nested(EndpointSchema), required=True)
+
+
+class DeliverySchema(Schema):
+    id = fields.Integer(required=True)
+    event_id = uuid_field(required=True)
+    type = fields.String(required=True)
+    endpoint_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["pending", "delivered"]))
+    attempts = fields.Integer(required=True)
+    last_status = fields.Integer(required=True, allow_none=True)
+    last_error = fields.String(required=True, allow_none=True)
+    created_at = Time(required=True)
+    delivered_at = Time(required=True, allow_none=True)
+    next_attempt_at = Time(required=True, allow_none=True)
+
+
+class DeliveryListSchema(Schema):
+    deliveries = fields.List(fields.Nested(DeliverySchema), required=True,
+                             metadata={"description": "newest first"})
+
+
+ANSWER_SCHEMA = AnswerSchema()
+ENDPOINT_SCHEMA = NewEndpointSchema()

@@ -162,8 +162,9 @@ from server.admin.views import (  # noqa: E402 - the areas register on bp
     review,
     structure,
     users,
+    webhooks,
 )
 
 for _area in (auth, apps, drafts, review, dashboard, consents, requests, keys, users,
-              events, labels, apikeys, structure):
+              events, labels, apikeys, structure, webhooks):
     bp.register_blueprint(_area.bp)
