@@ -37,6 +37,18 @@ def password_hash(password: str) -> str:
     return hash_password(password)
 
 
+def assert_owner_only(client: FlaskClient, kelisim: Kelisim, users: dict[str, int],
+                      page: str) -> None:
+    """``page`` (an app's owner-only page) answers 403 to every other role, whose app page
+    does not link it; signs the owner in, whose app page links it."""
+    for role in ("publisher", "responder", "viewer"):
+        sign_in(client, kelisim, users[role])
+        assert client.get(page).status_code == 403
+        assert f'href="{page}"' not in client.get(f"/admin/apps/{APP}").get_data(True)
+    sign_in(client, kelisim, users["owner"])
+    assert f'href="{page}"' in client.get(f"/admin/apps/{APP}").get_data(True)
+
+
 def sign_in(client: FlaskClient, kelisim: Kelisim, user_id: int, hours: int = 24 * 400
             ) -> str:
     """Start a session on the server and put its id in the client's cookie (as the

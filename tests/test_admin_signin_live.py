@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 
 from admin_support import APP, PASSWORD, Browser, events, post, record, serving, sign_in
 from builders import server_env
-from livesrv import free_port, running
+from livesrv import free_port, post_json, running
 from server import Kelisim, create_app
 from server.admin.models import AdminUser, LoginAttempt
 
@@ -246,20 +246,8 @@ class GatedHasher(PasswordHasher):
 
 
 def _ingest(port: int, manifest: dict[str, Any]) -> int:
-    import http.client
-    import json
-
     def call(path: str, body: dict[str, Any], token: str = "") -> tuple[int, Any]:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        try:
-            headers = {"Content-Type": "application/json"}
-            if token:
-                headers["Authorization"] = f"Bearer {token}"
-            conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
-            resp = conn.getresponse()
-            return resp.status, json.loads(resp.read())
-        finally:
-            conn.close()
+        return post_json(port, path, body, token or None)
 
     status, body = call(f"/v1/apps/{APP}/installs", {})
     assert status == 201, body
