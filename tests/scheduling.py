@@ -8,19 +8,26 @@ not know counts as ``UNKNOWN`` seconds; a module of ``one_worker`` is one unit, 
 seconds added up. Skipped tests are not recorded (a PostgreSQL test skipped here must not
 look instant to a run that has the database).
 
-Without a cache (a fresh checkout, ``-p no:cacheprovider``) the order is xdist's own:
-units with more tests first, which puts the one-worker modules first.
+Without a cache (a fresh checkout, as CI's) the seconds come from ``tests/durations.json``,
+the tests of one or more seconds in a full run, checked in: regenerate it after a full run
+with ``python tests/scheduling.py`` (it reads ``.pytest_cache``). With neither (or
+``-p no:cacheprovider`` and no file) the order is xdist's own: units with more tests first,
+which puts the one-worker modules first.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 CACHE_KEY = "kelisim/durations"
 UNKNOWN = 1.0  # seconds for a test no earlier run measured
+SEED = Path(__file__).with_name("durations.json")  # a full run's long tests, checked in
+CACHE_FILE = Path(".pytest_cache/v") / CACHE_KEY  # where pytest's cache keeps them
 
 
 def _cache(config: pytest.Config) -> Any:
@@ -54,9 +61,22 @@ class Recorder:
         cache.set(CACHE_KEY, known)
 
 
-def known_durations(config: pytest.Config) -> dict[str, float]:
+def known_durations(config: pytest.Config, seed: Path = SEED) -> dict[str, float]:
+    """The seconds this checkout's earlier runs measured; else the checked-in seed's."""
     cache = _cache(config)
-    return dict(cache.get(CACHE_KEY, {})) if cache is not None else {}
+    known = dict(cache.get(CACHE_KEY, {})) if cache is not None else {}
+    if not known and seed.is_file():
+        known = {str(k): float(v) for k, v in json.loads(seed.read_text()).items()}
+    return known
+
+
+def write_seed(cache_file: Path = CACHE_FILE, seed: Path = SEED, floor: float = 1.0) -> int:
+    """Write ``seed`` from a full run's cache: the tests of ``floor`` seconds or more (the
+    rest count as :data:`UNKNOWN`), sorted; returns how many."""
+    seconds = json.loads(cache_file.read_text())
+    long = {k: round(v, 1) for k, v in sorted(seconds.items()) if v >= floor}
+    seed.write_text(json.dumps(long, indent=0, ensure_ascii=False) + "\n")
+    return len(long)
 
 
 def longest_first(workqueue: Mapping[str, dict[str, bool]], known: Mapping[str, float]
@@ -92,3 +112,7 @@ def make_scheduler(config: pytest.Config, log: Any, one_worker: Mapping[str, str
             super()._assign_work_unit(node)
 
     return Scheduling(config, log)
+
+
+if __name__ == "__main__":  # python tests/scheduling.py: the seed from the last full run
+    print(write_seed(), "tests written to", SEED)

@@ -47,6 +47,19 @@ def test_search(client: FlaskClient, sent: dict[str, Any]) -> None:
     assert 'data-field="install_id"' in body and 'data-field="action"' in body
 
 
+def test_the_filter_offers_subject_links_in_the_page_language(client: FlaskClient,
+                                                             sent: dict[str, Any]) -> None:
+    # link/unlink rows are in the log (issue 21): the filter names them and finds them.
+    resp = client.get(f"/admin/apps/{APP}/consents?action=link")
+    assert resp.status_code == 200
+    html = resp.get_data(True)
+    assert '<option value="link" selected>' in html and 'value="unlink"' in html
+    assert html.count('class="tag ') == 0
+    html = client.get(f"/admin/apps/{APP}/consents?action=link",
+                      headers={"Accept-Language": "ru"}).get_data(True)
+    assert ">привязка к пользователю</option>" in html
+
+
 def test_record_verify_and_tampering(client: FlaskClient, sent: dict[str, Any],
                                      kelisim: Kelisim) -> None:
     rid = sent["a"][0]["id"]

@@ -49,3 +49,14 @@ def test_skipped():
     seconds = known_durations(config)
     assert set(seconds) == {"test_x.py::test_slow"}
     assert 0.3 <= seconds["test_x.py::test_slow"] < 5  # set-up and call added up
+
+
+def test_a_fresh_checkout_orders_by_the_checked_in_seed(pytester: pytest.Pytester,
+                                                        tmp_path: Path) -> None:
+    config = pytester.parseconfigure()
+    seed = tmp_path / "durations.json"
+    assert known_durations(config, seed) == {}  # no cache, no seed: xdist's own order
+    seed.write_text('{"c.py::slow": 30.0}')
+    assert known_durations(config, seed) == {"c.py::slow": 30.0}
+    config.cache.set("kelisim/durations", {"a.py::t1": 2.0})
+    assert known_durations(config, seed) == {"a.py::t1": 2.0}  # this checkout's own first

@@ -54,12 +54,21 @@ def test_console_owner_manages_webhooks(client: FlaskClient, published: Path,
     assert _endpoints(kelisim)[0][1] == "paused"
     assert post(client, f"{base}/resume").status_code == 303
     assert _endpoints(kelisim)[0][1] == "active"
-    assert post(client, f"{base}/test").status_code == 303
+    resp = post(client, f"{base}/test")
+    assert resp.status_code == 303
+    # The page says the test event is queued, for which address, in the page's language.
+    html = client.get(resp.headers["Location"]).get_data(True)
+    assert 'id="done"' in html and "A test event is queued for https://" in html
+    html = client.get(resp.headers["Location"], headers={"Accept-Language": "ru"}
+                      ).get_data(True)
+    assert "Тестовое событие поставлено в очередь для https://" in html
     with kelisim.db.session(readonly=True) as s:
         [delivery] = s.scalars(select(WebhookDelivery)).all()
         delivery_id = delivery.id
     assert "webhook.test" in client.get(page).get_data(True)
-    assert post(client, f"{page}/deliveries/{delivery_id}/replay").status_code == 303
+    resp = post(client, f"{page}/deliveries/{delivery_id}/replay")
+    assert resp.status_code == 303
+    assert 'id="done"' in client.get(resp.headers["Location"]).get_data(True)
     assert post(client, f"{page}/deliveries/999999/replay").status_code == 404
     assert post(client, f"{page}/000000000000/pause").status_code == 404
     assert post(client, f"{base}/explode").status_code == 404

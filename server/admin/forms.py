@@ -18,7 +18,7 @@ from marshmallow import (
 )
 
 from client_sdk.protocol.model import LOCALES, SIGNIFICANCES
-from client_sdk.protocol.records import RECORD_ACTIONS
+from client_sdk.protocol.records import RECORD_ACTIONS, SUBJECT_ACTIONS
 from client_sdk.protocol.timeutil import format_time, parse_duration
 from server.admin.drafts import normalize_document
 from server.admin.models import ROLES
@@ -169,7 +169,7 @@ class SearchForm(Form):
     record_id = fields.String(validate=_UUID)
     date_from = fields.String(validate=_date)
     date_to = fields.String(validate=_date)
-    action = fields.String(validate=validate.OneOf(RECORD_ACTIONS))
+    action = fields.String(validate=validate.OneOf((*RECORD_ACTIONS, *SUBJECT_ACTIONS)))
     # A version's label as the officer reads it ("2.1"); the view finds its number.
     version = fields.String(validate=validate.Length(max=64, error="unknown_version"))
     before = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))

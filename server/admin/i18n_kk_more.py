@@ -296,10 +296,10 @@ KK_MORE: dict[str, str] = {
     "New API key":
         "Жаңа API кілті",
     ("The app's backend asks the operator API for consent and data-subject "
-     "requests with one of these keys (the administrator's guide, section Operator API)."):
+     "requests with one of these keys (Kelisim's documentation, docs/operator-api.md)."):
         ("Қосымшаның бэкенді оператор API-інен келісімдер мен дербес деректер "
          "субъектілерінің сұрауларын осы кілттердің бірімен сұрайды "
-         "(әкімші нұсқаулығы, «Operator API» бөлімі)."),
+         "(Kelisim құжаттамасы, docs/operator-api.md)."),
     "New key {id}:":
         "Жаңа кілт {id}:",
     ("shown once: keep it in the backend's secret store. Only its hash is kept "
@@ -394,4 +394,6 @@ KK_MORE: dict[str, str] = {
     "Leaf index": "Жапырақ нөмірі",
     "Newest checkpoint": "Соңғы бақылау нүктесі",
     "Download the record's proof": "Жазбаның дәлелін жүктеп алу",
+    "link": "пайдаланушыға байланыстыру",
+    "unlink": "пайдаланушыдан ажырату",
 }

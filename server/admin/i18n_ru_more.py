@@ -274,10 +274,10 @@ RU_MORE: dict[str, str] = {
     "New API key":
         "Новый API-ключ",
     ("The app's backend asks the operator API for consent and data-subject "
-     "requests with one of these keys (the administrator's guide, section Operator API)."):
+     "requests with one of these keys (Kelisim's documentation, docs/operator-api.md)."):
         ("Бэкенд приложения запрашивает у API оператора согласия и запросы "
-         "субъектов данных с одним из этих ключей (руководство администратора, "
-         "раздел «Operator API»)."),
+         "субъектов данных с одним из этих ключей (документация Kelisim, "
+         "docs/operator-api.md)."),
     "New key {id}:":
         "Новый ключ {id}:",
     ("shown once: keep it in the backend's secret store. Only its hash is kept "
@@ -372,4 +372,6 @@ RU_MORE: dict[str, str] = {
     "Leaf index": "Номер листа",
     "Newest checkpoint": "Последняя контрольная точка",
     "Download the record's proof": "Скачать доказательство записи",
+    "link": "привязка к пользователю",
+    "unlink": "отвязка от пользователя",
 }

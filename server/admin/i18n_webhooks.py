@@ -10,10 +10,14 @@ WEBHOOKS_EN: dict[str, str] = {
 }
 
 _INTRO = ("The app's backend hears every change of consent and every data-subject request "
-          "at these addresses: signed deliveries, retried until answered (the "
-          "administrator's guide, section Webhooks).")
+          "at these addresses: signed deliveries, retried until answered (Kelisim's "
+          "documentation, docs/webhooks.md: events, signatures, a receiver in Python).")
 _URL = ("Give the receiver's address: https://... (or http://), without a user name or "
         "password, not a private or loopback address.")
+_TEST = ("A test event is queued for {url}: it is listed under Recent deliveries as waiting "
+         "until the worker delivers it.")
+_REPLAY = ("The delivery is queued again: it is listed under Recent deliveries as waiting "
+           "until the worker sends it.")
 _SHOWN = "shown once: keep it in the backend's secret store to verify each delivery."
 
 WEBHOOKS_RU: dict[str, str] = {
@@ -22,7 +26,8 @@ WEBHOOKS_RU: dict[str, str] = {
     "Webhooks": "Вебхуки",
     _INTRO: ("Бэкенд приложения узнаёт о каждом изменении согласия и каждом запросе "
              "субъекта данных по этим адресам: подписанные доставки повторяются, пока не "
-             "будет ответа (руководство администратора, раздел «Webhooks»)."),
+             "будет ответа (документация Kelisim, docs/webhooks.md: события, подписи, "
+             "получатель на Python)."),
     "Signing secret of endpoint {id}:": "Секрет подписи адреса {id}:",
     _SHOWN: ("показан один раз: сохраните его в хранилище секретов бэкенда, чтобы "
               "проверять каждую доставку."),
@@ -56,6 +61,10 @@ WEBHOOKS_RU: dict[str, str] = {
     "registers, pauses and deletes webhook endpoints, replays deliveries":
         ("добавляет, приостанавливает и удаляет адреса вебхуков, отправляет доставки "
          "снова"),
+    _TEST: ("Тестовое событие поставлено в очередь для {url}: в списке «Последние "
+            "доставки» оно ждёт, пока обработчик его не доставит."),
+    _REPLAY: ("Доставка снова поставлена в очередь: в списке «Последние доставки» она "
+              "ждёт, пока обработчик её не отправит."),
 }
 
 WEBHOOKS_KK: dict[str, str] = {
@@ -64,8 +73,8 @@ WEBHOOKS_KK: dict[str, str] = {
     "Webhooks": "Вебхуктар",
     _INTRO: ("Қосымшаның бэкенді келісімнің әрбір өзгерісі мен деректер субъектісінің "
              "әрбір сұрауы туралы осы мекенжайлар арқылы біледі: қол қойылған "
-             "жеткізілімдер жауап алынғанша қайталанады (әкімші нұсқаулығы, «Webhooks» "
-             "бөлімі)."),
+             "жеткізілімдер жауап алынғанша қайталанады (Kelisim құжаттамасы, "
+             "docs/webhooks.md: оқиғалар, қолтаңбалар, Python-дағы қабылдаушы)."),
     "Signing secret of endpoint {id}:": "{id} мекенжайының қолтаңба құпиясы:",
     _SHOWN: ("бір рет көрсетіледі: әрбір жеткізілімді тексеру үшін оны бэкендтің "
               "құпиялар қоймасында сақтаңыз."),
@@ -100,4 +109,8 @@ WEBHOOKS_KK: dict[str, str] = {
     "registers, pauses and deletes webhook endpoints, replays deliveries":
         ("вебхук мекенжайларын қосады, тоқтатады және жояды, жеткізілімдерді қайта "
          "жібереді"),
+    _TEST: ("Сынақ оқиғасы {url} үшін кезекке қойылды: «Соңғы жеткізілімдер» тізімінде "
+            "ол өңдеуші жеткізгенше күтеді."),
+    _REPLAY: ("Жеткізілім қайта кезекке қойылды: «Соңғы жеткізілімдер» тізімінде ол "
+              "өңдеуші жібергенше күтеді."),
 }

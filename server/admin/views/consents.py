@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, request, stream_with_context
 from marshmallow import ValidationError
 from sqlalchemy import Select, select
 
-from client_sdk.protocol.records import RECORD_ACTIONS
+from client_sdk.protocol.records import RECORD_ACTIONS, SUBJECT_ACTIONS
 from server.admin.evidence import describe_evidence
 from server.admin.forms import SearchForm, errors_of
 from server.admin.i18n import purpose_titles
@@ -26,6 +26,9 @@ __all__ = ["bp"]
 
 bp = Blueprint("consents", __name__)
 PAGE = 50
+
+# What the log's filter offers: the records of /consents and the subject links.
+LOG_ACTIONS = (*RECORD_ACTIONS, *SUBJECT_ACTIONS)
 
 
 def _filtered(app_id: str, f: dict[str, Any], numbers: dict[str, int]) -> Select[Any]:
@@ -98,7 +101,7 @@ def search(app_id: str) -> Any:
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     return page("consents.html", 422 if errors else 200, app=app, rows=rows, f=f,
-                errors=errors, more=more, query=_query(request.args), actions=RECORD_ACTIONS,
+                errors=errors, more=more, query=_query(request.args), actions=LOG_ACTIONS,
                 titles=titles, labels=labels,
                 next_before=rows[-1].seq if more and rows else None)
 
@@ -193,7 +196,7 @@ def export(app_id: str) -> Any:
         if errors:
             return page("consents.html", 422, app=app_row, rows=[], f={}, errors=errors,
                         more=False, query=_query(request.form), next_before=None,
-                        actions=RECORD_ACTIONS, titles={}, labels=labels)
+                        actions=LOG_ACTIONS, titles={}, labels=labels)
         audit(s, "consents.export", app_id, {"format": fmt, "filters": f})
 
     def generate() -> Iterator[str]:

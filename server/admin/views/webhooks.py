@@ -30,13 +30,16 @@ _PROBLEMS = {"url": ("Give the receiver's address: https://... (or http://), wit
 
 def _page(app_id: str, status: int = 200, *, secret: tuple[str, str] | None = None,
           errors: dict[str, list[str]] | None = None,
-          form: dict[str, Any] | None = None) -> Any:
+          form: dict[str, Any] | None = None, done: str = "",
+          done_endpoint: str = "") -> Any:
     with kelisim().db.session(readonly=True) as s:
         app = s.get(App, app_id)
         if app is None:
             abort(404)
-        body, code = page("webhooks.html", status, app=app,
-                          endpoints=service.list_endpoints(s, app_id),
+        endpoints = service.list_endpoints(s, app_id)
+        urls = {p.endpoint_id: p.url for p in endpoints}
+        body, code = page("webhooks.html", status, app=app, endpoints=endpoints, urls=urls,
+                          done=done, done_url=urls.get(done_endpoint, ""),
                           deliveries=service.list_deliveries(s, app_id, limit=50),
                           events=EVENTS, secret=secret, errors=errors or {},
                           form=form or {})
@@ -47,7 +50,9 @@ def _page(app_id: str, status: int = 200, *, secret: tuple[str, str] | None = No
 @bp.get("/apps/<app_id>/webhooks")
 @requires("owner")
 def index(app_id: str) -> Any:
-    return _page(app_id)
+    done = request.args.get("done", "")
+    return _page(app_id, done=done if done in ("test", "replay") else "",
+                 done_endpoint=request.args.get("to", ""))
 
 
 @bp.post("/apps/<app_id>/webhooks")
@@ -69,8 +74,10 @@ def create(app_id: str) -> Any:
     return _page(app_id, 201, secret=(endpoint_id, secret))
 
 
-def _back(app_id: str) -> Any:
-    return redirect(url_for("admin.webhooks.index", app_id=app_id), 303)
+def _back(app_id: str, **done: str) -> Any:
+    """To the page (303), saying what was just done when it is not visible at once."""
+    values: dict[str, Any] = {"app_id": app_id, **done}
+    return redirect(url_for("admin.webhooks.index", **values), 303)
 
 
 @bp.post("/apps/<app_id>/webhooks/<endpoint_id>/<action>")
@@ -91,6 +98,8 @@ def change(app_id: str, endpoint_id: str, action: str) -> Any:
                 service.set_paused(s, app_id, endpoint_id, action == "pause", actor, at)
     except NotFound:
         abort(404)
+    if action == "test":
+        return _back(app_id, done="test", to=endpoint_id)
     return _back(app_id)
 
 
@@ -102,4 +111,4 @@ def replay(app_id: str, delivery_id: int) -> Any:
             service.replay(s, app_id, delivery_id, g.admin_user.email, now())
     except NotFound:
         abort(404)
-    return _back(app_id)
+    return _back(app_id, done="replay")
