@@ -18,6 +18,11 @@ from server.witness.errors import AuditFailure
 __all__ = ["log", "proof"]
 
 
+def _utc(timestamp: int) -> str:
+    """A cosignature's time (seconds since the epoch) as RFC 3339 UTC."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _step(exc: ConsentError) -> str:
     if isinstance(exc, ProofError):
         return f"{exc.kind} proof"
@@ -50,8 +55,7 @@ def verify(file: Path, root_file: Path) -> None:
     if not proven.witnesses:
         click.echo("witnesses: none cosigned (the root requires none)")
     for name, timestamp in proven.witnesses:
-        when = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        click.echo(f"witness: {name}, cosigned at {when}")
+        click.echo(f"witness: {name}, cosigned at {_utc(timestamp)}")
 
 
 @click.group("log")
@@ -93,7 +97,7 @@ def audit_cmd(source: str, origin: str, vkey: str, witness_keys: tuple[str, ...]
                                    f"{failure.message}") from None
     click.echo(f"ok checkpoint: {origin}, size {report.size}, signed by {log_key.name}")
     for name, timestamp in report.cosigners:
-        click.echo(f"ok cosignature: {name} at {timestamp}")
+        click.echo(f"ok cosignature: {name} at {_utc(timestamp)}")
     click.echo(f"ok tiles: {report.tiles} tiles make the checkpoint's root")
     seen = ", ".join(str(s) for s in report.consistent_with) or "none seen before"
     click.echo(f"ok consistency: extends every earlier checkpoint ({seen})")
