@@ -8,8 +8,10 @@ import shutil
 import socket
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
+from tlogsim import note_signer
 
 from builders import DEMO
 from client_sdk.errors import FormatError
@@ -122,3 +124,22 @@ def test_raw_unicode_in_a_query_string_is_not_a_500(tmp_path: Path) -> None:
                     answer += chunk
             status = int(answer.split(b" ", 2)[1])
             assert status < 500, (path, answer[:300])
+
+
+def test_cli_inputs_of_the_second_review_are_clear_errors(cli: Any, published: Path,
+                                                          tmp_path: Path) -> None:
+    """A huge version number, a root file that never ends and a URL urllib cannot parse:
+    a one-line error each (catch_exceptions=False: a traceback would raise here)."""
+    out = cli("labels", "jana-courier", "--version", "9" * 20, "--out", str(tmp_path / "l"),
+              ok=False).output
+    assert "--version" in out and "Traceback" not in out
+    proof = tmp_path / "p.json"
+    proof.write_text("{}")
+    out = cli("proof", "verify", str(proof), "--root", "/dev/zero", ok=False).output
+    assert "--root /dev/zero: larger than 1048576 bytes" in out
+    out = cli("proof", "verify", str(tmp_path / "missing"), "--root", "/dev/zero",
+              ok=False).output
+    assert "proof file" in out and "No such file" in out
+    vkey = note_signer("log.test").verifier.vkey()
+    out = cli("log", "audit", "--origin", "o", "--key", vkey, "http://[::1", ok=False).output
+    assert "not a usable URL" in out

@@ -200,6 +200,21 @@ def test_link_tokens_refused_and_scopes_enforced(tmp_path: Path, config: dict[st
         assert a.client.link_subject(token).ok
         assert thief.client.sync().ok  # registered, nothing to send
         records = _count(url, "consent_records")
+        # A's own link record again with a fresh token for another user: not a retry (its
+        # token was another) and no new record: refused, A stays linked to USER.
+        sent = next(r for r in a.client.history() if r.action == "link").to_json()
+        headers_a = {"Authorization": f"Bearer {a.token()}"}
+        for _ in range(2):
+            resp = requests.post(f"{base}/v1/apps/{APP}/subject-links", timeout=10, json={
+                "record": sent, "token": _link_token(api, linker, "someone-else")},
+                headers=headers_a)
+            _error(resp, 422, "conflict")
+        resp = requests.post(f"{base}/v1/apps/{APP}/subject-links", timeout=10,
+                             json={"record": sent, "token": token}, headers=headers_a)
+        assert resp.status_code == 200, resp.text  # the true retry still answers
+        assert _count(url, "consent_records") == records
+        assert _count(url, f"install_links WHERE install_id = '{a.install()}'") == 1
+        assert [x["install_id"] for x in _subject(api, reader)["installs"]] == [a.install()]
         for stolen, reason in [
                 (token, "used"),
                 (_link_token(f"{base}/v1/apps/{OTHER}/operator", other), "other_app"),

@@ -43,7 +43,7 @@ def _template(path: Path | None) -> list[list[str]] | None:
 
 @click.command("labels")
 @click.argument("app_id")
-@click.option("--version", "number", type=int, default=None,
+@click.option("--version", "number", type=click.IntRange(1, 2**31 - 1), default=None,
               help="The version number (default: the version in effect).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write the files into this folder.")

@@ -9,13 +9,28 @@ from pathlib import Path
 import click
 
 from client_sdk.protocol import ConsentError, FormatError, ProofError, SignatureError
-from client_sdk.protocol.prooffile import verify_proof_file
+from client_sdk.protocol.prooffile import MAX_PROOF_FILE_BYTES, verify_proof_file
 from client_sdk.protocol.tlog.note import parse_vkey
 from server.witness.audit import audit as run_audit
 from server.witness.audit import fetcher
 from server.witness.errors import AuditFailure
 
 __all__ = ["log", "proof"]
+
+ROOT_FILE_MAX = 1024 * 1024  # a signed root is a few KiB; the SDK reads at most 1 MiB
+
+
+def _read(path: Path, limit: int, what: str) -> bytes:
+    """At most ``limit`` bytes of ``path``; a clear error for a missing, unreadable or
+    larger file (never reads /dev/zero to the end)."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise click.ClickException(f"{what} {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise click.ClickException(f"{what} {path}: larger than {limit} bytes")
+    return data
 
 
 def _utc(timestamp: int) -> str:
@@ -45,7 +60,8 @@ def proof() -> None:
 def verify(file: Path, root_file: Path) -> None:
     """Verify FILE offline against the trusted root; print what it proves."""
     try:
-        proven = verify_proof_file(file.read_bytes(), root_file.read_bytes())
+        proven = verify_proof_file(_read(file, MAX_PROOF_FILE_BYTES, "proof file"),
+                                   _read(root_file, ROOT_FILE_MAX, "--root"))
     except ConsentError as exc:
         raise click.ClickException(f"{file} does not verify: {_step(exc)}: {exc}") from None
     click.echo(f"proven: record {proven.record_id} of app {proven.app} is entry "
@@ -90,6 +106,8 @@ def audit_cmd(source: str, origin: str, vkey: str, witness_keys: tuple[str, ...]
     try:
         report = run_audit(fetcher(source, timeout=timeout), origin=origin, log_key=log_key,
                            witnesses=witnesses, threshold=k, state_path=state)
+    except ValueError as exc:  # urllib's word for a URL it cannot parse ("http://[::1")
+        raise click.ClickException(f"{source}: not a usable URL: {exc}") from None
     except AuditFailure as failure:
         for note in failure.details.get("evidence", []):
             click.echo(f"evidence, a signed checkpoint:\n{note}", err=True)

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.grammar import is_note
@@ -46,6 +46,7 @@ from server.errors import (
     LinkRefused,
     NotFound,
     NotLinked,
+    RecordConflict,
     UnknownApp,
 )
 from server.files import write_private_file
@@ -100,9 +101,12 @@ def check_user_id(value: object) -> str:
         InvalidValue: naming ``user_id``: not text of 1 to 256 visible characters.
     """
     if not isinstance(value, str) or not value.strip() or len(value) > USER_ID_MAX or \
-            not is_note(value) or "\n" in value or "\t" in value:
+            not is_note(value) or any(c in value for c in "\n\t\u2028\u2029"):
         raise InvalidValue("user_id", f"the operator's user id: one line of 1 to "
                                       f"{USER_ID_MAX} visible characters")
+    if "\ufffd" in value:  # what a query string's bytes that are not UTF-8 decode to
+        raise InvalidValue("user_id", "the operator's user id must be UTF-8 text (it "
+                                      "holds U+FFFD, the mark of bytes that were not)")
     return value
 
 
@@ -126,6 +130,10 @@ def issue_link_token(session: Session, app_id: str, user_id: str, keys_dir: Path
     check_user_id(user_id)
     if session.get(App, app_id) is None:
         raise UnknownApp(app_id)
+    # Tokens that expired unused are of no use to anyone: gone as new ones are made.
+    session.execute(delete(LinkToken).where(
+        LinkToken.app_id == app_id, LinkToken.used_at.is_(None),
+        LinkToken.expires_at < format_time(now)))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = format_time(now + timedelta(seconds=ttl))
     session.add(LinkToken(token_hash=_token_hash(token), app_id=app_id,
@@ -178,6 +186,17 @@ def _refuse(row: LinkToken | None, app_id: str, install_id: str, record_id: str,
     return False
 
 
+def _refuse_known(session: Session, app_id: str, record_id: str, what: str) -> None:
+    """A new link or unlink is a new record of the log: one whose id the log holds already
+    (sent before for another link, or another record) would change a link with no record
+    of it. Raises RecordConflict (nothing stored)."""
+    if session.scalars(select(ConsentRecord.seq).where(
+            ConsentRecord.app_id == app_id,
+            ConsentRecord.record_id == record_id)).first() is not None:
+        raise RecordConflict(f"record {record_id} is in the consent log already; a new "
+                             f"{what} is a new record", record_id)
+
+
 def _close(link: InstallLink, record_id: str, seq: int, now: datetime) -> None:
     link.unlinked_at = format_time(now)
     link.unlink_record_id = record_id
@@ -207,6 +226,8 @@ def link_install(session: Session, app_id: str, install_id: str, generation: int
                           .with_for_update()).first()
     retry = _refuse(row, app_id, install_id, record["id"], now)
     assert row is not None
+    if not retry:  # a record already in the log came with another token
+        _refuse_known(session, app_id, record["id"], "link")
     result = ingest(session, app_id, install_id, [dict(record)], keys_dir, now,
                     generation=generation)
     receipt = result.receipts[result.index[record["id"]]]
@@ -255,6 +276,8 @@ def unlink_install(session: Session, app_id: str, install_id: str, generation: i
     link = done or linked_subject(session, app_id, install_id)
     if link is None:
         raise NotLinked(install_id)
+    if done is None:
+        _refuse_known(session, app_id, record["id"], "unlink")
     result = ingest(session, app_id, install_id, [dict(record)], keys_dir, now,
                     generation=generation)
     if done is None:
