@@ -396,4 +396,8 @@ KK_MORE: dict[str, str] = {
     "Download the record's proof": "Жазбаның дәлелін жүктеп алу",
     "link": "пайдаланушыға байланыстыру",
     "unlink": "пайдаланушыдан ажырату",
+    ("Each file names the signed version it was made from, in this line (kept in "
+     "English: the check reads it):"):
+        ("Әр файл өзі жасалған қол қойылған нұсқаны осы жолмен атайды "
+         "(ол ағылшынша қалады: оны тексеру оқиды):"),
 }

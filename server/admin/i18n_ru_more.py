@@ -374,4 +374,8 @@ RU_MORE: dict[str, str] = {
     "Download the record's proof": "Скачать доказательство записи",
     "link": "привязка к пользователю",
     "unlink": "отвязка от пользователя",
+    ("Each file names the signed version it was made from, in this line (kept in "
+     "English: the check reads it):"):
+        ("Каждый файл называет подписанную версию, из которой он "
+         "сделан, этой строкой (она остаётся на английском: её читает проверка):"),
 }
