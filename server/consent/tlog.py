@@ -44,7 +44,7 @@ from client_sdk.protocol.tlog import (
 )
 from server.consent.chain import chained_fields
 from server.consent.rawsql import Raw, raw
-from server.models import LogCheckpoint, LogHash, LogLeaf
+from server.models import LogCheckpoint, LogCosignature, LogHash, LogLeaf
 from server.trust.log_keys import LogSigner
 
 __all__ = [
@@ -213,13 +213,15 @@ def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
 
 def public_files(session: Session, app_id: str) -> Iterator[tuple[str, bytes]]:
     """The public files of ``app_id``'s log as of its newest checkpoint, as (path under
-    the log's prefix, bytes): ``checkpoint`` and every tile of that size (full and
-    partial). Nothing before the first checkpoint."""
+    the log's prefix, bytes): ``checkpoint`` (with the cosignatures it has) and every
+    tile of that size (full and partial). Nothing before the first checkpoint."""
     newest = session.scalars(select(LogCheckpoint).where(LogCheckpoint.app_id == app_id)
                              .order_by(LogCheckpoint.size.desc()).limit(1)).first()
     if newest is None:
         return
-    yield "checkpoint", bytes(newest.note)
+    lines = session.scalars(select(LogCosignature.line).where(
+        LogCosignature.app_id == app_id, LogCosignature.size == newest.size)).all()
+    yield "checkpoint", bytes(newest.note) + b"".join(sorted(bytes(x) for x in lines))
     r = raw(session)
     try:
         read = db_reader(r, app_id)
