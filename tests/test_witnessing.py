@@ -22,10 +22,14 @@ from webhook_support import APP, WORKER_KEYS, manifest, post_record, record, reg
 from webhook_support import worker as worker_process
 
 from builders import server_env
-from client_sdk.protocol.tlog import parse_vkey, verify_checkpoint
+from client_sdk import ConsentClient
+from client_sdk.errors import SignatureError
+from client_sdk.protocol.logproof import ProofChecker
+from client_sdk.protocol.model import Root
+from client_sdk.protocol.tlog import parse_tlog_proof, parse_vkey, verify_checkpoint
 from client_sdk.protocol.tlog.checkpoint import parse_checkpoint
 from client_sdk.protocol.tlog.note import parse_note
-from livesrv import demo_setup, free_port, kelisim, stop, until
+from livesrv import demo_setup, free_port, kelisim, running, stop, until
 from tests import witnesses
 
 W1, W2 = "witness.test/w1", "witness.test/w2"
@@ -186,3 +190,47 @@ def kelisim_fails(env: dict[str, str], *args: str) -> str:
     assert proc.returncode != 0
     return proc.stdout + proc.stderr
 
+
+def test_a_device_gets_a_cosigned_proof_on_a_later_sync(tmp_path: Path,
+                                                         database_url: str) -> None:
+    """With witness_threshold 1 the proof in the first answer (a checkpoint just signed,
+    no witness has seen it) is not accepted: the record stays pending. Once the worker got
+    a cosignature, the next sync sends the record again and the server proves it in the
+    cosigned checkpoint: confirmed."""
+    directory = tmp_path / "w1"
+    vkey = witnesses.init(directory, W1)
+    wport = free_port()
+    env = server_env(tmp_path / "instance", database_url, **WORKER_KEYS,
+                     WITNESS_URLS=f"{W1}=http://127.0.0.1:{wport}",
+                     WITNESS_POLL_INTERVAL="0.05", CACHE_CHECK_INTERVAL="0.05")
+    demo_setup(env)
+    kelisim(env, "root", "rotate", "--add-witness", vkey, "--witness-threshold", "1")
+    root: dict[str, Any] = json.loads(kelisim(env, "root", "show", "--payload"))
+    witnesses.run("witness", "add-log", "--origin", f"{root['log']['origin_prefix']}/{APP}",
+                  "--key", root["log"]["keys"][0], "--dir", str(directory))
+    static = tmp_path / "static"
+    kelisim(env, "export-static", str(static))
+    trusted = (static / "v1/root/2.json").read_bytes()
+    port = free_port()
+    client = ConsentClient(f"http://127.0.0.1:{port}", APP, trusted, tmp_path / "app",
+                           bundled_manifest=(static / f"v1/apps/{APP}/manifest.json"
+                                             ).read_bytes())
+    checker = ProofChecker(Root.from_payload(root), APP)
+    rec = client.accept(age_confirmed=True)
+    with running(env, port):
+        first = client.sync()
+        assert not first.ok and first.pending == 1
+        assert isinstance(first.error, SignatureError) and first.error.role == "witness"
+        assert client.store.log_proof(rec.id) is None
+        with witnesses.serving(directory, wport), worker_process(env):
+            until(lambda: _cosigned_by(port, W1), "the cosignature", 60)
+        later = client.sync(force=True)
+    assert later.ok and later.synced == 1 and later.pending == 0, later.error
+    _, proof = client.store.log_proof(rec.id) or (b"", b"")
+    note = parse_tlog_proof(proof).checkpoint
+    assert {name for name, _ in checker.checkpoint(note).cosigners} == {W1}
+    assert [h.status for h in client.history()] == ["synced"]
+
+
+def _cosigned_by(port: int, name: str) -> bool:
+    return f"\u2014 {name} ".encode() in _published(port)
