@@ -394,4 +394,11 @@ KK_MORE: dict[str, str] = {
     "Leaf index": "Жапырақ нөмірі",
     "Newest checkpoint": "Соңғы бақылау нүктесі",
     "Download the record's proof": "Жазбаның дәлелін жүктеп алу",
+    "Witnesses": "Куәгерлер",
+    "Witness": "Куәгер",
+    "Last cosigned size": "Соңғы қол қойылған көлем",
+    "Newest checkpoint cosigned": "Соңғы бақылау нүктесіне қол қойды",
+    "Problem": "Мәселе",
+    "not yet": "әлі жоқ",
+    "No witness has answered yet.": "Әзірге ешбір куәгер жауап бермеді.",
 }

@@ -372,4 +372,11 @@ RU_MORE: dict[str, str] = {
     "Leaf index": "Номер листа",
     "Newest checkpoint": "Последняя контрольная точка",
     "Download the record's proof": "Скачать доказательство записи",
+    "Witnesses": "Свидетели",
+    "Witness": "Свидетель",
+    "Last cosigned size": "Последний подписанный размер",
+    "Newest checkpoint cosigned": "Последняя контрольная точка подписана",
+    "Problem": "Проблема",
+    "not yet": "ещё нет",
+    "No witness has answered yet.": "Пока ни один свидетель не ответил.",
 }

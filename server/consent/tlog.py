@@ -53,6 +53,7 @@ __all__ = [
     "LEAVES",
     "LogPlace",
     "Sequenced",
+    "best_cosigned",
     "db_reader",
     "frontier",
     "public_files",
@@ -204,7 +205,7 @@ def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
         if not newest:
             continue
         newest_size, newest_note = int(newest[0][0]), bytes(newest[0][1])
-        cosigned = _best_cosigned(r, app)
+        cosigned = best_cosigned(r, app)
         read = db_reader(r, app)
         for rid, idx, salt in r.all_in("SELECT record_id, idx, salt FROM tlog_leaves "
                                        "WHERE app_id = ? AND record_id IN (IN)", (app,), rids):
@@ -216,7 +217,7 @@ def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
     return out
 
 
-def _best_cosigned(r: Raw, app: str) -> tuple[int, bytes] | None:
+def best_cosigned(r: Raw, app: str) -> tuple[int, bytes] | None:
     """The checkpoint of ``app`` with the most witness cosignatures (the newest of those),
     with them appended; None before any witness cosigned."""
     best = r.all("SELECT size, COUNT(*) FROM tlog_cosignatures WHERE app_id = ? "

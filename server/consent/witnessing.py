@@ -10,7 +10,7 @@ submitted with a consistency proof from the size that witness last cosigned (sto
 from there). A cosignature line is stored in ``tlog_cosignatures`` and published with its
 checkpoint (``/v1/apps/<app>/log/checkpoint``, ``export-static``). A failure, or a refusal
 (a fork, a rollback, a log the witness does not know), is stored with its message (the
-console's log page and ``kelisim log witnesses`` show it) and the next try waits
+console's record page shows it; a refusal is logged as a warning) and the next try waits
 BASE * 2^(failures-1) seconds with full jitter, at most CAP. Ingest never waits for this.
 """
 
