@@ -1,7 +1,8 @@
 """The console's record page shows the witnesses of the app's log (who cosigned the
-newest checkpoint and when, the size each last cosigned, a refusal), and the owner's proof
-file carries the cosigned checkpoint. A real witness process; the worker's submitter run
-in this process (server/consent/witnessing.py); SQLite and PostgreSQL."""
+newest checkpoint and when, the size each last cosigned, a refusal), the owner's proof
+file carries the cosigned checkpoint, and export-static exports it with its
+cosignatures. A real witness process; the worker's submitter run in this process
+(server/consent/witnessing.py); SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -66,6 +67,10 @@ def test_record_page_shows_witnesses_and_the_proof_is_cosigned(
     assert W2 in row2 and "<td>0</td>" in row2 and "not yet" in row2
     assert "did not answer" in row2
     assert f"— {W1} " in page  # the checkpoint shown carries the cosignature
+    cli("export-static", str(tmp_path / "static"))  # the exported checkpoint carries it too
+    exported = (tmp_path / "static" / "v1/apps" / APP / "log/checkpoint").read_bytes()
+    assert exported == client.get(f"/v1/apps/{APP}/log/checkpoint").data
+    assert f"— {W1} ".encode() in exported
 
     sign_in(client, kelisim, users["owner"])
     doc = json.loads(post(client, f"/admin/apps/{APP}/consents/{rid}/proof").data)
