@@ -139,6 +139,16 @@ class Settings:
     webhook_backoff_cap: float = 3600.0
     webhook_pause_after: int = 10
     webhook_allow_private: bool = False
+    # Witnesses (docs/transparency.md): where the root's witnesses take checkpoints,
+    # ``name=url,...`` (name: as in the root's ``witnesses``; url: the witness's
+    # tlog-witness prefix, ``/add-checkpoint`` is appended); one submission's timeout; how
+    # often `kelisim worker` looks for checkpoints to submit; the backoff after a failure
+    # (BASE * 2^(failures-1) seconds with full jitter, at most CAP).
+    witness_urls: str = ""
+    witness_timeout: float = 10.0
+    witness_poll_interval: float = 1.0
+    witness_backoff_base: float = 5.0
+    witness_backoff_cap: float = 600.0
     # Where `make run` / `kelisim serve` listen.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -168,13 +178,19 @@ _BOOL_KEYS = {key for key, f in _FIELDS.items() if f.type == "bool"}
 # Keys that must be at least 1 (0 would stop the server serving anything).
 _POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS", "LOCK_TIMEOUT",
                   "ADMIN_PASSWORD_CHECKS", "LINK_TOKEN_TTL", "WEBHOOK_CONCURRENCY",
-                  "WEBHOOK_TIMEOUT", "WEBHOOK_PAUSE_AFTER", "WEBHOOK_POLL_INTERVAL"}
+                  "WEBHOOK_TIMEOUT", "WEBHOOK_PAUSE_AFTER", "WEBHOOK_POLL_INTERVAL",
+                  "WITNESS_TIMEOUT", "WITNESS_POLL_INTERVAL"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
 def _coerce(key: str, value: Any) -> Any:
     if key == "SECRET_KEY":
         return _secret_list(value)
+    if key == "WITNESS_URLS":
+        if not isinstance(value, str):
+            raise ConfigError("KELISIM_WITNESS_URLS: a string name=url,name=url")
+        witness_urls(value)
+        return value
     if key in _BOOL_KEYS:
         if isinstance(value, bool):
             return value
@@ -202,6 +218,26 @@ def _coerce(key: str, value: Any) -> Any:
             raise ConfigError(f"KELISIM_{key}: must be a finite number, not negative")
         return real
     return value
+
+
+def witness_urls(value: str) -> dict[str, str]:
+    """WITNESS_URLS (``name=url,...``) as {witness name: URL}.
+
+    Raises:
+        ConfigError: an item without ``=``, an empty name, a URL that is not http(s), a
+            name given twice.
+    """
+    out: dict[str, str] = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        name, sep, url = (x.strip() for x in item.partition("="))
+        if not sep or not name or not url.startswith(("http://", "https://")):
+            raise ConfigError(f"KELISIM_WITNESS_URLS: {item!r} is not name=http(s)://...")
+        if name in out:
+            raise ConfigError(f"KELISIM_WITNESS_URLS: witness {name!r} is given twice")
+        out[name] = url
+    return out
 
 
 def _secret_list(value: Any) -> list[str]:

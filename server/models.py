@@ -204,6 +204,33 @@ class LogCheckpoint(Base):
     created_at: Mapped[str] = mapped_column(String(20), nullable=False)
 
 
+class LogWitnessing(Base):
+    """Where a witness stands with an app's log (server/witness/logside.py): the size it
+    last cosigned (the old size of the next submission), and the failures in a row with
+    when to try again and why the last attempt failed (a refusal is kept as evidence)."""
+
+    __tablename__ = "tlog_witnessing"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_attempt: Mapped[float] = mapped_column(Float, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    refused: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    updated_at: Mapped[str] = mapped_column(String(20), nullable=False)
+
+
+class LogCosignature(Base):
+    """A witness's cosignature line (C2SP tlog-cosignature) of an app's checkpoint."""
+
+    __tablename__ = "tlog_cosignatures"
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    line: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+
+
 class Receipt(Base):
     """One signed receipt; it covers every record of the batch that created it."""
 

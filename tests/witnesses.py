@@ -31,13 +31,13 @@ def init(directory: Path, name: str = "witness.test/w1") -> str:
 
 
 @contextmanager
-def serving(directory: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """`kelisim witness serve --port 0` on ``directory``: yields its URL (read from the
-    line it prints once listening) and the process (its own process group)."""
+def serving(directory: Path, port: int = 0) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`kelisim witness serve --port PORT` (0: any) on ``directory``: yields its URL (read
+    from the line it prints once listening) and the process (its own process group)."""
     log = directory / "serve.log"
-    with log.open("w") as err:
+    with log.open("a") as err:
         proc = subprocess.Popen([KELISIM, "witness", "serve", "--dir", str(directory),
-                                 "--port", "0"], stdout=subprocess.PIPE, stderr=err,
+                                 "--port", str(port)], stdout=subprocess.PIPE, stderr=err,
                                 text=True, start_new_session=True)
     try:
         assert proc.stdout is not None

@@ -400,4 +400,11 @@ KK_MORE: dict[str, str] = {
      "English: the check reads it):"):
         ("Әр файл өзі жасалған қол қойылған нұсқаны осы жолмен атайды "
          "(ол ағылшынша қалады: оны тексеру оқиды):"),
+    "Witnesses": "Куәгерлер",
+    "Witness": "Куәгер",
+    "Last cosigned size": "Соңғы қол қойылған көлем",
+    "Newest checkpoint cosigned": "Соңғы бақылау нүктесіне қол қойды",
+    "Problem": "Мәселе",
+    "not yet": "әлі жоқ",
+    "No witness has answered yet.": "Әзірге ешбір куәгер жауап бермеді.",
 }

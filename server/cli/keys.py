@@ -15,7 +15,7 @@ from server.consent.rawsql import raw
 from server.consent.tlog import sign_missing_checkpoints
 from server.errors import NotFound
 from server.trust.log_keys import log_signer
-from server.trust.roots import NEW_KEYS, LoadedRoot, init_root, rotate
+from server.trust.roots import NEW_KEYS, LoadedRoot, WitnessChange, init_root, rotate
 
 __all__ = ["keys", "root"]
 
@@ -23,6 +23,9 @@ __all__ = ["keys", "root"]
 def _echo_roles(root: LoadedRoot) -> None:
     for name, role in root.root.roles.items():
         click.echo(f"  {name}: {', '.join(role.keyids)} (threshold {role.threshold})")
+    if root.root.witnesses:
+        click.echo(f"  witnesses: {', '.join(w.name for w in root.root.witnesses)} "
+                   f"(threshold {root.root.witness_threshold})")
 
 
 @click.group(cls=AppGroup)
@@ -77,15 +80,26 @@ def root_show(version: int | None, payload: bool) -> None:
               type=click.Path(exists=True, dir_okay=True, path_type=Path),
               help="An offline root key file or folder (repeatable).")
 @click.option("--root-threshold", type=int, default=None)
+@click.option("--add-witness", "add_witnesses", multiple=True, metavar="VKEY",
+              help="List a witness by its verifier key (`kelisim witness init` prints it; "
+                   "repeatable).")
+@click.option("--remove-witness", "remove_witnesses", multiple=True, metavar="NAME",
+              help="Stop listing the witness NAME (repeatable).")
+@click.option("--witness-threshold", type=int, default=None,
+              help="How many of the witnesses must cosign a checkpoint (k of n).")
 def root_rotate(new_roles: tuple[str, ...], root_key_files: tuple[Path, ...],
-                root_threshold: int | None) -> None:
+                root_threshold: int | None, add_witnesses: tuple[str, ...],
+                remove_witnesses: tuple[str, ...], witness_threshold: int | None) -> None:
     """Sign root N+1 (by N's keys and its own) and re-sign every published manifest."""
     k = require_migrated()
+    change = None
+    if add_witnesses or remove_witnesses or witness_threshold is not None:
+        change = WitnessChange(add_witnesses, remove_witnesses, witness_threshold)
     with k.db.session() as s:
         done = rotate(s, k.keys_dir, now(), k.root_ttl, k.timing, actor=CLI_ACTOR,
                       new_roles=new_roles, root_key_files=root_key_files,
                       root_threshold=root_threshold,
-                      deployment=k.settings.deployment_name)
+                      deployment=k.settings.deployment_name, witnesses=change)
         signer = log_signer(done.root, k.keys_dir, s)
         signed = {}
         if signer is not None:  # logs sequenced before the root named a log key

@@ -18,11 +18,13 @@ __all__ = ["worker"]
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--once", is_flag=True,
+              help="Deliver what is due now, submit to the witnesses once, then exit.")
 @with_appcontext
 def worker(once: bool) -> None:
-    """Deliver webhook events until SIGTERM or SIGINT (then finish the attempts under way
-    and exit). Several may run at once, on one machine or several."""
+    """Deliver webhook events and submit the logs' checkpoints to the witnesses until
+    SIGTERM or SIGINT (then finish the attempts under way and exit). Several may run at
+    once, on one machine or several."""
     k = require_migrated()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stop = threading.Event()
@@ -37,4 +39,5 @@ def worker(once: bool) -> None:
     click.echo(f"kelisim worker {w.owner}: delivering webhooks", err=True)
     w.run(stop, once=once)
     click.echo(f"kelisim worker {w.owner}: stopped ({w.sent} delivered, {w.failed} failed "
-               f"attempts)", err=True)
+               f"attempts; {w.submitter.cosigned} cosignatures, {w.submitter.failed} failed "
+               f"submissions)", err=True)

@@ -44,7 +44,7 @@ from client_sdk.protocol.tlog import (
 )
 from server.consent.chain import chained_fields
 from server.consent.rawsql import Raw, raw
-from server.models import LogCheckpoint, LogHash, LogLeaf
+from server.models import LogCheckpoint, LogCosignature, LogHash, LogLeaf
 from server.trust.log_keys import LogSigner
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "LEAVES",
     "LogPlace",
     "Sequenced",
+    "best_cosigned",
     "db_reader",
     "frontier",
     "public_files",
@@ -189,9 +190,11 @@ def sequence(r: Raw, rows: Sequence[dict[str, Any]], signer: LogSigner | None,
 def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
                   ) -> dict[tuple[str, str], LogPlace]:
     """For records stored before ((app, record id) pairs: a retry whose first answer was
-    lost), their salt and inclusion proof in their app's newest checkpoint. Reads only what
-    never changes once committed (leaves, hashes, checkpoints), so it needs no lock. A
-    record no checkpoint covers yet has none."""
+    lost, or whose proof the device could not accept yet because the root requires witness
+    cosignatures), their salt and inclusion proof in their app's checkpoint with the most
+    witness cosignatures if it covers them (docs/transparency.md), else the newest. Reads
+    only what never changes once committed (leaves, hashes, checkpoints, cosignatures), so
+    it needs no lock. A record no checkpoint covers yet has none."""
     by_app: dict[str, list[str]] = {}
     for app, rid in wanted:
         by_app.setdefault(app, []).append(rid)
@@ -201,25 +204,45 @@ def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
                        "ORDER BY size DESC LIMIT 1", (app,))
         if not newest:
             continue
-        size, note = int(newest[0][0]), bytes(newest[0][1])
+        newest_size, newest_note = int(newest[0][0]), bytes(newest[0][1])
+        cosigned = best_cosigned(r, app)
         read = db_reader(r, app)
         for rid, idx, salt in r.all_in("SELECT record_id, idx, salt FROM tlog_leaves "
                                        "WHERE app_id = ? AND record_id IN (IN)", (app,), rids):
+            size, note = cosigned if cosigned and idx < cosigned[0] \
+                else (newest_size, newest_note)
             if idx < size:
                 proof = TlogProof(idx, tuple(inclusion_proof(idx, size, read)), note)
                 out[(app, rid)] = LogPlace(bytes(salt), ready=proof.to_bytes())
     return out
 
 
+def best_cosigned(r: Raw, app: str) -> tuple[int, bytes] | None:
+    """The checkpoint of ``app`` with the most witness cosignatures (the newest of those),
+    with them appended; None before any witness cosigned."""
+    best = r.all("SELECT size, COUNT(*) FROM tlog_cosignatures WHERE app_id = ? "
+                 "GROUP BY size ORDER BY COUNT(*) DESC, size DESC LIMIT 1", (app,))
+    if not best:
+        return None
+    size = int(best[0][0])
+    note = r.all("SELECT note FROM tlog_checkpoints WHERE app_id = ? AND size = ?",
+                 (app, size))
+    lines = r.all("SELECT line FROM tlog_cosignatures WHERE app_id = ? AND size = ?",
+                  (app, size))
+    return size, bytes(note[0][0]) + b"".join(sorted(bytes(x[0]) for x in lines))
+
+
 def public_files(session: Session, app_id: str) -> Iterator[tuple[str, bytes]]:
     """The public files of ``app_id``'s log as of its newest checkpoint, as (path under
-    the log's prefix, bytes): ``checkpoint`` and every tile of that size (full and
-    partial). Nothing before the first checkpoint."""
+    the log's prefix, bytes): ``checkpoint`` (with the cosignatures it has) and every
+    tile of that size (full and partial). Nothing before the first checkpoint."""
     newest = session.scalars(select(LogCheckpoint).where(LogCheckpoint.app_id == app_id)
                              .order_by(LogCheckpoint.size.desc()).limit(1)).first()
     if newest is None:
         return
-    yield "checkpoint", bytes(newest.note)
+    lines = session.scalars(select(LogCosignature.line).where(
+        LogCosignature.app_id == app_id, LogCosignature.size == newest.size)).all()
+    yield "checkpoint", bytes(newest.note) + b"".join(sorted(bytes(x) for x in lines))
     r = raw(session)
     try:
         read = db_reader(r, app_id)

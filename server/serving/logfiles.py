@@ -9,7 +9,8 @@ complete subtrees' above; entry bundles are never public, the records being priv
   ``Cache-Control: public, max-age=31536000, immutable``.
 - A partial tile is read each time (its width grows with the log; each width's bytes
   never change, but it is replaced by wider ones): ``SHORT`` (5 s).
-- The checkpoint changes with every group commit that stores a record of the app: held for
+- The checkpoint changes with every group commit that stores a record of the app, and as
+  the witnesses cosign it (their cosignature lines follow the log's signature): held for
   CACHE_CHECK_INTERVAL (as the manifests' publish check), ``SHORT``.
 
 A tile exists when its hashes do: the complete subtrees of the log (none of a tree the log
@@ -26,6 +27,7 @@ from sqlalchemy import text
 
 from client_sdk.protocol import FormatError
 from client_sdk.protocol.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, parse_tile_path
+from server.consent.witnessing import cosigned_note
 from server.db import Database
 from server.serving.blob import IMMUTABLE, Blob, Clock
 
@@ -90,12 +92,15 @@ class LogFiles:
         if held is not None and self.clock.monotonic() < held[0]:
             return held[1]
         with self.db.guard(writes=False), self.db.engine.connect() as conn:
-            note = conn.execute(text(
-                "SELECT note FROM tlog_checkpoints WHERE app_id = :app "
-                "ORDER BY size DESC LIMIT 1"), {"app": app_id}).scalar()
-        if note is None:
-            return None
-        body = bytes(note)
+            newest = conn.execute(text(
+                "SELECT size, note FROM tlog_checkpoints WHERE app_id = :app "
+                "ORDER BY size DESC LIMIT 1"), {"app": app_id}).first()
+            if newest is None:
+                return None
+            lines = conn.execute(text(
+                "SELECT line FROM tlog_cosignatures WHERE app_id = :app AND size = :size"),
+                {"app": app_id, "size": newest[0]}).scalars().all()
+        body = cosigned_note(bytes(newest[1]), [bytes(x) for x in lines])
         blob = Blob.make(body, _etag(body), SHORT, CHECKPOINT_TYPE)
         if len(self._checkpoints) < 10_000 or app_id in self._checkpoints:
             self._checkpoints[app_id] = (self.clock.monotonic() + self.check_interval, blob)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from client_sdk.protocol import FormatError
 from client_sdk.protocol.envelope import PAYLOAD_ROOT, parse_envelope, verify_threshold
 from client_sdk.protocol.jsonutil import canonical_bytes
 from client_sdk.protocol.model import Root
@@ -29,8 +30,8 @@ from server.trust.log_keys import DEFAULT_DEPLOYMENT, new_log_fields, origin_pre
 from server.trust.manifests import Timing, has_version_in_effect, sign_manifest
 from server.trust.rootstore import LoadedRoot, current_root
 
-__all__ = ["NEW_KEYS", "LoadedRoot", "Rotation", "current_root", "init_root", "rotate",
-           "rotate_root"]
+__all__ = ["NEW_KEYS", "LoadedRoot", "Rotation", "WitnessChange", "current_root", "init_root",
+           "rotate", "rotate_root"]
 
 ROLES = ("root", "manifest", "receipt")
 # What ``--new`` may replace: the roles, and the transparency log's key (root field ``log``).
@@ -38,6 +39,44 @@ NEW_KEYS = (*ROLES, "log")
 
 # A role's keys by their public halves: [(keyid, {"keytype", "scheme", "keyval"})].
 _RoleKeys = list[tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class WitnessChange:
+    """Changes to the root's witnesses: verifier keys to add (``name+hexid+base64``, a
+    cosignature key; the witness's name is the key's), names to remove, and a new
+    ``witness_threshold`` (k of the witnesses must cosign; None: kept)."""
+
+    add: Sequence[str] = ()
+    remove: Sequence[str] = ()
+    threshold: int | None = None
+
+
+def _witnessed(log: dict[str, Any] | None, change: WitnessChange) -> dict[str, Any]:
+    """The root's log fields ``log`` after ``change``.
+
+    Raises:
+        RootError: no log in the root, a witness added twice or removed that is not there,
+            a threshold larger than the witnesses.
+    """
+    if log is None or "log" not in log:
+        raise RootError("the root lists no log; add one with `--new log` first")
+    witnesses = [dict(w) for w in log.get("witnesses", [])]
+    for name in change.remove:
+        if not any(w["name"] == name for w in witnesses):
+            raise RootError(f"the root lists no witness named {name!r}")
+        witnesses = [w for w in witnesses if w["name"] != name]
+    for vkey in change.add:
+        name = vkey.split("+", 1)[0]
+        if any(w["name"] == name for w in witnesses):
+            raise RootError(f"the root lists a witness named {name!r} already")
+        witnesses.append({"name": name, "vkey": vkey})
+    threshold = log.get("witness_threshold", 0) if change.threshold is None \
+        else change.threshold
+    if not 0 <= threshold <= len(witnesses):
+        raise RootError(f"--witness-threshold must be between 0 and the number of "
+                        f"witnesses ({len(witnesses)})")
+    return {**log, "witnesses": witnesses, "witness_threshold": threshold}
 
 
 def _public(keys: Sequence[SigningKey]) -> _RoleKeys:
@@ -119,6 +158,7 @@ def rotate_root(
     root_key_files: Sequence[Path] = (),
     root_threshold: int | None = None,
     deployment: str = DEFAULT_DEPLOYMENT,
+    witnesses: WitnessChange | None = None,
 ) -> LoadedRoot:
     """Sign root N+1 with fresh (staged) keys for ``new_roles`` (root, manifest, receipt,
     log: a new log key, the origin prefix of root N or else of ``deployment``; the log's
@@ -170,7 +210,13 @@ def rotate_root(
     if "log" in new_roles:
         prefix = old.root.log.origin_prefix if old.root.log else origin_prefix(deployment)
         log = {**(log or {}), **new_log_fields(session, keys_dir, prefix)}
+    if witnesses is not None:
+        log = _witnessed(log, witnesses)
     payload = _payload(new_version, now + ttl, roles, log)
+    try:
+        Root.from_payload(payload)
+    except FormatError as exc:  # e.g. a witness key that is not a cosignature key
+        raise RootError(f"the new root would not be valid: {exc}") from None
     body = canonical_bytes(payload)
     signers = {k.keyid: k for k in [*old_signers, *new_signers]}
     envelope = sign_envelope(body, PAYLOAD_ROOT, signers.values())
@@ -206,6 +252,7 @@ def rotate(
     root_key_files: Sequence[Path] = (),
     root_threshold: int | None = None,
     deployment: str = DEFAULT_DEPLOYMENT,
+    witnesses: WitnessChange | None = None,
 ) -> Rotation:
     """Sign root N+1 (see :func:`rotate_root`) and re-sign, under it, the manifest of every
     app that has a version in effect; all in the caller's transaction, with the new key
@@ -218,7 +265,7 @@ def rotate(
     """
     new = rotate_root(session, keys_dir, now, ttl, new_roles=new_roles,
                       root_key_files=root_key_files, root_threshold=root_threshold,
-                      deployment=deployment)
+                      deployment=deployment, witnesses=witnesses)
     resigned: dict[str, int] = {}
     skipped: list[str] = []
     for app in session.scalars(select(App).order_by(App.id)):
@@ -230,5 +277,7 @@ def rotate(
             resigned[app.id] = row.seq
     adminlog.record(session, actor, "root.rotate", "root", {
         "version": new.version, "new_roles": sorted(set(new_roles)),
-        "roles": _roles_summary(new), "resigned": resigned, "skipped": skipped}, now)
+        "roles": _roles_summary(new), "resigned": resigned, "skipped": skipped,
+        "witnesses": [w.name for w in new.root.witnesses],
+        "witness_threshold": new.root.witness_threshold}, now)
     return Rotation(new, resigned, skipped)

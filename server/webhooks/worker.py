@@ -1,4 +1,6 @@
-"""``kelisim worker``: delivers the outbox's events to the endpoints (docs/webhooks.md).
+"""``kelisim worker``: delivers the outbox's events to the endpoints (docs/webhooks.md),
+and, in a thread of its own, submits the consent logs' checkpoints to the witnesses
+(server/consent/witnessing.py).
 
 Each round: fan new events out into deliveries; claim the due ones under a lease
 (server/webhooks/delivery.py); POST them, WEBHOOK_CONCURRENCY at once
@@ -29,6 +31,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from server.config import Settings
+from server.consent.witnessing import Submitter
 from server.consent.writelock import WriteLock
 from server.db import Database
 from server.errors import DatabaseBusy, Unavailable
@@ -67,6 +70,7 @@ class Worker:
         path = db.url.split("///", 1)[-1] if db.is_sqlite else ""
         self._write = WriteLock(Path(path + ".writelock")) if path and path != ":memory:" \
             else None
+        self.submitter = Submitter(db, settings, self._transaction, clock)
         # Counters for tests and operators.
         self.sent = 0
         self.failed = 0
@@ -117,7 +121,21 @@ class Worker:
         return delivery.Attempt(c, status, error)
 
     def run(self, stop: threading.Event, once: bool = False) -> None:
-        """Deliver until ``stop`` is set (or, with ``once``, until nothing is due)."""
+        """Deliver (and submit checkpoints to witnesses, in a thread) until ``stop`` is set
+        (or, with ``once``, until nothing is due)."""
+        if once:  # what is due now: deliveries, then one round of witness submissions
+            self._deliver(stop, once)
+            self.submitter.round()
+            return
+        witnessing = threading.Thread(target=self.submitter.run, args=(stop,),
+                                      name="kelisim-witnessing", daemon=True)
+        witnessing.start()
+        try:
+            self._deliver(stop, once)
+        finally:
+            witnessing.join()
+
+    def _deliver(self, stop: threading.Event, once: bool) -> None:
         next_scan = 0.0
         with ThreadPoolExecutor(self.settings.webhook_concurrency,
                                 thread_name_prefix="kelisim-webhook") as pool:
