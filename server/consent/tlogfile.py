@@ -1,31 +1,30 @@
 """What the console shows of an app's transparency log, and a record's proof file.
 
-The proof file (JSON, ``kelisim-consent-proof@v1``) holds what a third party needs to
-check a record offline against the deployment's root: the record's chained fields (its
-canonical bytes are their canonical JSON, client_sdk/protocol/logentry.py), the salt,
-the ``c2sp.org/tlog-proof@v1`` text (index, inclusion proof, the signed checkpoint) in
-the app's newest checkpoint, and the record's signed receipt. The salt is private: the
-console offers the file to owners only, and audits each download.
+The proof file is the SDK's ``kelisim.proof`` v1 (client_sdk/protocol/prooffile.py, written
+by its one builder ``build_proof_file``), so ``kelisim proof verify FILE --root root.json``
+and ``client_sdk.verify_proof_file`` check it: the record's chained fields (its canonical
+bytes are their canonical JSON, client_sdk/protocol/logentry.py), the salt, the
+``c2sp.org/tlog-proof@v1`` text (index, inclusion proof, the signed checkpoint) in the
+app's newest checkpoint, and the root in force. The salt is private: the console offers
+the file to owners only, and audits each download.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from client_sdk.protocol.prooffile import build_proof_file
 from client_sdk.protocol.tlog import TlogProof, inclusion_proof
 from server.consent.chain import chained_fields
 from server.consent.rawsql import raw
 from server.consent.tlog import db_reader
 from server.models import ConsentRecord, LogCheckpoint, LogLeaf
+from server.trust.rootstore import current_root
 
-__all__ = ["PROOF_FORMAT", "log_summary", "proof_file"]
-
-PROOF_FORMAT = "kelisim-consent-proof@v1"
+__all__ = ["log_summary", "proof_file"]
 
 
 def _newest(session: Session, app_id: str) -> LogCheckpoint | None:
@@ -47,12 +46,13 @@ def log_summary(session: Session, app_id: str, record: ConsentRecord) -> dict[st
             "provable": newest is not None and leaf is not None and leaf.idx < newest.size}
 
 
-def proof_file(session: Session, app_id: str, record: ConsentRecord, receipt: bytes
-               ) -> bytes | None:
-    """The record's proof file, or None while no checkpoint covers it."""
+def proof_file(session: Session, app_id: str, record: ConsentRecord) -> bytes | None:
+    """The record's proof file (``kelisim.proof`` v1) in the app's newest checkpoint, or
+    None while no checkpoint covers it (or no root exists)."""
     newest = _newest(session, app_id)
     leaf = session.get(LogLeaf, (app_id, record.seq - 1))
-    if newest is None or leaf is None or leaf.idx >= newest.size:
+    root = current_root(session)
+    if newest is None or leaf is None or leaf.idx >= newest.size or root is None:
         return None
     r = raw(session)
     try:
@@ -60,8 +60,5 @@ def proof_file(session: Session, app_id: str, record: ConsentRecord, receipt: by
     finally:
         r.close()
     proof = TlogProof(leaf.idx, tuple(path), bytes(newest.note)).to_bytes()
-    return json.dumps({
-        "format": PROOF_FORMAT, "app": app_id, "record": chained_fields(record),
-        "salt": base64.b64encode(leaf.salt).decode(), "tlog_proof": proof.decode(),
-        "receipt": receipt.decode("utf-8", "replace")}, indent=2, ensure_ascii=False,
-        sort_keys=True).encode()
+    return build_proof_file(app_id, chained_fields(record), bytes(leaf.salt), proof,
+                            root.envelope)
