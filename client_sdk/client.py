@@ -401,7 +401,7 @@ class ConsentClient(Gating, SubjectRequests, SubjectLinks, LogAccess):
             lost, unread = ((), None) if down else self._follow_subject("sync")
             error = result.error or failed or unread
             return SyncResult(error is None, result.synced, result.pending, error,
-                              result.rejected, lost)
+                              result.rejected, lost, result.log_evidence)
 
     def close(self) -> None:
         self.store.close()

@@ -13,6 +13,7 @@ from client_sdk._internal.store import Store
 from client_sdk.errors import ProofError, UsageError
 
 if TYPE_CHECKING:
+    from client_sdk._internal.logsync import LogEvidence
     from client_sdk._internal.trust import TrustedState
 
 __all__ = ["LogAccess"]
@@ -59,3 +60,13 @@ class LogAccess:
         fields = entry_fields(found.to_json(), install_id=receipt.install, seq=entry.seq,
                               server_time=entry.server_time)
         return build_proof_file(self.app_id, fields, salt, tlog_proof, self._trust.root.raw)
+
+    def log_evidence(self) -> list[LogEvidence]:
+        """Every inconsistency this device has seen in its app's log, oldest first: the
+        checkpoint it had verified, the newer signed checkpoint the log gave that does not
+        extend it (a fork, a rewritten entry, a smaller tree), the consistency proof it
+        gave (empty when none could be asked), and when it was seen. Kept for good: this is
+        what a user or an auditor needs to prove that the operator showed two histories."""
+        from client_sdk._internal.logsync import read_evidence
+
+        return read_evidence(self.store)

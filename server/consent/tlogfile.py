@@ -1,4 +1,5 @@
-"""What the console shows of an app's transparency log, and a record's proof file.
+"""What the console shows of an app's transparency log, a record's proof file, and the
+public consistency proof between two of the log's checkpoints (what a device asks on sync).
 
 The proof file is the SDK's ``kelisim.proof`` v1 (client_sdk/protocol/prooffile.py, written
 by its one builder ``build_proof_file``), so ``kelisim proof verify FILE --root root.json``
@@ -11,20 +12,22 @@ the file to owners only, and audits each download.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.prooffile import build_proof_file
-from client_sdk.protocol.tlog import TlogProof, inclusion_proof
+from client_sdk.protocol.tlog import TlogProof, consistency_proof, inclusion_proof
 from server.consent.chain import chained_fields
 from server.consent.rawsql import raw
 from server.consent.tlog import db_reader
+from server.errors import InvalidValue
 from server.models import ConsentRecord, LogCheckpoint, LogLeaf
 from server.trust.rootstore import current_root
 
-__all__ = ["log_summary", "proof_file"]
+__all__ = ["log_consistency", "log_summary", "proof_file"]
 
 
 def _newest(session: Session, app_id: str) -> LogCheckpoint | None:
@@ -62,3 +65,43 @@ def proof_file(session: Session, app_id: str, record: ConsentRecord) -> bytes | 
     proof = TlogProof(leaf.idx, tuple(path), bytes(newest.note)).to_bytes()
     return build_proof_file(app_id, chained_fields(record), bytes(leaf.salt), proof,
                             root.envelope)
+
+
+def _size_arg(value: str | None, name: str) -> int:
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 19 or \
+            (len(value) > 1 and value[0] == "0"):
+        raise InvalidValue(name, "must be a tree size: a decimal integer without leading "
+                                 "zeros")
+    return int(value)
+
+
+def log_consistency(session: Session, app_id: str, old: str | None, new: str | None
+                    ) -> dict[str, Any]:
+    """The consistency proof (RFC 9162 2.1.4) from the app's tree of ``old`` leaves to its
+    signed checkpoint of ``new`` leaves (default: the newest), with that checkpoint: public
+    data (hashes and a signed note), what a device checks before it replaces the
+    checkpoint it holds.
+
+    Raises:
+        InvalidValue: ``old`` or ``new`` is not a size, ``old`` > ``new``, or no signed
+            checkpoint has ``new`` leaves (the message names the field).
+    """
+    old_size = _size_arg(old, "old")
+    query = select(LogCheckpoint).where(LogCheckpoint.app_id == app_id)
+    if new is None:
+        checkpoint = session.scalars(query.order_by(LogCheckpoint.size.desc()).limit(1)).first()
+    else:
+        checkpoint = session.scalars(query.where(LogCheckpoint.size == _size_arg(new, "new"))
+                                     .limit(1)).first()
+    if checkpoint is None:
+        raise InvalidValue("new", f"app {app_id!r} has no signed checkpoint of that size")
+    if old_size > checkpoint.size:
+        raise InvalidValue("old", f"larger than the checkpoint's size {checkpoint.size}")
+    r = raw(session)
+    try:
+        proof = consistency_proof(old_size, checkpoint.size, db_reader(r, app_id))
+    finally:
+        r.close()
+    return {"old": old_size, "new": checkpoint.size,
+            "checkpoint": bytes(checkpoint.note).decode("utf-8"),
+            "proof": [base64.b64encode(h).decode() for h in proof]}
