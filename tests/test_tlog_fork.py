@@ -164,3 +164,68 @@ def test_consistency_endpoint_answers_public_hashes_and_refuses_bad_sizes(
         status, err = _get(port, "?old=0", app="no-such-app")
         assert status == 422 and "new" in json.dumps(err["error"])
 
+
+
+def _snapshot(database_url: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table: the backup an operator restores to go back in time."""
+    engine = sa.create_engine(database_url)
+    try:
+        meta = sa.MetaData()
+        meta.reflect(engine)
+        with engine.connect() as conn:
+            return {t.name: [dict(r._mapping) for r in conn.execute(t.select())]
+                    for t in meta.sorted_tables}
+    finally:
+        engine.dispose()
+
+
+def _restore(database_url: str, snapshot: dict[str, list[dict[str, Any]]]) -> None:
+    engine = sa.create_engine(database_url)
+    try:
+        meta = sa.MetaData()
+        meta.reflect(engine)
+        with engine.begin() as conn:
+            changed = [t for t in meta.sorted_tables
+                       if [dict(r._mapping) for r in conn.execute(t.select())]
+                       != snapshot.get(t.name, [])]
+            for table in reversed(changed):
+                conn.execute(table.delete())
+            for table in changed:
+                if snapshot.get(table.name):
+                    conn.execute(table.insert(), snapshot[table.name])
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("later", "reason"), [(1, "same-size fork"), (2, "rollback")])
+def test_a_log_restored_from_a_backup_is_a_rollback_or_a_fork(
+        tmp_path: Path, srv: dict[str, Any], later: int, reason: str) -> None:
+    """The operator restores the database from a backup of size 1 after the device
+    verified size 3: the device's next record lands at size 2 (a smaller tree than the one
+    it holds) or, after another device's record, at size 3 with another root."""
+    port = free_port()
+    a = _client(tmp_path, srv, port, "a")
+    a.accept(age_confirmed=True)
+    with running(srv["env"], port):
+        assert a.sync().ok
+    backup = _snapshot(srv["db"])
+    with running(srv["env"], port):
+        for _ in range(2):
+            a.accept(age_confirmed=True)
+            assert a.sync().ok
+    held = _held(a)
+    assert stored_size(held) == 3
+    _restore(srv["db"], backup)
+    with running(srv["env"], port):
+        if later == 1:  # someone else's record first: the device's lands at size 3
+            other = _client(tmp_path, srv, port, "b")
+            other.accept(age_confirmed=True)
+            assert other.sync().ok
+        a.accept(age_confirmed=True)
+        result = a.sync()
+    assert result.ok and result.synced == 1, result.error
+    evidence = result.log_evidence
+    assert evidence is not None and evidence.reason == reason, evidence
+    assert evidence.old_checkpoint == held and evidence.proof == ()
+    assert stored_size(evidence.new_checkpoint) == 2 if later == 2 else 3
+    assert _held(a) == held and a.log_evidence() == [evidence]
