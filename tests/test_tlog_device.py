@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from test_client_sync_e2e import setup
 
-from client_sdk import ConsentClient
+from client_sdk import ConsentClient, LedgerRecord
 from client_sdk._internal.logsync import CHECKPOINT_KEY, stored_size
 from client_sdk.errors import ProofError, SignatureError
 from client_sdk.protocol.envelope import PAYLOAD_ROOT, parse_envelope
@@ -137,11 +137,9 @@ def test_proofs_and_newest_checkpoint_kept_and_launch_path_unchanged(
     assert out[0] == "NONE" and out[1] == "[]", out
 
 
-def test_client_proof_exports_a_file_anyone_verifies_offline(
-        tmp_path: Path, srv: dict[str, Any]) -> None:
-    from client_sdk import verify_proof_file
-    from client_sdk.errors import FormatError, UsageError
-
+def _two_synced(tmp_path: Path, srv: dict[str, Any]
+                ) -> tuple[ConsentClient, LedgerRecord, LedgerRecord]:
+    """A device whose accept and withdrawal were synced one at a time (sizes 1 and 2)."""
     port = free_port()
     client = ConsentClient(f"http://127.0.0.1:{port}", APP, srv["root"], tmp_path / "app",
                            bundled_manifest=srv["manifest"])
@@ -150,6 +148,15 @@ def test_client_proof_exports_a_file_anyone_verifies_offline(
         assert client.sync().ok
         second = client.withdraw()
         assert client.sync().ok
+    return client, first, second
+
+
+def test_client_proof_exports_a_file_anyone_verifies_offline(
+        tmp_path: Path, srv: dict[str, Any]) -> None:
+    from client_sdk import verify_proof_file
+    from client_sdk.errors import FormatError, UsageError
+
+    client, first, second = _two_synced(tmp_path, srv)
     pending = client.accept(age_confirmed=True)
     # Offline from here on: the file holds everything.
     for n, rec in enumerate((first, second)):
