@@ -131,61 +131,74 @@ def read_evidence(store: Store) -> list[LogEvidence]:
                         at) for app, old, new, proof, reason, at in store.log_evidence()]
 
 
-def _fetch_proof(transport: Transport, url: str) -> list[bytes]:
+def _fetch_proof(transport: Transport, url: str) -> tuple[list[bytes], bytes]:
+    """The consistency answer's proof hashes and checkpoint (not verified here)."""
     resp = transport.request("GET", url, max_bytes=64 * 1024)
     if resp.status != 200:
         raise ProofError(f"HTTP {resp.status} to the consistency request", kind="consistency",
                          url=url)
     doc = loads_strict(resp.body, what="consistency answer", url=url)
-    hashes = doc.get("proof") if isinstance(doc, dict) else None
+    doc = doc if isinstance(doc, dict) else {}
+    hashes, note = doc.get("proof"), doc.get("checkpoint")
     if not isinstance(hashes, list) or len(hashes) > MAX_PROOF_HASHES or \
             not all(isinstance(h, str) for h in hashes):
         raise FormatError(f"must be a list of at most {MAX_PROOF_HASHES} base64 hashes",
                           field="proof", url=url)
+    if not isinstance(note, str):
+        raise FormatError("must be the signed checkpoint as a string", field="checkpoint",
+                          url=url)
     try:
-        return [base64.b64decode(h, validate=True) for h in hashes]
+        return [base64.b64decode(h, validate=True) for h in hashes], note.encode("utf-8")
     except (binascii.Error, ValueError):
         raise FormatError("is not base64", field="proof[]", url=url) from None
+
+
+def _evidence(store: Store, app_id: str, held: bytes, new: bytes, proof: list[bytes],
+              reason: str, now: datetime) -> LogEvidence:
+    evidence = LogEvidence(app_id, held, new, tuple(proof), reason, format_time(now))
+    store.add_log_evidence((app_id, held, new, b"\n".join(base64.b64encode(h) for h in proof),
+                            reason, evidence.detected_at))
+    log.error("transparency log of %s: %s between checkpoints of size %d and %d (kept as "
+              "evidence)", app_id, reason, _held(held).size, _held(new).size)
+    return evidence
 
 
 def advance(store: Store, transport: Transport, base: str, logs: LogProofs, app_id: str,
             now: datetime) -> LogEvidence | None:
     """Replace the held checkpoint by the newest one this run verified, once a consistency
     proof shows the new tree extends the held one (see the module docstring). Returns the
-    evidence when it does not."""
+    evidence when it does not.
+
+    A checkpoint smaller than the held one is not evidence by itself (a record sent again
+    may be proved in an older checkpoint): the log's newest checkpoint is asked; smaller
+    than the held one, that is a rollback; else it is the one checked."""
     new = logs.newest
-    if new is None:
+    if new is None or logs.checker is None:
         return None
     held = store.get_meta(CHECKPOINT_KEY)
     if held is None:
         store.put_meta({CHECKPOINT_KEY: new.note})
         return None
-    old, size = _held(held), new.checkpoint.size
-    proof: list[bytes] = []
-    if size < old.size:
-        reason = "rollback"
-    elif size == old.size:
-        if new.checkpoint.root_hash == old.root_hash:
-            return None
-        reason = "same-size fork"
-    else:
+    old = _held(held)
+    try:
+        if new.checkpoint.size < old.size:
+            url = f"{base}/log/consistency?old={new.checkpoint.size}"
+            new = logs.checker.checkpoint(_fetch_proof(transport, url)[1])
+            if new.checkpoint.size < old.size:
+                return _evidence(store, app_id, held, new.note, [], "rollback", now)
+        size = new.checkpoint.size
+        if size == old.size:
+            if new.checkpoint.root_hash == old.root_hash:
+                return None
+            return _evidence(store, app_id, held, new.note, [], "same-size fork", now)
         url = f"{base}/log/consistency?old={old.size}&new={size}"
-        try:
-            proof = _fetch_proof(transport, url)
-        except ConsentError as exc:
-            log.warning("transparency log: no consistency proof from %s: %s", url, exc)
-            return None
-        try:
-            verify_consistency(old.size, size, old.root_hash, new.checkpoint.root_hash, proof)
-        except ProofError:
-            reason = "fork"
-        else:
-            store.put_meta({CHECKPOINT_KEY: new.note})
-            return None
-    evidence = LogEvidence(app_id, held, new.note, tuple(proof), reason, format_time(now))
-    store.add_log_evidence((app_id, held, new.note,
-                            b"\n".join(base64.b64encode(h) for h in proof), reason,
-                            evidence.detected_at))
-    log.error("transparency log of %s: %s between checkpoints of size %d and %d (kept as "
-              "evidence)", app_id, reason, old.size, size)
-    return evidence
+        proof = _fetch_proof(transport, url)[0]
+    except ConsentError as exc:
+        log.warning("transparency log: no consistency proof from %s: %s", url, exc)
+        return None
+    try:
+        verify_consistency(old.size, size, old.root_hash, new.checkpoint.root_hash, proof)
+    except ProofError:
+        return _evidence(store, app_id, held, new.note, proof, "fork", now)
+    store.put_meta({CHECKPOINT_KEY: new.note})
+    return None
