@@ -41,6 +41,7 @@ from client_sdk.protocol.model import Manifest, Root, Version
 from client_sdk.requests import REQUEST_KINDS, DataExport, DataRequest
 
 if typing.TYPE_CHECKING:
+    from client_sdk._internal.logsync import LogEvidence
     from client_sdk._internal.sync import SyncResult
     from client_sdk.protocol.prooffile import ProvenRecord, verify_proof_file
     from client_sdk.transport import HttpTransport, Request, Response, Transport
@@ -64,6 +65,7 @@ __all__ = [
     "HttpTransport",
     "Kind",
     "LedgerRecord",
+    "LogEvidence",
     "Manifest",
     "NetworkError",
     "OversizeError",
@@ -94,6 +96,7 @@ __all__ = [
 # transport imports http.client and ssl; sync is needed only once there is a decision.
 _LAZY = {"HttpTransport": "transport", "Request": "transport", "Response": "transport",
          "Transport": "transport", "SyncResult": "_internal.sync",
+         "LogEvidence": "_internal.logsync",
          "verify_proof_file": "protocol.prooffile", "ProvenRecord": "protocol.prooffile"}
 
 

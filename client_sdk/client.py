@@ -35,6 +35,7 @@ from client_sdk._internal.ledger import LedgerRecord, apply
 from client_sdk._internal.linking import SubjectLinks
 from client_sdk._internal.listeners import Listener, Listeners
 from client_sdk._internal.locales import negotiate
+from client_sdk._internal.logaccess import LogAccess
 from client_sdk._internal.rights import SubjectRequests
 from client_sdk._internal.store import Store, check_owner
 from client_sdk._internal.subjects import META_KEYS
@@ -72,10 +73,11 @@ class RefreshResult(Record):
     error: ConsentError | None = None
 
 
-class ConsentClient(Gating, SubjectRequests, SubjectLinks):
+class ConsentClient(Gating, SubjectRequests, SubjectLinks, LogAccess):
     """The SDK's facade: verified policy, the user's decisions, sync (docs/sdk.md); what is
     granted and who is told is :class:`Gating`'s, the data subject's requests and export
-    are :class:`SubjectRequests`'s, signed-in users :class:`SubjectLinks`'."""
+    are :class:`SubjectRequests`'s, signed-in users :class:`SubjectLinks`', proof files
+    and log evidence :class:`LogAccess`'."""
 
     def __init__(
         self,
@@ -399,7 +401,7 @@ class ConsentClient(Gating, SubjectRequests, SubjectLinks):
             lost, unread = ((), None) if down else self._follow_subject("sync")
             error = result.error or failed or unread
             return SyncResult(error is None, result.synced, result.pending, error,
-                              result.rejected, lost)
+                              result.rejected, lost, result.log_evidence)
 
     def close(self) -> None:
         self.store.close()

@@ -5,6 +5,11 @@ Nodes behind one load balancer share one PostgreSQL database, and they must also
 - the online private keys the root in force names: the **receipt** key(s) (a node without
   them answers every sync ``503``) and the **manifest** key(s) (to re-sign manifests
   before they expire); never the root's keys, which belong offline;
+- the **log** key(s) the root lists (a node without them answers every sync ``503``: no
+  record is stored without its place in the transparency log);
+- the deployment's **subject key** (``KEYS_DIR/subject-hmac.key``: a node with another
+  would give the same user another subject) and **webhook key** (``<instance>/webhook_key``,
+  unless WEBHOOK_KEY is set: a node with another cannot open the endpoints' secrets);
 - the **secret keys** (SECRET_KEY: install tokens, console sessions, CSRF): a node with
   another secret refuses every other node's tokens (``401``), and the SDK registers the
   install again, splitting a user's history;
@@ -29,10 +34,14 @@ from typing import Any
 
 from client_sdk.protocol.timeutil import format_time
 from server.config import DEFAULTS, Settings, ensure_secret_keys, make_instance_folder
+from server.consent.subjects import KEY_FILE as SUBJECT_KEY_FILE
+from server.consent.subjects import subject_key
 from server.errors import ExportError, InvalidValue, StateConflict
 from server.files import write_private_file
 from server.trust.keys import find_key
+from server.trust.log_keys import log_keyid
 from server.trust.rootstore import LoadedRoot
+from server.webhooks.secrets import webhook_key
 
 __all__ = ["FORMAT", "NODE_LOCAL", "Imported", "check_shared_database", "export_node",
            "import_node", "read_node_file"]
@@ -81,15 +90,34 @@ def export_node(settings: Settings, root: LoadedRoot, out: Path, now: datetime) 
                                   f"v{root.version} names: export from a node that has it",
                                   keys_dir)
             keys[key.path.name] = key.path.read_text()
+    spec = root.root.log
+    held = [k for k in (find_key(log_keyid(v), [keys_dir]) for v in (spec.keys if spec else ()))
+            if k is not None and k.path is not None]
+    if spec is not None and not held:
+        raise ExportError(f"{keys_dir} lacks the log key root v{root.version} names: export "
+                          f"from a node that has it", keys_dir)
+    keys.update({k.path.name: k.path.read_text() for k in held if k.path is not None})
     document = {"format": FORMAT, "from": socket.gethostname(), "written": format_time(now),
                 "root_version": root.version, "config": _shared_config(settings),
-                "secret_keys": ensure_secret_keys(settings), "keys": keys}
+                "secret_keys": ensure_secret_keys(settings), "keys": keys,
+                "deployment_keys": _deployment_keys(settings)}
     try:
         write_private_file(out, json.dumps(document, indent=1).encode())
     except FileExistsError:
         raise ExportError(f"{out} exists; the node file is never written over one",
                           out) from None
     return sorted(keys)
+
+
+def _deployment_keys(settings: Settings) -> dict[str, str]:
+    """The subject key and the webhook key file (made here first if this node has none),
+    as their files hold them."""
+    subject_key(Path(settings.keys_dir))
+    out = {SUBJECT_KEY_FILE: (Path(settings.keys_dir) / SUBJECT_KEY_FILE).read_text()}
+    if not settings.webhook_key:  # else WEBHOOK_KEY is set on each node, as configured
+        webhook_key(settings)
+        out["webhook_key"] = (Path(settings.instance_path) / "webhook_key").read_text()
+    return out
 
 
 def read_node_file(path: Path) -> dict[str, Any]:
@@ -112,8 +140,15 @@ def read_node_file(path: Path) -> dict[str, Any]:
                                       f"export`)")
     for name in doc["keys"]:
         if "/" in name or not name.endswith(".pem") or \
-                not name.startswith(("manifest-", "receipt-")):
+                not name.startswith(("manifest-", "receipt-", "log-")):
             raise InvalidValue(str(path), f"unexpected key file name {name!r}")
+    deployment = doc.get("deployment_keys", {})  # absent in files of before the log
+    if not isinstance(deployment, dict) or any(
+            name not in (SUBJECT_KEY_FILE, "webhook_key") or not isinstance(text, str) or
+            len(text.strip()) != 64 or any(c not in "0123456789abcdef" for c in text.strip())
+            for name, text in deployment.items()):
+        raise InvalidValue(str(path), "deployment_keys: the subject and webhook keys, 64 hex "
+                                      "digits each")
     checked: dict[str, Any] = doc
     return checked
 
@@ -151,6 +186,9 @@ def import_node(settings: Settings, path: Path) -> Imported:
     instance = Path(settings.instance_path)
     files: dict[Path, bytes] = {
         Path(settings.keys_dir) / name: pem.encode() for name, pem in doc["keys"].items()}
+    for name, text in doc.get("deployment_keys", {}).items():
+        folder = settings.keys_dir if name == SUBJECT_KEY_FILE else settings.instance_path
+        files[Path(folder) / name] = text.encode()
     secrets = [str(k) for k in doc["secret_keys"]]
     if settings.secret_key:
         if settings.secret_key != secrets:

@@ -208,12 +208,8 @@ def test_the_cli_export_is_audited(cli: Any, sent: dict[str, Any], kelisim: Keli
 
 def test_record_page_shows_the_log_and_owners_download_the_proof(
         client: FlaskClient, sent: dict[str, Any], kelisim: Kelisim,
-        users: dict[str, int]) -> None:
-    import base64
-
-    from client_sdk.protocol.logentry import record_leaf
-    from client_sdk.protocol.tlog import parse_vkey, verify_tlog_proof
-    from helpers import verified_root
+        users: dict[str, int], cli: Any, tmp_path: Path) -> None:
+    from client_sdk import verify_proof_file
 
     rid = sent["a"][1]["id"]
     html = client.get(f"/admin/apps/{APP}/consents/{rid}").get_data(True)  # a viewer
@@ -225,15 +221,24 @@ def test_record_page_shows_the_log_and_owners_download_the_proof(
     assert f"/consents/{rid}/proof" in html
     resp = post(client, f"/admin/apps/{APP}/consents/{rid}/proof")
     assert resp.status_code == 200, resp.get_data(True)
-    assert f'filename="{APP}-{rid}.proof.json"' in resp.headers["Content-Disposition"]
+    assert f'filename="{APP}-{rid}.kelisim-proof"' in resp.headers["Content-Disposition"]
+    # The console writes the SDK's one proof-file format: the command and the SDK verify it.
     doc = json.loads(resp.data)
-    assert doc["format"] == "kelisim-consent-proof@v1" and doc["record"]["record_id"] == rid
-    root = verified_root(client.get("/v1/root.json").data)
-    leaf = record_leaf(base64.b64decode(doc["salt"]), doc["record"])
-    verified = verify_tlog_proof(doc["tlog_proof"].encode(), leaf,
-                                 origin=f"{root['log']['origin_prefix']}/{APP}",
-                                 log_key=parse_vkey(root["log"]["keys"][0]))
-    assert verified.checkpoint.size == 3
+    assert doc["_type"] == "kelisim.proof" and doc["record"]["record_id"] == rid
+    (tmp_path / "root.json").write_bytes(client.get("/v1/root.json").data)
+    (tmp_path / "r.kelisim-proof").write_bytes(resp.data)
+    out = cli("proof", "verify", str(tmp_path / "r.kelisim-proof"),
+              "--root", str(tmp_path / "root.json")).output
+    assert f"proven: record {rid} of app {APP} is entry 1 of the log" in out
+    assert "checkpoint: tree size 3" in out
+    proven = verify_proof_file(resp.data, (tmp_path / "root.json").read_bytes())
+    assert (proven.record_id, proven.index, proven.size) == (rid, 1, 3)
+    # Another record's content in the same file does not verify.
+    doc["record"]["action"] = "decline"
+    (tmp_path / "bad.kelisim-proof").write_text(json.dumps(doc))
+    out = cli("proof", "verify", str(tmp_path / "bad.kelisim-proof"),
+              "--root", str(tmp_path / "root.json"), ok=False).output
+    assert "does not verify: inclusion proof" in out
     assert events(kelisim, "consents.proof")[-1].details == {"record_id": rid}
     # Without the CSRF token: refused, nothing audited.
     assert client.post(f"/admin/apps/{APP}/consents/{rid}/proof").status_code in (400, 403)

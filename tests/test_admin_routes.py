@@ -28,10 +28,16 @@ def world(app: Flask, client: FlaskClient, published: Any, users: dict[str, int]
     assert resp.status_code == 303, resp.get_data(True)[:2000]
     draft_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     from server.consent.apikeys import create_key
+    from server.webhooks import endpoints as webhooks
 
     with kelisim.db.session() as s:
         key_id = create_key(s, APP, "routes", ["consent:read"], "test", kelisim.now())[0].key_id
+        endpoint = webhooks.create_endpoint(s, APP, "https://hooks.example/k", ["consent.accepted"],
+                                            "test", kelisim.now(), key=b"k" * 32,
+                                            allow_private=False)[0].endpoint_id
+        delivery_id = webhooks.send_test(s, APP, endpoint, "test", kelisim.now())["id"]
     return {"key_id": key_id, "app_id": APP, "draft_id": draft_id, "locale": "en",
+            "endpoint_id": endpoint, "action": "pause", "delivery_id": delivery_id,
             "record_id": rec["id"], "request_id": request_id, "user_id": users["viewer"],
             "fmt": "csv", "code": "ru", "filename": "console.css", "number": 1,
             "name": "PrivacyInfo.xcprivacy"}

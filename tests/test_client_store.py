@@ -24,11 +24,7 @@ def make(sim: Simulator, data: Path, **kw: object) -> ConsentClient:
 
 
 def test_an_empty_file_is_an_error_not_a_fresh_store(tmp_path: Path) -> None:
-    sim = Simulator()
-    client = make(sim, tmp_path)
-    assert client.refresh().ok
-    client.accept()
-    client.close()
+    sim = _one_accepted(tmp_path)
     (tmp_path / "kelisim.db").write_bytes(b"")  # truncated by something outside the SDK
     with pytest.raises(StorageError, match="is empty \\(0 bytes\\)"):
         make(sim, tmp_path)
@@ -170,6 +166,33 @@ def test_a_schema_1_store_is_upgraded(tmp_path: Path) -> None:
     client = make(sim, tmp_path)
     assert [(r.id, r.status) for r in client.history()] == [(rec.id, "pending")]
     assert Store(tmp_path).pending_count() == 1
+
+
+def _one_accepted(data: Path) -> Simulator:
+    """A store in ``data`` holding one accept, closed; its simulator."""
+    sim = Simulator()
+    client = make(sim, data)
+    assert client.refresh().ok
+    client.accept()
+    client.close()
+    return sim
+
+
+def test_a_schema_4_store_gains_the_log_evidence_table(tmp_path: Path) -> None:
+    sim = _one_accepted(tmp_path)
+    db = sqlite3.connect(tmp_path / "kelisim.db", isolation_level=None)
+    db.executescript("DROP TABLE log_evidence; INSERT INTO meta(key, value) "
+                     "VALUES('log_checkpoint', x'00'); PRAGMA user_version=4;")
+    db.close()
+    client = make(sim, tmp_path)
+    assert client.log_evidence() == []
+    store = Store(tmp_path)
+    assert store.get_meta("log_checkpoint") == b"\x00"  # what was verified stays
+    store.add_log_evidence(("app", b"old", b"new", b"", "fork", "2026-01-01T00:00:00Z"))
+    store.add_log_evidence(("app", b"old", b"new", b"", "fork", "2026-01-02T00:00:00Z"))
+    assert len(store.log_evidence()) == 1  # the same pair once
+    version = sqlite3.connect(tmp_path / "kelisim.db").execute("PRAGMA user_version")
+    assert version.fetchone()[0] == 5
 
 
 def test_not_a_store(tmp_path: Path) -> None:

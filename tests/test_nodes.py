@@ -75,7 +75,8 @@ def test_export_needs_a_shared_database_and_never_overwrites(tmp_path: Path,
     said = kelisim(env, "node", "export", str(out))
     assert str(out) in said and stat.S_IMODE(out.stat().st_mode) == 0o600
     doc = json.loads(out.read_text())
-    assert sorted(name.split("-")[0] for name in doc["keys"]) == ["manifest", "receipt"]
+    assert sorted(name.split("-")[0] for name in doc["keys"]) == ["log", "manifest", "receipt"]
+    assert sorted(doc["deployment_keys"]) == ["subject-hmac.key", "webhook_key"]
     assert not any(name.startswith("root-") for name in doc["keys"])  # stays offline
     assert doc["config"] == {"DATABASE_URL": database_url, "RATE_LIMIT_IP": "off",
                              "RATE_LIMIT_INSTALL": "off"}
@@ -103,7 +104,11 @@ def test_two_nodes_prepared_by_node_import_serve_one_user(tmp_path: Path,
     instance = tmp_path / "b" / "instance"
     written = sorted(p for p in instance.rglob("*") if p.is_file())
     assert [p.name.split("-")[0] for p in written] == [
-        "config.toml", "manifest", "receipt", "secret_key"]
+        "config.toml", "log", "manifest", "receipt", "subject", "secret_key", "webhook_key"]
+    # One deployment: the same subject ids for a user, the same sealed webhook secrets.
+    for name in ("keys/subject-hmac.key", "webhook_key"):
+        assert (instance / name).read_bytes() == (tmp_path / "a" / "instance" / name
+                                                  ).read_bytes()
     for path in written:
         assert f"wrote     {path}" in said
         assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -27,7 +27,7 @@ def test_keys_init_writes_private_keys_0600(cli, kelisim: Kelisim) -> None:
     out = cli("keys", "init").output
     assert "root v1 signed" in out
     files = sorted(kelisim.keys_dir.glob("*.pem"))
-    assert [f.name.split("-")[0] for f in files] == ["manifest", "receipt", "root"]
+    assert [f.name.split("-")[0] for f in files] == ["log", "manifest", "receipt", "root"]
     for f in files:
         assert stat.S_IMODE(f.stat().st_mode) == 0o600
     assert stat.S_IMODE(kelisim.keys_dir.stat().st_mode) == 0o700

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from test_client_sync_e2e import setup
 
-from client_sdk import ConsentClient
+from client_sdk import ConsentClient, LedgerRecord
 from client_sdk._internal.logsync import CHECKPOINT_KEY, stored_size
 from client_sdk.errors import ProofError, SignatureError
 from client_sdk.protocol.envelope import PAYLOAD_ROOT, parse_envelope
@@ -135,3 +135,45 @@ def test_proofs_and_newest_checkpoint_kept_and_launch_path_unchanged(
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split("\n")
     assert out[0] == "NONE" and out[1] == "[]", out
+
+
+def _two_synced(tmp_path: Path, srv: dict[str, Any]
+                ) -> tuple[ConsentClient, LedgerRecord, LedgerRecord]:
+    """A device whose accept and withdrawal were synced one at a time (sizes 1 and 2)."""
+    port = free_port()
+    client = ConsentClient(f"http://127.0.0.1:{port}", APP, srv["root"], tmp_path / "app",
+                           bundled_manifest=srv["manifest"])
+    first = client.accept(age_confirmed=True)
+    with running(srv["env"], port):
+        assert client.sync().ok
+        second = client.withdraw()
+        assert client.sync().ok
+    return client, first, second
+
+
+def test_client_proof_exports_a_file_anyone_verifies_offline(
+        tmp_path: Path, srv: dict[str, Any]) -> None:
+    from client_sdk import verify_proof_file
+    from client_sdk.errors import FormatError, UsageError
+
+    client, first, second = _two_synced(tmp_path, srv)
+    pending = client.accept(age_confirmed=True)
+    # Offline from here on: the file holds everything.
+    for n, rec in enumerate((first, second)):
+        data = client.proof(rec.id)
+        proven = verify_proof_file(data, srv["root"])
+        assert (proven.app, proven.record_id, proven.index) == (APP, rec.id, n)
+        assert proven.size == n + 1  # the checkpoint the device verified it in
+        doc = json.loads(data)
+        assert doc["record"]["action"] == rec.action and doc["record"]["seq"] == n + 1
+    # A file whose record was changed is refused (the leaf is not in the tree).
+    doc = json.loads(client.proof(first.id))
+    doc["record"]["action"] = "decline"
+    with pytest.raises(ProofError):
+        verify_proof_file(json.dumps(doc).encode(), srv["root"])
+    with pytest.raises(FormatError):
+        verify_proof_file(b"{}", srv["root"])
+    with pytest.raises(ProofError, match="is pending: only a synced record"):
+        client.proof(pending.id)
+    with pytest.raises(UsageError, match="no record"):
+        client.proof("00000000-0000-4000-8000-000000000000")

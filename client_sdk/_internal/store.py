@@ -34,6 +34,7 @@ from client_sdk._internal.storerows import (
     MIGRATE_1,
     MIGRATE_2,
     MIGRATE_3,
+    MIGRATE_4,
     RECORDS_SQL,
     REQUEST_COLUMNS,
     SCHEMA,
@@ -92,7 +93,8 @@ class Store:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StorageError(f"{self.path} was written by a newer SDK (schema {version})")
-        steps = {1: MIGRATE_1 + MIGRATE_2 + MIGRATE_3, 2: MIGRATE_2 + MIGRATE_3, 3: MIGRATE_3}
+        steps = {1: MIGRATE_1 + MIGRATE_2 + MIGRATE_3 + MIGRATE_4,
+                 2: MIGRATE_2 + MIGRATE_3 + MIGRATE_4, 3: MIGRATE_3 + MIGRATE_4, 4: MIGRATE_4}
         if version in steps:
             db.executescript(f"BEGIN IMMEDIATE;\n{steps[version]}"
                              f"PRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
@@ -339,10 +341,10 @@ class Store:
         return int(rows[0][0]) if rows else 0
 
     def mark_synced(self, receipts: Mapping[str, bytes], now: str,
-                    proofs: Mapping[str, tuple[bytes, bytes]] | None = None,
-                    checkpoint: bytes | None = None) -> None:
+                    proofs: Mapping[str, tuple[bytes, bytes]] | None = None) -> None:
         """Record each id's verified receipt (its exact bytes) and log proof (salt,
-        tlog-proof), and the newest verified checkpoint, in one transaction."""
+        tlog-proof) in one transaction. The held checkpoint moves only after a
+        consistency check (logsync.advance)."""
         with self._tx() as db:
             for record_id, receipt in receipts.items():
                 db.execute("UPDATE outbox SET synced_at = ?, receipt = ?, next_attempt_at = NULL "
@@ -351,16 +353,22 @@ class Store:
             db.executemany("INSERT OR IGNORE INTO log_proofs(record_id, salt, proof) "
                            "VALUES(?, ?, ?)", [(rid, salt, proof) for rid, (salt, proof)
                                                in (proofs or {}).items()])
-            if checkpoint is not None:
-                db.execute("INSERT INTO meta(key, value) VALUES('log_checkpoint', ?) "
-                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           (checkpoint,))
 
     def log_proof(self, record_id: str) -> tuple[bytes, bytes] | None:
         """A synced record's (salt, tlog-proof), if the log proved it."""
         rows = self._read("SELECT salt, proof FROM log_proofs WHERE record_id = ?",
                           (record_id,))
         return (bytes(rows[0][0]), bytes(rows[0][1])) if rows else None
+
+    def add_log_evidence(self, row: tuple[str, bytes, bytes, bytes, str, str]) -> None:
+        """Keep (app, old, new, proof, reason, detected_at); the same pair once."""
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO log_evidence(app, old, new, proof, reason, "
+                       "detected_at) VALUES(?, ?, ?, ?, ?, ?)", row)
+
+    def log_evidence(self) -> list[tuple[Any, ...]]:
+        return self._read("SELECT app, old, new, proof, reason, detected_at FROM "
+                          "log_evidence ORDER BY id")
 
     def mark_rejected(self, reasons: Mapping[str, str], now: str) -> None:
         """Set records aside for good, with the server's reason, in one transaction."""

@@ -23,11 +23,12 @@ from client_sdk.protocol.records import (
     field_accepts,
 )
 
-__all__ = ["INSERT_SQL", "MIGRATE_1", "MIGRATE_2", "MIGRATE_3", "RECORDS_SQL", "REQUESTS",
+__all__ = ["INSERT_SQL", "MIGRATE_1", "MIGRATE_2", "MIGRATE_3", "MIGRATE_4", "RECORDS_SQL",
+           "REQUESTS",
            "REQUEST_COLUMNS", "SCHEMA", "SCHEMA_VERSION", "blob",
            "row_record", "row_values"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # A synced record's place in the app's transparency log: the salt of its leaf and its
 # verified tlog-proof (docs/transparency.md). The newest verified checkpoint is the meta
@@ -37,6 +38,23 @@ CREATE TABLE IF NOT EXISTS log_proofs (
     record_id TEXT PRIMARY KEY REFERENCES ledger(id),
     salt BLOB NOT NULL,
     proof BLOB NOT NULL
+);
+"""
+
+# Evidence of a log that forked, rewrote or rolled back its history (schema 5): the
+# checkpoint the device had verified, the signed one that does not extend it, the
+# consistency proof the log gave (newline-separated base64; empty when none was asked),
+# what was wrong, and when. Never deleted.
+LOG_EVIDENCE = """
+CREATE TABLE IF NOT EXISTS log_evidence (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    app TEXT NOT NULL,
+    old BLOB NOT NULL,
+    new BLOB NOT NULL,
+    proof BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    detected_at TEXT NOT NULL,
+    UNIQUE (old, new)
 );
 """
 
@@ -84,7 +102,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     reason TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(synced_at) WHERE synced_at IS NULL;
-""" + REQUESTS + LOG_PROOFS
+""" + REQUESTS + LOG_PROOFS + LOG_EVIDENCE
 
 # Schema 1 -> 2: records the server refuses for good are set aside with its reason.
 MIGRATE_1 = "ALTER TABLE outbox ADD COLUMN rejected_at TEXT;\n" \
@@ -96,6 +114,7 @@ MIGRATE_2 = REQUESTS + ("INSERT INTO requests(record_id) SELECT id FROM ledger "
 
 # Schema 3 -> 4: transparency-log proofs.
 MIGRATE_3 = LOG_PROOFS
+MIGRATE_4 = LOG_EVIDENCE
 
 RECORDS_SQL = (
     f"SELECT l.seq, {', '.join(f'l.{name}' for name in RECORD_FIELD_NAMES)}, "  # noqa: S608

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from client_sdk._internal.ledger import LedgerRecord
-from client_sdk._internal.logsync import LogProofs
+from client_sdk._internal.logsync import LogEvidence, LogProofs, advance
 from client_sdk._internal.store import Store
 from client_sdk._internal.subjects import send_subject_record
 from client_sdk.errors import ConsentError, FormatError, NetworkError, RepositoryError, StorageError
@@ -70,6 +70,9 @@ class SyncResult(Record):
     # This device's decisions that a later one from another device of the same subject
     # overrode (the server ordered it later): docs/sdk.md, "Signed-in users".
     superseded: tuple[str, ...] = ()
+    # Set when the app's transparency log showed a history that does not extend the one
+    # this device had verified (kept: client.log_evidence()); docs/transparency.md.
+    log_evidence: LogEvidence | None = None
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
@@ -407,8 +410,7 @@ def run_sync(store: Store, transport: Transport, *, base_url: str, app_id: str, 
             out = _Outcome({}, {}, exc)
         error = error or out.error
         if out.confirmed:
-            store.mark_synced(out.confirmed, stamp, logs.take(out.confirmed),
-                              logs.newer_checkpoint(store))
+            store.mark_synced(out.confirmed, stamp, logs.take(out.confirmed))
             synced += len(out.confirmed)
         if out.rejected:
             store.mark_rejected(out.rejected, stamp)
@@ -421,4 +423,6 @@ def run_sync(store: Store, transport: Transport, *, base_url: str, app_id: str, 
                 rid: format_time(now + backoff(store.attempts(rid), rng)) for rid in failed})
         if isinstance(error, NetworkError) and error.status is None:
             break  # the network is down: the rest waits for the next attempt
-    return SyncResult(error is None, synced, store.pending_count(), error, rejected)
+    evidence = advance(store, transport, session.base, logs, app_id, now)
+    return SyncResult(error is None, synced, store.pending_count(), error, rejected,
+                      log_evidence=evidence)

@@ -29,6 +29,8 @@ API::
 
     PROOF_TYPE;  MAX_PROOF_FILE_BYTES
     ProofFile(app, record, salt, tlog_proof, root);  .to_bytes() -> bytes
+    build_proof_file(app, record, salt, tlog_proof, root) -> bytes   # what the console and
+                                                                     # client.proof() write
     parse_proof_file(data) -> ProofFile
     ProvenRecord(app, record_id, index, size, origin, root_version, witnesses, checkpoint)
     verify_proof_file(data, trusted_root) -> ProvenRecord
@@ -60,7 +62,7 @@ from client_sdk.protocol.tlog.note import parse_vkey
 from client_sdk.protocol.tlog.proof import MAX_PROOF_BYTES, parse_tlog_proof, verify_tlog_proof
 
 __all__ = ["MAX_PROOF_FILE_BYTES", "PROOF_TYPE", "ProofFile", "ProvenRecord",
-           "parse_proof_file", "verify_proof_file"]
+           "build_proof_file", "parse_proof_file", "verify_proof_file"]
 
 PROOF_TYPE: Final = "kelisim.proof"
 MAX_PROOF_FILE_BYTES: Final = 2 * MAX_PROOF_BYTES + 256 * 1024
@@ -80,6 +82,25 @@ class ProofFile:
             "record": dict(self.record), "salt": base64.b64encode(self.salt).decode(),
             "tlog_proof": self.tlog_proof.decode("utf-8"),
             "root": json.loads(self.root)}, indent=1, ensure_ascii=False).encode() + b"\n"
+
+
+def build_proof_file(app: str, record: Mapping[str, Any], salt: bytes, tlog_proof: bytes,
+                     root: bytes) -> bytes:
+    """The one writer of proof files (the console's download and ``client.proof()``):
+    ``record`` is the record's chained fields (extra keys are dropped), ``tlog_proof`` the
+    C2SP tlog-proof text, ``root`` the signed root envelope. The result parses with
+    :func:`parse_proof_file` (checked here, so a writer cannot produce a file the
+    verifier refuses as malformed).
+
+    Raises:
+        FormatError: a record without the chained fields, a bad salt, app id or root.
+    """
+    missing = [k for k in CHAINED if k not in record]
+    if missing:
+        raise FormatError(f"lacks the chained fields {missing}", field="record")
+    data = ProofFile(app, {k: record[k] for k in CHAINED}, salt, tlog_proof, root).to_bytes()
+    parse_proof_file(data)
+    return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,32 +1,34 @@
-"""What the console shows of an app's transparency log, and a record's proof file.
+"""What the console shows of an app's transparency log, a record's proof file, and the
+public consistency proof between two of the log's checkpoints (what a device asks on sync).
 
-The proof file (JSON, ``kelisim-consent-proof@v1``) holds what a third party needs to
-check a record offline against the deployment's root: the record's chained fields (its
-canonical bytes are their canonical JSON, client_sdk/protocol/logentry.py), the salt,
-the ``c2sp.org/tlog-proof@v1`` text (index, inclusion proof, the signed checkpoint) in
-the app's best-cosigned checkpoint that covers it (else its newest), and the record's
-signed receipt. The salt is private: the console offers the file to owners only, and
+The proof file is the SDK's ``kelisim.proof`` v1 (client_sdk/protocol/prooffile.py, written
+by its one builder ``build_proof_file``), so ``kelisim proof verify FILE --root root.json``
+and ``client_sdk.verify_proof_file`` check it: the record's chained fields (its canonical
+bytes are their canonical JSON, client_sdk/protocol/logentry.py), the salt, the
+``c2sp.org/tlog-proof@v1`` text (index, inclusion proof, the signed checkpoint) in the
+app's best-cosigned checkpoint that covers it (with its cosignatures; else its newest), and
+the root in force. The salt is private: the console offers the file to owners only, and
 audits each download.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from client_sdk.protocol.tlog import TlogProof, inclusion_proof
+from client_sdk.protocol.prooffile import build_proof_file
+from client_sdk.protocol.tlog import TlogProof, consistency_proof, inclusion_proof
 from server.consent.chain import chained_fields
 from server.consent.rawsql import raw
 from server.consent.tlog import best_cosigned, db_reader
+from server.errors import InvalidValue
 from server.models import ConsentRecord, LogCheckpoint, LogCosignature, LogLeaf, LogWitnessing
+from server.trust.rootstore import current_root
 
-__all__ = ["PROOF_FORMAT", "log_summary", "proof_file"]
-
-PROOF_FORMAT = "kelisim-consent-proof@v1"
+__all__ = ["log_consistency", "log_summary", "proof_file"]
 
 
 def _newest(session: Session, app_id: str) -> LogCheckpoint | None:
@@ -62,14 +64,14 @@ def log_summary(session: Session, app_id: str, record: ConsentRecord) -> dict[st
             "provable": newest is not None and leaf is not None and leaf.idx < newest.size}
 
 
-def proof_file(session: Session, app_id: str, record: ConsentRecord, receipt: bytes
-               ) -> bytes | None:
-    """The record's proof file, or None while no checkpoint covers it. Its checkpoint is
-    the one with the most witness cosignatures that covers the record (with them), else
-    the newest."""
+def proof_file(session: Session, app_id: str, record: ConsentRecord) -> bytes | None:
+    """The record's proof file (``kelisim.proof`` v1), or None while no checkpoint covers
+    it (or no root exists). Its checkpoint is the one with the most witness cosignatures
+    that covers the record (with them), else the newest."""
     newest = _newest(session, app_id)
     leaf = session.get(LogLeaf, (app_id, record.seq - 1))
-    if newest is None or leaf is None or leaf.idx >= newest.size:
+    root = current_root(session)
+    if newest is None or leaf is None or leaf.idx >= newest.size or root is None:
         return None
     r = raw(session)
     try:
@@ -81,8 +83,48 @@ def proof_file(session: Session, app_id: str, record: ConsentRecord, receipt: by
     finally:
         r.close()
     proof = TlogProof(leaf.idx, tuple(path), note).to_bytes()
-    return json.dumps({
-        "format": PROOF_FORMAT, "app": app_id, "record": chained_fields(record),
-        "salt": base64.b64encode(leaf.salt).decode(), "tlog_proof": proof.decode(),
-        "receipt": receipt.decode("utf-8", "replace")}, indent=2, ensure_ascii=False,
-        sort_keys=True).encode()
+    return build_proof_file(app_id, chained_fields(record), bytes(leaf.salt), proof,
+                            root.envelope)
+
+
+def _size_arg(value: str | None, name: str) -> int:
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 19 or \
+            (len(value) > 1 and value[0] == "0"):
+        raise InvalidValue(name, "must be a tree size: a decimal integer without leading "
+                                 "zeros")
+    return int(value)
+
+
+def log_consistency(session: Session, app_id: str, old: str | None, new: str | None
+                    ) -> dict[str, Any]:
+    """The consistency proof (RFC 9162 2.1.4) from the app's tree of ``old`` leaves to its
+    signed checkpoint of ``new`` leaves (default: the newest), with that checkpoint: public
+    data (hashes and a signed note), what a device checks before it replaces the
+    checkpoint it holds.
+
+    Raises:
+        InvalidValue: ``old`` or ``new`` is not a size, ``old`` > ``new``, or no signed
+            checkpoint has ``new`` leaves (the message names the field).
+    """
+    old_size = _size_arg(old, "old")
+    query = select(LogCheckpoint).where(LogCheckpoint.app_id == app_id)
+    if new is None:
+        checkpoint = session.scalars(query.order_by(LogCheckpoint.size.desc()).limit(1)).first()
+    else:
+        checkpoint = session.scalars(query.where(LogCheckpoint.size == _size_arg(new, "new"))
+                                     .limit(1)).first()
+    if checkpoint is None:
+        raise InvalidValue("new", f"app {app_id!r} has no signed checkpoint of that size")
+    if old_size > checkpoint.size:
+        raise InvalidValue("old", f"larger than the checkpoint's size {checkpoint.size}")
+    r = raw(session)
+    try:
+        proof = consistency_proof(old_size, checkpoint.size, db_reader(r, app_id))
+    finally:
+        r.close()
+    # With the cosignatures the witnesses gave it: a root that requires them is checked.
+    lines = session.scalars(select(LogCosignature.line).where(
+        LogCosignature.app_id == app_id, LogCosignature.size == checkpoint.size)).all()
+    note = bytes(checkpoint.note) + b"".join(sorted(bytes(x) for x in lines))
+    return {"old": old_size, "new": checkpoint.size, "checkpoint": note.decode("utf-8"),
+            "proof": [base64.b64encode(h).decode() for h in proof]}

@@ -312,6 +312,19 @@ def _log_paths(spec: APISpec) -> None:
         binary, [_APP, {"name": "tile", "in": "path", "required": True,
                         "schema": {"type": "string"},
                         "description": "<L>/<N>[.p/<W>] (the path's slashes included)"}])})
+    size = {"type": "string", "pattern": "^(0|[1-9][0-9]{0,18})$"}
+    spec.components.schema("LogConsistency", {"type": "object", "properties": {
+        "old": {"type": "integer"}, "new": {"type": "integer"},
+        "checkpoint": {"type": "string"},
+        "proof": {"type": "array", "items": {"type": "string", "format": "byte"}}}})
+    spec.path(f"{LOG_PREFIX}/consistency", operations={"get": {
+        "summary": "The consistency proof (RFC 9162) from the tree of `old` leaves to the "
+                   "signed checkpoint of `new` leaves (default: the newest), with that "
+                   "checkpoint: hashes and a signed note only (devices ask it on sync)",
+        "parameters": [_APP, {**_query("old", size, "the size the caller holds"),
+                              "required": True},
+                       _query("new", size, "a signed checkpoint's size")],
+        "responses": _answers("200", "LogConsistency", "OK", "422 503")}})
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:

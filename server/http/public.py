@@ -83,6 +83,23 @@ def log_tile(app_id: str, tile: str) -> Response:
     return _respond(_lookup(), f"tile {tile[:80]!r} of app {app_id[:80]!r}")
 
 
+@bp.get("/v1/apps/<app_id>/log/consistency")
+def log_consistency(app_id: str) -> Response:
+    """A consistency proof between two of the app's checkpoints (docs/http-api.md)."""
+    from server.consent.tlogfile import log_consistency as prove
+
+    args = request.args
+    unknown = sorted(set(args) - {"old", "new"})
+    if unknown:
+        raise ApiError(422, "invalid", f"unknown query parameter {unknown[0][:40]!r}",
+                       {"field": unknown[0][:40]})
+    with kelisim().db.session() as s:
+        body = prove(s, app_id, args.get("old"), args.get("new"))
+    resp = jsonify(body)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 @bp.get("/v1/openapi.json")
 def openapi() -> Response:
     return jsonify(openapi_document())

@@ -24,7 +24,8 @@ from server.errors import LogKeyUnavailable
 from server.trust.keys import SigningKey, find_key, stage_key, staged_key
 from server.trust.rootstore import LoadedRoot, current_root
 
-__all__ = ["DEFAULT_DEPLOYMENT", "LogSigner", "log_signer", "log_signer_of", "new_log_fields",
+__all__ = ["DEFAULT_DEPLOYMENT", "LogSigner", "log_keyid", "log_signer", "log_signer_of",
+           "new_log_fields",
            "note_signer", "origin_prefix"]
 
 DEFAULT_DEPLOYMENT = "localhost"
@@ -63,6 +64,11 @@ class LogSigner:
 
 
 _CACHE: dict[tuple[Path, int], LogSigner | None] = {}
+
+
+def log_keyid(vkey: str) -> str:
+    """The key id (as in ``log-<keyid>.pem``) of a log key the root lists as a vkey."""
+    return _keyid(parse_vkey(vkey))
 
 
 def _keyid(verifier: NoteVerifier) -> str:

@@ -132,20 +132,19 @@ def record(app_id: str, record_id: str) -> Any:
 @bp.post("/apps/<app_id>/consents/<record_id>/proof")
 @requires("owner")
 def proof(app_id: str, record_id: str) -> Any:
-    """The record's proof file (record, salt, tlog-proof, receipt): owners only, since it
-    makes the record checkable by anyone it is given to; audited."""
+    """The record's proof file (``kelisim.proof`` v1: record, salt, tlog-proof, root):
+    owners only, since it makes the record checkable by anyone it is given to; audited."""
     with kelisim().db.session() as s:
         r = s.scalars(select(ConsentRecord).where(ConsentRecord.app_id == app_id,
                                                   ConsentRecord.record_id == record_id)).first()
         if r is None:
             abort(404)
-        receipt = s.get(Receipt, r.receipt_id)
-        body = proof_file(s, app_id, r, receipt.envelope if receipt else b"")
+        body = proof_file(s, app_id, r)
         if body is None:
             abort(409, "no checkpoint covers this record yet")
         audit(s, "consents.proof", app_id, {"record_id": record_id})
     return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{app_id}-{record_id}.proof.json"'})
+        "Content-Disposition": f'attachment; filename="{app_id}-{record_id}.kelisim-proof"'})
 
 
 def _export_row(app: App, versions: dict[int, dict[str, Any]], r: ConsentRecord
