@@ -24,6 +24,7 @@ from server.webhooks.secrets import webhook_key
 __all__ = ["endpoint_json"]
 
 _ENDPOINT_ID = re.compile(r"[0-9a-f]{12}")
+_DELIVERY_ID = re.compile(r"[0-9]{1,18}")  # ASCII: str.isdigit() takes "²" and "١" too
 
 
 def endpoint_json(p: WebhookEndpoint) -> dict[str, Any]:
@@ -108,7 +109,7 @@ def deliveries_list(app_id: str) -> Response:
 @bp.post("/webhooks/deliveries/<delivery_id>/replay")
 def deliveries_replay(app_id: str, delivery_id: str) -> Response:
     key_id = checked_key(app_id, "webhooks:write")
-    if not delivery_id.isdigit() or len(delivery_id) > 18:
+    if not _DELIVERY_ID.fullmatch(delivery_id):
         raise NotFound(f"no webhook delivery {delivery_id[:40]!r}")
     with kelisim().db.session() as s:
         return jsonify(service.replay(s, app_id, int(delivery_id),

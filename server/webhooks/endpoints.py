@@ -25,6 +25,7 @@ from server.errors import InvalidValue, NotFound, UnknownApp
 from server.models import App, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from server.webhooks.events import EVENTS, add_event
 from server.webhooks.secrets import new_secret, seal_secret
+from server.webhooks.sender import public_address
 
 __all__ = ["TEST_EVENT", "URL_MAX", "check_events", "check_url", "create_endpoint",
            "delete_endpoint", "get_endpoint", "list_deliveries", "list_endpoints",
@@ -63,14 +64,16 @@ def check_url(url: object, *, allow_private: bool) -> str:
 
 
 def public_host(host: str) -> bool:
-    """False for a literal address that is not globally routable, and for ``localhost``."""
+    """False for a literal address that is not globally routable (nor an IPv6 address that
+    carries a non-global IPv4 one: :func:`server.webhooks.sender.public_address`), and for
+    ``localhost``."""
     if host.lower() == "localhost" or host.lower().endswith(".localhost"):
         return False
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return True  # a name: resolved and checked at delivery
-    return address.is_global
+    return public_address(address)
 
 
 def check_events(events: Iterable[object]) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from typing import Final
 
 __all__ = ["ID_HEADER", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "TOLERANCE", "headers",
@@ -23,6 +24,8 @@ TIMESTAMP_HEADER: Final = "Kelisim-Webhook-Timestamp"
 SIGNATURE_HEADER: Final = "Kelisim-Webhook-Signature"
 # Seconds a receiver accepts between the signed timestamp and its own clock, either way.
 TOLERANCE: Final = 300
+# ASCII digits only: str.isdigit() also takes "²" (and int() then raises) and "١٧٠٠".
+_TIMESTAMP: Final = re.compile(r"[0-9]{1,12}")
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -43,7 +46,7 @@ def verify(secret: str, body: bytes, timestamp: str, signature: str, now: float,
     """Whether a delivery is genuine and fresh: one ``v1=`` value of ``signature`` matches
     (compared in constant time) and ``timestamp`` is within ``tolerance`` seconds of
     ``now``. What a receiver does (docs/webhooks.md has it standalone)."""
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance:
+    if not _TIMESTAMP.fullmatch(timestamp) or abs(now - int(timestamp)) > tolerance:
         return False
     expected = sign(secret, int(timestamp), body)
     return any(part.strip().startswith("v1=")

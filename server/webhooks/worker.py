@@ -2,16 +2,26 @@
 and, in a thread of its own, submits the consent logs' checkpoints to the witnesses
 (server/consent/witnessing.py).
 
-Each round: fan new events out into deliveries; claim the due ones under a lease
-(server/webhooks/delivery.py); POST them, WEBHOOK_CONCURRENCY at once
-(server/webhooks/sender.py); record the outcomes in one transaction. Every 10 s it also
-emits ``request.overdue`` for requests past their deadline. When a round found nothing it
+A pipeline, not rounds: up to WEBHOOK_CONCURRENCY attempts run at once
+(server/webhooks/sender.py) and up to 16 x as many wait for a thread; whenever attempts
+finish, their outcomes are recorded in one transaction and, in the same loop, new events are
+fanned out and due deliveries claimed under a lease (server/webhooks/delivery.py) to fill
+the free places. So one slow receiver holds one thread for at most its attempt's deadline
+and never the deliveries of other endpoints or apps. Every 10 s it also emits
+``request.overdue`` for requests past their deadline. When nothing is due or running it
 waits WEBHOOK_POLL_INTERVAL seconds (or until told to stop).
 
-SIGTERM or SIGINT: no new claims; the attempts under way finish (each within
-WEBHOOK_TIMEOUT) and are recorded; then it exits 0. A worker killed outright leaves leases
-that end after 2 x WEBHOOK_TIMEOUT + 5 s (an attempt's connect and read, and a margin for
-recording it), and those deliveries are sent again by any worker.
+Invariant: two workers never send one delivery at the same time. A claim takes a lease of
+2 x WEBHOOK_TIMEOUT + 5 s; an attempt ends (sender's deadline, on every socket operation)
+by WEBHOOK_TIMEOUT after it starts and in any case by 2 x WEBHOOK_TIMEOUT after the claim
+(an attempt that waited for a thread gets what is left, and one with nothing left is not
+sent: it is recorded as a failure and retried). So every attempt has ended 5 s before its
+lease does, and only then may another worker claim the delivery; an outcome recorded after
+the lease ended is dropped (the row has another owner or none).
+
+SIGTERM or SIGINT: no new claims; the attempts under way finish (each by its deadline)
+and are recorded; then it exits 0. A worker killed outright leaves leases that end as
+above, and those deliveries are sent again by any worker.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -90,16 +100,16 @@ class Worker:
             if fd is not None:
                 self._write.release(fd)  # type: ignore[union-attr]
 
-    def round(self, pool: ThreadPoolExecutor) -> int:
-        """One round; returns how many deliveries it attempted."""
-        now = self.clock()
+    def _claim(self, room: int) -> list[tuple[delivery.Claimed, float]]:
+        """Fan out new events and claim up to ``room`` due deliveries; each with the
+        monotonic time by which its attempt must have ended (see the invariant above)."""
+        now, started = self.clock(), time.monotonic()
         with self._transaction() as s:
             delivery.fan_out(s, now)
-            claimed = delivery.claim(s, self.owner, now, self.lease,
-                                     self.settings.webhook_concurrency * 16)
-        if not claimed:
-            return 0
-        attempts = list(pool.map(self._attempt, claimed))
+            claimed = delivery.claim(s, self.owner, now, self.lease, room)
+        return [(c, started + self.lease - LEASE_MARGIN) for c in claimed]
+
+    def _record(self, attempts: list[delivery.Attempt]) -> None:
         with self._transaction() as s:
             paused = delivery.finish(
                 s, self.owner, attempts, self.clock(), base=self.settings.webhook_backoff_base,
@@ -111,13 +121,15 @@ class Worker:
         ok = sum(a.error is None for a in attempts)
         self.sent += ok
         self.failed += len(attempts) - ok
-        return len(attempts)
 
-    def _attempt(self, c: delivery.Claimed) -> delivery.Attempt:
+    def _attempt(self, c: delivery.Claimed, deadline: float) -> delivery.Attempt:
+        if time.monotonic() >= deadline:
+            return delivery.Attempt(c, None, "not sent: its lease ran out while it waited "
+                                             "for a free worker thread")
         body = body_of(c.payload)
         secret = open_secret(self.key, c.endpoint_id, c.secret_box)
         status, error = post(c.url, body, headers(secret, c.event_id, int(time.time()), body),
-                             self.limits)
+                             self.limits, deadline)
         return delivery.Attempt(c, status, error)
 
     def run(self, stop: threading.Event, once: bool = False) -> None:
@@ -137,19 +149,33 @@ class Worker:
 
     def _deliver(self, stop: threading.Event, once: bool) -> None:
         next_scan = 0.0
+        room = self.settings.webhook_concurrency * 16
+        running: set[Future[delivery.Attempt]] = set()
         with ThreadPoolExecutor(self.settings.webhook_concurrency,
                                 thread_name_prefix="kelisim-webhook") as pool:
-            while not stop.is_set():
+            while running or not stop.is_set():
                 try:
-                    if time.monotonic() >= next_scan:
-                        with self._transaction() as s:
-                            delivery.scan_overdue(s, self.clock())
-                        next_scan = time.monotonic() + OVERDUE_EVERY
-                    busy = self.round(pool)
+                    done = {f for f in running if f.done()}
+                    if done:
+                        self._record([f.result() for f in done])
+                        running -= done
+                    claimed = 0
+                    if not stop.is_set():
+                        if time.monotonic() >= next_scan:
+                            with self._transaction() as s:
+                                delivery.scan_overdue(s, self.clock())
+                            next_scan = time.monotonic() + OVERDUE_EVERY
+                        if len(running) < room:
+                            fresh = self._claim(room - len(running))
+                            running |= {pool.submit(self._attempt, c, d) for c, d in fresh}
+                            claimed = len(fresh)
                 except Unavailable as exc:
                     log.warning("database unavailable: %s; retrying", exc)
-                    busy = 0
-                if once and not busy:
+                    stop.wait(self.settings.webhook_poll_interval)
+                    continue
+                if once and not running and not claimed:
                     return
-                if not busy:
+                if running and (claimed or not done):
+                    wait(running, self.settings.webhook_poll_interval, FIRST_COMPLETED)
+                elif not running:
                     stop.wait(self.settings.webhook_poll_interval)
