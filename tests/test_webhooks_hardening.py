@@ -121,7 +121,7 @@ def test_slow_receiver_holds_only_its_own_delivery(tmp_path: Path, database_url:
         # and not a replay of the delivery they would read as).
         queued = requests.post(f"{hooks}/{other['endpoint_id']}/test", headers=auth,
                                timeout=10).json()
-        for bad in ("%C2%B2", _arabic(queued["id"]), "1" * 19, "+1"):
+        for bad in ("%C2%B2", _arabic(queued["id"]), "1" * 19, "8802889018872", "+1"):
             r = requests.post(f"{hooks}/deliveries/{bad}/replay", headers=auth, timeout=10)
             assert r.status_code == 404, (bad, r.status_code, r.text)
             assert set(r.json()["error"]) == {"code", "message", "details"}

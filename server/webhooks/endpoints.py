@@ -224,6 +224,8 @@ def replay(session: Session, app_id: str, delivery_id: int, actor: str,
         UnknownApp; NotFound: no such delivery of this app.
     """
     _app(session, app_id)
+    if not 0 < delivery_id < 2**31:  # an id no row can have (PostgreSQL's integer)
+        raise NotFound(f"no webhook delivery {delivery_id} of app {app_id}")
     found = session.execute(
         select(WebhookDelivery, WebhookEvent, WebhookEndpoint)
         .join(WebhookEvent, WebhookEvent.seq == WebhookDelivery.event_seq)
