@@ -106,6 +106,9 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
+    # A worker may set this module up again after tearing it down (xdist hands out tests
+    # longest first, not module by module): the handlers must not find it stopped.
+    Handler.stop.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
