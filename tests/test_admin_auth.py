@@ -309,6 +309,28 @@ def test_cookie_flags(client: FlaskClient, users: dict[str, int]) -> None:
     assert "Secure" in resp.headers["Set-Cookie"]
 
 
+def test_a_late_response_cannot_write_back_an_older_session(
+        client: FlaskClient, users: dict[str, int]) -> None:
+    """A page's favicon or stylesheet answered after the user chose another language must
+    not bring back the language the request was sent with."""
+    assert login(client, "viewer@example.com", PASSWORD).status_code == 303
+    client.get("/admin/")  # the page's forms put their CSRF token in the session
+    client.get("/admin/lang/kk")
+    stale = client.get_cookie("kelisim_admin", path="/admin")
+    assert stale is not None
+    client.get("/admin/lang/ru")
+    for path in ["/admin/static/favicon.svg", "/admin/static/console.css", "/admin/"]:
+        client.set_cookie("kelisim_admin", stale.value, path="/admin")
+        resp = client.get(path)
+        resp.close()  # a static file's response holds the file open
+        assert resp.status_code == 200, path
+        assert "Set-Cookie" not in resp.headers, path
+    # A change is still written, and the sign-in still holds.
+    resp = client.get("/admin/lang/ru")
+    assert "kelisim_admin=" in resp.headers["Set-Cookie"]
+    assert client.get("/admin/").status_code == 200
+
+
 def test_cookie_secure_always(config: dict[str, Any]) -> None:
     app = create_app({**config, "ADMIN_COOKIE_SECURE": "always"})
     app.extensions["kelisim"].db.upgrade()

@@ -76,6 +76,12 @@ def init_admin(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=cfg.admin_session_hours),
+        # The cookie is written only when the session changes. A refresh on every response
+        # would let a request still in flight (a favicon, a stylesheet) write back the
+        # session it was sent with over a newer one, such as a language just chosen. The
+        # sign-in's end is the server's (admin_sessions.expires_at, fixed at sign-in), so
+        # a sliding cookie expiry would not extend anything.
+        SESSION_REFRESH_EACH_REQUEST=False,
         KELISIM_ADMIN_COOKIE_SECURE=cfg.admin_cookie_secure,
         # Only the console's forms are checked (the sync API uses install tokens, not
         # cookies); the console's blueprint calls protect() on every state-changing request.
