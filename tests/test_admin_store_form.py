@@ -109,3 +109,33 @@ def test_every_text_of_the_store_fields_is_translated() -> None:
     for text in storeform.labels():
         for lang in ("ru", "kk"):
             assert TEXTS[lang].get(text), (lang, text)
+
+
+def test_the_store_boxes_list_the_values_they_take(publisher: FlaskClient,
+                                                   published: Path) -> None:
+    """Each purpose's and data category's "store" box says what it takes: every id the
+    schema accepts (the stores' tables), an example, and the purposes in the page's language;
+    the data types keep the names the stores print."""
+    from server.policy.storelabels import (
+        APPLE_DATA_TYPES,
+        APPLE_PURPOSES,
+        PLAY_DATA_TYPES,
+        PLAY_PURPOSES,
+    )
+
+    draft_id = new_draft(publisher)
+    publisher.get("/admin/lang/ru")
+    page = html.unescape(page_of(publisher, draft_id))
+    boxes = re.findall(r'<details class="values wide">(.*?)</details>', page, re.S)
+    purposes = [b for b in boxes if "PSL_ANALYTICS" in b and "PSL_PRECISE_LOCATION" not in b]
+    categories = [b for b in boxes if "PSL_PRECISE_LOCATION" in b]
+    # One list under every purpose's and every category's box of the demo draft.
+    assert len(purposes) == int(dict(fields_of(page_of(publisher, draft_id)))["purposes-rows"])
+    assert categories and len(purposes) + len(categories) == len(boxes)
+    assert "Допустимые значения и пример" in boxes[0]
+    for ident in [*APPLE_PURPOSES, *PLAY_PURPOSES]:
+        assert f"<code translate=\"no\">{ident}</code>" in purposes[0], ident
+    for ident in [*APPLE_DATA_TYPES, *PLAY_DATA_TYPES]:
+        assert f"<code translate=\"no\">{ident}</code>" in categories[0], ident
+    assert "Аналитика" in purposes[0] and "Precise Location" in categories[0]
+    assert 'linked = true' in categories[0] and "обязательно" in categories[0]

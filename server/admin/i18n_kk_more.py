@@ -407,4 +407,9 @@ KK_MORE: dict[str, str] = {
     "Problem": "Мәселе",
     "not yet": "әлі жоқ",
     "No witness has answered yet.": "Әзірге ешбір куәгер жауап бермеді.",
+    "Valid values and an example": "Рұқсат етілген мәндер және мысал",
+    ("linked: true or false (required); tracking, ephemeral: true or false (false "
+     "when left out)."):
+        ("linked: true немесе false (міндетті); tracking, ephemeral: true немесе false "
+         "(көрсетілмесе, false)."),
 }

@@ -385,4 +385,9 @@ RU_MORE: dict[str, str] = {
     "Problem": "Проблема",
     "not yet": "ещё нет",
     "No witness has answered yet.": "Пока ни один свидетель не ответил.",
+    "Valid values and an example": "Допустимые значения и пример",
+    ("linked: true or false (required); tracking, ephemeral: true or false (false "
+     "when left out)."):
+        ("linked: true или false (обязательно); tracking, ephemeral: true или false "
+         "(false, если не указано)."),
 }

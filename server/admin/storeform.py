@@ -16,9 +16,19 @@ from werkzeug.datastructures import MultiDict
 
 from server.admin.i18n import gettext as _
 from server.admin.messages import schema_text
+from server.policy.labelwords import words
 from server.policy.schema import AppStoreSchema
+from server.policy.storelabels import (
+    APPLE_DATA_TYPES,
+    APPLE_PURPOSES,
+    PLAY_DATA_TYPES,
+    PLAY_PURPOSES,
+    apple_name,
+    play_name,
+)
 
-__all__ = ["FIELDS", "HINT", "apply", "for_template", "labels", "read", "values_of"]
+__all__ = ["FIELDS", "HINT", "apply", "for_template", "labels", "read", "value_lists",
+           "values_of"]
 
 # (name in [store], kind, label)
 FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -30,6 +40,38 @@ HINT = ("What Google Play's Data safety form asks of the whole app. Empty URLs a
         "of the labels; tracking domains are edited as TOML (app details).")
 
 
+VALUES_TITLE = "Valid values and an example"
+FLAGS_HINT = ("linked: true or false (required); tracking, ephemeral: true or false (false "
+              "when left out).")
+# What a purpose's and a data category's "store" box may hold, as the draft page shows it.
+EXAMPLES = {
+    "purposes": 'apple = ["NSPrivacyCollectedDataTypePurposeAnalytics"]\n'
+                'play = ["PSL_ANALYTICS"]',
+    "data_categories": 'apple = ["NSPrivacyCollectedDataTypePreciseLocation"]\n'
+                       'play = ["PSL_PRECISE_LOCATION"]\n'
+                       'linked = true\ntracking = false\nephemeral = false',
+}
+
+
+def value_lists(language: str) -> dict[str, list[tuple[str, list[tuple[str, str]]]]]:
+    """Per structure section (``purposes``, ``data_categories``): each store's key in the box
+    with the ids it takes and their names. Data types keep the stores' English names (as
+    App Store Connect and Play Console print them); purposes are in ``language``."""
+    w = words(language)
+
+    def purpose(ident: str, english: str) -> str:
+        return english if language.split("-")[0] == "en" else w.get(ident, english)
+
+    return {
+        "purposes": [
+            ("apple", [(i, purpose(i, n)) for i, (_c, n) in APPLE_PURPOSES.items()]),
+            ("play", [(i, purpose(i, n)) for i, n in PLAY_PURPOSES.items()])],
+        "data_categories": [
+            ("apple", [(i, apple_name(i)) for i in APPLE_DATA_TYPES]),
+            ("play", [(i, play_name(i)) for i in PLAY_DATA_TYPES])],
+    }
+
+
 def values_of(meta: Mapping[str, Any]) -> dict[str, Any]:
     """The form's values for app metadata (its ``store`` table, if any)."""
     store = meta.get("store")
@@ -38,9 +80,11 @@ def values_of(meta: Mapping[str, Any]) -> dict[str, Any]:
             for name, kind, _label in FIELDS}
 
 
-def for_template(values: Mapping[str, Any]) -> dict[str, Any]:
-    """What the template shows: the fields, the hint and the values."""
-    return {"fields": FIELDS, "hint": HINT, "current": dict(values)}
+def for_template(values: Mapping[str, Any], language: str = "en") -> dict[str, Any]:
+    """What the template shows: the fields, the hint and the values; and, for the purposes'
+    and data categories' store boxes, the values they take with an example."""
+    return {"fields": FIELDS, "hint": HINT, "current": dict(values),
+            "values": value_lists(language), "examples": EXAMPLES}
 
 
 def read(form: MultiDict[str, str]) -> dict[str, Any]:
@@ -86,4 +130,5 @@ def apply(meta: dict[str, Any], values: Mapping[str, Any]
 
 def labels() -> list[str]:
     """Every catalogue text this module shows."""
-    return ["The app in the stores", HINT, *(label for _n, _k, label in FIELDS)]
+    return ["The app in the stores", HINT, VALUES_TITLE, FLAGS_HINT,
+            *(label for _n, _k, label in FIELDS)]

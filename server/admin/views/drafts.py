@@ -26,6 +26,7 @@ from server.admin.drafts import (
 )
 from server.admin.forms import DocumentForm, DraftForm, UploadForm, errors_of
 from server.admin.i18n import gettext as _
+from server.admin.i18n import language
 from server.admin.importnotes import console_note, importer_notes
 from server.admin.models import Draft
 from server.admin.security import now, requires
@@ -201,7 +202,8 @@ def _context(s: Session, d: Draft, app: App, **extra: Any) -> dict[str, Any]:
         "missing": missing_translations(app, d.spec, d.documents,
                                         latest.body if latest else None),
         "locales": LOCALES, "errors": {}, "structure_errors": {}, "unsaved": False,
-        "store": storeform.for_template(storeform.values_of(d.app_meta or app_toml(app))),
+        "store": storeform.for_template(storeform.values_of(d.app_meta or app_toml(app)),
+                                        language()),
         # Characters, as the officer reads a text's length (the text as published).
         "doc_chars": {tag: len(normalize_document(text)) for tag, text in d.documents.items()}}
     ctx.update(extra)
