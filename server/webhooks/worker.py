@@ -8,8 +8,11 @@ finish, their outcomes are recorded in one transaction and, in the same loop, ne
 fanned out and due deliveries claimed under a lease (server/webhooks/delivery.py) to fill
 the free places. So one slow receiver holds one thread for at most its attempt's deadline
 and never the deliveries of other endpoints or apps. Every 10 s it also emits
-``request.overdue`` for requests past their deadline. When nothing is due or running it
-waits WEBHOOK_POLL_INTERVAL seconds (or until told to stop).
+``request.overdue`` for requests past their deadline, and every minute it prunes events
+delivered more than WEBHOOK_RETENTION_DAYS days ago with their deliveries
+(:func:`server.webhooks.delivery.prune`: at most 500 events a transaction, again a second
+later while batches come back full; never an event with a delivery still pending). When
+nothing is due or running it waits WEBHOOK_POLL_INTERVAL seconds (or until told to stop).
 
 Invariant: two workers never send one delivery at the same time. A claim takes a lease of
 2 x WEBHOOK_TIMEOUT + 5 s; an attempt ends (sender's deadline, on every socket operation)
@@ -54,6 +57,7 @@ __all__ = ["Worker", "body_of"]
 
 log = logging.getLogger("kelisim.worker")
 OVERDUE_EVERY = 10.0
+PRUNE_EVERY, PRUNE_SOON = 60.0, 1.0
 LEASE_MARGIN = 5.0
 
 
@@ -84,6 +88,8 @@ class Worker:
         # Counters for tests and operators.
         self.sent = 0
         self.failed = 0
+        self.pruned = 0
+        self._prune_after = 0
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
@@ -108,6 +114,19 @@ class Worker:
             delivery.fan_out(s, now)
             claimed = delivery.claim(s, self.owner, now, self.lease, room)
         return [(c, started + self.lease - LEASE_MARGIN) for c in claimed]
+
+    def prune(self) -> bool:
+        """One batch of pruning (see the module docstring); True when there may be more."""
+        with self._transaction() as s:
+            gone, after = delivery.prune(s, self.clock(),
+                                         self.settings.webhook_retention_days,
+                                         self._prune_after)
+        self._prune_after = after or 0
+        self.pruned += gone
+        if gone:
+            log.info("pruned %d webhook events delivered over %d days ago", gone,
+                     self.settings.webhook_retention_days)
+        return after is not None
 
     def _record(self, attempts: list[delivery.Attempt]) -> None:
         with self._transaction() as s:
@@ -148,7 +167,7 @@ class Worker:
             witnessing.join()
 
     def _deliver(self, stop: threading.Event, once: bool) -> None:
-        next_scan = 0.0
+        next_scan = next_prune = 0.0
         room = self.settings.webhook_concurrency * 16
         running: set[Future[delivery.Attempt]] = set()
         with ThreadPoolExecutor(self.settings.webhook_concurrency,
@@ -165,6 +184,10 @@ class Worker:
                             with self._transaction() as s:
                                 delivery.scan_overdue(s, self.clock())
                             next_scan = time.monotonic() + OVERDUE_EVERY
+                        if time.monotonic() >= next_prune:
+                            more = self.prune()
+                            next_prune = time.monotonic() + (PRUNE_SOON if more
+                                                             else PRUNE_EVERY)
                         if len(running) < room:
                             fresh = self._claim(room - len(running))
                             running |= {pool.submit(self._attempt, c, d) for c, d in fresh}
