@@ -183,6 +183,8 @@ def test_worker_prunes_only_what_was_delivered_long_ago(
     left = {e: v for e, v in _events(k).items() if e not in before}
     assert set(left) == {failing, overdue, unfanned}, left
     assert worker.pruned == 3
+    if worker.book is not k.db:
+        worker.book.dispose()
 
 
 def _exists(k: Kelisim, delivery_id: int) -> bool:
@@ -194,3 +196,21 @@ def _exists(k: Kelisim, delivery_id: int) -> bool:
 def test_retention_days_validated(tmp_path: Path, value: str) -> None:
     with pytest.raises(ConfigError, match="WEBHOOK_RETENTION_DAYS"):
         load_config({"INSTANCE_PATH": str(tmp_path), "WEBHOOK_RETENTION_DAYS": value})
+
+
+def test_worker_bookkeeping_is_not_flushed_on_sqlite(kelisim: Kelisim) -> None:
+    """The worker's own transactions on SQLite commit without an fsync (each holds the
+    write lock ingest needs); the server's handle, which writes consent records, flushes
+    every commit. On PostgreSQL the worker uses the one handle."""
+    worker = Worker(kelisim.db, kelisim.settings)
+    try:
+        if not kelisim.db.is_sqlite:
+            assert worker.book is kelisim.db
+            return
+        with worker.book.engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        with kelisim.db.engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    finally:
+        if worker.book is not kelisim.db:
+            worker.book.dispose()
