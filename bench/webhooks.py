@@ -8,7 +8,11 @@ delivery lag of every event of the "on" phases: from the moment its POST was ans
 
 Goals: p99 lag < 2 s; ingest rate with webhooks on >= 90 % of off.
 
-    python bench/webhooks.py [--seconds 8] [--rounds 2] [--postgres URL]
+    python bench/webhooks.py [--seconds 8] [--rounds 2] [--only sqlite|postgres]
+                             [--postgres URL]
+
+On PostgreSQL (``--postgres``, default KELISIM_TEST_POSTGRES_URL or the local test
+database) each run gets a schema of its own, dropped at the end, as bench/ingest.py does.
 """
 
 from __future__ import annotations
@@ -28,7 +32,15 @@ from statistics import quantiles
 from typing import Any
 
 from _util import free_port
-from ingest import KELISIM, Server, instance, kelisim, manifest_payload
+from ingest import (
+    KELISIM,
+    Server,
+    drop_schemas,
+    instance,
+    kelisim,
+    manifest_payload,
+    schema_url,
+)
 from ingest_load import record, register
 
 INSTALLS = 50
@@ -166,11 +178,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--postgres", help="also on this PostgreSQL URL")
+    parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--postgres", default=os.environ.get(
+        "KELISIM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+        help="the PostgreSQL URL (a schema of its own is made there)")
     args = parser.parse_args()
-    for name, url in [("sqlite", None), *([("postgres", args.postgres)]
-                                          if args.postgres else [])]:
-        r = run(url, args.seconds, args.rounds)
+    for name in ("sqlite", "postgres"):
+        if args.only not in (None, name):
+            continue
+        try:
+            r = run(schema_url(args.postgres) if name == "postgres" else None,
+                    args.seconds, args.rounds)
+        finally:
+            if name == "postgres":
+                drop_schemas(args.postgres)
         print(f"webhooks {name}: ingest {r['off']:.0f} rec/s off, {r['on']:.0f} on "
               f"({r['ratio']:.0%}; goal >= 90 %); lag of {r['events']} events "
               f"p50 {r['p50'] * 1000:.0f} ms, p99 {r['p99'] * 1000:.0f} ms "

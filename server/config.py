@@ -129,7 +129,8 @@ class Settings:
     # attempt's timeout (seconds) and the response bytes read; the backoff after a failure
     # (BASE * 2^(attempts-1) seconds with full jitter, at most CAP); failures in a row
     # after which an endpoint is paused; and whether an endpoint may be on a loopback,
-    # private or link-local address (true for a receiver on the same machine).
+    # private or link-local address (true for a receiver on the same machine); the days
+    # a delivered event (and its deliveries) is kept before the worker prunes it.
     webhook_key: str = ""
     webhook_poll_interval: float = 0.2
     webhook_concurrency: int = 8
@@ -139,6 +140,7 @@ class Settings:
     webhook_backoff_cap: float = 3600.0
     webhook_pause_after: int = 10
     webhook_allow_private: bool = False
+    webhook_retention_days: int = 30
     # Witnesses (docs/transparency.md): where the root's witnesses take checkpoints,
     # ``name=url,...`` (name: as in the root's ``witnesses``; url: the witness's
     # tlog-witness prefix, ``/add-checkpoint`` is appended); one submission's timeout; how
@@ -179,7 +181,9 @@ _BOOL_KEYS = {key for key, f in _FIELDS.items() if f.type == "bool"}
 _POSITIVE_KEYS = {"WORKER_THREADS", "BODY_READ_TIMEOUT", "WORKERS", "LOCK_TIMEOUT",
                   "ADMIN_PASSWORD_CHECKS", "LINK_TOKEN_TTL", "WEBHOOK_CONCURRENCY",
                   "WEBHOOK_TIMEOUT", "WEBHOOK_PAUSE_AFTER", "WEBHOOK_POLL_INTERVAL",
-                  "WITNESS_TIMEOUT", "WITNESS_POLL_INTERVAL"}
+                  "WITNESS_TIMEOUT", "WITNESS_POLL_INTERVAL", "WEBHOOK_RETENTION_DAYS"}
+# The most days an event is kept (a hundred years: a cutoff before that overflows).
+_MAX_RETENTION_DAYS = 36500
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
@@ -322,6 +326,9 @@ def load_config(
     for key in _POSITIVE_KEYS:
         if not cfg[key] > 0:
             raise ConfigError(f"KELISIM_{key}: must be more than 0")
+    if cfg["WEBHOOK_RETENTION_DAYS"] > _MAX_RETENTION_DAYS:
+        raise ConfigError(f"KELISIM_WEBHOOK_RETENTION_DAYS: at most {_MAX_RETENTION_DAYS} "
+                          f"(days a delivered webhook event is kept)")
     instance = Path(cfg["INSTANCE_PATH"]).resolve()
     cfg["INSTANCE_PATH"] = str(instance)
     if not cfg["DATABASE_URL"]:

@@ -89,7 +89,7 @@ def unavailable_error(exc: BaseException, lock_timeout: float) -> Unavailable | 
     return None
 
 
-def _sqlite_pragmas(busy_ms: int, dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_ms: int, synchronous: str, dbapi_conn: Any, _record: Any) -> None:
     # SQLAlchemy's recipe for real SQLite transactions: the driver stops issuing BEGIN
     # itself and _sqlite_begin does it, IMMEDIATE when the session asked for the write lock
     # up front (appending to a hash chain must not read a head another worker changes).
@@ -98,7 +98,9 @@ def _sqlite_pragmas(busy_ms: int, dbapi_conn: Any, _record: Any) -> None:
     # WAL lets readers on other workers go on while one worker publishes; busy_timeout
     # makes a concurrent writer wait instead of failing, LOCK_TIMEOUT at most.
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
+    # FULL: a commit is on disk when it returns. NORMAL (WAL): it survives a crash of the
+    # process, and a power loss may undo the last commits (never half of one).
+    cur.execute(f"PRAGMA synchronous={synchronous}")
     cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
@@ -138,9 +140,14 @@ def _postgres_timeouts(lock_ms: int, dbapi_conn: Any, _record: Any) -> None:
 class Database:
     """One engine per process, created lazily so that forked workers get their own."""
 
-    def __init__(self, url: str, lock_timeout: float = 5.0) -> None:
+    def __init__(self, url: str, lock_timeout: float = 5.0, *, durable: bool = True) -> None:
+        """``durable`` False (SQLite only): commits are not flushed to the disk
+        (``synchronous=NORMAL``), for writers whose last commits may be undone by a power
+        loss and done again (the webhook worker's bookkeeping, server/webhooks/worker.py);
+        never for consent records."""
         self.url = url
         self.lock_timeout = lock_timeout
+        self.durable = durable
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._state_lock = threading.Lock()
@@ -166,7 +173,8 @@ class Database:
                         "connect_timeout": max(2, math.ceil(self.lock_timeout))}
             self._engine = create_engine(self.url, **kwargs)
             if self.url.startswith("sqlite"):
-                event.listen(self._engine, "connect", partial(_sqlite_pragmas, timeout_ms))
+                event.listen(self._engine, "connect", partial(
+                    _sqlite_pragmas, timeout_ms, "FULL" if self.durable else "NORMAL"))
                 event.listen(self._engine, "begin", _sqlite_begin)
             elif self.url.startswith("postgresql"):
                 event.listen(self._engine, "connect", partial(_postgres_timeouts, timeout_ms))

@@ -61,6 +61,17 @@ def test_document_covers_exactly_the_routes(app: Flask) -> None:
                 assert op["requestBody"]["required"] is True
 
 
+def test_subject_lookup_by_body_and_the_get_deprecated() -> None:
+    doc = openapi_document()
+    base = "/v1/apps/{app_id}/operator/subjects"
+    assert doc["paths"][f"{base}/consent"]["get"]["deprecated"] is True
+    lookup = doc["paths"][f"{base}/lookup"]["post"]
+    assert "deprecated" not in lookup
+    assert lookup["responses"]["200"] == doc["paths"][f"{base}/consent"]["get"][
+        "responses"]["200"]
+    assert "user_id" in str(doc["components"]["schemas"]["SubjectLookup"])
+
+
 def test_served_document_is_the_generated_one(client: Any) -> None:
     resp = client.get("/v1/openapi.json")
     assert resp.status_code == 200
@@ -156,6 +167,7 @@ def test_schemathesis_finds_no_5xx_and_no_undocumented_status(live: dict[str, An
     assert 404 in seen[f"GET {operator}/requests/{{request_id}}"], seen
     assert 422 in seen[f"POST {operator}/requests/{{request_id}}/resolve"], seen
     assert {404, 200} & seen[f"GET {operator}/installs/{{install_id}}/consent"], seen
+    assert 422 in seen[f"POST {operator}/subjects/lookup"], seen
     assert any(404 in statuses for statuses in seen.values()), seen
     # Random records rarely satisfy the consent rules: the answers of a stored batch and of
     # a history page holding it are checked against their schemas with a real record.

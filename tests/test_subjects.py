@@ -267,3 +267,45 @@ def test_link_tokens_refused_and_scopes_enforced(tmp_path: Path, config: dict[st
     events = _count(url, f"admin_events WHERE action = 'subject.unlink' AND actor = "
                          f"'api:{linker_id}'")
     assert events == 1
+
+
+def test_subject_lookup_takes_the_user_id_in_the_body(tmp_path: Path,
+                                                      config: dict[str, Any],
+                                                      cli: Any) -> None:
+    """POST /subjects/lookup answers as GET /subjects/consent (deprecated: the user id in
+    the URL reaches access logs and proxies), with the user id in the JSON body."""
+    srv = _setup(tmp_path, config, cli)
+    _, linker = _key(cli, APP, "subjects:link")
+    _, reader = _key(cli, APP, "consent:read")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    api = f"{base}/v1/apps/{APP}/operator"
+    a = Device(base, srv, tmp_path / "phone-a")
+    a.client.accept(["notifications"], age_confirmed=True)
+    with running(srv["env"], port, workers=1):
+        assert a.client.link_subject(_link_token(api, linker)).ok
+        resp = requests.post(f"{api}/subjects/lookup", json={"user_id": USER},
+                             headers=reader, timeout=10)
+        assert resp.status_code == 200, resp.text
+        assert resp.json() == _subject(api, reader)
+        assert resp.json()["state"] == "granted" and USER not in resp.text
+        assert [x["install_id"] for x in resp.json()["installs"]] == [a.install()]
+        # A user no install was ever linked to: 404, as the GET answers.
+        resp = requests.post(f"{api}/subjects/lookup", json={"user_id": "nobody"},
+                             headers=reader, timeout=10)
+        _error(resp, 404, "not_found")
+        resp = requests.get(f"{api}/subjects/consent", params={"user_id": "nobody"},
+                            headers=reader, timeout=10)
+        _error(resp, 404, "not_found")
+        # The same scope as the GET; the body checked field by field.
+        resp = requests.post(f"{api}/subjects/lookup", json={"user_id": USER},
+                             headers=linker, timeout=10)
+        assert _error(resp, 403, "insufficient_scope")["details"]["scope"] == "consent:read"
+        for body in ({}, {"user_id": ""}, {"user_id": 42}, {"user_id": "x" * 257},
+                     {"user_id": USER, "extra": 1}):
+            resp = requests.post(f"{api}/subjects/lookup", json=body, headers=reader,
+                                 timeout=10)
+            details = str(_error(resp, 422, "invalid")["details"])
+            assert ("extra" if "extra" in body else "user_id") in details, (body, details)
+        resp = requests.post(f"{api}/subjects/lookup", json={"user_id": USER}, timeout=10)
+        assert resp.status_code == 401

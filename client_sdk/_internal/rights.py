@@ -20,6 +20,8 @@ from client_sdk.errors import ConsentError
 from client_sdk.protocol.model import Manifest, Version
 
 if TYPE_CHECKING:
+    from client_sdk._internal.devices import OtherDevices
+    from client_sdk._internal.trust import TrustedState
     from client_sdk.requests import DataExport, DataRequest
     from client_sdk.transport import Transport
 
@@ -37,8 +39,11 @@ class SubjectRequests:
     clock: Callable[[], datetime]
     _lock: threading.RLock
     _state: ConsentState
+    _trust: TrustedState
 
     if TYPE_CHECKING:
+        @property
+        def subject_linked(self) -> bool: ...
         @property
         def manifest(self) -> Manifest | None: ...
         @property
@@ -105,15 +110,24 @@ class SubjectRequests:
 
         return [from_row(r, self.store.path) for r in self.store.request_rows()]
 
-    def export_my_data(self, locale: str | None = None) -> DataExport:
-        """The user's own data on this device, to save or share (the right of access):
-        ``json`` (UTF-8 bytes: every consent record with its status and signed receipt,
-        and every request) and ``summary`` (plain text in ``locale``, default the
+    def export_my_data(self, locale: str | None = None, *,
+                       other_devices: bool = True) -> DataExport:
+        """The user's own data, to save or share (the right of access): ``json`` (UTF-8
+        bytes: every consent record with its status, signed receipt and the install that
+        made it, and every request) and ``summary`` (plain text in ``locale``, default the
         remembered or first preferred language; see docs/sdk.md).
+
+        A linked install (``subject_linked``) also reads the subject's records from every
+        other linked device from the server (``other_devices`` False: this device's only,
+        no network), each kept only when its signed receipt verifies. Without the network
+        (or on any error answer) the export is this device's alone and says so: the
+        document's ``other_devices.state`` is ``missing`` with the reason, and the
+        summary states the gap. It then waits at most the transport's deadline.
 
         Raises:
             StorageError: the store could not be read.
         """
+        from client_sdk._internal.devices import OtherDevices
         from client_sdk._internal.export import export_document
         from client_sdk.requests import DataExport
         from client_sdk.ui.summary import export_summary
@@ -121,11 +135,28 @@ class SubjectRequests:
         tag = locale or self.remembered_locale() or (self.preferred_locales or ("en",))[0]
         now, records, requests = self.clock(), self.history(), self.requests()
         manifest = self.manifest
+        if not self.subject_linked:
+            others = OtherDevices("not_linked")
+        elif not other_devices:
+            others = OtherDevices("not_asked")
+        else:
+            others = self._other_devices(records)
         # The manifest names the controller, not the app: the summary names both.
         name = f"{self.app_id} ({manifest.controller.name})" if manifest else self.app_id
-        return DataExport(export_document(self.app_id, self.store, records, requests, now),
-                          export_summary(name, records, requests, tag, now), tag,
+        install = self.store.get_meta("install_id")
+        mine = install.decode("utf-8", "replace") if install else None
+        return DataExport(export_document(self.app_id, self.store, records, requests, now,
+                                          others),
+                          export_summary(name, records, requests, tag, now,
+                                         others=others, install_id=mine), tag,
                           f"kelisim-{self.app_id}-{now.strftime('%Y%m%d-%H%M%S')}")
+
+    def _other_devices(self, records: list[LedgerRecord]) -> OtherDevices:
+        from client_sdk._internal.devices import other_devices
+
+        return other_devices(self.store, self.transport, self._trust.root.root,
+                             base_url=self.server_url, app_id=self.app_id,
+                             local_ids=[r.id for r in records])
 
     def _sync_requests(self) -> ConsentError | None:
         """After the upload: read back the status of requests not yet answered."""

@@ -18,6 +18,9 @@ _TEST = ("A test event is queued for {url}: it is listed under Recent deliveries
          "until the worker delivers it.")
 _REPLAY = ("The delivery is queued again: it is listed under Recent deliveries as waiting "
            "until the worker sends it.")
+_GONE = ("That delivery is no longer kept, so it cannot be replayed: delivered events are "
+         "deleted {days} days after delivery, and an endpoint's deliveries with it.")
+_KEPT = "Delivered events are kept {days} days, then deleted."
 _SHOWN = "shown once: keep it in the backend's secret store to verify each delivery."
 
 WEBHOOKS_RU: dict[str, str] = {
@@ -65,6 +68,10 @@ WEBHOOKS_RU: dict[str, str] = {
             "доставки» оно ждёт, пока обработчик его не доставит."),
     _REPLAY: ("Доставка снова поставлена в очередь: в списке «Последние доставки» она "
               "ждёт, пока обработчик её не отправит."),
+    _GONE: ("Этой доставки больше нет, поэтому отправить её снова нельзя: доставленные "
+            "события удаляются через {days} дн. после доставки, а доставки адреса — "
+            "вместе с ним."),
+    _KEPT: "Доставленные события хранятся {days} дн., затем удаляются.",
 }
 
 WEBHOOKS_KK: dict[str, str] = {
@@ -113,4 +120,8 @@ WEBHOOKS_KK: dict[str, str] = {
             "ол өңдеуші жеткізгенше күтеді."),
     _REPLAY: ("Жеткізілім қайта кезекке қойылды: «Соңғы жеткізілімдер» тізімінде ол "
               "өңдеуші жібергенше күтеді."),
+    _GONE: ("Бұл жеткізілім енді сақталмайды, сондықтан оны қайта жіберу мүмкін емес: "
+            "жеткізілген оқиғалар жеткізілгеннен кейін {days} күннен соң, ал мекенжайдың "
+            "жеткізілімдері мекенжаймен бірге жойылады."),
+    _KEPT: "Жеткізілген оқиғалар {days} күн сақталады, содан кейін жойылады.",
 }

@@ -12,6 +12,7 @@ from server.http.operator_schemas import (
     LinkTokenAnswerSchema,
     LinkTokenSchema,
     SubjectConsentSchema,
+    SubjectLookupSchema,
     UnlinkAnswerSchema,
     UnlinkSchema,
 )
@@ -37,6 +38,7 @@ def add_subject_paths(spec: APISpec, o: Any) -> None:
                          ("LinkToken", LinkTokenSchema),
                          ("LinkTokenAnswer", LinkTokenAnswerSchema),
                          ("SubjectConsent", SubjectConsentSchema),
+                         ("SubjectLookup", SubjectLookupSchema),
                          ("Unlink", UnlinkSchema), ("UnlinkAnswer", UnlinkAnswerSchema)]:
         spec.components.schema(name, schema=schema)
     reasons: dict[str, str] = {**o._ERRORS, "409": "not_linked: an unlink of an install "
@@ -64,9 +66,19 @@ def add_subject_paths(spec: APISpec, o: Any) -> None:
         "requestBody": o._json_body("LinkToken"),
         "responses": o._answers("201", "LinkTokenAnswer", "the token, shown once",
                                 "400 401 403 404 413 415 422 429 503", errors)}})
-    spec.path(f"{base}/consent", operations={"get": {
+    spec.path(f"{base}/lookup", operations={"post": {
         "summary": "The current consent of one of the operator's users over all the "
-                   "installs linked to it (scope consent:read)",
+                   "installs linked to it (scope consent:read); the user id in the body, "
+                   "out of URLs, access logs and proxies",
+        "parameters": [o._APP], "security": o._API_KEY,
+        "requestBody": o._json_body("SubjectLookup"),
+        "responses": o._answers("200", "SubjectConsent", "the subject's state",
+                                "400 401 403 404 413 415 422 429 503", errors)}})
+    spec.path(f"{base}/consent", operations={"get": {
+        "summary": "Deprecated (the user id in the URL reaches access logs and proxies; "
+                   "use POST .../subjects/lookup): the current consent of one of the "
+                   "operator's users (scope consent:read)",
+        "deprecated": True,
         "parameters": [o._APP, {**o._query("user_id", {"type": "string", "minLength": 1,
                                                        "maxLength": 256},
                                            "the operator's user id"), "required": True}],

@@ -25,7 +25,12 @@ from server.context import kelisim
 from server.errors import InvalidValue, Unavailable
 from server.http.body import check_path_args, load_body
 from server.http.errors import ApiError
-from server.http.operator_schemas import ANSWER_SCHEMA, LINK_TOKEN_SCHEMA, UNLINK_SCHEMA
+from server.http.operator_schemas import (
+    ANSWER_SCHEMA,
+    LINK_TOKEN_SCHEMA,
+    SUBJECT_LOOKUP_SCHEMA,
+    UNLINK_SCHEMA,
+)
 from server.http.ratelimit import parse_limit
 from server.models import DeletionRequest
 
@@ -174,14 +179,28 @@ def link_token(app_id: str) -> tuple[Response, int]:
     return jsonify({"token": token, "expires": expires}), 201
 
 
+def _subject_consent(app_id: str, user_id: str) -> Response:
+    with kelisim().db.session(readonly=True) as s:
+        return jsonify(subject_consent(s, app_id, user_id, kelisim().keys_dir, _now()))
+
+
+@bp.post("/subjects/lookup")
+def subject_lookup(app_id: str) -> Response:
+    """The subject's consent, the user id in the JSON body (kept out of URLs, so out of
+    access logs and proxies): the answer of ``GET /subjects/consent``."""
+    _key(app_id, "consent:read")
+    return _subject_consent(app_id, load_body(SUBJECT_LOOKUP_SCHEMA)["user_id"])
+
+
 @bp.get("/subjects/consent")
 def subject_consent_view(app_id: str) -> Response:
+    """Deprecated: the user id in the query string reaches access logs; use
+    ``POST /subjects/lookup``."""
     _key(app_id, "consent:read")
     user_id = request.args.get("user_id")
     if user_id is None:
         raise InvalidValue("user_id", "the operator's user id is required")
-    with kelisim().db.session(readonly=True) as s:
-        return jsonify(subject_consent(s, app_id, user_id, kelisim().keys_dir, _now()))
+    return _subject_consent(app_id, user_id)
 
 
 @bp.post("/subjects/unlink")

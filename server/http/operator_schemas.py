@@ -15,6 +15,7 @@ __all__ = [
     "ANSWER_SCHEMA",
     "ENDPOINT_SCHEMA",
     "LINK_TOKEN_SCHEMA",
+    "SUBJECT_LOOKUP_SCHEMA",
     "UNLINK_SCHEMA",
     "AnswerSchema",
     "ConsentStateSchema",
@@ -30,6 +31,7 @@ __all__ = [
     "RequestListSchema",
     "SubjectConsentSchema",
     "SubjectInstallSchema",
+    "SubjectLookupSchema",
     "UnlinkAnswerSchema",
     "UnlinkSchema",
 ]
@@ -95,6 +97,12 @@ class LinkTokenSchema(Strict):
         "description": "the operator's own user id (Kelisim stores only a keyed hash)"})
 
 
+class SubjectLookupSchema(Strict):
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=256), metadata={
+        "description": "the operator's own user id, in the body so that it stays out of "
+                       "access logs and proxies"})
+
+
 class LinkTokenAnswerSchema(Schema):
     token = fields.String(required=True, metadata={
         "description": "kls_link_...: single-use, for this app; hand it to the app, which "
@@ -139,6 +147,7 @@ class SubjectConsentSchema(Schema):
 
 
 LINK_TOKEN_SCHEMA = LinkTokenSchema()
+SUBJECT_LOOKUP_SCHEMA = SubjectLookupSchema()
 UNLINK_SCHEMA = UnlinkSchema()
 
 

@@ -20,16 +20,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import format_time
 from server.models import DeletionRequest, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from server.webhooks.events import add_event, overdue_event_id, request_data
 
-__all__ = ["Attempt", "Claimed", "backoff", "claim", "fan_out", "finish", "scan_overdue"]
+__all__ = ["PRUNE_BATCH", "Attempt", "Claimed", "backoff", "claim", "fan_out", "finish",
+           "prune", "scan_overdue"]
 
 D, P, E = WebhookDelivery, WebhookEndpoint, WebhookEvent
+# Events pruned in one transaction at most (server/webhooks/worker.py runs one a minute,
+# or at once again while batches come back full).
+PRUNE_BATCH = 500
 
 
 def stamp(now: float) -> str:
@@ -165,6 +169,49 @@ def scan_overdue(session: Session, now: float, limit: int = 500) -> int:
         add_event(session, r.app_id, "request.overdue", request_data(r), stamp(now), eid)
     session.flush()
     return len(fresh)
+
+
+def prune(session: Session, now: float, days: int, after: int = 0,
+          limit: int = PRUNE_BATCH) -> tuple[int, int | None]:
+    """Delete up to ``limit`` events (oldest first, after seq ``after``) created more than
+    ``days`` days before
+    ``now`` whose every delivery was delivered more than ``days`` days before it (or that
+    no endpoint took, or whose endpoints were deleted), with their deliveries. Never an
+    event not yet fanned out, one with a delivery pending (retrying, paused or replayed),
+    nor the ``request.overdue`` of a request still open (the scan would emit it again).
+    Returns how many events, and the seq to go on after (None: nothing older is left
+    after ``after``; start again from 0)."""
+    cutoff = stamp(now - days * 86400.0)
+    keep = exists().where(D.event_seq == E.seq,
+                          or_(D.status != "delivered", D.delivered_at.is_(None),
+                              D.delivered_at >= cutoff))
+    rows = session.execute(select(E.seq, E.app_id, E.kind, E.payload)
+                           .where(E.seq > after, E.fanned.is_(True),
+                                  E.created_at < cutoff, ~keep)
+                           .order_by(E.seq).limit(limit)
+                           .with_for_update(of=E, skip_locked=True)).all()
+    if not rows:
+        return 0, None
+    overdue = {(r.app_id, str((r.payload.get("data") or {}).get("request_id"))): r.seq
+               for r in rows if r.kind == "request.overdue" and isinstance(r.payload, dict)}
+    still_open: set[int] = set()
+    if overdue:
+        pairs = list(overdue)
+        open_ = session.execute(select(DeletionRequest.app_id, DeletionRequest.request_id)
+                                .where(DeletionRequest.status == "open", or_(*(and_(
+                                    DeletionRequest.app_id == a,
+                                    DeletionRequest.request_id == q) for a, q in pairs))))
+        still_open = {overdue[(a, q)] for a, q in open_}
+    seqs = [r.seq for r in rows if r.seq not in still_open]
+    gone = 0
+    if seqs:
+        # Each statement says again what may go: a replay that took a delivery back
+        # meanwhile (its row lock, then pending) keeps it and its event.
+        session.execute(delete(D).where(D.event_seq.in_(seqs), D.status == "delivered",
+                                        D.delivered_at < cutoff))
+        gone = session.execute(delete(E).where(
+            E.seq.in_(seqs), ~exists().where(D.event_seq == E.seq))).rowcount  # type: ignore[attr-defined]
+    return gone, rows[-1].seq if len(rows) == limit else None
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -233,7 +233,10 @@ def replay(session: Session, app_id: str, delivery_id: int, actor: str,
         .where(WebhookEndpoint.app_id == app_id, WebhookDelivery.id == delivery_id)
         .with_for_update(of=WebhookDelivery)).first()
     if found is None:
-        raise NotFound(f"app {app_id} has no webhook delivery {delivery_id}")
+        raise NotFound(f"app {app_id} has no webhook delivery {delivery_id}: it never "
+                       f"existed, its endpoint was deleted, or it was delivered more than "
+                       f"WEBHOOK_RETENTION_DAYS days ago and pruned (a pruned event "
+                       f"cannot be replayed)")
     d, e, p = found
     d.status, d.next_attempt, d.lease_owner, d.lease_until = "pending", time.time(), None, None
     d.delivered_at = None

@@ -154,6 +154,18 @@ STRINGS: dict[str, str] = {
     "action.blocking_request": "Blocking requested",
     "action.link": "Signed in on this device",
     "action.unlink": "Signed out on this device",
+    # The export of a linked install: which device made each decision.
+    "device.this": "this device",
+    "device.other": "another device ({id})",
+    "export_devices_missing": (
+        "Your decisions on your other devices could not be fetched "
+        "({reason}). This copy holds only what is on this device."),
+    "export_devices_not_asked": (
+        "This copy holds only what is on this "
+        "device, not your decisions on your other devices."),
+    "export_devices_unverified": (
+        "Records from other devices left out "
+        "because their signature did not check: {count}"),
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

@@ -153,6 +153,18 @@ STRINGS: dict[str, str] = {
     "action.blocking_request": "Бұғаттау сұралды",
     "action.link": "Осы құрылғыда кірді",
     "action.unlink": "Осы құрылғыдан шықты",
+    # The export of a linked install: which device made each decision.
+    "device.this": "осы құрылғы",
+    "device.other": "басқа құрылғы ({id})",
+    "export_devices_missing": (
+        "Басқа құрылғылардағы шешімдеріңізді алу мүмкін болмады ({reason}). "
+        "Бұл көшірмеде тек осы құрылғыдағы деректер бар."),
+    "export_devices_not_asked": (
+        "Бұл көшірмеде тек осы құрылғыдағы "
+        "деректер бар, басқа құрылғылардағы шешімдеріңіз жоқ."),
+    "export_devices_unverified": (
+        "Қолтаңбасы расталмағандықтан қосылмаған "
+        "басқа құрылғылардың жазбалары: {count}"),
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

@@ -154,6 +154,18 @@ STRINGS: dict[str, str] = {
     "action.blocking_request": "Бөгөттөө суралды",
     "action.link": "Бул түзмөктө кирди",
     "action.unlink": "Бул түзмөктөн чыкты",
+    # The export of a linked install: which device made each decision.
+    "device.this": "бул түзмөк",
+    "device.other": "башка түзмөк ({id})",
+    "export_devices_missing": (
+        "Башка түзмөктөрдөгү чечимдериңизди алуу мүмкүн болгон жок "
+        "({reason}). Бул көчүрмөдө ушул түзмөктөгү маалымат гана бар."),
+    "export_devices_not_asked": (
+        "Бул көчүрмөдө ушул түзмөктөгү маалымат "
+        "гана бар, башка түзмөктөрдөгү чечимдериңиз жок."),
+    "export_devices_unverified": (
+        "Колтамгасы текшерилбегендиктен кошулбаган "
+        "башка түзмөктөрдүн жазуулары: {count}"),
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

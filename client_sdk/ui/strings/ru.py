@@ -156,6 +156,18 @@ STRINGS: dict[str, str] = {
     "action.blocking_request": "Запрошено блокирование",
     "action.link": "Вход на этом устройстве",
     "action.unlink": "Выход на этом устройстве",
+    # The export of a linked install: which device made each decision.
+    "device.this": "это устройство",
+    "device.other": "другое устройство ({id})",
+    "export_devices_missing": (
+        "Не удалось получить ваши решения с других устройств ({reason}). "
+        "В этой копии только то, что есть на этом устройстве."),
+    "export_devices_not_asked": (
+        "В этой копии только то, что есть на "
+        "этом устройстве, без ваших решений на других устройствах."),
+    "export_devices_unverified": (
+        "Записи с других устройств, не "
+        "включённые из-за неверной подписи: {count}"),
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

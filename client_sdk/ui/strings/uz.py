@@ -157,6 +157,18 @@ STRINGS: dict[str, str] = {
     "action.blocking_request": "Bloklash soʻraldi",
     "action.link": "Ushbu qurilmada kirildi",
     "action.unlink": "Ushbu qurilmadan chiqildi",
+    # The export of a linked install: which device made each decision.
+    "device.this": "shu qurilma",
+    "device.other": "boshqa qurilma ({id})",
+    "export_devices_missing": (
+        "Boshqa qurilmalardagi qarorlaringizni olib boʻlmadi ({reason}). "
+        "Bu nusxada faqat shu qurilmadagi maʼlumotlar bor."),
+    "export_devices_not_asked": (
+        "Bu nusxada faqat shu qurilmadagi "
+        "maʼlumotlar bor, boshqa qurilmalardagi qarorlaringiz yoʻq."),
+    "export_devices_unverified": (
+        "Imzosi tasdiqlanmagani uchun qoʻshilmagan "
+        "boshqa qurilmalar yozuvlari: {count}"),
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

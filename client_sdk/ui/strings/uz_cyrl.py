@@ -153,6 +153,18 @@ STRINGS: dict[str, str] = {
     "action.blocking_request": "Блоклаш сўралди",
     "action.link": "Ушбу қурилмада кирилди",
     "action.unlink": "Ушбу қурилмадан чиқилди",
+    # The export of a linked install: which device made each decision.
+    "device.this": "шу қурилма",
+    "device.other": "бошқа қурилма ({id})",
+    "export_devices_missing": (
+        "Бошқа қурилмалардаги қарорларингизни олиб бўлмади ({reason}). "
+        "Бу нусхада фақат шу қурилмадаги маълумотлар бор."),
+    "export_devices_not_asked": (
+        "Бу нусхада фақат шу қурилмадаги "
+        "маълумотлар бор, бошқа қурилмалардаги қарорларингиз йўқ."),
+    "export_devices_unverified": (
+        "Имзоси тасдиқланмагани учун қўшилмаган "
+        "бошқа қурилмалар ёзувлари: {count}"),
 }
 
 # Strings that depend on a number: key -> CLDR plural category -> text.

@@ -42,6 +42,7 @@ def _page(app_id: str, status: int = 200, *, secret: tuple[str, str] | None = No
                           done=done, done_url=urls.get(done_endpoint, ""),
                           deliveries=service.list_deliveries(s, app_id, limit=50),
                           events=EVENTS, secret=secret, errors=errors or {},
+                          retention=kelisim().settings.webhook_retention_days,
                           form=form or {})
     # A page that shows a secret must not stay in any cache.
     return body, code, {"Cache-Control": "no-store"}
@@ -110,5 +111,6 @@ def replay(app_id: str, delivery_id: int) -> Any:
         with kelisim().db.session() as s:
             service.replay(s, app_id, delivery_id, g.admin_user.email, now())
     except NotFound:
-        abort(404)
+        # Pruned (or deleted with its endpoint): the page says so, the 404 stays.
+        return _page(app_id, 404, done="gone")
     return _back(app_id, done="replay")
