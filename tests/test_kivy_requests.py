@@ -78,6 +78,8 @@ def test_settings_show_the_operators_answer_and_offer_every_request(
     assert r["del_filed"] == ["deletion", True, "open"]
     assert r["consent_after_deletion"] == "withdrawn" and r["withdraw_button_disabled"]
     # The export: a JSON and a summary in the folder, and the status says where.
+    assert r["export_while_saving"] == [True, True, ru["export_saving"]]
+    assert not r["export_button_after"]
     assert r["export_status"].startswith(ru["export_saved"].split("{")[0])
     assert str(tmp_path / "Documents") in r["export_status"]
     assert [Path(n).suffix for n in r["export_files"]] == [".json", ".txt"]

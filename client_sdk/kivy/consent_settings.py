@@ -15,6 +15,7 @@ Events: ``on_change(record)``, ``on_policy()``, ``on_synced(result)``.
 from __future__ import annotations
 
 import os
+import threading
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,9 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
     status = StringProperty("")  # the result of the last action
     accepted = BooleanProperty(False)
     syncing = BooleanProperty(False)
+    exporting = BooleanProperty(False)  # a copy of the user's data is being saved
     words = ObjectProperty(None)
-    __events__ = ("on_change", "on_policy", "on_synced")
+    __events__ = ("on_change", "on_policy", "on_synced", "on_exported")
 
     def __init__(self, client: ConsentClient, *, zone: tzinfo | None = None,
                  export_dir: str | Path | None = None, **kw: Any) -> None:
@@ -193,22 +195,40 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
                                        withdraw=bool(withdraw) if kind == "deletion"
                                        else None))
 
-    def save_export(self) -> Path | None:
+    def save_export(self) -> threading.Thread:
         """Write a copy of the user's data (JSON with the receipts, and the summary as
-        text) into ``export_dir`` and say where in ``status``; None when it failed (the
-        status says why)."""
+        text) into ``export_dir`` on a background thread (for a signed-in user the SDK asks
+        the server for the other devices' records, up to the transport's deadline: never on
+        the UI thread). ``exporting`` is True meanwhile; then ``status`` says where the copy
+        is, or why it could not be saved, and ``on_exported(path or None)`` fires."""
         w = self.words
-        try:
-            export = self.client.export_my_data(w.ui if w is not None else None)
-            self.export_dir.mkdir(parents=True, exist_ok=True)
-            path = self.export_dir / f"{export.filename}.json"
-            _write(path, export.json)
-            _write(path.with_suffix(".txt"), export.summary.encode("utf-8"))
-        except (OSError, ConsentError) as exc:
-            self.status = w("export_failed", reason=str(exc)) if w else str(exc)
-            return None
-        self.status = w("export_saved", path=str(path)) if w else str(path)
-        return path
+        locale = w.ui if w is not None else None
+        folder = self.export_dir
+        self.exporting = True
+        self.status = w("export_saving") if w else ""
+
+        def work() -> Path | Exception:
+            try:
+                export = self.client.export_my_data(locale)
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"{export.filename}.json"
+                _write(path, export.json)
+                _write(path.with_suffix(".txt"), export.summary.encode("utf-8"))
+            except (OSError, ConsentError) as exc:  # said on the screen, not a bug
+                return exc
+            return path
+
+        return background(work, self._exported, self._exported)
+
+    def _exported(self, outcome: Path | Exception) -> None:
+        w = self.words
+        self.exporting = False
+        if isinstance(outcome, Path):
+            self.status = w("export_saved", path=str(outcome)) if w else str(outcome)
+            self.dispatch("on_exported", outcome)
+        else:
+            self.status = w("export_failed", reason=str(outcome)) if w else str(outcome)
+            self.dispatch("on_exported", None)
 
     def _done(self, record: LedgerRecord) -> None:
         self.status = self.words("saved_sending")
@@ -237,6 +257,9 @@ class ConsentSettings(BoxLayout):  # type: ignore[misc]
         pass
 
     def on_policy(self) -> None:
+        pass
+
+    def on_exported(self, path: Any) -> None:
         pass
 
     def on_synced(self, result: Any) -> None:

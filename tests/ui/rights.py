@@ -9,6 +9,7 @@ Config: ``data`` (the store the test process filed requests in), ``bundle``, ``u
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,25 @@ def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
     r["del_filed"] = (last.kind, last.withdraw, last.status)
     r["consent_after_deletion"] = c.consent_state().status
     r["withdraw_button_disabled"] = settings.ids.withdraw_button.disabled
-    # The export: saved into the folder, and the status says where.
+    # The export: off the UI thread (held here until the window has drawn a frame with
+    # the button disabled and the "saving" status), then saved into the folder, and the
+    # status says where.
+    release = threading.Event()
+    export_my_data = c.export_my_data
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        release.wait(60)
+        return export_my_data(*args, **kwargs)
+
+    c.export_my_data = held  # type: ignore[method-assign]
     yield from d.press(settings.ids.export_button)
+    yield from d.settle()  # frames go on while the export waits
+    r["export_while_saving"] = [settings.exporting, settings.ids.export_button.disabled,
+                                settings.status]
+    release.set()
+    yield from d.until(lambda: not settings.exporting, "export saved")
     r["export_status"] = settings.status
+    r["export_button_after"] = settings.ids.export_button.disabled
     r["export_files"] = sorted(p.name for p in Path(cfg["export_dir"]).iterdir())
     # The same screen in every language, light and dark, text scale 1.0 and 1.6.
     shown: dict[str, list[str]] = {}

@@ -142,6 +142,7 @@ STRINGS: dict[str, str] = {
         "The operator will stop processing your personal data while the matter is "
         "settled."),
     "export": "Save a copy of my data",
+    "export_saving": "Saving a copy of your data…",
     "export_saved": "Saved to {path}",
     "export_failed": "Could not save: {reason}",
     "export_title": "My data in {app}",

@@ -144,6 +144,7 @@ STRINGS: dict[str, str] = {
     "confirm_blocking_body": (
         "Оператор приостановит обработку ваших персональных данных, пока вопрос не решён."),
     "export": "Сохранить копию моих данных",
+    "export_saving": "Сохраняем копию ваших данных…",
     "export_saved": "Сохранено: {path}",
     "export_failed": "Не удалось сохранить: {reason}",
     "export_title": "Мои данные в {app}",

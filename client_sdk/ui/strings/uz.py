@@ -145,6 +145,7 @@ STRINGS: dict[str, str] = {
         "Masala hal boʻlguncha operator shaxsiy maʼlumotlaringizga ishlov berishni "
         "toʻxtatadi."),
     "export": "Maʼlumotlarim nusxasini saqlash",
+    "export_saving": "Maʼlumotlaringiz nusxasi saqlanmoqda…",
     "export_saved": "Saqlandi: {path}",
     "export_failed": "Saqlab boʻlmadi: {reason}",
     "export_title": "{app} ilovasidagi maʼlumotlarim",
