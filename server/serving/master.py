@@ -13,6 +13,8 @@ WORKER_TIMEOUT is set.
 from __future__ import annotations
 
 import argparse
+import importlib
+import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
@@ -21,9 +23,16 @@ from typing import Any
 
 from server.config import ConfigError, Settings, load_settings
 
-__all__ = ["CHECKED_ENV", "ENTRY_POINT", "granian_options", "main", "start_checks"]
+__all__ = ["CHECKED_ENV", "ENTRY_POINT", "PRELOAD", "granian_options", "main", "start_checks"]
 
 ENTRY_POINT = "server.wsgi:rsgi"
+# What the workers of ENTRY_POINT import: imported once here, before granian forks them,
+# so that each worker (and each one the watchdog or granian respawns) starts with them
+# loaded instead of importing them again, about 1 s of CPU a worker. Only imports: the app
+# (its database engine, its caches) is made in each worker, after the fork.
+PRELOAD = ("server.app", "server.admin", "server.http.errors", "server.http.operator",
+           "server.http.public", "server.http.sync", "server.http.webhooks",
+           "server.http.ratelimit", "server.node", "server.serving.front")
 # Set once the start checks ran (by `kelisim serve` or here): the workers skip them.
 CHECKED_ENV = "KELISIM_NODE_CHECKED"
 
@@ -94,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     from granian import Granian
 
     from server.serving.watchdog import Watchdog
+
+    if args.target == ENTRY_POINT and multiprocessing.get_start_method() == "fork":
+        for module in PRELOAD:
+            importlib.import_module(module)
 
     server = Granian(args.target, **granian_options(
         cfg, args.host or cfg.host, args.port or cfg.port, args.workers or cfg.workers),
