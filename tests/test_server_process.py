@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import http.client
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 
 from builders import DEMO, server_env
 from helpers import MANIFEST_TYPE, payload_of, verified_root, verify
-from livesrv import demo_setup, free_port, get, kelisim_here, running
+from livesrv import demo_setup, free_port, get, kelisim_here, running, stop, until
 from server import create_app
 
 pytestmark = pytest.mark.slow
@@ -120,3 +123,27 @@ def test_public_reads_answer_exactly_as_the_wsgi_app(server: dict[str, Any]) -> 
     finally:
         app.extensions["kelisim"].db.dispose()  # no pooled connection left to the GC
     assert compared == len(paths) * 6 * 2 * 2
+
+
+@pytest.mark.slow
+def test_a_worker_told_to_stop_while_loading_its_app_stops_at_once(tmp_path: Path) -> None:
+    """A worker still loading its app had the main process's signal handlers: it ignored
+    the SIGTERM of a stop, and granian killed it only after workers_kill_timeout (5 s)."""
+    loading = tmp_path / "loading"
+    env = {**server_env(tmp_path / "instance"), "KELISIM_NODE_CHECKED": "1",
+           "KELISIM_TEST_LOADING": str(loading),
+           "PYTHONPATH": str(Path(__file__).parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "server.serving.master", "--port",
+                             str(free_port()), "--workers", "1", "loading_target:rsgi"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        until(lambda: loading.exists() and loading.read_text() != "", "the worker to load")
+        worker = int(loading.read_text())
+        began = time.monotonic()
+        proc.send_signal(signal.SIGTERM)  # the main process only, as `kill PID` does
+        proc.wait(timeout=30)
+        assert time.monotonic() - began < 5.0  # granian's workers_kill_timeout
+        assert not Path(f"/proc/{worker}").exists()
+    finally:
+        stop(proc, kill=True)

@@ -13,9 +13,11 @@ WORKER_TIMEOUT is set.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -80,6 +82,16 @@ def start_checks(cfg: Settings) -> tuple[list[str], str | None]:
     return problems, root_key_warning(cfg)
 
 
+def _default_stop_signals() -> None:
+    """In a worker just forked: SIGTERM and SIGINT end it until granian gives it its own
+    handlers, once its app has loaded. Until then it carries this process's handlers, which
+    only set a flag in the worker's copy: a worker told to stop while loading its app
+    ignored it and was killed after workers_kill_timeout (5 s), every such stop 5 s late."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(ValueError):  # only the main thread may; granian forks there
+            signal.signal(sig, signal.SIG_DFL)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m server.serving.master")
     parser.add_argument("--host")
@@ -108,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for module in PRELOAD:
             importlib.import_module(module)
 
+    os.register_at_fork(after_in_child=_default_stop_signals)
     server = Granian(args.target, **granian_options(
         cfg, args.host or cfg.host, args.port or cfg.port, args.workers or cfg.workers),
         working_dir=args.working_dir)
