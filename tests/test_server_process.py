@@ -147,3 +147,20 @@ def test_a_worker_told_to_stop_while_loading_its_app_stops_at_once(tmp_path: Pat
         assert not Path(f"/proc/{worker}").exists()
     finally:
         stop(proc, kill=True)
+
+
+@pytest.mark.slow
+def test_the_main_process_imports_all_the_app_imports(tmp_path: Path) -> None:
+    """PRELOAD (what the main process imports before granian forks the workers) holds every
+    module of ours that making the app imports: a worker imports none of them again."""
+    code = ("import importlib, sys\n"
+            "from server.serving.master import PRELOAD\n"
+            "for m in PRELOAD: importlib.import_module(m)\n"
+            "before = set(sys.modules)\n"
+            "from server.app import create_app\n"
+            "create_app()\n"
+            "print(sorted(m for m in set(sys.modules) - before if m.startswith('server')))\n")
+    done = subprocess.run([sys.executable, "-c", code], env=server_env(tmp_path / "instance"),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -32,9 +32,11 @@ ENTRY_POINT = "server.wsgi:rsgi"
 # so that each worker (and each one the watchdog or granian respawns) starts with them
 # loaded instead of importing them again, about 1 s of CPU a worker. Only imports: the app
 # (its database engine, its caches) is made in each worker, after the fork.
-PRELOAD = ("server.app", "server.admin", "server.http.errors", "server.http.operator",
+PRELOAD = ("server.app", "server.admin", "server.admin.i18n", "server.admin.messages",
+           "server.admin.views", "server.http.errors", "server.http.operator",
            "server.http.public", "server.http.sync", "server.http.webhooks",
-           "server.http.ratelimit", "server.node", "server.serving.front")
+           "server.http.ratelimit", "server.node", "server.serving.front",
+           "werkzeug.middleware.proxy_fix")
 # Set once the start checks ran (by `kelisim serve` or here): the workers skip them.
 CHECKED_ENV = "KELISIM_NODE_CHECKED"
 
