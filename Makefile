@@ -16,14 +16,6 @@ STAMP  := $(VENV)/.stamp-install
 # modules (31 tests) 1,247 s to 614 s serially; work now goes out longest first
 # (tests/scheduling.py). A whole run on a quiet machine: not yet measured.
 TEST_WORKERS ?= 4
-# The suite's processes run under eatmydata (Debian's libeatmydata: fsync and fdatasync do
-# nothing), installed by scripts/system-deps.sh test. Every commit of the tests' SQLite
-# files (synchronous=FULL), key file and instance file otherwise waits for the disk: a test
-# app's set-up made 10 of them, the history tests 266 a test, ~5 ms each on a busy shared
-# disk (2026-12-07). Nothing a test checks survives a process's death any less without
-# them (the page cache does); only a power cut would tell, which no test makes.
-# `make test EATMYDATA=` runs without it.
-EATMYDATA ?= $(shell command -v eatmydata)
 
 .PHONY: run test test-fast demo lint typecheck bench dist venv clean
 
@@ -69,12 +61,12 @@ test: $(STAMP)
 	bash scripts/system-deps.sh test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(EATMYDATA) $(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The quick loop while working: no test that starts a process, a window or a browser (the
 # `slow` marker is on each), and SQLite only (the PostgreSQL runs are `make test`'s).
 test-fast: $(STAMP)
-	$(EATMYDATA) $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not postgres"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not postgres"
 
 bench: $(STAMP)
 	bash scripts/system-deps.sh bench

@@ -8,9 +8,8 @@ case "${1:-}" in
   # chromium: the console's browser tests (Playwright drives it by executable_path).
   # golang-go + golang-golang-x-mod-dev: Go's sumdb note and tlog packages, which check the
   # transparency log's checkpoints, proofs and tiles (tests/test_tlog_interop.py).
-  # eatmydata: the suite's fsyncs do nothing (the Makefile's test target says why).
   test)  packages=(xvfb libgl1-mesa-dri libmtdev1 chromium fonts-dejavu-core
-                   golang-go golang-golang-x-mod-dev eatmydata) ;;
+                   golang-go golang-golang-x-mod-dev) ;;
   demo)  packages=(libgl1-mesa-dri libmtdev1) ;;
   bench) packages=(nginx-light wrk xvfb libgl1-mesa-dri libmtdev1) ;;  # references, load, a display
   *) echo "usage: $0 test|demo|bench" >&2; exit 2 ;;
