@@ -18,6 +18,7 @@ Everything a test writes goes under its own ``tmp_path``; ports come from
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -261,20 +262,31 @@ def quick_argon2(app: Flask) -> PasswordHasher:
     Hashes made with the production parameters still verify (Argon2 reads them from the
     hash). Tests that do not ask for it keep the production parameters, and at least one
     test of each password path must not ask for it."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    hasher = PasswordHasher(**QUICK_ARGON2)
     app.extensions["kelisim.admin"].checks.hasher = hasher
     return hasher
 
 
+QUICK_ARGON2: dict[str, int] = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
+
+
+@functools.cache
+def _quick_hash(password: str) -> str:
+    return PasswordHasher(**QUICK_ARGON2).hash(password)
+
+
 @pytest.fixture
-def users(app: Flask, kelisim: Kelisim) -> dict[str, int]:
+def users(request: pytest.FixtureRequest, app: Flask, kelisim: Kelisim) -> dict[str, int]:
     """One ready user per role (password admin_support.PASSWORD, no forced change):
-    role -> id."""
+    role -> id. Their hashes have the production parameters, or quick_argon2's when the
+    test asks for it (a hash's own parameters set what checking it costs)."""
+    quick = "quick_argon2" in request.fixturenames
+    stored = _quick_hash(PASSWORD) if quick else password_hash(PASSWORD)
     out: dict[str, int] = {}
     with kelisim.db.session() as s:
         for role in ROLES:
             s.add(AdminUser(email=f"{role}@example.com", role=role,
-                            password_hash=password_hash(PASSWORD),
+                            password_hash=stored,
                             must_change_password=False, disabled=False, session_generation=1,
                             created_at="2030-01-01T00:00:00Z"))
         s.flush()

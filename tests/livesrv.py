@@ -225,7 +225,7 @@ def demo_server(tmp: Path) -> Iterator[dict[str, Any]]:
     out = demo_setup(env)
     found = re.search(r"owner@localhost, one-time password (\S+)", out)
     assert found, out
-    root = kelisim(env, "root", "show", "--version", "1").strip().encode()
+    root = kelisim_here(env, "root", "show", "--version", "1").strip().encode()
     port = free_port()
     with running(env, port):
         yield {"url": f"http://127.0.0.1:{port}", "password": found.group(1), "root": root,

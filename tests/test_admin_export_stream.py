@@ -16,7 +16,7 @@ from test_console_languages import sign_in
 
 from builders import RATE_LIMITS_OFF, server_env
 from client_sdk import ConsentClient
-from livesrv import demo_setup, free_port, kelisim, running
+from livesrv import demo_setup, free_port, kelisim_here, running
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +79,7 @@ def test_the_export_streams_with_memory_flat_in_the_log_size(tmp_path: Path) -> 
     env = server_env(tmp_path / "instance", **RATE_LIMITS_OFF)
     found = re.search(r"owner@localhost, one-time password (\S+)", demo_setup(env))
     assert found
-    root = kelisim(env, "root", "show", "--version", "1").strip().encode()
+    root = kelisim_here(env, "root", "show", "--version", "1").strip().encode()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with running(env, port, workers=1) as proc:

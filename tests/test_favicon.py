@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from builders import server_env
-from livesrv import free_port, get, kelisim, running
+from livesrv import free_port, get, kelisim_here, running
 
 pytestmark = pytest.mark.slow
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -31,8 +31,8 @@ def frames(ico: bytes) -> list[tuple[int, bytes]]:
 
 def test_favicon_is_a_real_cached_icon_and_the_console_links_it(tmp_path: Path) -> None:
     env = server_env(tmp_path / "instance")
-    kelisim(env, "db", "upgrade")
-    kelisim(env, "keys", "init")  # /healthz answers 200 once there is a root
+    kelisim_here(env, "db", "upgrade")
+    kelisim_here(env, "keys", "init")  # /healthz answers 200 once there is a root
     port = free_port()
     with running(env, port):
         status, headers, body = get(port, "/favicon.ico")

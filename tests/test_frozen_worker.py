@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from test_serving import a_record, children, request, wait_for_listeners
 
 from helpers import payload_of
-from livesrv import free_port, get, kelisim, running, until
+from livesrv import demo_setup, free_port, get, running, until
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def setup(tmp_path: Path, database_url: str, **keys: str) -> dict[str, str]:
            "KELISIM_DATABASE_URL": database_url, "KELISIM_RATE_LIMIT_IP": "off",
            "KELISIM_RATE_LIMIT_INSTALL": "off", "KELISIM_ROOT_KEY_ONLINE_OK": "true"}
     env.update({f"KELISIM_{k}": v for k, v in keys.items()})
-    kelisim(env, "demo-setup")
+    demo_setup(env)
     return env
 
 

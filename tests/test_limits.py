@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from builders import APP, record
 from helpers import payload_of
@@ -19,7 +20,7 @@ from livesrv import free_port
 from server import Kelisim, create_app
 from server.config import ConfigError, load_config
 from server.http.ratelimit import Limit, MemoryCounter, RateLimiter
-from server.serving.published import MISS_CACHE_ENTRIES, Published
+from server.serving.published import MISS_CACHE_ENTRIES, Misses, Published
 
 pytestmark = pytest.mark.rate_limits_off
 
@@ -82,17 +83,45 @@ def test_a_hit_from_just_before_the_turn_counts_in_the_new_window() -> None:
 
 # -- bounded caches ------------------------------------------------------------------------
 def test_misses_are_remembered_within_a_bound(kelisim: Kelisim, published: Path) -> None:
-    pub = kelisim.published
-    pub.check_interval = 3600.0  # no generation check wipes the caches during the test
-    n = MISS_CACHE_ENTRIES + 500
-    for i in range(n):
-        assert pub.manifest(f"no-such-app-{i}") is None
-        assert pub.root(1000 + i) is None
-        assert pub.document(f"{i:064x}") is None
+    # The bound itself, at its real size: names beyond it push out the oldest.
+    misses: Misses[str] = Misses()
+    for i in range(MISS_CACHE_ENTRIES + 500):
+        misses.add(f"no-such-app-{i}")
+    assert len(misses) == MISS_CACHE_ENTRIES
+    assert "no-such-app-499" not in misses and "no-such-app-500" in misses
+    # The app's cache has that bound; the same cache with a small one shows each kind of
+    # miss remembered (asked again, the database is not) and bounded, over the database
+    # (a round trip per miss: the real size would take minutes on PostgreSQL).
+    assert kelisim.published.miss_limit == MISS_CACHE_ENTRIES
+    k, limit = kelisim, 64
+    pub = Published(k.db, k.keys_dir, k.timing, manifest_max_age=60, root_max_age=300,
+                    check_interval=3600.0, document_cache_bytes=1 << 20, miss_limit=limit)
+    queries: list[str] = []
+
+    def count(*args: Any) -> None:
+        queries.append(args[2])
+
+    event.listen(k.db.engine, "before_cursor_execute", count)
+    try:
+        for i in range(limit + 20):
+            assert pub.manifest(f"no-such-app-{i}") is None
+            assert pub.root(1000 + i) is None
+            assert pub.document(f"{i:064x}") is None
+        asked = len(queries)
+        assert asked >= 3 * (limit + 20)
+        for i in range(20, limit + 20):  # the latest `limit` of each: remembered
+            assert pub.manifest(f"no-such-app-{i}") is None
+            assert pub.root(1000 + i) is None
+            assert pub.document(f"{i:064x}") is None
+        assert len(queries) == asked
+        assert pub.manifest("no-such-app-0") is None  # pushed out: asked again
+        assert len(queries) > asked
+    finally:
+        event.remove(k.db.engine, "before_cursor_execute", count)
     sizes = pub.cache_sizes()
-    assert sizes["manifest_misses"] == MISS_CACHE_ENTRIES
-    assert sizes["root_misses"] == MISS_CACHE_ENTRIES
-    assert sizes["document_misses"] == MISS_CACHE_ENTRIES
+    assert sizes["manifest_misses"] == limit
+    assert sizes["root_misses"] == limit
+    assert sizes["document_misses"] == limit
     # Hits are still served and cached.
     assert pub.manifest(APP) is not None and pub.cache_sizes()["manifests"] == 1
 

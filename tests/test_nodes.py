@@ -19,7 +19,7 @@ import pytest
 from test_serving import a_record, request, wait_for_listeners
 
 from helpers import payload_of
-from livesrv import KELISIM, free_port, get, kelisim, running
+from livesrv import KELISIM, free_port, get, kelisim, kelisim_here, running
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def pg_url(database_url: str) -> str:
 def test_export_needs_a_shared_database_and_never_overwrites(tmp_path: Path,
                                                              database_url: str) -> None:
     env = node_env(tmp_path / "a", database_url)
-    kelisim(env, "demo-setup")
+    kelisim_here(env, "demo-setup")
     out = tmp_path / "node.json"
     if database_url.startswith("sqlite"):
         assert "nodes share one PostgreSQL database" in refused(
@@ -95,7 +95,7 @@ def _post(port: int, auth: dict[str, str], manifest: dict[str, Any]) -> int:
 def test_two_nodes_prepared_by_node_import_serve_one_user(tmp_path: Path,
                                                           pg_url: str) -> None:
     a = node_env(tmp_path / "a", pg_url, ROOT_KEY_ONLINE_OK="true")
-    kelisim(a, "demo-setup")
+    kelisim_here(a, "demo-setup")
     node_file = tmp_path / "node.json"
     kelisim(a, "node", "export", str(node_file))
     # Node B: an empty folder, not even DATABASE_URL; the node file brings all of it.
@@ -157,7 +157,7 @@ def copy_keys(source: Path, target: Path, *roles: str) -> None:
 
 def test_a_node_that_lacks_something_refuses_to_start(tmp_path: Path, pg_url: str) -> None:
     a = node_env(tmp_path / "a", pg_url)
-    kelisim(a, "demo-setup")
+    kelisim_here(a, "demo-setup")
     # Set up as docs/operations.md used to say: the database and the manifest key.
     c = node_env(tmp_path / "c", pg_url)
     copy_keys(tmp_path / "a", tmp_path / "c", "manifest")
@@ -182,7 +182,7 @@ def test_a_node_that_lacks_something_refuses_to_start(tmp_path: Path, pg_url: st
 
 def test_a_single_node_without_its_receipt_key_refuses_to_start(tmp_path: Path) -> None:
     env = node_env(tmp_path, None)
-    kelisim(env, "demo-setup")
+    kelisim_here(env, "demo-setup")
     for key in (tmp_path / "instance" / "keys").glob("receipt-*.pem"):
         key.unlink()
     out = serve_refused(env)
@@ -192,7 +192,7 @@ def test_a_single_node_without_its_receipt_key_refuses_to_start(tmp_path: Path) 
 # -- item 5: the root's private key ------------------------------------------------------
 def test_root_key_online_is_said_once_per_start(tmp_path: Path) -> None:
     env = node_env(tmp_path, None)
-    kelisim(env, "demo-setup")  # as `make run` does
+    kelisim_here(env, "demo-setup")  # as `make run` does
     keys = tmp_path / "instance" / "keys"
     for case, extra, expected in (("online", {}, 1),
                                   ("acknowledged", {"KELISIM_ROOT_KEY_ONLINE_OK": "true"}, 0),

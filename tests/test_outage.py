@@ -21,7 +21,7 @@ from outage import TcpProxy, checkpoint, fill, small_disk
 from test_serving import a_record, request
 
 from helpers import payload_of
-from livesrv import free_port, get, kelisim, running, until
+from livesrv import demo_setup, free_port, get, running, until
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +47,7 @@ def outage(tmp_path: Path, database_url: str) -> Iterator[Outage]:
            "KELISIM_MIN_FREE_DISK_MB": "1", "KELISIM_ROOT_KEY_ONLINE_OK": "true"}
     if database_url.startswith("postgresql"):
         env["KELISIM_DATABASE_URL"] = database_url
-        kelisim(env, "demo-setup")
+        demo_setup(env)
         proxy = TcpProxy(("127.0.0.1", 5432))
         try:
             yield Outage({**env, "KELISIM_DATABASE_URL": proxy.url(database_url)},
@@ -58,7 +58,7 @@ def outage(tmp_path: Path, database_url: str) -> Iterator[Outage]:
     with small_disk(tmp_path / "disk") as disk:
         database = disk / "kelisim.db"
         env["KELISIM_DATABASE_URL"] = f"sqlite:///{database}"
-        kelisim(env, "demo-setup")
+        demo_setup(env)
         filler = disk / "filler"
 
         def cut() -> None:

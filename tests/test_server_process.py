@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import http.client
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 
 from builders import DEMO, server_env
 from helpers import MANIFEST_TYPE, payload_of, verified_root, verify
-from livesrv import demo_setup, free_port, get, kelisim_here, running
+from livesrv import demo_setup, free_port, get, kelisim_here, running, stop, until
 from server import create_app
 
 pytestmark = pytest.mark.slow
@@ -120,3 +123,44 @@ def test_public_reads_answer_exactly_as_the_wsgi_app(server: dict[str, Any]) -> 
     finally:
         app.extensions["kelisim"].db.dispose()  # no pooled connection left to the GC
     assert compared == len(paths) * 6 * 2 * 2
+
+
+@pytest.mark.slow
+def test_a_worker_told_to_stop_while_loading_its_app_stops_at_once(tmp_path: Path) -> None:
+    """A worker still loading its app had the main process's signal handlers: it ignored
+    the SIGTERM of a stop, and granian killed it only after workers_kill_timeout (5 s)."""
+    loading = tmp_path / "loading"
+    env = {**server_env(tmp_path / "instance"), "KELISIM_NODE_CHECKED": "1",
+           "KELISIM_TEST_LOADING": str(loading),
+           "PYTHONPATH": str(Path(__file__).parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "server.serving.master", "--port",
+                             str(free_port()), "--workers", "1", "loading_target:rsgi"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        until(lambda: loading.exists() and loading.read_text() != "", "the worker to load")
+        worker = int(loading.read_text())
+        began = time.monotonic()
+        proc.send_signal(signal.SIGTERM)  # the main process only, as `kill PID` does
+        proc.wait(timeout=30)
+        assert time.monotonic() - began < 5.0  # granian's workers_kill_timeout
+        assert not Path(f"/proc/{worker}").exists()
+    finally:
+        stop(proc, kill=True)
+
+
+@pytest.mark.slow
+def test_the_main_process_imports_all_the_app_imports(tmp_path: Path) -> None:
+    """PRELOAD (what the main process imports before granian forks the workers) holds every
+    module of ours that making the app imports: a worker imports none of them again."""
+    code = ("import importlib, sys\n"
+            "from server.serving.master import PRELOAD\n"
+            "for m in PRELOAD: importlib.import_module(m)\n"
+            "before = set(sys.modules)\n"
+            "from server.app import create_app\n"
+            "create_app()\n"
+            "print(sorted(m for m in set(sys.modules) - before if m.startswith('server')))\n")
+    done = subprocess.run([sys.executable, "-c", code], env=server_env(tmp_path / "instance"),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -29,7 +29,7 @@ from client_sdk.protocol.model import Root
 from client_sdk.protocol.tlog import parse_tlog_proof, parse_vkey, verify_checkpoint
 from client_sdk.protocol.tlog.checkpoint import parse_checkpoint
 from client_sdk.protocol.tlog.note import parse_note
-from livesrv import demo_setup, free_port, kelisim, running, stop, until
+from livesrv import demo_setup, free_port, kelisim_here, running, stop, until
 from tests import witnesses
 
 W1, W2 = "witness.test/w1", "witness.test/w2"
@@ -51,7 +51,7 @@ class Log:
     witness keys."""
 
     def __init__(self, env: dict[str, str], port: int) -> None:
-        root: dict[str, Any] = json.loads(kelisim(env, "root", "show", "--payload"))
+        root: dict[str, Any] = json.loads(kelisim_here(env, "root", "show", "--payload"))
         self.port = port
         self.vkey: str = root["log"]["keys"][0]
         self.log_key = parse_vkey(self.vkey)
@@ -106,7 +106,7 @@ def test_worker_gets_checkpoints_cosigned_and_published(tmp_path: Path,
                      WITNESS_BACKOFF_CAP="0.3", WITNESS_TIMEOUT=str(TIMEOUT),
                      CACHE_CHECK_INTERVAL="0.05")
     demo_setup(env)
-    kelisim(env, "root", "rotate", "--add-witness", vkeys[W1], "--add-witness", vkeys[W2],
+    kelisim_here(env, "root", "rotate", "--add-witness", vkeys[W1], "--add-witness", vkeys[W2],
             "--witness-threshold", "2")
     db = env.get("KELISIM_DATABASE_URL") or f"sqlite:///{tmp_path / 'instance' / 'kelisim.db'}"
     port = free_port()
@@ -204,12 +204,12 @@ def test_a_device_gets_a_cosigned_proof_on_a_later_sync(tmp_path: Path,
                      WITNESS_URLS=f"{W1}=http://127.0.0.1:{wport}",
                      WITNESS_POLL_INTERVAL="0.05", CACHE_CHECK_INTERVAL="0.05")
     demo_setup(env)
-    kelisim(env, "root", "rotate", "--add-witness", vkey, "--witness-threshold", "1")
-    root: dict[str, Any] = json.loads(kelisim(env, "root", "show", "--payload"))
+    kelisim_here(env, "root", "rotate", "--add-witness", vkey, "--witness-threshold", "1")
+    root: dict[str, Any] = json.loads(kelisim_here(env, "root", "show", "--payload"))
     witnesses.run("witness", "add-log", "--origin", f"{root['log']['origin_prefix']}/{APP}",
                   "--key", root["log"]["keys"][0], "--dir", str(directory))
     static = tmp_path / "static"
-    kelisim(env, "export-static", str(static))
+    kelisim_here(env, "export-static", str(static))
     trusted = (static / "v1/root/2.json").read_bytes()
     port = free_port()
     client = ConsentClient(f"http://127.0.0.1:{port}", APP, trusted, tmp_path / "app",

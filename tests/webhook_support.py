@@ -25,7 +25,7 @@ from typing import Any
 import requests
 
 from builders import server_env
-from livesrv import KELISIM, answers, demo_setup, kelisim, stop, until
+from livesrv import KELISIM, answers, demo_setup, kelisim_here, stop, until
 
 APP = "jana-courier"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "webhooks.md"
@@ -42,7 +42,7 @@ def instance(tmp_path: Path, database_url: str, **keys: str) -> dict[str, Any]:
     the operator API's base path."""
     env = server_env(tmp_path / "instance", database_url, **{**WORKER_KEYS, **keys})
     demo_setup(env)
-    key = kelisim(env, "api-keys", "create", APP, "--name", "hooks", "--scope",
+    key = kelisim_here(env, "api-keys", "create", APP, "--name", "hooks", "--scope",
                   "webhooks:read", "--scope", "webhooks:write", "--scope",
                   "requests:write").strip()
     return {"env": env, "auth": {"Authorization": f"Bearer {key}"}}
@@ -240,7 +240,7 @@ def post_record(port: int, install: dict[str, str], rec: dict[str, Any]) -> bool
 def stored_records(env: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Every record in the consent log, by id (``kelisim consents export``)."""
     out = {}
-    for line in kelisim(env, "consents", "export", APP).splitlines():
+    for line in kelisim_here(env, "consents", "export", APP).splitlines():
         if not line.strip():
             continue
         row = json.loads(line)

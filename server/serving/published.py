@@ -97,6 +97,7 @@ class Published:
         self._latest_root: Blob | None = None
         self._docs: OrderedDict[str, Blob] = OrderedDict()
         self._docs_bytes = 0
+        self.miss_limit = miss_limit
         self._manifest_misses: Misses[str] = Misses(miss_limit)
         self._root_misses: Misses[int] = Misses(miss_limit)
         self._doc_misses: Misses[str] = Misses(miss_limit)

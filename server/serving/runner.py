@@ -1,11 +1,13 @@
 """Running the production server: `kelisim serve` checks the node, prints where things
-are, and replaces itself with the main process (server/serving/master.py: granian with
-the watchdog). :func:`granian_command` is that process's whole command line, also for
-systemd units (docs/operations.md).
+are, and becomes the main process (server/serving/master.py: granian with the watchdog),
+in the same process: what the workers import is imported already. :func:`granian_command`
+is the main process's command line when started by hand, e.g. by a systemd unit
+(docs/operations.md).
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 
@@ -16,6 +18,7 @@ from server.config import Settings
 from server.context import Kelisim
 from server.errors import Unavailable
 from server.models import App
+from server.serving import master
 from server.serving.master import CHECKED_ENV, ENTRY_POINT, start_checks
 
 __all__ = ["ENTRY_POINT", "granian_command", "serve"]
@@ -29,8 +32,8 @@ def granian_command(cfg: Settings, host: str, port: int, workers: int) -> list[s
 
 
 def serve(k: Kelisim, host: str | None, port: int | None, workers: int | None) -> None:
-    """Check the node, print the server's URLs, then exec the main process (never
-    returns).
+    """Check the node, print the server's URLs, then run the main process here (returns
+    when the server has stopped).
 
     Raises:
         click.ClickException: the node lacks what it needs to accept records (the
@@ -66,12 +69,14 @@ def serve(k: Kelisim, host: str | None, port: int | None, workers: int | None) -
     if warning:
         click.echo(warning, err=True)
     sys.stdout.flush()
-    k.db.dispose()
-    env = dict(os.environ)
-    env["KELISIM_INSTANCE_PATH"] = cfg.instance_path
-    env["KELISIM_DATABASE_URL"] = cfg.database_url
-    env["KELISIM_KEYS_DIR"] = cfg.keys_dir
-    env[CHECKED_ENV] = "1"
-    command = granian_command(cfg, host, port, workers)
-    # Replaces this process with the main process; the arguments are ours.
-    os.execvpe(command[0], command, env)  # noqa: S606
+    k.db.dispose()  # before granian forks the workers: no connection is shared
+    # The workers read their configuration from the environment, as when the main process
+    # is started by hand (granian_command): the same settings, the checks done.
+    os.environ["KELISIM_INSTANCE_PATH"] = cfg.instance_path
+    os.environ["KELISIM_DATABASE_URL"] = cfg.database_url
+    os.environ["KELISIM_KEYS_DIR"] = cfg.keys_dir
+    os.environ[CHECKED_ENV] = "1"
+    # Formerly an exec of granian_command's line: a new interpreter that imported the app
+    # again (about 1 s of CPU per start) before its workers did. In an empty context: the
+    # workers forked from here must not see this command's app context as theirs.
+    contextvars.Context().run(master.main, granian_command(cfg, host, port, workers)[3:])
