@@ -32,7 +32,7 @@ from client_sdk.protocol.tlog import (
 )
 from helpers import payload_of, verified_root
 from server import Kelisim
-from server.consent.chain import chained_parts, join_chained
+from server.consent.chain import chained_parts, join_chained, verify_chain
 from server.consent.ingest import AppendBatch, IngestRequest, IngestResult
 from server.consent.rawsql import raw
 from server.consent.tlog import db_reader
@@ -335,3 +335,13 @@ def test_a_groups_proofs_are_made_together_after_the_commit(
     with kelisim.db.session() as s:
         assert [c.size for c in s.scalars(sa.select(LogCheckpoint)
                                            .order_by(LogCheckpoint.size))] == [1, 6]
+        # The rows' values were converted for the driver in prepare (JSON, booleans):
+        # the ORM reads back what was sent.
+        stored = {x.record_id: x for x in s.scalars(sa.select(ConsentRecord))}
+        for x in (x for rs in recs for x in rs):
+            row = stored[x["id"]]
+            assert (row.purposes, row.evidence, row.age_confirmed, row.guardian,
+                    row.locale, row.version) == (x["purposes"], x["evidence"],
+                                                 x["age_confirmed"], x["guardian"],
+                                                 x["locale"], x["version"])
+        assert verify_chain(s, APP) == (6, None)

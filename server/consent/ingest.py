@@ -103,6 +103,8 @@ class _Checked:
     # Per record: the canonical bytes of its chained fields but seq, in the two halves
     # around it (chain.chained_parts), encoded here before any lock.
     parts: list[tuple[bytes, bytes]]
+    # Per record: its fields' column values converted for the driver (JSON text, ...).
+    columns: list[tuple[Any, ...]]
     # Stored before: record id -> (body hash, install id, receipt id); receipt id -> bytes.
     stored: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     envelopes: dict[int, bytes] = field(default_factory=dict)
@@ -133,6 +135,7 @@ class AppendBatch:
         known = versions_of(r, self.database, wanted)
         newest = newest_manifest_seqs(r, self.database, seqs)
         out: list[_Checked | KelisimError] = []
+        convert = r.converters(RECORDS, _FIELDS)
         for app_id, q in items:
             ids = [x["id"] for x in q.records]
             if len(set(ids)) != len(ids):
@@ -146,6 +149,9 @@ class AppendBatch:
             out.append(_Checked(app_id, q, [body_hash(x) for x in q.records], stamp, [
                 chained_parts({"record_id": x["id"], "install_id": q.install_id,
                                **{k: x[k] for k in _FIELDS}, "server_time": stamp})
+                for x in q.records], [
+                tuple(x[k] if f is None else f(x[k]) for k, f in zip(_FIELDS, convert,
+                                                                      strict=True))
                 for x in q.records]))
         checked = [c for c in out if isinstance(c, _Checked)]
         stored = _stored(r, checked)
@@ -200,6 +206,7 @@ class AppendBatch:
         # from two threads): (app, record id) -> (body hash, install id, "new:<position>").
         fresh_ids: dict[tuple[str, str], tuple[str, str, str]] = {}
         canonical: list[bytes] = []  # of each row of new_rows
+        inserts: list[tuple[str, tuple[Any, ...]]] = []  # and its INSERT values
         for pos, p in enumerate(prepared):
             orders.append([])
             if not isinstance(p, _Checked):
@@ -212,14 +219,16 @@ class AppendBatch:
                                 else TokenRevoked(q.install_id))
                 continue
             envelopes.update(p.envelopes.items())
-            fresh: list[tuple[dict[str, Any], str, tuple[bytes, bytes]]] = []
+            fresh: list[tuple[dict[str, Any], str, tuple[bytes, bytes],
+                              tuple[Any, ...]]] = []
             old: dict[str, int | str] = {}
             conflict: RecordConflict | None = None
-            for x, digest, part in zip(q.records, p.digests, p.parts, strict=True):
+            for x, digest, part, columns in zip(q.records, p.digests, p.parts, p.columns,
+                                                strict=True):
                 before: tuple[str, str, int | str] | None = (
                     p.stored.get(x["id"]) or fresh_ids.get((app_id, x["id"])))
                 if before is None:
-                    fresh.append((x, digest, part))
+                    fresh.append((x, digest, part, columns))
                 elif before[0] != digest or before[1] != q.install_id:
                     conflict = RecordConflict(f"record {x['id']} was received before with "
                                               f"other content", x["id"])
@@ -237,7 +246,7 @@ class AppendBatch:
                 stamp = p.stamp
                 rows = []
                 entries = []
-                for x, digest, part in fresh:
+                for x, digest, part, columns in fresh:
                     seq += 1
                     row = {"app_id": app_id, "seq": seq, "record_id": x["id"],
                            "install_id": q.install_id, **{k: x[k] for k in _FIELDS},
@@ -247,6 +256,10 @@ class AppendBatch:
                     canonical.append(join_chained(part, seq))
                     row["row_hash"] = prev = chain_hash(prev, canonical[-1])
                     rows.append(row)
+                    # Its INSERT values, converted in prepare (RECORD_COLUMNS but the last).
+                    inserts.append((f"new:{pos}", (app_id, seq, x["id"], q.install_id,
+                                                   *columns, stamp, digest, row["prev_hash"],
+                                                   prev)))
                     entries.append(receipt_entry(x, server_time=stamp, seq=seq,
                                                  chain_hash=prev))
                     fresh_ids[(app_id, x["id"])] = (digest, q.install_id, f"new:{pos}")
@@ -263,7 +276,7 @@ class AppendBatch:
             logged = sequence(r, [row for _, row in new_rows],
                               log_signer_of(session, self.keys_dir, root_version),
                               new_rows[-1][1]["server_time"], canonical)
-            _write(r, prepared, new_envelopes, new_rows, moved, last_receipt,
+            _write(r, prepared, new_envelopes, new_rows, inserts, moved, last_receipt,
                    logged.statements)
             envelopes.update((k, env) for k, (_, env) in new_envelopes.items())
             for p, out in zip(prepared, outcomes, strict=True):
@@ -333,11 +346,12 @@ def _lock_and_read(r: Raw, checked: list[_Checked]) -> tuple[
 
 
 def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, bytes]],
-           rows: list[tuple[str, dict[str, Any]]], heads: dict[str, tuple[int, str]],
-           last_receipt: int, logged: list[tuple[str, tuple[Any, ...]]]) -> None:
-    """INSERT the new receipts ("new:<position>" -> (app, envelope)) and records (one
-    multi-row statement each) and the log's rows (``logged``), and move the chain heads
-    (PostgreSQL: one round trip for all)."""
+           rows: list[tuple[str, dict[str, Any]]], inserts: list[tuple[str, tuple[Any, ...]]],
+           heads: dict[str, tuple[int, str]], last_receipt: int,
+           logged: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """INSERT the new receipts ("new:<position>" -> (app, envelope)) and records (``rows``,
+    their converted values ``inserts``; one multi-row statement each) and the log's rows
+    (``logged``), and move the chain heads (PostgreSQL: one round trip for all)."""
     if r.is_postgres:  # receipt ids drawn from the sequence in prepare
         ids = {key: prepared[int(key[4:])].receipt_id for key in envelopes}
     else:  # under SQLite's one write lock: the ids after the highest
@@ -345,8 +359,8 @@ def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, byte
     r.all_of([
         *r.values(RECEIPTS, ("id", "app_id", "envelope"),
                   [(ids[key], app, env) for key, (app, env) in envelopes.items()]),
-        *r.values(RECORDS, RECORD_COLUMNS, [
-            (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows]),
+        *r.values(RECORDS, RECORD_COLUMNS, [(*values, ids[key]) for key, values in inserts],
+                  converted=True),
         *logged, *head_moves(heads),
         # The webhook events of these records, in the same transaction (docs/webhooks.md).
         *outbox_statements(r, (row for _, row in rows))])
