@@ -345,3 +345,28 @@ def test_a_groups_proofs_are_made_together_after_the_commit(
                                                  x["age_confirmed"], x["guardian"],
                                                  x["locale"], x["version"])
         assert verify_chain(s, APP) == (6, None)
+
+
+def test_a_retrys_proofs_read_their_hashes_once(client: FlaskClient, manifest: dict[str, Any],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch sent again (its first answer lost) is proved from the stored tree: its
+    records' proofs are made together, their hashes read in one query, not one or more
+    per record."""
+    import server.consent.tlog as tlog
+
+    root = _root(client)
+    install_id, auth = install(client)
+    recs = [record(manifest) for _ in range(20)]
+    _post(client, auth, recs[:7])
+    _post(client, auth, recs[7:])
+    reads: list[int] = []
+    real = tlog._read_hashes
+
+    def counted(r: Any, wanted: Any) -> Any:
+        reads.append(1)
+        return real(r, wanted)
+    monkeypatch.setattr(tlog, "_read_hashes", counted)
+    again = _post(client, auth, recs)
+    assert again["stored"] == 0
+    assert check_proofs(root, install_id, recs, again) == [20] * 20
+    assert len(reads) == 1

@@ -41,7 +41,6 @@ from client_sdk.protocol.tlog import (
     Checkpoint,
     TlogProof,
     append_hashes,
-    inclusion_proof,
     inclusion_proofs,
     leaf_hash,
     sign_checkpoint,
@@ -238,13 +237,19 @@ def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
         newest_size, newest_note = int(newest[0][0]), bytes(newest[0][1])
         cosigned = best_cosigned(r, app)
         read = db_reader(r, app)
+        # Per checkpoint, its records' proofs made together: one read of their hashes.
+        by_checkpoint: dict[tuple[int, bytes], list[tuple[str, int, bytes]]] = {}
         for rid, idx, salt in r.all_in("SELECT record_id, idx, salt FROM tlog_leaves "
                                        "WHERE app_id = ? AND record_id IN (IN)", (app,), rids):
             size, note = cosigned if cosigned and idx < cosigned[0] \
                 else (newest_size, newest_note)
             if idx < size:
-                proof = TlogProof(idx, tuple(inclusion_proof(idx, size, read)), note)
-                out[(app, rid)] = LogPlace(bytes(salt), ready=proof.to_bytes())
+                by_checkpoint.setdefault((size, note), []).append((rid, int(idx), bytes(salt)))
+        for (size, note), leaves in by_checkpoint.items():
+            paths = inclusion_proofs([idx for _, idx, _ in leaves], size, read)
+            for (rid, idx, salt), path in zip(leaves, paths, strict=True):
+                out[(app, rid)] = LogPlace(salt, ready=TlogProof(idx, tuple(path),
+                                                                 note).to_bytes())
     return out
 
 
