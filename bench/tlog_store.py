@@ -140,11 +140,25 @@ def main() -> None:
     ap.add_argument("--postgres", default=os.environ.get("KELISIM_TEST_POSTGRES_URL"))
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    schemas: list[str] = []
+    try:
+        measure(args, schemas)
+    finally:
+        if schemas:  # the PostgreSQL schemas this run made
+            engine = sa.create_engine(args.postgres)
+            with engine.begin() as conn:
+                for schema in schemas:
+                    conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            engine.dispose()
+
+
+def measure(args: argparse.Namespace, schemas: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         targets = [("SQLite", lambda n: f"sqlite:///{tmp}/seq-{n}.db")]
         if args.postgres:
             def pg(n: int) -> str:
                 schema = f"bench_seq_{uuid.uuid4().hex[:8]}"
+                schemas.append(schema)
                 engine = sa.create_engine(args.postgres)
                 with engine.begin() as conn:
                     conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
