@@ -35,6 +35,7 @@ from client_sdk.protocol.tlog import (
     append_hashes,
     consistency_proof,
     inclusion_proof,
+    inclusion_proofs,
     key_id,
     leaf_hash,
     new_tiles,
@@ -185,6 +186,23 @@ def test_a_proof_reads_its_hashes_in_one_batch() -> None:
     consistency_proof(333, 1000, store.read)
     tree_hash(1000, store.read)
     assert store.batches == 3
+
+
+def test_proofs_of_many_leaves_are_made_together() -> None:
+    """What a group's new leaves get after the commit (server/consent/tlog.py
+    GroupProofs): the same proofs as one by one, their hashes read in one batch."""
+    store = _grown(_leaves(300), 5)
+    for size in (1, 2, 3, 7, 64, 255, 256, 257, 300):
+        indexes = [*range(0, size, 3), *range(max(0, size - 9), size)]
+        store.batches = 0
+        made = inclusion_proofs(indexes, size, store.read)
+        assert store.batches == (0 if size == 1 else 1)
+        assert made == [inclusion_proof(i, size, store.read) for i in indexes]
+    assert inclusion_proofs([], 300, store.read) == []
+    for bad in (-1, 300, True):
+        with pytest.raises(FormatError) as caught:
+            inclusion_proofs([0, bad], 300, store.read)
+        assert caught.value.field == "index"
 
 
 def test_append_reads_only_what_lies_before_the_old_size() -> None:

@@ -7,15 +7,19 @@ from __future__ import annotations
 import base64
 import os
 import stat
+import threading
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from builders import APP, install, record
 from client_sdk.errors import FormatError, ProofError
-from client_sdk.protocol.logentry import entry_fields, record_leaf
+from client_sdk.protocol.jsonutil import canonical_bytes
+from client_sdk.protocol.logentry import CHAINED, entry_fields, record_leaf
 from client_sdk.protocol.model import Root
 from client_sdk.protocol.reader import Reader
 from client_sdk.protocol.rootlog import log_fields
@@ -28,6 +32,8 @@ from client_sdk.protocol.tlog import (
 )
 from helpers import payload_of, verified_root
 from server import Kelisim
+from server.consent.chain import chained_parts, join_chained, verify_chain
+from server.consent.ingest import AppendBatch, IngestRequest, IngestResult
 from server.consent.rawsql import raw
 from server.consent.tlog import db_reader
 from server.models import ConsentRecord, LogCheckpoint, LogHash, LogLeaf
@@ -259,3 +265,108 @@ def test_new_leaves_proofs_need_only_the_old_frontier_and_the_new_hashes() -> No
             for i in range(old, size):
                 assert inclusion_proof(i, size, read) == inclusion_proof(
                     i, size, lambda w: [full[x] for x in w])
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=5), inner, max_size=4), max_leaves=8)
+
+
+@given(st.dictionaries(st.sampled_from([c for c in CHAINED if c != "seq"]), _JSON),
+       st.integers(0, 2**62))
+@example({"locale": "e\u0301", "purposes": {"a\u0301": "\u212b"}, "version": 1}, 7)
+@example({"action": "accept"}, 1)  # nothing after seq
+@example({"server_time": "t"}, 1)  # nothing before it
+@example({}, 0)
+def test_a_rows_canonical_bytes_are_joined_around_its_seq(fields: dict[str, Any],
+                                                           seq: int) -> None:
+    """The append encodes a record's chained fields before the chain-head lock, seq left
+    out, and joins the bytes around its seq under the lock: the same bytes as encoding the
+    whole row (which the chain's hash and the log's leaf cover), non-NFC text included."""
+    joined = join_chained(chained_parts(fields), seq)
+    assert joined == canonical_bytes({**fields, "seq": seq})
+    with pytest.raises(ValueError, match="seq"):
+        chained_parts({**fields, "seq": seq})
+
+
+def test_a_groups_proofs_are_made_together_after_the_commit(
+        client: FlaskClient, manifest: dict[str, Any], kelisim: Kelisim) -> None:
+    """Several requests appended in one group: one checkpoint, and the proofs of all the
+    group's new leaves made once, by whichever request thread asks first (several at
+    once here), each one verifying against the device's own leaf of its record."""
+    from client_sdk.protocol.timeutil import utcnow
+
+    root = _root(client)
+    _post(client, install(client)[1], [record(manifest)])  # the tree is not empty
+    installs = [install(client)[0] for _ in range(4)]
+    recs = [[record(manifest)], [record(manifest), record(manifest)], [record(manifest)],
+            [record(manifest, action="acknowledge", purposes={})]]
+    batch = AppendBatch(kelisim.keys_dir, kelisim.db.url)
+    with kelisim.db.session() as s:
+        r = raw(s)
+        prepared = batch.prepare(r, [(APP, IngestRequest(i, 1, rs, utcnow()))
+                                     for i, rs in zip(installs, recs, strict=True)])
+        r.close()
+        outcomes = batch(s, prepared)
+    results = [out for out in outcomes if isinstance(out, IngestResult)]
+    assert len(results) == 4
+    places = [p for out in results for p in out.proofs.values()]
+    assert len(places) == 5 and len({id(p.group) for p in places}) == 1
+    assert sorted(p.index for p in places) == [1, 2, 3, 4, 5]
+    made: dict[int, list[bytes | None]] = {}
+    start = threading.Barrier(len(places))
+
+    def ask(n: int) -> None:
+        start.wait(timeout=30)
+        made[n] = [places[n].proof() for _ in range(2)]
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(len(places))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert all(v[0] is not None and v[0] == v[1] for v in made.values())
+    for install_id, rs, out in zip(installs, recs, results, strict=True):
+        body = {"receipts": [x.decode() for x in out.receipts],
+                "records": [{"id": x["id"], "receipt": out.index[x["id"]],
+                             "log": {"salt": base64.b64encode(out.proofs[x["id"]].salt)
+                                     .decode(), "proof": out.proofs[x["id"]].proof()
+                                     .decode()}} for x in rs]}  # type: ignore[union-attr]
+        assert check_proofs(root, install_id, rs, body) == [6] * len(rs)
+    with kelisim.db.session() as s:
+        assert [c.size for c in s.scalars(sa.select(LogCheckpoint)
+                                           .order_by(LogCheckpoint.size))] == [1, 6]
+        # The rows' values were converted for the driver in prepare (JSON, booleans):
+        # the ORM reads back what was sent.
+        stored = {x.record_id: x for x in s.scalars(sa.select(ConsentRecord))}
+        for x in (x for rs in recs for x in rs):
+            row = stored[x["id"]]
+            assert (row.purposes, row.evidence, row.age_confirmed, row.guardian,
+                    row.locale, row.version) == (x["purposes"], x["evidence"],
+                                                 x["age_confirmed"], x["guardian"],
+                                                 x["locale"], x["version"])
+        assert verify_chain(s, APP) == (6, None)
+
+
+def test_a_retrys_proofs_read_their_hashes_once(client: FlaskClient, manifest: dict[str, Any],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch sent again (its first answer lost) is proved from the stored tree: its
+    records' proofs are made together, their hashes read in one query, not one or more
+    per record."""
+    import server.consent.tlog as tlog
+
+    root = _root(client)
+    install_id, auth = install(client)
+    recs = [record(manifest) for _ in range(20)]
+    _post(client, auth, recs[:7])
+    _post(client, auth, recs[7:])
+    reads: list[int] = []
+    real = tlog._read_hashes
+
+    def counted(r: Any, wanted: Any) -> Any:
+        reads.append(1)
+        return real(r, wanted)
+    monkeypatch.setattr(tlog, "_read_hashes", counted)
+    again = _post(client, auth, recs)
+    assert again["stored"] == 0
+    assert check_proofs(root, install_id, recs, again) == [20] * 20
+    assert len(reads) == 1

@@ -8,7 +8,7 @@ breaks the chain where `kelisim audit verify` will find it. Every write of a con
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,9 @@ from client_sdk.protocol.logentry import CHAINED
 from server.consent.rawsql import Raw
 from server.models import ChainHead, ConsentRecord
 
-__all__ = ["CHAINED", "GENESIS", "ChainProblem", "body_hash", "chained_fields", "head_moves",
-           "lock_head", "lock_heads", "row_hash", "verify_chain"]
+__all__ = ["CHAINED", "GENESIS", "ChainProblem", "body_hash", "chain_hash", "chained_fields",
+           "chained_parts", "head_moves", "join_chained", "lock_head", "lock_heads",
+           "row_hash", "verify_chain"]
 
 GENESIS = "0" * 64
 
@@ -34,7 +35,33 @@ GENESIS = "0" * 64
 
 def row_hash(prev: str, row: dict[str, Any]) -> str:
     """sha256 over the previous hash and the row's canonical JSON."""
-    return hashlib.sha256(prev.encode() + b"\n" + canonical_bytes(row)).hexdigest()
+    return chain_hash(prev, canonical_bytes(row))
+
+
+def chain_hash(prev: str, canonical: bytes) -> str:
+    """:func:`row_hash` of the row whose chained fields' canonical bytes are ``canonical``
+    (the same bytes the row's transparency-log leaf covers: computed once for both)."""
+    return hashlib.sha256(prev.encode() + b"\n" + canonical).hexdigest()
+
+
+def chained_parts(fields: Mapping[str, Any]) -> tuple[bytes, bytes]:
+    """The canonical bytes of a row's chained fields without ``seq`` (the only one not known
+    before the chain-head lock), in two halves: the keys that sort before ``seq`` and those
+    after. :func:`join_chained` makes the row's canonical bytes of them once its seq is
+    known, so that the JSON is encoded before the lock, not under it."""
+    if "seq" in fields:
+        raise ValueError("the fields must not hold seq yet")
+    return (canonical_bytes({k: v for k, v in fields.items() if k < "seq"}),
+            canonical_bytes({k: v for k, v in fields.items() if k > "seq"}))
+
+
+def join_chained(parts: tuple[bytes, bytes], seq: int) -> bytes:
+    """``canonical_bytes`` of the chained fields of :func:`chained_parts` with ``seq`` added:
+    compact JSON with sorted keys puts ``"seq":N`` between the two halves (the top-level
+    keys are fixed ASCII names, so NFC normalisation never moves it)."""
+    before, after = parts
+    return b"".join((before[:-1], b"," if len(before) > 2 else b"", b'"seq":',
+                     str(int(seq)).encode(), b"," if len(after) > 2 else b"", after[1:]))
 
 
 def chained_fields(r: Any) -> dict[str, Any]:

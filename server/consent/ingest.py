@@ -6,11 +6,14 @@ requests, of one app or many, in two steps:
 1. :meth:`AppendBatch.prepare`, with no lock held (on SQLite before the write lock, on its
    own connection, while another worker's group may be committing): the consent rules
    against the signed versions (``client_sdk.protocol.rules``) and manifests, the ids already
-   stored, the receipts they point at. What it reads is immutable once written (manifest
-   seqs only grow).
+   stored, the receipts they point at, and each record's canonical JSON but its seq
+   (``chain.chained_parts``). What it reads is immutable once written (manifest seqs only
+   grow).
 2. :meth:`AppendBatch.__call__`, under the chain-head lock: the install tokens' generations,
-   the chains (one read of the apps' heads, one hash per record), one signed receipt per
-   request, one INSERT of the receipts, one of the records, one update of the heads.
+   the chains (one read of the apps' heads; per record its canonical bytes joined around
+   its seq and one hash, the same bytes its log leaf covers), one signed receipt per
+   request, the transparency log (server/consent/tlog.py), one INSERT of the receipts,
+   one of the records, one update of the heads.
 
 Each request keeps its own outcome (a result, or its own error: 401 revoked token, 422
 rejected or conflicting records, and then none of its records is stored). The statements
@@ -33,7 +36,14 @@ from client_sdk.protocol.envelope import PAYLOAD_RECEIPT
 from client_sdk.protocol.receipts import consents_payload, receipt_entry
 from client_sdk.protocol.records import RECORD_FIELD_NAMES
 from client_sdk.protocol.timeutil import format_time
-from server.consent.chain import body_hash, chained_fields, head_moves, lock_heads, row_hash
+from server.consent.chain import (
+    body_hash,
+    chain_hash,
+    chained_parts,
+    head_moves,
+    join_chained,
+    lock_heads,
+)
 from server.consent.checks import newest_manifest_seqs, record_problems, versions_of
 from server.consent.rawsql import Raw, raw
 from server.consent.tlog import LogPlace, sequence, stored_proofs
@@ -89,6 +99,12 @@ class _Checked:
     app_id: str
     request: IngestRequest
     digests: list[str]
+    stamp: str  # the request's server_time
+    # Per record: the canonical bytes of its chained fields but seq, in the two halves
+    # around it (chain.chained_parts), encoded here before any lock.
+    parts: list[tuple[bytes, bytes]]
+    # Per record: its fields' column values converted for the driver (JSON text, ...).
+    columns: list[tuple[Any, ...]]
     # Stored before: record id -> (body hash, install id, receipt id); receipt id -> bytes.
     stored: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     envelopes: dict[int, bytes] = field(default_factory=dict)
@@ -119,6 +135,7 @@ class AppendBatch:
         known = versions_of(r, self.database, wanted)
         newest = newest_manifest_seqs(r, self.database, seqs)
         out: list[_Checked | KelisimError] = []
+        convert = r.converters(RECORDS, _FIELDS)
         for app_id, q in items:
             ids = [x["id"] for x in q.records]
             if len(set(ids)) != len(ids):
@@ -128,7 +145,14 @@ class AppendBatch:
             if problem is not None:  # 422 rejected: every record refused for good
                 out.append(problem)
                 continue
-            out.append(_Checked(app_id, q, [body_hash(x) for x in q.records]))
+            stamp = format_time(q.now)
+            out.append(_Checked(app_id, q, [body_hash(x) for x in q.records], stamp, [
+                chained_parts({"record_id": x["id"], "install_id": q.install_id,
+                               **{k: x[k] for k in _FIELDS}, "server_time": stamp})
+                for x in q.records], [
+                tuple(x[k] if f is None else f(x[k]) for k, f in zip(_FIELDS, convert,
+                                                                      strict=True))
+                for x in q.records]))
         checked = [c for c in out if isinstance(c, _Checked)]
         stored = _stored(r, checked)
         if r.is_postgres and checked:
@@ -181,6 +205,8 @@ class AppendBatch:
         # Records appended by an earlier request of this group (the same install syncing
         # from two threads): (app, record id) -> (body hash, install id, "new:<position>").
         fresh_ids: dict[tuple[str, str], tuple[str, str, str]] = {}
+        canonical: list[bytes] = []  # of each row of new_rows
+        inserts: list[tuple[str, tuple[Any, ...]]] = []  # and its INSERT values
         for pos, p in enumerate(prepared):
             orders.append([])
             if not isinstance(p, _Checked):
@@ -193,14 +219,16 @@ class AppendBatch:
                                 else TokenRevoked(q.install_id))
                 continue
             envelopes.update(p.envelopes.items())
-            fresh: list[tuple[dict[str, Any], str]] = []
+            fresh: list[tuple[dict[str, Any], str, tuple[bytes, bytes],
+                              tuple[Any, ...]]] = []
             old: dict[str, int | str] = {}
             conflict: RecordConflict | None = None
-            for x, digest in zip(q.records, p.digests, strict=True):
+            for x, digest, part, columns in zip(q.records, p.digests, p.parts, p.columns,
+                                                strict=True):
                 before: tuple[str, str, int | str] | None = (
                     p.stored.get(x["id"]) or fresh_ids.get((app_id, x["id"])))
                 if before is None:
-                    fresh.append((x, digest))
+                    fresh.append((x, digest, part, columns))
                 elif before[0] != digest or before[1] != q.install_id:
                     conflict = RecordConflict(f"record {x['id']} was received before with "
                                               f"other content", x["id"])
@@ -215,16 +243,23 @@ class AppendBatch:
             outcomes.append(IngestResult([], index, len(fresh), dict(p.logged)))
             if fresh:
                 seq, prev = moved.get(app_id) or heads[app_id]
-                stamp = format_time(q.now)
+                stamp = p.stamp
                 rows = []
                 entries = []
-                for x, digest in fresh:
+                for x, digest, part, columns in fresh:
                     seq += 1
                     row = {"app_id": app_id, "seq": seq, "record_id": x["id"],
                            "install_id": q.install_id, **{k: x[k] for k in _FIELDS},
                            "server_time": stamp, "body_hash": digest, "prev_hash": prev}
-                    row["row_hash"] = prev = row_hash(prev, chained_fields(row))
+                    # The chained fields' canonical bytes, once: for the chain's hash and
+                    # the transparency log's leaf.
+                    canonical.append(join_chained(part, seq))
+                    row["row_hash"] = prev = chain_hash(prev, canonical[-1])
                     rows.append(row)
+                    # Its INSERT values, converted in prepare (RECORD_COLUMNS but the last).
+                    inserts.append((f"new:{pos}", (app_id, seq, x["id"], q.install_id,
+                                                   *columns, stamp, digest, row["prev_hash"],
+                                                   prev)))
                     entries.append(receipt_entry(x, server_time=stamp, seq=seq,
                                                  chain_hash=prev))
                     fresh_ids[(app_id, x["id"])] = (digest, q.install_id, f"new:{pos}")
@@ -240,8 +275,8 @@ class AppendBatch:
         if new_envelopes:
             logged = sequence(r, [row for _, row in new_rows],
                               log_signer_of(session, self.keys_dir, root_version),
-                              new_rows[-1][1]["server_time"])
-            _write(r, prepared, new_envelopes, new_rows, moved, last_receipt,
+                              new_rows[-1][1]["server_time"], canonical)
+            _write(r, prepared, new_envelopes, new_rows, inserts, moved, last_receipt,
                    logged.statements)
             envelopes.update((k, env) for k, (_, env) in new_envelopes.items())
             for p, out in zip(prepared, outcomes, strict=True):
@@ -311,11 +346,12 @@ def _lock_and_read(r: Raw, checked: list[_Checked]) -> tuple[
 
 
 def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, bytes]],
-           rows: list[tuple[str, dict[str, Any]]], heads: dict[str, tuple[int, str]],
-           last_receipt: int, logged: list[tuple[str, tuple[Any, ...]]]) -> None:
-    """INSERT the new receipts ("new:<position>" -> (app, envelope)) and records (one
-    multi-row statement each) and the log's rows (``logged``), and move the chain heads
-    (PostgreSQL: one round trip for all)."""
+           rows: list[tuple[str, dict[str, Any]]], inserts: list[tuple[str, tuple[Any, ...]]],
+           heads: dict[str, tuple[int, str]], last_receipt: int,
+           logged: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """INSERT the new receipts ("new:<position>" -> (app, envelope)) and records (``rows``,
+    their converted values ``inserts``; one multi-row statement each) and the log's rows
+    (``logged``), and move the chain heads (PostgreSQL: one round trip for all)."""
     if r.is_postgres:  # receipt ids drawn from the sequence in prepare
         ids = {key: prepared[int(key[4:])].receipt_id for key in envelopes}
     else:  # under SQLite's one write lock: the ids after the highest
@@ -323,8 +359,8 @@ def _write(r: Raw, prepared: Sequence[Any], envelopes: dict[str, tuple[str, byte
     r.all_of([
         *r.values(RECEIPTS, ("id", "app_id", "envelope"),
                   [(ids[key], app, env) for key, (app, env) in envelopes.items()]),
-        *r.values(RECORDS, RECORD_COLUMNS, [
-            (*(row[c] for c in RECORD_COLUMNS[:-1]), ids[key]) for key, row in rows]),
+        *r.values(RECORDS, RECORD_COLUMNS, [(*values, ids[key]) for key, values in inserts],
+                  converted=True),
         *logged, *head_moves(heads),
         # The webhook events of these records, in the same transaction (docs/webhooks.md).
         *outbox_statements(r, (row for _, row in rows))])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Engine, Table
@@ -86,20 +87,30 @@ class Raw:
                 cur.close()
 
     def values(self, table: Table, columns: tuple[str, ...], rows: Sequence[Sequence[Any]],
-               tail: str = "") -> list[tuple[str, tuple[Any, ...]]]:
+               tail: str = "", *, converted: bool = False) -> list[tuple[str, tuple[Any, ...]]]:
         """Multi-row ``INSERT INTO table (columns) VALUES (...), (...)`` statements for
         :meth:`all_of` (one statement of many rows is much cheaper than many of one: one
         PostgreSQL execution, one SQLite step and one release of the GIL), values
-        converted by their column types, split to stay
+        converted by their column types (unless ``converted``: the caller did it, with
+        :meth:`converters`, e.g. before a lock), split to stay
         under the bound on parameters (PostgreSQL's protocol: 65,535; SQLite: 32,766)."""
-        convert = self.converters(table, columns)
+        convert = [] if converted else [(i, f) for i, f in enumerate(
+            self.converters(table, columns)) if f is not None]
         per = max(1, (60000 if self.is_postgres else 32000) // len(columns))
         one = self.marks(len(columns))
         out = []
         for i in range(0, len(rows), per):
             chunk = rows[i:i + per]
-            params = tuple(v if f is None else f(v) for row in chunk
-                           for f, v in zip(convert, row, strict=True))
+            for row in chunk:
+                if len(row) != len(columns):
+                    raise ValueError(f"a row of {len(row)} values for {len(columns)} columns")
+            if convert:  # only the columns whose type converts (JSON, booleans)
+                lists = [list(row) for row in chunk]
+                for values in lists:
+                    for at, f in convert:
+                        values[at] = f(values[at])
+                chunk = lists
+            params = tuple(chain.from_iterable(chunk))
             # Table and column names come from the model, never from input.
             out.append(("INSERT INTO {t} ({c}) VALUES {v}{tail}".format(  # noqa: S608
                 t=table.name, c=", ".join(columns), v=", ".join([one] * len(chunk)),

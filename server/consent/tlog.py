@@ -4,14 +4,17 @@ tlog-proof; docs/transparency.md): sequencing in the group commit, checkpoints, 
 Every consent record of the hash chain is a leaf, in chain order: leaf index = seq - 1, so
 the log's size is the chain head's seq, read under the chain-head lock the append holds
 anyway. A leaf is the RFC 6962 leaf hash of a fresh 32-byte salt and the record's
-canonical bytes (:mod:`client_sdk.protocol.logentry`). :func:`sequence` runs inside the
-group commit's transaction, after the records' rows are built: per app, the group's leaves
-are appended (their new complete-subtree hashes computed with ``append_hashes`` from the
-stored right edge of the tree, read in one statement for every app), ONE checkpoint of the
-new size is signed, and each new record gets its inclusion proof in that checkpoint as a
-``tlog-proof``, made after the commit from the hashes the group computed
-(:class:`LogPlace`). The rows (leaves, hashes, checkpoint) are written by the batch's own
-INSERTs, in its one round trip, so that a 200 still means on disk.
+canonical bytes (:mod:`client_sdk.protocol.logentry`: the bytes the chain's row hash
+covers too, handed over by the append rather than encoded again). :func:`sequence` runs
+inside the group commit's transaction, after the records' rows are built: per app, the
+group's leaves are appended (their new complete-subtree hashes computed with
+``append_hashes`` from the stored right edge of the tree, read in one statement for every
+app), ONE checkpoint of the new size is signed, and each new record gets its inclusion
+proof in that checkpoint as a ``tlog-proof``, made after the commit from the hashes the
+group computed: the proofs of all the group's new leaves of an app at once, by the first
+request thread that asks for one (:class:`LogPlace`, :class:`GroupProofs`). The rows
+(leaves, hashes, checkpoint) are written by the batch's own INSERTs, in its one round
+trip, so that a 200 still means on disk.
 
 A deployment whose root lists no log key (a root of before the log) still sequences (the
 leaves and hashes, so that index = seq - 1 holds), but signs no checkpoint and returns no
@@ -24,6 +27,7 @@ they are not leaves yet.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -31,12 +35,14 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from client_sdk.protocol.logentry import SALT_SIZE, record_leaf
+from client_sdk.protocol.jsonutil import canonical_bytes
+from client_sdk.protocol.logentry import SALT_SIZE
 from client_sdk.protocol.tlog import (
     Checkpoint,
     TlogProof,
     append_hashes,
-    inclusion_proof,
+    inclusion_proofs,
+    leaf_hash,
     sign_checkpoint,
     tile_data,
     tiles_for_size,
@@ -51,6 +57,7 @@ __all__ = [
     "CHECKPOINTS",
     "HASHES",
     "LEAVES",
+    "GroupProofs",
     "LogPlace",
     "Sequenced",
     "best_cosigned",
@@ -76,28 +83,46 @@ def frontier(size: int) -> list[Key]:
             if (size >> level) & 1]
 
 
+class GroupProofs:
+    """The ``tlog-proof`` of each leaf one group appended to an app's log (indexes
+    ``first`` to ``size - 1``) in its checkpoint ``note`` of ``size`` leaves, made from the
+    group's hashes held in memory (``hashes``: the old tree's complete subtrees that make up
+    its size and the new ones, all an inclusion proof of a new leaf reads), after the
+    commit, not under the lock: all of them together by the first request thread that asks
+    for one (they share most of their hashes), the others take theirs."""
+
+    def __init__(self, first: int, size: int, note: bytes, hashes: dict[Key, bytes]) -> None:
+        self.first, self.size, self.note, self.hashes = first, size, note, hashes
+        self._lock = threading.Lock()
+        self._made: list[bytes] | None = None
+
+    def proof(self, index: int) -> bytes:
+        with self._lock:
+            if self._made is None:
+                hashes = self.hashes
+                indexes = range(self.first, self.size)
+                paths = inclusion_proofs(indexes, self.size,
+                                         lambda wanted: [hashes[w] for w in wanted])
+                self._made = [TlogProof(i, tuple(path), self.note).to_bytes()
+                              for i, path in zip(indexes, paths, strict=True)]
+            return self._made[index - self.first]
+
+
 @dataclass(frozen=True)
 class LogPlace:
     """A record's place in its app's log: its salt, and what makes its ``tlog-proof``
-    (:meth:`proof`; None when the root lists no log key). For a record just sequenced the
-    proof is made from the group's hashes held in memory (``hashes``: the old tree's
-    complete subtrees that make up its size and the new ones, all an inclusion proof of a
-    new leaf reads), after the commit, by the request's own thread: not under the lock."""
+    (:meth:`proof`; None when the root lists no log key): ``ready``, or for a record just
+    sequenced its ``group``'s proof of ``index``."""
 
     salt: bytes
     index: int = 0
-    size: int = 0
-    note: bytes | None = None
-    hashes: dict[Key, bytes] | None = None
+    group: GroupProofs | None = None
     ready: bytes | None = None
 
     def proof(self) -> bytes | None:
-        if self.ready is not None or self.note is None:
+        if self.ready is not None or self.group is None:
             return self.ready
-        hashes = self.hashes
-        assert hashes is not None
-        path = inclusion_proof(self.index, self.size, lambda wanted: [hashes[w] for w in wanted])
-        return TlogProof(self.index, tuple(path), self.note).to_bytes()
+        return self.group.proof(self.index)
 
 
 @dataclass
@@ -141,13 +166,17 @@ def db_reader(r: Raw, app: str) -> Callable[[Sequence[Key]], list[bytes]]:
 
 
 def sequence(r: Raw, rows: Sequence[dict[str, Any]], signer: LogSigner | None,
-             stamp: str) -> Sequenced:
+             stamp: str, canonical: Sequence[bytes] | None = None) -> Sequenced:
     """Sequence the new chain rows ``rows`` (dicts of the consent_records columns, each
-    app's in seq order) into their apps' logs; see the module docstring."""
+    app's in seq order) into their apps' logs; see the module docstring. ``canonical``:
+    each row's canonical bytes (of its chained fields) if the caller has them already."""
     out = Sequenced()
     by_app: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
+    canonical_of: dict[str, list[bytes]] = {}
+    for i, row in enumerate(rows):
         by_app.setdefault(row["app_id"], []).append(row)
+        canonical_of.setdefault(row["app_id"], []).append(
+            canonical_bytes(chained_fields(row)) if canonical is None else canonical[i])
     if not by_app:
         return out
     sizes = {app: app_rows[0]["seq"] - 1 for app, app_rows in by_app.items()}
@@ -162,23 +191,24 @@ def sequence(r: Raw, rows: Sequence[dict[str, Any]], signer: LogSigner | None,
                                    if a == app}
         read = _reader(r, app, known)
         salts = [os.urandom(SALT_SIZE) for _ in app_rows]
-        leaves = [record_leaf(salt, chained_fields(row))
-                  for salt, row in zip(salts, app_rows, strict=True)]
+        # logentry.record_leaf of each row, from the canonical bytes the chain hashed.
+        leaves = [leaf_hash(salt + data)
+                  for salt, data in zip(salts, canonical_of[app], strict=True)]
         new = append_hashes(size, leaves, read)
         known.update(((level, idx), h) for level, idx, h in new)
         hash_rows.extend((app, level, idx, h) for level, idx, h in new)
         leaf_rows.extend((app, size + i, row["record_id"], salt, leaf) for i, (row, salt, leaf)
                          in enumerate(zip(app_rows, salts, leaves, strict=True)))
         new_size = size + len(app_rows)
-        note = None
+        group = None
         if signer is not None:
             root = tree_hash(new_size, read)
             note = sign_checkpoint(Checkpoint(signer.origin(app), new_size, root),
                                    signer.signer)
             checkpoint_rows.append((app, new_size, root, note, stamp))
+            group = GroupProofs(size, new_size, note, known)
         for i, (row, salt) in enumerate(zip(app_rows, salts, strict=True)):
-            out.proofs[(app, row["record_id"])] = LogPlace(salt, size + i, new_size, note,
-                                                           known)
+            out.proofs[(app, row["record_id"])] = LogPlace(salt, size + i, group)
     out.statements = [
         *r.values(LEAVES, ("app_id", "idx", "record_id", "salt", "leaf_hash"), leaf_rows),
         *r.values(HASHES, ("app_id", "level", "idx", "hash"), hash_rows),
@@ -207,13 +237,19 @@ def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
         newest_size, newest_note = int(newest[0][0]), bytes(newest[0][1])
         cosigned = best_cosigned(r, app)
         read = db_reader(r, app)
+        # Per checkpoint, its records' proofs made together: one read of their hashes.
+        by_checkpoint: dict[tuple[int, bytes], list[tuple[str, int, bytes]]] = {}
         for rid, idx, salt in r.all_in("SELECT record_id, idx, salt FROM tlog_leaves "
                                        "WHERE app_id = ? AND record_id IN (IN)", (app,), rids):
             size, note = cosigned if cosigned and idx < cosigned[0] \
                 else (newest_size, newest_note)
             if idx < size:
-                proof = TlogProof(idx, tuple(inclusion_proof(idx, size, read)), note)
-                out[(app, rid)] = LogPlace(bytes(salt), ready=proof.to_bytes())
+                by_checkpoint.setdefault((size, note), []).append((rid, int(idx), bytes(salt)))
+        for (size, note), leaves in by_checkpoint.items():
+            paths = inclusion_proofs([idx for _, idx, _ in leaves], size, read)
+            for (rid, idx, salt), path in zip(leaves, paths, strict=True):
+                out[(app, rid)] = LogPlace(salt, ready=TlogProof(idx, tuple(path),
+                                                                 note).to_bytes())
     return out
 
 

@@ -17,6 +17,7 @@ API::
     append_hashes(size, leaf_hashes, reader) -> list[tuple[int, int, bytes]]
     tree_hash(size, reader) -> bytes
     inclusion_proof(index, size, reader) -> list[bytes]
+    inclusion_proofs(indexes, size, reader) -> list[list[bytes]]
     consistency_proof(old_size, new_size, reader) -> list[bytes]
     root_from_inclusion(index, size, leaf, proof) -> bytes
     verify_inclusion(index, size, leaf, proof, root)
@@ -40,6 +41,7 @@ __all__ = [
     "append_hashes",
     "consistency_proof",
     "inclusion_proof",
+    "inclusion_proofs",
     "leaf_hash",
     "node_hash",
     "root_from_inclusion",
@@ -137,10 +139,13 @@ class _Plan:
         self.ranges.append((lo, hi))
 
     def run(self, reader: HashReader) -> list[bytes]:
-        parts = [_subtrees(lo, hi) for lo, hi in self.ranges]
-        wanted = sorted({s for p in parts for s in p})
+        # A range several proofs share is split and folded once.
+        parts = {r: _subtrees(*r) for r in dict.fromkeys(self.ranges)}
+        wanted = sorted({s for p in parts.values() for s in p})
         by_key = dict(zip(wanted, _read(reader, wanted), strict=True))
-        return [_fold([by_key[s] for s in p]) for p in parts]
+        folded = {r: by_key[p[0]] if len(p) == 1 else _fold([by_key[s] for s in p])
+                  for r, p in parts.items()}
+        return [folded[r] for r in self.ranges]
 
 
 def append_hashes(size: int, leaf_hashes: Sequence[bytes],
@@ -209,12 +214,30 @@ def _inclusion_ranges(index: int, lo: int, hi: int, plan: _Plan) -> None:
 def inclusion_proof(index: int, size: int, reader: HashReader) -> list[bytes]:
     """The audit path of leaf ``index`` in the tree of ``size`` leaves (RFC 9162 §2.1.3.1),
     from the leaf's sibling up to the root's child."""
+    return inclusion_proofs([index], size, reader)[0]
+
+
+def inclusion_proofs(indexes: Sequence[int], size: int, reader: HashReader
+                     ) -> list[list[bytes]]:
+    """:func:`inclusion_proof` of each of ``indexes`` in the same tree, made together: the
+    hashes all of them need read in one batch, and a range several of them share (the
+    leaves a group appended share most of theirs) hashed once."""
     _check_size(size, "size")
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
-        raise FormatError(f"must be from 0 to {size - 1}", field="index")
     plan = _Plan()
-    _inclusion_ranges(index, 0, size, plan)
-    return plan.run(reader)
+    lengths = []
+    for index in indexes:
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
+            raise FormatError(f"must be from 0 to {size - 1}", field="index")
+        before = len(plan.ranges)
+        _inclusion_ranges(index, 0, size, plan)
+        lengths.append(len(plan.ranges) - before)
+    hashes = plan.run(reader)
+    out = []
+    at = 0
+    for n in lengths:
+        out.append(hashes[at:at + n])
+        at += n
+    return out
 
 
 def consistency_proof(old_size: int, new_size: int, reader: HashReader) -> list[bytes]:
