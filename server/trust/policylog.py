@@ -1,0 +1,166 @@
+"""The deployment's policy log (docs/transparency.md, "Policies in a log"): every signed
+root and manifest is appended, in the transaction that stores it, so a manifest that is
+served is in the log (a crash leaves both or neither).
+
+One log per deployment, origin ``<deployment>/policies``
+(:func:`client_sdk.protocol.policylog.policy_origin`), the consent logs' formats (RFC 6962
+tree, C2SP checkpoints and tiles) and log key. An append takes the publish generation's
+row lock first (``UPDATE generation``: what every signing bumps anyway), so appends of
+concurrent publishes on PostgreSQL run one after the other (SQLite's write lock does it
+there). Each append signs a checkpoint of the new size (when the root lists a log key: a
+root of before the log sequences and signs nothing) and a manifest's inclusion proof in it
+is computed there and stored with its entry: the serving layer sends it with the manifest
+as it is, nothing per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from client_sdk.protocol.envelope import PAYLOAD_MANIFEST, PAYLOAD_ROOT, parse_envelope
+from client_sdk.protocol.policylog import (
+    manifest_entry,
+    policy_leaf,
+    policy_origin,
+    root_entry,
+)
+from client_sdk.protocol.timeutil import format_time
+from client_sdk.protocol.tlog import (
+    Checkpoint,
+    TlogProof,
+    append_hashes,
+    consistency_proof,
+    inclusion_proof,
+    sign_checkpoint,
+    tile_data,
+    tiles_for_size,
+    tree_hash,
+)
+from server.models import Generation
+from server.policylog_models import (
+    PolicyLogCheckpoint,
+    PolicyLogCosignature,
+    PolicyLogEntry,
+    PolicyLogHash,
+)
+from server.trust.log_keys import log_signer
+from server.trust.rootstore import LoadedRoot
+
+__all__ = ["append_manifest", "append_root", "newest_checkpoint", "policy_consistency",
+           "policy_public_files", "policy_reader", "policy_size"]
+
+Key = tuple[int, int]
+
+
+def policy_reader(session: Session) -> Callable[[Sequence[Key]], list[bytes]]:
+    """A HashReader of the stored policy log (one query per call)."""
+    def read(wanted: Sequence[Key]) -> list[bytes]:
+        keys = sorted(set(wanted))
+        found: dict[Key, bytes] = {}
+        for i in range(0, len(keys), 300):
+            chunk = keys[i:i + 300]
+            for level, idx, h in session.execute(select(
+                    PolicyLogHash.level, PolicyLogHash.idx, PolicyLogHash.hash).where(or_(
+                    *((PolicyLogHash.level == lv) & (PolicyLogHash.idx == ix)
+                      for lv, ix in chunk)))):
+                found[(level, idx)] = bytes(h)
+        return [found[k] for k in wanted]  # KeyError: a hash the log lost
+    return read
+
+
+def policy_size(session: Session) -> int:
+    """The number of entries in the policy log."""
+    return int(session.scalar(select(func.count()).select_from(PolicyLogEntry)) or 0)
+
+
+def _append(session: Session, keys_dir: Path, root: LoadedRoot, kind: str,
+            app_id: str | None, number: int, entry: bytes, now: datetime
+            ) -> PolicyLogEntry:
+    # The generation row's lock: one append at a time (PostgreSQL; SQLite is serial).
+    session.execute(update(Generation).where(Generation.id == 1)
+                    .values(value=Generation.value + 1))
+    size = policy_size(session)
+    leaf = policy_leaf(entry)
+    read = policy_reader(session)
+    new = append_hashes(size, [leaf], read)
+    row = PolicyLogEntry(idx=size, kind=kind, app_id=app_id, number=number, entry=entry,
+                         leaf_hash=leaf)
+    session.add(row)
+    session.add_all(PolicyLogHash(level=level, idx=idx, hash=h) for level, idx, h in new)
+    session.flush()
+    signer = log_signer(root, keys_dir, session)
+    if signer is not None:
+        new_size = size + 1
+        root_hash = tree_hash(new_size, read)
+        note = sign_checkpoint(Checkpoint(policy_origin(signer.prefix), new_size, root_hash),
+                               signer.signer)
+        session.add(PolicyLogCheckpoint(size=new_size, root_hash=root_hash, note=note,
+                                        created_at=format_time(now)))
+        if kind == "manifest":
+            row.proof = TlogProof(size, tuple(inclusion_proof(size, new_size, read)),
+                                  note).to_bytes()
+        session.flush()
+    return row
+
+
+def append_root(session: Session, keys_dir: Path, root: LoadedRoot, now: datetime
+                ) -> PolicyLogEntry:
+    """Append ``root`` (just stored, the one in force: its log key signs) to the log."""
+    payload = parse_envelope(root.envelope, PAYLOAD_ROOT).payload
+    return _append(session, keys_dir, root, "root", None, root.version,
+                   root_entry(root.version, payload), now)
+
+
+def append_manifest(session: Session, keys_dir: Path, root: LoadedRoot, app_id: str,
+                    seq: int, envelope: bytes, now: datetime) -> PolicyLogEntry:
+    """Append ``app_id``'s manifest ``seq`` (just signed under ``root``) to the log."""
+    payload = parse_envelope(envelope, PAYLOAD_MANIFEST).payload
+    return _append(session, keys_dir, root, "manifest", app_id, seq,
+                   manifest_entry(app_id, seq, payload), now)
+
+
+def newest_checkpoint(session: Session) -> tuple[int, bytes] | None:
+    """The newest signed checkpoint's size and note, with the cosignature lines it has
+    (sorted); None before the first."""
+    newest = session.scalars(select(PolicyLogCheckpoint)
+                             .order_by(PolicyLogCheckpoint.size.desc()).limit(1)).first()
+    if newest is None:
+        return None
+    lines = session.scalars(select(PolicyLogCosignature.line)
+                            .where(PolicyLogCosignature.size == newest.size)).all()
+    return newest.size, bytes(newest.note) + b"".join(sorted(bytes(x) for x in lines))
+
+
+def policy_consistency(session: Session, old: int, new: int | None
+                       ) -> tuple[int, bytes, list[bytes]] | None:
+    """(size, signed note with its cosignatures, consistency proof from ``old``) of the
+    signed checkpoint of ``new`` entries (None: the newest); None when there is no such
+    checkpoint. The caller checks ``old`` <= size."""
+    query = select(PolicyLogCheckpoint)
+    query = query.where(PolicyLogCheckpoint.size == new) if new is not None \
+        else query.order_by(PolicyLogCheckpoint.size.desc()).limit(1)
+    checkpoint = session.scalars(query).first()
+    if checkpoint is None or old > checkpoint.size:
+        return None
+    lines = session.scalars(select(PolicyLogCosignature.line)
+                            .where(PolicyLogCosignature.size == checkpoint.size)).all()
+    note = bytes(checkpoint.note) + b"".join(sorted(bytes(x) for x in lines))
+    return (checkpoint.size, note,
+            consistency_proof(old, checkpoint.size, policy_reader(session)))
+
+
+def policy_public_files(session: Session) -> Iterator[tuple[str, bytes]]:
+    """The policy log's public files at its newest checkpoint, as (path under its prefix,
+    bytes): ``checkpoint`` and every tile of that size. Nothing before the first."""
+    newest = newest_checkpoint(session)
+    if newest is None:
+        return
+    yield "checkpoint", newest[1]
+    read = policy_reader(session)
+    for tile in tiles_for_size(newest[0]):
+        yield tile.path(), tile_data(tile, read)
