@@ -15,6 +15,7 @@ as it is, nothing per request.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ from client_sdk.protocol.tlog import (
     tiles_for_size,
     tree_hash,
 )
+from server.errors import InvalidValue
 from server.models import Generation
 from server.policylog_models import (
     PolicyLogCheckpoint,
@@ -51,10 +53,14 @@ from server.policylog_models import (
 from server.trust.log_keys import log_signer
 from server.trust.rootstore import LoadedRoot
 
-__all__ = ["append_manifest", "append_root", "newest_checkpoint", "policy_consistency",
+__all__ = ["POLICY_LOG", "append_manifest", "append_root", "consistency_answer",
+           "newest_checkpoint", "policy_consistency",
            "policy_public_files", "policy_reader", "policy_size"]
 
 Key = tuple[int, int]
+# The policy log's name where the consent logs' code takes an app id: no app id starts
+# with "_" (client_sdk/protocol/grammar.py), so it never names an app's log.
+POLICY_LOG = "_policies"
 
 
 def policy_reader(session: Session) -> Callable[[Sequence[Key]], list[bytes]]:
@@ -164,3 +170,33 @@ def policy_public_files(session: Session) -> Iterator[tuple[str, bytes]]:
     read = policy_reader(session)
     for tile in tiles_for_size(newest[0]):
         yield tile.path(), tile_data(tile, read)
+
+
+def _size_arg(value: str | None, name: str) -> int:
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 19 or \
+            (len(value) > 1 and value[0] == "0"):
+        raise InvalidValue(name, "must be a tree size: a decimal integer without leading "
+                                 "zeros")
+    return int(value)
+
+
+def consistency_answer(session: Session, old: str | None, new: str | None
+                       ) -> dict[str, object]:
+    """``GET /v1/policy-log/consistency?old=M[&new=N]``: the consistency proof from the
+    policy log's tree of ``old`` entries to its signed checkpoint of ``new`` (default:
+    the newest), with that checkpoint (and its cosignatures). Public data.
+
+    Raises:
+        InvalidValue: a size that is not one, no signed checkpoint of ``new`` entries, or
+            ``old`` larger than it (the message names the field).
+    """
+    old_size = _size_arg(old, "old")
+    new_size = None if new is None else _size_arg(new, "new")
+    answer = policy_consistency(session, 0, new_size)
+    if answer is None:
+        raise InvalidValue("new", "the policy log has no signed checkpoint of that size")
+    if old_size > answer[0]:
+        raise InvalidValue("old", f"larger than the checkpoint's size {answer[0]}")
+    size, note, proof = policy_consistency(session, old_size, answer[0]) or answer
+    return {"old": old_size, "new": size, "checkpoint": note.decode("utf-8"),
+            "proof": [base64.b64encode(h).decode() for h in proof]}
