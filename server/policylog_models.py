@@ -3,12 +3,13 @@ docs/transparency.md "Policies in a log"); beside :mod:`server.models`, on its `
 
 from __future__ import annotations
 
-from sqlalchemy import Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Float, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models import Base
 
-__all__ = ["PolicyLogCheckpoint", "PolicyLogCosignature", "PolicyLogEntry", "PolicyLogHash"]
+__all__ = ["PolicyLogCheckpoint", "PolicyLogCosignature", "PolicyLogEntry", "PolicyLogHash",
+           "PolicyLogWitnessing"]
 
 
 class PolicyLogEntry(Base):
@@ -56,3 +57,17 @@ class PolicyLogCosignature(Base):
     witness: Mapped[str] = mapped_column(String(200), primary_key=True)
     line: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     created_at: Mapped[str] = mapped_column(String(20), nullable=False)
+
+
+class PolicyLogWitnessing(Base):
+    """Where a witness stands with the policy log (as
+    :class:`~server.models.LogWitnessing` with an app's log)."""
+
+    __tablename__ = "policy_log_witnessing"
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_attempt: Mapped[float] = mapped_column(Float, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    refused: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    updated_at: Mapped[str] = mapped_column(String(20), nullable=False)

@@ -318,3 +318,30 @@ def test_export_static_writes_the_policy_log_and_the_manifest_proof(
     tiles = sorted(p.relative_to(static / "v1/policy-log").as_posix()
                    for p in (static / "v1/policy-log/tile").rglob("*") if p.is_file())
     assert tiles == ["tile/0/000.p/" + str(checkpoint.size)]
+
+
+def test_audit_verify_checks_every_root_and_manifest_is_logged_and_log_audit_reads_it(
+        tmp_path: Path, srv: dict[str, Any]) -> None:
+    _require(srv)
+    out = kelisim_here(srv["env"], "audit", "verify", APP)
+    assert "every root and manifest in it" in out and "0 checkpoint(s)" not in out, out
+    root = _root(kelisim_here(srv["env"], "root", "show").strip().encode())
+    assert root.log is not None
+    port = free_port()
+    with running(srv["env"], port):
+        # The auditor's command, on the policy log's public files (any mirror of them).
+        audit = kelisim_here(srv["env"], "log", "audit",
+                             f"http://127.0.0.1:{port}/v1/policy-log",
+                             "--origin", "localhost/policies", "--key", root.log.keys[0],
+                             "--state", str(tmp_path / "audit.json"))
+        assert "FAILED" not in audit and "ok" in audit, audit
+    engine = sa.create_engine(srv["db"])
+    try:
+        with engine.begin() as conn:  # a manifest served but never appended
+            conn.execute(sa.text("DELETE FROM policy_log_entries WHERE idx = (SELECT "
+                                 "max(idx) FROM policy_log_entries)"))
+    finally:
+        engine.dispose()
+    with pytest.raises(AssertionError, match=r"policy log: manifest jana-courier \d+ is not "
+                                             r"in the policy log"):
+        kelisim_here(srv["env"], "audit", "verify", APP)

@@ -53,9 +53,19 @@ from server.policylog_models import (
 from server.trust.log_keys import log_signer
 from server.trust.rootstore import LoadedRoot
 
-__all__ = ["POLICY_LOG", "append_manifest", "append_root", "consistency_answer",
-           "newest_checkpoint", "policy_consistency",
-           "policy_public_files", "policy_reader", "policy_size"]
+__all__ = [
+    "POLICY_LOG",
+    "append_manifest",
+    "append_root",
+    "consistency_answer",
+    "newest_checkpoint",
+    "newest_checkpoint_row",
+    "policy_consistency",
+    "policy_public_files",
+    "policy_reader",
+    "policy_size",
+    "prove_in_cosigned",
+]
 
 Key = tuple[int, int]
 # The policy log's name where the consent logs' code takes an app id: no app id starts
@@ -142,6 +152,13 @@ def newest_checkpoint(session: Session) -> tuple[int, bytes] | None:
     return newest.size, bytes(newest.note) + b"".join(sorted(bytes(x) for x in lines))
 
 
+def newest_checkpoint_row(session: Session) -> tuple[int, bytes] | None:
+    """The newest signed checkpoint's size and note as signed (no cosignatures)."""
+    row = session.execute(select(PolicyLogCheckpoint.size, PolicyLogCheckpoint.note)
+                          .order_by(PolicyLogCheckpoint.size.desc()).limit(1)).first()
+    return None if row is None else (int(row[0]), bytes(row[1]))
+
+
 def policy_consistency(session: Session, old: int, new: int | None
                        ) -> tuple[int, bytes, list[bytes]] | None:
     """(size, signed note with its cosignatures, consistency proof from ``old``) of the
@@ -200,3 +217,31 @@ def consistency_answer(session: Session, old: str | None, new: str | None
     size, note, proof = policy_consistency(session, old_size, answer[0]) or answer
     return {"old": old_size, "new": size, "checkpoint": note.decode("utf-8"),
             "proof": [base64.b64encode(h).decode() for h in proof]}
+
+
+def prove_in_cosigned(session: Session, size: int) -> int:
+    """After a witness cosigned the checkpoint of ``size`` entries: the proof served with
+    each app's newest manifest that it covers becomes the proof in that checkpoint, with
+    every cosignature it has so far (a device whose root requires k cosignatures accepts
+    it once k are there). Computed here, once per cosignature, never per request; the
+    publish generation is bumped so every worker serves the new proofs. Returns how many
+    proofs changed."""
+    checkpoint = session.get(PolicyLogCheckpoint, size)
+    if checkpoint is None:
+        return 0
+    lines = session.scalars(select(PolicyLogCosignature.line)
+                            .where(PolicyLogCosignature.size == size)).all()
+    note = bytes(checkpoint.note) + b"".join(sorted(bytes(x) for x in lines))
+    newest = select(PolicyLogEntry.app_id, func.max(PolicyLogEntry.idx).label("idx")).where(
+        PolicyLogEntry.kind == "manifest").group_by(PolicyLogEntry.app_id).subquery()
+    read = policy_reader(session)
+    changed = 0
+    for entry in session.scalars(select(PolicyLogEntry).join(
+            newest, PolicyLogEntry.idx == newest.c.idx).where(PolicyLogEntry.idx < size)):
+        entry.proof = TlogProof(entry.idx, tuple(inclusion_proof(entry.idx, size, read)),
+                                note).to_bytes()
+        changed += 1
+    if changed:
+        session.execute(update(Generation).where(Generation.id == 1)
+                        .values(value=Generation.value + 1))
+    return changed

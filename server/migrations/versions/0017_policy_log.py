@@ -1,10 +1,10 @@
 """The deployment's policy log (issue 19 part 3, server/trust/policylog.py): entries (every
-signed root and manifest), complete-subtree hashes, signed checkpoints and witness
-cosignatures. The roots and manifests stored before are sequenced in publish order (by
-the time they were signed; a root before the manifests signed at its time, as ``root
-rotate`` stores them); their first checkpoint is signed by the next append (the next
-publish, re-sign or root rotation), which covers the whole log, since a migration holds
-no key.
+signed root and manifest), complete-subtree hashes, signed checkpoints, witness
+cosignatures and where each witness stands. The roots and manifests stored before are
+sequenced in publish order (by the time they were signed; a root before the manifests
+signed at its time, as ``root rotate`` stores them); their first checkpoint is signed by
+the next append (the next publish, re-sign or root rotation), which covers the whole log,
+since a migration holds no key.
 
 Revision ID: 0017
 Revises: 0016
@@ -61,6 +61,16 @@ def upgrade() -> None:
         sa.Column("line", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.String(20), nullable=False),
     )
+    op.create_table(
+        "policy_log_witnessing",
+        sa.Column("witness", sa.String(200), primary_key=True),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("next_attempt", sa.Float(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("refused", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.String(20), nullable=False),
+    )
     _backfill(op.get_bind())
 
 
@@ -101,6 +111,7 @@ def _backfill(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("policy_log_witnessing")
     op.drop_table("policy_log_cosignatures")
     op.drop_table("policy_log_hashes")
     op.drop_table("policy_log_checkpoints")
