@@ -80,8 +80,8 @@ def check_inclusion(root: Root, app_id: str, raw: bytes, manifest: Manifest, pro
     """Verify that the manifest ``raw`` (already verified as ``manifest``) is in the
     policy log, consistently with the checkpoint the store holds; returns the signed
     checkpoint to hold next (the held one when the proof's is not newer). Without a
-    ``transport`` (a bundle: no network) only a device that holds no checkpoint yet
-    accepts one.
+    ``transport`` (a bundle at launch: no network) the held checkpoint, if any, stays and
+    no consistency is checked (the next refresh checks the manifest it downloads).
 
     Raises:
         FormatError, SignatureError, ProofError: see the module docstring.
@@ -98,6 +98,10 @@ def check_inclusion(root: Root, app_id: str, raw: bytes, manifest: Manifest, pro
     held = store.get_meta(POLICY_CHECKPOINT_KEY)
     if held is None:
         return new.note
+    if transport is None or server_url is None:
+        # A bundle (offline, at launch): its manifest is proved in a checkpoint the log
+        # signed; consistency with the held one waits for the next refresh.
+        return held
     old = _held(held)
     size = new.checkpoint.size
     if size == old.size:
@@ -106,9 +110,6 @@ def check_inclusion(root: Root, app_id: str, raw: bytes, manifest: Manifest, pro
         _evidence(store, origin, held, new.note, [], "same-size fork", now)
         raise ProofError("the policy log shows another tree of the size this device "
                          "verified (kept as evidence)", kind="consistency", url=url)
-    if transport is None or server_url is None:
-        raise ProofError("a bundled manifest's policy-log checkpoint cannot be checked "
-                         "against the one held without the network", kind="consistency")
     lo, hi = sorted((old.size, size))
     answer = f"{server_url}/v1/policy-log/consistency?old={lo}&new={hi}"
     hashes = _fetch_proof(transport, answer)[0]
