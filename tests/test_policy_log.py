@@ -40,6 +40,8 @@ from client_sdk.protocol.tlog import (
 )
 from client_sdk.transport import HttpTransport, Response
 from livesrv import free_port, get, kelisim_here, running
+from server.models import RootVersion, SignedManifest
+from server.policylog_models import PolicyLogCheckpoint, PolicyLogEntry, PolicyLogHash
 from server.trust.keys import find_key, sign_envelope
 
 APP = "jana-courier"
@@ -345,3 +347,40 @@ def test_audit_verify_checks_every_root_and_manifest_is_logged_and_log_audit_rea
     with pytest.raises(AssertionError, match=r"policy log: manifest jana-courier \d+ is not "
                                              r"in the policy log"):
         kelisim_here(srv["env"], "audit", "verify", APP)
+
+
+def test_migration_sequences_stored_roots_and_manifests_in_publish_order(
+        cli: Any, published: Path, kelisim: Any) -> None:
+    cli("resign", "--force")
+    cli("root", "rotate")  # root 2 and manifest 3, in this order
+    with kelisim.db.session() as s:
+        before = [(e.kind, e.app_id, e.number, bytes(e.entry), bytes(e.leaf_hash))
+                  for e in s.scalars(sa.select(PolicyLogEntry).order_by(PolicyLogEntry.idx))]
+        hashes = {(h.level, h.idx): bytes(h.hash) for h in s.scalars(sa.select(PolicyLogHash))}
+    assert [k[:3] for k in before] == [("root", None, 1), ("manifest", APP, 1),
+                                       ("manifest", APP, 2), ("root", None, 2),
+                                       ("manifest", APP, 3)]
+    # The times they were signed (seconds), the rotation's root and manifest in one
+    # second (the root first, as `root rotate` stores them); set so that nothing here
+    # depends on which second the commands above ran in.
+    with kelisim.db.session() as s:
+        for version, at in ((1, "00"), (2, "03")):
+            s.get(RootVersion, version).created_at = f"2026-01-01T00:00:{at}Z"
+        for seq, at in ((1, "01"), (2, "02"), (3, "03")):
+            s.get(SignedManifest, (APP, seq)).issued = f"2026-01-01T00:00:{at}Z"
+    kelisim.db.downgrade("0016")
+    assert "policy_log_entries" not in sa.inspect(kelisim.db.engine).get_table_names()
+    kelisim.db.upgrade()
+    with kelisim.db.session() as s:
+        after = [(e.kind, e.app_id, e.number, bytes(e.entry), bytes(e.leaf_hash))
+                 for e in s.scalars(sa.select(PolicyLogEntry).order_by(PolicyLogEntry.idx))]
+        assert after == before
+        assert {(h.level, h.idx): bytes(h.hash)
+                for h in s.scalars(sa.select(PolicyLogHash))} == hashes
+        assert s.scalar(sa.select(sa.func.count()).select_from(PolicyLogCheckpoint)) == 0
+    # A migration holds no key: the next signing signs a checkpoint covering them all.
+    assert "policy log: 5 entries, every root and manifest in it, 0 checkpoint(s)" in \
+        cli("audit", "verify", APP).output
+    cli("resign", "--force")
+    assert "policy log: 6 entries, every root and manifest in it, 1 checkpoint(s)" in \
+        cli("audit", "verify", APP).output
