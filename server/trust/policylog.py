@@ -42,7 +42,7 @@ from client_sdk.protocol.tlog import (
     tiles_for_size,
     tree_hash,
 )
-from server.errors import InvalidValue
+from server.errors import InvalidValue, LogKeyUnavailable, SigningError
 from server.models import Generation
 from server.policylog_models import (
     PolicyLogCheckpoint,
@@ -109,7 +109,14 @@ def _append(session: Session, keys_dir: Path, root: LoadedRoot, kind: str,
     session.add(row)
     session.add_all(PolicyLogHash(level=level, idx=idx, hash=h) for level, idx, h in new)
     session.flush()
-    signer = log_signer(root, keys_dir, session)
+    try:
+        signer = log_signer(root, keys_dir, session)
+    except LogKeyUnavailable:
+        # Nothing is signed or served outside the log: the publish (or re-sign) fails as
+        # one without its manifest key would (the serving layer then serves the last one).
+        raise SigningError("the root lists a transparency-log key this server does not "
+                           "hold, so the policy log cannot sign; copy log-<keyid>.pem into "
+                           "KEYS_DIR (kelisim node export carries it)", app_id) from None
     if signer is not None:
         new_size = size + 1
         root_hash = tree_hash(new_size, read)
