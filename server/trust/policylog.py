@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.envelope import PAYLOAD_MANIFEST, PAYLOAD_ROOT, parse_envelope
@@ -73,19 +73,20 @@ Key = tuple[int, int]
 POLICY_LOG = "_policies"
 
 
-def policy_reader(session: Session) -> Callable[[Sequence[Key]], list[bytes]]:
-    """A HashReader of the stored policy log (one query per call)."""
+def policy_reader(session: Session, known: dict[Key, bytes] | None = None
+                  ) -> Callable[[Sequence[Key]], list[bytes]]:
+    """A HashReader of the stored policy log: ``known`` first (kept up to date), else one
+    query per call."""
+    held: dict[Key, bytes] = {} if known is None else known
+
     def read(wanted: Sequence[Key]) -> list[bytes]:
-        keys = sorted(set(wanted))
-        found: dict[Key, bytes] = {}
-        for i in range(0, len(keys), 300):
-            chunk = keys[i:i + 300]
-            for level, idx, h in session.execute(select(
-                    PolicyLogHash.level, PolicyLogHash.idx, PolicyLogHash.hash).where(or_(
-                    *((PolicyLogHash.level == lv) & (PolicyLogHash.idx == ix)
-                      for lv, ix in chunk)))):
-                found[(level, idx)] = bytes(h)
-        return [found[k] for k in wanted]  # KeyError: a hash the log lost
+        missing = sorted({k for k in wanted if k not in held})
+        for i in range(0, len(missing), 300):
+            chunk = missing[i:i + 300]
+            held.update(((int(level), int(idx)), bytes(h)) for level, idx, h in session.execute(
+                select(PolicyLogHash.level, PolicyLogHash.idx, PolicyLogHash.hash).where(
+                    tuple_(PolicyLogHash.level, PolicyLogHash.idx).in_(chunk))))
+        return [held[k] for k in wanted]  # KeyError: a hash the log lost
     return read
 
 
@@ -102,13 +103,14 @@ def _append(session: Session, keys_dir: Path, root: LoadedRoot, kind: str,
                     .values(value=Generation.value + 1))
     size = policy_size(session)
     leaf = policy_leaf(entry)
-    read = policy_reader(session)
+    known: dict[Key, bytes] = {}
+    read = policy_reader(session, known)
     new = append_hashes(size, [leaf], read)
+    known.update(((level, idx), h) for level, idx, h in new)  # the root and proof read them
     row = PolicyLogEntry(idx=size, kind=kind, app_id=app_id, number=number, entry=entry,
                          leaf_hash=leaf)
     session.add(row)
     session.add_all(PolicyLogHash(level=level, idx=idx, hash=h) for level, idx, h in new)
-    session.flush()
     try:
         signer = log_signer(root, keys_dir, session)
     except LogKeyUnavailable:
@@ -127,7 +129,7 @@ def _append(session: Session, keys_dir: Path, root: LoadedRoot, kind: str,
         if kind == "manifest":
             row.proof = TlogProof(size, tuple(inclusion_proof(size, new_size, read)),
                                   note).to_bytes()
-        session.flush()
+    session.flush()  # one round trip for the entry, its hashes and checkpoint
     return row
 
 
