@@ -10,6 +10,7 @@ import base64
 import json
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -387,3 +388,52 @@ def test_migration_sequences_stored_roots_and_manifests_in_publish_order(
     cli("resign", "--force")
     assert "policy log: 6 entries, every root and manifest in it, 1 checkpoint(s)" in \
         cli("audit", "verify", APP).output
+
+
+def test_concurrent_signings_of_several_apps_append_one_consistent_log(
+        cli: Any, published: Path, kelisim: Any, tmp_path: Path) -> None:
+    """Four apps' manifests signed from four threads at once (on PostgreSQL, four
+    transactions that meet at the generation row's lock): every manifest is in the log
+    once, at consecutive indexes, and `audit verify` finds one tree, each checkpoint its."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from builders import DEMO
+    from server.trust.manifests import sign_manifest
+
+    apps = [APP]
+    for name in ("pl-b", "pl-c", "pl-d"):
+        folder = tmp_path / name
+        (folder / "1").mkdir(parents=True)
+        (folder / "app.toml").write_text((DEMO / "app.toml").read_text().replace(
+            'id = "jana-courier"', f'id = "{name}"', 1))
+        for f in (DEMO / "2.0").iterdir():
+            (folder / "1" / f.name).write_bytes(f.read_bytes())
+        cli("apps", "create", str(folder))
+        cli("publish", str(folder / "1"))
+        apps.append(name)
+
+    def sign(app: str) -> int:
+        signed = 0
+        for _ in range(5):
+            with kelisim.db.session() as s:
+                if sign_manifest(s, app, kelisim.keys_dir, datetime.now(UTC),
+                                 kelisim.timing) is not None:
+                    signed += 1
+        return signed
+
+    with kelisim.db.session() as s:
+        before = s.scalar(sa.select(sa.func.count()).select_from(PolicyLogEntry))
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(sign, apps)) == [5, 5, 5, 5]
+    with kelisim.db.session() as s:
+        rows = s.execute(sa.select(PolicyLogEntry.idx, PolicyLogEntry.app_id,
+                                   PolicyLogEntry.number)
+                         .order_by(PolicyLogEntry.idx)).all()
+        sizes = s.scalars(sa.select(PolicyLogCheckpoint.size)).all()
+    assert [r[0] for r in rows] == list(range(before + 20))
+    for app in apps:
+        seqs = [n for _, a, n in rows if a == app]
+        assert seqs == list(range(1, len(seqs) + 1))
+    assert sorted(sizes)[-20:] == list(range(before + 1, before + 21))
+    out = cli("audit", "verify", APP).output
+    assert f"policy log: {before + 20} entries, every root and manifest in it" in out, out
