@@ -159,6 +159,11 @@ def test_every_signed_root_and_manifest_is_logged_and_the_answer_proves_it(
     held = client.store.get_meta(POLICY_CHECKPOINT_KEY)
     assert held is not None and parse_checkpoint(parse_note(held).text).size == \
         verified.checkpoint.size
+    client.close()  # the next launch finds it (and its manifest) as it was stored
+    again = _client(tmp_path, srv, port, "a")
+    assert again.store.get_meta(POLICY_CHECKPOINT_KEY) == held
+    assert again.decide().version is not None and not again.launch_warnings
+    again.close()
 
 
 def _forged(srv: dict[str, Any], honest: bytes) -> bytes:
