@@ -316,6 +316,8 @@ def test_bundle_carries_the_proof_and_a_bundle_without_it_is_refused(
 
 def test_export_static_writes_the_policy_log_and_the_manifest_proof(
         tmp_path: Path, srv: dict[str, Any]) -> None:
+    """...and a device served by a plain static web server of that folder (no header)
+    takes the proof from ``manifest.proof``."""
     _require(srv)
     static = tmp_path / "export"
     kelisim_here(srv["env"], "export-static", str(static))
@@ -327,6 +329,22 @@ def test_export_static_writes_the_policy_log_and_the_manifest_proof(
     tiles = sorted(p.relative_to(static / "v1/policy-log").as_posix()
                    for p in (static / "v1/policy-log/tile").rglob("*") if p.is_file())
     assert tiles == ["tile/0/000.p/" + str(checkpoint.size)]
+    import functools
+    from http.server import SimpleHTTPRequestHandler
+
+    from tests.witnesses import http_server
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with http_server(functools.partial(Quiet, directory=str(static))) as url:
+        client = ConsentClient(url, APP, srv["root"], tmp_path / "device")
+        result = client.refresh()
+        assert result.ok and result.root_version == 2, result.error
+        assert client.store.get_meta(POLICY_CHECKPOINT_KEY) == \
+            parse_tlog_proof(proof).checkpoint
+        client.close()
 
 
 def test_audit_verify_checks_every_root_and_manifest_is_logged_and_log_audit_reads_it(
