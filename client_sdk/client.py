@@ -90,6 +90,7 @@ class ConsentClient(Gating, SubjectRequests, SubjectLinks, LogAccess):
         transport: Transport | None = None,
         *,
         bundled_documents: Mapping[str, bytes] | None = None,
+        bundled_manifest_proof: bytes | None = None,
         clock: Callable[[], datetime] | None = None,
         max_root_bytes: int = 64 * 1024,
         max_manifest_bytes: int = 1024 * 1024,
@@ -100,7 +101,8 @@ class ConsentClient(Gating, SubjectRequests, SubjectLinks, LogAccess):
 
         ``trusted_root`` is the root envelope the app ships (``kelisim root show
         --version 1``). ``bundled_manifest`` and ``bundled_documents`` (sha256 -> bytes) let
-        a first launch work offline; they are verified like downloads. ``clock`` (default:
+        a first launch work offline; they are verified like downloads (with
+        ``bundled_manifest_proof``, its policy-log proof, when the root asks). ``clock`` (default:
         the system clock) returns an aware datetime. ``lock_timeout``: seconds to wait for
         a store another process holds.
 
@@ -153,7 +155,7 @@ class ConsentClient(Gating, SubjectRequests, SubjectLinks, LogAccess):
                 self._warn(f"the stored manifest is not used ({exc})")
         if bundled_manifest is not None and load_bundle(
                 self._trust, self.store, bundled_manifest, bundled_documents or {},
-                self._unsaved_meta):
+                self._unsaved_meta, bundled_manifest_proof):
             self._unsaved_meta = {}
         self._state = self._launch_state(records, meta)
         self._listeners = Listeners(self.decide().granted)
@@ -442,5 +444,6 @@ class ConsentClient(Gating, SubjectRequests, SubjectLinks, LogAccess):
         b = bundle if isinstance(bundle, AppBundle) else load_bundle(bundle)
         return cls(server_url, b.app_id, b.root, data_dir, preferred_locales,
                    bundled_manifest=b.manifest, transport=transport,
-                   bundled_documents=b.documents, **kw)
+                   bundled_documents=b.documents, bundled_manifest_proof=b.manifest_proof,
+                   **kw)
 

@@ -207,3 +207,67 @@ def test_go_and_python_agree(tlogcheck: Path, tree: Tree) -> None:
     got = verify_checkpoint(answer["go_checkpoint"].encode(), origin="go.example/interop",
                             log_key=go_key)
     assert got.checkpoint == Checkpoint("go.example/interop", SIZE, root)
+
+
+def test_go_checks_the_policy_log_of_a_real_deployment(tlogcheck: Path, tmp_path: Path
+                                                       ) -> None:
+    """The policy log (issue 19 part 3) of a real deployment, as `export-static` writes it:
+    Go hashes each entry itself (tlog.RecordHash) and gets our leaves and our tree's root,
+    opens the policy log's checkpoint and the one in the manifest's proof with the root's
+    log key, accepts the manifest's inclusion proof (and refuses it for another entry),
+    reads our tiles, and proves the manifest's entry the same way."""
+    import sqlalchemy as sa
+    from test_client_sync_e2e import setup
+
+    from client_sdk.protocol.policylog import policy_leaf
+    from client_sdk.protocol.tlog import parse_checkpoint, parse_note, parse_tlog_proof
+    from livesrv import kelisim_here
+
+    srv = setup(tmp_path, "")
+    kelisim_here(srv["env"], "root", "rotate", "--require-policy-inclusion")
+    static = tmp_path / "static"
+    kelisim_here(srv["env"], "export-static", str(static))
+    vkey = json.loads(kelisim_here(srv["env"], "root", "show", "--payload"))["log"]["keys"][0]
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'instance' / 'kelisim.db'}")
+    try:
+        with engine.connect() as conn:
+            entries = [bytes(e) for (e,) in conn.execute(sa.text(
+                "SELECT entry FROM policy_log_entries ORDER BY idx"))]
+    finally:
+        engine.dispose()
+    log_dir = static / "v1" / "policy-log"
+    note = (log_dir / "checkpoint").read_bytes()
+    checkpoint = parse_checkpoint(parse_note(note).text)
+    assert checkpoint.origin.endswith("/policies") and checkpoint.size == len(entries)
+    proof = parse_tlog_proof((static / "v1/apps/jana-courier/manifest.proof").read_bytes())
+    proved = parse_checkpoint(parse_note(proof.checkpoint).text)
+    leaves = [policy_leaf(e) for e in entries]
+    case = {"index": proof.index, "size": proved.size, "root": _b64(proved.root_hash),
+            "proof": [_b64(h) for h in proof.hashes]}
+    tiles = {p.relative_to(log_dir).as_posix(): base64.b64encode(p.read_bytes()).decode()
+             for p in (log_dir / "tile").rglob("*") if p.is_file()}
+    request = {
+        "vkey": vkey, "checkpoints": {"policy": note.decode(),
+                                      "manifest_proof": proof.checkpoint.decode()},
+        "leaf_hashes": [], "records": [base64.b64encode(e).decode() for e in entries],
+        "inclusion": [{"name": "manifest", **case, "leaf": _b64(leaves[proof.index])},
+                      {"name": "manifest other entry", **case,
+                       "leaf": _b64(leaves[proof.index - 1])}],
+        "consistency": [], "tile_size": checkpoint.size, "tiles": tiles,
+        "go_origin": "go.example/interop", "go_sizes": [proved.size],
+        "go_inclusion": [[proof.index, proved.size]], "go_consistency": [], "path_tiles": [],
+    }
+    done = subprocess.run([str(tlogcheck)], input=json.dumps(request), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    results: dict[str, str] = answer["results"]
+    assert answer["record_hashes"] == [_b64(h) for h in leaves]
+    assert answer["go_roots"][str(checkpoint.size)] == _b64(checkpoint.root_hash)
+    assert answer["go_roots"][str(proved.size)] == _b64(proved.root_hash)
+    assert results["checkpoint:policy"] == results["checkpoint:manifest_proof"] == ""
+    assert answer["checkpoint_text"]["policy"] == checkpoint.text()
+    assert results["inclusion:manifest"] == ""
+    assert results["inclusion:manifest other entry"] != ""
+    assert results["tiles"] == ""
+    assert answer["go_inclusion"][0]["proof"] == [_b64(h) for h in proof.hashes]

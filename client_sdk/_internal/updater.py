@@ -9,7 +9,7 @@ a refresh builds its new state on the side.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeGuard
 
 from client_sdk._internal.locales import negotiate
@@ -92,9 +92,11 @@ def _seq_of(raw: bytes) -> int:
 
 
 def load_bundle(trust: TrustedState, store: Store, raw: bytes,
-                documents: Mapping[str, bytes], extra_meta: Mapping[str, bytes | None]) -> bool:
+                documents: Mapping[str, bytes], extra_meta: Mapping[str, bytes | None],
+                proof: bytes | None = None) -> bool:
     """Verify a bundled manifest and documents; use and store them when newer, with
-    ``extra_meta`` in the same transaction. Returns whether it wrote.
+    ``extra_meta`` in the same transaction. Returns whether it wrote. ``proof``: the
+    manifest's tlog-proof in the policy log (required when the root says so).
 
     Raises:
         RepositoryError: the bundle fails verification.
@@ -105,6 +107,7 @@ def load_bundle(trust: TrustedState, store: Store, raw: bytes,
         # newer manifest, the bundle is not used, so it need not be verified again.
         return False
     manifest = trust.verify_manifest(raw, url="bundled manifest")
+    policy_meta = _policy_check(trust, store, raw, manifest, proof, None, "", None)
     checked: dict[str, bytes] = {}
     versions = [manifest.current, *([manifest.upcoming] if manifest.upcoming else [])]
     for version in versions:
@@ -118,12 +121,35 @@ def load_bundle(trust: TrustedState, store: Store, raw: bytes,
         # A bundle is used even when expired (offline first launch); decide() marks it
         # stale until refresh() brings a fresh one.
         trust.manifest = TrustedManifest(raw, manifest)
-        meta.update({"manifest": raw, "manifest_etag": None})
+        meta.update({"manifest": raw, "manifest_etag": None, **policy_meta})
     # One transaction (one fsync) for the whole bundle: this is the first launch.
     if meta or checked.keys() - store.has_documents(checked):
         store.put_documents(checked, meta)
         return True
     return False
+
+
+def _policy_check(trust: TrustedState, store: Store, raw: bytes, manifest: Manifest,
+                  proof: bytes | Response | None, transport: Transport | None,
+                  server_url: str, now: datetime | None) -> dict[str, bytes | None]:
+    """When the root requires it, the manifest's check in the policy log
+    (client_sdk/_internal/policycheck.py: imported only then); the meta to store."""
+    root = trust.root.root
+    if root.log is None or not root.log.require_policy_inclusion:
+        return {}
+    from client_sdk._internal import policycheck as pc
+    from client_sdk.errors import ProofError
+
+    if proof is not None and not isinstance(proof, bytes):  # the manifest's answer
+        assert transport is not None
+        proof = pc.proof_of(proof, transport, server_url, trust.app_id)
+    if proof is None:
+        raise ProofError("the bundle holds no inclusion proof of its manifest in the "
+                         "policy log and the root requires one", kind="inclusion")
+    note = pc.check_inclusion(root, trust.app_id, raw, manifest, proof, store=store,
+                              transport=transport, server_url=server_url or None,
+                              now=now or datetime.now(UTC))
+    return {pc.POLICY_CHECKPOINT_KEY: note}
 
 
 def _is_etag(value: str | None) -> TypeGuard[str]:
@@ -205,7 +231,10 @@ def update(current: TrustedState, *, store: Store, transport: Transport, server_
         trust.confirm_not_modified(now, url=url)
         updated = trust.root is not current.root
     else:
-        trust.update_manifest(resp.body, now, url=url)
+        trusted = trust.update_manifest(resp.body, now, url=url)
+        policy_meta = _policy_check(trust, store, resp.body, trusted.manifest, resp, transport,
+                                    server_url, now)
+        extra_meta = {**extra_meta, **policy_meta}
         updated = True
     assert trust.manifest is not None
     documents = _fetch_documents(store, transport, server_url, trust.manifest.manifest,

@@ -6,7 +6,9 @@ Format (UTF-8 JSON, by convention ``<app>.kelisim``)::
     {"format": "kelisim-app-bundle", "format_version": 1, "app": "<app id>",
      "root": "<root envelope JSON text>",          # pinned: the root in force when bundled
      "manifest": "<manifest envelope JSON text>",  # the app's signed manifest
-     "documents": {"<sha256>": "<Markdown text>"}} # current and upcoming documents
+     "documents": {"<sha256>": "<Markdown text>"}, # current and upcoming documents
+     "manifest_proof": "<tlog-proof text>"}        # optional: the manifest's proof in
+                                                   # the policy log (docs/transparency.md)
 
 Envelopes and documents are JSON strings holding the exact bytes (UTF-8) the server
 serves. :func:`load_bundle` only checks the shape; the signatures, the manifest's app and
@@ -42,6 +44,7 @@ class AppBundle(Record):
     root: bytes
     manifest: bytes
     documents: Mapping[str, bytes]
+    manifest_proof: bytes | None = None
 
 
 def load_bundle(source: str | Path | bytes, *, max_bytes: int = MAX_BUNDLE_BYTES
@@ -65,8 +68,9 @@ def load_bundle(source: str | Path | bytes, *, max_bytes: int = MAX_BUNDLE_BYTES
     body = loads_strict(data, what="app bundle", url=where)
     if not isinstance(body, dict):
         raise FormatError(f"{where}: not a JSON object", url=where)
-    if set(body) != _KEYS:
-        missing, extra = sorted(_KEYS - set(body)), sorted(set(body) - _KEYS)
+    if set(body) - {"manifest_proof"} != _KEYS:
+        missing = sorted(_KEYS - set(body))
+        extra = sorted(set(body) - _KEYS - {"manifest_proof"})
         raise FormatError(f"{where}: missing fields {missing}, unknown fields {extra}",
                           url=where)
     if body["format"] != BUNDLE_FORMAT or body["format_version"] != 1:
@@ -95,7 +99,12 @@ def load_bundle(source: str | Path | bytes, *, max_bytes: int = MAX_BUNDLE_BYTES
         documents[sha] = raw
     manifest = body["manifest"].encode("utf-8")
     _check_complete(manifest, documents, where)
-    return AppBundle(app, root, manifest, documents)
+    proof = body.get("manifest_proof")
+    if proof is not None and not isinstance(proof, str):
+        raise FormatError(f"{where}: field manifest_proof must be the tlog-proof's text",
+                          field="manifest_proof", url=where)
+    return AppBundle(app, root, manifest, documents,
+                     proof.encode("utf-8") if proof is not None else None)
 
 
 def _check_complete(manifest: bytes, documents: Mapping[str, bytes], where: str) -> None:

@@ -30,11 +30,13 @@ __all__ = ["ProofChecker"]
 class ProofChecker:
     """Checks records' tlog-proofs against ``root``'s log for ``app_id``."""
 
-    def __init__(self, root: Root, app_id: str, *, url: str | None = None) -> None:
+    def __init__(self, root: Root, app_id: str, *, url: str | None = None,
+                 origin: str | None = None) -> None:
         if root.log is None:
             raise ProofError("the root lists no transparency log", kind="inclusion")
         self.root = root
-        self.origin = f"{root.log.origin_prefix}/{app_id}"
+        # ``origin``: another log under the same key (the policy log's).
+        self.origin = origin or f"{root.log.origin_prefix}/{app_id}"
         self.url = url
         self._verified: dict[bytes, VerifiedCheckpoint] = {}
 

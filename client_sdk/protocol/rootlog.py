@@ -1,6 +1,8 @@
 """The root's optional transparency-log fields (docs/transparency.md): ``log`` ->
 {``origin_prefix``, ``keys`` (note verifier keys)}, ``witnesses`` [{``name``, ``vkey``}] and
-``witness_threshold`` (k of the witnesses must cosign a checkpoint; 0 by default).
+``witness_threshold`` (k of the witnesses must cosign a checkpoint; 0 by default); and
+``log.require_policy_inclusion`` (optional, false by default): every manifest must come
+with its inclusion proof in the deployment's policy log (client_sdk/protocol/policylog.py).
 
 A root without them is a root of before the log. An SDK older than them refuses a root that
 has them (the root's grammar refuses unknown fields: the root is what every other check
@@ -42,6 +44,9 @@ class LogSpec(Record):
 
     origin_prefix: str
     keys: tuple[str, ...]
+    # The SDK refuses a manifest without a valid inclusion proof in the policy log
+    # (client_sdk/protocol/policylog.py) when True.
+    require_policy_inclusion: bool = False
 
 
 @record
@@ -81,7 +86,7 @@ def log_fields(r: Reader) -> tuple[LogSpec | None, tuple[Witness, ...], int]:
     log = None
     if "log" in r.data:
         lr = Reader(r.mapping("log"), "log")
-        lr.only("origin_prefix", "keys")
+        lr.only("origin_prefix", "keys", "require_policy_inclusion")
         prefix = lr.string("origin_prefix")
         if not _NAME.fullmatch(prefix) or prefix.endswith("/") or len(prefix) > 128:
             raise FormatError("must be a note key name (no space, no '+'), at most 128 "
@@ -94,7 +99,10 @@ def log_fields(r: Reader) -> tuple[LogSpec | None, tuple[Witness, ...], int]:
             keys.append(item)
         if not keys:
             raise FormatError("must list at least one key", field="log.keys")
-        log = LogSpec(prefix, tuple(keys))
+        required = lr.data.get("require_policy_inclusion", False)
+        if not isinstance(required, bool):
+            raise FormatError("must be true or false", field="log.require_policy_inclusion")
+        log = LogSpec(prefix, tuple(keys), required)
     witnesses: list[Witness] = []
     if "witnesses" in r.data:
         for i, item in enumerate(r.array("witnesses")):

@@ -26,9 +26,11 @@ def audit() -> None:
 @audit.command("verify")
 @click.argument("app_id")
 def audit_verify(app_id: str) -> None:
-    """Check APP_ID's hash chain and transparency log; name the first problem (exit 1)."""
+    """Check APP_ID's hash chain and transparency log, and that every stored root and
+    manifest is in the policy log; name the first problem (exit 1)."""
     from server.consent.chain import verify_chain
     from server.consent.tlogaudit import verify_log
+    from server.trust.policyaudit import verify_policy_log
 
     k = require_migrated()
     with k.db.session(readonly=True) as s:
@@ -36,6 +38,7 @@ def audit_verify(app_id: str) -> None:
             raise UnknownApp(app_id)
         count, problem = verify_chain(s, app_id)
         log = verify_log(s, app_id) if problem is None else None
+        policies = verify_policy_log(s)
     if problem is not None:
         raise click.ClickException(
             f"chain of {app_id} broken at seq {problem.seq} (record {problem.record_id}): "
@@ -43,8 +46,12 @@ def audit_verify(app_id: str) -> None:
     assert log is not None
     if log.problem is not None:
         raise click.ClickException(f"log of {app_id}: {log.problem}")
+    if policies.problem is not None:
+        raise click.ClickException(f"policy log: {policies.problem}")
     click.echo(f"{app_id}: {count} record(s), chain intact; log: {log.leaves} leaves, "
-               f"{log.checkpoints} checkpoint(s) verified")
+               f"{log.checkpoints} checkpoint(s) verified; policy log: {policies.entries} "
+               f"entries, every root and manifest in it, {policies.checkpoints} "
+               f"checkpoint(s) verified")
 
 
 @click.group(cls=AppGroup)

@@ -87,9 +87,12 @@ def root_show(version: int | None, payload: bool) -> None:
               help="Stop listing the witness NAME (repeatable).")
 @click.option("--witness-threshold", type=int, default=None,
               help="How many of the witnesses must cosign a checkpoint (k of n).")
+@click.option("--require-policy-inclusion/--no-require-policy-inclusion", default=None,
+              help="Devices refuse a manifest not proved in the policy log (or stop).")
 def root_rotate(new_roles: tuple[str, ...], root_key_files: tuple[Path, ...],
                 root_threshold: int | None, add_witnesses: tuple[str, ...],
-                remove_witnesses: tuple[str, ...], witness_threshold: int | None) -> None:
+                remove_witnesses: tuple[str, ...], witness_threshold: int | None,
+                require_policy_inclusion: bool | None) -> None:
     """Sign root N+1 (by N's keys and its own) and re-sign every published manifest."""
     k = require_migrated()
     change = None
@@ -99,7 +102,8 @@ def root_rotate(new_roles: tuple[str, ...], root_key_files: tuple[Path, ...],
         done = rotate(s, k.keys_dir, now(), k.root_ttl, k.timing, actor=CLI_ACTOR,
                       new_roles=new_roles, root_key_files=root_key_files,
                       root_threshold=root_threshold,
-                      deployment=k.settings.deployment_name, witnesses=change)
+                      deployment=k.settings.deployment_name, witnesses=change,
+                      policy_inclusion=require_policy_inclusion)
         signer = log_signer(done.root, k.keys_dir, s)
         signed = {}
         if signer is not None:  # logs sequenced before the root named a log key

@@ -33,7 +33,7 @@ from client_sdk.protocol.tlog import (
 from server.consent.chain import chained_fields
 from server.models import ConsentRecord, LogCheckpoint, LogHash, LogLeaf, RootVersion
 
-__all__ = ["LogReport", "verify_log"]
+__all__ = ["LogReport", "check_note", "log_keys", "verify_log"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class LogReport:
     problem: str | None
 
 
-def _log_keys(session: Session) -> tuple[str | None, list[NoteVerifier]]:
+def log_keys(session: Session) -> tuple[str | None, list[NoteVerifier]]:
     """The origin prefix of the newest root that names a log, and every log key any root
     listed (a checkpoint signed before the log key was replaced stays valid)."""
     prefix: str | None = None
@@ -92,7 +92,7 @@ def verify_log(session: Session, app_id: str) -> LogReport:
     if stored != len(hashes):
         return LogReport(size, 0, f"{len(hashes) - stored} hash(es) of the tree are not "
                                   f"stored")
-    prefix, keys = _log_keys(session)
+    prefix, keys = log_keys(session)
     count = 0
     for cp in session.scalars(select(LogCheckpoint).where(LogCheckpoint.app_id == app_id)
                               .order_by(LogCheckpoint.size)):
@@ -102,14 +102,14 @@ def verify_log(session: Session, app_id: str) -> LogReport:
         root = tree_hash(cp.size, lambda wanted: [hashes[w] for w in wanted])
         if cp.root_hash != root:
             return LogReport(size, count, f"{where}: its root is not the tree's")
-        problem = _check_note(bytes(cp.note), f"{prefix}/{app_id}", keys, cp.size, root)
+        problem = check_note(bytes(cp.note), f"{prefix}/{app_id}", keys, cp.size, root)
         if problem is not None:
             return LogReport(size, count, f"{where}: {problem}")
         count += 1
     return LogReport(size, count, None)
 
 
-def _check_note(note: bytes, origin: str, keys: list[NoteVerifier], size: int,
+def check_note(note: bytes, origin: str, keys: list[NoteVerifier], size: int,
                 root: bytes) -> str | None:
     last = "no root lists a log key"
     for key in keys:

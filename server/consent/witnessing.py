@@ -1,6 +1,8 @@
 """The log side of witnessing (C2SP tlog-witness; docs/transparency.md): submits each
-app's newest checkpoint to the witnesses the root lists, off the request path, in a thread
-of `kelisim worker`.
+app's newest checkpoint, and the policy log's (server/trust/policylog.py: its state in
+``policy_log_witnessing``, its cosignatures in ``policy_log_cosignatures``, and each
+cosignature moves the manifests' served proofs to that checkpoint), to the witnesses the
+root lists, off the request path, in a thread of `kelisim worker`.
 
 Each round (every WITNESS_POLL_INTERVAL seconds): the witnesses are those of the current
 root (name, verifier key) that WITNESS_URLS gives a URL; for each app whose newest
@@ -40,6 +42,13 @@ from server.consent.tlog import db_reader
 from server.db import Database
 from server.errors import Unavailable
 from server.models import LogCheckpoint, LogCosignature, LogWitnessing
+from server.policylog_models import PolicyLogCosignature, PolicyLogWitnessing
+from server.trust.policylog import (
+    POLICY_LOG,
+    newest_checkpoint_row,
+    policy_reader,
+    prove_in_cosigned,
+)
 from server.trust.rootstore import current_root
 from server.witness.errors import WitnessConflict, WitnessError, WitnessUnavailable
 from server.witness.submit import cosign
@@ -118,11 +127,19 @@ class Submitter:
                 return []
             newest = select(LogCheckpoint.app_id, func.max(LogCheckpoint.size).label("size")
                             ).group_by(LogCheckpoint.app_id).subquery()
-            checkpoints = s.execute(select(LogCheckpoint.app_id, LogCheckpoint.size,
-                                           LogCheckpoint.note).join(
-                newest, (newest.c.app_id == LogCheckpoint.app_id)
-                & (newest.c.size == LogCheckpoint.size)).order_by(LogCheckpoint.app_id)).all()
-            states = {(w.app_id, w.witness): w for w in s.scalars(select(LogWitnessing))}
+            checkpoints: list[tuple[str, int, bytes]] = [
+                (a, int(n), bytes(b)) for a, n, b in s.execute(select(
+                    LogCheckpoint.app_id, LogCheckpoint.size, LogCheckpoint.note).join(
+                    newest, (newest.c.app_id == LogCheckpoint.app_id)
+                    & (newest.c.size == LogCheckpoint.size)).order_by(LogCheckpoint.app_id))]
+            states: dict[tuple[str, str], LogWitnessing | PolicyLogWitnessing] = {
+                (w.app_id, w.witness): w for w in s.scalars(select(LogWitnessing))}
+            # The policy log's newest checkpoint too (server/trust/policylog.py).
+            policy = newest_checkpoint_row(s)
+            if policy is not None:
+                checkpoints = [*checkpoints, (POLICY_LOG, *policy)]
+                states.update(((POLICY_LOG, w.witness), w)
+                              for w in s.scalars(select(PolicyLogWitnessing)))
             out = []
             for app, size, note in checkpoints:
                 for target in targets:
@@ -139,6 +156,8 @@ class Submitter:
             if old == 0 or old >= size:
                 return []
             with self.db.session(readonly=True) as s:
+                if app_id == POLICY_LOG:
+                    return consistency_proof(old, size, policy_reader(s))
                 r = raw(s)
                 try:
                     return consistency_proof(old, size, db_reader(r, app_id))
@@ -178,15 +197,25 @@ class Submitter:
         stamp = format_time(datetime.fromtimestamp(self.clock(), UTC))
         try:
             with self.transaction() as s:
-                state = s.get(LogWitnessing, (sub.app_id, sub.target.name))
+                policy = sub.app_id == POLICY_LOG
+                state: LogWitnessing | PolicyLogWitnessing | None = \
+                    s.get(PolicyLogWitnessing, sub.target.name) if policy else \
+                    s.get(LogWitnessing, (sub.app_id, sub.target.name))
                 if state is None:
-                    state = LogWitnessing(app_id=sub.app_id, witness=sub.target.name)
+                    state = PolicyLogWitnessing(witness=sub.target.name) if policy else \
+                        LogWitnessing(app_id=sub.app_id, witness=sub.target.name)
                     s.add(state)
                 elif state.size > size:  # another worker got further meanwhile
                     return
                 state.size, state.failures, state.next_attempt = size, failures, next_attempt
                 state.last_error, state.refused, state.updated_at = error, refused, stamp
-                if line is not None:
+                if line is not None and policy:
+                    s.merge(PolicyLogCosignature(size=sub.size, witness=sub.target.name,
+                                                 line=line, created_at=stamp))
+                    s.flush()
+                    # The manifests' served proofs move to this cosigned checkpoint.
+                    prove_in_cosigned(s, sub.size)
+                elif line is not None:
                     s.merge(LogCosignature(app_id=sub.app_id, size=sub.size,
                                            witness=sub.target.name, line=line,
                                            created_at=stamp))

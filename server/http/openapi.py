@@ -19,6 +19,7 @@ from marshmallow import fields
 
 from client_sdk.protocol.grammar import ID_RE, SHA256_RE, UUID_RE
 from client_sdk.protocol.records import REQUEST_KINDS, REQUEST_STATUSES
+from server.http.openapi_policy import add_policy_log_paths
 from server.http.openapi_subjects import add_subject_paths
 from server.http.operator_schemas import (
     AnswerSchema,
@@ -290,6 +291,7 @@ def _build() -> dict[str, Any]:
                               "receipt)", "400 401 403 404 413 415 422 429 503")}})
     _operator_paths(spec)
     add_subject_paths(spec, sys.modules[__name__])
+    add_policy_log_paths(spec, sys.modules[__name__])
     _webhook_paths(spec)
     return spec.to_dict()
 

@@ -100,6 +100,41 @@ def log_consistency(app_id: str) -> Response:
     return resp
 
 
+@bp.get("/v1/apps/<app_id>/manifest.proof")
+def manifest_proof(app_id: str) -> Response:
+    """The served manifest's tlog-proof in the policy log (also the manifest's header)."""
+    return _respond(_lookup(), f"policy-log proof of app {app_id[:80]!r}")
+
+
+@bp.get("/v1/policy-log/checkpoint")
+def policy_checkpoint() -> Response:
+    """The newest signed checkpoint of the deployment's policy log."""
+    return _respond(_lookup(), "checkpoint of the policy log")
+
+
+@bp.get("/v1/policy-log/tile/<path:tile>")
+def policy_tile(tile: str) -> Response:
+    """A tile of the policy log (C2SP tlog-tiles)."""
+    return _respond(_lookup(), f"tile {tile[:80]!r} of the policy log")
+
+
+@bp.get("/v1/policy-log/consistency")
+def policy_consistency() -> Response:
+    """A consistency proof between two of the policy log's checkpoints."""
+    from server.trust.policylog import consistency_answer
+
+    args = request.args
+    unknown = sorted(set(args) - {"old", "new"})
+    if unknown:
+        raise ApiError(422, "invalid", f"unknown query parameter {unknown[0][:40]!r}",
+                       {"field": unknown[0][:40]})
+    with kelisim().db.session(readonly=True) as s:
+        body = consistency_answer(s, args.get("old"), args.get("new"))
+    resp = jsonify(body)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 @bp.get("/v1/openapi.json")
 def openapi() -> Response:
     return jsonify(openapi_document())

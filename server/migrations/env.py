@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import server.policylog_models  # noqa: F401  (its tables on Base.metadata)
 from server.models import Base
 
 connection = context.config.attributes.get("connection")

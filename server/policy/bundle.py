@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from client_sdk.protocol.bundle import BUNDLE_FORMAT
 from client_sdk.protocol.grammar import is_app_id
@@ -23,6 +24,7 @@ from client_sdk.protocol.jsonutil import loads_strict
 from server.errors import ExportError
 from server.files import write_atomic
 from server.models import App, Document, RootVersion
+from server.policylog_models import PolicyLogEntry
 from server.trust.manifests import latest_manifest
 
 if TYPE_CHECKING:
@@ -45,6 +47,23 @@ def _shas(manifest: bytes) -> list[str]:
     return sorted({doc["sha256"] for v in versions if v for doc in v["locales"].values()})
 
 
+def _requires_proof(root_envelope: bytes) -> bool:
+    payload = json.loads(base64.b64decode(json.loads(root_envelope)["payload"]))
+    return bool((payload.get("log") or {}).get("require_policy_inclusion"))
+
+
+def _proof(s: Session, app_id: str, manifest: bytes) -> bytes:
+    seq = json.loads(base64.b64decode(json.loads(manifest)["payload"]))["seq"]
+    proof = s.scalar(select(PolicyLogEntry.proof).where(
+        PolicyLogEntry.kind == "manifest", PolicyLogEntry.app_id == app_id,
+        PolicyLogEntry.number == seq))
+    if proof is None:
+        raise BundleWriteError(f"app {app_id!r}'s manifest seq {seq} has no proof in the "
+                               f"policy log yet (the root requires one): re-sign it with "
+                               f"`kelisim resign --force {app_id}`")
+    return bytes(proof)
+
+
 def build_bundle(db: Database, signed_manifest: ManifestSource, app_id: str) -> bytes:
     """The bundle's bytes for ``app_id``.
 
@@ -65,6 +84,7 @@ def build_bundle(db: Database, signed_manifest: ManifestSource, app_id: str) -> 
         if manifest is None:
             raise BundleWriteError(f"app {app_id!r} has no published version yet")
         shas = _shas(manifest)
+        proof = _proof(s, app_id, manifest) if _requires_proof(root.envelope) else None
         docs = {sha: content for sha, content in s.execute(
             select(Document.sha256, Document.content).where(Document.sha256.in_(shas)))}
         root_bytes = root.envelope
@@ -73,7 +93,9 @@ def build_bundle(db: Database, signed_manifest: ManifestSource, app_id: str) -> 
         raise BundleWriteError(f"documents missing from the database: {missing}")
     body = {"format": BUNDLE_FORMAT, "format_version": 1, "app": app_id,
             "root": bytes(root_bytes).decode("utf-8"), "manifest": manifest.decode("utf-8"),
-            "documents": {sha: bytes(docs[sha]).decode("utf-8") for sha in shas}}
+            "documents": {sha: bytes(docs[sha]).decode("utf-8") for sha in shas},
+            # Only for a root that requires it: older SDKs refuse a bundle with it.
+            **({"manifest_proof": proof.decode("utf-8")} if proof is not None else {})}
     return json.dumps(body, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 

@@ -7,6 +7,8 @@ web server never sees half an export.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import tempfile
@@ -14,13 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from server.consent.tlog import public_files
 from server.errors import ExportError
 from server.files import write_atomic
 from server.models import App, Document, PolicyVersion, RootVersion
 from server.policy.bundle import ManifestSource
+from server.policylog_models import PolicyLogEntry
 from server.trust.manifests import latest_manifest
+from server.trust.policylog import policy_public_files
 
 if TYPE_CHECKING:
     from server.db import Database
@@ -28,10 +33,21 @@ if TYPE_CHECKING:
 __all__ = ["ExportError", "export_static"]
 
 
+def _manifest_proof(s: Session, app_id: str, manifest: Path) -> bytes | None:
+    if not manifest.exists():
+        return None
+    seq = json.loads(base64.b64decode(json.loads(manifest.read_bytes())["payload"]))["seq"]
+    proof = s.scalar(select(PolicyLogEntry.proof).where(
+        PolicyLogEntry.kind == "manifest", PolicyLogEntry.app_id == app_id,
+        PolicyLogEntry.number == seq))
+    return None if proof is None else bytes(proof)
+
+
 def export_static(db: Database, signed_manifest: ManifestSource, out_dir: Path, *,
                   app_id: str | None = None) -> dict[str, int]:
     """Write ``v1/root.json``, ``v1/root/<n>.json``, ``v1/apps/<app>/manifest.json``,
-    ``v1/apps/<app>/log/{checkpoint,tile/...}`` and ``v1/documents/<sha256>`` under
+    ``v1/apps/<app>/log/{checkpoint,tile/...}``, ``v1/apps/<app>/manifest.proof`` and
+    ``v1/policy-log/{checkpoint,tile/...}`` (the policy log) and ``v1/documents/<sha256>`` under
     ``out_dir`` (replacing what it held); with ``app_id``,
     only that app's manifest and the documents of its published versions.
 
@@ -72,6 +88,15 @@ def export_static(db: Database, signed_manifest: ManifestSource, out_dir: Path, 
                 for path, data in public_files(s, one):
                     write_atomic(stage / "v1" / "apps" / one / "log" / path, data)
                     counts["log_files"] += 1
+            # The policy log's public files, and each exported manifest's proof in it.
+            for path, data in policy_public_files(s):
+                write_atomic(stage / "v1" / "policy-log" / path, data)
+                counts["log_files"] += 1
+            for one in apps if app_id is None else [app_id]:
+                manifest = stage / "v1" / "apps" / one / "manifest.json"
+                proof = _manifest_proof(s, one, manifest)
+                if proof is not None:
+                    write_atomic(manifest.with_name("manifest.proof"), proof)
             docs = select(Document.sha256, Document.content)
             if app_id is not None:
                 bodies = s.scalars(select(PolicyVersion.body)

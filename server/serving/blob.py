@@ -43,9 +43,11 @@ class Blob:
 
     @classmethod
     def make(cls, body: bytes, etag: str, cache_control: str, content_type: str,
-             refresh_at: float = float("inf")) -> Blob:
+             refresh_at: float = float("inf"),
+             extra: list[tuple[str, str]] | None = None) -> Blob:
         common = [("ETag", etag), ("Cache-Control", cache_control),
                   ("X-Content-Type-Options", "nosniff"), ("Access-Control-Allow-Origin", "*")]
         return cls(body, etag, cache_control, content_type, refresh_at,
-                   [("Content-Type", content_type), ("Content-Length", str(len(body))), *common],
+                   [("Content-Type", content_type), ("Content-Length", str(len(body))), *common,
+                    *(extra or [])],
                    common)

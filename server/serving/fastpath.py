@@ -17,6 +17,7 @@ from client_sdk.protocol.grammar import is_id, is_sha256
 from server.errors import Unavailable
 from server.http.errors import unavailable_answer
 from server.serving.published import Blob, Published
+from server.trust.policylog import POLICY_LOG
 
 __all__ = ["FastPath", "cached_lookup", "etag_matches", "lookup"]
 
@@ -44,7 +45,10 @@ def etag_matches(header: str, etag: str) -> bool:
 
 
 def _log_path(path: str) -> tuple[str, str] | None:
-    """(app, file) of ``/v1/apps/<app>/log/<file>``, else None."""
+    """(app, file) of ``/v1/apps/<app>/log/<file>`` (``POLICY_LOG``, file) of
+    ``/v1/policy-log/<file>``, else None."""
+    if path.startswith("/v1/policy-log/"):
+        return POLICY_LOG, path[15:]
     if not path.startswith("/v1/apps/"):
         return None
     app, sep, rest = path[9:].partition("/log/")
@@ -63,6 +67,9 @@ def lookup(published: Published, path: str) -> Blob | bool | None:
         if not is_id(app):
             return None
         return published.manifest(app)
+    if path.startswith("/v1/apps/") and path.endswith("/manifest.proof"):
+        app = path[9:-15]
+        return published.manifest_proof(app) if is_id(app) else None
     if path.startswith("/v1/documents/"):
         sha = path[14:]
         if not is_sha256(sha):
@@ -87,6 +94,8 @@ def cached_lookup(published: Published, path: str) -> Blob | None:
         return published.logs.cached(*log)
     if path.startswith("/v1/apps/") and path.endswith("/manifest.json"):
         return published.cached_manifest(path[9:-14])
+    if path.startswith("/v1/apps/") and path.endswith("/manifest.proof"):
+        return published.cached_manifest_proof(path[9:-15])
     if path.startswith("/v1/documents/"):
         return published.cached_document(path[14:])
     if path == "/v1/root.json":

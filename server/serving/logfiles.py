@@ -13,6 +13,9 @@ complete subtrees' above; entry bundles are never public, the records being priv
   the witnesses cosign it (their cosignature lines follow the log's signature): held for
   CACHE_CHECK_INTERVAL (as the manifests' publish check), ``SHORT``.
 
+The deployment's policy log (server/trust/policylog.py) is served the same way under
+``/v1/policy-log``, as the log named ``POLICY_LOG`` (no app has that id).
+
 A tile exists when its hashes do: the complete subtrees of the log (none of a tree the log
 does not hold yet). Anything else is ``None`` (404 by the Flask view).
 """
@@ -30,6 +33,7 @@ from client_sdk.protocol.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, parse_
 from server.consent.witnessing import cosigned_note
 from server.db import Database
 from server.serving.blob import IMMUTABLE, Blob, Clock
+from server.trust.policylog import POLICY_LOG
 
 __all__ = ["CHECKPOINT_TYPE", "SHORT", "TILE_CACHE_BYTES", "TILE_TYPE", "LogFiles"]
 
@@ -92,14 +96,17 @@ class LogFiles:
         if held is not None and self.clock.monotonic() < held[0]:
             return held[1]
         with self.db.guard(writes=False), self.db.engine.connect() as conn:
+            policy = app_id == POLICY_LOG
             newest = conn.execute(text(
-                "SELECT size, note FROM tlog_checkpoints WHERE app_id = :app "
-                "ORDER BY size DESC LIMIT 1"), {"app": app_id}).first()
+                "SELECT size, note FROM policy_log_checkpoints ORDER BY size DESC LIMIT 1"
+                if policy else "SELECT size, note FROM tlog_checkpoints WHERE app_id = :app "
+                "ORDER BY size DESC LIMIT 1"), {} if policy else {"app": app_id}).first()
             if newest is None:
                 return None
             lines = conn.execute(text(
+                "SELECT line FROM policy_log_cosignatures WHERE size = :size" if policy else
                 "SELECT line FROM tlog_cosignatures WHERE app_id = :app AND size = :size"),
-                {"app": app_id, "size": newest[0]}).scalars().all()
+                {"size": newest[0], **({} if policy else {"app": app_id})}).scalars().all()
         body = cosigned_note(bytes(newest[1]), [bytes(x) for x in lines])
         blob = Blob.make(body, _etag(body), SHORT, CHECKPOINT_TYPE)
         if len(self._checkpoints) < 10_000 or app_id in self._checkpoints:
@@ -117,11 +124,14 @@ class LogFiles:
         if level > 31 or first + tile.width - 1 > _INT32:
             return None
         with self.db.guard(writes=False), self.db.engine.connect() as conn:
+            bounds = {"level": level, "first": first, "end": first + tile.width}
             hashes = conn.execute(text(
+                "SELECT hash FROM policy_log_hashes WHERE level = :level AND idx >= :first "
+                "AND idx < :end ORDER BY idx") if app_id == POLICY_LOG else text(
                 "SELECT hash FROM tlog_hashes WHERE app_id = :app AND level = :level AND "
                 "idx >= :first AND idx < :end ORDER BY idx"),
-                {"app": app_id, "level": level, "first": first,
-                 "end": first + tile.width}).scalars().all()
+                bounds if app_id == POLICY_LOG else {"app": app_id, **bounds}
+            ).scalars().all()
         if len(hashes) != tile.width:
             return None
         body = b"".join(bytes(h) for h in hashes)

@@ -18,6 +18,7 @@ for as many as it likes) by an LRU of MISS_CACHE_ENTRIES names each.
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 from collections import OrderedDict
@@ -28,10 +29,12 @@ from typing import Generic, TypeVar
 
 from sqlalchemy import select
 
+from client_sdk.protocol.policylog import POLICY_PROOF_HEADER
 from client_sdk.protocol.timeutil import parse_time
 from server.db import Database
 from server.errors import Unavailable
 from server.models import Document, Generation, RootVersion
+from server.policylog_models import PolicyLogEntry
 from server.serving.blob import IMMUTABLE, Blob, Clock, SystemClock
 from server.serving.logfiles import LogFiles
 from server.trust.manifests import SigningError, Timing, etag_for, latest_manifest, sign_manifest
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 
 JSON = "application/json"
 MARKDOWN = "text/markdown; charset=utf-8"
+PROOF = "text/plain; charset=utf-8"
 # Names remembered as missing, per kind, per worker: enough for every typo a real client
 # makes, small enough that a scan of random names costs at most a few hundred kB.
 MISS_CACHE_ENTRIES = 4096
@@ -93,6 +97,8 @@ class Published:
         # Monotonic time until which the last generation check holds.
         self._fresh_until = float("-inf")
         self._manifests: dict[str, Blob] = {}
+        # Each manifest's tlog-proof in the policy log (also in its answer's header).
+        self._proofs: dict[str, Blob] = {}
         self._roots: dict[int, Blob] = {}
         self._latest_root: Blob | None = None
         self._docs: OrderedDict[str, Blob] = OrderedDict()
@@ -141,6 +147,7 @@ class Published:
     def _apply(self, gen: int | None) -> None:
         if gen != self._generation:
             self._manifests = {}
+            self._proofs = {}
             self._roots = {}
             self._latest_root = None
             self._manifest_misses.clear()
@@ -170,6 +177,10 @@ class Published:
                 and clock.time() < blob.refresh_at:
             return blob
         return None
+
+    def cached_manifest_proof(self, app_id: str) -> Blob | None:
+        """The manifest's policy-log proof if memory alone can answer, else None."""
+        return self._proofs.get(app_id) if self.cached_manifest(app_id) is not None else None
 
     def cached_root(self, version: int | None = None) -> Blob | None:
         if not self.fresh():
@@ -216,9 +227,25 @@ class Published:
                 # The same, without a line per request (the database logged the outage);
                 # tried again an interval later.
                 refresh_at = moment.timestamp() + self.check_interval
-        blob = Blob.make(row.envelope, row.etag, self.manifest_cc, JSON, refresh_at)
+        extra = []
+        with self.db.session(readonly=True) as s:
+            proof = s.scalar(select(PolicyLogEntry.proof).where(
+                PolicyLogEntry.kind == "manifest", PolicyLogEntry.app_id == app_id,
+                PolicyLogEntry.number == row.seq))
+        if proof is not None:
+            # Computed when it was signed (server/trust/policylog.py): nothing per request.
+            extra = [(POLICY_PROOF_HEADER, base64.b64encode(proof).decode("ascii"))]
+            self._proofs[app_id] = Blob.make(bytes(proof), etag_for(bytes(proof)),
+                                             self.manifest_cc, PROOF, refresh_at)
+        else:
+            self._proofs.pop(app_id, None)
+        blob = Blob.make(row.envelope, row.etag, self.manifest_cc, JSON, refresh_at, extra)
         self._manifests[app_id] = blob
         return blob
+
+    def manifest_proof(self, app_id: str) -> Blob | None:
+        """The served manifest's tlog-proof in the policy log (``manifest.proof``)."""
+        return self._proofs.get(app_id) if self.manifest(app_id) is not None else None
 
     def root(self, version: int | None = None) -> Blob | None:
         self._check()

@@ -25,6 +25,7 @@ from server.errors import SigningError, UnknownApp
 from server.models import App, Generation, PolicyVersion, SignedManifest
 from server.policy.storelabels import has_store_fields
 from server.trust.keys import SigningKey, role_signers, sign_envelope
+from server.trust.policylog import append_manifest
 from server.trust.rootstore import LoadedRoot, current_root
 
 __all__ = ["Resigned", "SigningError", "Timing", "bump_generation", "etag_for",
@@ -165,6 +166,8 @@ def sign_manifest(session: Session, app_id: str, keys_dir: Path, now: datetime,
     except IntegrityError:
         # Another worker signed this seq first; theirs is served.
         return None
+    # In the policy log, in this transaction: no manifest is served outside it.
+    append_manifest(session, keys_dir, root, app_id, row.seq, envelope, now)
     bump_generation(session)
     return row
 

@@ -28,6 +28,7 @@ from server.models import App, RootVersion
 from server.trust.keys import SigningKey, find_key, sign_envelope, stage_key
 from server.trust.log_keys import DEFAULT_DEPLOYMENT, new_log_fields, origin_prefix
 from server.trust.manifests import Timing, has_version_in_effect, sign_manifest
+from server.trust.policylog import append_root
 from server.trust.rootstore import LoadedRoot, current_root
 
 __all__ = ["NEW_KEYS", "LoadedRoot", "Rotation", "WitnessChange", "current_root", "init_root",
@@ -79,6 +80,20 @@ def _witnessed(log: dict[str, Any] | None, change: WitnessChange) -> dict[str, A
     return {**log, "witnesses": witnesses, "witness_threshold": threshold}
 
 
+def _policy_inclusion(log: dict[str, Any] | None, required: bool) -> dict[str, Any]:
+    """The root's log fields with ``log.require_policy_inclusion`` set (left out when
+    False: a root without it reads the same in SDKs that predate it).
+
+    Raises:
+        RootError: no log in the root.
+    """
+    if log is None or "log" not in log:
+        raise RootError("the root lists no log; add one with `--new log` first")
+    spec = {k: v for k, v in log["log"].items() if k != "require_policy_inclusion"}
+    return {**log, "log": {**spec, **({"require_policy_inclusion": True} if required
+                                      else {})}}
+
+
 def _public(keys: Sequence[SigningKey]) -> _RoleKeys:
     return [(k.keyid, k.public_dict) for k in keys]
 
@@ -104,14 +119,16 @@ def _payload(version: int, expires: datetime,
     return payload
 
 
-def _store(session: Session, version: int, envelope: bytes, payload: dict[str, Any],
-           now: datetime) -> LoadedRoot:
+def _store(session: Session, keys_dir: Path, version: int, envelope: bytes,
+           payload: dict[str, Any], now: datetime) -> LoadedRoot:
     # Check our own output with the client's rules before anyone can download it.
     Root.from_payload(payload)
     session.add(RootVersion(version=version, envelope=envelope, expires=payload["expires"],
                             created_at=format_time(now)))
     session.flush()
-    return LoadedRoot(version, envelope, Root.from_payload(payload), payload)
+    loaded = LoadedRoot(version, envelope, Root.from_payload(payload), payload)
+    append_root(session, keys_dir, loaded, now)  # in the policy log, same transaction
+    return loaded
 
 
 def _roles_summary(root: LoadedRoot) -> dict[str, Any]:
@@ -142,7 +159,7 @@ def init_root(session: Session, keys_dir: Path, now: datetime, ttl: timedelta,
                                       "manifest": (_public([manifest]), 1),
                                       "receipt": (_public([receipt]), 1)}, log)
     body = canonical_bytes(payload)
-    loaded = _store(session, 1, sign_envelope(body, PAYLOAD_ROOT, roots), payload, now)
+    loaded = _store(session, keys_dir, 1, sign_envelope(body, PAYLOAD_ROOT, roots), payload, now)
     adminlog.record(session, actor, "root.init", "root",
                     {"version": 1, "roles": _roles_summary(loaded)}, now)
     return loaded
@@ -159,10 +176,12 @@ def rotate_root(
     root_threshold: int | None = None,
     deployment: str = DEFAULT_DEPLOYMENT,
     witnesses: WitnessChange | None = None,
+    policy_inclusion: bool | None = None,
 ) -> LoadedRoot:
     """Sign root N+1 with fresh (staged) keys for ``new_roles`` (root, manifest, receipt,
     log: a new log key, the origin prefix of root N or else of ``deployment``; the log's
     fields of root N are kept otherwise, and a root without them stays without).
+    ``policy_inclusion``: set (or clear) ``log.require_policy_inclusion`` (None: kept).
 
     N+1 is signed by a threshold of root N's keys and a threshold of its own, so a client
     that trusts N can walk to N+1. With no new roles it only extends ``expires``. Manifests
@@ -212,6 +231,8 @@ def rotate_root(
         log = {**(log or {}), **new_log_fields(session, keys_dir, prefix)}
     if witnesses is not None:
         log = _witnessed(log, witnesses)
+    if policy_inclusion is not None:
+        log = _policy_inclusion(log, policy_inclusion)
     payload = _payload(new_version, now + ttl, roles, log)
     try:
         Root.from_payload(payload)
@@ -227,7 +248,7 @@ def rotate_root(
     new_root = Root.from_payload(payload)
     verify_threshold(env, new_root.keys, new_root.roles["root"].keyids,
                      new_root.roles["root"].threshold, role="root (new)")
-    return _store(session, new_version, envelope, payload, now)
+    return _store(session, keys_dir, new_version, envelope, payload, now)
 
 
 @dataclass(frozen=True)
@@ -253,6 +274,7 @@ def rotate(
     root_threshold: int | None = None,
     deployment: str = DEFAULT_DEPLOYMENT,
     witnesses: WitnessChange | None = None,
+    policy_inclusion: bool | None = None,
 ) -> Rotation:
     """Sign root N+1 (see :func:`rotate_root`) and re-sign, under it, the manifest of every
     app that has a version in effect; all in the caller's transaction, with the new key
@@ -265,7 +287,8 @@ def rotate(
     """
     new = rotate_root(session, keys_dir, now, ttl, new_roles=new_roles,
                       root_key_files=root_key_files, root_threshold=root_threshold,
-                      deployment=deployment, witnesses=witnesses)
+                      deployment=deployment, witnesses=witnesses,
+                      policy_inclusion=policy_inclusion)
     resigned: dict[str, int] = {}
     skipped: list[str] = []
     for app in session.scalars(select(App).order_by(App.id)):
@@ -279,5 +302,7 @@ def rotate(
         "version": new.version, "new_roles": sorted(set(new_roles)),
         "roles": _roles_summary(new), "resigned": resigned, "skipped": skipped,
         "witnesses": [w.name for w in new.root.witnesses],
-        "witness_threshold": new.root.witness_threshold}, now)
+        "witness_threshold": new.root.witness_threshold,
+        "require_policy_inclusion": bool(new.root.log and
+                                         new.root.log.require_policy_inclusion)}, now)
     return Rotation(new, resigned, skipped)

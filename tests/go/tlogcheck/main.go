@@ -44,6 +44,7 @@ type request struct {
 	Vkey        string            `json:"vkey"`
 	Checkpoints map[string]string `json:"checkpoints"` // name -> signed note
 	LeafHashes  []string          `json:"leaf_hashes"`
+	Records     []string          `json:"records"` // entries (base64) Go hashes itself, after LeafHashes
 	Inclusion   []inclusion       `json:"inclusion"`
 	Consistency []consistency     `json:"consistency"`
 	TileSize    int64             `json:"tile_size"`
@@ -71,6 +72,7 @@ type answer struct {
 	GoRoots      map[string]string `json:"go_roots"`
 	GoInclusion  []proved          `json:"go_inclusion"`
 	GoConsistent []proved          `json:"go_consistency"`
+	RecordHashes []string          `json:"record_hashes"` // tlog.RecordHash of each record
 }
 
 func hash(s string) tlog.Hash {
@@ -180,14 +182,24 @@ func main() {
 		}
 		return out, nil
 	})
-	for i, s := range req.LeafHashes {
+	leafHashes := req.LeafHashes
+	for _, r := range req.Records {
+		data, err := base64.StdEncoding.DecodeString(r)
+		if err != nil {
+			fail(err)
+		}
+		h := tlog.RecordHash(data)
+		ans.RecordHashes = append(ans.RecordHashes, h.String())
+		leafHashes = append(leafHashes, h.String())
+	}
+	for i, s := range leafHashes {
 		more, err := tlog.StoredHashesForRecordHash(int64(i), hash(s), reader)
 		if err != nil {
 			fail(err)
 		}
 		stored = append(stored, more...)
 	}
-	size := int64(len(req.LeafHashes))
+	size := int64(len(leafHashes))
 	for _, n := range append(req.GoSizes, size) {
 		root, err := tlog.TreeHash(n, reader)
 		if err != nil {

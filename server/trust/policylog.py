@@ -1,0 +1,256 @@
+"""The deployment's policy log (docs/transparency.md, "Policies in a log"): every signed
+root and manifest is appended, in the transaction that stores it, so a manifest that is
+served is in the log (a crash leaves both or neither).
+
+One log per deployment, origin ``<deployment>/policies``
+(:func:`client_sdk.protocol.policylog.policy_origin`), the consent logs' formats (RFC 6962
+tree, C2SP checkpoints and tiles) and log key. An append takes the publish generation's
+row lock first (``UPDATE generation``: what every signing bumps anyway), so appends of
+concurrent publishes on PostgreSQL run one after the other (SQLite's write lock does it
+there). Each append signs a checkpoint of the new size (when the root lists a log key: a
+root of before the log sequences and signs nothing) and a manifest's inclusion proof in it
+is computed there and stored with its entry: the serving layer sends it with the manifest
+as it is, nothing per request.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from client_sdk.protocol.envelope import PAYLOAD_MANIFEST, PAYLOAD_ROOT, parse_envelope
+from client_sdk.protocol.policylog import (
+    manifest_entry,
+    policy_leaf,
+    policy_origin,
+    root_entry,
+)
+from client_sdk.protocol.timeutil import format_time
+from client_sdk.protocol.tlog import (
+    Checkpoint,
+    TlogProof,
+    append_hashes,
+    consistency_proof,
+    inclusion_proof,
+    sign_checkpoint,
+    tile_data,
+    tiles_for_size,
+    tree_hash,
+)
+from server.errors import InvalidValue, LogKeyUnavailable, SigningError
+from server.models import Generation
+from server.policylog_models import (
+    PolicyLogCheckpoint,
+    PolicyLogCosignature,
+    PolicyLogEntry,
+    PolicyLogHash,
+)
+from server.trust.log_keys import log_signer
+from server.trust.rootstore import LoadedRoot
+
+__all__ = [
+    "POLICY_LOG",
+    "append_manifest",
+    "append_root",
+    "consistency_answer",
+    "newest_checkpoint",
+    "newest_checkpoint_row",
+    "policy_consistency",
+    "policy_public_files",
+    "policy_reader",
+    "policy_size",
+    "prove_in_cosigned",
+]
+
+Key = tuple[int, int]
+# The policy log's name where the consent logs' code takes an app id: no app id starts
+# with "_" (client_sdk/protocol/grammar.py), so it never names an app's log.
+POLICY_LOG = "_policies"
+
+
+def policy_reader(session: Session, known: dict[Key, bytes] | None = None
+                  ) -> Callable[[Sequence[Key]], list[bytes]]:
+    """A HashReader of the stored policy log: ``known`` first (kept up to date), else one
+    query per call."""
+    held: dict[Key, bytes] = {} if known is None else known
+
+    def read(wanted: Sequence[Key]) -> list[bytes]:
+        missing = sorted({k for k in wanted if k not in held})
+        for i in range(0, len(missing), 300):
+            chunk = missing[i:i + 300]
+            held.update(((int(level), int(idx)), bytes(h)) for level, idx, h in session.execute(
+                select(PolicyLogHash.level, PolicyLogHash.idx, PolicyLogHash.hash).where(
+                    tuple_(PolicyLogHash.level, PolicyLogHash.idx).in_(chunk))))
+        return [held[k] for k in wanted]  # KeyError: a hash the log lost
+    return read
+
+
+def policy_size(session: Session) -> int:
+    """The number of entries in the policy log."""
+    return int(session.scalar(select(func.count()).select_from(PolicyLogEntry)) or 0)
+
+
+def _append(session: Session, keys_dir: Path, root: LoadedRoot, kind: str,
+            app_id: str | None, number: int, entry: bytes, now: datetime
+            ) -> PolicyLogEntry:
+    # The generation row's lock: one append at a time (PostgreSQL; SQLite is serial).
+    session.execute(update(Generation).where(Generation.id == 1)
+                    .values(value=Generation.value + 1))
+    size = policy_size(session)
+    leaf = policy_leaf(entry)
+    known: dict[Key, bytes] = {}
+    read = policy_reader(session, known)
+    new = append_hashes(size, [leaf], read)
+    known.update(((level, idx), h) for level, idx, h in new)  # the root and proof read them
+    row = PolicyLogEntry(idx=size, kind=kind, app_id=app_id, number=number, entry=entry,
+                         leaf_hash=leaf)
+    session.add(row)
+    session.add_all(PolicyLogHash(level=level, idx=idx, hash=h) for level, idx, h in new)
+    try:
+        signer = log_signer(root, keys_dir, session)
+    except LogKeyUnavailable:
+        # Nothing is signed or served outside the log: the publish (or re-sign) fails as
+        # one without its manifest key would (the serving layer then serves the last one).
+        raise SigningError("the root lists a transparency-log key this server does not "
+                           "hold, so the policy log cannot sign; copy log-<keyid>.pem into "
+                           "KEYS_DIR (kelisim node export carries it)", app_id) from None
+    if signer is not None:
+        new_size = size + 1
+        root_hash = tree_hash(new_size, read)
+        note = sign_checkpoint(Checkpoint(policy_origin(signer.prefix), new_size, root_hash),
+                               signer.signer)
+        session.add(PolicyLogCheckpoint(size=new_size, root_hash=root_hash, note=note,
+                                        created_at=format_time(now)))
+        if kind == "manifest":
+            row.proof = TlogProof(size, tuple(inclusion_proof(size, new_size, read)),
+                                  note).to_bytes()
+    session.flush()  # one round trip for the entry, its hashes and checkpoint
+    return row
+
+
+def append_root(session: Session, keys_dir: Path, root: LoadedRoot, now: datetime
+                ) -> PolicyLogEntry:
+    """Append ``root`` (just stored, the one in force: its log key signs) to the log."""
+    payload = parse_envelope(root.envelope, PAYLOAD_ROOT).payload
+    return _append(session, keys_dir, root, "root", None, root.version,
+                   root_entry(root.version, payload), now)
+
+
+def append_manifest(session: Session, keys_dir: Path, root: LoadedRoot, app_id: str,
+                    seq: int, envelope: bytes, now: datetime) -> PolicyLogEntry:
+    """Append ``app_id``'s manifest ``seq`` (just signed under ``root``) to the log."""
+    payload = parse_envelope(envelope, PAYLOAD_MANIFEST).payload
+    return _append(session, keys_dir, root, "manifest", app_id, seq,
+                   manifest_entry(app_id, seq, payload), now)
+
+
+def newest_checkpoint(session: Session) -> tuple[int, bytes] | None:
+    """The newest signed checkpoint's size and note, with the cosignature lines it has
+    (sorted); None before the first."""
+    newest = session.scalars(select(PolicyLogCheckpoint)
+                             .order_by(PolicyLogCheckpoint.size.desc()).limit(1)).first()
+    if newest is None:
+        return None
+    lines = session.scalars(select(PolicyLogCosignature.line)
+                            .where(PolicyLogCosignature.size == newest.size)).all()
+    return newest.size, bytes(newest.note) + b"".join(sorted(bytes(x) for x in lines))
+
+
+def newest_checkpoint_row(session: Session) -> tuple[int, bytes] | None:
+    """The newest signed checkpoint's size and note as signed (no cosignatures)."""
+    row = session.execute(select(PolicyLogCheckpoint.size, PolicyLogCheckpoint.note)
+                          .order_by(PolicyLogCheckpoint.size.desc()).limit(1)).first()
+    return None if row is None else (int(row[0]), bytes(row[1]))
+
+
+def policy_consistency(session: Session, old: int, new: int | None
+                       ) -> tuple[int, bytes, list[bytes]] | None:
+    """(size, signed note with its cosignatures, consistency proof from ``old``) of the
+    signed checkpoint of ``new`` entries (None: the newest); None when there is no such
+    checkpoint. The caller checks ``old`` <= size."""
+    query = select(PolicyLogCheckpoint)
+    query = query.where(PolicyLogCheckpoint.size == new) if new is not None \
+        else query.order_by(PolicyLogCheckpoint.size.desc()).limit(1)
+    checkpoint = session.scalars(query).first()
+    if checkpoint is None or old > checkpoint.size:
+        return None
+    lines = session.scalars(select(PolicyLogCosignature.line)
+                            .where(PolicyLogCosignature.size == checkpoint.size)).all()
+    note = bytes(checkpoint.note) + b"".join(sorted(bytes(x) for x in lines))
+    return (checkpoint.size, note,
+            consistency_proof(old, checkpoint.size, policy_reader(session)))
+
+
+def policy_public_files(session: Session) -> Iterator[tuple[str, bytes]]:
+    """The policy log's public files at its newest checkpoint, as (path under its prefix,
+    bytes): ``checkpoint`` and every tile of that size. Nothing before the first."""
+    newest = newest_checkpoint(session)
+    if newest is None:
+        return
+    yield "checkpoint", newest[1]
+    read = policy_reader(session)
+    for tile in tiles_for_size(newest[0]):
+        yield tile.path(), tile_data(tile, read)
+
+
+def _size_arg(value: str | None, name: str) -> int:
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 19 or \
+            (len(value) > 1 and value[0] == "0"):
+        raise InvalidValue(name, "must be a tree size: a decimal integer without leading "
+                                 "zeros")
+    return int(value)
+
+
+def consistency_answer(session: Session, old: str | None, new: str | None
+                       ) -> dict[str, object]:
+    """``GET /v1/policy-log/consistency?old=M[&new=N]``: the consistency proof from the
+    policy log's tree of ``old`` entries to its signed checkpoint of ``new`` (default:
+    the newest), with that checkpoint (and its cosignatures). Public data.
+
+    Raises:
+        InvalidValue: a size that is not one, no signed checkpoint of ``new`` entries, or
+            ``old`` larger than it (the message names the field).
+    """
+    old_size = _size_arg(old, "old")
+    new_size = None if new is None else _size_arg(new, "new")
+    answer = policy_consistency(session, 0, new_size)
+    if answer is None:
+        raise InvalidValue("new", "the policy log has no signed checkpoint of that size")
+    if old_size > answer[0]:
+        raise InvalidValue("old", f"larger than the checkpoint's size {answer[0]}")
+    size, note, proof = policy_consistency(session, old_size, answer[0]) or answer
+    return {"old": old_size, "new": size, "checkpoint": note.decode("utf-8"),
+            "proof": [base64.b64encode(h).decode() for h in proof]}
+
+
+def prove_in_cosigned(session: Session, size: int) -> int:
+    """After a witness cosigned the checkpoint of ``size`` entries: the proof served with
+    each app's newest manifest that it covers becomes the proof in that checkpoint, with
+    every cosignature it has so far (a device whose root requires k cosignatures accepts
+    it once k are there). Computed here, once per cosignature, never per request; the
+    publish generation is bumped so every worker serves the new proofs. Returns how many
+    proofs changed."""
+    checkpoint = session.get(PolicyLogCheckpoint, size)
+    if checkpoint is None:
+        return 0
+    lines = session.scalars(select(PolicyLogCosignature.line)
+                            .where(PolicyLogCosignature.size == size)).all()
+    note = bytes(checkpoint.note) + b"".join(sorted(bytes(x) for x in lines))
+    newest = select(PolicyLogEntry.app_id, func.max(PolicyLogEntry.idx).label("idx")).where(
+        PolicyLogEntry.kind == "manifest").group_by(PolicyLogEntry.app_id).subquery()
+    read = policy_reader(session)
+    changed = 0
+    for entry in session.scalars(select(PolicyLogEntry).join(
+            newest, PolicyLogEntry.idx == newest.c.idx).where(PolicyLogEntry.idx < size)):
+        entry.proof = TlogProof(entry.idx, tuple(inclusion_proof(entry.idx, size, read)),
+                                note).to_bytes()
+        changed += 1
+    if changed:
+        session.execute(update(Generation).where(Generation.id == 1)
+                        .values(value=Generation.value + 1))
+    return changed
