@@ -412,5 +412,5 @@ def test_a_publish_that_lost_a_race_is_told_in_the_page_language(officer: FlaskC
     resp = post(officer, f"/admin/drafts/{draft_id}/publish", {"seen": "0", "confirm": "yes"})
     assert resp.status_code == 409
     said = [m for m in messages(resp.get_data(True)) if "жаңа ғана жарияланды" in m]
-    assert len(said) == 1 and said[0].startswith(f"{APP} қосымшасының 1 (1.0) нұсқасы"), said
+    assert len(said) == 1 and said[0].startswith(f"{APP} қолданбасының 1 (1.0) нұсқасы"), said
     assert english_in(said) == []

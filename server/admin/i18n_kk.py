@@ -1,8 +1,9 @@
 """The console's texts in Kazakh (English is the key; message codes are keys too).
 
-Terms kept throughout: қосымша (app), нұсқа (version), жоба (draft), түбір (root), кілт
-(key), түбіртек (receipt), жазба (record), сұрау (request), мақсат (purpose), жариялау
-(publish), қол қою (sign), желіден тыс (offline), заңды өкіл (guardian). ``major``,
+Terms kept throughout: қолданба (app, the stores' and the SDK's word), нұсқа (version),
+жоба (draft), түбір (root), кілт (key), түбіртек (receipt), жазба (record), сұрау (request),
+мақсат (purpose), жариялау (publish), қол қою (sign), желіден тыс (offline), заңды өкіл
+(guardian). ``major``,
 ``minor`` and ``patch`` stay as written in policy files, with a Kazakh gloss.
 """
 
@@ -12,7 +13,7 @@ __all__ = ["KK"]
 
 KK: dict[str, str] = {
     # Header, sign-in, password
-    "Apps": "Қосымшалар", "Audit log": "Әрекеттер журналы", "Keys": "Кілттер",
+    "Apps": "Қолданбалар", "Audit log": "Әрекеттер журналы", "Keys": "Кілттер",
     "Users": "Пайдаланушылар", "Requests": "Сұраулар", "Sign in": "Кіру",
     "Sign out": "Шығу", "E-mail": "Эл. пошта", "Password": "Құпиясөз", "console": "консоль",
     "Change password": "Құпиясөзді өзгерту", "Current password": "Ағымдағы құпиясөз",
@@ -21,22 +22,22 @@ KK: dict[str, str] = {
     "You signed in with a one-time password. Choose your own to continue.":
         "Сіз бір реттік құпиясөзбен кірдіңіз. Жалғастыру үшін өз құпиясөзіңізді таңдаңыз.",
     "Your role does not allow this page.": "Рөліңіз бұл бетке рұқсат бермейді.",
-    "Not found.": "Табылмады.", "Back to the apps": "Қосымшалар тізіміне оралу",
+    "Not found.": "Табылмады.", "Back to the apps": "Қолданбалар тізіміне оралу",
     "The form expired or did not come from this console. Go back, reload the page and try "
     "again.": "Форманың мерзімі өтті немесе ол осы консольден жіберілмеген. Артқа оралып, "
               "бетті жаңартып, қайталап көріңіз.",
     # Apps and an app
-    "App": "Қосымша", "Current version": "Ағымдағы нұсқа", "Manifest": "Манифест",
+    "App": "Қолданба", "Current version": "Ағымдағы нұсқа", "Manifest": "Манифест",
     "Consent records": "Келісім жазбалары", "Open requests": "Ашық сұраулар",
     "Dashboard": "Көрсеткіштер", "Consent log": "Келісімдер журналы", "seq": "№",
     "present": "бар",
     "expires": "мерзімі бітеді",
     "No apps yet. Register one with `kelisim apps create APP_DIR`.":
-        "Әзірге қосымша жоқ. Тіркеу: `kelisim apps create APP_DIR`.",
+        "Әзірге қолданба жоқ. Тіркеу: `kelisim apps create APP_DIR`.",
     "Controller": "Оператор", "Name": "Атауы", "BIN": "БСН", "Country": "Ел",
     "Address": "Мекенжай", "Default language": "Әдепкі тіл",
     "App details change through a draft: they are signed with the next version.":
-        "Қосымша мәліметтері жоба арқылы өзгереді: оларға келесі нұсқамен бірге қол "
+        "Қолданба мәліметтері жоба арқылы өзгереді: оларға келесі нұсқамен бірге қол "
         "қойылады.",
     "Vendors": "Жеткізушілер", "Data categories": "Дерек санаттары",
     "Permissions": "Рұқсаттар", "Drafts": "Жобалар", "Draft": "Жоба",
@@ -74,7 +75,7 @@ KK: dict[str, str] = {
         "Келісім үлесі: нұсқаны қабылдаған пайдаланушылардың ішінде мақсатқа келісім "
         "бергендердің үлесі (мақсатқа келісім берген қабылдаулар / нұсқаның барлық "
         "қабылдаулары). Әр нұсқа тек өз мақсаттарын есептейді. Бас тартулар жоғарыдағы "
-        "қабылдау үлесінде; қосымша баптауларындағы кейінгі өзгерістер бөлек есептеледі.",
+        "қабылдау үлесінде; қолданба баптауларындағы кейінгі өзгерістер бөлек есептеледі.",
     "offered": "ұсынылды", "switched on later": "кейін қосты",
     "switched off later": "кейін өшірді",
     # Consent log and a record
@@ -134,7 +135,7 @@ KK: dict[str, str] = {
     "Missing translations": "Жетіспейтін аудармалар",
     "{tag}: document (the current version has one)": "{tag}: құжат (ағымдағы нұсқада бар)",
     "{tag}: summary of what changed": "{tag}: не өзгергенінің сипаттамасы",
-    "{tag}: document in the app's default language": "{tag}: қосымшаның әдепкі тіліндегі құжат",
+    "{tag}: document in the app's default language": "{tag}: қолданбаның әдепкі тіліндегі құжат",
     "Publish anyway without these titles (recorded in the audit log)":
         "Бәрібір осы атауларсыз жариялау (аудит журналына жазылады)",
     "Override reason (publish anyway, recorded)":
@@ -153,7 +154,7 @@ KK: dict[str, str] = {
     "Purposes (TOML: one [[purposes]] table each)":
         "Мақсаттар (TOML: әр мақсатқа бір [[purposes]] кестесі)",
     "App details (app.toml: controller, vendors, data categories, permissions)":
-        "Қосымша мәліметтері (app.toml: оператор, жеткізушілер, дерек санаттары, рұқсаттар)",
+        "Қолданба мәліметтері (app.toml: оператор, жеткізушілер, дерек санаттары, рұқсаттар)",
     "Notes (kept in the version history)": "Ескертпелер (нұсқалар тарихында сақталады)",
     "Save draft": "Жобаны сақтау", "Discard draft": "Жобаны жою", "draft": "жоба",
     "Fields": "Өрістер", "Field": "Өріс", "Current": "Ағымдағы",
@@ -198,7 +199,7 @@ KK: dict[str, str] = {
     "The new root is signed by the old root keys and its own, and every manifest is "
     "re-signed; apps walk to it on their next refresh.":
         "Жаңа түбірге ескі түбір кілттері де, өз кілттері де қол қояды, әр манифестке қайта "
-        "қол қойылады; қосымшалар келесі жаңартуда соған көшеді.",
+        "қол қойылады; қолданбалар келесі жаңартуда соған көшеді.",
     "Take the root keys offline again. Key files are in":
         "Түбір кілттерін қайтадан желіден тыс жерге алып кетіңіз. Кілт файлдары мына жерде:",
     # Requests
@@ -221,7 +222,7 @@ KK: dict[str, str] = {
     "data-subject requests · viewer: reads apps, dashboards and the consent log.":
         "иесі: пайдаланушылар, кілттер, баптаулар, әрекеттер журналы · жариялаушы: жобалар "
         "мен жариялау · орындаушы: дерек субъектілерінің сұраулары · бақылаушы: "
-        "қосымшаларды, көрсеткіштерді және келісімдер журналын оқиды.",
+        "қолданбаларды, көрсеткіштерді және келісімдер журналын оқиды.",
     # Message codes and form messages
     "bad_login": "Пошта немесе құпиясөз қате.",
     "throttled": "Сәтсіз әрекеттер тым көп. Бірнеше минут күтіңіз.",
@@ -245,7 +246,7 @@ KK: dict[str, str] = {
     "not_duration": "ISO 8601 ұзақтығы емес (мысалы P1Y, P6M, P30D).",
     "file_required": "Файлды таңдаңыз.",
     "guard_refused": "Тексеру қабылдамады: бұл өзгерістер major нұсқасын талап етеді.",
-    "no_version_to_copy": "Қосымшада жарияланған нұсқа жоқ; саясат файлын жүктеңіз.",
+    "no_version_to_copy": "Қолданбада жарияланған нұсқа жоқ; саясат файлын жүктеңіз.",
     "already_resolved": "Бұл сұрау бұрын жабылған.",
     "Missing data for required field.": "Міндетті өріс.",
     "Not a valid integer.": "Бүтін сан емес.",

@@ -100,7 +100,7 @@ KK_MORE: dict[str, str] = {
         "Қатар көрсетілген тілдер — жоба құжаттарының тілдері. Басқа тілде мәтін беру үшін "
         "«Құжаттар» бөлімінде тіл қосыңыз.",
     "Edit as TOML (purposes and app details)":
-        "TOML ретінде өңдеу (мақсаттар және қосымша туралы мәліметтер)",
+        "TOML ретінде өңдеу (мақсаттар және қолданба туралы мәліметтер)",
     "The same data as the lists below; saving here replaces them.":
         "Төмендегі тізімдердегі деректер; мұнда сақтау оларды ауыстырады.",
     "Google Consent Mode signal {signal}": "Google Consent Mode {signal} сигналы",
@@ -123,9 +123,9 @@ KK_MORE: dict[str, str] = {
     "structure_length": "тым ұзын немесе бос.",
     # issue 18: creating an app, a draft's base, confirming publish and discard
     "app_exists":
-        "Бұл ID-мен қосымша бар; басқа ID таңдаңыз.",
+        "Бұл ID-мен қолданба бар; басқа ID таңдаңыз.",
     "base_not_offered":
-        "Бұл нұсқаны жаңа жобаға көшіру мүмкін емес; қосымша бетін жаңартып, қайта таңдаңыз.",
+        "Бұл нұсқаны жаңа жобаға көшіру мүмкін емес; қолданба бетін жаңартып, қайта таңдаңыз.",
     "confirm_publish":
         "Не болатынын айтатын белгіні қойыңыз: жариялауды болдырмау мүмкін емес.",
     "confirm_discard":
@@ -141,7 +141,7 @@ KK_MORE: dict[str, str] = {
     "Draft #{id} will be discarded; this cannot be undone.":
         "№{id} жоба жойылады; мұны болдырмау мүмкін емес.",
     "The app is registered.":
-        "Қосымша тіркелді.",
+        "Қолданба тіркелді.",
     "Next, give it its first version: upload its privacy policy (New draft from a file, below), "
     "or write the first draft in the console. Then publish it.":
         "Енді оның алғашқы нұсқасын жасаңыз: құпиялылық саясатын жүктеңіз (төмендегі «Файлдан "
@@ -153,21 +153,21 @@ KK_MORE: dict[str, str] = {
     "New draft from this version":
         "Осы нұсқадан жоба",
     "New app":
-        "Жаңа қосымша",
+        "Жаңа қолданба",
     "No apps yet. An owner creates one here (New app), or registers one with `kelisim apps "
     "create APP_DIR`.":
-        "Әзірге қосымша жоқ. Иесі оны осында жасайды («Жаңа қосымша») немесе `kelisim apps "
+        "Әзірге қолданба жоқ. Иесі оны осында жасайды («Жаңа қолданба») немесе `kelisim apps "
         "create APP_DIR` командасымен тіркейді.",
     "The app's identity and its controller (the company responsible for the data), as app.toml "
     "holds them. The controller's details are signed into every version; later changes go "
     "through a draft.":
-        "Қосымшаның деректері және оның операторы (деректерге жауапты компания), app.toml "
+        "Қолданбаның деректері және оның операторы (деректерге жауапты компания), app.toml "
         "сақтайтындай. Оператор туралы мәліметтер әр нұсқаға қол қойылып енеді; кейінгі "
         "өзгерістер жоба арқылы жасалады.",
     "Form":
         "Пішін",
     "App id":
-        "Қосымша ID-і",
+        "Қолданба ID-і",
     "Lower-case letters, digits, '-', '_' and '.', e.g. kz.jana_courier; it cannot change later.":
         "Кіші латын әріптері, сандар, «-», «_» және «.», мысалы kz.jana_courier; кейін өзгертуге "
         "болмайды.",
@@ -184,7 +184,7 @@ KK_MORE: dict[str, str] = {
     "Deadline for data-subject requests (days)":
         "Дербес деректер субъектілерінің сұрауларына жауап беру мерзімі (күн)",
     "Create the app":
-        "Қосымшаны жасау",
+        "Қолданбаны жасау",
     "TIN (STIR)":
         "СТН (СТИР)",
     "INN":
@@ -262,7 +262,7 @@ KK_MORE: dict[str, str] = {
         "required-reason entries; without them, drop --python-runtime)"
     ):
         (
-            "Оларды қосымшаның CI-інде тексеріңіз: kelisim labels {app} "
+            "Оларды қолданбаның CI-інде тексеріңіз: kelisim labels {app} "
             "--python-runtime --check DIR (бұл файлдарда CPython үшін "
             "required-reason жазбалары бар; оларсыз --python-runtime алып тастаңыз)"
         ),
@@ -297,7 +297,7 @@ KK_MORE: dict[str, str] = {
         "Жаңа API кілті",
     ("The app's backend asks the operator API for consent and data-subject "
      "requests with one of these keys (Kelisim's documentation, docs/operator-api.md)."):
-        ("Қосымшаның бэкенді оператор API-інен келісімдер мен дербес деректер "
+        ("Қолданбаның бэкенді оператор API-інен келісімдер мен дербес деректер "
          "субъектілерінің сұрауларын осы кілттердің бірімен сұрайды "
          "(Kelisim құжаттамасы, docs/operator-api.md)."),
     "New key {id}:":
