@@ -110,8 +110,8 @@ class SubjectRequests:
 
         return [from_row(r, self.store.path) for r in self.store.request_rows()]
 
-    def export_my_data(self, locale: str | None = None, *,
-                       other_devices: bool = True) -> DataExport:
+    def export_my_data(self, locale: str | None = None, *, other_devices: bool = True,
+                       time_limit: float = 60.0) -> DataExport:
         """The user's own data, to save or share (the right of access): ``json`` (UTF-8
         bytes: every consent record with its status, signed receipt and the install that
         made it, and every request) and ``summary`` (plain text in ``locale``, default the
@@ -122,7 +122,10 @@ class SubjectRequests:
         no network), each kept only when its signed receipt verifies. Without the network
         (or on any error answer) the export is this device's alone and says so: the
         document's ``other_devices.state`` is ``missing`` with the reason, and the
-        summary states the gap. It then waits at most the transport's deadline.
+        summary states the gap. Reading them stops at ``time_limit`` seconds (checked
+        before each page: the wait is at most that plus one request's transport
+        deadline) or at a page, byte or repeated-cursor limit, and the export then says
+        the other devices are missing, with the reason.
 
         Raises:
             StorageError: the store could not be read.
@@ -140,7 +143,7 @@ class SubjectRequests:
         elif not other_devices:
             others = OtherDevices("not_asked")
         else:
-            others = self._other_devices(records)
+            others = self._other_devices(records, time_limit)
         # The manifest names the controller, not the app: the summary names both.
         name = f"{self.app_id} ({manifest.controller.name})" if manifest else self.app_id
         install = self.store.get_meta("install_id")
@@ -151,12 +154,13 @@ class SubjectRequests:
                                          others=others, install_id=mine), tag,
                           f"kelisim-{self.app_id}-{now.strftime('%Y%m%d-%H%M%S')}")
 
-    def _other_devices(self, records: list[LedgerRecord]) -> OtherDevices:
+    def _other_devices(self, records: list[LedgerRecord], time_limit: float
+                       ) -> OtherDevices:
         from client_sdk._internal.devices import other_devices
 
         return other_devices(self.store, self.transport, self._trust.root.root,
                              base_url=self.server_url, app_id=self.app_id,
-                             local_ids=[r.id for r in records])
+                             local_ids=[r.id for r in records], time_limit=time_limit)
 
     def _sync_requests(self) -> ConsentError | None:
         """After the upload: read back the status of requests not yet answered."""

@@ -113,7 +113,9 @@ def read_error(resp: Response) -> ApiAnswer:
     return ApiAnswer(resp.status,
                      code if isinstance(code, str) and code.isascii() and len(code) < 64
                      else None,
-                     _printable(message.encode()) if isinstance(message, str) else "",
+                     # "replace": a lone surrogate in the server's text does not encode
+                     _printable(message.encode("utf-8", "replace"))
+                     if isinstance(message, str) else "",
                      err.get("details"))
 
 
@@ -185,21 +187,22 @@ class _Session:
         self.store.put_meta({"install_token": new.encode()})
         return True
 
-    def get(self, url: str, token: str) -> Response:
+    def get(self, url: str, token: str, max_bytes: int = MAX_RESPONSE) -> Response:
         return self.transport.request("GET", url, headers={"Authorization": f"Bearer {token}"},
-                                      max_bytes=MAX_RESPONSE)
+                                      max_bytes=max_bytes)
 
-    def post_authed(self, url: str, body: Any, *, register: bool = True
-                    ) -> tuple[str, Response]:
+    def post_authed(self, url: str, body: Any, *, register: bool = True,
+                    max_bytes: int = MAX_RESPONSE) -> tuple[str, Response]:
         """POST with the install's token, renewing or registering again as the server
         asks. Returns the install id the answer is for, and the answer. ``body`` None:
-        a GET of ``url`` (the install's own history; never registers an install)."""
+        a GET of ``url`` (the install's own history, answers of at most ``max_bytes``;
+        never registers an install)."""
         renewed = registered = False
         while True:
             install_id, token = self.credentials()
             url_now = url.replace("{install}", install_id)
             resp = self.post(url_now, body, token) if body is not None else \
-                self.get(url_now, token)
+                self.get(url_now, token, max_bytes)
             if resp.status != 401:
                 return install_id, resp
             code = read_error(resp).code
