@@ -43,7 +43,7 @@ from client_sdk.protocol.tlog import (
     tree_hash,
 )
 from server.errors import InvalidValue, LogKeyUnavailable, SigningError
-from server.models import Generation
+from server.models import MAX_STORED_LOG_SIZE, Generation
 from server.policylog_models import (
     PolicyLogCheckpoint,
     PolicyLogCosignature,
@@ -203,6 +203,8 @@ def _size_arg(value: str | None, name: str) -> int:
             (len(value) > 1 and value[0] == "0"):
         raise InvalidValue(name, "must be a tree size: a decimal integer without leading "
                                  "zeros")
+    if int(value) > MAX_STORED_LOG_SIZE:  # else a database error (a 500), not an answer
+        raise InvalidValue(name, f"must be a tree size: at most {MAX_STORED_LOG_SIZE}")
     return int(value)
 
 
