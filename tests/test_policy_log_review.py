@@ -95,3 +95,71 @@ def test_a_rotation_and_a_concurrent_resign_of_the_same_app_do_not_deadlock(
         watcher.dispose()
     assert "error" not in outcome, outcome["error"]
     assert outcome["seq"] == seq + 2
+
+
+def _proofs(kelisim: Any) -> dict[str, tuple[int, list[bytes]]]:
+    """Each app's newest manifest's stored proof: (its checkpoint's size, cosignatures)."""
+    from client_sdk.protocol.tlog import parse_tlog_proof
+    from server.policylog_models import PolicyLogEntry
+
+    out: dict[str, tuple[int, list[bytes]]] = {}
+    with kelisim.db.session() as s:
+        for entry in s.scalars(sa.select(PolicyLogEntry).where(PolicyLogEntry.kind ==
+                                                                "manifest")
+                               .order_by(PolicyLogEntry.idx)):
+            note = parse_tlog_proof(bytes(entry.proof)).checkpoint
+            lines = note.split(b"\n")
+            out[entry.app_id] = (int(lines[1]), [x for x in lines if x.startswith(b"\xe2\x80"
+                                                                                   b"\x94 w")])
+    return out
+
+
+def test_a_cosignature_moves_proofs_only_to_a_checkpoint_with_the_threshold_and_forward(
+        cli: Any, published: Path, kelisim: Any, tmp_path: Path) -> None:
+    """Three witnesses, two required: one witness ahead of the others, or one behind,
+    never leaves a device a proof it refuses or an older one."""
+    from builders import DEMO
+    from server.policylog_models import PolicyLogCosignature
+    from server.trust.policylog import policy_size, prove_in_cosigned
+    from tests import witnesses
+
+    names = [f"witness.test/w{i}" for i in (1, 2, 3)]
+    vkeys = [witnesses.init(tmp_path / f"w{i}", name) for i, name in enumerate(names)]
+    cli("root", "rotate", *[a for v in vkeys for a in ("--add-witness", v)],
+        "--witness-threshold", "2", "--require-policy-inclusion")
+
+    def cosign(witness: int, size: int) -> int:
+        # What the worker stores for a witness's answer (server/consent/witnessing.py).
+        with kelisim.db.session() as s:
+            s.add(PolicyLogCosignature(size=size, witness=names[witness],
+                                       line=f"\u2014 w{witness + 1} {size}\n".encode(),
+                                       created_at="2026-12-07T00:00:00Z"))
+            s.flush()
+            return prove_in_cosigned(s, size)
+
+    with kelisim.db.session() as s:
+        n = policy_size(s)
+    assert _proofs(kelisim)[APP][0] == n
+    assert cosign(0, n) == 0  # one of two: the proof stays
+    assert cosign(1, n) == 1
+    both = _proofs(kelisim)[APP]
+    assert both == (n, [f"\u2014 w1 {n}".encode(), f"\u2014 w2 {n}".encode()])
+    # Another app's publish grows the log; the first witness is ahead of the others.
+    other = tmp_path / "pl-b"
+    (other / "1").mkdir(parents=True)
+    (other / "app.toml").write_text((DEMO / "app.toml").read_text().replace(
+        'id = "jana-courier"', 'id = "pl-b"', 1))
+    for f in (DEMO / "2.0").iterdir():
+        (other / "1" / f.name).write_bytes(f.read_bytes())
+    cli("apps", "create", str(other))
+    cli("publish", str(other / "1"))
+    with kelisim.db.session() as s:
+        grown = policy_size(s)
+    assert cosign(0, grown) == 0
+    assert _proofs(kelisim)[APP] == both  # not the checkpoint with one cosignature
+    assert cosign(2, grown) == 2  # the threshold: both apps' proofs move forward
+    moved = _proofs(kelisim)
+    assert moved[APP][0] == moved["pl-b"][0] == grown
+    # A lagging witness cosigns the older checkpoint: it has three now, but is older.
+    assert cosign(2, n) == 0
+    assert _proofs(kelisim) == moved
