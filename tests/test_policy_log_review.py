@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,10 @@ import pytest
 import sqlalchemy as sa
 from test_client_sync_e2e import setup
 
-from livesrv import free_port, get, running
+from client_sdk import ConsentClient
+from client_sdk._internal.policycheck import POLICY_CHECKPOINT_KEY
+from client_sdk.transport import HttpTransport, Response
+from livesrv import free_port, get, kelisim_here, running
 
 APP = "jana-courier"
 # 2**31 (PostgreSQL's INTEGER), 2**63 (SQLite's) and the largest 19 digits
@@ -163,3 +167,38 @@ def test_a_cosignature_moves_proofs_only_to_a_checkpoint_with_the_threshold_and_
     # A lagging witness cosigns the older checkpoint: it has three now, but is older.
     assert cosign(2, n) == 0
     assert _proofs(kelisim) == moved
+
+
+class NotModified(HttpTransport):
+    """A server that answers every conditional manifest request with 304 Not Modified,
+    whatever it serves (a hostile one, or one that kept an old manifest)."""
+
+    def request(self, method: str, url: str, *, body: bytes | None = None,
+                headers: Mapping[str, str] | None = None, max_bytes: int) -> Response:
+        if url.endswith("/manifest.json") and headers and "If-None-Match" in headers:
+            return Response(304, b"", {"etag": headers["If-None-Match"]})
+        return super().request(method, url, body=body, headers=headers, max_bytes=max_bytes)
+
+
+def test_a_root_that_starts_requiring_inclusion_fetches_the_manifest_with_its_proof(
+        tmp_path: Path, database_url: str) -> None:
+    """The device held a manifest accepted under a root without the requirement; the
+    root it moves to requires it: a 304 no longer keeps that manifest trusted unproved."""
+    srv = setup(tmp_path, database_url)
+    env = {**srv["env"], "KELISIM_CACHE_CHECK_INTERVAL": "0"}
+    port = free_port()
+    client = ConsentClient(f"http://127.0.0.1:{port}", APP, srv["root"], tmp_path / "device",
+                           transport=NotModified())
+    with running(env, port):
+        first = client.refresh()
+        assert first.ok and first.root_version == 1, first.error
+        assert client.store.get_meta(POLICY_CHECKPOINT_KEY) is None
+        out = kelisim_here(env, "root", "rotate", "--require-policy-inclusion")
+        assert "root v2 signed" in out, out
+        moved = client.refresh()
+        assert moved.ok and moved.root_version == 2, moved.error
+        assert moved.manifest_seq == (first.manifest_seq or 0) + 1, moved
+        assert client.store.get_meta(POLICY_CHECKPOINT_KEY) is not None
+        # Proved once under this root: the next refresh may be answered 304.
+        again = client.refresh()
+        assert again.ok and again.manifest_seq == moved.manifest_seq, again.error

@@ -223,6 +223,14 @@ def update(current: TrustedState, *, store: Store, transport: Transport, server_
     stored_etag = store.get_meta("manifest_etag") if trust.manifest else None
     etag = stored_etag.decode("ascii", errors="replace") if stored_etag else None
     etag = etag if _is_etag(etag) else None
+    log = trust.root.root.log
+    if etag and log is not None and log.require_policy_inclusion:
+        from client_sdk._internal.policycheck import POLICY_CHECKPOINT_KEY
+        if trust.root is not current.root or store.get_meta(POLICY_CHECKPOINT_KEY) is None:
+            # The held manifest was accepted under another root (maybe without a proof in
+            # the policy log): a 304 would keep it trusted unproved. The whole answer, with
+            # its proof, is checked under the root in force.
+            etag = None
     resp = _get(transport, url, max_bytes=limits.manifest, etag=etag,
                 ok=(200, 304, 404) if etag else (200, 404))
     if resp.status == 404:
