@@ -202,3 +202,53 @@ def test_a_root_that_starts_requiring_inclusion_fetches_the_manifest_with_its_pr
         # Proved once under this root: the next refresh may be answered 304.
         again = client.refresh()
         assert again.ok and again.manifest_seq == moved.manifest_seq, again.error
+
+
+def test_a_static_mirror_without_the_consistency_endpoint_serves_the_next_manifest(
+        tmp_path: Path, database_url: str) -> None:
+    """A root that requires inclusion, served by a plain file server (`export-static`, no
+    GET /v1/policy-log/consistency): once the log grew, the device makes the consistency
+    proof from the public tiles; a mirror whose tiles are not the signed tree is refused
+    and keeps no evidence."""
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler
+
+    from tests import witnesses
+
+    srv = setup(tmp_path, database_url)
+    env = srv["env"]
+    out = kelisim_here(env, "root", "rotate", "--require-policy-inclusion")
+    assert "root v2 signed" in out, out
+    serving = {"dir": tmp_path / "static1"}
+    kelisim_here(env, "export-static", str(serving["dir"]))
+
+    class Files(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    def handler(*args: Any, **kwargs: Any) -> Files:
+        return partial(Files, directory=str(serving["dir"]))(*args, **kwargs)
+
+    with witnesses.http_server(handler) as url:
+        client = ConsentClient(url, APP, srv["root"], tmp_path / "device")
+        first = client.refresh()
+        assert first.ok and first.root_version == 2, first.error
+        held = client.store.get_meta(POLICY_CHECKPOINT_KEY)
+        assert held is not None
+        kelisim_here(env, "resign", "--force")  # the log grows by the new manifest
+        serving["dir"] = tmp_path / "static2"
+        kelisim_here(env, "export-static", str(serving["dir"]))
+        # A mirror whose tile is not the log's: refused, no evidence, nothing changes.
+        tiles = sorted((serving["dir"] / "v1/policy-log/tile/0").rglob("*"))
+        tile = [t for t in tiles if t.is_file()][-1]
+        good = tile.read_bytes()
+        tile.write_bytes(bytes(32) + good[32:])
+        bad = client.refresh()
+        assert not bad.ok and "tiles do not make" in str(bad.error), bad
+        assert client.store.get_meta(POLICY_CHECKPOINT_KEY) == held
+        tile.write_bytes(good)
+        second = client.refresh()
+        assert second.ok and second.manifest_seq == (first.manifest_seq or 0) + 1, \
+            second.error
+        assert client.store.get_meta(POLICY_CHECKPOINT_KEY) != held
+    assert client.log_evidence() == []
