@@ -252,3 +252,47 @@ def test_a_static_mirror_without_the_consistency_endpoint_serves_the_next_manife
             second.error
         assert client.store.get_meta(POLICY_CHECKPOINT_KEY) != held
     assert client.log_evidence() == []
+
+
+def test_a_bundled_checkpoint_of_a_fork_is_checked_at_the_next_refresh(
+        tmp_path: Path, database_url: str) -> None:
+    """An app update's bundle carries a checkpoint of another history than the one the
+    device verified; the operator shows the device's history again afterwards. The bundle
+    is loaded offline as before, its checkpoint held back, and the next refresh keeps the
+    fork as evidence (it was dropped unseen) while it accepts the honest manifest."""
+    from test_policy_log import _entries, _rewrite_leaf0
+
+    from client_sdk._internal.policycheck import PENDING_KEY
+    from client_sdk.protocol.policylog import policy_leaf
+
+    srv = setup(tmp_path, database_url)
+    env = {**srv["env"], "KELISIM_CACHE_CHECK_INTERVAL": "0"}
+    kelisim_here(env, "root", "rotate", "--require-policy-inclusion")
+    honest_leaf0 = _entries(database_url)[0][5]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    device = tmp_path / "device"
+    with running(env, port):
+        first = ConsentClient(url, APP, srv["root"], device).refresh()
+        assert first.ok, first.error
+    held = ConsentClient(url, APP, srv["root"], device).store.get_meta(POLICY_CHECKPOINT_KEY)
+    # The app's build gets a bundle of a rewritten history; the device's is shown again.
+    _rewrite_leaf0(database_url, policy_leaf(b'{"kind":"root","version":1,"sha256":"x"}'))
+    kelisim_here(env, "resign", "--force", APP)
+    bundle = tmp_path / "app.kelisim"
+    kelisim_here(env, "bundle", APP, str(bundle))
+    forked = json.loads(bundle.read_bytes())["manifest_proof"].encode().partition(b"\n\n")[2]
+    _rewrite_leaf0(database_url, honest_leaf0)
+    kelisim_here(env, "resign", "--force", APP)
+
+    updated = ConsentClient.from_bundle(url, bundle, device)  # offline, at launch
+    assert updated.store.get_meta(POLICY_CHECKPOINT_KEY) == held
+    assert updated.store.get_meta(PENDING_KEY) == forked
+    assert updated.log_evidence() == []
+    with running(env, port):
+        result = updated.refresh()
+    assert result.ok and result.manifest_seq == (first.manifest_seq or 0) + 2, result.error
+    [evidence] = updated.log_evidence()
+    assert evidence.reason == "fork" and evidence.app == "localhost/policies"
+    assert evidence.old_checkpoint == held and evidence.new_checkpoint == forked
+    assert updated.store.get_meta(PENDING_KEY) is None

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from client_sdk._internal.logsync import _evidence, _held, _proof_answer
 from client_sdk._internal.store import Store
-from client_sdk.errors import FormatError, ProofError
+from client_sdk.errors import FormatError, ProofError, SignatureError
 from client_sdk.protocol.envelope import PAYLOAD_MANIFEST, parse_envelope
 from client_sdk.protocol.logproof import ProofChecker
 from client_sdk.protocol.model import Manifest, Root
@@ -40,6 +40,7 @@ from client_sdk.protocol.policylog import (
 )
 from client_sdk.protocol.tlog import (
     Tile,
+    VerifiedCheckpoint,
     consistency_proof,
     parse_tlog_proof,
     tile_hash_reader,
@@ -54,9 +55,11 @@ if TYPE_CHECKING:
 
     from client_sdk.transport import Response, Transport
 
-__all__ = ["POLICY_CHECKPOINT_KEY", "check_inclusion", "proof_of", "required"]
+__all__ = ["PENDING_KEY", "POLICY_CHECKPOINT_KEY", "check_inclusion", "proof_of", "required"]
 
 POLICY_CHECKPOINT_KEY = "policy_checkpoint"
+#: A bundle's policy-log checkpoint loaded while another was held: checked at next refresh.
+PENDING_KEY = "policy_checkpoint_pending"
 MAX_PROOF_BYTES = 64 * 1024
 
 
@@ -113,14 +116,35 @@ def check_inclusion(root: Root, app_id: str, raw: bytes, manifest: Manifest, pro
         # A bundle (offline, at launch): its manifest is proved in a checkpoint the log
         # signed; consistency with the held one waits for the next refresh.
         return held
+    pending = store.get_meta(PENDING_KEY)
+    if pending is not None:
+        # A bundle's checkpoint held back at launch: checked now, a fork kept as evidence
+        # (the bundle's manifest is in the store already; what the server shows now is
+        # checked below on its own). The caller clears it once this refresh is stored.
+        try:
+            bundled = checker.checkpoint(pending)
+        except (FormatError, SignatureError):
+            pass  # not of the root in force (rotated since): nothing left to compare
+        else:
+            _consistent(bundled, held, origin, store, transport, server_url, now)
+    if not _consistent(new, held, origin, store, transport, server_url, now):
+        raise ProofError(f"the policy log's tree of {new.checkpoint.size} entries is not "
+                         f"consistent with the one this device verified (kept as evidence)",
+                         kind="consistency", url=url)
+    return new.note if new.checkpoint.size > _held(held).size else held
+
+
+def _consistent(new: VerifiedCheckpoint, held: bytes, origin: str, store: Store,
+                transport: Transport, server_url: str, now: datetime) -> bool:
+    """Whether ``new`` is consistent with the ``held`` checkpoint; False after the pair is
+    kept as evidence. Raises ProofError when no proof is to be had."""
     old = _held(held)
     size = new.checkpoint.size
     if size == old.size:
         if new.checkpoint.root_hash == old.root_hash:
-            return held
+            return True
         _evidence(store, origin, held, new.note, [], "same-size fork", now)
-        raise ProofError("the policy log shows another tree of the size this device "
-                         "verified (kept as evidence)", kind="consistency", url=url)
+        return False
     lo, hi = sorted((old.size, size))
     lo_root, hi_root = (old.root_hash, new.checkpoint.root_hash) if lo == old.size \
         else (new.checkpoint.root_hash, old.root_hash)
@@ -134,10 +158,8 @@ def check_inclusion(root: Root, app_id: str, raw: bytes, manifest: Manifest, pro
         verify_consistency(lo, hi, lo_root, hi_root, hashes)
     except ProofError:
         _evidence(store, origin, held, new.note, hashes, "fork", now)
-        raise ProofError(f"the policy log's tree of {size} entries is not consistent with "
-                         f"the one of {old.size} this device verified (kept as evidence)",
-                         kind="consistency", url=url) from None
-    return new.note if size > old.size else held
+        return False
+    return True
 
 
 def _tile_proof(transport: Transport, base: str, lo: int, hi: int, hi_root: bytes
