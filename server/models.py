@@ -23,10 +23,32 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["AdminEvent", "ApiKey", "App", "Base", "ChainHead", "ConsentRecord",
-           "DeletionRequest", "Document", "Generation", "Install", "InstallLink", "LinkToken",
-           "LogCheckpoint", "LogHash", "LogLeaf", "PolicyVersion", "Receipt", "RootVersion",
-           "SignedManifest", "Subject", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent"]
+__all__ = [
+    "MAX_STORED_LOG_SIZE",
+    "AdminEvent",
+    "ApiKey",
+    "App",
+    "Base",
+    "ChainHead",
+    "ConsentRecord",
+    "DeletionRequest",
+    "Document",
+    "Generation",
+    "Install",
+    "InstallLink",
+    "LinkToken",
+    "LogCheckpoint",
+    "LogHash",
+    "LogLeaf",
+    "PolicyVersion",
+    "Receipt",
+    "RootVersion",
+    "SignedManifest",
+    "Subject",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+]
 
 
 class Base(DeclarativeBase):
@@ -191,6 +213,11 @@ class LogHash(Base):
     level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+#: The largest log size (and index) the tables hold: their size and idx columns are INTEGER
+#: (PostgreSQL's is 32 bits). A size in a request above it names no tree of this server.
+MAX_STORED_LOG_SIZE = 2**31 - 1
 
 
 class LogCheckpoint(Base):

@@ -48,7 +48,7 @@ from client_sdk.protocol.tlog import (
 )
 
 if TYPE_CHECKING:
-    from client_sdk.transport import Transport
+    from client_sdk.transport import Response, Transport
 
 __all__ = ["CHECKPOINT_KEY", "LogEvidence", "LogProofs", "advance", "read_evidence"]
 
@@ -137,6 +137,11 @@ def _fetch_proof(transport: Transport, url: str) -> tuple[list[bytes], bytes]:
     if resp.status != 200:
         raise ProofError(f"HTTP {resp.status} to the consistency request", kind="consistency",
                          url=url)
+    return _proof_answer(resp, url)
+
+
+def _proof_answer(resp: Response, url: str) -> tuple[list[bytes], bytes]:
+    """A consistency answer's (200) proof hashes and checkpoint (not verified here)."""
     doc = loads_strict(resp.body, what="consistency answer", url=url)
     doc = doc if isinstance(doc, dict) else {}
     hashes, note = doc.get("proof"), doc.get("checkpoint")

@@ -149,7 +149,12 @@ def _policy_check(trust: TrustedState, store: Store, raw: bytes, manifest: Manif
     note = pc.check_inclusion(root, trust.app_id, raw, manifest, proof, store=store,
                               transport=transport, server_url=server_url or None,
                               now=now or datetime.now(UTC))
-    return {pc.POLICY_CHECKPOINT_KEY: note}
+    if transport is None:  # a bundle: a checkpoint other than the held one waits
+        from client_sdk.protocol.tlog import parse_tlog_proof
+        bundled = parse_tlog_proof(proof).checkpoint
+        return {pc.POLICY_CHECKPOINT_KEY: note,
+                pc.PENDING_KEY: None if bundled == note else bundled}
+    return {pc.POLICY_CHECKPOINT_KEY: note, pc.PENDING_KEY: None}
 
 
 def _is_etag(value: str | None) -> TypeGuard[str]:
@@ -223,6 +228,15 @@ def update(current: TrustedState, *, store: Store, transport: Transport, server_
     stored_etag = store.get_meta("manifest_etag") if trust.manifest else None
     etag = stored_etag.decode("ascii", errors="replace") if stored_etag else None
     etag = etag if _is_etag(etag) else None
+    log = trust.root.root.log
+    if etag and log is not None and log.require_policy_inclusion:
+        from client_sdk._internal.policycheck import PENDING_KEY, POLICY_CHECKPOINT_KEY
+        if trust.root is not current.root or store.get_meta(POLICY_CHECKPOINT_KEY) is None \
+                or store.get_meta(PENDING_KEY) is not None:
+            # The held manifest was accepted under another root (maybe without a proof in
+            # the policy log), or a bundle's checkpoint waits for its check: a 304 would
+            # skip it. The whole answer, with its proof, is checked under the root in force.
+            etag = None
     resp = _get(transport, url, max_bytes=limits.manifest, etag=etag,
                 ok=(200, 304, 404) if etag else (200, 404))
     if resp.status == 404:

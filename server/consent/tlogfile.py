@@ -25,7 +25,14 @@ from server.consent.chain import chained_fields
 from server.consent.rawsql import raw
 from server.consent.tlog import best_cosigned, db_reader
 from server.errors import InvalidValue
-from server.models import ConsentRecord, LogCheckpoint, LogCosignature, LogLeaf, LogWitnessing
+from server.models import (
+    MAX_STORED_LOG_SIZE,
+    ConsentRecord,
+    LogCheckpoint,
+    LogCosignature,
+    LogLeaf,
+    LogWitnessing,
+)
 from server.trust.rootstore import current_root
 
 __all__ = ["log_consistency", "log_summary", "proof_file"]
@@ -92,6 +99,8 @@ def _size_arg(value: str | None, name: str) -> int:
             (len(value) > 1 and value[0] == "0"):
         raise InvalidValue(name, "must be a tree size: a decimal integer without leading "
                                  "zeros")
+    if int(value) > MAX_STORED_LOG_SIZE:  # else a database error (a 500), not an answer
+        raise InvalidValue(name, f"must be a tree size: at most {MAX_STORED_LOG_SIZE}")
     return int(value)
 
 

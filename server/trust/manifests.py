@@ -138,6 +138,13 @@ def sign_manifest(session: Session, app_id: str, keys_dir: Path, now: datetime,
     Raises:
         SigningError: no root, no key files, or no version in effect.
     """
+    # The publish generation's row lock first, before anything is read or inserted: a root
+    # rotation takes it (append_root) before it inserts this app's next seq, so a signing
+    # that inserted (app, seq + 1) first and then waited for the lock in append_manifest
+    # deadlocked with it on PostgreSQL. Taken here, signings queue behind the rotation and
+    # then read its root and seq. (value = value: the lock without a new generation.)
+    session.execute(update(Generation).where(Generation.id == 1)
+                    .values(value=Generation.value))
     root = current_root(session)
     if root is None:
         raise SigningError("no root yet; run `kelisim keys init`")

@@ -37,13 +37,14 @@ from client_sdk.protocol.tlog import (
     append_hashes,
     consistency_proof,
     inclusion_proof,
+    parse_tlog_proof,
     sign_checkpoint,
     tile_data,
     tiles_for_size,
     tree_hash,
 )
 from server.errors import InvalidValue, LogKeyUnavailable, SigningError
-from server.models import Generation
+from server.models import MAX_STORED_LOG_SIZE, Generation
 from server.policylog_models import (
     PolicyLogCheckpoint,
     PolicyLogCosignature,
@@ -51,7 +52,7 @@ from server.policylog_models import (
     PolicyLogHash,
 )
 from server.trust.log_keys import log_signer
-from server.trust.rootstore import LoadedRoot
+from server.trust.rootstore import LoadedRoot, current_root
 
 __all__ = [
     "POLICY_LOG",
@@ -203,6 +204,8 @@ def _size_arg(value: str | None, name: str) -> int:
             (len(value) > 1 and value[0] == "0"):
         raise InvalidValue(name, "must be a tree size: a decimal integer without leading "
                                  "zeros")
+    if int(value) > MAX_STORED_LOG_SIZE:  # else a database error (a 500), not an answer
+        raise InvalidValue(name, f"must be a tree size: at most {MAX_STORED_LOG_SIZE}")
     return int(value)
 
 
@@ -228,25 +231,40 @@ def consistency_answer(session: Session, old: str | None, new: str | None
             "proof": [base64.b64encode(h).decode() for h in proof]}
 
 
+def _proof_size(proof: bytes | None) -> int:
+    """The size of the checkpoint a stored proof is in (-1 for none): line 2 of its note."""
+    if proof is None:
+        return -1
+    return int(parse_tlog_proof(bytes(proof)).checkpoint.split(b"\n", 2)[1])
+
+
 def prove_in_cosigned(session: Session, size: int) -> int:
     """After a witness cosigned the checkpoint of ``size`` entries: the proof served with
     each app's newest manifest that it covers becomes the proof in that checkpoint, with
-    every cosignature it has so far (a device whose root requires k cosignatures accepts
-    it once k are there). Computed here, once per cosignature, never per request; the
-    publish generation is bumped so every worker serves the new proofs. Returns how many
-    proofs changed."""
+    every cosignature it has so far, once that checkpoint has the root's
+    ``witness_threshold`` of cosignatures from the root's witnesses (a device refuses a
+    proof with fewer: the proof it had stays until then) and only forward: a lagging
+    witness's cosignature of an older checkpoint never moves a proof back. Computed here,
+    once per cosignature, never per request; the publish generation is bumped so every
+    worker serves the new proofs. Returns how many proofs changed."""
     checkpoint = session.get(PolicyLogCheckpoint, size)
-    if checkpoint is None:
+    root = current_root(session)
+    if checkpoint is None or root is None:
         return 0
-    lines = session.scalars(select(PolicyLogCosignature.line)
-                            .where(PolicyLogCosignature.size == size)).all()
-    note = bytes(checkpoint.note) + b"".join(sorted(bytes(x) for x in lines))
+    rows = session.execute(select(PolicyLogCosignature.witness, PolicyLogCosignature.line)
+                           .where(PolicyLogCosignature.size == size)).all()
+    named = {w.name for w in root.root.witnesses}
+    if len({witness for witness, _ in rows if witness in named}) < root.root.witness_threshold:
+        return 0
+    note = bytes(checkpoint.note) + b"".join(sorted(bytes(line) for _, line in rows))
     newest = select(PolicyLogEntry.app_id, func.max(PolicyLogEntry.idx).label("idx")).where(
         PolicyLogEntry.kind == "manifest").group_by(PolicyLogEntry.app_id).subquery()
     read = policy_reader(session)
     changed = 0
     for entry in session.scalars(select(PolicyLogEntry).join(
             newest, PolicyLogEntry.idx == newest.c.idx).where(PolicyLogEntry.idx < size)):
+        if _proof_size(entry.proof) > size:
+            continue
         entry.proof = TlogProof(entry.idx, tuple(inclusion_proof(entry.idx, size, read)),
                                 note).to_bytes()
         changed += 1
