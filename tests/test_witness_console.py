@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from admin_support import APP, manifest, post, record, send, sign_in
 from client_sdk.protocol.logentry import record_leaf
+from client_sdk.protocol.policylog import policy_origin
 from client_sdk.protocol.tlog import parse_vkey, verify_tlog_proof
 from helpers import verified_root
 from server import Kelisim
@@ -45,8 +46,9 @@ def test_record_page_shows_witnesses_and_the_proof_is_cosigned(
     cli("root", "rotate", "--add-witness", vkey, "--add-witness", absent)
     root = verified_root(client.get("/v1/root.json").data)
     origin = f"{root['log']['origin_prefix']}/{APP}"
-    witnesses.run("witness", "add-log", "--origin", origin, "--key", root["log"]["keys"][0],
-                  "--dir", str(directory))
+    for log in (origin, policy_origin(root["log"]["origin_prefix"])):  # the policy log too
+        witnesses.run("witness", "add-log", "--origin", log, "--key", root["log"]["keys"][0],
+                      "--dir", str(directory))
     m = manifest(client)
     recs = [record(m), record(m, action="decline", purposes={})]
     send(client, recs)
@@ -58,7 +60,8 @@ def test_record_page_shows_witnesses_and_the_proof_is_cosigned(
     settings = dataclasses.replace(kelisim.settings, witness_urls=(
         f"{W1}={url},{W2}=http://127.0.0.1:9"), witness_timeout=2.0)
     submitter = Submitter(kelisim.db, settings, kelisim.db.session)
-    assert submitter.round() == 2 and (submitter.cosigned, submitter.failed) == (1, 1)
+    # The app's log and the policy log, each to both witnesses.
+    assert submitter.round() == 4 and (submitter.cosigned, submitter.failed) == (2, 2)
     page = client.get(f"/admin/apps/{APP}/consents/{rid}").get_data(True)
     table = page[page.index('<table id="witnesses">'):]
     table = table[:table.index("</table>")]
