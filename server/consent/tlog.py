@@ -50,7 +50,14 @@ from client_sdk.protocol.tlog import (
 )
 from server.consent.chain import chained_fields
 from server.consent.rawsql import Raw, raw
-from server.models import LogCheckpoint, LogCosignature, LogHash, LogLeaf
+from server.errors import InvalidValue
+from server.models import (
+    MAX_STORED_LOG_SIZE,
+    LogCheckpoint,
+    LogCosignature,
+    LogHash,
+    LogLeaf,
+)
 from server.trust.log_keys import LogSigner
 
 __all__ = [
@@ -67,6 +74,7 @@ __all__ = [
     "sequence",
     "sign_missing_checkpoints",
     "stored_proofs",
+    "tree_size_arg",
 ]
 
 LEAVES = cast(Table, LogLeaf.__table__)
@@ -311,3 +319,16 @@ def sign_missing_checkpoints(session: Session, r: Raw, signer: LogSigner, stamp:
         r.all_of(r.values(CHECKPOINTS, ("app_id", "size", "root_hash", "note", "created_at"),
                           rows))
     return done
+
+
+def tree_size_arg(value: str | None, name: str) -> int:
+    """A tree size from a query parameter (``old``, ``new`` of the consistency endpoints):
+    decimal, no leading zeros, at most what the database stores, else
+    :class:`InvalidValue` naming ``name`` (never a database error answered 500)."""
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 19 or \
+            (len(value) > 1 and value[0] == "0"):
+        raise InvalidValue(name, "must be a tree size: a decimal integer without leading "
+                                 "zeros")
+    if int(value) > MAX_STORED_LOG_SIZE:
+        raise InvalidValue(name, f"must be a tree size: at most {MAX_STORED_LOG_SIZE}")
+    return int(value)

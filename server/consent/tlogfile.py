@@ -23,10 +23,9 @@ from client_sdk.protocol.prooffile import build_proof_file
 from client_sdk.protocol.tlog import TlogProof, consistency_proof, inclusion_proof
 from server.consent.chain import chained_fields
 from server.consent.rawsql import raw
-from server.consent.tlog import best_cosigned, db_reader
+from server.consent.tlog import best_cosigned, db_reader, tree_size_arg
 from server.errors import InvalidValue
 from server.models import (
-    MAX_STORED_LOG_SIZE,
     ConsentRecord,
     LogCheckpoint,
     LogCosignature,
@@ -94,16 +93,6 @@ def proof_file(session: Session, app_id: str, record: ConsentRecord) -> bytes | 
                             root.envelope)
 
 
-def _size_arg(value: str | None, name: str) -> int:
-    if value is None or not value.isascii() or not value.isdigit() or len(value) > 19 or \
-            (len(value) > 1 and value[0] == "0"):
-        raise InvalidValue(name, "must be a tree size: a decimal integer without leading "
-                                 "zeros")
-    if int(value) > MAX_STORED_LOG_SIZE:  # else a database error (a 500), not an answer
-        raise InvalidValue(name, f"must be a tree size: at most {MAX_STORED_LOG_SIZE}")
-    return int(value)
-
-
 def log_consistency(session: Session, app_id: str, old: str | None, new: str | None
                     ) -> dict[str, Any]:
     """The consistency proof (RFC 9162 2.1.4) from the app's tree of ``old`` leaves to its
@@ -115,12 +104,12 @@ def log_consistency(session: Session, app_id: str, old: str | None, new: str | N
         InvalidValue: ``old`` or ``new`` is not a size, ``old`` > ``new``, or no signed
             checkpoint has ``new`` leaves (the message names the field).
     """
-    old_size = _size_arg(old, "old")
+    old_size = tree_size_arg(old, "old")
     query = select(LogCheckpoint).where(LogCheckpoint.app_id == app_id)
     if new is None:
         checkpoint = session.scalars(query.order_by(LogCheckpoint.size.desc()).limit(1)).first()
     else:
-        checkpoint = session.scalars(query.where(LogCheckpoint.size == _size_arg(new, "new"))
+        checkpoint = session.scalars(query.where(LogCheckpoint.size == tree_size_arg(new, "new"))
                                      .limit(1)).first()
     if checkpoint is None:
         raise InvalidValue("new", f"app {app_id!r} has no signed checkpoint of that size")

@@ -43,8 +43,9 @@ from client_sdk.protocol.tlog import (
     tiles_for_size,
     tree_hash,
 )
+from server.consent.tlog import tree_size_arg
 from server.errors import InvalidValue, LogKeyUnavailable, SigningError
-from server.models import MAX_STORED_LOG_SIZE, Generation
+from server.models import Generation
 from server.policylog_models import (
     PolicyLogCheckpoint,
     PolicyLogCosignature,
@@ -199,16 +200,6 @@ def policy_public_files(session: Session) -> Iterator[tuple[str, bytes]]:
         yield tile.path(), tile_data(tile, read)
 
 
-def _size_arg(value: str | None, name: str) -> int:
-    if value is None or not value.isascii() or not value.isdigit() or len(value) > 19 or \
-            (len(value) > 1 and value[0] == "0"):
-        raise InvalidValue(name, "must be a tree size: a decimal integer without leading "
-                                 "zeros")
-    if int(value) > MAX_STORED_LOG_SIZE:  # else a database error (a 500), not an answer
-        raise InvalidValue(name, f"must be a tree size: at most {MAX_STORED_LOG_SIZE}")
-    return int(value)
-
-
 def consistency_answer(session: Session, old: str | None, new: str | None
                        ) -> dict[str, object]:
     """``GET /v1/policy-log/consistency?old=M[&new=N]``: the consistency proof from the
@@ -219,8 +210,8 @@ def consistency_answer(session: Session, old: str | None, new: str | None
         InvalidValue: a size that is not one, no signed checkpoint of ``new`` entries, or
             ``old`` larger than it (the message names the field).
     """
-    old_size = _size_arg(old, "old")
-    new_size = None if new is None else _size_arg(new, "new")
+    old_size = tree_size_arg(old, "old")
+    new_size = None if new is None else tree_size_arg(new, "new")
     answer = policy_consistency(session, 0, new_size)
     if answer is None:
         raise InvalidValue("new", "the policy log has no signed checkpoint of that size")
