@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.timeutil import format_time
@@ -164,11 +165,19 @@ def scan_overdue(session: Session, now: float, limit: int = 500) -> int:
         return 0
     ids = {overdue_event_id(r.app_id, r.request_id): r for r in rows}
     seen = set(session.scalars(select(E.event_id).where(E.event_id.in_(list(ids)))))
-    fresh = [(eid, r) for eid, r in ids.items() if eid not in seen]
-    for eid, r in fresh:
-        add_event(session, r.app_id, "request.overdue", request_data(r), stamp(now), eid)
-    session.flush()
-    return len(fresh)
+    emitted = 0
+    for eid, r in ids.items():
+        if eid in seen:
+            continue
+        try:  # another worker's scan may emit the same event between our read and here
+            with session.begin_nested():
+                add_event(session, r.app_id, "request.overdue", request_data(r), stamp(now),
+                          eid)
+                session.flush()
+        except IntegrityError:
+            continue  # it did: the unique event id keeps one
+        emitted += 1
+    return emitted
 
 
 def prune(session: Session, now: float, days: int, after: int = 0,
