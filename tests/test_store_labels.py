@@ -24,7 +24,7 @@ from client_sdk.protocol import model
 from client_sdk.protocol.model import Manifest
 from helpers import payload_of
 from server.policy.guard import label_reasons
-from server.policy.labelfiles import CSV_HEADER, read_play_csv
+from server.policy.labelfiles import CSV_HEADER, play_questions, read_play_csv
 from server.policy.source import load_app_dir, load_version_dir
 from server.policy.storelabels import (
     APPLE_DATA_TYPES,
@@ -242,6 +242,16 @@ def test_the_csv_round_trips_through_the_play_export_layout(cli: Any, published:
     # And it reads back as a Play export.
     assert len(read_play_csv((out / "data_safety.csv").read_bytes(), "x")) == len(exported) - 1
     cli("labels", APP, "--check", str(out))
+
+
+def test_the_full_question_list_is_the_export_row_for_row() -> None:
+    """Without a template, the CSV has every row of a Play Console export, in its order,
+    with its requirement and label: 782 rows and the header, the outside-app accounts'
+    questions (PSL_OUTSIDE_APP_ACCOUNT_TYPES) included."""
+    exported = read_play_csv((DATA / "play_data_safety_export.csv").read_bytes(), "fixture")
+    assert [tuple(r[:2]) + tuple(r[3:]) for r in exported] == list(play_questions())
+    assert len(exported) == 782
+    assert len({(r[0], r[1]) for r in exported}) == 782
 
 
 def test_a_template_that_is_not_a_play_export_is_refused(cli: Any, published: Path,

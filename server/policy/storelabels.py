@@ -177,14 +177,17 @@ PLAY_PURPOSES: dict[str, str] = {
     "PSL_APP_FUNCTIONALITY": "App functionality",
     "PSL_ANALYTICS": "Analytics",
     "PSL_DEVELOPER_COMMUNICATIONS": "Developer communications",
-    "PSL_ADVERTISING": "Advertising or marketing",
     "PSL_FRAUD_PREVENTION_SECURITY": "Fraud prevention, security, and compliance",
+    "PSL_ADVERTISING": "Advertising or marketing",
     "PSL_PERSONALIZATION": "Personalization",
     "PSL_ACCOUNT_MANAGEMENT": "Account management",
 }
 
-# Questions the policy does not answer (how accounts are made, badges, families policy): a
-# template's answers to them are kept; the full question list leaves them empty.
+# Questions the policy does not answer (how accounts are made, badges, families policy,
+# accounts made outside the app): a template's answers to them are kept; the full question
+# list leaves them empty. The list and its labels were compared (2026-12-07) with two
+# public generators written from Play Console exports, both 783 lines with the header, as
+# the full list here is; see docs/store-labels.md for what that does and does not prove.
 PLAY_UNANSWERED: tuple[tuple[str, str, str, str], ...] = (
     *(("PSL_SUPPORTED_ACCOUNT_CREATION_METHODS", rid, "MULTIPLE_CHOICE",
        "Which of the following methods of account creation does your app support? "
@@ -198,11 +201,31 @@ PLAY_UNANSWERED: tuple[tuple[str, str, str, str], ...] = (
     ("PSL_ACM_SPECIFY", "", "MAYBE_REQUIRED",
      "Describe the method of account creation that your app supports"),
     ("PSL_DATA_COLLECTION_COMPLIES_FAMILY_POLICY", "", "OPTIONAL",
-     "Do you want to let users know about your commitment to the Families Policy?"),
+     "Only answer this question if you've indicated that your app's target age group "
+     "includes children, or you've opted into the Designed for Families program. If either "
+     "of the above is true, you are required to follow the Google Play Families Policy "
+     "(https://support.google.com/googleplay/android-developer/answer/9893335). Do you want "
+     "to let users know about this commitment in the Data safety section on your store "
+     "listing?"),
     ("PSL_INDEPENDENTLY_VALIDATED", "", "OPTIONAL",
-     "Has your app successfully completed an independent security review?"),
+     "Has your app successfully completed an independent security review, according to the "
+     "Mobile Application Security Assessment (MASA) framework? Only answer \"yes\" if the "
+     "review is in good standing."),
     ("PSL_UPI_BADGE_OPT_IN", "", "OPTIONAL",
      "Do you want to show this badge on your store listing?"),
+    # Accounts made outside the app (SIM binding, an employer's): the current template's
+    # last general questions, before the data types.
+    ("PSL_HAS_OUTSIDE_APP_ACCOUNTS", "", "OPTIONAL",
+     "Can users login to your app with accounts created outside of the app?"),
+    *(("PSL_OUTSIDE_APP_ACCOUNT_TYPES", rid, "MULTIPLE_CHOICE",
+       f"How are these accounts created? / {label}")
+      for rid, label in (("PSL_LOGIN_WITH_OUTSIDE_APP_ID",
+                          "Out of app identification (e.g. SIM binding, service subscription)"),
+                         ("PSL_LOGIN_THROUGH_EMPLOYMENT_OR_ENTERPRISE_ACCOUNT",
+                          "Through employment, or enterprise accounts"),
+                         ("PSL_OUTSIDE_APP_ACCOUNT_TYPE_OTHER", "Other"))),
+    ("PSL_OUTSIDE_APP_ACCOUNT_TYPE_SPECIFY", "", "MAYBE_REQUIRED",
+     "Describe how these accounts are created"),
 )
 
 
