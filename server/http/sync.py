@@ -43,10 +43,7 @@ def _now() -> datetime:
 
 
 def _tokens() -> TokenService:
-    cfg = kelisim().settings
-    return TokenService(list(cfg.secret_key), cfg.install_token_max_age,
-                        cfg.install_token_renew_grace,
-                        kelisim().clock)
+    return kelisim().token_service()
 
 
 def _group() -> GroupCommit:
