@@ -8,6 +8,11 @@ delivery lag of every event of the "on" phases: from the moment its POST was ans
 
 Goals: p99 lag < 2 s; ingest rate with webhooks on >= 90 % of off.
 
+It also reports the CPU each process spends per record (server, load generator, worker,
+receiver): when all of them share the machine's cores and the off phase keeps the cores
+busy, the on phase cannot go faster than the off phase's CPU per record over the on
+phase's, whatever the worker does; that bound is printed beside the ratio.
+
     python bench/webhooks.py [--seconds 8] [--rounds 2] [--only sqlite|postgres]
                              [--postgres URL]
 
@@ -42,6 +47,7 @@ from ingest import (
     schema_url,
 )
 from ingest_load import record, register
+from manifest import tree_cpu_seconds
 
 INSTALLS = 50
 APP = "jana-courier"
@@ -136,13 +142,22 @@ def run(database_url: str | None, seconds: float, rounds: int) -> dict[str, Any]
                                 start_new_session=True)
     rates: dict[str, list[float]] = {"off": [], "on": []}
     lags: list[float] = []
+    # CPU seconds per record of each process, in the off phases and in the on phases (these
+    # from the load's start until its last event arrived): server, load (this process),
+    # worker, receiver.
+    cpu: dict[str, list[float]] = {k: [] for k in ("server_off", "load_off", "server_on",
+                                                   "load_on", "worker", "receiver")}
     try:
         with Server(env) as srv:
             m = manifest_payload(srv.port, APP)
             plan = register(srv.port, [APP], INSTALLS, manifest_payload)
             load(srv.port, plan, m, 2)  # warm-up
             for _ in range(rounds):
-                rates["off"].append(len(load(srv.port, plan, m, seconds)) / seconds)
+                s0, l0 = tree_cpu_seconds(srv.proc.pid), time.process_time()
+                n = len(load(srv.port, plan, m, seconds))
+                rates["off"].append(n / seconds)
+                cpu["server_off"].append((tree_cpu_seconds(srv.proc.pid) - s0) / n)
+                cpu["load_off"].append((time.process_time() - l0) / n)
                 endpoint_id = api(srv.port, "POST", "", auth, {
                     "url": f"http://127.0.0.1:{rport}/hook",
                     "events": ["consent.accepted"]})["endpoint_id"]
@@ -154,13 +169,19 @@ def run(database_url: str | None, seconds: float, rounds: int) -> dict[str, Any]
                 api(srv.port, "POST", f"/{endpoint_id}/test", auth)
                 while (received.read_text().count("\n") if received.exists() else 0) <= before:
                     time.sleep(0.1)
+                s0, l0 = tree_cpu_seconds(srv.proc.pid), time.process_time()
+                w0, r0 = tree_cpu_seconds(worker.pid), tree_cpu_seconds(receiver.pid)
                 done = load(srv.port, plan, m, seconds)
                 rates["on"].append(len(done) / seconds)
+                cpu["server_on"].append((tree_cpu_seconds(srv.proc.pid) - s0) / len(done))
+                cpu["load_on"].append((time.process_time() - l0) / len(done))
                 deadline = time.monotonic() + 120
                 while not set(done) <= set(seen := arrivals(received)):
                     if time.monotonic() > deadline:
                         raise SystemExit("not every event arrived within 120 s")
                     time.sleep(0.2)
+                cpu["worker"].append((tree_cpu_seconds(worker.pid) - w0) / len(done))
+                cpu["receiver"].append((tree_cpu_seconds(receiver.pid) - r0) / len(done))
                 lags += [seen[rid] - at for rid, at in done.items()]
                 os.killpg(worker.pid, signal.SIGTERM)
                 worker.wait(timeout=60)
@@ -170,8 +191,14 @@ def run(database_url: str | None, seconds: float, rounds: int) -> dict[str, Any]
         receiver.wait()
     p50, p99 = (quantiles(lags, n=100)[i] for i in (49, 98))
     off, on = (sum(rates[k]) / len(rates[k]) for k in ("off", "on"))
+    us = {k: sum(v) / len(v) * 1e6 for k, v in cpu.items()}
+    # On a machine the off phase keeps busy, the on phase's records cost the server's and
+    # the load's CPU plus the worker's and the receiver's: the rate on can be at most this
+    # share of off, whatever the worker's design, while all four share the same cores.
+    bound = (us["server_off"] + us["load_off"]) / (
+        us["server_off"] + us["load_off"] + us["worker"] + us["receiver"])
     return {"off": off, "on": on, "ratio": on / off, "events": len(lags), "p50": p50,
-            "p99": p99, "max": max(lags)}
+            "p99": p99, "max": max(lags), "cpu_us": us, "bound": bound}
 
 
 def main() -> None:
@@ -196,6 +223,12 @@ def main() -> None:
               f"({r['ratio']:.0%}; goal >= 90 %); lag of {r['events']} events "
               f"p50 {r['p50'] * 1000:.0f} ms, p99 {r['p99'] * 1000:.0f} ms "
               f"(goal < 2000), max {r['max'] * 1000:.0f} ms")
+        us = r["cpu_us"]
+        print(f"  CPU µs per record: server {us['server_off']:.0f} off, "
+              f"{us['server_on']:.0f} on; load generator {us['load_off']:.0f} off, "
+              f"{us['load_on']:.0f} on; worker {us['worker']:.0f}; receiver "
+              f"{us['receiver']:.0f}. With every process on the same {os.cpu_count()} "
+              f"cores, the rate on can reach at most {r['bound']:.0%} of off")
 
 
 if __name__ == "__main__":

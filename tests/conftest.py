@@ -36,6 +36,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
+import dbtemplate
 import livesrv
 import scheduling
 from admin_support import PASSWORD, password_hash
@@ -124,9 +125,12 @@ def config(request: pytest.FixtureRequest, tmp_path: Path, database_url: str
 
 @pytest.fixture
 def app(config: dict[str, Any]) -> Iterator[Flask]:
+    # A copy of a database this worker migrated once (tests/dbtemplate.py), else migrated.
+    copied = dbtemplate.prepare(config["DATABASE_URL"])
     app = create_app(config)
     k: Kelisim = app.extensions["kelisim"]
-    k.db.upgrade()
+    if not copied:
+        k.db.upgrade()
     yield app
     k.db.dispose()
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import dbtemplate
 from builders import RATE_LIMITS_OFF, server_env
 
 KELISIM = str(Path(sys.executable).with_name("kelisim"))
@@ -157,10 +158,12 @@ def demo_setup(env: dict[str, str]) -> str:
     On SQLite the command runs once per process and settings (the other ``KELISIM_*``
     variables): later instances are copies of that one, each with its own files (the same
     keys, root and first owner, a fresh copy of the database). On PostgreSQL it runs each
-    time. A test that needs an instance of its own keys runs the command itself. The
-    command runs in this process (:func:`kelisim_here`)."""
+    time, on a copy of a migrated schema (tests/dbtemplate.py). A test that needs an
+    instance of its own keys runs the command itself. The command runs in this process
+    (:func:`kelisim_here`)."""
     url = env.get("KELISIM_DATABASE_URL", "")
     if url and not url.startswith("sqlite:///"):
+        dbtemplate.prepare(url)  # a migrated schema copied in: its upgrade has no step
         return kelisim_here(env, "demo-setup")
     settings = tuple(sorted((k, v) for k, v in env.items() if k.startswith("KELISIM_")
                             and k not in ("KELISIM_INSTANCE_PATH", "KELISIM_DATABASE_URL")))
