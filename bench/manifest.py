@@ -14,8 +14,14 @@ when the cores are saturated by server and wrk together, the ratio tends to
 (nginx + its wrk) / (kelisim + its wrk) CPU per request (printed as "cpu-bound").
 Goal: ratio >= 0.5 for both. The load average is printed before and after.
 
+``--log`` measures the consent log's public files the same way (issue 19: "tiles and
+checkpoints served at least 0.5 x nginx serving the same files, as manifests are"): 300
+records are stored first (one full tile of 256 leaf hashes and a partial one), then
+`export-static` writes the checkpoint and the tiles beside the manifest, and each of the
+three files (manifest, checkpoint, the full tile ``tile/0/000``) is loaded in turn.
+
     python bench/manifest.py [--seconds 5] [--connections 64] [--workers 2] [--rounds 3]
-                             [--kelisim-workers N]
+                             [--kelisim-workers N] [--log]
 
 --kelisim-workers gives Kelisim another number of worker processes than nginx (the
 output then says so): on a 2-core host one granian worker already keeps both cores busy
@@ -28,13 +34,16 @@ Figures and what bounds them: docs/operations.md, "Benchmarks".
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import json
 import os
 import resource
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 from statistics import median
@@ -85,6 +94,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--kelisim-workers", type=int, default=None,
                     help="worker processes for kelisim (default: --workers, as for nginx)")
+    ap.add_argument("--log", action="store_true",
+                    help="also the consent log's checkpoint and a full tile (300 records)")
     args = ap.parse_args()
     kelisim_workers = args.kelisim_workers or args.workers
     nginx = need("nginx")
@@ -94,44 +105,59 @@ def main() -> None:
     env = {**os.environ, "KELISIM_INSTANCE_PATH": str(tmp / "instance")}
     env.pop("KELISIM_DATABASE_URL", None)
     subprocess.run([kelisim, "demo-setup"], env=env, check=True, capture_output=True)
+    nport, kport = free_port(), free_port()
+    server = subprocess.Popen([kelisim, "serve", "--port", str(kport), "--workers",
+                               str(kelisim_workers)], env=env, stdout=subprocess.DEVNULL,
+                              start_new_session=True)
+    paths = {"manifest": "/v1/apps/jana-courier/manifest.json"}
+    if args.log:
+        try:
+            wait_http(f"http://127.0.0.1:{kport}/healthz")
+            store_records(kport, 300)
+        except BaseException:
+            os.killpg(server.pid, signal.SIGTERM)
+            raise
+        paths["checkpoint"] = "/v1/apps/jana-courier/log/checkpoint"
+        paths["full tile"] = "/v1/apps/jana-courier/log/tile/0/000"
     static = tmp / "static"
     subprocess.run([kelisim, "export-static", str(static)], env=env, check=True,
                    capture_output=True)
     for root, dirs, files in os.walk(static):
         for name in dirs + files:
             os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
-    nport, kport = free_port(), free_port()
     conf = tmp / "nginx.conf"
     conf.write_text(NGINX_CONF.format(workers=args.workers, tmp=tmp, port=nport, static=static))
     procs = [
         subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp)], stderr=subprocess.DEVNULL),
-        subprocess.Popen([kelisim, "serve", "--port", str(kport), "--workers",
-                          str(kelisim_workers)], env=env, stdout=subprocess.DEVNULL,
-                         start_new_session=True),
+        server,
     ]
-    path = "/v1/apps/jana-courier/manifest.json"
     servers = {"nginx": (nport, procs[0].pid), "kelisim": (kport, procs[1].pid)}
-    rates: dict[tuple[str, str], list[float]] = {}
-    ratios: dict[str, list[float]] = {"200": [], "304": []}
-    cpu: dict[tuple[str, str], list[float]] = {}
-    wrk_cpu: dict[tuple[str, str], list[float]] = {}
+    kinds = [(what, code) for what in paths for code in ("200", "304")]
+    rates: dict[tuple[str, tuple[str, str]], list[float]] = {}
+    ratios: dict[tuple[str, str], list[float]] = {kind: [] for kind in kinds}
+    cpu: dict[tuple[str, tuple[str, str]], list[float]] = {}
+    wrk_cpu: dict[tuple[str, tuple[str, str]], list[float]] = {}
     load_before = os.getloadavg()
     try:
         tags = {}
         for name, (port, _) in servers.items():
-            url = f"http://127.0.0.1:{port}{path}"
-            wait_http(url)
-            tags[name] = etag_of(url)
-            wrk(url, seconds=1, connections=args.connections, threads=2)  # warm-up
+            for what, path in paths.items():
+                url = f"http://127.0.0.1:{port}{path}"
+                wait_http(url)
+                tags[(name, what)] = etag_of(url)
+                wrk(url, seconds=1, connections=args.connections, threads=2)  # warm-up
         for rnd in range(args.rounds):
-            for kind in ("200", "304"):
+            for kind in kinds:
+                what, code = kind
+                path = paths[what]
                 # Alternate who goes first: the machine's other load drifts over a run.
                 order = ["nginx", "kelisim"] if rnd % 2 == 0 else ["kelisim", "nginx"]
                 measured = {}
                 for name in order:
                     port, pid = servers[name]
                     url = f"http://127.0.0.1:{port}{path}"
-                    headers = {"If-None-Match": tags[name]} if kind == "304" else None
+                    headers = ({"If-None-Match": tags[(name, what)]} if code == "304"
+                               else None)
                     before, client_before = tree_cpu_seconds(pid), children_cpu_seconds()
                     rate = wrk(url, seconds=args.seconds, connections=args.connections,
                                threads=2, headers=headers)
@@ -148,19 +174,20 @@ def main() -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(p.pid, signal.SIGTERM) if p.args[0] == kelisim else p.terminate()
             p.wait(timeout=10)
-    size = len(urllib.request.urlopen(f"file://{static}{path}").read())
+    sizes = ", ".join(f"{what} {len((static / p.lstrip('/')).read_bytes())} bytes"
+                      for what, p in paths.items())
     procs_said = (f"{args.workers} worker processes each" if kelisim_workers == args.workers
                   else f"NOT THE SAME worker processes: nginx {args.workers}, kelisim "
                   f"{kelisim_workers}")
-    print(f"manifest: {size} bytes; {procs_said}, {os.cpu_count()} cores, none pinned; "
+    print(f"{sizes}; {procs_said}, {os.cpu_count()} cores, none pinned; "
           f"wrk -c{args.connections} -t2 -d{args.seconds}s; {args.rounds} rounds, nginx and "
           f"kelisim alternately; medians")
     print("load average before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f}".format(
         *load_before, *os.getloadavg()))
-    print(f"{'':6}{'nginx req/s':>12}{'kelisim req/s':>15}{'ratio':>7}   goal"
+    print(f"{'':16}{'nginx req/s':>12}{'kelisim req/s':>15}{'ratio':>7}   goal"
           f"{'':9}cpu µs/req: nginx kelisim | wrk for nginx, kelisim | cpu-bound")
     ok = True
-    for kind in ("200", "304"):
+    for kind in kinds:
         n, k = median(rates[("nginx", kind)]), median(rates[("kelisim", kind)])
         ratio = median(ratios[kind])
         verdict = "ok" if ratio >= GOAL else "MISSED"
@@ -170,11 +197,33 @@ def main() -> None:
             ok &= ratio >= GOAL
         cn, ck = median(cpu[("nginx", kind)]), median(cpu[("kelisim", kind)])
         wn, wk = median(wrk_cpu[("nginx", kind)]), median(wrk_cpu[("kelisim", kind)])
-        print(f"{kind:6}{n:12.0f}{k:15.0f}{ratio:7.2f}   >= {GOAL} {verdict:6}"
+        print(f"{' '.join(kind):16}{n:12.0f}{k:15.0f}{ratio:7.2f}   >= {GOAL} {verdict:6}"
               f"{cn:18.1f}{ck:8.1f} |{wn:15.1f}{wk:9.1f} |{(cn + wn) / (ck + wk):10.2f}")
     print("ratios per round: " + "; ".join(
-        f"{kind}: " + " ".join(f"{r:.2f}" for r in ratios[kind]) for kind in ratios))
+        f"{' '.join(kind)}: " + " ".join(f"{r:.2f}" for r in ratios[kind]) for kind in ratios))
     sys.exit(0 if ok else 1)
+
+
+def store_records(port: int, n: int) -> None:
+    """Store ``n`` records of the demo app (batches of 100, an install per connection), then
+    wait until the served checkpoint counts them all."""
+    from ingest_load import CONNECTIONS, _post, batch_body, post_batches
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/apps/jana-courier/"
+                                "manifest.json") as resp:
+        m = json.loads(base64.b64decode(json.loads(resp.read())["payload"]))
+    plan = [{"app": "jana-courier",
+             "token": _post(port, "/v1/apps/jana-courier/installs", b"{}")["token"]}
+            for _ in range(CONNECTIONS)]
+    post_batches(port, [batch_body(m, 100) for _ in range(n // 100)], plan)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/apps/jana-courier/log/"
+                                    "checkpoint") as resp:
+            if int(resp.read().decode().split("\n")[1]) >= n:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"the checkpoint did not reach {n} records in 30 s")
 
 
 def children_cpu_seconds() -> float:
