@@ -38,6 +38,7 @@ from hypothesis import HealthCheck, settings
 
 import dbtemplate
 import livesrv
+import routecache
 import scheduling
 from admin_support import PASSWORD, password_hash
 from builders import APP, DEMO, POLICIES, RATE_LIMITS_OFF, Clock
@@ -72,6 +73,9 @@ ONE_WORKER = {
 # settings; this only drops the default deadline and the too-slow health check. (Its
 # example database in .hypothesis/ is safe to share between workers: one file per example,
 # written to a temporary file and renamed.)
+# Werkzeug's URL builders compiled once per rule, not per test's app (tests/routecache.py).
+routecache.install()
+
 settings.register_profile("kelisim", deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("kelisim")
@@ -124,9 +128,10 @@ def config(request: pytest.FixtureRequest, tmp_path: Path, database_url: str
 
 
 @pytest.fixture
-def app(config: dict[str, Any]) -> Iterator[Flask]:
+def app(request: pytest.FixtureRequest, config: dict[str, Any]) -> Iterator[Flask]:
     # A copy of a database this worker migrated once (tests/dbtemplate.py), else migrated.
-    copied = dbtemplate.prepare(config["DATABASE_URL"])
+    copied = (not request.node.get_closest_marker("real_migrations")
+              and dbtemplate.prepare(config["DATABASE_URL"]))
     app = create_app(config)
     k: Kelisim = app.extensions["kelisim"]
     if not copied:

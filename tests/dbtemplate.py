@@ -9,28 +9,36 @@ backend, into a template, and each test gets a copy of it:
 - PostgreSQL: the template schema as ``pg_dump`` writes it (schema, seed rows, sequence
   values), replayed into the test's own empty schema.
 
-The copy is what the migrations made, so a test cannot tell the two apart; the migrations
-themselves are tested on their own (tests/test_migrations.py runs them step by step).
-``KELISIM_TEST_NO_TEMPLATE=1`` runs the migrations for every test again. Where the copy is
-not possible (no ``pg_dump``, a database URL of another shape, a database not empty), the
-test's database is migrated as before.
+The copy is what the migrations made, so a test cannot tell the two apart. The tests of
+the migrations themselves (tests/test_migrations.py, marked ``real_migrations``) get a
+database migrated from empty, as does every test with ``KELISIM_TEST_NO_TEMPLATE=1``.
+Where the copy is not possible (no ``pg_dump``, a dump that does not replay, a database
+URL of another shape, a database not empty) the test's database is migrated as before,
+and the first such fallback is said once as a warning.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
+from server.config import make_instance_folder
 from server.db import Database
 
-_SQLITE = "sqlite:///"
 _SCHEMA_OPTION = "options=-csearch_path%3D"
+_PLACEHOLDER = "\x00schema\x00"
+# psql meta-commands pg_dump writes around the dump since 15.14 (\restrict, \unrestrict).
+_META = re.compile(r"\\(un)?restrict \S+")
 _made: dict[str, object] = {}  # "sqlite" -> template file; "postgres" -> SQL or None
 
 
@@ -39,14 +47,18 @@ def prepare(url: str) -> bool:
     (the app then needs no ``upgrade``), False when the caller must migrate it itself."""
     if os.environ.get("KELISIM_TEST_NO_TEMPLATE"):
         return False
-    if url.startswith(_SQLITE):
-        target = Path(url.removeprefix(_SQLITE))
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if not database or database == ":memory:" or parsed.query or "?" in url:
+            return False
+        target = Path(database)
         if target.exists():
             return False
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_instance_folder(target.parent)  # 0700, as the server makes it
         shutil.copyfile(_sqlite_template(), target)
         return True
-    if _SCHEMA_OPTION in url and url.startswith("postgresql"):
+    if parsed.get_backend_name() == "postgresql" and _SCHEMA_OPTION in url:
         base, schema = url.rsplit(_SCHEMA_OPTION, 1)
         base = base.rstrip("?&")
         sql = _pg_template(base)
@@ -59,11 +71,17 @@ def prepare(url: str) -> bool:
                     "SELECT count(*) FROM pg_tables WHERE schemaname = :s"), {"s": schema})
                 if tables.scalar_one():
                     return False
-                conn.exec_driver_sql(sql.replace(_PLACEHOLDER, f'"{schema}"'))
+                _replay(conn, sql, schema)
         finally:
             engine.dispose()
         return True
     return False
+
+
+def _replay(conn: sa.Connection, sql: str, schema: str) -> None:
+    # No parameters: a % in the dump is a %, not a placeholder.
+    conn.exec_driver_sql(sql.replace(_PLACEHOLDER, f'"{schema}"'),
+                         execution_options={"no_parameters": True})
 
 
 def _sqlite_template() -> Path:
@@ -71,8 +89,9 @@ def _sqlite_template() -> Path:
     if isinstance(path, Path):
         return path
     folder = Path(tempfile.mkdtemp(prefix="kelisim-template-"))
+    atexit.register(shutil.rmtree, folder, True)
     path = folder / "kelisim.db"
-    db = Database(f"{_SQLITE}{path}")
+    db = Database(f"sqlite:///{path}")
     try:
         db.upgrade()
     finally:
@@ -81,19 +100,18 @@ def _sqlite_template() -> Path:
     return path
 
 
-_PLACEHOLDER = "\x00schema\x00"
-
-
 def _pg_template(base: str) -> str | None:
-    """The template schema's SQL, its schema name replaced by a placeholder; None when
-    ``pg_dump`` is missing or fails (each test then runs the migrations)."""
+    """The template schema's SQL, its schema name replaced by a placeholder, checked by
+    replaying it once; None when ``pg_dump`` is missing, fails or its output does not
+    replay (each test then runs the migrations)."""
     if "postgres" in _made:
         known = _made["postgres"]
         return known if isinstance(known, str) else None
-    pg_dump = shutil.which("pg_dump")
     schema = f"tmpl_{uuid.uuid4().hex[:16]}"
+    scratch = f"tmpl_{uuid.uuid4().hex[:16]}"
     engine = sa.create_engine(base)
     sql: str | None = None
+    why = "pg_dump is not installed"
     try:
         with engine.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
@@ -103,21 +121,41 @@ def _pg_template(base: str) -> str | None:
             db.upgrade()
         finally:
             db.dispose()
+        pg_dump = shutil.which("pg_dump")
         if pg_dump:
-            libpq = sa.engine.make_url(base).set(drivername="postgresql")
-            dump = subprocess.run(
-                [pg_dump, f"--schema={schema}", "--no-owner", "--no-privileges", "--inserts",
-                 libpq.render_as_string(hide_password=False)],
-                capture_output=True, text=True, timeout=120)
-            if dump.returncode == 0:
-                lines = [line for line in dump.stdout.splitlines()
-                         if not line.startswith("\\")  # psql's \restrict (pg_dump >= 15.14)
-                         and not line.startswith(("CREATE SCHEMA", "ALTER SCHEMA"))]
-                sql = "\n".join(lines).replace(f'"{schema}"', _PLACEHOLDER).replace(
-                    schema, _PLACEHOLDER)
+            sql, why = _dump(pg_dump, base, schema)
+        if sql is not None:
+            try:
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f'CREATE SCHEMA "{scratch}"'))
+                    _replay(conn, sql, scratch)
+            except sa.exc.SQLAlchemyError as exc:
+                sql, why = None, f"its output does not replay ({exc.__class__.__name__})"
     finally:
         with engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            for name in (schema, scratch):
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         engine.dispose()
+    if sql is None:
+        print(f"tests/dbtemplate.py: each PostgreSQL test runs the migrations: {why}",
+              file=sys.stderr)
     _made["postgres"] = sql
     return sql
+
+
+def _dump(pg_dump: str, base: str, schema: str) -> tuple[str | None, str]:
+    """(the dump of ``schema`` with its name as the placeholder, or None; why not)."""
+    libpq = make_url(base).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        dump = subprocess.run(
+            [pg_dump, f"--schema={schema}", "--no-owner", "--no-privileges", "--inserts",
+             libpq], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return None, "pg_dump took over 120 s"
+    if dump.returncode != 0:
+        return None, f"pg_dump failed: {dump.stderr.strip()[:200]}"
+    own = {f"CREATE SCHEMA {schema};", f'CREATE SCHEMA "{schema}";'}
+    lines = [line for line in dump.stdout.splitlines()
+             if not _META.fullmatch(line) and line not in own]
+    text = "\n".join(lines).replace(f'"{schema}"', _PLACEHOLDER).replace(schema, _PLACEHOLDER)
+    return text, ""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from server import Kelisim
 from server.models import Base
+
+# Every other test's database is a copy of a migrated one (tests/dbtemplate.py); these
+# migrate from empty.
+pytestmark = pytest.mark.real_migrations
 
 
 def test_upgrade_from_empty_matches_models(kelisim: Kelisim) -> None:
