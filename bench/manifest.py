@@ -109,28 +109,28 @@ def main() -> None:
     server = subprocess.Popen([kelisim, "serve", "--port", str(kport), "--workers",
                                str(kelisim_workers)], env=env, stdout=subprocess.DEVNULL,
                               start_new_session=True)
+    procs = [server]
     paths = {"manifest": "/v1/apps/jana-courier/manifest.json"}
-    if args.log:
-        try:
+    static = tmp / "static"
+    try:
+        if args.log:
             wait_http(f"http://127.0.0.1:{kport}/healthz")
             store_records(kport, 300)
-        except BaseException:
-            os.killpg(server.pid, signal.SIGTERM)
-            raise
-        paths["checkpoint"] = "/v1/apps/jana-courier/log/checkpoint"
-        paths["full tile"] = "/v1/apps/jana-courier/log/tile/0/000"
-    static = tmp / "static"
-    subprocess.run([kelisim, "export-static", str(static)], env=env, check=True,
-                   capture_output=True)
-    for root, dirs, files in os.walk(static):
-        for name in dirs + files:
-            os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
-    conf = tmp / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(workers=args.workers, tmp=tmp, port=nport, static=static))
-    procs = [
-        subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp)], stderr=subprocess.DEVNULL),
-        server,
-    ]
+            paths["checkpoint"] = "/v1/apps/jana-courier/log/checkpoint"
+            paths["full tile"] = "/v1/apps/jana-courier/log/tile/0/000"
+        subprocess.run([kelisim, "export-static", str(static)], env=env, check=True,
+                       capture_output=True)
+        for root, dirs, files in os.walk(static):
+            for name in dirs + files:
+                os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
+        conf = tmp / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(workers=args.workers, tmp=tmp, port=nport,
+                                          static=static))
+        procs.insert(0, subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp)],
+                                         stderr=subprocess.DEVNULL))
+    except BaseException:
+        stop_all(procs, kelisim)
+        raise
     servers = {"nginx": (nport, procs[0].pid), "kelisim": (kport, procs[1].pid)}
     kinds = [(what, code) for what in paths for code in ("200", "304")]
     rates: dict[tuple[str, tuple[str, str]], list[float]] = {}
@@ -170,10 +170,7 @@ def main() -> None:
                     wrk_cpu.setdefault((name, kind), []).append(client * per_request)
                 ratios[kind].append(measured["kelisim"] / measured["nginx"])
     finally:
-        for p in procs:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGTERM) if p.args[0] == kelisim else p.terminate()
-            p.wait(timeout=10)
+        stop_all(procs, kelisim)
     sizes = ", ".join(f"{what} {len((static / p.lstrip('/')).read_bytes())} bytes"
                       for what, p in paths.items())
     procs_said = (f"{args.workers} worker processes each" if kelisim_workers == args.workers
@@ -204,6 +201,21 @@ def main() -> None:
     sys.exit(0 if ok else 1)
 
 
+def stop_all(procs: list[subprocess.Popen[bytes]], kelisim: str) -> None:
+    """Signal every process (kelisim's whole session: its workers too), then wait for each,
+    killing what is still there after 10 s."""
+    for p in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGTERM) if p.args[0] == kelisim else p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL) if p.args[0] == kelisim else p.kill()
+            p.wait(timeout=10)
+
+
 def store_records(port: int, n: int) -> None:
     """Store ``n`` records of the demo app (batches of 100, an install per connection), then
     wait until the served checkpoint counts them all."""
@@ -215,7 +227,8 @@ def store_records(port: int, n: int) -> None:
     plan = [{"app": "jana-courier",
              "token": _post(port, "/v1/apps/jana-courier/installs", b"{}")["token"]}
             for _ in range(CONNECTIONS)]
-    post_batches(port, [batch_body(m, 100) for _ in range(n // 100)], plan)
+    sizes = [100] * (n // 100) + ([n % 100] if n % 100 else [])
+    post_batches(port, [batch_body(m, size) for size in sizes], plan)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/apps/jana-courier/log/"

@@ -147,6 +147,7 @@ def run(database_url: str | None, seconds: float, rounds: int) -> dict[str, Any]
     # worker, receiver.
     cpu: dict[str, list[float]] = {k: [] for k in ("server_off", "load_off", "server_on",
                                                    "load_on", "worker", "receiver")}
+    worker: subprocess.Popen[bytes] | None = None
     try:
         with Server(env) as srv:
             m = manifest_payload(srv.port, APP)
@@ -167,7 +168,10 @@ def run(database_url: str | None, seconds: float, rounds: int) -> dict[str, Any]
                 # The worker runs all along in production: wait until it delivers.
                 before = received.read_text().count("\n") if received.exists() else 0
                 api(srv.port, "POST", f"/{endpoint_id}/test", auth)
+                deadline = time.monotonic() + 60
                 while (received.read_text().count("\n") if received.exists() else 0) <= before:
+                    if time.monotonic() > deadline:
+                        raise SystemExit("the worker delivered no test event within 60 s")
                     time.sleep(0.1)
                 s0, l0 = tree_cpu_seconds(srv.proc.pid), time.process_time()
                 w0, r0 = tree_cpu_seconds(worker.pid), tree_cpu_seconds(receiver.pid)
@@ -185,18 +189,22 @@ def run(database_url: str | None, seconds: float, rounds: int) -> dict[str, Any]
                 lags += [seen[rid] - at for rid, at in done.items()]
                 os.killpg(worker.pid, signal.SIGTERM)
                 worker.wait(timeout=60)
+                worker = None
                 api(srv.port, "DELETE", f"/{endpoint_id}", auth)
     finally:
-        os.killpg(receiver.pid, signal.SIGTERM)
-        receiver.wait()
+        for proc in (worker, receiver):
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=60)
     p50, p99 = (quantiles(lags, n=100)[i] for i in (49, 98))
     off, on = (sum(rates[k]) / len(rates[k]) for k in ("off", "on"))
     us = {k: sum(v) / len(v) * 1e6 for k, v in cpu.items()}
-    # On a machine the off phase keeps busy, the on phase's records cost the server's and
-    # the load's CPU plus the worker's and the receiver's: the rate on can be at most this
-    # share of off, whatever the worker's design, while all four share the same cores.
+    # On a machine the off phase keeps busy, a record of the on phase costs the server's
+    # and the load's CPU of that phase plus the worker's and the receiver's: the rate on
+    # can be at most this share of off, whatever the worker's design, while all four share
+    # the same cores (more, by the share of the off phase's cores left idle).
     bound = (us["server_off"] + us["load_off"]) / (
-        us["server_off"] + us["load_off"] + us["worker"] + us["receiver"])
+        us["server_on"] + us["load_on"] + us["worker"] + us["receiver"])
     return {"off": off, "on": on, "ratio": on / off, "events": len(lags), "p50": p50,
             "p99": p99, "max": max(lags), "cpu_us": us, "bound": bound}
 
