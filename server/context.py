@@ -55,8 +55,8 @@ class Kelisim:
     readiness: Readiness | None = field(default=None, repr=False)
     # The install-token service, made on first use: its signer class and serializer cost
     # about 3 % of a one-record ingest's CPU when made per request.
-    tokens: TokenService | None = field(default=None, repr=False)
-    tokens_made: tuple[object, ...] = field(default=(), repr=False)
+    # (the settings it was made with, the service), replaced as one.
+    tokens: tuple[tuple[object, ...], TokenService] | None = field(default=None, repr=False)
 
     @property
     def keys_dir(self) -> Path:
@@ -91,10 +91,11 @@ class Kelisim:
 
         cfg = self.settings
         made = (tuple(cfg.secret_key), cfg.install_token_max_age, cfg.install_token_renew_grace)
-        if self.tokens is None or self.tokens_made != made:  # settings a test changed
-            self.tokens = TokenService(list(made[0]), made[1], made[2], lambda: self.clock())
-            self.tokens_made = made
-        return self.tokens
+        held = self.tokens
+        if held is None or held[0] != made:  # first use, or settings a test changed
+            held = (made, TokenService(list(made[0]), made[1], made[2], lambda: self.clock()))
+            self.tokens = held
+        return held[1]
 
     def signed_manifest(self, app_id: str) -> bytes | None:
         """The app's manifest as served now (re-signed first if it is due), or None."""

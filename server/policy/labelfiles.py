@@ -37,7 +37,8 @@ from server.policy.storelabels import (
     APPLE_PURPOSES,
     PLAY_DATA_TYPES,
     PLAY_PURPOSES,
-    PLAY_UNANSWERED,
+    PLAY_UNANSWERED_ACCOUNTS,
+    PLAY_UNANSWERED_OTHERS,
     StoreLabels,
     apple_name,
     label_lines,
@@ -164,7 +165,7 @@ def play_questions() -> list[tuple[str, str, str, str]]:
          "Does your app collect or share any of the required user data types?"),
         ("PSL_DATA_COLLECTION_ENCRYPTED_IN_TRANSIT", "", "MAYBE_REQUIRED",
          "Is all of the user data collected by your app encrypted in transit?"),
-        *PLAY_UNANSWERED[:7],
+        *PLAY_UNANSWERED_ACCOUNTS,
         ("PSL_ACCOUNT_DELETION_URL", "", "MAYBE_REQUIRED",
          "Add a link that users can use to request that their account and associated data "
          "is deleted"),
@@ -174,7 +175,7 @@ def play_questions() -> list[tuple[str, str, str, str]]:
                              ("DATA_DELETION_NO_AUTO_DELETED",
                               "No, but user data is automatically deleted within 90 days"))),
         ("PSL_DATA_DELETION_URL", "", "MAYBE_REQUIRED", "Delete data URL"),
-        *PLAY_UNANSWERED[7:],
+        *PLAY_UNANSWERED_OTHERS,
     ]
     rows += [(q, rid, "MULTIPLE_CHOICE", label) for rid, (q, label) in PLAY_DATA_TYPES.items()]
     for rid, (_, label) in PLAY_DATA_TYPES.items():

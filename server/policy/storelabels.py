@@ -35,6 +35,8 @@ __all__ = [
     "PLAY_DATA_TYPES",
     "PLAY_PURPOSES",
     "PLAY_UNANSWERED",
+    "PLAY_UNANSWERED_ACCOUNTS",
+    "PLAY_UNANSWERED_OTHERS",
     "AppleEntry",
     "PlayEntry",
     "StoreLabels",
@@ -185,10 +187,13 @@ PLAY_PURPOSES: dict[str, str] = {
 
 # Questions the policy does not answer (how accounts are made, badges, families policy,
 # accounts made outside the app): a template's answers to them are kept; the full question
-# list leaves them empty. The list and its labels were compared (2026-12-07) with two
-# public generators written from Play Console exports, both 783 lines with the header, as
-# the full list here is; see docs/store-labels.md for what that does and does not prove.
-PLAY_UNANSWERED: tuple[tuple[str, str, str, str], ...] = (
+# list leaves them empty. In two runs of the export's order: how accounts are made (before
+# the account deletion URL), then the rest (after the data deletion URL). The list and its
+# labels were compared (2026-12-07) with three public projects that build the CSV from
+# their Play Console exports (two generators, one asserting the template's 783 lines with
+# the header, as the full list here has, and a filled-in export); see docs/store-labels.md
+# for what that does and does not prove.
+PLAY_UNANSWERED_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
     *(("PSL_SUPPORTED_ACCOUNT_CREATION_METHODS", rid, "MULTIPLE_CHOICE",
        "Which of the following methods of account creation does your app support? "
        f"Select all that apply / {label}")
@@ -200,6 +205,8 @@ PLAY_UNANSWERED: tuple[tuple[str, str, str, str], ...] = (
                          ("PSL_ACM_NONE", "My app does not allow users to create an account"))),
     ("PSL_ACM_SPECIFY", "", "MAYBE_REQUIRED",
      "Describe the method of account creation that your app supports"),
+)
+PLAY_UNANSWERED_OTHERS: tuple[tuple[str, str, str, str], ...] = (
     ("PSL_DATA_COLLECTION_COMPLIES_FAMILY_POLICY", "", "OPTIONAL",
      "Only answer this question if you've indicated that your app's target age group "
      "includes children, or you've opted into the Designed for Families program. If either "
@@ -227,6 +234,7 @@ PLAY_UNANSWERED: tuple[tuple[str, str, str, str], ...] = (
     ("PSL_OUTSIDE_APP_ACCOUNT_TYPE_SPECIFY", "", "MAYBE_REQUIRED",
      "Describe how these accounts are created"),
 )
+PLAY_UNANSWERED = PLAY_UNANSWERED_ACCOUNTS + PLAY_UNANSWERED_OTHERS
 
 
 
