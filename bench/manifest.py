@@ -34,9 +34,7 @@ Figures and what bounds them: docs/operations.md, "Benchmarks".
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
-import json
 import os
 import resource
 import signal
@@ -219,11 +217,10 @@ def stop_all(procs: list[subprocess.Popen[bytes]], kelisim: str) -> None:
 def store_records(port: int, n: int) -> None:
     """Store ``n`` records of the demo app (batches of 100, an install per connection), then
     wait until the served checkpoint counts them all."""
+    from ingest import manifest_payload  # it imports this module: here, not at the top
     from ingest_load import CONNECTIONS, _post, batch_body, post_batches
 
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/apps/jana-courier/"
-                                "manifest.json") as resp:
-        m = json.loads(base64.b64decode(json.loads(resp.read())["payload"]))
+    m = manifest_payload(port, "jana-courier")
     plan = [{"app": "jana-courier",
              "token": _post(port, "/v1/apps/jana-courier/installs", b"{}")["token"]}
             for _ in range(CONNECTIONS)]
