@@ -190,15 +190,18 @@ class ConsentRecord(Base):
 
 
 class LogLeaf(Base):
-    """A leaf of an app's transparency log (server/consent/tlog.py): the consent record
-    of chain seq ``idx + 1``, its salt (private: with the record, it opens the leaf) and
-    its RFC 6962 leaf hash."""
+    """A leaf of an app's transparency log (server/consent/tlog.py): the chain row of
+    seq ``idx + 1`` (a consent record, or a request of the data subject: ``entry``), its
+    salt (private: with the row, it opens the leaf) and its RFC 6962 leaf hash."""
 
     __tablename__ = "tlog_leaves"
-    __table_args__ = (UniqueConstraint("app_id", "record_id", name="uq_tlog_leaves_app_record"),)
+    __table_args__ = (UniqueConstraint("app_id", "entry", "record_id",
+                                       name="uq_tlog_leaves_app_entry_record"),)
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
     idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # The record's id, or the request's (entry "request").
     record_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    entry: Mapped[str] = mapped_column(String(8), nullable=False, server_default="record")
     salt: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
@@ -269,7 +272,10 @@ class Receipt(Base):
 
 class DeletionRequest(Base):
     """A request of the data subject (access, rectification, blocking or deletion; the
-    table's name is from when deletion was the only kind), with its signed receipt."""
+    table's name is from when deletion was the only kind), with its signed receipt. A row
+    of its app's hash chain, between consent records (``seq``, ``prev_hash``,
+    ``row_hash`` over client_sdk.protocol.logentry.REQUEST_CHAINED), and so a leaf of its
+    transparency log."""
 
     __tablename__ = "deletion_requests"
     __table_args__ = (
@@ -277,6 +283,7 @@ class DeletionRequest(Base):
         Index("ix_deletion_requests_install_row", "install_id", "row_id"),
         # The operator's queue: open requests by deadline.
         Index("ix_deletion_requests_status_deadline", "status", "deadline"),
+        UniqueConstraint("app_id", "seq", name="uq_deletion_requests_app_seq"),
     )
     row_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), nullable=False)
@@ -297,6 +304,9 @@ class DeletionRequest(Base):
     resolved_at: Mapped[str | None] = mapped_column(String(20), nullable=True)
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
     receipt: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    row_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
 class AdminEvent(Base):

@@ -7,13 +7,14 @@ import json
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
 
 from client_sdk.protocol.records import RECORD_ACTIONS
 from client_sdk.protocol.timeutil import parse_time
 from server.cli.common import CLI_ACTOR, now, require_migrated
 from server.consent.requests import list_requests, resolve
 from server.errors import InvalidValue, UnknownApp
-from server.models import App
+from server.models import App, DeletionRequest
 
 __all__ = ["audit", "consents", "deletions", "stats_cmd"]
 
@@ -37,18 +38,23 @@ def audit_verify(app_id: str) -> None:
         if s.get(App, app_id) is None:
             raise UnknownApp(app_id)
         count, problem = verify_chain(s, app_id)
+        requests = s.scalar(select(func.count()).select_from(DeletionRequest)
+                            .where(DeletionRequest.app_id == app_id)) or 0
         log = verify_log(s, app_id) if problem is None else None
         policies = verify_policy_log(s)
     if problem is not None:
         raise click.ClickException(
-            f"chain of {app_id} broken at seq {problem.seq} (record {problem.record_id}): "
+            f"chain of {app_id} broken at seq {problem.seq} ({problem.entry} "
+            f"{problem.record_id}): "
             f"{problem.message}")
     assert log is not None
     if log.problem is not None:
         raise click.ClickException(f"log of {app_id}: {log.problem}")
     if policies.problem is not None:
         raise click.ClickException(f"policy log: {policies.problem}")
-    click.echo(f"{app_id}: {count} record(s), chain intact; log: {log.leaves} leaves, "
+    rows = f"{count - requests} record(s)" + (f" and {requests} request(s)" if requests
+                                               else "")
+    click.echo(f"{app_id}: {rows}, chain intact; log: {log.leaves} leaves, "
                f"{log.checkpoints} checkpoint(s) verified; policy log: {policies.entries} "
                f"entries, every root and manifest in it, {policies.checkpoints} "
                f"checkpoint(s) verified")

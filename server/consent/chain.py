@@ -1,14 +1,18 @@
-"""The per-app hash chain of consent records: row hashes and the chain head.
+"""The per-app hash chain of consent records and requests of the data subject: row hashes
+and the chain head.
 
 Each row stores the previous row's hash (per app), so changing, inserting or deleting a row
-breaks the chain where `kelisim audit verify` will find it. Every write of a consent row
-(and of a deletion request) happens under the app's chain-head lock, taken here.
+breaks the chain where `kelisim audit verify` will find it. A chain row is a consent
+record (its fields: :data:`CHAINED`) or a request (``REQUEST_CHAINED`` of
+client_sdk/protocol/logentry.py); both share one seq per app. Every write of a chain row
+happens under the app's chain-head lock, taken here.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import heapq
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +20,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.jsonutil import canonical_bytes
-from client_sdk.protocol.logentry import CHAINED
+from client_sdk.protocol.logentry import CHAINED, request_fields
 from server.consent.rawsql import Raw
-from server.models import ChainHead, ConsentRecord
+from server.models import ChainHead, ConsentRecord, DeletionRequest
 
-__all__ = ["CHAINED", "GENESIS", "ChainProblem", "body_hash", "chain_hash", "chained_fields",
-           "chained_parts", "head_moves", "join_chained", "lock_head", "lock_heads",
-           "row_hash", "verify_chain"]
+__all__ = [
+    "CHAINED",
+    "GENESIS",
+    "ChainProblem",
+    "body_hash",
+    "chain_hash",
+    "chain_rows",
+    "chained_fields",
+    "chained_parts",
+    "head_moves",
+    "join_chained",
+    "lock_head",
+    "lock_heads",
+    "request_chained",
+    "row_hash",
+    "verify_chain",
+]
 
 GENESIS = "0" * 64
 
@@ -70,6 +88,28 @@ def chained_fields(r: Any) -> dict[str, Any]:
     if isinstance(r, dict):
         return {k: r[k] for k in CHAINED}
     return {k: getattr(r, k) for k in CHAINED}
+
+
+def request_chained(r: DeletionRequest) -> dict[str, Any]:
+    """What the chain hash (and the log's leaf) of a stored request covers."""
+    return request_fields(request_id=r.request_id, install_id=r.install_id, kind=r.kind,
+                          client_time=r.client_time, withdraw=r.withdraw, note=r.note,
+                          seq=r.seq, server_time=r.server_time, deadline=r.deadline)
+
+
+def chain_rows(session: Session, app_id: str
+               ) -> Iterator[tuple[ConsentRecord | DeletionRequest, dict[str, Any]]]:
+    """The app's chain rows in seq order (records and requests merged), each with its
+    chained fields."""
+    records = session.scalars(select(ConsentRecord).where(ConsentRecord.app_id == app_id)
+                              .order_by(ConsentRecord.seq)).yield_per(1000)
+    requests = session.scalars(select(DeletionRequest).where(DeletionRequest.app_id == app_id)
+                               .order_by(DeletionRequest.seq)).yield_per(1000)
+    rows: Iterator[ConsentRecord | DeletionRequest] = heapq.merge(
+        records, requests, key=lambda x: x.seq)
+    for row in rows:
+        yield row, (request_chained(row) if isinstance(row, DeletionRequest)
+                    else chained_fields(row))
 
 
 def body_hash(record: dict[str, Any]) -> str:
@@ -121,29 +161,30 @@ def head_moves(heads: dict[str, tuple[int, str]]) -> list[tuple[str, tuple[Any, 
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
-    record_id: str
+    record_id: str  # the record's id, or the request's (entry "request"); "-": none
     message: str
+    entry: str = "record"
 
 
 def verify_chain(session: Session, app_id: str) -> tuple[int, ChainProblem | None]:
-    """Walk the app's chain in seq order; return the count and the first broken link."""
+    """Walk the app's chain (records and requests) in seq order; return the count of rows
+    and the first broken link."""
     prev = GENESIS
     expected_seq = 0
     count = 0
-    rows = session.scalars(select(ConsentRecord).where(ConsentRecord.app_id == app_id)
-                           .order_by(ConsentRecord.seq)).yield_per(1000)
-    for r in rows:
+    for r, fields in chain_rows(session, app_id):
         expected_seq += 1
         count += 1
+        rid, entry = ((r.request_id, "request") if isinstance(r, DeletionRequest)
+                      else (r.record_id, "record"))
         if r.seq != expected_seq:
-            return count, ChainProblem(r.seq, r.record_id,
-                                       f"seq {expected_seq} is missing (next is {r.seq})")
+            return count, ChainProblem(r.seq, rid, f"seq {expected_seq} is missing (next is "
+                                                   f"{r.seq})", entry)
         if r.prev_hash != prev:
-            return count, ChainProblem(r.seq, r.record_id,
-                                       "prev_hash does not match the previous row")
-        if row_hash(prev, chained_fields(r)) != r.row_hash:
-            return count, ChainProblem(r.seq, r.record_id,
-                                       "row content does not match its hash")
+            return count, ChainProblem(r.seq, rid, "prev_hash does not match the previous row",
+                                       entry)
+        if row_hash(prev, fields) != r.row_hash:
+            return count, ChainProblem(r.seq, rid, "row content does not match its hash", entry)
         prev = r.row_hash
     head = session.get(ChainHead, app_id)
     if head is not None and (head.seq != expected_seq or head.head_hash != prev):

@@ -6,6 +6,10 @@ the older deletion endpoint), each with a signed receipt that holds its deadline
 (:mod:`server.consent.deadlines`); an operator (CLI or console) lists them, overdue first
 then by deadline, and resolves or refuses each with a note the install reads back in its
 history.
+
+Each request is a row of its app's hash chain, between the consent records, and so a leaf
+of the app's transparency log (docs/transparency.md): the answer to the install carries
+its salt and inclusion proof (:func:`request_log_place`), as a record's does.
 """
 
 from __future__ import annotations
@@ -19,15 +23,18 @@ from sqlalchemy.orm import Session
 
 from client_sdk.protocol.envelope import PAYLOAD_RECEIPT
 from client_sdk.protocol.grammar import is_note
+from client_sdk.protocol.jsonutil import canonical_bytes
+from client_sdk.protocol.logentry import REQUEST_ENTRY, request_fields
 from client_sdk.protocol.receipts import deletion_payload, request_payload
 from client_sdk.protocol.records import REQUEST_NOTE_MAX
 from client_sdk.protocol.rules import check_request
 from client_sdk.protocol.timeutil import format_time
 from server import adminlog
-from server.consent.chain import body_hash, lock_head
+from server.consent.chain import body_hash, chain_hash, head_moves, lock_head
 from server.consent.deadlines import deadline
 from server.consent.installs import check_generation
 from server.consent.rawsql import raw
+from server.consent.tlog import LogPlace, sequence, stored_proofs
 from server.errors import (
     AlreadyResolved,
     InvalidValue,
@@ -35,13 +42,14 @@ from server.errors import (
     UnknownApp,
     UnknownDeletionRequest,
 )
-from server.models import App, DeletionRequest
+from server.models import App, DeletionRequest, RootVersion
 from server.trust.keys import sign_envelope
+from server.trust.log_keys import log_signer_of
 from server.trust.receipt_keys import receipt_keys
 from server.webhooks.events import add_event, request_data
 
 __all__ = ["Outcome", "count_requests", "file_request", "get_request", "list_requests",
-           "queue_order", "request_deletion", "resolve"]
+           "queue_order", "request_deletion", "request_log_place", "resolve"]
 
 Outcome = Literal["resolved", "refused"]
 
@@ -51,6 +59,7 @@ def _known(session: Session, app_id: str, install_id: str, body: dict[str, Any],
     check_generation(session, app_id, install_id, generation)
     # Every row this writes is written under the app's chain-head lock, like records:
     # group transactions then take their locks in one order (by app) and cannot deadlock.
+    # The request is a row of that chain (:func:`_store`).
     r = raw(session)
     try:
         lock_head(r, app_id)
@@ -122,17 +131,51 @@ def request_deletion(session: Session, app_id: str, install_id: str, body: dict[
 def _store(session: Session, app_id: str, install_id: str, body: dict[str, Any],
            digest: str, stamp: str, due: str, payload: bytes,
            keys_dir: Path) -> DeletionRequest:
-    row = DeletionRequest(app_id=app_id, request_id=body["id"], install_id=install_id,
-                          kind=body["kind"], note=body.get("note"),
-                          withdraw=body.get("withdraw"), deadline=due,
-                          client_time=body["client_time"], server_time=stamp,
-                          body_hash=digest, status="open",
-                          receipt=sign_envelope(payload, PAYLOAD_RECEIPT,
-                                                receipt_keys(session, keys_dir)))
-    session.add(row)
-    session.flush()
+    """The request as the next row of the app's chain (the head locked by :func:`_known`)
+    and the next leaf of its transparency log, with one checkpoint of the new size
+    (server/consent/tlog.py), in the caller's transaction."""
+    r = raw(session)
+    try:
+        seq, prev = lock_head(r, app_id)  # held already: this reads the head
+        seq += 1
+        fields = request_fields(request_id=body["id"], install_id=install_id,
+                                kind=body["kind"], client_time=body["client_time"],
+                                withdraw=body.get("withdraw"), note=body.get("note"),
+                                seq=seq, server_time=stamp, deadline=due)
+        canonical = canonical_bytes(fields)
+        head = chain_hash(prev, canonical)
+        row = DeletionRequest(app_id=app_id, request_id=body["id"], install_id=install_id,
+                              kind=body["kind"], note=body.get("note"),
+                              withdraw=body.get("withdraw"), deadline=due,
+                              client_time=body["client_time"], server_time=stamp,
+                              body_hash=digest, status="open",
+                              receipt=sign_envelope(payload, PAYLOAD_RECEIPT,
+                                                    receipt_keys(session, keys_dir)),
+                              seq=seq, prev_hash=prev, row_hash=head)
+        session.add(row)
+        session.flush()
+        version = session.scalar(select(func.max(RootVersion.version)))
+        logged = sequence(r, [{"app_id": app_id, "seq": seq, "record_id": body["id"],
+                               "entry": REQUEST_ENTRY}],
+                          log_signer_of(session, keys_dir, version), stamp, [canonical])
+        r.all_of([*logged.statements, *head_moves({app_id: (seq, head)})])
+    finally:
+        r.close()
     add_event(session, app_id, "request.created", request_data(row), stamp)
     return row
+
+
+def request_log_place(session: Session, app_id: str, request_id: str) -> LogPlace | None:
+    """The request's salt and inclusion proof (``tlog-proof``) in its app's log: in the
+    checkpoint with the most witness cosignatures that covers it, else the newest; None
+    while no checkpoint covers it (a root without a log key). Read after the commit that
+    stored it (what it reads never changes once committed)."""
+    r = raw(session)
+    try:
+        return stored_proofs(r, [(app_id, request_id)], REQUEST_ENTRY).get(
+            (app_id, request_id))
+    finally:
+        r.close()
 
 
 def queue_order(rows: list[DeletionRequest], now: datetime) -> list[DeletionRequest]:

@@ -20,8 +20,9 @@ A deployment whose root lists no log key (a root of before the log) still sequen
 leaves and hashes, so that index = seq - 1 holds), but signs no checkpoint and returns no
 proof; :func:`sign_missing_checkpoints` signs each app's tree once a log key is listed.
 
-Deletion and other subject requests are not chain rows (their table has no chain hash):
-they are not leaves yet.
+Requests of the data subject are chain rows too (server/consent/requests.py): a request is
+sequenced like a record, alone in its group's transaction, its leaf marked ``entry``
+``request`` (its id is unique among the app's requests, as a record's among its records).
 """
 
 from __future__ import annotations
@@ -176,8 +177,10 @@ def db_reader(r: Raw, app: str) -> Callable[[Sequence[Key]], list[bytes]]:
 def sequence(r: Raw, rows: Sequence[dict[str, Any]], signer: LogSigner | None,
              stamp: str, canonical: Sequence[bytes] | None = None) -> Sequenced:
     """Sequence the new chain rows ``rows`` (dicts of the consent_records columns, each
-    app's in seq order) into their apps' logs; see the module docstring. ``canonical``:
-    each row's canonical bytes (of its chained fields) if the caller has them already."""
+    app's in seq order; a request's: ``app_id``, ``seq``, its id as ``record_id`` and
+    ``entry`` ``request``) into their apps' logs; see the module docstring. ``canonical``:
+    each row's canonical bytes (of its chained fields; a request's are needed) if the
+    caller has them already."""
     out = Sequenced()
     by_app: dict[str, list[dict[str, Any]]] = {}
     canonical_of: dict[str, list[bytes]] = {}
@@ -205,7 +208,8 @@ def sequence(r: Raw, rows: Sequence[dict[str, Any]], signer: LogSigner | None,
         new = append_hashes(size, leaves, read)
         known.update(((level, idx), h) for level, idx, h in new)
         hash_rows.extend((app, level, idx, h) for level, idx, h in new)
-        leaf_rows.extend((app, size + i, row["record_id"], salt, leaf) for i, (row, salt, leaf)
+        leaf_rows.extend((app, size + i, row["record_id"], row.get("entry", "record"), salt,
+                          leaf) for i, (row, salt, leaf)
                          in enumerate(zip(app_rows, salts, leaves, strict=True)))
         new_size = size + len(app_rows)
         group = None
@@ -218,21 +222,22 @@ def sequence(r: Raw, rows: Sequence[dict[str, Any]], signer: LogSigner | None,
         for i, (row, salt) in enumerate(zip(app_rows, salts, strict=True)):
             out.proofs[(app, row["record_id"])] = LogPlace(salt, size + i, group)
     out.statements = [
-        *r.values(LEAVES, ("app_id", "idx", "record_id", "salt", "leaf_hash"), leaf_rows),
+        *r.values(LEAVES, ("app_id", "idx", "record_id", "entry", "salt", "leaf_hash"),
+                  leaf_rows),
         *r.values(HASHES, ("app_id", "level", "idx", "hash"), hash_rows),
         *(r.values(CHECKPOINTS, ("app_id", "size", "root_hash", "note", "created_at"),
                    checkpoint_rows) if checkpoint_rows else [])]
     return out
 
 
-def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
+def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]], entry: str = "record"
                   ) -> dict[tuple[str, str], LogPlace]:
-    """For records stored before ((app, record id) pairs: a retry whose first answer was
-    lost, or whose proof the device could not accept yet because the root requires witness
-    cosignatures), their salt and inclusion proof in their app's checkpoint with the most
-    witness cosignatures if it covers them (docs/transparency.md), else the newest. Reads
-    only what never changes once committed (leaves, hashes, checkpoints, cosignatures), so
-    it needs no lock. A record no checkpoint covers yet has none."""
+    """For records (or requests: ``entry``) stored before ((app, id) pairs: a retry whose
+    first answer was lost, or whose proof the device could not accept yet because the root
+    requires witness cosignatures), their salt and inclusion proof in their app's checkpoint
+    with the most witness cosignatures if it covers them (docs/transparency.md), else the
+    newest. Reads only what never changes once committed (leaves, hashes, checkpoints,
+    cosignatures), so it needs no lock. A record no checkpoint covers yet has none."""
     by_app: dict[str, list[str]] = {}
     for app, rid in wanted:
         by_app.setdefault(app, []).append(rid)
@@ -248,7 +253,8 @@ def stored_proofs(r: Raw, wanted: Iterable[tuple[str, str]]
         # Per checkpoint, its records' proofs made together: one read of their hashes.
         by_checkpoint: dict[tuple[int, bytes], list[tuple[str, int, bytes]]] = {}
         for rid, idx, salt in r.all_in("SELECT record_id, idx, salt FROM tlog_leaves "
-                                       "WHERE app_id = ? AND record_id IN (IN)", (app,), rids):
+                                       "WHERE app_id = ? AND entry = ? AND record_id IN (IN)",
+                                       (app, entry), rids):
             size, note = cosigned if cosigned and idx < cosigned[0] \
                 else (newest_size, newest_note)
             if idx < size:

@@ -360,10 +360,17 @@ class DeletionAnswerSchema(Schema):
     status = fields.String(required=True)
     receipt = fields.String(required=True, metadata={"description": "the receipt envelope's "
                                                      "exact JSON text"})
+    # The request's leaf covers its deadline: a device rebuilds it from this one (a
+    # ``deletion_request`` receipt does not hold it).
+    deadline = Time(required=True)
+    log = fields.Nested(LogProofSchema, metadata={
+        "description": "the request's place in the app's transparency log (a chain row, "
+                       "like a record): its salt and inclusion proof; absent while no "
+                       "checkpoint covers it (the root lists no log key)"})
 
 
 class RequestAnswerSchema(DeletionAnswerSchema):
-    deadline = Time(required=True)
+    pass
 
 
 class ErrorBodySchema(Schema):

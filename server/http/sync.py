@@ -16,7 +16,7 @@ from server.consent.groupcommit import GroupCommit
 from server.consent.history import history_page, parse_limit_arg
 from server.consent.ingest import AppendBatch, IngestRequest, IngestResult
 from server.consent.installs import check_generation, register_install, renew_generation
-from server.consent.requests import file_request, request_deletion
+from server.consent.requests import file_request, request_deletion, request_log_place
 from server.consent.subjects import link_install, linked_subject, unlink_install
 from server.consent.subjectstate import signed_state, subject_windows
 from server.context import kelisim
@@ -187,11 +187,24 @@ def _file(app_id: str, schema: Any, service: Any) -> Any:
         generation=claim.generation))
 
 
+def _request_answer(app_id: str, row: Any) -> dict[str, Any]:
+    """What the install gets for a request it filed (again): its receipt, deadline, and
+    (when a checkpoint covers it) its salt and inclusion proof in the app's log, read
+    after the commit (docs/http-api.md)."""
+    out = {"request_id": row.request_id, "status": row.status, "deadline": row.deadline,
+           "receipt": row.receipt.decode()}
+    with kelisim().db.session(readonly=True) as s:
+        place = request_log_place(s, app_id, row.request_id)
+    proof = None if place is None else place.proof()
+    if place is not None and proof is not None:
+        out["log"] = {"salt": base64.b64encode(place.salt).decode(), "proof": proof.decode()}
+    return out
+
+
 @bp.post("/v1/apps/<app_id>/deletion-requests")
 def post_deletion(app_id: str) -> tuple[Response, int]:
     row = _file(app_id, DELETION_SCHEMA, request_deletion)
-    return jsonify({"request_id": row.request_id, "status": row.status,
-                    "receipt": row.receipt.decode()}), 201
+    return jsonify(_request_answer(app_id, row)), 201
 
 
 def _app_days(session: Any, app_id: str) -> int:
@@ -203,8 +216,7 @@ def _app_days(session: Any, app_id: str) -> int:
 @bp.post("/v1/apps/<app_id>/requests")
 def post_request(app_id: str) -> tuple[Response, int]:
     row = _file(app_id, REQUEST_SCHEMA, file_request)
-    return jsonify({"request_id": row.request_id, "status": row.status,
-                    "deadline": row.deadline, "receipt": row.receipt.decode()}), 201
+    return jsonify(_request_answer(app_id, row)), 201
 
 
 @bp.post("/v1/apps/<app_id>/subject-links")
