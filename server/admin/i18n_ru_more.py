@@ -372,6 +372,7 @@ RU_MORE: dict[str, str] = {
     "Leaf index": "Номер листа",
     "Newest checkpoint": "Последняя контрольная точка",
     "Download the record's proof": "Скачать доказательство записи",
+    "Download the request's proof": "Скачать доказательство запроса",
     "link": "привязка к пользователю",
     "unlink": "отвязка от пользователя",
     ("Each file names the signed version it was made from, in this line (kept in "

@@ -36,6 +36,48 @@ def db_upgrade(revision: str) -> None:
     with _revision("--revision"):
         kelisim().db.upgrade(revision)
     click.echo(f"database at revision {kelisim().db.current_revision()}")
+    if revision == "head":
+        signed = _sign_logs()
+        if signed:
+            click.echo(f"  signed a checkpoint of {len(signed)} app log(s) that had leaves "
+                       f"no checkpoint covered (appended by a migration)")
+
+
+def _sign_logs() -> dict[str, int]:
+    """Sign a checkpoint of each app log whose newest leaves none covers (a migration
+    appends without a key, e.g. 0018's requests), when the root lists a log key this
+    server holds; under every app's chain-head lock, so no append runs meanwhile."""
+    from sqlalchemy import select
+
+    from client_sdk.protocol.timeutil import format_time
+    from server.cli.common import now
+    from server.consent.chain import lock_heads
+    from server.consent.rawsql import raw
+    from server.consent.tlog import sign_missing_checkpoints
+    from server.errors import LogKeyUnavailable
+    from server.models import App
+    from server.trust.log_keys import log_signer
+    from server.trust.rootstore import current_root
+
+    k = kelisim()
+    with k.db.session() as s:
+        root = current_root(s)
+        if root is None:
+            return {}
+        try:
+            signer = log_signer(root, k.keys_dir, s)
+        except LogKeyUnavailable as exc:
+            click.echo(f"  transparency log: {exc}; its new leaves are signed by the next "
+                       f"append", err=True)
+            return {}
+        if signer is None:
+            return {}
+        r = raw(s)
+        try:
+            lock_heads(r, list(s.scalars(select(App.id))))
+            return sign_missing_checkpoints(s, r, signer, format_time(now()))
+        finally:
+            r.close()
 
 
 @db.command("downgrade")

@@ -1,9 +1,10 @@
 """``kelisim audit verify``'s check of an app's transparency log (docs/transparency.md):
 recompute the tree from the leaves and compare it with what is stored and signed.
 
-1. Every chain row has its leaf (index = seq - 1, same record id) and every leaf a row;
-   each leaf hash is the hash of its salt and its row's canonical bytes (a changed record,
-   salt or leaf hash is named).
+1. Every chain row (a consent record or a request of the data subject) has its leaf
+   (index = seq - 1, same kind and id) and every leaf a row; each leaf hash is the hash of
+   its salt and its row's canonical bytes (a changed record or request, salt or leaf hash
+   is named).
 2. The tree's complete-subtree hashes, recomputed from the leaf hashes, are the stored
    ones (a changed or missing stored hash is named by level and index).
 3. Every stored checkpoint: its root is the recomputed tree's at its size, and its note
@@ -16,12 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol import FormatError, SignatureError
 from client_sdk.protocol.envelope import PAYLOAD_ROOT, parse_envelope
-from client_sdk.protocol.logentry import SALT_SIZE, record_leaf
+from client_sdk.protocol.logentry import SALT_SIZE, entry_id, record_leaf
 from client_sdk.protocol.model import Root
 from client_sdk.protocol.tlog import (
     NoteVerifier,
@@ -30,8 +31,8 @@ from client_sdk.protocol.tlog import (
     tree_hash,
     verify_checkpoint,
 )
-from server.consent.chain import chained_fields
-from server.models import ConsentRecord, LogCheckpoint, LogHash, LogLeaf, RootVersion
+from server.consent.chain import chain_rows
+from server.models import LogCheckpoint, LogHash, LogLeaf, RootVersion
 
 __all__ = ["LogReport", "check_note", "log_keys", "verify_log"]
 
@@ -61,24 +62,29 @@ def verify_log(session: Session, app_id: str) -> LogReport:
     """Check ``app_id``'s log; the first problem found, or None."""
     hashes: dict[tuple[int, int], bytes] = {}
     size = 0
-    rows = session.execute(
-        select(ConsentRecord, LogLeaf).outerjoin(LogLeaf, and_(
-            LogLeaf.app_id == ConsentRecord.app_id, LogLeaf.idx == ConsentRecord.seq - 1))
-        .where(ConsentRecord.app_id == app_id).order_by(ConsentRecord.seq)).yield_per(1000)
-    for row, leaf in rows:
-        where = f"leaf {row.seq - 1} (record {row.record_id})"
-        if leaf is None:
+    leaves = session.scalars(select(LogLeaf).where(LogLeaf.app_id == app_id)
+                             .order_by(LogLeaf.idx)).yield_per(1000)
+    by_idx = iter(leaves)
+    leaf: LogLeaf | None = next(by_idx, None)
+    for row, fields in chain_rows(session, app_id):
+        entry = fields.get("entry", "record")
+        rid = entry_id(fields)
+        where = f"leaf {row.seq - 1} ({entry} {rid})"
+        while leaf is not None and leaf.idx < row.seq - 1:  # a leaf of no row: named below
+            leaf = next(by_idx, None)
+        if leaf is None or leaf.idx != row.seq - 1:
             return LogReport(size, 0, f"{where}: missing from the log")
-        if leaf.record_id != row.record_id:
-            return LogReport(size, 0, f"{where}: the leaf names record {leaf.record_id}")
-        if len(leaf.salt) != SALT_SIZE or \
-                record_leaf(leaf.salt, chained_fields(row)) != leaf.leaf_hash:
-            return LogReport(size, 0, f"{where}: the record and its salt do not match the "
-                                      f"leaf hash (record, salt or leaf changed)")
+        if (leaf.entry, leaf.record_id) != (entry, rid):
+            return LogReport(size, 0, f"{where}: the leaf names {leaf.entry} "
+                                      f"{leaf.record_id}")
+        if len(leaf.salt) != SALT_SIZE or record_leaf(leaf.salt, fields) != leaf.leaf_hash:
+            return LogReport(size, 0, f"{where}: the {entry} and its salt do not match the "
+                                      f"leaf hash ({entry}, salt or leaf changed)")
         for level, idx, h in append_hashes(size, [leaf.leaf_hash],
                                            lambda wanted: [hashes[w] for w in wanted]):
             hashes[(level, idx)] = h
         size += 1
+        leaf = next(by_idx, None)
     extra = session.scalar(select(LogLeaf.idx).where(LogLeaf.app_id == app_id,
                                                      LogLeaf.idx >= size).limit(1))
     if extra is not None:

@@ -1,5 +1,6 @@
-"""What the console shows of an app's transparency log, a record's proof file, and the
-public consistency proof between two of the log's checkpoints (what a device asks on sync).
+"""What the console shows of an app's transparency log, a record's (or request's) proof
+file, and the public consistency proof between two of the log's checkpoints (what a device
+asks on sync).
 
 The proof file is the SDK's ``kelisim.proof`` v1 (client_sdk/protocol/prooffile.py, written
 by its one builder ``build_proof_file``), so ``kelisim proof verify FILE --root root.json``
@@ -21,12 +22,13 @@ from sqlalchemy.orm import Session
 
 from client_sdk.protocol.prooffile import build_proof_file
 from client_sdk.protocol.tlog import TlogProof, consistency_proof, inclusion_proof
-from server.consent.chain import chained_fields
+from server.consent.chain import chained_fields, request_chained
 from server.consent.rawsql import raw
 from server.consent.tlog import best_cosigned, db_reader, tree_size_arg
 from server.errors import InvalidValue
 from server.models import (
     ConsentRecord,
+    DeletionRequest,
     LogCheckpoint,
     LogCosignature,
     LogLeaf,
@@ -42,12 +44,25 @@ def _newest(session: Session, app_id: str) -> LogCheckpoint | None:
                            .order_by(LogCheckpoint.size.desc()).limit(1)).first()
 
 
-def log_summary(session: Session, app_id: str, record: ConsentRecord) -> dict[str, Any]:
+def _leaf(session: Session, app_id: str, row: ConsentRecord | DeletionRequest
+          ) -> LogLeaf | None:
+    """The leaf of a chain row (a record or a request), if it is the row's."""
+    leaf = session.get(LogLeaf, (app_id, row.seq - 1))
+    if isinstance(row, DeletionRequest):
+        wanted = ("request", row.request_id)
+    else:
+        wanted = ("record", row.record_id)
+    return leaf if leaf is not None and (leaf.entry, leaf.record_id) == wanted else None
+
+
+def log_summary(session: Session, app_id: str, record: ConsentRecord | DeletionRequest
+                ) -> dict[str, Any]:
     """The log's size, its newest checkpoint (text with the cosignatures it has, time),
-    the record's leaf index, and each witness: the size it last cosigned, when it cosigned
-    the newest checkpoint (None: not yet), its last error and whether it was a refusal."""
+    the leaf index of the record (or request), and each witness: the size it last
+    cosigned, when it cosigned the newest checkpoint (None: not yet), its last error and
+    whether it was a refusal."""
     newest = _newest(session, app_id)
-    leaf = session.get(LogLeaf, (app_id, record.seq - 1))
+    leaf = _leaf(session, app_id, record)
     last = session.scalar(select(LogLeaf.idx).where(LogLeaf.app_id == app_id)
                           .order_by(LogLeaf.idx.desc()).limit(1))
     cosigned: dict[str, LogCosignature] = {} if newest is None else {
@@ -70,12 +85,13 @@ def log_summary(session: Session, app_id: str, record: ConsentRecord) -> dict[st
             "provable": newest is not None and leaf is not None and leaf.idx < newest.size}
 
 
-def proof_file(session: Session, app_id: str, record: ConsentRecord) -> bytes | None:
-    """The record's proof file (``kelisim.proof`` v1), or None while no checkpoint covers
-    it (or no root exists). Its checkpoint is the one with the most witness cosignatures
-    that covers the record (with them), else the newest."""
+def proof_file(session: Session, app_id: str, record: ConsentRecord | DeletionRequest
+               ) -> bytes | None:
+    """The proof file (``kelisim.proof`` v1) of a record or a request, or None while no
+    checkpoint covers it (or no root exists). Its checkpoint is the one with the most
+    witness cosignatures that covers it (with them), else the newest."""
     newest = _newest(session, app_id)
-    leaf = session.get(LogLeaf, (app_id, record.seq - 1))
+    leaf = _leaf(session, app_id, record)
     root = current_root(session)
     if newest is None or leaf is None or leaf.idx >= newest.size or root is None:
         return None
@@ -89,8 +105,9 @@ def proof_file(session: Session, app_id: str, record: ConsentRecord) -> bytes | 
     finally:
         r.close()
     proof = TlogProof(leaf.idx, tuple(path), note).to_bytes()
-    return build_proof_file(app_id, chained_fields(record), bytes(leaf.salt), proof,
-                            root.envelope)
+    fields = request_chained(record) if isinstance(record, DeletionRequest) \
+        else chained_fields(record)
+    return build_proof_file(app_id, fields, bytes(leaf.salt), proof, root.envelope)
 
 
 def log_consistency(session: Session, app_id: str, old: str | None, new: str | None

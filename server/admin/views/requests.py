@@ -1,21 +1,25 @@
 """Data-subject requests: the queue (overdue first, then by deadline) with each request's
-kind, age and deadline; resolving or refusing one with a note the app shows its user."""
+kind, age and deadline; resolving or refusing one with a note the app shows its user; a
+request's proof file (it is a leaf of its app's transparency log), for owners."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, request, url_for
 from marshmallow import ValidationError
+from sqlalchemy import func, select
 
 from client_sdk.protocol.timeutil import parse_time
 from server.admin.forms import ResolveForm, errors_of
 from server.admin.security import now, requires
-from server.admin.views import kelisim, page
-from server.consent.requests import count_requests, list_requests
+from server.admin.views import audit, kelisim, page
+from server.consent.requests import count_requests, get_request, list_requests
 from server.consent.requests import resolve as resolve_request
+from server.consent.tlogfile import proof_file
 from server.errors import AlreadyResolved, InvalidValue, NotFound
+from server.models import LogCheckpoint
 
 __all__ = ["bp"]
 
@@ -28,10 +32,15 @@ bp = Blueprint("requests", __name__)
 
 def _queue(show_all: bool) -> list[dict[str, Any]]:
     """The queue in the domain's order (server.consent.requests.queue_order): each
-    request's deadline was fixed when it was received and is signed in its receipt."""
+    request's deadline was fixed when it was received and is signed in its receipt. Each
+    request is a leaf of its app's transparency log: ``provable`` once a signed checkpoint
+    covers it (its proof file can be downloaded)."""
     when = now()
     out: list[dict[str, Any]] = []
     with kelisim().db.session(readonly=True) as s:
+        signed: dict[str, int] = {app: int(size) for app, size in s.execute(
+            select(LogCheckpoint.app_id, func.max(LogCheckpoint.size))
+            .group_by(LogCheckpoint.app_id))}
         for d in list_requests(s, None, when, include_resolved=show_all, limit=QUEUE_ROWS):
             received = parse_time(d.server_time)
             left = parse_time(d.deadline) - when
@@ -42,7 +51,8 @@ def _queue(show_all: bool) -> list[dict[str, Any]]:
             out.append({"d": d, "kind": d.kind, "age_days": (when - received).days,
                         "deadline": d.deadline, "days_left": days_left,
                         "hours_left": int(left.total_seconds() // 3600),
-                        "overdue": d.status == "open" and left.total_seconds() < 0})
+                        "overdue": d.status == "open" and left.total_seconds() < 0,
+                        "provable": d.seq <= signed.get(d.app_id, 0)})
     return out
 
 
@@ -87,3 +97,22 @@ def resolve(app_id: str, request_id: str) -> Any:
                     errors={"note": [problem]}, failed=request_id, total=_total(False),
                     shown_max=QUEUE_ROWS)
     return redirect(url_for("admin.requests.queue"), 303)
+
+
+@bp.post("/requests/<app_id>/<request_id>/proof")
+@requires("owner")
+def proof(app_id: str, request_id: str) -> Any:
+    """The request's proof file (``kelisim.proof`` v1: the request's chained fields, salt,
+    tlog-proof, root): owners only, as a record's, since it makes the request checkable by
+    anyone it is given to; audited."""
+    try:
+        with kelisim().db.session() as s:
+            d = get_request(s, app_id, request_id)
+            body = proof_file(s, app_id, d)
+            if body is None:
+                abort(409, "no checkpoint covers this request yet")
+            audit(s, "requests.proof", app_id, {"request_id": request_id})
+    except NotFound:
+        abort(404)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{app_id}-{request_id}.kelisim-proof"'})
