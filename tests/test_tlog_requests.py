@@ -287,3 +287,26 @@ def test_the_console_gives_an_owner_the_requests_proof_file(
     assert client.post(url).status_code in (400, 403)
     assert post(client, f"/admin/requests/{APP}/{uuid.uuid4()}/proof").status_code == 404
     assert len(events(kelisim, "requests.proof")) == 1
+
+
+def test_a_records_page_checks_its_links_to_a_request_beside_it(
+        client: FlaskClient, manifest: dict[str, Any], kelisim: Kelisim,
+        users: dict[str, int]) -> None:
+    _, auth = install(client)
+    before, after = record(manifest), record(manifest)
+    _records(client, auth, [before])
+    _request(client, auth, "access")
+    _records(client, auth, [after])
+    sign_in(client, kelisim, users["owner"])
+    for rec, text in ((before, "request 2, its previous hash"),
+                      (after, "request 2: ")):
+        html = client.get(f"/admin/apps/{APP}/consents/{rec['id']}?verify=1").get_data(True)
+        assert '<li class="bad">' not in html and text in html, html
+    # The request changed: the record after it still links to its stored hash, the record
+    # before it sees the request's content no longer matching.
+    with kelisim.db.session() as s:
+        s.execute(sa.update(DeletionRequest).values(kind="blocking"))
+    html = client.get(f"/admin/apps/{APP}/consents/{before['id']}?verify=1").get_data(True)
+    assert '<li class="bad">✘ link from next record' in html
+    html = client.get(f"/admin/apps/{APP}/consents/{after['id']}?verify=1").get_data(True)
+    assert '<li class="bad">' not in html

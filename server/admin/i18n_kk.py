@@ -107,6 +107,9 @@ KK: dict[str, str] = {
     "recomputed {a} / stored {b}": "қайта есептелген {a} / сақталған {b}",
     "this is the newest record": "бұл ең соңғы жазба",
     "record {n}, its previous hash {h}": "{n}-жазба, оның алдыңғы хеші {h}",
+    "request {n}: {hash}; this record's previous hash: {prev}":
+        "{n}-сұрау: {hash}; осы жазбаның алдыңғы хеші: {prev}",
+    "request {n}, its previous hash {h}": "{n}-сұрау, оның алдыңғы хеші {h}",
     # Audit log
     "Who": "Кім", "When": "Қашан", "Target": "Нысан", "Details": "Толығырақ",
     "Nothing recorded yet.": "Әзірге ештеңе жазылған жоқ.", "Older": "Ертерек",

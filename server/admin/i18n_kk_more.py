@@ -394,7 +394,7 @@ KK_MORE: dict[str, str] = {
     "Leaf index": "Жапырақ нөмірі",
     "Newest checkpoint": "Соңғы бақылау нүктесі",
     "Download the record's proof": "Жазбаның дәлелін жүктеп алу",
-    "Download the request's proof": "Өтініштің дәлелін жүктеп алу",
+    "Download the request's proof": "Сұраудың дәлелін жүктеп алу",
     "link": "пайдаланушыға байланыстыру",
     "unlink": "пайдаланушыдан ажырату",
     ("Each file names the signed version it was made from, in this line (kept in "

@@ -225,6 +225,9 @@ RU: dict[str, str] = {
     "recomputed {a} / stored {b}": "пересчитан {a} / сохранён {b}",
     "this is the newest record": "это самая новая запись",
     "record {n}, its previous hash {h}": "запись {n}, её предыдущий хеш {h}",
+    "request {n}: {hash}; this record's previous hash: {prev}":
+        "запрос {n}: {hash}; предыдущий хеш этой записи: {prev}",
+    "request {n}, its previous hash {h}": "запрос {n}, его предыдущий хеш {h}",
     "{tag}: document (the current version has one)": "{tag}: документ (у текущей версии он "
                                                      "есть)",
     "{tag}: summary of what changed": "{tag}: описание изменений",

@@ -1,5 +1,6 @@
 """Checking one consent record as an auditor would: its receipt's signature and the chain
-links on both sides of it. Every check is reported, passed or failed, with what it compared."""
+links on both sides of it (a neighbour may be a request of the data subject: a chain row
+too). Every check is reported, passed or failed, with what it compared."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from client_sdk.protocol.model import Root
 from client_sdk.protocol.receipts import Receipt, confirms_stored, receipt_signers
 from client_sdk.protocol.records import RECORD_FIELD_NAMES
 from server.admin.i18n import gettext as _
-from server.consent.chain import GENESIS, chained_fields, row_hash
-from server.models import ConsentRecord, RootVersion
+from server.consent.chain import GENESIS, chained_fields, request_chained, row_hash
+from server.models import ConsentRecord, DeletionRequest, RootVersion
 from server.models import Receipt as ReceiptRow
 
 __all__ = ["Check", "verify_record"]
@@ -81,14 +82,30 @@ def verify_receipt(s: Session, r: ConsentRecord) -> list[Check]:
     return checks
 
 
+def _neighbours(s: Session, r: ConsentRecord
+                ) -> dict[int, tuple[ConsentRecord | DeletionRequest, dict[str, Any]]]:
+    """The chain rows at seq - 1 and seq + 1 (a record or a request of the data subject),
+    each with its chained fields."""
+    seqs = (r.seq - 1, r.seq + 1)
+    near: dict[int, tuple[ConsentRecord | DeletionRequest, dict[str, Any]]] = {
+        x.seq: (x, chained_fields(x)) for x in s.scalars(select(ConsentRecord).where(
+            ConsentRecord.app_id == r.app_id, ConsentRecord.seq.in_(seqs)))}
+    near.update((q.seq, (q, request_chained(q))) for q in s.scalars(select(
+        DeletionRequest).where(DeletionRequest.app_id == r.app_id,
+                               DeletionRequest.seq.in_(seqs))))
+    return near
+
+
 def verify_links(s: Session, r: ConsentRecord) -> list[Check]:
-    near = {x.seq: x for x in s.scalars(select(ConsentRecord).where(
-        ConsentRecord.app_id == r.app_id, ConsentRecord.seq.in_((r.seq - 1, r.seq + 1))))}
+    near = _neighbours(s, r)
     checks: list[Check] = []
     prev = near.get(r.seq - 1)
-    expected_prev = GENESIS if r.seq == 1 else (prev.row_hash if prev else None)
+    expected_prev = GENESIS if r.seq == 1 else (prev[0].row_hash if prev else None)
+    text = "request {n}: {hash}; this record's previous hash: {prev}" \
+        if prev is not None and isinstance(prev[0], DeletionRequest) else \
+        "record {n}: {hash}; this record's previous hash: {prev}"
     checks.append(Check("link to previous record", expected_prev == r.prev_hash, _(
-        "record {n}: {hash}; this record's previous hash: {prev}", n=r.seq - 1,
+        text, n=r.seq - 1,
         hash=_("the start of the chain") if r.seq == 1 else
         (expected_prev[:16] if expected_prev else _("missing")), prev=r.prev_hash[:16])))
     own = row_hash(r.prev_hash, chained_fields(r))
@@ -98,11 +115,12 @@ def verify_links(s: Session, r: ConsentRecord) -> list[Check]:
     if nxt is None:
         checks.append(Check("link from next record", True, _("this is the newest record")))
     else:
-        ok = nxt.prev_hash == r.row_hash and row_hash(nxt.prev_hash,
-                                                      chained_fields(nxt)) == nxt.row_hash
+        row, fields = nxt
+        ok = row.prev_hash == r.row_hash and row_hash(row.prev_hash, fields) == row.row_hash
+        text = "request {n}, its previous hash {h}" if isinstance(row, DeletionRequest) \
+            else "record {n}, its previous hash {h}"
         checks.append(Check("link from next record", ok,
-                            _("record {n}, its previous hash {h}", n=nxt.seq,
-                              h=nxt.prev_hash[:16])))
+                            _(text, n=row.seq, h=row.prev_hash[:16])))
     return checks
 
 
