@@ -182,7 +182,8 @@ def test_resolve_deletion_request(kelisim: Kelisim, demo_dir: Path) -> None:
                               client_time="2026-03-01T00:00:00Z",
                               server_time="2026-03-01T00:00:00Z", body_hash="0" * 64,
                               deadline="2026-03-31T00:00:00Z", status="open",
-                              receipt=b"{}"))
+                              receipt=b"{}", seq=1, prev_hash="0" * 64,
+                              row_hash="1" * 64))
     with pytest.raises(InvalidValue, match="note"), kelisim.db.session() as s:
         resolve(s, "jana-courier", "r1", " ", NOW, ACTOR)
     with pytest.raises(UnknownDeletionRequest), kelisim.db.session() as s:
