@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
@@ -96,6 +98,43 @@ def consents_export(app_id: str, fmt: str, since: str | None) -> None:
                 click.echo(to_csv_line(row), nl=False)
             else:
                 click.echo(json.dumps(row, ensure_ascii=False, sort_keys=True))
+
+
+@consents.command("export-log")
+@click.argument("app_id")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def consents_export_log(app_id: str, folder: Path) -> None:
+    """Write APP_ID's transparency log with its entries into FOLDER (new or empty): the
+    checkpoint, the hash tiles and the entry bundles (tile/entries/...) of the newest
+    checkpoint, for an auditor's `kelisim log audit FOLDER --entries`. The entries are
+    personal data: the files are the owner's only (0600), and the export is in the admin
+    audit log."""
+    from server.adminlog import record
+    from server.consent.tlogexport import LogExport, export_files
+
+    k = require_migrated()
+    if folder.exists() and any(folder.iterdir()):
+        raise InvalidValue("FOLDER", f"{folder} is not empty")
+    counts = LogExport()
+    with k.db.session() as s:
+        if s.get(App, app_id) is None:
+            raise UnknownApp(app_id)
+        record(s, CLI_ACTOR, "log.export", app_id, {"folder": str(folder)}, now())
+    with k.db.session(readonly=True) as s:
+        files = 0
+        for path, data in export_files(s, app_id, counts):
+            target = folder / path
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            files += 1
+    if not files:
+        raise click.ClickException(f"{app_id}'s log has no signed checkpoint yet: nothing "
+                                   f"to export")
+    click.echo(f"{app_id}: log of {counts.size} leaves ({counts.records} record(s), "
+               f"{counts.requests} request(s)) in {folder}: checkpoint, {files - 1} tile and "
+               f"entry-bundle file(s); the entries are personal data")
 
 
 @click.command("stats")

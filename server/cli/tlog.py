@@ -90,11 +90,16 @@ def log() -> None:
 @click.option("--state", "state", type=click.Path(dir_okay=False, path_type=Path),
               help="Where the checkpoints seen before are kept (JSON); created if missing.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True)
+@click.option("--entries", is_flag=True,
+              help="SOURCE holds the entry bundles too (tile/entries/..., the operator's "
+                   "private export): check each entry against its leaf.")
 def audit_cmd(source: str, origin: str, vkey: str, witness_keys: tuple[str, ...],
-              threshold: int | None, state: Path | None, timeout: float) -> None:
+              threshold: int | None, state: Path | None, timeout: float,
+              entries: bool) -> None:
     """Check the log at SOURCE (an http(s):// or file:// prefix, or a folder holding its
     checkpoint and tile/): signatures, cosignatures, the tree from its tiles, and
-    consistency with every checkpoint seen before. Exit 1 names what failed."""
+    consistency with every checkpoint seen before; with --entries, every entry against
+    its leaf. Exit 1 names what failed."""
     try:
         log_key = parse_vkey(vkey)
         witnesses = [parse_vkey(w) for w in witness_keys]
@@ -105,7 +110,8 @@ def audit_cmd(source: str, origin: str, vkey: str, witness_keys: tuple[str, ...]
         raise click.ClickException(f"--threshold {k} with {len(witnesses)} --witness keys")
     try:
         report = run_audit(fetcher(source, timeout=timeout), origin=origin, log_key=log_key,
-                           witnesses=witnesses, threshold=k, state_path=state)
+                           witnesses=witnesses, threshold=k, state_path=state,
+                           entries=entries)
     except ValueError as exc:  # urllib's word for a URL it cannot parse ("http://[::1")
         raise click.ClickException(f"{source}: not a usable URL: {exc}") from None
     except AuditFailure as failure:
@@ -117,6 +123,12 @@ def audit_cmd(source: str, origin: str, vkey: str, witness_keys: tuple[str, ...]
     for name, timestamp in report.cosigners:
         click.echo(f"ok cosignature: {name} at {_utc(timestamp)}")
     click.echo(f"ok tiles: {report.tiles} tiles make the checkpoint's root")
+    if report.entries is not None:
+        kinds = report.entries
+        words = [f"{kinds['record']} record(s)", f"{kinds['request']} request(s)"] + \
+            ([f"{kinds['other']} of another kind"] if kinds["other"] else [])
+        click.echo(f"ok entries: each of the {report.size} hashes to its leaf "
+                   f"({', '.join(words)})")
     seen = ", ".join(str(s) for s in report.consistent_with) or "none seen before"
     click.echo(f"ok consistency: extends every earlier checkpoint ({seen})")
     if state is not None:

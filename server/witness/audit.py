@@ -14,6 +14,13 @@ Steps, each an :class:`~server.witness.errors.AuditFailure` naming it:
    before is a rollback; the same size with another root, or a proof that fails, a fork.
    Either failure keeps both signed checkpoints in the state file (``evidence``).
 
+4. ``entries`` (only with ``entries=True``: the operator's private export, ``kelisim
+   consents export-log`` or the console's entry bundles): every entry bundle
+   ``tile/entries/<N>[.p/<W>]`` of that size; each entry's RFC 6962 leaf hash is the
+   leaf the tiles hold. Entries of a Kelisim consent log (32-byte salt, then a record's or
+   a request's chained fields as canonical JSON) must name their own place (``seq`` =
+   index + 1); they are counted by kind.
+
 The source is an ``http(s)://`` URL (a timeout and a size cap per fetch, tiles 8 KiB and a
 checkpoint 384 KiB), a ``file://`` URL or a directory.
 """
@@ -31,16 +38,27 @@ from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
 from client_sdk.protocol import ConsentError, FormatError, ProofError, SignatureError
+from client_sdk.protocol.jsonutil import canonical_bytes, loads_strict
+from client_sdk.protocol.logentry import CHAINED, REQUEST_CHAINED, REQUEST_ENTRY, SALT_SIZE
 from client_sdk.protocol.tlog.checkpoint import VerifiedCheckpoint, verify_checkpoint
 from client_sdk.protocol.tlog.merkle import (
     HASH_SIZE,
     consistency_proof,
+    leaf_hash,
     node_hash,
     tree_hash,
     verify_consistency,
 )
 from client_sdk.protocol.tlog.note import MAX_NOTE_BYTES, NoteVerifier
-from client_sdk.protocol.tlog.tiles import TILE_WIDTH, Tile, tile_hash_reader, tiles_for_size
+from client_sdk.protocol.tlog.tiles import (
+    MAX_ENTRY_BYTES,
+    TILE_WIDTH,
+    Tile,
+    entries_path,
+    parse_entry_bundle,
+    tile_hash_reader,
+    tiles_for_size,
+)
 from server.witness.errors import AuditFailure
 
 __all__ = ["MAX_TILES", "AuditReport", "Fetch", "audit", "fetcher"]
@@ -100,6 +118,9 @@ class AuditReport:
     tiles: int
     consistent_with: list[int] = field(default_factory=list)
     new: bool = True
+    # With entries: how many are a consent log's records and requests, and of no kind
+    # Kelisim writes (another log's entries: only their hashes are checked).
+    entries: dict[str, int] | None = None
 
 
 def _load_state(path: Path | None, origin: str) -> dict[str, Any]:
@@ -148,6 +169,45 @@ def _check_tiles(tiles: dict[Tile, bytes]) -> None:
                                    tile=tile.path())
 
 
+def _entry_kind(entry: bytes, index: int) -> str:
+    """``record`` or ``request`` for a Kelisim consent-log entry (which must name its own
+    place), else ``other``."""
+    try:
+        fields = loads_strict(entry[SALT_SIZE:], what="entry")
+    except ConsentError:
+        return "other"
+    if not isinstance(fields, dict) or canonical_bytes(fields) != entry[SALT_SIZE:]:
+        return "other"
+    kind = "request" if fields.get("entry") == REQUEST_ENTRY else "record"
+    if set(fields) != set(REQUEST_CHAINED if kind == "request" else CHAINED):
+        return "other"
+    if fields["seq"] != index + 1:
+        raise AuditFailure(f"entry {index} is the {kind} of seq {fields['seq']}: an entry "
+                           f"out of its place", step="entries", index=index)
+    return kind
+
+
+def _check_entries(fetch: Fetch, tiles: dict[Tile, bytes]) -> dict[str, int]:
+    """Step 4: every entry bundle of the tree, against the leaves of the level-0 tiles."""
+    counts = {"record": 0, "request": 0, "other": 0}
+    for tile in sorted((t for t in tiles if t.level == 0), key=lambda t: t.index):
+        path = entries_path(tile)
+        try:
+            entries = parse_entry_bundle(fetch(path, tile.width * (MAX_ENTRY_BYTES + 2)),
+                                         tile.width)
+        except FormatError as exc:
+            raise AuditFailure(f"{path}: {exc}", step="entries", tile=path) from None
+        leaves = tiles[tile]
+        for j, entry in enumerate(entries):
+            index = tile.index * TILE_WIDTH + j
+            if leaf_hash(entry) != leaves[j * HASH_SIZE:(j + 1) * HASH_SIZE]:
+                raise AuditFailure(f"{path}: entry {index} does not hash to its leaf: an "
+                                   f"entry was changed, or is not this log's",
+                                   step="entries", index=index)
+            counts[_entry_kind(entry, index)] += 1
+    return counts
+
+
 def _evidence(state: dict[str, Any], kind: str, old: dict[str, Any], new_note: bytes,
               path: Path | None) -> None:
     state.setdefault("evidence", []).append(
@@ -157,8 +217,9 @@ def _evidence(state: dict[str, Any], kind: str, old: dict[str, Any], new_note: b
 
 def audit(fetch: Fetch, *, origin: str, log_key: NoteVerifier,
           witnesses: Sequence[NoteVerifier] = (), threshold: int = 0,
-          state_path: Path | None = None) -> AuditReport:
-    """Run the three steps; on success the checkpoint joins the state file."""
+          state_path: Path | None = None, entries: bool = False) -> AuditReport:
+    """Run the three steps (four with ``entries``); on success the checkpoint joins the
+    state file."""
     state = _load_state(state_path, origin)
     note = fetch("checkpoint", MAX_NOTE_BYTES)
     try:
@@ -184,6 +245,8 @@ def audit(fetch: Fetch, *, origin: str, log_key: NoteVerifier,
         raise AuditFailure(f"the tiles do not make a tree of {cp.size}: {exc}", step="tiles") \
             from None
     report = AuditReport(origin, cp.size, cp.root_hash, checked.cosigners, len(tiles))
+    if entries:
+        report.entries = _check_entries(fetch, tiles)
     for old in sorted(state["checkpoints"], key=lambda c: c["size"]):
         if old["size"] > cp.size:
             _evidence(state, "rollback", old, note, state_path)

@@ -8,9 +8,13 @@ Merkle level ``8 * L``: entry ``i`` is the complete subtree ``(8 * L, N * 256 + 
     tile/<L>/<N>[.p/<W>]      N in 3-digit groups, all but the last prefixed with x:
                               1234067 -> x001/x234/067;  tile/0/x001/x234/067.p/12
 
-Kelisim publishes hash tiles only. The spec's entry bundles (``tile/entries/...``) are not
-made: the entries are consent records, personal data that stays private to the operator and
-the subject; a leaf is a salted hash of a record, so the hashes reveal nothing.
+Kelisim publishes hash tiles only. The spec's entry bundles (``tile/entries/<N>[.p/<W>]``:
+the entries of leaves ``N * 256`` to ``N * 256 + W - 1``, each a big-endian uint16 length
+then the entry's bytes) are not public: the entries are consent records and requests,
+personal data that stays private to the operator and the subject; a leaf is a salted hash
+of one, so the hashes reveal nothing. The operator exports them (``kelisim log export``,
+the console's entry bundles for owners and auditors), and an auditor given them checks
+each against the public tiles (``kelisim log audit --entries``).
 
 A hash read from tiles is only as good as the tiles: compare ``tree_hash(size, reader)``
 with a verified checkpoint's root, and verify every proof against that root.
@@ -24,6 +28,8 @@ API::
     new_tiles(old_size, new_size) -> list[Tile]   the tiles growing from one to the other adds
     tile_data(tile, reader) -> bytes              the tile's bytes from stored hashes
     tile_hash_reader(size, read_tiles) -> HashReader
+    entries_path(tile) -> str                     tile/entries/... of a level-0 tile's leaves
+    entry_bundle(entries) -> bytes;  parse_entry_bundle(data, width) -> list[bytes]
 """
 
 from __future__ import annotations
@@ -41,12 +47,16 @@ from client_sdk.protocol.tlog.merkle import (
 )
 
 __all__ = [
+    "MAX_ENTRY_BYTES",
     "MAX_TILE_LEVEL",
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "Tile",
     "TileReader",
+    "entries_path",
+    "entry_bundle",
     "new_tiles",
+    "parse_entry_bundle",
     "parse_tile_path",
     "tile_data",
     "tile_hash_reader",
@@ -57,6 +67,8 @@ TILE_HEIGHT: Final = 8
 TILE_WIDTH: Final = 1 << TILE_HEIGHT
 MAX_TILE_LEVEL: Final = 63
 _MAX_PATH: Final = 128
+#: The largest entry an entry bundle can hold (its length is a uint16).
+MAX_ENTRY_BYTES: Final = 0xFFFF
 
 #: Reads tiles: ``[Tile, ...]`` in, their bytes in that order out.
 TileReader = Callable[[Sequence["Tile"]], Sequence[bytes]]
@@ -222,3 +234,44 @@ def tile_hash_reader(size: int, read_tiles: TileReader) -> HashReader:
         return out
 
     return read
+
+
+def entries_path(tile: Tile) -> str:
+    """The path of the entry bundle of the leaves a level-0 ``tile`` covers:
+    ``tile/entries/<N>[.p/<W>]``."""
+    if tile.level != 0:
+        raise FormatError("only a level-0 tile covers leaves", field="tile level")
+    return "tile/entries/" + tile.path()[len("tile/0/"):]
+
+
+def entry_bundle(entries: Sequence[bytes]) -> bytes:
+    """An entry bundle of ``entries`` (1 to 256 of them, each at most
+    :data:`MAX_ENTRY_BYTES`)."""
+    if not 1 <= len(entries) <= TILE_WIDTH:
+        raise FormatError(f"must hold 1 to {TILE_WIDTH} entries", field="entry bundle")
+    out = bytearray()
+    for i, entry in enumerate(entries):
+        if len(entry) > MAX_ENTRY_BYTES:
+            raise FormatError(f"is {len(entry)} bytes, over {MAX_ENTRY_BYTES}",
+                              field=f"entry {i}")
+        out += len(entry).to_bytes(2, "big") + entry
+    return bytes(out)
+
+
+def parse_entry_bundle(data: bytes, width: int) -> list[bytes]:
+    """The ``width`` entries of an entry bundle; FormatError when it holds fewer, more,
+    or ends inside one."""
+    out: list[bytes] = []
+    at = 0
+    while at < len(data):
+        if at + 2 > len(data):
+            raise FormatError(f"ends inside the length of entry {len(out)}",
+                              field="entry bundle")
+        n = int.from_bytes(data[at:at + 2], "big")
+        if at + 2 + n > len(data):
+            raise FormatError(f"ends inside entry {len(out)}", field="entry bundle")
+        out.append(bytes(data[at + 2:at + 2 + n]))
+        at += 2 + n
+    if len(out) != width:
+        raise FormatError(f"holds {len(out)} entries, not {width}", field="entry bundle")
+    return out
