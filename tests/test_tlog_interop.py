@@ -26,7 +26,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from flask.testing import FlaskClient
+from test_tlog_entries import fill
 
+from builders import APP
 from client_sdk.protocol.tlog import (
     SIG_COSIGNATURE,
     SIG_ED25519,
@@ -38,6 +41,8 @@ from client_sdk.protocol.tlog import (
     consistency_proof,
     inclusion_proof,
     leaf_hash,
+    parse_checkpoint,
+    parse_note,
     parse_vkey,
     sign_checkpoint,
     tile_data,
@@ -47,6 +52,9 @@ from client_sdk.protocol.tlog import (
     verify_consistency,
     verify_inclusion,
 )
+from client_sdk.protocol.tlog.merkle import HASH_SIZE
+from client_sdk.protocol.tlog.tiles import parse_entry_bundle
+from helpers import verified_root
 
 pytestmark = pytest.mark.slow
 
@@ -271,3 +279,39 @@ def test_go_checks_the_policy_log_of_a_real_deployment(tlogcheck: Path, tmp_path
     assert results["inclusion:manifest other entry"] != ""
     assert results["tiles"] == ""
     assert answer["go_inclusion"][0]["proof"] == [_b64(h) for h in proof.hashes]
+
+
+def test_go_hashes_the_exported_entries_to_the_logs_leaves(
+        cli: Any, client: FlaskClient, manifest: dict[str, Any], tmp_path: Path,
+        tlogcheck: Path) -> None:
+    """The consent log's entries as `kelisim consents export-log` writes them (records and
+    requests; tests/test_tlog_entries.py): Go's `sumdb/tlog` (tlog.RecordHash, TreeHash,
+    CheckTree over our tiles) reads them as plain log entries: their hashes are the
+    leaves of our tiles, and their tree has our checkpoint's root."""
+    fill(client, manifest, 300)
+    folder = tmp_path / "export"
+    cli("consents", "export-log", APP, str(folder))
+    note = (folder / "checkpoint").read_bytes()
+    checkpoint = parse_checkpoint(parse_note(note).text)
+    entries = parse_entry_bundle((folder / "tile/entries/000").read_bytes(), 256) + \
+        parse_entry_bundle((folder / "tile/entries/001.p/48").read_bytes(), 48)
+    level0 = (folder / "tile/0/000").read_bytes() + (folder / "tile/0/001.p/48").read_bytes()
+    leaves = [level0[i:i + HASH_SIZE] for i in range(0, len(level0), HASH_SIZE)]
+    root = verified_root(client.get("/v1/root.json").data)
+    tiles = {p.relative_to(folder).as_posix(): base64.b64encode(p.read_bytes()).decode()
+             for p in (folder / "tile").rglob("*") if p.is_file() and "entries" not in p.parts}
+    request = {
+        "vkey": root["log"]["keys"][0], "checkpoints": {"consents": note.decode()},
+        "leaf_hashes": [], "records": [base64.b64encode(e).decode() for e in entries],
+        "inclusion": [], "consistency": [], "tile_size": checkpoint.size, "tiles": tiles,
+        "go_origin": "go.example/interop", "go_sizes": [checkpoint.size],
+        "go_inclusion": [], "go_consistency": [], "path_tiles": [],
+    }
+    done = subprocess.run([str(tlogcheck)], input=json.dumps(request), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["record_hashes"] == [base64.b64encode(h).decode() for h in leaves]
+    assert answer["go_roots"][str(checkpoint.size)] == \
+        base64.b64encode(checkpoint.root_hash).decode()
+    assert answer["results"]["checkpoint:consents"] == "" and answer["results"]["tiles"] == ""
