@@ -161,3 +161,37 @@ def test_log_audit_names_a_changed_entry(cli: Any, client: FlaskClient,
     # Without --entries the public part still checks: the tiles are untouched.
     args = audit_args(client, folder)[:-1]
     assert "ok tiles" in cli(*args).output
+
+
+def test_the_policy_logs_entry_bundles_are_public_and_audited(
+        cli: Any, client: FlaskClient, manifest: dict[str, Any], kelisim: Kelisim,
+        tmp_path: Path) -> None:
+    """The policy log's entries are hashes of signed roots and manifests: served and
+    exported like its tiles, so anyone sees which manifests were ever signed; a consent
+    log's entry paths stay 404 (its entries are personal data)."""
+    fill(client, manifest, 1)
+    with kelisim.db.session(readonly=True) as s:
+        entries = [bytes(e) for e in s.scalars(sa.text(
+            "SELECT entry FROM policy_log_entries ORDER BY idx"))]
+    n = len(entries)
+    assert n >= 2  # the root and the demo's manifest at least
+    path = f"/v1/policy-log/tile/entries/000.p/{n}"
+    resp = client.get(path)
+    assert resp.status_code == 200, resp.data[:200]
+    assert parse_entry_bundle(resp.data, n) == entries
+    assert client.get(f"/v1/policy-log/tile/entries/000.p/{n + 1}").status_code == 404
+    assert client.get("/v1/policy-log/tile/entries/000").status_code == 404  # not 256 yet
+    assert client.get("/v1/policy-log/tile/entries/0000").status_code == 404
+    assert client.get(f"/v1/apps/{APP}/log/tile/entries/000.p/2").status_code == 404
+    static = tmp_path / "static"
+    cli("export-static", str(static))
+    log_dir = static / "v1" / "policy-log"
+    assert (log_dir / f"tile/entries/000.p/{n}").read_bytes() == resp.data
+    root = verified_root(client.get("/v1/root.json").data)
+    origin = root["log"]["origin_prefix"].removesuffix("/consents") + "/policies"
+    out = cli("log", "audit", str(log_dir), "--origin", origin, "--key",
+              root["log"]["keys"][0], "--entries").output
+    roots = sum(1 for e in entries if json.loads(e)["kind"] == "root")
+    assert f"ok entries: each of the {n} hashes to its leaf ({roots} root(s), " \
+           f"{n - roots} manifest(s))" in out, out
+    assert not (static / "v1" / "apps" / APP / "log" / "tile" / "entries").exists()

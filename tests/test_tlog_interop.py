@@ -220,10 +220,11 @@ def test_go_and_python_agree(tlogcheck: Path, tree: Tree) -> None:
 def test_go_checks_the_policy_log_of_a_real_deployment(tlogcheck: Path, tmp_path: Path
                                                        ) -> None:
     """The policy log (issue 19 part 3) of a real deployment, as `export-static` writes it:
-    Go hashes each entry itself (tlog.RecordHash) and gets our leaves and our tree's root,
-    opens the policy log's checkpoint and the one in the manifest's proof with the root's
-    log key, accepts the manifest's inclusion proof (and refuses it for another entry),
-    reads our tiles, and proves the manifest's entry the same way."""
+    Go hashes each entry of its public entry bundle itself (tlog.RecordHash) and gets our
+    leaves and our tree's root, opens the policy log's checkpoint and the one in the
+    manifest's proof with the root's log key, accepts the manifest's inclusion proof (and
+    refuses it for another entry), reads our tiles, and proves the manifest's entry the
+    same way."""
     import sqlalchemy as sa
     from test_client_sync_e2e import setup
 
@@ -247,13 +248,17 @@ def test_go_checks_the_policy_log_of_a_real_deployment(tlogcheck: Path, tmp_path
     note = (log_dir / "checkpoint").read_bytes()
     checkpoint = parse_checkpoint(parse_note(note).text)
     assert checkpoint.origin.endswith("/policies") and checkpoint.size == len(entries)
+    # Go hashes the entries as anyone reads them: from the public entry bundle.
+    bundle = log_dir / "tile" / "entries" / f"000.p/{len(entries)}"
+    assert parse_entry_bundle(bundle.read_bytes(), len(entries)) == entries
     proof = parse_tlog_proof((static / "v1/apps/jana-courier/manifest.proof").read_bytes())
     proved = parse_checkpoint(parse_note(proof.checkpoint).text)
     leaves = [policy_leaf(e) for e in entries]
     case = {"index": proof.index, "size": proved.size, "root": _b64(proved.root_hash),
             "proof": [_b64(h) for h in proof.hashes]}
     tiles = {p.relative_to(log_dir).as_posix(): base64.b64encode(p.read_bytes()).decode()
-             for p in (log_dir / "tile").rglob("*") if p.is_file()}
+             for p in (log_dir / "tile").rglob("*") if p.is_file() and
+             "entries" not in p.parts}
     request = {
         "vkey": vkey, "checkpoints": {"policy": note.decode(),
                                       "manifest_proof": proof.checkpoint.decode()},

@@ -125,7 +125,7 @@ def audit_cmd(source: str, origin: str, vkey: str, witness_keys: tuple[str, ...]
     click.echo(f"ok tiles: {report.tiles} tiles make the checkpoint's root")
     if report.entries is not None:
         kinds = report.entries
-        words = [f"{kinds['record']} record(s)", f"{kinds['request']} request(s)"] + \
+        words = [f"{n} {kind}(s)" for kind, n in kinds.items() if n and kind != "other"] + \
             ([f"{kinds['other']} of another kind"] if kinds["other"] else [])
         click.echo(f"ok entries: each of the {report.size} hashes to its leaf "
                    f"({', '.join(words)})")

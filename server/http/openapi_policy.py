@@ -26,9 +26,13 @@ def add_policy_log_paths(spec: APISpec, o: Any) -> None:
         "The newest signed checkpoint of the deployment's policy log (every signed root "
         "and manifest; origin <deployment>/policies), with its cosignatures", text, [])})
     spec.path(f"{POLICY_LOG_PREFIX}/tile/{{tile}}", operations={"get": o._cached(
-        "A tile of the policy log (C2SP tlog-tiles): hashes only", binary,
+        "A tile of the policy log (C2SP tlog-tiles): hashes only; or, at "
+        "entries/<N>[.p/<W>], the entry bundle of a level-0 tile's leaves (each entry a "
+        "big-endian uint16 length and the canonical JSON of a signed root's or manifest's "
+        "kind, number and payload sha256: public, unlike a consent log's entries)", binary,
         [{"name": "tile", "in": "path", "required": True, "schema": {"type": "string"},
-          "description": "<L>/<N>[.p/<W>] (the path's slashes included)"}])})
+          "description": "<L>/<N>[.p/<W>] or entries/<N>[.p/<W>] (the path's slashes "
+                         "included)"}])})
     size = {"type": "string", "pattern": "^(0|[1-9][0-9]{0,18})$"}
     spec.path(f"{POLICY_LOG_PREFIX}/consistency", operations={"get": {
         "summary": "The consistency proof (RFC 9162) from the policy log's tree of `old` "

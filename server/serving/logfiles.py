@@ -14,7 +14,9 @@ complete subtrees' above; entry bundles are never public, the records being priv
   CACHE_CHECK_INTERVAL (as the manifests' publish check), ``SHORT``.
 
 The deployment's policy log (server/trust/policylog.py) is served the same way under
-``/v1/policy-log``, as the log named ``POLICY_LOG`` (no app has that id).
+``/v1/policy-log``, as the log named ``POLICY_LOG`` (no app has that id), with its entry
+bundles ``tile/entries/<N>[.p/<W>]`` too: its entries are hashes of signed roots and
+manifests, public data.
 
 A tile exists when its hashes do: the complete subtrees of the log (none of a tree the log
 does not hold yet). Anything else is ``None`` (404 by the Flask view).
@@ -29,11 +31,17 @@ from collections import OrderedDict
 from sqlalchemy import text
 
 from client_sdk.protocol import FormatError
-from client_sdk.protocol.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, parse_tile_path
+from client_sdk.protocol.tlog.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    Tile,
+    parse_entries_path,
+    parse_tile_path,
+)
 from server.consent.witnessing import cosigned_note
 from server.db import Database
 from server.serving.blob import IMMUTABLE, Blob, Clock
-from server.trust.policylog import POLICY_LOG
+from server.trust.policylog import POLICY_LOG, policy_entry_bundle
 
 __all__ = ["CHECKPOINT_TYPE", "SHORT", "TILE_CACHE_BYTES", "TILE_TYPE", "LogFiles"]
 
@@ -42,6 +50,7 @@ CHECKPOINT_TYPE = "text/plain; charset=utf-8"
 TILE_TYPE = "application/octet-stream"
 TILE_CACHE_BYTES = 32 * 1024 * 1024
 _INT32 = 2**31 - 1  # indexes are stored as 32-bit integers (as the chain's seq)
+_ENTRIES = -1  # the tile cache's "level" of an entry bundle (tile levels are 0 to 63)
 
 
 def _etag(body: bytes) -> str:
@@ -67,6 +76,12 @@ class LogFiles:
         if rest == "checkpoint":
             held = self._checkpoints.get(app_id)
             return held[1] if held is not None and self.clock.monotonic() < held[0] else None
+        if rest.startswith("tile/entries/") and app_id == POLICY_LOG:
+            try:
+                tile = parse_entries_path(rest)
+            except FormatError:
+                return None
+            return self._tiles.get((app_id, _ENTRIES, tile.index)) if tile.full else None
         if rest.startswith("tile/"):
             try:
                 tile = parse_tile_path(rest)
@@ -85,11 +100,34 @@ class LogFiles:
         """
         if rest == "checkpoint":
             return self.checkpoint(app_id)
+        if rest.startswith("tile/entries/"):  # the policy log's only: consent entries are private
+            try:
+                tile = parse_entries_path(rest)
+            except FormatError:
+                return None
+            return self.policy_entries(tile) if app_id == POLICY_LOG else None
         try:
             tile = parse_tile_path(rest)
         except FormatError:
             return None
         return self.tile(app_id, tile)
+
+    def policy_entries(self, tile: Tile) -> Blob | None:
+        """The policy log's entry bundle of ``tile``'s leaves (public: hashes of signed
+        roots and manifests), cached like a tile when full."""
+        key = (POLICY_LOG, _ENTRIES, tile.index)
+        if tile.full:
+            cached = self._tiles.get(key)
+            if cached is not None:
+                return cached
+        if tile.index * TILE_WIDTH + tile.width - 1 > _INT32:
+            return None
+        with self.db.session(readonly=True) as s:
+            body = policy_entry_bundle(s, tile)
+        if body is None:
+            return None
+        return self._keep(key, Blob.make(body, _etag(body), IMMUTABLE if tile.full else SHORT,
+                                         TILE_TYPE), tile.full)
 
     def checkpoint(self, app_id: str) -> Blob | None:
         held = self._checkpoints.get(app_id)
@@ -135,12 +173,17 @@ class LogFiles:
         if len(hashes) != tile.width:
             return None
         body = b"".join(bytes(h) for h in hashes)
-        if not tile.full:
-            return Blob.make(body, _etag(body), SHORT, TILE_TYPE)
-        blob = Blob.make(body, _etag(body), IMMUTABLE, TILE_TYPE)
+        return self._keep(key, Blob.make(body, _etag(body), IMMUTABLE if tile.full else SHORT,
+                                         TILE_TYPE), tile.full)
+
+    def _keep(self, key: tuple[str, int, int], blob: Blob, full: bool) -> Blob:
+        """A full tile's (or entry bundle's) blob, kept in the bounded LRU; a partial one
+        is not kept (it is replaced by wider ones)."""
+        if not full:
+            return blob
         with self._lock:
             self._tiles[key] = blob
-            self._tiles_bytes += len(body)
+            self._tiles_bytes += len(blob.body)
             while self._tiles_bytes > self.cache_bytes and self._tiles:
                 _, old = self._tiles.popitem(last=False)
                 self._tiles_bytes -= len(old.body)

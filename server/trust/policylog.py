@@ -43,6 +43,7 @@ from client_sdk.protocol.tlog import (
     tiles_for_size,
     tree_hash,
 )
+from client_sdk.protocol.tlog.tiles import TILE_WIDTH, Tile, entries_path, entry_bundle
 from server.consent.tlog import tree_size_arg
 from server.errors import InvalidValue, LogKeyUnavailable, SigningError
 from server.models import Generation
@@ -63,6 +64,7 @@ __all__ = [
     "newest_checkpoint",
     "newest_checkpoint_row",
     "policy_consistency",
+    "policy_entry_bundle",
     "policy_public_files",
     "policy_reader",
     "policy_size",
@@ -190,7 +192,8 @@ def policy_consistency(session: Session, old: int, new: int | None
 
 def policy_public_files(session: Session) -> Iterator[tuple[str, bytes]]:
     """The policy log's public files at its newest checkpoint, as (path under its prefix,
-    bytes): ``checkpoint`` and every tile of that size. Nothing before the first."""
+    bytes): ``checkpoint``, every tile of that size and the entry bundles of its leaves.
+    Nothing before the first."""
     newest = newest_checkpoint(session)
     if newest is None:
         return
@@ -198,6 +201,22 @@ def policy_public_files(session: Session) -> Iterator[tuple[str, bytes]]:
     read = policy_reader(session)
     for tile in tiles_for_size(newest[0]):
         yield tile.path(), tile_data(tile, read)
+        if tile.level == 0:
+            bundle = policy_entry_bundle(session, tile)
+            assert bundle is not None  # the tile's leaves exist: so do their entries
+            yield entries_path(tile), bundle
+
+
+def policy_entry_bundle(session: Session, tile: Tile) -> bytes | None:
+    """The entry bundle (``tlog-tiles``) of the policy-log entries a level-0 ``tile``
+    covers, or None when the log does not hold them all. Public: each entry is the hashes
+    of a signed root or manifest (client_sdk/protocol/policylog.py), nothing secret, so
+    anyone can see which manifests were ever signed, not only count them."""
+    first = tile.index * TILE_WIDTH
+    entries = session.scalars(select(PolicyLogEntry.entry).where(
+        PolicyLogEntry.idx >= first, PolicyLogEntry.idx < first + tile.width)
+        .order_by(PolicyLogEntry.idx)).all()
+    return entry_bundle([bytes(e) for e in entries]) if len(entries) == tile.width else None
 
 
 def consistency_answer(session: Session, old: str | None, new: str | None

@@ -14,12 +14,13 @@ Steps, each an :class:`~server.witness.errors.AuditFailure` naming it:
    before is a rollback; the same size with another root, or a proof that fails, a fork.
    Either failure keeps both signed checkpoints in the state file (``evidence``).
 
-4. ``entries`` (only with ``entries=True``: the operator's private export, ``kelisim
-   consents export-log`` or the console's entry bundles): every entry bundle
-   ``tile/entries/<N>[.p/<W>]`` of that size; each entry's RFC 6962 leaf hash is the
-   leaf the tiles hold. Entries of a Kelisim consent log (32-byte salt, then a record's or
-   a request's chained fields as canonical JSON) must name their own place (``seq`` =
-   index + 1); they are counted by kind.
+4. ``entries`` (only with ``entries=True``: a consent log's private export, ``kelisim
+   consents export-log`` or the console's entry bundles, or the policy log's public ones):
+   every entry bundle ``tile/entries/<N>[.p/<W>]`` of that size; each entry's RFC 6962
+   leaf hash is the leaf the tiles hold. Entries of a Kelisim consent log (32-byte salt,
+   then a record's or a request's chained fields as canonical JSON) must name their own
+   place (``seq`` = index + 1); they are counted by kind, as a policy log's roots and
+   manifests are.
 
 The source is an ``http(s)://`` URL (a timeout and a size cap per fetch, tiles 8 KiB and a
 checkpoint 384 KiB), a ``file://`` URL or a directory.
@@ -169,9 +170,29 @@ def _check_tiles(tiles: dict[Tile, bytes]) -> None:
                                    tile=tile.path())
 
 
+_POLICY_KEYS: Final = {"root": {"kind", "version", "sha256"},
+                       "manifest": {"app", "kind", "seq", "sha256"}}
+
+
+def _policy_kind(entry: bytes) -> str | None:
+    """``root`` or ``manifest`` for a Kelisim policy-log entry (canonical JSON of its kind,
+    number and payload hash: client_sdk/protocol/policylog.py), else None."""
+    try:
+        fields = loads_strict(entry, what="entry")
+    except ConsentError:
+        return None
+    if isinstance(fields, dict) and canonical_bytes(fields) == entry and \
+            set(fields) == _POLICY_KEYS.get(str(fields.get("kind")), set()):
+        return str(fields["kind"])
+    return None
+
+
 def _entry_kind(entry: bytes, index: int) -> str:
     """``record`` or ``request`` for a Kelisim consent-log entry (which must name its own
-    place), else ``other``."""
+    place), ``root`` or ``manifest`` for a policy-log entry, else ``other``."""
+    policy = _policy_kind(entry) if entry[:1] == b"{" else None
+    if policy is not None:
+        return policy
     try:
         fields = loads_strict(entry[SALT_SIZE:], what="entry")
     except ConsentError:
@@ -189,7 +210,7 @@ def _entry_kind(entry: bytes, index: int) -> str:
 
 def _check_entries(fetch: Fetch, tiles: dict[Tile, bytes]) -> dict[str, int]:
     """Step 4: every entry bundle of the tree, against the leaves of the level-0 tiles."""
-    counts = {"record": 0, "request": 0, "other": 0}
+    counts = {"record": 0, "request": 0, "root": 0, "manifest": 0, "other": 0}
     for tile in sorted((t for t in tiles if t.level == 0), key=lambda t: t.index):
         path = entries_path(tile)
         try:

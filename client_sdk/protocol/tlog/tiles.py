@@ -29,6 +29,7 @@ API::
     tile_data(tile, reader) -> bytes              the tile's bytes from stored hashes
     tile_hash_reader(size, read_tiles) -> HashReader
     entries_path(tile) -> str                     tile/entries/... of a level-0 tile's leaves
+    parse_entries_path(path) -> Tile              the level-0 tile an entry bundle's path names
     entry_bundle(entries) -> bytes;  parse_entry_bundle(data, width) -> list[bytes]
 """
 
@@ -56,6 +57,7 @@ __all__ = [
     "entries_path",
     "entry_bundle",
     "new_tiles",
+    "parse_entries_path",
     "parse_entry_bundle",
     "parse_tile_path",
     "tile_data",
@@ -242,6 +244,18 @@ def entries_path(tile: Tile) -> str:
     if tile.level != 0:
         raise FormatError("only a level-0 tile covers leaves", field="tile level")
     return "tile/entries/" + tile.path()[len("tile/0/"):]
+
+
+def parse_entries_path(path: str) -> Tile:
+    """The level-0 tile whose leaves the entry bundle ``path`` (``tile/entries/<N>[.p/<W>]``,
+    canonical) holds; FormatError for anything else."""
+    if not isinstance(path, str) or not path.startswith("tile/entries/"):
+        raise FormatError(f"{str(path)[:80]!r} is not tile/entries/<N>[.p/<W>]",
+                          field="entries path")
+    tile = parse_tile_path("tile/0/" + path[len("tile/entries/"):])
+    if entries_path(tile) != path:  # pragma: no cover - parse_tile_path is canonical
+        raise FormatError(f"{path!r} is not canonical", field="entries path")
+    return tile
 
 
 def entry_bundle(entries: Sequence[bytes]) -> bytes:
