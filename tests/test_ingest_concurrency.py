@@ -210,8 +210,12 @@ def test_several_apps_share_one_commit(kelisim: Kelisim, client: Any, cli: Any,
     assert isinstance(outcomes[4], RecordsRejected)
     assert outcomes[4].details["rejected"][0]["field"] == "version"
     with kelisim.db.session(readonly=True) as s:
-        assert verify_chain(s, APP) == (1, None)
+        # The deletion request is a chain row (and a leaf) too, in the same transaction
+        # as the record after it.
+        assert verify_chain(s, APP) == (2, None)
         assert verify_chain(s, "app-two") == (2, None)
+        from server.consent.tlogaudit import verify_log
+        assert verify_log(s, APP).problem is None and verify_log(s, APP).leaves == 2
         receipt = json.loads(base64.b64decode(json.loads(outcomes[0].receipts[0])["payload"]))
         assert [r["seq"] for r in receipt["records"]] == [1, 2]
         assert receipt["app"] == "app-two"
