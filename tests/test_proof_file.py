@@ -1,6 +1,6 @@
 """Proof files (client_sdk/protocol/prooffile.py): `client_sdk.verify_proof_file` and
-`kelisim proof verify`, on records in a real log tree with real signatures, honest and
-tampered step by step."""
+`kelisim proof verify`, on records and requests of the data subject in a real log tree
+with real signatures, honest and tampered step by step."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import client_sdk
 from client_sdk.errors import FormatError, ProofError, RollbackError, SignatureError
-from client_sdk.protocol.logentry import CHAINED, record_leaf
-from client_sdk.protocol.prooffile import ProofFile
+from client_sdk.protocol.logentry import CHAINED, REQUEST_CHAINED, record_leaf, request_fields
+from client_sdk.protocol.prooffile import ProofFile, build_proof_file, parse_proof_file
 from client_sdk.protocol.tlog import SIG_COSIGNATURE, TlogProof, add_cosignature, append_hashes
 from tests import witnesses
 from tests.tlogsim import MemLog, note_signer, root_envelope
@@ -33,14 +33,25 @@ def fields(seq: int, action: str = "accept") -> dict[str, Any]:
     return values
 
 
-class World:
-    """A log of 9 records, its root (v1) and a witness."""
+def req_fields(seq: int, kind: str = "rectification") -> dict[str, Any]:
+    """A request's chained fields (REQUEST_CHAINED), as the server and the device make
+    them."""
+    return request_fields(request_id=f"q-{seq}", install_id="i-1", kind=kind,
+                          client_time="2026-12-07T00:59:00Z", withdraw=None,
+                          note="Surname: Nurlanova", seq=seq,
+                          server_time="2026-12-07T01:00:00Z", deadline="2027-01-06T01:00:00Z")
 
-    def __init__(self, threshold: int = 1) -> None:
+
+class World:
+    """A log of 9 entries (records, and requests at the indexes ``requests``), its root
+    (v1) and a witness."""
+
+    def __init__(self, threshold: int = 1, requests: tuple[int, ...] = ()) -> None:
         self.root_key = Ed25519PrivateKey.generate()
         self.log = MemLog(f"{PREFIX}/{APP}")
         self.witness = note_signer("witness.test/w1", SIG_COSIGNATURE)
-        self.records = [fields(seq) for seq in range(1, 10)]
+        self.records = [req_fields(seq) if seq - 1 in requests else fields(seq)
+                        for seq in range(1, 10)]
         self.salts = [os.urandom(32) for _ in self.records]
         leaves = [record_leaf(s, r) for s, r in zip(self.salts, self.records, strict=True)]
         for level, index, h in append_hashes(0, leaves, self.log.read):
@@ -76,7 +87,8 @@ def test_an_honest_proof_verifies() -> None:
 @pytest.mark.parametrize("tamper,error,words", [
     ("record", ProofError, "is not in the tree"),
     ("salt", ProofError, "is not in the tree"),
-    ("index", ProofError, "is not in the tree"),
+    ("index", ProofError, "the tlog-proof is for leaf 3, the record is at seq 3 "),
+    ("index and seq", ProofError, "is not in the tree"),
     ("app", FormatError, "origin"),
     ("uncosigned", SignatureError, "witness cosignatures"),
     ("log key", SignatureError, "not signed by the log key"),
@@ -95,6 +107,11 @@ def test_each_tampered_step_is_refused(tamper: str, error: type[Exception], word
         "record": lambda: w.proof(2, record={**w.records[2], "action": "decline"}),
         "salt": lambda: w.proof(2, salt=os.urandom(32)),
         "index": lambda: json.dumps({**json.loads(w.proof(2)), "tlog_proof": json.loads(
+            w.proof(2))["tlog_proof"].replace("index 2", "index 3")}).encode(),
+        # The index and the seq moved together: the leaf (which covers the seq) is not
+        # the one at that index.
+        "index and seq": lambda: json.dumps({**json.loads(w.proof(2, record={
+            **w.records[2], "seq": 4})), "tlog_proof": json.loads(
             w.proof(2))["tlog_proof"].replace("index 2", "index 3")}).encode(),
         "app": lambda: w.proof(2, app="other-app"),
         "uncosigned": lambda: w.proof(2, cosign=False),
@@ -153,3 +170,75 @@ def test_the_command_prints_what_was_proven_or_the_failing_step(tmp_path: Path) 
     proc = witnesses.run("proof", "verify", str(tmp_path / "missing"), "--root",
                          str(tmp_path / "root.json"), ok=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
+
+
+def test_a_request_file_round_trips_and_verifies_beside_records(tmp_path: Path) -> None:
+    w = World(requests=(3,))
+    data = w.proof(3)
+    parsed = parse_proof_file(data)
+    assert dict(parsed.record) == w.records[3] and set(parsed.record) == set(REQUEST_CHAINED)
+    assert parsed.salt == w.salts[3]
+    # The one builder writes the same bytes from the same parts.
+    assert build_proof_file(APP, w.records[3], w.salts[3], parsed.tlog_proof,
+                            w.root) == data
+    proven = client_sdk.verify_proof_file(data, w.root)
+    assert (proven.entry, proven.record_id, proven.index, proven.size) == (
+        "request", "q-4", 3, 9)
+    # The note is in the file only as its sha256.
+    assert "Nurlanova" not in data.decode() and len(parsed.record["note_sha256"]) == 64
+    # A record of the same log: its file unchanged, entry "record".
+    record = client_sdk.verify_proof_file(w.proof(4), w.root)
+    assert (record.entry, record.record_id, record.index) == ("record", "r-5", 4)
+    assert "entry" not in json.loads(w.proof(4))["record"]
+    (tmp_path / "root.json").write_bytes(w.root)
+    (tmp_path / "q.kelisim-proof").write_bytes(data)
+    out = witnesses.run("proof", "verify", str(tmp_path / "q.kelisim-proof"),
+                        "--root", str(tmp_path / "root.json")).stdout
+    assert f"proven: request q-4 of app {APP} is entry 3 of the log {PREFIX}/{APP}" in out
+
+
+@pytest.mark.parametrize("change,words", [
+    ({"kind": "access"}, "is not in the tree"),
+    ({"withdraw": False}, "is not in the tree"),
+    ({"deadline": "2027-01-07T01:00:00Z"}, "is not in the tree"),
+    ({"note_sha256": None}, "is not in the tree"),
+    ({"seq": 5}, "the tlog-proof is for leaf 3, the request is at seq 5 "),
+])
+def test_a_changed_request_is_refused(change: dict[str, Any], words: str) -> None:
+    w = World(requests=(3,))
+    with pytest.raises(ProofError, match=words):
+        client_sdk.verify_proof_file(w.proof(3, record={**w.records[3], **change}), w.root)
+
+
+@pytest.mark.parametrize("kind,edit,field", [
+    # A request's fields with a record's field added, or a record's with "entry".
+    ("request", {"action": "accept"}, "record.action"),
+    ("request", {"record_id": "r-4"}, "record.record_id"),
+    ("record", {"entry": "request"}, "record.entry"),
+    ("record", {"note_sha256": None}, "record.note_sha256"),
+    # One field short of either.
+    ("request", {"deadline": None}, "record.deadline"),
+    ("record", {"purposes": None}, "record.purposes"),
+    # A request's fields naming themselves something else.
+    ("request", {"entry": "record"}, "record.entry"),
+    ("request", {"seq": "4"}, "record.seq"),
+    ("request", {"request_id": 4}, "record.request_id"),
+])
+def test_a_file_mixing_record_and_request_fields_is_refused_naming_the_field(
+        kind: str, edit: dict[str, Any], field: str) -> None:
+    w = World(requests=(3,))
+    i = 3 if kind == "request" else 4
+    changed = {**w.records[i], **edit}
+    for name, value in edit.items():
+        if value is None and name in w.records[i]:
+            del changed[name]  # None here: the field removed
+    doc = json.loads(w.proof(i))
+    doc["record"] = changed
+    data = json.dumps(doc).encode()
+    for attempt in (lambda: parse_proof_file(data),
+                    lambda: client_sdk.verify_proof_file(data, w.root),
+                    lambda: build_proof_file(APP, changed, w.salts[i],
+                                             doc["tlog_proof"].encode(), w.root)):
+        with pytest.raises(FormatError) as caught:
+            attempt()
+        assert caught.value.field == field, (caught.value.field, str(caught.value))

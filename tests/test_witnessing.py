@@ -194,9 +194,9 @@ def kelisim_fails(env: dict[str, str], *args: str) -> str:
 def test_a_device_gets_a_cosigned_proof_on_a_later_sync(tmp_path: Path,
                                                          database_url: str) -> None:
     """With witness_threshold 1 the proof in the first answer (a checkpoint just signed,
-    no witness has seen it) is not accepted: the record stays pending. Once the worker got
-    a cosignature, the next sync sends the record again and the server proves it in the
-    cosigned checkpoint: confirmed."""
+    no witness has seen it) is not accepted: the record (and a request of the data
+    subject, a leaf too) stays pending. Once the worker got a cosignature, the next sync
+    sends them again and the server proves each in the cosigned checkpoint: confirmed."""
     directory = tmp_path / "w1"
     vkey = witnesses.init(directory, W1)
     wport = free_port()
@@ -217,19 +217,24 @@ def test_a_device_gets_a_cosigned_proof_on_a_later_sync(tmp_path: Path,
                                              ).read_bytes())
     checker = ProofChecker(Root.from_payload(root), APP)
     rec = client.accept(age_confirmed=True)
+    req = client.request("access")
     with running(env, port):
         first = client.sync()
-        assert not first.ok and first.pending == 1
+        assert not first.ok and first.pending == 2
         assert isinstance(first.error, SignatureError) and first.error.role == "witness"
         assert client.store.log_proof(rec.id) is None
+        assert client.store.log_proof(req.id) is None
         with witnesses.serving(directory, wport), worker_process(env):
-            until(lambda: _cosigned_by(port, W1), "the cosignature", 60)
+            until(lambda: _cosigned_by(port, W1) and _size(_published(port)) == 2,
+                  "the cosignature", 60)
         later = client.sync(force=True)
-    assert later.ok and later.synced == 1 and later.pending == 0, later.error
-    _, proof = client.store.log_proof(rec.id) or (b"", b"")
-    note = parse_tlog_proof(proof).checkpoint
-    assert {name for name, _ in checker.checkpoint(note).cosigners} == {W1}
-    assert [h.status for h in client.history()] == ["synced"]
+    assert later.ok and later.synced == 2 and later.pending == 0, later.error
+    for entry in (rec, req):
+        _, proof = client.store.log_proof(entry.id) or (b"", b"")
+        note = parse_tlog_proof(proof).checkpoint
+        assert {name for name, _ in checker.checkpoint(note).cosigners} == {W1}
+    assert [h.status for h in client.history()] == ["synced", "synced"]
+    assert [r.status for r in client.requests()] == ["open"]
 
 
 def _cosigned_by(port: int, name: str) -> bool:

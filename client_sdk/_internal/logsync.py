@@ -8,6 +8,12 @@ failing proof is handled like a receipt whose signature fails: the batch is not 
 stays in the outbox with backoff, and the sync result carries the error. The proofs are
 stored with the records (``log_proofs``).
 
+A request of the data subject is a leaf of the same log: its answer carries ``log`` (salt
+and tlog-proof) and the device rebuilds the leaf from its own request (id, kind, time,
+withdraw choice, note), the verified receipt's install and server time, the deadline (the
+``request`` receipt's; a ``deletion_request`` receipt holds none: the answer's) and the
+seq the proof's index gives. The same rule: no proof or a failing one, not confirmed.
+
 Consistency (:func:`advance`): at the end of a run that verified a checkpoint newer than
 the one the store holds (meta ``log_checkpoint``), the device asks the server for the
 consistency proof from the held size to the new one (``GET <app>/log/consistency?old=M&
@@ -33,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from client_sdk._internal.store import Store
 from client_sdk.errors import ConsentError, FormatError, ProofError
+from client_sdk.protocol.grammar import is_time
 from client_sdk.protocol.jsonutil import loads_strict
 from client_sdk.protocol.logproof import ProofChecker
 from client_sdk.protocol.model import Root
@@ -59,11 +66,14 @@ CHECKPOINT_KEY = "log_checkpoint"
 
 
 class LogProofs:
-    """The proofs of one sync run."""
+    """The proofs of one sync run (records' and requests', by id)."""
 
     def __init__(self, root: Root, app_id: str) -> None:
         self.checker = ProofChecker(root, app_id) if root.log is not None else None
         self.proofs: dict[str, tuple[bytes, bytes]] = {}
+        # A deletion_request's deadline, which its verified leaf covers (its receipt does
+        # not hold it), by request id.
+        self.deadlines: dict[str, str] = {}
         self.newest: VerifiedCheckpoint | None = None
 
     def check(self, record: Mapping[str, Any], answer_entry: Mapping[str, Any],
@@ -78,24 +88,72 @@ class LogProofs:
         self.checker.url = url
         placed = receipt.entry(record["id"])
         assert placed is not None  # confirms() found it
-        logged = answer_entry.get("log")
-        if not isinstance(logged, dict) or not isinstance(logged.get("proof"), str) \
-                or not isinstance(logged.get("salt"), str):
-            raise ProofError(f"record {record['id']}: the answer carries no inclusion proof "
-                             f"and the root lists a log", kind="inclusion", url=url)
-        try:
-            salt = base64.b64decode(logged["salt"], validate=True)
-        except (binascii.Error, ValueError):
-            raise FormatError("is not base64", field="records[].log.salt", url=url) from None
-        proof = logged["proof"].encode("utf-8")
+        salt, proof = _logged(answer_entry, f"record {record['id']}", "records[].log", url)
         verified = self.checker.check(record, install_id=install_id, seq=placed.seq,
                                       server_time=placed.server_time, salt=salt, proof=proof)
-        self.proofs[record["id"]] = (salt, proof)
+        self._keep(record["id"], salt, proof, verified)
+
+    def check_request(self, request_id: str, answer: Mapping[str, Any], receipt: Receipt, *,
+                      kind: str, withdraw: bool | None, note: str | None,
+                      url: str) -> None:
+        """Verify the proof ``answer`` (of POST /requests or /deletion-requests) gives for
+        the device's request ``request_id`` (``kind``, ``withdraw``, ``note`` as the
+        device sent them), confirmed by the verified ``receipt``.
+
+        Raises:
+            FormatError, SignatureError, ProofError: no proof, or one that fails.
+        """
+        if self.checker is None:
+            return
+        self.checker.url = url
+        placed = receipt.request
+        assert placed is not None  # a verified request or deletion_request receipt
+        salt, proof = _logged(answer, f"request {request_id}", "log", url)
+        deadline = placed.deadline if receipt.kind == "request" else answer.get("deadline")
+        if not is_time(deadline):
+            raise FormatError("must be an RFC 3339 UTC time", field="deadline", url=url)
+        assert isinstance(deadline, str)
+        verified = self.checker.check_request(
+            request_id=request_id, install_id=receipt.install, kind=kind,
+            client_time=placed.client_time, withdraw=withdraw, note=note,
+            server_time=placed.server_time, deadline=deadline, salt=salt, proof=proof)
+        self._keep(request_id, salt, proof, verified)
+        if receipt.kind != "request":  # the deadline is in no signed receipt: keep it
+            self.deadlines[request_id] = deadline
+
+    def _keep(self, entry_id: str, salt: bytes, proof: bytes,
+              verified: VerifiedCheckpoint) -> None:
+        self.proofs[entry_id] = (salt, proof)
         if self.newest is None or verified.checkpoint.size > self.newest.checkpoint.size:
             self.newest = verified
 
-    def take(self, record_ids: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
-        return {rid: self.proofs[rid] for rid in record_ids if rid in self.proofs}
+    def take(self, ids: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
+        """The verified (salt, proof) of each of ``ids`` (records' or requests') that has
+        one."""
+        return {rid: self.proofs[rid] for rid in ids if rid in self.proofs}
+
+    def take_deadlines(self, ids: Iterable[str]) -> dict[str, str]:
+        """The verified deadline of each of ``ids`` that is a ``deletion_request``."""
+        return {rid: self.deadlines[rid] for rid in ids if rid in self.deadlines}
+
+
+def _logged(holder: Mapping[str, Any], what: str, field: str, url: str
+            ) -> tuple[bytes, bytes]:
+    """The salt and tlog-proof of ``holder["log"]`` (an answer's entry), not verified.
+
+    Raises:
+        ProofError: none given; FormatError: a salt that is not base64.
+    """
+    logged = holder.get("log")
+    if not isinstance(logged, dict) or not isinstance(logged.get("proof"), str) \
+            or not isinstance(logged.get("salt"), str):
+        raise ProofError(f"{what}: the answer carries no inclusion proof and the root "
+                         f"lists a log", kind="inclusion", url=url)
+    try:
+        salt = base64.b64decode(logged["salt"], validate=True)
+    except (binascii.Error, ValueError):
+        raise FormatError("is not base64", field=f"{field}.salt", url=url) from None
+    return salt, logged["proof"].encode("utf-8")
 
 
 def stored_size(note: bytes) -> int:

@@ -341,10 +341,13 @@ class Store:
         return int(rows[0][0]) if rows else 0
 
     def mark_synced(self, receipts: Mapping[str, bytes], now: str,
-                    proofs: Mapping[str, tuple[bytes, bytes]] | None = None) -> None:
+                    proofs: Mapping[str, tuple[bytes, bytes]] | None = None,
+                    deadlines: Mapping[str, str] | None = None) -> None:
         """Record each id's verified receipt (its exact bytes) and log proof (salt,
-        tlog-proof) in one transaction. The held checkpoint moves only after a
-        consistency check (logsync.advance)."""
+        tlog-proof) in one transaction; ``deadlines``: a request's deadline its verified
+        log proof covers where its receipt holds none (a ``deletion_request``: the leaf
+        is rebuilt from it later, ``client.proof()``). The held checkpoint moves only after
+        a consistency check (logsync.advance)."""
         with self._tx() as db:
             for record_id, receipt in receipts.items():
                 db.execute("UPDATE outbox SET synced_at = ?, receipt = ?, next_attempt_at = NULL "
@@ -353,6 +356,8 @@ class Store:
             db.executemany("INSERT OR IGNORE INTO log_proofs(record_id, salt, proof) "
                            "VALUES(?, ?, ?)", [(rid, salt, proof) for rid, (salt, proof)
                                                in (proofs or {}).items()])
+            db.executemany("UPDATE requests SET deadline = ? WHERE record_id = ?",
+                           [(due, rid) for rid, due in (deadlines or {}).items()])
 
     def log_proof(self, record_id: str) -> tuple[bytes, bytes] | None:
         """A synced record's (salt, tlog-proof), if the log proved it."""

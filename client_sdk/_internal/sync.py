@@ -5,7 +5,8 @@ the app, the server's URL, the time) and no client. The protocol (docs/sdk.md, "
 
 - A record is marked synced only after a receipt for it verified against the root's receipt
   keys and says what the record says; the receipt's exact bytes are stored. When the root
-  lists a transparency log, its inclusion proof must verify too (``logsync.py``).
+  lists a transparency log, its inclusion proof must verify too (``logsync.py``); so must
+  a request's of the data subject (a leaf of the same log).
 - No record blocks another. ``422 rejected`` names the records the server refuses for good:
   they are set aside (status ``rejected``, with the reason) and the rest is sent again at
   once. A ``422`` that names no record, or a ``413``, splits the batch, down to single
@@ -317,7 +318,11 @@ def _send_consents(s: _Session, root: Root, app_id: str,
     return _Outcome(confirmed, {})
 
 
-def _send_deletion(s: _Session, root: Root, app_id: str, rec: LedgerRecord) -> _Outcome:
+def _send_deletion(s: _Session, root: Root, app_id: str, rec: LedgerRecord,
+                   logs: LogProofs) -> _Outcome:
+    """POST /deletion-requests (a deletion request an SDK before requests of every kind
+    recorded: no withdraw choice, no note), confirmed by its ``deletion_request`` receipt
+    and, when the root lists a log, its inclusion proof (its deadline: the answer's)."""
     url = f"{s.base}/deletion-requests"
     install_id, resp = s.post_authed(url, {"id": rec.id, "client_time": rec.client_time})
     if resp.status in (413, 422):
@@ -333,13 +338,16 @@ def _send_deletion(s: _Session, root: Root, app_id: str, rec: LedgerRecord) -> _
                              kind="deletion_request", url=url)
     if not confirms_deletion(receipt, rec.id, rec.client_time):
         raise FormatError("deletion receipt does not match the request", url=url)
+    logs.check_request(rec.id, answer_doc, receipt, kind="deletion", withdraw=None,
+                       note=None, url=url)
     return _Outcome({rec.id: raw}, {})
 
 
 def _send_request(s: _Session, root: Root, app_id: str, rec: LedgerRecord,
-                  details: tuple[str | None, bool | None]) -> _Outcome:
+                  details: tuple[str | None, bool | None], logs: LogProofs) -> _Outcome:
     """POST /requests: one request of the data subject, confirmed by its ``request``
-    receipt (kind, time, the withdraw choice and the note's sha256)."""
+    receipt (kind, time, the withdraw choice and the note's sha256) and, when the root
+    lists a log, its inclusion proof."""
     url = f"{s.base}/requests"
     kind = request_kind(rec.action)
     note, withdraw = details
@@ -350,7 +358,8 @@ def _send_request(s: _Session, root: Root, app_id: str, rec: LedgerRecord,
         return _single_refusal(resp, read_error(resp), rec, url)
     if resp.status not in (200, 201):
         return _Outcome({}, {}, read_error(resp).error(url))
-    receipt = _object(resp, url, "request answer").get("receipt")
+    answer_doc = _object(resp, url, "request answer")
+    receipt = answer_doc.get("receipt")
     if not isinstance(receipt, str):
         raise FormatError("must be the receipt envelope as a string", field="receipt", url=url)
     raw = receipt.encode("utf-8")
@@ -359,6 +368,8 @@ def _send_request(s: _Session, root: Root, app_id: str, rec: LedgerRecord,
     if kind is None or not confirms_request(verified, rec.id, kind, rec.client_time,
                                             withdraw, note):
         raise FormatError("request receipt does not match the request", url=url)
+    logs.check_request(rec.id, answer_doc, verified, kind=kind, withdraw=withdraw, note=note,
+                       url=url)
     return _Outcome({rec.id: raw}, {})
 
 
@@ -400,9 +411,9 @@ def run_sync(store: Store, transport: Transport, *, base_url: str, app_id: str, 
             if first.action == "deletion_request" and withdraw is None:
                 # Recorded by an SDK before requests of every kind (no withdraw choice):
                 # its own endpoint, as then.
-                out = _send_deletion(session, root, app_id, first)
+                out = _send_deletion(session, root, app_id, first, logs)
             elif request_kind(first.action) is not None:
-                out = _send_request(session, root, app_id, first, (note, withdraw))
+                out = _send_request(session, root, app_id, first, (note, withdraw), logs)
             elif first.action in SUBJECT_ACTIONS:
                 out = send_subject_record(session, root, app_id, first)
             else:
@@ -413,7 +424,8 @@ def run_sync(store: Store, transport: Transport, *, base_url: str, app_id: str, 
             out = _Outcome({}, {}, exc)
         error = error or out.error
         if out.confirmed:
-            store.mark_synced(out.confirmed, stamp, logs.take(out.confirmed))
+            store.mark_synced(out.confirmed, stamp, logs.take(out.confirmed),
+                              logs.take_deadlines(out.confirmed))
             synced += len(out.confirmed)
         if out.rejected:
             store.mark_rejected(out.rejected, stamp)

@@ -1,5 +1,6 @@
-"""Proof files: one consent record's proof of inclusion in its app's transparency log, in a
-self-contained file anyone can check offline with nothing but the root they trust.
+"""Proof files: one consent record's (or one request of the data subject's) proof of
+inclusion in its app's transparency log, in a self-contained file anyone can check offline
+with nothing but the root they trust.
 
 A proof file is UTF-8 JSON (``.kelisim-proof``)::
 
@@ -11,6 +12,13 @@ A proof file is UTF-8 JSON (``.kelisim-proof``)::
                    checkpoint with its cosignatures>",
      "root": {<the signed root envelope in force when the proof was made>}}
 
+A request's file is the same, ``spec_version`` 1 too (a record's file is unchanged): its
+``record`` member holds the request's chained fields
+(:data:`~client_sdk.protocol.logentry.REQUEST_CHAINED`: ``"entry": "request"``, seq,
+request_id, install_id, kind, client_time, withdraw, note_sha256 (the note's sha256, never
+its words), server_time, deadline). A file's ``record`` has exactly a record's chained
+fields or exactly a request's, nothing in between; ``entry`` says which.
+
 JSON because the record and the root are JSON already, so the file is one document a
 person or ``jq`` can read; the ``tlog_proof`` member is the specification's own text format,
 kept verbatim, so ``jq -r .tlog_proof`` gives a file that tools Kelisim did not write check.
@@ -19,7 +27,8 @@ Verifying (:func:`verify_proof_file`), each step failing with the SDK's errors a
 that names it: the trusted root is self-signed; the file's root is that root, or its direct
 successor signed by a threshold of its root keys and its own; that root lists the log
 (``log.origin_prefix``, ``log.keys``) and the witnesses (``witnesses``,
-``witness_threshold``); the leaf is rebuilt from the record and salt
+``witness_threshold``); the tlog-proof's index is the record's ``seq`` - 1; the leaf is
+rebuilt from the record (or request) and salt
 (:func:`~client_sdk.protocol.logentry.record_leaf`); the tlog-proof's checkpoint has the
 origin ``<origin_prefix>/<app>``, a log key's signature, at least ``witness_threshold``
 witness cosignatures, and its inclusion proof binds the leaf to its root. Expiry is not
@@ -32,7 +41,8 @@ API::
     build_proof_file(app, record, salt, tlog_proof, root) -> bytes   # what the console and
                                                                      # client.proof() write
     parse_proof_file(data) -> ProofFile
-    ProvenRecord(app, record_id, index, size, origin, root_version, witnesses, checkpoint)
+    ProvenRecord(app, record_id, index, size, origin, root_version, witnesses, checkpoint,
+                 entry="record")                   # entry "request": record_id is its id
     verify_proof_file(data, trusted_root) -> ProvenRecord
 """
 
@@ -45,7 +55,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from client_sdk.errors import FormatError, RollbackError, SignatureError
+from client_sdk.errors import FormatError, ProofError, RollbackError, SignatureError
 from client_sdk.protocol.envelope import (
     PAYLOAD_ROOT,
     ParsedEnvelope,
@@ -54,7 +64,14 @@ from client_sdk.protocol.envelope import (
 )
 from client_sdk.protocol.grammar import ID_RE
 from client_sdk.protocol.jsonutil import loads_strict
-from client_sdk.protocol.logentry import CHAINED, SALT_SIZE, record_leaf
+from client_sdk.protocol.logentry import (
+    CHAINED,
+    REQUEST_CHAINED,
+    REQUEST_ENTRY,
+    SALT_SIZE,
+    entry_id,
+    record_leaf,
+)
 from client_sdk.protocol.model import Root
 from client_sdk.protocol.reader import Reader
 from client_sdk.protocol.rootlog import LOG_FIELDS, LogSpec, Witness, log_fields
@@ -87,27 +104,58 @@ class ProofFile:
 def build_proof_file(app: str, record: Mapping[str, Any], salt: bytes, tlog_proof: bytes,
                      root: bytes) -> bytes:
     """The one writer of proof files (the console's download and ``client.proof()``):
-    ``record`` is the record's chained fields (extra keys are dropped), ``tlog_proof`` the
-    C2SP tlog-proof text, ``root`` the signed root envelope. The result parses with
-    :func:`parse_proof_file` (checked here, so a writer cannot produce a file the
-    verifier refuses as malformed).
+    ``record`` is exactly the record's chained fields (:data:`CHAINED`) or a request's
+    (:data:`REQUEST_CHAINED`), ``tlog_proof`` the C2SP tlog-proof text, ``root`` the signed
+    root envelope. The result parses with :func:`parse_proof_file` (checked here, so a
+    writer cannot produce a file the verifier refuses as malformed).
 
     Raises:
-        FormatError: a record without the chained fields, a bad salt, app id or root.
+        FormatError: a record with other fields (named), a bad salt, app id or root.
     """
-    missing = [k for k in CHAINED if k not in record]
-    if missing:
-        raise FormatError(f"lacks the chained fields {missing}", field="record")
-    data = ProofFile(app, {k: record[k] for k in CHAINED}, salt, tlog_proof, root).to_bytes()
+    _entry(record)
+    data = ProofFile(app, dict(record), salt, tlog_proof, root).to_bytes()
     parse_proof_file(data)
     return data
+
+
+def _entry(record: Mapping[str, Any]) -> str:
+    """``record`` or ``request``: which chained fields ``record`` has, exactly.
+
+    Raises:
+        FormatError: neither, naming the first field too many or missing (of the kind
+            whose fields it is closest to).
+    """
+    names = set(record)
+    kinds = (("record", set(CHAINED)), (REQUEST_ENTRY, set(REQUEST_CHAINED)))
+    # The kind it differs least from (a record's fields with an "entry" added: a record
+    # with one field too many); on a tie, a request's if it has "entry".
+    said = REQUEST_ENTRY if "entry" in names else "record"
+    what, expected = min(kinds, key=lambda k: (len(names ^ k[1]), k[0] != said))
+    extra, missing = sorted(names - expected), sorted(expected - names)
+    if extra:
+        raise FormatError(f"is not a field of a {what}'s proof (it has exactly "
+                          f"{sorted(expected)})", field=f"record.{extra[0]}")
+    if missing:
+        raise FormatError(f"is missing (a {what}'s proof has exactly {sorted(expected)})",
+                          field=f"record.{missing[0]}")
+    if what == REQUEST_ENTRY and record["entry"] != REQUEST_ENTRY:
+        raise FormatError(f"must be {REQUEST_ENTRY!r}", field="record.entry")
+    ident = "request_id" if what == REQUEST_ENTRY else "record_id"
+    if not isinstance(record[ident], str):
+        raise FormatError("must be a string", field=f"record.{ident}")
+    seq = record["seq"]
+    if type(seq) is not int or seq < 1:
+        raise FormatError("must be a positive integer", field="record.seq")
+    return what
 
 
 @dataclass(frozen=True, slots=True)
 class ProvenRecord:
     """What a verified proof file proves: the record ``record_id`` of ``app`` is leaf
     ``index`` of the log ``origin`` at tree ``size``, a checkpoint signed by the log key
-    root ``root_version`` lists and cosigned by ``witnesses`` (name, timestamp)."""
+    root ``root_version`` lists and cosigned by ``witnesses`` (name, timestamp).
+    ``entry``: ``record``, or ``request`` (a request of the data subject; ``record_id``
+    is the request's id)."""
 
     app: str
     record_id: str
@@ -117,6 +165,7 @@ class ProvenRecord:
     root_version: int
     witnesses: tuple[tuple[str, int], ...]
     checkpoint: bytes
+    entry: str = "record"
 
 
 def parse_proof_file(data: bytes) -> ProofFile:
@@ -134,10 +183,7 @@ def parse_proof_file(data: bytes) -> ProofFile:
     if not ID_RE.fullmatch(app):
         raise FormatError("is not an app id", field="app")
     record = dict(r.mapping("record"))
-    if set(record) != set(CHAINED):
-        raise FormatError(f"must have exactly the fields {sorted(CHAINED)}", field="record")
-    if not isinstance(record["record_id"], str):
-        raise FormatError("must be a string", field="record.record_id")
+    _entry(record)
     try:
         salt = base64.b64decode(r.string("salt"), validate=True)
     except (binascii.Error, ValueError):
@@ -198,12 +244,18 @@ def verify_proof_file(data: bytes, trusted_root: bytes) -> ProvenRecord:
         SignatureError: a root, log or witness signature that does not verify, too few
             witness cosignatures, or a root that is not the trusted one.
         RollbackError: a root too far from the trusted one to check.
-        ProofError: the record is not in the signed tree.
+        ProofError: the record is not in the signed tree, or the tlog-proof is for
+            another leaf than its seq's (seq - 1).
     """
     proof = parse_proof_file(data)
+    what = _entry(proof.record)
     root, log, witnesses, threshold = _trusted(trusted_root, proof.root)
     if log is None:
         raise FormatError(f"root v{root.version} lists no transparency log", field="root.log")
+    index, seq = parse_tlog_proof(proof.tlog_proof).index, proof.record["seq"]
+    if index != seq - 1:
+        raise ProofError(f"the tlog-proof is for leaf {index}, the {what} is at seq {seq} "
+                         f"(leaf {seq - 1})", kind="inclusion")
     origin = f"{log.origin_prefix}/{proof.app}"
     leaf = record_leaf(proof.salt, proof.record)
     failure: SignatureError | None = None
@@ -218,9 +270,8 @@ def verify_proof_file(data: bytes, trusted_root: bytes) -> ProvenRecord:
                 raise
             failure = exc
             continue
-        index = parse_tlog_proof(proof.tlog_proof).index
-        return ProvenRecord(proof.app, str(proof.record["record_id"]), index,
+        return ProvenRecord(proof.app, entry_id(proof.record), index,
                             verified.checkpoint.size, origin, root.version,
-                            verified.cosigners, verified.note)
+                            verified.cosigners, verified.note, what)
     assert failure is not None
     raise failure

@@ -50,7 +50,8 @@ def _step(exc: ConsentError) -> str:
 
 @click.group("proof")
 def proof() -> None:
-    """Check proof files (one consent record's proof of inclusion in its app's log)."""
+    """Check proof files (one consent record's or request's proof of inclusion in its app's
+    log)."""
 
 
 @proof.command("verify")
@@ -64,7 +65,7 @@ def verify(file: Path, root_file: Path) -> None:
                                    _read(root_file, ROOT_FILE_MAX, "--root"))
     except ConsentError as exc:
         raise click.ClickException(f"{file} does not verify: {_step(exc)}: {exc}") from None
-    click.echo(f"proven: record {proven.record_id} of app {proven.app} is entry "
+    click.echo(f"proven: {proven.entry} {proven.record_id} of app {proven.app} is entry "
                f"{proven.index} of the log {proven.origin}")
     click.echo(f"checkpoint: tree size {proven.size}, signed by a log key of root "
                f"v{proven.root_version}")
