@@ -328,7 +328,10 @@ def test_export_static_writes_the_policy_log_and_the_manifest_proof(
     assert parse_tlog_proof(proof).checkpoint.startswith(b"localhost/policies\n")
     tiles = sorted(p.relative_to(static / "v1/policy-log").as_posix()
                    for p in (static / "v1/policy-log/tile").rglob("*") if p.is_file())
-    assert tiles == ["tile/0/000.p/" + str(checkpoint.size)]
+    # The hash tile and, the entries being public (hashes of signed roots and
+    # manifests), their entry bundle.
+    assert tiles == ["tile/0/000.p/" + str(checkpoint.size),
+                     "tile/entries/000.p/" + str(checkpoint.size)]
     import functools
     from http.server import SimpleHTTPRequestHandler
 

@@ -118,7 +118,9 @@ def test_offline_accept_restart_duplicates_and_kill(tmp_path: Path) -> None:
     ids = [r["record_id"] for r in stored]
     assert len(ids) == len(set(ids)) == 300
     assert set(ids) == {r.id for r in history if r.action != "deletion_request"}
-    assert "300 record(s), chain intact" in kelisim_here(srv["env"], "audit", "verify", APP)
+    # The deletion request is a chain row (and a leaf) too.
+    assert "300 record(s) and 1 request(s), chain intact; log: 301 leaves" in \
+        kelisim_here(srv["env"], "audit", "verify", APP)
     assert history[-1].action == "deletion_request"
     assert history[-1].id in kelisim_here(srv["env"], "deletions", "list", APP)
     root = json.loads(kelisim_here(srv["env"], "root", "show", "--payload"))

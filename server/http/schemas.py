@@ -281,10 +281,11 @@ class TokenAnswerSchema(InstallAnswerSchema):
 
 class LogProofSchema(Schema):
     salt = fields.String(required=True, metadata={
-        "description": "base64 of the 32-byte salt of the record's leaf (private: the "
-                       "device keeps it with the record; docs/transparency.md)"})
+        "description": "base64 of the 32-byte salt of the record's (or request's) leaf "
+                       "(private: the device keeps it with the record; "
+                       "docs/transparency.md)"})
     proof = fields.String(required=True, allow_none=True, metadata={
-        "description": "the record's inclusion proof, a c2sp.org/tlog-proof@v1 text with "
+        "description": "its inclusion proof, a c2sp.org/tlog-proof@v1 text with "
                        "the signed checkpoint of its group; null when the root lists no "
                        "log key"})
 
