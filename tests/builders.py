@@ -161,3 +161,20 @@ def near_valid(draw: st.DrawFn, valid: dict[str, Any]) -> str:
     if draw(st.booleans()) and draw(st.booleans()):
         fields[draw(st.text(max_size=8))] = draw(json_text)
     return _object(fields)
+
+
+def older_store_deletion(data: Path, url: str, root: bytes, manifest: bytes) -> str:
+    """A client store at ``data`` as an SDK before requests of every kind left it (no
+    requests table, schema 2) with a deletion request in its outbox (no withdraw choice:
+    sent to /deletion-requests); returns the request's id."""
+    import sqlite3
+
+    from client_sdk import ConsentClient
+
+    client = ConsentClient(url, APP, root, data, bundled_manifest=manifest)
+    old = client.request_deletion()
+    client.close()
+    db = sqlite3.connect(data / "kelisim.db")
+    db.executescript("DROP TABLE requests; PRAGMA user_version=2;")
+    db.close()
+    return old.id

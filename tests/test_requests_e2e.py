@@ -7,14 +7,13 @@ back by ``sync()`` into ``requests()``; the deletion's withdraw choice; the expo
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from builders import RATE_LIMITS_OFF, server_env
+from builders import RATE_LIMITS_OFF, older_store_deletion, server_env
 from client_sdk import ConsentClient, DataRequest, FormatError, UsageError
 from client_sdk.protocol.timeutil import parse_time
 from client_sdk.testing import MockTransport
@@ -133,23 +132,17 @@ def test_a_deletion_request_of_an_older_store_reaches_the_operator(
     srv = _setup(tmp_path, database_url)
     port = free_port()
     data = tmp_path / "app"
-    client = ConsentClient(f"http://127.0.0.1:{port}", APP, srv["root"], data,
-                           bundled_manifest=srv["manifest"])
-    old = client.request_deletion()
-    client.close()
-    # What an SDK before requests left: no requests table, schema 2.
-    db = sqlite3.connect(data / "kelisim.db")
-    db.executescript("DROP TABLE requests; PRAGMA user_version=2;")
-    db.close()
+    old = older_store_deletion(data, f"http://127.0.0.1:{port}", srv["root"],
+                               srv["manifest"])
     client = ConsentClient(f"http://127.0.0.1:{port}", APP, srv["root"], data)
     (pending,) = client.requests()
     assert (pending.id, pending.kind, pending.withdraw, pending.status) == (
-        old.id, "deletion", None, "pending")
+        old, "deletion", None, "pending")
     with running(srv["env"], port):
         assert client.sync().ok
         (sent,) = client.requests()
         assert sent.status == "open" and sent.deadline is not None  # read from the history
-        kelisim_here(srv["env"], "requests", "resolve", APP, old.id, "--note", "Erased")
+        kelisim_here(srv["env"], "requests", "resolve", APP, old, "--note", "Erased")
         assert client.sync().ok
     (done,) = client.requests()
     assert (done.status, done.answer) == ("resolved", "Erased")

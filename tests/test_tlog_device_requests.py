@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 from test_client_sync_e2e import setup
 
+from builders import older_store_deletion
 from client_sdk import ConsentClient, verify_proof_file
 from client_sdk._internal.logsync import CHECKPOINT_KEY, stored_size
 from client_sdk.errors import FormatError, NetworkError, ProofError, SignatureError
@@ -190,18 +190,13 @@ def _older_store_deletion(tmp_path: Path, srv: dict[str, Any], port: int,
     """A client whose store is of an SDK before requests of every kind (schema 2) with a
     deletion request in its outbox (no withdraw choice: sent to /deletion-requests)."""
     data = tmp_path / "app"
-    client = ConsentClient(f"http://127.0.0.1:{port}", APP, srv["root"], data,
-                           bundled_manifest=srv["manifest"])
-    old = client.request_deletion()
-    client.close()
-    db = sqlite3.connect(data / "kelisim.db")
-    db.executescript("DROP TABLE requests; PRAGMA user_version=2;")
-    db.close()
+    old = older_store_deletion(data, f"http://127.0.0.1:{port}", srv["root"],
+                               srv["manifest"])
     client = ConsentClient(f"http://127.0.0.1:{port}", APP, srv["root"], data,
                            transport=transport)
     (pending,) = client.requests()
-    assert (pending.id, pending.withdraw, pending.deadline) == (old.id, None, None)
-    return client, old.id
+    assert (pending.id, pending.withdraw, pending.deadline) == (old, None, None)
+    return client, old
 
 
 def test_a_deletion_request_of_an_older_store_is_confirmed_with_its_proof(
