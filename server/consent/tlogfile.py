@@ -8,8 +8,8 @@ and ``client_sdk.verify_proof_file`` check it: the record's chained fields (its 
 bytes are their canonical JSON, client_sdk/protocol/logentry.py), the salt, the
 ``c2sp.org/tlog-proof@v1`` text (index, inclusion proof, the signed checkpoint) in the
 app's best-cosigned checkpoint that covers it (with its cosignatures; else its newest), and
-the root in force. The salt is private: the console offers the file to owners only, and
-audits each download.
+the root in force. The salt is private: the console offers the file to owners and
+auditors only, and audits each download.
 """
 
 from __future__ import annotations
