@@ -160,6 +160,7 @@ from server.admin.views import (  # noqa: E402 - the areas register on bp
     events,
     keys,
     labels,
+    log,
     requests,
     review,
     structure,
@@ -168,5 +169,5 @@ from server.admin.views import (  # noqa: E402 - the areas register on bp
 )
 
 for _area in (auth, apps, drafts, review, dashboard, consents, requests, keys, users,
-              events, labels, apikeys, structure, webhooks):
+              events, labels, apikeys, structure, webhooks, log):
     bp.register_blueprint(_area.bp)
