@@ -243,3 +243,20 @@ def test_record_page_shows_the_log_and_owners_download_the_proof(
     # Without the CSRF token: refused, nothing audited.
     assert client.post(f"/admin/apps/{APP}/consents/{rid}/proof").status_code in (400, 403)
     assert len(events(kelisim, "consents.proof")) == 1
+
+
+def test_an_auditor_downloads_a_records_proof_and_the_other_roles_do_not(
+        client: FlaskClient, sent: dict[str, Any], kelisim: Kelisim,
+        users: dict[str, int]) -> None:
+    rid = sent["a"][0]["id"]
+    url = f"/admin/apps/{APP}/consents/{rid}/proof"
+    for role in ("publisher", "responder"):
+        sign_in(client, kelisim, users[role])
+        assert url not in client.get(f"/admin/apps/{APP}/consents/{rid}").get_data(True)
+        assert post(client, url).status_code == 403
+    sign_in(client, kelisim, users["auditor"])
+    assert url in client.get(f"/admin/apps/{APP}/consents/{rid}").get_data(True)
+    resp = post(client, url)
+    assert resp.status_code == 200 and json.loads(resp.data)["record"]["record_id"] == rid
+    assert [(e.actor, e.details) for e in events(kelisim, "consents.proof")] == [
+        ("auditor@example.com", {"record_id": rid})]

@@ -258,7 +258,7 @@ def pages(c: dict[str, Any]) -> list[str]:
             f"/admin/apps/{APP}/consents", f"/admin/apps/{APP}/consents/{c['record']}?verify=1",
             "/admin/audit", d, f"{d}/diff", f"{d}/doc/kk", f"{d}/doc/uz", f"{d}/preview",
             f"{d}/preview?locale=en", "/admin/keys", f"/admin/apps/{APP}/api-keys",
-            f"/admin/apps/{APP}/webhooks",
+            f"/admin/apps/{APP}/webhooks", f"/admin/apps/{APP}/log",
             "/admin/requests", "/admin/requests?all=1", "/admin/users", "/admin/password",
             "/admin/apps/nosuch", "/admin/new-app", f"/admin/apps/{APP}/versions/2/labels"]
 
@@ -305,6 +305,11 @@ def test_every_console_page_is_in_the_chosen_language(console: dict[str, Any],
         "request_deadline_days": "30"}, form_from="/admin/new-app")
     assert status == 422 and html.count('class="field-error"') == 3, html
     problems += check(lang, "new app refused", status, html)
+    # The log page's proof form with an unknown id.
+    status, html, _ = owner.post(f"/admin/apps/{APP}/log/proof", {"id": str(uuid.uuid4())},
+                                 form_from=f"/admin/apps/{APP}/log")
+    assert status == 404 and 'data-field="id"' in html
+    problems += check(lang, "log page's proof form refused", status, html)
     status, html, _ = owner.post("/admin/users", {"email": f"{lang}@example.com",
                                                   "role": "viewer"}, form_from="/admin/users")
     assert 'id="one-time"' in html

@@ -1,8 +1,9 @@
-"""The console's record page shows the witnesses of the app's log (who cosigned the
-newest checkpoint and when, the size each last cosigned, a refusal), the owner's proof
-file carries the cosigned checkpoint, and export-static exports it with its
-cosignatures. A real witness process; the worker's submitter run in this process
-(server/consent/witnessing.py); SQLite and PostgreSQL."""
+"""The console's record page and the app's log page show the witnesses of the app's log
+(who cosigned the newest checkpoint and when, the size each last cosigned, a refusal), the
+log page those of the policy log too; the owner's proof file carries the cosigned
+checkpoint, and export-static exports it with its cosignatures. A real witness process;
+the worker's submitter run in this process (server/consent/witnessing.py); SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -70,6 +71,15 @@ def test_record_page_shows_witnesses_and_the_proof_is_cosigned(
     assert W2 in row2 and "<td>0</td>" in row2 and "not yet" in row2
     assert "did not answer" in row2
     assert f"— {W1} " in page  # the checkpoint shown carries the cosignature
+    # The app's log page shows the same card, and the policy log's witnesses beside it.
+    page = client.get(f"/admin/apps/{APP}/log").get_data(True)
+    assert page.count(f'<td translate="no">{W1}</td>') == 2
+    table = page[page.index('<table id="policy-witnesses">'):]
+    table = table[:table.index("</table>")]
+    row1, row2 = table.split("<tr><td")[1:]
+    assert W1 in row1 and "not yet" not in row1 and W2 in row2 and "not yet" in row2
+    policy = page[page.index('id="policy-checkpoint"'):]
+    assert f"— {W1} " in policy[:policy.index("</pre>")]
     cli("export-static", str(tmp_path / "static"))  # the exported checkpoint carries it too
     exported = (tmp_path / "static" / "v1/apps" / APP / "log/checkpoint").read_bytes()
     assert exported == client.get(f"/v1/apps/{APP}/log/checkpoint").data

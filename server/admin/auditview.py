@@ -31,7 +31,8 @@ KEY_NAMES = {
     "scopes": "scopes", "new_key_id": "new key", "importer_notes": "importer's notes",
     "purposes": "purposes", "vendors": "vendors", "data_categories": "data categories",
     "permissions": "permissions", "url": "Address", "events": "events",
-    "delivery": "delivery", "event_id": "event id",
+    "delivery": "delivery", "event_id": "event id", "request_id": "request",
+    "size": "tree size",
 }
 # Values stored as codes the catalogue translates.
 _CODED = {"role", "significance", "kind", "reason", "action"}

@@ -25,9 +25,9 @@ from server.admin.models import ROLES
 from server.admin.timezones import ZONES
 from server.messages import Message, human_bytes
 
-__all__ = ["NEW_APP_FIELDS", "DocumentForm", "DraftForm", "LoginForm", "PasswordForm",
-           "ResolveForm", "SearchForm", "SettingsForm", "TimeZoneForm", "UploadForm",
-           "UserCreateForm", "UserUpdateForm", "errors_of", "new_app_data"]
+__all__ = ["NEW_APP_FIELDS", "DocumentForm", "DraftForm", "LogProofForm", "LoginForm",
+           "PasswordForm", "ResolveForm", "SearchForm", "SettingsForm", "TimeZoneForm",
+           "UploadForm", "UserCreateForm", "UserUpdateForm", "errors_of", "new_app_data"]
 
 _UUID = validate.Regexp(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z",
                         error="not_uuid")
@@ -115,6 +115,21 @@ class ResolveForm(Form):
     # Which button: resolve (done) or refuse (the note gives the legal reason).
     outcome = fields.String(load_default="resolve", validate=validate.OneOf(
         ["resolve", "refuse"]))
+
+
+class LogProofForm(Form):
+    """The log page's "proof of a record or request": the id (``id``, as pasted: spaces
+    around it and capitals are forgiven), and which kind when a record and a request of the
+    app share it (the page asks only then)."""
+
+    entry_id = fields.String(required=True, data_key="id", validate=_UUID)
+    kind = fields.String(load_default=None, validate=validate.OneOf(("record", "request")))
+
+    @pre_load
+    def _tidy(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if isinstance(data.get("id"), str):
+            data["id"] = data["id"].strip().lower()
+        return data
 
 
 class SettingsForm(Form):

@@ -220,12 +220,14 @@ KK: dict[str, str] = {
     "active": "белсенді", "Set role": "Рөл беру", "Enable": "Қосу", "Disable": "Өшіру",
     "Reset password": "Құпиясөзді қалпына келтіру", "New user": "Жаңа пайдаланушы",
     "Create": "Құру", "owner": "иесі", "publisher": "жариялаушы", "responder": "орындаушы",
-    "viewer": "бақылаушы",
+    "auditor": "аудитор", "viewer": "бақылаушы",
     "owner: users, keys, settings, audit log · publisher: drafts and publishing · responder: "
-    "data-subject requests · viewer: reads apps, dashboards and the consent log.":
+    "data-subject requests · auditor: the transparency logs' proof files and entry bundles · "
+    "viewer: reads apps, dashboards and the consent log.":
         "иесі: пайдаланушылар, кілттер, баптаулар, әрекеттер журналы · жариялаушы: жобалар "
-        "мен жариялау · орындаушы: дерек субъектілерінің сұраулары · бақылаушы: "
-        "қолданбаларды, көрсеткіштерді және келісімдер журналын оқиды.",
+        "мен жариялау · орындаушы: дерек субъектілерінің сұраулары · аудитор: ашықтық "
+        "журналдарының дәлел файлдары мен элементтер топтамалары · бақылаушы: қолданбаларды, "
+        "көрсеткіштерді және келісімдер журналын оқиды.",
     # Message codes and form messages
     "bad_login": "Пошта немесе құпиясөз қате.",
     "throttled": "Сәтсіз әрекеттер тым көп. Бірнеше минут күтіңіз.",

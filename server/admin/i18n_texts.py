@@ -1,5 +1,6 @@
 """The console's texts: English (the key; message codes have English texts here), Russian
-(i18n_ru.py, i18n_ru_more.py) and Kazakh (i18n_kk.py, i18n_kk_more.py).
+(i18n_ru.py, i18n_ru_more.py) and Kazakh (i18n_kk.py, i18n_kk_more.py); a page's own
+module has all three (i18n_webhooks.py, i18n_log.py).
 tests/test_console_languages.py checks that every text
 the templates and views use has both, and that no page rendered in either shows English."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from server.admin.i18n_kk import KK
 from server.admin.i18n_kk_more import KK_MORE
+from server.admin.i18n_log import LOG_EN, LOG_KK, LOG_RU
 from server.admin.i18n_problems import PROBLEMS_EN
 from server.admin.i18n_problems_kk import PROBLEMS_KK
 from server.admin.i18n_problems_ru import PROBLEMS_RU
@@ -141,5 +143,6 @@ _EN = {
 }
 
 TEXTS: dict[str, dict[str, str]] = {
-    "en": _EN | PROBLEMS_EN | WEBHOOKS_EN, "ru": RU | RU_MORE | PROBLEMS_RU | WEBHOOKS_RU,
-    "kk": KK | KK_MORE | PROBLEMS_KK | WEBHOOKS_KK}
+    "en": _EN | PROBLEMS_EN | WEBHOOKS_EN | LOG_EN,
+    "ru": RU | RU_MORE | PROBLEMS_RU | WEBHOOKS_RU | LOG_RU,
+    "kk": KK | KK_MORE | PROBLEMS_KK | WEBHOOKS_KK | LOG_KK}

@@ -17,7 +17,7 @@ __all__ = ["ATTEMPT_OUTCOMES", "ROLES", "AdminSession", "AdminUser", "AppSetting
            "LoginAttempt", "PasswordHistory", "RollupCount", "RollupHead", "RollupPurpose",
            "app_deadline_days"]
 
-ROLES = ("owner", "publisher", "responder", "viewer")
+ROLES = ("owner", "publisher", "responder", "auditor", "viewer")
 
 
 class AdminUser(Base):

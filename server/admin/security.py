@@ -54,6 +54,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "view": frozenset(ROLES),                                 # apps, dashboard, consent log
     "publish": frozenset({"owner", "publisher"}),             # drafts, publishing
     "requests": frozenset({"owner", "responder"}),            # data-subject requests
+    # The transparency logs' private parts: proof files (a leaf's salt) and entry bundles.
+    "audit": frozenset({"owner", "auditor"}),
     "owner": frozenset({"owner"}),                            # users, keys, settings, audit log
 }
 

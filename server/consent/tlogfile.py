@@ -8,8 +8,8 @@ and ``client_sdk.verify_proof_file`` check it: the record's chained fields (its 
 bytes are their canonical JSON, client_sdk/protocol/logentry.py), the salt, the
 ``c2sp.org/tlog-proof@v1`` text (index, inclusion proof, the signed checkpoint) in the
 app's best-cosigned checkpoint that covers it (with its cosignatures; else its newest), and
-the root in force. The salt is private: the console offers the file to owners only, and
-audits each download.
+the root in force. The salt is private: the console offers the file to owners and
+auditors only, and audits each download.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.prooffile import build_proof_file
@@ -36,7 +36,7 @@ from server.models import (
 )
 from server.trust.rootstore import current_root
 
-__all__ = ["log_consistency", "log_summary", "proof_file"]
+__all__ = ["log_consistency", "log_state", "log_summary", "proof_file"]
 
 
 def _newest(session: Session, app_id: str) -> LogCheckpoint | None:
@@ -55,16 +55,19 @@ def _leaf(session: Session, app_id: str, row: ConsentRecord | DeletionRequest
     return leaf if leaf is not None and (leaf.entry, leaf.record_id) == wanted else None
 
 
-def log_summary(session: Session, app_id: str, record: ConsentRecord | DeletionRequest
-                ) -> dict[str, Any]:
-    """The log's size, its newest checkpoint (text with the cosignatures it has, time),
-    the leaf index of the record (or request), and each witness: the size it last
-    cosigned, when it cosigned the newest checkpoint (None: not yet), its last error and
-    whether it was a refusal."""
+def log_state(session: Session, app_id: str) -> dict[str, Any]:
+    """The app's log: its size and how many of its leaves are records and requests, its
+    newest checkpoint (text with the cosignatures it has, size, time), and each witness:
+    the size it last cosigned, when it cosigned the newest checkpoint (None: not yet), its
+    last error and whether it was a refusal. Public data (the console's log page and a
+    record's card)."""
     newest = _newest(session, app_id)
-    leaf = _leaf(session, app_id, record)
     last = session.scalar(select(LogLeaf.idx).where(LogLeaf.app_id == app_id)
                           .order_by(LogLeaf.idx.desc()).limit(1))
+    size = 0 if last is None else last + 1
+    # Requests are few, and (app, entry, id) is an index: no scan of the records' leaves.
+    requests = int(session.scalar(select(func.count()).select_from(LogLeaf).where(
+        LogLeaf.app_id == app_id, LogLeaf.entry == "request")) or 0)
     cosigned: dict[str, LogCosignature] = {} if newest is None else {
         c.witness: c for c in session.scalars(select(LogCosignature).where(
             LogCosignature.app_id == app_id, LogCosignature.size == newest.size))}
@@ -76,13 +79,22 @@ def log_summary(session: Session, app_id: str, record: ConsentRecord | DeletionR
                      LogWitnessing.app_id == app_id).order_by(LogWitnessing.witness))]
     note = None if newest is None else bytes(newest.note) + b"".join(
         sorted(bytes(c.line) for c in cosigned.values()))
-    return {"size": 0 if last is None else last + 1,
+    return {"size": size, "records": size - requests, "requests": requests,
             "checkpoint": note.decode("utf-8", "replace") if note else None,
             "witnesses": witnesses,
             "checkpoint_size": newest.size if newest else None,
-            "checkpoint_at": newest.created_at if newest else None,
-            "index": leaf.idx if leaf is not None else None,
-            "provable": newest is not None and leaf is not None and leaf.idx < newest.size}
+            "checkpoint_at": newest.created_at if newest else None}
+
+
+def log_summary(session: Session, app_id: str, record: ConsentRecord | DeletionRequest
+                ) -> dict[str, Any]:
+    """:func:`log_state`, with the leaf index of the record (or request) and whether a
+    checkpoint covers it (``provable``: its proof file can be made)."""
+    state = log_state(session, app_id)
+    leaf = _leaf(session, app_id, record)
+    size = state["checkpoint_size"]
+    return {**state, "index": leaf.idx if leaf is not None else None,
+            "provable": size is not None and leaf is not None and leaf.idx < size}
 
 
 def proof_file(session: Session, app_id: str, record: ConsentRecord | DeletionRequest

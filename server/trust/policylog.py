@@ -19,6 +19,7 @@ import base64
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -52,6 +53,7 @@ from server.policylog_models import (
     PolicyLogCosignature,
     PolicyLogEntry,
     PolicyLogHash,
+    PolicyLogWitnessing,
 )
 from server.trust.log_keys import log_signer
 from server.trust.rootstore import LoadedRoot, current_root
@@ -65,6 +67,7 @@ __all__ = [
     "newest_checkpoint_row",
     "policy_consistency",
     "policy_entry_bundle",
+    "policy_log_state",
     "policy_public_files",
     "policy_reader",
     "policy_size",
@@ -282,3 +285,42 @@ def prove_in_cosigned(session: Session, size: int) -> int:
         session.execute(update(Generation).where(Generation.id == 1)
                         .values(value=Generation.value + 1))
     return changed
+
+
+# The newest manifests of an app whose entries the console lists (an app re-signed daily
+# for years has thousands; the page says how many there are).
+APP_MANIFESTS_SHOWN = 50
+
+
+def policy_log_state(session: Session, app_id: str) -> dict[str, Any]:
+    """What the console shows of the policy log: its size and how many entries are roots
+    and manifests, its newest checkpoint (text with the cosignatures it has, size, time),
+    each witness (as :func:`server.consent.tlogfile.log_state`), and ``app_id``'s
+    manifests as (seq, entry index), newest first (at most APP_MANIFESTS_SHOWN; their
+    number in ``app_manifest_count``). Public data: hashes, signed notes and numbers."""
+    kinds = {str(kind): int(n) for kind, n in session.execute(
+        select(PolicyLogEntry.kind, func.count()).group_by(PolicyLogEntry.kind))}
+    newest = session.scalars(select(PolicyLogCheckpoint)
+                             .order_by(PolicyLogCheckpoint.size.desc()).limit(1)).first()
+    cosigned = {} if newest is None else {c.witness: c for c in session.scalars(
+        select(PolicyLogCosignature).where(PolicyLogCosignature.size == newest.size))}
+    witnesses = [{"name": w.witness, "size": w.size, "refused": w.refused,
+                  "error": w.last_error,
+                  "cosigned_at": cosigned[w.witness].created_at if w.witness in cosigned
+                  else None}
+                 for w in session.scalars(select(PolicyLogWitnessing)
+                                          .order_by(PolicyLogWitnessing.witness))]
+    note = None if newest is None else bytes(newest.note) + b"".join(
+        sorted(bytes(c.line) for c in cosigned.values()))
+    mine = (PolicyLogEntry.kind == "manifest", PolicyLogEntry.app_id == app_id)
+    manifests = [(int(seq), int(idx)) for seq, idx in session.execute(
+        select(PolicyLogEntry.number, PolicyLogEntry.idx).where(*mine)
+        .order_by(PolicyLogEntry.idx.desc()).limit(APP_MANIFESTS_SHOWN))]
+    return {"size": sum(kinds.values()), "roots": kinds.get("root", 0),
+            "manifests": kinds.get("manifest", 0),
+            "checkpoint": note.decode("utf-8", "replace") if note else None,
+            "checkpoint_size": newest.size if newest else None,
+            "checkpoint_at": newest.created_at if newest else None,
+            "witnesses": witnesses, "app_manifests": manifests,
+            "app_manifest_count": int(session.scalar(select(func.count()).select_from(
+                PolicyLogEntry).where(*mine)) or 0)}

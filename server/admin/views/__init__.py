@@ -15,7 +15,7 @@ from client_sdk.protocol.timeutil import format_time
 from server.admin import sessions, timezones
 from server.admin.i18n import gettext
 from server.admin.models import Draft
-from server.admin.security import PasswordChecksBusy, now
+from server.admin.security import PasswordChecksBusy, allowed, now
 from server.adminlog import record
 from server.context import TOO_LARGE_KEY, kelisim
 from server.messages import Message
@@ -69,6 +69,8 @@ def _html(text: str, **values: Any) -> Markup:
 
 
 bp.add_app_template_global(console_zone, "console_zone")
+# Whether the signed-in user's role may use an area (security.ACCESS): what a page offers.
+bp.add_app_template_global(allowed, "allowed")
 
 
 def audit(s: Session, action: str, target: str, details: dict[str, Any] | None = None,
@@ -158,6 +160,7 @@ from server.admin.views import (  # noqa: E402 - the areas register on bp
     events,
     keys,
     labels,
+    log,
     requests,
     review,
     structure,
@@ -166,5 +169,5 @@ from server.admin.views import (  # noqa: E402 - the areas register on bp
 )
 
 for _area in (auth, apps, drafts, review, dashboard, consents, requests, keys, users,
-              events, labels, apikeys, structure, webhooks):
+              events, labels, apikeys, structure, webhooks, log):
     bp.register_blueprint(_area.bp)

@@ -130,10 +130,11 @@ def record(app_id: str, record_id: str) -> Any:
 
 
 @bp.post("/apps/<app_id>/consents/<record_id>/proof")
-@requires("owner")
+@requires("audit")
 def proof(app_id: str, record_id: str) -> Any:
     """The record's proof file (``kelisim.proof`` v1: record, salt, tlog-proof, root):
-    owners only, since it makes the record checkable by anyone it is given to; audited."""
+    owners and auditors only, since it makes the record checkable by anyone it is given
+    to; audited."""
     with kelisim().db.session() as s:
         r = s.scalars(select(ConsentRecord).where(ConsentRecord.app_id == app_id,
                                                   ConsentRecord.record_id == record_id)).first()

@@ -1,6 +1,7 @@
 """Data-subject requests: the queue (overdue first, then by deadline) with each request's
 kind, age and deadline; resolving or refusing one with a note the app shows its user; a
-request's proof file (it is a leaf of its app's transparency log), for owners."""
+request's proof file (it is a leaf of its app's transparency log), for owners and
+auditors."""
 
 from __future__ import annotations
 
@@ -100,11 +101,12 @@ def resolve(app_id: str, request_id: str) -> Any:
 
 
 @bp.post("/requests/<app_id>/<request_id>/proof")
-@requires("owner")
+@requires("audit")
 def proof(app_id: str, request_id: str) -> Any:
     """The request's proof file (``kelisim.proof`` v1: the request's chained fields, salt,
-    tlog-proof, root): owners only, as a record's, since it makes the request checkable by
-    anyone it is given to; audited."""
+    tlog-proof, root): owners and auditors only, as a record's, since it makes the request
+    checkable by anyone it is given to; audited. (The queue shows its button to owners; an
+    auditor asks for it by id on the app's log page.)"""
     try:
         with kelisim().db.session() as s:
             d = get_request(s, app_id, request_id)

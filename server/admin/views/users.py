@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.admin import sessions
 from server.admin.forms import UserCreateForm, UserUpdateForm, errors_of
-from server.admin.models import AdminUser
+from server.admin.models import ROLES, AdminUser
 from server.admin.security import hash_password, new_password, now, requires, retire_password
 from server.admin.users import UserError, create_user
 from server.admin.views import audit, kelisim, page
@@ -29,7 +29,10 @@ def _list(s: Session) -> list[AdminUser]:
 def _render(status: int = 200, **extra: Any) -> Any:
     with kelisim().db.session(readonly=True) as s:
         users = _list(s)
-    ctx: dict[str, Any] = {"users": users, "errors": {}, "created": None, "form": {}}
+    # Every role (models.ROLES, the form's choices); the new user's list starts with the
+    # role that may least.
+    ctx: dict[str, Any] = {"users": users, "errors": {}, "created": None, "form": {},
+                           "roles": ROLES}
     ctx.update(extra)
     return page("users.html", status, **ctx)
 
