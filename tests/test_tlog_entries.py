@@ -29,7 +29,8 @@ from client_sdk.protocol.tlog.tiles import (
 )
 from helpers import verified_root
 from server import Kelisim
-from server.models import AdminEvent, LogLeaf
+from server.models import AdminEvent
+from server.tlog_models import LogLeaf
 
 pytestmark = pytest.mark.rate_limits_off
 

@@ -30,13 +30,8 @@ from client_sdk.protocol.tlog import parse_tlog_proof, parse_vkey, verify_tlog_p
 from helpers import verified_root
 from server import Kelisim
 from server.consent.chain import request_chained, row_hash, verify_chain
-from server.models import (
-    ChainHead,
-    ConsentRecord,
-    DeletionRequest,
-    LogCheckpoint,
-    LogLeaf,
-)
+from server.models import ChainHead, ConsentRecord, DeletionRequest
+from server.tlog_models import LogCheckpoint, LogLeaf
 
 pytestmark = pytest.mark.rate_limits_off
 

@@ -36,7 +36,8 @@ from server.consent.chain import chained_parts, join_chained, verify_chain
 from server.consent.ingest import AppendBatch, IngestRequest, IngestResult
 from server.consent.rawsql import raw
 from server.consent.tlog import db_reader
-from server.models import ConsentRecord, LogCheckpoint, LogHash, LogLeaf
+from server.models import ConsentRecord
+from server.tlog_models import LogCheckpoint, LogHash, LogLeaf
 
 pytestmark = pytest.mark.rate_limits_off
 

@@ -18,6 +18,7 @@ from client_sdk.protocol import ConsentError
 from server.app import create_app
 from server.cli import (
     apikeys,
+    consent_audit,
     consent_log,
     database,
     demo,
@@ -106,7 +107,7 @@ main.add_command(policy.versions)
 main.add_command(importing.import_cmd)
 main.add_command(signing.resign)
 main.add_command(signing.export_static_cmd)
-main.add_command(consent_log.audit)
+main.add_command(consent_audit.audit)  # and `consents export-log`
 main.add_command(consent_log.consents)
 main.add_command(consent_log.stats_cmd)
 main.add_command(consent_log.deletions)

@@ -1,65 +1,22 @@
-"""``kelisim audit``, ``consents``, ``stats`` and ``deletions``: the consent log
-(``kelisim requests``, every kind of request: server/cli/requests.py)."""
+"""``kelisim consents``, ``stats`` and ``deletions``: the consent log (``kelisim
+requests``, every kind of request: server/cli/requests.py; ``audit verify`` and
+``consents export-log``: server/cli/consent_audit.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import func, select
 
 from client_sdk.protocol.records import RECORD_ACTIONS
 from client_sdk.protocol.timeutil import parse_time
 from server.cli.common import CLI_ACTOR, now, require_migrated
 from server.consent.requests import list_requests, resolve
 from server.errors import InvalidValue, UnknownApp
-from server.models import App, DeletionRequest
+from server.models import App
 
-__all__ = ["audit", "consents", "deletions", "stats_cmd"]
-
-
-@click.group(cls=AppGroup)
-def audit() -> None:
-    """Checks of the consent log."""
-
-
-@audit.command("verify")
-@click.argument("app_id")
-def audit_verify(app_id: str) -> None:
-    """Check APP_ID's hash chain and transparency log, and that every stored root and
-    manifest is in the policy log; name the first problem (exit 1)."""
-    from server.consent.chain import verify_chain
-    from server.consent.tlogaudit import verify_log
-    from server.trust.policyaudit import verify_policy_log
-
-    k = require_migrated()
-    with k.db.session(readonly=True) as s:
-        if s.get(App, app_id) is None:
-            raise UnknownApp(app_id)
-        count, problem = verify_chain(s, app_id)
-        requests = s.scalar(select(func.count()).select_from(DeletionRequest)
-                            .where(DeletionRequest.app_id == app_id)) or 0
-        log = verify_log(s, app_id) if problem is None else None
-        policies = verify_policy_log(s)
-    if problem is not None:
-        raise click.ClickException(
-            f"chain of {app_id} broken at seq {problem.seq} ({problem.entry} "
-            f"{problem.record_id}): "
-            f"{problem.message}")
-    assert log is not None
-    if log.problem is not None:
-        raise click.ClickException(f"log of {app_id}: {log.problem}")
-    if policies.problem is not None:
-        raise click.ClickException(f"policy log: {policies.problem}")
-    rows = f"{count - requests} record(s)" + (f" and {requests} request(s)" if requests
-                                               else "")
-    click.echo(f"{app_id}: {rows}, chain intact; log: {log.leaves} leaves, "
-               f"{log.checkpoints} checkpoint(s) verified; policy log: {policies.entries} "
-               f"entries, every root and manifest in it, {policies.checkpoints} "
-               f"checkpoint(s) verified")
+__all__ = ["consents", "deletions", "stats_cmd"]
 
 
 @click.group(cls=AppGroup)
@@ -98,43 +55,6 @@ def consents_export(app_id: str, fmt: str, since: str | None) -> None:
                 click.echo(to_csv_line(row), nl=False)
             else:
                 click.echo(json.dumps(row, ensure_ascii=False, sort_keys=True))
-
-
-@consents.command("export-log")
-@click.argument("app_id")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def consents_export_log(app_id: str, folder: Path) -> None:
-    """Write APP_ID's transparency log with its entries into FOLDER (new or empty): the
-    checkpoint, the hash tiles and the entry bundles (tile/entries/...) of the newest
-    checkpoint, for an auditor's `kelisim log audit FOLDER --entries`. The entries are
-    personal data: the files are the owner's only (0600), and the export is in the admin
-    audit log."""
-    from server.adminlog import record
-    from server.consent.tlogexport import LogExport, export_files
-
-    k = require_migrated()
-    if folder.exists() and any(folder.iterdir()):
-        raise InvalidValue("FOLDER", f"{folder} is not empty")
-    counts = LogExport()
-    with k.db.session() as s:
-        if s.get(App, app_id) is None:
-            raise UnknownApp(app_id)
-        record(s, CLI_ACTOR, "log.export", app_id, {"folder": str(folder)}, now())
-    with k.db.session(readonly=True) as s:
-        files = 0
-        for path, data in export_files(s, app_id, counts):
-            target = folder / path
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            files += 1
-    if not files:
-        raise click.ClickException(f"{app_id}'s log has no signed checkpoint yet: nothing "
-                                   f"to export")
-    click.echo(f"{app_id}: log of {counts.size} leaves ({counts.records} record(s), "
-               f"{counts.requests} request(s)) in {folder}: checkpoint, {files - 1} tile and "
-               f"entry-bundle file(s); the entries are personal data")
 
 
 @click.command("stats")

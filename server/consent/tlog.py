@@ -52,13 +52,7 @@ from client_sdk.protocol.tlog import (
 from server.consent.chain import chained_fields
 from server.consent.rawsql import Raw, raw
 from server.errors import InvalidValue
-from server.models import (
-    MAX_STORED_LOG_SIZE,
-    LogCheckpoint,
-    LogCosignature,
-    LogHash,
-    LogLeaf,
-)
+from server.tlog_models import MAX_STORED_LOG_SIZE, LogCheckpoint, LogCosignature, LogHash, LogLeaf
 from server.trust.log_keys import LogSigner
 
 __all__ = [

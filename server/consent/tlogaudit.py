@@ -32,7 +32,8 @@ from client_sdk.protocol.tlog import (
     verify_checkpoint,
 )
 from server.consent.chain import chain_rows
-from server.models import LogCheckpoint, LogHash, LogLeaf, RootVersion
+from server.models import RootVersion
+from server.tlog_models import LogCheckpoint, LogHash, LogLeaf
 
 __all__ = ["LogReport", "check_note", "log_keys", "verify_log"]
 

@@ -33,7 +33,7 @@ from client_sdk.protocol.tlog.tiles import (
 from server.consent.chain import chain_rows
 from server.consent.tlog import public_files
 from server.errors import InvalidValue
-from server.models import LogLeaf
+from server.tlog_models import LogLeaf
 
 __all__ = ["LogExport", "export_files", "export_tar"]
 

@@ -26,14 +26,8 @@ from server.consent.chain import chained_fields, request_chained
 from server.consent.rawsql import raw
 from server.consent.tlog import best_cosigned, db_reader, tree_size_arg
 from server.errors import InvalidValue
-from server.models import (
-    ConsentRecord,
-    DeletionRequest,
-    LogCheckpoint,
-    LogCosignature,
-    LogLeaf,
-    LogWitnessing,
-)
+from server.models import ConsentRecord, DeletionRequest
+from server.tlog_models import LogCheckpoint, LogCosignature, LogLeaf, LogWitnessing
 from server.trust.rootstore import current_root
 
 __all__ = ["log_consistency", "log_state", "log_summary", "proof_file"]

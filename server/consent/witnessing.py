@@ -41,8 +41,8 @@ from server.consent.rawsql import raw
 from server.consent.tlog import db_reader
 from server.db import Database
 from server.errors import Unavailable
-from server.models import LogCheckpoint, LogCosignature, LogWitnessing
 from server.policylog_models import PolicyLogCosignature, PolicyLogWitnessing
+from server.tlog_models import LogCheckpoint, LogCosignature, LogWitnessing
 from server.trust.policylog import (
     POLICY_LOG,
     newest_checkpoint_row,

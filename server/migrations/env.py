@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-import server.policylog_models  # noqa: F401  (its tables on Base.metadata)
+# Their tables on Base.metadata:
+import server.policylog_models
+import server.tlog_models  # noqa: F401
 from server.models import Base
 
 connection = context.config.attributes.get("connection")

@@ -20,7 +20,8 @@ from server.admin.security import requires
 from server.admin.views import audit, kelisim, page
 from server.consent.tlogexport import export_tar
 from server.consent.tlogfile import log_state, proof_file
-from server.models import App, ConsentRecord, DeletionRequest, LogCheckpoint
+from server.models import App, ConsentRecord, DeletionRequest
+from server.tlog_models import LogCheckpoint
 from server.trust.policylog import policy_log_state
 from server.trust.rootstore import current_root
 

@@ -20,7 +20,7 @@ from server.consent.requests import count_requests, get_request, list_requests
 from server.consent.requests import resolve as resolve_request
 from server.consent.tlogfile import proof_file
 from server.errors import AlreadyResolved, InvalidValue, NotFound
-from server.models import LogCheckpoint
+from server.tlog_models import LogCheckpoint
 
 __all__ = ["bp"]
 
