@@ -237,6 +237,15 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
+    def one_snapshot(self, session: Session) -> None:
+        """Make every read of ``session``'s transaction see one snapshot of the database,
+        as a whole-log check or export needs (the chain's records and requests, its
+        leaves, hashes and checkpoints read by separate statements while the server
+        appends): on PostgreSQL REPEATABLE READ, set before the transaction's first
+        statement; SQLite's reading transaction (WAL) is a snapshot already."""
+        if not self.is_sqlite:
+            session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+
     @contextmanager
     def session(self, *, readonly: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any error.

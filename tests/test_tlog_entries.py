@@ -111,6 +111,7 @@ def test_export_log_writes_what_an_auditor_checks_entry_by_entry(
     with kelisim.db.session(readonly=True) as s:
         event = s.scalars(sa.select(AdminEvent).where(AdminEvent.action == "log.export")).one()
         assert (event.actor, event.target) == ("cli", APP)
+        assert event.details == {"folder": str(folder.resolve()), "size": 304}
         leaf = s.scalars(sa.select(LogLeaf).where(LogLeaf.idx == 5)).one()
     # Entry 5 is that leaf's salt and its row's canonical JSON.
     entries = parse_entry_bundle((folder / "tile/entries/000").read_bytes(), 256)
@@ -118,8 +119,28 @@ def test_export_log_writes_what_an_auditor_checks_entry_by_entry(
     out = cli(*audit_args(client, folder)).output
     assert "ok entries: each of the 304 hashes to its leaf (300 record(s), 4 request(s))" in \
         out, out
-    # Not into a folder that holds something; an app without a checkpoint has nothing.
-    assert "is not empty" in cli("consents", "export-log", APP, str(folder), ok=False).output
+    # Every folder it made is the owner's only too.
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o700 for p in [folder, *folder.rglob("*")]
+               if p.is_dir())
+    # Not into a folder that holds something, nor a file; nothing audited for those.
+    for where, says in ((folder, "is not an empty folder"), (folder / "checkpoint", "is a file")):
+        out = cli("consents", "export-log", APP, str(where), ok=False).output
+        assert says in out, out
+    with kelisim.db.session(readonly=True) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(AdminEvent).where(
+            AdminEvent.action == "log.export")) == 1
+
+
+def test_export_log_before_the_first_checkpoint_writes_and_audits_nothing(
+        cli: Any, client: FlaskClient, manifest: dict[str, Any], kelisim: Kelisim,
+        tmp_path: Path) -> None:
+    with kelisim.db.session() as s:
+        s.execute(sa.text("DELETE FROM tlog_checkpoints"))
+    out = cli("consents", "export-log", APP, str(tmp_path / "x"), ok=False).output
+    assert "has no signed checkpoint yet" in out and not (tmp_path / "x").exists()
+    with kelisim.db.session(readonly=True) as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(AdminEvent).where(
+            AdminEvent.action == "log.export")) == 0
 
 
 def _flip(folder: Path) -> str:

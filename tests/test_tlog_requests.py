@@ -196,23 +196,50 @@ def test_audit_verify_names_a_changed_request(
     assert prefix in out and expected in out, out
 
 
+def _stored_before_0018(kelisim: Kelisim, install_id: str, body: dict[str, Any],
+                        stamp: str, *, old_endpoint: bool = False) -> None:
+    """A request as a server before 0018 stored it (no chain columns), with its signed
+    receipt and the body hash a retry of ``body`` (as the endpoint loads it) matches."""
+    from client_sdk.protocol.envelope import PAYLOAD_RECEIPT
+    from client_sdk.protocol.receipts import deletion_payload, request_payload
+    from server.consent.chain import body_hash
+    from server.trust.keys import sign_envelope
+    from server.trust.receipt_keys import receipt_keys
+
+    due = "2027-01-31T00:00:00Z"
+    sent = {"id": body["id"], "client_time": body["client_time"]} if old_endpoint else \
+        {k: body[k] for k in ("id", "kind", "client_time", "note", "withdraw")}
+    payload = deletion_payload(APP, install_id, stamp, body["id"], body["client_time"]) \
+        if old_endpoint else request_payload(APP, install_id, stamp, body["id"], body["kind"],
+                                             body["client_time"], due, body["withdraw"],
+                                             body["note"])
+    with kelisim.db.session() as s:
+        receipt = sign_envelope(payload, PAYLOAD_RECEIPT, receipt_keys(s, kelisim.keys_dir))
+        s.execute(sa.text(
+            "INSERT INTO deletion_requests (app_id, request_id, install_id, client_time, "
+            "server_time, body_hash, kind, note, withdraw, deadline, status, receipt) VALUES "
+            "(:a, :r, :i, :c, :t, :h, :k, :n, :w, :d, 'open', :e)"),
+            {"a": APP, "r": body["id"], "i": install_id, "c": body["client_time"], "t": stamp,
+             "h": body_hash(sent), "k": body["kind"], "n": body["note"],
+             "w": body["withdraw"], "d": due, "e": receipt})
+
+
 def test_migration_0018_appends_the_stored_requests_and_db_upgrade_signs(
         cli: Any, client: FlaskClient, manifest: dict[str, Any], kelisim: Kelisim) -> None:
+    """Requests a server before 0018 stored (between records, not chain rows) are appended
+    after the chain's last row, in the order received; `db upgrade` signs the checkpoint
+    that covers them (the migration holds no key); each then answers with its proof."""
     root = _root(client)
     install_id, auth = install(client)
     _records(client, auth, [record(manifest) for _ in range(3)])
-    first, _ = _request(client, auth, "access")
-    second, _ = _request(client, auth, "deletion", old_endpoint=True)
-    # Back to 0017, where requests were not chain rows: they leave the chain and the log.
     cli("db", "downgrade", "0017")
-    assert "seq" not in {c["name"] for c in
-                         sa.inspect(kelisim.db.engine).get_columns("deletion_requests")}
-    with kelisim.db.session(readonly=True) as s:
-        assert s.scalar(sa.text("SELECT COUNT(*) FROM tlog_leaves")) == 3
-        assert s.scalar(sa.text("SELECT seq FROM chain_heads")) == 3
-        assert s.scalar(sa.text("SELECT MAX(size) FROM tlog_checkpoints")) == 3
-    # 0018: both requests appended after the records, in the order received; `db upgrade`
-    # signs the checkpoint that covers them (the migration holds no key).
+    first = {"id": str(uuid.uuid4()), "client_time": "2026-03-01T08:00:00Z",
+             "kind": "rectification", "note": "Әсел, not Asel", "withdraw": None}
+    second = {"id": str(uuid.uuid4()), "client_time": "2026-03-01T08:00:00Z",
+              "kind": "deletion", "note": None, "withdraw": None}
+    _stored_before_0018(kelisim, install_id, first, "2026-03-01T08:00:05Z")
+    _stored_before_0018(kelisim, install_id, second, "2026-03-01T08:00:06Z",
+                        old_endpoint=True)
     out = cli("db", "upgrade").output
     assert "signed a checkpoint of 1 app log(s)" in out, out
     with kelisim.db.session(readonly=True) as s:
@@ -222,26 +249,35 @@ def test_migration_0018_appends_the_stored_requests_and_db_upgrade_signs(
         assert s.scalar(sa.select(sa.func.max(LogCheckpoint.size))) == 5
     assert "3 record(s) and 2 request(s), chain intact; log: 5 leaves" in \
         cli("audit", "verify", APP).output
-    # Filed again, each answers with a proof of its new place.
+    # Filed again (the same body), each answers with its stored receipt and a proof of
+    # its new place.
     for body, index in ((first, 3), (second, 4)):
-        _, answer = _request(client, auth, body["kind"], request_id=body["id"],
-                             old_endpoint=body is second)
-        assert _check(root, install_id, body, answer) == index
+        again, answer = _request(client, auth, body["kind"], note=body["note"],
+                                 request_id=body["id"], old_endpoint=body is second)
+        assert _check(root, install_id, {**again, **body}, answer) == index
 
 
-def test_migration_0018_is_not_undone_once_records_follow_a_request(
-        cli: Any, client: FlaskClient, manifest: dict[str, Any], kelisim: Kelisim) -> None:
-    """The records after a request are hashed over it (and their receipts hold those
-    hashes): taking the request out of the chain would break it, so the downgrade says so
-    and changes nothing."""
+@pytest.mark.parametrize("after", ["record", "checkpoint"])
+def test_migration_0018_is_not_undone_once_given_out(
+        cli: Any, client: FlaskClient, manifest: dict[str, Any], kelisim: Kelisim,
+        after: str) -> None:
+    """A record after a request is hashed over it (and its receipt holds that hash); a
+    signed checkpoint that covers a request is held by devices, witnesses and auditors:
+    taking the request out would break the chain or fork the log, so the downgrade says
+    so, in a sentence, and changes nothing."""
     _, auth = install(client)
     _request(client, auth, "blocking")
-    _records(client, auth, [record(manifest)])
-    with pytest.raises(RuntimeError, match="consent records follow requests in its chain"):
-        kelisim.db.downgrade("0017")
+    if after == "record":
+        _records(client, auth, [record(manifest)])
+    expected = "consent records follow requests in its chain" if after == "record" else \
+        "a signed checkpoint of its log covers requests"
+    out = cli("db", "downgrade", "0017", ok=False).output
+    assert expected in out and "Traceback" not in out, out
     assert kelisim.db.current_revision() == kelisim.db.head_revision()
     with kelisim.db.session(readonly=True) as s:
-        assert verify_chain(s, APP) == (2, None)
+        assert verify_chain(s, APP) == (2 if after == "record" else 1, None)
+        assert s.scalar(sa.select(sa.func.count()).select_from(LogLeaf)) == \
+            (2 if after == "record" else 1)
 
 
 def test_the_console_gives_an_owner_the_requests_proof_file(
@@ -305,3 +341,21 @@ def test_a_records_page_checks_its_links_to_a_request_beside_it(
     assert '<li class="bad">✘ link from next record' in html
     html = client.get(f"/admin/apps/{APP}/consents/{after['id']}?verify=1").get_data(True)
     assert '<li class="bad">' not in html
+
+
+def test_a_whole_log_check_reads_one_snapshot(
+        client: FlaskClient, manifest: dict[str, Any], kelisim: Kelisim) -> None:
+    """`audit verify` and the exports read the chain, the leaves and the checkpoints with
+    separate statements while the server appends: in one snapshot (PostgreSQL: REPEATABLE
+    READ), what is committed after its first read is not half seen."""
+    _, auth = install(client)
+    _records(client, auth, [record(manifest)])
+    with kelisim.db.session(readonly=True) as s:
+        kelisim.db.one_snapshot(s)
+        assert s.scalar(sa.select(sa.func.count()).select_from(ConsentRecord)) == 1
+        _request(client, auth, "access")  # committed by another transaction meanwhile
+        _records(client, auth, [record(manifest)])
+        assert verify_chain(s, APP) == (1, None)
+        assert s.scalar(sa.select(sa.func.count()).select_from(LogLeaf)) == 1
+    with kelisim.db.session(readonly=True) as s:
+        assert verify_chain(s, APP) == (3, None)

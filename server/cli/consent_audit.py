@@ -17,6 +17,7 @@ from server.cli.common import CLI_ACTOR, now, require_migrated
 from server.cli.consent_log import consents
 from server.errors import InvalidValue, UnknownApp
 from server.models import App, DeletionRequest
+from server.tlog_models import LogCheckpoint
 
 __all__ = ["audit", "consents_export_log"]
 
@@ -37,6 +38,8 @@ def audit_verify(app_id: str) -> None:
 
     k = require_migrated()
     with k.db.session(readonly=True) as s:
+        # One snapshot: a server appending meanwhile must not look like a broken chain.
+        k.db.one_snapshot(s)
         if s.get(App, app_id) is None:
             raise UnknownApp(app_id)
         count, problem = verify_chain(s, app_id)
@@ -75,25 +78,42 @@ def consents_export_log(app_id: str, folder: Path) -> None:
     from server.consent.tlogexport import LogExport, export_files
 
     k = require_migrated()
-    if folder.exists() and any(folder.iterdir()):
-        raise InvalidValue("FOLDER", f"{folder} is not empty")
-    counts = LogExport()
-    with k.db.session() as s:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise InvalidValue("FOLDER", f"{folder} is not an empty folder")
+    with k.db.session(readonly=True) as s:
         if s.get(App, app_id) is None:
             raise UnknownApp(app_id)
-        record(s, CLI_ACTOR, "log.export", app_id, {"folder": str(folder)}, now())
+        size = s.scalar(select(func.max(LogCheckpoint.size))
+                        .where(LogCheckpoint.app_id == app_id))
+    if size is None:
+        raise click.ClickException(f"{app_id}'s log has no signed checkpoint yet: nothing "
+                                   f"to export")
+    _private_dir(folder)
+    with k.db.session() as s:  # before any entry is written
+        record(s, CLI_ACTOR, "log.export", app_id,
+               {"folder": str(folder.resolve()), "size": int(size)}, now())
+    counts = LogExport()
+    files = 0
     with k.db.session(readonly=True) as s:
-        files = 0
-        for path, data in export_files(s, app_id, counts):
+        k.db.one_snapshot(s)
+        for path, data in export_files(s, app_id, counts, int(size)):
             target = folder / path
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _private_dir(target.parent)
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             files += 1
-    if not files:
-        raise click.ClickException(f"{app_id}'s log has no signed checkpoint yet: nothing "
-                                   f"to export")
     click.echo(f"{app_id}: log of {counts.size} leaves ({counts.records} record(s), "
                f"{counts.requests} request(s)) in {folder}: checkpoint, {files - 1} tile and "
                f"entry-bundle file(s); the entries are personal data")
+
+
+def _private_dir(path: Path) -> None:
+    """``path`` and every folder above it that does not exist yet, made 0700 (the
+    entries' names alone say how large the log is)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)

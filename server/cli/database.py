@@ -19,6 +19,10 @@ def _revision(name: str) -> Iterator[None]:
         yield
     except CommandError as exc:
         raise InvalidValue(name, str(exc)) from None
+    except RuntimeError as exc:
+        # A migration that refuses (a chain it cannot move, a downgrade that would undo
+        # what was given out): its sentence, not a traceback.
+        raise click.ClickException(str(exc)) from None
 
 __all__ = ["db"]
 

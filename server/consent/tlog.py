@@ -276,12 +276,16 @@ def best_cosigned(r: Raw, app: str) -> tuple[int, bytes] | None:
     return size, bytes(note[0][0]) + b"".join(sorted(bytes(x[0]) for x in lines))
 
 
-def public_files(session: Session, app_id: str) -> Iterator[tuple[str, bytes]]:
-    """The public files of ``app_id``'s log as of its newest checkpoint, as (path under
-    the log's prefix, bytes): ``checkpoint`` (with the cosignatures it has) and every
-    tile of that size (full and partial). Nothing before the first checkpoint."""
-    newest = session.scalars(select(LogCheckpoint).where(LogCheckpoint.app_id == app_id)
-                             .order_by(LogCheckpoint.size.desc()).limit(1)).first()
+def public_files(session: Session, app_id: str, size: int | None = None
+                 ) -> Iterator[tuple[str, bytes]]:
+    """The public files of ``app_id``'s log as of its newest checkpoint (or its checkpoint
+    of ``size``), as (path under the log's prefix, bytes): ``checkpoint`` (with the
+    cosignatures it has) and every tile of that size (full and partial). Nothing before
+    the first checkpoint (or without one of ``size``)."""
+    query = select(LogCheckpoint).where(LogCheckpoint.app_id == app_id)
+    if size is not None:
+        query = query.where(LogCheckpoint.size == size)
+    newest = session.scalars(query.order_by(LogCheckpoint.size.desc()).limit(1)).first()
     if newest is None:
         return
     lines = session.scalars(select(LogCosignature.line).where(

@@ -76,18 +76,18 @@ def _entries(session: Session, app_id: str, size: int, counts: LogExport
                                   f"{size}; run `kelisim audit verify {app_id}`")
 
 
-def export_files(session: Session, app_id: str, counts: LogExport | None = None
-                 ) -> Iterator[tuple[str, bytes]]:
+def export_files(session: Session, app_id: str, counts: LogExport | None = None,
+                 size: int | None = None) -> Iterator[tuple[str, bytes]]:
     """The app's log as (path, bytes): ``checkpoint``, the hash tiles and the entry
-    bundles, all of the newest checkpoint's size; nothing before the first checkpoint.
-    ``counts`` is filled as the entries are read."""
+    bundles, all of the newest checkpoint's size (or of its checkpoint of ``size``);
+    nothing before the first checkpoint. ``counts`` is filled as the entries are read.
+    Read it in one snapshot (``Database.one_snapshot``): the server appends meanwhile."""
     counts = counts if counts is not None else LogExport()
-    size = 0
-    for path, data in public_files(session, app_id):
+    for path, data in public_files(session, app_id, size):
         if path == "checkpoint":
-            size = int(data.split(b"\n")[1])
+            counts.size = int(data.split(b"\n")[1])
         yield path, data
-    counts.size = size
+    size = counts.size
     bundle: list[bytes] = []
     for i, entry in enumerate(_entries(session, app_id, size, counts)):
         bundle.append(entry)
@@ -112,14 +112,14 @@ class _Sink:
         return out
 
 
-def export_tar(session: Session, app_id: str, counts: LogExport | None = None
-               ) -> Iterator[bytes]:
+def export_tar(session: Session, app_id: str, counts: LogExport | None = None,
+               size: int | None = None) -> Iterator[bytes]:
     """:func:`export_files` as a gzipped tar stream (``<app>-log/checkpoint``,
     ``<app>-log/tile/...``), a file at a time: a log of a million records is never held
     whole in memory."""
     sink = _Sink()
     with tarfile.open(fileobj=sink, mode="w|gz") as tar:  # type: ignore[call-overload]
-        for path, data in export_files(session, app_id, counts):
+        for path, data in export_files(session, app_id, counts, size):
             info = tarfile.TarInfo(f"{app_id}-log/{path}")
             info.size, info.mode = len(data), 0o600
             tar.addfile(info, io.BytesIO(data))

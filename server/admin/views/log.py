@@ -70,9 +70,9 @@ def show(app_id: str) -> Any:
 @requires("audit")
 def entries(app_id: str) -> Any:
     """The log with its entry bundles as ``<app>-log.tar.gz`` (server.consent.tlogexport:
-    streamed a file at a time), for ``kelisim log audit FOLDER --entries``. Audited first,
-    with the newest checkpoint's size then (the file holds that checkpoint or a newer one);
-    409 before the first checkpoint."""
+    streamed a file at a time, read in one snapshot), for ``kelisim log audit FOLDER
+    --entries``. Audited first, with the newest checkpoint's size then, which is the one
+    the file holds; 409 before the first checkpoint."""
     k = kelisim()
     with k.db.session() as s:
         if s.get(App, app_id) is None:
@@ -85,7 +85,8 @@ def entries(app_id: str) -> Any:
 
     def generate() -> Iterator[bytes]:
         with k.db.session(readonly=True) as s:
-            yield from export_tar(s, app_id)
+            k.db.one_snapshot(s)
+            yield from export_tar(s, app_id, size=int(size))
 
     return Response(stream_with_context(generate()), mimetype="application/gzip", headers={
         "Content-Disposition": f'attachment; filename="{app_id}-log.tar.gz"',

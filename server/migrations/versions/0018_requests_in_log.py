@@ -113,9 +113,11 @@ def _backfill(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
-    """Back to 0017: the requests leave the chain and the log. What they took of both
-    cannot be given back to a chain that ends before them (the records after them were
-    hashed over them), so a downgrade is refused once a record follows a request."""
+    """Back to 0017: the requests leave the chain and the log. That is refused once it
+    would take back what was given out: a record after a request (its hash, and its
+    receipt, cover the request), or a signed checkpoint that covers a request (devices,
+    witnesses and auditors hold it: a log rebuilt without the request would be a fork).
+    So only requests sequenced under a root without a log key can be taken out."""
     conn = op.get_bind()
     after = conn.execute(sa.text(
         "SELECT r.app_id FROM deletion_requests r JOIN consent_records c ON "
@@ -123,6 +125,12 @@ def downgrade() -> None:
     if after is not None:
         raise RuntimeError(f"app {after[0]}: consent records follow requests in its chain; "
                            f"0018 cannot be undone without breaking the chain")
+    signed = conn.execute(sa.text(
+        "SELECT r.app_id FROM deletion_requests r JOIN tlog_checkpoints c ON "
+        "c.app_id = r.app_id AND c.size >= r.seq LIMIT 1")).first()
+    if signed is not None:
+        raise RuntimeError(f"app {signed[0]}: a signed checkpoint of its log covers requests; "
+                           f"0018 cannot be undone without forking the published log")
     firsts = conn.execute(sa.text("SELECT app_id, MIN(seq) FROM deletion_requests "
                                   "GROUP BY app_id")).all()
     for app, first in firsts:
