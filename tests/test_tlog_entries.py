@@ -217,3 +217,42 @@ def test_the_policy_logs_entry_bundles_are_public_and_audited(
     assert f"ok entries: each of the {n} hashes to its leaf ({roots} root(s), " \
            f"{n - roots} manifest(s))" in out, out
     assert not (static / "v1" / "apps" / APP / "log" / "tile" / "entries").exists()
+
+
+def test_log_audit_reads_regular_files_only(cli: Any, client: FlaskClient,
+                                            manifest: dict[str, Any], tmp_path: Path) -> None:
+    """A FIFO (or a link to a device) where a file should be: a clear failure, not a wait
+    without end or a read of /dev/zero."""
+    import os
+
+    fill(client, manifest, 1)
+    folder = tmp_path / "export"
+    cli("consents", "export-log", APP, str(folder))
+    bundle = next((folder / "tile" / "entries").rglob("*.p/*"))
+    bundle.unlink()
+    os.mkfifo(bundle)
+    out = cli(*audit_args(client, folder), ok=False).output
+    assert "not a regular file" in out and "FAILED at fetch" in out, out
+    bundle.unlink()
+    bundle.symlink_to("/dev/zero")
+    assert "not a regular file" in cli(*audit_args(client, folder), ok=False).output
+
+
+def test_an_entry_must_name_its_place_with_an_integer() -> None:
+    from client_sdk.protocol.jsonutil import canonical_bytes
+    from client_sdk.protocol.logentry import request_fields
+    from server.witness.audit import _entry_kind
+    from server.witness.errors import AuditFailure
+
+    fields = request_fields(request_id=str(uuid.uuid4()), install_id=str(uuid.uuid4()),
+                            kind="access", client_time="2026-03-01T08:00:00Z",
+                            withdraw=None, note=None, seq=1,
+                            server_time="2026-03-01T08:00:01Z",
+                            deadline="2026-03-31T08:00:01Z")
+    salt = bytes(32)
+    assert _entry_kind(salt + canonical_bytes(fields), 0) == "request"
+    for seq in (True, "1", 2):
+        with pytest.raises(AuditFailure, match="out of its place"):
+            _entry_kind(salt + canonical_bytes({**fields, "seq": seq}), 0)
+    # Not canonical JSON (a float): not an entry Kelisim writes, counted as another kind.
+    assert _entry_kind(salt + canonical_bytes({**fields, "seq": 1.0}), 0) == "other"

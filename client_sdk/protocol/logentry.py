@@ -11,9 +11,10 @@ The device rebuilds the leaf from its own record, its receipt and the salt.
 A request of the data subject (access, rectification, blocking, deletion) is a leaf of the
 same log, at its own place in the same chain: its fields (:data:`REQUEST_CHAINED`) are
 those its signed ``request`` receipt holds (the note as its sha256, so that a proof file
-does not carry the user's words), ``"entry": "request"`` (a key no record has: a
-request's bytes can never be read as a record's), where the server put it (``seq``: its
-leaf index + 1, ``server_time``) and its deadline.
+does not carry the user's words, though a short or predictable note can be guessed from
+its hash), ``"entry": "request"`` (a key no record has: a request's bytes can never be
+read as a record's), where the server put it (``seq``: its leaf index + 1,
+``server_time``) and its deadline.
 """
 
 from __future__ import annotations

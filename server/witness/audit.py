@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -99,7 +100,13 @@ def fetcher(source: str, *, timeout: float = 10.0) -> Fetch:
     def from_files(path: str, limit: int) -> bytes:
         target = root / path
         try:
-            with target.open("rb") as f:
+            # Non-blocking, and a regular file only: a FIFO or a device in the folder
+            # would make the audit wait, or read without end.
+            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise AuditFailure(f"{target}: not a regular file", step="fetch",
+                                       path=path)
                 data = f.read(limit + 1)
         except OSError as exc:
             raise AuditFailure(f"{target}: {exc.strerror}", step="fetch", path=path) from None
@@ -202,8 +209,8 @@ def _entry_kind(entry: bytes, index: int) -> str:
     kind = "request" if fields.get("entry") == REQUEST_ENTRY else "record"
     if set(fields) != set(REQUEST_CHAINED if kind == "request" else CHAINED):
         return "other"
-    if fields["seq"] != index + 1:
-        raise AuditFailure(f"entry {index} is the {kind} of seq {fields['seq']}: an entry "
+    if type(fields["seq"]) is not int or fields["seq"] != index + 1:
+        raise AuditFailure(f"entry {index} is the {kind} of seq {fields['seq']!r}: an entry "
                            f"out of its place", step="entries", index=index)
     return kind
 
