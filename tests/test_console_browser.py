@@ -170,7 +170,9 @@ def test_console_end_to_end(server: dict[str, Any], tmp_path: Path) -> None:
         assert page.locator("#requests tbody tr").count() == 1
         shot("requests")
         page.fill("input[name=note]", "Erased from the courier CRM")
-        submit("#requests button[type=submit]")
+        # (The row's first button downloads the request's proof file: the owner's.)
+        assert page.locator("#requests form.proof button").count() == 1
+        submit("#requests form.row button[value=resolve]")
         assert "No open requests" in page.content()
         page.goto(f"{base}/admin/requests?all=1")
         assert "Erased from the courier CRM" in page.content()
