@@ -222,11 +222,12 @@ KK: dict[str, str] = {
     "Create": "Құру", "owner": "иесі", "publisher": "жариялаушы", "responder": "орындаушы",
     "auditor": "аудитор", "viewer": "бақылаушы",
     "owner: users, keys, settings, audit log · publisher: drafts and publishing · responder: "
-    "data-subject requests · auditor: the transparency logs' proof files and entry bundles · "
-    "viewer: reads apps, dashboards and the consent log.":
+    "data-subject requests · auditor: what a viewer reads, and the transparency logs' proof "
+    "files and entry bundles · viewer: reads apps, dashboards and the consent log.":
         "иесі: пайдаланушылар, кілттер, баптаулар, әрекеттер журналы · жариялаушы: жобалар "
-        "мен жариялау · орындаушы: дерек субъектілерінің сұраулары · аудитор: ашықтық "
-        "журналдарының дәлел файлдары мен элементтер топтамалары · бақылаушы: қолданбаларды, "
+        "мен жариялау · орындаушы: дерек субъектілерінің сұраулары · аудитор: бақылаушы "
+        "оқитынның бәрі, және ашықтық журналдарының дәлел файлдары мен элементтер "
+        "топтамалары · бақылаушы: қолданбаларды, "
         "көрсеткіштерді және келісімдер журналын оқиды.",
     # Message codes and form messages
     "bad_login": "Пошта немесе құпиясөз қате.",

@@ -21,8 +21,9 @@ _INTRO = ("Every consent record and data-subject request of the app is a leaf of
 _PERSONAL = ("The entry bundles hold every leaf's salt with the record or request it hashes: "
              "personal data. Keep the file as you keep the consent log itself; each download "
              "is recorded in the admin audit log.")
-_WHERE = ("A record's id is on its page in the consent log; a request's is in the entry "
-          "bundles. The file proves that one entry is in the log, to anyone it is given to.")
+_WHERE = ("A record's id is on its page in the consent log; a request's is in the requests "
+          "queue and in the entry bundles. Anyone the file is given to can check that this "
+          "entry is in the log.")
 _POLICY = ("Every root and manifest this server signed, of every app, is an entry of one "
            "policy log: every policy a device was shown can be counted.")
 
@@ -41,9 +42,9 @@ LOG_RU: dict[str, str] = {
     _PERSONAL: ("Пакеты элементов содержат соль каждого листа вместе с записью или запросом, "
                 "от которых он вычислен: это персональные данные. Храните файл так же, как "
                 "сам журнал согласий; каждое скачивание записывается в журнал действий."),
-    _WHERE: ("Id записи есть на её странице в журнале согласий, id запроса — в пакетах "
-             "элементов. Файл доказывает любому, кому его передадут, что этот элемент есть "
-             "в журнале."),
+    _WHERE: ("Id записи есть на её странице в журнале согласий, id запроса — в очереди "
+             "запросов и в пакетах элементов. Любой, кому передадут файл, может проверить, "
+             "что этот элемент есть в журнале."),
     _POLICY: ("Каждый корень и манифест, подписанный этим сервером, для всех приложений — "
               "элемент одного журнала политик: каждую политику, показанную устройству, можно "
               "пересчитать."),
@@ -91,9 +92,9 @@ LOG_KK: dict[str, str] = {
     _PERSONAL: ("Элементтер топтамаларында әр жапырақтың тұзы және ол есептелген жазба не "
                 "сұрау бар: бұл дербес деректер. Файлды келісімдер журналының өзін "
                 "сақтағандай сақтаңыз; әр жүктеп алу әрекеттер журналына жазылады."),
-    _WHERE: ("Жазбаның id-і келісімдер журналындағы оның бетінде, сұраудың id-і элементтер "
-             "топтамаларында. Файл оны алған кез келген адамға бұл элементтің журналда бар "
-             "екенін дәлелдейді."),
+    _WHERE: ("Жазбаның id-і келісімдер журналындағы оның бетінде, сұраудың id-і сұраулар "
+             "кезегінде және элементтер топтамаларында. Файлды алған кез келген адам бұл "
+             "элементтің журналда бар екенін тексере алады."),
     _POLICY: ("Осы сервер қол қойған әр түбір мен манифест, барлық қолданбалар үшін, бір "
               "саясаттар журналының элементі: құрылғыға көрсетілген әр саясатты санауға "
               "болады."),

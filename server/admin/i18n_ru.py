@@ -163,12 +163,12 @@ RU: dict[str, str] = {
     "opt-in rate": "доля согласий", "overdue by {n} d": "просрочено на {n} дн.",
     "override": "исключение",
     "owner: users, keys, settings, audit log · publisher: drafts and publishing · responder: "
-    "data-subject requests · auditor: the transparency logs' proof files and entry bundles · "
-    "viewer: reads apps, dashboards and the consent log.":
+    "data-subject requests · auditor: what a viewer reads, and the transparency logs' proof "
+    "files and entry bundles · viewer: reads apps, dashboards and the consent log.":
         "владелец: пользователи, ключи, настройки, журнал действий · публикатор: черновики и "
-        "публикация · исполнитель: запросы субъектов · аудитор: файлы доказательств и пакеты "
-        "элементов журналов прозрачности · наблюдатель: чтение приложений, показателей и "
-        "журнала согласий.",
+        "публикация · исполнитель: запросы субъектов · аудитор: всё, что читает наблюдатель, "
+        "а также файлы доказательств и пакеты элементов журналов прозрачности · "
+        "наблюдатель: чтение приложений, показателей и журнала согласий.",
     "prompts answered": "ответов на запрос",
     "replaces the manifest key; use --new receipt or --new root for the others.":
         "заменяет ключ манифестов; для остальных — --new receipt или --new root.",

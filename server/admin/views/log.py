@@ -37,8 +37,10 @@ def _public(checkpoint_url: str, origin: str | None, key: str | None) -> dict[st
     """A log's public files: its checkpoint's URL, its prefix (what ``kelisim log audit``
     reads), the tiles' pattern, its origin and key (from the root; None without a log)."""
     prefix = checkpoint_url.removesuffix("/checkpoint")
+    # With a state file, each run also checks the log only grew since the one before.
+    state = (origin or "log").replace("/", "-") + ".audit-state.json"
     return {"checkpoint": checkpoint_url, "prefix": prefix, "tiles": prefix + TILES,
-            "origin": origin, "key": key}
+            "origin": origin, "key": key, "state": state}
 
 
 def _render(app_id: str, status: int = 200, errors: dict[str, list[str]] | None = None,
