@@ -21,7 +21,7 @@ leaves and hashes, so that index = seq - 1 holds), but signs no checkpoint and r
 proof; :func:`sign_missing_checkpoints` signs each app's tree once a log key is listed.
 
 Requests of the data subject are chain rows too (server/consent/requests.py): a request is
-sequenced like a record, alone in its group's transaction, its leaf marked ``entry``
+sequenced like a record, by its own job of the group commit, its leaf marked ``entry``
 ``request`` (its id is unique among the app's requests, as a record's among its records).
 """
 

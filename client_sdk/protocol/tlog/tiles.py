@@ -8,13 +8,15 @@ Merkle level ``8 * L``: entry ``i`` is the complete subtree ``(8 * L, N * 256 + 
     tile/<L>/<N>[.p/<W>]      N in 3-digit groups, all but the last prefixed with x:
                               1234067 -> x001/x234/067;  tile/0/x001/x234/067.p/12
 
-Kelisim publishes hash tiles only. The spec's entry bundles (``tile/entries/<N>[.p/<W>]``:
-the entries of leaves ``N * 256`` to ``N * 256 + W - 1``, each a big-endian uint16 length
-then the entry's bytes) are not public: the entries are consent records and requests,
-personal data that stays private to the operator and the subject; a leaf is a salted hash
-of one, so the hashes reveal nothing. The operator exports them (``kelisim log export``,
-the console's entry bundles for owners and auditors), and an auditor given them checks
-each against the public tiles (``kelisim log audit --entries``).
+A consent log publishes hash tiles only. The spec's entry bundles
+(``tile/entries/<N>[.p/<W>]``: the entries of leaves ``N * 256`` to ``N * 256 + W - 1``,
+each a big-endian uint16 length then the entry's bytes) are not public there: the entries
+are consent records and requests, personal data that stays private to the operator and the
+subject; a leaf is a salted hash of one, so the hashes reveal nothing. The operator exports
+them (``kelisim consents export-log``, the console's entry bundles for owners and
+auditors), and an auditor given them checks each against the public tiles (``kelisim log
+audit --entries``). The policy log's entries (hashes of signed roots and manifests) are
+public, served beside its tiles.
 
 A hash read from tiles is only as good as the tiles: compare ``tree_hash(size, reader)``
 with a verified checkpoint's root, and verify every proof against that root.
