@@ -57,7 +57,7 @@ def _sign_logs() -> dict[str, int]:
     from server.cli.common import now
     from server.consent.chain import lock_heads
     from server.consent.rawsql import raw
-    from server.consent.tlog import sign_missing_checkpoints
+    from server.consent.tlog import sign_missing_checkpoints, unsigned_logs
     from server.errors import LogKeyUnavailable
     from server.models import App
     from server.trust.log_keys import log_signer
@@ -76,10 +76,15 @@ def _sign_logs() -> dict[str, int]:
             return {}
         if signer is None:
             return {}
+        # Without a lock first: most upgrades leave nothing to sign, and a running
+        # server's appends must not wait for every app's head.
+        wanted = unsigned_logs(s, s.scalars(select(App.id)))
+        if not wanted:
+            return {}
         r = raw(s)
         try:
-            lock_heads(r, list(s.scalars(select(App.id))))
-            return sign_missing_checkpoints(s, r, signer, format_time(now()))
+            lock_heads(r, sorted(wanted))
+            return sign_missing_checkpoints(s, r, signer, format_time(now()), wanted)
         finally:
             r.close()
 

@@ -52,6 +52,7 @@ from client_sdk.protocol.tlog import (
 from server.consent.chain import chained_fields
 from server.consent.rawsql import Raw, raw
 from server.errors import InvalidValue
+from server.models import App
 from server.tlog_models import MAX_STORED_LOG_SIZE, LogCheckpoint, LogCosignature, LogHash, LogLeaf
 from server.trust.log_keys import LogSigner
 
@@ -70,6 +71,7 @@ __all__ = [
     "sign_missing_checkpoints",
     "stored_proofs",
     "tree_size_arg",
+    "unsigned_logs",
 ]
 
 LEAVES = cast(Table, LogLeaf.__table__)
@@ -293,28 +295,37 @@ def public_files(session: Session, app_id: str, size: int | None = None
     yield "checkpoint", bytes(newest.note) + b"".join(sorted(bytes(x) for x in lines))
     r = raw(session)
     try:
-        read = db_reader(r, app_id)
         for tile in tiles_for_size(newest.size):
-            yield tile.path(), tile_data(tile, read)
+            # A reader per tile: one keeping what it read would hold the whole tree.
+            yield tile.path(), tile_data(tile, db_reader(r, app_id))
     finally:
         r.close()
 
 
-def sign_missing_checkpoints(session: Session, r: Raw, signer: LogSigner, stamp: str
-                             ) -> dict[str, int]:
-    """Sign a checkpoint of every app's log whose newest size has none (a log sequenced
-    before the root listed a log key, e.g. by the migration); app -> size signed. The
-    caller holds what keeps the logs still (the chain-head locks, or the write lock)."""
-    sizes: dict[str, int] = {app: n for app, n in session.execute(
-        select(LogLeaf.app_id, func.count()).group_by(LogLeaf.app_id))}
-    signed: dict[str, int] = {app: n for app, n in session.execute(
-        select(LogCheckpoint.app_id, func.max(LogCheckpoint.size))
-        .group_by(LogCheckpoint.app_id))}
+def unsigned_logs(session: Session, apps: Iterable[str]) -> dict[str, int]:
+    """The apps among ``apps`` whose log's newest leaf no checkpoint covers, with their
+    size (its newest index + 1): two probes of an index's end per app, no scan."""
+    out: dict[str, int] = {}
+    for app in sorted(set(apps)):
+        last = session.scalar(select(func.max(LogLeaf.idx)).where(LogLeaf.app_id == app))
+        signed = session.scalar(select(func.max(LogCheckpoint.size))
+                                .where(LogCheckpoint.app_id == app))
+        if last is not None and (signed or 0) < last + 1:
+            out[app] = int(last) + 1
+    return out
+
+
+def sign_missing_checkpoints(session: Session, r: Raw, signer: LogSigner, stamp: str,
+                             apps: Iterable[str] | None = None) -> dict[str, int]:
+    """Sign a checkpoint of every app's log (of ``apps``) whose newest size has none (a
+    log sequenced before the root listed a log key, or appended to by a migration); app ->
+    size signed. The caller holds what keeps those logs still (their chain-head locks, or
+    the write lock)."""
+    if apps is None:
+        apps = session.scalars(select(App.id)).all()
     done: dict[str, int] = {}
     rows: list[tuple[Any, ...]] = []
-    for app, size in sorted(sizes.items()):
-        if signed.get(app) == size:
-            continue
+    for app, size in unsigned_logs(session, apps).items():
         root = tree_hash(size, db_reader(r, app))
         note = sign_checkpoint(Checkpoint(signer.origin(app), size, root), signer.signer)
         rows.append((app, size, root, note, stamp))

@@ -68,10 +68,19 @@ def _backfill(conn: sa.Connection) -> None:
         if size != seq:  # every chain row has its leaf: audit verify says where not
             raise RuntimeError(f"app {app}: its log has {size} leaves and its chain {seq} "
                                f"rows; run `kelisim audit verify` on revision 0017")
-        stored: dict[tuple[int, int], bytes] = {
-            (int(level), int(idx)): bytes(h) for level, idx, h in conn.execute(sa.text(
-                "SELECT level, idx, hash FROM tlog_hashes WHERE app_id = :a"), {"a": app})
-            if (size >> int(level)) & 1 and int(idx) == (size >> int(level)) - 1}
+        # Only the complete subtrees a tree of ``size`` leaves is made of (one per bit of
+        # it): all an append reads.
+        stored: dict[tuple[int, int], bytes] = {}
+        for level in range(size.bit_length()):
+            if (size >> level) & 1:
+                h = conn.execute(sa.text("SELECT hash FROM tlog_hashes WHERE app_id = :a AND "
+                                         "level = :l AND idx = :i"),
+                                 {"a": app, "l": level, "i": (size >> level) - 1}).scalar()
+                if h is None:  # a hash the log lost: audit verify names it
+                    raise RuntimeError(f"app {app}: the hash (level {level}, index "
+                                       f"{(size >> level) - 1}) of its log is missing; run "
+                                       f"`kelisim audit verify` on revision 0017")
+                stored[(level, (size >> level) - 1)] = bytes(h)
         requests = conn.execute(sa.text(
             "SELECT row_id, request_id, install_id, kind, client_time, withdraw, note, "
             "server_time, deadline FROM deletion_requests WHERE app_id = :a "
