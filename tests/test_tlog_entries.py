@@ -256,3 +256,23 @@ def test_an_entry_must_name_its_place_with_an_integer() -> None:
             _entry_kind(salt + canonical_bytes({**fields, "seq": seq}), 0)
     # Not canonical JSON (a float): not an entry Kelisim writes, counted as another kind.
     assert _entry_kind(salt + canonical_bytes({**fields, "seq": 1.0}), 0) == "other"
+
+
+def test_an_export_that_fails_midway_leaves_no_entries(
+        cli: Any, client: FlaskClient, manifest: dict[str, Any], kelisim: Kelisim,
+        tmp_path: Path) -> None:
+    """A log whose leaves no longer match its chain stops the export at that leaf, and
+    the half-written folder (personal data) is removed; an existing empty folder is kept,
+    emptied, and made the owner's only."""
+    fill(client, manifest, 1)
+    with kelisim.db.session() as s:
+        leaf = s.scalars(sa.select(LogLeaf).where(LogLeaf.idx == 1)).one()
+        leaf.record_id = str(uuid.uuid4())
+    out = cli("consents", "export-log", APP, str(tmp_path / "new"), ok=False).output
+    assert "does not match its chain at leaf 1" in out and "audit verify" in out, out
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "kept"
+    kept.mkdir(mode=0o755)
+    cli("consents", "export-log", APP, str(kept), ok=False)
+    assert kept.is_dir() and list(kept.iterdir()) == []
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o700

@@ -7,6 +7,7 @@ server/cli/consent_log.py."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import click
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from server.cli.common import CLI_ACTOR, now, require_migrated
 from server.cli.consent_log import consents
 from server.errors import InvalidValue, UnknownApp
+from server.files import write_private_file
 from server.models import App, DeletionRequest
 from server.tlog_models import LogCheckpoint
 
@@ -88,21 +90,38 @@ def consents_export_log(app_id: str, folder: Path) -> None:
     if size is None:
         raise click.ClickException(f"{app_id}'s log has no signed checkpoint yet: nothing "
                                    f"to export")
-    _private_dir(folder)
+    created = not folder.exists()
+    if created:
+        _private_dir(folder)
+    elif folder.stat().st_uid != os.getuid():
+        # Only its owner may write beside the entries (nobody swaps a folder in midway).
+        raise InvalidValue("FOLDER", f"{folder} belongs to another user")
+    else:
+        folder.chmod(0o700)
     with k.db.session() as s:  # before any entry is written
         record(s, CLI_ACTOR, "log.export", app_id,
                {"folder": str(folder.resolve()), "size": int(size)}, now())
     counts = LogExport()
     files = 0
-    with k.db.session(readonly=True) as s:
-        k.db.one_snapshot(s)
-        for path, data in export_files(s, app_id, counts, int(size)):
-            target = folder / path
-            _private_dir(target.parent)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            files += 1
+    try:
+        with k.db.session(readonly=True) as s:
+            k.db.one_snapshot(s)
+            for path, data in export_files(s, app_id, counts, int(size)):
+                target = folder / path
+                _private_dir(target.parent)
+                write_private_file(target, data)
+                files += 1
+    except BaseException:
+        # No half an export (personal data) left behind.
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            for child in folder.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        raise
     click.echo(f"{app_id}: log of {counts.size} leaves ({counts.records} record(s), "
                f"{counts.requests} request(s)) in {folder}: checkpoint, {files - 1} tile and "
                f"entry-bundle file(s); the entries are personal data")
