@@ -39,7 +39,8 @@ class LogAccess:
         Raises:
             UsageError: no record or request ``record_id`` in this store.
             ProofError: it is not synced, or was synced without a log proof (the root
-                listed no log then).
+                listed no log then; for a request, also one synced before requests
+                were logged).
         """
         from client_sdk.protocol.envelope import PAYLOAD_RECEIPT, parse_envelope
         from client_sdk.protocol.logentry import entry_fields
@@ -56,8 +57,11 @@ class LogAccess:
                              f"has a proof", kind="inclusion")
         held = self.store.log_proof(record_id)
         if held is None:
-            raise ProofError(f"{what} {record_id} was synced without a log proof (the root "
-                             f"listed no transparency log then)", kind="inclusion")
+            why = "the root listed no transparency log then" if what == "record" else \
+                "the root listed no transparency log then, or it was synced before " \
+                "requests were logged"
+            raise ProofError(f"{what} {record_id} was synced without a log proof ({why})",
+                             kind="inclusion")
         salt, tlog_proof = held
         receipt = Receipt.parse(parse_envelope(found.receipt, PAYLOAD_RECEIPT).payload)
         if what == "request":

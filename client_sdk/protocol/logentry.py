@@ -19,11 +19,11 @@ read as a record's), where the server put it (``seq``: its leaf index + 1,
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any, Final
 
 from client_sdk.protocol.jsonutil import canonical_bytes
+from client_sdk.protocol.receipts import note_digest
 from client_sdk.protocol.records import RECORD_FIELD_NAMES
 from client_sdk.protocol.tlog.merkle import leaf_hash
 
@@ -65,8 +65,7 @@ def request_fields(*, request_id: str, install_id: str, kind: str, client_time: 
     return {"entry": REQUEST_ENTRY, "seq": seq, "request_id": request_id,
             "install_id": install_id, "kind": kind, "client_time": client_time,
             "withdraw": withdraw,
-            "note_sha256": None if note is None else
-            hashlib.sha256(note.encode("utf-8")).hexdigest(),
+            "note_sha256": note_digest(note),
             "server_time": server_time, "deadline": deadline}
 
 
