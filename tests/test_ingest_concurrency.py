@@ -28,7 +28,7 @@ from server.consent.groupcommit import GroupCommit
 from server.consent.ingest import AppendBatch, IngestRequest, ingest
 from server.consent.requests import request_deletion
 from server.errors import RecordConflict, RecordsRejected, UnknownInstall
-from server.models import ConsentRecord, Install
+from server.models import ConsentRecord, DeletionRequest, Install
 
 pytestmark = pytest.mark.rate_limits_off
 
@@ -211,14 +211,47 @@ def test_several_apps_share_one_commit(kelisim: Kelisim, client: Any, cli: Any,
     assert outcomes[4].details["rejected"][0]["field"] == "version"
     with kelisim.db.session(readonly=True) as s:
         # The deletion request is a chain row (and a leaf) too, in the same transaction
-        # as the record after it.
+        # as the record: the batches' segment runs first (at app-two's place), so the
+        # record is seq 1 and the request seq 2.
         assert verify_chain(s, APP) == (2, None)
+        assert s.scalars(sa.select(DeletionRequest.seq)).all() == [2]
         assert verify_chain(s, "app-two") == (2, None)
         from server.consent.tlogaudit import verify_log
         assert verify_log(s, APP).problem is None and verify_log(s, APP).leaves == 2
         receipt = json.loads(base64.b64decode(json.loads(outcomes[0].receipts[0])["payload"]))
         assert [r["seq"] for r in receipt["records"]] == [1, 2]
         assert receipt["app"] == "app-two"
+
+
+def test_a_request_before_a_batch_of_its_app_in_one_transaction(
+        kelisim: Kelisim, client: Any, published: Path) -> None:
+    """A request's job and then a record batch of the same app in one group transaction:
+    the batch reads the chain head and the log's edge the request moved (seq 2 after the
+    request's 1), and both leaves' proofs hold."""
+    m = payload_of(client.get(f"/v1/apps/{APP}/manifest.json").data)
+    group = GroupCommit(kelisim.db, lock_keys=lock_heads)
+    batch = AppendBatch(kelisim.keys_dir, kelisim.db.url)
+    a = _new_install(kelisim, APP)
+    from client_sdk.protocol.timeutil import utcnow
+
+    now = utcnow()
+    rid = str(uuid.uuid4())
+    jobs: list[Callable[[], Any]] = [
+        lambda: group.run(APP, lambda s: request_deletion(
+            s, APP, a, {"id": rid, "client_time": m["issued"]}, kelisim.keys_dir, now)),
+        lambda: group.run_batched(APP, batch, (APP, IngestRequest(a, 1, [_record(m)], now))),
+    ]
+    outcomes, before = _behind_a_leader(group, jobs)
+    assert group.transactions == before + 2, outcomes  # the leader's, then both jobs'
+    assert outcomes[0].seq == 1 and outcomes[1].stored == 1
+    receipt = json.loads(base64.b64decode(json.loads(outcomes[1].receipts[0])["payload"]))
+    assert [r["seq"] for r in receipt["records"]] == [2]
+    with kelisim.db.session(readonly=True) as s:
+        from server.consent.tlogaudit import verify_log
+        assert verify_chain(s, APP) == (2, None)
+        assert verify_log(s, APP).problem is None
+    proof = outcomes[1].proofs[receipt["records"][0]["id"]].proof()
+    assert proof is not None and b"\nindex 1\n" in proof
 
 
 def test_a_failing_batch_is_retried_request_by_request(kelisim: Kelisim) -> None:
