@@ -142,7 +142,7 @@ def proof(app_id: str, record_id: str) -> Any:
             abort(404)
         body = proof_file(s, app_id, r)
         if body is None:
-            abort(409, "no checkpoint covers this record yet")
+            abort(409, "log_not_covered")
         audit(s, "consents.proof", app_id, {"record_id": record_id})
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="{app_id}-{record_id}.kelisim-proof"'})

@@ -113,7 +113,7 @@ def proof(app_id: str, request_id: str) -> Any:
             d = get_request(s, app_id, request_id)
             body = proof_file(s, app_id, d)
             if body is None:
-                abort(409, "no checkpoint covers this request yet")
+                abort(409, "log_not_covered")
             audit(s, "requests.proof", app_id, {"request_id": request_id})
     except NotFound:
         abort(404)
