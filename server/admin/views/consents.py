@@ -17,9 +17,10 @@ from server.admin.i18n import purpose_titles
 from server.admin.security import requires
 from server.admin.verify import verify_record
 from server.admin.views import audit, kelisim, page
+from server.admin.views.log import proof_download
 from server.consent.checks import clock_skew
 from server.consent.export import EXPORT_COLUMNS, csv_header, to_csv_line
-from server.consent.tlogfile import log_summary, proof_file
+from server.consent.tlogfile import log_summary
 from server.models import App, ConsentRecord, PolicyVersion, Receipt
 
 __all__ = ["bp"]
@@ -140,12 +141,10 @@ def proof(app_id: str, record_id: str) -> Any:
                                                   ConsentRecord.record_id == record_id)).first()
         if r is None:
             abort(404)
-        body = proof_file(s, app_id, r)
-        if body is None:
+        answer = proof_download(s, app_id, r)
+        if answer is None:
             abort(409, "log_not_covered")
-        audit(s, "consents.proof", app_id, {"record_id": record_id})
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{app_id}-{record_id}.kelisim-proof"'})
+    return answer
 
 
 def _export_row(app: App, versions: dict[int, dict[str, Any]], r: ConsentRecord

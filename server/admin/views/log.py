@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, request, stream_with_context, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from client_sdk.protocol.policylog import policy_origin
 from server.admin.forms import LogProofForm, errors_of
@@ -25,7 +26,7 @@ from server.tlog_models import LogCheckpoint
 from server.trust.policylog import policy_log_state
 from server.trust.rootstore import current_root
 
-__all__ = ["bp"]
+__all__ = ["bp", "proof_download"]
 
 bp = Blueprint("log", __name__)
 
@@ -60,6 +61,24 @@ def _render(app_id: str, status: int = 200, errors: dict[str, list[str]] | None 
                             policy_origin(spec.origin_prefix) if spec else None, key)
     return page("log.html", status, app=app, log=log, policy=policy, public=public,
                 policy_public=policy_public, errors=errors or {}, form=form or {})
+
+
+def proof_download(s: Session, app_id: str, row: ConsentRecord | DeletionRequest
+                   ) -> Response | None:
+    """The proof file of a record or request as a download, audited in ``s``
+    (``consents.proof`` or ``requests.proof``); None while no checkpoint covers it. The
+    one answer of the record page's, the requests queue's and this page's proof."""
+    body = proof_file(s, app_id, row)
+    if body is None:
+        return None
+    if isinstance(row, DeletionRequest):
+        wanted = row.request_id
+        audit(s, "requests.proof", app_id, {"request_id": wanted})
+    else:
+        wanted = row.record_id
+        audit(s, "consents.proof", app_id, {"record_id": wanted})
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{app_id}-{wanted}.kelisim-proof"'})
 
 
 @bp.get("/apps/<app_id>/log")
@@ -118,19 +137,14 @@ def proof(app_id: str) -> Any:
         if kind in (None, "request"):
             found += s.scalars(select(DeletionRequest).where(
                 DeletionRequest.app_id == app_id, DeletionRequest.request_id == wanted))
-        body = proof_file(s, app_id, found[0]) if len(found) == 1 else None
+        answer = proof_download(s, app_id, found[0]) if len(found) == 1 else None
         if not found:
             problem = 404, {"id": ["log_unknown_id"]}
         elif len(found) > 1:
             problem = 422, {"kind": ["log_both_kinds"]}
-        elif body is None:
+        elif answer is None:
             problem = 409, {"id": ["log_not_covered"]}
-        elif isinstance(found[0], DeletionRequest):
-            audit(s, "requests.proof", app_id, {"request_id": wanted})
-        else:
-            audit(s, "consents.proof", app_id, {"record_id": wanted})
-    if problem is not None or body is None:
+    if problem is not None or answer is None:
         status, errors = problem or (409, {})
         return _render(app_id, status, errors, {**request.form, "kind": kind or ""})
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{app_id}-{wanted}.kelisim-proof"'})
+    return answer

@@ -8,17 +8,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, redirect, request, url_for
+from flask import Blueprint, abort, g, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from client_sdk.protocol.timeutil import parse_time
 from server.admin.forms import ResolveForm, errors_of
 from server.admin.security import now, requires
-from server.admin.views import audit, kelisim, page
+from server.admin.views import kelisim, page
+from server.admin.views.log import proof_download
 from server.consent.requests import count_requests, get_request, list_requests
 from server.consent.requests import resolve as resolve_request
-from server.consent.tlogfile import proof_file
 from server.errors import AlreadyResolved, InvalidValue, NotFound
 from server.tlog_models import LogCheckpoint
 
@@ -110,12 +110,9 @@ def proof(app_id: str, request_id: str) -> Any:
     auditor asks for it by id on the app's log page.)"""
     try:
         with kelisim().db.session() as s:
-            d = get_request(s, app_id, request_id)
-            body = proof_file(s, app_id, d)
-            if body is None:
+            answer = proof_download(s, app_id, get_request(s, app_id, request_id))
+            if answer is None:
                 abort(409, "log_not_covered")
-            audit(s, "requests.proof", app_id, {"request_id": request_id})
     except NotFound:
         abort(404)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{app_id}-{request_id}.kelisim-proof"'})
+    return answer
