@@ -371,3 +371,36 @@ def test_a_retrys_proofs_read_their_hashes_once(client: FlaskClient, manifest: d
     assert again["stored"] == 0
     assert check_proofs(root, install_id, recs, again) == [20] * 20
     assert len(reads) == 1
+
+
+@pytest.mark.parametrize("stored", ["good", "forged", "unlisted"])
+def test_audit_verify_checks_the_stored_witness_cosignatures(
+        cli: Any, client: FlaskClient, manifest: dict[str, Any], kelisim: Kelisim,
+        stored: str) -> None:
+    """A cosignature stored for a checkpoint by a witness the root lists must verify; one of
+    a witness no root listed cannot be checked and is left as is."""
+    from tlogsim import note_signer
+
+    from client_sdk.protocol.tlog import SIG_COSIGNATURE, add_cosignature
+    from server.tlog_models import LogCosignature
+
+    witness = note_signer("witness.test/w1", SIG_COSIGNATURE)
+    other = note_signer("witness.test/other", SIG_COSIGNATURE)
+    cli("root", "rotate", "--add-witness", witness.verifier.vkey())
+    _, auth = install(client)
+    _post(client, auth, [record(manifest)])
+    with kelisim.db.session() as s:
+        cp = s.scalars(sa.select(LogCheckpoint).order_by(LogCheckpoint.size.desc())).first()
+        assert cp is not None
+        signer = other if stored == "unlisted" else witness
+        note = bytes(cp.note)
+        if stored == "forged":  # w1's cosignature of another checkpoint, stored for this one
+            note = note.replace(f"\n{cp.size}\n".encode(), f"\n{cp.size + 1}\n".encode(), 1)
+        line = add_cosignature(note, signer, 1_780_000_000)[len(note):]
+        s.add(LogCosignature(app_id=APP, size=cp.size, witness=signer.name, line=line,
+                             created_at="2026-12-07T00:00:00Z"))
+    if stored == "forged":
+        out = cli("audit", "verify", APP, ok=False).output
+        assert "the stored cosignature of witness.test/w1 does not verify" in out, out
+    else:
+        assert "chain intact" in cli("audit", "verify", APP).output
