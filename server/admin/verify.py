@@ -16,7 +16,7 @@ from client_sdk.protocol.model import Root
 from client_sdk.protocol.receipts import Receipt, confirms_stored, receipt_signers
 from client_sdk.protocol.records import RECORD_FIELD_NAMES
 from server.admin.i18n import gettext as _
-from server.consent.chain import GENESIS, chained_fields, request_chained, row_hash
+from server.consent.chain import GENESIS, ChainRow, chained_fields, row_entry, row_hash
 from server.models import ConsentRecord, DeletionRequest, RootVersion
 from server.models import Receipt as ReceiptRow
 
@@ -83,17 +83,15 @@ def verify_receipt(s: Session, r: ConsentRecord) -> list[Check]:
 
 
 def _neighbours(s: Session, r: ConsentRecord
-                ) -> dict[int, tuple[ConsentRecord | DeletionRequest, dict[str, Any]]]:
+                ) -> dict[int, tuple[ChainRow, tuple[str, str, dict[str, Any]]]]:
     """The chain rows at seq - 1 and seq + 1 (a record or a request of the data subject),
-    each with its chained fields."""
+    each with its kind, id and chained fields (``row_entry``)."""
     seqs = (r.seq - 1, r.seq + 1)
-    near: dict[int, tuple[ConsentRecord | DeletionRequest, dict[str, Any]]] = {
-        x.seq: (x, chained_fields(x)) for x in s.scalars(select(ConsentRecord).where(
-            ConsentRecord.app_id == r.app_id, ConsentRecord.seq.in_(seqs)))}
-    near.update((q.seq, (q, request_chained(q))) for q in s.scalars(select(
-        DeletionRequest).where(DeletionRequest.app_id == r.app_id,
-                               DeletionRequest.seq.in_(seqs))))
-    return near
+    rows: list[ChainRow] = [*s.scalars(select(ConsentRecord).where(
+        ConsentRecord.app_id == r.app_id, ConsentRecord.seq.in_(seqs))), *s.scalars(select(
+            DeletionRequest).where(DeletionRequest.app_id == r.app_id,
+                                   DeletionRequest.seq.in_(seqs)))]
+    return {x.seq: (x, row_entry(x)) for x in rows}
 
 
 def verify_links(s: Session, r: ConsentRecord) -> list[Check]:
@@ -102,7 +100,7 @@ def verify_links(s: Session, r: ConsentRecord) -> list[Check]:
     prev = near.get(r.seq - 1)
     expected_prev = GENESIS if r.seq == 1 else (prev[0].row_hash if prev else None)
     text = "request {n}: {hash}; this record's previous hash: {prev}" \
-        if prev is not None and isinstance(prev[0], DeletionRequest) else \
+        if prev is not None and prev[1][0] == "request" else \
         "record {n}: {hash}; this record's previous hash: {prev}"
     checks.append(Check("link to previous record", expected_prev == r.prev_hash, _(
         text, n=r.seq - 1,
@@ -115,9 +113,9 @@ def verify_links(s: Session, r: ConsentRecord) -> list[Check]:
     if nxt is None:
         checks.append(Check("link from next record", True, _("this is the newest record")))
     else:
-        row, fields = nxt
+        row, (entry, _id, fields) = nxt
         ok = row.prev_hash == r.row_hash and row_hash(row.prev_hash, fields) == row.row_hash
-        text = "request {n}, its previous hash {h}" if isinstance(row, DeletionRequest) \
+        text = "request {n}, its previous hash {h}" if entry == "request" \
             else "record {n}, its previous hash {h}"
         checks.append(Check("link from next record", ok,
                             _(text, n=row.seq, h=row.prev_hash[:16])))

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client_sdk.protocol.jsonutil import canonical_bytes
-from client_sdk.protocol.logentry import CHAINED, request_fields
+from client_sdk.protocol.logentry import CHAINED, entry_id, request_fields
 from server.consent.rawsql import Raw
 from server.models import ChainHead, ConsentRecord, DeletionRequest
 
@@ -28,6 +28,7 @@ __all__ = [
     "CHAINED",
     "GENESIS",
     "ChainProblem",
+    "ChainRow",
     "body_hash",
     "chain_hash",
     "chain_rows",
@@ -38,6 +39,7 @@ __all__ = [
     "lock_head",
     "lock_heads",
     "request_chained",
+    "row_entry",
     "row_hash",
     "verify_chain",
 ]
@@ -97,6 +99,17 @@ def request_chained(r: DeletionRequest) -> dict[str, Any]:
                           seq=r.seq, server_time=r.server_time, deadline=r.deadline)
 
 
+ChainRow = ConsentRecord | DeletionRequest
+
+
+def row_entry(row: ChainRow) -> tuple[str, str, dict[str, Any]]:
+    """A chain row's kind as its log leaf names it (``record`` or ``request``), its id,
+    and its chained fields: the one place that tells the two kinds apart."""
+    if isinstance(row, DeletionRequest):
+        return "request", row.request_id, request_chained(row)
+    return "record", row.record_id, chained_fields(row)
+
+
 def chain_rows(session: Session, app_id: str
                ) -> Iterator[tuple[ConsentRecord | DeletionRequest, dict[str, Any]]]:
     """The app's chain rows in seq order (records and requests merged), each with its
@@ -108,8 +121,7 @@ def chain_rows(session: Session, app_id: str
     rows: Iterator[ConsentRecord | DeletionRequest] = heapq.merge(
         records, requests, key=lambda x: x.seq)
     for row in rows:
-        yield row, (request_chained(row) if isinstance(row, DeletionRequest)
-                    else chained_fields(row))
+        yield row, row_entry(row)[2]
 
 
 def body_hash(record: dict[str, Any]) -> str:
@@ -175,8 +187,7 @@ def verify_chain(session: Session, app_id: str) -> tuple[int, ChainProblem | Non
     for r, fields in chain_rows(session, app_id):
         expected_seq += 1
         count += 1
-        rid, entry = ((r.request_id, "request") if isinstance(r, DeletionRequest)
-                      else (r.record_id, "record"))
+        entry, rid = fields.get("entry", "record"), entry_id(fields)
         if r.seq != expected_seq:
             return count, ChainProblem(r.seq, rid, f"seq {expected_seq} is missing (next is "
                                                    f"{r.seq})", entry)

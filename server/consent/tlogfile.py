@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from client_sdk.protocol.prooffile import build_proof_file
 from client_sdk.protocol.tlog import TlogProof, consistency_proof, inclusion_proof
-from server.consent.chain import chained_fields, request_chained
+from server.consent.chain import row_entry
 from server.consent.rawsql import raw
 from server.consent.tlog import best_cosigned, db_reader, tree_size_arg
 from server.errors import InvalidValue
@@ -42,11 +42,8 @@ def _leaf(session: Session, app_id: str, row: ConsentRecord | DeletionRequest
           ) -> LogLeaf | None:
     """The leaf of a chain row (a record or a request), if it is the row's."""
     leaf = session.get(LogLeaf, (app_id, row.seq - 1))
-    if isinstance(row, DeletionRequest):
-        wanted = ("request", row.request_id)
-    else:
-        wanted = ("record", row.record_id)
-    return leaf if leaf is not None and (leaf.entry, leaf.record_id) == wanted else None
+    entry, rid, _ = row_entry(row)
+    return leaf if leaf is not None and (leaf.entry, leaf.record_id) == (entry, rid) else None
 
 
 def log_state(session: Session, app_id: str) -> dict[str, Any]:
@@ -111,9 +108,8 @@ def proof_file(session: Session, app_id: str, record: ConsentRecord | DeletionRe
     finally:
         r.close()
     proof = TlogProof(leaf.idx, tuple(path), note).to_bytes()
-    fields = request_chained(record) if isinstance(record, DeletionRequest) \
-        else chained_fields(record)
-    return build_proof_file(app_id, fields, bytes(leaf.salt), proof, root.envelope)
+    return build_proof_file(app_id, row_entry(record)[2], bytes(leaf.salt), proof,
+                            root.envelope)
 
 
 def log_consistency(session: Session, app_id: str, old: str | None, new: str | None

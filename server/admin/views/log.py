@@ -19,6 +19,7 @@ from client_sdk.protocol.policylog import policy_origin
 from server.admin.forms import LogProofForm, errors_of
 from server.admin.security import requires
 from server.admin.views import audit, kelisim, page
+from server.consent.chain import row_entry
 from server.consent.tlogexport import export_tar
 from server.consent.tlogfile import log_state, proof_file
 from server.models import App, ConsentRecord, DeletionRequest
@@ -71,12 +72,9 @@ def proof_download(s: Session, app_id: str, row: ConsentRecord | DeletionRequest
     body = proof_file(s, app_id, row)
     if body is None:
         return None
-    if isinstance(row, DeletionRequest):
-        wanted = row.request_id
-        audit(s, "requests.proof", app_id, {"request_id": wanted})
-    else:
-        wanted = row.record_id
-        audit(s, "consents.proof", app_id, {"record_id": wanted})
+    entry, wanted, _ = row_entry(row)
+    audit(s, "requests.proof" if entry == "request" else "consents.proof", app_id,
+          {f"{entry}_id": wanted})
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="{app_id}-{wanted}.kelisim-proof"'})
 
