@@ -50,16 +50,12 @@ def db_upgrade(revision: str) -> None:
 def _sign_logs() -> dict[str, int]:
     """Sign a checkpoint of each app log whose newest leaves none covers (a migration
     appends without a key, e.g. 0018's requests), when the root lists a log key this
-    server holds; under every app's chain-head lock, so no append runs meanwhile."""
-    from sqlalchemy import select
+    server holds (``sign_missing_checkpoints``: locks only the heads of those apps)."""
 
     from client_sdk.protocol.timeutil import format_time
     from server.cli.common import now
-    from server.consent.chain import lock_heads
-    from server.consent.rawsql import raw
-    from server.consent.tlog import sign_missing_checkpoints, unsigned_logs
+    from server.consent.tlog import sign_missing_checkpoints
     from server.errors import LogKeyUnavailable
-    from server.models import App
     from server.trust.log_keys import log_signer
     from server.trust.rootstore import current_root
 
@@ -76,17 +72,7 @@ def _sign_logs() -> dict[str, int]:
             return {}
         if signer is None:
             return {}
-        # Without a lock first: most upgrades leave nothing to sign, and a running
-        # server's appends must not wait for every app's head.
-        wanted = unsigned_logs(s, s.scalars(select(App.id)))
-        if not wanted:
-            return {}
-        r = raw(s)
-        try:
-            lock_heads(r, sorted(wanted))
-            return sign_missing_checkpoints(s, r, signer, format_time(now()), wanted)
-        finally:
-            r.close()
+        return sign_missing_checkpoints(s, signer, format_time(now()))
 
 
 @db.command("downgrade")

@@ -11,7 +11,6 @@ from flask.cli import AppGroup
 from client_sdk.protocol.envelope import PAYLOAD_ROOT, parse_envelope
 from client_sdk.protocol.timeutil import format_time
 from server.cli.common import CLI_ACTOR, now, require_migrated
-from server.consent.rawsql import raw
 from server.consent.tlog import sign_missing_checkpoints
 from server.errors import NotFound
 from server.trust.log_keys import log_signer
@@ -107,9 +106,7 @@ def root_rotate(new_roles: tuple[str, ...], root_key_files: tuple[Path, ...],
         signer = log_signer(done.root, k.keys_dir, s)
         signed = {}
         if signer is not None:  # logs sequenced before the root named a log key
-            r = raw(s)
-            signed = sign_missing_checkpoints(s, r, signer, format_time(now()))
-            r.close()
+            signed = sign_missing_checkpoints(s, signer, format_time(now()))
     k.published.invalidate()
     click.echo(f"root v{done.root.version} signed; re-signed {len(done.resigned)} "
                f"manifest(s)")

@@ -49,7 +49,7 @@ from client_sdk.protocol.tlog import (
     tiles_for_size,
     tree_hash,
 )
-from server.consent.chain import chained_fields
+from server.consent.chain import chained_fields, lock_heads
 from server.consent.rawsql import Raw, raw
 from server.errors import InvalidValue
 from server.models import App
@@ -71,7 +71,6 @@ __all__ = [
     "sign_missing_checkpoints",
     "stored_proofs",
     "tree_size_arg",
-    "unsigned_logs",
 ]
 
 LEAVES = cast(Table, LogLeaf.__table__)
@@ -302,7 +301,7 @@ def public_files(session: Session, app_id: str, size: int | None = None
         r.close()
 
 
-def unsigned_logs(session: Session, apps: Iterable[str]) -> dict[str, int]:
+def _unsigned_logs(session: Session, apps: Iterable[str]) -> dict[str, int]:
     """The apps among ``apps`` whose log's newest leaf no checkpoint covers, with their
     size (its newest index + 1): two probes of an index's end per app, no scan."""
     out: dict[str, int] = {}
@@ -315,25 +314,32 @@ def unsigned_logs(session: Session, apps: Iterable[str]) -> dict[str, int]:
     return out
 
 
-def sign_missing_checkpoints(session: Session, r: Raw, signer: LogSigner, stamp: str,
-                             apps: Iterable[str] | None = None) -> dict[str, int]:
-    """Sign a checkpoint of every app's log (of ``apps``) whose newest size has none (a
-    log sequenced before the root listed a log key, or appended to by a migration); app ->
-    size signed. The caller holds what keeps those logs still (their chain-head locks, or
-    the write lock)."""
-    if apps is None:
-        apps = session.scalars(select(App.id)).all()
-    done: dict[str, int] = {}
-    rows: list[tuple[Any, ...]] = []
-    for app, size in unsigned_logs(session, apps).items():
-        root = tree_hash(size, db_reader(r, app))
-        note = sign_checkpoint(Checkpoint(signer.origin(app), size, root), signer.signer)
-        rows.append((app, size, root, note, stamp))
-        done[app] = size
-    if rows:
-        r.all_of(r.values(CHECKPOINTS, ("app_id", "size", "root_hash", "note", "created_at"),
-                          rows))
-    return done
+def sign_missing_checkpoints(session: Session, signer: LogSigner, stamp: str
+                             ) -> dict[str, int]:
+    """Sign a checkpoint of every app's log whose newest leaves no checkpoint covers (a log
+    sequenced before the root listed a log key, or appended to by a migration); app ->
+    size signed. Found without a lock (most calls leave nothing to sign, and a running
+    server's appends must not wait for every app's head); then only those apps' chain
+    heads are locked, so no append runs while their trees are read and signed."""
+    apps = _unsigned_logs(session, session.scalars(select(App.id)).all())
+    if not apps:
+        return {}
+    r = raw(session)
+    try:
+        lock_heads(r, sorted(apps))
+        done: dict[str, int] = {}
+        rows: list[tuple[Any, ...]] = []
+        for app, size in _unsigned_logs(session, apps).items():  # as of the locks
+            root = tree_hash(size, db_reader(r, app))
+            note = sign_checkpoint(Checkpoint(signer.origin(app), size, root), signer.signer)
+            rows.append((app, size, root, note, stamp))
+            done[app] = size
+        if rows:
+            r.all_of(r.values(CHECKPOINTS, ("app_id", "size", "root_hash", "note",
+                                            "created_at"), rows))
+        return done
+    finally:
+        r.close()
 
 
 def tree_size_arg(value: str | None, name: str) -> int:
