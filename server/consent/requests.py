@@ -55,14 +55,16 @@ Outcome = Literal["resolved", "refused"]
 
 
 def _known(session: Session, app_id: str, install_id: str, body: dict[str, Any],
-           generation: int) -> tuple[DeletionRequest | None, str]:
+           generation: int) -> tuple[DeletionRequest | None, str, tuple[int, str]]:
+    """The request stored before with this id (None: new), the body's hash, and the app's
+    chain head (seq, hash), locked for this transaction."""
     check_generation(session, app_id, install_id, generation)
     # Every row this writes is written under the app's chain-head lock, like records:
     # group transactions then take their locks in one order (by app) and cannot deadlock.
     # The request is a row of that chain (:func:`_store`).
     r = raw(session)
     try:
-        lock_head(r, app_id)
+        head = lock_head(r, app_id)
     finally:
         r.close()
     old = session.scalars(select(DeletionRequest).where(
@@ -71,7 +73,7 @@ def _known(session: Session, app_id: str, install_id: str, body: dict[str, Any],
     if old is not None and (old.body_hash != digest or old.install_id != install_id):
         raise RecordConflict(f"request {body['id']} was received before with other content",
                              body["id"])
-    return old, digest
+    return old, digest, head
 
 
 def file_request(session: Session, app_id: str, install_id: str, body: dict[str, Any],
@@ -90,14 +92,15 @@ def file_request(session: Session, app_id: str, install_id: str, body: dict[str,
     problems = check_request(body.get("kind"), body.get("note"), body.get("withdraw"))
     if problems:
         raise InvalidValue(problems[0].field, problems[0].message)
-    old, digest = _known(session, app_id, install_id, body, generation)
+    old, digest, head = _known(session, app_id, install_id, body, generation)
     if old is not None:
         return old
     stamp, due = _received(session, app_id, now, body["kind"], app_days)
     payload = request_payload(app_id, install_id, stamp, body["id"], body["kind"],
                               body["client_time"], due, body.get("withdraw"),
                               body.get("note"))
-    return _store(session, app_id, install_id, body, digest, stamp, due, payload, keys_dir)
+    return _store(session, app_id, install_id, body, digest, stamp, due, payload, keys_dir,
+                  head)
 
 
 def _received(session: Session, app_id: str, now: datetime, kind: str,
@@ -119,31 +122,31 @@ def request_deletion(session: Session, app_id: str, install_id: str, body: dict[
         UnknownInstall: an unknown install or a revoked token (401).
         RecordConflict: a known id with another body (422).
     """
-    old, digest = _known(session, app_id, install_id, body, generation)
+    old, digest, head = _known(session, app_id, install_id, body, generation)
     if old is not None:
         return old
     stamp, due = _received(session, app_id, now, "deletion", app_days)
     payload = deletion_payload(app_id, install_id, stamp, body["id"], body["client_time"])
     return _store(session, app_id, install_id, {**body, "kind": "deletion"}, digest, stamp,
-                  due, payload, keys_dir)
+                  due, payload, keys_dir, head)
 
 
 def _store(session: Session, app_id: str, install_id: str, body: dict[str, Any],
-           digest: str, stamp: str, due: str, payload: bytes,
-           keys_dir: Path) -> DeletionRequest:
-    """The request as the next row of the app's chain (the head locked by :func:`_known`)
+           digest: str, stamp: str, due: str, payload: bytes, keys_dir: Path,
+           head: tuple[int, str]) -> DeletionRequest:
+    """The request as the next row of the app's chain (``head``: as :func:`_known` locked
+    and read it)
     and the next leaf of its transparency log, with one checkpoint of the new size
     (server/consent/tlog.py), in the caller's transaction."""
     r = raw(session)
     try:
-        seq, prev = lock_head(r, app_id)  # held already: this reads the head
-        seq += 1
+        seq, prev = head[0] + 1, head[1]
         fields = request_fields(request_id=body["id"], install_id=install_id,
                                 kind=body["kind"], client_time=body["client_time"],
                                 withdraw=body.get("withdraw"), note=body.get("note"),
                                 seq=seq, server_time=stamp, deadline=due)
         canonical = canonical_bytes(fields)
-        head = chain_hash(prev, canonical)
+        row_hash = chain_hash(prev, canonical)
         row = DeletionRequest(app_id=app_id, request_id=body["id"], install_id=install_id,
                               kind=body["kind"], note=body.get("note"),
                               withdraw=body.get("withdraw"), deadline=due,
@@ -151,14 +154,14 @@ def _store(session: Session, app_id: str, install_id: str, body: dict[str, Any],
                               body_hash=digest, status="open",
                               receipt=sign_envelope(payload, PAYLOAD_RECEIPT,
                                                     receipt_keys(session, keys_dir)),
-                              seq=seq, prev_hash=prev, row_hash=head)
+                              seq=seq, prev_hash=prev, row_hash=row_hash)
         session.add(row)
         session.flush()
         version = session.scalar(select(func.max(RootVersion.version)))
         logged = sequence(r, [{"app_id": app_id, "seq": seq, "record_id": body["id"],
                                "entry": REQUEST_ENTRY}],
                           log_signer_of(session, keys_dir, version), stamp, [canonical])
-        r.all_of([*logged.statements, *head_moves({app_id: (seq, head)})])
+        r.all_of([*logged.statements, *head_moves({app_id: (seq, row_hash)})])
     finally:
         r.close()
     add_event(session, app_id, "request.created", request_data(row), stamp)
