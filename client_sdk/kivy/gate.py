@@ -119,11 +119,19 @@ class ConsentGate:
             self._schedule()
 
     def _schedule(self) -> None:
-        """Wake at the next instant time alone changes the decision (or within MAX_WAIT)."""
+        """Wake at the next instant time alone changes the decision (or within MAX_WAIT).
+
+        The timer this replaces may have been due: a change whose instant passed since the
+        last check is heard here, never dropped with the timer. The next instant is read
+        before that check, so a change due between the two reads is either heard by the
+        check or at the instant read (a background refresh ending after an upcoming
+        version took effect once cancelled the timer and scheduled none)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         at = self.client.next_change_at()
+        if self.client.check() is not None:
+            return  # heard: _changed reconciles and schedules again
         if at is not None:
             wait = (at - self.client.clock()).total_seconds()
             self._timer = Clock.schedule_once(self._tick, min(max(wait, 0.0), MAX_WAIT))

@@ -16,6 +16,7 @@ from driver import Driver, Steps, client, in_window, tap
 from kivy.uix.label import Label
 
 from client_sdk import ConsentClient
+from client_sdk.errors import NetworkError
 from client_sdk.kivy import ConsentGate, ConsentScreen, NoticeBanner
 from client_sdk.protocol.bundle import load_bundle
 from client_sdk.transport import HttpTransport, Response
@@ -23,7 +24,7 @@ from client_sdk.transport import HttpTransport, Response
 
 def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
     steps = {"newer": newer_version_while_reading, "upcoming": upcoming_after_accept,
-             "time": time_revokes}
+             "time": time_revokes, "late_refresh": refresh_ends_after_the_change}
     for name in cfg.get("only", list(steps)):
         yield from steps[name](d, cfg)
 
@@ -41,6 +42,18 @@ class Held:
         self.release.wait(120)
         return self.real.request(method, url, body=body, headers=headers,
                                  max_bytes=max_bytes)
+
+
+class HeldOffline:
+    """No network, and the failure held until the scenario releases it."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def request(self, method: str, url: str, *, body: bytes | None = None,
+                headers: Mapping[str, str] | None = None, max_bytes: int) -> Response:
+        self.release.wait(120)
+        raise NetworkError("offline", url=url)
 
 
 def newer_version_while_reading(d: Driver, cfg: dict[str, Any]) -> Steps:
@@ -187,4 +200,45 @@ def time_revokes(d: Driver, cfg: dict[str, Any]) -> Steps:
     r["prompt_shown"] = isinstance(s, ConsentScreen) and in_window(s)
     r["prompt_version"] = s.version.label if isinstance(s, ConsentScreen) else None
     getattr(gate, "stop", lambda: None)()
+    c.close()
+
+
+def refresh_ends_after_the_change(d: Driver, cfg: dict[str, Any]) -> Steps:
+    """The background refresh ends (offline) after the upcoming major version took effect
+    and before the gate's timer wakes: the gate must still revoke. It once cancelled its
+    timer there and, the change's instant being past, scheduled none: consent stood until
+    the next launch."""
+    r = d.result["late_refresh"] = {}
+    b = load_bundle(Path(cfg["upcoming"]))
+    from client_sdk.protocol.envelope import PAYLOAD_MANIFEST, parse_envelope
+    from client_sdk.protocol.grammar import parse_time
+
+    effective = parse_time(parse_envelope(b.manifest, PAYLOAD_MANIFEST).payload_json()[
+        "upcoming"]["effective"])
+    now = [effective - timedelta(hours=2)]  # the timer waits MAX_WAIT: it never wakes here
+    held = HeldOffline()
+    c = ConsentClient.from_bundle("https://offline.invalid", b, d.tmp / "late", ("en",),
+                                  transport=held)
+    c.clock = lambda: now[0]
+    c.accept(["analytics"], age_confirmed=True)
+    c.acknowledge_notice()
+    revoked: list[str] = []
+    refreshed: list[bool] = []
+    d.root.clear_widgets()
+    gate = ConsentGate(c, parent=d.root, on_done=lambda _d: None, sync=False,
+                       on_revoked=lambda dec: revoked.append(dec.reasons[0]),
+                       on_refresh=lambda res: refreshed.append(res.ok))
+    gate.start()
+    r["granted_at_start"] = c.is_granted("analytics")
+    yield 0
+    now[0] = effective + timedelta(seconds=1)
+    held.release.set()
+    yield from d.until(lambda: bool(refreshed), "late refresh ended")
+    yield from d.until(lambda: bool(revoked), "late refresh revoked")
+    r["refreshed"] = refreshed
+    r["revoked"] = revoked
+    r["granted_after"] = c.is_granted("analytics")
+    s = gate.shown
+    r["prompt_shown"] = isinstance(s, ConsentScreen) and in_window(s)
+    gate.stop()
     c.close()
