@@ -35,6 +35,7 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
+from jinja2.bccache import Bucket, BytecodeCache
 
 import dbtemplate
 import livesrv
@@ -127,12 +128,32 @@ def config(request: pytest.FixtureRequest, tmp_path: Path, database_url: str
     return cfg
 
 
+class _Compiled(BytecodeCache):
+    """The templates' compiled code, kept for this worker's later apps: each test's app
+    would otherwise compile every template it renders again (about a quarter of a console
+    test's CPU). Jinja keys each entry by the template's name and checks its source."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _Compiled()
+
+
 @pytest.fixture
 def app(request: pytest.FixtureRequest, config: dict[str, Any]) -> Iterator[Flask]:
     # A copy of a database this worker migrated once (tests/dbtemplate.py), else migrated.
     copied = (not request.node.get_closest_marker("real_migrations")
               and dbtemplate.prepare(config["DATABASE_URL"]))
     app = create_app(config)
+    app.jinja_env.bytecode_cache = _TEMPLATES
     k: Kelisim = app.extensions["kelisim"]
     if not copied:
         k.db.upgrade()
