@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,17 @@ __all__ = ["Database", "unavailable_error"]
 log = logging.getLogger(__name__)
 
 _MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+@cache
+def _head_revision() -> str | None:
+    """The migrations' head revision, read once per process: the scripts ship with the
+    code and do not change under it, and reading them loads (and compiles, where no
+    bytecode was written) every one of them. Each app start and each CLI command asks."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", _MIGRATIONS)
+    head: str | None = ScriptDirectory.from_config(cfg).get_current_head()
+    return head
 
 # SQLite's primary result codes (the low byte of sqlite3.Error.sqlite_errorcode) that mean
 # "not now": busy and locked (a lock not obtained within busy_timeout), and those of a
@@ -300,7 +311,7 @@ class Database:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head_revision(self) -> str | None:
-        return ScriptDirectory.from_config(self._alembic()).get_current_head()
+        return _head_revision()
 
     def is_current(self) -> bool:
         return self.current_revision() == self.head_revision()
