@@ -18,6 +18,15 @@ STAMP  := $(VENV)/.stamp-install
 # clone before each test's database became a copy of one migrated per worker
 # (tests/dbtemplate.py), 11 min 43 s after on a quiet machine; six workers: 13 min 2 s.
 TEST_WORKERS ?= 4
+# The suite starts hundreds of Python processes (servers, CLI runs, windows), each importing
+# the project's modules, and its workers load the migrations' scripts again and again: all
+# of it compiled once into __pycache__ when Python may write bytecode. An environment that
+# forbids that (PYTHONDONTWRITEBYTECODE=1; this workplace's shells set it) had every
+# process compile it all again. With this, the head revision read once per process
+# (server/db.py) and the templates compiled once per worker (tests/conftest.py), the
+# suite's CPU went from 1,381 s to 1,156 s (user, whole run, 2026-12-07; 2,612 tests in
+# 12 min 40 s).
+WRITE_BYTECODE := PYTHONDONTWRITEBYTECODE=
 
 .PHONY: run test test-fast demo lint typecheck bench dist venv clean
 
@@ -63,12 +72,12 @@ test: $(STAMP)
 	bash scripts/system-deps.sh test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(WRITE_BYTECODE) $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The quick loop while working: no test that starts a process, a window or a browser (the
 # `slow` marker is on each), and SQLite only (the PostgreSQL runs are `make test`'s).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not postgres"
+	$(WRITE_BYTECODE) $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not postgres"
 
 bench: $(STAMP)
 	bash scripts/system-deps.sh bench
