@@ -481,6 +481,13 @@ def test_a_refresh_ending_after_the_change_does_not_drop_it(window: dict[str, An
     assert r["granted_after"] is False and r["prompt_shown"] is True
 
 
+@pytest.mark.slow
+def test_a_refresh_ending_after_stop_shows_nothing(window: dict[str, Any]) -> None:
+    r = window["stopped"]
+    assert r["refreshed"] == [False]
+    assert r["screens"] == [] and r["timer"] is False
+
+
 def test_every_ui_locale_says_a_newer_version_was_published() -> None:
     for tag in ("kk", "ru", "en", "uz", "ky"):
         assert STRINGS[tag]["newer_version"] and STRINGS[tag]["continue_newer"], tag

@@ -183,8 +183,9 @@ class ConsentGate:
     def _refreshed(self, result: RefreshResult, decision: Decision) -> None:
         self.last_refresh = result
         self.on_refresh(result)
-        self._reconcile(decision)
-        self._schedule()
+        if self._active:  # a refresh that ends after stop() shows nothing, sets no timer
+            self._reconcile(decision)
+            self._schedule()
 
     def _reconcile(self, decision: Decision) -> None:
         """Bring what is shown in step with ``decision`` without taking anything from the

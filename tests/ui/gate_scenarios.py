@@ -24,7 +24,8 @@ from client_sdk.transport import HttpTransport, Response
 
 def scenario(d: Driver, cfg: dict[str, Any]) -> Steps:
     steps = {"newer": newer_version_while_reading, "upcoming": upcoming_after_accept,
-             "time": time_revokes, "late_refresh": refresh_ends_after_the_change}
+             "time": time_revokes, "late_refresh": refresh_ends_after_the_change,
+             "stopped": refresh_ends_after_stop}
     for name in cfg.get("only", list(steps)):
         yield from steps[name](d, cfg)
 
@@ -203,12 +204,10 @@ def time_revokes(d: Driver, cfg: dict[str, Any]) -> Steps:
     c.close()
 
 
-def refresh_ends_after_the_change(d: Driver, cfg: dict[str, Any]) -> Steps:
-    """The background refresh ends (offline) after the upcoming major version took effect
-    and before the gate's timer wakes: the gate must still revoke. It once cancelled its
-    timer there and, the change's instant being past, scheduled none: consent stood until
-    the next launch."""
-    r = d.result["late_refresh"] = {}
+def _late_client(d: Driver, cfg: dict[str, Any], name: str
+                 ) -> tuple[ConsentClient, HeldOffline, list[datetime], datetime]:
+    """An offline client of the bundle with an upcoming major version, consent given two
+    hours before that version takes effect, its clock in the scenario's hands."""
     b = load_bundle(Path(cfg["upcoming"]))
     from client_sdk.protocol.envelope import PAYLOAD_MANIFEST, parse_envelope
     from client_sdk.protocol.grammar import parse_time
@@ -217,11 +216,21 @@ def refresh_ends_after_the_change(d: Driver, cfg: dict[str, Any]) -> Steps:
         "upcoming"]["effective"])
     now = [effective - timedelta(hours=2)]  # the timer waits MAX_WAIT: it never wakes here
     held = HeldOffline()
-    c = ConsentClient.from_bundle("https://offline.invalid", b, d.tmp / "late", ("en",),
+    c = ConsentClient.from_bundle("https://offline.invalid", b, d.tmp / name, ("en",),
                                   transport=held)
     c.clock = lambda: now[0]
     c.accept(["analytics"], age_confirmed=True)
     c.acknowledge_notice()
+    return c, held, now, effective
+
+
+def refresh_ends_after_the_change(d: Driver, cfg: dict[str, Any]) -> Steps:
+    """The background refresh ends (offline) after the upcoming major version took effect
+    and before the gate's timer wakes: the gate must still revoke. It once cancelled its
+    timer there and, the change's instant being past, scheduled none: consent stood until
+    the next launch."""
+    r = d.result["late_refresh"] = {}
+    c, held, now, effective = _late_client(d, cfg, "late")
     revoked: list[str] = []
     refreshed: list[bool] = []
     d.root.clear_widgets()
@@ -241,4 +250,27 @@ def refresh_ends_after_the_change(d: Driver, cfg: dict[str, Any]) -> Steps:
     s = gate.shown
     r["prompt_shown"] = isinstance(s, ConsentScreen) and in_window(s)
     gate.stop()
+    c.close()
+
+
+def refresh_ends_after_stop(d: Driver, cfg: dict[str, Any]) -> Steps:
+    """stop() ends the gate's watch: a background refresh that ends after it (the change
+    having taken effect meanwhile) puts no consent screen up and sets no timer."""
+    r = d.result["stopped"] = {}
+    c, held, now, effective = _late_client(d, cfg, "stopped")
+    refreshed: list[bool] = []
+    d.root.clear_widgets()
+    gate = ConsentGate(c, parent=d.root, on_done=lambda _d: None, sync=False,
+                       on_refresh=lambda res: refreshed.append(res.ok))
+    gate.start()
+    yield 0
+    gate.stop()
+    now[0] = effective + timedelta(seconds=1)
+    held.release.set()
+    yield from d.until(lambda: bool(refreshed), "refresh after stop ended")
+    yield 0
+    yield 0
+    r["refreshed"] = refreshed
+    r["screens"] = [type(w).__name__ for w in d.root.children]
+    r["timer"] = gate._timer is not None
     c.close()
