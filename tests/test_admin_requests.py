@@ -100,3 +100,19 @@ def test_the_queue_shows_the_nearest_deadlines_first_and_says_how_many_more(
     assert [rid for rid in filed if f'data-request="{rid}"' in html] == filed[1:4]
     assert "of 5" in html
 
+
+
+def test_the_apps_list_links_open_requests_for_those_who_handle_them(
+        client: FlaskClient, published: Path, kelisim: Kelisim, users: dict[str, int]) -> None:
+    """The count of open requests on the apps list opens the queue for owners and
+    responders; the other roles see the number, with no link to a page they may not open."""
+    auth = send(client, [record(manifest(client))])
+    deletion(client, auth)
+    link = '<a href="/admin/requests" class="open-requests"><strong>1</strong></a>'
+    for role in ("owner", "responder", "publisher", "viewer", "auditor"):
+        sign_in(client, kelisim, users[role])
+        html = client.get("/admin/").get_data(True)
+        assert "<strong>1</strong>" in html, role
+        assert (link in html) is (role in ("owner", "responder")), role
+        if link in html:
+            assert client.get("/admin/requests").status_code == 200
