@@ -482,10 +482,13 @@ def test_a_refresh_ending_after_the_change_does_not_drop_it(window: dict[str, An
 
 
 @pytest.mark.slow
-def test_a_refresh_ending_after_stop_shows_nothing(window: dict[str, Any]) -> None:
+def test_a_refresh_ending_after_stop_shows_nothing_and_recheck_watches_again(
+        window: dict[str, Any]) -> None:
     r = window["stopped"]
     assert r["refreshed"] == [False]
     assert r["screens"] == [] and r["timer"] is False
+    assert r["timer_after_recheck"] is True
+    assert r["revoked_after_recheck"] == ["significant_change"]
 
 
 def test_every_ui_locale_says_a_newer_version_was_published() -> None:

@@ -166,7 +166,7 @@ class ConsentGate:
         self._start()
 
     def _start(self) -> None:
-        self._active = True
+        self._listen()
         self._show(self.client.decide())
         self._schedule()
         # The network waits for the first frame: the screen comes first.
@@ -206,11 +206,18 @@ class ConsentGate:
         """Decide again now (after a change in Settings, say): the listeners hear what
         changed (``on_revoked`` among them), and the consent screen shows when consent no
         longer stands."""
-        self._active = True
+        self._listen()
         self.client.check()
         decision = self.client.decide()
         self._reconcile(decision)
+        self._schedule()
         return decision
+
+    def _listen(self) -> None:
+        """Active means listening: after stop(), start() or recheck() listen again (the
+        clock's changes reach on_revoked only through the listener)."""
+        self._active = True
+        self.client.add_listener(self._heard)  # (a second add is ignored)
 
     def _show(self, decision: Decision) -> None:
         parent = self.parent

@@ -254,8 +254,9 @@ def refresh_ends_after_the_change(d: Driver, cfg: dict[str, Any]) -> Steps:
 
 
 def refresh_ends_after_stop(d: Driver, cfg: dict[str, Any]) -> Steps:
-    """stop() ends the gate's watch: a background refresh that ends after it (the change
-    having taken effect meanwhile) puts no consent screen up and sets no timer."""
+    """stop() ends the gate's watch: a background refresh that ends after it puts no
+    consent screen up (the change having taken effect meanwhile) and sets no timer (the
+    change still ahead). recheck() then listens and watches again."""
     r = d.result["stopped"] = {}
     c, held, now, effective = _late_client(d, cfg, "stopped")
     refreshed: list[bool] = []
@@ -272,5 +273,29 @@ def refresh_ends_after_stop(d: Driver, cfg: dict[str, Any]) -> Steps:
     yield 0
     r["refreshed"] = refreshed
     r["screens"] = [type(w).__name__ for w in d.root.children]
+    c.close()
+
+    # The change still ahead when the refresh ends: no timer either.
+    c, held, now, effective = _late_client(d, cfg, "stopped-ahead")
+    ended: list[bool] = []
+    revoked: list[str] = []
+    d.root.clear_widgets()
+    gate = ConsentGate(c, parent=d.root, on_done=lambda _d: None, sync=False,
+                       on_refresh=lambda res: ended.append(res.ok),
+                       on_revoked=lambda dec: revoked.append(dec.reasons[0]))
+    gate.start()
+    yield 0
+    gate.stop()
+    held.release.set()
+    yield from d.until(lambda: bool(ended), "refresh after stop ended (change ahead)")
+    yield 0
     r["timer"] = gate._timer is not None
+    # recheck() after stop(): listening again, so a change heard by any check reaches it.
+    gate.recheck()
+    r["timer_after_recheck"] = gate._timer is not None
+    now[0] = effective + timedelta(seconds=1)
+    c.check()  # as an app's own timer would
+    yield from d.until(lambda: bool(revoked), "revoked after recheck")
+    r["revoked_after_recheck"] = revoked
+    gate.stop()
     c.close()
