@@ -207,10 +207,9 @@ class ConsentGate:
         changed (``on_revoked`` among them), and the consent screen shows when consent no
         longer stands."""
         self._listen()
-        self.client.check()
+        self._schedule()  # checks first: the listeners hear what changed
         decision = self.client.decide()
         self._reconcile(decision)
-        self._schedule()
         return decision
 
     def _listen(self) -> None:
