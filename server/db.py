@@ -43,15 +43,20 @@ log = logging.getLogger(__name__)
 _MIGRATIONS = str(Path(__file__).parent / "migrations")
 
 
+def _alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", _MIGRATIONS)
+    return cfg
+
+
 @cache
 def _head_revision() -> str | None:
     """The migrations' head revision, read once per process: the scripts ship with the
     code and do not change under it, and reading them loads (and compiles, where no
     bytecode was written) every one of them. Each app start and each CLI command asks."""
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", _MIGRATIONS)
-    head: str | None = ScriptDirectory.from_config(cfg).get_current_head()
+    head: str | None = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     return head
+
 
 # SQLite's primary result codes (the low byte of sqlite3.Error.sqlite_errorcode) that mean
 # "not now": busy and locked (a lock not obtained within busy_timeout), and those of a
@@ -288,20 +293,16 @@ class Database:
             self._engine.dispose()
             self._engine = None
 
-    def _alembic(self) -> AlembicConfig:
-        cfg = AlembicConfig()
-        cfg.set_main_option("script_location", _MIGRATIONS)
-        return cfg
 
     def upgrade(self, revision: str = "head") -> None:
         """Apply migrations up to ``revision``."""
-        cfg = self._alembic()
+        cfg = _alembic_config()
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
 
     def downgrade(self, revision: str) -> None:
-        cfg = self._alembic()
+        cfg = _alembic_config()
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, revision)
